@@ -1,0 +1,51 @@
+# Jiuzhu: `make run` sets up everything and starts the app and the scheduler; `make test` runs the suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# 公示 length for the demo: empty means the county's real rule (7 days). `make run PUBLICITY=PT2M` shortens it.
+PUBLICITY ?=
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: run test bench setup assets db chromium clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+setup: $(BIN)/.installed assets
+
+webapp/static/vendor/.installed: package.json
+	npm install --no-audit --no-fund --loglevel=error
+	mkdir -p webapp/static/vendor/bpmn-js
+	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js node_modules/bpmn-js/dist/bpmn-modeler.production.min.js webapp/static/vendor/bpmn-js/
+	cp -r node_modules/bpmn-js/dist/assets/* webapp/static/vendor/bpmn-js/
+	touch $@
+
+assets: webapp/static/vendor/.installed
+
+db: setup
+	$(BIN)/jiuzhu migrate
+	$(BIN)/jiuzhu deploy
+	JIUZHU_PUBLICITY_DURATION=$(PUBLICITY) $(BIN)/jiuzhu demo
+
+run: db
+	@echo "Starting the scheduler and the web app on http://$(HOST):$(PORT)/  (Ctrl-C stops both)"
+	@JIUZHU_PUBLICITY_DURATION=$(PUBLICITY) $(BIN)/jiuzhu scheduler --interval 5 & sched=$$!; \
+	trap "kill $$sched 2>/dev/null" EXIT INT TERM; \
+	JIUZHU_PUBLICITY_DURATION=$(PUBLICITY) $(BIN)/jiuzhu run --host $(HOST) --port $(PORT)
+
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
+test: setup chromium
+	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
+
+bench: setup
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) node_modules webapp/static/vendor instance

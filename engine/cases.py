@@ -1,0 +1,228 @@
+"""Use cases that change a case: start it, complete a task, fire its due timers.
+
+Each runs in one transaction on the unit of work it is given, with the acting
+principal and the clock, and commits once: the workflow state, the inbox rows
+and the audit event are written together or not at all.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from . import numbering
+from .accounts import Principal
+from .clock import Clock
+from .errors import Conflict, Forbidden, NotFound
+from .models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Unit, User
+from .places import Place, place_of_village
+from .rules import case_parameters
+from .scope import task_scope
+from .versions import LoadedVersion, get_version, latest_version_id
+from .workdays import CalendarYearMissing, WorkingCalendar, due_date
+from .workflow import SERIALIZER_VERSION, ReadyTask, Workflow
+
+CASE = Case.__table__
+TASK = HumanTask.__table__
+EVENT = CaseEvent.__table__
+START_ROLES = ("village", "township")
+
+
+@dataclass(frozen=True)
+class StartedCase:
+    """The result of starting a case."""
+
+    id: int
+    number: str
+
+
+def start_case(session: Session, actor: Principal, clock: Clock, process_id: str, village_id: int,
+               form_data: dict[str, Any]) -> StartedCase:
+    """Lodge an application for a household of ``village_id`` and run to the first task.
+
+    A village user may lodge for their own village (on the household's behalf);
+    a township user for any village of their township (the window).
+    """
+    place = place_of_village(session, village_id)
+    if not (village_id in actor.units_for("village") or place.township_id in actor.units_for("township")):
+        raise NotFound(f"village {village_id} outside the actor's units")
+    version = get_version(session, latest_version_id(session, process_id))
+    start_form = version.tasks.get("@start", {}).get("form_key")
+    data = version.validator(start_form).validate(form_data) if start_form else dict(form_data)
+    now = clock.now()
+    today = clock.today()
+    params = case_parameters(session, place.county_id, process_id, today)
+    workflow = Workflow.start(version.spec, {**data, **params}, now)
+    number = numbering.next_case_number(session, place, today)
+    case_id = session.execute(insert(CASE).values(
+        number=number, process_version_id=version.id, process_id=process_id,
+        applicant_name=data.get("applicant_name", ""), applicant_id_number=data.get("applicant_id_number", ""),
+        county_id=place.county_id, township_id=place.township_id, village_id=place.village_id,
+        serializer_version=SERIALIZER_VERSION, schema_version=STATE_SCHEMA_VERSION, revision=1,
+        accepted_on=None, created_at=now, started_by_id=actor.user_id,
+        **_state_values(workflow, now),
+    ).returning(CASE.c.id)).scalar_one()
+    _event(session, case_id, now, actor.user_id, "case_started", None, version.name, data)
+    _sync_tasks(session, case_id, version, place, workflow, now, today, completed=None)
+    _completion_event(session, case_id, workflow, now, actor.user_id)
+    session.commit()
+    return StartedCase(case_id, number)
+
+
+def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str, form_data: dict[str, Any]) -> int:
+    """Complete an open task the actor may do; returns the case id.
+
+    The task must belong to one of the actor's (role, unit) pairs — checked in
+    SQL. Losing a race raises Conflict naming who completed it and when.
+    """
+    row = session.execute(
+        select(TASK.c.case_id, TASK.c.status, TASK.c.form_key, TASK.c.task_name, TASK.c.title,
+               TASK.c.completed_at, TASK.c.completed_by_id)
+        .where(TASK.c.id == task_id, task_scope(actor))
+    ).first()
+    if row is None:
+        raise NotFound(f"task {task_id} not found for user {actor.username}")
+    if row.status != "open":
+        raise _conflict(session, row)
+    case = session.execute(_locked(session, select(CASE).where(CASE.c.id == row.case_id))).one()
+    version = get_version(session, case.process_version_id)
+    data = version.validator(row.form_key).validate(form_data) if row.form_key else dict(form_data)
+    # The case row lock (or SQLite's write lock) is held now: re-read the task.
+    current = session.execute(
+        select(TASK.c.status, TASK.c.completed_at, TASK.c.completed_by_id).where(TASK.c.id == task_id)).one()
+    if current.status != "open":
+        raise _conflict(session, current)
+    now, today = clock.now(), clock.today()
+    workflow = Workflow.restore(version.spec, case.state)
+    workflow.complete(task_id, data, now)
+    place = Place(case.county_id, case.township_id, case.village_id)
+    session.execute(update(TASK).where(TASK.c.id == task_id).values(
+        status="completed", completed_at=now, completed_by_id=actor.user_id))
+    _event(session, case.id, now, actor.user_id, "task_completed", row.task_name, row.title, data)
+    _sync_tasks(session, case.id, version, place, workflow, now, today, completed=task_id)
+    _after_run(session, case.id, case.revision, workflow, version, now, actor.user_id,
+               accepted_on=_accepted_on(case, data, today))
+    session.commit()
+    return case.id
+
+
+def fire_due_timers_for_case(session: Session, clock: Clock, case_id: int) -> bool:
+    """Fire the due timers of one case (caller holds its lock); True if anything moved."""
+    case = session.execute(select(CASE).where(CASE.c.id == case_id)).one()
+    version = get_version(session, case.process_version_id)
+    now, today = clock.now(), clock.today()
+    workflow = Workflow.restore(version.spec, case.state)
+    before = {t.id for t in workflow.ready_user_tasks()}
+    fired = workflow.due_timer_names(now)
+    workflow.fire_due_timers(now)
+    place = Place(case.county_id, case.township_id, case.village_id)
+    for name in fired:
+        _event(session, case.id, now, None, "timer_fired", None, name, {})
+    _sync_tasks(session, case.id, version, place, workflow, now, today, completed=None)
+    _after_run(session, case.id, case.revision, workflow, version, now, None)
+    after = {t.id for t in workflow.ready_user_tasks()}
+    return bool(fired) or before != after
+
+
+# --- shared steps ---------------------------------------------------------------
+def _locked(session: Session, stmt):
+    # PostgreSQL: row lock; SQLite: the writing unit of work already holds the database write lock.
+    return stmt.with_for_update() if session.get_bind().dialect.name == "postgresql" else stmt
+
+
+def _conflict(session: Session, row) -> Conflict:
+    name = None
+    if row.completed_by_id is not None:
+        name = session.execute(select(User.display_name).where(User.id == row.completed_by_id)).scalar()
+    return Conflict("task already completed", name or "系统", row.completed_at)
+
+
+def _event(session, case_id, now, actor_id, kind, task_name, title, data) -> None:
+    session.execute(insert(EVENT).values(case_id=case_id, at=now, actor_id=actor_id, kind=kind,
+                                         task_name=task_name, title=title, data=data))
+
+
+def _sync_tasks(session, case_id, version: LoadedVersion, place: Place, workflow: Workflow,
+                now: datetime, today: date, completed: str | None) -> None:
+    """Make the open human_task rows of the case equal the workflow's READY user tasks."""
+    ready = {t.id: t for t in workflow.ready_user_tasks()}
+    open_ids = set(session.execute(
+        select(TASK.c.id).where(TASK.c.case_id == case_id, TASK.c.status == "open")).scalars())
+    open_ids.discard(completed)
+    gone = open_ids - set(ready)
+    if gone:
+        session.execute(update(TASK).where(TASK.c.id.in_(gone)).values(status="withdrawn", completed_at=now))
+    new = [t for tid, t in ready.items() if tid not in open_ids]
+    if new:
+        session.execute(insert(TASK), [_task_row(case_id, t, place, now, today) for t in new])
+
+
+def _task_row(case_id, task: ReadyTask, place: Place, now, today) -> dict:
+    return {
+        "id": task.id, "case_id": case_id, "task_name": task.name, "title": task.title,
+        "role": task.lane or "township", "unit_id": place.unit_for_role(task.lane),
+        "form_key": task.form_key, "status": "open", "created_at": now,
+        "due_on": _due_on(today, task.properties.get("deadline")),
+        "completed_at": None, "completed_by_id": None,
+    }
+
+
+def _due_on(today: date, deadline: str | None) -> date | None:
+    if not deadline:
+        return None
+    try:
+        return due_date(WorkingCalendar.load(), today, deadline)
+    except CalendarYearMissing:
+        return None  # shown as 待定 (to be determined) until the year's arrangement is loaded
+
+
+def _accepted_on(case, data: dict, today: date) -> date | None:
+    if case.accepted_on is None and data.get("acceptance_decision") == "accepted":
+        return today
+    return case.accepted_on
+
+
+def _state_values(workflow: Workflow, now: datetime) -> dict[str, Any]:
+    """The case columns that follow from the workflow's state."""
+    ready = workflow.ready_user_tasks()
+    values: dict[str, Any] = {
+        "state": workflow.dump(), "updated_at": now, "next_due_at": workflow.next_timer_due(),
+        "current_step": "、".join(dict.fromkeys(t.title for t in ready))[:200] or None,
+        "summary": _summary(workflow.data), "status": "running", "outcome": None, "completed_at": None,
+    }
+    if workflow.is_completed:
+        end_id, end_name = workflow.end_event() or (None, "")
+        values.update(status="completed", completed_at=now, outcome=end_id, next_due_at=None,
+                      summary={**values["summary"], "outcome_label": end_name})
+    return values
+
+
+def _after_run(session, case_id, revision, workflow: Workflow, version: LoadedVersion, now, actor_id,
+               accepted_on: date | None = None) -> None:
+    """Write the new state under the revision check; a lost race changes nothing."""
+    values = {**_state_values(workflow, now), "revision": revision + 1}
+    if accepted_on is not None:
+        values["accepted_on"] = accepted_on
+    result = session.execute(update(CASE).where(CASE.c.id == case_id, CASE.c.revision == revision).values(**values))
+    if result.rowcount != 1:
+        raise Conflict("case changed concurrently")
+    _completion_event(session, case_id, workflow, now, actor_id)
+
+
+def _completion_event(session, case_id, workflow: Workflow, now, actor_id) -> None:
+    if workflow.is_completed:
+        end_id, end_name = workflow.end_event() or (None, "")
+        result = {k: workflow.data[k] for k in ("monthly_amount", "payment_from", "household_size",
+                                                 "per_capita_income") if k in workflow.data}
+        _event(session, case_id, now, actor_id, "case_completed", end_id, end_name, result)
+
+
+SUMMARY_KEYS = ("household_size", "per_capita_income", "monthly_amount", "payment_from", "near_relative",
+                "local_standard", "address")
+
+
+def _summary(data: dict) -> dict:
+    return {k: data[k] for k in SUMMARY_KEYS if k in data}

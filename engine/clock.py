@@ -1,0 +1,52 @@
+"""The clock is injected everywhere so tests move time instead of sleeping."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
+
+
+class Clock:
+    """The real clock: aware UTC datetimes; dates are taken in China time."""
+
+    def now(self) -> datetime:
+        """Return the current instant as an aware UTC datetime."""
+        return datetime.now(timezone.utc)
+
+    def today(self) -> date:
+        """Return today's date in China (deadlines are counted in local days)."""
+        return self.now().astimezone(CHINA_TZ).date()
+
+
+@dataclass
+class FrozenClock(Clock):
+    """A clock that only moves when told to: for tests and benchmarks."""
+
+    current: datetime = field(default_factory=lambda: datetime(2026, 9, 15, 2, 0, tzinfo=timezone.utc))
+
+    def now(self) -> datetime:
+        """Return the frozen instant."""
+        return self.current
+
+    def advance(self, **kwargs) -> None:
+        """Move the clock forward by a timedelta given as keyword arguments."""
+        self.current += timedelta(**kwargs)
+
+    def set(self, when: datetime) -> None:
+        """Jump to an instant (must be timezone-aware)."""
+        if when.tzinfo is None:
+            raise ValueError("FrozenClock needs an aware datetime")
+        self.current = when
+
+
+def to_local_date(when: datetime) -> date:
+    """The China-time calendar date of an aware instant."""
+    return when.astimezone(CHINA_TZ).date()
+
+
+def end_of_local_day(day: date) -> datetime:
+    """The last instant of a China-time day, as aware UTC (a due date is met until then)."""
+    local = datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=CHINA_TZ)
+    return local.astimezone(timezone.utc)

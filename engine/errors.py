@@ -1,0 +1,79 @@
+"""Errors a person can act on; each carries a Chinese message for the UI."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+class JiuzhuError(Exception):
+    """Base of domain errors; ``message_zh`` is shown to people, str() is for logs."""
+
+    message_zh = "操作失败"
+
+    def __init__(self, message: str = "", message_zh: str | None = None) -> None:
+        super().__init__(message or self.__class__.__name__)
+        if message_zh:
+            self.message_zh = message_zh
+
+
+class NotFound(JiuzhuError):
+    """The thing does not exist, or is outside the user's place (we do not say which)."""
+
+    message_zh = "未找到，或不在您的办理范围内"
+
+
+class Forbidden(JiuzhuError):
+    """The user's role does not allow the action."""
+
+    message_zh = "您没有权限执行此操作"
+
+
+class Conflict(JiuzhuError):
+    """Someone else got there first (HTTP 409)."""
+
+    message_zh = "该事项已被他人办理"
+
+    def __init__(self, message: str = "", by: str | None = None, at: datetime | None = None) -> None:
+        self.by, self.at = by, at
+        zh = None
+        if by and at:
+            from .clock import CHINA_TZ
+            zh = f"已由 {by} 于 {at.astimezone(CHINA_TZ):%Y-%m-%d %H:%M:%S} 办理"
+        super().__init__(message or "task already completed", zh)
+
+
+class FormInvalid(JiuzhuError):
+    """Submitted form data failed validation; ``errors`` maps field path → Chinese message."""
+
+    message_zh = "表单填写有误，请按提示修改"
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(f"invalid form: {sorted(errors)}")
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One deploy-time problem, located in a file by line and element id."""
+
+    file: str
+    line: int | None
+    element_id: str | None
+    message: str
+    message_zh: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line or '?'}"
+        if self.element_id:
+            where += f" [{self.element_id}]"
+        return f"{where}: {self.message}"
+
+
+class DeployRefused(JiuzhuError):
+    """A deploy found problems; nothing was deployed."""
+
+    message_zh = "流程校验未通过，未部署任何版本"
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems

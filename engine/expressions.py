@@ -1,0 +1,290 @@
+"""Deploy-time whitelist and run-time globals for Python written inside BPMN diagrams.
+
+SpiffWorkflow eval()s gateway conditions and timer expressions and exec()s script
+tasks; a designer's diagram must never reach the operating system. Two independent
+layers: ``check_expression`` refuses anything outside a small syntax whitelist at
+deploy time, and ``safe_globals`` gives eval/exec no builtins, so even a bypassed
+check finds no ``open`` or ``__import__``. The resource guards are deliberately
+cheap (constant exponents and repetition counts only): run workflows under a time budget.
+"""
+from __future__ import annotations
+
+import ast
+import re
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from types import MappingProxyType
+from typing import Any, Callable, Mapping
+
+MAX_SOURCE_CHARS = 10_000
+MAX_NODES = 2_000
+MAX_EXPONENT = 64
+MAX_REPEAT = 10_000
+MAX_RANGE = 100_000
+
+# Methods and attributes of plain data (str, dict, list, date) that neither reach
+# interpreter internals nor run code chosen by the designer. Everything else is
+# refused because it is absent, notably format/format_map ("{0.__class__}".format(x)
+# walks attributes from inside a string), mro, gi_frame and f_globals.
+ALLOWED_ATTRIBUTES = frozenset({
+    "get", "keys", "values", "items",                                  # dict
+    "strip", "lstrip", "rstrip", "upper", "lower", "startswith",       # str
+    "endswith", "split", "join", "replace", "isdigit",
+    "count", "index",                                                  # str, list, tuple
+    "year", "month", "day", "isoformat",                               # date, datetime
+})
+
+# Refused even when merely named: passing one around (say as a sorted() key)
+# would be a call the whitelist never saw.
+FORBIDDEN_NAMES = frozenset({
+    "eval", "exec", "open", "compile", "getattr", "setattr", "delattr", "globals",
+    "locals", "vars", "type", "object", "__import__", "input", "breakpoint", "help",
+    "memoryview", "super", "classmethod", "staticmethod", "property",
+})
+
+
+class UnsafeExpression(ValueError):
+    """Raised when an expression is refused.
+
+    Attributes: reason (str, English), reason_zh (str, Chinese), lineno (int|None,
+    1-based line inside the expression), col (int|None, 1-based character column).
+    """
+
+    def __init__(self, reason: str, reason_zh: str, lineno: int | None = None, col: int | None = None):
+        self.reason, self.reason_zh, self.lineno, self.col = reason, reason_zh, lineno, col
+        where = f" (line {lineno}, column {col})" if lineno is not None else ""
+        super().__init__(reason + where)
+
+    def __reduce__(self):
+        # The default pickling would re-call __init__ with the message only.
+        return type(self), (self.reason, self.reason_zh, self.lineno, self.col)
+
+
+# --- approved functions --------------------------------------------------------
+def _capped_range(*args: int) -> range:
+    """range() that refuses more than MAX_RANGE items, so a loop stays bounded."""
+    r = range(*args)
+    try:
+        too_long = len(r) > MAX_RANGE
+    except OverflowError:  # longer than sys.maxsize
+        too_long = True
+    if too_long:
+        raise ValueError(f"range longer than {MAX_RANGE} items is not allowed")
+    return r
+
+
+_DATE_RE = re.compile(r"\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[T ].*)?\s*")
+
+
+def iso_date(value: Any) -> str:
+    """Normalise a date to 'YYYY-MM-DD'.
+
+    Accepts date/datetime objects and strings such as '2026-1-5', '2026/01/05',
+    '2026年1月5日' or '2026-01-05T10:00:00'. Raises ValueError otherwise.
+    """
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    match = _DATE_RE.fullmatch(str(value))
+    if not match:
+        raise ValueError(f"not a date: {value!r}")
+    return date(*map(int, match.groups())).isoformat()
+
+
+def first_of_next_month(iso_date_str: Any) -> str:
+    """ISO date of the first day of the month after the given date ('2026-12-05' -> '2027-01-01')."""
+    d = date.fromisoformat(iso_date(iso_date_str))
+    year, month = (d.year + 1, 1) if d.month == 12 else (d.year, d.month + 1)
+    return date(year, month, 1).isoformat()
+
+
+def days_duration(n: Any) -> str:
+    """ISO-8601 duration of n whole days for timer definitions (7 -> 'P7D')."""
+    # Via str so that form values like "7" work but 7.5 or True do not slip through.
+    days = int(str(n).strip())
+    if days < 0:
+        raise ValueError(f"negative duration: {n!r}")
+    return f"P{days}D"
+
+
+def money(x: Any) -> float:
+    """Round an amount to 2 decimals, half-up (2.675 -> 2.68, not banker's or binary rounding)."""
+    # str() first: Decimal(2.675) would expose the binary value 2.67499999...
+    return float(Decimal(str(x)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+SAFE_FUNCTIONS: Mapping[str, Callable] = MappingProxyType({
+    "len": len, "sum": sum, "min": min, "max": max, "round": round, "abs": abs,
+    "int": int, "float": float, "str": str, "bool": bool, "any": any, "all": all,
+    "sorted": sorted, "list": list, "dict": dict, "set": set, "tuple": tuple,
+    "range": _capped_range, "enumerate": enumerate, "zip": zip,
+    "first_of_next_month": first_of_next_month, "iso_date": iso_date,
+    "days_duration": days_duration, "money": money,
+})
+
+
+def safe_globals() -> dict:
+    """Fresh globals dict for eval/exec: no builtins, only SAFE_FUNCTIONS.
+
+    True/False/None still work because they are keywords, not builtins.
+    """
+    # An empty dict, not a missing key: eval() inserts the real builtins when absent.
+    return {"__builtins__": {}, **SAFE_FUNCTIONS}
+
+
+# --- the whitelist -------------------------------------------------------------
+_EXPR_NODES = (
+    ast.Expression, ast.BoolOp, ast.BinOp, ast.UnaryOp, ast.Compare,
+    ast.boolop, ast.operator, ast.unaryop, ast.cmpop, ast.Load, ast.Store,
+    ast.Constant, ast.Name, ast.Subscript, ast.Slice, ast.List, ast.Tuple, ast.Dict, ast.Set,
+    ast.JoinedStr, ast.FormattedValue, ast.IfExp, ast.ListComp, ast.SetComp, ast.DictComp,
+    ast.GeneratorExp, ast.comprehension, ast.Call, ast.keyword, ast.Attribute, ast.Starred,
+)
+# AnnAssign is left out on purpose: at module level it stores the annotation in
+# __annotations__ inside the task data, which then no longer serializes.
+_STMT_NODES = (ast.Module, ast.Assign, ast.AugAssign, ast.Expr, ast.If, ast.For,
+               ast.Pass, ast.Break, ast.Continue)
+
+_REFUSED_MESSAGES = {
+    ast.Import: ("import is not allowed", "不允许导入模块"),
+    ast.ImportFrom: ("import is not allowed", "不允许导入模块"),
+    ast.Lambda: ("lambda is not allowed", "不允许使用 lambda 表达式"),
+    ast.FunctionDef: ("defining functions is not allowed", "不允许定义函数"),
+    ast.AsyncFunctionDef: ("defining functions is not allowed", "不允许定义函数"),
+    ast.ClassDef: ("defining classes is not allowed", "不允许定义类"),
+    ast.While: ("while loops are not allowed", "不允许使用 while 循环"),
+    ast.NamedExpr: ("assignment expressions (:=) are not allowed", "不允许使用赋值表达式 (:=)"),
+    ast.AnnAssign: ("annotated assignments are not allowed; write 'name = value'",
+                    "不允许使用带类型注解的赋值，请写成 'name = value'"),
+}
+
+_BIG = 10**18  # stand-in for "too large to matter" while folding constants
+
+
+def _fold_int(node: ast.AST) -> int | None:
+    """Value of a constant integer expression, or None; never computes anything huge."""
+    if isinstance(node, ast.Constant):
+        return node.value if type(node.value) is int else None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        v = _fold_int(node.operand)
+        return None if v is None else -v
+    if not (isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub, ast.Mult, ast.Pow))):
+        return None
+    a, b = _fold_int(node.left), _fold_int(node.right)
+    if a is None or b is None:
+        return None
+    if isinstance(node.op, ast.Pow) and not 0 <= b <= MAX_EXPONENT:
+        return None  # a float, or refused by the ** rule anyway
+    if isinstance(node.op, ast.Pow) and abs(a) > 1 and abs(a).bit_length() * b > 256:
+        return _BIG
+    ops = {ast.Add: int.__add__, ast.Sub: int.__sub__, ast.Mult: int.__mul__, ast.Pow: int.__pow__}
+    return max(-_BIG, min(_BIG, ops[type(node.op)](a, b)))
+
+
+def _is_sequence(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return isinstance(node.value, (str, bytes))
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Mult)):
+        return _is_sequence(node.left) or _is_sequence(node.right)
+    return isinstance(node, (ast.List, ast.Tuple, ast.ListComp, ast.JoinedStr))
+
+
+def _repetition(node: ast.AST) -> int | None:
+    """Total static repetition count of a sequence built with *, or None if unknown."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        for seq, count in ((node.left, node.right), (node.right, node.left)):
+            n = _fold_int(count) if _is_sequence(seq) else None
+            if n is not None:
+                return n * (_repetition(seq) or 1)
+    return None
+
+
+def _contains_pow(node: ast.AST) -> bool:
+    return any(isinstance(n, ast.BinOp) and isinstance(n.op, ast.Pow) for n in ast.walk(node))
+
+
+def _problem(node: ast.AST, parent: ast.AST | None, allowed: tuple) -> tuple[str, str] | None:
+    """Why this single node is refused, as (English, Chinese), or None if it is fine."""
+    if not isinstance(node, allowed):
+        name = type(node).__name__
+        return _REFUSED_MESSAGES.get(type(node), (f"'{name}' is not allowed", f"不允许使用 '{name}' 语法"))
+    if isinstance(node, ast.Name):
+        if node.id.startswith("_") or node.id in FORBIDDEN_NAMES:
+            return f"name '{node.id}' is not allowed", f"不允许使用名称 '{node.id}'"
+        if isinstance(node.ctx, ast.Store) and node.id in SAFE_FUNCTIONS:
+            return (f"name '{node.id}' is reserved for an approved function",
+                    f"名称 '{node.id}' 已被内置函数占用，不能赋值")
+    elif isinstance(node, ast.Attribute) and node.attr not in ALLOWED_ATTRIBUTES:
+        return f"attribute '{node.attr}' is not allowed", f"不允许访问属性 '{node.attr}'"
+    elif isinstance(node, ast.Call):
+        func = node.func
+        if isinstance(func, ast.Name) and func.id not in SAFE_FUNCTIONS:
+            return f"function '{func.id}' is not approved", f"不允许调用函数 '{func.id}'"
+        if not isinstance(func, (ast.Name, ast.Attribute)):
+            # Name a refused callee (a lambda, say) rather than the call itself.
+            return (_problem(func, node, allowed)
+                    or ("only approved functions and data methods may be called", "只能调用经批准的函数或数据方法"))
+    elif isinstance(node, ast.keyword) and node.arg and node.arg.startswith("_"):
+        return f"keyword argument '{node.arg}' is not allowed", f"不允许使用关键字参数 '{node.arg}'"
+    elif isinstance(node, ast.Starred) and not isinstance(parent, (ast.Call, ast.List, ast.Tuple, ast.Set)):
+        return "starred expression is not allowed here", "此处不允许使用星号表达式"
+    elif isinstance(node, ast.comprehension) and node.is_async:
+        return "async comprehensions are not allowed", "不允许使用异步推导式"
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow):
+        exponent = _fold_int(node.right)
+        if (exponent is not None and abs(exponent) > MAX_EXPONENT) or _contains_pow(node.left):
+            return (f"exponent must not exceed {MAX_EXPONENT} and powers must not be nested",
+                    f"乘方的指数不能超过 {MAX_EXPONENT}，且不能嵌套乘方")
+    elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Mult):
+        times = _repetition(node)
+        if times is not None and times > MAX_REPEAT:
+            return f"repeating a sequence more than {MAX_REPEAT} times is not allowed", f"序列重复次数不能超过 {MAX_REPEAT}"
+    return None
+
+
+def _column(source: str, lineno: int, col_offset: int) -> int:
+    """1-based character column from ast's byte offset (identifiers may be Chinese)."""
+    lines = re.split(r"\r\n|\r|\n", source)
+    line = lines[lineno - 1] if 0 < lineno <= len(lines) else ""
+    return len(line.encode("utf-8")[:col_offset].decode("utf-8", "replace")) + 1
+
+
+def check_expression(source: str, mode: str = "eval") -> None:
+    """Refuse ``source`` unless every node is on the whitelist.
+
+    mode 'eval' for conditions/timer expressions, 'exec' for script-task bodies.
+    Raises UnsafeExpression (also for syntax errors, with their line) or returns None.
+    """
+    if mode not in ("eval", "exec"):
+        raise ValueError(f"mode must be 'eval' or 'exec', not {mode!r}")
+    if not isinstance(source, str):
+        raise TypeError("expression source must be a str")
+    if len(source) > MAX_SOURCE_CHARS:
+        raise UnsafeExpression(f"expression is longer than {MAX_SOURCE_CHARS} characters",
+                               f"表达式长度超过 {MAX_SOURCE_CHARS} 个字符")
+    try:
+        tree = ast.parse(source, mode=mode)
+    except SyntaxError as exc:
+        raise UnsafeExpression(f"syntax error: {exc.msg}", "表达式语法错误", exc.lineno, exc.offset or None) from None
+    except ValueError as exc:  # e.g. null bytes in the source
+        raise UnsafeExpression(f"syntax error: {exc}", "表达式语法错误") from None
+    except (MemoryError, RecursionError):  # the parser gives up on very deep nesting
+        raise UnsafeExpression("expression is nested too deeply", "表达式嵌套过深") from None
+    if sum(1 for _ in ast.walk(tree)) > MAX_NODES:
+        raise UnsafeExpression(f"expression is too complex (more than {MAX_NODES} nodes)",
+                               f"表达式过于复杂（超过 {MAX_NODES} 个节点）")
+    allowed = _EXPR_NODES + (_STMT_NODES if mode == "exec" else ())
+    # Depth-first in source order, so the first problem reported is the earliest one.
+    stack: list[tuple[ast.AST, ast.AST | None]] = [(tree, None)]
+    while stack:
+        node, parent = stack.pop()
+        try:
+            problem = _problem(node, parent, allowed)
+        except RecursionError:
+            problem = ("expression is nested too deeply", "表达式嵌套过深")
+        if problem:
+            lineno = getattr(node, "lineno", None)
+            col = _column(source, lineno, node.col_offset) if lineno is not None else None
+            raise UnsafeExpression(problem[0], problem[1], lineno, col)
+        stack.extend((child, node) for child in reversed(list(ast.iter_child_nodes(node))))

@@ -1,0 +1,207 @@
+"""SQLAlchemy 2.0 typed models: places, people, process versions, cases, inbox, audit."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any, Optional
+
+from sqlalchemy import (
+    JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text,
+    TypeDecorator, UniqueConstraint, text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+# Schema version of what we store in case.state, beside SpiffWorkflow's own serializer version.
+STATE_SCHEMA_VERSION = 1
+
+JsonType = JSON().with_variant(JSONB(), "postgresql")
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes on both stores (SQLite keeps no zone, so we re-attach it)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to a UTC column")
+            value = value.astimezone(timezone.utc)
+            if dialect.name == "sqlite":
+                value = value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the constraint naming convention Alembic relies on."""
+
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Unit(Base):
+    """An administrative unit: county/district → township/street → village/community."""
+
+    __tablename__ = "unit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    level: Mapped[str] = mapped_column(String(20))  # county | township | village
+    parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"), index=True)
+    parent: Mapped[Optional["Unit"]] = relationship(remote_side=[id])
+
+
+class User(Base):
+    """A person who logs in; holds roles in units through RoleAssignment."""
+
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    roles: Mapped[list["RoleAssignment"]] = relationship(back_populates="user", lazy="selectin")
+
+
+class RoleAssignment(Base):
+    """A user holds a role in a unit (role × place decides what they see and do)."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (UniqueConstraint("user_id", "role", "unit_id", name="role_assignment_user_role_unit"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(40))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    user: Mapped[User] = relationship(back_populates="roles")
+    unit: Mapped[Unit] = relationship(lazy="joined")
+
+
+class ProcessVersion(Base):
+    """One immutable deployed version of a process; identified by its content hash."""
+
+    __tablename__ = "process_version"
+    __table_args__ = (UniqueConstraint("process_id", "content_hash", name="process_version_process_hash"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100), index=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    source_path: Mapped[str] = mapped_column(String(300))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    spec_json: Mapped[str] = mapped_column(Text)
+    forms: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    tasks: Mapped[dict[str, Any]] = mapped_column(JsonType)  # user task facts: title, lane, form, deadline
+    serializer_version: Mapped[str] = mapped_column(String(10))
+    deployed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Case(Base):
+    """One application or review cycle: its place, its workflow state and where it is."""
+
+    __tablename__ = "case"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
+    process_id: Mapped[str] = mapped_column(String(100))
+    applicant_name: Mapped[str] = mapped_column(String(100))
+    applicant_id_number: Mapped[str] = mapped_column(String(18))
+    county_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    township_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    status: Mapped[str] = mapped_column(String(20))  # running | completed
+    outcome: Mapped[Optional[str]] = mapped_column(String(60))
+    current_step: Mapped[Optional[str]] = mapped_column(String(200))
+    summary: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    state: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(10))
+    schema_version: Mapped[int] = mapped_column(Integer)
+    revision: Mapped[int] = mapped_column(Integer)
+    next_due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    accepted_on: Mapped[Optional[date]] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    completed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    started_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+
+    __table_args__ = (
+        Index("ix_case_county_status", "county_id", "status", "created_at"),
+        Index("ix_case_township_status", "township_id", "status", "created_at"),
+        Index("ix_case_village", "village_id", "created_at"),
+        Index("ix_case_next_due_at", "next_due_at", postgresql_where=text("next_due_at IS NOT NULL"),
+              sqlite_where=text("next_due_at IS NOT NULL")),
+    )
+
+
+class HumanTask(Base):
+    """An inbox row: one READY user task, rewritten in the same transaction as the state."""
+
+    __tablename__ = "human_task"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the SpiffWorkflow task id
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    task_name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(40))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    form_key: Mapped[Optional[str]] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20))  # open | completed | withdrawn
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_on: Mapped[Optional[date]] = mapped_column(Date)
+    completed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    completed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
+    completed_by: Mapped[Optional[User]] = relationship(lazy="raise")
+
+    __table_args__ = (
+        Index("ix_human_task_inbox", "role", "unit_id", "created_at",
+              postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
+    )
+
+
+class CaseEvent(Base):
+    """The audit trail: who did what to a case, when, with what data."""
+
+    __tablename__ = "case_event"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("case.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    task_name: Mapped[Optional[str]] = mapped_column(String(100))
+    title: Mapped[Optional[str]] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]] = mapped_column(JsonType)
+
+    __table_args__ = (Index("ix_case_event_case_at", "case_id", "id"),)
+
+
+class Document(Base):
+    """A numbered document (文书) issued by a step and kept with the case."""
+
+    __tablename__ = "document"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(60))
+    number: Mapped[str] = mapped_column(String(60), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Sequence(Base):
+    """Per-key counters for case numbers and document numbers (文号)."""
+
+    __tablename__ = "number_sequence"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)

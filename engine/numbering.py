@@ -1,0 +1,24 @@
+"""Case numbers, from a per-county, per-year counter that is safe under concurrency."""
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from .models import Sequence
+from .places import Place
+
+
+def next_value(session: Session, key: str) -> int:
+    """Increment and return the counter ``key`` (created at 1), in the caller's transaction."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(Sequence).values(key=key, value=1)
+    stmt = stmt.on_conflict_do_update(index_elements=[Sequence.key], set_={"value": Sequence.value + 1})
+    return session.execute(stmt.returning(Sequence.value)).scalar_one()
+
+
+def next_case_number(session: Session, place: Place, today: date) -> str:
+    """A case number such as 320921-2026-000042 (county code, year, serial)."""
+    serial = next_value(session, f"case:{place.county_code}:{today.year}")
+    return f"{place.county_code}-{today.year}-{serial:06d}"

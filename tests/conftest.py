@@ -1,0 +1,163 @@
+"""Shared fixtures: a real database per store (SQLite always, PostgreSQL when
+TEST_DATABASE_URL is set), the deployed routes, the demo places and users, a
+frozen clock, and logged-in web clients."""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, select
+from sqlalchemy.engine import make_url
+
+from engine.clock import FrozenClock
+from engine.db import Database, normalise_url
+from engine.demo import DEMO_PASSWORD, load_places_and_users, principal
+from engine.deployment import deploy
+from engine.migrate import upgrade
+from engine.models import Case, CaseEvent, Document, HumanTask, Sequence, Unit
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+STORES = ["sqlite"] + (["postgres"] if PG_URL else [])
+START = datetime(2026, 9, 15, 2, 0, tzinfo=timezone.utc)  # 10:00 in China
+
+
+def _create_pg_database() -> tuple[str, callable]:
+    from sqlalchemy import create_engine, text
+    admin_url = make_url(normalise_url(PG_URL))
+    name = f"jiuzhu_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return admin_url.set(database=name).render_as_string(hide_password=False), drop
+
+
+def build_store(kind: str, tmp_dir: Path):
+    """A migrated database with the routes deployed and the demo county loaded."""
+    if kind == "sqlite":
+        url, drop = f"sqlite:///{tmp_dir / 'jiuzhu.sqlite3'}", (lambda: None)
+    else:
+        url, drop = _create_pg_database()
+    database = Database(url)
+    upgrade(database.engine)
+    with database.unit_of_work(write=True) as s:
+        deploy(s, START)
+    with database.unit_of_work(write=True) as s:
+        load_places_and_users(s, START)
+    return database, url, drop
+
+
+@pytest.fixture(scope="session", params=STORES)
+def store(request, tmp_path_factory):
+    """(Database, url) of one store, shared by the session's tests."""
+    if request.param == "postgres" and not PG_URL:
+        pytest.skip("TEST_DATABASE_URL not set")
+    database, url, drop = build_store(request.param, tmp_path_factory.mktemp(request.param))
+    yield database, url
+    database.dispose()
+    drop()
+
+
+@pytest.fixture
+def db(store):
+    """The store's Database; case data is wiped after each test (places, users, versions stay)."""
+    database, _url = store
+    yield database
+    with database.unit_of_work(write=True) as s:
+        for model in (CaseEvent, HumanTask, Document, Case, Sequence):
+            s.execute(delete(model))
+        s.commit()
+
+
+@pytest.fixture
+def db_url(store):
+    """The URL of the store (for subprocesses)."""
+    return store[1]
+
+
+@pytest.fixture
+def clock():
+    """A frozen clock at 2026-09-15 10:00 China time."""
+    return FrozenClock(START)
+
+
+@pytest.fixture
+def who(db):
+    """who('township_xs') → that demo user's principal."""
+    def get(username: str):
+        with db.unit_of_work() as s:
+            return principal(s, username)
+    return get
+
+
+@pytest.fixture
+def unit_id(db):
+    """unit_id('320921100201') → the unit's id."""
+    def get(code: str) -> int:
+        with db.unit_of_work() as s:
+            return s.execute(select(Unit.id).where(Unit.code == code)).scalar_one()
+    return get
+
+
+@pytest.fixture
+def app(db, clock):
+    """The real Flask app on the test store, with CSRF on."""
+    from webapp import create_app
+    return create_app({"DATABASE": db, "CLOCK": clock, "TESTING": True, "SECRET_KEY": "test-secret"})
+
+
+CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+class WebUser:
+    """A logged-in browser-less client that carries its CSRF token."""
+
+    def __init__(self, client, username: str) -> None:
+        self.client = client
+        page = client.get("/login")
+        token = CSRF_RE.search(page.text).group(1)
+        response = client.post("/login", data={"username": username, "password": DEMO_PASSWORD, "csrf_token": token})
+        assert response.status_code == 302, response.text
+        self.csrf = client.get("/api/v1/csrf-token").json["csrf_token"]
+
+    def get(self, url, **kw):
+        return self.client.get(url, **kw)
+
+    def post_form(self, url, data: dict):
+        return self.client.post(url, data={"csrf_token": self.csrf, **data})
+
+
+@pytest.fixture
+def login(app):
+    """login('township_xs') → a WebUser with its own cookie jar."""
+    return lambda username: WebUser(app.test_client(), username)
+
+
+# --- BPMN flow coverage, printed at the end of `make test` --------------------
+def pytest_sessionfinish(session):
+    from tests.flow_coverage import TAKEN
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["flow_pairs"] = {k: sorted(map(list, v)) for k, v in TAKEN.items()}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    from tests.flow_coverage import TAKEN
+    for process_id, pairs in getattr(node, "workeroutput", {}).get("flow_pairs", {}).items():
+        TAKEN[process_id] |= {tuple(p) for p in pairs}
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    from tests.flow_coverage import TAKEN, report
+    if TAKEN:
+        for line in report(TAKEN):
+            terminalreporter.write_line(line)

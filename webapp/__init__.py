@@ -1,0 +1,87 @@
+"""The Flask app factory: built from small named steps, each extension wired with init_app."""
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask
+
+from engine.clock import Clock
+from engine.db import Database
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Create the web app. ``config`` overrides environment-derived settings."""
+    app = Flask(__name__, instance_relative_config=True)
+    _configure(app, config or {})
+    _init_database(app)
+    _init_i18n(app)
+    _init_security(app)
+    _register_blueprints(app)
+    _register_errors(app)
+    _register_cli(app)
+    return app
+
+
+def _configure(app: Flask, overrides: dict[str, Any]) -> None:
+    app.config.update(
+        SECRET_KEY=os.environ.get("JIUZHU_SECRET_KEY") or _instance_secret(app),
+        DATABASE_URL=os.environ.get("DATABASE_URL"),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        WTF_CSRF_TIME_LIMIT=8 * 3600,
+        BABEL_DEFAULT_LOCALE="zh_CN",
+        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        CLOCK=Clock(),
+    )
+    app.config.update(overrides)
+
+
+def _instance_secret(app: Flask) -> str:
+    # A per-installation secret kept in instance/, so sessions survive restarts without configuration.
+    os.makedirs(app.instance_path, exist_ok=True)
+    path = os.path.join(app.instance_path, "secret_key")
+    if not os.path.exists(path):
+        with open(path, "w") as fh:
+            fh.write(os.urandom(32).hex())
+        os.chmod(path, 0o600)
+    with open(path) as fh:
+        return fh.read().strip()
+
+
+def _init_database(app: Flask) -> None:
+    db = app.config.get("DATABASE") or Database(app.config["DATABASE_URL"])
+    app.extensions["jiuzhu.db"] = db
+
+
+def _init_i18n(app: Flask) -> None:
+    from .i18n import init_app
+    init_app(app)
+
+
+def _init_security(app: Flask) -> None:
+    from .auth import init_app as init_auth
+    from .security import init_app as init_csrf
+    init_csrf(app)
+    init_auth(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .api import bp as api_bp
+    from .auth import bp as auth_bp
+    from .views import bp as views_bp
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(views_bp)
+    app.register_blueprint(api_bp)
+
+
+def _register_errors(app: Flask) -> None:
+    from .errors import init_app
+    init_app(app)
+
+
+def _register_cli(app: Flask) -> None:
+    from .cli import register
+    register(app)

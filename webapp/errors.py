@@ -1,0 +1,56 @@
+"""Error pages and JSON errors that say what is wrong, in Chinese first."""
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import Conflict, DeployRefused, Forbidden, FormInvalid, NotFound
+
+from .i18n import select_locale
+
+
+def _respond(status: int, message_zh: str, message_en: str, **extra):
+    message = message_zh if select_locale() == "zh_CN" else message_en
+    if request.path.startswith("/api/"):
+        return {"error": extra.pop("code", "error"), "message": message, "message_zh": message_zh, **extra}, status
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    """Map domain errors to HTTP statuses."""
+
+    @app.errorhandler(NotFound)
+    def not_found(exc):
+        return _respond(404, exc.message_zh, "Not found, or outside your area.", code="not_found")
+
+    @app.errorhandler(Forbidden)
+    def forbidden(exc):
+        return _respond(403, exc.message_zh, "You are not allowed to do this.", code="forbidden")
+
+    @app.errorhandler(Conflict)
+    def conflict(exc):
+        en = f"Already completed by {exc.by} at {exc.at:%Y-%m-%d %H:%M:%S}" if exc.at else "Already completed."
+        return _respond(409, exc.message_zh, en, code="conflict", completed_by=exc.by,
+                        completed_at=exc.at.isoformat() if exc.at else None)
+
+    @app.errorhandler(FormInvalid)
+    def invalid(exc):
+        return _respond(422, exc.message_zh, "The form has errors.", code="invalid", errors=exc.errors)
+
+    @app.errorhandler(DeployRefused)
+    def refused(exc):
+        return _respond(422, exc.message_zh, "Deploy refused.", code="deploy_refused",
+                        problems=[str(p) for p in exc.problems])
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc):
+        return _respond(400, "表单已过期或来源不明，请刷新页面后重试。",
+                        "The form expired or did not come from this site; reload the page and try again.",
+                        code="csrf")
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc):
+        zh = {404: "页面不存在", 405: "不支持该请求方式", 400: "请求有误"}.get(exc.code, "请求无法处理")
+        return _respond(exc.code or 500, zh, exc.description or exc.name, code="http")

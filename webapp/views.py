@@ -1,0 +1,180 @@
+"""HTML pages: inbox, task, new application, case, supervisor list, deployed processes."""
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from engine import queries
+from engine.accounts import ROLE_NAMES_ZH
+from engine.cases import complete_task, start_case
+from engine.clock import to_local_date
+from engine.errors import FormInvalid, NotFound
+from engine.forms import coerce_html_form
+from engine.models import ProcessVersion
+from engine.places import villages_for
+from engine.rules import startable_processes
+from engine.versions import get_version, latest_version_id
+from engine.workdays import CalendarYearMissing, WorkingCalendar
+
+from .auth import current_principal, requires_role
+from .db import clock, db
+
+bp = Blueprint("views", __name__)
+FORM_CONTROL_FIELDS = frozenset({"csrf_token", "village_id", "process_id", "submit"})
+
+
+@bp.app_template_filter("mask_id")
+def mask_id_filter(value):
+    """Mask an ID number for display."""
+    from engine.forms import mask_id_number
+    return mask_id_number(value)
+
+
+@bp.app_template_filter("local_dt")
+def local_dt(value):
+    """An aware datetime as China local time text."""
+    from engine.clock import CHINA_TZ
+    return value.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+@bp.app_context_processor
+def inject_helpers():
+    return {"principal": current_principal(), "role_names": ROLE_NAMES_ZH, "remaining_workdays": remaining_workdays}
+
+
+def remaining_workdays(due_on):
+    """Working days left until a due date (negative when overdue); None when unknown."""
+    if due_on is None:
+        return None
+    try:
+        return WorkingCalendar.load().workdays_between(clock().today(), due_on)
+    except CalendarYearMissing:
+        return None
+
+
+@bp.route("/")
+def home():
+    """Send each person to their main page."""
+    principal = current_principal()
+    if principal.has_role("county_supervisor"):
+        return redirect(url_for("views.supervisor"))
+    if principal.has_role("designer") and not principal.staff_units:
+        return redirect(url_for("views.processes"))
+    return redirect(url_for("views.inbox"))
+
+
+@bp.route("/inbox")
+def inbox():
+    """My open tasks, oldest first."""
+    page = request.args.get("page", 1, type=int)
+    with db().unit_of_work() as s:
+        rows, total = queries.inbox(s, current_principal(), page)
+    return render_template("inbox.html", rows=rows, total=total, page=page, page_size=queries.PAGE_SIZE,
+                           today=clock().today())
+
+
+def _task_context(s, task_id, form_values=None, errors=None):
+    task = queries.task_for(s, current_principal(), task_id)
+    view = queries.case_view(s, current_principal(), task.case_id)
+    version = get_version(s, view.case.process_version_id)
+    schema = version.forms.get(task.form_key) if task.form_key else None
+    return {"task": task, "view": view, "schema": schema, "values": form_values or {}, "errors": errors or {},
+            "today": clock().today().isoformat()}
+
+
+@bp.route("/tasks/<task_id>", methods=["GET", "POST"])
+def task(task_id: str):
+    """The task page: case summary, history, the form; POST completes the task."""
+    if request.method == "POST":
+        with db().unit_of_work(write=True) as s:
+            schema, title = queries.task_form(s, current_principal(), task_id)
+            data = coerce_html_form(schema or {}, request.form, FORM_CONTROL_FIELDS)
+            try:
+                case_id = complete_task(s, current_principal(), clock(), task_id, data)
+            except FormInvalid as exc:
+                s.rollback()
+                ctx = _task_context(s, task_id, request.form, exc.errors)
+                flash(exc.message_zh if _is_zh() else _("The form has errors; please correct them."), "error")
+                return render_template("task.html", **ctx), 422
+        flash(_("Done: %(title)s", title=title), "success")
+        return redirect(url_for("views.case", case_id=case_id))
+    with db().unit_of_work() as s:
+        ctx = _task_context(s, task_id)
+    return render_template("task.html", **ctx)
+
+
+def _is_zh() -> bool:
+    from .i18n import select_locale
+    return select_locale() == "zh_CN"
+
+
+@bp.route("/cases/new", methods=["GET", "POST"])
+@requires_role("village", "township")
+def new_case():
+    """Lodge a new application (village on the household's behalf, or township window)."""
+    principal = current_principal()
+    processes = startable_processes()
+    process_id = request.values.get("process_id") or processes[0]["process_id"]
+    if process_id not in {p["process_id"] for p in processes}:
+        abort(404)
+    with db().unit_of_work(write=request.method == "POST") as s:
+        villages = villages_for(s, principal.units_for("village"), principal.units_for("township"))
+        version = get_version(s, latest_version_id(s, process_id))
+        schema = version.forms.get(version.tasks.get("@start", {}).get("form_key"))
+        ctx = {"processes": processes, "process_id": process_id, "villages": villages, "schema": schema,
+               "values": request.form if request.method == "POST" else {}, "errors": {},
+               "today": clock().today().isoformat()}
+        if request.method == "GET":
+            return render_template("new_case.html", **ctx)
+        village_id = request.form.get("village_id", type=int)
+        if village_id not in {v[0] for v in villages}:
+            ctx["errors"] = {"village_id": _("Choose a village or community in your area.")}
+            return render_template("new_case.html", **ctx), 422
+        data = coerce_html_form(schema or {}, request.form, FORM_CONTROL_FIELDS)
+        try:
+            started = start_case(s, principal, clock(), process_id, village_id, data)
+        except FormInvalid as exc:
+            s.rollback()
+            ctx["errors"] = exc.errors
+            flash(exc.message_zh if _is_zh() else _("The form has errors; please correct them."), "error")
+            return render_template("new_case.html", **ctx), 422
+    flash(_("Application %(number)s lodged.", number=started.number), "success")
+    return redirect(url_for("views.case", case_id=started.id))
+
+
+@bp.route("/cases/<int:case_id>")
+def case(case_id: int):
+    """The case page: events in order, open steps, and the diagram with progress."""
+    with db().unit_of_work() as s:
+        view = queries.case_view(s, current_principal(), case_id)
+    return render_template("case.html", view=view, states_json=json.dumps(view.element_states))
+
+
+@bp.route("/supervisor")
+@requires_role("county_supervisor", "county")
+def supervisor():
+    """Every case of the county, with filters and counts."""
+    filters = queries.SupervisorFilters(
+        township_id=request.args.get("township", type=int),
+        status=request.args.get("status") or None,
+        step=(request.args.get("step") or "").strip() or None,
+        overdue=request.args.get("overdue") == "1",
+    )
+    page = request.args.get("page", 1, type=int)
+    with db().unit_of_work() as s:
+        result = queries.supervisor_cases(s, current_principal(), clock().today(), filters, page)
+    return render_template("supervisor.html", filters=filters, page=page, page_size=queries.PAGE_SIZE, **result)
+
+
+@bp.route("/processes")
+@requires_role("designer", "admin", "county_supervisor")
+def processes():
+    """Deployed process versions (immutable; a version is its content hash)."""
+    with db().unit_of_work() as s:
+        rows = s.execute(select(ProcessVersion.id, ProcessVersion.process_id, ProcessVersion.name,
+                                ProcessVersion.content_hash, ProcessVersion.source_path, ProcessVersion.deployed_at)
+                         .order_by(ProcessVersion.process_id, ProcessVersion.id.desc())).all()
+    return render_template("processes.html", rows=rows)
