@@ -42,7 +42,7 @@ chromium:
 	@test -x /usr/bin/chromium || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
 test: setup chromium
-	$(BIN)/python -m pytest -n 2 --dist loadgroup tests
+	JIUZHU_REQUIRE_FLOW_COVERAGE=1 $(BIN)/python -m pytest -n 2 --dist loadgroup tests
 
 bench: setup
 	$(BIN)/python -m bench.run

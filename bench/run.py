@@ -243,6 +243,8 @@ class RawSpiff:
         from SpiffWorkflow.util.task import TaskState
 
         self.TaskState = TaskState
+        self.script_engine = SCRIPT_ENGINE
+        self.task_data = TASK_DATA
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG))
         parser = CamundaParser()
         parser.add_bpmn_file(str(BPMN_FILE))
@@ -268,9 +270,9 @@ class RawSpiff:
 
     def complete_once(self) -> str:
         wf = self.serializer.deserialize_json(self.state)
-        wf.script_engine = SCRIPT_ENGINE
+        wf.script_engine = self.script_engine
         task = wf.get_task_from_id(self.task_id)
-        task.set_data(**TASK_DATA)
+        task.set_data(**self.task_data)
         task.run()
         wf.refresh_timers()
         wf.do_engine_steps()
@@ -366,13 +368,18 @@ def measure_completion(label: str, database: Database, rounds: int, per_round: i
     for stmt in statements:
         say(f"[{label}]     {stmt[:150]}")
     if os.environ.get("BENCH_PROFILE"):
-        profile_completion(label, database, clock, user, raw)
+        profile_completion(label, database, clock, app, user, raw)
     return result
 
 
-def profile_completion(label: str, database: Database, clock: FrozenClock, user: WebUser, raw: RawSpiff) -> None:
+def profile_completion(label: str, database: Database, clock: FrozenClock, app, user: WebUser,
+                       raw: RawSpiff) -> None:
+    """BENCH_PROFILE=1: where a web completion's time goes (wall-clock probes, then cProfile)."""
     import cProfile
     import pstats
+
+    from bench.breakdown import completion_breakdown
+    completion_breakdown(database, app, user, prepare_cases(database, clock, 200), raw, say, f"[{label} breakdown]")
     n = 100
     task_ids = prepare_cases(database, clock, n)
     prof = cProfile.Profile()
@@ -381,19 +388,12 @@ def profile_completion(label: str, database: Database, clock: FrozenClock, user:
         prof.enable()
         user.complete(task_id)
         prof.disable()
-    stats = pstats.Stats(prof)
-    say(f"[{label}] cProfile of {n} web completions (cumulative ms per completion, top 45):")
-    rows = sorted(stats.stats.items(), key=lambda kv: kv[1][3], reverse=True)[:45]
-    for (path, line, func), (cc, nc, tt, ct, _callers) in rows:
-        say(f"[{label}]   cum {ct * 1000 / n:8.3f} ms  self {tt * 1000 / n:7.3f} ms  calls/op {nc / n:8.1f}  "
-            f"{Path(path).name}:{line} {func}")
-    prof = cProfile.Profile()
-    for _ in range(n):
-        prof.enable()
-        raw.complete_once()
-        prof.disable()
-    total = sum(v[2] for v in pstats.Stats(prof).stats.values())
-    say(f"[{label}] cProfile raw completion total {total * 1000 / n:.3f} ms per op (profiled)")
+    say(f"[{label} cProfile] {n} web completions, cumulative ms per completion (cProfile inflates Python-heavy "
+        f"code), top 40:")
+    rows = sorted(pstats.Stats(prof).stats.items(), key=lambda kv: kv[1][3], reverse=True)[:40]
+    for (path, line, func), (_cc, nc, tt, ct, _callers) in rows:
+        say(f"[{label} cProfile]   cum {ct * 1000 / n:8.3f} ms  self {tt * 1000 / n:7.3f} ms  calls/op {nc / n:7.1f}  "
+            f"{'/'.join(Path(path).parts[-2:])}:{line} {func}")
 
 
 # --- inbox on 100k cases -----------------------------------------------------------------------
@@ -587,6 +587,9 @@ def measure_inbox(database: Database) -> tuple[float, list[str]]:
         t = perf()
         assert user.client.get("/inbox?page=100").status_code == 200
         deep.append(perf() - t)
+    if os.environ.get("BENCH_PROFILE"):
+        from bench.breakdown import inbox_breakdown
+        inbox_breakdown(database, app, user, 200, say)
     say(f"[inbox] GET /inbox?page=100 (informational): median {ms(statistics.median(deep))} ms, p95 {ms(p95(deep))} ms")
     raw_conn = database.engine.raw_connection()
     try:

@@ -142,13 +142,6 @@ def login(app):
 
 
 # --- BPMN flow coverage, printed at the end of `make test` --------------------
-def pytest_sessionfinish(session):
-    from tests.flow_coverage import TAKEN
-    workeroutput = getattr(session.config, "workeroutput", None)
-    if workeroutput is not None:
-        workeroutput["flow_pairs"] = {k: sorted(map(list, v)) for k, v in TAKEN.items()}
-
-
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node, error):
     from tests.flow_coverage import TAKEN
@@ -156,8 +149,25 @@ def pytest_testnodedown(node, error):
         TAKEN[process_id] |= {tuple(p) for p in pairs}
 
 
+REQUIRE_COVERAGE_ENV = "JIUZHU_REQUIRE_FLOW_COVERAGE"
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    from tests.flow_coverage import TAKEN, report
-    if TAKEN:
-        for line in report(TAKEN):
-            terminalreporter.write_line(line)
+    from tests.flow_coverage import TAKEN, report, total_uncovered
+    if getattr(config, "workeroutput", None) is not None:
+        return
+    for line in report(TAKEN):
+        terminalreporter.write_line(line)
+    if os.environ.get(REQUIRE_COVERAGE_ENV) == "1" and total_uncovered(TAKEN):
+        terminalreporter.write_line("FAILED: some sequence flows of deployed processes are taken by no test", red=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Under `make test` (JIUZHU_REQUIRE_FLOW_COVERAGE=1) an untaken sequence flow fails the run."""
+    from tests.flow_coverage import TAKEN, total_uncovered
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["flow_pairs"] = {k: sorted(map(list, v)) for k, v in TAKEN.items()}
+        return
+    if os.environ.get(REQUIRE_COVERAGE_ENV) == "1" and exitstatus == 0 and total_uncovered(TAKEN):
+        session.exitstatus = 1

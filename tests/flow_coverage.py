@@ -40,6 +40,11 @@ def uncovered(process_id: str, taken: set[tuple[str, str]]) -> list[str]:
     return sorted(fid for fid, pair in flows_by_process()[process_id].items() if pair not in taken)
 
 
+def total_uncovered(taken: dict[str, set]) -> int:
+    """How many sequence flows, over all processes, no test took."""
+    return sum(len(uncovered(pid, taken.get(pid, set()))) for pid in flows_by_process())
+
+
 def report(taken: dict[str, set]) -> list[str]:
     """Lines of the coverage report."""
     lines = ["BPMN sequence-flow coverage (flows taken by at least one test):"]

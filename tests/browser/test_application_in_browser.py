@@ -164,7 +164,8 @@ def test_village_lodges_and_township_accepts_in_browser(db, clock, tmp_path):
             try:
                 page.wait_for_selector('#diagram[data-rendered="true"]')
             except Exception:
-                pytest.fail(f"diagram not rendered: {page.inner_text('#diagram')[:300]!r}; console: {console}")
+                shown = page.inner_text("#diagram")[:300]
+                raise AssertionError(f"diagram not rendered: {shown!r}; browser console: {console}") from None
             assert page.locator("#diagram svg .step-done").count() >= 1
             assert page.locator("#diagram svg .step-active").count() >= 1
         except Exception:
