@@ -21,6 +21,7 @@ def _database() -> Database:
 def main() -> None:
     """Jiuzhu (救助): social-assistance approval routes on SpiffWorkflow."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 
 @main.command()

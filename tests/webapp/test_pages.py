@@ -1,0 +1,62 @@
+"""Pages people use: supervisor list with filters and counts, case page, language switch."""
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.factories import start
+
+
+@pytest.fixture
+def two_cases(db, clock, who, unit_id):
+    first = start(db, clock, who, unit_id)
+    first.do("acceptance")
+    second = start(db, clock, who, unit_id, village="320921101201", username="village_cg",
+                   applicant_name="陈大山", applicant_id_number="320921196805051239")
+    return first, second
+
+
+def test_supervisor_filters_and_counts(two_cases, login, clock, unit_id):
+    first, second = two_cases
+    supervisor = login("supervisor")
+    page = supervisor.get("/supervisor").text
+    assert first.number in page and second.number in page
+    assert re.search(r'count-running">2<', page)
+    only_cjg = supervisor.get(f"/supervisor?township={unit_id('320921101')}").text
+    assert second.number in only_cjg and first.number not in only_cjg
+    by_step = supervisor.get("/supervisor?step=信息核对").text
+    assert first.number in by_step and second.number not in by_step
+    assert first.number not in supervisor.get("/supervisor?overdue=1").text
+    clock.advance(days=30)
+    overdue = supervisor.get("/supervisor?overdue=1").text
+    assert first.number in overdue and second.number in overdue
+    assert re.search(r'count-overdue">2<', overdue)
+    assert "320921197001011236" not in page and "320921********1236" in page
+
+
+def test_case_page_shows_history_open_steps_and_diagram_state(two_cases, login):
+    first, _second = two_cases
+    page = login("township_xs").get(f"/cases/{first.case_id}").text
+    assert "受理审查" in page and "响水镇 张干事" in page
+    assert "家庭经济状况信息核对" in page and "县民政局" in page
+    states = json.loads(re.search(r'data-states="([^"]+)"', page).group(1).replace("&#34;", '"'))
+    assert states["acceptance"] == "completed" and states["economic_check"] == "active"
+    assert 'id="diagram-xml"' in page and "bpmn-navigated-viewer" in page
+    assert "320921197001011236" not in page
+
+
+def test_language_switch(login):
+    user = login("township_xs")
+    assert "待办事项" in user.get("/inbox").text
+    user.post_form("/lang/en", {"next": "/inbox"})
+    assert "Inbox" in user.get("/inbox").text
+    user.post_form("/lang/zh_CN", {"next": "/inbox"})
+    assert "待办事项" in user.get("/inbox").text
+
+
+def test_openapi_document_describes_the_api(login):
+    doc = login("township_xs").get("/api/v1/openapi.json").json
+    assert "/api/v1/tasks/{task_id}/complete" in doc["paths"]
+    assert {"409", "422", "404"} <= set(doc["paths"]["/api/v1/tasks/{task_id}/complete"]["post"]["responses"])
