@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ from .models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Unit, User
 from .places import Place, place_of_village
 from .rules import case_parameters
 from .scope import task_scope
-from .versions import LoadedVersion, get_version, latest_version_id
+from .versions import get_version, latest_version_id
 from .workdays import CalendarYearMissing, WorkingCalendar, due_date
 from .workflow import SERIALIZER_VERSION, ReadyTask, Workflow
 
@@ -66,47 +66,51 @@ def start_case(session: Session, actor: Principal, clock: Clock, process_id: str
         **_state_values(workflow, now),
     ).returning(CASE.c.id)).scalar_one()
     _event(session, case_id, now, actor.user_id, "case_started", None, version.name, data)
-    _sync_tasks(session, case_id, version, place, workflow, now, today, completed=None)
+    _sync_tasks(session, case_id, place, workflow, now, today, set())
     _completion_event(session, case_id, workflow, now, actor.user_id)
     session.commit()
     return StartedCase(case_id, number)
 
 
-def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str, form_data: dict[str, Any]) -> int:
+def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str, form_data: Any,
+                  coerce: Callable[[dict, Any], dict] | None = None) -> int:
     """Complete an open task the actor may do; returns the case id.
 
     The task must belong to one of the actor's (role, unit) pairs — checked in
-    SQL. Losing a race raises Conflict naming who completed it and when.
+    SQL. ``coerce(schema, raw)`` turns raw input (an HTML form) into JSON for
+    the step's schema. Losing a race raises Conflict naming who completed the
+    task and when, and changes nothing.
     """
-    row = session.execute(
-        select(TASK.c.case_id, TASK.c.status, TASK.c.form_key, TASK.c.task_name, TASK.c.title,
-               TASK.c.completed_at, TASK.c.completed_by_id)
-        .where(TASK.c.id == task_id, task_scope(actor))
-    ).first()
+    # One statement finds the task within the actor's scope and locks both rows
+    # (PostgreSQL). A racing loser waits here and then reads the winner's
+    # "completed". On SQLite the writing unit of work already holds the write lock.
+    stmt = (select(TASK.c.case_id, TASK.c.status, TASK.c.form_key, TASK.c.task_name, TASK.c.title,
+                   TASK.c.completed_at, TASK.c.completed_by_id, CASE.c.process_version_id, CASE.c.state,
+                   CASE.c.revision, CASE.c.county_id, CASE.c.township_id, CASE.c.village_id, CASE.c.accepted_on)
+            .join(CASE, CASE.c.id == TASK.c.case_id)
+            .where(TASK.c.id == task_id, task_scope(actor)))
+    row = session.execute(_locked(session, stmt)).first()
     if row is None:
         raise NotFound(f"task {task_id} not found for user {actor.username}")
     if row.status != "open":
         raise _conflict(session, row)
-    case = session.execute(_locked(session, select(CASE).where(CASE.c.id == row.case_id))).one()
-    version = get_version(session, case.process_version_id)
-    data = version.validator(row.form_key).validate(form_data) if row.form_key else dict(form_data)
-    # The case row lock (or SQLite's write lock) is held now: re-read the task.
-    current = session.execute(
-        select(TASK.c.status, TASK.c.completed_at, TASK.c.completed_by_id).where(TASK.c.id == task_id)).one()
-    if current.status != "open":
-        raise _conflict(session, current)
+    version = get_version(session, row.process_version_id)
+    schema = version.forms.get(row.form_key) if row.form_key else None
+    data = coerce(schema or {}, form_data) if coerce else form_data
+    data = version.validator(row.form_key).validate(data) if row.form_key else dict(data)
     now, today = clock.now(), clock.today()
-    workflow = Workflow.restore(version.spec, case.state)
+    workflow = Workflow.restore(version.spec, row.state)
+    open_before = {t.id for t in workflow.ready_user_tasks()}
     workflow.complete(task_id, data, now)
-    place = Place(case.county_id, case.township_id, case.village_id)
+    place = Place(row.county_id, row.township_id, row.village_id)
     session.execute(update(TASK).where(TASK.c.id == task_id).values(
         status="completed", completed_at=now, completed_by_id=actor.user_id))
-    _event(session, case.id, now, actor.user_id, "task_completed", row.task_name, row.title, data)
-    _sync_tasks(session, case.id, version, place, workflow, now, today, completed=task_id)
-    _after_run(session, case.id, case.revision, workflow, version, now, actor.user_id,
-               accepted_on=_accepted_on(case, data, today))
+    _event(session, row.case_id, now, actor.user_id, "task_completed", row.task_name, row.title, data)
+    _sync_tasks(session, row.case_id, place, workflow, now, today, open_before - {task_id})
+    _after_run(session, row.case_id, row.revision, workflow, now, actor.user_id,
+               accepted_on=_accepted_on(row.accepted_on, data, today))
     session.commit()
-    return case.id
+    return row.case_id
 
 
 def fire_due_timers_for_case(session: Session, clock: Clock, case_id: int) -> bool:
@@ -121,15 +125,15 @@ def fire_due_timers_for_case(session: Session, clock: Clock, case_id: int) -> bo
     place = Place(case.county_id, case.township_id, case.village_id)
     for name in fired:
         _event(session, case.id, now, None, "timer_fired", None, name, {})
-    _sync_tasks(session, case.id, version, place, workflow, now, today, completed=None)
-    _after_run(session, case.id, case.revision, workflow, version, now, None)
+    _sync_tasks(session, case.id, place, workflow, now, today, before)
+    _after_run(session, case.id, case.revision, workflow, now, None)
     after = {t.id for t in workflow.ready_user_tasks()}
     return bool(fired) or before != after
 
 
 # --- shared steps ---------------------------------------------------------------
 def _locked(session: Session, stmt):
-    # PostgreSQL: row lock; SQLite: the writing unit of work already holds the database write lock.
+    # PostgreSQL: row locks; SQLite: the writing unit of work already holds the database write lock.
     return stmt.with_for_update() if session.get_bind().dialect.name == "postgresql" else stmt
 
 
@@ -145,13 +149,15 @@ def _event(session, case_id, now, actor_id, kind, task_name, title, data) -> Non
                                          task_name=task_name, title=title, data=data))
 
 
-def _sync_tasks(session, case_id, version: LoadedVersion, place: Place, workflow: Workflow,
-                now: datetime, today: date, completed: str | None) -> None:
-    """Make the open human_task rows of the case equal the workflow's READY user tasks."""
+def _sync_tasks(session, case_id, place: Place, workflow: Workflow, now: datetime, today: date,
+                open_ids: set[str]) -> None:
+    """Make the open human_task rows of the case equal the workflow's READY user tasks.
+
+    ``open_ids`` are the rows open before this change (the READY tasks the
+    workflow had when loaded, minus the one just completed): the invariant that
+    open rows mirror READY tasks spares a SELECT.
+    """
     ready = {t.id: t for t in workflow.ready_user_tasks()}
-    open_ids = set(session.execute(
-        select(TASK.c.id).where(TASK.c.case_id == case_id, TASK.c.status == "open")).scalars())
-    open_ids.discard(completed)
     gone = open_ids - set(ready)
     if gone:
         session.execute(update(TASK).where(TASK.c.id.in_(gone)).values(status="withdrawn", completed_at=now))
@@ -179,10 +185,10 @@ def _due_on(today: date, deadline: str | None) -> date | None:
         return None  # shown as 待定 (to be determined) until the year's arrangement is loaded
 
 
-def _accepted_on(case, data: dict, today: date) -> date | None:
-    if case.accepted_on is None and data.get("acceptance_decision") == "accepted":
+def _accepted_on(accepted_on: date | None, data: dict, today: date) -> date | None:
+    if accepted_on is None and data.get("acceptance_decision") == "accepted":
         return today
-    return case.accepted_on
+    return accepted_on
 
 
 def _state_values(workflow: Workflow, now: datetime) -> dict[str, Any]:
@@ -200,7 +206,7 @@ def _state_values(workflow: Workflow, now: datetime) -> dict[str, Any]:
     return values
 
 
-def _after_run(session, case_id, revision, workflow: Workflow, version: LoadedVersion, now, actor_id,
+def _after_run(session, case_id, revision, workflow: Workflow, now, actor_id,
                accepted_on: date | None = None) -> None:
     """Write the new state under the revision check; a lost race changes nothing."""
     values = {**_state_values(workflow, now), "revision": revision + 1}

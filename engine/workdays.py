@@ -36,6 +36,16 @@ class WorkingCalendar:
         self.years = years
         self._holidays = holidays
         self._workdays = workdays
+        # Running count of working days up to and including each covered day, so that
+        # "working days left" on a 50-row inbox page is 50 dictionary lookups.
+        self._running: dict[date, int] = {}
+        count = 0
+        for year in sorted(years):
+            d = date(year, 1, 1)
+            while d.year == year:
+                count += self.is_workday(d)
+                self._running[d] = count
+                d += timedelta(days=1)
 
     @classmethod
     def load(cls, directory: Path | None = None) -> "WorkingCalendar":
@@ -43,7 +53,9 @@ class WorkingCalendar:
 
         Raises ValueError for a malformed file, FileNotFoundError when there is no year file.
         """
-        return _load(Path(directory or DATA_DIR).resolve())
+        if directory is None:
+            return _load_default()
+        return _load(Path(directory).resolve())
 
     def _covered(self, d: date) -> None:
         # A datetime never equals a date, so it would silently miss every holiday.
@@ -77,7 +89,14 @@ class WorkingCalendar:
         """
         if end < start:
             return -self.workdays_between(end, start)
-        return sum(self.is_workday(start + timedelta(days=i)) for i in range(1, (end - start).days + 1))
+        if end == start:
+            return 0
+        first = start + timedelta(days=1)
+        self._covered(end)
+        for year in range(first.year, end.year + 1):
+            if year not in self.years:
+                raise CalendarYearMissing(year)
+        return self._running[end] - self._running[first] + self.is_workday(first)
 
     def add_calendar_days(self, start: date, n: int) -> date:
         """Return ``start + n`` calendar days (e.g. a 7-day 公示), with no holiday shift.
@@ -120,6 +139,11 @@ def _read_year(path: Path, year: int) -> tuple[set[date], set[date]]:
         if d.weekday() < 5:
             raise ValueError(f"{path.name}: make-up workday {d} is not a Saturday or Sunday")
     return holidays, workdays
+
+
+@functools.cache
+def _load_default() -> WorkingCalendar:
+    return _load(DATA_DIR.resolve())
 
 
 @functools.cache

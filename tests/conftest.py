@@ -156,6 +156,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     from tests.flow_coverage import TAKEN, report, total_uncovered
     if getattr(config, "workeroutput", None) is not None:
         return
+    if not TAKEN and os.environ.get(REQUIRE_COVERAGE_ENV) != "1":
+        return
     for line in report(TAKEN):
         terminalreporter.write_line(line)
     if os.environ.get(REQUIRE_COVERAGE_ENV) == "1" and total_uncovered(TAKEN):

@@ -73,7 +73,7 @@ def inbox():
     with db().unit_of_work() as s:
         rows, total = queries.inbox(s, current_principal(), page)
     return render_template("inbox.html", rows=rows, total=total, page=page, page_size=queries.PAGE_SIZE,
-                           today=clock().today())
+                           count_cap=queries.COUNT_CAP, today=clock().today())
 
 
 def _task_context(s, task_id, form_values=None, errors=None):
@@ -90,20 +90,22 @@ def task(task_id: str):
     """The task page: case summary, history, the form; POST completes the task."""
     if request.method == "POST":
         with db().unit_of_work(write=True) as s:
-            schema, title = queries.task_form(s, current_principal(), task_id)
-            data = coerce_html_form(schema or {}, request.form, FORM_CONTROL_FIELDS)
             try:
-                case_id = complete_task(s, current_principal(), clock(), task_id, data)
+                case_id = complete_task(s, current_principal(), clock(), task_id, request.form, coerce=_coerce_form)
             except FormInvalid as exc:
                 s.rollback()
                 ctx = _task_context(s, task_id, request.form, exc.errors)
                 flash(exc.message_zh if _is_zh() else _("The form has errors; please correct them."), "error")
                 return render_template("task.html", **ctx), 422
-        flash(_("Done: %(title)s", title=title), "success")
+        flash(_("Step completed."), "success")
         return redirect(url_for("views.case", case_id=case_id))
     with db().unit_of_work() as s:
         ctx = _task_context(s, task_id)
     return render_template("task.html", **ctx)
+
+
+def _coerce_form(schema, form):
+    return coerce_html_form(schema, form, FORM_CONTROL_FIELDS)
 
 
 def _is_zh() -> bool:
