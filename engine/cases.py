@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from . import numbering
 from .accounts import Principal
 from .clock import Clock
+from .documents import issue_documents, kinds_for
 from .errors import Conflict, Forbidden, NotFound
 from .models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Unit, User
 from .places import Place, place_of_village
@@ -103,6 +104,9 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     open_before = {t.id for t in workflow.ready_user_tasks()}
     workflow.complete(task_id, data, now)
     place = Place(row.county_id, row.township_id, row.village_id)
+    properties = version.tasks.get(row.task_name, {}).get("properties", {})
+    if kinds_for(properties):
+        _issue_documents(session, row, task_id, place, properties, workflow.data, now)
     session.execute(update(TASK).where(TASK.c.id == task_id).values(
         status="completed", completed_at=now, completed_by_id=actor.user_id))
     _event(session, row.case_id, now, actor.user_id, "task_completed", row.task_name, row.title, data)
@@ -135,6 +139,15 @@ def fire_due_timers_for_case(session: Session, clock: Clock, case_id: int) -> bo
 def _locked(session: Session, stmt):
     # PostgreSQL: row locks; SQLite: the writing unit of work already holds the database write lock.
     return stmt.with_for_update() if session.get_bind().dialect.name == "postgresql" else stmt
+
+
+def _issue_documents(session, row, task_id, place: Place, properties, data, now) -> None:
+    names = dict(session.execute(select(Unit.id, Unit.name).where(
+        Unit.id.in_((place.county_id, place.township_id, place.village_id)))).all())
+    case = session.execute(select(CASE.c.id, CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number)
+                           .where(CASE.c.id == row.case_id)).one()._asdict()
+    case.update(township=names[place.township_id], village=names[place.village_id])
+    issue_documents(session, case, place, names[place.county_id], properties, data, now)
 
 
 def _conflict(session: Session, row) -> Conflict:

@@ -15,6 +15,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .documents import KINDS as DOCUMENT_KINDS, PREFIX as DOCUMENT_PREFIX, TEMPLATES_DIR as DOCUMENT_TEMPLATES
 from .errors import DeployRefused, Problem
 from .expressions import UnsafeExpression, check_expression
 from .forms import FORMS_DIR, load_form_files
@@ -104,7 +105,7 @@ def _check_process(process, forms, problem, result: ValidatedFile) -> None:
                 problem(task, "user task is not inside any lane (its lane names the role that does it)",
                         "用户任务不在任何泳道内（泳道决定由哪个角色办理）")
             _check_form_key(task, forms, problem, result)
-            _check_deadline(task, problem)
+            _check_properties(task, problem)
     for start in process.iterfind("bpmn:startEvent", NS):
         key = _check_form_key(start, forms, problem, result)
         if key:
@@ -145,9 +146,16 @@ def _check_form_key(node, forms, problem, result: ValidatedFile) -> str | None:
     return key
 
 
-def _check_deadline(task, problem) -> None:
+def _check_properties(task, problem) -> None:
     for prop in task.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", NS):
-        if prop.get("name") == "deadline":
+        name = prop.get("name") or ""
+        if name.startswith(DOCUMENT_PREFIX):
+            kind = name[len(DOCUMENT_PREFIX):]
+            if kind not in DOCUMENT_KINDS or not (DOCUMENT_TEMPLATES / f"{kind}.html").exists():
+                problem(task, f"unknown document kind '{kind}'", f"文书类型「{kind}」不存在（documents/ 中无模板）",
+                        prop.sourceline)
+            _check_code(prop, prop.get("value") or "", "eval", problem)
+        if name == "deadline":
             try:
                 parse_period(prop.get("value") or "")
             except ValueError:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from .accounts import Principal
 from .errors import NotFound
-from .models import Case, CaseEvent, HumanTask, Unit, User
+from .models import Case, CaseEvent, Document, HumanTask, Unit, User
 from .scope import case_scope, supervised_counties, task_scope
 from .versions import get_version
 from .workflow import Workflow
@@ -73,6 +73,7 @@ class CaseView:
     bpmn_xml: str
     data: dict[str, Any]
     version_name: str
+    documents: list
 
 
 def case_view(session: Session, principal: Principal, case_id: int) -> CaseView:
@@ -92,11 +93,25 @@ def case_view(session: Session, principal: Principal, case_id: int) -> CaseView:
         select(TASK, Unit.name.label("unit_name")).join(Unit, Unit.id == TASK.c.unit_id)
         .where(TASK.c.case_id == case_id, TASK.c.status == "open").order_by(TASK.c.created_at)
     ).all()
+    documents = session.execute(select(Document.id, Document.kind, Document.number, Document.title,
+                                       Document.issued_at).where(Document.case_id == case_id)
+                                .order_by(Document.id)).all()
     version = get_version(session, case.process_version_id)
     workflow = Workflow.restore(version.spec, case.state)
     return CaseView(case, names.get(case.village_id, ""), names.get(case.township_id, ""),
                     names.get(case.county_id, ""), events, open_tasks, workflow.element_states(),
-                    version.bpmn_xml, workflow.data, version.name)
+                    version.bpmn_xml, workflow.data, version.name, documents)
+
+
+def document_for(session: Session, principal: Principal, case_id: int, document_id: int):
+    """A document of a case in the principal's place, or NotFound."""
+    row = session.execute(
+        select(Document).join(Case, Case.id == Document.case_id)
+        .where(Document.id == document_id, Document.case_id == case_id, case_scope(principal))
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"document {document_id}")
+    return row
 
 
 @dataclass

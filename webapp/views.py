@@ -155,6 +155,14 @@ def case(case_id: int):
     return render_template("case.html", view=view, states_json=json.dumps(view.element_states))
 
 
+@bp.route("/cases/<int:case_id>/documents/<int:document_id>")
+def document(case_id: int, document_id: int):
+    """A printable document (文书) of the case."""
+    with db().unit_of_work() as s:
+        doc = queries.document_for(s, current_principal(), case_id, document_id)
+    return render_template("document.html", doc=doc, case_id=case_id)
+
+
 @bp.route("/supervisor")
 @requires_role("county_supervisor", "county")
 def supervisor():

@@ -107,10 +107,19 @@ def test_gateway_branch_with_neither_condition_nor_default(db, tree):
 ])
 def test_unsafe_gateway_condition(db, tree, expression):
     from xml.sax.saxutils import escape
-    line = break_route(tree, "acceptance_decision == 'incomplete'", escape(expression))
+    line = break_route(tree, ">acceptance_decision == 'incomplete'<", ">" + escape(expression) + "<")
     [problem] = refused(db, tree)
     assert problem.element_id == "f_incomplete" and problem.line == line
     assert "表达式不安全" in problem.message_zh
+
+
+def test_unsafe_document_condition_and_unknown_document_kind(db, tree):
+    line = break_route(tree, '"acceptance_decision == \'accepted\'"', '"__import__(\'os\')"')
+    [problem] = refused(db, tree)
+    assert problem.element_id == "acceptance" and problem.line == line and "表达式不安全" in problem.message_zh
+    break_route(tree, "document:supplement_notice", "document:no_such_notice")
+    problems = refused(db, tree)
+    assert any("no_such_notice" in p.message and p.element_id == "acceptance" for p in problems)
 
 
 def test_unsafe_script_reports_the_line_inside_the_script(db, tree):

@@ -1,0 +1,64 @@
+"""Documents (文书) issued by steps: chosen by conditions in the BPMN, rendered from
+templates in documents/, numbered (文号) and kept with the case.
+
+A user task issues document KIND when its ``camunda:properties`` has
+``document:KIND`` whose value is a (safe) condition on the case data, checked at
+deploy time like every other expression.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from .clock import CHINA_TZ
+from .expressions import safe_globals
+from .forms import mask_id_number
+from .models import Document
+from .numbering import next_value
+from .places import Place
+
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "documents"
+PREFIX = "document:"
+# kind → (title, 文号 code); the county's short name is prefixed: 响民低受〔2026〕3号
+KINDS = {
+    "acceptance_notice": ("受理通知书", "受"),
+    "supplement_notice": ("一次性补正告知书", "补"),
+    "rejection_notice": ("不予受理告知书", "不受"),
+    "publicity_list": ("最低生活保障审核结果公示名单", "公"),
+    "confirmation_notice": ("最低生活保障确认通知书", "确"),
+    "non_confirmation_notice": ("不予确认告知书", "不确"),
+}
+# Designers edit templates: a sandbox keeps them to data, like expressions.
+_env = SandboxedEnvironment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, undefined=StrictUndefined)
+_env.filters["mask_id"] = mask_id_number
+
+
+def kinds_for(properties: dict[str, str]) -> dict[str, str]:
+    """kind → condition of the documents a task may issue."""
+    return {k[len(PREFIX):]: v for k, v in properties.items() if k.startswith(PREFIX)}
+
+
+def issue_documents(session: Session, case: dict[str, Any], place: Place, county_name: str,
+                    properties: dict[str, str], data: dict[str, Any], now: datetime) -> list[str]:
+    """Issue every document whose condition holds for ``data``; returns their numbers."""
+    numbers = []
+    for kind, condition in kinds_for(properties).items():
+        if not eval(compile(condition, "<document condition>", "eval"), safe_globals(), dict(data)):  # noqa: S307 - checked at deploy, no builtins
+            continue
+        title, code = KINDS[kind]
+        year = now.astimezone(CHINA_TZ).year
+        serial = next_value(session, f"doc:{place.county_id}:{code}:{year}")
+        number = f"{county_name[:1]}民低{code}〔{year}〕{serial}号"
+        body = _env.get_template(f"{kind}.html").render(
+            number=number, title=title, case=case, data=data, county=county_name,
+            issued_on=now.astimezone(CHINA_TZ).date(), today=date.today)
+        session.execute(insert(Document).values(case_id=case["id"], kind=kind, number=number, title=title,
+                                                body=body, issued_at=now))
+        numbers.append(number)
+    return numbers

@@ -1,0 +1,62 @@
+"""Documents (文书) issued by the Xiangshui 低保 route render in Chinese with the case's data."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from engine.models import Document
+from tests.factories import start
+
+pytestmark = pytest.mark.usefixtures("db")
+
+
+def documents(db, case_id) -> dict[str, Document]:
+    with db.unit_of_work() as s:
+        return {d.kind: d for d in s.execute(select(Document).where(Document.case_id == case_id)).scalars()}
+
+
+def test_confirmed_case_documents(db, clock, who, unit_id, login):
+    w = start(db, clock, who, unit_id, incomes=(300, 0, 200))
+    for step in ("acceptance", "economic_check", "home_investigation", "preliminary_opinion"):
+        w.do(step)
+    clock.advance(days=7, minutes=1)
+    w.fire_timers()
+    w.do("confirmation")
+    docs = documents(db, w.case_id)
+    assert set(docs) == {"acceptance_notice", "publicity_list", "confirmation_notice"}
+    acceptance = docs["acceptance_notice"]
+    assert acceptance.number == "响民低受〔2026〕1号" and acceptance.title == "受理通知书"
+    assert "王小明" in acceptance.body and "现予受理" in acceptance.body and w.number in acceptance.body
+    assert "响水镇人民政府" in acceptance.body and "2026年9月15日" in acceptance.body
+    publicity = docs["publicity_list"]
+    assert "双园村" in publicity.body and "320921********1236" in publicity.body
+    assert "320921197001011236" not in publicity.body and "166.67" in publicity.body
+    confirmation = docs["confirmation_notice"]
+    assert "1840.00 元" in confirmation.body and "2026-11 起按月发放" in confirmation.body
+    page = login("township_xs").get(f"/cases/{w.case_id}")
+    assert "最低生活保障确认通知书" in page.text and confirmation.number in page.text
+    shown = login("supervisor").get(f"/cases/{w.case_id}/documents/{confirmation.id}")
+    assert shown.status_code == 200 and "1840.00" in shown.text
+    assert login("township_cjg").get(f"/cases/{w.case_id}/documents/{confirmation.id}").status_code == 404
+
+
+def test_refusals_carry_their_reasons(db, clock, who, unit_id):
+    incomplete = start(db, clock, who, unit_id)
+    incomplete.do("acceptance", acceptance_decision="incomplete", missing_materials="户口簿、近三个月收入证明")
+    notice = documents(db, incomplete.case_id)["supplement_notice"]
+    assert "一次性告知" in notice.body and "户口簿、近三个月收入证明" in notice.body
+
+    refused = start(db, clock, who, unit_id)
+    refused.do("acceptance", acceptance_decision="not_accepted", acceptance_reasons="户籍不在本镇")
+    notice = documents(db, refused.case_id)["rejection_notice"]
+    assert "不予受理" in notice.body and "户籍不在本镇" in notice.body and "行政复议" in notice.body
+
+    not_confirmed = start(db, clock, who, unit_id)
+    for step in ("acceptance", "economic_check", "home_investigation"):
+        not_confirmed.do(step)
+    not_confirmed.do("preliminary_opinion", opinion="ineligible", opinion_reasons="收入超标")
+    not_confirmed.do("confirmation", confirmation_decision="not_confirmed", confirmation_reasons="人均收入高于标准")
+    docs = documents(db, not_confirmed.case_id)
+    assert "publicity_list" not in docs
+    assert "人均收入高于标准" in docs["non_confirmation_notice"].body
+    assert docs["non_confirmation_notice"].number.startswith("响民低不确〔2026〕")
