@@ -62,9 +62,8 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from engine.cases import start_case  # noqa: E402
 from engine.clock import CHINA_TZ, FrozenClock  # noqa: E402
 from engine.db import Database, normalise_url  # noqa: E402
-from engine.demo import DEMO_PASSWORD, load_places_and_users, principal, sample_application  # noqa: E402
-from engine.deployment import PROCESSES_DIR, deploy  # noqa: E402
-from engine.migrate import upgrade  # noqa: E402
+from engine.demo import DEMO_PASSWORD, prepare_store, principal, sample_application  # noqa: E402
+from engine.deployment import PROCESSES_DIR  # noqa: E402
 from engine.models import Case, CaseEvent, Document, HumanTask, Sequence, Unit, User  # noqa: E402
 from engine.rules import case_parameters  # noqa: E402
 from engine.versions import get_version, latest_version_id  # noqa: E402
@@ -112,11 +111,7 @@ def p95(samples: list[float]) -> float:
 def build_store(url: str) -> Database:
     """A migrated database with the routes deployed and the demo county and users loaded."""
     database = Database(url)
-    upgrade(database.engine)
-    with database.unit_of_work(write=True) as s:
-        deploy(s, START)
-    with database.unit_of_work(write=True) as s:
-        load_places_and_users(s, START)
+    prepare_store(database, START)
     return database
 
 

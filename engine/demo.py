@@ -101,3 +101,14 @@ def load_sample_cases(session: Session, clock: Clock) -> int:
     complete_task(session, township, clock, task_id, {"acceptance_decision": "accepted",
                                                       "accepted_on": clock.today().isoformat()})
     return len(started)
+
+
+def prepare_store(database, now: datetime) -> None:
+    """Migrate a database, deploy the routes and load the demo places and users (tests, benchmarks)."""
+    from .deployment import deploy
+    from .migrate import upgrade
+    upgrade(database.engine)
+    with database.unit_of_work(write=True) as s:
+        deploy(s, now)
+    with database.unit_of_work(write=True) as s:
+        load_places_and_users(s, now)

@@ -15,9 +15,7 @@ from sqlalchemy.engine import make_url
 
 from engine.clock import FrozenClock
 from engine.db import Database, normalise_url
-from engine.demo import DEMO_PASSWORD, load_places_and_users, principal
-from engine.deployment import deploy
-from engine.migrate import upgrade
+from engine.demo import DEMO_PASSWORD, prepare_store, principal
 from engine.models import Case, CaseEvent, Document, HumanTask, Sequence, Unit
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -47,11 +45,7 @@ def build_store(kind: str, tmp_dir: Path):
     else:
         url, drop = _create_pg_database()
     database = Database(url)
-    upgrade(database.engine)
-    with database.unit_of_work(write=True) as s:
-        deploy(s, START)
-    with database.unit_of_work(write=True) as s:
-        load_places_and_users(s, START)
+    prepare_store(database, START)
     return database, url, drop
 
 
