@@ -20,7 +20,7 @@ from .documents import issue_documents, kinds_for
 from .errors import Conflict, Forbidden, NotFound
 from .models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Unit, User
 from .places import Place, place_of_village
-from .rules import case_parameters
+from .rules import assistance_type_of, case_parameters, process_for
 from .scope import task_scope
 from .versions import get_version, latest_version_id
 from .workdays import CalendarYearMissing, WorkingCalendar, due_date
@@ -55,11 +55,12 @@ def start_case(session: Session, actor: Principal, clock: Clock, process_id: str
     data = version.validator(start_form).validate(form_data) if start_form else dict(form_data)
     now = clock.now()
     today = clock.today()
-    params = case_parameters(session, place.county_id, process_id, today)
+    params = case_parameters(session, place.county_id, place.township_id, process_id, today)
     workflow = Workflow.start(version.spec, {**data, **params}, now)
     number = numbering.next_case_number(session, place, today)
     case_id = session.execute(insert(CASE).values(
         number=number, process_version_id=version.id, process_id=process_id,
+        assistance_type=assistance_type_of(process_id),
         applicant_name=data.get("applicant_name", ""), applicant_id_number=data.get("applicant_id_number", ""),
         county_id=place.county_id, township_id=place.township_id, village_id=place.village_id,
         serializer_version=SERIALIZER_VERSION, schema_version=STATE_SCHEMA_VERSION, revision=1,
@@ -71,6 +72,14 @@ def start_case(session: Session, actor: Principal, clock: Clock, process_id: str
     _completion_event(session, case_id, workflow, now, actor.user_id)
     session.commit()
     return StartedCase(case_id, number)
+
+
+def start_application(session: Session, actor: Principal, clock: Clock, assistance_type: str, village_id: int,
+                      form_data: dict[str, Any]) -> StartedCase:
+    """Lodge an application of a type: the route is the one the township's model runs today."""
+    place = place_of_village(session, village_id)
+    process_id = process_for(assistance_type, place.county_code, place.township_code, clock.today())
+    return start_case(session, actor, clock, process_id, village_id, form_data)
 
 
 def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str, form_data: Any,

@@ -42,10 +42,72 @@ class ValidatedFile:
     processes: list = field(default_factory=list)
     start_forms: dict[str, dict] = field(default_factory=dict)
     form_keys: set[str] = field(default_factory=set)
+    decisions: dict[str, "Decision"] = field(default_factory=dict)
 
 
-def validate_file(path: Path, forms: dict[str, dict], display_name: str | None = None) -> tuple[ValidatedFile | None, list[Problem]]:
-    """Check one BPMN file; returns the parsed file or the problems found."""
+@dataclass
+class Decision:
+    """A validated DMN file and the decision id it defines."""
+
+    decision_id: str
+    name: str
+    xml: bytes
+
+
+DMN_NS = {"dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/"}
+
+
+def validate_decision(path: Path, display_name: str) -> tuple[Decision | None, list[Problem]]:
+    """Check one DMN file: well-formed, one decision, every expression safe."""
+    xml = path.read_bytes()
+    problems: list[Problem] = []
+    try:
+        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as exc:
+        return None, [Problem(display_name, exc.lineno, None, f"XML syntax error: {exc.msg}", f"XML 格式错误：{exc.msg}")]
+    ns = {"dmn": root.nsmap.get(None) or root.nsmap.get("dmn") or DMN_NS["dmn"]}
+    decisions = root.findall("dmn:decision", ns)
+    if len(decisions) != 1:
+        return None, [Problem(display_name, root.sourceline, root.get("id"), "a DMN file must hold exactly one decision",
+                              "每个 DMN 文件只能包含一个决策")]
+
+    def check(node, source, as_test):
+        text = (source or "").strip()
+        if not text or text == "-":
+            return
+        candidates = [text.replace("?", "dmninputexpr")] if "?" in text else [text, f"dmninputexpr {text}"]
+        errors = []
+        for candidate in candidates if as_test else [text]:
+            try:
+                check_expression(candidate, "eval")
+                return
+            except UnsafeExpression as exc:
+                errors.append(exc)
+        owner = node
+        while owner.getparent() is not None and not owner.get("id"):
+            owner = owner.getparent()
+        problems.append(Problem(display_name, node.sourceline, owner.get("id"),
+                                f"unsafe or invalid expression: {errors[-1].reason}",
+                                f"决策表表达式不安全或有误：{errors[-1].reason_zh}"))
+
+    for node in root.iterfind(".//dmn:inputExpression/dmn:text", ns):
+        check(node, node.text, False)
+    for node in root.iterfind(".//dmn:inputEntry/dmn:text", ns):
+        check(node, node.text, True)
+    for node in root.iterfind(".//dmn:outputEntry/dmn:text", ns):
+        check(node, node.text, False)
+    if problems:
+        return None, problems
+    return Decision(decisions[0].get("id"), display_name, xml), []
+
+
+def validate_file(path: Path, forms: dict[str, dict], display_name: str | None = None,
+                  decisions: dict[str, "Decision"] | None = None) -> tuple[ValidatedFile | None, list[Problem]]:
+    """Check one BPMN file; returns the parsed file or the problems found.
+
+    ``decisions`` maps decision ids to the validated DMN files that define them.
+    """
+    decisions = decisions or {}
     name = display_name or str(path)
     xml = path.read_bytes()
     problems: list[Problem] = []
@@ -68,10 +130,17 @@ def validate_file(path: Path, forms: dict[str, dict], display_name: str | None =
     result = ValidatedFile(path=name, xml=xml)
     for process in root.iterfind("bpmn:process", NS):
         _check_process(process, forms, problem, result)
+    for task in root.iter(f"{{{BPMN}}}businessRuleTask"):
+        ref = task.get(f"{{{CAMUNDA}}}decisionRef")
+        if ref not in decisions:
+            problem(task, f"camunda:decisionRef '{ref}' names no decision in processes/decisions",
+                    f"业务规则任务引用的决策表「{ref}」不存在")
+        else:
+            result.decisions[ref] = decisions[ref]
     if problems:
         return None, problems
     try:
-        result.processes = parse_processes(xml, name)
+        result.processes = parse_processes(xml, name, {d.name: d.xml for d in result.decisions.values()})
     except ParseError as exc:
         return None, [Problem(exc.file_name, exc.line, exc.element_id, str(exc), f"流程解析失败：{exc}")]
     return result, []
@@ -194,9 +263,15 @@ def deploy(session: Session, now: datetime, processes_dir: Path = PROCESSES_DIR,
     forms = load_form_files(forms_dir)
     files = sorted(processes_dir.rglob("*.bpmn"))
     validated, problems = [], []
+    decisions: dict[str, Decision] = {}
+    for path in sorted(processes_dir.rglob("*.dmn")):
+        decision, found = validate_decision(path, str(path.relative_to(processes_dir)))
+        problems.extend(found)
+        if decision:
+            decisions[decision.decision_id] = decision
     for path in files:
         display = str(path.relative_to(processes_dir)) if path.is_relative_to(processes_dir) else str(path)
-        ok, found = validate_file(path, forms, display)
+        ok, found = validate_file(path, forms, display, decisions)
         problems.extend(found)
         if ok:
             validated.append(ok)
@@ -217,7 +292,7 @@ def deploy(session: Session, now: datetime, processes_dir: Path = PROCESSES_DIR,
     for vf in validated:
         used_forms = {key: forms[key] for key in sorted(vf.form_keys)}
         for spec in vf.processes:
-            content_hash = _content_hash(vf.xml, used_forms)
+            content_hash = _content_hash(vf.xml, used_forms, [d.xml for _, d in sorted(vf.decisions.items())])
             exists = session.execute(select(ProcessVersion.id).where(
                 ProcessVersion.process_id == spec.process_id, ProcessVersion.content_hash == content_hash)).first()
             if exists:
@@ -236,7 +311,9 @@ def deploy(session: Session, now: datetime, processes_dir: Path = PROCESSES_DIR,
     return report
 
 
-def _content_hash(xml: bytes, forms: dict) -> str:
+def _content_hash(xml: bytes, forms: dict, decisions: list[bytes]) -> str:
     digest = hashlib.sha256(xml)
     digest.update(json.dumps(forms, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    for decision in decisions:
+        digest.update(hashlib.sha256(decision).digest())
     return digest.hexdigest()

@@ -7,6 +7,7 @@ deploy time like every other expression.
 """
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -25,15 +26,22 @@ from .places import Place
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "documents"
 PREFIX = "document:"
-# kind → (title, 文号 code); the county's short name is prefixed: 响民低受〔2026〕3号
-KINDS = {
-    "acceptance_notice": ("受理通知书", "受"),
-    "supplement_notice": ("一次性补正告知书", "补"),
-    "rejection_notice": ("不予受理告知书", "不受"),
-    "publicity_list": ("最低生活保障审核结果公示名单", "公"),
-    "confirmation_notice": ("最低生活保障确认通知书", "确"),
-    "non_confirmation_notice": ("不予确认告知书", "不确"),
-}
+# Each template's first line names its title and 文号 code: {# title: 受理通知书; code: 低受 #}.
+# The number is the county's first character + 民 + code: 响民低受〔2026〕3号.
+_HEADER = re.compile(r"\{#\s*title:\s*(?P<title>[^;]+?)\s*;\s*code:\s*(?P<code>\S+?)\s*#\}")
+
+
+def _read_kinds(directory: Path = TEMPLATES_DIR) -> dict[str, tuple[str, str]]:
+    kinds = {}
+    for path in sorted(directory.glob("[!_]*.html")):
+        match = _HEADER.match(path.read_text(encoding="utf-8"))
+        if match is None:
+            raise ValueError(f"{path}: first line must be {{# title: …; code: … #}}")
+        kinds[path.stem] = (match["title"], match["code"])
+    return kinds
+
+
+KINDS = _read_kinds()
 # Designers edit templates: a sandbox keeps them to data, like expressions.
 _env = SandboxedEnvironment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, undefined=StrictUndefined)
 _env.filters["mask_id"] = mask_id_number
@@ -54,7 +62,7 @@ def issue_documents(session: Session, case: dict[str, Any], place: Place, county
         title, code = KINDS[kind]
         year = now.astimezone(CHINA_TZ).year
         serial = next_value(session, f"doc:{place.county_id}:{code}:{year}")
-        number = f"{county_name[:1]}民低{code}〔{year}〕{serial}号"
+        number = f"{county_name[:1]}民{code}〔{year}〕{serial}号"
         body = _env.get_template(f"{kind}.html").render(
             number=number, title=title, case=case, data=data, county=county_name,
             issued_on=now.astimezone(CHINA_TZ).date(), today=date.today)

@@ -21,8 +21,13 @@ def id_number_checksum_ok(value: str) -> bool:
     """GB 11643 check digit of an 18-digit resident ID number."""
     if not ID_NUMBER.match(value):
         return False
-    total = sum(int(d) * w for d, w in zip(value[:17], _ID_WEIGHTS))
-    return _ID_CHECK[total % 11] == value[17]
+    return with_check_digit(value[:17]) == value
+
+
+def with_check_digit(first17: str) -> str:
+    """Complete 17 digits into a valid 18-character ID number (for demo and test data)."""
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS))
+    return first17 + _ID_CHECK[total % 11]
 
 
 def mask_id_number(value: str | None) -> str:

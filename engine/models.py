@@ -117,6 +117,7 @@ class Case(Base):
     number: Mapped[str] = mapped_column(String(40), unique=True)
     process_version_id: Mapped[int] = mapped_column(ForeignKey("process_version.id"))
     process_id: Mapped[str] = mapped_column(String(100))
+    assistance_type: Mapped[Optional[str]] = mapped_column(String(40))
     applicant_name: Mapped[str] = mapped_column(String(100))
     applicant_id_number: Mapped[str] = mapped_column(String(18))
     county_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))

@@ -24,6 +24,7 @@ class Place:
     township_id: int
     village_id: int
     county_code: str | None = None
+    township_code: str | None = None
 
     def unit_for_role(self, role: str | None) -> int:
         """The unit whose holders of ``role`` do the lane's tasks for this case."""
@@ -35,14 +36,15 @@ def place_of_village(session: Session, village_id: int) -> Place:
     """The place of a village, with its township and county (one query)."""
     township, county = aliased(Unit), aliased(Unit)
     row = session.execute(
-        select(Unit.id, township.id.label("township_id"), county.id.label("county_id"), county.code)
+        select(Unit.id, township.id.label("township_id"), county.id.label("county_id"), county.code,
+               township.code.label("township_code"))
         .join(township, township.id == Unit.parent_id)
         .join(county, county.id == township.parent_id)
         .where(Unit.id == village_id, Unit.level == "village")
     ).first()
     if row is None:
         raise NotFound(f"village {village_id}", "所选村（社区）不存在")
-    return Place(row.county_id, row.township_id, row.id, row.code)
+    return Place(row.county_id, row.township_id, row.id, row.code, row.township_code)
 
 
 def villages_for(session: Session, village_ids, township_ids) -> list[tuple[int, str, str]]:

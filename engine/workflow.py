@@ -183,10 +183,16 @@ class ParseError(Exception):
 
 
 # --- parsing -----------------------------------------------------------------
-def parse_processes(bpmn_xml: bytes, file_name: str) -> list[ProcessSpec]:
-    """Parse every executable process in one BPMN file (Camunda 7 dialect)."""
+def parse_processes(bpmn_xml: bytes, file_name: str, decisions: dict[str, bytes] | None = None) -> list[ProcessSpec]:
+    """Parse every executable process in one BPMN file (Camunda 7 dialect).
+
+    ``decisions`` maps DMN file names to their XML, for business rule tasks
+    (``camunda:decisionRef``).
+    """
     parser = CamundaParser()
     try:
+        for dmn_name, dmn_xml in (decisions or {}).items():
+            parser.add_dmn_str(dmn_xml, filename=dmn_name)
         parser.add_bpmn_str(bpmn_xml, filename=file_name)
         result = []
         for process_id in parser.get_process_ids():

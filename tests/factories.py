@@ -11,9 +11,23 @@ from engine.demo import sample_application
 from engine.models import Case, CaseEvent, HumanTask
 
 XIANGSHUI = "minimum_living_xiangshui"
-SHUANGYUAN = "320921100201"   # 双园村, 响水镇
-# Which demo user does each lane's work for a case in 双园村.
-LANE_USER = {"village": "village_sy", "township": "township_xs", "county": "county_mz"}
+SHUANGYUAN = "320921100201"   # 双园村, 响水镇 (响水县, Xiangshui model)
+RENXING = "220302001001"      # 仁兴社区, 仁兴街道 (四平市铁西区, Siping model)
+SANTIDIKOU = "340603004001"   # 三堤口社区, 三堤口街道 (淮北市相山区, Santidikou model)
+DONGJIE = "340603001001"      # 东街社区, 东街街道 (相山区, national default)
+# Which demo user does each lane's work, by the first characters of the village code (its township).
+LANE_USERS = {
+    "320921100": {"village": "village_sy", "township": "township_xs", "county": "county_mz",
+                  "disability_federation": "disability_xs"},
+    "220302001": {"village": "community_rx", "township": "street_rx", "county": "district_tx",
+                  "district_center": "center_tx"},
+    "340603004": {"village": "community_stk", "township": "street_stk", "review_panel": "panel_stk",
+                  "county": "district_xsq"},
+    "340603001": {"township": "street_dj", "county": "district_xsq"},
+}
+STARTER = {"320921100": "village_sy", "220302001": "community_rx", "340603004": "community_stk",
+           "340603001": "street_dj"}
+LANE_USER = LANE_USERS["320921100"]
 
 FORM_DATA: dict[str, dict[str, Any]] = {
     "acceptance": {"acceptance_decision": "accepted", "accepted_on": "2026-09-15"},
@@ -46,6 +60,8 @@ class Walk:
     who: Any
     case_id: int
     number: str
+    township: str = "320921100"
+    form_data: dict | None = None
 
     def open_tasks(self) -> list:
         with self.db.unit_of_work() as s:
@@ -55,13 +71,19 @@ class Walk:
     def open_names(self) -> list[str]:
         return [t.task_name for t in self.open_tasks()]
 
-    def do(self, name: str, **overrides) -> None:
-        """Complete the open task ``name`` as the user of its lane, with default data plus overrides."""
+    def do(self, name: str, **overrides) -> str:
+        """Complete the open task ``name`` as the user of its lane, with default data plus overrides.
+
+        Returns the username who did it (the lane's user in the case's place).
+        """
         task = next((t for t in self.open_tasks() if t.task_name == name), None)
         assert task is not None, f"{name} not open; open: {self.open_names()}"
+        username = LANE_USERS[self.township][task.role]
+        defaults = (self.form_data or FORM_DATA).get(name, {})
         with self.db.unit_of_work(write=True) as s:
-            complete_task(s, self.who(LANE_USER[task.role]), self.clock, task.id, {**FORM_DATA[name], **overrides})
+            complete_task(s, self.who(username), self.clock, task.id, {**defaults, **overrides})
         self._record()
+        return username
 
     def _record(self) -> None:
         from tests.flow_coverage import record
@@ -85,10 +107,18 @@ class Walk:
                              .order_by(CaseEvent.id)).scalars().all()
 
 
-def start(db, clock, who, unit_id, incomes=(300, 0, 200), near_relative=False, username="village_sy",
-          village=SHUANGYUAN, **application) -> Walk:
-    """Lodge an application for a 双园村 household and return its Walk."""
-    data = {**sample_application("王小明", "320921197001011236", list(incomes), near_relative), **application}
+def start(db, clock, who, unit_id, incomes=(300, 0, 200), near_relative=False, username=None,
+          village=SHUANGYUAN, process_id=XIANGSHUI, data=None, form_data=None, **application) -> Walk:
+    """Lodge an application (default: a 双园村 低保 household) and return its Walk.
+
+    ``data`` replaces the whole start form; ``form_data`` maps task names to default
+    submissions for ``Walk.do`` (default: the 低保 FORM_DATA).
+    """
+    if data is None:
+        data = {**sample_application("王小明", "320921197001011236", list(incomes), near_relative), **application}
+    township = village[:9]
     with db.unit_of_work(write=True) as s:
-        started = start_case(s, who(username), clock, XIANGSHUI, unit_id(village), data)
-    return Walk(db, clock, who, started.id, started.number)
+        started = start_case(s, who(username or STARTER[township]), clock, process_id, unit_id(village), data)
+    walk = Walk(db, clock, who, started.id, started.number, township, form_data)
+    walk._record()
+    return walk

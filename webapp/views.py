@@ -9,13 +9,13 @@ from sqlalchemy import select
 
 from engine import queries
 from engine.accounts import ROLE_NAMES_ZH
-from engine.cases import complete_task, start_case
+from engine.cases import complete_task, start_application
 from engine.clock import to_local_date
 from engine.errors import FormInvalid, NotFound
 from engine.forms import coerce_html_form
 from engine.models import ProcessVersion
-from engine.places import villages_for
-from engine.rules import startable_processes
+from engine.places import place_of_village, villages_for
+from engine.rules import assistance_types, process_for
 from engine.versions import get_version, latest_version_id
 from engine.workdays import CalendarYearMissing, WorkingCalendar
 
@@ -23,7 +23,7 @@ from .auth import current_principal, requires_role
 from .db import clock, db
 
 bp = Blueprint("views", __name__)
-FORM_CONTROL_FIELDS = frozenset({"csrf_token", "village_id", "process_id", "submit"})
+FORM_CONTROL_FIELDS = frozenset({"csrf_token", "village_id", "assistance_type", "submit"})
 
 
 @bp.app_template_filter("mask_id")
@@ -116,28 +116,37 @@ def _is_zh() -> bool:
 @bp.route("/cases/new", methods=["GET", "POST"])
 @requires_role("village", "township")
 def new_case():
-    """Lodge a new application (village on the household's behalf, or township window)."""
+    """Lodge a new application (village on the household's behalf, or township window).
+
+    The route is the one the household's township runs today under its county's model.
+    """
     principal = current_principal()
-    processes = startable_processes()
-    process_id = request.values.get("process_id") or processes[0]["process_id"]
-    if process_id not in {p["process_id"] for p in processes}:
+    types = assistance_types()
+    assistance_type = request.values.get("assistance_type") or types[0]["type"]
+    if assistance_type not in {t["type"] for t in types}:
         abort(404)
     with db().unit_of_work(write=request.method == "POST") as s:
         villages = villages_for(s, principal.units_for("village"), principal.units_for("township"))
+        if not villages:
+            raise NotFound("no villages for this user")
+        village_id = request.form.get("village_id", type=int) if request.method == "POST" else villages[0][0]
+        if village_id not in {v[0] for v in villages}:
+            village_id = None
+        place = place_of_village(s, village_id or villages[0][0])
+        process_id = process_for(assistance_type, place.county_code, place.township_code, clock().today())
         version = get_version(s, latest_version_id(s, process_id))
         schema = version.forms.get(version.tasks.get("@start", {}).get("form_key"))
-        ctx = {"processes": processes, "process_id": process_id, "villages": villages, "schema": schema,
-               "values": request.form if request.method == "POST" else {}, "errors": {},
-               "today": clock().today().isoformat()}
+        ctx = {"types": types, "assistance_type": assistance_type, "villages": villages, "schema": schema,
+               "route_name": version.name, "values": request.form if request.method == "POST" else {},
+               "errors": {}, "today": clock().today().isoformat()}
         if request.method == "GET":
             return render_template("new_case.html", **ctx)
-        village_id = request.form.get("village_id", type=int)
-        if village_id not in {v[0] for v in villages}:
+        if village_id is None:
             ctx["errors"] = {"village_id": _("Choose a village or community in your area.")}
             return render_template("new_case.html", **ctx), 422
         data = coerce_html_form(schema or {}, request.form, FORM_CONTROL_FIELDS)
         try:
-            started = start_case(s, principal, clock(), process_id, village_id, data)
+            started = start_application(s, principal, clock(), assistance_type, village_id, data)
         except FormInvalid as exc:
             s.rollback()
             ctx["errors"] = exc.errors

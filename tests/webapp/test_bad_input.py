@@ -56,7 +56,7 @@ def test_mistyped_json_fields_are_refused_by_the_api(walk, login, db):
 
 def test_mistyped_number_in_application_is_refused(login, unit_id, db):
     user = login("village_sy")
-    form = {"process_id": "minimum_living_xiangshui", "village_id": str(unit_id("320921100201")),
+    form = {"assistance_type": "minimum_living", "village_id": str(unit_id("320921100201")),
             "applicant_name": "王小明", "applicant_id_number": "320921197001011236", "address": "双园村3组",
             "channel": "village_proxy", "near_relative": "false", "authorises_check": "true",
             "members-0-name": "王小明", "members-0-id_number": "320921197001011235",

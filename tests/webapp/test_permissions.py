@@ -79,7 +79,7 @@ def test_village_user_cannot_lodge_for_another_village(login, unit_id, db):
     form.update({"members-0-name": "王小明", "members-0-id_number": "320921197001011236",
                  "members-0-relation": "self", "members-0-monthly_income": "100",
                  "near_relative": "false", "authorises_check": "true",
-                 "village_id": str(unit_id("320921100201")), "process_id": "minimum_living_xiangshui"})
+                 "village_id": str(unit_id("320921100201")), "assistance_type": "minimum_living"})
     response = user.post_form("/cases/new", form)
     assert response.status_code == 422
     assert "请选择您辖区内的村（社区）" in response.text or "Choose a village" in response.text
