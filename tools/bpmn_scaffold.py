@@ -3,6 +3,12 @@
 Designers then own the file and edit it in a modeler; this tool only saves
 hand-placing coordinates for the first version. Usage:
     python tools/bpmn_scaffold.py tools/routes/minimum_living_xiangshui.py processes/minimum_living/xiangshui.bpmn
+
+Node types: start, end, user (form, props), script (script), xor (exclusive gateway; a flow
+with "default": True is its default), rule (business rule task; "decision" names a DMN
+decision id in processes/decisions/). Boundaries: interrupting timers on a task
+("duration" is a Python expression giving an ISO-8601 duration). Flows may set "via": y
+to route a backward edge along that y coordinate.
 """
 from __future__ import annotations
 
@@ -17,6 +23,7 @@ SIZES = {"task": (100, 80), "event": (36, 36), "gateway": (50, 50)}
 TAGS = {
     "start": ("startEvent", "event"), "end": ("endEvent", "event"), "user": ("userTask", "task"),
     "script": ("scriptTask", "task"), "xor": ("exclusiveGateway", "gateway"),
+    "rule": ("businessRuleTask", "task"),
 }
 
 
@@ -80,6 +87,8 @@ def build(route: dict) -> str:
             attrs += f' default="{outgoing_default[n["id"]]}"'
         if n["type"] == "script":
             attrs += ' scriptFormat="python"'
+        if n["type"] == "rule":
+            attrs += f' camunda:decisionRef="{n["decision"]}"'
         out.append(f'    <bpmn:{tag} {attrs}>')
         if n.get("doc"):
             out.append(f'      <bpmn:documentation>{escape(n["doc"])}</bpmn:documentation>')
