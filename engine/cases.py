@@ -17,7 +17,7 @@ from . import numbering
 from .accounts import Principal
 from .clock import Clock
 from .documents import issue_documents, kinds_for
-from .errors import Conflict, Forbidden, NotFound
+from .errors import Conflict, Forbidden, FormInvalid, NotFound
 from .models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Unit, User
 from .places import Place, place_of_village
 from .rules import assistance_type_of, case_parameters, process_for
@@ -121,7 +121,7 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     _event(session, row.case_id, now, actor.user_id, "task_completed", row.task_name, row.title, data)
     _sync_tasks(session, row.case_id, place, workflow, now, today, open_before - {task_id})
     _after_run(session, row.case_id, row.revision, workflow, now, actor.user_id,
-               accepted_on=_accepted_on(row.accepted_on, data, today))
+               accepted_on=_accepted_on(row.accepted_on, data, today) if row.accepted_on is None else None)
     session.commit()
     return row.case_id
 
@@ -189,28 +189,71 @@ def _sync_tasks(session, case_id, place: Place, workflow: Workflow, now: datetim
 
 
 def _task_row(case_id, task: ReadyTask, place: Place, now, today) -> dict:
+    due_on, tbd = _due_on(today, task.properties.get("deadline"))
     return {
         "id": task.id, "case_id": case_id, "task_name": task.name, "title": task.title,
         "role": task.lane or "township", "unit_id": place.unit_for_role(task.lane),
         "form_key": task.form_key, "status": "open", "created_at": now,
-        "due_on": _due_on(today, task.properties.get("deadline")),
+        "due_on": due_on, "due_tbd": tbd, "reminded_at": None,
         "completed_at": None, "completed_by_id": None,
     }
 
 
-def _due_on(today: date, deadline: str | None) -> date | None:
+def _due_on(today: date, deadline: str | None) -> tuple[date | None, bool]:
+    """(due date, to-be-determined): a year missing from the calendar is never guessed."""
     if not deadline:
-        return None
+        return None, False
     try:
-        return due_date(WorkingCalendar.load(), today, deadline)
+        return due_date(WorkingCalendar.load(), today, deadline), False
     except CalendarYearMissing:
-        return None  # shown as 待定 (to be determined) until the year's arrangement is loaded
+        return None, True  # shown as 待定; the scheduler raises an incident for admins
 
 
 def _accepted_on(accepted_on: date | None, data: dict, today: date) -> date | None:
     if accepted_on is None and data.get("acceptance_decision") == "accepted":
         return today
     return accepted_on
+
+
+def overall_due_on(accepted_on: date, data: dict) -> date | None:
+    """The case's overall limit (办结时限): the county's working-day limit counted from acceptance."""
+    limit = data.get("time_limit_wd")
+    if not limit:
+        return None
+    try:
+        return WorkingCalendar.load().add_workdays(accepted_on, int(limit))
+    except CalendarYearMissing:
+        return None
+
+
+def extend_deadline(session: Session, actor: Principal, clock: Clock, case_id: int, extra_workdays: int,
+                    reason: str) -> date:
+    """Extend a case's overall limit by a recorded decision with a reason (up to the county's maximum)."""
+    from .scope import case_scope
+    if not (actor.has_role("township") or actor.has_role("county")):
+        raise Forbidden("only township or county staff extend a time limit")
+    case = session.execute(_locked(session, select(CASE).where(CASE.c.id == case_id, case_scope(actor)))).first()
+    if case is None:
+        raise NotFound(f"case {case_id}")
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise FormInvalid({"reason": "延期必须说明理由（至少 4 个字）"})
+    if case.accepted_on is None or case.status != "running":
+        raise FormInvalid({"_form": "只有已受理、办理中的案件可以延期"})
+    data = Workflow.restore(get_version(session, case.process_version_id).spec, case.state).data
+    maximum = int(data.get("extension_limit_wd") or 45)
+    calendar = WorkingCalendar.load()
+    current = case.due_on or overall_due_on(case.accepted_on, data)
+    new_due = calendar.add_workdays(current, int(extra_workdays))
+    if extra_workdays < 1 or calendar.workdays_between(case.accepted_on, new_due) > maximum:
+        raise FormInvalid({"extra_workdays": f"延期后总时限不能超过 {maximum} 个工作日"})
+    now = clock.now()
+    session.execute(update(CASE).where(CASE.c.id == case_id).values(
+        due_on=new_due, extension_reason=reason, revision=case.revision + 1, updated_at=now))
+    _event(session, case_id, now, actor.user_id, "deadline_extended", None, "延长办理时限",
+           {"from": current.isoformat() if current else None, "to": new_due.isoformat(), "reason": reason})
+    session.commit()
+    return new_due
 
 
 def _state_values(workflow: Workflow, now: datetime) -> dict[str, Any]:
@@ -234,6 +277,7 @@ def _after_run(session, case_id, revision, workflow: Workflow, now, actor_id,
     values = {**_state_values(workflow, now), "revision": revision + 1}
     if accepted_on is not None:
         values["accepted_on"] = accepted_on
+        values["due_on"] = overall_due_on(accepted_on, workflow.data)
     result = session.execute(update(CASE).where(CASE.c.id == case_id, CASE.c.revision == revision).values(**values))
     if result.rowcount != 1:
         raise Conflict("case changed concurrently")

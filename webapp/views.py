@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,7 +10,8 @@ from sqlalchemy import select
 
 from engine import queries
 from engine.accounts import ROLE_NAMES_ZH
-from engine.cases import complete_task, start_application
+from engine import supervision
+from engine.cases import complete_task, extend_deadline, start_application
 from engine.clock import to_local_date
 from engine.errors import FormInvalid, NotFound
 from engine.forms import coerce_html_form
@@ -70,10 +72,14 @@ def home():
 def inbox():
     """My open tasks, oldest first."""
     page = request.args.get("page", 1, type=int)
+    by_urgency = request.args.get("sort", "urgency") != "oldest"
     with db().unit_of_work() as s:
-        rows, total = queries.inbox(s, current_principal(), page)
+        rows, total = queries.inbox(s, current_principal(), page, by_urgency=by_urgency)
+        notes = supervision.notifications_for(s, current_principal(), limit=5)
+    today = clock().today()
     return render_template("inbox.html", rows=rows, total=total, page=page, page_size=queries.PAGE_SIZE,
-                           count_cap=queries.COUNT_CAP, today=clock().today())
+                           count_cap=queries.COUNT_CAP, today=today, notes=notes, by_urgency=by_urgency,
+                           week_end=today + timedelta(days=6 - today.weekday()))
 
 
 def _task_context(s, task_id, form_values=None, errors=None):
@@ -183,9 +189,42 @@ def supervisor():
         overdue=request.args.get("overdue") == "1",
     )
     page = request.args.get("page", 1, type=int)
+    today = clock().today()
     with db().unit_of_work() as s:
-        result = queries.supervisor_cases(s, current_principal(), clock().today(), filters, page)
-    return render_template("supervisor.html", filters=filters, page=page, page_size=queries.PAGE_SIZE, **result)
+        result = queries.supervisor_cases(s, current_principal(), today, filters, page)
+        items = supervision.supervision_items(s, current_principal(), today)
+        by_township = supervision.overdue_by_township(s, current_principal(), today)
+    return render_template("supervisor.html", filters=filters, page=page, page_size=queries.PAGE_SIZE,
+                           items=items, by_township=by_township, **result)
+
+
+@bp.route("/cases/<int:case_id>/extend", methods=["POST"])
+@requires_role("township", "county")
+def extend(case_id: int):
+    """Extend the overall time limit by a recorded decision with a reason."""
+    with db().unit_of_work(write=True) as s:
+        try:
+            new_due = extend_deadline(s, current_principal(), clock(), case_id,
+                                      request.form.get("extra_workdays", 0, type=int), request.form.get("reason", ""))
+        except FormInvalid as exc:
+            flash("；".join(exc.errors.values()), "error")
+            return redirect(url_for("views.case", case_id=case_id)), 303
+    flash(_("Time limit extended to %(day)s.", day=new_due.isoformat()), "success")
+    return redirect(url_for("views.case", case_id=case_id))
+
+
+@bp.route("/admin/incidents", methods=["GET", "POST"])
+@requires_role("admin")
+def incidents():
+    """What the scheduler could not do, with a retry button."""
+    if request.method == "POST":
+        with db().unit_of_work(write=True) as s:
+            supervision.retry_incident(s, clock(), request.form.get("incident_id", type=int) or 0)
+        flash(_("Queued again."), "success")
+        return redirect(url_for("views.incidents"))
+    with db().unit_of_work() as s:
+        rows = supervision.open_incidents(s)
+    return render_template("incidents.html", rows=rows)
 
 
 @bp.route("/processes")
