@@ -40,16 +40,19 @@ class StartedCase:
     number: str
 
 
-def start_case(session: Session, actor: Principal, clock: Clock, process_id: str, village_id: int,
+def start_case(session: Session, actor: Principal | None, clock: Clock, process_id: str, village_id: int,
                form_data: dict[str, Any]) -> StartedCase:
     """Lodge an application for a household of ``village_id`` and run to the first task.
 
     A village user may lodge for their own village (on the household's behalf);
-    a township user for any village of their township (the window).
+    a township user for any village of their township (the window). ``actor=None``
+    is the scheduler starting a periodic review.
     """
     place = place_of_village(session, village_id)
-    if not (village_id in actor.units_for("village") or place.township_id in actor.units_for("township")):
+    if actor is not None and not (village_id in actor.units_for("village")
+                                  or place.township_id in actor.units_for("township")):
         raise NotFound(f"village {village_id} outside the actor's units")
+    actor_id = actor.user_id if actor is not None else None
     version = get_version(session, latest_version_id(session, process_id))
     start_form = version.tasks.get("@start", {}).get("form_key")
     data = version.validator(start_form).validate(form_data) if start_form else dict(form_data)
@@ -64,12 +67,12 @@ def start_case(session: Session, actor: Principal, clock: Clock, process_id: str
         applicant_name=data.get("applicant_name", ""), applicant_id_number=data.get("applicant_id_number", ""),
         county_id=place.county_id, township_id=place.township_id, village_id=place.village_id,
         serializer_version=SERIALIZER_VERSION, schema_version=STATE_SCHEMA_VERSION, revision=1,
-        accepted_on=None, created_at=now, started_by_id=actor.user_id,
+        accepted_on=None, created_at=now, started_by_id=actor_id,
         **_state_values(workflow, now),
     ).returning(CASE.c.id)).scalar_one()
-    _event(session, case_id, now, actor.user_id, "case_started", None, version.name, data)
+    _event(session, case_id, now, actor_id, "case_started", None, version.name, data)
     _sync_tasks(session, case_id, place, workflow, now, today, set())
-    _completion_event(session, case_id, workflow, now, actor.user_id)
+    _completion_event(session, case_id, workflow, now, actor_id, version.tasks.get("@ends"))
     session.commit()
     return StartedCase(case_id, number)
 
@@ -83,13 +86,14 @@ def start_application(session: Session, actor: Principal, clock: Clock, assistan
 
 
 def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str, form_data: Any,
-                  coerce: Callable[[dict, Any], dict] | None = None) -> int:
+                  coerce: Callable[[dict, Any], dict] | None = None, commit: bool = True) -> int:
     """Complete an open task the actor may do; returns the case id.
 
     The task must belong to one of the actor's (role, unit) pairs — checked in
     SQL. ``coerce(schema, raw)`` turns raw input (an HTML form) into JSON for
     the step's schema. Losing a race raises Conflict naming who completed the
-    task and when, and changes nothing.
+    task and when, and changes nothing. ``commit=False`` lets a caller complete
+    several tasks in one transaction (a panel meeting).
     """
     # One statement finds the task within the actor's scope and locks both rows
     # (PostgreSQL). A racing loser waits here and then reads the winner's
@@ -121,8 +125,10 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     _event(session, row.case_id, now, actor.user_id, "task_completed", row.task_name, row.title, data)
     _sync_tasks(session, row.case_id, place, workflow, now, today, open_before - {task_id})
     _after_run(session, row.case_id, row.revision, workflow, now, actor.user_id,
-               accepted_on=_accepted_on(row.accepted_on, data, today) if row.accepted_on is None else None)
-    session.commit()
+               accepted_on=_accepted_on(row.accepted_on, data, today) if row.accepted_on is None else None,
+               ends=version.tasks.get("@ends"))
+    if commit:
+        session.commit()
     return row.case_id
 
 
@@ -139,7 +145,7 @@ def fire_due_timers_for_case(session: Session, clock: Clock, case_id: int) -> bo
     for name in fired:
         _event(session, case.id, now, None, "timer_fired", None, name, {})
     _sync_tasks(session, case.id, place, workflow, now, today, before)
-    _after_run(session, case.id, case.revision, workflow, now, None)
+    _after_run(session, case.id, case.revision, workflow, now, None, ends=version.tasks.get("@ends"))
     after = {t.id for t in workflow.ready_user_tasks()}
     return bool(fired) or before != after
 
@@ -272,7 +278,7 @@ def _state_values(workflow: Workflow, now: datetime) -> dict[str, Any]:
 
 
 def _after_run(session, case_id, revision, workflow: Workflow, now, actor_id,
-               accepted_on: date | None = None) -> None:
+               accepted_on: date | None = None, ends: dict | None = None) -> None:
     """Write the new state under the revision check; a lost race changes nothing."""
     values = {**_state_values(workflow, now), "revision": revision + 1}
     if accepted_on is not None:
@@ -281,12 +287,17 @@ def _after_run(session, case_id, revision, workflow: Workflow, now, actor_id,
     result = session.execute(update(CASE).where(CASE.c.id == case_id, CASE.c.revision == revision).values(**values))
     if result.rowcount != 1:
         raise Conflict("case changed concurrently")
-    _completion_event(session, case_id, workflow, now, actor_id)
+    _completion_event(session, case_id, workflow, now, actor_id, ends)
 
 
-def _completion_event(session, case_id, workflow: Workflow, now, actor_id) -> None:
+def _completion_event(session, case_id, workflow: Workflow, now, actor_id, ends: dict | None = None) -> None:
     if workflow.is_completed:
         end_id, end_name = workflow.end_event() or (None, "")
+        effect = (ends or {}).get(end_id, {}).get("recipient")
+        if effect:
+            from .clock import to_local_date
+            from .recipients import apply_outcome
+            apply_outcome(session, case_id, effect, workflow.data, to_local_date(now), now)
         result = {k: workflow.data[k] for k in ("monthly_amount", "payment_from", "household_size",
                                                  "per_capita_income") if k in workflow.data}
         _event(session, case_id, now, actor_id, "case_completed", end_id, end_name, result)

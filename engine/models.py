@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Optional
 
 from sqlalchemy import (
-    JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text,
+    JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, String, Text,
     TypeDecorator, UniqueConstraint, text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -139,7 +139,7 @@ class Case(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     completed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
-    started_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    started_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))  # None: the scheduler
 
     __table_args__ = (
         Index("ix_case_county_status", "county_id", "status", "created_at"),
@@ -207,6 +207,36 @@ class Document(Base):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Recipient(Base):
+    """A household receiving a benefit: registered when a case grants it, reviewed periodically,
+    adjusted or stopped by dynamic-management cases. Source of the monthly report and payment roll."""
+
+    __tablename__ = "recipient"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    assistance_type: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("case.id"), unique=True)  # the granting case
+    county_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    township_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    applicant_name: Mapped[str] = mapped_column(String(100))
+    applicant_id_number: Mapped[str] = mapped_column(String(18))
+    household_size: Mapped[int] = mapped_column(Integer)
+    monthly_amount: Mapped[float] = mapped_column(Numeric(12, 2, asdecimal=False))
+    payment_from: Mapped[date] = mapped_column(Date)
+    stopped_from: Mapped[Optional[date]] = mapped_column(Date)
+    review_class: Mapped[str] = mapped_column(String(1))
+    next_review_on: Mapped[date] = mapped_column(Date)
+    review_case_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("case.id"))
+    status: Mapped[str] = mapped_column(String(20))  # active | stopped
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_recipient_review_due", "next_review_on", postgresql_where=text("status = 'active'"),
+              sqlite_where=text("status = 'active'")),
+        Index("ix_recipient_county_type", "county_id", "assistance_type", "status"),
+    )
 
 
 class PanelMeeting(Base):

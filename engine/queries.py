@@ -64,6 +64,15 @@ def task_for(session: Session, principal: Principal, task_id: str):
     return row
 
 
+def task_schema(session: Session, principal: Principal, task_id: str) -> dict:
+    """The form schema of a task the principal may work on (empty when it has no form)."""
+    row = session.execute(select(TASK.c.form_key, CASE.c.process_version_id).join(CASE, CASE.c.id == TASK.c.case_id)
+                          .where(TASK.c.id == task_id, task_scope(principal))).first()
+    if row is None:
+        raise NotFound(f"task {task_id}")
+    return get_version(session, row.process_version_id).forms.get(row.form_key, {}) if row.form_key else {}
+
+
 @dataclass
 class CaseView:
     """Everything the case page shows."""

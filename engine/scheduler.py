@@ -101,8 +101,15 @@ def run_forever(db: Database, clock: Clock, interval_seconds: float = 5.0, batch
         if any(result.values()):
             log.info("escalation %s", result)
 
+    def reviews() -> None:
+        from .recipients import start_due_reviews
+        result = start_due_reviews(db, clock)
+        if result["started"]:
+            log.info("periodic reviews started: %d", result["started"])
+
     scheduler.add_job(timers, "interval", seconds=interval_seconds, max_instances=1, coalesce=True,
                       next_run_time=clock.now())
+    scheduler.add_job(reviews, "interval", minutes=10, max_instances=1, coalesce=True, next_run_time=clock.now())
     scheduler.add_job(escalation, "interval", seconds=max(60.0, interval_seconds), max_instances=1,
                       coalesce=True, next_run_time=clock.now())
     scheduler.start()
