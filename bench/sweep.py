@@ -129,6 +129,7 @@ class _Fixture:
     def __init__(self, database: Database, say: Callable[[str], None]) -> None:
         self.db = database
         self.say = say
+        self.checkpoint = True
 
     def load(self) -> None:
         t0 = time.perf_counter()
@@ -219,15 +220,23 @@ class _Fixture:
                  f"(state {len(self.case_rows[0]['state']):,} chars each, timer due {self.due_at.isoformat()}); "
                  f"{n_cases:,} waiting cases ({n_due:,} due at the sweep clock "
                  f"{self.sweep_clock.now().isoformat()}, {n_open:,} open 'publicity' tasks) inserted in "
-                 f"{load_s:.1f} s, VACUUM (ANALYZE) {time.perf_counter() - t2:.1f} s; table \"case\" {size}")
+                 f"{load_s:.1f} s, VACUUM (ANALYZE){' + CHECKPOINT' if self.checkpoint else ''} "
+                 f"{time.perf_counter() - t2:.1f} s; table \"case\" {size}")
 
     def _insert_due(self, session) -> None:
         session.execute(insert(CASE), self.case_rows)
         session.execute(insert(TASK), self.task_rows)
 
     def vacuum(self) -> None:
+        """VACUUM (ANALYZE) the touched tables, then CHECKPOINT (when allowed) so that the background
+        writes of our own bulk changes do not land inside the next sample."""
         with self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql('VACUUM (ANALYZE) "case", human_task, case_event')
+            if self.checkpoint:
+                try:
+                    conn.exec_driver_sql("CHECKPOINT")
+                except Exception:  # needs superuser or pg_checkpoint
+                    self.checkpoint = False
 
     def reset(self) -> None:
         """Put the 1,000 due cases back as they were before the sweep."""
@@ -306,17 +315,48 @@ class _SqlProbe:
 
 
 # --- the measurement -----------------------------------------------------------------------------
-def measure_sweep(target: Any = None, say: Callable[[str], None] = print) -> dict:
+class _SqlClock:
+    """Light probe for timed sweeps: statements sent and wall time spent inside cursor.execute."""
+
+    def __init__(self, engine) -> None:
+        self.engine, self.n, self.seconds = engine, 0, 0.0
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany):
+        conn.info["sweep_clock_t"] = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany):
+        self.seconds += time.perf_counter() - conn.info.pop("sweep_clock_t")
+        self.n += 1
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._before)
+        event.listen(self.engine, "after_cursor_execute", self._after)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._before)
+        event.remove(self.engine, "after_cursor_execute", self._after)
+
+
+def _load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def measure_sweep(target: Any = None, say: Callable[[str], None] = print, profile: bool | None = None) -> dict:
     """Measure scheduler sweeps over 100,000 waiting cases (1,000 due) in a database of its own.
 
     ``target``: a PostgreSQL server URL whose user may CREATE DATABASE, or an object with an
     ``admin_url`` attribute (bench.run.PgServer); default BENCH_DATABASE_URL or the local server.
+    ``profile``: run one more sweep under cProfile (default: BENCH_PROFILE or BENCH_SWEEP_PROFILE set).
+    Returns the median and samples (ms), ms and SQL statements per fired case, and the details printed.
     """
     admin_url = getattr(target, "admin_url", target) or os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG
+    if profile is None:
+        profile = bool(os.environ.get("BENCH_PROFILE") or os.environ.get("BENCH_SWEEP_PROFILE"))
     t_start = time.perf_counter()
     own = _OwnDatabase(admin_url)
     server_version = own.create()
-    say(f"[sweep] PostgreSQL {server_version}, database {own.name}")
+    say(f"[sweep] PostgreSQL {server_version}, database {own.name}; {os.cpu_count()} CPUs, load average {_load()}")
     database = None
     try:
         database = Database(own.url)
@@ -328,59 +368,103 @@ def measure_sweep(target: Any = None, say: Callable[[str], None] = print) -> dic
         # Informational: the due-case lookup alone, exactly as the sweep sends it, on 100k rows.
         lookup = _lookup_statement(database, clock)
         _explain_lookup(database, lookup, say)
+        # Informational: the engine's in-memory work alone on the same 1,000 states (the floor of a sweep).
+        floor = _engine_floor(database, fixture, clock, say)
 
-        # Warm-up sweep (process caches warm, as in a running scheduler), with statement counting.
+        # Warm-up sweep (process caches warm, as in a running scheduler), with statements counted by kind.
         gc.collect()
         with _SqlProbe(database.engine) as probe:
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             result = sweep(database, clock)
-            warm_s = time.perf_counter() - t
+            warm_s, warm_cpu = time.perf_counter() - t, time.process_time() - c
         fixture.check_moved_on(result)
         per_case = {k: v / N_DUE for k, v in probe.count.items()}
         total_statements = sum(probe.count.values())
         sql_s = sum(probe.seconds.values())
-        say(f"[sweep] warm-up sweep: {warm_s * 1000:.0f} ms, fired {result.fired}, {result.batches} batches, "
-            f"{total_statements:,} SQL statements = {total_statements / N_DUE:.2f} per fired case; "
-            f"time inside cursor.execute {sql_s * 1000:.0f} ms = {sql_s * 1000 / N_DUE:.2f} ms per case "
-            f"(the rest, {(warm_s - sql_s) * 1000 / N_DUE:.2f} ms per case, is Python and COMMIT)")
+        say(f"[sweep] warm-up sweep: {warm_s * 1000:.0f} ms (process CPU {warm_cpu * 1000:.0f} ms), fired "
+            f"{result.fired} in {result.batches} batches; {total_statements:,} SQL statements = "
+            f"{total_statements / N_DUE:.2f} per fired case; inside cursor.execute {sql_s * 1000 / N_DUE:.2f} ms "
+            f"per case, outside (Python, COMMIT) {(warm_s - sql_s) * 1000 / N_DUE:.2f} ms per case. By kind:")
         for kind, n in sorted(probe.count.items(), key=lambda kv: -kv[1]):
-            say(f"[sweep]     {per_case[kind]:6.3f}/case  {probe.seconds[kind] * 1000 / N_DUE:6.3f} ms/case  "
-                f"{n:6,} × {kind}")
+            say(f"[sweep]     {per_case[kind]:6.3f} per case  {probe.seconds[kind] * 1000 / N_DUE:6.3f} ms per case  "
+                f"({n:,} × {kind})")
 
-        samples = []
+        samples, details = [], []
         for i in range(SWEEPS):
             fixture.reset()
             gc.collect()
-            t = time.perf_counter()
-            result = sweep(database, clock)
-            elapsed = time.perf_counter() - t
+            with _SqlClock(database.engine) as sql:
+                t, c = time.perf_counter(), time.process_time()
+                result = sweep(database, clock)
+                elapsed, cpu = time.perf_counter() - t, time.process_time() - c
             fixture.check_moved_on(result)
             samples.append(elapsed * 1000)
-            say(f"[sweep] sweep {i + 1}/{SWEEPS}: {elapsed * 1000:.0f} ms, fired {result.fired} in "
-                f"{result.batches} batches ({elapsed * 1000 / N_DUE:.2f} ms per fired case)")
+            details.append({"ms": elapsed * 1000, "cpu_ms": cpu * 1000, "sql_ms": sql.seconds * 1000,
+                            "statements": sql.n})
+            say(f"[sweep] sweep {i + 1}/{SWEEPS}: {elapsed * 1000:.0f} ms = {elapsed * 1000 / N_DUE:.2f} ms per "
+                f"fired case (fired {result.fired}, {result.batches} batches, {sql.n:,} statements; inside "
+                f"cursor.execute {sql.seconds * 1000:.0f} ms; process CPU {cpu * 1000:.0f} ms; load {_load()})")
         median = statistics.median(samples)
-        say(f"[sweep] median {median:.0f} ms over {SWEEPS} sweeps = {median / N_DUE:.2f} ms per fired case "
-            f"({total_statements / N_DUE:.2f} SQL statements per fired case); samples "
-            f"{', '.join(f'{x:.0f}' for x in samples)} ms; target ≤ {TARGET_MS:.0f} ms")
+        say(f"[sweep] scheduler sweep over {N_CASES:,} waiting cases, {N_DUE:,} due: median {median:.0f} ms over "
+            f"{SWEEPS} sweeps = {median / N_DUE:.2f} ms per fired case, {total_statements / N_DUE:.2f} SQL "
+            f"statements per fired case; samples {', '.join(f'{x:.0f}' for x in samples)} ms; "
+            f"target ≤ {TARGET_MS:.0f} ms")
 
         profile_rows = []
-        want_profile = os.environ.get("BENCH_SWEEP_PROFILE")
-        if want_profile == "1" or (want_profile != "0" and median > TARGET_MS):
+        if profile:
             fixture.reset()
             profile_rows = _profile_sweep(database, clock, fixture, say)
-        say(f"[sweep] total {time.perf_counter() - t_start:.0f} s")
+        say(f"[sweep] sweep part took {time.perf_counter() - t_start:.0f} s")
         return {
-            "median_ms": median, "samples_ms": samples, "warmup_ms": warm_s * 1000,
+            "median_ms": median, "samples_ms": samples, "sample_details": details, "warmup_ms": warm_s * 1000,
             "ms_per_fired_case": median / N_DUE, "statements_per_fired_case": total_statements / N_DUE,
             "statements_by_kind_per_case": per_case,
-            "sql_ms_per_case": sql_s * 1000 / N_DUE, "fired": N_DUE, "cases": N_CASES,
-            "lookup": lookup.get("result"), "profile": profile_rows,
+            "sql_ms_by_kind_per_case": {k: v * 1000 / N_DUE for k, v in probe.seconds.items()},
+            "fired": N_DUE, "cases": N_CASES, "lookup": lookup.get("result"), "engine_floor": floor,
+            "profile": profile_rows,
         }
     finally:
         if database is not None:
             database.dispose()
         own.drop()
         say(f"[sweep] dropped database {own.name}")
+
+
+def _engine_floor(database: Database, fixture: "_Fixture", clock: FrozenClock,
+                  say: Callable[[str], None]) -> dict:
+    """The in-memory engine work of firing the 1,000 due timers, stage by stage, without any SQL."""
+    with database.unit_of_work() as s:
+        version = get_version(s, fixture.case_rows[0]["process_version_id"])
+    now = clock.now()
+    stages: Counter = Counter()
+    perf = time.perf_counter
+    gc.collect()
+    c0, t0 = time.process_time(), perf()
+    for row in fixture.case_rows:
+        t = perf()
+        wf = Workflow.restore(version.spec, row["state"])
+        t1 = perf()
+        before = {x.id for x in wf.ready_user_tasks()}
+        names = wf.due_timer_names(now)
+        t2 = perf()
+        wf.fire_due_timers(now)
+        t3 = perf()
+        after = wf.ready_user_tasks()
+        t4 = perf()
+        values = _state_values(wf, now)  # dump + next_timer_due + ready_user_tasks + summary
+        t5 = perf()
+        assert names and [x.name for x in after] == ["confirmation"] and before and values["next_due_at"] is None
+        stages["Workflow.restore"] += t1 - t
+        stages["ready_user_tasks + due_timer_names (before)"] += t2 - t1
+        stages["fire_due_timers (refresh_timers + do_engine_steps)"] += t3 - t2
+        stages["ready_user_tasks (after)"] += t4 - t3
+        stages["_state_values (dump, next_timer_due, ready_user_tasks, summary)"] += t5 - t4
+    total, cpu = perf() - t0, time.process_time() - c0
+    say(f"[sweep] engine work alone (no SQL) for the same {N_DUE:,} states: {total * 1000:.0f} ms = "
+        f"{total * 1000 / N_DUE:.2f} ms per case (process CPU {cpu * 1000 / N_DUE:.2f} ms per case):")
+    for name, secs in stages.items():
+        say(f"[sweep]     {secs * 1000 / N_DUE:6.3f} ms per case  {name}")
+    return {"ms_per_case": total * 1000 / N_DUE, "stages_ms_per_case": {k: v * 1000 / N_DUE for k, v in stages.items()}}
 
 
 def _lookup_statement(database: Database, clock: FrozenClock) -> dict:
@@ -461,7 +545,8 @@ def _profile_sweep(database: Database, clock: FrozenClock, fixture: _Fixture,
 
 
 def main() -> int:
-    result = measure_sweep(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG)
+    profile = None if os.environ.get("BENCH_SWEEP_PROFILE") == "0" else True
+    result = measure_sweep(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG, profile=profile)
     print(f"scheduler_sweep_ms={result['median_ms']:.0f}", flush=True)
     return 0
 

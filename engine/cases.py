@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from . import numbering
 from .accounts import Principal
-from .clock import Clock
+from .clock import Clock, to_local_date
 from .documents import issue_documents, kinds_for
 from .errors import Conflict, Forbidden, FormInvalid, NotFound
 from .models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Unit, User
@@ -114,7 +114,8 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     data = version.validator(row.form_key).validate(data) if row.form_key else dict(data)
     now, today = clock.now(), clock.today()
     workflow = Workflow.restore(version.spec, row.state)
-    open_before = {t.id for t in workflow.ready_user_tasks()}
+    ready_before = workflow.ready_user_tasks()
+    open_before = {t.id for t in ready_before}
     workflow.complete(task_id, data, now)
     place = Place(row.county_id, row.township_id, row.village_id)
     properties = version.tasks.get(row.task_name, {}).get("properties", {})
@@ -127,6 +128,7 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     _after_run(session, row.case_id, row.revision, workflow, now, actor.user_id,
                accepted_on=_accepted_on(row.accepted_on, data, today) if row.accepted_on is None else None,
                ends=version.tasks.get("@ends"))
+    _exclude_publicity(session, row.case_id, ready_before, workflow, today)
     if commit:
         session.commit()
     return row.case_id
@@ -138,7 +140,8 @@ def fire_due_timers_for_case(session: Session, clock: Clock, case_id: int) -> bo
     version = get_version(session, case.process_version_id)
     now, today = clock.now(), clock.today()
     workflow = Workflow.restore(version.spec, case.state)
-    before = {t.id for t in workflow.ready_user_tasks()}
+    ready_before = workflow.ready_user_tasks()
+    before = {t.id for t in ready_before}
     fired = workflow.due_timer_names(now)
     workflow.fire_due_timers(now)
     place = Place(case.county_id, case.township_id, case.village_id)
@@ -146,11 +149,36 @@ def fire_due_timers_for_case(session: Session, clock: Clock, case_id: int) -> bo
         _event(session, case.id, now, None, "timer_fired", None, name, {})
     _sync_tasks(session, case.id, place, workflow, now, today, before)
     _after_run(session, case.id, case.revision, workflow, now, None, ends=version.tasks.get("@ends"))
+    _exclude_publicity(session, case.id, ready_before, workflow, today)
     after = {t.id for t in workflow.ready_user_tasks()}
     return bool(fired) or before != after
 
 
 # --- shared steps ---------------------------------------------------------------
+def _exclude_publicity(session, case_id, ready_before: list[ReadyTask], workflow: Workflow, today: date) -> None:
+    """Where the county excludes 公示 from the time limit, push the case's limit back by the working
+    days a publicity task (property ``publicity``) was open."""
+    if not workflow.data.get("publicity_excluded_from_limit"):
+        return
+    still_open = {t.id for t in workflow.ready_user_tasks()}
+    closed = [t.id for t in ready_before if t.properties.get("publicity") and t.id not in still_open]
+    if not closed:
+        return
+    case = session.execute(select(CASE.c.due_on).where(CASE.c.id == case_id)).one()
+    if case.due_on is None:
+        return
+    calendar = WorkingCalendar.load()
+    opened = session.execute(select(TASK.c.created_at).where(TASK.c.id.in_(closed))).scalars().all()
+    try:
+        paused = sum(max(0, calendar.workdays_between(to_local_date(at), today)) for at in opened)
+        if paused:
+            session.execute(update(CASE).where(CASE.c.id == case_id).values(
+                due_on=calendar.add_workdays(case.due_on, paused)))
+    except CalendarYearMissing:
+        pass
+
+
+
 def _locked(session: Session, stmt):
     # PostgreSQL: row locks; SQLite: the writing unit of work already holds the database write lock.
     return stmt.with_for_update() if session.get_bind().dialect.name == "postgresql" else stmt

@@ -122,3 +122,18 @@ def test_failing_timer_retries_with_backoff_then_raises_an_incident_that_admin_r
     assert sweep(db, clock).fired == 1
     assert w.open_names() == ["confirmation"]
     assert login("township_xs").get("/admin/incidents").status_code == 403
+
+
+def test_publicity_is_excluded_from_the_limit_where_the_county_says_so(walk, db, clock, monkeypatch):
+    import copy
+    from engine import rules
+    data = copy.deepcopy(rules.counties())
+    data["320921"]["rules"][-1]["publicity_excluded_from_limit"] = True
+    monkeypatch.setattr(rules, "counties", lambda directory=rules.PROCESSES_DIR: data)
+    w = walk()
+    for step in ("acceptance", "economic_check", "home_investigation", "preliminary_opinion"):
+        w.do(step)
+    limit = w.case().due_on
+    clock.advance(days=7, minutes=1)  # 公示 2026-09-15 → 09-22: 09-16,17,18,20(调休),21,22 = 6 working days
+    w.fire_timers()
+    assert w.case().due_on == WorkingCalendar.load().add_workdays(limit, 6)
