@@ -1,0 +1,93 @@
+"""临时救助（支出型） under the Siping Tiexi (四平铁西) model: the street accepts, investigates and
+publicises its opinion; the district 民政局 approves every amount.
+
+The delegation to 乡街 in this model covers 低保, 特困 and 低收入家庭 only [seed]; 临时救助 stays with the
+district (暂行办法第48条: 县级民政部门审批). The district passes the 信息核对 request on to the provincial
+核对机构 [seed]. That step belongs to the district 社会救助中心 (lane district_center), but holders of
+that role cannot do tasks yet (engine/accounts.py STAFF_ROLES lacks it), so it sits in the county lane.
+The DMN table says "county" for every amount under this model.
+"""
+
+ROUTE = {
+    "id": "temporary_assistance_siping",
+    "name": "临时救助审批（支出型，四平模式：区审批）",
+    "documentation": "社会救助暂行办法第48条：乡镇（街道）审核、公示，县级民政部门审批；"
+                     "四平市铁西区：街道受理、调查、审核公示，区民政局提请省级核对并审批。",
+    "lanes": [("village", "社区居民委员会"), ("township", "街道办事处"), ("county", "区民政局")],
+    "nodes": [
+        {"id": "start", "type": "start", "name": "提出临时救助申请", "lane": "village", "col": 0,
+         "form": "temporary_application"},
+        {"id": "acceptance", "type": "user", "name": "受理审查", "lane": "township", "col": 1, "form": "acceptance",
+         "props": {"deadline": "1wd"}},
+        {"id": "gw_acceptance", "type": "xor", "name": "材料是否齐全", "lane": "township", "col": 2},
+        {"id": "supplement", "type": "user", "name": "补正材料", "lane": "village", "col": 2, "form": "supplement",
+         "props": {"clock": "paused"}},
+        {"id": "end_not_accepted", "type": "end", "name": "不予受理", "lane": "township", "col": 2, "row": 1.3},
+        {"id": "gw_recipient", "type": "xor", "name": "是否低保、特困对象", "lane": "township", "col": 3},
+        {"id": "economic_check", "type": "user", "name": "提请省级家庭经济状况核对", "lane": "county", "col": 4,
+         "form": "economic_check", "props": {"deadline": "3wd"}},
+        {"id": "gw_checked", "type": "xor", "name": "", "lane": "township", "col": 5},
+        {"id": "home_investigation", "type": "user", "name": "入户调查", "lane": "township", "col": 6,
+         "form": "home_investigation", "props": {"deadline": "5wd"}},
+        {"id": "review_opinion", "type": "user", "name": "提出审核意见和拟救助金额", "lane": "township", "col": 7,
+         "form": "temporary_review", "props": {"deadline": "2wd"}},
+        {"id": "gw_opinion", "type": "xor", "name": "审核是否符合", "lane": "township", "col": 8},
+        {"id": "publicity", "type": "user", "name": "公示（登记异议）", "lane": "village", "col": 8,
+         "form": "publicity_objection", "props": {"deadline": "7d", "publicity": "review"}},
+        {"id": "reinvestigation", "type": "user", "name": "重新调查", "lane": "township", "col": 9, "row": 1,
+         "form": "reinvestigation", "props": {"deadline": "5wd"}},
+        {"id": "revised_opinion", "type": "user", "name": "重新提出审核意见", "lane": "township", "col": 10, "row": 1,
+         "form": "temporary_review", "props": {"deadline": "2wd"}},
+        {"id": "gw_publicised", "type": "xor", "name": "", "lane": "township", "col": 11, "row": -1},
+        {"id": "set_approval_basis", "type": "script", "name": "确定审批金额", "lane": "township", "col": 12, "row": -1,
+         "script": "temporary_approval_basis = temporary_proposed_amount if temporary_opinion == 'eligible' "
+                   "else requested_amount"},
+        {"id": "decide_approver", "type": "rule", "name": "确定审批主体（决策表）", "lane": "township", "col": 13,
+         "row": -1, "decision": "temporary_assistance_approver"},
+        {"id": "county_approval", "type": "user", "name": "区民政局审批", "lane": "county", "col": 14,
+         "form": "temporary_approval",
+         "props": {"deadline": "10wd",
+                   "document:temporary_assistance_approval_notice": "temporary_approval_decision == 'approved'",
+                   "document:temporary_assistance_refusal_notice": "temporary_approval_decision == 'rejected'"}},
+        {"id": "gw_approved", "type": "xor", "name": "是否批准", "lane": "county", "col": 15},
+        {"id": "end_approved", "type": "end", "name": "批准临时救助", "lane": "county", "col": 16},
+        {"id": "end_rejected", "type": "end", "name": "不予救助", "lane": "county", "col": 16, "row": 1.3},
+    ],
+    "boundaries": [
+        {"id": "publicity_ends", "name": "公示期满", "attached_to": "publicity", "duration": "publicity_duration"},
+    ],
+    "flows": [
+        {"id": "f_start", "source": "start", "target": "acceptance"},
+        {"id": "f_to_acc_gw", "source": "acceptance", "target": "gw_acceptance"},
+        {"id": "f_accepted", "name": "受理", "source": "gw_acceptance", "target": "gw_recipient",
+         "condition": "acceptance_decision == 'accepted'"},
+        {"id": "f_incomplete", "name": "材料不全，一次性告知", "source": "gw_acceptance", "target": "supplement",
+         "condition": "acceptance_decision == 'incomplete'"},
+        {"id": "f_not_accepted", "name": "不予受理", "source": "gw_acceptance", "target": "end_not_accepted",
+         "default": True},
+        {"id": "f_resubmitted", "name": "重新提交", "source": "supplement", "target": "acceptance", "via": 90},
+        {"id": "f_recipient", "name": "低保、特困对象：重点核查必需支出", "source": "gw_recipient", "target": "gw_checked",
+         "condition": "temporary_existing_recipient == True"},
+        {"id": "f_request_check", "name": "提请核对", "source": "gw_recipient", "target": "economic_check",
+         "default": True},
+        {"id": "f_checked", "source": "economic_check", "target": "gw_checked"},
+        {"id": "f_investigate", "source": "gw_checked", "target": "home_investigation"},
+        {"id": "f_investigated", "source": "home_investigation", "target": "review_opinion"},
+        {"id": "f_to_opinion_gw", "source": "review_opinion", "target": "gw_opinion"},
+        {"id": "f_publicise", "name": "拟予救助，公示", "source": "gw_opinion", "target": "publicity",
+         "condition": "temporary_opinion == 'eligible'"},
+        {"id": "f_opinion_ineligible", "name": "不符合条件", "source": "gw_opinion", "target": "gw_publicised",
+         "default": True},
+        {"id": "f_publicity_ended", "name": "无异议", "source": "publicity_ends", "target": "gw_publicised"},
+        {"id": "f_objection", "name": "有异议", "source": "publicity", "target": "reinvestigation"},
+        {"id": "f_reinvestigated", "source": "reinvestigation", "target": "revised_opinion"},
+        {"id": "f_revised", "source": "revised_opinion", "target": "gw_publicised"},
+        {"id": "f_to_basis", "source": "gw_publicised", "target": "set_approval_basis"},
+        {"id": "f_to_rule", "source": "set_approval_basis", "target": "decide_approver"},
+        {"id": "f_to_approval", "name": "报区民政局审批", "source": "decide_approver", "target": "county_approval"},
+        {"id": "f_to_approved_gw", "source": "county_approval", "target": "gw_approved"},
+        {"id": "f_approved", "name": "批准", "source": "gw_approved", "target": "end_approved",
+         "condition": "temporary_approval_decision == 'approved'"},
+        {"id": "f_rejected", "name": "不予救助", "source": "gw_approved", "target": "end_rejected", "default": True},
+    ],
+}
