@@ -25,43 +25,6 @@ EXTRA_USERS = [("disability_tx", "铁西区残联 测试员", "disability_federa
                ("disability_xsq", "相山区残联 测试员", "disability_federation", "340603")]
 
 
-@pytest.fixture(autouse=True)
-def federation_and_centre_users(db, monkeypatch):
-    """Stand-ins for shared pieces these routes need (asked for in the report).
-
-    engine.scope gives tasks only to STAFF_ROLES, which lacks disability_federation and
-    district_center although engine.places and deployment know both lanes; and the demo data has
-    no 残联 user in 铁西区 or 相山区. Both stand-ins step aside once the shared files have them.
-    """
-    from engine import scope
-    missing = {"disability_federation", "district_center"} - scope.TASK_ROLES
-    if missing:
-        monkeypatch.setattr(scope, "TASK_ROLES", scope.TASK_ROLES | missing)
-    created = []
-    with db.unit_of_work(write=True) as s:
-        for username, display, role, unit_code in EXTRA_USERS:
-            if s.execute(select(User.id).where(User.username == username)).first():
-                continue
-            user = User(username=username, display_name=display, password_hash="!", created_at=START)
-            s.add(user)
-            s.flush()
-            unit = s.execute(select(Unit.id).where(Unit.code == unit_code)).scalar_one()
-            s.add(RoleAssignment(user_id=user.id, role=role, unit_id=unit))
-            created.append(username)
-        s.commit()
-    monkeypatch.setitem(LANE_USERS["220302001"], "disability_federation", "disability_tx")
-    monkeypatch.setitem(LANE_USERS["340603001"], "disability_federation", "disability_xsq")
-    yield
-    if created:
-        with db.unit_of_work(write=True) as s:
-            for model in (CaseEvent, HumanTask, Document, Case, Sequence):  # they point at the users
-                s.execute(delete(model))
-            ids = select(User.id).where(User.username.in_(created))
-            s.execute(delete(RoleAssignment).where(RoleAssignment.user_id.in_(ids)))
-            s.execute(delete(User).where(User.username.in_(created)))
-            s.commit()
-
-
 def documents(db, case_id) -> dict[str, Document]:
     with db.unit_of_work() as s:
         return {d.kind: d for d in s.execute(select(Document).where(Document.case_id == case_id)).scalars()}
