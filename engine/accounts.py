@@ -11,11 +11,12 @@ from sqlalchemy.orm import Session
 from .models import RoleAssignment, Unit, User
 
 ROLES = ("village", "township", "county", "county_supervisor", "designer", "admin")
-STAFF_ROLES = frozenset({"village", "township", "county", "county_supervisor", "review_panel"})
+STAFF_ROLES = frozenset({"village", "township", "county", "county_supervisor", "review_panel",
+                         "disability_federation", "district_center"})
 ROLE_NAMES_ZH = {
     "village": "村（居）委会", "township": "乡镇（街道）", "county": "县（区）民政局",
     "county_supervisor": "县级监督", "designer": "流程设计", "admin": "系统管理",
-    "review_panel": "评审小组",
+    "review_panel": "评审小组", "disability_federation": "县（区）残联", "district_center": "区社会救助中心",
 }
 _HASHER = PasswordHasher()
 # Verifying against a fixed hash when the user is unknown keeps timing uniform.

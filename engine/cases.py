@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from . import numbering
 from .accounts import Principal
-from .clock import Clock
+from .clock import Clock, to_local_date
 from .documents import issue_documents, kinds_for
-from .errors import Conflict, Forbidden, NotFound
+from .errors import Conflict, Forbidden, FormInvalid, NotFound
 from .models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Unit, User
 from .places import Place, place_of_village
 from .rules import assistance_type_of, case_parameters, process_for
@@ -40,16 +40,19 @@ class StartedCase:
     number: str
 
 
-def start_case(session: Session, actor: Principal, clock: Clock, process_id: str, village_id: int,
+def start_case(session: Session, actor: Principal | None, clock: Clock, process_id: str, village_id: int,
                form_data: dict[str, Any]) -> StartedCase:
     """Lodge an application for a household of ``village_id`` and run to the first task.
 
     A village user may lodge for their own village (on the household's behalf);
-    a township user for any village of their township (the window).
+    a township user for any village of their township (the window). ``actor=None``
+    is the scheduler starting a periodic review.
     """
     place = place_of_village(session, village_id)
-    if not (village_id in actor.units_for("village") or place.township_id in actor.units_for("township")):
+    if actor is not None and not (village_id in actor.units_for("village")
+                                  or place.township_id in actor.units_for("township")):
         raise NotFound(f"village {village_id} outside the actor's units")
+    actor_id = actor.user_id if actor is not None else None
     version = get_version(session, latest_version_id(session, process_id))
     start_form = version.tasks.get("@start", {}).get("form_key")
     data = version.validator(start_form).validate(form_data) if start_form else dict(form_data)
@@ -64,12 +67,12 @@ def start_case(session: Session, actor: Principal, clock: Clock, process_id: str
         applicant_name=data.get("applicant_name", ""), applicant_id_number=data.get("applicant_id_number", ""),
         county_id=place.county_id, township_id=place.township_id, village_id=place.village_id,
         serializer_version=SERIALIZER_VERSION, schema_version=STATE_SCHEMA_VERSION, revision=1,
-        accepted_on=None, created_at=now, started_by_id=actor.user_id,
+        accepted_on=None, created_at=now, started_by_id=actor_id,
         **_state_values(workflow, now),
     ).returning(CASE.c.id)).scalar_one()
-    _event(session, case_id, now, actor.user_id, "case_started", None, version.name, data)
+    _event(session, case_id, now, actor_id, "case_started", None, version.name, data)
     _sync_tasks(session, case_id, place, workflow, now, today, set())
-    _completion_event(session, case_id, workflow, now, actor.user_id)
+    _completion_event(session, case_id, workflow, now, actor_id, version.tasks.get("@ends"))
     session.commit()
     return StartedCase(case_id, number)
 
@@ -83,13 +86,14 @@ def start_application(session: Session, actor: Principal, clock: Clock, assistan
 
 
 def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str, form_data: Any,
-                  coerce: Callable[[dict, Any], dict] | None = None) -> int:
+                  coerce: Callable[[dict, Any], dict] | None = None, commit: bool = True) -> int:
     """Complete an open task the actor may do; returns the case id.
 
     The task must belong to one of the actor's (role, unit) pairs — checked in
     SQL. ``coerce(schema, raw)`` turns raw input (an HTML form) into JSON for
     the step's schema. Losing a race raises Conflict naming who completed the
-    task and when, and changes nothing.
+    task and when, and changes nothing. ``commit=False`` lets a caller complete
+    several tasks in one transaction (a panel meeting).
     """
     # One statement finds the task within the actor's scope and locks both rows
     # (PostgreSQL). A racing loser waits here and then reads the winner's
@@ -110,7 +114,8 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     data = version.validator(row.form_key).validate(data) if row.form_key else dict(data)
     now, today = clock.now(), clock.today()
     workflow = Workflow.restore(version.spec, row.state)
-    open_before = {t.id for t in workflow.ready_user_tasks()}
+    ready_before = workflow.ready_user_tasks()
+    open_before = {t.id for t in ready_before}
     workflow.complete(task_id, data, now)
     place = Place(row.county_id, row.township_id, row.village_id)
     properties = version.tasks.get(row.task_name, {}).get("properties", {})
@@ -121,8 +126,11 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     _event(session, row.case_id, now, actor.user_id, "task_completed", row.task_name, row.title, data)
     _sync_tasks(session, row.case_id, place, workflow, now, today, open_before - {task_id})
     _after_run(session, row.case_id, row.revision, workflow, now, actor.user_id,
-               accepted_on=_accepted_on(row.accepted_on, data, today))
-    session.commit()
+               accepted_on=_accepted_on(row.accepted_on, data, today) if row.accepted_on is None else None,
+               ends=version.tasks.get("@ends"))
+    _exclude_publicity(session, row.case_id, ready_before, workflow, today)
+    if commit:
+        session.commit()
     return row.case_id
 
 
@@ -132,19 +140,45 @@ def fire_due_timers_for_case(session: Session, clock: Clock, case_id: int) -> bo
     version = get_version(session, case.process_version_id)
     now, today = clock.now(), clock.today()
     workflow = Workflow.restore(version.spec, case.state)
-    before = {t.id for t in workflow.ready_user_tasks()}
+    ready_before = workflow.ready_user_tasks()
+    before = {t.id for t in ready_before}
     fired = workflow.due_timer_names(now)
     workflow.fire_due_timers(now)
     place = Place(case.county_id, case.township_id, case.village_id)
     for name in fired:
         _event(session, case.id, now, None, "timer_fired", None, name, {})
     _sync_tasks(session, case.id, place, workflow, now, today, before)
-    _after_run(session, case.id, case.revision, workflow, now, None)
+    _after_run(session, case.id, case.revision, workflow, now, None, ends=version.tasks.get("@ends"))
+    _exclude_publicity(session, case.id, ready_before, workflow, today)
     after = {t.id for t in workflow.ready_user_tasks()}
     return bool(fired) or before != after
 
 
 # --- shared steps ---------------------------------------------------------------
+def _exclude_publicity(session, case_id, ready_before: list[ReadyTask], workflow: Workflow, today: date) -> None:
+    """Where the county excludes 公示 from the time limit, push the case's limit back by the working
+    days a publicity task (property ``publicity``) was open."""
+    if not workflow.data.get("publicity_excluded_from_limit"):
+        return
+    still_open = {t.id for t in workflow.ready_user_tasks()}
+    closed = [t.id for t in ready_before if t.properties.get("publicity") and t.id not in still_open]
+    if not closed:
+        return
+    case = session.execute(select(CASE.c.due_on).where(CASE.c.id == case_id)).one()
+    if case.due_on is None:
+        return
+    calendar = WorkingCalendar.load()
+    opened = session.execute(select(TASK.c.created_at).where(TASK.c.id.in_(closed))).scalars().all()
+    try:
+        paused = sum(max(0, calendar.workdays_between(to_local_date(at), today)) for at in opened)
+        if paused:
+            session.execute(update(CASE).where(CASE.c.id == case_id).values(
+                due_on=calendar.add_workdays(case.due_on, paused)))
+    except CalendarYearMissing:
+        pass
+
+
+
 def _locked(session: Session, stmt):
     # PostgreSQL: row locks; SQLite: the writing unit of work already holds the database write lock.
     return stmt.with_for_update() if session.get_bind().dialect.name == "postgresql" else stmt
@@ -189,28 +223,71 @@ def _sync_tasks(session, case_id, place: Place, workflow: Workflow, now: datetim
 
 
 def _task_row(case_id, task: ReadyTask, place: Place, now, today) -> dict:
+    due_on, tbd = _due_on(today, task.properties.get("deadline"))
     return {
         "id": task.id, "case_id": case_id, "task_name": task.name, "title": task.title,
         "role": task.lane or "township", "unit_id": place.unit_for_role(task.lane),
         "form_key": task.form_key, "status": "open", "created_at": now,
-        "due_on": _due_on(today, task.properties.get("deadline")),
+        "due_on": due_on, "due_tbd": tbd, "reminded_at": None,
         "completed_at": None, "completed_by_id": None,
     }
 
 
-def _due_on(today: date, deadline: str | None) -> date | None:
+def _due_on(today: date, deadline: str | None) -> tuple[date | None, bool]:
+    """(due date, to-be-determined): a year missing from the calendar is never guessed."""
     if not deadline:
-        return None
+        return None, False
     try:
-        return due_date(WorkingCalendar.load(), today, deadline)
+        return due_date(WorkingCalendar.load(), today, deadline), False
     except CalendarYearMissing:
-        return None  # shown as 待定 (to be determined) until the year's arrangement is loaded
+        return None, True  # shown as 待定; the scheduler raises an incident for admins
 
 
 def _accepted_on(accepted_on: date | None, data: dict, today: date) -> date | None:
     if accepted_on is None and data.get("acceptance_decision") == "accepted":
         return today
     return accepted_on
+
+
+def overall_due_on(accepted_on: date, data: dict) -> date | None:
+    """The case's overall limit (办结时限): the county's working-day limit counted from acceptance."""
+    limit = data.get("time_limit_wd")
+    if not limit:
+        return None
+    try:
+        return WorkingCalendar.load().add_workdays(accepted_on, int(limit))
+    except CalendarYearMissing:
+        return None
+
+
+def extend_deadline(session: Session, actor: Principal, clock: Clock, case_id: int, extra_workdays: int,
+                    reason: str) -> date:
+    """Extend a case's overall limit by a recorded decision with a reason (up to the county's maximum)."""
+    from .scope import case_scope
+    if not (actor.has_role("township") or actor.has_role("county")):
+        raise Forbidden("only township or county staff extend a time limit")
+    case = session.execute(_locked(session, select(CASE).where(CASE.c.id == case_id, case_scope(actor)))).first()
+    if case is None:
+        raise NotFound(f"case {case_id}")
+    reason = (reason or "").strip()
+    if len(reason) < 4:
+        raise FormInvalid({"reason": "延期必须说明理由（至少 4 个字）"})
+    if case.accepted_on is None or case.status != "running":
+        raise FormInvalid({"_form": "只有已受理、办理中的案件可以延期"})
+    data = Workflow.restore(get_version(session, case.process_version_id).spec, case.state).data
+    maximum = int(data.get("extension_limit_wd") or 45)
+    calendar = WorkingCalendar.load()
+    current = case.due_on or overall_due_on(case.accepted_on, data)
+    new_due = calendar.add_workdays(current, int(extra_workdays))
+    if extra_workdays < 1 or calendar.workdays_between(case.accepted_on, new_due) > maximum:
+        raise FormInvalid({"extra_workdays": f"延期后总时限不能超过 {maximum} 个工作日"})
+    now = clock.now()
+    session.execute(update(CASE).where(CASE.c.id == case_id).values(
+        due_on=new_due, extension_reason=reason, revision=case.revision + 1, updated_at=now))
+    _event(session, case_id, now, actor.user_id, "deadline_extended", None, "延长办理时限",
+           {"from": current.isoformat() if current else None, "to": new_due.isoformat(), "reason": reason})
+    session.commit()
+    return new_due
 
 
 def _state_values(workflow: Workflow, now: datetime) -> dict[str, Any]:
@@ -229,20 +306,26 @@ def _state_values(workflow: Workflow, now: datetime) -> dict[str, Any]:
 
 
 def _after_run(session, case_id, revision, workflow: Workflow, now, actor_id,
-               accepted_on: date | None = None) -> None:
+               accepted_on: date | None = None, ends: dict | None = None) -> None:
     """Write the new state under the revision check; a lost race changes nothing."""
     values = {**_state_values(workflow, now), "revision": revision + 1}
     if accepted_on is not None:
         values["accepted_on"] = accepted_on
+        values["due_on"] = overall_due_on(accepted_on, workflow.data)
     result = session.execute(update(CASE).where(CASE.c.id == case_id, CASE.c.revision == revision).values(**values))
     if result.rowcount != 1:
         raise Conflict("case changed concurrently")
-    _completion_event(session, case_id, workflow, now, actor_id)
+    _completion_event(session, case_id, workflow, now, actor_id, ends)
 
 
-def _completion_event(session, case_id, workflow: Workflow, now, actor_id) -> None:
+def _completion_event(session, case_id, workflow: Workflow, now, actor_id, ends: dict | None = None) -> None:
     if workflow.is_completed:
         end_id, end_name = workflow.end_event() or (None, "")
+        effect = (ends or {}).get(end_id, {}).get("recipient")
+        if effect:
+            from .clock import to_local_date
+            from .recipients import apply_outcome
+            apply_outcome(session, case_id, effect, workflow.data, to_local_date(now), now)
         result = {k: workflow.data[k] for k in ("monthly_amount", "payment_from", "household_size",
                                                  "per_capita_income") if k in workflow.data}
         _event(session, case_id, now, actor_id, "case_completed", end_id, end_name, result)

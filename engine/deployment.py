@@ -31,6 +31,8 @@ LANE_ROLES = frozenset({"village", "township", "county", "review_panel", "disabi
 HUMAN_TAGS = ("userTask", "manualTask")
 BRANCHING_GATEWAYS = ("exclusiveGateway", "inclusiveGateway")
 START_KEY = "@start"
+ENDS_KEY = "@ends"   # end event id → camunda:properties (e.g. recipient=register)
+RECIPIENT_EFFECTS = ("register", "update", "continue", "stop")
 
 
 @dataclass
@@ -43,6 +45,7 @@ class ValidatedFile:
     start_forms: dict[str, dict] = field(default_factory=dict)
     form_keys: set[str] = field(default_factory=set)
     decisions: dict[str, "Decision"] = field(default_factory=dict)
+    end_properties: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -175,6 +178,14 @@ def _check_process(process, forms, problem, result: ValidatedFile) -> None:
                         "用户任务不在任何泳道内（泳道决定由哪个角色办理）")
             _check_form_key(task, forms, problem, result)
             _check_properties(task, problem)
+    for end in process.iter(f"{{{BPMN}}}endEvent"):
+        props = {p.get("name"): p.get("value") for p in
+                 end.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", NS)}
+        if props.get("recipient") and props["recipient"] not in RECIPIENT_EFFECTS:
+            problem(end, f"recipient effect '{props['recipient']}' must be one of {', '.join(RECIPIENT_EFFECTS)}",
+                    f"end 事件的 recipient 属性「{props['recipient']}」无效")
+        if props:
+            result.end_properties.setdefault(process.get("id"), {})[end.get("id")] = props
     for start in process.iterfind("bpmn:startEvent", NS):
         key = _check_form_key(start, forms, problem, result)
         if key:
@@ -301,6 +312,7 @@ def deploy(session: Session, now: datetime, processes_dir: Path = PROCESSES_DIR,
             tasks = {name: {"title": t.title, "lane": t.lane, "form_key": t.form_key, "properties": t.properties}
                      for name, t in spec.user_tasks.items()}
             tasks[START_KEY] = vf.start_forms.get(spec.process_id, {"form_key": None, "lane": None})
+            tasks[ENDS_KEY] = vf.end_properties.get(spec.process_id, {})
             session.add(ProcessVersion(
                 process_id=spec.process_id, content_hash=content_hash, name=spec.name, source_path=vf.path,
                 bpmn_xml=vf.xml.decode("utf-8"), spec_json=spec.spec_json, forms=used_forms, tasks=tasks,

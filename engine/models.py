@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 from typing import Any, Optional
 
 from sqlalchemy import (
-    JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text,
+    JSON, BigInteger, Date, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, String, Text,
     TypeDecorator, UniqueConstraint, text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
@@ -132,11 +132,14 @@ class Case(Base):
     schema_version: Mapped[int] = mapped_column(Integer)
     revision: Mapped[int] = mapped_column(Integer)
     next_due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    timer_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    due_on: Mapped[Optional[date]] = mapped_column(Date)  # overall limit (办结时限), from acceptance
+    extension_reason: Mapped[Optional[str]] = mapped_column(String(500))
     accepted_on: Mapped[Optional[date]] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     completed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
-    started_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    started_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))  # None: the scheduler
 
     __table_args__ = (
         Index("ix_case_county_status", "county_id", "status", "created_at"),
@@ -161,6 +164,8 @@ class HumanTask(Base):
     status: Mapped[str] = mapped_column(String(20))  # open | completed | withdrawn
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     due_on: Mapped[Optional[date]] = mapped_column(Date)
+    due_tbd: Mapped[bool] = mapped_column(default=False, server_default="0")  # 待定: the year's calendar is missing
+    reminded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     completed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     completed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
     completed_by: Mapped[Optional[User]] = relationship(lazy="raise")
@@ -168,6 +173,10 @@ class HumanTask(Base):
     __table_args__ = (
         Index("ix_human_task_inbox", "role", "unit_id", "created_at",
               postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
+        Index("ix_human_task_urgency", "role", "unit_id", "due_on", "created_at",
+              postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
+        Index("ix_human_task_due", "due_on", postgresql_where=text("status = 'open'"),
+              sqlite_where=text("status = 'open'")),
     )
 
 
@@ -198,6 +207,96 @@ class Document(Base):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Recipient(Base):
+    """A household receiving a benefit: registered when a case grants it, reviewed periodically,
+    adjusted or stopped by dynamic-management cases. Source of the monthly report and payment roll."""
+
+    __tablename__ = "recipient"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    assistance_type: Mapped[str] = mapped_column(String(40))
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("case.id"), unique=True)  # the granting case
+    county_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    township_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    applicant_name: Mapped[str] = mapped_column(String(100))
+    applicant_id_number: Mapped[str] = mapped_column(String(18))
+    household_size: Mapped[int] = mapped_column(Integer)
+    monthly_amount: Mapped[float] = mapped_column(Numeric(12, 2, asdecimal=False))
+    payment_from: Mapped[date] = mapped_column(Date)
+    stopped_from: Mapped[Optional[date]] = mapped_column(Date)
+    review_class: Mapped[str] = mapped_column(String(1))
+    next_review_on: Mapped[date] = mapped_column(Date)
+    review_case_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("case.id"))
+    status: Mapped[str] = mapped_column(String(20))  # active | stopped
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_recipient_review_due", "next_review_on", postgresql_where=text("status = 'active'"),
+              sqlite_where=text("status = 'active'")),
+        Index("ix_recipient_county_type", "county_id", "assistance_type", "status"),
+    )
+
+
+class PanelMeeting(Base):
+    """One review-panel (评审小组) meeting: several cases decided, one signed record."""
+
+    __tablename__ = "panel_meeting"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(60), unique=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    chaired_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attendees: Mapped[str] = mapped_column(String(500))
+    record: Mapped[dict[str, Any]] = mapped_column(JsonType)   # each case: decision, votes, opinion
+    signature: Mapped[str] = mapped_column(String(64))         # sha256 of the record, chair and time
+
+
+class SupervisionItem(Base):
+    """A 督办 item: an overdue task raised to the county supervisor (one per task)."""
+
+    __tablename__ = "supervision_item"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(36), ForeignKey("human_task.id", ondelete="CASCADE"), unique=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("case.id", ondelete="CASCADE"))
+    county_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    township_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    step: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_supervision_item_county", "county_id", "resolved_at"),)
+
+
+class Notification(Base):
+    """An in-app message to the holders of a (role, unit): reminders before a task falls due."""
+
+    __tablename__ = "notification"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    role: Mapped[str] = mapped_column(String(40))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    case_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("case.id", ondelete="CASCADE"))
+    task_id: Mapped[Optional[str]] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_notification_role_unit", "role", "unit_id", "created_at"),
+                      UniqueConstraint("task_id", "kind", name="notification_task_kind"))
+
+
+class Incident(Base):
+    """Work the scheduler could not do after its retries; an admin sees and retries it."""
+
+    __tablename__ = "incident"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("case.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(40))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    resolved_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
 
 class Sequence(Base):

@@ -24,24 +24,29 @@ PAGE_SIZE = 50
 COUNT_CAP = 1000
 
 
-def select_inbox_statement(principal: Principal, page: int = 1, page_size: int = PAGE_SIZE):
-    """The inbox query: open tasks in the principal's (role, unit) pairs, oldest first."""
+# Most urgent first: the earliest due date, undated tasks after dated ones, then the oldest.
+URGENCY_ORDER = (TASK.c.due_on.asc().nulls_last(), TASK.c.created_at, TASK.c.id)
+
+
+def select_inbox_statement(principal: Principal, page: int = 1, page_size: int = PAGE_SIZE, by_urgency: bool = True):
+    """The inbox query: open tasks in the principal's (role, unit) pairs, most urgent (or oldest) first."""
     return (
-        select(TASK.c.id, TASK.c.title, TASK.c.role, TASK.c.due_on, TASK.c.created_at,
+        select(TASK.c.id, TASK.c.title, TASK.c.role, TASK.c.due_on, TASK.c.due_tbd, TASK.c.created_at,
                CASE.c.id.label("case_id"), CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number,
                Unit.name.label("village_name"))
         .select_from(TASK)
         .join(CASE, CASE.c.id == TASK.c.case_id)
         .join(Unit, Unit.id == CASE.c.village_id)
         .where(TASK.c.status == "open", task_scope(principal))
-        .order_by(TASK.c.created_at, TASK.c.id)
+        .order_by(*(URGENCY_ORDER if by_urgency else (TASK.c.created_at, TASK.c.id)))
         .limit(page_size).offset((max(page, 1) - 1) * page_size)
     )
 
 
-def inbox(session: Session, principal: Principal, page: int = 1, page_size: int = PAGE_SIZE):
-    """Open tasks of the principal's roles in their units, oldest first, with the total (capped at COUNT_CAP + 1)."""
-    rows = session.execute(select_inbox_statement(principal, page, page_size)).all()
+def inbox(session: Session, principal: Principal, page: int = 1, page_size: int = PAGE_SIZE, by_urgency: bool = True):
+    """Open tasks of the principal's roles in their units, most urgent first (or oldest first), with the
+    total (capped at COUNT_CAP + 1)."""
+    rows = session.execute(select_inbox_statement(principal, page, page_size, by_urgency)).all()
     capped = select(TASK.c.id).where(TASK.c.status == "open", task_scope(principal)).limit(COUNT_CAP + 1)
     total = session.execute(select(func.count()).select_from(capped.subquery())).scalar_one()
     return rows, total
@@ -57,6 +62,15 @@ def task_for(session: Session, principal: Principal, task_id: str):
     if row is None:
         raise NotFound(f"task {task_id}")
     return row
+
+
+def task_schema(session: Session, principal: Principal, task_id: str) -> dict:
+    """The form schema of a task the principal may work on (empty when it has no form)."""
+    row = session.execute(select(TASK.c.form_key, CASE.c.process_version_id).join(CASE, CASE.c.id == TASK.c.case_id)
+                          .where(TASK.c.id == task_id, task_scope(principal))).first()
+    if row is None:
+        raise NotFound(f"task {task_id}")
+    return get_version(session, row.process_version_id).forms.get(row.form_key, {}) if row.form_key else {}
 
 
 @dataclass

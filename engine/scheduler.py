@@ -17,11 +17,12 @@ from sqlalchemy import insert, select, update
 from .cases import fire_due_timers_for_case
 from .clock import Clock
 from .db import Database
-from .models import Case, CaseEvent
+from .models import Case, CaseEvent, Incident
 
 log = logging.getLogger("jiuzhu.scheduler")
-CASE, EVENT = Case.__table__, CaseEvent.__table__
-RETRY_DELAY = timedelta(minutes=5)
+CASE, EVENT, INCIDENT = Case.__table__, CaseEvent.__table__, Incident.__table__
+MAX_ATTEMPTS = 5
+BASE_DELAY = timedelta(minutes=1)   # retries after 1, 2, 4, 8 minutes, then an incident
 
 
 @dataclass
@@ -56,26 +57,59 @@ def sweep(db: Database, clock: Clock, batch_size: int = 200, max_batches: int | 
                     savepoint.rollback()
                     log.exception("timer of case %s failed", case_id)
                     result.failed.append(case_id)
-                    session.execute(update(CASE).where(CASE.c.id == case_id).values(next_due_at=now + RETRY_DELAY))
-                    session.execute(insert(EVENT).values(case_id=case_id, at=now, actor_id=None, kind="incident",
-                                                         task_name=None, title="定时器执行失败",
-                                                         data={"error": str(exc)[:500]}))
+                    _record_failure(session, case_id, now, exc)
             session.commit()
             result.batches += 1
     return result
 
 
-def run_forever(db: Database, clock: Clock, interval_seconds: float = 5.0) -> None:
+def _record_failure(session, case_id: int, now, exc: Exception) -> None:
+    """Retry with exponential backoff; after MAX_ATTEMPTS stop and raise an incident for admins."""
+    attempts = session.execute(select(CASE.c.timer_attempts).where(CASE.c.id == case_id)).scalar_one() + 1
+    gave_up = attempts >= MAX_ATTEMPTS
+    session.execute(update(CASE).where(CASE.c.id == case_id).values(
+        timer_attempts=attempts, next_due_at=None if gave_up else now + BASE_DELAY * 2 ** (attempts - 1)))
+    session.execute(insert(EVENT).values(case_id=case_id, at=now, actor_id=None, kind="incident", task_name=None,
+                                         title="定时器执行失败", data={"error": str(exc)[:500], "attempt": attempts}))
+    if gave_up:
+        session.execute(insert(INCIDENT).values(case_id=case_id, kind="timer_failed", created_at=now,
+                                                resolved_at=None, message=f"重试 {attempts} 次仍失败：{exc}"[:2000]))
+
+
+def escalation_sweep(db: Database, clock: Clock) -> dict[str, int]:
+    """One transaction of reminders and 督办 items (see engine.supervision.escalate)."""
+    from .supervision import escalate
+    with db.unit_of_work(write=True) as session:
+        result = escalate(session, clock)
+        session.commit()
+    return result
+
+
+def run_forever(db: Database, clock: Clock, interval_seconds: float = 5.0, batch_size: int = 200) -> None:
     """Run sweeps on an APScheduler blocking scheduler until the process is stopped."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     scheduler = BlockingScheduler()
 
-    def job() -> None:
-        result = sweep(db, clock)
+    def timers() -> None:
+        result = sweep(db, clock, batch_size)
         if result.fired or result.failed:
             log.info("sweep fired %d, failed %d", result.fired, len(result.failed))
 
-    scheduler.add_job(job, "interval", seconds=interval_seconds, max_instances=1, coalesce=True,
+    def escalation() -> None:
+        result = escalation_sweep(db, clock)
+        if any(result.values()):
+            log.info("escalation %s", result)
+
+    def reviews() -> None:
+        from .recipients import start_due_reviews
+        result = start_due_reviews(db, clock)
+        if result["started"]:
+            log.info("periodic reviews started: %d", result["started"])
+
+    scheduler.add_job(timers, "interval", seconds=interval_seconds, max_instances=1, coalesce=True,
                       next_run_time=clock.now())
+    scheduler.add_job(reviews, "interval", minutes=10, max_instances=1, coalesce=True, next_run_time=clock.now())
+    scheduler.add_job(escalation, "interval", seconds=max(60.0, interval_seconds), max_instances=1,
+                      coalesce=True, next_run_time=clock.now())
     scheduler.start()

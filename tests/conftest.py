@@ -16,7 +16,8 @@ from sqlalchemy.engine import make_url
 from engine.clock import FrozenClock
 from engine.db import Database, normalise_url
 from engine.demo import DEMO_PASSWORD, prepare_store, principal
-from engine.models import Case, CaseEvent, Document, HumanTask, Sequence, Unit
+from engine.models import (Case, CaseEvent, Document, HumanTask, Incident, Notification, PanelMeeting, Recipient,
+                           Sequence, SupervisionItem, Unit)
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 STORES = ["sqlite"] + (["postgres"] if PG_URL else [])
@@ -66,7 +67,8 @@ def db(store):
     database, _url = store
     yield database
     with database.unit_of_work(write=True) as s:
-        for model in (CaseEvent, HumanTask, Document, Case, Sequence):
+        for model in (SupervisionItem, Notification, Incident, PanelMeeting, Recipient, CaseEvent, HumanTask,
+                      Document, Case, Sequence):
             s.execute(delete(model))
         s.commit()
 

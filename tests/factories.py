@@ -20,10 +20,10 @@ LANE_USERS = {
     "320921100": {"village": "village_sy", "township": "township_xs", "county": "county_mz",
                   "disability_federation": "disability_xs"},
     "220302001": {"village": "community_rx", "township": "street_rx", "county": "district_tx",
-                  "district_center": "center_tx"},
+                  "district_center": "center_tx", "disability_federation": "disability_tx"},
     "340603004": {"village": "community_stk", "township": "street_stk", "review_panel": "panel_stk",
                   "county": "district_xsq"},
-    "340603001": {"township": "street_dj", "county": "district_xsq"},
+    "340603001": {"township": "street_dj", "county": "district_xsq", "disability_federation": "disability_xsq"},
 }
 STARTER = {"320921100": "village_sy", "220302001": "community_rx", "340603004": "community_stk",
            "340603001": "street_dj"}

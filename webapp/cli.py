@@ -73,11 +73,12 @@ def demo() -> None:
 
 @main.command()
 @click.option("--interval", default=5.0, help="seconds between sweeps")
-def scheduler(interval: float) -> None:
-    """Run the scheduler process: fires due BPMN timers (公示期满 …)."""
+@click.option("--batch-size", default=200, help="cases per transaction")
+def scheduler(interval: float, batch_size: int) -> None:
+    """Run the scheduler process: fires due BPMN timers (公示期满 …), reminders and 督办 items."""
     from engine.scheduler import run_forever
     click.echo(f"scheduler started, sweeping every {interval}s")
-    run_forever(_database(), Clock(), interval)
+    run_forever(_database(), Clock(), interval, batch_size)
 
 
 @main.command()

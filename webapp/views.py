@@ -2,18 +2,20 @@
 from __future__ import annotations
 
 import json
+from datetime import date, timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
 
 from engine import queries
 from engine.accounts import ROLE_NAMES_ZH
-from engine.cases import complete_task, start_application
+from engine import supervision
+from engine.cases import complete_task, extend_deadline, start_application
 from engine.clock import to_local_date
 from engine.errors import FormInvalid, NotFound
 from engine.forms import coerce_html_form
-from engine.models import ProcessVersion
+from engine.models import Case, ProcessVersion
 from engine.places import place_of_village, villages_for
 from engine.rules import assistance_types, process_for
 from engine.versions import get_version, latest_version_id
@@ -70,10 +72,14 @@ def home():
 def inbox():
     """My open tasks, oldest first."""
     page = request.args.get("page", 1, type=int)
+    by_urgency = request.args.get("sort", "urgency") != "oldest"
     with db().unit_of_work() as s:
-        rows, total = queries.inbox(s, current_principal(), page)
+        rows, total = queries.inbox(s, current_principal(), page, by_urgency=by_urgency)
+        notes = supervision.notifications_for(s, current_principal(), limit=5)
+    today = clock().today()
     return render_template("inbox.html", rows=rows, total=total, page=page, page_size=queries.PAGE_SIZE,
-                           count_cap=queries.COUNT_CAP, today=clock().today())
+                           count_cap=queries.COUNT_CAP, today=today, notes=notes, by_urgency=by_urgency,
+                           week_end=today + timedelta(days=6 - today.weekday()))
 
 
 def _task_context(s, task_id, form_values=None, errors=None):
@@ -183,9 +189,103 @@ def supervisor():
         overdue=request.args.get("overdue") == "1",
     )
     page = request.args.get("page", 1, type=int)
+    today = clock().today()
     with db().unit_of_work() as s:
-        result = queries.supervisor_cases(s, current_principal(), clock().today(), filters, page)
-    return render_template("supervisor.html", filters=filters, page=page, page_size=queries.PAGE_SIZE, **result)
+        result = queries.supervisor_cases(s, current_principal(), today, filters, page)
+        items = supervision.supervision_items(s, current_principal(), today)
+        by_township = supervision.overdue_by_township(s, current_principal(), today)
+    return render_template("supervisor.html", filters=filters, page=page, page_size=queries.PAGE_SIZE,
+                           items=items, by_township=by_township, **result)
+
+
+@bp.route("/cases/<int:case_id>/extend", methods=["POST"])
+@requires_role("township", "county")
+def extend(case_id: int):
+    """Extend the overall time limit by a recorded decision with a reason."""
+    with db().unit_of_work(write=True) as s:
+        try:
+            new_due = extend_deadline(s, current_principal(), clock(), case_id,
+                                      request.form.get("extra_workdays", 0, type=int), request.form.get("reason", ""))
+        except FormInvalid as exc:
+            flash("；".join(exc.errors.values()), "error")
+            return redirect(url_for("views.case", case_id=case_id)), 303
+    flash(_("Time limit extended to %(day)s.", day=new_due.isoformat()), "success")
+    return redirect(url_for("views.case", case_id=case_id))
+
+
+@bp.route("/panel", methods=["GET", "POST"])
+@requires_role("review_panel")
+def panel():
+    """A review-panel meeting: the agenda of cases, a decision and vote for each, one signed record."""
+    from engine import panel as panels
+    principal = current_principal()
+    with db().unit_of_work(write=request.method == "POST") as s:
+        items = panels.agenda(s, principal)
+        errors: dict[str, str] = {}
+        if request.method == "POST":
+            decisions = {}
+            for item in items:
+                if request.form.get(f"include-{item.id}"):
+                    raw = {k[: -len(item.id) - 1]: v for k, v in request.form.items() if k.endswith(f"-{item.id}")
+                           and not k.startswith("include-")}
+                    decisions[item.id] = coerce_html_form(queries.task_schema(s, principal, item.id), raw)
+            try:
+                number = panels.hold_meeting(s, principal, clock(), decisions, request.form.get("attendees", ""))
+            except FormInvalid as exc:
+                errors = exc.errors
+                flash("；".join(dict.fromkeys(errors.values())), "error")
+                s.rollback()
+                items = panels.agenda(s, principal)
+            else:
+                flash(_("Meeting %(number)s recorded.", number=number), "success")
+                return redirect(url_for("views.panel"))
+        schema = get_version(s, s.execute(select(Case.process_version_id).where(
+            Case.id == items[0].case_id)).scalar_one()).forms.get("panel_decision") if items else None
+        past = panels.meetings(s, principal)
+    return render_template("panel.html", items=items, schema=schema, errors=errors, values=request.form,
+                           meetings=past), (422 if errors else 200)
+
+
+@bp.route("/reports/<kind>")
+@requires_role("county", "county_supervisor")
+def report(kind: str):
+    """The monthly report or payment roll (发放名册) of a month, as CSV or XLSX."""
+    from engine import reports
+    try:
+        month = date.fromisoformat((request.args.get("month") or clock().today().strftime("%Y-%m")) + "-01")
+    except ValueError:
+        abort(400)
+    assistance_type = request.args.get("type", "minimum_living")
+    with db().unit_of_work() as s:
+        if kind == "monthly":
+            table = reports.monthly_report(s, current_principal(), month, assistance_type)
+        elif kind == "payment-roll":
+            table = reports.payment_roll(s, current_principal(), month, assistance_type,
+                                         full_id_numbers=request.args.get("full") == "1")
+        else:
+            abort(404)
+    if request.args.get("format") == "xlsx":
+        body, mime, ext = reports.to_xlsx(table), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"
+    else:
+        body, mime, ext = reports.to_csv(table), "text/csv; charset=utf-8", "csv"
+    from urllib.parse import quote
+    response = current_app.response_class(body, mimetype=mime)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(table.title)}.{ext}"
+    return response
+
+
+@bp.route("/admin/incidents", methods=["GET", "POST"])
+@requires_role("admin")
+def incidents():
+    """What the scheduler could not do, with a retry button."""
+    if request.method == "POST":
+        with db().unit_of_work(write=True) as s:
+            supervision.retry_incident(s, clock(), request.form.get("incident_id", type=int) or 0)
+        flash(_("Queued again."), "success")
+        return redirect(url_for("views.incidents"))
+    with db().unit_of_work() as s:
+        rows = supervision.open_incidents(s)
+    return render_template("incidents.html", rows=rows)
 
 
 @bp.route("/processes")

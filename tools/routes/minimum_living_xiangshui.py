@@ -67,7 +67,8 @@ ROUTE = {
          # (standard − per-capita income) × size, computed on totals so no rounding creeps in.
          "script": "monthly_amount = money(max(0, local_standard * household_size - total_income))\n"
                    "payment_from = first_of_next_month(confirmed_on)"},
-        {"id": "end_confirmed", "type": "end", "name": "确认享受低保", "lane": "township", "col": 24, "row": -1},
+        {"id": "end_confirmed", "type": "end", "name": "确认享受低保", "lane": "township", "col": 24, "row": -1,
+         "props": {"recipient": "register"}},
         {"id": "end_not_confirmed", "type": "end", "name": "不予确认", "lane": "township", "col": 23, "row": 1},
     ],
     "boundaries": [

@@ -1,0 +1,555 @@
+"""Scheduler sweep on PostgreSQL: `python -m bench.sweep` (also run by `python -m bench.run`).
+
+scheduler_sweep_ms
+    Wall time of one ``engine.scheduler.sweep(db, clock)`` (default batch size) over 100,000
+    waiting cases of which 1,000 are due, on PostgreSQL; the median of several sweeps
+    (BENCH_SWEEPS, default 5, after one warm-up sweep). Target ≤ 1000.
+
+The store: a fresh database of its own (jiuzhu_sweep_<pid>, created and dropped here) with the
+routes deployed and the demo county loaded. The 1,000 due cases are real, distinct 响水 低保
+workflows waiting in 公示: each was started and driven through acceptance, economic_check,
+home_investigation and preliminary_opinion (tests/factories.py FORM_DATA, every form validated)
+by engine.workflow.Workflow in memory, then inserted with the columns and the open 'publicity'
+human_task row the engine itself derives (engine.cases._state_values / _task_row), so
+human_task.id is each workflow's own SpiffWorkflow task id. Their 公示 timer (county rule P7D, or
+JIUZHU_PUBLICITY_DURATION) is due at START + 7 days; the sweep runs with a FrozenClock one minute
+later. The 99,000 other cases wait too (next_due_at spread over the following ~59 days) and hold a
+copy of one real 公示 state; they have no task rows (the sweep never reads them). All rows are
+inserted server-side, then VACUUM (ANALYZE); autovacuum is off on the touched tables so it
+cannot wake mid-sample, and VACUUM runs between samples instead.
+
+Each sample: sweep, then check that exactly 1,000 fired, none failed, each due case has one
+open 'confirmation' task and no open 'publicity' task, one timer_fired event each, and the 99,000
+others still wait; then the 1,000 cases are deleted (cascading to their task and event rows) and
+re-inserted as they were, and the tables vacuumed. The warm-up sweep also counts the SQL
+statements (before_cursor_execute) and the time spent inside cursor.execute by kind. Printed as
+information: EXPLAIN (ANALYZE, BUFFERS) of the due-case lookup exactly as the sweep sends it, and
+its time alone. When the median misses the target, one more sweep runs under cProfile and the top
+functions are printed in ms per fired case (BENCH_SWEEP_PROFILE=1 forces it, =0 skips it).
+"""
+from __future__ import annotations
+
+import cProfile
+import gc
+import os
+import pstats
+import statistics
+import sys
+import time
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+os.environ.setdefault("JIUZHU_SECRET_KEY", "bench-secret")
+
+from sqlalchemy import create_engine, delete, event, func, insert, select, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+
+from engine.cases import _state_values, _task_row  # noqa: E402  (the engine's own row derivation)
+from engine.clock import CHINA_TZ, FrozenClock  # noqa: E402
+from engine.db import Database, normalise_url  # noqa: E402
+from engine.demo import prepare_store, principal, sample_application  # noqa: E402
+from engine.forms import with_check_digit  # noqa: E402
+from engine.models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Unit  # noqa: E402
+from engine.places import place_of_village  # noqa: E402
+from engine.rules import assistance_type_of, case_parameters  # noqa: E402
+from engine.scheduler import sweep  # noqa: E402
+from engine.versions import get_version, latest_version_id  # noqa: E402
+from engine.workflow import SERIALIZER_VERSION, Workflow  # noqa: E402
+
+START = datetime(2026, 9, 15, 2, 0, tzinfo=timezone.utc)  # the bench clock (10:00 in China)
+PROCESS_ID = "minimum_living_xiangshui"
+VILLAGE_CODE = "320921100201"  # 双园村, 响水镇
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+STEPS = ("acceptance", "economic_check", "home_investigation", "preliminary_opinion")
+N_CASES = 100_000
+N_DUE = 1_000
+SWEEPS = max(5, int(os.environ.get("BENCH_SWEEPS", 5)))
+TARGET_MS = 1000.0
+CASE, TASK, EVENT = Case.__table__, HumanTask.__table__, CaseEvent.__table__
+
+
+def _form_data() -> dict[str, dict[str, Any]]:
+    from tests.factories import FORM_DATA  # the submissions the integration tests use
+    return FORM_DATA
+
+
+# --- the database of its own -------------------------------------------------------------------
+class _OwnDatabase:
+    """CREATE / DROP DATABASE jiuzhu_sweep_<pid> on the server of ``admin_url``."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = normalise_url(admin_url)
+        self.name = f"jiuzhu_sweep_{os.getpid()}"
+        self.url = make_url(self.admin_url).set(database=self.name).render_as_string(hide_password=False)
+
+    def _run(self, sql: str):
+        admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5})
+        try:
+            with admin.connect() as conn:
+                result = conn.execute(text(sql))
+                return result.scalar() if result.returns_rows else None
+        finally:
+            admin.dispose()
+
+    def create(self) -> str:
+        self._run(f'DROP DATABASE IF EXISTS "{self.name}"')
+        self._run(f'CREATE DATABASE "{self.name}"')
+        return self._run("SHOW server_version")
+
+    def drop(self) -> None:
+        self._run(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+
+
+# --- real workflows waiting in 公示 ------------------------------------------------------------
+def _publicity_workflows(version, params: dict, n: int, now: datetime, first_id_seq: int = 0) -> list[Workflow]:
+    """n distinct workflows started and driven to the 公示 wait in memory (validated forms)."""
+    form_data = _form_data()
+    start_validator = version.validator(version.tasks["@start"]["form_key"])
+    out = []
+    for i in range(n):
+        seq = first_id_seq + i
+        id_number = with_check_digit(f"320921{1950 + seq % 50:04d}{1 + seq % 12:02d}{1 + seq % 28:02d}"
+                                     f"{seq % 1000:03d}")
+        data = start_validator.validate(sample_application(f"王{seq}", id_number, [300, 200]))
+        wf = Workflow.start(version.spec, {**data, **params}, now)
+        for step in STEPS:
+            task = next(t for t in wf.ready_user_tasks() if t.name == step)
+            wf.complete(task.id, version.validator(task.form_key).validate(form_data[step]), now)
+        ready = [t.name for t in wf.ready_user_tasks()]
+        assert ready == ["publicity"], ready
+        out.append(wf)
+    return out
+
+
+class _Fixture:
+    """The loaded store and the saved rows of the 1,000 due cases (to reset them after a sweep)."""
+
+    def __init__(self, database: Database, say: Callable[[str], None]) -> None:
+        self.db = database
+        self.say = say
+        self.checkpoint = True
+
+    def load(self) -> None:
+        t0 = time.perf_counter()
+        with self.db.unit_of_work() as s:
+            version = get_version(s, latest_version_id(s, PROCESS_ID))
+            village_id = s.execute(select(Unit.id).where(Unit.code == VILLAGE_CODE)).scalar_one()
+            place = place_of_village(s, village_id)
+            params = case_parameters(s, place.county_id, place.township_id, PROCESS_ID, START.astimezone(
+                CHINA_TZ).date())
+            starter = principal(s, "village_sy").user_id
+        today = START.astimezone(CHINA_TZ).date()
+        due = _publicity_workflows(version, params, N_DUE, START)
+        gen_s = time.perf_counter() - t0
+        due_at = {wf.next_timer_due() for wf in due}
+        assert len(due_at) == 1, due_at
+        self.due_at = due_at.pop()
+        self.sweep_clock = FrozenClock(self.due_at + timedelta(minutes=1))
+        # The 99,000 that wait longer: a copy of one real 公示 state lodged 30 days later.
+        later = START + timedelta(days=30)
+        template = _publicity_workflows(version, params, 1, later, first_id_seq=N_DUE)[0]
+        template_values = _state_values(template, later)
+
+        self.due_ids = [i * (N_CASES // N_DUE) + 50 for i in range(N_DUE)]  # spread over 1..100,000
+        self.case_rows, self.task_rows = [], []
+        accepted_on = today
+        for case_id, wf in zip(self.due_ids, due):
+            values = _state_values(wf, START)
+            data = wf.data
+            self.case_rows.append({
+                "id": case_id, "number": f"SWEEP{case_id:07d}", "process_version_id": version.id,
+                "process_id": PROCESS_ID, "assistance_type": assistance_type_of(PROCESS_ID),
+                "applicant_name": data["applicant_name"], "applicant_id_number": data["applicant_id_number"],
+                "county_id": place.county_id, "township_id": place.township_id, "village_id": place.village_id,
+                "serializer_version": SERIALIZER_VERSION, "schema_version": STATE_SCHEMA_VERSION,
+                "revision": 1 + len(STEPS), "timer_attempts": 0, "accepted_on": accepted_on,
+                "due_on": _overall_due_on(accepted_on, data), "extension_reason": None,
+                "created_at": START, "started_by_id": starter, **values,
+            })
+            (task,) = wf.ready_user_tasks()
+            self.task_rows.append(_task_row(case_id, task, place, START, today))
+        assert len({r["id"] for r in self.task_rows}) == N_DUE, "SpiffWorkflow task ids must be distinct"
+
+        t1 = time.perf_counter()
+        with self.db.unit_of_work(write=True) as s:
+            for model in (CaseEvent, HumanTask, Case):
+                s.execute(delete(model))
+            # 99,000 waiting rows made server-side from one state (no 1.3 GB through the socket).
+            s.execute(text(f"""
+                INSERT INTO "case" (id, number, process_version_id, process_id, assistance_type, applicant_name,
+                    applicant_id_number, county_id, township_id, village_id, status, outcome, current_step,
+                    summary, state, serializer_version, schema_version, revision, next_due_at, timer_attempts,
+                    due_on, accepted_on, created_at, updated_at, started_by_id)
+                SELECT g, 'SWEEP' || lpad(g::text, 7, '0'), :version_id, :process_id, :assistance_type,
+                    '申请人' || g, lpad((320921000000000000 + g)::text, 18, '0'), :county_id, :township_id,
+                    :village_id, 'running', NULL, :current_step, CAST(:summary AS jsonb), :state,
+                    :serializer_version, :schema_version, :revision,
+                    :first_due + (g % 5000) * interval '17 minutes', 0, :due_on, :accepted_on, :created_at,
+                    :created_at, :started_by
+                FROM generate_series(1, {N_CASES}) AS g
+                WHERE g % {N_CASES // N_DUE} <> 50"""), {
+                "version_id": version.id, "process_id": PROCESS_ID,
+                "assistance_type": assistance_type_of(PROCESS_ID), "county_id": place.county_id,
+                "township_id": place.township_id, "village_id": place.village_id,
+                "current_step": template_values["current_step"],
+                "summary": _json(template_values["summary"]), "state": template_values["state"],
+                "serializer_version": SERIALIZER_VERSION, "schema_version": STATE_SCHEMA_VERSION,
+                "revision": 1 + len(STEPS), "first_due": self.due_at + timedelta(hours=1),
+                "due_on": _overall_due_on(later.astimezone(CHINA_TZ).date(), template.data),
+                "accepted_on": later.astimezone(CHINA_TZ).date(), "created_at": later, "started_by": starter})
+            self._insert_due(s)
+            s.execute(text("""SELECT setval(pg_get_serial_sequence('"case"', 'id'), (SELECT max(id) FROM "case"))"""))
+            s.commit()
+        load_s = time.perf_counter() - t1
+        with self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in ('"case"', "human_task", "case_event"):
+                conn.exec_driver_sql(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
+        t2 = time.perf_counter()
+        self.vacuum()
+        with self.db.unit_of_work() as s:
+            n_cases = s.execute(select(func.count()).select_from(CASE)).scalar()
+            n_waiting = s.execute(select(func.count()).where(CASE.c.next_due_at.is_not(None))).scalar()
+            n_due = s.execute(select(func.count()).where(CASE.c.next_due_at <= self.sweep_clock.now())).scalar()
+            n_open = s.execute(select(func.count()).where(TASK.c.status == "open")).scalar()
+            size = s.execute(text("""SELECT pg_size_pretty(pg_total_relation_size('"case"'))""")).scalar()
+        assert (n_cases, n_waiting, n_due, n_open) == (N_CASES, N_CASES, N_DUE, N_DUE), \
+            (n_cases, n_waiting, n_due, n_open)
+        self.say(f"[sweep] {N_DUE:,} real 公示 workflows made in memory in {gen_s:.1f} s "
+                 f"(state {len(self.case_rows[0]['state']):,} chars each, timer due {self.due_at.isoformat()}); "
+                 f"{n_cases:,} waiting cases ({n_due:,} due at the sweep clock "
+                 f"{self.sweep_clock.now().isoformat()}, {n_open:,} open 'publicity' tasks) inserted in "
+                 f"{load_s:.1f} s, VACUUM (ANALYZE){' + CHECKPOINT' if self.checkpoint else ''} "
+                 f"{time.perf_counter() - t2:.1f} s; table \"case\" {size}")
+
+    def _insert_due(self, session) -> None:
+        session.execute(insert(CASE), self.case_rows)
+        session.execute(insert(TASK), self.task_rows)
+
+    def vacuum(self) -> None:
+        """VACUUM (ANALYZE) the touched tables, then CHECKPOINT (when allowed) so that the background
+        writes of our own bulk changes do not land inside the next sample."""
+        with self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql('VACUUM (ANALYZE) "case", human_task, case_event')
+            if self.checkpoint:
+                try:
+                    conn.exec_driver_sql("CHECKPOINT")
+                except Exception:  # needs superuser or pg_checkpoint
+                    self.checkpoint = False
+
+    def reset(self) -> None:
+        """Put the 1,000 due cases back as they were before the sweep."""
+        with self.db.unit_of_work(write=True) as s:
+            s.execute(delete(CASE).where(CASE.c.id.in_(self.due_ids)))  # cascades to tasks and events
+            self._insert_due(s)
+            s.commit()
+        self.vacuum()
+
+    def check_moved_on(self, result) -> None:
+        assert result.fired == N_DUE and not result.failed, (result.fired, result.failed)
+        with self.db.unit_of_work() as s:
+            open_rows = Counter(s.execute(select(TASK.c.task_name).where(
+                TASK.c.case_id.in_(self.due_ids), TASK.c.status == "open")).scalars())
+            fired = s.execute(select(func.count(func.distinct(EVENT.c.case_id))).where(
+                EVENT.c.kind == "timer_fired", EVENT.c.case_id.in_(self.due_ids))).scalar()
+            events = s.execute(select(func.count()).where(EVENT.c.kind == "timer_fired")).scalar()
+            still_waiting = s.execute(select(func.count()).where(CASE.c.next_due_at.is_not(None))).scalar()
+        assert open_rows == {"confirmation": N_DUE}, open_rows
+        assert fired == events == N_DUE, (fired, events)
+        assert still_waiting == N_CASES - N_DUE, still_waiting
+
+
+def _overall_due_on(accepted_on, data):
+    from engine.cases import overall_due_on
+    return overall_due_on(accepted_on, data)
+
+
+def _json(value) -> str:
+    import json
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+# --- statements and their time ------------------------------------------------------------------
+class _SqlProbe:
+    """Counts the statements an engine sends and the time spent inside cursor.execute, by kind."""
+
+    def __init__(self, engine) -> None:
+        self.engine = engine
+        self.statements: list[tuple[str, Any]] = []
+        self.count: Counter = Counter()
+        self.seconds: Counter = Counter()
+
+    @staticmethod
+    def kind(statement: str) -> str:
+        words = " ".join(statement.split())
+        head = words.split(" ")[0].upper()
+        if head == "SELECT" and "FOR UPDATE" in words:
+            return "SELECT … FOR UPDATE SKIP LOCKED (batch lookup)"
+        if head == "SELECT":
+            return "SELECT FROM " + (words.split(" FROM ", 1)[1].split(" ")[0] if " FROM " in words else "?")
+        if head == "INSERT":
+            return "INSERT INTO " + words.split(" ")[2]
+        if head == "UPDATE":
+            return "UPDATE " + words.split(" ")[1]
+        return " ".join(w for w in words.split(" ") if not w.startswith("sa_savepoint"))
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany):
+        conn.info["sweep_probe_t"] = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany):
+        elapsed = time.perf_counter() - conn.info.pop("sweep_probe_t", time.perf_counter())
+        kind = self.kind(statement)
+        self.count[kind] += 1
+        self.seconds[kind] += elapsed
+        self.statements.append((statement, parameters))
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._before)
+        event.listen(self.engine, "after_cursor_execute", self._after)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._before)
+        event.remove(self.engine, "after_cursor_execute", self._after)
+
+
+# --- the measurement -----------------------------------------------------------------------------
+class _SqlClock:
+    """Light probe for timed sweeps: statements sent and wall time spent inside cursor.execute."""
+
+    def __init__(self, engine) -> None:
+        self.engine, self.n, self.seconds = engine, 0, 0.0
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany):
+        conn.info["sweep_clock_t"] = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany):
+        self.seconds += time.perf_counter() - conn.info.pop("sweep_clock_t")
+        self.n += 1
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._before)
+        event.listen(self.engine, "after_cursor_execute", self._after)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._before)
+        event.remove(self.engine, "after_cursor_execute", self._after)
+
+
+def _load() -> str:
+    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def measure_sweep(target: Any = None, say: Callable[[str], None] = print, profile: bool | None = None) -> dict:
+    """Measure scheduler sweeps over 100,000 waiting cases (1,000 due) in a database of its own.
+
+    ``target``: a PostgreSQL server URL whose user may CREATE DATABASE, or an object with an
+    ``admin_url`` attribute (bench.run.PgServer); default BENCH_DATABASE_URL or the local server.
+    ``profile``: run one more sweep under cProfile (default: BENCH_PROFILE or BENCH_SWEEP_PROFILE set).
+    Returns the median and samples (ms), ms and SQL statements per fired case, and the details printed.
+    """
+    admin_url = getattr(target, "admin_url", target) or os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG
+    if profile is None:
+        profile = bool(os.environ.get("BENCH_PROFILE") or os.environ.get("BENCH_SWEEP_PROFILE"))
+    t_start = time.perf_counter()
+    own = _OwnDatabase(admin_url)
+    server_version = own.create()
+    say(f"[sweep] PostgreSQL {server_version}, database {own.name}; {os.cpu_count()} CPUs, load average {_load()}")
+    database = None
+    try:
+        database = Database(own.url)
+        prepare_store(database, START)
+        fixture = _Fixture(database, say)
+        fixture.load()
+        clock = fixture.sweep_clock
+
+        # Informational: the due-case lookup alone, exactly as the sweep sends it, on 100k rows.
+        lookup = _lookup_statement(database, clock)
+        _explain_lookup(database, lookup, say)
+        # Informational: the engine's in-memory work alone on the same 1,000 states (the floor of a sweep).
+        floor = _engine_floor(database, fixture, clock, say)
+
+        # Warm-up sweep (process caches warm, as in a running scheduler), with statements counted by kind.
+        gc.collect()
+        with _SqlProbe(database.engine) as probe:
+            t, c = time.perf_counter(), time.process_time()
+            result = sweep(database, clock)
+            warm_s, warm_cpu = time.perf_counter() - t, time.process_time() - c
+        fixture.check_moved_on(result)
+        per_case = {k: v / N_DUE for k, v in probe.count.items()}
+        total_statements = sum(probe.count.values())
+        sql_s = sum(probe.seconds.values())
+        say(f"[sweep] warm-up sweep: {warm_s * 1000:.0f} ms (process CPU {warm_cpu * 1000:.0f} ms), fired "
+            f"{result.fired} in {result.batches} batches; {total_statements:,} SQL statements = "
+            f"{total_statements / N_DUE:.2f} per fired case; inside cursor.execute {sql_s * 1000 / N_DUE:.2f} ms "
+            f"per case, outside (Python, COMMIT) {(warm_s - sql_s) * 1000 / N_DUE:.2f} ms per case. By kind:")
+        for kind, n in sorted(probe.count.items(), key=lambda kv: -kv[1]):
+            say(f"[sweep]     {per_case[kind]:6.3f} per case  {probe.seconds[kind] * 1000 / N_DUE:6.3f} ms per case  "
+                f"({n:,} × {kind})")
+
+        samples, details = [], []
+        for i in range(SWEEPS):
+            fixture.reset()
+            gc.collect()
+            with _SqlClock(database.engine) as sql:
+                t, c = time.perf_counter(), time.process_time()
+                result = sweep(database, clock)
+                elapsed, cpu = time.perf_counter() - t, time.process_time() - c
+            fixture.check_moved_on(result)
+            samples.append(elapsed * 1000)
+            details.append({"ms": elapsed * 1000, "cpu_ms": cpu * 1000, "sql_ms": sql.seconds * 1000,
+                            "statements": sql.n})
+            say(f"[sweep] sweep {i + 1}/{SWEEPS}: {elapsed * 1000:.0f} ms = {elapsed * 1000 / N_DUE:.2f} ms per "
+                f"fired case (fired {result.fired}, {result.batches} batches, {sql.n:,} statements; inside "
+                f"cursor.execute {sql.seconds * 1000:.0f} ms; process CPU {cpu * 1000:.0f} ms; load {_load()})")
+        median = statistics.median(samples)
+        say(f"[sweep] scheduler sweep over {N_CASES:,} waiting cases, {N_DUE:,} due: median {median:.0f} ms over "
+            f"{SWEEPS} sweeps = {median / N_DUE:.2f} ms per fired case, {total_statements / N_DUE:.2f} SQL "
+            f"statements per fired case; samples {', '.join(f'{x:.0f}' for x in samples)} ms; "
+            f"target ≤ {TARGET_MS:.0f} ms")
+
+        profile_rows = []
+        if profile:
+            fixture.reset()
+            profile_rows = _profile_sweep(database, clock, fixture, say)
+        say(f"[sweep] sweep part took {time.perf_counter() - t_start:.0f} s")
+        return {
+            "median_ms": median, "samples_ms": samples, "sample_details": details, "warmup_ms": warm_s * 1000,
+            "ms_per_fired_case": median / N_DUE, "statements_per_fired_case": total_statements / N_DUE,
+            "statements_by_kind_per_case": per_case,
+            "sql_ms_by_kind_per_case": {k: v * 1000 / N_DUE for k, v in probe.seconds.items()},
+            "fired": N_DUE, "cases": N_CASES, "lookup": lookup.get("result"), "engine_floor": floor,
+            "profile": profile_rows,
+        }
+    finally:
+        if database is not None:
+            database.dispose()
+        own.drop()
+        say(f"[sweep] dropped database {own.name}")
+
+
+def _engine_floor(database: Database, fixture: "_Fixture", clock: FrozenClock,
+                  say: Callable[[str], None]) -> dict:
+    """The in-memory engine work of firing the 1,000 due timers, stage by stage, without any SQL."""
+    with database.unit_of_work() as s:
+        version = get_version(s, fixture.case_rows[0]["process_version_id"])
+    now = clock.now()
+    stages: Counter = Counter()
+    perf = time.perf_counter
+    gc.collect()
+    c0, t0 = time.process_time(), perf()
+    for row in fixture.case_rows:
+        t = perf()
+        wf = Workflow.restore(version.spec, row["state"])
+        t1 = perf()
+        before = {x.id for x in wf.ready_user_tasks()}
+        names = wf.due_timer_names(now)
+        t2 = perf()
+        wf.fire_due_timers(now)
+        t3 = perf()
+        after = wf.ready_user_tasks()
+        t4 = perf()
+        values = _state_values(wf, now)  # dump + next_timer_due + ready_user_tasks + summary
+        t5 = perf()
+        assert names and [x.name for x in after] == ["confirmation"] and before and values["next_due_at"] is None
+        stages["Workflow.restore"] += t1 - t
+        stages["ready_user_tasks + due_timer_names (before)"] += t2 - t1
+        stages["fire_due_timers (refresh_timers + do_engine_steps)"] += t3 - t2
+        stages["ready_user_tasks (after)"] += t4 - t3
+        stages["_state_values (dump, next_timer_due, ready_user_tasks, summary)"] += t5 - t4
+    total, cpu = perf() - t0, time.process_time() - c0
+    say(f"[sweep] engine work alone (no SQL) for the same {N_DUE:,} states: {total * 1000:.0f} ms = "
+        f"{total * 1000 / N_DUE:.2f} ms per case (process CPU {cpu * 1000 / N_DUE:.2f} ms per case):")
+    for name, secs in stages.items():
+        say(f"[sweep]     {secs * 1000 / N_DUE:6.3f} ms per case  {name}")
+    return {"ms_per_case": total * 1000 / N_DUE, "stages_ms_per_case": {k: v * 1000 / N_DUE for k, v in stages.items()}}
+
+
+def _lookup_statement(database: Database, clock: FrozenClock) -> dict:
+    """The batch lookup the sweep sends, with its parameters: captured from a sweep stopped before it runs."""
+    from engine import scheduler
+    captured: list[tuple[str, Any]] = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        if "next_due_at" in statement and "FOR UPDATE" in statement and not captured:
+            captured.append((statement, parameters))
+            raise _Captured()
+
+    event.listen(database.engine, "before_cursor_execute", listener)
+    try:
+        scheduler.sweep(database, clock)
+    except _Captured:
+        pass  # nothing ran: the unit of work rolled back before the lookup executed
+    finally:
+        event.remove(database.engine, "before_cursor_execute", listener)
+    assert captured, "the sweep sent no due-case lookup"
+    return {"statement": captured[0][0], "parameters": captured[0][1]}
+
+
+class _Captured(Exception):
+    pass
+
+
+def _explain_lookup(database: Database, lookup: dict, say: Callable[[str], None]) -> None:
+    statement, parameters = lookup["statement"], lookup["parameters"]
+    raw = database.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        times = []
+        for _ in range(21):
+            t = time.perf_counter()
+            cur.execute(statement, parameters)
+            rows = cur.fetchall()
+            times.append((time.perf_counter() - t) * 1000)
+            raw.rollback()  # release the row locks
+        cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, parameters)
+        plan = [r[0] for r in cur.fetchall()]
+        raw.rollback()
+    finally:
+        raw.close()
+    lookup["result"] = {"rows": len(rows), "median_ms": statistics.median(times), "plan": plan}
+    say(f"[sweep] due-case lookup alone ({' '.join(statement.split())[:160]} …): {len(rows)} rows, "
+        f"median {statistics.median(times):.2f} ms over {len(times)} runs on {N_CASES:,} waiting cases; plan:")
+    for line in plan:
+        say(f"[sweep]     {line}")
+
+
+def _profile_sweep(database: Database, clock: FrozenClock, fixture: _Fixture,
+                   say: Callable[[str], None]) -> list[dict]:
+    """One sweep under cProfile: the top functions, in ms per fired case."""
+    prof = cProfile.Profile()
+    gc.collect()
+    t = time.perf_counter()
+    prof.enable()
+    result = sweep(database, clock)
+    prof.disable()
+    elapsed = time.perf_counter() - t
+    fixture.check_moved_on(result)
+    stats = pstats.Stats(prof).stats
+    say(f"[sweep cProfile] one sweep under cProfile: {elapsed * 1000:.0f} ms ({elapsed * 1000 / N_DUE:.2f} ms per "
+        f"fired case; cProfile inflates Python-heavy code); top 45 by cumulative time, ms per fired case:")
+    rows = []
+    for (path, line, name), (_cc, nc, tt, ct, _callers) in sorted(stats.items(), key=lambda kv: -kv[1][3])[:45]:
+        where = f"{'/'.join(Path(path).parts[-2:])}:{line} {name}"
+        rows.append({"function": where, "cum_ms_per_case": ct * 1000 / N_DUE, "self_ms_per_case": tt * 1000 / N_DUE,
+                     "calls_per_case": nc / N_DUE})
+        say(f"[sweep cProfile]   cum {ct * 1000 / N_DUE:7.3f}  self {tt * 1000 / N_DUE:7.3f}  "
+            f"calls/case {nc / N_DUE:8.1f}  {where}")
+    say("[sweep cProfile] top 15 by self time, ms per fired case:")
+    for (path, line, name), (_cc, nc, tt, ct, _callers) in sorted(stats.items(), key=lambda kv: -kv[1][2])[:15]:
+        say(f"[sweep cProfile]   self {tt * 1000 / N_DUE:7.3f}  cum {ct * 1000 / N_DUE:7.3f}  "
+            f"calls/case {nc / N_DUE:8.1f}  {'/'.join(Path(path).parts[-2:])}:{line} {name}")
+    return rows
+
+
+def main() -> int:
+    profile = None if os.environ.get("BENCH_SWEEP_PROFILE") == "0" else True
+    result = measure_sweep(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG, profile=profile)
+    print(f"scheduler_sweep_ms={result['median_ms']:.0f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,139 @@
+"""Deadlines, extensions, reminders, 督办 items, missing calendar years, failing timers."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import func, select, update
+
+from engine.cases import extend_deadline
+from engine.errors import FormInvalid
+from engine.models import Case, HumanTask, Incident, Notification, SupervisionItem
+from engine.scheduler import MAX_ATTEMPTS, escalation_sweep, sweep
+from engine.workdays import WorkingCalendar
+from tests.factories import start
+
+
+@pytest.fixture
+def walk(db, clock, who, unit_id):
+    return lambda **kw: start(db, clock, who, unit_id, **kw)
+
+
+def test_task_due_dates_and_overall_limit_in_working_days(walk, db):
+    w = walk()
+    calendar = WorkingCalendar.load()
+    [acceptance] = w.open_tasks()
+    assert acceptance.due_on == calendar.add_workdays(datetime(2026, 9, 15).date(), 5)
+    w.do("acceptance")
+    case = w.case()
+    # 响水 delegates 审核确认 to the township: 20 working days from acceptance (2026-09-15), across 中秋/国庆.
+    assert case.accepted_on.isoformat() == "2026-09-15"
+    assert case.due_on == calendar.add_workdays(case.accepted_on, 20) and case.due_on.isoformat() == "2026-10-19"
+
+
+def test_extension_is_a_recorded_decision_with_a_reason_up_to_45_days(walk, who, clock, db, login):
+    w = walk()
+    w.do("acceptance")
+    with db.unit_of_work(write=True) as s:
+        with pytest.raises(FormInvalid):
+            extend_deadline(s, who("township_xs"), clock, w.case_id, 5, "")
+    with db.unit_of_work(write=True) as s:
+        with pytest.raises(FormInvalid):
+            extend_deadline(s, who("township_xs"), clock, w.case_id, 30, "公示期间收到异议，需重新调查")
+    with db.unit_of_work(write=True) as s:
+        new_due = extend_deadline(s, who("township_xs"), clock, w.case_id, 10, "公示期间收到异议，需重新调查")
+    assert WorkingCalendar.load().workdays_between(w.case().accepted_on, new_due) == 30
+    assert w.events()[-1].kind == "deadline_extended" and "异议" in w.events()[-1].data["reason"]
+    page = login("township_xs").get(f"/cases/{w.case_id}").text
+    assert new_due.isoformat() in page and "公示期间收到异议" in page
+    assert login("village_sy").post_form(f"/cases/{w.case_id}/extend",
+                                         {"extra_workdays": "5", "reason": "理由充分的延期"}).status_code == 403
+
+
+def test_reminder_then_exactly_one_supervision_item_per_overdue_task(walk, db, clock, login):
+    first, second = walk(), walk()
+    clock.advance(days=5)  # acceptance (5 wd from 09-15, Sunday 09-20 a 调休 workday → 09-21) is due within a working day
+    escalation_sweep(db, clock)
+    escalation_sweep(db, clock)
+    with db.unit_of_work() as s:
+        assert s.execute(select(func.count()).select_from(Notification)).scalar() == 2
+    inbox = login("township_xs").get("/inbox").text
+    assert "将于 2026-09-21 到期" in inbox
+    clock.advance(days=10)
+    for _ in range(3):
+        escalation_sweep(db, clock)
+    with db.unit_of_work() as s:
+        items = s.execute(select(SupervisionItem)).scalars().all()
+    assert sorted(i.case_id for i in items) == sorted([first.case_id, second.case_id])
+    page = login("supervisor").get("/supervisor").text
+    assert "督办事项" in page and first.number in page and "受理审查" in page and "已逾期" in page
+    assert 'data-township="响水镇">响水镇 <strong>2</strong>' in page
+    assert login("township_xs").get("/supervisor").status_code == 403
+    assert "督办事项" not in login("supervisor_tx").get("/supervisor").text
+    first.do("acceptance")
+    escalation_sweep(db, clock)
+    with db.unit_of_work() as s:
+        resolved = s.execute(select(SupervisionItem.resolved_at).where(
+            SupervisionItem.case_id == first.case_id)).scalar_one()
+    assert resolved is not None
+
+
+def test_a_year_missing_from_the_calendar_is_tbd_and_alerts_admins(walk, db, clock, login):
+    clock.set(datetime(2027, 3, 1, 2, 0, tzinfo=timezone.utc))
+    w = walk()
+    [task] = w.open_tasks()
+    assert task.due_on is None and task.due_tbd
+    assert "待定" in login("township_xs").get("/inbox").text
+    escalation_sweep(db, clock)
+    escalation_sweep(db, clock)
+    with db.unit_of_work() as s:
+        incidents = s.execute(select(Incident).where(Incident.kind == "calendar_missing")).scalars().all()
+    assert len(incidents) == 1 and "节假日安排" in incidents[0].message
+    assert "节假日安排" in login("admin").get("/admin/incidents").text
+
+
+def test_failing_timer_retries_with_backoff_then_raises_an_incident_that_admin_retries(walk, db, clock, login):
+    w = walk()
+    for step in ("acceptance", "economic_check", "home_investigation", "preliminary_opinion"):
+        w.do(step)
+    good_state = w.case().state
+    with db.unit_of_work(write=True) as s:
+        s.execute(update(Case).where(Case.id == w.case_id).values(state="{not json"))
+        s.commit()
+    clock.advance(days=8)
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        result = sweep(db, clock)
+        assert result.failed == [w.case_id]
+        case = w.case()
+        assert case.timer_attempts == attempt
+        if attempt < MAX_ATTEMPTS:
+            assert case.next_due_at is not None and case.next_due_at > clock.now()
+            clock.set(case.next_due_at)
+    assert w.case().next_due_at is None
+    assert sweep(db, clock).failed == []
+    with db.unit_of_work() as s:
+        incident = s.execute(select(Incident).where(Incident.kind == "timer_failed")).scalar_one()
+    admin = login("admin")
+    assert "重试 5 次仍失败" in admin.get("/admin/incidents").text
+    with db.unit_of_work(write=True) as s:  # the admin repairs the cause, then retries
+        s.execute(update(Case).where(Case.id == w.case_id).values(state=good_state))
+        s.commit()
+    assert admin.post_form("/admin/incidents", {"incident_id": str(incident.id)}).status_code == 302
+    assert sweep(db, clock).fired == 1
+    assert w.open_names() == ["confirmation"]
+    assert login("township_xs").get("/admin/incidents").status_code == 403
+
+
+def test_publicity_is_excluded_from_the_limit_where_the_county_says_so(walk, db, clock, monkeypatch):
+    import copy
+    from engine import rules
+    data = copy.deepcopy(rules.counties())
+    data["320921"]["rules"][-1]["publicity_excluded_from_limit"] = True
+    monkeypatch.setattr(rules, "counties", lambda directory=rules.PROCESSES_DIR: data)
+    w = walk()
+    for step in ("acceptance", "economic_check", "home_investigation", "preliminary_opinion"):
+        w.do(step)
+    limit = w.case().due_on
+    clock.advance(days=7, minutes=1)  # 公示 2026-09-15 → 09-22: 09-16,17,18,20(调休),21,22 = 6 working days
+    w.fire_timers()
+    assert w.case().due_on == WorkingCalendar.load().add_workdays(limit, 6)
