@@ -6,23 +6,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine import scope
 from engine.demo import sample_application
 from engine.forms import mask_id_number, with_check_digit
-from engine.models import Case, Document, HumanTask
+from engine.models import Case, Document, HumanTask, Recipient
 from engine.versions import get_version
 from tests.factories import DONGJIE, FORM_DATA, RENXING, SANTIDIKOU, SHUANGYUAN, start
 
 pytestmark = pytest.mark.usefixtures("db")
-
-
-@pytest.fixture(autouse=True)
-def district_centre_may_do_its_tasks(request, monkeypatch):
-    """engine.accounts.STAFF_ROLES lacks "district_center", so task_scope gives 区社会救助中心 users
-    no tasks: until that shared fix lands, the tests let the centre's role do its own lane's work.
-    test_district_centre_needs_no_workaround (strict xfail) says when the fix has landed."""
-    if request.function.__name__ != "test_district_centre_needs_no_workaround":
-        monkeypatch.setattr(scope, "TASK_ROLES", scope.TASK_ROLES | {"district_center"})
 
 SIPING = "minimum_living_siping"
 SANTIDIKOU_MODEL = "minimum_living_santidikou"
@@ -140,6 +130,13 @@ def document(db, case_id, kind) -> Document:
     found = [d for d in documents(db, case_id) if d.kind == kind]
     assert len(found) == 1, f"{kind}: {[d.kind for d in documents(db, case_id)]}"
     return found[0]
+
+
+def registered(db, case_id) -> tuple | None:
+    """(monthly amount, payments from) of the household a case put on the register of recipients."""
+    with db.unit_of_work() as s:
+        row = s.execute(select(Recipient).where(Recipient.case_id == case_id)).scalar_one_or_none()
+        return (row.monthly_amount, row.payment_from.isoformat()) if row else None
 
 
 def publicity_periods(db, case_id) -> list[str]:
@@ -332,23 +329,25 @@ def test_the_four_models_side_by_side(lodge, clock, db):
         "appraised_without_dispute": any("appraisal" in step for step in t.names()),
         "publicity": publicity_periods(db, t.walk.case_id),
         "published": [d.title for d in documents(db, t.walk.case_id) if d.kind in PUBLISHED],
-        "amount": t.walk.case().summary["monthly_amount"],
+        "registered": registered(db, t.walk.case_id),
     } for model, t in trails.items()}
     assert table == {
         "xiangshui": {"checked_by": "county_mz", "decided_by": "township_xs", "panel": [],
                       "appraised_without_dispute": False, "publicity": ["preliminary"],
-                      "published": ["最低生活保障审核结果公示名单"], "amount": 1840.0},
+                      "published": ["最低生活保障审核结果公示名单"], "registered": (1840.0, "2026-11-01")},
         "siping": {"checked_by": "center_tx", "decided_by": "street_rx", "panel": [],
                    "appraised_without_dispute": False, "publicity": ["preliminary"],
-                   "published": ["最低生活保障审核结果公示", "最低生活保障对象公布"], "amount": 1570.0},
+                   "published": ["最低生活保障审核结果公示", "最低生活保障对象公布"],
+                   "registered": (1570.0, "2026-11-01")},
         "santidikou": {"checked_by": "district_xsq", "decided_by": "street_stk", "panel": ["panel_stk"],
                        "appraised_without_dispute": True, "publicity": ["appraisal", "approval"],
                        "published": ["最低生活保障民主评议结果公示", "最低生活保障审批结果公示", "最低生活保障对象长期公示"],
-                       "amount": 1690.0},
+                       "registered": (1690.0, "2026-11-01")},
         # 相山区's rules say democratic_appraisal = "always", so the national route appraises every case there.
         "national": {"checked_by": "district_xsq", "decided_by": "district_xsq", "panel": [],
                      "appraised_without_dispute": True, "publicity": ["preliminary"],
-                     "published": ["最低生活保障审核结果公示", "最低生活保障对象公布"], "amount": 1690.0},
+                     "published": ["最低生活保障审核结果公示", "最低生活保障对象公布"],
+                     "registered": (1690.0, "2026-11-01")},
     }
 
 
@@ -424,7 +423,7 @@ def test_siping_dispute_goes_to_democratic_appraisal_and_near_relative_to_the_di
         ("near_relative_filing", "street_rx"), ("home_investigation", "street_rx"),
         ("preliminary_opinion", "street_rx"), ("publicity", "community_rx"), ("democratic_appraisal", "community_rx"),
         ("revised_opinion", "street_rx"), ("county_home_visit", "district_tx"), ("approval", "street_rx")]
-    assert t.walk.case().outcome == "end_refused"
+    assert t.walk.case().outcome == "end_refused" and registered(db, t.walk.case_id) is None
     docs = documents(db, t.walk.case_id)
     assert [d.kind for d in docs] == ["minimum_living_acceptance_notice", "minimum_living_publicity_list",
                                       "minimum_living_refusal_notice"]
@@ -579,7 +578,7 @@ def test_national_not_confirmed_is_delivered_through_the_township(lodge, clock, 
     assert "淮北市相山区民政局" in notice.body and "其妻为社区干部，隐瞒经营收入" in notice.body
     assert "由东街街道办事处自决定之日起 3 个工作日内送达" in notice.body
     assert t.do("deliver_non_confirmation") == "street_dj"
-    assert t.walk.case().outcome == "end_not_confirmed"
+    assert t.walk.case().outcome == "end_not_confirmed" and registered(db, t.walk.case_id) is None
     assert t.who("confirmation") == "district_xsq"
 
 
@@ -618,8 +617,35 @@ def test_national_route_where_the_county_appraises_only_disputed_cases(lodge, cl
     assert document(db, t.walk.case_id, "minimum_living_county_confirmation_notice").number == "四民低确〔2026〕1号"
 
 
-@pytest.mark.xfail(strict=True, reason="engine.accounts.STAFF_ROLES lacks district_center (shared fix reported)")
-def test_district_centre_needs_no_workaround(lodge):
+
+# --- the routes in the app ----------------------------------------------------------------------
+def test_siping_centre_finds_its_check_in_its_inbox(lodge, login):
     t = lodge("siping")
     t.do("check_request")
-    assert t.do("center_check") == "center_tx"
+    task_id = t.walk.open_tasks()[0].id
+    centre = login("center_tx")
+    assert "经省级核对机构信息比对" in centre.get("/inbox").text
+    page = centre.get(f"/tasks/{task_id}")
+    assert page.status_code == 200 and "提交省级核对机构日期" in page.text and "李淑芬" in page.text
+    assert login("street_yx").get(f"/tasks/{task_id}").status_code == 404, "another street's staff see nothing"
+
+
+def test_santidikou_panel_decides_in_a_meeting(lodge, clock, db, who):
+    from engine.panel import agenda, hold_meeting
+    t = lodge("santidikou")
+    for step in ("acceptance", "economic_check", "home_investigation", "democratic_appraisal"):
+        t.do(step)
+    quiet_publicity(t, clock)
+    chair = who("panel_stk")
+    with db.unit_of_work() as s:
+        items = agenda(s, chair)
+    assert [item.applicant_name for item in items] == ["张桂兰"]
+    decision = {k: v for k, v in SANTIDIKOU_FORMS["panel_review"].items() if k != "meeting_number"}
+    with db.unit_of_work(write=True) as s:
+        number = hold_meeting(s, chair, clock, {items[0].id: decision}, "朱组长、杨干事、韩主任、居民代表二人")
+    assert t.walk.open_names() == ["street_approval"]
+    t.do("street_approval")
+    quiet_publicity(t, clock)
+    t.do("longterm_publicity")
+    notice = document(db, t.walk.case_id, "minimum_living_approval_notice")
+    assert f"街道评审小组评审（会议记录编号 {number}）" in notice.body
