@@ -1,0 +1,651 @@
+"""The four 低保 routes side by side (rules §9.2): who does each step, which documents are issued,
+which publicity kinds a case goes through; and every branch of the Siping, Santidikou and
+national routes, walked through the real BPMN by the demo users of each place."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from engine.demo import sample_application
+from engine.forms import mask_id_number, with_check_digit
+from engine.models import Case, Document, HumanTask, Recipient
+from engine.versions import get_version
+from tests.factories import DONGJIE, FORM_DATA, RENXING, SANTIDIKOU, SHUANGYUAN, start
+
+pytestmark = pytest.mark.usefixtures("db")
+
+SIPING = "minimum_living_siping"
+SANTIDIKOU_MODEL = "minimum_living_santidikou"
+NATIONAL = "minimum_living_national"
+
+# Documents that publicise a household (公示, 公布, 长期公示) rather than notify it.
+PUBLISHED = {"publicity_list", "minimum_living_publicity_list", "minimum_living_announcement",
+             "minimum_living_county_announcement", "minimum_living_appraisal_publicity",
+             "minimum_living_approval_publicity", "minimum_living_longterm_publicity"}
+SIPING_ID = with_check_digit("22030219650312102")
+SANTIDIKOU_ID = with_check_digit("34060319620815202")
+DONGJIE_ID = with_check_digit("34060319580101301")
+
+SIPING_FORMS = {
+    **FORM_DATA,
+    "check_request": {"check_request_decision": "requested", "check_requested_on": "2026-09-15"},
+    "center_check": {"center_forwarded_on": "2026-09-15", "check_result": "eligible",
+                     "check_report_number": "JLHD-220302-2026-0815",
+                     "check_findings": "未发现机动车、商业保险及大额存款"},
+    "acceptance": {"acceptance_decision": "accepted", "accepted_on": "2026-09-17"},
+    "near_relative_filing": {"relative_of": "申请人之女为仁兴社区居委会委员", "filing_number": "TX-BA-2026-03"},
+    "publicity": {"objection_summary": "居民反映申请人之子在外地务工有稳定收入", "objection_lodged_on": "2026-09-25"},
+    "democratic_appraisal": {"appraisal_held_on": "2026-09-28", "participants": 14, "villager_representatives": 10,
+                             "votes_for": 12, "votes_against": 2,
+                             "appraisal_conclusion": "经社区两委、网格长、居民代表评议，其子收入不稳定，多数同意纳入"},
+    "revised_opinion": {"opinion": "eligible", "opinion_reasons": "经民主评议，符合条件"},
+    "approval": {"confirmation_decision": "confirmed", "confirmed_on": "2026-10-12"},
+}
+SANTIDIKOU_FORMS = {
+    **FORM_DATA,
+    "near_relative_filing": {"relative_of": "申请人之侄为三堤口街道民政办工作人员", "filing_number": "XSQ-BA-2026-07"},
+    "economic_check": {"check_result": "eligible", "check_report_number": "AHHD-340603-2026-1102"},
+    "democratic_appraisal": {"appraisal_held_on": "2026-09-22", "participants": 12, "villager_representatives": 9,
+                             "votes_for": 11, "votes_against": 1, "appraisal_conclusion": "同意纳入最低生活保障"},
+    "appraisal_publicity": {"objection_summary": "居民反映申请人有一辆营运车辆", "objection_lodged_on": "2026-09-24"},
+    "reinvestigation": {"reinvestigation_findings": "经重新调查，车辆已于2025年转让，无营运收入"},
+    "panel_review": {"panel_decision": "approved", "votes_for": 5, "votes_against": 0, "votes_abstain": 0,
+                     "panel_opinion": "材料齐全，程序合规，同意纳入", "meeting_number": "STK-PS-2026-10"},
+    "street_approval": {"confirmation_decision": "confirmed", "confirmed_on": "2026-10-12"},
+    "approval_publicity": {"objection_summary": "有人反映申请人儿子在外地工作", "objection_lodged_on": "2026-10-15"},
+    "longterm_publicity": {"certificate_number": "淮相低证2026-0031", "longterm_posted_on": "2026-10-20",
+                           "longterm_places": "三堤口街道便民服务中心公示栏、三堤口社区居务公开栏"},
+}
+NATIONAL_FORMS = {
+    **FORM_DATA,
+    "near_relative_filing": {"relative_of": "申请人之妻为东街社区居委会主任", "filing_number": "XSQ-BA-2026-11"},
+    "economic_check": {"check_result": "eligible", "check_report_number": "AHHD-340603-2026-1201"},
+    "routine_appraisal": {"appraisal_held_on": "2026-09-21", "participants": 11, "villager_representatives": 8,
+                          "votes_for": 10, "votes_against": 1, "appraisal_conclusion": "同意纳入"},
+    "confirmation": {"confirmation_decision": "confirmed", "confirmed_on": "2026-10-12"},
+    "deliver_non_confirmation": {"delivered_on": "2026-10-14", "delivery_method": "in_person",
+                                 "delivery_receiver": "赵德明"},
+}
+
+
+def household(name, id_number, address, channel="village_proxy", incomes=(300, 0, 200), near_relative=False):
+    """A 低保 application of a household of three (the applicant first)."""
+    return {**sample_application(name, id_number, list(incomes), near_relative), "address": address,
+            "channel": channel}
+
+
+class Trail:
+    """A Walk that remembers who did each step, in which lane."""
+
+    def __init__(self, walk):
+        self.walk = walk
+        self.steps: list[tuple[str, str, str]] = []
+
+    def do(self, name, **overrides) -> str:
+        open_tasks = {t.task_name: t.role for t in self.walk.open_tasks()}
+        assert name in open_tasks, f"{name} not open; open: {list(open_tasks)}"
+        role = open_tasks[name]
+        username = self.walk.do(name, **overrides)
+        self.steps.append((name, role, username))
+        return username
+
+    def who(self, name) -> str:
+        return next(user for step, _role, user in self.steps if step == name)
+
+    def names(self) -> list[str]:
+        return [step for step, _role, _user in self.steps]
+
+
+@pytest.fixture
+def lodge(db, clock, who, unit_id):
+    """lodge(model, **kw) → a Trail of a household's application under that model."""
+    def go(model, near_relative=False, incomes=(300, 0, 200), **kw):
+        if model == "xiangshui":
+            walk = start(db, clock, who, unit_id, village=SHUANGYUAN, near_relative=near_relative,
+                         incomes=incomes, **kw)
+        elif model == "siping":
+            walk = start(db, clock, who, unit_id, village=RENXING, process_id=SIPING, form_data=SIPING_FORMS,
+                         data=household("李淑芬", SIPING_ID, "四平市铁西区仁兴街道仁兴社区5组", incomes=incomes,
+                                        near_relative=near_relative), **kw)
+        elif model == "santidikou":
+            walk = start(db, clock, who, unit_id, village=SANTIDIKOU, process_id=SANTIDIKOU_MODEL,
+                         form_data=SANTIDIKOU_FORMS,
+                         data=household("张桂兰", SANTIDIKOU_ID, "淮北市相山区三堤口街道三堤口社区8栋",
+                                        incomes=incomes, near_relative=near_relative), **kw)
+        else:
+            village = kw.pop("village", DONGJIE)
+            walk = start(db, clock, who, unit_id, village=village, process_id=NATIONAL, form_data=NATIONAL_FORMS,
+                         data=household("赵德明", DONGJIE_ID, "淮北市相山区东街街道东街社区2号楼", "window",
+                                        incomes=incomes, near_relative=near_relative), **kw)
+        return Trail(walk)
+    return go
+
+
+def documents(db, case_id) -> list[Document]:
+    with db.unit_of_work() as s:
+        return s.execute(select(Document).where(Document.case_id == case_id).order_by(Document.id)).scalars().all()
+
+
+def document(db, case_id, kind) -> Document:
+    found = [d for d in documents(db, case_id) if d.kind == kind]
+    assert len(found) == 1, f"{kind}: {[d.kind for d in documents(db, case_id)]}"
+    return found[0]
+
+
+def registered(db, case_id) -> tuple | None:
+    """(monthly amount, payments from) of the household a case put on the register of recipients."""
+    with db.unit_of_work() as s:
+        row = s.execute(select(Recipient).where(Recipient.case_id == case_id)).scalar_one_or_none()
+        return (row.monthly_amount, row.payment_from.isoformat()) if row else None
+
+
+def publicity_periods(db, case_id) -> list[str]:
+    """The 公示 periods (BPMN property `publicity`) of every step the case has opened, in order."""
+    with db.unit_of_work() as s:
+        case = s.get(Case, case_id)
+        tasks = get_version(s, case.process_version_id).tasks
+        names = s.execute(select(HumanTask.task_name).where(HumanTask.case_id == case_id)
+                          .order_by(HumanTask.created_at, HumanTask.id)).scalars().all()
+    return [tasks[n]["properties"]["publicity"] for n in names if "publicity" in tasks[n]["properties"]]
+
+
+def quiet_publicity(trail, clock) -> None:
+    """Let the open 公示 run its full period without objection."""
+    assert not trail.walk.fire_timers(), "a 公示 must not end early"
+    clock.advance(days=7, minutes=1)
+    assert trail.walk.fire_timers()
+
+
+# --- one application per model, side by side ------------------------------------------------
+def walk_xiangshui(lodge, clock):
+    t = lodge("xiangshui")
+    for step in ("acceptance", "economic_check", "home_investigation", "preliminary_opinion"):
+        t.do(step)
+    quiet_publicity(t, clock)
+    t.do("confirmation")
+    return t
+
+
+def walk_siping(lodge, clock):
+    t = lodge("siping")
+    for step in ("check_request", "center_check", "acceptance", "home_investigation", "preliminary_opinion"):
+        t.do(step)
+    assert t.walk.open_names() == ["publicity"] and t.walk.open_tasks()[0].role == "village"
+    quiet_publicity(t, clock)
+    t.do("approval")
+    return t
+
+
+def walk_santidikou(lodge, clock):
+    t = lodge("santidikou")
+    for step in ("acceptance", "economic_check", "home_investigation", "democratic_appraisal"):
+        t.do(step)
+    quiet_publicity(t, clock)  # 民主评议结果公示
+    t.do("panel_review")
+    t.do("street_approval")
+    quiet_publicity(t, clock)  # 审批结果公示
+    t.do("longterm_publicity")
+    return t
+
+
+def walk_national(lodge, clock):
+    t = lodge("national")
+    for step in ("acceptance", "economic_check", "home_investigation", "routine_appraisal", "preliminary_opinion"):
+        t.do(step)
+    quiet_publicity(t, clock)
+    t.do("confirmation")
+    return t
+
+
+def test_xiangshui_the_town_does_everything_but_the_check(lodge, clock, db):
+    t = walk_xiangshui(lodge, clock)
+    assert t.steps == [
+        ("acceptance", "township", "township_xs"), ("economic_check", "county", "county_mz"),
+        ("home_investigation", "township", "township_xs"), ("preliminary_opinion", "township", "township_xs"),
+        ("confirmation", "township", "township_xs")]
+    case = t.walk.case()
+    assert case.outcome == "end_confirmed" and case.summary["monthly_amount"] == 1840.0
+    assert [d.kind for d in documents(db, t.walk.case_id)] == ["acceptance_notice", "publicity_list",
+                                                              "confirmation_notice"]
+    assert publicity_periods(db, t.walk.case_id) == ["preliminary"]
+    notice = document(db, t.walk.case_id, "confirmation_notice")
+    assert notice.number == "响民低确〔2026〕1号" and "响水镇人民政府" in notice.body
+
+
+def test_siping_the_street_accepts_after_the_centre_checks_and_approves(lodge, clock, db):
+    t = lodge("siping")
+    assert t.walk.open_names() == ["check_request"]
+    t.do("check_request")
+    assert t.walk.open_tasks()[0].role == "district_center"
+    t.do("center_check")
+    assert t.walk.case().accepted_on is None, "in Siping 受理 follows the 信息核对"
+    t.do("acceptance")
+    assert t.walk.case().accepted_on is not None
+    for step in ("home_investigation", "preliminary_opinion"):
+        t.do(step)
+    quiet_publicity(t, clock)
+    assert t.walk.open_names() == ["approval"], "no 民主评议 without a dispute"
+    t.do("approval")
+    assert t.steps == [
+        ("check_request", "township", "street_rx"), ("center_check", "district_center", "center_tx"),
+        ("acceptance", "township", "street_rx"), ("home_investigation", "township", "street_rx"),
+        ("preliminary_opinion", "township", "street_rx"), ("approval", "township", "street_rx")]
+    case = t.walk.case()
+    # (690 − 500/3) × 3 = 1570.00 under 四平铁西's 2024 standard, from the month after the approval.
+    assert case.status == "completed" and case.outcome == "end_approved"
+    assert case.summary["monthly_amount"] == 1570.0 and case.summary["payment_from"] == "2026-11-01"
+    docs = documents(db, t.walk.case_id)
+    assert [d.kind for d in docs] == ["minimum_living_acceptance_notice", "minimum_living_publicity_list",
+                                      "minimum_living_approval_notice", "minimum_living_announcement"]
+    assert [d.number for d in docs] == ["四民低受〔2026〕1号", "四民低公〔2026〕1号", "四民低批〔2026〕1号",
+                                        "四民低公布〔2026〕1号"]
+    assert publicity_periods(db, t.walk.case_id) == ["preliminary"]
+    masked = mask_id_number(SIPING_ID)
+    acceptance = docs[0]
+    assert acceptance.title == "受理通知书" and "四平市铁西区仁兴街道办事处" in acceptance.body
+    assert "李淑芬" in acceptance.body and masked in acceptance.body and SIPING_ID not in acceptance.body
+    assert "区社会救助中心通过省级核对机构" in acceptance.body and "JLHD-220302-2026-0815" in acceptance.body
+    assert "于 2026-09-17 予以受理" in acceptance.body and "我街道将组织入户调查" in acceptance.body
+    publicity = docs[1]
+    assert "仁兴社区" in publicity.body and masked in publicity.body and "166.67" in publicity.body
+    assert "公示期 7 天" in publicity.body and "仁兴社区居民委员会或仁兴街道办事处反映" in publicity.body
+    approval = docs[2]
+    assert approval.title == "最低生活保障审批通知书" and "仁兴街道办事处于 2026-10-12 批准纳入最低生活保障" in approval.body
+    assert "1570.00 元" in approval.body and "自 2026-11 起按月发放" in approval.body
+    announcement = docs[3]
+    assert announcement.title == "最低生活保障对象公布" and "公示期满无异议" in announcement.body
+    assert "李淑芬" in announcement.body and "1570.00" in announcement.body and masked not in announcement.body
+
+
+def test_santidikou_appraisal_always_panel_then_street_and_three_publicities(lodge, clock, db):
+    t = walk_santidikou(lodge, clock)
+    assert t.steps == [
+        ("acceptance", "township", "street_stk"), ("economic_check", "county", "district_xsq"),
+        ("home_investigation", "township", "street_stk"), ("democratic_appraisal", "village", "community_stk"),
+        ("panel_review", "review_panel", "panel_stk"), ("street_approval", "township", "street_stk"),
+        ("longterm_publicity", "township", "street_stk")]
+    case = t.walk.case()
+    # (730 − 500/3) × 3 = 1690.00 under 相山区's 2024 standard.
+    assert case.outcome == "end_approved" and case.summary["monthly_amount"] == 1690.0
+    docs = documents(db, t.walk.case_id)
+    assert [d.kind for d in docs] == [
+        "minimum_living_acceptance_notice", "minimum_living_appraisal_publicity",
+        "minimum_living_approval_publicity", "minimum_living_approval_notice", "minimum_living_longterm_publicity"]
+    assert [d.number for d in docs] == ["淮民低受〔2026〕1号", "淮民低评公〔2026〕1号", "淮民低批公〔2026〕1号",
+                                        "淮民低批〔2026〕1号", "淮民低长公〔2026〕1号"]
+    assert publicity_periods(db, t.walk.case_id) == ["appraisal", "approval"]
+    masked = mask_id_number(SANTIDIKOU_ID)
+    acceptance, appraisal, approval_publicity, approval, longterm = docs
+    assert "三堤口街道办事处" in acceptance.body and "材料齐全" in acceptance.body and masked in acceptance.body
+    assert "我街道将在受理后 3 个工作日内启动家庭经济状况调查" in acceptance.body
+    assert appraisal.title == "最低生活保障民主评议结果公示"
+    assert "三堤口社区居民委员会于 2026-09-22 召开最低生活保障民主评议会" in appraisal.body
+    assert "参加人员 12 人，其中居民代表 9 人" in appraisal.body and "<td>11</td><td>1</td>" in appraisal.body
+    assert masked in appraisal.body and SANTIDIKOU_ID not in appraisal.body
+    assert approval_publicity.title == "最低生活保障审批结果公示" and "拟批准" in approval_publicity.body
+    assert "1690.00" in approval_publicity.body and masked in approval_publicity.body
+    assert "评审小组评审（会议记录编号 STK-PS-2026-10）和审批结果公示" in approval.body
+    assert "最低生活保障证编号 淮相低证2026-0031" in approval.body and "1690.00 元" in approval.body
+    assert longterm.title == "最低生活保障对象长期公示" and "现予长期公示" in longterm.body
+    assert "三堤口社区居务公开栏" in longterm.body and "淮相低证2026-0031" in longterm.body
+    assert "自 2026-11 起享受" in longterm.body and masked in longterm.body
+
+
+def test_national_township_reviews_and_publicises_the_county_confirms(lodge, clock, db):
+    t = walk_national(lodge, clock)
+    assert t.steps == [
+        ("acceptance", "township", "street_dj"), ("economic_check", "county", "district_xsq"),
+        ("home_investigation", "township", "street_dj"), ("routine_appraisal", "township", "street_dj"),
+        ("preliminary_opinion", "township", "street_dj"), ("confirmation", "county", "district_xsq")]
+    case = t.walk.case()
+    assert case.outcome == "end_confirmed" and case.summary["monthly_amount"] == 1690.0
+    docs = documents(db, t.walk.case_id)
+    assert [d.kind for d in docs] == [
+        "minimum_living_acceptance_notice", "minimum_living_publicity_list",
+        "minimum_living_county_confirmation_notice", "minimum_living_county_announcement"]
+    assert publicity_periods(db, t.walk.case_id) == ["preliminary"]
+    confirmation = docs[2]
+    assert confirmation.number == "淮民低确〔2026〕1号" and confirmation.title == "最低生活保障确认通知书"
+    assert '<h2 class="doc-title">淮北市相山区民政局<br>最低生活保障确认通知书</h2>' in confirmation.body
+    assert "经东街街道办事处调查、初审并公示，报我局审核，于 2026-10-12 确认纳入最低生活保障" in confirmation.body
+    assert mask_id_number(DONGJIE_ID) in confirmation.body and "1690.00 元" in confirmation.body
+    announcement = docs[3]
+    assert "淮北市相山区民政局" in announcement.body and "我局于 2026-10-12 审核确认" in announcement.body
+    assert "赵德明" in announcement.body and "1690.00" in announcement.body
+
+
+def test_the_four_models_side_by_side(lodge, clock, db):
+    """Rules §9.2 in one table: who checks, who decides, whether 民主评议 always happens, which 公示."""
+    trails = {"xiangshui": walk_xiangshui(lodge, clock), "siping": walk_siping(lodge, clock),
+              "santidikou": walk_santidikou(lodge, clock), "national": walk_national(lodge, clock)}
+    check_step = {"xiangshui": "economic_check", "siping": "center_check", "santidikou": "economic_check",
+                  "national": "economic_check"}
+    decision_step = {"xiangshui": "confirmation", "siping": "approval", "santidikou": "street_approval",
+                     "national": "confirmation"}
+    table = {model: {
+        "checked_by": t.who(check_step[model]),
+        "decided_by": t.who(decision_step[model]),
+        "panel": [user for step, _r, user in t.steps if step == "panel_review"],
+        "appraised_without_dispute": any("appraisal" in step for step in t.names()),
+        "publicity": publicity_periods(db, t.walk.case_id),
+        "published": [d.title for d in documents(db, t.walk.case_id) if d.kind in PUBLISHED],
+        "registered": registered(db, t.walk.case_id),
+    } for model, t in trails.items()}
+    assert table == {
+        "xiangshui": {"checked_by": "county_mz", "decided_by": "township_xs", "panel": [],
+                      "appraised_without_dispute": False, "publicity": ["preliminary"],
+                      "published": ["最低生活保障审核结果公示名单"], "registered": (1840.0, "2026-11-01")},
+        "siping": {"checked_by": "center_tx", "decided_by": "street_rx", "panel": [],
+                   "appraised_without_dispute": False, "publicity": ["preliminary"],
+                   "published": ["最低生活保障审核结果公示", "最低生活保障对象公布"],
+                   "registered": (1570.0, "2026-11-01")},
+        "santidikou": {"checked_by": "district_xsq", "decided_by": "street_stk", "panel": ["panel_stk"],
+                       "appraised_without_dispute": True, "publicity": ["appraisal", "approval"],
+                       "published": ["最低生活保障民主评议结果公示", "最低生活保障审批结果公示", "最低生活保障对象长期公示"],
+                       "registered": (1690.0, "2026-11-01")},
+        # 相山区's rules say democratic_appraisal = "always", so the national route appraises every case there.
+        "national": {"checked_by": "district_xsq", "decided_by": "district_xsq", "panel": [],
+                     "appraised_without_dispute": True, "publicity": ["preliminary"],
+                     "published": ["最低生活保障审核结果公示", "最低生活保障对象公布"],
+                     "registered": (1690.0, "2026-11-01")},
+    }
+
+
+# --- Siping branches --------------------------------------------------------------------------
+def test_siping_incomplete_materials_before_the_check(lodge, db):
+    t = lodge("siping")
+    t.do("check_request", check_request_decision="incomplete", missing_materials="户口簿复印件、残疾证")
+    assert t.walk.open_names() == ["supplement"] and t.who("check_request") == "street_rx"
+    notice = document(db, t.walk.case_id, "minimum_living_supplement_notice")
+    assert notice.number == "四民低补〔2026〕1号" and "户口簿复印件、残疾证" in notice.body
+    assert "仁兴社区居民委员会或仁兴街道办事处重新提交" in notice.body
+    assert t.do("supplement") == "community_rx"
+    assert t.walk.open_names() == ["check_request"]
+    t.do("check_request")
+    assert t.walk.open_names() == ["center_check"]
+
+
+def test_siping_check_fails_without_objection_not_accepted_in_writing(lodge, db):
+    t = lodge("siping")
+    t.do("check_request")
+    t.do("center_check", check_result="ineligible", check_findings="家庭成员名下有商业保险年缴保费3万元")
+    assert t.walk.open_names() == ["inform_check_result"]
+    t.do("inform_check_result", check_objection=False)
+    case = t.walk.case()
+    assert case.outcome == "end_check_not_accepted" and case.accepted_on is None
+    notice = document(db, t.walk.case_id, "minimum_living_check_rejection_notice")
+    assert notice.title == "不予受理告知书" and notice.number == "四民低不受〔2026〕1号"
+    assert "家庭成员名下有商业保险年缴保费3万元" in notice.body and "JLHD-220302-2026-0815" in notice.body
+    assert "决定不予受理" in notice.body and "行政复议" in notice.body and mask_id_number(SIPING_ID) in notice.body
+
+
+def test_siping_check_objection_means_supplying_evidence_and_a_new_check(lodge, db):
+    t = lodge("siping")
+    t.do("check_request")
+    t.do("center_check", check_result="ineligible", check_findings="名下登记机动车一辆")
+    t.do("inform_check_result", check_objection=True, check_objection_reason="车辆已报废")
+    assert t.walk.open_names() == ["supplement"]
+    assert [d.kind for d in documents(db, t.walk.case_id)] == [], "no refusal while the applicant objects"
+    t.do("supplement", supplied_materials="机动车报废证明")
+    t.do("check_request")
+    t.do("center_check", check_report_number="JLHD-220302-2026-0901")
+    t.do("acceptance")
+    assert t.walk.open_names() == ["home_investigation"]
+    assert [user for step, _r, user in t.steps if step == "center_check"] == ["center_tx", "center_tx"]
+
+
+def test_siping_not_accepted_after_the_check(lodge, db):
+    t = lodge("siping")
+    t.do("check_request")
+    t.do("center_check")
+    t.do("acceptance", acceptance_decision="not_accepted", acceptance_reasons="申请人户籍不在本街道")
+    assert t.walk.case().outcome == "end_not_accepted"
+    notice = document(db, t.walk.case_id, "minimum_living_rejection_notice")
+    assert "申请人户籍不在本街道" in notice.body and "仁兴街道办事处" in notice.body
+
+
+def test_siping_dispute_goes_to_democratic_appraisal_and_near_relative_to_the_district(lodge, clock, db):
+    t = lodge("siping", near_relative=True)
+    for step in ("check_request", "center_check", "acceptance"):
+        t.do(step)
+    assert t.walk.open_names() == ["near_relative_filing"]
+    for step in ("near_relative_filing", "home_investigation", "preliminary_opinion"):
+        t.do(step)
+    t.do("publicity")  # an objection lodged in the 公示 makes the case disputed
+    assert t.walk.open_names() == ["democratic_appraisal"], "Siping: a dispute always goes to 民主评议"
+    assert t.walk.case().next_due_at is None
+    t.do("democratic_appraisal")
+    t.do("revised_opinion")
+    assert t.walk.open_names() == ["county_home_visit"]
+    t.do("county_home_visit")
+    t.do("approval", confirmation_decision="not_confirmed", confirmation_reasons="其子有稳定收入，家庭人均收入高于标准")
+    assert [(step, user) for step, _r, user in t.steps[3:]] == [
+        ("near_relative_filing", "street_rx"), ("home_investigation", "street_rx"),
+        ("preliminary_opinion", "street_rx"), ("publicity", "community_rx"), ("democratic_appraisal", "community_rx"),
+        ("revised_opinion", "street_rx"), ("county_home_visit", "district_tx"), ("approval", "street_rx")]
+    assert t.walk.case().outcome == "end_refused" and registered(db, t.walk.case_id) is None
+    docs = documents(db, t.walk.case_id)
+    assert [d.kind for d in docs] == ["minimum_living_acceptance_notice", "minimum_living_publicity_list",
+                                      "minimum_living_refusal_notice"]
+    refusal = docs[-1]
+    assert refusal.title == "不予批准告知书" and refusal.number == "四民低不批〔2026〕1号"
+    assert "其子有稳定收入" in refusal.body and "仁兴街道办事处于 2026-10-12 决定不予批准" in refusal.body
+
+
+def test_siping_ineligible_opinion_is_refused_without_publicity(lodge, db):
+    t = lodge("siping")
+    for step in ("check_request", "center_check", "acceptance", "home_investigation"):
+        t.do(step)
+    t.do("preliminary_opinion", opinion="ineligible", opinion_reasons="人均收入高于标准")
+    assert t.walk.open_names() == ["approval"]
+    t.do("approval", confirmation_decision="not_confirmed", confirmation_reasons="人均收入高于标准")
+    assert t.walk.case().outcome == "end_refused"
+    assert publicity_periods(db, t.walk.case_id) == []
+
+
+# --- Santidikou branches ----------------------------------------------------------------------
+def test_santidikou_supplement_and_not_accepted(lodge, db):
+    t = lodge("santidikou")
+    t.do("acceptance", acceptance_decision="incomplete", missing_materials="低保申请书、收入证明")
+    assert t.do("supplement") == "community_stk"
+    t.do("acceptance", acceptance_decision="not_accepted", acceptance_reasons="申请人不属于本街道户籍")
+    assert t.walk.case().outcome == "end_not_accepted"
+    kinds = [d.kind for d in documents(db, t.walk.case_id)]
+    assert kinds == ["minimum_living_supplement_notice", "minimum_living_rejection_notice"]
+    assert "三堤口街道办事处" in document(db, t.walk.case_id, "minimum_living_rejection_notice").body
+
+
+@pytest.mark.parametrize("objection, recheck, outcome", [
+    (False, None, "end_check_failed"), (True, "ineligible", "end_check_failed"), (True, "eligible", None)])
+def test_santidikou_check_failed(lodge, objection, recheck, outcome):
+    t = lodge("santidikou")
+    t.do("acceptance")
+    t.do("economic_check", check_result="ineligible")
+    t.do("inform_check_result", check_objection=objection)
+    if recheck:
+        assert t.do("recheck", recheck_result=recheck) == "street_stk"
+    if outcome:
+        assert t.walk.case().outcome == outcome
+    else:
+        assert t.walk.open_names() == ["home_investigation"]
+
+
+def test_santidikou_panel_returns_the_case_for_reinvestigation_then_street_refuses(lodge, clock, db):
+    t = lodge("santidikou")
+    for step in ("acceptance", "economic_check", "home_investigation", "democratic_appraisal"):
+        t.do(step)
+    quiet_publicity(t, clock)
+    t.do("panel_review", panel_decision="reinvestigate", votes_for=1, votes_against=4,
+         panel_opinion="收入来源说明不清，退回重新入户调查")
+    assert t.walk.open_names() == ["home_investigation"] and t.walk.open_tasks()[0].role == "township"
+    t.do("home_investigation", investigation_findings="子女每月给付赡养费1500元")
+    assert t.walk.open_names() == ["democratic_appraisal"], "民主评议 again: it always happens"
+    t.do("democratic_appraisal", votes_for=3, votes_against=9, appraisal_conclusion="多数不同意纳入")
+    quiet_publicity(t, clock)
+    t.do("panel_review", panel_decision="rejected", votes_for=0, votes_against=5, panel_opinion="赡养费计入后收入超标")
+    t.do("street_approval", confirmation_decision="not_confirmed", confirmation_reasons="计入赡养费后家庭人均收入高于标准")
+    assert t.walk.case().outcome == "end_refused"
+    assert [user for step, _r, user in t.steps if step == "panel_review"] == ["panel_stk", "panel_stk"]
+    docs = documents(db, t.walk.case_id)
+    assert [d.kind for d in docs] == ["minimum_living_acceptance_notice", "minimum_living_appraisal_publicity",
+                                      "minimum_living_appraisal_publicity", "minimum_living_refusal_notice"]
+    assert [d.number for d in docs[1:3]] == ["淮民低评公〔2026〕1号", "淮民低评公〔2026〕2号"]
+    assert "多数不同意纳入" in docs[2].body and "<td>3</td><td>9</td>" in docs[2].body
+    assert "评审意见：赡养费计入后收入超标" in docs[3].body and "计入赡养费后家庭人均收入高于标准" in docs[3].body
+    assert publicity_periods(db, t.walk.case_id) == ["appraisal", "appraisal"]
+
+
+def test_santidikou_objections_in_both_publicities_and_district_home_visit(lodge, clock, db):
+    t = lodge("santidikou", near_relative=True)
+    t.do("acceptance")
+    t.do("near_relative_filing")
+    for step in ("economic_check", "home_investigation", "democratic_appraisal"):
+        t.do(step)
+    t.do("appraisal_publicity")  # objection to the 评议结果
+    assert t.walk.open_names() == ["reinvestigation"]
+    t.do("reinvestigation")
+    assert t.walk.open_names() == ["county_home_visit"], "近亲属: the district visits every such household"
+    t.do("county_home_visit")
+    t.do("panel_review")
+    t.do("street_approval")
+    t.do("approval_publicity")  # objection to the 审批结果
+    t.do("reinvestigation", reinvestigation_findings="其子在外地打零工，收入不稳定")
+    t.do("county_home_visit")
+    t.do("panel_review")
+    t.do("street_approval", confirmed_on="2026-10-26")
+    quiet_publicity(t, clock)
+    t.do("longterm_publicity")
+    assert t.walk.case().outcome == "end_approved"
+    assert [(step, user) for step, _r, user in t.steps] == [
+        ("acceptance", "street_stk"), ("near_relative_filing", "street_stk"), ("economic_check", "district_xsq"),
+        ("home_investigation", "street_stk"), ("democratic_appraisal", "community_stk"),
+        ("appraisal_publicity", "community_stk"), ("reinvestigation", "street_stk"),
+        ("county_home_visit", "district_xsq"), ("panel_review", "panel_stk"), ("street_approval", "street_stk"),
+        ("approval_publicity", "community_stk"), ("reinvestigation", "street_stk"),
+        ("county_home_visit", "district_xsq"), ("panel_review", "panel_stk"), ("street_approval", "street_stk"),
+        ("longterm_publicity", "street_stk")]
+    # Both objections came on the day their 公示 opened (same timestamp), so compare without order.
+    assert sorted(publicity_periods(db, t.walk.case_id)) == ["appraisal", "approval", "approval"]
+    assert t.walk.case().summary["payment_from"] == "2026-11-01"
+    approval_publicities = [d for d in documents(db, t.walk.case_id) if d.kind == "minimum_living_approval_publicity"]
+    assert len(approval_publicities) == 2 and "于 2026-10-26 审批" in approval_publicities[1].body
+
+
+# --- national branches ------------------------------------------------------------------------
+def test_national_supplement_at_the_window_and_not_accepted(lodge, db):
+    t = lodge("national")
+    t.do("acceptance", acceptance_decision="incomplete", missing_materials="户口簿")
+    assert t.walk.open_tasks()[0].role == "township", "no village step: the window takes the materials"
+    assert t.do("supplement") == "street_dj"
+    t.do("acceptance", acceptance_decision="not_accepted", acceptance_reasons="申请人已纳入特困供养")
+    assert t.walk.case().outcome == "end_not_accepted"
+    notice = document(db, t.walk.case_id, "minimum_living_supplement_notice")
+    assert "东街社区居民委员会或东街街道办事处重新提交" in notice.body
+
+
+@pytest.mark.parametrize("objection, recheck, outcome", [
+    (False, None, "end_check_failed"), (True, "ineligible", "end_check_failed"), (True, "eligible", None)])
+def test_national_check_failed(lodge, objection, recheck, outcome):
+    t = lodge("national")
+    t.do("acceptance")
+    t.do("economic_check", check_result="ineligible")
+    t.do("inform_check_result", check_objection=objection)
+    if recheck:
+        t.do("recheck", recheck_result=recheck)
+    if outcome:
+        assert t.walk.case().outcome == outcome
+    else:
+        assert t.walk.open_names() == ["home_investigation"]
+
+
+def test_national_not_confirmed_is_delivered_through_the_township(lodge, clock, db):
+    t = lodge("national", near_relative=True)
+    t.do("acceptance")
+    t.do("near_relative_filing")
+    for step in ("economic_check", "home_investigation", "routine_appraisal", "preliminary_opinion"):
+        t.do(step)
+    t.do("publicity")
+    t.do("objection_handling", objection_method="democratic_appraisal")
+    assert t.walk.open_names() == ["democratic_appraisal"] and t.walk.open_tasks()[0].role == "township"
+    t.do("democratic_appraisal")
+    t.do("revised_opinion")
+    assert t.walk.open_names() == ["county_home_visit"]
+    assert t.do("county_home_visit") == "district_xsq"
+    t.do("confirmation", confirmation_decision="not_confirmed", confirmation_reasons="其妻为社区干部，隐瞒经营收入")
+    assert t.walk.open_names() == ["deliver_non_confirmation"] and t.walk.open_tasks()[0].role == "township"
+    notice = document(db, t.walk.case_id, "minimum_living_county_non_confirmation_notice")
+    assert notice.number == "淮民低不确〔2026〕1号" and notice.title == "不予确认告知书"
+    assert "淮北市相山区民政局" in notice.body and "其妻为社区干部，隐瞒经营收入" in notice.body
+    assert "由东街街道办事处自决定之日起 3 个工作日内送达" in notice.body
+    assert t.do("deliver_non_confirmation") == "street_dj"
+    assert t.walk.case().outcome == "end_not_confirmed" and registered(db, t.walk.case_id) is None
+    assert t.who("confirmation") == "district_xsq"
+
+
+def test_national_reinvestigation_after_objection(lodge, clock):
+    t = lodge("national")
+    for step in ("acceptance", "economic_check", "home_investigation", "routine_appraisal", "preliminary_opinion",
+                 "publicity"):
+        t.do(step)
+    t.do("objection_handling", objection_method="reinvestigation")
+    t.do("reinvestigation")
+    t.do("revised_opinion")
+    assert t.walk.open_names() == ["confirmation"]
+    t.do("confirmation")
+    assert t.walk.case().outcome == "end_confirmed"
+
+
+def test_national_ineligible_opinion_goes_straight_to_the_county(lodge, db):
+    t = lodge("national")
+    for step in ("acceptance", "economic_check", "home_investigation", "routine_appraisal"):
+        t.do(step)
+    t.do("preliminary_opinion", opinion="ineligible", opinion_reasons="人均收入高于标准")
+    assert t.walk.open_names() == ["confirmation"] and publicity_periods(db, t.walk.case_id) == []
+
+
+def test_national_route_where_the_county_appraises_only_disputed_cases(lodge, clock, db):
+    """The national route follows the county's `democratic_appraisal` rule: 四平铁西's rules say
+    "on_objection", so a case there goes from the investigation straight to the 初审意见."""
+    t = lodge("national", village=RENXING, username="street_rx")
+    for step in ("acceptance", "economic_check", "home_investigation"):
+        t.do(step)
+    assert t.walk.open_names() == ["preliminary_opinion"]
+    t.do("preliminary_opinion")
+    quiet_publicity(t, clock)
+    assert t.do("confirmation") == "district_tx"
+    assert t.walk.case().summary["monthly_amount"] == 1570.0
+    assert document(db, t.walk.case_id, "minimum_living_county_confirmation_notice").number == "四民低确〔2026〕1号"
+
+
+
+# --- the routes in the app ----------------------------------------------------------------------
+def test_siping_centre_finds_its_check_in_its_inbox(lodge, login):
+    t = lodge("siping")
+    t.do("check_request")
+    task_id = t.walk.open_tasks()[0].id
+    centre = login("center_tx")
+    assert "经省级核对机构信息比对" in centre.get("/inbox").text
+    page = centre.get(f"/tasks/{task_id}")
+    assert page.status_code == 200 and "提交省级核对机构日期" in page.text and "李淑芬" in page.text
+    assert login("street_yx").get(f"/tasks/{task_id}").status_code == 404, "another street's staff see nothing"
+
+
+def test_santidikou_panel_decides_in_a_meeting(lodge, clock, db, who):
+    from engine.panel import agenda, hold_meeting
+    t = lodge("santidikou")
+    for step in ("acceptance", "economic_check", "home_investigation", "democratic_appraisal"):
+        t.do(step)
+    quiet_publicity(t, clock)
+    chair = who("panel_stk")
+    with db.unit_of_work() as s:
+        items = agenda(s, chair)
+    assert [item.applicant_name for item in items] == ["张桂兰"]
+    decision = {k: v for k, v in SANTIDIKOU_FORMS["panel_review"].items() if k != "meeting_number"}
+    with db.unit_of_work(write=True) as s:
+        number = hold_meeting(s, chair, clock, {items[0].id: decision}, "朱组长、杨干事、韩主任、居民代表二人")
+    assert t.walk.open_names() == ["street_approval"]
+    t.do("street_approval")
+    quiet_publicity(t, clock)
+    t.do("longterm_publicity")
+    notice = document(db, t.walk.case_id, "minimum_living_approval_notice")
+    assert f"街道评审小组评审（会议记录编号 {number}）" in notice.body
