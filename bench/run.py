@@ -681,10 +681,18 @@ def main() -> int:
             say(f"[postgres] dropped database {server.name}")
     else:
         say(f"[inbox] inbox_p95_ms=NA because {why}")
+    # 3. PostgreSQL: one scheduler sweep over 100,000 waiting cases, 1,000 due (bench/sweep.py, own database).
+    sweep_value = "NA"
+    if server is not None:
+        from bench.sweep import measure_sweep
+        sweep_value = f"{measure_sweep(server, say)['median_ms']:.0f}"
+    else:
+        say(f"[sweep] scheduler_sweep_ms=NA because {why}")
     say(f"[sqlite] headline: web median {ms(sqlite_result.web_median)} ms, raw median "
         f"{ms(sqlite_result.raw_median)} ms, {len(sqlite_result.statements)} SQL statements per completion; "
         f"target ratio ≤ 3, inbox p95 ≤ 30 ms")
     say(f"total bench time {time.perf_counter() - t_start:.0f} s")
+    say(f"scheduler_sweep_ms={sweep_value}")
     say(f"completion_ratio_vs_raw={sqlite_result.ratio:.2f}")
     say(f"inbox_p95_ms={inbox_value}")
     return 0

@@ -2,30 +2,33 @@
 
 scheduler_sweep_ms
     Wall time of one ``engine.scheduler.sweep(db, clock)`` (default batch size) over 100,000
-    waiting cases of which 1,000 are due, on PostgreSQL; the median of several sweeps
-    (BENCH_SWEEPS, default 5, after one warm-up sweep). Target ≤ 1000.
+    waiting cases of which 1,000 are due, on PostgreSQL; the median of BENCH_SWEEPS (≥ 5, default 5)
+    sweeps. Target ≤ 1000.
 
-The store: a fresh database of its own (jiuzhu_sweep_<pid>, created and dropped here) with the
-routes deployed and the demo county loaded. The 1,000 due cases are real, distinct 响水 低保
-workflows waiting in 公示: each was started and driven through acceptance, economic_check,
-home_investigation and preliminary_opinion (tests/factories.py FORM_DATA, every form validated)
-by engine.workflow.Workflow in memory, then inserted with the columns and the open 'publicity'
-human_task row the engine itself derives (engine.cases._state_values / _task_row), so
+The store: a fresh database of its own (jiuzhu_sweep_<pid> on BENCH_DATABASE_URL's server, created
+and dropped here) with the routes deployed and the demo county loaded. The 1,000 due cases are
+real, distinct 响水 低保 workflows waiting in 公示: each was started and driven through acceptance,
+economic_check, home_investigation and preliminary_opinion (tests/factories.py FORM_DATA, every
+form validated) by engine.workflow.Workflow in memory, then inserted with the columns and the open
+'publicity' human_task row the engine itself derives (engine.cases._state_values / _task_row), so
 human_task.id is each workflow's own SpiffWorkflow task id. Their 公示 timer (county rule P7D, or
 JIUZHU_PUBLICITY_DURATION) is due at START + 7 days; the sweep runs with a FrozenClock one minute
 later. The 99,000 other cases wait too (next_due_at spread over the following ~59 days) and hold a
-copy of one real 公示 state; they have no task rows (the sweep never reads them). All rows are
-inserted server-side, then VACUUM (ANALYZE); autovacuum is off on the touched tables so it
-cannot wake mid-sample, and VACUUM runs between samples instead.
+copy of one real 公示 state (made server-side, TOAST-compressed with lz4 when available: only the
+load is faster, the sweep never reads them); they have no task rows. After the load: VACUUM
+(ANALYZE) and CHECKPOINT; autovacuum is off on the touched tables so it cannot wake mid-sample.
 
-Each sample: sweep, then check that exactly 1,000 fired, none failed, each due case has one
-open 'confirmation' task and no open 'publicity' task, one timer_fired event each, and the 99,000
-others still wait; then the 1,000 cases are deleted (cascading to their task and event rows) and
-re-inserted as they were, and the tables vacuumed. The warm-up sweep also counts the SQL
-statements (before_cursor_execute) and the time spent inside cursor.execute by kind. Printed as
-information: EXPLAIN (ANALYZE, BUFFERS) of the due-case lookup exactly as the sweep sends it, and
-its time alone. When the median misses the target, one more sweep runs under cProfile and the top
-functions are printed in ms per fired case (BENCH_SWEEP_PROFILE=1 forces it, =0 skips it).
+Each sample: sweep (timed), then check that exactly 1,000 fired, none failed, each due case has
+one open 'confirmation' task and no open 'publicity' task, one timer_fired event each, and the
+99,000 others still wait; then (untimed) the 1,000 cases are deleted (cascading to their task and
+event rows) and re-inserted as they were, VACUUM (ANALYZE), CHECKPOINT. Every sample also records
+its SQL statements and the wall time inside cursor.execute (before/after_cursor_execute), and its
+process CPU time. Printed as information: EXPLAIN (ANALYZE, BUFFERS) of the due-case lookup
+exactly as the sweep sends it and its time alone; the engine's in-memory work alone (restore, fire,
+dump) on the same states, stage by stage, i.e. the floor of a sweep without SQL. With
+BENCH_PROFILE=1 or BENCH_SWEEP_PROFILE=1 (always when run as `python -m bench.sweep`, unless
+BENCH_SWEEP_PROFILE=0) one more sweep runs under cProfile and its top functions are printed in ms
+per fired case.
 """
 from __future__ import annotations
 
@@ -67,6 +70,7 @@ N_CASES = 100_000
 N_DUE = 1_000
 SWEEPS = max(5, int(os.environ.get("BENCH_SWEEPS", 5)))
 TARGET_MS = 1000.0
+FLOOR_N = 300  # due states used for the engine-only floor
 CASE, TASK, EVENT = Case.__table__, HumanTask.__table__, CaseEvent.__table__
 
 
@@ -176,7 +180,10 @@ class _Fixture:
         with self.db.unit_of_work(write=True) as s:
             for model in (CaseEvent, HumanTask, Case):
                 s.execute(delete(model))
-            # 99,000 waiting rows made server-side from one state (no 1.3 GB through the socket).
+            # 99,000 waiting rows made server-side from one state (no 1.3 GB through the socket), their
+            # copies compressed with lz4 when the server has it (fast to load; the sweep never reads them).
+            # The due rows below, and everything the sweep writes, get the server's default compression.
+            lz4 = _try(s, "SET LOCAL default_toast_compression = lz4")
             s.execute(text(f"""
                 INSERT INTO "case" (id, number, process_version_id, process_id, assistance_type, applicant_name,
                     applicant_id_number, county_id, township_id, village_id, status, outcome, current_step,
@@ -199,6 +206,8 @@ class _Fixture:
                 "revision": 1 + len(STEPS), "first_due": self.due_at + timedelta(hours=1),
                 "due_on": _overall_due_on(later.astimezone(CHINA_TZ).date(), template.data),
                 "accepted_on": later.astimezone(CHINA_TZ).date(), "created_at": later, "started_by": starter})
+            if lz4:
+                s.execute(text("RESET default_toast_compression"))
             self._insert_due(s)
             s.execute(text("""SELECT setval(pg_get_serial_sequence('"case"', 'id'), (SELECT max(id) FROM "case"))"""))
             s.commit()
@@ -260,6 +269,16 @@ class _Fixture:
         assert still_waiting == N_CASES - N_DUE, still_waiting
 
 
+def _try(session, sql: str) -> bool:
+    """Run an optional statement in a savepoint; False if the server refuses it."""
+    try:
+        with session.begin_nested():
+            session.execute(text(sql))
+        return True
+    except Exception:
+        return False
+
+
 def _overall_due_on(accepted_on, data):
     from engine.cases import overall_due_on
     return overall_due_on(accepted_on, data)
@@ -272,13 +291,47 @@ def _json(value) -> str:
 
 # --- statements and their time ------------------------------------------------------------------
 class _SqlProbe:
-    """Counts the statements an engine sends and the time spent inside cursor.execute, by kind."""
+    """The statements an engine sends and the wall time spent inside each cursor.execute.
+
+    The listeners only append (statement, seconds); kinds are worked out afterwards, so probing
+    every sample costs about a microsecond per statement.
+    """
 
     def __init__(self, engine) -> None:
         self.engine = engine
-        self.statements: list[tuple[str, Any]] = []
-        self.count: Counter = Counter()
-        self.seconds: Counter = Counter()
+        self.log: list[tuple[str, float]] = []
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany):
+        conn.info["sweep_probe_t"] = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany):
+        self.log.append((statement, time.perf_counter() - conn.info.pop("sweep_probe_t")))
+
+    def __enter__(self):
+        event.listen(self.engine, "before_cursor_execute", self._before)
+        event.listen(self.engine, "after_cursor_execute", self._after)
+        return self
+
+    def __exit__(self, *exc):
+        event.remove(self.engine, "before_cursor_execute", self._before)
+        event.remove(self.engine, "after_cursor_execute", self._after)
+
+    @property
+    def n(self) -> int:
+        return len(self.log)
+
+    @property
+    def seconds(self) -> float:
+        return sum(t for _, t in self.log)
+
+    def by_kind(self) -> dict[str, tuple[int, float]]:
+        """kind → (statements, seconds inside cursor.execute)."""
+        out: dict[str, list] = {}
+        for statement, secs in self.log:
+            entry = out.setdefault(self.kind(statement), [0, 0.0])
+            entry[0] += 1
+            entry[1] += secs
+        return {k: (n, secs) for k, (n, secs) in out.items()}
 
     @staticmethod
     def kind(statement: str) -> str:
@@ -294,50 +347,8 @@ class _SqlProbe:
             return "UPDATE " + words.split(" ")[1]
         return " ".join(w for w in words.split(" ") if not w.startswith("sa_savepoint"))
 
-    def _before(self, conn, cursor, statement, parameters, context, executemany):
-        conn.info["sweep_probe_t"] = time.perf_counter()
-
-    def _after(self, conn, cursor, statement, parameters, context, executemany):
-        elapsed = time.perf_counter() - conn.info.pop("sweep_probe_t", time.perf_counter())
-        kind = self.kind(statement)
-        self.count[kind] += 1
-        self.seconds[kind] += elapsed
-        self.statements.append((statement, parameters))
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._before)
-        event.listen(self.engine, "after_cursor_execute", self._after)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._before)
-        event.remove(self.engine, "after_cursor_execute", self._after)
-
 
 # --- the measurement -----------------------------------------------------------------------------
-class _SqlClock:
-    """Light probe for timed sweeps: statements sent and wall time spent inside cursor.execute."""
-
-    def __init__(self, engine) -> None:
-        self.engine, self.n, self.seconds = engine, 0, 0.0
-
-    def _before(self, conn, cursor, statement, parameters, context, executemany):
-        conn.info["sweep_clock_t"] = time.perf_counter()
-
-    def _after(self, conn, cursor, statement, parameters, context, executemany):
-        self.seconds += time.perf_counter() - conn.info.pop("sweep_clock_t")
-        self.n += 1
-
-    def __enter__(self):
-        event.listen(self.engine, "before_cursor_execute", self._before)
-        event.listen(self.engine, "after_cursor_execute", self._after)
-        return self
-
-    def __exit__(self, *exc):
-        event.remove(self.engine, "before_cursor_execute", self._before)
-        event.remove(self.engine, "after_cursor_execute", self._after)
-
-
 def _load() -> str:
     return "/".join(f"{x:.1f}" for x in os.getloadavg())
 
@@ -371,42 +382,41 @@ def measure_sweep(target: Any = None, say: Callable[[str], None] = print, profil
         # Informational: the engine's in-memory work alone on the same 1,000 states (the floor of a sweep).
         floor = _engine_floor(database, fixture, clock, say)
 
-        # Warm-up sweep (process caches warm, as in a running scheduler), with statements counted by kind.
-        gc.collect()
-        with _SqlProbe(database.engine) as probe:
-            t, c = time.perf_counter(), time.process_time()
-            result = sweep(database, clock)
-            warm_s, warm_cpu = time.perf_counter() - t, time.process_time() - c
-        fixture.check_moved_on(result)
-        per_case = {k: v / N_DUE for k, v in probe.count.items()}
-        total_statements = sum(probe.count.values())
-        sql_s = sum(probe.seconds.values())
-        say(f"[sweep] warm-up sweep: {warm_s * 1000:.0f} ms (process CPU {warm_cpu * 1000:.0f} ms), fired "
-            f"{result.fired} in {result.batches} batches; {total_statements:,} SQL statements = "
-            f"{total_statements / N_DUE:.2f} per fired case; inside cursor.execute {sql_s * 1000 / N_DUE:.2f} ms "
-            f"per case, outside (Python, COMMIT) {(warm_s - sql_s) * 1000 / N_DUE:.2f} ms per case. By kind:")
-        for kind, n in sorted(probe.count.items(), key=lambda kv: -kv[1]):
-            say(f"[sweep]     {per_case[kind]:6.3f} per case  {probe.seconds[kind] * 1000 / N_DUE:6.3f} ms per case  "
-                f"({n:,} × {kind})")
-
-        samples, details = [], []
+        # The samples: each sweep fires the same 1,000 due cases (reset in between, outside the timing).
+        samples, details, kinds = [], [], Counter()
+        statements = 0
         for i in range(SWEEPS):
             fixture.reset()
             gc.collect()
-            with _SqlClock(database.engine) as sql:
+            with _SqlProbe(database.engine) as probe:
                 t, c = time.perf_counter(), time.process_time()
                 result = sweep(database, clock)
                 elapsed, cpu = time.perf_counter() - t, time.process_time() - c
             fixture.check_moved_on(result)
             samples.append(elapsed * 1000)
-            details.append({"ms": elapsed * 1000, "cpu_ms": cpu * 1000, "sql_ms": sql.seconds * 1000,
-                            "statements": sql.n})
+            details.append({"ms": elapsed * 1000, "cpu_ms": cpu * 1000, "sql_ms": probe.seconds * 1000,
+                            "statements": probe.n})
+            for kind, (n, secs) in probe.by_kind().items():
+                kinds[(kind, "n")] += n
+                kinds[(kind, "s")] += secs
+            statements += probe.n
             say(f"[sweep] sweep {i + 1}/{SWEEPS}: {elapsed * 1000:.0f} ms = {elapsed * 1000 / N_DUE:.2f} ms per "
-                f"fired case (fired {result.fired}, {result.batches} batches, {sql.n:,} statements; inside "
-                f"cursor.execute {sql.seconds * 1000:.0f} ms; process CPU {cpu * 1000:.0f} ms; load {_load()})")
+                f"fired case (fired {result.fired}, {result.batches} batches, {probe.n:,} SQL statements, "
+                f"{probe.seconds * 1000:.0f} ms inside cursor.execute; process CPU {cpu * 1000:.0f} ms; "
+                f"load {_load()})")
         median = statistics.median(samples)
+        fired_total = N_DUE * SWEEPS
+        per_case = {k: kinds[(k, "n")] / fired_total for k, part in kinds if part == "n"}
+        sql_per_case = {k: kinds[(k, "s")] * 1000 / fired_total for k, part in kinds if part == "n"}
+        med_detail = sorted(details, key=lambda d: d["ms"])[len(details) // 2]
+        say(f"[sweep] SQL per fired case (mean of the {SWEEPS} sweeps): {statements / fired_total:.2f} statements, "
+            f"{sum(sql_per_case.values()):.2f} ms inside cursor.execute; the median sweep spent "
+            f"{med_detail['sql_ms'] / N_DUE:.2f} ms per case inside cursor.execute and "
+            f"{(med_detail['ms'] - med_detail['sql_ms']) / N_DUE:.2f} ms outside (Python, COMMIT). By kind:")
+        for kind in sorted(per_case, key=lambda k: (-per_case[k], -sql_per_case[k])):
+            say(f"[sweep]     {per_case[kind]:6.3f} per case  {sql_per_case[kind]:6.3f} ms per case  {kind}")
         say(f"[sweep] scheduler sweep over {N_CASES:,} waiting cases, {N_DUE:,} due: median {median:.0f} ms over "
-            f"{SWEEPS} sweeps = {median / N_DUE:.2f} ms per fired case, {total_statements / N_DUE:.2f} SQL "
+            f"{SWEEPS} sweeps = {median / N_DUE:.2f} ms per fired case, {statements / fired_total:.2f} SQL "
             f"statements per fired case; samples {', '.join(f'{x:.0f}' for x in samples)} ms; "
             f"target ≤ {TARGET_MS:.0f} ms")
 
@@ -416,10 +426,9 @@ def measure_sweep(target: Any = None, say: Callable[[str], None] = print, profil
             profile_rows = _profile_sweep(database, clock, fixture, say)
         say(f"[sweep] sweep part took {time.perf_counter() - t_start:.0f} s")
         return {
-            "median_ms": median, "samples_ms": samples, "sample_details": details, "warmup_ms": warm_s * 1000,
-            "ms_per_fired_case": median / N_DUE, "statements_per_fired_case": total_statements / N_DUE,
-            "statements_by_kind_per_case": per_case,
-            "sql_ms_by_kind_per_case": {k: v * 1000 / N_DUE for k, v in probe.seconds.items()},
+            "median_ms": median, "samples_ms": samples, "sample_details": details,
+            "ms_per_fired_case": median / N_DUE, "statements_per_fired_case": statements / fired_total,
+            "statements_by_kind_per_case": per_case, "sql_ms_by_kind_per_case": sql_per_case,
             "fired": N_DUE, "cases": N_CASES, "lookup": lookup.get("result"), "engine_floor": floor,
             "profile": profile_rows,
         }
@@ -440,7 +449,8 @@ def _engine_floor(database: Database, fixture: "_Fixture", clock: FrozenClock,
     perf = time.perf_counter
     gc.collect()
     c0, t0 = time.process_time(), perf()
-    for row in fixture.case_rows:
+    rows = fixture.case_rows[:FLOOR_N]
+    for row in rows:
         t = perf()
         wf = Workflow.restore(version.spec, row["state"])
         t1 = perf()
@@ -460,11 +470,14 @@ def _engine_floor(database: Database, fixture: "_Fixture", clock: FrozenClock,
         stages["ready_user_tasks (after)"] += t4 - t3
         stages["_state_values (dump, next_timer_due, ready_user_tasks, summary)"] += t5 - t4
     total, cpu = perf() - t0, time.process_time() - c0
-    say(f"[sweep] engine work alone (no SQL) for the same {N_DUE:,} states: {total * 1000:.0f} ms = "
-        f"{total * 1000 / N_DUE:.2f} ms per case (process CPU {cpu * 1000 / N_DUE:.2f} ms per case):")
+    n = len(rows)
+    say(f"[sweep] engine work alone (no SQL) on {n} of the due states: {total * 1000 / n:.2f} ms per case "
+        f"(process CPU {cpu * 1000 / n:.2f} ms per case), i.e. ≥ {total * N_DUE / n:.1f} s for {N_DUE:,} on one "
+        f"core before any SQL:")
     for name, secs in stages.items():
-        say(f"[sweep]     {secs * 1000 / N_DUE:6.3f} ms per case  {name}")
-    return {"ms_per_case": total * 1000 / N_DUE, "stages_ms_per_case": {k: v * 1000 / N_DUE for k, v in stages.items()}}
+        say(f"[sweep]     {secs * 1000 / n:6.3f} ms per case  {name}")
+    return {"ms_per_case": total * 1000 / n, "cpu_ms_per_case": cpu * 1000 / n,
+            "stages_ms_per_case": {k: v * 1000 / n for k, v in stages.items()}}
 
 
 def _lookup_statement(database: Database, clock: FrozenClock) -> dict:
