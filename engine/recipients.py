@@ -62,13 +62,15 @@ def apply_outcome(session: Session, case_id: int, effect: str, data: dict[str, A
     values: dict[str, Any] = {"review_case_id": None, "updated_at": now}
     review_class = data.get("review_class") or target.review_class
     if effect in ("update", "continue"):
-        values.update(review_class=review_class, next_review_on=next_review(today, review_class, data))
+        # The route's own next-review date wins (it knows the type's cadence); else the county's class interval.
+        values.update(review_class=review_class,
+                      next_review_on=_iso(data.get("next_review_on"), next_review(today, review_class, data)))
         if effect == "update" and data.get("new_monthly_amount") is not None:
             values["monthly_amount"] = float(data["new_monthly_amount"])
         if data.get("new_household_size"):
             values["household_size"] = int(data["new_household_size"])
     elif effect == "stop":
-        values.update(status="stopped", stopped_from=first_of_next_month(today))
+        values.update(status="stopped", stopped_from=_iso(data.get("stops_from"), first_of_next_month(today)))
     session.execute(update(RECIPIENT).where(RECIPIENT.c.id == target.id).values(**values))
 
 

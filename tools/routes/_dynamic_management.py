@@ -216,14 +216,16 @@ def build(process_id: str, name: str, documentation: str, family: str, decider: 
          script="new_monthly_amount = previous_monthly_amount\nmonthly_amount = previous_monthly_amount\n"
                 "stops_from = ''\ntermination_withdrawn = True"
                 + ("\nnext_review_on = continued_next_review_on" if review else ""))
-    node(id="end_continued", type="end", name="异议成立，继续救助供养", lane=d, col=pc + 4, row=top)
+    node(id="end_continued", type="end", name="异议成立，继续救助供养", lane=d, col=pc + 4, row=top,
+         props={"recipient": "continue"})
     node(id="termination_decision", type="user", name="公示期满，作出终止决定", lane=d, col=pc + 1, row=low,
          form="dynamic_termination_decision",
          props={"deadline": "3wd", "document:benefit_stop_decision": "True"})
     node(id="termination_effective", type="script", name="终止自次月起生效", lane=d, col=pc + 2, row=low,
          script="effective_from = first_of_next_month(termination_decided_on)\nstops_from = effective_from\n"
                 "payment_from = effective_from")
-    node(id="end_unchanged", type="end", name="维持原待遇", lane=d, col=pc - 0.25, row=0.45)
+    node(id="end_unchanged", type="end", name="维持原待遇", lane=d, col=pc - 0.25, row=0.45,
+         props={"recipient": "continue"})
 
     # Every change is notified to the household through the 乡镇 (57号 Art. 21, 32).
     ic = pc + 3
@@ -235,9 +237,12 @@ def build(process_id: str, name: str, documentation: str, family: str, decider: 
             ("end_gradual_exit", "渐退后停发", "dynamic_decision == 'gradual_exit'"),
             ("end_terminated", "终止", "dynamic_decision == 'terminate'"),
             ("end_stopped", "停发", None)]
+    # What each outcome does to the register of recipients (engine.recipients.apply_outcome).
+    effects = {"end_increased": "update", "end_reduced": "update", "end_gradual_exit": "stop",
+               "end_terminated": "stop", "end_stopped": "stop"}
     for i, (end_id, end_name, _cond) in enumerate(ends):
         node(id=end_id, type="end", name=end_name, lane="township", col=ic + 2,
-             row=-1.2 + 0.6 * i)
+             row=-1.2 + 0.6 * i, props={"recipient": effects[end_id]})
 
     flow("f_outcome_unchanged", "gw_outcome", "end_unchanged", name="维持原待遇",
          condition="dynamic_decision == 'unchanged'")
