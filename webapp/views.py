@@ -17,6 +17,8 @@ from engine.errors import FormInvalid, NotFound
 from engine.forms import coerce_html_form
 from engine.models import Case, ProcessVersion
 from engine.places import place_of_village, villages_for
+from engine.recipients import review_progress
+from engine.scope import supervised_counties
 from engine.rules import assistance_types, process_for
 from engine.versions import get_version, latest_version_id
 from engine.workdays import CalendarYearMissing, WorkingCalendar
@@ -194,8 +196,9 @@ def supervisor():
         result = queries.supervisor_cases(s, current_principal(), today, filters, page)
         items = supervision.supervision_items(s, current_principal(), today)
         by_township = supervision.overdue_by_township(s, current_principal(), today)
+        reviews = review_progress(s, supervised_counties(current_principal()), today)
     return render_template("supervisor.html", filters=filters, page=page, page_size=queries.PAGE_SIZE,
-                           items=items, by_township=by_township, **result)
+                           items=items, by_township=by_township, reviews=reviews, **result)
 
 
 @bp.route("/cases/<int:case_id>/extend", methods=["POST"])

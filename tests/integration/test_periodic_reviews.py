@@ -82,3 +82,12 @@ def test_review_outcomes_update_the_register(register, db, clock, who, outcome):
         assert (status, amount) == ("active", 1000.0)
     else:
         assert status == "stopped"
+
+
+def test_review_progress_is_shown_to_the_supervisor(register, db, clock, login):
+    import re
+    page = login("supervisor").get("/supervisor").text
+    assert re.search(r'reviews-due">3<', page) and re.search(r'reviews-running">0<', page)
+    start_due_reviews(db, clock)
+    page = login("supervisor").get("/supervisor").text
+    assert re.search(r'reviews-due">0<', page) and re.search(r'reviews-running">3<', page)
