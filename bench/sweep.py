@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import cProfile
 import gc
+import json
 import os
 import pstats
 import statistics
@@ -49,7 +50,7 @@ os.environ.setdefault("JIUZHU_SECRET_KEY", "bench-secret")
 from sqlalchemy import create_engine, delete, event, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from engine.cases import _state_values, _task_row  # noqa: E402  (the engine's own row derivation)
+from engine.cases import _state_values, _task_row, overall_due_on  # noqa: E402  (the engine's own rows)
 from engine.clock import CHINA_TZ, FrozenClock  # noqa: E402
 from engine.db import Database, normalise_url  # noqa: E402
 from engine.demo import prepare_store, principal, sample_application  # noqa: E402
@@ -169,7 +170,7 @@ class _Fixture:
                 "county_id": place.county_id, "township_id": place.township_id, "village_id": place.village_id,
                 "serializer_version": SERIALIZER_VERSION, "schema_version": STATE_SCHEMA_VERSION,
                 "revision": 1 + len(STEPS), "timer_attempts": 0, "accepted_on": accepted_on,
-                "due_on": _overall_due_on(accepted_on, data), "extension_reason": None,
+                "due_on": overall_due_on(accepted_on, data), "extension_reason": None,
                 "created_at": START, "started_by_id": starter, **values,
             })
             (task,) = wf.ready_user_tasks()
@@ -204,7 +205,7 @@ class _Fixture:
                 "summary": _json(template_values["summary"]), "state": template_values["state"],
                 "serializer_version": SERIALIZER_VERSION, "schema_version": STATE_SCHEMA_VERSION,
                 "revision": 1 + len(STEPS), "first_due": self.due_at + timedelta(hours=1),
-                "due_on": _overall_due_on(later.astimezone(CHINA_TZ).date(), template.data),
+                "due_on": overall_due_on(later.astimezone(CHINA_TZ).date(), template.data),
                 "accepted_on": later.astimezone(CHINA_TZ).date(), "created_at": later, "started_by": starter})
             if lz4:
                 s.execute(text("RESET default_toast_compression"))
@@ -279,13 +280,7 @@ def _try(session, sql: str) -> bool:
         return False
 
 
-def _overall_due_on(accepted_on, data):
-    from engine.cases import overall_due_on
-    return overall_due_on(accepted_on, data)
-
-
 def _json(value) -> str:
-    import json
     return json.dumps(value, ensure_ascii=False, default=str)
 
 

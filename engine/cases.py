@@ -52,7 +52,20 @@ def start_case(session: Session, actor: Principal | None, clock: Clock, process_
     if actor is not None and not (village_id in actor.units_for("village")
                                   or place.township_id in actor.units_for("township")):
         raise NotFound(f"village {village_id} outside the actor's units")
-    actor_id = actor.user_id if actor is not None else None
+    return _start(session, actor.user_id if actor is not None else None, clock, process_id, place, form_data)
+
+
+def start_township_case(session: Session, clock: Clock, process_id: str, township_id: int,
+                        form_data: dict[str, Any], number: str) -> StartedCase:
+    """Start a township's own case (no household: e.g. the monthly cut-off), as the scheduler."""
+    county_id, township_code = session.execute(select(Unit.parent_id, Unit.code).where(Unit.id == township_id)).one()
+    county_code = session.execute(select(Unit.code).where(Unit.id == county_id)).scalar_one()
+    place = Place(county_id, township_id, None, county_code, township_code)
+    return _start(session, None, clock, process_id, place, form_data, number)
+
+
+def _start(session: Session, actor_id: int | None, clock: Clock, process_id: str, place: Place,
+           form_data: dict[str, Any], number: str | None = None) -> StartedCase:
     version = get_version(session, latest_version_id(session, process_id))
     start_form = version.tasks.get("@start", {}).get("form_key")
     data = version.validator(start_form).validate(form_data) if start_form else dict(form_data)
@@ -60,7 +73,7 @@ def start_case(session: Session, actor: Principal | None, clock: Clock, process_
     today = clock.today()
     params = case_parameters(session, place.county_id, place.township_id, process_id, today)
     workflow = Workflow.start(version.spec, {**data, **params}, now)
-    number = numbering.next_case_number(session, place, today)
+    number = number or numbering.next_case_number(session, place, today)
     case_id = session.execute(insert(CASE).values(
         number=number, process_version_id=version.id, process_id=process_id,
         assistance_type=assistance_type_of(process_id),
@@ -189,7 +202,7 @@ def _issue_documents(session, row, task_id, place: Place, properties, data, now)
         Unit.id.in_((place.county_id, place.township_id, place.village_id)))).all())
     case = session.execute(select(CASE.c.id, CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number)
                            .where(CASE.c.id == row.case_id)).one()._asdict()
-    case.update(township=names[place.township_id], village=names[place.village_id])
+    case.update(township=names[place.township_id], village=names.get(place.village_id, ""))
     issue_documents(session, case, place, names[place.county_id], properties, data, now)
 
 
@@ -332,7 +345,8 @@ def _completion_event(session, case_id, workflow: Workflow, now, actor_id, ends:
 
 
 SUMMARY_KEYS = ("household_size", "per_capita_income", "monthly_amount", "payment_from", "near_relative",
-                "local_standard", "address")
+                "local_standard", "address", "requested_amount", "temporary_approved_amount", "approver",
+                "next_review_on", "stops_from", "dynamic_decision", "assistance_type", "month")
 
 
 def _summary(data: dict) -> dict:

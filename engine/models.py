@@ -122,7 +122,7 @@ class Case(Base):
     applicant_id_number: Mapped[str] = mapped_column(String(18))
     county_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     township_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
-    village_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    village_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"))  # None: a township's own case
     status: Mapped[str] = mapped_column(String(20))  # running | completed
     outcome: Mapped[Optional[str]] = mapped_column(String(60))
     current_step: Mapped[Optional[str]] = mapped_column(String(200))

@@ -36,7 +36,7 @@ def select_inbox_statement(principal: Principal, page: int = 1, page_size: int =
                Unit.name.label("village_name"))
         .select_from(TASK)
         .join(CASE, CASE.c.id == TASK.c.case_id)
-        .join(Unit, Unit.id == CASE.c.village_id)
+        .outerjoin(Unit, Unit.id == CASE.c.village_id)
         .where(TASK.c.status == "open", task_scope(principal))
         .order_by(*(URGENCY_ORDER if by_urgency else (TASK.c.created_at, TASK.c.id)))
         .limit(page_size).offset((max(page, 1) - 1) * page_size)
@@ -161,7 +161,7 @@ def supervisor_cases(session: Session, principal: Principal, today: date, filter
                CASE.c.current_step, CASE.c.outcome, CASE.c.summary, CASE.c.created_at, CASE.c.updated_at,
                township.name.label("township"), village.name.label("village"),
                overdue_clause.label("is_overdue"))
-        .join(township, township.id == CASE.c.township_id).join(village, village.id == CASE.c.village_id)
+        .join(township, township.id == CASE.c.township_id).outerjoin(village, village.id == CASE.c.village_id)
         .where(*listed).order_by(CASE.c.created_at.desc(), CASE.c.id.desc())
         .limit(page_size).offset((max(page, 1) - 1) * page_size)
     ).all()

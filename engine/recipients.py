@@ -134,3 +134,34 @@ def review_progress(session: Session, county_ids, today: date) -> dict[str, int]
         *base, RECIPIENT.c.review_case_id.is_not(None))).scalar_one()
     active = session.execute(select(func.count()).select_from(RECIPIENT).where(*base)).scalar_one()
     return {"due": due, "running": running, "active": active}
+
+
+def start_monthly_cutoffs(db, clock) -> int:
+    """On the first days of a month, open the month's cut-off case for every township whose model
+    runs one (Siping: approvals by the 26th, data to the district by the 30th). Once per township
+    and month: the case number is derived from both and unique."""
+    from .cases import start_township_case
+    from .models import Unit
+    from .rules import catalog, counties, model_in_force, variant_for
+    variants = catalog()["monthly_cutoff"]["variants"]
+    started = 0
+    with db.unit_of_work(write=True) as session:
+        today = clock.today()
+        townships = session.execute(
+            select(Unit.id, Unit.code, Unit.name, Unit.parent_id).where(Unit.level == "township")).all()
+        county_codes = dict(session.execute(select(Unit.id, Unit.code).where(Unit.level == "county")).all())
+        existing = set(session.execute(select(CASE.c.number).where(
+            CASE.c.process_id.in_([v["process_id"] for v in variants.values()]))).scalars())
+        for township in townships:
+            county_code = county_codes.get(township.parent_id)
+            if county_code not in counties():
+                continue
+            variant = variant_for("monthly_cutoff", model_in_force(county_code, township.code, today))
+            number = f"{township.code}-{today:%Y%m}-月度"
+            if variant not in variants or number in existing:
+                continue
+            start_township_case(session, clock, variants[variant]["process_id"], township.id,
+                                {"month": f"{today:%Y-%m}", "applicant_name": f"{township.name}{today:%Y年%m月}月度工作"},
+                                number)
+            started += 1
+    return started

@@ -102,10 +102,13 @@ def run_forever(db: Database, clock: Clock, interval_seconds: float = 5.0, batch
             log.info("escalation %s", result)
 
     def reviews() -> None:
-        from .recipients import start_due_reviews
+        from .recipients import start_due_reviews, start_monthly_cutoffs
         result = start_due_reviews(db, clock)
         if result["started"]:
             log.info("periodic reviews started: %d", result["started"])
+        cutoffs = start_monthly_cutoffs(db, clock)
+        if cutoffs:
+            log.info("monthly cut-offs opened: %d", cutoffs)
 
     scheduler.add_job(timers, "interval", seconds=interval_seconds, max_instances=1, coalesce=True,
                       next_run_time=clock.now())

@@ -16,7 +16,7 @@ from pathlib import Path
 DATA_DIR = Path(__file__).with_name("calendar_data")
 _FILE_NAME = re.compile(r"cn-(\d{4})\.toml")
 # ASCII digits only: str.isdigit/\d would also accept full-width '１０wd'.
-_PERIOD = re.compile(r"([0-9]+)(wd|d)")
+_PERIOD = re.compile(r"([0-9]+)(wd|d)|(dom)([0-9]{1,2})")
 
 
 class CalendarYearMissing(LookupError):
@@ -167,13 +167,16 @@ def _load(directory: Path) -> WorkingCalendar:
 
 
 def parse_period(text: str) -> tuple[int, str]:
-    """Parse a deadline spec from BPMN properties: '10wd' -> (10, 'wd'), '7d' -> (7, 'd')."""
+    """Parse a deadline spec from BPMN properties: '10wd' -> (10, 'wd'), '7d' -> (7, 'd'),
+    'dom26' -> (26, 'dom'): the 26th of the month (monthly cut-offs such as Siping's)."""
     m = _PERIOD.fullmatch(text) if isinstance(text, str) else None
-    if not m:
+    if not m or (m.group(3) and not 1 <= int(m.group(4)) <= 31):
         raise ValueError(
             f"invalid period {text!r}: expected a non-negative whole number followed by "
-            "'wd' (working days) or 'd' (calendar days), e.g. '10wd' or '7d'"
+            "'wd' (working days) or 'd' (calendar days), e.g. '10wd' or '7d', or 'dom26' (day of month)"
         )
+    if m.group(3):
+        return int(m.group(4)), "dom"
     return int(m.group(1)), m.group(2)
 
 
@@ -182,4 +185,7 @@ def due_date(calendar: WorkingCalendar, start: date, period: str) -> date:
     n, unit = parse_period(period)
     if unit == "wd":
         return calendar.add_workdays(start, n)
+    if unit == "dom":  # that day of start's month, or the month's last day when shorter (30 → 28 Feb)
+        import calendar as month_calendar
+        return start.replace(day=min(n, month_calendar.monthrange(start.year, start.month)[1]))
     return calendar.add_calendar_days(start, n)

@@ -1,0 +1,38 @@
+"""Siping's monthly cut-offs: tasks due on the 26th and the 30th, opened each month for each street."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import select
+
+from engine.models import Case
+from engine.recipients import start_monthly_cutoffs
+from tests.factories import Walk
+
+FORMS = {
+    "approvals_cutoff": {"approved_count": 12, "pending_count": 1},
+    "data_report": {"reported_on": "2026-11-27", "households": 340, "total_amount": 401230.5, "data_checked": True},
+    "district_receipt": {"received_on": "2026-11-30"},
+}
+
+
+def test_cutoffs_open_each_month_for_siping_streets_only(db, clock, who, login):
+    clock.set(datetime(2026, 10, 31, 17, 0, tzinfo=timezone.utc))  # 2026-11-01 01:00 in China
+    assert start_monthly_cutoffs(db, clock) == 3
+    assert start_monthly_cutoffs(db, clock) == 0, "once per street and month"
+    with db.unit_of_work() as s:
+        cases = s.execute(select(Case).where(Case.process_id == "siping_monthly_cutoff")).scalars().all()
+    assert sorted(c.number for c in cases) == ["220302001-202611-月度", "220302002-202611-月度", "220302003-202611-月度"]
+    renxing = next(c for c in cases if c.number.startswith("220302001"))
+    walk = Walk(db, clock, who, renxing.id, renxing.number, "220302001", FORMS)
+    [task] = walk.open_tasks()
+    assert (task.task_name, task.due_on, task.role) == ("approvals_cutoff", date(2026, 11, 26), "township")
+    assert "本月审批办结（26日前）" in login("street_rx").get("/inbox").text
+    walk.do("approvals_cutoff")
+    [task] = walk.open_tasks()
+    assert (task.task_name, task.due_on) == ("data_report", date(2026, 11, 30))
+    walk.do("data_report")
+    assert walk.do("district_receipt") == "center_tx"
+    assert walk.case().status == "completed"
+    clock.set(datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc))
+    assert start_monthly_cutoffs(db, clock) == 3
