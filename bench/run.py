@@ -253,10 +253,11 @@ class RawSpiff:
         with database.unit_of_work() as s:
             version = get_version(s, latest_version_id(s, PROCESS_ID))
             county_id = s.execute(select(Unit.id).where(Unit.code == "320921")).scalar_one()
+            township_id = s.execute(select(Unit.id).where(Unit.code == "320921100")).scalar_one()
             start_form = version.tasks["@start"]["form_key"]
             data = version.validator(start_form).validate(
                 sample_application("王小明", "320921197001011236", [300, 0, 200]))
-            data.update(case_parameters(s, county_id, PROCESS_ID, clock.today()))
+            data.update(case_parameters(s, county_id, township_id, PROCESS_ID, clock.today()))
         wf = BpmnWorkflow(spec, subprocesses, script_engine=SCRIPT_ENGINE)
         for task in wf.get_tasks(state=TaskState.READY):
             task.data.update(data)
