@@ -19,7 +19,7 @@ from .clock import Clock, to_local_date
 from .documents import issue_documents, kinds_for
 from .errors import Conflict, Forbidden, FormInvalid, NotFound
 from .models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Unit, User
-from .places import Place, place_of_village
+from .places import Place, place_of_village, unit_names
 from .rules import assistance_type_of, case_parameters, process_for
 from .scope import task_scope
 from .versions import get_version, latest_version_id
@@ -113,7 +113,8 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     # "completed". On SQLite the writing unit of work already holds the write lock.
     stmt = (select(TASK.c.case_id, TASK.c.status, TASK.c.form_key, TASK.c.task_name, TASK.c.title,
                    TASK.c.completed_at, TASK.c.completed_by_id, CASE.c.process_version_id, CASE.c.state,
-                   CASE.c.revision, CASE.c.county_id, CASE.c.township_id, CASE.c.village_id, CASE.c.accepted_on)
+                   CASE.c.revision, CASE.c.county_id, CASE.c.township_id, CASE.c.village_id, CASE.c.accepted_on,
+                   CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number)
             .join(CASE, CASE.c.id == TASK.c.case_id)
             .where(TASK.c.id == task_id, task_scope(actor)))
     row = session.execute(_locked(session, stmt)).first()
@@ -198,11 +199,10 @@ def _locked(session: Session, stmt):
 
 
 def _issue_documents(session, row, task_id, place: Place, properties, data, now) -> None:
-    names = dict(session.execute(select(Unit.id, Unit.name).where(
-        Unit.id.in_((place.county_id, place.township_id, place.village_id)))).all())
-    case = session.execute(select(CASE.c.id, CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number)
-                           .where(CASE.c.id == row.case_id)).one()._asdict()
-    case.update(township=names[place.township_id], village=names.get(place.village_id, ""))
+    names = unit_names(session, (place.county_id, place.township_id, place.village_id))
+    case = {"id": row.case_id, "number": row.number, "applicant_name": row.applicant_name,
+            "applicant_id_number": row.applicant_id_number,
+            "township": names[place.township_id], "village": names.get(place.village_id, "")}
     issue_documents(session, case, place, names[place.county_id], properties, data, now)
 
 

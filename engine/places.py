@@ -58,3 +58,15 @@ def villages_for(session: Session, village_ids, township_ids) -> list[tuple[int,
         .order_by(township.code, Unit.code)
     ).all()
     return [(r.id, r.name, r.township) for r in rows]
+
+
+_names: dict[int, str] = {}
+
+
+def unit_names(session: Session, unit_ids) -> dict[int, str]:
+    """Names of units by id, kept in memory: units are renamed rarely, and a rename shows after a restart."""
+    wanted = [u for u in unit_ids if u is not None]
+    missing = [u for u in wanted if u not in _names]
+    if missing:
+        _names.update(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(missing))).all())
+    return {u: _names[u] for u in wanted if u in _names}

@@ -230,6 +230,12 @@ class Workflow:
 
     def __init__(self, wf: BpmnWorkflow) -> None:
         self._wf = wf
+        self._memo: dict[str, Any] = {}  # derived views, dropped whenever the workflow runs
+
+    def _memoised(self, key: str, compute):
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     @classmethod
     def start(cls, spec, data: dict[str, Any], now: datetime) -> "Workflow":
@@ -254,6 +260,7 @@ class Workflow:
         return json.dumps(_REGISTRY.convert(self._wf), ensure_ascii=False, separators=(",", ":"))
 
     def _run_engine(self, now: datetime) -> None:
+        self._memo.clear()
         with clock_context(now):
             try:
                 self._wf.refresh_timers()
@@ -267,6 +274,9 @@ class Workflow:
 
     def ready_user_tasks(self) -> list[ReadyTask]:
         """The READY user tasks, in tree order."""
+        return list(self._memoised("ready", self._ready_user_tasks))
+
+    def _ready_user_tasks(self) -> list[ReadyTask]:
         out = []
         for task in self._wf.get_tasks(state=TaskState.READY, manual=True):
             spec = task.task_spec
@@ -283,6 +293,7 @@ class Workflow:
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
             raise WorkflowError("task is not ready", None)
         task.set_data(**data)
+        self._memo.clear()
         with clock_context(now):
             task.run()
         self._run_engine(now)
@@ -312,12 +323,15 @@ class Workflow:
     @property
     def is_completed(self) -> bool:
         """True once the process reached an end."""
-        return self._wf.is_completed()
+        return self._memoised("completed", self._wf.is_completed)
 
     @property
     def data(self) -> dict[str, Any]:
-        """The data as of the latest completed task (the case's current facts)."""
-        if self._wf.is_completed():
+        """The data as of the latest completed task (the case's current facts); do not modify."""
+        return self._memoised("data", self._current_data)
+
+    def _current_data(self) -> dict[str, Any]:
+        if self.is_completed:
             return dict(self._wf.data)
         last = self._wf.last_task
         return dict(last.data) if last is not None else {}
