@@ -148,26 +148,6 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     return row.case_id
 
 
-def fire_due_timers_for_case(session: Session, clock: Clock, case_id: int) -> bool:
-    """Fire the due timers of one case (caller holds its lock); True if anything moved."""
-    case = session.execute(select(CASE).where(CASE.c.id == case_id)).one()
-    version = get_version(session, case.process_version_id)
-    now, today = clock.now(), clock.today()
-    workflow = Workflow.restore(version.spec, case.state)
-    ready_before = workflow.ready_user_tasks()
-    before = {t.id for t in ready_before}
-    fired = workflow.due_timer_names(now)
-    workflow.fire_due_timers(now)
-    place = Place(case.county_id, case.township_id, case.village_id)
-    for name in fired:
-        _event(session, case.id, now, None, "timer_fired", None, name, {})
-    _sync_tasks(session, case.id, place, workflow, now, today, before)
-    _after_run(session, case.id, case.revision, workflow, now, None, ends=version.tasks.get("@ends"))
-    _exclude_publicity(session, case.id, ready_before, workflow, today)
-    after = {t.id for t in workflow.ready_user_tasks()}
-    return bool(fired) or before != after
-
-
 # --- shared steps ---------------------------------------------------------------
 def _exclude_publicity(session, case_id, ready_before: list[ReadyTask], workflow: Workflow, today: date) -> None:
     """Where the county excludes 公示 from the time limit, push the case's limit back by the working

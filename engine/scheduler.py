@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from sqlalchemy import insert, select, update
 
-from .cases import fire_due_timers_for_case
+from . import timers
 from .clock import Clock
 from .db import Database
 from .models import Case, CaseEvent, Incident
@@ -39,28 +39,51 @@ def sweep(db: Database, clock: Clock, batch_size: int = 200, max_batches: int | 
     result = SweepResult()
     while max_batches is None or result.batches < max_batches:
         with db.unit_of_work(write=True) as session:
-            now = clock.now()
-            stmt = (select(CASE.c.id).where(CASE.c.next_due_at <= now)
+            now, today = clock.now(), clock.today()
+            stmt = (select(*timers.DUE_COLUMNS).where(CASE.c.next_due_at <= now)
                     .order_by(CASE.c.next_due_at).limit(batch_size))
             if db.is_postgres:
                 stmt = stmt.with_for_update(skip_locked=True, of=CASE)
-            ids = session.execute(stmt).scalars().all()
-            if not ids:
+            rows = session.execute(stmt).all()
+            if not rows:
                 break
-            for case_id in ids:
-                savepoint = session.begin_nested()
+            firings, failures = [], []
+            for row in rows:
                 try:
-                    fire_due_timers_for_case(session, clock, case_id)
-                    savepoint.commit()
-                    result.fired += 1
+                    firings.append(timers.plan(session, clock, row))
                 except Exception as exc:  # one bad case must not stop the others
-                    savepoint.rollback()
-                    log.exception("timer of case %s failed", case_id)
-                    result.failed.append(case_id)
-                    _record_failure(session, case_id, now, exc)
+                    log.exception("timer of case %s failed", row.id)
+                    failures.append((row.id, exc))
+            done = _apply_batch(session, firings, now, today, failures)
+            for case_id, exc in failures:
+                result.failed.append(case_id)
+                _record_failure(session, case_id, now, exc)
             session.commit()
+            result.fired += done
             result.batches += 1
     return result
+
+
+def _apply_batch(session, firings, now, today, failures) -> int:
+    """Write the batch in a few statements; if that fails, case by case so one bad case fails alone."""
+    savepoint = session.begin_nested()
+    try:
+        timers.apply(session, firings, now, today)
+        savepoint.commit()
+        return len(firings)
+    except Exception:
+        savepoint.rollback()
+    done = 0
+    for firing in firings:
+        savepoint = session.begin_nested()
+        try:
+            timers.apply(session, [firing], now, today)
+            savepoint.commit()
+            done += 1
+        except Exception as exc:
+            savepoint.rollback()
+            failures.append((firing.case_id, exc))
+    return done
 
 
 def _record_failure(session, case_id: int, now, exc: Exception) -> None:

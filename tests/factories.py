@@ -6,7 +6,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.cases import complete_task, fire_due_timers_for_case, start_case
+from engine.cases import complete_task, start_case
+from engine.timers import fire_due_timers_for_case
 from engine.demo import sample_application
 from engine.models import Case, CaseEvent, HumanTask
 
