@@ -136,6 +136,7 @@ class SupervisorFilters:
     status: str | None = None
     step: str | None = None
     overdue: bool = False
+    by_urgency: bool = True
 
 
 def supervisor_cases(session: Session, principal: Principal, today: date, filters: SupervisorFilters,
@@ -159,10 +160,13 @@ def supervisor_cases(session: Session, principal: Principal, today: date, filter
     rows = session.execute(
         select(CASE.c.id, CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number, CASE.c.status,
                CASE.c.current_step, CASE.c.outcome, CASE.c.summary, CASE.c.created_at, CASE.c.updated_at,
+               CASE.c.due_on,
                township.name.label("township"), village.name.label("village"),
                overdue_clause.label("is_overdue"))
         .join(township, township.id == CASE.c.township_id).outerjoin(village, village.id == CASE.c.village_id)
-        .where(*listed).order_by(CASE.c.created_at.desc(), CASE.c.id.desc())
+        .where(*listed)
+        .order_by(*((CASE.c.status.desc(), CASE.c.due_on.asc().nulls_last(), CASE.c.created_at, CASE.c.id)
+                    if filters.by_urgency else (CASE.c.created_at.desc(), CASE.c.id.desc())))
         .limit(page_size).offset((max(page, 1) - 1) * page_size)
     ).all()
     total = session.execute(select(func.count()).select_from(CASE).where(*listed)).scalar_one()

@@ -189,6 +189,7 @@ def supervisor():
         status=request.args.get("status") or None,
         step=(request.args.get("step") or "").strip() or None,
         overdue=request.args.get("overdue") == "1",
+        by_urgency=request.args.get("sort", "urgency") != "newest",
     )
     page = request.args.get("page", 1, type=int)
     today = clock().today()
@@ -198,7 +199,8 @@ def supervisor():
         by_township = supervision.overdue_by_township(s, current_principal(), today)
         reviews = review_progress(s, supervised_counties(current_principal()), today)
     return render_template("supervisor.html", filters=filters, page=page, page_size=queries.PAGE_SIZE,
-                           items=items, by_township=by_township, reviews=reviews, **result)
+                           items=items, by_township=by_township, reviews=reviews, today=today,
+                           week_end=today + timedelta(days=6 - today.weekday()), **result)
 
 
 @bp.route("/cases/<int:case_id>/extend", methods=["POST"])

@@ -60,3 +60,24 @@ def test_openapi_document_describes_the_api(login):
     doc = login("township_xs").get("/api/v1/openapi.json").json
     assert "/api/v1/tasks/{task_id}/complete" in doc["paths"]
     assert {"409", "422", "404"} <= set(doc["paths"]["/api/v1/tasks/{task_id}/complete"]["post"]["responses"])
+
+
+def test_supervisor_list_shows_limits_and_sorts_by_urgency(db, clock, who, unit_id, login):
+    older = start(db, clock, who, unit_id)
+    older.do("acceptance")
+    clock.advance(days=1)
+    newer = start(db, clock, who, unit_id)
+    newer.do("acceptance")
+    from sqlalchemy import update
+    from engine.models import Case
+    with db.unit_of_work(write=True) as s:  # a recorded extension pushes the newer case's limit back
+        s.execute(update(Case).where(Case.id == newer.case_id).values(due_on=newer.case().due_on.replace(month=12)))
+        s.commit()
+    page = login("supervisor").get("/supervisor").text
+    assert page.index(older.number) < page.index(newer.number), "the earlier limit comes first"
+    assert "剩余" in page and "个工作日" in page
+    clock.advance(days=40)
+    page = login("supervisor").get("/supervisor").text
+    assert "已逾期" in page
+    newest = login("supervisor").get("/supervisor?sort=newest").text
+    assert newest.index(newer.number) < newest.index(older.number)
