@@ -108,6 +108,20 @@ def days_duration(n: Any) -> str:
     return f"P{days}D"
 
 
+def publicity_period(default_duration: Any, days: Any, unit: Any) -> str:
+    """The 公示 timer: ``default_duration`` when the county counts 天 (calendar days); when it counts
+    工作日, the time from now until the end of the n-th working day (China time), as 'PT…S'."""
+    if unit != "wd":
+        return str(default_duration)
+    # Imported here: the workflow module imports this one, and "now" is the engine's injected clock.
+    from .clock import end_of_local_day, to_local_date
+    from .workdays import WorkingCalendar
+    from .workflow import engine_now
+    now = engine_now()
+    due = end_of_local_day(WorkingCalendar.load().add_workdays(to_local_date(now), int(str(days).strip())))
+    return f"PT{max(1, int((due - now).total_seconds()))}S"
+
+
 def money(x: Any) -> float:
     """Round an amount to 2 decimals, half-up (2.675 -> 2.68, not banker's or binary rounding)."""
     # str() first: Decimal(2.675) would expose the binary value 2.67499999...
@@ -120,7 +134,7 @@ SAFE_FUNCTIONS: Mapping[str, Callable] = MappingProxyType({
     "sorted": sorted, "list": list, "dict": dict, "set": set, "tuple": tuple,
     "range": _capped_range, "enumerate": enumerate, "zip": zip,
     "first_of_next_month": first_of_next_month, "iso_date": iso_date,
-    "days_duration": days_duration, "money": money,
+    "days_duration": days_duration, "money": money, "publicity_period": publicity_period,
 })
 
 

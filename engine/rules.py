@@ -103,8 +103,11 @@ def case_parameters(session: Session, county_id: int, township_id: int, process_
     rules = rules_in_force(codes[county_id], on)
     model = model_in_force(codes[county_id], codes[township_id], on)
     days = rules["publicity_days"]
-    publicity = os.environ.get(PUBLICITY_OVERRIDE_ENV) or days_duration(days)
+    override = os.environ.get(PUBLICITY_OVERRIDE_ENV)
+    publicity = override or days_duration(days)
     params = {k: v for k, v in rules.items() if k != "effective_from"}
+    if override:  # a demo length is a fixed duration, whatever unit the county counts in
+        params["publicity_unit"] = "d"
     params.update(
         local_standard=rules["minimum_living_standard"], publicity_duration=publicity,
         small_temporary_limit=rules["minimum_living_standard"] * rules["small_temporary_multiple"],

@@ -52,6 +52,11 @@ class _ClockedDatetime(datetime):
 timer_module.datetime = _ClockedDatetime
 
 
+def engine_now() -> datetime:
+    """The instant the engine is running at: the injected clock inside an engine call, else real time."""
+    return _current_now.get() or datetime.now(timezone.utc)
+
+
 @contextmanager
 def clock_context(now: datetime) -> Iterator[None]:
     """Make SpiffWorkflow's timers see ``now`` for the duration of the block."""
@@ -307,7 +312,7 @@ class Workflow:
         names = []
         for event in self._wf.waiting_events():
             when = _as_utc(event.value) if event.event_type.endswith("TimerEventDefinition") else None
-            if when is not None and when <= now:
+            if when is not None and when < now:  # strictly after, as SpiffWorkflow's own check
                 names.append(event.name)
         return names
 

@@ -137,3 +137,23 @@ def test_publicity_is_excluded_from_the_limit_where_the_county_says_so(walk, db,
     clock.advance(days=7, minutes=1)  # 公示 2026-09-15 → 09-22: 09-16,17,18,20(调休),21,22 = 6 working days
     w.fire_timers()
     assert w.case().due_on == WorkingCalendar.load().add_workdays(limit, 6)
+
+
+def test_a_county_counting_publicity_in_working_days(walk, db, clock, monkeypatch):
+    """Jiangsu's 规程 counts 公示 in working days (≥ 5 wd): the timer ends with the 5th working day."""
+    import copy
+    from engine import rules
+    data = copy.deepcopy(rules.counties())
+    data["320921"]["rules"][-1].update(publicity_days=5, publicity_unit="wd")
+    monkeypatch.setattr(rules, "counties", lambda directory=rules.PROCESSES_DIR: data)
+    w = walk()
+    for step in ("acceptance", "economic_check", "home_investigation", "preliminary_opinion"):
+        w.do(step)
+    # Posted 2026-09-15: working days 16, 17, 18, 20 (调休 Sunday), 21 → ends at the end of 2026-09-21 (China).
+    due = w.case().next_due_at
+    assert due.isoformat().startswith("2026-09-21T15:59:59")
+    clock.set(due)
+    assert not w.fire_timers() and w.open_names() == ["publicity"]
+    clock.advance(seconds=2)
+    w.fire_timers()
+    assert w.open_names() == ["confirmation"]

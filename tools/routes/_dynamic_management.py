@@ -273,6 +273,6 @@ def build(process_id: str, name: str, documentation: str, family: str, decider: 
         "lanes": lanes,
         "nodes": nodes,
         "boundaries": [{"id": "publicity_ends", "name": "公示期满", "attached_to": "termination_publicity",
-                        "duration": "publicity_duration"}],
+                        "duration": "publicity_period(publicity_duration, publicity_days, publicity_unit)"}],
         "flows": flows,
     }

@@ -112,7 +112,7 @@ ROUTE = {
         {"id": "end_confirmed", "type": "end", "name": "确认为特困人员", "lane": "township", "col": 32.6, "row": -0.55},
     ],
     "boundaries": [
-        {"id": "publicity_ends", "name": "公示期满", "attached_to": "publicity", "duration": "publicity_duration"},
+        {"id": "publicity_ends", "name": "公示期满", "attached_to": "publicity", "duration": "publicity_period(publicity_duration, publicity_days, publicity_unit)"},
     ],
     "flows": [
         {"id": "f_start", "source": "start", "target": "precheck"},

@@ -124,7 +124,7 @@ ROUTE = {
         {"id": "end_not_confirmed", "type": "end", "name": "审批不通过", "lane": "township", "col": 32.2, "row": 0.8},
     ],
     "boundaries": [
-        {"id": "publicity_ends", "name": "公示期满", "attached_to": "publicity", "duration": "publicity_duration"},
+        {"id": "publicity_ends", "name": "公示期满", "attached_to": "publicity", "duration": "publicity_period(publicity_duration, publicity_days, publicity_unit)"},
     ],
     "flows": [
         {"id": "f_start", "source": "start", "target": "precheck"},

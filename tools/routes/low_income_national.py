@@ -69,7 +69,7 @@ ROUTE = {
         {"id": "end_not_recognised", "type": "end", "name": "不予认定", "lane": "county", "col": 18, "row": 1.2},
     ],
     "boundaries": [
-        {"id": "publicity_ends", "name": "公示期满", "attached_to": "publicity", "duration": "publicity_duration"},
+        {"id": "publicity_ends", "name": "公示期满", "attached_to": "publicity", "duration": "publicity_period(publicity_duration, publicity_days, publicity_unit)"},
     ],
     "flows": [
         {"id": "f_start", "source": "start", "target": "compute_household"},

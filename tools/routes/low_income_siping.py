@@ -85,7 +85,7 @@ ROUTE = {
         {"id": "end_revoked", "type": "end", "name": "撤销认定", "lane": "township", "col": 13, "row": 1},
     ],
     "boundaries": [
-        {"id": "publicity_ends", "name": "公示期满", "attached_to": "result_publicity", "duration": "publicity_duration"},
+        {"id": "publicity_ends", "name": "公示期满", "attached_to": "result_publicity", "duration": "publicity_period(publicity_duration, publicity_days, publicity_unit)"},
     ],
     "flows": [
         {"id": "f_start", "source": "start", "target": "compute_household"},

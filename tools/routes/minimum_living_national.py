@@ -97,7 +97,7 @@ ROUTE = {
         {"id": "end_not_confirmed", "type": "end", "name": "不予确认", "lane": "township", "col": 32},
     ],
     "boundaries": [
-        {"id": "publicity_ends", "name": "公示期满", "attached_to": "publicity", "duration": "publicity_duration"},
+        {"id": "publicity_ends", "name": "公示期满", "attached_to": "publicity", "duration": "publicity_period(publicity_duration, publicity_days, publicity_unit)"},
     ],
     "flows": [
         {"id": "f_start", "source": "start", "target": "compute_household"},

@@ -88,9 +88,9 @@ ROUTE = {
     ],
     "boundaries": [
         {"id": "appraisal_publicity_ends", "name": "评议结果公示期满", "attached_to": "appraisal_publicity",
-         "duration": "publicity_duration"},
+         "duration": "publicity_period(publicity_duration, publicity_days, publicity_unit)"},
         {"id": "approval_publicity_ends", "name": "审批结果公示期满", "attached_to": "approval_publicity",
-         "duration": "publicity_duration"},
+         "duration": "publicity_period(publicity_duration, publicity_days, publicity_unit)"},
     ],
     "flows": [
         {"id": "f_start", "source": "start", "target": "compute_household"},

@@ -85,7 +85,7 @@ ROUTE = {
         {"id": "end_refused", "type": "end", "name": "不予批准（书面告知）", "lane": "township", "col": 21.8, "row": 1},
     ],
     "boundaries": [
-        {"id": "publicity_ends", "name": "公示期满", "attached_to": "publicity", "duration": "publicity_duration"},
+        {"id": "publicity_ends", "name": "公示期满", "attached_to": "publicity", "duration": "publicity_period(publicity_duration, publicity_days, publicity_unit)"},
     ],
     "flows": [
         {"id": "f_start", "source": "start", "target": "compute_household"},

@@ -66,7 +66,7 @@ ROUTE = {
         {"id": "end_rejected", "type": "end", "name": "不予救助", "lane": "township", "col": 19, "row": 1},
     ],
     "boundaries": [
-        {"id": "publicity_ends", "name": "公示期满", "attached_to": "publicity", "duration": "publicity_duration"},
+        {"id": "publicity_ends", "name": "公示期满", "attached_to": "publicity", "duration": "publicity_period(publicity_duration, publicity_days, publicity_unit)"},
     ],
     "flows": [
         {"id": "f_start", "source": "start", "target": "acceptance"},
