@@ -295,6 +295,8 @@ def _state_values(workflow: Workflow, now: datetime) -> dict[str, Any]:
         end_id, end_name = workflow.end_event() or (None, "")
         values.update(status="completed", completed_at=now, outcome=end_id, next_due_at=None,
                       summary={**values["summary"], "outcome_label": end_name})
+    from .timers import plan_next_timer
+    values["timer_plan"] = plan_next_timer(workflow, values["next_due_at"]) if values["next_due_at"] else None
     return values
 
 

@@ -128,6 +128,8 @@ class Case(Base):
     current_step: Mapped[Optional[str]] = mapped_column(String(200))
     summary: Mapped[dict[str, Any]] = mapped_column(JsonType)
     state: Mapped[str] = mapped_column(Text)
+    # The writes that firing the next timer will call for, worked out when the timer was set (same state).
+    timer_plan: Mapped[Optional[str]] = mapped_column(Text)
     serializer_version: Mapped[str] = mapped_column(String(10))
     schema_version: Mapped[int] = mapped_column(Integer)
     revision: Mapped[int] = mapped_column(Integer)

@@ -262,7 +262,12 @@ class Workflow:
 
     def dump(self) -> str:
         """The workflow state (no spec) as compact JSON, Chinese kept readable."""
-        return json.dumps(_REGISTRY.convert(self._wf), ensure_ascii=False, separators=(",", ":"))
+        return self._memoised("dump", lambda: json.dumps(_REGISTRY.convert(self._wf), ensure_ascii=False,
+                                                          separators=(",", ":")))
+
+    def copy(self) -> "Workflow":
+        """An independent copy (through the stored form, so nothing is shared)."""
+        return Workflow.restore(self._wf.spec, self.dump())
 
     def _run_engine(self, now: datetime) -> None:
         self._memo.clear()

@@ -98,7 +98,7 @@ def test_failing_timer_retries_with_backoff_then_raises_an_incident_that_admin_r
         w.do(step)
     good_state = w.case().state
     with db.unit_of_work(write=True) as s:
-        s.execute(update(Case).where(Case.id == w.case_id).values(state="{not json"))
+        s.execute(update(Case).where(Case.id == w.case_id).values(state="{not json", timer_plan=None))
         s.commit()
     clock.advance(days=8)
     for attempt in range(1, MAX_ATTEMPTS + 1):
@@ -157,3 +157,27 @@ def test_a_county_counting_publicity_in_working_days(walk, db, clock, monkeypatc
     clock.advance(seconds=2)
     w.fire_timers()
     assert w.open_names() == ["confirmation"]
+
+
+def test_a_timer_plan_fires_exactly_as_the_full_path(walk, db, clock):
+    """The firing stored in advance (case.timer_plan) writes what restoring and firing would write."""
+    planned, full = walk(), walk()
+    for w in (planned, full):
+        for step in ("acceptance", "economic_check", "home_investigation", "preliminary_opinion"):
+            w.do(step)
+    assert planned.case().timer_plan is not None
+    with db.unit_of_work(write=True) as s:
+        s.execute(update(Case).where(Case.id == full.case_id).values(timer_plan=None))
+        s.commit()
+    clock.advance(days=7, minutes=1)
+    assert planned.fire_timers() and full.fire_timers()
+    a, b = planned.case(), full.case()
+    assert (a.current_step, a.next_due_at, a.status, a.revision, a.timer_plan) == \
+        (b.current_step, b.next_due_at, b.status, b.revision, b.timer_plan)
+    assert {k: v for k, v in a.summary.items()} == {k: v for k, v in b.summary.items()}
+    assert [(e.kind, e.title) for e in planned.events()] == [(e.kind, e.title) for e in full.events()]
+    assert [(t.task_name, t.role, t.due_on) for t in planned.open_tasks()] == \
+        [(t.task_name, t.role, t.due_on) for t in full.open_tasks()]
+    planned.do("confirmation")
+    full.do("confirmation")
+    assert planned.case().summary["monthly_amount"] == full.case().summary["monthly_amount"] == 1840.0
