@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy import and_, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from .accounts import Principal
 from .clock import Clock
-from .models import Case, Incident, Notification, SupervisionItem, Unit
-from .models import HumanTask
+from .models import Case, HumanTask, Incident, Notification, SupervisionItem, Unit
 from .scope import supervised_counties
 from .workdays import CalendarYearMissing, WorkingCalendar
 
@@ -119,7 +118,6 @@ def notifications_for(session: Session, principal: Principal, limit: int = 20):
     pairs = [and_(NOTE.c.role == role, NOTE.c.unit_id == unit) for role, unit in principal.roles]
     if not pairs:
         return []
-    from sqlalchemy import or_
     return session.execute(select(NOTE).where(or_(*pairs)).order_by(NOTE.c.created_at.desc()).limit(limit)).all()
 
 
