@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from . import numbering
@@ -29,6 +29,11 @@ from .workflow import SERIALIZER_VERSION, ReadyTask, Workflow
 CASE = Case.__table__
 TASK = HumanTask.__table__
 EVENT = CaseEvent.__table__
+# Hot-path statements, built once (building a statement costs more than running it on SQLite).
+_INSERT_EVENT = insert(EVENT)
+_COMPLETE_TASK = update(TASK).where(TASK.c.id == bindparam("b_id")).values(
+    status="completed", completed_at=bindparam("b_at"), completed_by_id=bindparam("b_by"))
+_UPDATE_CASE = update(CASE).where(CASE.c.id == bindparam("b_id"), CASE.c.revision == bindparam("b_revision"))
 START_ROLES = ("village", "township")
 
 
@@ -135,8 +140,7 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     properties = version.tasks.get(row.task_name, {}).get("properties", {})
     if kinds_for(properties):
         _issue_documents(session, row, task_id, place, properties, workflow.data, now)
-    session.execute(update(TASK).where(TASK.c.id == task_id).values(
-        status="completed", completed_at=now, completed_by_id=actor.user_id))
+    session.execute(_COMPLETE_TASK, {"b_id": task_id, "b_at": now, "b_by": actor.user_id})
     _event(session, row.case_id, now, actor.user_id, "task_completed", row.task_name, row.title, data)
     _sync_tasks(session, row.case_id, place, workflow, now, today, open_before - {task_id})
     _after_run(session, row.case_id, row.revision, workflow, now, actor.user_id,
@@ -194,8 +198,8 @@ def _conflict(session: Session, row) -> Conflict:
 
 
 def _event(session, case_id, now, actor_id, kind, task_name, title, data) -> None:
-    session.execute(insert(EVENT).values(case_id=case_id, at=now, actor_id=actor_id, kind=kind,
-                                         task_name=task_name, title=title, data=data))
+    session.execute(_INSERT_EVENT, {"case_id": case_id, "at": now, "actor_id": actor_id, "kind": kind,
+                                    "task_name": task_name, "title": title, "data": data})
 
 
 def _sync_tasks(session, case_id, place: Place, workflow: Workflow, now: datetime, today: date,
@@ -307,7 +311,7 @@ def _after_run(session, case_id, revision, workflow: Workflow, now, actor_id,
     if accepted_on is not None:
         values["accepted_on"] = accepted_on
         values["due_on"] = overall_due_on(accepted_on, workflow.data)
-    result = session.execute(update(CASE).where(CASE.c.id == case_id, CASE.c.revision == revision).values(**values))
+    result = session.execute(_UPDATE_CASE, {"b_id": case_id, "b_revision": revision, **values})
     if result.rowcount != 1:
         raise Conflict("case changed concurrently")
     _completion_event(session, case_id, workflow, now, actor_id, ends)

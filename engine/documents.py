@@ -42,6 +42,7 @@ def _read_kinds(directory: Path = TEMPLATES_DIR) -> dict[str, tuple[str, str]]:
 
 
 KINDS = _read_kinds()
+_INSERT_DOCUMENT = insert(Document)
 # Designers edit templates: a sandbox keeps them to data, like expressions.
 _env = SandboxedEnvironment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, undefined=StrictUndefined)
 _env.filters["mask_id"] = mask_id_number
@@ -66,7 +67,7 @@ def issue_documents(session: Session, case: dict[str, Any], place: Place, county
         body = _env.get_template(f"{kind}.html").render(
             number=number, title=title, case=case, data=data, county=county_name,
             issued_on=now.astimezone(CHINA_TZ).date(), today=date.today)
-        session.execute(insert(Document).values(case_id=case["id"], kind=kind, number=number, title=title,
-                                                body=body, issued_at=now))
+        session.execute(_INSERT_DOCUMENT, {"case_id": case["id"], "kind": kind, "number": number, "title": title,
+                                           "body": body, "issued_at": now})
         numbers.append(number)
     return numbers

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 from datetime import date
 
+from functools import cache
+
+from sqlalchemy import bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -10,12 +13,18 @@ from .models import Sequence
 from .places import Place
 
 
+@cache
+def _upsert(dialect_name: str):
+    # Built once per dialect: constructing it costs more than running it.
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    stmt = dialect.insert(Sequence).values(key=bindparam("counter"), value=1)
+    stmt = stmt.on_conflict_do_update(index_elements=[Sequence.key], set_={"value": Sequence.value + 1})
+    return stmt.returning(Sequence.value)
+
+
 def next_value(session: Session, key: str) -> int:
     """Increment and return the counter ``key`` (created at 1), in the caller's transaction."""
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(Sequence).values(key=key, value=1)
-    stmt = stmt.on_conflict_do_update(index_elements=[Sequence.key], set_={"value": Sequence.value + 1})
-    return session.execute(stmt.returning(Sequence.value)).scalar_one()
+    return session.execute(_upsert(session.get_bind().dialect.name), {"counter": key}).scalar_one()
 
 
 def next_case_number(session: Session, place: Place, today: date) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from flask import Flask, request, session
@@ -10,6 +11,8 @@ from flask_babel import Babel
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 LOCALES = ("zh_CN", "en")
+# Parsed once: Flask-Babel would otherwise parse the locale name on every request.
+_PARSED = {name: Locale.parse(name) for name in LOCALES}
 
 
 def compile_catalogs(directory: Path = TRANSLATIONS) -> None:
@@ -36,7 +39,7 @@ def init_app(app: Flask) -> None:
     """Attach Flask-Babel with our locale selector."""
     compile_catalogs()
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", str(TRANSLATIONS))
-    Babel(app, locale_selector=select_locale)
+    Babel(app, locale_selector=lambda: _PARSED[select_locale()])
 
     @app.context_processor
     def inject_locale():
