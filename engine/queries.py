@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from .accounts import Principal
 from .errors import NotFound
 from .models import Case, CaseEvent, Document, HumanTask, Unit, User
+from .places import unit_names
 from .scope import case_scope, supervised_counties, task_scope
 from .versions import get_version
 from .workflow import Workflow
@@ -95,8 +96,7 @@ def case_view(session: Session, principal: Principal, case_id: int) -> CaseView:
     case = session.execute(select(CASE).where(CASE.c.id == case_id, case_scope(principal))).first()
     if case is None:
         raise NotFound(f"case {case_id}")
-    names = dict(session.execute(select(Unit.id, Unit.name).where(
-        Unit.id.in_((case.village_id, case.township_id, case.county_id)))).all())
+    names = unit_names(session, (case.village_id, case.township_id, case.county_id))
     actor = aliased(User)
     events = session.execute(
         select(EVENT, actor.display_name.label("actor_name"))
