@@ -17,11 +17,12 @@ from . import numbering
 from .accounts import Principal
 from .clock import Clock, to_local_date
 from .documents import issue_documents, kinds_for
+from .recipients import apply_outcome
 from .errors import Conflict, Forbidden, FormInvalid, NotFound
 from .models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Unit, User
 from .places import Place, place_of_village, unit_names
 from .rules import assistance_type_of, case_parameters, process_for
-from .scope import task_scope
+from .scope import case_scope, task_scope
 from .versions import get_version, latest_version_id
 from .workdays import CalendarYearMissing, WorkingCalendar, due_date
 from .workflow import SERIALIZER_VERSION, ReadyTask, Workflow
@@ -260,7 +261,6 @@ def overall_due_on(accepted_on: date, data: dict) -> date | None:
 def extend_deadline(session: Session, actor: Principal, clock: Clock, case_id: int, extra_workdays: int,
                     reason: str) -> date:
     """Extend a case's overall limit by a recorded decision with a reason (up to the county's maximum)."""
-    from .scope import case_scope
     if not (actor.has_role("township") or actor.has_role("county")):
         raise Forbidden("only township or county staff extend a time limit")
     case = session.execute(_locked(session, select(CASE).where(CASE.c.id == case_id, case_scope(actor)))).first()
@@ -322,8 +322,6 @@ def _completion_event(session, case_id, workflow: Workflow, now, actor_id, ends:
         end_id, end_name = workflow.end_event() or (None, "")
         effect = (ends or {}).get(end_id, {}).get("recipient")
         if effect:
-            from .clock import to_local_date
-            from .recipients import apply_outcome
             apply_outcome(session, case_id, effect, workflow.data, to_local_date(now), now)
         result = {k: workflow.data[k] for k in ("monthly_amount", "payment_from", "household_size",
                                                  "per_capita_income") if k in workflow.data}

@@ -10,7 +10,9 @@ from .accounts import hash_password, load_principal
 from .cases import complete_task, start_case
 from .clock import Clock
 from .forms import with_check_digit
-from .models import RoleAssignment, Unit, User
+from .deployment import deploy
+from .migrate import upgrade
+from .models import Case, HumanTask, RoleAssignment, Unit, User
 
 DEMO_PASSWORD = "jiuzhu-demo-2026"
 # code, name, [(township code, name, [(village code, name)])]
@@ -110,7 +112,6 @@ def principal(session: Session, username: str):
 
 def load_sample_cases(session: Session, clock: Clock) -> int:
     """Start a few cases at different steps (only when the county has none yet)."""
-    from .models import Case
     if session.execute(select(Case.id).limit(1)).first():
         return 0
     village = principal(session, "village_sy")
@@ -122,7 +123,6 @@ def load_sample_cases(session: Session, clock: Clock) -> int:
         start_case(session, village, clock, "minimum_living_xiangshui", sy,
                    sample_application("刘桂英", "320921195503032222", [450], near_relative=True)),
     ]
-    from .models import HumanTask
     task_id = session.execute(select(HumanTask.id).where(HumanTask.case_id == started[0].id,
                                                          HumanTask.status == "open")).scalar_one()
     complete_task(session, township, clock, task_id, {"acceptance_decision": "accepted",
@@ -132,8 +132,6 @@ def load_sample_cases(session: Session, clock: Clock) -> int:
 
 def prepare_store(database, now: datetime) -> None:
     """Migrate a database, deploy the routes and load the demo places and users (tests, benchmarks)."""
-    from .deployment import deploy
-    from .migrate import upgrade
     upgrade(database.engine)
     with database.unit_of_work(write=True) as s:
         deploy(s, now)

@@ -7,10 +7,11 @@ import calendar as month_calendar
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
-from .models import Case, Recipient
+from .models import Case, Recipient, Unit
+from .rules import catalog, counties, model_in_force, process_for, variant_for
 
 CASE, RECIPIENT = Case.__table__, Recipient.__table__
 DEFAULT_CLASS = "B"
@@ -89,9 +90,7 @@ def start_due_reviews(db, clock, batch_size: int = 100, max_batches: int | None 
     Batches are claimed with FOR UPDATE SKIP LOCKED on PostgreSQL; a recipient with a
     review under way is skipped, so running this twice starts nothing twice.
     """
-    from .cases import start_case
-    from .models import Unit
-    from .rules import process_for
+    from .cases import start_case  # cases imports this module
     started = batches = 0
     while max_batches is None or batches < max_batches:
         with db.unit_of_work(write=True) as session:
@@ -126,7 +125,6 @@ def review_start_data(r) -> dict[str, Any]:
 
 def review_progress(session: Session, county_ids, today: date) -> dict[str, int]:
     """Periodic-review progress in the counties: due, under way, done this month."""
-    from sqlalchemy import func
     base = [RECIPIENT.c.county_id.in_(county_ids), RECIPIENT.c.status == "active"]
     due = session.execute(select(func.count()).select_from(RECIPIENT).where(
         *base, RECIPIENT.c.next_review_on <= today, RECIPIENT.c.review_case_id.is_(None))).scalar_one()
@@ -140,9 +138,7 @@ def start_monthly_cutoffs(db, clock) -> int:
     """On the first days of a month, open the month's cut-off case for every township whose model
     runs one (Siping: approvals by the 26th, data to the district by the 30th). Once per township
     and month: the case number is derived from both and unique."""
-    from .cases import start_township_case
-    from .models import Unit
-    from .rules import catalog, counties, model_in_force, variant_for
+    from .cases import start_township_case  # cases imports this module
     variants = catalog()["monthly_cutoff"]["variants"]
     started = 0
     with db.unit_of_work(write=True) as session:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, aliased
 
 from .accounts import Principal
 from .clock import Clock
+from .errors import NotFound
 from .models import Case, HumanTask, Incident, Notification, SupervisionItem, Unit
 from .scope import supervised_counties
 from .workdays import CalendarYearMissing, WorkingCalendar
@@ -131,7 +132,6 @@ def retry_incident(session: Session, clock: Clock, incident_id: int) -> None:
     """Resolve an incident and put its case's timers back in the queue now."""
     incident = session.execute(select(INCIDENT).where(INCIDENT.c.id == incident_id)).first()
     if incident is None:
-        from .errors import NotFound
         raise NotFound(f"incident {incident_id}")
     now = clock.now()
     if incident.case_id is not None:
