@@ -62,7 +62,9 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from engine.cases import start_case  # noqa: E402
 from engine.clock import CHINA_TZ, FrozenClock  # noqa: E402
 from engine.db import Database, normalise_url  # noqa: E402
-from engine.demo import DEMO_PASSWORD, prepare_store, principal, sample_application  # noqa: E402
+from tests.factories import DEMO_PASSWORD, sample_application  # noqa: E402
+from engine.installation import prepare_store  # noqa: E402
+from engine.accounts import principal_of as principal  # noqa: E402
 from engine.deployment import PROCESSES_DIR  # noqa: E402
 from engine.models import Case, CaseEvent, Document, HumanTask, Sequence, Unit, User  # noqa: E402
 from engine.rules import case_parameters  # noqa: E402

@@ -53,7 +53,9 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from engine.cases import _state_values, _task_row, overall_due_on  # noqa: E402  (the engine's own rows)
 from engine.clock import CHINA_TZ, FrozenClock  # noqa: E402
 from engine.db import Database, normalise_url  # noqa: E402
-from engine.demo import prepare_store, principal, sample_application  # noqa: E402
+from tests.factories import sample_application  # noqa: E402
+from engine.installation import prepare_store  # noqa: E402
+from engine.accounts import principal_of as principal  # noqa: E402
 from engine.forms import with_check_digit  # noqa: E402
 from engine.models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Unit  # noqa: E402
 from engine.places import place_of_village  # noqa: E402

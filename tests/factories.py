@@ -9,10 +9,12 @@ from sqlalchemy import select
 
 from engine.cases import complete_task, start_case
 from engine.timers import fire_due_timers_for_case
-from engine.demo import sample_application
+from engine.forms import with_check_digit
+from engine.installation import demo_password
 from engine.models import Case, CaseEvent, HumanTask
 from engine.versions import get_version
 
+DEMO_PASSWORD = demo_password()
 XIANGSHUI = "minimum_living_xiangshui"
 SHUANGYUAN = "320921100201"   # 双园村, 响水镇 (响水县, Xiangshui model)
 RENXING = "220302001001"      # 仁兴社区, 仁兴街道 (四平市铁西区, Siping model)
@@ -159,6 +161,20 @@ class Walk:
         with self.db.unit_of_work() as s:
             return s.execute(select(CaseEvent).where(CaseEvent.case_id == self.case_id)
                              .order_by(CaseEvent.id)).scalars().all()
+
+
+def sample_application(name: str, id_number: str, incomes: list[float], near_relative: bool = False) -> dict:
+    """A valid application form for a household (the first member is the applicant)."""
+    relations = ["self", "spouse", "child", "parent", "sibling"]
+    members = [{"name": name if i == 0 else f"{name[0]}家成员{i}", "id_number": id_number if i == 0 else _member_id(id_number, i),
+                "relation": relations[i % len(relations)], "monthly_income": income} for i, income in enumerate(incomes)]
+    return {"applicant_name": name, "applicant_id_number": id_number, "address": "响水县响水镇双园村3组",
+            "phone": "0515-86812345", "channel": "village_proxy", "members": members,
+            "assets": "无存款，无车辆，自住房一处", "near_relative": near_relative, "authorises_check": True}
+
+
+def _member_id(base: str, i: int) -> str:
+    return with_check_digit(base[:14] + f"{(int(base[14:17]) + i * 2) % 1000:03d}")
 
 
 def sample_for_schema(schema: dict, today: date) -> dict:

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.clock import Clock, FrozenClock
-from engine.demo import sample_application
+from tests.factories import sample_application
 from engine.forms import with_check_digit
 from engine.models import CaseEvent, HumanTask
 from engine.rules import PUBLICITY_OVERRIDE_ENV

@@ -8,7 +8,7 @@ import pytest
 
 from engine import rules
 from engine.cases import start_application
-from engine.demo import sample_application
+from tests.factories import sample_application
 from engine.models import Case
 from tests.factories import LANE_USERS, SHUANGYUAN, Walk
 

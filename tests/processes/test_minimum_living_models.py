@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine.demo import sample_application
+from tests.factories import sample_application
 from engine.forms import mask_id_number, with_check_digit
 from engine.models import Case, Document, HumanTask, Recipient
 from engine.versions import get_version
