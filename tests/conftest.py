@@ -16,8 +16,8 @@ from sqlalchemy.engine import make_url
 from engine.clock import FrozenClock
 from engine.db import Database, normalise_url
 from engine.demo import DEMO_PASSWORD, prepare_store, principal
-from engine.models import (Case, CaseEvent, Document, HumanTask, Incident, Notification, PanelMeeting, Recipient,
-                           Sequence, SupervisionItem, Unit)
+from engine.models import (Case, CaseEvent, Document, HumanTask, IdReveal, Incident, LoginSession, LoginThrottle,
+                           Notification, PanelMeeting, Recipient, SecurityEvent, Sequence, SupervisionItem, Unit)
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 STORES = ["sqlite"] + (["postgres"] if PG_URL else [])
@@ -63,12 +63,13 @@ def store(request, tmp_path_factory):
 
 @pytest.fixture
 def db(store):
-    """The store's Database; case data is wiped after each test (places, users, versions stay)."""
+    """The store's Database; case data, sessions and log-in throttling are wiped after each test (places, users,
+    versions stay)."""
     database, _url = store
     yield database
     with database.unit_of_work(write=True) as s:
         for model in (SupervisionItem, Notification, Incident, PanelMeeting, Recipient, CaseEvent, HumanTask,
-                      Document, Case, Sequence):
+                      Document, Case, Sequence, LoginSession, LoginThrottle, SecurityEvent, IdReveal):
             s.execute(delete(model))
         s.commit()
 
