@@ -105,6 +105,21 @@ def unit_id(db):
 
 
 @pytest.fixture
+def new_user(db, clock):
+    """new_user(("county", "320921"), …) → the username of a fresh user with those (role, unit code) pairs
+    and the demo password (demo users stay as they are for other tests)."""
+    from engine.users import create_user
+
+    def make(*roles: tuple[str, str]) -> str:
+        username = f"user_{uuid.uuid4().hex[:10]}"
+        with db.unit_of_work(write=True) as s:
+            create_user(s, None, clock.now(), username, f"测试用户 {username}", DEMO_PASSWORD, roles)
+            s.commit()
+        return username
+    return make
+
+
+@pytest.fixture
 def app(db, clock):
     """The real Flask app on the test store, with CSRF on."""
     from webapp import create_app
