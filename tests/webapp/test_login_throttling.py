@@ -98,3 +98,20 @@ def test_only_admins_see_and_unlock(login):
 def test_an_unlock_request_without_a_key_is_refused(login):
     response = login("admin").post_form("/admin/security", {"scope": "everyone", "key": ""})
     assert response.status_code == 303
+
+
+def test_behind_a_proxy_each_client_address_is_throttled_on_its_own(db, clock):
+    from webapp import create_app
+    app = create_app({"DATABASE": db, "CLOCK": clock, "TESTING": True, "SECRET_KEY": "test-secret", "PROXY_HOPS": 1})
+
+    def via_proxy(username, password, client_address):
+        client = app.test_client()
+        token = CSRF_RE.search(client.get("/login").text).group(1)
+        return client.post("/login", data={"username": username, "password": password, "csrf_token": token},
+                           environ_base={"REMOTE_ADDR": "10.9.0.1"}, headers={"X-Forwarded-For": client_address})
+    for i in range(10):
+        response = via_proxy(f"guess{i}", "wrong", "192.168.7.7")
+    assert response.status_code == 429
+    assert via_proxy("township_xs", DEMO_PASSWORD, "192.168.7.8").status_code == 302
+    [throttled] = events(db, "login_throttled")
+    assert throttled.address == "192.168.7.7"

@@ -179,3 +179,9 @@ def test_the_operator_can_turn_secure_off_and_make_run_does(db, clock, db_url, m
     monkeypatch.setenv("JIUZHU_COOKIE_SECURE", "1")
     assert CliRunner().invoke(main, ["run"]).exit_code == 0
     assert served == [False, True]
+
+
+def test_over_https_browsers_are_told_to_stay_on_https(app):
+    assert "Strict-Transport-Security" not in app.test_client().get("/login").headers
+    secure = app.test_client().get("/login", base_url="https://jiuzhu.example")
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000"
