@@ -99,11 +99,16 @@ def test_a_role_change_takes_effect_on_the_next_log_in(app, db, clock, login, ne
     assert login(username).get("/reports/monthly?month=2026-11").status_code == 200
 
 
-def test_roles_set_from_the_command_line_end_sessions(app, db_url, login, new_user, monkeypatch):
+def test_users_created_and_their_roles_set_from_the_command_line(app, db_url, login, monkeypatch):
     from webapp.cli import main
-    username = new_user(("township", "320921100"))
-    cookie = cookie_of(login(username))
     monkeypatch.setenv("DATABASE_URL", db_url)
+    username = "cli_created_clerk"
+    created = CliRunner().invoke(main, ["user", "create", username, "township:320921100", "--name", "响水镇 新干事",
+                                        "--password", DEMO_PASSWORD])
+    assert created.exit_code == 0, created.output
+    again = CliRunner().invoke(main, ["user", "create", username, "--password", DEMO_PASSWORD])
+    assert again.exit_code == 2 and "已被使用" in again.output
+    cookie = cookie_of(login(username))
     result = CliRunner().invoke(main, ["user", "set-roles", username, "township:320921101", "village:320921101201"])
     assert result.exit_code == 0, result.output
     assert "1 session(s) ended" in result.output
