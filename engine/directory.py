@@ -31,13 +31,14 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .accounts import ROLE_NAMES_ZH, hash_password
 from .datafiles import DataFile
-from .errors import DataFileInvalid
-from .models import RoleAssignment, Unit, User
+from .errors import DataFileInvalid, FormInvalid
+from .models import Unit, User
+from .users import change_roles, create_user, deactivate_user
 
 _NAME = {"type": "string", "minLength": 1, "maxLength": 100}
 PLACES_SCHEMA = {
@@ -161,40 +162,47 @@ def read_users(path: Path, session: Session) -> DataFile:
 def load_users(session: Session, source: DataFile, now: datetime) -> LoadReport:
     """Create or update the users of a checked users file and make their roles what the file says.
 
-    A new user gets the file's password hash, else its ``default_password`` (demo installations),
-    else a random password that the report carries once. An existing user's password is never reset
-    by a reload.
+    Through the user-administration use cases, so a changed role or a deactivation ends the user's
+    sessions and is audited like an admin's change. A new user gets the file's password hash, else its
+    ``default_password`` (demo installations), else a random password that the report carries once. An
+    existing user's password is never reset by a reload.
     """
     report = LoadReport()
-    units = dict(session.execute(select(Unit.code, Unit.id)).all())
     users = {u.username: u for u in session.execute(select(User)).scalars()}
     default_hash = hash_password(source.data["default_password"]) if "default_password" in source.data else None
-    for entry in source.data["user"]:
-        wanted = {(r["role"], units[r["unit"]]) for r in entry["roles"]}
+    problems = []
+    for i, entry in enumerate(source.data["user"]):
+        roles = [(r["role"], r["unit"]) for r in entry["roles"]]
         active = entry.get("active", True)
         user = users.get(entry["username"])
-        if user is None:
-            password_hash = entry.get("password_hash") or default_hash
-            if password_hash is None:
-                password = secrets.token_urlsafe(12)
-                report.generated_passwords[entry["username"]] = password
-                password_hash = hash_password(password)
-            user = User(username=entry["username"], display_name=entry["display_name"],
-                        password_hash=password_hash, active=active, created_at=now)
-            session.add(user)
-            session.flush()
-            session.add_all(RoleAssignment(user_id=user.id, role=role, unit_id=unit) for role, unit in sorted(wanted))
-            report.created.append(user.username)
-            continue
-        held = {(r.role, r.unit_id) for r in user.roles}
-        if (user.display_name, user.active, held) == (entry["display_name"], active, wanted):
-            report.unchanged += 1
-            continue
-        user.display_name, user.active = entry["display_name"], active
-        for role, unit in held - wanted:
-            session.execute(delete(RoleAssignment).where(RoleAssignment.user_id == user.id,
-                                                         RoleAssignment.role == role, RoleAssignment.unit_id == unit))
-        session.add_all(RoleAssignment(user_id=user.id, role=role, unit_id=unit) for role, unit in sorted(wanted - held))
-        report.updated.append(user.username)
+        try:
+            if user is None:
+                password_hash = entry.get("password_hash") or default_hash
+                if password_hash is None:
+                    password = secrets.token_urlsafe(12)
+                    report.generated_passwords[entry["username"]] = password
+                    password_hash = hash_password(password)
+                create_user(session, None, now, entry["username"], entry["display_name"], None, roles,
+                            password_hash=password_hash)
+                if not active:
+                    deactivate_user(session, None, now, entry["username"])
+                report.created.append(entry["username"])
+                continue
+            held = {(r.role, r.unit.code) for r in user.roles}
+            if (user.display_name, user.active, held) == (entry["display_name"], active, set(roles)):
+                report.unchanged += 1
+                continue
+            user.display_name = entry["display_name"]
+            if held != set(roles):
+                change_roles(session, None, now, user.username, roles)
+            if user.active and not active:
+                deactivate_user(session, None, now, user.username)
+            user.active = active
+            report.updated.append(user.username)
+        except FormInvalid as exc:
+            problems += [source.problem(("user", i), f"{entry['username']}: {message}", message)
+                         for message in exc.errors.values()]
+    if problems:
+        raise DataFileInvalid(problems)
     session.flush()
     return report
