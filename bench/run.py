@@ -196,15 +196,19 @@ def make_app(database: Database, clock: FrozenClock):
 
 def prepare_cases(database: Database, clock: FrozenClock, n: int) -> list[str]:
     """Start n cases through the engine; return their open 'acceptance' task ids."""
-    with database.unit_of_work() as s:
+    with database.unit_of_work() as uow:
+        s = uow.session
         village = principal(s, "village_sy")
         village_id = s.execute(select(Unit.id).where(Unit.code == VILLAGE_CODE)).scalar_one()
     app = sample_application("王小明", "320921197001011236", [300, 0, 200])
     case_ids = []
-    with database.unit_of_work(write=True) as s:
+    with database.unit_of_work(write=True) as uow:
+        s = uow.session
         for _ in range(n):
             case_ids.append(start_case(s, village, clock, PROCESS_ID, village_id, app).id)
-    with database.unit_of_work() as s:
+        uow.commit()
+    with database.unit_of_work() as uow:
+        s = uow.session
         rows = s.execute(select(HumanTask.case_id, HumanTask.id).where(
             HumanTask.case_id.in_(case_ids), HumanTask.status == "open", HumanTask.task_name == TASK_NAME)).all()
     by_case = dict(rows)
@@ -255,7 +259,8 @@ class RawSpiff:
         spec = parser.get_spec(PROCESS_ID)
         subprocesses = parser.get_subprocess_specs(PROCESS_ID)
         # The same start data the engine seeds: the validated application plus the county's rules.
-        with database.unit_of_work() as s:
+        with database.unit_of_work() as uow:
+            s = uow.session
             version = get_version(s, latest_version_id(s, PROCESS_ID))
             county_id = s.execute(select(Unit.id).where(Unit.code == "320921")).scalar_one()
             township_id = s.execute(select(Unit.id).where(Unit.code == "320921100")).scalar_one()
@@ -310,7 +315,8 @@ def measure_completion(label: str, database: Database, rounds: int, per_round: i
     user = WebUser(app, "township_xs")
 
     # Same task, same data: the engine's restored workflow must hold what the raw one holds.
-    with database.unit_of_work() as s:
+    with database.unit_of_work() as uow:
+        s = uow.session
         case = s.execute(select(Case.process_version_id, Case.state).join(HumanTask, HumanTask.case_id == Case.id)
                          .where(HumanTask.id == task_ids[0])).one()
         engine_data = Workflow.restore(get_version(s, case.process_version_id).spec, case.state).data
@@ -358,7 +364,8 @@ def measure_completion(label: str, database: Database, rounds: int, per_round: i
         raw_all += raw_t
         say(f"[{label}] round {r + 1}/{rounds}: web median {ms(wm)} ms, raw median {ms(rm)} ms, "
             f"ratio {wm / rm:.2f} ({per_round} samples each)")
-    with database.unit_of_work() as s:
+    with database.unit_of_work() as uow:
+        s = uow.session
         done = s.execute(select(HumanTask.id).where(HumanTask.id.in_(task_ids), HumanTask.status == "completed")).all()
     assert len(done) == len(task_ids), "not every posted task was completed"
     ratio = statistics.median(r[2] for r in round_results)
@@ -409,14 +416,16 @@ TITLES = {"acceptance": "受理审查", "economic_check": "家庭经济状况信
 def load_inbox_data(database: Database) -> dict:
     """Bulk-load 100,000 cases and their human_task rows (20,000 open) with COPY; ANALYZE."""
     rng = random.Random(20260915)
-    with database.unit_of_work(write=True) as s:
+    with database.unit_of_work(write=True) as uow:
+        s = uow.session
         for model in (CaseEvent, HumanTask, Document, Case, Sequence):
             s.execute(delete(model))
-        s.commit()
+        uow.commit()
     # One real case for its serialized state, summary and version.
     clock = FrozenClock(START)
     template_task = prepare_cases(database, clock, 1)[0]
-    with database.unit_of_work() as s:
+    with database.unit_of_work() as uow:
+        s = uow.session
         tmpl = s.execute(select(Case).join(HumanTask, HumanTask.case_id == Case.id)
                          .where(HumanTask.id == template_task)).scalar_one()
         county = s.execute(select(Unit).where(Unit.code == "320921")).scalar_one()
@@ -426,7 +435,8 @@ def load_inbox_data(database: Database) -> dict:
         version_id, state, summary = tmpl.process_version_id, tmpl.state, json.dumps(tmpl.summary, ensure_ascii=False)
         title_by_name = {k: v.get("title", k) for k, v in get_version(s, version_id).tasks.items()}
         forms_by_name = {k: v.get("form_key") for k, v in get_version(s, version_id).tasks.items()}
-    with database.unit_of_work(write=True) as s:
+    with database.unit_of_work(write=True) as uow:
+        s = uow.session
         for model in (CaseEvent, HumanTask, Document, Case, Sequence):
             s.execute(delete(model))
         # 17 more townships with 6 villages each: 20 townships, 111 villages in the county.
@@ -439,7 +449,7 @@ def load_inbox_data(database: Database) -> dict:
                      "parent_id": tid} for j in range(6)]
             for vid in s.execute(insert(Unit.__table__).returning(Unit.id), rows).scalars():
                 villages.append((vid, tid))
-        s.commit()
+        uow.commit()
     xs_id = next(tid for tid, code in townships if code == "320921100")
     villages_of: dict[int, list[int]] = {}
     for vid, tid in villages:
@@ -531,7 +541,8 @@ def load_inbox_data(database: Database) -> dict:
         raw_conn.commit()
     finally:
         raw_conn.close()
-    with database.unit_of_work() as s:
+    with database.unit_of_work() as uow:
+        s = uow.session
         counts = {
             "cases": s.execute(text('SELECT count(*) FROM "case"')).scalar(),
             "tasks": s.execute(text("SELECT count(*) FROM human_task")).scalar(),
@@ -593,15 +604,18 @@ def measure_inbox(database: Database) -> float:
 
     # Informational: where the time goes (SQL alone, and the plans).
     from engine import queries
-    with database.unit_of_work() as s:
+    with database.unit_of_work() as uow:
+        s = uow.session
         who = principal(s, "township_xs")
     sql_t = []
     for _ in range(100):
-        with database.unit_of_work() as s:
+        with database.unit_of_work() as uow:
+            s = uow.session
             t = perf()
             queries.inbox(s, who, 1)
             sql_t.append(perf() - t)
-    with database.unit_of_work() as s:
+    with database.unit_of_work() as uow:
+        s = uow.session
         page_rows, total = queries.inbox(s, who, 1)
     today = START.astimezone(CHINA_TZ).date()
     overdue = sorted((today - r.due_on).days for r in page_rows if r.due_on)

@@ -141,7 +141,8 @@ class _Fixture:
 
     def load(self) -> None:
         t0 = time.perf_counter()
-        with self.db.unit_of_work() as s:
+        with self.db.unit_of_work() as uow:
+            s = uow.session
             version = get_version(s, latest_version_id(s, PROCESS_ID))
             village_id = s.execute(select(Unit.id).where(Unit.code == VILLAGE_CODE)).scalar_one()
             place = place_of_village(s, village_id)
@@ -181,7 +182,8 @@ class _Fixture:
         assert len({r["id"] for r in self.task_rows}) == N_DUE, "SpiffWorkflow task ids must be distinct"
 
         t1 = time.perf_counter()
-        with self.db.unit_of_work(write=True) as s:
+        with self.db.unit_of_work(write=True) as uow:
+            s = uow.session
             for model in (CaseEvent, HumanTask, Case):
                 s.execute(delete(model))
             # 99,000 waiting rows made server-side from one state (no 1.3 GB through the socket), their
@@ -214,14 +216,15 @@ class _Fixture:
                 s.execute(text("RESET default_toast_compression"))
             self._insert_due(s)
             s.execute(text("""SELECT setval(pg_get_serial_sequence('"case"', 'id'), (SELECT max(id) FROM "case"))"""))
-            s.commit()
+            uow.commit()
         load_s = time.perf_counter() - t1
         with self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             for table in ('"case"', "human_task", "case_event"):
                 conn.exec_driver_sql(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
         t2 = time.perf_counter()
         self.vacuum()
-        with self.db.unit_of_work() as s:
+        with self.db.unit_of_work() as uow:
+            s = uow.session
             n_cases = s.execute(select(func.count()).select_from(CASE)).scalar()
             n_waiting = s.execute(select(func.count()).where(CASE.c.next_due_at.is_not(None))).scalar()
             n_due = s.execute(select(func.count()).where(CASE.c.next_due_at <= self.sweep_clock.now())).scalar()
@@ -253,15 +256,17 @@ class _Fixture:
 
     def reset(self) -> None:
         """Put the 1,000 due cases back as they were before the sweep."""
-        with self.db.unit_of_work(write=True) as s:
+        with self.db.unit_of_work(write=True) as uow:
+            s = uow.session
             s.execute(delete(CASE).where(CASE.c.id.in_(self.due_ids)))  # cascades to tasks and events
             self._insert_due(s)
-            s.commit()
+            uow.commit()
         self.vacuum()
 
     def check_moved_on(self, result) -> None:
         assert result.fired == N_DUE and not result.failed, (result.fired, result.failed)
-        with self.db.unit_of_work() as s:
+        with self.db.unit_of_work() as uow:
+            s = uow.session
             open_rows = Counter(s.execute(select(TASK.c.task_name).where(
                 TASK.c.case_id.in_(self.due_ids), TASK.c.status == "open")).scalars())
             fired = s.execute(select(func.count(func.distinct(EVENT.c.case_id))).where(
@@ -440,7 +445,8 @@ def measure_sweep(target: Any = None, say: Callable[[str], None] = print, profil
 def _engine_floor(database: Database, fixture: "_Fixture", clock: FrozenClock,
                   say: Callable[[str], None]) -> dict:
     """The in-memory engine work of firing the 1,000 due timers, stage by stage, without any SQL."""
-    with database.unit_of_work() as s:
+    with database.unit_of_work() as uow:
+        s = uow.session
         version = get_version(s, fixture.case_rows[0]["process_version_id"])
     now = clock.now()
     stages: Counter = Counter()

@@ -1,8 +1,9 @@
 """Use cases that change a case: start it, complete a task, fire its due timers.
 
-Each runs in one transaction on the unit of work it is given, with the acting
-principal and the clock, and commits once: the workflow state, the inbox rows
-and the audit event are written together or not at all.
+Each runs on the session of the caller's unit of work, with the acting principal
+and the clock, and never commits: the caller commits once, so the workflow state,
+the inbox rows and the audit event are written together or not at all, and use
+cases compose (a panel meeting, a scheduler batch).
 """
 from __future__ import annotations
 
@@ -92,7 +93,6 @@ def _start(session: Session, actor_id: int | None, clock: Clock, process_id: str
     _event(session, case_id, now, actor_id, "case_started", None, version.name, data)
     _sync_tasks(session, case_id, place, workflow, now, today, set())
     _completion_event(session, case_id, workflow, now, actor_id, version.tasks.get("@ends"))
-    session.commit()
     return StartedCase(case_id, number)
 
 
@@ -105,14 +105,13 @@ def start_application(session: Session, actor: Principal, clock: Clock, assistan
 
 
 def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str, form_data: Any,
-                  coerce: Callable[[dict, Any], dict] | None = None, commit: bool = True) -> int:
+                  coerce: Callable[[dict, Any], dict] | None = None) -> int:
     """Complete an open task the actor may do; returns the case id.
 
     The task must belong to one of the actor's (role, unit) pairs — checked in
     SQL. ``coerce(schema, raw)`` turns raw input (an HTML form) into JSON for
     the step's schema. Losing a race raises Conflict naming who completed the
-    task and when, and changes nothing. ``commit=False`` lets a caller complete
-    several tasks in one transaction (a panel meeting).
+    task and when, and changes nothing.
     """
     # One statement finds the task within the actor's scope and locks both rows
     # (PostgreSQL). A racing loser waits here and then reads the winner's
@@ -148,8 +147,6 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
                accepted_on=_accepted_on(row.accepted_on, data, today) if row.accepted_on is None else None,
                ends=version.tasks.get("@ends"))
     _exclude_publicity(session, row.case_id, ready_before, workflow, today)
-    if commit:
-        session.commit()
     return row.case_id
 
 
@@ -283,7 +280,6 @@ def extend_deadline(session: Session, actor: Principal, clock: Clock, case_id: i
         due_on=new_due, extension_reason=reason, revision=case.revision + 1, updated_at=now))
     _event(session, case_id, now, actor.user_id, "deadline_extended", None, "延长办理时限",
            {"from": current.isoformat() if current else None, "to": new_due.isoformat(), "reason": reason})
-    session.commit()
     return new_due
 
 

@@ -1,11 +1,13 @@
 """Database engines, sessions and the unit of work.
 
-One session per request, per scheduler job, per CLI command; nothing is
-created at import time.
+The caller owns the transaction: one unit of work per request, per scheduler
+batch, per CLI command, committed once by that caller; use cases never commit.
+Nothing is created at import time.
 """
 from __future__ import annotations
 
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Iterator
 
@@ -43,7 +45,9 @@ def _tune_sqlite(dbapi_connection, _record) -> None:
 
 def _begin(conn) -> None:
     # A writing unit of work takes the write lock at BEGIN, so two writers queue
-    # (busy_timeout) instead of one failing when its read snapshot goes stale.
+    # (busy_timeout) instead of one failing when its read snapshot goes stale. The
+    # option comes from the writers' engine, so it holds for every transaction of
+    # the session, not only its first.
     immediate = conn.get_execution_options().get("sqlite_immediate", False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
@@ -71,12 +75,47 @@ def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 
 
+class ReadOnlyUnitOfWork(RuntimeError):
+    """commit() was called on a unit of work opened for reading."""
+
+
+class UnitOfWork:
+    """One unit of work: use cases run on ``session``; the caller keeps their writes with ``commit()``.
+
+    Leaving the ``with`` block without ``commit()``, or by an exception, rolls
+    everything back. A unit of work may commit more than once (a scheduler job,
+    batch by batch); each commit ends a transaction and the next statement begins
+    a new one, with the same write intent.
+    """
+
+    def __init__(self, session: Session, write: bool) -> None:
+        self.session = session
+        self.write = write
+
+    def commit(self) -> None:
+        """Make the work so far durable, as one transaction."""
+        if not self.write:
+            raise ReadOnlyUnitOfWork("a reading unit of work cannot commit; open it with write=True")
+        self.session.commit()
+
+
 class Database:
-    """An engine plus its session factory; one per app, scheduler or CLI process."""
+    """An engine plus its session factories; one per app, scheduler or CLI process.
+
+    Two session factories share one connection pool. Writers: on SQLite every
+    transaction begins with BEGIN IMMEDIATE (the write lock from the start); on
+    PostgreSQL an ordinary READ COMMITTED transaction whose use cases lock the
+    rows they change (FOR UPDATE). Readers: on SQLite a deferred BEGIN (readers
+    never wait for the write lock); on PostgreSQL a READ ONLY transaction, so a
+    reading unit of work cannot write even by mistake.
+    """
 
     def __init__(self, url: str | None = None, **engine_kwargs) -> None:
         self.engine = make_engine(url, **engine_kwargs)
-        self.sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        writing, reading = ({}, {"postgresql_readonly": True}) if self.is_postgres else ({"sqlite_immediate": True}, {})
+        factory = partial(sessionmaker, expire_on_commit=False, autoflush=False)
+        self._writers = factory(self.engine.execution_options(**writing))
+        self._readers = factory(self.engine.execution_options(**reading))
 
     @property
     def is_postgres(self) -> bool:
@@ -84,17 +123,14 @@ class Database:
         return is_postgres(self.engine)
 
     @contextmanager
-    def unit_of_work(self, write: bool = False) -> Iterator[Session]:
-        """A session that rolls back unless the use case commits it.
+    def unit_of_work(self, write: bool = False) -> Iterator[UnitOfWork]:
+        """``with db.unit_of_work(write=True) as uow: ...; uow.commit()`` — nothing is kept without commit().
 
-        ``write=True`` declares the intent to write: on SQLite the write lock is
-        taken when the transaction begins.
+        ``write=False`` (reading) refuses ``commit()``.
         """
-        session = self.sessions()
-        if write and not self.is_postgres:
-            session.connection(execution_options={"sqlite_immediate": True})
+        session = (self._writers if write else self._readers)()
         try:
-            yield session
+            yield UnitOfWork(session, write)
         finally:
             # close() rolls back whatever was not committed; unlike rollback() it
             # leaves loaded objects readable (detached, not expired).

@@ -319,7 +319,7 @@ def deploy(session: Session, now: datetime, processes_dir: Path = PROCESSES_DIR,
                 serializer_version=SERIALIZER_VERSION, deployed_at=now,
             ))
             report.deployed.append((spec.process_id, content_hash))
-    session.commit()
+    session.flush()  # autoflush is off: later statements of the caller's unit of work see the versions
     return report
 
 

@@ -47,11 +47,10 @@ def load_directory(session: Session, now: datetime, places: Path, users: Path) -
 def prepare_store(database, now: datetime, directory: Path = DEMO_DIR) -> None:
     """Migrate a database, deploy the routes and load the demo places and users (tests, benchmarks)."""
     upgrade(database.engine)
-    with database.unit_of_work(write=True) as s:
-        deploy(s, now)
-    with database.unit_of_work(write=True) as s:
-        load_directory(s, now, directory / "places.toml", directory / "users.toml")
-        s.commit()
+    with database.unit_of_work(write=True) as uow:
+        deploy(uow.session, now)
+        load_directory(uow.session, now, directory / "places.toml", directory / "users.toml")
+        uow.commit()
 
 
 def load_cases(session: Session, clock: Clock, path: Path) -> int:

@@ -38,8 +38,8 @@ def hold_meeting(session: Session, chair: Principal, clock: Clock, decisions: di
                  attendees: str) -> str:
     """Decide the given agenda items in one transaction and record the signed meeting; returns its number.
 
-    Every decision is validated before anything is written; one invalid item or a
-    lost race refuses the whole meeting.
+    One invalid item or a lost race raises, and the caller's unit of work rolls back
+    the whole meeting.
     """
     units = chair.units_for(PANEL_ROLE)
     if not units:
@@ -60,7 +60,7 @@ def hold_meeting(session: Session, chair: Principal, clock: Clock, decisions: di
         case_number = session.execute(select(CASE.c.number).join(TASK, TASK.c.case_id == CASE.c.id)
                                       .where(TASK.c.id == task_id)).scalar()
         try:
-            complete_task(session, chair, clock, task_id, {**data, "meeting_number": number}, commit=False)
+            complete_task(session, chair, clock, task_id, {**data, "meeting_number": number})
         except FormInvalid as exc:
             errors.update({f"{task_id}.{k}": v for k, v in exc.errors.items()})
             continue
@@ -69,14 +69,12 @@ def hold_meeting(session: Session, chair: Principal, clock: Clock, decisions: di
             continue
         record.append({"task_id": task_id, "case_number": case_number, **data})
     if errors:
-        session.rollback()
         raise FormInvalid(errors)
     content = json.dumps({"number": number, "chair": chair.user_id, "held_at": now.isoformat(),
                           "attendees": attendees, "record": record}, ensure_ascii=False, sort_keys=True)
     session.execute(insert(PanelMeeting.__table__).values(
         number=number, unit_id=unit_id, chaired_by_id=chair.user_id, held_at=now, attendees=attendees,
         record={"items": record}, signature=hashlib.sha256(content.encode("utf-8")).hexdigest()))
-    session.commit()
     return number
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from .models import Case, Recipient, Unit
+from .numbering import claim
 from .rules import catalog, counties, model_in_force, process_for, variant_for
 
 CASE, RECIPIENT = Case.__table__, Recipient.__table__
@@ -84,35 +85,32 @@ def _recipient_for(session: Session, case_id: int, data: dict[str, Any]):
     return row
 
 
-def start_due_reviews(db, clock, batch_size: int = 100, max_batches: int | None = None) -> dict[str, int]:
-    """Start a periodic review (复核) case for every active recipient whose review is due.
+def start_due_reviews(session: Session, clock, limit: int = 100) -> int:
+    """Start a periodic review (复核) case for up to ``limit`` active recipients whose review is due;
+    returns how many were started (0: none due, or every due one is being started elsewhere).
 
-    Batches are claimed with FOR UPDATE SKIP LOCKED on PostgreSQL; a recipient with a
-    review under way is skipped, so running this twice starts nothing twice.
+    Claiming, starting and linking happen in the caller's one transaction: on PostgreSQL the due
+    rows are locked FOR UPDATE SKIP LOCKED, so a concurrent scheduler takes other households, and a
+    recipient stops being due (it is linked to its review) in the same commit that creates the
+    review. So no household is reviewed twice, and a batch lost to a crash is redone whole.
     """
     from .cases import start_case  # cases imports this module
-    started = batches = 0
-    while max_batches is None or batches < max_batches:
-        with db.unit_of_work(write=True) as session:
-            today = clock.today()
-            stmt = (select(RECIPIENT, CASE.c.number).join(CASE, CASE.c.id == RECIPIENT.c.case_id)
-                    .where(RECIPIENT.c.status == "active", RECIPIENT.c.next_review_on <= today,
-                           RECIPIENT.c.review_case_id.is_(None))
-                    .order_by(RECIPIENT.c.next_review_on, RECIPIENT.c.id).limit(batch_size))
-            if db.is_postgres:
-                stmt = stmt.with_for_update(skip_locked=True, of=RECIPIENT)
-            due = session.execute(stmt).all()
-            if not due:
-                break
-            codes = dict(session.execute(select(Unit.id, Unit.code)).all())
-            for r in due:
-                process_id = process_for("periodic_review", codes[r.county_id], codes[r.township_id], today)
-                review = start_case(session, None, clock, process_id, r.village_id, review_start_data(r))
-                session.execute(update(RECIPIENT).where(RECIPIENT.c.id == r.id).values(review_case_id=review.id))
-                started += 1
-            session.commit()
-            batches += 1
-    return {"started": started, "batches": batches}
+    today = clock.today()
+    stmt = (select(RECIPIENT, CASE.c.number).join(CASE, CASE.c.id == RECIPIENT.c.case_id)
+            .where(RECIPIENT.c.status == "active", RECIPIENT.c.next_review_on <= today,
+                   RECIPIENT.c.review_case_id.is_(None))
+            .order_by(RECIPIENT.c.next_review_on, RECIPIENT.c.id).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True, of=RECIPIENT)
+    due = session.execute(stmt).all()
+    if not due:
+        return 0
+    codes = dict(session.execute(select(Unit.id, Unit.code)).all())
+    for r in due:
+        process_id = process_for("periodic_review", codes[r.county_id], codes[r.township_id], today)
+        review = start_case(session, None, clock, process_id, r.village_id, review_start_data(r))
+        session.execute(update(RECIPIENT).where(RECIPIENT.c.id == r.id).values(review_case_id=review.id))
+    return len(due)
 
 
 def review_start_data(r) -> dict[str, Any]:
@@ -134,30 +132,36 @@ def review_progress(session: Session, county_ids, today: date) -> dict[str, int]
     return {"due": due, "running": running, "active": active}
 
 
-def start_monthly_cutoffs(db, clock) -> int:
-    """On the first days of a month, open the month's cut-off case for every township whose model
-    runs one (Siping: approvals by the 26th, data to the district by the 30th). Once per township
-    and month: the case number is derived from both and unique."""
+def cutoff_number(township_code: str, day: date) -> str:
+    """The number of a township's monthly cut-off case: one per township and month."""
+    return f"{township_code}-{day:%Y%m}-月度"
+
+
+def open_monthly_cutoffs(session: Session, clock) -> int:
+    """Open the month's cut-off case for every township whose model runs one (Siping: approvals by
+    the 26th, data to the district by the 30th); returns how many were opened.
+
+    Once per township and month, decided by the database: each case first claims its number
+    (a unique key, see ``numbering.claim``). A scheduler that loses the claim to another one
+    still in its transaction waits for it and then skips that township.
+    """
     from .cases import start_township_case  # cases imports this module
     variants = catalog()["monthly_cutoff"]["variants"]
-    started = 0
-    with db.unit_of_work(write=True) as session:
-        today = clock.today()
-        townships = session.execute(
-            select(Unit.id, Unit.code, Unit.name, Unit.parent_id).where(Unit.level == "township")).all()
-        county_codes = dict(session.execute(select(Unit.id, Unit.code).where(Unit.level == "county")).all())
-        existing = set(session.execute(select(CASE.c.number).where(
-            CASE.c.process_id.in_([v["process_id"] for v in variants.values()]))).scalars())
-        for township in townships:
-            county_code = county_codes.get(township.parent_id)
-            if county_code not in counties():
-                continue
-            variant = variant_for("monthly_cutoff", model_in_force(county_code, township.code, today))
-            number = f"{township.code}-{today:%Y%m}-月度"
-            if variant not in variants or number in existing:
-                continue
-            start_township_case(session, clock, variants[variant]["process_id"], township.id,
-                                {"month": f"{today:%Y-%m}", "applicant_name": f"{township.name}{today:%Y年%m月}月度工作"},
-                                number)
-            started += 1
-    return started
+    today = clock.today()
+    townships = session.execute(
+        select(Unit.id, Unit.code, Unit.name, Unit.parent_id).where(Unit.level == "township")).all()
+    county_codes = dict(session.execute(select(Unit.id, Unit.code).where(Unit.level == "county")).all())
+    opened = 0
+    for township in townships:
+        county_code = county_codes.get(township.parent_id)
+        if county_code not in counties():
+            continue
+        variant = variant_for("monthly_cutoff", model_in_force(county_code, township.code, today))
+        number = cutoff_number(township.code, today)
+        if variant not in variants or not claim(session, f"opened:{number}"):
+            continue
+        start_township_case(session, clock, variants[variant]["process_id"], township.id,
+                            {"month": f"{today:%Y-%m}", "applicant_name": f"{township.name}{today:%Y年%m月}月度工作"},
+                            number)
+        opened += 1
+    return opened

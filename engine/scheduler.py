@@ -1,10 +1,13 @@
-"""The timer sweep run by the scheduler process (``jiuzhu scheduler``).
+"""The jobs of the scheduler process (``jiuzhu scheduler``): timers, reminders and 督办, periodic
+reviews, monthly cut-offs.
 
-Due work is found through the indexed ``case.next_due_at`` column, never by
-loading waiting cases. On PostgreSQL a batch is claimed with FOR UPDATE SKIP
-LOCKED, so several schedulers share the work without firing a timer twice; a
-scheduler killed mid-batch loses nothing because the batch commits as one
-transaction (or not at all, and is redone).
+Each job owns its transactions: one unit of work per batch, committed once, in which
+the work is claimed, done and recorded; the use cases it calls never commit. Due work
+is found through indexed columns (``case.next_due_at``, ``recipient.next_review_on``),
+never by loading waiting cases. On PostgreSQL a batch is claimed with FOR UPDATE SKIP
+LOCKED, so several schedulers share the work without doing anything twice; a scheduler
+killed mid-batch loses nothing because the batch commits as one transaction (or not at
+all, and is redone).
 """
 from __future__ import annotations
 
@@ -18,6 +21,8 @@ from . import timers
 from .clock import Clock
 from .db import Database
 from .models import Case, CaseEvent, Incident
+from .recipients import open_monthly_cutoffs, start_due_reviews
+from .supervision import escalate
 
 log = logging.getLogger("jiuzhu.scheduler")
 CASE, EVENT, INCIDENT = Case.__table__, CaseEvent.__table__, Incident.__table__
@@ -38,7 +43,8 @@ def sweep(db: Database, clock: Clock, batch_size: int = 200, max_batches: int | 
     """Fire every timer due now, in batches, one transaction per batch."""
     result = SweepResult()
     while max_batches is None or result.batches < max_batches:
-        with db.unit_of_work(write=True) as session:
+        with db.unit_of_work(write=True) as uow:
+            session = uow.session
             now, today = clock.now(), clock.today()
             stmt = (select(*timers.DUE_COLUMNS).where(CASE.c.next_due_at <= now)
                     .order_by(CASE.c.next_due_at).limit(batch_size))
@@ -58,7 +64,7 @@ def sweep(db: Database, clock: Clock, batch_size: int = 200, max_batches: int | 
             for case_id, exc in failures:
                 result.failed.append(case_id)
                 _record_failure(session, case_id, now, exc)
-            session.commit()
+            uow.commit()
             result.fired += done
             result.batches += 1
     return result
@@ -101,14 +107,36 @@ def _record_failure(session, case_id: int, now, exc: Exception) -> None:
 
 def escalation_sweep(db: Database, clock: Clock) -> dict[str, int]:
     """One transaction of reminders and 督办 items (see engine.supervision.escalate)."""
-    from .supervision import escalate
-    with db.unit_of_work(write=True) as session:
-        result = escalate(session, clock)
-        session.commit()
+    with db.unit_of_work(write=True) as uow:
+        result = escalate(uow.session, clock)
+        uow.commit()
     return result
 
 
-def run_forever(db: Database, clock: Clock, interval_seconds: float = 5.0, batch_size: int = 200) -> None:
+def review_sweep(db: Database, clock: Clock, batch_size: int = 100, max_batches: int | None = None) -> dict[str, int]:
+    """Start every due periodic review, one transaction per batch (see engine.recipients.start_due_reviews)."""
+    started = batches = 0
+    while max_batches is None or batches < max_batches:
+        with db.unit_of_work(write=True) as uow:
+            done = start_due_reviews(uow.session, clock, batch_size)
+            if not done:
+                break
+            uow.commit()
+        started += done
+        batches += 1
+    return {"started": started, "batches": batches}
+
+
+def cutoff_sweep(db: Database, clock: Clock) -> int:
+    """Open this month's cut-off cases in one transaction (see engine.recipients.open_monthly_cutoffs)."""
+    with db.unit_of_work(write=True) as uow:
+        opened = open_monthly_cutoffs(uow.session, clock)
+        uow.commit()
+    return opened
+
+
+def run_forever(db: Database, clock: Clock, interval_seconds: float = 5.0, batch_size: int = 200,
+                review_batch_size: int = 100) -> None:
     """Run sweeps on an APScheduler blocking scheduler until the process is stopped."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
@@ -125,11 +153,10 @@ def run_forever(db: Database, clock: Clock, interval_seconds: float = 5.0, batch
             log.info("escalation %s", result)
 
     def reviews() -> None:
-        from .recipients import start_due_reviews, start_monthly_cutoffs
-        result = start_due_reviews(db, clock)
+        result = review_sweep(db, clock, review_batch_size)
         if result["started"]:
             log.info("periodic reviews started: %d", result["started"])
-        cutoffs = start_monthly_cutoffs(db, clock)
+        cutoffs = cutoff_sweep(db, clock)
         if cutoffs:
             log.info("monthly cut-offs opened: %d", cutoffs)
 

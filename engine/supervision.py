@@ -137,4 +137,3 @@ def retry_incident(session: Session, clock: Clock, incident_id: int) -> None:
     if incident.case_id is not None:
         session.execute(update(CASE).where(CASE.c.id == incident.case_id).values(next_due_at=now, timer_attempts=0))
     session.execute(update(INCIDENT).where(INCIDENT.c.id == incident_id).values(resolved_at=now))
-    session.commit()

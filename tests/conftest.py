@@ -69,11 +69,12 @@ def db(store):
     versions stay)."""
     database, _url = store
     yield database
-    with database.unit_of_work(write=True) as s:
+    with database.unit_of_work(write=True) as uow:
+        s = uow.session
         for model in (SupervisionItem, Notification, Incident, PanelMeeting, Recipient, CaseEvent, HumanTask,
                       Document, Case, Sequence, LoginSession, LoginThrottle, SecurityEvent, IdReveal):
             s.execute(delete(model))
-        s.commit()
+        uow.commit()
 
 
 @pytest.fixture
@@ -92,7 +93,8 @@ def clock():
 def who(db):
     """who('township_xs') → that demo user's principal."""
     def get(username: str):
-        with db.unit_of_work() as s:
+        with db.unit_of_work() as uow:
+            s = uow.session
             return principal(s, username)
     return get
 
@@ -101,7 +103,8 @@ def who(db):
 def unit_id(db):
     """unit_id('320921100201') → the unit's id."""
     def get(code: str) -> int:
-        with db.unit_of_work() as s:
+        with db.unit_of_work() as uow:
+            s = uow.session
             return s.execute(select(Unit.id).where(Unit.code == code)).scalar_one()
     return get
 
@@ -114,9 +117,10 @@ def new_user(db, clock):
 
     def make(*roles: tuple[str, str]) -> str:
         username = f"user_{uuid.uuid4().hex[:10]}"
-        with db.unit_of_work(write=True) as s:
+        with db.unit_of_work(write=True) as uow:
+            s = uow.session
             create_user(s, None, clock.now(), username, f"测试用户 {username}", DEMO_PASSWORD, roles)
-            s.commit()
+            uow.commit()
         return username
     return make
 

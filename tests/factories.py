@@ -70,7 +70,8 @@ class Walk:
     trail: list[tuple[str, str, str]] = field(default_factory=list)  # (step, lane role, username) of each do()
 
     def open_tasks(self) -> list:
-        with self.db.unit_of_work() as s:
+        with self.db.unit_of_work() as uow:
+            s = uow.session
             return s.execute(select(HumanTask).where(HumanTask.case_id == self.case_id, HumanTask.status == "open")
                              .order_by(HumanTask.created_at, HumanTask.id)).scalars().all()
 
@@ -86,8 +87,9 @@ class Walk:
         assert task is not None, f"{name} not open; open: {self.open_names()}"
         username = LANE_USERS[self.township][task.role]
         defaults = (self.form_data or FORM_DATA).get(name, {})
-        with self.db.unit_of_work(write=True) as s:
-            complete_task(s, self.who(username), self.clock, task.id, {**defaults, **overrides})
+        with self.db.unit_of_work(write=True) as uow:
+            complete_task(uow.session, self.who(username), self.clock, task.id, {**defaults, **overrides})
+            uow.commit()
         self.trail.append((name, task.role, username))
         self._record()
         return username
@@ -122,7 +124,8 @@ class Walk:
         raise AssertionError(f"{target} not reached after {max_steps} steps; done {done}")
 
     def _version(self):
-        with self.db.unit_of_work() as s:
+        with self.db.unit_of_work() as uow:
+            s = uow.session
             return get_version(s, s.get(Case, self.case_id).process_version_id)
 
     def _data_for(self, task, choices: dict) -> dict:
@@ -143,22 +146,25 @@ class Walk:
 
     def _record(self) -> None:
         from tests.flow_coverage import record
-        with self.db.unit_of_work() as s:
+        with self.db.unit_of_work() as uow:
+            s = uow.session
             record(s, s.get(Case, self.case_id))
 
     def fire_timers(self) -> bool:
-        with self.db.unit_of_work(write=True) as s:
-            moved = fire_due_timers_for_case(s, self.clock, self.case_id)
-            s.commit()
+        with self.db.unit_of_work(write=True) as uow:
+            moved = fire_due_timers_for_case(uow.session, self.clock, self.case_id)
+            uow.commit()
         self._record()
         return moved
 
     def case(self) -> Case:
-        with self.db.unit_of_work() as s:
+        with self.db.unit_of_work() as uow:
+            s = uow.session
             return s.get(Case, self.case_id)
 
     def events(self) -> list:
-        with self.db.unit_of_work() as s:
+        with self.db.unit_of_work() as uow:
+            s = uow.session
             return s.execute(select(CaseEvent).where(CaseEvent.case_id == self.case_id)
                              .order_by(CaseEvent.id)).scalars().all()
 
@@ -220,8 +226,10 @@ def start(db, clock, who, unit_id, incomes=(300, 0, 200), near_relative=False, u
     if data is None:
         data = {**sample_application("王小明", "320921197001011236", list(incomes), near_relative), **application}
     township = village[:9]
-    with db.unit_of_work(write=True) as s:
-        started = start_case(s, who(username or STARTER[township]), clock, process_id, unit_id(village), data)
+    with db.unit_of_work(write=True) as uow:
+        started = start_case(uow.session, who(username or STARTER[township]), clock, process_id, unit_id(village),
+                             data)
+        uow.commit()
     walk = Walk(db, clock, who, started.id, started.number, township, form_data)
     walk._record()
     return walk

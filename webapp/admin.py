@@ -22,14 +22,16 @@ def security():
         if scope not in SCOPES or not key:
             flash(_("Choose an account or an address to unlock."), "error")
             return redirect(url_for("admin.security")), 303
-        with db().unit_of_work(write=True) as s:
+        with db().unit_of_work(write=True) as uow:
+            s = uow.session
             done = unlock(s, current_principal(), clock().now(), scope, key)
-            s.commit()
+            uow.commit()
         flash(_("Unlocked %(key)s.", key=key) if done else _("%(key)s was not locked.", key=key),
               "success" if done else "info")
         return redirect(url_for("admin.security"))
     now = clock().now()
-    with db().unit_of_work() as s:
+    with db().unit_of_work() as uow:
+        s = uow.session
         throttles = throttled_logins(s, now)
         events = recent_events(s)
     return render_template("security.html", throttles=throttles, events=events)

@@ -77,8 +77,8 @@ def csrf_token():
 def tasks():
     """The caller's open tasks."""
     page = request.args.get("page", 1, type=int)
-    with db().unit_of_work() as s:
-        rows, total = queries.inbox(s, current_principal(), page)
+    with db().unit_of_work() as uow:
+        rows, total = queries.inbox(uow.session, current_principal(), page)
     return InboxSchema().dump({"total": total, "page": page, "tasks": [r._asdict() for r in rows]})
 
 
@@ -89,8 +89,9 @@ def complete(task_id: str):
         body = CompleteTaskSchema().load(request.get_json(silent=True) or {})
     except ValidationError as exc:
         raise FormInvalid({k: "请求格式有误" for k in exc.messages}) from exc
-    with db().unit_of_work(write=True) as s:
-        case_id = complete_task(s, current_principal(), clock(), task_id, body["data"])
+    with db().unit_of_work(write=True) as uow:
+        case_id = complete_task(uow.session, current_principal(), clock(), task_id, body["data"])
+        uow.commit()
     return CompletedSchema().dump({"case_id": case_id})
 
 

@@ -62,14 +62,16 @@ def init_app(app: Flask) -> None:
 
 def _live_principal(token: str) -> Principal | None:
     now = clock().now()
-    with db().unit_of_work() as s:
+    with db().unit_of_work() as uow:
+        s = uow.session
         live = load_session(s, token, now, session_policy())
     if live is None:
         return None
     if live.needs_touch:
-        with db().unit_of_work(write=True) as s:
+        with db().unit_of_work(write=True) as uow:
+            s = uow.session
             touch_session(s, live.key, now)
-            s.commit()
+            uow.commit()
     return live.principal
 
 
@@ -127,19 +129,21 @@ def login():
     password = request.form.get("password") or ""
     address = request.remote_addr
     now = clock().now()
-    with db().unit_of_work() as s:
+    with db().unit_of_work() as uow:
+        s = uow.session
         refusal = check_login_allowed(s, now, username, address)
         # A refused try is not checked at all: a lock holds even against the right password.
         principal = None if refusal else authenticate(s, username, password)
     if refusal:
         return _refused(refusal, username)
-    with db().unit_of_work(write=True) as s:
+    with db().unit_of_work(write=True) as uow:
+        s = uow.session
         if principal is None:
             refusal = record_login_failure(s, now, username, address)
         else:
             record_login_success(s, username)
             token = open_session(s, principal, now, session_policy(), address)
-        s.commit()
+        uow.commit()
     if refusal:
         return _refused(refusal, username)
     if principal is None:
@@ -156,9 +160,10 @@ def logout():
     """Log out (POST, so a link elsewhere cannot log people out); the session ends on the server too."""
     token = session.get(SESSION_TOKEN)
     if token:
-        with db().unit_of_work(write=True) as s:
+        with db().unit_of_work(write=True) as uow:
+            s = uow.session
             revoke_session(s, token, clock().now(), "logout")
-            s.commit()
+            uow.commit()
     _restart_cookie_session()
     flash(_("You have logged out."), "info")
     return redirect(url_for("auth.login"))

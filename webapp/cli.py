@@ -46,14 +46,15 @@ def deploy(path: Path | None, forms_dir: Path | None) -> None:
     from engine.deployment import FORMS_DIR, PROCESSES_DIR, deploy as do_deploy
     from engine.errors import DeployRefused
     database = _database()
-    with database.unit_of_work(write=True) as s:
+    with database.unit_of_work(write=True) as uow:
         try:
-            report = do_deploy(s, Clock().now(), path or PROCESSES_DIR, forms_dir or FORMS_DIR)
+            report = do_deploy(uow.session, Clock().now(), path or PROCESSES_DIR, forms_dir or FORMS_DIR)
         except DeployRefused as exc:
             click.echo("部署被拒绝，未部署任何版本 / deploy refused, nothing deployed:", err=True)
             for problem in exc.problems:
                 click.echo(f"  {problem}  ({problem.message_zh})", err=True)
             sys.exit(1)
+        uow.commit()
     for process_id, digest in report.deployed:
         click.echo(f"deployed  {process_id}  {digest[:12]}")
     for process_id, digest in report.unchanged:
@@ -79,12 +80,13 @@ def load_places_command(path: Path) -> None:
     """Create or update counties, townships and villages from a places file (idempotent)."""
     from engine.directory import load_places, read_places
     from engine.errors import DataFileInvalid
-    with _database().unit_of_work(write=True) as s:
+    with _database().unit_of_work(write=True) as uow:
+        s = uow.session
         try:
             report = load_places(s, read_places(path))
         except DataFileInvalid as exc:
             _refused(exc.problems)
-        s.commit()
+        uow.commit()
     _report("places", report)
 
 
@@ -94,12 +96,13 @@ def load_users_command(path: Path) -> None:
     """Create or update users and their roles from a users file (idempotent; passwords never reset)."""
     from engine.directory import load_users, read_users
     from engine.errors import DataFileInvalid
-    with _database().unit_of_work(write=True) as s:
+    with _database().unit_of_work(write=True) as uow:
+        s = uow.session
         try:
             report = load_users(s, read_users(path, s), Clock().now())
         except DataFileInvalid as exc:
             _refused(exc.problems)
-        s.commit()
+        uow.commit()
     _report("users", report)
 
 
@@ -109,13 +112,14 @@ def demo() -> None:
     from engine.errors import DataFileInvalid
     from engine.installation import DEMO_DIR, demo_password, load_cases, load_directory
     clock = Clock()
-    with _database().unit_of_work(write=True) as s:
+    with _database().unit_of_work(write=True) as uow:
+        s = uow.session
         try:
             places, users = load_directory(s, clock.now(), DEMO_DIR / "places.toml", DEMO_DIR / "users.toml")
             cases = load_cases(s, clock, DEMO_DIR / "cases.toml")
         except DataFileInvalid as exc:
             _refused(exc.problems)
-        s.commit()
+        uow.commit()
     _report("demo places", places)
     _report("demo users", users)
     click.echo(f"{cases} sample cases started")
@@ -128,12 +132,14 @@ def demo() -> None:
 
 @main.command()
 @click.option("--interval", default=5.0, help="seconds between sweeps")
-@click.option("--batch-size", default=200, help="cases per transaction")
-def scheduler(interval: float, batch_size: int) -> None:
-    """Run the scheduler process: fires due BPMN timers (公示期满 …), reminders and 督办 items."""
+@click.option("--batch-size", default=200, help="cases whose timers fire per transaction")
+@click.option("--review-batch-size", default=100, help="periodic reviews started per transaction")
+def scheduler(interval: float, batch_size: int, review_batch_size: int) -> None:
+    """Run the scheduler process: due BPMN timers (公示期满 …), reminders and 督办 items, periodic
+    reviews (复核) and monthly cut-offs."""
     from engine.scheduler import run_forever
     click.echo(f"scheduler started, sweeping every {interval}s")
-    run_forever(_database(), Clock(), interval, batch_size)
+    run_forever(_database(), Clock(), interval, batch_size, review_batch_size)
 
 
 @main.command()
@@ -157,7 +163,8 @@ def user() -> None:
 def _administer(action, *args):
     """Run one user-administration use case as the operator (audited as the command line) and commit."""
     from engine.errors import FormInvalid, NotFound
-    with _database().unit_of_work(write=True) as s:
+    with _database().unit_of_work(write=True) as uow:
+        s = uow.session
         try:
             result = action(s, None, Clock().now(), *args)
         except FormInvalid as exc:
@@ -167,7 +174,7 @@ def _administer(action, *args):
         except NotFound as exc:
             click.echo(exc.message_zh, err=True)
             sys.exit(2)
-        s.commit()
+        uow.commit()
     return result
 
 

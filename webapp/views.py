@@ -75,7 +75,8 @@ def inbox():
     """My open tasks, oldest first."""
     page = request.args.get("page", 1, type=int)
     by_urgency = request.args.get("sort", "urgency") != "oldest"
-    with db().unit_of_work() as s:
+    with db().unit_of_work() as uow:
+        s = uow.session
         rows, total = queries.inbox(s, current_principal(), page, by_urgency=by_urgency)
         notes = supervision.notifications_for(s, current_principal(), limit=5)
     today = clock().today()
@@ -97,17 +98,20 @@ def _task_context(s, task_id, form_values=None, errors=None):
 def task(task_id: str):
     """The task page: case summary, history, the form; POST completes the task."""
     if request.method == "POST":
-        with db().unit_of_work(write=True) as s:
-            try:
-                case_id = complete_task(s, current_principal(), clock(), task_id, request.form, coerce=_coerce_form)
-            except FormInvalid as exc:
-                s.rollback()
-                ctx = _task_context(s, task_id, request.form, exc.errors)
-                flash(exc.message_zh if _is_zh() else _("The form has errors; please correct them."), "error")
-                return render_template("task.html", **ctx), 422
+        try:
+            with db().unit_of_work(write=True) as uow:
+                case_id = complete_task(uow.session, current_principal(), clock(), task_id, request.form,
+                                        coerce=_coerce_form)
+                uow.commit()
+        except FormInvalid as exc:  # leaving the unit of work rolled it back
+            with db().unit_of_work() as uow:
+                ctx = _task_context(uow.session, task_id, request.form, exc.errors)
+            flash(exc.message_zh if _is_zh() else _("The form has errors; please correct them."), "error")
+            return render_template("task.html", **ctx), 422
         flash(_("Step completed."), "success")
         return redirect(url_for("views.case", case_id=case_id))
-    with db().unit_of_work() as s:
+    with db().unit_of_work() as uow:
+        s = uow.session
         ctx = _task_context(s, task_id)
     return render_template("task.html", **ctx)
 
@@ -133,7 +137,8 @@ def new_case():
     assistance_type = request.values.get("assistance_type") or types[0]["type"]
     if assistance_type not in {t["type"] for t in types}:
         abort(404)
-    with db().unit_of_work(write=request.method == "POST") as s:
+    with db().unit_of_work(write=request.method == "POST") as uow:
+        s = uow.session
         villages = villages_for(s, principal.units_for("village"), principal.units_for("township"))
         if not villages:
             raise NotFound("no villages for this user")
@@ -155,11 +160,11 @@ def new_case():
         data = coerce_html_form(schema or {}, request.form, FORM_CONTROL_FIELDS)
         try:
             started = start_application(s, principal, clock(), assistance_type, village_id, data)
-        except FormInvalid as exc:
-            s.rollback()
+        except FormInvalid as exc:  # leaving the unit of work without commit() rolls it back
             ctx["errors"] = exc.errors
             flash(exc.message_zh if _is_zh() else _("The form has errors; please correct them."), "error")
             return render_template("new_case.html", **ctx), 422
+        uow.commit()
     flash(_("Application %(number)s lodged.", number=started.number), "success")
     return redirect(url_for("views.case", case_id=started.id))
 
@@ -167,7 +172,8 @@ def new_case():
 @bp.route("/cases/<int:case_id>")
 def case(case_id: int):
     """The case page: events in order, open steps, and the diagram with progress."""
-    with db().unit_of_work() as s:
+    with db().unit_of_work() as uow:
+        s = uow.session
         view = queries.case_view(s, current_principal(), case_id)
     return render_template("case.html", view=view, states_json=json.dumps(view.element_states))
 
@@ -175,7 +181,8 @@ def case(case_id: int):
 @bp.route("/cases/<int:case_id>/documents/<int:document_id>")
 def document(case_id: int, document_id: int):
     """A printable document (文书) of the case."""
-    with db().unit_of_work() as s:
+    with db().unit_of_work() as uow:
+        s = uow.session
         doc = queries.document_for(s, current_principal(), case_id, document_id)
     return render_template("document.html", doc=doc, case_id=case_id)
 
@@ -193,7 +200,8 @@ def supervisor():
     )
     page = request.args.get("page", 1, type=int)
     today = clock().today()
-    with db().unit_of_work() as s:
+    with db().unit_of_work() as uow:
+        s = uow.session
         result = queries.supervisor_cases(s, current_principal(), today, filters, page)
         items = supervision.supervision_items(s, current_principal(), today)
         by_township = supervision.overdue_by_township(s, current_principal(), today)
@@ -207,13 +215,14 @@ def supervisor():
 @requires_role("township", "county")
 def extend(case_id: int):
     """Extend the overall time limit by a recorded decision with a reason."""
-    with db().unit_of_work(write=True) as s:
+    with db().unit_of_work(write=True) as uow:
         try:
-            new_due = extend_deadline(s, current_principal(), clock(), case_id,
+            new_due = extend_deadline(uow.session, current_principal(), clock(), case_id,
                                       request.form.get("extra_workdays", 0, type=int), request.form.get("reason", ""))
         except FormInvalid as exc:
             flash("；".join(exc.errors.values()), "error")
             return redirect(url_for("views.case", case_id=case_id)), 303
+        uow.commit()
     flash(_("Time limit extended to %(day)s.", day=new_due.isoformat()), "success")
     return redirect(url_for("views.case", case_id=case_id))
 
@@ -224,26 +233,28 @@ def panel():
     """A review-panel meeting: the agenda of cases, a decision and vote for each, one signed record."""
     from engine import panel as panels
     principal = current_principal()
-    with db().unit_of_work(write=request.method == "POST") as s:
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            with db().unit_of_work(write=True) as uow:
+                decisions = {}
+                for item in panels.agenda(uow.session, principal):
+                    if request.form.get(f"include-{item.id}"):
+                        raw = {k[: -len(item.id) - 1]: v for k, v in request.form.items()
+                               if k.endswith(f"-{item.id}") and not k.startswith("include-")}
+                        decisions[item.id] = coerce_html_form(queries.task_schema(uow.session, principal, item.id), raw)
+                number = panels.hold_meeting(uow.session, principal, clock(), decisions,
+                                             request.form.get("attendees", ""))
+                uow.commit()
+        except FormInvalid as exc:  # leaving the unit of work rolled back the whole meeting
+            errors = exc.errors
+            flash("；".join(dict.fromkeys(errors.values())), "error")
+        else:
+            flash(_("Meeting %(number)s recorded.", number=number), "success")
+            return redirect(url_for("views.panel"))
+    with db().unit_of_work() as uow:
+        s = uow.session
         items = panels.agenda(s, principal)
-        errors: dict[str, str] = {}
-        if request.method == "POST":
-            decisions = {}
-            for item in items:
-                if request.form.get(f"include-{item.id}"):
-                    raw = {k[: -len(item.id) - 1]: v for k, v in request.form.items() if k.endswith(f"-{item.id}")
-                           and not k.startswith("include-")}
-                    decisions[item.id] = coerce_html_form(queries.task_schema(s, principal, item.id), raw)
-            try:
-                number = panels.hold_meeting(s, principal, clock(), decisions, request.form.get("attendees", ""))
-            except FormInvalid as exc:
-                errors = exc.errors
-                flash("；".join(dict.fromkeys(errors.values())), "error")
-                s.rollback()
-                items = panels.agenda(s, principal)
-            else:
-                flash(_("Meeting %(number)s recorded.", number=number), "success")
-                return redirect(url_for("views.panel"))
         schema = get_version(s, s.execute(select(Case.process_version_id).where(
             Case.id == items[0].case_id)).scalar_one()).forms.get("panel_decision") if items else None
         past = panels.meetings(s, principal)
@@ -274,14 +285,15 @@ def report(kind: str):
     assistance_type = request.args.get("type", "minimum_living")
     county_id = request.args.get("county", type=int)
     full = kind == "payment-roll" and request.args.get("full") == "1"
-    with db().unit_of_work(write=full) as s:
+    with db().unit_of_work(write=full) as uow:
+        s = uow.session
         if kind == "monthly":
             table = reports.monthly_report(s, current_principal(), month, assistance_type, county_id)
         elif full:
             table = reports.payment_roll_with_id_numbers(s, current_principal(), clock().now(), month,
                                                          assistance_type, county_id, export_format,
                                                          request.remote_addr)
-            s.commit()  # the reveal is recorded before a single number leaves
+            uow.commit()  # the reveal is recorded before a single number leaves
         else:
             table = reports.payment_roll(s, current_principal(), month, assistance_type, county_id)
     mime, ext = REPORT_FORMATS[export_format]
@@ -300,7 +312,8 @@ def id_reveals():
     """Who has seen full ID numbers in the supervisor's county, newest first."""
     from engine.reveals import PAGE_SIZE, reveals_for_supervisor
     page = request.args.get("page", 1, type=int)
-    with db().unit_of_work() as s:
+    with db().unit_of_work() as uow:
+        s = uow.session
         rows = reveals_for_supervisor(s, current_principal(), page)
     return render_template("id_reveals.html", rows=rows, page=page, page_size=PAGE_SIZE)
 
@@ -310,11 +323,13 @@ def id_reveals():
 def incidents():
     """What the scheduler could not do, with a retry button."""
     if request.method == "POST":
-        with db().unit_of_work(write=True) as s:
-            supervision.retry_incident(s, clock(), request.form.get("incident_id", type=int) or 0)
+        with db().unit_of_work(write=True) as uow:
+            supervision.retry_incident(uow.session, clock(), request.form.get("incident_id", type=int) or 0)
+            uow.commit()
         flash(_("Queued again."), "success")
         return redirect(url_for("views.incidents"))
-    with db().unit_of_work() as s:
+    with db().unit_of_work() as uow:
+        s = uow.session
         rows = supervision.open_incidents(s)
     return render_template("incidents.html", rows=rows)
 
@@ -323,7 +338,8 @@ def incidents():
 @requires_role("designer", "admin", "county_supervisor")
 def processes():
     """Deployed process versions (immutable; a version is its content hash)."""
-    with db().unit_of_work() as s:
+    with db().unit_of_work() as uow:
+        s = uow.session
         rows = s.execute(select(ProcessVersion.id, ProcessVersion.process_id, ProcessVersion.name,
                                 ProcessVersion.content_hash, ProcessVersion.source_path, ProcessVersion.deployed_at)
                          .order_by(ProcessVersion.process_id, ProcessVersion.id.desc())).all()

@@ -36,7 +36,8 @@ def test_race_on_one_task(db, clock, who, unit_id, login, round_no):
     winner = next(i for i, r in enumerate(responses) if r.status_code == 302)
     loser = responses[1 - winner]
     assert "已由 响水镇 张干事 于" in loser.text and "办理" in loser.text
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         case = s.get(Case, walk.case_id)
         assert case.revision == 2
         completions = s.execute(select(func.count()).select_from(CaseEvent).where(

@@ -23,13 +23,14 @@ PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 def scratch_county(db):
     """The places and users these tests load are removed afterwards (the store is shared)."""
     yield
-    with db.unit_of_work(write=True) as s:
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
         ids = s.execute(select(Unit.id).where(Unit.code.like("320999%"))).scalars().all()
         s.execute(delete(RoleAssignment).where(RoleAssignment.unit_id.in_(ids)))
         s.execute(delete(User).where(User.username == "clerk_one"))
         for level in ("village", "township", "county"):
             s.execute(delete(Unit).where(Unit.id.in_(ids), Unit.level == level))
-        s.commit()
+        uow.commit()
 
 
 def county_file(path: Path, townships: int = 20, villages: int = 20, name_suffix: str = "") -> Path:
@@ -45,7 +46,8 @@ def county_file(path: Path, townships: int = 20, villages: int = 20, name_suffix
 
 
 def unit_count(db, level: str) -> int:
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         return s.execute(select(func.count()).select_from(Unit).where(Unit.level == level,
                                                                       Unit.code.like("320999%"))).scalar_one()
 
@@ -53,18 +55,21 @@ def unit_count(db, level: str) -> int:
 def test_a_county_of_20_townships_and_400_villages_loads_once_however_often(db, tmp_path):
     path = county_file(tmp_path / "county.toml")
     for expected_created in (421, 0):
-        with db.unit_of_work(write=True) as s:
+        with db.unit_of_work(write=True) as uow:
+            s = uow.session
             report = load_places(s, read_places(path))
-            s.commit()
+            uow.commit()
         assert len(report.created) == expected_created
     assert (unit_count(db, "county"), unit_count(db, "township"), unit_count(db, "village")) == (1, 20, 400)
     # A renamed township is updated in place, not duplicated.
     county_file(path, townships=1, villages=0, name_suffix="（更名）")
-    with db.unit_of_work(write=True) as s:
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
         report = load_places(s, read_places(path))
-        s.commit()
+        uow.commit()
     assert report.updated == ["320999100"] and unit_count(db, "township") == 20
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         assert s.execute(select(Unit.name).where(Unit.code == "320999100")).scalar_one() == "第1镇（更名）"
 
 
@@ -89,20 +94,23 @@ username = "clerk_one"
 display_name = "第一镇 窗口"
 roles = [{ role = "township", unit = "320999100" }]
 ''', encoding="utf-8")
-    with db.unit_of_work(write=True) as s:
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
         load_places(s, read_places(places))
         report = load_users(s, read_users(users, s), clock.now())
-        s.commit()
+        uow.commit()
     password = report.generated_passwords["clerk_one"]
     assert len(password) >= 12
     users.write_text(users.read_text(encoding="utf-8").replace('unit = "320999100"', 'unit = "320999101"'),
                      encoding="utf-8")
     for _ in range(2):
-        with db.unit_of_work(write=True) as s:
+        with db.unit_of_work(write=True) as uow:
+            s = uow.session
             report = load_users(s, read_users(users, s), clock.now())
-            s.commit()
+            uow.commit()
     assert report.unchanged == 1 and not report.generated_passwords
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         principal = authenticate(s, "clerk_one", password)
         assert principal is not None
         roles = s.execute(select(RoleAssignment.role, Unit.code).join(Unit).join(User)
@@ -114,7 +122,8 @@ def test_a_user_whose_unit_is_unknown_is_refused_with_its_line(db, tmp_path):
     users = tmp_path / "users.toml"
     users.write_text('[[user]]\nusername = "ghost"\ndisplay_name = "无此单位"\n'
                      'roles = [{ role = "township", unit = "999999999" }]\n', encoding="utf-8")
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         with pytest.raises(DataFileInvalid) as refused:
             read_users(users, s)
     assert refused.value.problems[0].line == 4 and "请先载入区划" in refused.value.problems[0].message_zh

@@ -38,9 +38,10 @@ def register(db, clock, who, unit_id):
                                FULL_ID if i == 0 else f"32092119700101{i:03d}1"))
     siping_case = start(db, clock, who, unit_id).case_id
     rows.append(_recipient(unit_id, siping_case, "220302", "220302001", "220302001001", "铁西户主", "220302198001010011"))
-    with db.unit_of_work(write=True) as s:
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
         s.execute(insert(Recipient), rows)
-        s.commit()
+        uow.commit()
     return rows
 
 
@@ -92,7 +93,8 @@ def test_every_view_of_full_numbers_is_recorded_and_shown_to_that_countys_superv
     county = login("county_mz")
     county.get("/reports/payment-roll?month=2026-12&format=xlsx&full=1")
     county.get("/reports/payment-roll?month=2026-12&format=csv")  # masked: nothing to record
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         [reveal] = s.execute(select(IdReveal)).scalars().all()
     assert (reveal.county_id, reveal.kind, reveal.row_count) == (unit_id("320921"), "payment_roll", 8)
     assert "发放名册" in reveal.description and "xlsx" in reveal.description and reveal.address == "127.0.0.1"

@@ -21,17 +21,19 @@ def _logged_text(caplog) -> str:
 
 
 def test_a_database_error_with_an_id_number_as_a_parameter_leaves_none_in_the_log(app, db, login, caplog):
-    with db.unit_of_work(write=True) as s:
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
         s.execute(insert(Sequence), {"key": f"reveal:{ID_18}", "value": 1})
-        s.commit()
+        uow.commit()
 
     @app.get("/provoke-integrity-error")
     def provoke():
         # The same key again: a unique violation whose parameters (and, on PostgreSQL, whose DETAIL)
         # carry the ID number.
-        with db.unit_of_work(write=True) as s:
+        with db.unit_of_work(write=True) as uow:
+            s = uow.session
             s.execute(insert(Sequence), {"key": f"reveal:{ID_18}", "value": 2})
-            s.commit()
+            uow.commit()
     app.config["PROPAGATE_EXCEPTIONS"] = False  # served as in production: logged, then a 500 page
     user = login("township_xs")
     caplog.set_level(logging.DEBUG)

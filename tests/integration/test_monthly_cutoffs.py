@@ -1,12 +1,16 @@
 """Siping's monthly cut-offs: tasks due on the 26th and the 30th, opened each month for each street."""
 from __future__ import annotations
 
+import importlib.util
 from datetime import date, datetime, timezone
 
-from sqlalchemy import select
+from alembic.migration import MigrationContext
+from alembic.operations import Operations
+from sqlalchemy import delete, select
 
-from engine.models import Case
-from engine.recipients import start_monthly_cutoffs
+from engine.db import PROJECT_ROOT
+from engine.models import Case, Sequence
+from engine.scheduler import cutoff_sweep
 from tests.factories import Walk
 
 FORMS = {
@@ -18,9 +22,10 @@ FORMS = {
 
 def test_cutoffs_open_each_month_for_siping_streets_only(db, clock, who, login):
     clock.set(datetime(2026, 10, 31, 17, 0, tzinfo=timezone.utc))  # 2026-11-01 01:00 in China
-    assert start_monthly_cutoffs(db, clock) == 3
-    assert start_monthly_cutoffs(db, clock) == 0, "once per street and month"
-    with db.unit_of_work() as s:
+    assert cutoff_sweep(db, clock) == 3
+    assert cutoff_sweep(db, clock) == 0, "once per street and month"
+    with db.unit_of_work() as uow:
+        s = uow.session
         cases = s.execute(select(Case).where(Case.process_id == "siping_monthly_cutoff")).scalars().all()
     assert sorted(c.number for c in cases) == ["220302001-202611-月度", "220302002-202611-月度", "220302003-202611-月度"]
     renxing = next(c for c in cases if c.number.startswith("220302001"))
@@ -35,4 +40,25 @@ def test_cutoffs_open_each_month_for_siping_streets_only(db, clock, who, login):
     assert walk.do("district_receipt") == "center_tx"
     assert walk.case().status == "completed"
     clock.set(datetime(2026, 12, 1, 2, 0, tzinfo=timezone.utc))
-    assert start_monthly_cutoffs(db, clock) == 3
+    assert cutoff_sweep(db, clock) == 3
+
+
+def test_cutoffs_opened_before_the_claims_existed_are_not_opened_again(db, clock):
+    """A store upgraded mid-month: migration 0007 gives the month's open cut-offs their claims."""
+    clock.set(datetime(2026, 10, 31, 17, 0, tzinfo=timezone.utc))
+    assert cutoff_sweep(db, clock) == 3
+    with db.unit_of_work(write=True) as uow:  # as a store that opened them before this change
+        uow.session.execute(delete(Sequence).where(Sequence.key.like("opened:%")))
+        uow.commit()
+    migration = _migration("0007_unit_of_work.py")
+    with db.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
+        migration.upgrade()
+    assert cutoff_sweep(db, clock) == 0
+
+
+def _migration(filename: str):
+    path = PROJECT_ROOT / "migrations" / "versions" / filename
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

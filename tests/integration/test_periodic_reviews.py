@@ -8,7 +8,7 @@ from sqlalchemy import insert, select
 
 from engine.forms import with_check_digit
 from engine.models import Case, Recipient
-from engine.recipients import start_due_reviews
+from engine.scheduler import review_sweep
 from tests.factories import DONGJIE, SHUANGYUAN, Walk, start
 from tests.processes.test_dynamic_management import PROPOSALS, REVIEW_STEPS
 
@@ -31,38 +31,42 @@ def register(db, clock, who, unit_id):
                      "monthly_amount": 1840.0, "payment_from": date(2026, 1, 1), "stopped_from": None,
                      "review_class": review_class, "next_review_on": due, "review_case_id": None,
                      "status": "active", "updated_at": datetime.now(timezone.utc)})
-    with db.unit_of_work(write=True) as s:
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
         s.execute(insert(Recipient), rows)
-        s.commit()
+        uow.commit()
     return rows
 
 
 def reviews(db) -> dict[str, tuple]:
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         return {r.applicant_name: (r.review_case_id, r.status, r.monthly_amount, r.next_review_on)
                 for r in s.execute(select(Recipient)).scalars()}
 
 
 def test_reviews_start_when_due_in_batches_once(register, db, clock):
-    result = start_due_reviews(db, clock, batch_size=2)
+    result = review_sweep(db, clock, batch_size=2)
     assert result == {"started": 4, "batches": 2}
     started = {name for name, (case_id, *_rest) in reviews(db).items() if case_id}
     assert started == {"户主0", "户主1", "户主2", "户主6"}
-    assert start_due_reviews(db, clock)["started"] == 0, "a review under way is not started again"
-    with db.unit_of_work() as s:
+    assert review_sweep(db, clock)["started"] == 0, "a review under way is not started again"
+    with db.unit_of_work() as uow:
+        s = uow.session
         cases = {c.applicant_name: c for c in s.execute(select(Case).where(Case.process_id.like("periodic_review%")))
                  .scalars()}
     assert cases["户主0"].process_id == "periodic_review_delegated" and cases["户主0"].started_by_id is None
     assert cases["户主6"].process_id == "periodic_review_national"
     clock.set(datetime(2026, 10, 1, 2, 0, tzinfo=timezone.utc))
-    assert start_due_reviews(db, clock)["started"] == 1  # 户主4, class B, due 10-01
+    assert review_sweep(db, clock)["started"] == 1  # 户主4, class B, due 10-01
 
 
 @pytest.mark.parametrize("outcome", ["unchanged", "reduce", "terminate"])
 def test_review_outcomes_update_the_register(register, db, clock, who, outcome):
-    start_due_reviews(db, clock)
+    review_sweep(db, clock)
     case_id = reviews(db)["户主0"][0]
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         number = s.get(Case, case_id).number
     steps = {**REVIEW_STEPS}
     if outcome != "unchanged":
@@ -88,6 +92,6 @@ def test_review_progress_is_shown_to_the_supervisor(register, db, clock, login):
     import re
     page = login("supervisor").get("/supervisor").text
     assert re.search(r'reviews-due">3<', page) and re.search(r'reviews-running">0<', page)
-    start_due_reviews(db, clock)
+    review_sweep(db, clock)
     page = login("supervisor").get("/supervisor").text
     assert re.search(r'reviews-due">0<', page) and re.search(r'reviews-running">3<', page)

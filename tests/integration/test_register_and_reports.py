@@ -17,7 +17,8 @@ def test_a_confirmed_case_registers_the_household_with_its_review_date(db, clock
     w = start(db, clock, who, unit_id)
     w.drive_to("confirmation")
     w.do("confirmation", review_class="C")
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         r = s.execute(select(Recipient).where(Recipient.case_id == w.case_id)).scalar_one()
     assert (r.status, r.monthly_amount, r.household_size, r.review_class) == ("active", 1840.0, 3, "C")
     assert r.payment_from == date(2026, 11, 1) and r.next_review_on == date(2027, 2, 1)  # C: quarterly
@@ -49,9 +50,10 @@ def register(db, clock, who, unit_id):
     rows = _generate(db, unit_id)
     for row in rows:
         row["case_id"] = start(db, clock, who, unit_id).case_id
-    with db.unit_of_work(write=True) as s:
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
         s.execute(insert(Recipient), rows)
-        s.commit()
+        uow.commit()
     return rows
 
 

@@ -39,7 +39,8 @@ def scheduler(db_url: str, batch_size: int = 10) -> subprocess.Popen:
 
 
 def fired_per_case(db) -> dict[int, int]:
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         return dict(s.execute(select(CaseEvent.case_id, func.count()).where(CaseEvent.kind == "timer_fired")
                               .group_by(CaseEvent.case_id)).all())
 
@@ -55,7 +56,8 @@ def wait_until(predicate, seconds: float = 90) -> None:
 
 def assert_all_moved_on(db, ids) -> None:
     assert fired_per_case(db) == {case_id: 1 for case_id in ids}
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         open_rows = s.execute(select(HumanTask.case_id, HumanTask.task_name).where(
             HumanTask.status == "open", HumanTask.case_id.in_(ids))).all()
     assert sorted(open_rows) == sorted((case_id, "confirmation") for case_id in ids)

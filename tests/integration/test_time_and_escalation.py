@@ -34,14 +34,15 @@ def test_task_due_dates_and_overall_limit_in_working_days(walk, db):
 def test_extension_is_a_recorded_decision_with_a_reason_up_to_45_days(walk, who, clock, db, login):
     w = walk()
     w.do("acceptance")
-    with db.unit_of_work(write=True) as s:
+    with db.unit_of_work(write=True) as uow:
         with pytest.raises(FormInvalid):
-            extend_deadline(s, who("township_xs"), clock, w.case_id, 5, "")
-    with db.unit_of_work(write=True) as s:
+            extend_deadline(uow.session, who("township_xs"), clock, w.case_id, 5, "")
+    with db.unit_of_work(write=True) as uow:
         with pytest.raises(FormInvalid):
-            extend_deadline(s, who("township_xs"), clock, w.case_id, 30, "公示期间收到异议，需重新调查")
-    with db.unit_of_work(write=True) as s:
-        new_due = extend_deadline(s, who("township_xs"), clock, w.case_id, 10, "公示期间收到异议，需重新调查")
+            extend_deadline(uow.session, who("township_xs"), clock, w.case_id, 30, "公示期间收到异议，需重新调查")
+    with db.unit_of_work(write=True) as uow:
+        new_due = extend_deadline(uow.session, who("township_xs"), clock, w.case_id, 10, "公示期间收到异议，需重新调查")
+        uow.commit()
     assert WorkingCalendar.load().workdays_between(w.case().accepted_on, new_due) == 30
     assert w.events()[-1].kind == "deadline_extended" and "异议" in w.events()[-1].data["reason"]
     page = login("township_xs").get(f"/cases/{w.case_id}").text
@@ -55,14 +56,16 @@ def test_reminder_then_exactly_one_supervision_item_per_overdue_task(walk, db, c
     clock.advance(days=5)  # acceptance (5 wd from 09-15, Sunday 09-20 a 调休 workday → 09-21) is due within a working day
     escalation_sweep(db, clock)
     escalation_sweep(db, clock)
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         assert s.execute(select(func.count()).select_from(Notification)).scalar() == 2
     inbox = login("township_xs").get("/inbox").text
     assert "将于 2026-09-21 到期" in inbox
     clock.advance(days=10)
     for _ in range(3):
         escalation_sweep(db, clock)
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         items = s.execute(select(SupervisionItem)).scalars().all()
     assert sorted(i.case_id for i in items) == sorted([first.case_id, second.case_id])
     page = login("supervisor").get("/supervisor").text
@@ -72,7 +75,8 @@ def test_reminder_then_exactly_one_supervision_item_per_overdue_task(walk, db, c
     assert "督办事项" not in login("supervisor_tx").get("/supervisor").text
     first.do("acceptance")
     escalation_sweep(db, clock)
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         resolved = s.execute(select(SupervisionItem.resolved_at).where(
             SupervisionItem.case_id == first.case_id)).scalar_one()
     assert resolved is not None
@@ -86,7 +90,8 @@ def test_a_year_missing_from_the_calendar_is_tbd_and_alerts_admins(walk, db, clo
     assert "待定" in login("township_xs").get("/inbox").text
     escalation_sweep(db, clock)
     escalation_sweep(db, clock)
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         incidents = s.execute(select(Incident).where(Incident.kind == "calendar_missing")).scalars().all()
     assert len(incidents) == 1 and "节假日安排" in incidents[0].message
     assert "节假日安排" in login("admin").get("/admin/incidents").text
@@ -96,9 +101,10 @@ def test_failing_timer_retries_with_backoff_then_raises_an_incident_that_admin_r
     w = walk()
     w.drive_to("publicity")
     good_state = w.case().state
-    with db.unit_of_work(write=True) as s:
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
         s.execute(update(Case).where(Case.id == w.case_id).values(state="{not json", timer_plan=None))
-        s.commit()
+        uow.commit()
     clock.advance(days=8)
     for attempt in range(1, MAX_ATTEMPTS + 1):
         result = sweep(db, clock)
@@ -110,13 +116,15 @@ def test_failing_timer_retries_with_backoff_then_raises_an_incident_that_admin_r
             clock.set(case.next_due_at)
     assert w.case().next_due_at is None
     assert sweep(db, clock).failed == []
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         incident = s.execute(select(Incident).where(Incident.kind == "timer_failed")).scalar_one()
     admin = login("admin")
     assert "重试 5 次仍失败" in admin.get("/admin/incidents").text
-    with db.unit_of_work(write=True) as s:  # the admin repairs the cause, then retries
+    with db.unit_of_work(write=True) as uow:  # the admin repairs the cause, then retries
+        s = uow.session
         s.execute(update(Case).where(Case.id == w.case_id).values(state=good_state))
-        s.commit()
+        uow.commit()
     assert admin.post_form("/admin/incidents", {"incident_id": str(incident.id)}).status_code == 302
     assert sweep(db, clock).fired == 1
     assert w.open_names() == ["confirmation"]
@@ -162,9 +170,10 @@ def test_a_timer_plan_fires_exactly_as_the_full_path(walk, db, clock):
     for w in (planned, full):
         w.drive_to("publicity")
     assert planned.case().timer_plan is not None
-    with db.unit_of_work(write=True) as s:
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
         s.execute(update(Case).where(Case.id == full.case_id).values(timer_plan=None))
-        s.commit()
+        uow.commit()
     clock.advance(days=7, minutes=1)
     assert planned.fire_timers() and full.fire_timers()
     a, b = planned.case(), full.case()

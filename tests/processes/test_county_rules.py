@@ -29,9 +29,11 @@ def changed_rules(monkeypatch):
 
 def lodge(db, clock, who, unit_id) -> Case:
     data = sample_application("王小明", "320921197001011236", [300, 0, 200])
-    with db.unit_of_work(write=True) as s:
-        started = start_application(s, who("village_sy"), clock, "minimum_living", unit_id(SHUANGYUAN), data)
-    with db.unit_of_work() as s:
+    with db.unit_of_work(write=True) as uow:
+        started = start_application(uow.session, who("village_sy"), clock, "minimum_living", unit_id(SHUANGYUAN), data)
+        uow.commit()
+    with db.unit_of_work() as uow:
+        s = uow.session
         return s.get(Case, started.id)
 
 

@@ -11,7 +11,8 @@ pytestmark = pytest.mark.usefixtures("db")
 
 
 def documents(db, case_id) -> dict[str, Document]:
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         return {d.kind: d for d in s.execute(select(Document).where(Document.case_id == case_id)).scalars()}
 
 

@@ -103,19 +103,22 @@ def begin(db, clock, who, unit_id):
 
 
 def documents(db, case_id) -> dict[str, Document]:
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         return {d.kind: d for d in s.execute(select(Document).where(Document.case_id == case_id)).scalars()}
 
 
 def case_data(db, w) -> dict:
     """The case's workflow data (script results included)."""
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         case = s.get(Case, w.case_id)
         return Workflow.restore(get_version(s, case.process_version_id).spec, case.state).data
 
 
 def unit(db, code: str) -> int:
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         return s.execute(select(Unit.id).where(Unit.code == code)).scalar_one()
 
 

@@ -83,7 +83,8 @@ def walk(db, clock, who, unit_id):
 def documents(db, case_id) -> dict[str, list[Document]]:
     """kind → the documents of that kind issued for the case, in order."""
     out: dict[str, list[Document]] = {}
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         for d in s.execute(select(Document).where(Document.case_id == case_id).order_by(Document.id)).scalars():
             out.setdefault(d.kind, []).append(d)
     return out
@@ -91,7 +92,8 @@ def documents(db, case_id) -> dict[str, list[Document]]:
 
 def case_data(db, case_id) -> dict[str, Any]:
     """The case's current workflow data (form submissions plus script and decision results)."""
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         case = s.get(Case, case_id)
         return Workflow.restore(get_version(s, case.process_version_id).spec, case.state).data
 
@@ -113,10 +115,12 @@ def test_each_place_runs_its_model_route(db, clock, who, unit_id):
     expected = {SHUANGYUAN: ("village_sy", XIANGSHUI), RENXING: ("community_rx", SIPING),
                 SANTIDIKOU: ("community_stk", NATIONAL), DONGJIE: ("street_dj", NATIONAL)}
     for village, (username, process_id) in expected.items():
-        with db.unit_of_work(write=True) as s:
-            started = start_application(s, who(username), clock, "extreme_poverty", unit_id(village),
+        with db.unit_of_work(write=True) as uow:
+            started = start_application(uow.session, who(username), clock, "extreme_poverty", unit_id(village),
                                         application(village))
-        with db.unit_of_work() as s:
+            uow.commit()
+        with db.unit_of_work() as uow:
+            s = uow.session
             case = s.get(Case, started.id)
             assert (case.process_id, case.assistance_type) == (process_id, "extreme_poverty"), village
             assert case.applicant_name == PEOPLE[village][0]
@@ -512,10 +516,12 @@ def test_lodged_and_accepted_through_the_web_forms(login, unit_id, db):
                  "village_id": str(unit_id(SHUANGYUAN)), "assistance_type": "extreme_poverty"})
     response = clerk.post_form("/cases/new", form)
     assert response.status_code == 302, response.text
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         case = s.execute(select(Case).where(Case.process_id == XIANGSHUI)).scalar_one()
     assert case_data(db, case.id)["supporters"] == [son]
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         task_id = s.execute(select(HumanTask.id).where(HumanTask.case_id == case.id,
                                                        HumanTask.status == "open")).scalar_one()
     township = login("township_xs")

@@ -124,7 +124,8 @@ def lodge(db, clock, who, unit_id):
 
 
 def documents(db, case_id) -> list[Document]:
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         return s.execute(select(Document).where(Document.case_id == case_id).order_by(Document.id)).scalars().all()
 
 
@@ -136,14 +137,16 @@ def document(db, case_id, kind) -> Document:
 
 def registered(db, case_id) -> tuple | None:
     """(monthly amount, payments from) of the household a case put on the register of recipients."""
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         row = s.execute(select(Recipient).where(Recipient.case_id == case_id)).scalar_one_or_none()
         return (row.monthly_amount, row.payment_from.isoformat()) if row else None
 
 
 def publicity_periods(db, case_id) -> list[str]:
     """The 公示 periods (BPMN property `publicity`) of every step the case has opened, in order."""
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         case = s.get(Case, case_id)
         tasks = get_version(s, case.process_version_id).tasks
         names = s.execute(select(HumanTask.task_name).where(HumanTask.case_id == case_id)
@@ -636,12 +639,14 @@ def test_santidikou_panel_decides_in_a_meeting(lodge, clock, db, who):
         t.do(step)
     quiet_publicity(t, clock)
     chair = who("panel_stk")
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         items = agenda(s, chair)
     assert [item.applicant_name for item in items] == ["张桂兰"]
     decision = {k: v for k, v in SANTIDIKOU_FORMS["panel_review"].items() if k != "meeting_number"}
-    with db.unit_of_work(write=True) as s:
-        number = hold_meeting(s, chair, clock, {items[0].id: decision}, "朱组长、杨干事、韩主任、居民代表二人")
+    with db.unit_of_work(write=True) as uow:
+        number = hold_meeting(uow.session, chair, clock, {items[0].id: decision}, "朱组长、杨干事、韩主任、居民代表二人")
+        uow.commit()
     assert t.walk.open_names() == ["street_approval"]
     t.do("street_approval")
     quiet_publicity(t, clock)

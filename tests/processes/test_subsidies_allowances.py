@@ -26,7 +26,8 @@ EXTRA_USERS = [("disability_tx", "铁西区残联 测试员", "disability_federa
 
 
 def documents(db, case_id) -> dict[str, Document]:
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         return {d.kind: d for d in s.execute(select(Document).where(Document.case_id == case_id)).scalars()}
 
 
@@ -568,7 +569,8 @@ def test_low_income_national_ineligible_opinion_goes_straight_to_the_county(low_
 
 def test_low_income_tests_from_the_declaration(db, low_income):
     w = low_income(incomes=(600, 0), assets=40000, vehicles=1)
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         from engine.versions import get_version
         from engine.workflow import Workflow
         case = s.get(Case, w.case_id)
@@ -579,9 +581,10 @@ def test_low_income_tests_from_the_declaration(db, low_income):
 
 
 def test_lodging_by_type_picks_the_route_and_runs_it(db, clock, who, unit_id):
-    with db.unit_of_work(write=True) as s:
-        started = start_application(s, who("community_rx"), clock, "disability_subsidy", unit_id(RENXING),
+    with db.unit_of_work(write=True) as uow:
+        started = start_application(uow.session, who("community_rx"), clock, "disability_subsidy", unit_id(RENXING),
                                     disability_application(RX_DISABLED, address="四平市铁西区仁兴社区"))
+        uow.commit()
     w = Walk(db, clock, who, started.id, started.number, RENXING[:9], DISABILITY_FORMS)
     assert w.case().process_id == "disability_subsidy_national"
     assert w.case().assistance_type == "disability_subsidy"

@@ -92,13 +92,15 @@ def walk(db, clock, who, unit_id):
 
 def case_data(db, w) -> dict:
     """The case data of a walk's workflow (e.g. the DMN's output)."""
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         case = s.get(Case, w.case_id)
         return Workflow.restore(get_version(s, case.process_version_id).spec, case.state).data
 
 
 def documents(db, case_id) -> dict[str, Document]:
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         return {d.kind: d for d in s.execute(select(Document).where(Document.case_id == case_id)).scalars()}
 
 
@@ -434,7 +436,8 @@ def test_lodged_at_the_window_runs_the_route_of_the_model(login, unit_id, db, us
     assert page.status_code == 200 and "申请救助金额" in page.text and "困难类型" in page.text
     response = user.post_form("/cases/new", web_application(village, unit_id, assistance_type, "1200.50"))
     assert response.status_code == 302, response.text
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         case = s.execute(select(Case).order_by(Case.id.desc()).limit(1)).scalar_one()
         assert case.process_id == process_id and case.assistance_type == assistance_type
         assert case.applicant_name == "周建国" and case.summary["household_size"] == 2

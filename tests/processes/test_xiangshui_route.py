@@ -144,5 +144,6 @@ def test_publicity_task_is_withdrawn_when_the_timer_fires(walk, clock, db):
     publicity_id = w.open_tasks()[0].id
     clock.advance(days=7, seconds=1)
     w.fire_timers()
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         assert s.execute(select(HumanTask.status).where(HumanTask.id == publicity_id)).scalar_one() == "withdrawn"

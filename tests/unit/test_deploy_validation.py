@@ -33,17 +33,20 @@ def break_route(tree: Path, old: str, new: str) -> int:
 
 
 def refused(db, tree: Path) -> list:
-    with db.unit_of_work(write=True) as s:
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
         before = s.execute(select(func.count()).select_from(ProcessVersion)).scalar()
         with pytest.raises(DeployRefused) as info:
             deploy(s, START, tree)
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         assert s.execute(select(func.count()).select_from(ProcessVersion)).scalar() == before, "nothing deployed"
     return info.value.problems
 
 
 def test_unchanged_processes_are_not_redeployed(db, tree):
-    with db.unit_of_work(write=True) as s:
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
         report = deploy(s, START, tree)
     from tests.flow_coverage import flows_by_process
     assert report.deployed == [] and sorted(p for p, _ in report.unchanged) == sorted(flows_by_process())
@@ -51,12 +54,14 @@ def test_unchanged_processes_are_not_redeployed(db, tree):
 
 def test_a_changed_diagram_becomes_a_new_version(db, tree):
     break_route(tree, 'name="受理审查"', 'name="受理审查（新）"')
-    with db.unit_of_work(write=True) as s:
-        report = deploy(s, START, tree)
+    with db.unit_of_work(write=True) as uow:
+        report = deploy(uow.session, START, tree)
+        uow.commit()
     assert [p for p, _ in report.deployed] == ["minimum_living_xiangshui"]
-    with db.unit_of_work(write=True) as s:  # leave the store as the other tests expect
+    with db.unit_of_work(write=True) as uow:  # leave the store as the other tests expect
+        s = uow.session
         s.execute(ProcessVersion.__table__.delete().where(ProcessVersion.content_hash == report.deployed[0][1]))
-        s.commit()
+        uow.commit()
 
 
 def test_xml_syntax_error(db, tree):

@@ -14,7 +14,8 @@ def walk(db, clock, who, unit_id):
 
 
 def snapshot(db, case_id):
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         case = s.get(Case, case_id)
         events = s.execute(select(func.count()).select_from(CaseEvent).where(CaseEvent.case_id == case_id)).scalar()
         tasks = s.execute(select(HumanTask.id, HumanTask.status).where(HumanTask.case_id == case_id)
@@ -65,7 +66,8 @@ def test_mistyped_number_in_application_is_refused(login, unit_id, db):
     assert response.status_code == 422
     assert "「月收入（元）」应为数字" in response.text
     assert "公民身份号码校验位不正确" in response.text
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         assert s.execute(select(func.count()).select_from(Case)).scalar() == 0
 
 

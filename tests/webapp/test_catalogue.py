@@ -13,7 +13,8 @@ PLACES = [SHUANGYUAN, RENXING, SANTIDIKOU, DONGJIE]
 
 def test_every_catalogue_process_is_deployed(db):
     wanted = {v["process_id"] for t in catalog().values() for v in t["variants"].values()}
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         deployed = set(s.execute(select(ProcessVersion.process_id)).scalars())
     assert wanted <= deployed, sorted(wanted - deployed)
 
@@ -30,7 +31,8 @@ def test_each_place_lodges_every_type_on_its_own_models_route(village, login, db
         page = user.get(f"/cases/new?assistance_type={key}")
         assert page.status_code == 200
         process_id = process_for(key, village[:6], village[:9], clock.today())
-        with db.unit_of_work() as s:
+        with db.unit_of_work() as uow:
+            s = uow.session
             name = s.execute(select(ProcessVersion.name).where(ProcessVersion.process_id == process_id)
                              .order_by(ProcessVersion.id.desc())).scalars().first()
         assert name in page.text, (key, process_id)

@@ -18,7 +18,8 @@ def attempt(app, username: str, password: str, address: str):
 
 
 def events(db, kind: str) -> list:
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         return s.execute(select(SecurityEvent).where(SecurityEvent.kind == kind).order_by(SecurityEvent.id)).scalars().all()
 
 

@@ -71,9 +71,10 @@ def test_supervisor_list_shows_limits_and_sorts_by_urgency(db, clock, who, unit_
     newer.do("acceptance")
     from sqlalchemy import update
     from engine.models import Case
-    with db.unit_of_work(write=True) as s:  # a recorded extension pushes the newer case's limit back
+    with db.unit_of_work(write=True) as uow:  # a recorded extension pushes the newer case's limit back
+        s = uow.session
         s.execute(update(Case).where(Case.id == newer.case_id).values(due_on=newer.case().due_on.replace(month=12)))
-        s.commit()
+        uow.commit()
     page = login("supervisor").get("/supervisor").text
     assert page.index(older.number) < page.index(newer.number), "the earlier limit comes first"
     assert "剩余" in page and "个工作日" in page

@@ -49,7 +49,8 @@ def test_one_meeting_decides_three_cases(lodge, clock, login, db):  # noqa: F811
     assert approve.walk.open_names() == ["street_approval"]
     assert back.walk.open_names() == ["home_investigation"]
     assert back.walk.open_tasks()[0].role == "township"
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         meeting = s.execute(select(PanelMeeting)).scalar_one()
     items = {i["case_number"]: i for i in meeting.record["items"]}
     assert items[approve.walk.number]["panel_decision"] == "approved"
@@ -70,7 +71,8 @@ def test_an_invalid_item_refuses_the_whole_meeting(lodge, clock, login, db):  # 
     response = login("panel_stk").post_form("/panel", form)
     assert response.status_code == 422 and "取值不在可选范围内" in response.text
     assert first.walk.open_names() == ["panel_review"] and second.walk.open_names() == ["panel_review"]
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         assert s.execute(select(PanelMeeting)).first() is None
 
 

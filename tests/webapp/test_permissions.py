@@ -39,7 +39,8 @@ def test_outsiders_cannot_list_open_or_complete_the_task(walk, login, username, 
                            headers={"X-CSRFToken": user.csrf})
     assert api.status_code == 404
     assert walk.open_names() == ["acceptance"]
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         assert s.execute(select(func.count()).select_from(CaseEvent)
                          .where(CaseEvent.case_id == walk.case_id)).scalar_one() == 1
 
@@ -47,7 +48,8 @@ def test_outsiders_cannot_list_open_or_complete_the_task(walk, login, username, 
 def test_the_scope_is_in_the_sql_itself(walk, who, db):
     """The query for another township's user returns no row: nothing is filtered after loading."""
     task = walk.open_tasks()[0]
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         with pytest.raises(NotFound):
             queries.task_for(s, who("township_cjg"), task.id)
         rows, total = queries.inbox(s, who("township_cjg"))

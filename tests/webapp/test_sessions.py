@@ -66,12 +66,14 @@ def test_deactivation_password_and_role_changes_end_existing_sessions(app, db, c
     username = new_user(("township", "320921100"))
     first, second = login(username), login(username)  # two browsers
     cookies = [cookie_of(first), cookie_of(second)]
-    with db.unit_of_work(write=True) as s:
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
         change(s, clock, username)
-        s.commit()
+        uow.commit()
     for cookie in cookies:
         assert_cookie_is_dead(app, cookie)
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         audit = s.execute(select(SecurityEvent).where(SecurityEvent.username == username,
                                                       SecurityEvent.kind == event)).scalar_one()
     assert audit.detail["sessions_ended"] == 2 and audit.detail["via"] == "cli"
@@ -79,23 +81,26 @@ def test_deactivation_password_and_role_changes_end_existing_sessions(app, db, c
 
 def test_after_a_change_the_user_logs_in_with_what_is_current(app, db, clock, login, new_user):
     username = new_user(("township", "320921100"))
-    with db.unit_of_work(write=True) as s:
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
         _change_password(s, clock, username)
-        s.commit()
+        uow.commit()
     assert log_in(app, username).status_code == 401
     assert log_in(app, username, "a-new-password-2026").status_code == 302
-    with db.unit_of_work(write=True) as s:
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
         _deactivate(s, clock, username)
-        s.commit()
+        uow.commit()
     assert log_in(app, username, "a-new-password-2026").status_code == 401
 
 
 def test_a_role_change_takes_effect_on_the_next_log_in(app, db, clock, login, new_user):
     username = new_user(("township", "320921100"))
     assert login(username).get("/reports/monthly?month=2026-11").status_code == 403
-    with db.unit_of_work(write=True) as s:
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
         change_roles(s, None, clock.now(), username, [("county", "320921")])
-        s.commit()
+        uow.commit()
     assert login(username).get("/reports/monthly?month=2026-11").status_code == 200
 
 
@@ -143,7 +148,8 @@ def test_last_seen_is_written_at_most_once_a_minute(app, db, login, clock):
     user = login("township_xs")
 
     def last_seen():
-        with db.unit_of_work() as s:
+        with db.unit_of_work() as uow:
+            s = uow.session
             return s.execute(select(LoginSession.last_seen_at)).scalar_one()
     clock.advance(seconds=30)
     user.get("/inbox")
@@ -157,7 +163,8 @@ def test_the_session_row_holds_a_hash_not_the_cookie_token(app, db, login):
     user = login("township_xs")
     with user.client.session_transaction() as cookie_session:
         token = cookie_session["sid"]
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         ids = s.execute(select(LoginSession.id)).scalars().all()
     assert len(ids) == 1 and token not in ids and "principal" not in cookie_session
 

@@ -1,0 +1,22 @@
+"""Monthly cut-offs already opened claim their numbers, so the claim taken before opening one
+(engine.numbering.claim) finds them and an installation upgraded mid-month does not open a month twice.
+
+Revision ID: 0007_unit_of_work
+Revises: 0006
+"""
+from alembic import op
+
+revision = "0007_unit_of_work"
+down_revision = "0006"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # Township cases (no village) are the cut-offs; their number names the township and the month.
+    op.execute("""INSERT INTO number_sequence (key, value)
+                  SELECT 'opened:' || number, 1 FROM "case" WHERE village_id IS NULL""")
+
+
+def downgrade() -> None:
+    op.execute("DELETE FROM number_sequence WHERE key LIKE 'opened:%'")
