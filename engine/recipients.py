@@ -4,6 +4,8 @@ continue | stop; periodic reviews (复核) are started from here when they fall 
 from __future__ import annotations
 
 import calendar as month_calendar
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -85,14 +87,29 @@ def _recipient_for(session: Session, case_id: int, data: dict[str, Any]):
     return row
 
 
-def start_due_reviews(session: Session, clock, limit: int = 100) -> int:
-    """Start a periodic review (复核) case for up to ``limit`` active recipients whose review is due;
-    returns how many were started (0: none due, or every due one is being started elsewhere).
+@dataclass
+class ReviewBatch:
+    """What one batch of periodic reviews did."""
+
+    started: int = 0
+    failed: dict[int, Exception] = field(default_factory=dict)  # recipient id → why its review did not start
+
+    @property
+    def claimed(self) -> int:
+        """Due recipients the batch took."""
+        return self.started + len(self.failed)
+
+
+def start_due_reviews(session: Session, clock, limit: int = 100, skip: Collection[int] = ()) -> ReviewBatch:
+    """Start a periodic review (复核) case for up to ``limit`` active recipients whose review is due
+    (but not those in ``skip``).
 
     Claiming, starting and linking happen in the caller's one transaction: on PostgreSQL the due
     rows are locked FOR UPDATE SKIP LOCKED, so a concurrent scheduler takes other households, and a
     recipient stops being due (it is linked to its review) in the same commit that creates the
-    review. So no household is reviewed twice, and a batch lost to a crash is redone whole.
+    review. So no household is reviewed twice, and a batch lost to a crash is redone whole. A
+    review that cannot start (bad register data, a place without a route) is undone alone, in a
+    savepoint, and its recipient stays due.
     """
     from .cases import start_case  # cases imports this module
     today = clock.today()
@@ -100,17 +117,27 @@ def start_due_reviews(session: Session, clock, limit: int = 100) -> int:
             .where(RECIPIENT.c.status == "active", RECIPIENT.c.next_review_on <= today,
                    RECIPIENT.c.review_case_id.is_(None))
             .order_by(RECIPIENT.c.next_review_on, RECIPIENT.c.id).limit(limit))
+    if skip:
+        stmt = stmt.where(RECIPIENT.c.id.not_in(list(skip)))
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True, of=RECIPIENT)
     due = session.execute(stmt).all()
+    batch = ReviewBatch()
     if not due:
-        return 0
+        return batch
     codes = dict(session.execute(select(Unit.id, Unit.code)).all())
     for r in due:
-        process_id = process_for("periodic_review", codes[r.county_id], codes[r.township_id], today)
-        review = start_case(session, None, clock, process_id, r.village_id, review_start_data(r))
-        session.execute(update(RECIPIENT).where(RECIPIENT.c.id == r.id).values(review_case_id=review.id))
-    return len(due)
+        savepoint = session.begin_nested()
+        try:
+            process_id = process_for("periodic_review", codes[r.county_id], codes[r.township_id], today)
+            review = start_case(session, None, clock, process_id, r.village_id, review_start_data(r))
+            session.execute(update(RECIPIENT).where(RECIPIENT.c.id == r.id).values(review_case_id=review.id))
+            savepoint.commit()
+            batch.started += 1
+        except Exception as exc:  # one household's bad data must not hold back the others
+            savepoint.rollback()
+            batch.failed[r.id] = exc
+    return batch
 
 
 def review_start_data(r) -> dict[str, Any]:

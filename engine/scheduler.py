@@ -114,17 +114,24 @@ def escalation_sweep(db: Database, clock: Clock) -> dict[str, int]:
 
 
 def review_sweep(db: Database, clock: Clock, batch_size: int = 100, max_batches: int | None = None) -> dict[str, int]:
-    """Start every due periodic review, one transaction per batch (see engine.recipients.start_due_reviews)."""
+    """Start every due periodic review, one transaction per batch (see engine.recipients.start_due_reviews).
+
+    A household whose review cannot start is logged and left due for the next sweep.
+    """
     started = batches = 0
+    failed: set[int] = set()
     while max_batches is None or batches < max_batches:
         with db.unit_of_work(write=True) as uow:
-            done = start_due_reviews(uow.session, clock, batch_size)
-            if not done:
+            batch = start_due_reviews(uow.session, clock, batch_size, skip=failed)
+            if not batch.claimed:
                 break
             uow.commit()
-        started += done
+        for recipient_id, exc in batch.failed.items():
+            log.error("periodic review of recipient %s could not start: %s", recipient_id, exc)
+        failed.update(batch.failed)
+        started += batch.started
         batches += 1
-    return {"started": started, "batches": batches}
+    return {"started": started, "batches": batches, "failed": len(failed)}
 
 
 def cutoff_sweep(db: Database, clock: Clock) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from engine.forms import with_check_digit
 from engine.models import Case, Recipient
@@ -47,7 +47,7 @@ def reviews(db) -> dict[str, tuple]:
 
 def test_reviews_start_when_due_in_batches_once(register, db, clock):
     result = review_sweep(db, clock, batch_size=2)
-    assert result == {"started": 4, "batches": 2}
+    assert result == {"started": 4, "batches": 2, "failed": 0}
     started = {name for name, (case_id, *_rest) in reviews(db).items() if case_id}
     assert started == {"户主0", "户主1", "户主2", "户主6"}
     assert review_sweep(db, clock)["started"] == 0, "a review under way is not started again"
@@ -59,6 +59,22 @@ def test_reviews_start_when_due_in_batches_once(register, db, clock):
     assert cases["户主6"].process_id == "periodic_review_national"
     clock.set(datetime(2026, 10, 1, 2, 0, tzinfo=timezone.utc))
     assert review_sweep(db, clock)["started"] == 1  # 户主4, class B, due 10-01
+
+
+def test_a_review_that_cannot_start_holds_back_no_other_household(register, db, clock):
+    with db.unit_of_work(write=True) as uow:  # register data the review's start form refuses
+        uow.session.execute(update(Recipient).where(Recipient.applicant_name == "户主0")
+                            .values(applicant_id_number="12345"))
+        uow.commit()
+    result = review_sweep(db, clock, batch_size=2)
+    assert (result["started"], result["failed"]) == (3, 1)
+    state = reviews(db)
+    assert {name for name, (case_id, *_rest) in state.items() if case_id} == {"户主1", "户主2", "户主6"}
+    with db.unit_of_work() as uow:
+        applicants = uow.session.execute(select(Case.applicant_name).where(
+            Case.process_id.like("periodic_review%"))).scalars().all()
+    assert sorted(applicants) == ["户主1", "户主2", "户主6"], "nothing of the refused review is left"
+    assert review_sweep(db, clock) == {"started": 0, "batches": 1, "failed": 1}, "still due, tried again"
 
 
 @pytest.mark.parametrize("outcome", ["unchanged", "reduce", "terminate"])
