@@ -127,16 +127,15 @@ def start_due_reviews(session: Session, clock, limit: int = 100, skip: Collectio
         return batch
     codes = dict(session.execute(select(Unit.id, Unit.code)).all())
     for r in due:
-        savepoint = session.begin_nested()
         try:
-            process_id = process_for("periodic_review", codes[r.county_id], codes[r.township_id], today)
-            review = start_case(session, None, clock, process_id, r.village_id, review_start_data(r))
-            session.execute(update(RECIPIENT).where(RECIPIENT.c.id == r.id).values(review_case_id=review.id))
-            savepoint.commit()
-            batch.started += 1
+            with session.begin_nested():  # rolled back alone if this household's review fails
+                process_id = process_for("periodic_review", codes[r.county_id], codes[r.township_id], today)
+                review = start_case(session, None, clock, process_id, r.village_id, review_start_data(r))
+                session.execute(update(RECIPIENT).where(RECIPIENT.c.id == r.id).values(review_case_id=review.id))
         except Exception as exc:  # one household's bad data must not hold back the others
-            savepoint.rollback()
             batch.failed[r.id] = exc
+        else:
+            batch.started += 1
     return batch
 
 
@@ -159,11 +158,6 @@ def review_progress(session: Session, county_ids, today: date) -> dict[str, int]
     return {"due": due, "running": running, "active": active}
 
 
-def cutoff_number(township_code: str, day: date) -> str:
-    """The number of a township's monthly cut-off case: one per township and month."""
-    return f"{township_code}-{day:%Y%m}-月度"
-
-
 def open_monthly_cutoffs(session: Session, clock) -> int:
     """Open the month's cut-off case for every township whose model runs one (Siping: approvals by
     the 26th, data to the district by the 30th); returns how many were opened.
@@ -184,7 +178,7 @@ def open_monthly_cutoffs(session: Session, clock) -> int:
         if county_code not in counties():
             continue
         variant = variant_for("monthly_cutoff", model_in_force(county_code, township.code, today))
-        number = cutoff_number(township.code, today)
+        number = f"{township.code}-{today:%Y%m}-月度"
         if variant not in variants or not claim(session, f"opened:{number}"):
             continue
         start_township_case(session, clock, variants[variant]["process_id"], township.id,

@@ -1,5 +1,7 @@
-"""Monthly cut-offs already opened claim their numbers, so the claim taken before opening one
-(engine.numbering.claim) finds them and an installation upgraded mid-month does not open a month twice.
+"""Claims for the monthly cut-offs already opened.
+
+A cut-off now claims its number (engine.numbering.claim) before it is opened; the ones opened before
+get their claims here, so an installation upgraded mid-month does not open that month twice.
 
 Revision ID: 0007_unit_of_work
 Revises: 0006
