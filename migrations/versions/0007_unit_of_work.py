@@ -4,12 +4,12 @@ A cut-off now claims its number (engine.numbering.claim) before it is opened; th
 get their claims here, so an installation upgraded mid-month does not open that month twice.
 
 Revision ID: 0007_unit_of_work
-Revises: 0006
+Revises: 0007_sessions
 """
 from alembic import op
 
 revision = "0007_unit_of_work"
-down_revision = "0006"
+down_revision = "0007_sessions"
 branch_labels = None
 depends_on = None
 
