@@ -35,6 +35,7 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as NumberInvalid
 
 from .errors import DeployRefused, FormInvalid, Problem
+from .models import Case
 
 FORMS_DIR = Path(__file__).resolve().parent.parent / "forms"
 ID_NUMBER = re.compile(r"^[1-9]\d{16}[\dX]$", re.ASCII)
@@ -44,6 +45,8 @@ DEFAULT_MAX_LENGTH = 2000
 DEFAULT_MAX_ITEMS = 100
 NUMBER_BOUND = 1e12
 INTEGER_BOUND = 2**31 - 1
+# Start-form fields copied into columns of the case row: never longer than the column.
+COLUMN_LENGTHS = {name: Case.__table__.c[name].type.length for name in ("applicant_name", "applicant_id_number")}
 # What a deployed schema may ask for at most: each value is rendered or allocated per request.
 MAX_LENGTH_LIMIT = 20000
 MAX_ITEMS_LIMIT = 200
@@ -282,8 +285,12 @@ class FormValidator:
         except SchemaError as exc:
             raise ValueError(f"invalid form schema: {exc.message}") from exc
         self.schema = schema
-        self._validator = _FormSchemaValidator(_with_default_bounds(copy.deepcopy(dict(schema))),
-                                               format_checker=FormatChecker())
+        bounded = _with_default_bounds(copy.deepcopy(dict(schema)))
+        for name, length in COLUMN_LENGTHS.items():
+            prop = (bounded.get("properties") or {}).get(name)
+            if isinstance(prop, dict) and prop.get("type") == "string":
+                prop["maxLength"] = min(prop.get("maxLength", length), length)
+        self._validator = _FormSchemaValidator(bounded, format_checker=FormatChecker())
 
     def validate(self, data: Mapping[str, Any], today: date | None = None) -> dict[str, Any]:
         """Return the data if valid; raise FormInvalid with a Chinese message per field.

@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import os
 import re
+import shutil
 import tomllib
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -24,6 +25,7 @@ import holidays as holidays_lib
 
 DATA_DIR = Path(__file__).with_name("calendar_data")
 CALENDAR_DIR_ENV = "JIUZHU_CALENDAR_DIR"
+NOTICE_WARNING_MONTH = 11  # admins are warned from 1 November when next year's notice is missing
 _FILE_NAME = re.compile(r"cn-(\d{4})\.toml")
 # ASCII digits only: str.isdigit/\d would also accept full-width '１０wd'.
 _PERIOD = re.compile(r"([0-9]+)(wd|d)|(dom)([0-9]{1,2})")
@@ -223,6 +225,42 @@ def _load(directories: tuple[Path, ...], _signatures: tuple[int, ...]) -> Workin
     if clash := holidays & workdays:
         raise ValueError(f"dates listed both as day off and as workday: {sorted(clash)}")
     return WorkingCalendar(frozenset(by_year), frozenset(holidays), frozenset(workdays))
+
+
+def install_notice(path: Path) -> int:
+    """Check a notice file and put it where the calendar reads notices (``$JIUZHU_CALENDAR_DIR``, else
+    the bundled data); returns its year. A file that is malformed or contradicts another year's file
+    is refused and nothing changes."""
+    path = Path(path)
+    year, _holidays, _workdays = read_notice_file(path)
+    directory = data_directories()[-1]
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / path.name
+    previous = target.read_bytes() if target.exists() else None
+    staged = directory / f".{path.name}.tmp"  # never matched by cn-*.toml
+    shutil.copyfile(path, staged)
+    os.replace(staged, target)  # atomic: a reader sees the old file or the new one
+    _load.cache_clear()
+    try:
+        WorkingCalendar.load()
+    except ValueError:
+        if previous is None:
+            target.unlink()
+        else:
+            target.write_bytes(previous)
+        _load.cache_clear()
+        raise
+    return year
+
+
+def missing_notice(calendar: WorkingCalendar, today: date) -> int | None:
+    """The year whose notice admins should load now: this year's if it is missing, else next year's
+    from 1 November (the State Council usually publishes it in November); None when nothing is due."""
+    if today.year not in calendar.years:
+        return today.year
+    if today.month >= NOTICE_WARNING_MONTH and today.year + 1 not in calendar.years:
+        return today.year + 1
+    return None
 
 
 def parse_period(text: str) -> tuple[int, str]:

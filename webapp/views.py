@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from engine import queries
 from engine.accounts import ROLE_NAMES_ZH
 from engine import supervision
-from engine.cases import complete_task, extend_deadline, start_application
+from engine.cases import case_for_request_token, complete_task, extend_deadline, start_application
 from engine.clock import to_local_date
 from engine.errors import FormInvalid, NotFound
 from engine.forms import coerce_html_form
@@ -21,13 +24,16 @@ from engine.recipients import review_progress
 from engine.scope import supervised_counties
 from engine.rules import assistance_types, process_for
 from engine.versions import get_version, latest_version_id
-from engine.workdays import CalendarYearMissing, WorkingCalendar
+from engine.workdays import CalendarYearMissing, WorkingCalendar, missing_notice
 
 from .auth import current_principal, requires_role
 from .db import clock, db
+from .limits import InputRefused, int_arg, page_arg
 
 bp = Blueprint("views", __name__)
-FORM_CONTROL_FIELDS = frozenset({"csrf_token", "village_id", "assistance_type", "submit"})
+FORM_CONTROL_FIELDS = frozenset({"csrf_token", "village_id", "assistance_type", "submit", "request_token"})
+# The new-application form's one-time token (see new_case); what secrets.token_urlsafe(24) gives.
+REQUEST_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 @bp.app_template_filter("mask_id")
@@ -46,7 +52,10 @@ def local_dt(value):
 
 @bp.app_context_processor
 def inject_helpers():
-    return {"principal": current_principal(), "role_names": ROLE_NAMES_ZH, "remaining_workdays": remaining_workdays}
+    principal = current_principal()
+    return {"principal": principal, "role_names": ROLE_NAMES_ZH, "remaining_workdays": remaining_workdays,
+            "calendar_missing_year": (missing_notice(WorkingCalendar.load(), clock().today())
+                                      if principal and principal.has_role("admin") else None)}
 
 
 def remaining_workdays(due_on):
@@ -73,7 +82,7 @@ def home():
 @bp.route("/inbox")
 def inbox():
     """My open tasks, oldest first."""
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     by_urgency = request.args.get("sort", "urgency") != "oldest"
     with db().unit_of_work() as s:
         rows, total = queries.inbox(s, current_principal(), page, by_urgency=by_urgency)
@@ -129,6 +138,7 @@ def new_case():
     The route is the one the household's township runs today under its county's model.
     """
     principal = current_principal()
+    token = _request_token()
     types = assistance_types()
     assistance_type = request.values.get("assistance_type") or types[0]["type"]
     if assistance_type not in {t["type"] for t in types}:
@@ -146,15 +156,26 @@ def new_case():
         schema = version.forms.get(version.tasks.get("@start", {}).get("form_key"))
         ctx = {"types": types, "assistance_type": assistance_type, "villages": villages, "schema": schema,
                "route_name": version.name, "values": request.form if request.method == "POST" else {},
-               "errors": {}, "today": clock().today().isoformat()}
+               "errors": {}, "today": clock().today().isoformat(), "request_token": token or secrets.token_urlsafe(24)}
         if request.method == "GET":
             return render_template("new_case.html", **ctx)
         if village_id is None:
             ctx["errors"] = {"village_id": _("Choose a village or community in your area.")}
             return render_template("new_case.html", **ctx), 422
         data = coerce_html_form(schema or {}, request.form, FORM_CONTROL_FIELDS)
+        earlier = case_for_request_token(s, token) if token else None
+        if earlier is not None:  # the same form sent again (a double click, a reload): one case
+            flash(_("Application %(number)s was already lodged.", number=earlier.number), "info")
+            return redirect(url_for("views.case", case_id=earlier.id), 303)
         try:
-            started = start_application(s, principal, clock(), assistance_type, village_id, data)
+            started = start_application(s, principal, clock(), assistance_type, village_id, data, token)
+        except IntegrityError:
+            # PostgreSQL: a concurrent submission of the same form won the unique token.
+            s.rollback()
+            earlier = case_for_request_token(s, token) if token else None
+            if earlier is None:
+                raise
+            return redirect(url_for("views.case", case_id=earlier.id), 303)
         except FormInvalid as exc:
             s.rollback()
             ctx["errors"] = exc.errors
@@ -162,6 +183,13 @@ def new_case():
             return render_template("new_case.html", **ctx), 422
     flash(_("Application %(number)s lodged.", number=started.number), "success")
     return redirect(url_for("views.case", case_id=started.id))
+
+
+def _request_token() -> str | None:
+    token = request.form.get("request_token") if request.method == "POST" else None
+    if token and not REQUEST_TOKEN.fullmatch(token):
+        raise InputRefused("malformed request_token", "表单已损坏，请刷新页面后重新填写")
+    return token or None
 
 
 @bp.route("/cases/<int:case_id>")
@@ -185,13 +213,13 @@ def document(case_id: int, document_id: int):
 def supervisor():
     """Every case of the county, with filters and counts."""
     filters = queries.SupervisorFilters(
-        township_id=request.args.get("township", type=int),
+        township_id=int_arg(request.args, "township", None, 1),
         status=request.args.get("status") or None,
         step=(request.args.get("step") or "").strip() or None,
         overdue=request.args.get("overdue") == "1",
         by_urgency=request.args.get("sort", "urgency") != "newest",
     )
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     today = clock().today()
     with db().unit_of_work() as s:
         result = queries.supervisor_cases(s, current_principal(), today, filters, page)
@@ -212,8 +240,10 @@ def extend(case_id: int):
             new_due = extend_deadline(s, current_principal(), clock(), case_id,
                                       request.form.get("extra_workdays", 0, type=int), request.form.get("reason", ""))
         except FormInvalid as exc:
+            s.rollback()
             flash("；".join(exc.errors.values()), "error")
-            return redirect(url_for("views.case", case_id=case_id)), 303
+            view = queries.case_view(s, current_principal(), case_id)
+            return render_template("case.html", view=view, states_json=json.dumps(view.element_states)), 422
     flash(_("Time limit extended to %(day)s.", day=new_due.isoformat()), "success")
     return redirect(url_for("views.case", case_id=case_id))
 
@@ -285,7 +315,7 @@ def incidents():
     """What the scheduler could not do, with a retry button."""
     if request.method == "POST":
         with db().unit_of_work(write=True) as s:
-            supervision.retry_incident(s, clock(), request.form.get("incident_id", type=int) or 0)
+            supervision.retry_incident(s, clock(), int_arg(request.form, "incident_id", 0))
         flash(_("Queued again."), "success")
         return redirect(url_for("views.incidents"))
     with db().unit_of_work() as s:
