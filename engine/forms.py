@@ -302,7 +302,9 @@ class FormValidator:
         _check_values(data, "", self.schema, errors)
         if errors:  # unstorable text or a NaN: the schema's own messages would only add noise
             raise FormInvalid(errors)
-        for error in self._validator.iter_errors(data):
+        # One message per field, the most basic first (a wrong type before a value out of range),
+        # whatever order the stored schema's keys come in (PostgreSQL's JSONB reorders them).
+        for error in sorted(self._validator.iter_errors(data), key=lambda e: e.validator != "type"):
             path = ".".join(str(p) for p in error.absolute_path)
             field, message = _message_zh(error, path, self.schema)
             errors.setdefault(field or "_form", message)
@@ -452,11 +454,25 @@ def coerce_html_form(schema: Mapping[str, Any], form: Mapping[str, str], ignore:
         if prop.get("type") == "boolean" and name not in out and f"{name}__present" in form:
             out[name] = False
         if prop.get("type") == "array" and name in seen_arrays:
-            out[name] = _coerce_rows(name, prop.get("items", {}), form)
+            out[name] = [row for _index, row in _html_rows(name, prop.get("items", {}), form)]
     return out
 
 
-def _coerce_rows(name: str, item_schema, form) -> list[dict[str, Any]]:
+def errors_for_html_form(schema: Mapping[str, Any], form: Mapping[str, str], errors: dict[str, str]) -> dict[str, str]:
+    """Errors keyed by the HTML table's row numbers: blank rows are left out of the JSON list, so
+    ``members.3.name`` of the list may be row ``members-4-name`` of the form."""
+    rows = {name: [index for index, _row in _html_rows(name, prop.get("items", {}), form)]
+            for name, prop in (schema.get("properties") or {}).items() if prop.get("type") == "array"}
+    out = {}
+    for key, message in errors.items():
+        parts = key.split(".")
+        if len(parts) >= 2 and parts[0] in rows and parts[1].isdigit() and int(parts[1]) < len(rows[parts[0]]):
+            parts[1] = str(rows[parts[0]][int(parts[1])])
+        out[".".join(parts)] = message
+    return out
+
+
+def _html_rows(name: str, item_schema, form) -> list[tuple[int, dict[str, Any]]]:
     rows: dict[int, dict[str, Any]] = {}
     item_props = item_schema.get("properties") or {}
     for key in form:
@@ -470,7 +486,7 @@ def _coerce_rows(name: str, item_schema, form) -> list[dict[str, Any]]:
         if value is not None:
             rows.setdefault(index, {})[field] = value
     # A row left entirely blank in the HTML table is not a row.
-    return [rows[i] for i in sorted(rows) if any(v not in ("", None) for v in rows[i].values())]
+    return [(i, rows[i]) for i in sorted(rows) if any(v not in ("", None) for v in rows[i].values())]
 
 
 def _coerce(prop: Mapping[str, Any], raw: str) -> Any:

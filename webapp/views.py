@@ -17,7 +17,7 @@ from engine import supervision
 from engine.cases import case_for_request_token, complete_task, extend_deadline, start_application
 from engine.clock import to_local_date
 from engine.errors import FormInvalid, NotFound
-from engine.forms import coerce_html_form
+from engine.forms import DEFAULT_MAX_LENGTH, coerce_html_form, errors_for_html_form
 from engine.models import Case, ProcessVersion
 from engine.places import place_of_village, villages_for
 from engine.recipients import review_progress
@@ -54,6 +54,7 @@ def local_dt(value):
 def inject_helpers():
     principal = current_principal()
     return {"principal": principal, "role_names": ROLE_NAMES_ZH, "remaining_workdays": remaining_workdays,
+            "text_max": DEFAULT_MAX_LENGTH,  # the server's bound on a text field whose schema sets none
             "calendar_missing_year": (missing_notice(WorkingCalendar.load(), clock().today())
                                       if principal and principal.has_role("admin") else None)}
 
@@ -111,7 +112,8 @@ def task(task_id: str):
                 case_id = complete_task(s, current_principal(), clock(), task_id, request.form, coerce=_coerce_form)
             except FormInvalid as exc:
                 s.rollback()
-                ctx = _task_context(s, task_id, request.form, exc.errors)
+                ctx = _task_context(s, task_id, request.form)
+                ctx["errors"] = errors_for_html_form(ctx["schema"] or {}, request.form, exc.errors)
                 flash(exc.message_zh if _is_zh() else _("The form has errors; please correct them."), "error")
                 return render_template("task.html", **ctx), 422
         flash(_("Step completed."), "success")
@@ -178,7 +180,7 @@ def new_case():
             return redirect(url_for("views.case", case_id=earlier.id), 303)
         except FormInvalid as exc:
             s.rollback()
-            ctx["errors"] = exc.errors
+            ctx["errors"] = errors_for_html_form(schema or {}, request.form, exc.errors)
             flash(exc.message_zh if _is_zh() else _("The form has errors; please correct them."), "error")
             return render_template("new_case.html", **ctx), 422
     flash(_("Application %(number)s lodged.", number=started.number), "success")
