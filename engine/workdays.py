@@ -50,7 +50,10 @@ def provisional_days_off(year: int) -> frozenset[date]:
     whose State Council notice is not loaded. Weekends are not listed."""
     if year not in PROVISIONAL_YEARS:
         raise CalendarYearMissing(year)
-    return frozenset(holidays_lib.China(years=year, categories=(holidays_lib.PUBLIC,), observed=True))
+    days = holidays_lib.China(years=year, categories=(holidays_lib.PUBLIC,), observed=True, language="zh_CN")
+    # A 调休 day off the library knows from a notice comes with a make-up workday it does not list:
+    # half a swap would be wrong, so an estimate keeps to the statutory days (and their 补假).
+    return frozenset(day for day, name in days.items() if "调休" not in name)
 
 
 class WorkingCalendar:
