@@ -36,6 +36,11 @@ def snapshot(db, case_id):
         return case.revision, case.state, events, tasks
 
 
+def case_count(db) -> int:
+    with db.unit_of_work() as s:
+        return s.execute(select(func.count()).select_from(Case)).scalar()
+
+
 @pytest.mark.parametrize("form, field, message", [
     ({}, "acceptance_decision", "「受理结论」为必填项"),
     ({"acceptance_decision": "accepted"}, "accepted_on", "「受理日期」为必填项"),
@@ -79,8 +84,7 @@ def test_mistyped_number_in_application_is_refused(login, unit_id, db):
     assert response.status_code == 422
     assert "「月收入（元）」应为数字" in response.text
     assert "公民身份号码校验位不正确" in response.text
-    with db.unit_of_work() as s:
-        assert s.execute(select(func.count()).select_from(Case)).scalar() == 0
+    assert case_count(db) == 0
 
 
 def test_forged_request_without_csrf_token_changes_nothing(walk, login, db):
@@ -307,37 +311,41 @@ def _baseline(fields) -> dict[str, str]:
     return {k: v for k, v in data.items() if v is not None}
 
 
+def _pages(site, login):
+    """(username, client, rule, url, response) of every page a user of each role may open."""
+    for username in USER_PER_ROLE:
+        user = login(username)
+        for rule, url in site:
+            if "GET" in rule.methods:
+                page = user.get(url)
+                if page.status_code == 200:
+                    yield username, user, rule, url, page
+
+
 def test_every_form_field_refuses_every_kind_of_bad_value(site, login, db):
     """Every POST form shown to any role, each field given each bad value for its kind, the rest valid."""
     before = snapshot_all(db)
     seen, tried = set(), 0
-    for username in USER_PER_ROLE:
-        user = login(username)
-        for rule, url in site:
-            if "GET" not in rule.methods:
+    for username, user, _rule, url, page in _pages(site, login):
+        forms = _forms(page.text, url) if "html" in page.content_type else ()
+        for method, action, fields in forms:
+            key = (method, urlsplit(action).path, tuple(sorted(f.get("name") for f in fields)))
+            if method != "post" or key in seen:
                 continue
-            page = user.get(url)
-            if page.status_code != 200 or "html" not in page.content_type:
-                continue
-            for method, action, fields in _forms(page.text, url):
-                key = (method, urlsplit(action).path, tuple(sorted(f.get("name") for f in fields)))
-                if method != "post" or key in seen:
+            seen.add(key)
+            base = _baseline(fields)
+            for field in fields:
+                name = field.get("name")
+                if name in NOT_DATA:
                     continue
-                seen.add(key)
-                base = _baseline(fields)
-                for field in fields:
-                    name = field.get("name")
-                    if name in NOT_DATA:
-                        continue
-                    for bad in bad_values(field):
-                        response = user.post_form(action, {**base, name: bad})
-                        tried += 1
-                        assert 400 <= response.status_code < 500, (username, action, name, bad[:40],
-                                                                   response.status_code)
-                        if "data-field=" in response.text:  # the form says which field is wrong
-                            assert f'data-field="{name.replace("-", ".")}"' in response.text, (action, name, bad[:40])
-                # A request sent again unchanged after every refusal still changes nothing.
-            assert snapshot_all(db) == before, (username, url)
+                for bad in bad_values(field):
+                    response = user.post_form(action, {**base, name: bad})
+                    tried += 1
+                    assert 400 <= response.status_code < 500, (username, action, name, bad[:40],
+                                                               response.status_code)
+                    if "data-field=" in response.text:  # the form says which field is wrong
+                        assert f'data-field="{name.replace("-", ".")}"' in response.text, (action, name, bad[:40])
+        assert snapshot_all(db) == before, (username, url)
     assert tried > 60  # task form, application form, extension, incident retry, log-in
 
 
@@ -346,33 +354,26 @@ def test_every_list_refuses_huge_or_negative_numbers_in_its_query(site, login, d
     negative is a 400 where the page reads it, and never a 500."""
     before = snapshot_all(db)
     checked = 0
-    for username in USER_PER_ROLE:
-        user = login(username)
-        for rule, url in site:
-            if "GET" not in rule.methods:
-                continue
-            page = user.get(url)
-            if page.status_code != 200:
-                continue
-            numeric = set()
-            if "html" in page.content_type:
-                for method, _action, fields in _forms(page.text, url):
-                    for f in fields:
-                        options = [o.get("value") for o in f.xpath("./option") if o.get("value")]
-                        if method == "get" and (f.get("type") == "number" or (options and all(o.isdigit() for o in options))):
-                            numeric.add(f.get("name"))
-                tree = lxml_html.fromstring(page.text)
-                for href in tree.xpath("//a/@href"):
-                    parts = urlsplit(href)
-                    if parts.path in ("", urlsplit(url).path):
-                        numeric |= {k for k, v in parse_qsl(parts.query) if v.isdigit()}
-            for name in numeric | {"page"}:
-                for bad in ("9" * 30, "-1"):
-                    response = user.get(url, query_string={name: bad})
-                    assert response.status_code < 500, (url, name, bad)
-                    if name in numeric or rule.endpoint in ("views.inbox", "views.supervisor", "api.tasks"):
-                        assert response.status_code == 400, (username, url, name, bad, response.status_code)
-                        checked += 1
+    for username, user, rule, url, page in _pages(site, login):
+        numeric = set()
+        if "html" in page.content_type:
+            for method, _action, fields in _forms(page.text, url):
+                for f in fields:
+                    options = [o.get("value") for o in f.xpath("./option") if o.get("value")]
+                    if method == "get" and (f.get("type") == "number" or (options and all(o.isdigit() for o in options))):
+                        numeric.add(f.get("name"))
+            tree = lxml_html.fromstring(page.text)
+            for href in tree.xpath("//a/@href"):
+                parts = urlsplit(href)
+                if parts.path in ("", urlsplit(url).path):
+                    numeric |= {k for k, v in parse_qsl(parts.query) if v.isdigit()}
+        for name in numeric | {"page"}:
+            for bad in ("9" * 30, "-1"):
+                response = user.get(url, query_string={name: bad})
+                assert response.status_code < 500, (url, name, bad)
+                if name in numeric or rule.endpoint in ("views.inbox", "views.supervisor", "api.tasks"):
+                    assert response.status_code == 400, (username, url, name, bad, response.status_code)
+                    checked += 1
     assert checked >= 8
     assert snapshot_all(db) == before
 
@@ -411,8 +412,7 @@ def test_nan_income_and_a_future_birth_date_are_refused(login, unit_id, db):
     unborn = with_check_digit("32092120990101123")
     response = user.post_form("/cases/new", {**form, "members-1-id_number": unborn})
     assert response.status_code == 422 and "出生日期不合理" in response.text
-    with db.unit_of_work() as s:
-        assert s.execute(select(func.count()).select_from(Case)).scalar() == 0
+    assert case_count(db) == 0
 
 
 def test_lone_surrogate_and_nul_in_json_text_are_refused(walk, login, db):
@@ -450,8 +450,7 @@ def test_a_double_click_lodges_one_case(login, unit_id, db):
     first, second = user.post_form("/cases/new", form), user.post_form("/cases/new", form)
     assert first.status_code == 302 and second.status_code == 303
     assert first.location == second.location
-    with db.unit_of_work() as s:
-        assert s.execute(select(func.count()).select_from(Case)).scalar() == 1
+    assert case_count(db) == 1
     # Another form (a new token) is another application.
     other = lxml_html.fromstring(user.get("/cases/new").text).xpath('//input[@name="request_token"]/@value')[0]
     assert other != token
