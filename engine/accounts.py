@@ -92,3 +92,8 @@ def authenticate(session: Session, username: str, password: str) -> Principal | 
     if not verify_password(user.password_hash, password):
         return None
     return load_principal(session, user)
+
+
+def principal_of(session: Session, username: str) -> Principal:
+    """The principal of a user found by username (CLI commands, scheduler set-up, tests)."""
+    return load_principal(session, session.execute(select(User).where(User.username == username)).scalar_one())

@@ -15,7 +15,9 @@ from sqlalchemy.engine import make_url
 
 from engine.clock import FrozenClock
 from engine.db import Database, normalise_url
-from engine.demo import DEMO_PASSWORD, prepare_store, principal
+from tests.factories import DEMO_PASSWORD
+from engine.installation import prepare_store
+from engine.accounts import principal_of as principal
 from engine.models import (Case, CaseEvent, Document, HumanTask, Incident, Notification, PanelMeeting, Recipient,
                            Sequence, SupervisionItem, Unit)
 

@@ -22,6 +22,9 @@ def main() -> None:
     """Jiuzhu (救助): social-assistance approval routes on SpiffWorkflow."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # SpiffWorkflow logs every task state change at INFO: noise that drowns what an operator needs.
+    for name in ("spiff", "spiff.workflow", "spiff.task", "spiff.metrics", "alembic.runtime.plugins"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 @main.command()
@@ -55,20 +58,70 @@ def deploy(path: Path | None, forms_dir: Path | None) -> None:
         click.echo(f"unchanged {process_id}  {digest[:12]}")
 
 
+def _refused(problems) -> None:
+    click.echo("数据文件有误，未载入任何内容 / data file refused, nothing loaded:", err=True)
+    for problem in problems:
+        click.echo(f"  {problem}  ({problem.message_zh})", err=True)
+    sys.exit(1)
+
+
+def _report(kind: str, report) -> None:
+    click.echo(f"{kind}: {len(report.created)} created, {len(report.updated)} updated, {report.unchanged} unchanged")
+    for username, password in sorted(report.generated_passwords.items()):
+        click.echo(f"  initial password of {username}: {password}  (shown once; ask them to change it)")
+
+
+@main.command("load-places")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_places_command(path: Path) -> None:
+    """Create or update counties, townships and villages from a places file (idempotent)."""
+    from engine.directory import load_places, read_places
+    from engine.errors import DataFileInvalid
+    with _database().unit_of_work(write=True) as s:
+        try:
+            report = load_places(s, read_places(path))
+        except DataFileInvalid as exc:
+            _refused(exc.problems)
+        s.commit()
+    _report("places", report)
+
+
+@main.command("load-users")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_users_command(path: Path) -> None:
+    """Create or update users and their roles from a users file (idempotent; passwords never reset)."""
+    from engine.directory import load_users, read_users
+    from engine.errors import DataFileInvalid
+    with _database().unit_of_work(write=True) as s:
+        try:
+            report = load_users(s, read_users(path, s), Clock().now())
+        except DataFileInvalid as exc:
+            _refused(exc.problems)
+        s.commit()
+    _report("users", report)
+
+
 @main.command()
 def demo() -> None:
-    """Load the demo county (响水县), its users and sample cases."""
-    from engine.demo import DEMO_PASSWORD, USERS, load_places_and_users, load_sample_cases
-    database = _database()
+    """Load the demo places, users and sample cases (demo/*.toml)."""
+    from engine.errors import DataFileInvalid
+    from engine.installation import DEMO_DIR, demo_password, load_cases, load_directory
     clock = Clock()
-    with database.unit_of_work(write=True) as s:
-        created = load_places_and_users(s, clock.now())
-    with database.unit_of_work(write=True) as s:
-        cases = load_sample_cases(s, clock)
-    click.echo(f"demo county {'created' if created else 'already present'}; {cases} sample cases started")
-    click.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")
-    for username, display, role, _unit in USERS:
-        click.echo(f"  {username:<14} {role:<18} {display}")
+    with _database().unit_of_work(write=True) as s:
+        try:
+            places, users = load_directory(s, clock.now(), DEMO_DIR / "places.toml", DEMO_DIR / "users.toml")
+            cases = load_cases(s, clock, DEMO_DIR / "cases.toml")
+        except DataFileInvalid as exc:
+            _refused(exc.problems)
+        s.commit()
+    _report("demo places", places)
+    _report("demo users", users)
+    click.echo(f"{cases} sample cases started")
+    click.echo(f"demo logins (password for all: {demo_password()}):")
+    from engine.datafiles import DataFile
+    for user in DataFile(DEMO_DIR / "users.toml").data["user"]:
+        roles = ", ".join(r["role"] for r in user["roles"])
+        click.echo(f"  {user['username']:<14} {roles:<22} {user['display_name']}")
 
 
 @main.group()

@@ -119,7 +119,7 @@ def test_wrong_password_is_refused(app):
 
 
 def test_open_redirect_after_login_is_refused(app):
-    from engine.demo import DEMO_PASSWORD
+    from tests.factories import DEMO_PASSWORD
     from tests.conftest import CSRF_RE
     client = app.test_client()
     token = CSRF_RE.search(client.get("/login").text).group(1)
