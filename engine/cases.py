@@ -260,8 +260,14 @@ def _accepted_on(accepted_on: date | None, data: dict, today: date) -> date | No
     return accepted_on
 
 
-def overall_due_on(accepted_on: date, data: dict) -> Due | None:
+def overall_due_on(accepted_on: date, data: dict) -> date | None:
     """The case's overall limit (办结时限): the county's working-day limit counted from acceptance."""
+    overall = overall_due(accepted_on, data)
+    return overall.on if overall else None
+
+
+def overall_due(accepted_on: date, data: dict) -> Due | None:
+    """``overall_due_on`` with whether it is provisional (暂定)."""
     limit = data.get("time_limit_wd")
     if not limit:
         return None
@@ -296,7 +302,7 @@ def extend_deadline(session: Session, actor: Principal, clock: Clock, case_id: i
     data = Workflow.restore(get_version(session, case.process_version_id).spec, case.state).data
     maximum = int(data.get("extension_limit_wd") or 45)
     calendar = WorkingCalendar.load()
-    current = case.due_on or getattr(overall_due_on(case.accepted_on, data), "on", None)
+    current = case.due_on or overall_due_on(case.accepted_on, data)
     if current is None:
         raise FormInvalid({"_form": "该案件没有办结时限，无需延期"})
     # Checked before any arithmetic: a negative or enormous count is refused, never computed.
@@ -339,7 +345,7 @@ def _after_run(session, case_id, revision, workflow: Workflow, now, actor_id,
     values = {**_state_values(workflow, now), "revision": revision + 1}
     if accepted_on is not None:
         values["accepted_on"] = accepted_on
-        overall = overall_due_on(accepted_on, workflow.data)
+        overall = overall_due(accepted_on, workflow.data)
         values["due_on"] = overall.on if overall else None
         values["due_provisional"] = bool(overall and overall.provisional)
         values["limit_workdays"] = int(workflow.data["time_limit_wd"]) if overall else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from .cases import _due_on, limit_workdays_of, overall_due_on
+from .cases import _due_on, limit_workdays_of, overall_due
 from .clock import Clock, to_local_date
 from .models import Case, CaseEvent, HumanTask, Incident, SupervisionItem
 from .versions import get_version
@@ -89,7 +89,7 @@ def _recompute_cases(session: Session, calendar: WorkingCalendar, now) -> int:
                 # Lodged before limits were kept in working days and while the year was missing.
                 state = session.execute(select(CASE.c.state).where(CASE.c.id == row.id)).scalar_one()
                 data = Workflow.restore(get_version(session, row.process_version_id).spec, state).data
-                overall = overall_due_on(row.accepted_on, data)
+                overall = overall_due(row.accepted_on, data)
                 if overall is None:
                     continue
                 limit = int(data["time_limit_wd"])

@@ -8,17 +8,17 @@ editing this module; each kind of bad input is sent to each, and the row count o
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+import tomllib
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from lxml import html as lxml_html
 from sqlalchemy import func, insert, select
 
-from engine.demo import USERS, sample_application
+from engine.installation import DEMO_DIR
 from engine.forms import DEFAULT_MAX_LENGTH
 from engine.models import Base, Case, CaseEvent, Document, HumanTask, Incident
-from tests.factories import FORM_DATA, start
+from tests.factories import FORM_DATA, sample_application, start
 from webapp.limits import MAX_CONTENT_LENGTH, MAX_JSON_DEPTH
 
 
@@ -130,7 +130,8 @@ def test_open_redirect_after_login_is_refused(app):
 
 # --- every endpoint, every field, every kind of bad input ------------------------------------------
 # One demo user per role, from the demo data: together they see every page.
-USER_PER_ROLE = list({role: username for username, _name, role, _unit in reversed(USERS)}.values())
+USER_PER_ROLE = list({grant["role"]: user["username"] for user in reversed(
+    tomllib.loads((DEMO_DIR / "users.toml").read_text(encoding="utf-8"))["user"]) for grant in user["roles"]}.values())
 NOT_DATA = {"csrf_token", "next"}  # the CSRF token has its own tests; an unsafe `next` is ignored by design
 
 
