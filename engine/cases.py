@@ -25,7 +25,7 @@ from .places import Place, place_of_village, unit_names
 from .rules import assistance_type_of, case_parameters, process_for
 from .scope import case_scope, task_scope
 from .versions import get_version, latest_version_id
-from .workdays import CalendarYearMissing, WorkingCalendar, due_date
+from .workdays import CalendarYearMissing, Due, WorkingCalendar, add_workdays_due, due
 from .workflow import SERIALIZER_VERSION, ReadyTask, Workflow
 
 CASE = Case.__table__
@@ -37,6 +37,7 @@ _COMPLETE_TASK = update(TASK).where(TASK.c.id == bindparam("b_id")).values(
     status="completed", completed_at=bindparam("b_at"), completed_by_id=bindparam("b_by"))
 _UPDATE_CASE = update(CASE).where(CASE.c.id == bindparam("b_id"), CASE.c.revision == bindparam("b_revision"))
 START_ROLES = ("village", "township")
+EXTENSION_REASON_MAX = Case.__table__.c.extension_reason.type.length
 
 
 @dataclass(frozen=True)
@@ -48,18 +49,20 @@ class StartedCase:
 
 
 def start_case(session: Session, actor: Principal | None, clock: Clock, process_id: str, village_id: int,
-               form_data: dict[str, Any]) -> StartedCase:
+               form_data: dict[str, Any], request_token: str | None = None) -> StartedCase:
     """Lodge an application for a household of ``village_id`` and run to the first task.
 
     A village user may lodge for their own village (on the household's behalf);
     a township user for any village of their township (the window). ``actor=None``
-    is the scheduler starting a periodic review.
+    is the scheduler starting a periodic review. ``request_token`` (the form's one-time token) is
+    stored on the case, unique, so a repeated submission cannot lodge a second case.
     """
     place = place_of_village(session, village_id)
     if actor is not None and not (village_id in actor.units_for("village")
                                   or place.township_id in actor.units_for("township")):
         raise NotFound(f"village {village_id} outside the actor's units")
-    return _start(session, actor.user_id if actor is not None else None, clock, process_id, place, form_data)
+    return _start(session, actor.user_id if actor is not None else None, clock, process_id, place, form_data,
+                  request_token=request_token)
 
 
 def start_township_case(session: Session, clock: Clock, process_id: str, township_id: int,
@@ -72,12 +75,12 @@ def start_township_case(session: Session, clock: Clock, process_id: str, townshi
 
 
 def _start(session: Session, actor_id: int | None, clock: Clock, process_id: str, place: Place,
-           form_data: dict[str, Any], number: str | None = None) -> StartedCase:
+           form_data: dict[str, Any], number: str | None = None, request_token: str | None = None) -> StartedCase:
     version = get_version(session, latest_version_id(session, process_id))
     start_form = version.tasks.get("@start", {}).get("form_key")
-    data = version.validator(start_form).validate(form_data) if start_form else dict(form_data)
     now = clock.now()
     today = clock.today()
+    data = version.validator(start_form).validate(form_data, today) if start_form else dict(form_data)
     params = case_parameters(session, place.county_id, place.township_id, process_id, today)
     workflow = Workflow.start(version.spec, {**data, **params}, now)
     number = number or numbering.next_case_number(session, place, today)
@@ -87,7 +90,7 @@ def _start(session: Session, actor_id: int | None, clock: Clock, process_id: str
         applicant_name=data.get("applicant_name", ""), applicant_id_number=data.get("applicant_id_number", ""),
         county_id=place.county_id, township_id=place.township_id, village_id=place.village_id,
         serializer_version=SERIALIZER_VERSION, schema_version=STATE_SCHEMA_VERSION, revision=1,
-        accepted_on=None, created_at=now, started_by_id=actor_id,
+        accepted_on=None, created_at=now, started_by_id=actor_id, request_token=request_token,
         **_state_values(workflow, now),
     ).returning(CASE.c.id)).scalar_one()
     _event(session, case_id, now, actor_id, "case_started", None, version.name, data)
@@ -97,11 +100,17 @@ def _start(session: Session, actor_id: int | None, clock: Clock, process_id: str
 
 
 def start_application(session: Session, actor: Principal, clock: Clock, assistance_type: str, village_id: int,
-                      form_data: dict[str, Any]) -> StartedCase:
+                      form_data: dict[str, Any], request_token: str | None = None) -> StartedCase:
     """Lodge an application of a type: the route is the one the township's model runs today."""
     place = place_of_village(session, village_id)
     process_id = process_for(assistance_type, place.county_code, place.township_code, clock.today())
-    return start_case(session, actor, clock, process_id, village_id, form_data)
+    return start_case(session, actor, clock, process_id, village_id, form_data, request_token)
+
+
+def case_for_request_token(session: Session, token: str) -> StartedCase | None:
+    """The case an earlier submission of the same new-application form lodged, if any."""
+    row = session.execute(select(CASE.c.id, CASE.c.number).where(CASE.c.request_token == token)).first()
+    return StartedCase(row.id, row.number) if row else None
 
 
 def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str, form_data: Any,
@@ -130,8 +139,8 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     version = get_version(session, row.process_version_id)
     schema = version.forms.get(row.form_key) if row.form_key else None
     data = coerce(schema or {}, form_data) if coerce else form_data
-    data = version.validator(row.form_key).validate(data) if row.form_key else dict(data)
     now, today = clock.now(), clock.today()
+    data = version.validator(row.form_key).validate(data, today) if row.form_key else dict(data)
     workflow = Workflow.restore(version.spec, row.state)
     ready_before = workflow.ready_user_tasks()
     open_before = {t.id for t in ready_before}
@@ -160,7 +169,8 @@ def _exclude_publicity(session, case_id, ready_before: list[ReadyTask], workflow
     closed = [t.id for t in ready_before if t.properties.get("publicity") and t.id not in still_open]
     if not closed:
         return
-    case = session.execute(select(CASE.c.due_on).where(CASE.c.id == case_id)).one()
+    case = session.execute(select(CASE.c.due_on, CASE.c.accepted_on, CASE.c.limit_workdays)
+                           .where(CASE.c.id == case_id)).one()
     if case.due_on is None:
         return
     calendar = WorkingCalendar.load()
@@ -168,8 +178,10 @@ def _exclude_publicity(session, case_id, ready_before: list[ReadyTask], workflow
     try:
         paused = sum(max(0, calendar.workdays_between(to_local_date(at), today)) for at in opened)
         if paused:
+            limit = limit_workdays_of(calendar, case.limit_workdays, case.accepted_on, case.due_on) + paused
+            new_due = add_workdays_due(calendar, case.accepted_on, limit)
             session.execute(update(CASE).where(CASE.c.id == case_id).values(
-                due_on=calendar.add_workdays(case.due_on, paused)))
+                due_on=new_due.on, due_provisional=new_due.provisional, limit_workdays=limit))
     except CalendarYearMissing:
         pass
 
@@ -218,24 +230,25 @@ def _sync_tasks(session, case_id, place: Place, workflow: Workflow, now: datetim
 
 
 def _task_row(case_id, task: ReadyTask, place: Place, now, today) -> dict:
-    due_on, tbd = _due_on(today, task.properties.get("deadline"))
+    due_on, provisional = _due_on(today, task.properties.get("deadline"))
     return {
         "id": task.id, "case_id": case_id, "task_name": task.name, "title": task.title,
         "role": task.lane or "township", "unit_id": place.unit_for_role(task.lane),
         "form_key": task.form_key, "status": "open", "created_at": now,
-        "due_on": due_on, "due_tbd": tbd, "reminded_at": None,
+        "due_on": due_on, "due_provisional": provisional, "reminded_at": None,
         "completed_at": None, "completed_by_id": None,
     }
 
 
 def _due_on(today: date, deadline: str | None) -> tuple[date | None, bool]:
-    """(due date, to-be-determined): a year missing from the calendar is never guessed."""
+    """(due date, provisional): a year without a loaded notice gives an estimated date, shown as 暂定
+    and recomputed when the notice is loaded (``due_dates.recompute``)."""
     if not deadline:
         return None, False
     try:
-        return due_date(WorkingCalendar.load(), today, deadline), False
-    except CalendarYearMissing:
-        return None, True  # shown as 待定; the scheduler raises an incident for admins
+        return due(WorkingCalendar.load(), today, deadline)
+    except CalendarYearMissing:  # a year beyond the statutory estimate too: no date, still flagged
+        return None, True
 
 
 def _accepted_on(accepted_on: date | None, data: dict, today: date) -> date | None:
@@ -246,13 +259,26 @@ def _accepted_on(accepted_on: date | None, data: dict, today: date) -> date | No
 
 def overall_due_on(accepted_on: date, data: dict) -> date | None:
     """The case's overall limit (办结时限): the county's working-day limit counted from acceptance."""
+    overall = overall_due(accepted_on, data)
+    return overall.on if overall else None
+
+
+def overall_due(accepted_on: date, data: dict) -> Due | None:
+    """``overall_due_on`` with whether it is provisional (暂定)."""
     limit = data.get("time_limit_wd")
     if not limit:
         return None
     try:
-        return WorkingCalendar.load().add_workdays(accepted_on, int(limit))
+        return add_workdays_due(WorkingCalendar.load(), accepted_on, int(limit))
     except CalendarYearMissing:
         return None
+
+
+def limit_workdays_of(calendar: WorkingCalendar, limit_workdays: int | None, accepted_on: date, due_on: date) -> int:
+    """Working days of a case's overall limit from acceptance (derived for cases from before the column)."""
+    if limit_workdays is not None:
+        return limit_workdays
+    return calendar.workdays_between(accepted_on, due_on)
 
 
 def extend_deadline(session: Session, actor: Principal, clock: Clock, case_id: int, extra_workdays: int,
@@ -266,21 +292,30 @@ def extend_deadline(session: Session, actor: Principal, clock: Clock, case_id: i
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise FormInvalid({"reason": "延期必须说明理由（至少 4 个字）"})
+    if len(reason) > EXTENSION_REASON_MAX:  # the column's size
+        raise FormInvalid({"reason": f"延期理由不能超过 {EXTENSION_REASON_MAX} 个字"})
     if case.accepted_on is None or case.status != "running":
         raise FormInvalid({"_form": "只有已受理、办理中的案件可以延期"})
     data = Workflow.restore(get_version(session, case.process_version_id).spec, case.state).data
     maximum = int(data.get("extension_limit_wd") or 45)
     calendar = WorkingCalendar.load()
     current = case.due_on or overall_due_on(case.accepted_on, data)
-    new_due = calendar.add_workdays(current, int(extra_workdays))
-    if extra_workdays < 1 or calendar.workdays_between(case.accepted_on, new_due) > maximum:
+    if current is None:
+        raise FormInvalid({"_form": "该案件没有办结时限，无需延期"})
+    # Checked before any arithmetic: a negative or enormous count is refused, never computed.
+    if not isinstance(extra_workdays, int) or not 1 <= extra_workdays <= maximum:
+        raise FormInvalid({"extra_workdays": f"延长的工作日数应为 1 至 {maximum} 之间的整数"})
+    limit = limit_workdays_of(calendar, case.limit_workdays, case.accepted_on, current) + extra_workdays
+    if limit > maximum:
         raise FormInvalid({"extra_workdays": f"延期后总时限不能超过 {maximum} 个工作日"})
+    new_due = add_workdays_due(calendar, case.accepted_on, limit)
     now = clock.now()
     session.execute(update(CASE).where(CASE.c.id == case_id).values(
-        due_on=new_due, extension_reason=reason, revision=case.revision + 1, updated_at=now))
+        due_on=new_due.on, due_provisional=new_due.provisional, limit_workdays=limit, extension_reason=reason,
+        revision=case.revision + 1, updated_at=now))
     _event(session, case_id, now, actor.user_id, "deadline_extended", None, "延长办理时限",
-           {"from": current.isoformat() if current else None, "to": new_due.isoformat(), "reason": reason})
-    return new_due
+           {"from": current.isoformat(), "to": new_due.on.isoformat(), "reason": reason})
+    return new_due.on
 
 
 def _state_values(workflow: Workflow, now: datetime) -> dict[str, Any]:
@@ -306,7 +341,10 @@ def _after_run(session, case_id, revision, workflow: Workflow, now, actor_id,
     values = {**_state_values(workflow, now), "revision": revision + 1}
     if accepted_on is not None:
         values["accepted_on"] = accepted_on
-        values["due_on"] = overall_due_on(accepted_on, workflow.data)
+        overall = overall_due(accepted_on, workflow.data)
+        values["due_on"] = overall.on if overall else None
+        values["due_provisional"] = bool(overall and overall.provisional)
+        values["limit_workdays"] = int(workflow.data["time_limit_wd"]) if overall else None
     result = session.execute(_UPDATE_CASE, {"b_id": case_id, "b_revision": revision, **values})
     if result.rowcount != 1:
         raise Conflict("case changed concurrently")

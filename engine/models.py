@@ -136,7 +136,14 @@ class Case(Base):
     next_due_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     timer_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     due_on: Mapped[Optional[date]] = mapped_column(Date)  # overall limit (办结时限), from acceptance
+    # Working days of that limit counted from acceptance (county limit + extensions + excluded 公示), so
+    # the date can be recomputed when a year's holiday notice is loaded.
+    limit_workdays: Mapped[Optional[int]] = mapped_column(Integer)
+    # 暂定: due_on rests on a year whose holiday notice is not loaded yet (estimated from the statutory rules).
+    due_provisional: Mapped[bool] = mapped_column(default=False, server_default="0")
     extension_reason: Mapped[Optional[str]] = mapped_column(String(500))
+    # The new-application form's one-time token: a second identical POST (a double click) finds this case.
+    request_token: Mapped[Optional[str]] = mapped_column(String(64), unique=True)
     accepted_on: Mapped[Optional[date]] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
@@ -166,7 +173,8 @@ class HumanTask(Base):
     status: Mapped[str] = mapped_column(String(20))  # open | completed | withdrawn
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     due_on: Mapped[Optional[date]] = mapped_column(Date)
-    due_tbd: Mapped[bool] = mapped_column(default=False, server_default="0")  # 待定: the year's calendar is missing
+    # 暂定: due_on rests on a year whose holiday notice is not loaded yet (estimated from the statutory rules).
+    due_provisional: Mapped[bool] = mapped_column(default=False, server_default="0")
     reminded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     completed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     completed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))

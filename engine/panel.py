@@ -18,6 +18,7 @@ from .cases import complete_task
 
 TASK, CASE = HumanTask.__table__, Case.__table__
 PANEL_ROLE = "review_panel"
+ATTENDEES_MAX = PanelMeeting.__table__.c.attendees.type.length
 
 
 def agenda(session: Session, principal: Principal):
@@ -49,6 +50,8 @@ def hold_meeting(session: Session, chair: Principal, clock: Clock, decisions: di
     attendees = (attendees or "").strip()
     if len(attendees) < 2:
         raise FormInvalid({"attendees": "请填写参会人员"})
+    if len(attendees) > ATTENDEES_MAX:  # the column's size
+        raise FormInvalid({"attendees": f"参会人员不能超过 {ATTENDEES_MAX} 个字"})
     unit_id = units[0]
     now = clock.now()
     year = now.astimezone(CHINA_TZ).year

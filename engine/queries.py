@@ -32,7 +32,7 @@ URGENCY_ORDER = (TASK.c.due_on.asc().nulls_last(), TASK.c.created_at, TASK.c.id)
 def select_inbox_statement(principal: Principal, page: int = 1, page_size: int = PAGE_SIZE, by_urgency: bool = True):
     """The inbox query: open tasks in the principal's (role, unit) pairs, most urgent (or oldest) first."""
     return (
-        select(TASK.c.id, TASK.c.title, TASK.c.role, TASK.c.due_on, TASK.c.due_tbd, TASK.c.created_at,
+        select(TASK.c.id, TASK.c.title, TASK.c.role, TASK.c.due_on, TASK.c.due_provisional, TASK.c.created_at,
                CASE.c.id.label("case_id"), CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number,
                Unit.name.label("village_name"))
         .select_from(TASK)
@@ -160,7 +160,7 @@ def supervisor_cases(session: Session, principal: Principal, today: date, filter
     rows = session.execute(
         select(CASE.c.id, CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number, CASE.c.status,
                CASE.c.current_step, CASE.c.outcome, CASE.c.summary, CASE.c.created_at, CASE.c.updated_at,
-               CASE.c.due_on,
+               CASE.c.due_on, CASE.c.due_provisional,
                township.name.label("township"), village.name.label("village"),
                overdue_clause.label("is_overdue"))
         .join(township, township.id == CASE.c.township_id).outerjoin(village, village.id == CASE.c.village_id)

@@ -65,13 +65,14 @@ def escalate(session: Session, clock: Clock) -> dict[str, int]:
         update(ITEM).where(ITEM.c.resolved_at.is_(None),
                            exists().where(TASK.c.id == ITEM.c.task_id, TASK.c.status != "open"))
         .values(resolved_at=now)).rowcount
-    undated = session.execute(select(func.count()).select_from(TASK).where(
-        TASK.c.status == "open", TASK.c.due_tbd.is_(True))).scalar_one()
-    if undated and not session.execute(select(INCIDENT.c.id).where(
+    provisional = session.execute(select(func.count()).select_from(TASK).where(
+        TASK.c.status == "open", TASK.c.due_provisional.is_(True))).scalar_one()
+    if provisional and not session.execute(select(INCIDENT.c.id).where(
             INCIDENT.c.kind == "calendar_missing", INCIDENT.c.resolved_at.is_(None))).first():
         session.execute(insert(INCIDENT).values(
             case_id=None, kind="calendar_missing", created_at=now, resolved_at=None,
-            message=f"{undated} 个待办事项的办理期限待定：节假日安排数据缺少所需年份，请载入当年国务院办公厅通知"))
+            message=f"{provisional} 个待办事项的办理期限为暂定：所跨年份的国务院办公厅节假日安排尚未载入，"
+                    "期限按法定节假日推算；请用 jiuzhu calendar load 载入通知，期限将自动重新计算"))
     return {"reminded": len(due_soon), "escalated": len(overdue), "resolved": resolved}
 
 
@@ -83,8 +84,9 @@ def supervision_items(session: Session, principal: Principal, today: date):
     township = aliased(Unit)
     rows = session.execute(
         select(ITEM.c.id, ITEM.c.case_id, ITEM.c.step, ITEM.c.due_on, ITEM.c.created_at, CASE.c.number,
-               CASE.c.applicant_name, township.name.label("township"))
+               CASE.c.applicant_name, township.name.label("township"), TASK.c.due_provisional)
         .join(CASE, CASE.c.id == ITEM.c.case_id).join(township, township.id == ITEM.c.township_id)
+        .join(TASK, TASK.c.id == ITEM.c.task_id)
         .where(ITEM.c.county_id.in_(counties), ITEM.c.resolved_at.is_(None))
         .order_by(ITEM.c.due_on, ITEM.c.id)
     ).all()

@@ -2,74 +2,120 @@
 
 The calendar is data, not code: each year is one ``calendar_data/cn-YYYY.toml``
 file transcribing the State Council notice (国务院办公厅关于YYYY年部分节假日安排的通知).
-Years without a file are refused (``CalendarYearMissing``) rather than estimated,
-because the 调休 pattern cannot be derived from the statutory rules.
+A year without a file is *provisional* (暂定): weekends plus the statutory holidays
+of 《全国年节及纪念日放假办法》 as the ``holidays`` library computes them (with the
+补假 of a holiday falling on a weekend), and no 调休 make-up workday, since those
+cannot be derived from the rules. Callers ask ``is_provisional_span`` whether a
+result rests on such a year and mark it; ``jiuzhu calendar load FILE`` adds a
+notice and recomputes what was provisional. Only a year the library cannot
+compute either (before 1950, after 2100) raises ``CalendarYearMissing``.
 """
 from __future__ import annotations
 
 import functools
+import os
 import re
+import shutil
 import tomllib
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
+
+import holidays as holidays_lib
 
 DATA_DIR = Path(__file__).with_name("calendar_data")
+CALENDAR_DIR_ENV = "JIUZHU_CALENDAR_DIR"
+NOTICE_WARNING_MONTH = 11  # admins are warned from 1 November when next year's notice is missing
 _FILE_NAME = re.compile(r"cn-(\d{4})\.toml")
 # ASCII digits only: str.isdigit/\d would also accept full-width '１０wd'.
 _PERIOD = re.compile(r"([0-9]+)(wd|d)|(dom)([0-9]{1,2})")
 
 
 class CalendarYearMissing(LookupError):
-    """A date falls in a year whose official arrangement is not loaded (``year``, ``message_zh``)."""
+    """A date falls in a year that neither a notice nor the statutory rules cover (``year``, ``message_zh``)."""
 
     def __init__(self, year: int):
         self.year = year
-        self.message_zh = f"{year} 年节假日安排尚未发布/未载入，无法计算工作日"
-        super().__init__(f"Holiday arrangement for {year} not published/loaded; cannot compute working days")
+        self.message_zh = f"{year} 年不在可计算工作日的年份范围内"
+        super().__init__(f"No holiday arrangement or statutory estimate for {year}; cannot compute working days")
+
+
+# The statutory holidays as the holidays library estimates them, for the years it covers.
+PROVISIONAL_YEARS = range(holidays_lib.China.start_year, holidays_lib.China.end_year + 1)
+
+
+@functools.cache
+def provisional_days_off(year: int) -> frozenset[date]:
+    """Statutory days off of ``year`` (with 补假) per the holidays library: the estimate for a year
+    whose State Council notice is not loaded. Weekends are not listed."""
+    if year not in PROVISIONAL_YEARS:
+        raise CalendarYearMissing(year)
+    days = holidays_lib.China(years=year, categories=(holidays_lib.PUBLIC,), observed=True, language="zh_CN")
+    # A 调休 day off the library knows from a notice comes with a make-up workday it does not list:
+    # half a swap would be wrong, so an estimate keeps to the statutory days (and their 补假).
+    return frozenset(day for day, name in days.items() if "调休" not in name)
 
 
 class WorkingCalendar:
-    """Mainland-China working days for the years that have a data file."""
+    """Mainland-China working days: official for the years with a notice file, provisional otherwise."""
 
     def __init__(self, years: frozenset[int], holidays: frozenset[date], workdays: frozenset[date]):
         """Build a calendar from covered years, days off and make-up workdays; prefer ``load``."""
         self.years = years
         self._holidays = holidays
         self._workdays = workdays
-        # Running count of working days up to and including each covered day, so that
-        # "working days left" on a 50-row inbox page is 50 dictionary lookups.
-        self._running: dict[date, int] = {}
-        count = 0
-        for year in sorted(years):
-            d = date(year, 1, 1)
-            while d.year == year:
-                count += self.is_workday(d)
-                self._running[d] = count
-                d += timedelta(days=1)
+        # Per year, the running count of working days up to each day, so that "working days left"
+        # on a 50-row inbox page is 50 lookups. Filled lazily (a provisional year costs ~2 ms once).
+        self._running: dict[int, list[int]] = {}
 
     @classmethod
     def load(cls, directory: Path | None = None) -> "WorkingCalendar":
-        """Return the calendar of every ``cn-*.toml`` in ``directory`` (default: bundled data), cached.
+        """Return the calendar of every ``cn-*.toml`` in ``directory`` (default: the bundled data plus
+        ``$JIUZHU_CALENDAR_DIR``), cached until a file is added or replaced.
 
-        Raises ValueError for a malformed file, FileNotFoundError when there is no year file.
+        Raises ValueError for a malformed file.
         """
-        if directory is None:
-            return _load_default()
-        return _load(Path(directory).resolve())
+        directories = (Path(directory),) if directory is not None else data_directories()
+        resolved = tuple(d.resolve() for d in directories)
+        return _load(resolved, tuple(_signature(d) for d in resolved))
 
-    def _covered(self, d: date) -> None:
+    def is_provisional(self, d: date) -> bool:
+        """True when ``d`` lies in a year without a loaded notice (its working days are estimated)."""
+        return d.year not in self.years
+
+    def is_provisional_span(self, start: date, end: date) -> bool:
+        """True when counting working days over (start, end] touches a year without a loaded notice."""
+        first, last = sorted((start, end))
+        return any(year not in self.years for year in range(first.year, last.year + 1))
+
+    def _check(self, d: date) -> None:
         # A datetime never equals a date, so it would silently miss every holiday.
         if isinstance(d, datetime) or not isinstance(d, date):
             raise TypeError(f"expected a datetime.date, got {type(d).__name__}")
-        if d.year not in self.years:
-            raise CalendarYearMissing(d.year)
 
     def is_workday(self, d: date) -> bool:
         """True for a weekday that is not a day off, or for a 调休 weekend workday."""
-        self._covered(d)
+        self._check(d)
+        # A notice's dates win even outside its year (a 元旦 break reaching back into December).
         if d in self._workdays:
             return True
-        return d.weekday() < 5 and d not in self._holidays
+        if d in self._holidays:
+            return False
+        if d.weekday() >= 5:
+            return False
+        return d.year in self.years or d not in provisional_days_off(d.year)
+
+    def _running_count(self, d: date) -> int:
+        """Working days from 1 January of ``d``'s year up to and including ``d``."""
+        table = self._running.get(d.year)
+        if table is None:
+            table, count, day = [], 0, date(d.year, 1, 1)
+            while day.year == d.year:
+                count += self.is_workday(day)
+                table.append(count)
+                day += timedelta(days=1)
+            self._running[d.year] = table
+        return table[d.timetuple().tm_yday - 1]
 
     def add_workdays(self, start: date, n: int) -> date:
         """Return the n-th working day after ``start`` (``start`` itself is not counted; n=0 gives start)."""
@@ -87,16 +133,14 @@ class WorkingCalendar:
 
         Inverse of ``add_workdays``: ``workdays_between(s, add_workdays(s, n)) == n``.
         """
+        self._check(start)
+        self._check(end)
         if end < start:
             return -self.workdays_between(end, start)
-        if end == start:
-            return 0
-        first = start + timedelta(days=1)
-        self._covered(end)
-        for year in range(first.year, end.year + 1):
-            if year not in self.years:
-                raise CalendarYearMissing(year)
-        return self._running[end] - self._running[first] + self.is_workday(first)
+        count = self._running_count(end) - self._running_count(start)
+        for year in range(start.year, end.year):
+            count += self._running_count(date(year, 12, 31))
+        return count
 
     def add_calendar_days(self, start: date, n: int) -> date:
         """Return ``start + n`` calendar days (e.g. a 7-day 公示), with no holiday shift.
@@ -106,6 +150,22 @@ class WorkingCalendar:
         if n < 0:
             raise ValueError(f"n must be >= 0, got {n}")
         return start + timedelta(days=n)
+
+
+def data_directories() -> tuple[Path, ...]:
+    """Where notice files are read from: the bundled data, then ``$JIUZHU_CALENDAR_DIR`` if set
+    (a writable place for notices loaded after installation; its files win for their year)."""
+    extra = os.environ.get(CALENDAR_DIR_ENV)
+    return (DATA_DIR, Path(extra)) if extra else (DATA_DIR,)
+
+
+def _signature(directory: Path) -> int:
+    # A notice is added by an atomic rename, which changes the directory's mtime: other processes
+    # (web workers, the scheduler) then reload on their next call without a restart.
+    try:
+        return os.stat(directory).st_mtime_ns
+    except FileNotFoundError:
+        return 0
 
 
 def _as_date(value: object, where: str) -> date:
@@ -141,29 +201,69 @@ def _read_year(path: Path, year: int) -> tuple[set[date], set[date]]:
     return holidays, workdays
 
 
-@functools.cache
-def _load_default() -> WorkingCalendar:
-    return _load(DATA_DIR.resolve())
+def read_notice_file(path: Path) -> tuple[int, set[date], set[date]]:
+    """Check one notice file on its own: (year, days off, make-up workdays); ValueError when malformed."""
+    m = _FILE_NAME.fullmatch(path.name)
+    if not m:
+        raise ValueError(f"{path.name}: expected a file name like cn-2026.toml")
+    year = int(m.group(1))
+    try:
+        holidays, workdays = _read_year(path, year)
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path.name}: not valid TOML ({exc})") from exc
+    if clash := holidays & workdays:
+        raise ValueError(f"{path.name}: dates listed both as day off and as workday: {sorted(clash)}")
+    return year, holidays, workdays
 
 
-@functools.cache
-def _load(directory: Path) -> WorkingCalendar:
-    years: set[int] = set()
-    holidays: set[date] = set()
-    workdays: set[date] = set()
-    for path in sorted(directory.glob("cn-*.toml")):
-        m = _FILE_NAME.fullmatch(path.name)
-        if not m:
-            raise ValueError(f"{path.name}: expected a file name like cn-2026.toml")
-        years.add(year := int(m.group(1)))
-        h, w = _read_year(path, year)
-        holidays |= h
-        workdays |= w
-    if not years:
-        raise FileNotFoundError(f"no cn-*.toml holiday files in {directory}")
+@functools.lru_cache(maxsize=8)
+def _load(directories: tuple[Path, ...], _signatures: tuple[int, ...]) -> WorkingCalendar:
+    by_year: dict[int, tuple[set[date], set[date]]] = {}
+    for directory in directories:  # a later directory's file replaces an earlier one's for its year
+        for path in sorted(directory.glob("cn-*.toml")):
+            year, h, w = read_notice_file(path)
+            by_year[year] = (h, w)
+    holidays = {d for h, _w in by_year.values() for d in h}
+    workdays = {d for _h, w in by_year.values() for d in w}
     if clash := holidays & workdays:
         raise ValueError(f"dates listed both as day off and as workday: {sorted(clash)}")
-    return WorkingCalendar(frozenset(years), frozenset(holidays), frozenset(workdays))
+    return WorkingCalendar(frozenset(by_year), frozenset(holidays), frozenset(workdays))
+
+
+def install_notice(path: Path) -> int:
+    """Check a notice file and put it where the calendar reads notices (``$JIUZHU_CALENDAR_DIR``, else
+    the bundled data); returns its year. A file that is malformed or contradicts another year's file
+    is refused and nothing changes."""
+    path = Path(path)
+    year, _holidays, _workdays = read_notice_file(path)
+    directory = data_directories()[-1]
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / path.name
+    previous = target.read_bytes() if target.exists() else None
+    staged = directory / f".{path.name}.tmp"  # never matched by cn-*.toml
+    shutil.copyfile(path, staged)
+    os.replace(staged, target)  # atomic: a reader sees the old file or the new one
+    _load.cache_clear()
+    try:
+        WorkingCalendar.load()
+    except ValueError:
+        if previous is None:
+            target.unlink()
+        else:
+            target.write_bytes(previous)
+        _load.cache_clear()
+        raise
+    return year
+
+
+def missing_notice(calendar: WorkingCalendar, today: date) -> int | None:
+    """The year whose notice admins should load now: this year's if it is missing, else next year's
+    from 1 November (the State Council usually publishes it in November); None when nothing is due."""
+    if today.year not in calendar.years:
+        return today.year
+    if today.month >= NOTICE_WARNING_MONTH and today.year + 1 not in calendar.years:
+        return today.year + 1
+    return None
 
 
 def parse_period(text: str) -> tuple[int, str]:
@@ -189,3 +289,22 @@ def due_date(calendar: WorkingCalendar, start: date, period: str) -> date:
         import calendar as month_calendar
         return start.replace(day=min(n, month_calendar.monthrange(start.year, start.month)[1]))
     return calendar.add_calendar_days(start, n)
+
+
+class Due(NamedTuple):
+    """A due date and whether it rests on a provisional (暂定) year of the calendar."""
+
+    on: date
+    provisional: bool
+
+
+def due(calendar: WorkingCalendar, start: date, period: str) -> Due:
+    """``due_date`` with its provisional flag: only working-day periods depend on the holiday table."""
+    day = due_date(calendar, start, period)
+    return Due(day, parse_period(period)[1] == "wd" and calendar.is_provisional_span(start, day))
+
+
+def add_workdays_due(calendar: WorkingCalendar, start: date, n: int) -> Due:
+    """``add_workdays`` with its provisional flag (for limits counted from acceptance)."""
+    day = calendar.add_workdays(start, n)
+    return Due(day, calendar.is_provisional_span(start, day))

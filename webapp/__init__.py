@@ -17,6 +17,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _init_logging()
     _configure(app, config or {})
     _init_proxy(app)
+    _init_limits(app)
     _init_database(app)
     _init_i18n(app)
     _init_security(app)
@@ -78,6 +79,11 @@ def _instance_secret(app: Flask) -> str:
         os.chmod(path, 0o600)
     with open(path) as fh:
         return fh.read().strip()
+
+
+def _init_limits(app: Flask) -> None:
+    from .limits import init_app
+    init_app(app)
 
 
 def _init_database(app: Flask) -> None:

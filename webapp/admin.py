@@ -1,6 +1,9 @@
 """Administration pages: log-in security (throttled accounts and addresses, unlock, the audit trail)."""
 from __future__ import annotations
 
+import ipaddress
+import re
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -11,6 +14,7 @@ from .auth import current_principal, requires_role
 from .db import clock, db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+USERNAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 
 
 @bp.route("/security", methods=["GET", "POST"])
@@ -19,19 +23,33 @@ def security():
     """Throttled and locked log-ins with an unlock button, and the security audit trail."""
     if request.method == "POST":
         scope, key = request.form.get("scope", ""), (request.form.get("key") or "").strip()
-        if scope not in SCOPES or not key:
+        if scope not in SCOPES or not _plausible(scope, key):
             flash(_("Choose an account or an address to unlock."), "error")
-            return redirect(url_for("admin.security")), 303
+            return _security_page(), 400
         with db().unit_of_work(write=True) as uow:
-            s = uow.session
-            done = unlock(s, current_principal(), clock().now(), scope, key)
+            done = unlock(uow.session, current_principal(), clock().now(), scope, key)
             uow.commit()
-        flash(_("Unlocked %(key)s.", key=key) if done else _("%(key)s was not locked.", key=key),
-              "success" if done else "info")
+        if not done:  # nothing to unlock: say so on the page, change nothing
+            flash(_("%(key)s was not locked.", key=key), "info")
+            return _security_page(), 404
+        flash(_("Unlocked %(key)s.", key=key), "success")
         return redirect(url_for("admin.security"))
-    now = clock().now()
+    return _security_page()
+
+
+def _plausible(scope: str, key: str) -> bool:
+    """An account key looks like a username; an address key is an IP address."""
+    if scope == "address":
+        try:
+            ipaddress.ip_address(key)
+        except ValueError:
+            return False
+        return True
+    return bool(USERNAME.fullmatch(key))
+
+
+def _security_page() -> str:
     with db().unit_of_work() as uow:
-        s = uow.session
-        throttles = throttled_logins(s, now)
-        events = recent_events(s)
+        throttles = throttled_logins(uow.session, clock().now())
+        events = recent_events(uow.session)
     return render_template("security.html", throttles=throttles, events=events)

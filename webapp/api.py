@@ -14,6 +14,7 @@ from engine.forms import mask_id_number
 
 from .auth import current_principal
 from .db import clock, db
+from .limits import page_arg
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -25,6 +26,7 @@ class TaskSchema(Schema):
     title = fields.String(required=True)
     role = fields.String(required=True)
     due_on = fields.Date(allow_none=True)
+    due_provisional = fields.Boolean()  # 暂定: estimated, the year's holiday notice is not loaded yet
     created_at = fields.DateTime(required=True)
     case_id = fields.Integer(required=True)
     number = fields.String(required=True)
@@ -76,7 +78,7 @@ def csrf_token():
 @bp.get("/tasks")
 def tasks():
     """The caller's open tasks."""
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     with db().unit_of_work() as uow:
         rows, total = queries.inbox(uow.session, current_principal(), page)
     return InboxSchema().dump({"total": total, "page": page, "tasks": [r._asdict() for r in rows]})

@@ -1,4 +1,4 @@
-"""The ``jiuzhu`` command: run, scheduler, deploy, demo, migrate, user."""
+"""The ``jiuzhu`` command: run, scheduler, deploy, demo, migrate, user, calendar, load-places, load-users."""
 from __future__ import annotations
 
 import logging
@@ -128,6 +128,40 @@ def demo() -> None:
     for user in DataFile(DEMO_DIR / "users.toml").data["user"]:
         roles = ", ".join(r["role"] for r in user["roles"])
         click.echo(f"  {user['username']:<14} {roles:<22} {user['display_name']}")
+
+
+@main.group()
+def calendar() -> None:
+    """The working-day calendar: State Council holiday notices (国务院办公厅节假日安排) and due dates."""
+
+
+@calendar.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def calendar_load(file: Path) -> None:
+    """Load a notice data file (cn-YYYY.toml) and recompute every open due date that depends on it."""
+    from engine.workdays import install_notice
+    try:
+        year = install_notice(file)
+    except ValueError as exc:
+        click.echo(f"节假日安排文件有误，未载入 / notice file refused: {exc}", err=True)
+        sys.exit(1)
+    click.echo(f"loaded the {year} holiday notice from {file.name}")
+    _recompute_due_dates()
+
+
+@calendar.command("reload")
+def calendar_reload() -> None:
+    """Recompute every open due date under the notice files present now (after adding one by hand)."""
+    _recompute_due_dates()
+
+
+def _recompute_due_dates() -> None:
+    from engine.due_dates import recompute
+    with _database().unit_of_work(write=True) as uow:
+        result = recompute(uow.session, Clock())
+        uow.commit()
+    click.echo(f"recomputed due dates: {result.tasks} tasks and {result.cases} cases changed; "
+               f"{result.still_provisional} still provisional (暂定)")
 
 
 @main.command()

@@ -9,6 +9,7 @@ from werkzeug.exceptions import HTTPException
 from engine.errors import Conflict, DeployRefused, Forbidden, FormInvalid, NotFound
 
 from .i18n import select_locale
+from .limits import InputRefused
 
 
 def _respond(status: int, message_zh: str, message_en: str, **extra):
@@ -44,6 +45,10 @@ def init_app(app: Flask) -> None:
         return _respond(422, exc.message_zh, "Deploy refused.", code="deploy_refused",
                         problems=[str(p) for p in exc.problems])
 
+    @app.errorhandler(InputRefused)
+    def input_refused(exc):
+        return _respond(400, exc.message_zh, str(exc), code="bad_request")
+
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
         return _respond(400, "表单已过期或来源不明，请刷新页面后重试。",
@@ -52,5 +57,6 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
-        zh = {404: "页面不存在", 405: "不支持该请求方式", 400: "请求有误"}.get(exc.code, "请求无法处理")
+        zh = {404: "页面不存在", 405: "不支持该请求方式", 400: "请求有误，请检查后重试",
+              413: "提交的内容过大", 415: "请求内容类型不受支持，请以 JSON 提交"}.get(exc.code, "请求无法处理")
         return _respond(exc.code or 500, zh, exc.description or exc.name, code="http")

@@ -2,32 +2,38 @@
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from datetime import date, timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from engine import queries
 from engine.accounts import ROLE_NAMES_ZH
 from engine import supervision
-from engine.cases import complete_task, extend_deadline, start_application
+from engine.cases import case_for_request_token, complete_task, extend_deadline, start_application
 from engine.clock import to_local_date
 from engine.errors import FormInvalid, NotFound
-from engine.forms import coerce_html_form
+from engine.forms import DEFAULT_MAX_LENGTH, coerce_html_form, errors_for_html_form
 from engine.models import Case, ProcessVersion
 from engine.places import place_of_village, villages_for
 from engine.recipients import review_progress
 from engine.scope import supervised_counties
 from engine.rules import assistance_types, process_for
 from engine.versions import get_version, latest_version_id
-from engine.workdays import CalendarYearMissing, WorkingCalendar
+from engine.workdays import CalendarYearMissing, WorkingCalendar, missing_notice
 
 from .auth import current_principal, requires_role
 from .db import clock, db
+from .limits import InputRefused, int_arg, page_arg
 
 bp = Blueprint("views", __name__)
-FORM_CONTROL_FIELDS = frozenset({"csrf_token", "village_id", "assistance_type", "submit"})
+FORM_CONTROL_FIELDS = frozenset({"csrf_token", "village_id", "assistance_type", "submit", "request_token"})
+# The new-application form's one-time token (see new_case); what secrets.token_urlsafe(24) gives.
+REQUEST_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 
 @bp.app_template_filter("mask_id")
@@ -46,7 +52,11 @@ def local_dt(value):
 
 @bp.app_context_processor
 def inject_helpers():
-    return {"principal": current_principal(), "role_names": ROLE_NAMES_ZH, "remaining_workdays": remaining_workdays}
+    principal = current_principal()
+    return {"principal": principal, "role_names": ROLE_NAMES_ZH, "remaining_workdays": remaining_workdays,
+            "text_max": DEFAULT_MAX_LENGTH,  # the server's bound on a text field whose schema sets none
+            "calendar_missing_year": (missing_notice(WorkingCalendar.load(), clock().today())
+                                      if principal and principal.has_role("admin") else None)}
 
 
 def remaining_workdays(due_on):
@@ -73,7 +83,7 @@ def home():
 @bp.route("/inbox")
 def inbox():
     """My open tasks, oldest first."""
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     by_urgency = request.args.get("sort", "urgency") != "oldest"
     with db().unit_of_work() as uow:
         s = uow.session
@@ -105,7 +115,8 @@ def task(task_id: str):
                 uow.commit()
         except FormInvalid as exc:  # leaving the unit of work rolled it back
             with db().unit_of_work() as uow:
-                ctx = _task_context(uow.session, task_id, request.form, exc.errors)
+                ctx = _task_context(uow.session, task_id, request.form)
+            ctx["errors"] = errors_for_html_form(ctx["schema"] or {}, request.form, exc.errors)
             flash(exc.message_zh if _is_zh() else _("The form has errors; please correct them."), "error")
             return render_template("task.html", **ctx), 422
         flash(_("Step completed."), "success")
@@ -130,43 +141,65 @@ def _is_zh() -> bool:
 def new_case():
     """Lodge a new application (village on the household's behalf, or township window).
 
-    The route is the one the household's township runs today under its county's model.
+    The route is the one the household's township runs today under its county's model. The form carries a
+    one-time token: the same form sent twice (a double click, a reload) lodges one case.
     """
     principal = current_principal()
+    token = _request_token()
     types = assistance_types()
     assistance_type = request.values.get("assistance_type") or types[0]["type"]
     if assistance_type not in {t["type"] for t in types}:
         abort(404)
-    with db().unit_of_work(write=request.method == "POST") as uow:
-        s = uow.session
-        villages = villages_for(s, principal.units_for("village"), principal.units_for("township"))
-        if not villages:
-            raise NotFound("no villages for this user")
-        village_id = request.form.get("village_id", type=int) if request.method == "POST" else villages[0][0]
-        if village_id not in {v[0] for v in villages}:
-            village_id = None
-        place = place_of_village(s, village_id or villages[0][0])
-        process_id = process_for(assistance_type, place.county_code, place.township_code, clock().today())
-        version = get_version(s, latest_version_id(s, process_id))
-        schema = version.forms.get(version.tasks.get("@start", {}).get("form_key"))
-        ctx = {"types": types, "assistance_type": assistance_type, "villages": villages, "schema": schema,
-               "route_name": version.name, "values": request.form if request.method == "POST" else {},
-               "errors": {}, "today": clock().today().isoformat()}
-        if request.method == "GET":
-            return render_template("new_case.html", **ctx)
-        if village_id is None:
-            ctx["errors"] = {"village_id": _("Choose a village or community in your area.")}
-            return render_template("new_case.html", **ctx), 422
-        data = coerce_html_form(schema or {}, request.form, FORM_CONTROL_FIELDS)
-        try:
-            started = start_application(s, principal, clock(), assistance_type, village_id, data)
-        except FormInvalid as exc:  # leaving the unit of work without commit() rolls it back
-            ctx["errors"] = exc.errors
-            flash(exc.message_zh if _is_zh() else _("The form has errors; please correct them."), "error")
-            return render_template("new_case.html", **ctx), 422
-        uow.commit()
+    try:
+        with db().unit_of_work(write=request.method == "POST") as uow:
+            s = uow.session
+            villages = villages_for(s, principal.units_for("village"), principal.units_for("township"))
+            if not villages:
+                raise NotFound("no villages for this user")
+            village_id = request.form.get("village_id", type=int) if request.method == "POST" else villages[0][0]
+            if village_id not in {v[0] for v in villages}:
+                village_id = None
+            place = place_of_village(s, village_id or villages[0][0])
+            process_id = process_for(assistance_type, place.county_code, place.township_code, clock().today())
+            version = get_version(s, latest_version_id(s, process_id))
+            schema = version.forms.get(version.tasks.get("@start", {}).get("form_key"))
+            ctx = {"types": types, "assistance_type": assistance_type, "villages": villages, "schema": schema,
+                   "route_name": version.name, "values": request.form if request.method == "POST" else {},
+                   "errors": {}, "today": clock().today().isoformat(),
+                   "request_token": token or secrets.token_urlsafe(24)}
+            if request.method == "GET":
+                return render_template("new_case.html", **ctx)
+            if village_id is None:
+                ctx["errors"] = {"village_id": _("Choose a village or community in your area.")}
+                return render_template("new_case.html", **ctx), 422
+            data = coerce_html_form(schema or {}, request.form, FORM_CONTROL_FIELDS)
+            earlier = case_for_request_token(s, token) if token else None
+            if earlier is not None:  # the same form sent again (a double click, a reload): one case
+                flash(_("Application %(number)s was already lodged.", number=earlier.number), "info")
+                return redirect(url_for("views.case", case_id=earlier.id), 303)
+            try:
+                started = start_application(s, principal, clock(), assistance_type, village_id, data, token)
+            except FormInvalid as exc:  # leaving the unit of work without commit() rolls it back
+                ctx["errors"] = errors_for_html_form(schema or {}, request.form, exc.errors)
+                flash(exc.message_zh if _is_zh() else _("The form has errors; please correct them."), "error")
+                return render_template("new_case.html", **ctx), 422
+            uow.commit()
+    except IntegrityError:
+        # PostgreSQL: a concurrent submission of the same form won the unique token; show that case.
+        with db().unit_of_work() as uow:
+            earlier = case_for_request_token(uow.session, token) if token else None
+        if earlier is None:
+            raise
+        return redirect(url_for("views.case", case_id=earlier.id), 303)
     flash(_("Application %(number)s lodged.", number=started.number), "success")
     return redirect(url_for("views.case", case_id=started.id))
+
+
+def _request_token() -> str | None:
+    token = request.form.get("request_token") if request.method == "POST" else None
+    if token and not REQUEST_TOKEN.fullmatch(token):
+        raise InputRefused("malformed request_token", "表单已损坏，请刷新页面后重新填写")
+    return token or None
 
 
 @bp.route("/cases/<int:case_id>")
@@ -192,13 +225,13 @@ def document(case_id: int, document_id: int):
 def supervisor():
     """Every case of the county, with filters and counts."""
     filters = queries.SupervisorFilters(
-        township_id=request.args.get("township", type=int),
+        township_id=int_arg(request.args, "township", None, 1),
         status=request.args.get("status") or None,
         step=(request.args.get("step") or "").strip() or None,
         overdue=request.args.get("overdue") == "1",
         by_urgency=request.args.get("sort", "urgency") != "newest",
     )
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     today = clock().today()
     with db().unit_of_work() as uow:
         s = uow.session
@@ -215,14 +248,16 @@ def supervisor():
 @requires_role("township", "county")
 def extend(case_id: int):
     """Extend the overall time limit by a recorded decision with a reason."""
-    with db().unit_of_work(write=True) as uow:
-        try:
+    try:
+        with db().unit_of_work(write=True) as uow:
             new_due = extend_deadline(uow.session, current_principal(), clock(), case_id,
                                       request.form.get("extra_workdays", 0, type=int), request.form.get("reason", ""))
-        except FormInvalid as exc:
-            flash("；".join(exc.errors.values()), "error")
-            return redirect(url_for("views.case", case_id=case_id)), 303
-        uow.commit()
+            uow.commit()
+    except FormInvalid as exc:
+        flash("；".join(exc.errors.values()), "error")
+        with db().unit_of_work() as uow:
+            view = queries.case_view(uow.session, current_principal(), case_id)
+        return render_template("case.html", view=view, states_json=json.dumps(view.element_states)), 422
     flash(_("Time limit extended to %(day)s.", day=new_due.isoformat()), "success")
     return redirect(url_for("views.case", case_id=case_id))
 
@@ -283,7 +318,7 @@ def report(kind: str):
     if export_format not in REPORT_FORMATS:
         abort(400)
     assistance_type = request.args.get("type", "minimum_living")
-    county_id = request.args.get("county", type=int)
+    county_id = int_arg(request.args, "county")
     full = kind == "payment-roll" and request.args.get("full") == "1"
     with db().unit_of_work(write=full) as uow:
         s = uow.session
@@ -311,7 +346,7 @@ def report(kind: str):
 def id_reveals():
     """Who has seen full ID numbers in the supervisor's county, newest first."""
     from engine.reveals import PAGE_SIZE, reveals_for_supervisor
-    page = request.args.get("page", 1, type=int)
+    page = page_arg()
     with db().unit_of_work() as uow:
         s = uow.session
         rows = reveals_for_supervisor(s, current_principal(), page)
@@ -324,7 +359,7 @@ def incidents():
     """What the scheduler could not do, with a retry button."""
     if request.method == "POST":
         with db().unit_of_work(write=True) as uow:
-            supervision.retry_incident(uow.session, clock(), request.form.get("incident_id", type=int) or 0)
+            supervision.retry_incident(uow.session, clock(), int_arg(request.form, "incident_id", 0))
             uow.commit()
         flash(_("Queued again."), "success")
         return redirect(url_for("views.incidents"))

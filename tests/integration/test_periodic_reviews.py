@@ -23,11 +23,11 @@ def register(db, clock, who, unit_id):
             (DONGJIE, "B", date(2026, 9, 1)), (DONGJIE, "C", date(2026, 11, 1))]
     for i, (village, review_class, due) in enumerate(plan):
         origin = start(db, clock, who, unit_id, village=village,
-                       applicant_name=f"户主{i}", applicant_id_number=with_check_digit(f"3209211970010{i:04d}"))
+                       applicant_name=f"户主{i}", applicant_id_number=with_check_digit(f"32092119700101{i:03d}"))
         rows.append({"assistance_type": "minimum_living", "case_id": origin.case_id,
                      "county_id": origin.case().county_id, "township_id": origin.case().township_id,
                      "village_id": origin.case().village_id, "applicant_name": f"户主{i}",
-                     "applicant_id_number": with_check_digit(f"3209211970010{i:04d}"), "household_size": 3,
+                     "applicant_id_number": with_check_digit(f"32092119700101{i:03d}"), "household_size": 3,
                      "monthly_amount": 1840.0, "payment_from": date(2026, 1, 1), "stopped_from": None,
                      "review_class": review_class, "next_review_on": due, "review_case_id": None,
                      "status": "active", "updated_at": datetime.now(timezone.utc)})

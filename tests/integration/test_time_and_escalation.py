@@ -82,19 +82,21 @@ def test_reminder_then_exactly_one_supervision_item_per_overdue_task(walk, db, c
     assert resolved is not None
 
 
-def test_a_year_missing_from_the_calendar_is_tbd_and_alerts_admins(walk, db, clock, login):
+def test_a_year_without_its_notice_gives_provisional_dates_and_alerts_admins(walk, db, clock, login):
     clock.set(datetime(2027, 3, 1, 2, 0, tzinfo=timezone.utc))
     w = walk()
     [task] = w.open_tasks()
-    assert task.due_on is None and task.due_tbd
-    assert "待定" in login("township_xs").get("/inbox").text
+    # 5 working days from Monday 2027-03-01 by the statutory estimate (no 2027 notice is shipped).
+    assert task.due_on.isoformat() == "2027-03-08" and task.due_provisional
+    assert "暂定" in login("township_xs").get("/inbox").text
     escalation_sweep(db, clock)
     escalation_sweep(db, clock)
     with db.unit_of_work() as uow:
         s = uow.session
         incidents = s.execute(select(Incident).where(Incident.kind == "calendar_missing")).scalars().all()
-    assert len(incidents) == 1 and "节假日安排" in incidents[0].message
-    assert "节假日安排" in login("admin").get("/admin/incidents").text
+    assert len(incidents) == 1 and "节假日安排" in incidents[0].message and "暂定" in incidents[0].message
+    admin_page = login("admin").get("/admin/incidents").text
+    assert "节假日安排" in admin_page and "calendar load cn-2027.toml" in admin_page
 
 
 def test_failing_timer_retries_with_backoff_then_raises_an_incident_that_admin_retries(walk, db, clock, login):

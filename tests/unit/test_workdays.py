@@ -1,14 +1,21 @@
-"""Working-day calendar: bundled data vs chinesecalendar, deadline arithmetic, missing years."""
+"""Working-day calendar: bundled data vs chinesecalendar, deadline arithmetic, provisional years, loading notices."""
 from datetime import date, datetime, timedelta
 
 import chinese_calendar
+import holidays
 import pytest
 
 from engine.workdays import (
+    CALENDAR_DIR_ENV,
     DATA_DIR,
     CalendarYearMissing,
+    Due,
     WorkingCalendar,
+    add_workdays_due,
+    due,
     due_date,
+    install_notice,
+    missing_notice,
     parse_period,
 )
 
@@ -73,27 +80,44 @@ def test_datetime_rejected(cal):
         cal.is_workday(datetime(2026, 1, 5))
 
 
-def test_missing_year_is_an_error_even_on_a_weekday(cal):
+def test_a_year_without_a_notice_is_provisional_not_an_error(cal):
+    assert cal.is_provisional(date(2027, 3, 3)) and not cal.is_provisional(date(2026, 12, 31))
+    assert cal.is_workday(date(2027, 3, 3))  # a plain Wednesday
+    assert not cal.is_workday(date(2027, 10, 1))  # 国庆节, statutory
+    assert not cal.is_workday(date(2027, 2, 9))  # 春节 falls on a weekend: 补假 on the next working days
+
+
+def test_a_provisional_year_is_weekends_plus_the_statutory_holidays_and_invents_no_makeup_day(cal):
+    statutory = holidays.China(years=2027, categories=(holidays.PUBLIC,))
+    day, wrong = date(2027, 1, 1), []
+    while day.year == 2027:
+        if cal.is_workday(day) != (day.weekday() < 5 and day not in statutory):
+            wrong.append(day)
+        day += timedelta(days=1)
+    assert wrong == []
+    assert len(statutory) >= 11  # 元旦 1, 春节 4, 清明 1, 劳动节 2, 端午 1, 中秋 1, 国庆 3 (plus 补假)
+
+
+def test_a_year_beyond_the_statutory_estimate_is_still_refused(cal):
     with pytest.raises(CalendarYearMissing) as exc:
-        cal.is_workday(date(2027, 3, 3))  # a plain Wednesday
-    assert exc.value.year == 2027
-    assert exc.value.message_zh == "2027 年节假日安排尚未发布/未载入，无法计算工作日"
-    assert "2027" in str(exc.value)
+        cal.is_workday(date(2101, 3, 3))
+    assert exc.value.year == 2101 and "2101" in exc.value.message_zh
     assert isinstance(exc.value, LookupError)
 
 
-def test_missing_year_before_coverage(cal):
-    with pytest.raises(CalendarYearMissing) as exc:
-        cal.workdays_between(date(2019, 12, 20), date(2020, 1, 10))
-    assert exc.value.year == 2019
+def test_due_dates_say_when_they_rest_on_a_provisional_year(cal):
+    assert due(cal, date(2026, 12, 15), "20wd") == Due(date(2027, 1, 13), True)
+    assert due(cal, date(2026, 9, 15), "30wd") == Due(date(2026, 11, 2), False)
+    assert due(cal, date(2026, 12, 28), "7d") == Due(date(2027, 1, 4), False)  # calendar days need no notice
+    assert add_workdays_due(cal, date(2027, 3, 1), 0).provisional
+    assert cal.workdays_between(date(2026, 12, 15), date(2027, 1, 13)) == 20
 
 
-def test_add_workdays_crossing_into_missing_year(cal):
-    with pytest.raises(CalendarYearMissing) as exc:
-        cal.add_workdays(date(2026, 12, 15), 20)
-    assert exc.value.year == 2027
-    with pytest.raises(CalendarYearMissing):
-        due_date(cal, date(2026, 12, 15), "20wd")
+def test_admins_are_warned_from_1_november_when_next_years_notice_is_missing(cal):
+    assert missing_notice(cal, date(2026, 10, 31)) is None
+    assert missing_notice(cal, date(2026, 11, 1)) == 2027
+    assert missing_notice(cal, date(2027, 3, 1)) == 2027  # the year itself is running on estimates
+    assert missing_notice(cal, date(2025, 11, 20)) is None  # 2026 is loaded
 
 
 def test_workdays_between_inverts_add_workdays(cal):
@@ -144,8 +168,7 @@ def test_extra_year_file_needs_no_code(tmp_path):
     assert not cal.is_workday(date(2027, 1, 1))
     assert cal.is_workday(date(2027, 1, 9))  # Saturday make-up day
     assert cal.add_workdays(date(2026, 12, 31), 1) == date(2027, 1, 4)
-    with pytest.raises(CalendarYearMissing):
-        WorkingCalendar.load().is_workday(date(2027, 1, 4))
+    assert not cal.is_provisional(date(2027, 1, 4)) and WorkingCalendar.load().is_provisional(date(2027, 1, 4))
 
 
 @pytest.mark.parametrize(
@@ -164,6 +187,32 @@ def test_malformed_year_file(tmp_path, name, body, message):
         WorkingCalendar.load(tmp_path)
 
 
-def test_empty_directory(tmp_path):
-    with pytest.raises(FileNotFoundError):
-        WorkingCalendar.load(tmp_path)
+def test_empty_directory_is_all_provisional(tmp_path):
+    cal = WorkingCalendar.load(tmp_path)
+    assert cal.years == frozenset() and cal.is_provisional(date(2026, 5, 6))
+    assert not cal.is_workday(date(2026, 5, 1))
+
+
+def test_installing_a_notice_needs_no_code_and_other_processes_see_it(tmp_path, monkeypatch):
+    monkeypatch.setenv(CALENDAR_DIR_ENV, str(tmp_path / "notices"))
+    assert WorkingCalendar.load().is_provisional(date(2027, 1, 8))
+    notice = tmp_path / "cn-2027.toml"
+    notice.write_text(YEAR_2027, encoding="utf-8")
+    assert install_notice(notice) == 2027
+    assert (tmp_path / "notices" / "cn-2027.toml").read_text(encoding="utf-8") == YEAR_2027
+    cal = WorkingCalendar.load()
+    assert 2027 in cal.years and cal.is_workday(date(2027, 1, 9)) and not cal.is_workday(date(2027, 1, 2))
+    assert 2026 in cal.years  # the bundled notices stay
+
+
+def test_a_malformed_notice_is_refused_and_changes_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv(CALENDAR_DIR_ENV, str(tmp_path / "notices"))
+    bad = tmp_path / "cn-2027.toml"
+    bad.write_text(YEAR_2027.replace('"2027-01-09"', '"2027-01-08"'), encoding="utf-8")
+    with pytest.raises(ValueError, match="not a Saturday or Sunday"):
+        install_notice(bad)
+    (tmp_path / "cn-2027.toml").write_text("year = 2027\nnot toml at all", encoding="utf-8")
+    with pytest.raises(ValueError, match="not valid TOML"):
+        install_notice(tmp_path / "cn-2027.toml")
+    assert not (tmp_path / "notices" / "cn-2027.toml").exists()
+    assert WorkingCalendar.load().is_provisional(date(2027, 1, 8))

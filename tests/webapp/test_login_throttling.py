@@ -97,8 +97,11 @@ def test_only_admins_see_and_unlock(login):
 
 
 def test_an_unlock_request_without_a_key_is_refused(login):
-    response = login("admin").post_form("/admin/security", {"scope": "everyone", "key": ""})
-    assert response.status_code == 303
+    admin = login("admin")
+    response = admin.post_form("/admin/security", {"scope": "everyone", "key": ""})
+    assert response.status_code == 400 and "请选择要解锁的账户或地址" in response.text
+    not_locked = admin.post_form("/admin/security", {"scope": "account", "key": "township_xs"})
+    assert not_locked.status_code == 404
 
 
 def test_behind_a_proxy_each_client_address_is_throttled_on_its_own(db, clock):
