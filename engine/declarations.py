@@ -39,6 +39,7 @@ _NS = {"bpmn": BPMN, "camunda": CAMUNDA}
 _PROPERTIES = "bpmn:extensionElements/camunda:properties/camunda:property"
 _DMN_OUTPUT = "{*}decision/{*}decisionTable/{*}output"
 NO_LIMIT = "none"
+MAX_CONDITION_CHARS = 500  # a field and a few choices; parsing a longer text is never needed
 REGISTER_PREFIX = "register."
 APPLICANT_FIELDS = ("name", "id_number")
 # register column → (required, optional) per outcome; every required column must be declared. An
@@ -144,10 +145,12 @@ def check_process(process, forms: Mapping[str, dict], decisions: Mapping[str, An
     """
     known = route_data_names(process, forms, decisions)
     props = _properties(process)
-    stored: dict[str, Any] = {"summary": [], "overall_limit": {}, "applicant": {}, "clock_starts": {}, "outcomes": {}}
-    stored["summary"] = _check_summary(process, props, known, problem)
-    stored["overall_limit"] = _check_limit(process, props, known, problem)
-    stored["applicant"] = _check_applicant(process, props, forms, problem)
+    stored: dict[str, Any] = {
+        "summary": _check_summary(process, props, known, problem),
+        "overall_limit": _check_limit(process, props, known, problem),
+        "applicant": _check_applicant(process, props, forms, problem),
+        "clock_starts": {}, "outcomes": {},
+    }
     clock_tasks = []  # every element declaring starts_clock, checked or not
     for node in _elements(process):
         node_props = _properties(node)
@@ -198,10 +201,10 @@ def _decision_outputs(xml: bytes) -> set[str]:
 
 
 def _assigned_names(source: str) -> set[str]:
-    try:
+    try:  # deployment parses the same script for its whitelist check, and reports it
         tree = ast.parse(source.strip(), mode="exec")
-    except SyntaxError:
-        return set()  # deploy reports the script itself
+    except (SyntaxError, RecursionError, MemoryError, ValueError):
+        return set()
     return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
 
 
@@ -301,9 +304,11 @@ def _check_clock(node, declared: tuple[str, int | None], forms, problem) -> dict
 
 def _parse_condition(source: str) -> ClockStart:
     """Match (never evaluate) ``True``, ``name == literal`` or ``name in (literals)``."""
+    if len(source) > MAX_CONDITION_CHARS:
+        raise ValueError(source)
     try:
         tree = ast.parse(source, mode="eval").body
-    except SyntaxError as exc:
+    except (SyntaxError, RecursionError, MemoryError) as exc:
         raise ValueError(source) from exc
     if isinstance(tree, ast.Constant) and tree.value is True:
         return ClockStart(None)
