@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from engine.declarations import OverallLimit
 from engine.models import Case, Recipient
-from engine.recipients import start_due_reviews
+from engine.scheduler import review_sweep
 from engine.versions import get_version, latest_version_id
 from tests.factories import DONGJIE, SHUANGYUAN, Walk
 from tests.integration.test_periodic_reviews import register  # noqa: F401  (fixture)
@@ -38,8 +38,8 @@ def test_an_emergency_case_has_five_working_days_from_the_relief(walk, clock):
 @pytest.mark.parametrize("process_id, village", [("old_age_allowance_xiangshui", SHUANGYUAN),
                                                  ("old_age_allowance_national", DONGJIE)])
 def test_an_old_age_allowance_route_says_the_law_sets_no_overall_limit(db, old_age, process_id, village):
-    with db.unit_of_work() as s:
-        version = get_version(s, latest_version_id(s, process_id))
+    with db.unit_of_work() as uow:
+        version = get_version(uow.session, latest_version_id(uow.session, process_id))
     assert version.declarations.overall_limit == OverallLimit() and not version.declarations.clock_starts
     process = etree.fromstring(version.bpmn_xml.encode()).find("bpmn:process", NS)
     declared = {p.get("name"): p.get("value") for p in
@@ -55,16 +55,17 @@ def test_an_old_age_allowance_route_says_the_law_sets_no_overall_limit(db, old_a
 
 def test_a_review_records_the_class_and_household_size_it_decided(register, db, clock, who):
     """户主0 is class A with 3 persons; the review finds 2 persons and class C (响水: every 3 months)."""
-    start_due_reviews(db, clock)
-    with db.unit_of_work() as s:
-        review = s.execute(select(Case).where(Case.applicant_name == "户主0", Case.process_id.like("periodic%"))).scalar_one()
+    review_sweep(db, clock)
+    with db.unit_of_work() as uow:
+        review = uow.session.execute(select(Case).where(Case.applicant_name == "户主0",
+                                                        Case.process_id.like("periodic%"))).scalar_one()
     steps = {**REVIEW_STEPS, "check": {**REVIEW_STEPS["check"], "reviewed_household_size": 2, "new_review_class": "C",
                                        "class_change_reason": "家庭成员外出务工，收入不稳定"}}
     w = Walk(db, clock, who, review.id, review.number, SHUANGYUAN[:9], steps)
     while w.open_names():
         w.do(w.open_names()[0])
     assert w.case().outcome == "end_unchanged"
-    with db.unit_of_work() as s:
-        r = s.execute(select(Recipient).where(Recipient.applicant_name == "户主0")).scalar_one()
+    with db.unit_of_work() as uow:
+        r = uow.session.execute(select(Recipient).where(Recipient.applicant_name == "户主0")).scalar_one()
     assert (r.review_class, r.household_size, r.monthly_amount) == ("C", 2, 1840.0)
     assert r.next_review_on == date(2026, 12, 1) and r.review_case_id is None

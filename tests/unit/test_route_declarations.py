@@ -126,7 +126,8 @@ def test_a_register_column_on_an_end_without_a_recipient_effect_is_refused(db, t
 
 # --- what deploy stores and the engine reads ------------------------------------------------------------
 def test_the_deployed_version_carries_its_declarations(db):
-    with db.unit_of_work() as s:
+    with db.unit_of_work() as uow:
+        s = uow.session
         declared = get_version(s, latest_version_id(s, "minimum_living_xiangshui")).declarations
         versions = s.execute(select(ProcessVersion.process_id, ProcessVersion.tasks)).all()
     assert declared.overall_limit == OverallLimit(field="time_limit_wd")
@@ -144,7 +145,7 @@ def test_a_version_deployed_before_declarations_declares_nothing():
 
 
 def test_rule_parameter_names_are_what_every_case_carries(db, unit_id):
-    with db.unit_of_work() as s:
-        params = case_parameters(s, unit_id("320921"), unit_id("320921100"), "minimum_living_xiangshui",
+    with db.unit_of_work() as uow:
+        params = case_parameters(uow.session, unit_id("320921"), unit_id("320921100"), "minimum_living_xiangshui",
                                  date(2026, 9, 15))
     assert set(params) == parameter_names()
