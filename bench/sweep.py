@@ -159,13 +159,13 @@ class _Fixture:
         # The 99,000 that wait longer: a copy of one real 公示 state lodged 30 days later.
         later = START + timedelta(days=30)
         template = _publicity_workflows(version, params, 1, later, first_id_seq=N_DUE)[0]
-        template_values = _state_values(template, later)
+        template_values = _state_values(template, later, version.declarations)
 
         self.due_ids = [i * (N_CASES // N_DUE) + 50 for i in range(N_DUE)]  # spread over 1..100,000
         self.case_rows, self.task_rows = [], []
         accepted_on = today
         for case_id, wf in zip(self.due_ids, due):
-            values = _state_values(wf, START)
+            values = _state_values(wf, START, version.declarations)
             data = wf.data
             self.case_rows.append({
                 "id": case_id, "number": f"SWEEP{case_id:07d}", "process_version_id": version.id,
@@ -174,7 +174,7 @@ class _Fixture:
                 "county_id": place.county_id, "township_id": place.township_id, "village_id": place.village_id,
                 "serializer_version": SERIALIZER_VERSION, "schema_version": STATE_SCHEMA_VERSION,
                 "revision": 1 + len(STEPS), "timer_attempts": 0, "accepted_on": accepted_on,
-                "due_on": overall_due_on(accepted_on, data), "extension_reason": None,
+                "due_on": overall_due_on(accepted_on, data, version.declarations.overall_limit), "extension_reason": None,
                 "created_at": START, "started_by_id": starter, **values,
             })
             (task,) = wf.ready_user_tasks()
@@ -210,7 +210,8 @@ class _Fixture:
                 "summary": _json(template_values["summary"]), "state": template_values["state"],
                 "serializer_version": SERIALIZER_VERSION, "schema_version": STATE_SCHEMA_VERSION,
                 "revision": 1 + len(STEPS), "first_due": self.due_at + timedelta(hours=1),
-                "due_on": overall_due_on(later.astimezone(CHINA_TZ).date(), template.data),
+                "due_on": overall_due_on(later.astimezone(CHINA_TZ).date(), template.data,
+                                         version.declarations.overall_limit),
                 "accepted_on": later.astimezone(CHINA_TZ).date(), "created_at": later, "started_by": starter})
             if lz4:
                 s.execute(text("RESET default_toast_compression"))
@@ -465,7 +466,7 @@ def _engine_floor(database: Database, fixture: "_Fixture", clock: FrozenClock,
         t3 = perf()
         after = wf.ready_user_tasks()
         t4 = perf()
-        values = _state_values(wf, now)  # dump + next_timer_due + ready_user_tasks + summary
+        values = _state_values(wf, now, version.declarations)  # dump + next_timer_due + ready_user_tasks + summary
         t5 = perf()
         assert names and [x.name for x in after] == ["confirmation"] and before and values["next_due_at"] is None
         stages["Workflow.restore"] += t1 - t

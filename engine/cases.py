@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from . import numbering
 from .accounts import Principal
 from .clock import Clock, to_local_date
+from .declarations import OverallLimit, RouteDeclarations
 from .documents import issue_documents, kinds_for
 from .recipients import apply_outcome
 from .errors import Conflict, Forbidden, FormInvalid, NotFound
@@ -25,7 +26,7 @@ from .places import Place, place_of_village, unit_names
 from .rules import assistance_type_of, case_parameters, process_for
 from .scope import case_scope, task_scope
 from .versions import get_version, latest_version_id
-from .workdays import CalendarYearMissing, Due, WorkingCalendar, add_workdays_due, due
+from .workdays import CalendarYearMissing, Due, WorkingCalendar, add_workdays_due, due, parse_period
 from .workflow import SERIALIZER_VERSION, ReadyTask, Workflow
 
 CASE = Case.__table__
@@ -84,18 +85,19 @@ def _start(session: Session, actor_id: int | None, clock: Clock, process_id: str
     params = case_parameters(session, place.county_id, place.township_id, process_id, today)
     workflow = Workflow.start(version.spec, {**data, **params}, now)
     number = number or numbering.next_case_number(session, place, today)
+    applicant_name, applicant_id_number = version.declarations.applicant_of(data)
     case_id = session.execute(insert(CASE).values(
         number=number, process_version_id=version.id, process_id=process_id,
         assistance_type=assistance_type_of(process_id),
-        applicant_name=data.get("applicant_name", ""), applicant_id_number=data.get("applicant_id_number", ""),
+        applicant_name=applicant_name, applicant_id_number=applicant_id_number,
         county_id=place.county_id, township_id=place.township_id, village_id=place.village_id,
         serializer_version=SERIALIZER_VERSION, schema_version=STATE_SCHEMA_VERSION, revision=1,
         accepted_on=None, created_at=now, started_by_id=actor_id, request_token=request_token,
-        **_state_values(workflow, now),
+        **_state_values(workflow, now, version.declarations),
     ).returning(CASE.c.id)).scalar_one()
     _event(session, case_id, now, actor_id, "case_started", None, version.name, data)
     _sync_tasks(session, case_id, place, workflow, now, today, set())
-    _completion_event(session, case_id, workflow, now, actor_id, version.tasks.get("@ends"))
+    _completion_event(session, case_id, workflow, now, actor_id, version.declarations)
     return StartedCase(case_id, number)
 
 
@@ -152,9 +154,10 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     session.execute(_COMPLETE_TASK, {"b_id": task_id, "b_at": now, "b_by": actor.user_id})
     _event(session, row.case_id, now, actor.user_id, "task_completed", row.task_name, row.title, data)
     _sync_tasks(session, row.case_id, place, workflow, now, today, open_before - {task_id})
-    _after_run(session, row.case_id, row.revision, workflow, now, actor.user_id,
-               accepted_on=_accepted_on(row.accepted_on, data, today) if row.accepted_on is None else None,
-               ends=version.tasks.get("@ends"))
+    declared = version.declarations
+    clock_start = declared.clock_starts.get(row.task_name) if row.accepted_on is None else None
+    _after_run(session, row.case_id, row.revision, workflow, now, actor.user_id, declared,
+               accepted_on=today if clock_start is not None and clock_start.met(data) else None)
     _exclude_publicity(session, row.case_id, ready_before, workflow, today)
     return row.case_id
 
@@ -251,25 +254,22 @@ def _due_on(today: date, deadline: str | None) -> tuple[date | None, bool]:
         return None, True
 
 
-def _accepted_on(accepted_on: date | None, data: dict, today: date) -> date | None:
-    if accepted_on is None and data.get("acceptance_decision") == "accepted":
-        return today
-    return accepted_on
+def overall_due_on(accepted_on: date, data: dict, limit: OverallLimit) -> date | None:
+    """The due date of the case's overall limit (see ``overall_due``), or None when there is none."""
+    overall = overall_due(accepted_on, data, limit)
+    return overall[0].on if overall else None
 
 
-def overall_due_on(accepted_on: date, data: dict) -> date | None:
-    """The case's overall limit (办结时限): the county's working-day limit counted from acceptance."""
-    overall = overall_due(accepted_on, data)
-    return overall.on if overall else None
-
-
-def overall_due(accepted_on: date, data: dict) -> Due | None:
-    """``overall_due_on`` with whether it is provisional (暂定)."""
-    limit = data.get("time_limit_wd")
-    if not limit:
+def overall_due(accepted_on: date, data: dict, limit: OverallLimit) -> tuple[Due, int | None] | None:
+    """The case's overall limit (办结时限) counted from the clock start as the route declares it: the due
+    date with whether it is provisional (暂定), and its length in working days when it is counted in them
+    (kept on the case, so the date can be recomputed when a year's holiday notice is loaded)."""
+    period = limit.period_for(data)
+    if period is None:
         return None
+    n, unit = parse_period(period)
     try:
-        return add_workdays_due(WorkingCalendar.load(), accepted_on, int(limit))
+        return due(WorkingCalendar.load(), accepted_on, period), (n if unit == "wd" else None)
     except CalendarYearMissing:
         return None
 
@@ -296,10 +296,11 @@ def extend_deadline(session: Session, actor: Principal, clock: Clock, case_id: i
         raise FormInvalid({"reason": f"延期理由不能超过 {EXTENSION_REASON_MAX} 个字"})
     if case.accepted_on is None or case.status != "running":
         raise FormInvalid({"_form": "只有已受理、办理中的案件可以延期"})
-    data = Workflow.restore(get_version(session, case.process_version_id).spec, case.state).data
+    version = get_version(session, case.process_version_id)
+    data = Workflow.restore(version.spec, case.state).data
     maximum = int(data.get("extension_limit_wd") or 45)
     calendar = WorkingCalendar.load()
-    current = case.due_on or overall_due_on(case.accepted_on, data)
+    current = case.due_on or overall_due_on(case.accepted_on, data, version.declarations.overall_limit)
     if current is None:
         raise FormInvalid({"_form": "该案件没有办结时限，无需延期"})
     # Checked before any arithmetic: a negative or enormous count is refused, never computed.
@@ -318,54 +319,44 @@ def extend_deadline(session: Session, actor: Principal, clock: Clock, case_id: i
     return new_due.on
 
 
-def _state_values(workflow: Workflow, now: datetime) -> dict[str, Any]:
-    """The case columns that follow from the workflow's state."""
+def _state_values(workflow: Workflow, now: datetime, declared: RouteDeclarations) -> dict[str, Any]:
+    """The case columns that follow from the workflow's state (the summary as the route declares it)."""
     ready = workflow.ready_user_tasks()
     values: dict[str, Any] = {
         "state": workflow.dump(), "updated_at": now, "next_due_at": workflow.next_timer_due(),
         "current_step": "、".join(dict.fromkeys(t.title for t in ready))[:200] or None,
-        "summary": _summary(workflow.data), "status": "running", "outcome": None, "completed_at": None,
+        "summary": declared.summary_of(workflow.data), "status": "running", "outcome": None, "completed_at": None,
     }
     if workflow.is_completed:
         end_id, end_name = workflow.end_event() or (None, "")
         values.update(status="completed", completed_at=now, outcome=end_id, next_due_at=None,
                       summary={**values["summary"], "outcome_label": end_name})
     from .timers import plan_next_timer
-    values["timer_plan"] = plan_next_timer(workflow, values["next_due_at"]) if values["next_due_at"] else None
+    values["timer_plan"] = plan_next_timer(workflow, values["next_due_at"], declared) if values["next_due_at"] else None
     return values
 
 
-def _after_run(session, case_id, revision, workflow: Workflow, now, actor_id,
-               accepted_on: date | None = None, ends: dict | None = None) -> None:
+def _after_run(session, case_id, revision, workflow: Workflow, now, actor_id, declared: RouteDeclarations,
+               accepted_on: date | None = None) -> None:
     """Write the new state under the revision check; a lost race changes nothing."""
-    values = {**_state_values(workflow, now), "revision": revision + 1}
+    values = {**_state_values(workflow, now, declared), "revision": revision + 1}
     if accepted_on is not None:
         values["accepted_on"] = accepted_on
-        overall = overall_due(accepted_on, workflow.data)
-        values["due_on"] = overall.on if overall else None
-        values["due_provisional"] = bool(overall and overall.provisional)
-        values["limit_workdays"] = int(workflow.data["time_limit_wd"]) if overall else None
+        overall = overall_due(accepted_on, workflow.data, declared.overall_limit)
+        values["due_on"] = overall[0].on if overall else None
+        values["due_provisional"] = bool(overall and overall[0].provisional)
+        values["limit_workdays"] = overall[1] if overall else None
     result = session.execute(_UPDATE_CASE, {"b_id": case_id, "b_revision": revision, **values})
     if result.rowcount != 1:
         raise Conflict("case changed concurrently")
-    _completion_event(session, case_id, workflow, now, actor_id, ends)
+    _completion_event(session, case_id, workflow, now, actor_id, declared)
 
 
-def _completion_event(session, case_id, workflow: Workflow, now, actor_id, ends: dict | None = None) -> None:
+def _completion_event(session, case_id, workflow: Workflow, now, actor_id, declared: RouteDeclarations) -> None:
+    """A finished case: its declared effect on the register, and the audit event with its summary."""
     if workflow.is_completed:
         end_id, end_name = workflow.end_event() or (None, "")
-        effect = (ends or {}).get(end_id, {}).get("recipient")
-        if effect:
-            apply_outcome(session, case_id, effect, workflow.data, to_local_date(now), now)
-        result = {k: workflow.data[k] for k in ("monthly_amount", "payment_from", "household_size",
-                                                 "per_capita_income") if k in workflow.data}
-        _event(session, case_id, now, actor_id, "case_completed", end_id, end_name, result)
-
-
-SUMMARY_KEYS = ("household_size", "per_capita_income", "monthly_amount", "payment_from", "near_relative",
-                "local_standard", "address", "requested_amount", "temporary_approved_amount", "approver",
-                "next_review_on", "stops_from", "dynamic_decision", "assistance_type", "month")
-
-
-def _summary(data: dict) -> dict:
-    return {k: data[k] for k in SUMMARY_KEYS if k in data}
+        outcome = declared.outcomes.get(end_id)
+        if outcome is not None:
+            apply_outcome(session, case_id, outcome, workflow.data, to_local_date(now), now)
+        _event(session, case_id, now, actor_id, "case_completed", end_id, end_name, declared.summary_of(workflow.data))

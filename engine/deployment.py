@@ -15,6 +15,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .declarations import PROCESS_KEY, check_process as check_declarations
 from .documents import KINDS as DOCUMENT_KINDS, PREFIX as DOCUMENT_PREFIX, TEMPLATES_DIR as DOCUMENT_TEMPLATES
 from .errors import DeployRefused, Problem
 from .expressions import UnsafeExpression, check_expression
@@ -46,6 +47,7 @@ class ValidatedFile:
     form_keys: set[str] = field(default_factory=set)
     decisions: dict[str, "Decision"] = field(default_factory=dict)
     end_properties: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    declarations: dict[str, dict] = field(default_factory=dict)  # process id → engine.declarations' stored form
 
 
 @dataclass
@@ -133,6 +135,7 @@ def validate_file(path: Path, forms: dict[str, dict], display_name: str | None =
     result = ValidatedFile(path=name, xml=xml)
     for process in root.iterfind("bpmn:process", NS):
         _check_process(process, forms, problem, result)
+        result.declarations[process.get("id")] = check_declarations(process, forms, decisions, problem)
     for task in root.iter(f"{{{BPMN}}}businessRuleTask"):
         ref = task.get(f"{{{CAMUNDA}}}decisionRef")
         if ref not in decisions:
@@ -313,6 +316,7 @@ def deploy(session: Session, now: datetime, processes_dir: Path = PROCESSES_DIR,
                      for name, t in spec.user_tasks.items()}
             tasks[START_KEY] = vf.start_forms.get(spec.process_id, {"form_key": None, "lane": None})
             tasks[ENDS_KEY] = vf.end_properties.get(spec.process_id, {})
+            tasks[PROCESS_KEY] = vf.declarations.get(spec.process_id, {})
             session.add(ProcessVersion(
                 process_id=spec.process_id, content_hash=content_hash, name=spec.name, source_path=vf.path,
                 bpmn_xml=vf.xml.decode("utf-8"), spec_json=spec.spec_json, forms=used_forms, tasks=tasks,

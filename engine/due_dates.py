@@ -88,11 +88,12 @@ def _recompute_cases(session: Session, calendar: WorkingCalendar, now) -> int:
             if row.due_on is None and row.limit_workdays is None:
                 # Lodged before limits were kept in working days and while the year was missing.
                 state = session.execute(select(CASE.c.state).where(CASE.c.id == row.id)).scalar_one()
-                data = Workflow.restore(get_version(session, row.process_version_id).spec, state).data
-                overall = overall_due(row.accepted_on, data)
-                if overall is None:
+                version = get_version(session, row.process_version_id)
+                data = Workflow.restore(version.spec, state).data
+                overall = overall_due(row.accepted_on, data, version.declarations.overall_limit)
+                if overall is None or overall[1] is None:  # no limit, or one in calendar days
                     continue
-                limit = int(data["time_limit_wd"])
+                limit = overall[1]
             else:
                 limit = limit_workdays_of(calendar, row.limit_workdays, row.accepted_on, row.due_on)
             new = add_workdays_due(calendar, row.accepted_on, limit)

@@ -1,17 +1,20 @@
 """Recipients (在册对象): households a case granted a benefit to. An end event of a route says what
 its outcome does to the register with ``camunda:properties`` ``recipient`` = register | update |
-continue | stop; periodic reviews (复核) are started from here when they fall due."""
+continue | stop, and which data holds each column with ``register.<column>`` (engine.declarations);
+periodic reviews (复核) are started from here when they fall due."""
 from __future__ import annotations
 
 import calendar as month_calendar
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from .declarations import Outcome
 from .models import Case, Recipient, Unit
 from .numbering import claim
 from .rules import catalog, counties, model_in_force, process_for, variant_for
@@ -45,45 +48,47 @@ def _iso(value: Any, default: date) -> date:
         return default
 
 
-def apply_outcome(session: Session, case_id: int, effect: str, data: dict[str, Any], today: date,
+def apply_outcome(session: Session, case_id: int, outcome: Outcome, data: dict[str, Any], today: date,
                   now: datetime) -> None:
-    """Apply a finished case's effect on the register (same transaction as the case)."""
-    if effect == "register":
+    """Apply a finished case's effect on the register (same transaction as the case), reading each
+    column from the data the route's end event declares for it (``register.<column>``)."""
+    value = partial(outcome.value, data=data)
+    if outcome.effect == "register":
         case = session.execute(select(CASE).where(CASE.c.id == case_id)).one()
-        payment_from = _iso(data.get("payment_from"), first_of_next_month(today))
-        review_class = data.get("review_class") or DEFAULT_CLASS
+        payment_from = _iso(value("payment_from"), first_of_next_month(today))
+        review_class = value("review_class") or DEFAULT_CLASS
         session.execute(insert(RECIPIENT).values(
             assistance_type=case.assistance_type or "minimum_living", case_id=case_id, county_id=case.county_id,
             township_id=case.township_id, village_id=case.village_id, applicant_name=case.applicant_name,
-            applicant_id_number=case.applicant_id_number, household_size=int(data.get("household_size") or 1),
-            monthly_amount=float(data.get("monthly_amount") or 0), payment_from=payment_from, stopped_from=None,
+            applicant_id_number=case.applicant_id_number, household_size=int(value("household_size") or 1),
+            monthly_amount=float(value("monthly_amount") or 0), payment_from=payment_from, stopped_from=None,
             review_class=review_class, next_review_on=next_review(payment_from, review_class, data),
             review_case_id=None, status="active", updated_at=now))
         return
-    target = _recipient_for(session, case_id, data)
+    target = _recipient_for(session, case_id, value("recipient_case_number"))
     if target is None:
         return
     values: dict[str, Any] = {"review_case_id": None, "updated_at": now}
-    review_class = data.get("review_class") or target.review_class
-    if effect in ("update", "continue"):
+    review_class = value("review_class") or target.review_class
+    if outcome.effect in ("update", "continue"):
         # The route's own next-review date wins (it knows the type's cadence); else the county's class interval.
         values.update(review_class=review_class,
-                      next_review_on=_iso(data.get("next_review_on"), next_review(today, review_class, data)))
-        if effect == "update" and data.get("new_monthly_amount") is not None:
-            values["monthly_amount"] = float(data["new_monthly_amount"])
-        if data.get("new_household_size"):
-            values["household_size"] = int(data["new_household_size"])
-    elif effect == "stop":
-        values.update(status="stopped", stopped_from=_iso(data.get("stops_from"), first_of_next_month(today)))
+                      next_review_on=_iso(value("next_review_on"), next_review(today, review_class, data)))
+        if outcome.effect == "update" and value("monthly_amount") is not None:
+            values["monthly_amount"] = float(value("monthly_amount"))
+        if value("household_size"):
+            values["household_size"] = int(value("household_size"))
+    elif outcome.effect == "stop":
+        values.update(status="stopped", stopped_from=_iso(value("stopped_from"), first_of_next_month(today)))
     session.execute(update(RECIPIENT).where(RECIPIENT.c.id == target.id).values(**values))
 
 
-def _recipient_for(session: Session, case_id: int, data: dict[str, Any]):
+def _recipient_for(session: Session, case_id: int, case_number: str | None):
     """The recipient a dynamic-management case is about: the one under review, or by the original case number."""
     row = session.execute(select(RECIPIENT).where(RECIPIENT.c.review_case_id == case_id)).first()
-    if row is None and data.get("recipient_case_number"):
+    if row is None and case_number:
         row = session.execute(select(RECIPIENT).join(CASE, CASE.c.id == RECIPIENT.c.case_id)
-                              .where(CASE.c.number == data["recipient_case_number"])).first()
+                              .where(CASE.c.number == case_number)).first()
     return row
 
 

@@ -181,6 +181,17 @@ def assistance_types() -> list[dict[str, str]]:
             for key, t in catalog().items() if t.get("applicable", True)]
 
 
+# The values case_parameters derives from a rule entry, beside the entry's own fields.
+DERIVED_PARAMETERS = ("local_standard", "publicity_duration", "small_temporary_limit", "rules_effective_from",
+                      "delegation_model", "model_effective_from")
+
+
+def parameter_names() -> frozenset[str]:
+    """Every name case_parameters puts into a new case's data (a route may read and declare them)."""
+    rule_fields = COUNTIES_SCHEMA["properties"]["county"]["items"]["properties"]["rules"]["items"]["properties"]
+    return frozenset(rule_fields) - {"effective_from"} | frozenset(DERIVED_PARAMETERS)
+
+
 def case_parameters(session: Session, county_id: int, township_id: int, process_id: str, on: date) -> dict[str, Any]:
     """The rule values a new case carries in its data for its whole life."""
     codes = dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_((county_id, township_id)))).all())

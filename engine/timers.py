@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from .cases import CASE, EVENT, TASK, _completion_event, _exclude_publicity, _state_values, _summary as summary_of, _task_row
+from .cases import CASE, EVENT, TASK, _completion_event, _exclude_publicity, _state_values, _task_row
 from .clock import Clock
+from .declarations import RouteDeclarations
 from .errors import Conflict
 from .places import Place
 from .versions import get_version
@@ -34,7 +35,7 @@ class Firing:
     new_tasks: list[dict[str, Any]]
     workflow: Workflow | None  # None: applied from a timer plan
     ready_before: list[ReadyTask]
-    ends: dict
+    declared: RouteDeclarations | None  # None: applied from a timer plan (the case cannot end)
     moved: bool
 
 
@@ -56,12 +57,12 @@ def plan(session: Session, clock: Clock, row) -> Firing:
     place = Place(row.county_id, row.township_id, row.village_id)
     return Firing(
         case_id=row.id, revision=row.revision,
-        values={**_state_values(workflow, now), "revision": row.revision + 1},
+        values={**_state_values(workflow, now, version.declarations), "revision": row.revision + 1},
         events=[{"case_id": row.id, "at": now, "actor_id": None, "kind": "timer_fired", "task_name": None,
                  "title": name, "data": {}} for name in fired],
         withdrawn=sorted(before - set(ready)),
         new_tasks=[_task_row(row.id, t, place, now, today) for tid, t in ready.items() if tid not in before],
-        workflow=workflow, ready_before=ready_before, ends=version.tasks.get("@ends") or {},
+        workflow=workflow, ready_before=ready_before, declared=version.declarations,
         moved=bool(fired) or before != set(ready),
     )
 
@@ -89,7 +90,7 @@ def apply(session: Session, firings: list[Firing], now: datetime, today) -> None
         raise Conflict("a case changed while its timers fired")
     for f in firings:  # rare, per-case effects: a case that ended, a 公示 excluded from the time limit
         if f.workflow is not None:
-            _completion_event(session, f.case_id, f.workflow, now, None, f.ends)
+            _completion_event(session, f.case_id, f.workflow, now, None, f.declared)
             _exclude_publicity(session, f.case_id, f.ready_before, f.workflow, today)
 
 
@@ -111,7 +112,7 @@ def fire_due_timers_for_case(session: Session, clock: Clock, case_id: int) -> bo
 PLAN_MARGIN = timedelta(seconds=1)
 
 
-def plan_next_timer(workflow: Workflow, due: datetime) -> str | None:
+def plan_next_timer(workflow: Workflow, due: datetime, declared: RouteDeclarations) -> str | None:
     """The writes firing the timer due at ``due`` will call for, as JSON, or None for the full path."""
     if workflow.data.get("publicity_excluded_from_limit"):
         return None
@@ -132,7 +133,7 @@ def plan_next_timer(workflow: Workflow, due: datetime) -> str | None:
         "new": [asdict(t) for t in ready if t.id not in before],
         "next_due_at": next_due.isoformat() if next_due else None,
         "current_step": "、".join(dict.fromkeys(t.title for t in ready))[:200] or None,
-        "summary": summary_of(successor.data),
+        "summary": declared.summary_of(successor.data),
     }, ensure_ascii=False)
 
 
@@ -148,4 +149,4 @@ def _from_plan(row, plan: dict, now: datetime, today) -> Firing:
         events=[{"case_id": row.id, "at": now, "actor_id": None, "kind": "timer_fired", "task_name": None,
                  "title": name, "data": {}} for name in plan["fired"]],
         withdrawn=plan["withdrawn"], new_tasks=[_task_row(row.id, t, place, now, today) for t in ready],
-        workflow=None, ready_before=[], ends={}, moved=True)
+        workflow=None, ready_before=[], declared=None, moved=True)

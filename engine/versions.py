@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from .declarations import PROCESS_KEY, RouteDeclarations
 from .errors import NotFound
 from .forms import FormValidator
 from .models import ProcessVersion
@@ -30,6 +31,7 @@ class LoadedVersion:
     forms: dict[str, dict[str, Any]]
     validators: dict[str, FormValidator]
     bpmn_xml: str
+    declarations: RouteDeclarations  # the data names the engine reads from this route
 
     def validator(self, form_key: str) -> FormValidator:
         """The compiled validator of a form of this version."""
@@ -55,7 +57,7 @@ def get_version(session: Session, version_id: int) -> LoadedVersion:
                 id=row.id, process_id=row.process_id, name=row.name, spec=load_spec(row.spec_json),
                 tasks=row.tasks, forms=row.forms,
                 validators={key: FormValidator(schema) for key, schema in row.forms.items()},
-                bpmn_xml=row.bpmn_xml,
+                bpmn_xml=row.bpmn_xml, declarations=RouteDeclarations.from_stored(row.tasks.get(PROCESS_KEY)),
             )
             _cache[version_id] = loaded
     return loaded

@@ -7,7 +7,9 @@ nothing regenerates it. Usage:
     python tools/bpmn_scaffold.py my_route_draft.py processes/<type>/<variant>.bpmn
 
 The draft description is a Python file defining ROUTE = {"id", "name", "lanes": [(role, label)],
-"nodes": [...], "flows": [...], "boundaries": [...]}; it is thrown away after the first write.
+"nodes": [...], "flows": [...], "boundaries": [...], "props": {...}}; it is thrown away after the
+first write. ROUTE["props"] are the process's camunda:properties: the declarations deploy requires
+(overall_limit, summary, applicant.name, applicant.id_number; see engine/declarations.py).
 
 Node types: start, end, user (form, props), script (script), xor (exclusive gateway; a flow
 with "default": True is its default), rule (business rule task; "decision" names a DMN
@@ -64,6 +66,7 @@ def build(route: dict) -> str:
            f'  <bpmn:process id="{route["id"]}" name={quoteattr(route["name"])} isExecutable="true">']
     if route.get("documentation"):
         out.append(f'    <bpmn:documentation>{escape(route["documentation"])}</bpmn:documentation>')
+    out.extend(_properties(route.get("props"), "    "))
     out.append(f'    <bpmn:laneSet id="LaneSet_{route["id"]}">')
     for key, label in lanes:
         out.append(f'      <bpmn:lane id="Lane_{key}" name="{key}">')
@@ -97,13 +100,7 @@ def build(route: dict) -> str:
         out.append(f'    <bpmn:{tag} {attrs}>')
         if n.get("doc"):
             out.append(f'      <bpmn:documentation>{escape(n["doc"])}</bpmn:documentation>')
-        if n.get("props"):
-            out.append('      <bpmn:extensionElements>')
-            out.append('        <camunda:properties>')
-            for k, v in n["props"].items():
-                out.append(f'          <camunda:property name="{k}" value={quoteattr(v)} />')
-            out.append('        </camunda:properties>')
-            out.append('      </bpmn:extensionElements>')
+        out.extend(_properties(n.get("props"), "      "))
         out.extend(flow_refs(n["id"]))
         if n["type"] == "script":
             out.append(f'      <bpmn:script>{escape(n["script"])}</bpmn:script>')
@@ -149,6 +146,14 @@ def build(route: dict) -> str:
     out.append('  </bpmndi:BPMNDiagram>')
     out.append('</bpmn:definitions>')
     return "\n".join(out) + "\n"
+
+
+def _properties(props: dict | None, indent: str) -> list[str]:
+    if not props:
+        return []
+    return [f"{indent}<bpmn:extensionElements>", f"{indent}  <camunda:properties>",
+            *(f'{indent}    <camunda:property name="{k}" value={quoteattr(v)} />' for k, v in props.items()),
+            f"{indent}  </camunda:properties>", f"{indent}</bpmn:extensionElements>"]
 
 
 def _waypoints(src, tgt, via=None):

@@ -50,7 +50,7 @@ def test_cutoffs_opened_before_the_claims_existed_are_not_opened_again(db, clock
     with db.unit_of_work(write=True) as uow:  # as a store that opened them before this change
         uow.session.execute(delete(Sequence).where(Sequence.key.like("opened:%")))
         uow.commit()
-    migration = _migration("0007_unit_of_work.py")
+    migration = _migration("0008_unit_of_work.py")
     with db.engine.begin() as conn, Operations.context(MigrationContext.configure(conn)):
         migration.upgrade()
     assert cutoff_sweep(db, clock) == 0

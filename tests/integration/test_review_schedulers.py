@@ -31,7 +31,7 @@ def due_households(db, clock, who, unit_id, n: int = HOUSEHOLDS) -> list[str]:
     Their granting cases are copies of one real case row (the review reads only its number).
     """
     origin = start(db, clock, who, unit_id)
-    ids = [with_check_digit(f"3209211970{i:07d}") for i in range(n)]
+    ids = [with_check_digit(f"320921197001{1 + i % 28:02d}{i // 28:03d}") for i in range(n)]  # valid birth dates
     with db.unit_of_work(write=True) as uow:
         s = uow.session
         row = {k: v for k, v in s.execute(select(CASE).where(CASE.c.id == origin.case_id)).one()._asdict().items()
