@@ -18,8 +18,8 @@ from .accounts import Principal
 from .clock import Clock, to_local_date
 from .documents import issue_documents, kinds_for
 from .recipients import apply_outcome
-from .errors import Conflict, Forbidden, FormInvalid, NotFound
-from .models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Unit, User
+from .errors import Conflict, Forbidden, FormInvalid, NotFound, RouteFailed
+from .models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Incident, Unit, User
 from .places import Place, place_of_village, unit_names
 from .rules import assistance_type_of, case_parameters, process_for
 from .scope import case_scope, task_scope
@@ -30,6 +30,7 @@ from .workflow import SERIALIZER_VERSION, ReadyTask, Workflow
 CASE = Case.__table__
 TASK = HumanTask.__table__
 EVENT = CaseEvent.__table__
+INCIDENT = Incident.__table__
 # Hot-path statements, built once (building a statement costs more than running it on SQLite).
 _INSERT_EVENT = insert(EVENT)
 _COMPLETE_TASK = update(TASK).where(TASK.c.id == bindparam("b_id")).values(
@@ -78,7 +79,11 @@ def _start(session: Session, actor_id: int | None, clock: Clock, process_id: str
     now = clock.now()
     today = clock.today()
     params = case_parameters(session, place.county_id, place.township_id, process_id, today)
-    workflow = Workflow.start(version.spec, {**data, **params}, now)
+    try:
+        workflow = Workflow.start(version.spec, {**data, **params}, now)
+    except RouteFailed as exc:
+        _route_incident(session, None, exc, now, process_id)
+        raise
     number = number or numbering.next_case_number(session, place, today)
     case_id = session.execute(insert(CASE).values(
         number=number, process_version_id=version.id, process_id=process_id,
@@ -131,16 +136,26 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     version = get_version(session, row.process_version_id)
     schema = version.forms.get(row.form_key) if row.form_key else None
     data = coerce(schema or {}, form_data) if coerce else form_data
-    data = version.validator(row.form_key).validate(data) if row.form_key else dict(data)
+    if row.form_key:
+        data = version.validator(row.form_key).validate(data)
+    elif data:
+        # A step without a form takes no data: anything submitted would overwrite case facts.
+        raise FormInvalid({str(k): "此步骤没有表单，不接受提交的数据" for k in data})
+    else:
+        data = {}
     now, today = clock.now(), clock.today()
     workflow = Workflow.restore(version.spec, row.state)
     ready_before = workflow.ready_user_tasks()
     open_before = {t.id for t in ready_before}
-    workflow.complete(task_id, data, now)
     place = Place(row.county_id, row.township_id, row.village_id)
     properties = version.tasks.get(row.task_name, {}).get("properties", {})
-    if kinds_for(properties):
-        _issue_documents(session, row, task_id, place, properties, workflow.data, now)
+    try:
+        workflow.complete(task_id, data, now)
+        if kinds_for(properties):
+            _issue_documents(session, row, place, properties, workflow.data, now)
+    except RouteFailed as exc:
+        _route_incident(session, row.case_id, exc, now)
+        raise
     session.execute(_COMPLETE_TASK, {"b_id": task_id, "b_at": now, "b_by": actor.user_id})
     _event(session, row.case_id, now, actor.user_id, "task_completed", row.task_name, row.title, data)
     _sync_tasks(session, row.case_id, place, workflow, now, today, open_before - {task_id})
@@ -183,12 +198,27 @@ def _locked(session: Session, stmt):
     return stmt.with_for_update() if session.get_bind().dialect.name == "postgresql" else stmt
 
 
-def _issue_documents(session, row, task_id, place: Place, properties, data, now) -> None:
+def _issue_documents(session, row, place: Place, properties, data, now) -> None:
     names = unit_names(session, (place.county_id, place.township_id, place.village_id))
     case = {"id": row.case_id, "number": row.number, "applicant_name": row.applicant_name,
             "applicant_id_number": row.applicant_id_number,
             "township": names[place.township_id], "village": names.get(place.village_id, "")}
-    issue_documents(session, case, place, names[place.county_id], properties, data, now)
+    issue_documents(session, case, place, names[place.county_id], properties, data, now, row.task_name)
+
+
+def _route_incident(session: Session, case_id: int | None, exc: RouteFailed, now: datetime,
+                    process_id: str | None = None) -> None:
+    """Undo the step, then record an incident naming the element in a short transaction of its own.
+
+    Rolling back first releases the case's locks (and SQLite's write lock) at once;
+    the caller then re-raises ``exc`` for the person who tried (HTTP 422).
+    """
+    session.rollback()
+    where = f"流程 {process_id} " if process_id else ""
+    session.execute(insert(INCIDENT).values(
+        case_id=case_id, kind=f"route_{exc.kind}", created_at=now, resolved_at=None,
+        message=f"{where}环节 {exc.element_id or '?'}：{exc.reason_zh}（{exc.reason}）"[:2000]))
+    session.commit()
 
 
 def _conflict(session: Session, row) -> Conflict:

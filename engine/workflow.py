@@ -1,10 +1,11 @@
-"""The only module that imports SpiffWorkflow.
+"""The workflow runtime: with engine.workflow_texts, the only code that imports SpiffWorkflow.
 
 Everything leaving it is a plain value or dataclass: the rest of Jiuzhu never
-touches SpiffWorkflow objects. Three things here are ours rather than the
+touches SpiffWorkflow objects. Four things here are ours rather than the
 library's defaults, each for a reason written beside it: the clock seen by
-timers, the script environment, and a serializer that leaves the spec out of
-the stored state.
+timers, the script environment (designer text runs only through
+engine.expressions, under a budget), caps on multi-instance and loop tasks, and a
+serializer that leaves the spec out of the stored state.
 """
 from __future__ import annotations
 
@@ -13,24 +14,33 @@ import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from functools import lru_cache
 from typing import Any, Iterator
 from uuid import UUID
 
+from lxml import etree
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.task_spec import MultiInstanceTaskConverter, StandardLoopTaskConverter
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs import defaults as bpmn_defaults
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.camunda.specs import multiinstance_task as camunda_mi
+from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from .expressions import UnsafeExpression, check_expression, safe_globals
+from . import expressions
+from .budget import MAX_INSTANCES, MAX_STATE_CHARS, OverBudget, budget
+from .expressions import UnsafeExpression, route_failure
+from .timer_rules import InvalidTimer, as_expression, check_value
+from .workflow_texts import DesignerText, SpecProblem, decision_table_texts, event_definitions, timer_kind, walk
 
 # --- the clock seen by timers ------------------------------------------------
 # SpiffWorkflow 3.2 calls datetime.now(timezone.utc) inside its timer module and
@@ -68,31 +78,111 @@ def clock_context(now: datetime) -> Iterator[None]:
 
 
 # --- the script environment --------------------------------------------------
-class SafeEnvironment(TaskDataEnvironment):
-    """Evaluates only expressions that pass the whitelist, with no builtins.
+# Raised by designer text itself; SpiffWorkflow must not wrap them into a generic error.
+_DESIGNER_ERRORS = (UnsafeExpression, OverBudget, InvalidTimer)
 
-    Deploy already refused unsafe expressions; checking again here (cached per
-    source text) means a spec that bypassed deploy still cannot reach the system.
+
+class _GuardedEnvironment(BasePythonScriptEngineEnvironment):
+    """Runs designer text only through engine.expressions: the whitelist, the budget, no builtins.
+
+    Deploy already refused unsafe text; checking again here (the same cached check)
+    means a spec that bypassed deploy still cannot reach the system.
     """
 
-    def __init__(self) -> None:
-        super().__init__(safe_globals())
-
     def evaluate(self, expression, context, external_context=None):
-        _checked(expression, "eval")
-        return super().evaluate(expression, context, external_context)
+        return expressions.evaluate(expression, context, external_context)
 
     def execute(self, script, context, external_context=None):
-        _checked(script, "exec")
-        return super().execute(script, context, external_context)
+        expressions.execute(script, context, external_context)
+        return True
+
+    def call_service(self, context, **kwargs):
+        raise NotImplementedError("service tasks are refused at deploy")
 
 
-@lru_cache(maxsize=4096)
-def _checked(source: str, mode: str) -> None:
-    check_expression(source, mode)
+def _locate(exc: Exception, task) -> None:
+    """Remember which element's text raised ``exc`` (the first one to see it knows best)."""
+    if getattr(exc, "element_id", None) is None:
+        exc.element_id = task.task_spec.bpmn_id or task.task_spec.name
 
 
-SCRIPT_ENGINE = PythonScriptEngine(environment=SafeEnvironment())
+class _GuardedScriptEngine(PythonScriptEngine):
+    """SpiffWorkflow's engine, with timer values checked and our refusals passed through unwrapped."""
+
+    def evaluate(self, task, expression, external_context=None):
+        try:
+            value = self.environment.evaluate(expression, task.data, external_context)
+        except _DESIGNER_ERRORS as exc:
+            _locate(exc, task)
+            raise
+        except SpiffWorkflowException as exc:
+            exc.add_note(f"Error evaluating expression '{expression}'")
+            raise
+        except Exception as exc:
+            raise WorkflowTaskException(f"Error evaluating expression '{expression}'", task=task, exception=exc)
+        kind = _timer_of(task.task_spec, expression)
+        if kind is None:
+            return value
+        try:
+            return check_value(kind, value)
+        except _DESIGNER_ERRORS as exc:
+            _locate(exc, task)
+            raise
+
+    def execute(self, task, script, external_context=None):
+        try:
+            return self.environment.execute(script, task.data, external_context or {})
+        except _DESIGNER_ERRORS as exc:
+            _locate(exc, task)
+            raise
+        except Exception as exc:
+            raise self.create_task_exec_exception(task, script, exc)
+
+
+def _timer_of(task_spec, expression: str) -> str | None:
+    """The timer kind when ``expression`` is the text of one of ``task_spec``'s timers."""
+    for definition in event_definitions(getattr(task_spec, "event_definition", None)):
+        if getattr(definition, "expression", None) == expression:
+            return timer_kind(definition)
+    return None
+
+
+SCRIPT_ENGINE = _GuardedScriptEngine(environment=_GuardedEnvironment())
+
+
+# --- instance caps: multi-instance and loop tasks --------------------------------
+# A parallel multi-instance task costs quadratic time in its instances inside
+# SpiffWorkflow (4,000 took 25 s), and nothing evaluates designer text between two
+# of them, so the budget cannot see it: the number of instances is capped where
+# each one is created, whether it comes from a cardinality or a collection.
+class _InstanceCap:
+    def create_child(self, my_task, *args, **kwargs):
+        if len(my_task.children) >= MAX_INSTANCES:
+            exc = OverBudget(f"more than {MAX_INSTANCES} instances of a multi-instance or loop task",
+                             f"多实例或循环任务的实例超过 {MAX_INSTANCES} 个")
+            _locate(exc, my_task)
+            raise exc
+        return super().create_child(my_task, *args, **kwargs)
+
+
+class _CappedCamundaParallel(_InstanceCap, camunda_mi.ParallelMultiInstanceTask):
+    pass
+
+
+class _CappedCamundaSequential(_InstanceCap, camunda_mi.SequentialMultiInstanceTask):
+    pass
+
+
+class _CappedParallel(_InstanceCap, bpmn_defaults.ParallelMultiInstanceTask):
+    pass
+
+
+class _CappedSequential(_InstanceCap, bpmn_defaults.SequentialMultiInstanceTask):
+    pass
+
+
+class _CappedLoop(_InstanceCap, bpmn_defaults.StandardLoopTask):
+    pass
 
 
 # --- serialization without the spec -----------------------------------------
@@ -129,6 +219,17 @@ def _make_registry():
     config[BpmnWorkflow] = _StateConverter
     registry = BpmnWorkflowSerializer.configure(config)
     registry.register(date, lambda v: {"value": v.isoformat()}, lambda d: date.fromisoformat(d["value"]))
+    # Stored specs restore into the capped classes (same typenames, so specs stored before keep loading).
+    # CAMUNDA_CONFIG drops the plain-BPMN multi-instance classes (a multi-instance script task), whose
+    # names clash with Camunda's: they get their own typenames instead of failing to serialize.
+    MultiInstanceTaskConverter(bpmn_defaults.ParallelMultiInstanceTask, registry, "BpmnParallelMultiInstanceTask")
+    MultiInstanceTaskConverter(bpmn_defaults.SequentialMultiInstanceTask, registry,
+                               "BpmnSequentialMultiInstanceTask")
+    MultiInstanceTaskConverter(_CappedCamundaParallel, registry, "ParallelMultiInstanceTask")
+    MultiInstanceTaskConverter(_CappedCamundaSequential, registry, "SequentialMultiInstanceTask")
+    MultiInstanceTaskConverter(_CappedParallel, registry, "BpmnParallelMultiInstanceTask")
+    MultiInstanceTaskConverter(_CappedSequential, registry, "BpmnSequentialMultiInstanceTask")
+    StandardLoopTaskConverter(_CappedLoop, registry, "StandardLoopTask")
     return registry
 
 
@@ -163,16 +264,19 @@ class ReadyTask:
 
 @dataclass(frozen=True)
 class ProcessSpec:
-    """A parsed, executable process: its id, name, spec JSON and user tasks."""
+    """A parsed, executable process: its id, name, spec JSON, user tasks, and for deploy
+    every designer text it will evaluate and the elements it cannot run."""
 
     process_id: str
     name: str
     spec_json: str
     user_tasks: dict[str, UserTaskFacts]
+    texts: list[DesignerText]
+    problems: list[SpecProblem]
 
 
 class WorkflowError(Exception):
-    """A workflow could not run (a bad expression or data at run time)."""
+    """A workflow was asked for something it cannot do (a task that is not ready)."""
 
     def __init__(self, message: str, element_id: str | None = None) -> None:
         super().__init__(message)
@@ -188,26 +292,54 @@ class ParseError(Exception):
 
 
 # --- parsing -----------------------------------------------------------------
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
 def parse_processes(bpmn_xml: bytes, file_name: str, decisions: dict[str, bytes] | None = None) -> list[ProcessSpec]:
     """Parse every executable process in one BPMN file (Camunda 7 dialect).
 
     ``decisions`` maps DMN file names to their XML, for business rule tasks
-    (``camunda:decisionRef``).
+    (``camunda:decisionRef``). Timer literals (``P7D``) become quoted strings in the
+    spec, so SpiffWorkflow's Python evaluation gives them back as written.
     """
     parser = CamundaParser()
     try:
         for dmn_name, dmn_xml in (decisions or {}).items():
-            parser.add_dmn_str(dmn_xml, filename=dmn_name)
-        parser.add_bpmn_str(bpmn_xml, filename=file_name)
+            parser.add_dmn_xml(etree.fromstring(dmn_xml, _XML_PARSER), filename=dmn_name)
+        parser.add_bpmn_xml(etree.fromstring(bpmn_xml, _XML_PARSER), filename=file_name)
         result = []
         for process_id in parser.get_process_ids():
             spec = parser.get_spec(process_id)
+            _quote_timer_literals(spec)
+            texts, problems = walk(spec)
             spec_json = json.dumps(_REGISTRY.convert(spec), ensure_ascii=False, sort_keys=True)
-            result.append(ProcessSpec(process_id, spec.description or process_id, spec_json, _user_tasks(spec)))
+            result.append(ProcessSpec(process_id, spec.description or process_id, spec_json, _user_tasks(spec),
+                                      texts, problems))
         return result
     except ValidationException as exc:
         line = exc.line_number if isinstance(exc.line_number, int) else None
         raise ParseError(str(exc), exc.file_name or file_name, line, exc.id or None) from exc
+
+
+def decision_texts(dmn_xml: bytes, file_name: str) -> tuple[str, str, list[DesignerText]]:
+    """(decision id, name, designer texts) of a DMN file, from SpiffWorkflow's parsed decision table."""
+    parser = BpmnDmnParser()
+    try:
+        parser.add_dmn_xml(etree.fromstring(dmn_xml, _XML_PARSER), filename=file_name)
+        [(decision_id, dmn_parser)] = parser.dmn_parsers.items()
+        engine = parser.get_engine(decision_id, None)
+    except ValidationException as exc:
+        line = exc.line_number if isinstance(exc.line_number, int) else None
+        raise ParseError(str(exc), exc.file_name or file_name, line, exc.id or None) from exc
+    return decision_id, dmn_parser.get_name(), decision_table_texts(decision_id, engine.decision_table)
+
+
+def _quote_timer_literals(spec) -> None:
+    # The rule (docs/designer-guide.md): a timer text that is a whole ISO 8601 literal is used as written.
+    for task_spec in spec.task_specs.values():
+        for definition in event_definitions(getattr(task_spec, "event_definition", None)):
+            if timer_kind(definition) and definition.expression:
+                definition.expression = as_expression(definition.expression)
 
 
 def _user_tasks(spec) -> dict[str, UserTaskFacts]:
@@ -225,8 +357,13 @@ def _user_tasks(spec) -> dict[str, UserTaskFacts]:
 
 
 def load_spec(spec_json: str):
-    """Restore a spec object from its stored JSON (callers cache the result per version)."""
-    return _REGISTRY.restore(json.loads(spec_json))
+    """Restore a spec object from its stored JSON (callers cache the result per version).
+
+    Versions deployed before timer literals were honoured get them quoted here too.
+    """
+    spec = _REGISTRY.restore(json.loads(spec_json))
+    _quote_timer_literals(spec)
+    return spec
 
 
 # --- running -----------------------------------------------------------------
@@ -270,17 +407,26 @@ class Workflow:
         return Workflow.restore(self._wf.spec, self.dump())
 
     def _run_engine(self, now: datetime) -> None:
+        with self._engine_call(now):
+            self._wf.refresh_timers()
+            self._wf.do_engine_steps()
+
+    @contextmanager
+    def _engine_call(self, now: datetime) -> Iterator[None]:
+        """One engine call: timers see ``now``, designer text runs under one budget, and any failure
+        of the route (refused or over-budget text, an expression that raises) becomes RouteFailed.
+
+        The new state is serialized inside the call, so an oversized state is over budget too.
+        """
         self._memo.clear()
-        with clock_context(now):
+        with clock_context(now), budget():
             try:
-                self._wf.refresh_timers()
-                self._wf.do_engine_steps()
-            except UnsafeExpression:
-                raise
-            except SpiffWorkflowException as exc:
-                task = getattr(exc, "task", None)
-                element = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
-                raise WorkflowError(str(exc), element) from exc
+                yield
+                if len(self.dump()) > MAX_STATE_CHARS:
+                    raise OverBudget(f"a case state of more than {MAX_STATE_CHARS:,} characters",
+                                     f"案件数据超过 {MAX_STATE_CHARS:,} 个字符")
+            except Exception as exc:
+                raise route_failure(exc) from exc
 
     def ready_user_tasks(self) -> list[ReadyTask]:
         """The READY user tasks, in tree order."""
@@ -303,10 +449,10 @@ class Workflow:
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
             raise WorkflowError("task is not ready", None)
         task.set_data(**data)
-        self._memo.clear()
-        with clock_context(now):
+        with self._engine_call(now):
             task.run()
-        self._run_engine(now)
+            self._wf.refresh_timers()
+            self._wf.do_engine_steps()
 
     def fire_due_timers(self, now: datetime) -> None:
         """Fire every timer due at ``now`` and run on (refresh, then engine steps)."""
