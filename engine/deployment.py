@@ -197,8 +197,10 @@ def _text_node(by_id: dict, found: TextProblem):
         return None, None
     if found.kind == "condition":
         for flow in element.getparent().iterfind("bpmn:sequenceFlow", NS):
-            if flow.get("sourceRef") == found.element_id and flow.get("targetRef") == found.detail:
-                return flow.find("bpmn:conditionExpression", NS), flow
+            condition = flow.find("bpmn:conditionExpression", NS)
+            if (flow.get("sourceRef"), flow.get("targetRef")) == (found.element_id, found.detail) and (
+                    condition is not None and (condition.text or "").strip() == found.source.strip()):
+                return condition, flow
     if found.kind in ("document", "property"):
         for prop in element.iterfind(".//camunda:property", NS):
             if prop.get("name") == found.detail:

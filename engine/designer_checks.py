@@ -37,6 +37,7 @@ class TextProblem:
     message: str
     message_zh: str
     line_in_text: int | None = None
+    source: str = ""
 
 
 def check_texts(texts) -> Iterator[TextProblem]:
@@ -49,7 +50,7 @@ def check_texts(texts) -> Iterator[TextProblem]:
 
 def _check_text(text) -> TextProblem | None:
     def refuse(message: str, message_zh: str, line: int | None = None) -> TextProblem:
-        return TextProblem(text.element_id, text.kind, text.detail, message, message_zh, line)
+        return TextProblem(text.element_id, text.kind, text.detail, message, message_zh, line, text.source)
 
     source = text.source
     if not source.strip():

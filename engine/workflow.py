@@ -312,7 +312,8 @@ def parse_processes(bpmn_xml: bytes, file_name: str, decisions: dict[str, bytes]
             spec = parser.get_spec(process_id)
             _quote_timer_literals(spec)
             texts, problems = walk(spec)
-            spec_json = json.dumps(_REGISTRY.convert(spec), ensure_ascii=False, sort_keys=True)
+            # A spec with elements the engine cannot run is never deployed (nor always serializable).
+            spec_json = "" if problems else json.dumps(_REGISTRY.convert(spec), ensure_ascii=False, sort_keys=True)
             result.append(ProcessSpec(process_id, spec.description or process_id, spec_json, _user_tasks(spec),
                                       texts, problems))
         return result
@@ -462,7 +463,7 @@ class Workflow:
         """Names of the waiting timers that are due at ``now`` (for the audit trail)."""
         names = []
         for event in self._wf.waiting_events():
-            when = _as_utc(event.value) if event.event_type.endswith("TimerEventDefinition") else None
+            when = _as_utc(event.value) if event.event_type in _TIMER_EVENT_TYPES else None
             if when is not None and when < now:  # strictly after, as SpiffWorkflow's own check
                 names.append(event.name)
         return names
@@ -471,7 +472,7 @@ class Workflow:
         """The earliest due time of a waiting timer, for the indexed next_due_at column."""
         due = []
         for event in self._wf.waiting_events():
-            when = _as_utc(event.value) if event.event_type.endswith("TimerEventDefinition") else None
+            when = _as_utc(event.value) if event.event_type in _TIMER_EVENT_TYPES else None
             if when is not None:
                 due.append(when)
         return min(due) if due else None
@@ -529,6 +530,12 @@ class Workflow:
             elif task.state == TaskState.COMPLETED and states.get(bpmn_id) != "active":
                 states[bpmn_id] = "completed"
         return states
+
+
+# PendingBpmnEvent.event_type is the class name: TimeDateEventDefinition does not end in "TimerEventDefinition".
+_TIMER_EVENT_TYPES = frozenset(cls.__name__ for cls in (timer_module.TimeDateEventDefinition,
+                                                        timer_module.DurationTimerEventDefinition,
+                                                        timer_module.CycleTimerEventDefinition))
 
 
 def _as_utc(value) -> datetime | None:

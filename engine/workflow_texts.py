@@ -150,7 +150,7 @@ KNOWN_EVALUATIONS: dict[tuple[str, str, str], str] = {
     ("dmn/engine/DMNEngine.py", "DMNEngine.evaluate", "expr"): "walked: dmn_match",
     ("dmn/engine/DMNEngine.py", "DMNEngine.evaluate", "input_expr"): "walked: dmn_input",
     ("dmn/engine/DMNEngine.py", "DMNEngine.evaluate", "match_expr"): "walked: dmn_match",
-    ("dmn/engine/DMNEngine.py", "DMNEngine.__check_rule", "lhs"): "walked: dmn_match (DMNEngine.evaluate)",
+    ("dmn/engine/DMNEngine.py", "DMNEngine.__check_rule", "input_val"): "walked: dmn_match (DMNEngine.evaluate)",
     ("dmn/specs/model.py", "Rule.output_as_dict", "outputEntry.text"): "walked: dmn_output",
     ("specs/Transform.py", "Transform._update_hook", "transform"): "unreachable: not a BPMN spec class",
     ("spiff/specs/event_definitions.py", "MessageEventDefinition.throw", "self.expression"):
@@ -160,6 +160,7 @@ KNOWN_EVALUATIONS: dict[tuple[str, str, str], str] = {
     ("spiff/specs/mixins/service_task.py", "ServiceTask.evaluate_params", "param['value']"):
         "unreachable: spiff dialect, not parsed",
     ("spiff/specs/spiff_task.py", "SpiffBpmnTask.execute_script", "script"): "unreachable: spiff dialect, not parsed",
+    ("spiff/specs/mixins/service_task.py", "ServiceTask._execute", "task"): "unreachable: spiff dialect, not parsed",
 }
 
 
