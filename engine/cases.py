@@ -140,7 +140,9 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
         data = version.validator(row.form_key).validate(data)
     elif data:
         # A step without a form takes no data: anything submitted would overwrite case facts.
-        raise FormInvalid({str(k): "此步骤没有表单，不接受提交的数据" for k in data})
+        refused = FormInvalid({str(k): "此步骤没有表单，不接受提交的数据" for k in data})
+        refused.message_zh = f"此步骤没有表单，不接受提交的数据（{'、'.join(map(str, data))}）"
+        raise refused
     else:
         data = {}
     now, today = clock.now(), clock.today()
