@@ -31,6 +31,7 @@ jiuzhu_bench_<pid> there and drops it at the end.
 
 Knobs (environment): BENCH_ROUNDS (5), BENCH_PER_ROUND (70), BENCH_PG_ROUNDS (3),
 BENCH_PG_PER_ROUND (60), BENCH_INBOX_SAMPLES (300), BENCH_POSTGRES=0 (skip PostgreSQL),
+BENCH_SCALE (1: the data sets' size; `make test` smoke-tests the bench at 0.01),
 BENCH_PROFILE=1 (print where the time of a web completion and of an inbox page goes:
 wall-clock probes around named functions, see bench/breakdown.py, then cProfile).
 """
@@ -62,7 +63,9 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from engine.cases import start_case  # noqa: E402
 from engine.clock import CHINA_TZ, FrozenClock  # noqa: E402
 from engine.db import Database, normalise_url  # noqa: E402
-from engine.demo import DEMO_PASSWORD, prepare_store, principal, sample_application  # noqa: E402
+from tests.factories import DEMO_PASSWORD, sample_application  # noqa: E402
+from engine.installation import prepare_store  # noqa: E402
+from engine.accounts import principal_of as principal  # noqa: E402
 from engine.deployment import PROCESSES_DIR  # noqa: E402
 from engine.models import Case, CaseEvent, Document, HumanTask, Sequence, Unit, User  # noqa: E402
 from engine.rules import case_parameters  # noqa: E402
@@ -89,8 +92,10 @@ PG_PER_ROUND = int(os.environ.get("BENCH_PG_PER_ROUND", 60))
 WARMUP = 10
 INBOX_SAMPLES = int(os.environ.get("BENCH_INBOX_SAMPLES", 300))
 INBOX_WARMUP = 30
-N_CASES = 100_000
-N_OPEN = 20_000
+# BENCH_SCALE shrinks the data sets (the smoke test of `make test` runs the whole bench at 0.01).
+SCALE = float(os.environ.get("BENCH_SCALE", 1))
+N_CASES = max(100, int(100_000 * SCALE))
+N_OPEN = max(20, int(20_000 * SCALE))
 
 
 def say(line: str = "") -> None:
@@ -446,8 +451,10 @@ def load_inbox_data(database: Database) -> dict:
         return title_by_name.get(name, TITLES.get(name, name))
 
     # Open tasks: ~1/3 township@响水镇, the rest township elsewhere, village, county.
-    plan = ([("township", xs_id)] * 6_700 + [("township", None)] * 7_000 + [("village", None)] * 4_300
-            + [("county", None)] * (N_OPEN - 6_700 - 7_000 - 4_300))
+    share = N_OPEN / 20_000
+    plan = ([("township", xs_id)] * int(6_700 * share) + [("township", None)] * int(7_000 * share)
+            + [("village", None)] * int(4_300 * share))
+    plan += [("county", None)] * (N_OPEN - len(plan))
     rng.shuffle(plan)
     case_rows, task_rows = [], []
     base_id = 1_000_000

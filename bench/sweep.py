@@ -53,7 +53,9 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from engine.cases import _state_values, _task_row, overall_due_on  # noqa: E402  (the engine's own rows)
 from engine.clock import CHINA_TZ, FrozenClock  # noqa: E402
 from engine.db import Database, normalise_url  # noqa: E402
-from engine.demo import prepare_store, principal, sample_application  # noqa: E402
+from tests.factories import sample_application  # noqa: E402
+from engine.installation import prepare_store  # noqa: E402
+from engine.accounts import principal_of as principal  # noqa: E402
 from engine.forms import with_check_digit  # noqa: E402
 from engine.models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Unit  # noqa: E402
 from engine.places import place_of_village  # noqa: E402
@@ -67,8 +69,9 @@ PROCESS_ID = "minimum_living_xiangshui"
 VILLAGE_CODE = "320921100201"  # 双园村, 响水镇
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 STEPS = ("acceptance", "economic_check", "home_investigation", "preliminary_opinion")
-N_CASES = 100_000
-N_DUE = 1_000
+SCALE = float(os.environ.get("BENCH_SCALE", 1))  # the smoke test of `make test` runs at 0.01
+N_CASES = max(1_000, int(100_000 * SCALE))
+N_DUE = max(10, int(1_000 * SCALE))
 SWEEPS = max(5, int(os.environ.get("BENCH_SWEEPS", 5)))
 TARGET_MS = 1000.0
 FLOOR_N = 300  # due states used for the engine-only floor

@@ -1,4 +1,5 @@
-"""People and places: password hashing, log-in, and the principal loaded once per log-in."""
+"""People and places: password hashing, log-in, and the principal loaded once per log-in (kept in the
+server-side session row, see sessions)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -60,13 +61,13 @@ class Principal:
         return tuple(sorted({unit for r, unit in self.roles if r in STAFF_ROLES}))
 
     def to_session(self) -> dict:
-        """A JSON-able form for the signed session cookie."""
+        """A JSON-able form for the server-side session row."""
         return {"id": self.user_id, "u": self.username, "n": self.display_name,
                 "r": [list(r) for r in self.roles], "un": {str(k): v for k, v in self.unit_names.items()}}
 
     @classmethod
     def from_session(cls, data: dict) -> "Principal":
-        """Rebuild from the session cookie."""
+        """Rebuild from the server-side session row."""
         return cls(data["id"], data["u"], data["n"], tuple((r, int(u)) for r, u in data["r"]),
                    {int(k): v for k, v in data.get("un", {}).items()})
 
@@ -92,3 +93,8 @@ def authenticate(session: Session, username: str, password: str) -> Principal | 
     if not verify_password(user.password_hash, password):
         return None
     return load_principal(session, user)
+
+
+def principal_of(session: Session, username: str) -> Principal:
+    """The principal of a user found by username (CLI commands, scheduler set-up, tests)."""
+    return load_principal(session, session.execute(select(User).where(User.username == username)).scalar_one())

@@ -51,6 +51,8 @@ def _begin(conn) -> None:
 def make_engine(url: str | None = None, **kwargs) -> Engine:
     """Create an engine for the given URL (default: the embedded SQLite file)."""
     url = normalise_url(url or default_database_url())
+    # Statement parameters (ID numbers among them) stay out of error messages and echo logs.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and ":memory:" not in url:
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)

@@ -97,3 +97,13 @@ class DeployRefused(JiuzhuError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
+
+
+class DataFileInvalid(JiuzhuError):
+    """A data file (places, users, county rules, the catalogue) has problems; nothing was loaded."""
+
+    message_zh = "数据文件校验未通过，未载入任何内容"
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems

@@ -1,4 +1,4 @@
-"""SQLAlchemy 2.0 typed models: places, people, process versions, cases, inbox, audit."""
+"""SQLAlchemy 2.0 typed models: places, people, log-in sessions, process versions, cases, inbox, audit."""
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -307,3 +307,59 @@ class Sequence(Base):
     __tablename__ = "number_sequence"
     key: Mapped[str] = mapped_column(String(80), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+class LoginSession(Base):
+    """A server-side log-in session. The cookie carries a random token; this row is keyed by its SHA-256,
+    holds the principal loaded once at log-in, and is revoked at log-out, deactivation, password or role change."""
+
+    __tablename__ = "login_session"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    principal: Mapped[dict[str, Any]] = mapped_column(JsonType)
+    address: Mapped[Optional[str]] = mapped_column(String(45))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())  # updated at most once a minute
+    revoked_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    revoked_reason: Mapped[Optional[str]] = mapped_column(String(40))
+
+
+class LoginThrottle(Base):
+    """Failed log-ins of one account name or one client address, and until when further tries are refused."""
+
+    __tablename__ = "login_throttle"
+    scope: Mapped[str] = mapped_column(String(10), primary_key=True)  # account | address
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    blocked_until: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    locked: Mapped[bool] = mapped_column(default=False)  # a lock (until an admin unlocks or it ends), not a backoff
+
+
+class SecurityEvent(Base):
+    """The security audit trail: log-in throttling and locks, unlocks, user administration."""
+
+    __tablename__ = "security_event"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    username: Mapped[Optional[str]] = mapped_column(String(64))  # the account concerned
+    address: Mapped[Optional[str]] = mapped_column(String(45))
+    detail: Mapped[dict[str, Any]] = mapped_column(JsonType)
+
+
+class IdReveal(Base):
+    """One view or download of full ID numbers: who, when, what, how many rows, of which county."""
+
+    __tablename__ = "id_reveal"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    county_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    kind: Mapped[str] = mapped_column(String(40))  # payment_roll
+    description: Mapped[str] = mapped_column(String(200))
+    row_count: Mapped[int] = mapped_column(Integer)
+    address: Mapped[Optional[str]] = mapped_column(String(45))
+
+    __table_args__ = (Index("ix_id_reveal_county_at", "county_id", "at"),)

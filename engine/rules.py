@@ -3,7 +3,6 @@ of routes (processes/catalog.toml)."""
 from __future__ import annotations
 
 import os
-import tomllib
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -12,7 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import NotFound
+from .datafiles import DataFile
+from .errors import DataFileInvalid, NotFound
 from .expressions import days_duration
 from .models import Unit
 
@@ -22,17 +22,101 @@ PUBLICITY_OVERRIDE_ENV = "JIUZHU_PUBLICITY_DURATION"
 NATIONAL = "national"
 
 
-@cache
-def counties(directory: Path = PROCESSES_DIR) -> dict[str, dict[str, Any]]:
-    """County code → its entry in counties.toml."""
-    data = tomllib.loads((directory / "counties.toml").read_text(encoding="utf-8"))
-    return {c["code"]: c for c in data.get("county", [])}
+_NAMES = {"name_zh": {"type": "string", "minLength": 1, "maxLength": 100},
+          "name_en": {"type": "string", "minLength": 1, "maxLength": 200}}
+CATALOG_SCHEMA = {
+    "type": "object", "additionalProperties": False, "required": ["types"],
+    "properties": {"types": {"type": "object", "minProperties": 1, "additionalProperties": {
+        "type": "object", "additionalProperties": False, "required": ["name_zh", "name_en", "variants"],
+        "properties": {**_NAMES, "applicable": {"type": "boolean"}, "variants": {
+            "type": "object", "minProperties": 1, "additionalProperties": {
+                "type": "object", "additionalProperties": False, "required": ["process_id", "name_zh", "name_en"],
+                "properties": {**_NAMES, "process_id": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}}}}}}}},
+}
+_DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+_COUNT = {"type": "integer", "minimum": 1, "maximum": 365}
+COUNTIES_SCHEMA = {
+    "type": "object", "additionalProperties": False, "required": ["county"],
+    "properties": {"county": {"type": "array", "items": {
+        "type": "object", "additionalProperties": False, "required": ["code", "name", "models", "rules"],
+        "properties": {
+            "code": {"type": "string", "pattern": "^[0-9]{6}$"}, "name": {"type": "string", "minLength": 1},
+            "models": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "additionalProperties": False, "required": ["effective_from", "model"],
+                "properties": {"effective_from": _DATE, "model": {"type": "string"},
+                               "township": {"type": "string", "pattern": "^[0-9]{9}$"},
+                               "overrides": {"type": "object", "additionalProperties": {"type": "string"}}}}},
+            "rules": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "additionalProperties": False,
+                "required": ["effective_from", "minimum_living_standard", "publicity_days", "publicity_unit",
+                             "democratic_appraisal", "time_limit_wd", "extension_limit_wd",
+                             "publicity_excluded_from_limit", "small_temporary_multiple",
+                             "review_interval_months_a", "review_interval_months_b", "review_interval_months_c"],
+                "properties": {
+                    "effective_from": _DATE,
+                    "minimum_living_standard": {"type": "number", "exclusiveMinimum": 0, "maximum": 100000},
+                    "publicity_days": _COUNT, "publicity_unit": {"enum": ["d", "wd"]},
+                    "democratic_appraisal": {"enum": ["always", "on_objection"]},
+                    "time_limit_wd": _COUNT, "extension_limit_wd": _COUNT,
+                    "publicity_excluded_from_limit": {"type": "boolean"},
+                    "small_temporary_multiple": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
+                    "review_interval_months_a": {"type": "integer", "minimum": 1, "maximum": 60},
+                    "review_interval_months_b": {"type": "integer", "minimum": 1, "maximum": 60},
+                    "review_interval_months_c": {"type": "integer", "minimum": 1, "maximum": 60}}}}}}}},
+}
 
 
 @cache
 def catalog(directory: Path = PROCESSES_DIR) -> dict[str, Any]:
-    """The assistance types and their variants (catalog.toml)."""
-    return tomllib.loads((directory / "catalog.toml").read_text(encoding="utf-8"))["types"]
+    """The assistance types and their variants (catalog.toml), checked on load."""
+    source = DataFile(directory / "catalog.toml", "processes/catalog.toml")
+    problems = source.schema_problems(CATALOG_SCHEMA)
+    if problems:
+        raise DataFileInvalid(problems)
+    return source.data["types"]
+
+
+@cache
+def counties(directory: Path = PROCESSES_DIR) -> dict[str, dict[str, Any]]:
+    """County code → its entry in counties.toml, checked on load against the catalogue.
+
+    An unknown model, override or type is refused with its line: a county silently running the
+    national route because of a typo is exactly what must not happen.
+    """
+    source = DataFile(directory / "counties.toml", "processes/counties.toml")
+    problems = source.schema_problems(COUNTIES_SCHEMA)
+    if problems:
+        raise DataFileInvalid(problems)
+    types = catalog(directory)
+    models = sorted({variant for t in types.values() for variant in t["variants"]})
+    seen: dict[str, int] = {}
+    for i, county in enumerate(source.data["county"]):
+        if county["code"] in seen:
+            problems.append(source.problem(("county", i, "code"), f"county {county['code']} is listed twice",
+                                           f"县（区）代码 {county['code']} 重复"))
+        seen[county["code"]] = i
+        for j, entry in enumerate(county["models"]):
+            where = ("county", i, "models", j)
+            if entry["model"] not in models:
+                problems.append(source.problem(where + ("model",), f"unknown model '{entry['model']}' "
+                                               f"(known: {', '.join(models)})",
+                                               f"未知的审批模式「{entry['model']}」（可选：{'、'.join(models)}）"))
+            if entry.get("township") and not entry["township"].startswith(county["code"]):
+                problems.append(source.problem(where + ("township",), f"township {entry['township']} is not in "
+                                               f"county {county['code']}",
+                                               f"乡镇（街道）{entry['township']} 不属于 {county['code']}"))
+            for kind, variant in entry.get("overrides", {}).items():
+                if kind not in types:
+                    problems.append(source.problem(where + ("overrides", kind), f"unknown assistance type '{kind}'",
+                                                   f"未知的救助类别「{kind}」"))
+                elif variant not in types[kind]["variants"]:
+                    problems.append(source.problem(
+                        where + ("overrides", kind), f"{kind} has no variant '{variant}' "
+                        f"(known: {', '.join(sorted(types[kind]['variants']))})",
+                        f"救助类别「{kind}」没有「{variant}」模式"))
+    if problems:
+        raise DataFileInvalid(problems)
+    return {c["code"]: c for c in source.data["county"]}
 
 
 def _in_force(entries: list[dict], on: date) -> dict | None:

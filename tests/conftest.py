@@ -15,9 +15,11 @@ from sqlalchemy.engine import make_url
 
 from engine.clock import FrozenClock
 from engine.db import Database, normalise_url
-from engine.demo import DEMO_PASSWORD, prepare_store, principal
-from engine.models import (Case, CaseEvent, Document, HumanTask, Incident, Notification, PanelMeeting, Recipient,
-                           Sequence, SupervisionItem, Unit)
+from tests.factories import DEMO_PASSWORD
+from engine.installation import prepare_store
+from engine.accounts import principal_of as principal
+from engine.models import (Case, CaseEvent, Document, HumanTask, IdReveal, Incident, LoginSession, LoginThrottle,
+                           Notification, PanelMeeting, Recipient, SecurityEvent, Sequence, SupervisionItem, Unit)
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 STORES = ["sqlite"] + (["postgres"] if PG_URL else [])
@@ -63,12 +65,13 @@ def store(request, tmp_path_factory):
 
 @pytest.fixture
 def db(store):
-    """The store's Database; case data is wiped after each test (places, users, versions stay)."""
+    """The store's Database; case data, sessions and log-in throttling are wiped after each test (places, users,
+    versions stay)."""
     database, _url = store
     yield database
     with database.unit_of_work(write=True) as s:
         for model in (SupervisionItem, Notification, Incident, PanelMeeting, Recipient, CaseEvent, HumanTask,
-                      Document, Case, Sequence):
+                      Document, Case, Sequence, LoginSession, LoginThrottle, SecurityEvent, IdReveal):
             s.execute(delete(model))
         s.commit()
 
@@ -101,6 +104,21 @@ def unit_id(db):
         with db.unit_of_work() as s:
             return s.execute(select(Unit.id).where(Unit.code == code)).scalar_one()
     return get
+
+
+@pytest.fixture
+def new_user(db, clock):
+    """new_user(("county", "320921"), …) → the username of a fresh user with those (role, unit code) pairs
+    and the demo password (demo users stay as they are for other tests)."""
+    from engine.users import create_user
+
+    def make(*roles: tuple[str, str]) -> str:
+        username = f"user_{uuid.uuid4().hex[:10]}"
+        with db.unit_of_work(write=True) as s:
+            create_user(s, None, clock.now(), username, f"测试用户 {username}", DEMO_PASSWORD, roles)
+            s.commit()
+        return username
+    return make
 
 
 @pytest.fixture

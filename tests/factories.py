@@ -1,16 +1,20 @@
 """Factories and a small driver for walking real BPMN routes through the use cases."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
 from engine.cases import complete_task, start_case
 from engine.timers import fire_due_timers_for_case
-from engine.demo import sample_application
+from engine.forms import with_check_digit
+from engine.installation import demo_password
 from engine.models import Case, CaseEvent, HumanTask
+from engine.versions import get_version
 
+DEMO_PASSWORD = demo_password()
 XIANGSHUI = "minimum_living_xiangshui"
 SHUANGYUAN = "320921100201"   # 双园村, 响水镇 (响水县, Xiangshui model)
 RENXING = "220302001001"      # 仁兴社区, 仁兴街道 (四平市铁西区, Siping model)
@@ -63,6 +67,7 @@ class Walk:
     number: str
     township: str = "320921100"
     form_data: dict | None = None
+    trail: list[tuple[str, str, str]] = field(default_factory=list)  # (step, lane role, username) of each do()
 
     def open_tasks(self) -> list:
         with self.db.unit_of_work() as s:
@@ -83,8 +88,58 @@ class Walk:
         defaults = (self.form_data or FORM_DATA).get(name, {})
         with self.db.unit_of_work(write=True) as s:
             complete_task(s, self.who(username), self.clock, task.id, {**defaults, **overrides})
+        self.trail.append((name, task.role, username))
         self._record()
         return username
+
+    def drive_to(self, target: str, max_steps: int = 40, **choices) -> list[str]:
+        """Complete whatever the route asks for until step ``target`` is open; returns the steps done.
+
+        The route is read from the BPMN as the case runs, not from a list: each open step is done by
+        its lane's user with the module's default data for it, or, for a step this module does not
+        know, with data made from the step's own form schema. ``choices`` (e.g. ``opinion="eligible"``)
+        are given to every step whose form has that field, which is how branches are chosen. A
+        publicity step (property ``publicity``) is waited out: the clock moves to its timer.
+        """
+        done = []
+        for _ in range(max_steps):
+            open_tasks = self.open_tasks()
+            names = [t.task_name for t in open_tasks]
+            if target in names:
+                return done
+            if not open_tasks:
+                case = self.case()
+                assert case.next_due_at is not None, f"the case ended ({case.outcome}) before reaching {target}"
+                self._wait_for_timer(case)
+                continue
+            task = open_tasks[0]
+            facts = self._version().tasks.get(task.task_name, {})
+            if facts.get("properties", {}).get("publicity"):
+                self._wait_for_timer(self.case())
+                continue
+            self.do(task.task_name, **self._data_for(task, choices))
+            done.append(task.task_name)
+        raise AssertionError(f"{target} not reached after {max_steps} steps; done {done}")
+
+    def _version(self):
+        with self.db.unit_of_work() as s:
+            return get_version(s, s.get(Case, self.case_id).process_version_id)
+
+    def _data_for(self, task, choices: dict) -> dict:
+        known = (self.form_data or FORM_DATA).get(task.task_name)
+        schema = self._version().forms.get(task.form_key) if task.form_key else None
+        data = dict(known) if known is not None else sample_for_schema(schema or {}, self.clock.today())
+        fields = (schema or {}).get("properties", {})
+        return {**data, **{k: v for k, v in choices.items() if k in fields}}
+
+    def _wait_for_timer(self, case) -> None:
+        assert case.next_due_at is not None, f"{self.open_names()} open and no timer to wait for"
+        self.clock.advance(seconds=max(0.0, (case.next_due_at - self.clock.now()).total_seconds()) + 60)
+        assert self.fire_timers(), "the timer fired nothing"
+
+    def steps_done(self) -> list[str]:
+        """Names of the steps completed so far, in order."""
+        return [e.task_name for e in self.events() if e.kind == "task_completed"]
 
     def _record(self) -> None:
         from tests.flow_coverage import record
@@ -106,6 +161,53 @@ class Walk:
         with self.db.unit_of_work() as s:
             return s.execute(select(CaseEvent).where(CaseEvent.case_id == self.case_id)
                              .order_by(CaseEvent.id)).scalars().all()
+
+
+def sample_application(name: str, id_number: str, incomes: list[float], near_relative: bool = False) -> dict:
+    """A valid application form for a household (the first member is the applicant)."""
+    relations = ["self", "spouse", "child", "parent", "sibling"]
+    members = [{"name": name if i == 0 else f"{name[0]}家成员{i}", "id_number": id_number if i == 0 else _member_id(id_number, i),
+                "relation": relations[i % len(relations)], "monthly_income": income} for i, income in enumerate(incomes)]
+    return {"applicant_name": name, "applicant_id_number": id_number, "address": "响水县响水镇双园村3组",
+            "phone": "0515-86812345", "channel": "village_proxy", "members": members,
+            "assets": "无存款，无车辆，自住房一处", "near_relative": near_relative, "authorises_check": True}
+
+
+def _member_id(base: str, i: int) -> str:
+    return with_check_digit(base[:14] + f"{(int(base[14:17]) + i * 2) % 1000:03d}")
+
+
+def sample_for_schema(schema: dict, today: date) -> dict:
+    """Valid data for a form nobody wrote test data for: each required field from its own schema."""
+    return {name: _sample_value(prop, today) for name, prop in (schema.get("properties") or {}).items()
+            if name in set(schema.get("required") or ())}
+
+
+def _sample_value(prop: dict, today: date) -> Any:
+    if "default" in prop:
+        return prop["default"]
+    if "const" in prop:
+        return prop["const"]
+    if prop.get("enum"):
+        return prop["enum"][0]
+    kind = prop.get("type")
+    if kind == "boolean":
+        return False
+    if kind in ("integer", "number"):
+        return prop.get("minimum", 0)
+    if kind == "array":
+        return [_sample_value(prop.get("items") or {}, today) for _ in range(prop.get("minItems", 1))]
+    if kind == "object":
+        return sample_for_schema(prop, today)
+    if prop.get("format") == "date":
+        return (today - timedelta(days=1)).isoformat()
+    return "测试" * max(1, (prop.get("minLength", 2) + 1) // 2)
+
+
+def in_order(done: list[str], expected: list[str]) -> bool:
+    """True when ``expected`` are among ``done`` in this order (other steps may come between)."""
+    steps = iter(done)
+    return all(any(step == name for step in steps) for name in expected)
 
 
 def start(db, clock, who, unit_id, incomes=(300, 0, 200), near_relative=False, username=None,

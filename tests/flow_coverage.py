@@ -6,17 +6,18 @@ controller).
 """
 from __future__ import annotations
 
-import re
 from collections import defaultdict
+from functools import lru_cache
 from pathlib import Path
+
+from lxml import etree
 
 from engine.versions import get_version
 from engine.workflow import Workflow
 
 PROCESSES = Path(__file__).resolve().parent.parent / "processes"
 TAKEN: dict[str, set[tuple[str, str]]] = defaultdict(set)
-FLOW_RE = re.compile(r'<bpmn:sequenceFlow id="([^"]+)"[^>]*?sourceRef="([^"]+)" targetRef="([^"]+)"')
-PROCESS_RE = re.compile(r'<bpmn:process id="([^"]+)"')
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 
 
 def record(session, case) -> None:
@@ -25,14 +26,25 @@ def record(session, case) -> None:
     TAKEN[case.process_id] |= Workflow.restore(version.spec, case.state).transitions()
 
 
+@lru_cache(maxsize=1)
 def flows_by_process() -> dict[str, dict[str, tuple[str, str]]]:
-    """process id → {flow id: (source, target)} for every BPMN file under processes/."""
+    """process id → {flow id: (source, target)} for every BPMN file under processes/.
+
+    Parsed as XML by namespace, not by text: a file written by another modeler (another prefix, the
+    default namespace, attributes in another order) cannot drop out of the gate.
+    """
     result = {}
     for path in sorted(PROCESSES.rglob("*.bpmn")):
-        xml = path.read_text(encoding="utf-8")
-        for process_id in PROCESS_RE.findall(xml):
-            result[process_id] = {fid: (src, tgt) for fid, src, tgt in FLOW_RE.findall(xml)}
+        result.update(flows_in_file(path))
     return result
+
+
+def flows_in_file(path: Path) -> dict[str, dict[str, tuple[str, str]]]:
+    """process id → {flow id: (source, target)} of one BPMN file, whatever prefixes it uses."""
+    root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True)).getroot()
+    return {process.get("id"): {flow.get("id"): (flow.get("sourceRef"), flow.get("targetRef"))
+                                for flow in process.iter(f"{{{BPMN_NS}}}sequenceFlow")}
+            for process in root.iter(f"{{{BPMN_NS}}}process")}
 
 
 def uncovered(process_id: str, taken: set[tuple[str, str]]) -> list[str]:

@@ -1,8 +1,13 @@
 """Writes a first draft of a route as Camunda-7 BPMN with a laid-out diagram.
 
 Designers then own the file and edit it in a modeler; this tool only saves
-hand-placing coordinates for the first version. Usage:
-    python tools/bpmn_scaffold.py tools/routes/minimum_living_xiangshui.py processes/minimum_living/xiangshui.bpmn
+hand-placing coordinates for the first version, and it refuses to overwrite an
+existing file: once written, the .bpmn file is the only source of the route and
+nothing regenerates it. Usage:
+    python tools/bpmn_scaffold.py my_route_draft.py processes/<type>/<variant>.bpmn
+
+The draft description is a Python file defining ROUTE = {"id", "name", "lanes": [(role, label)],
+"nodes": [...], "flows": [...], "boundaries": [...]}; it is thrown away after the first write.
 
 Node types: start, end, user (form, props), script (script), xor (exclusive gateway; a flow
 with "default": True is its default), rule (business rule task; "decision" names a DMN
@@ -52,7 +57,7 @@ def build(route: dict) -> str:
            'xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" '
            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
            f'id="Definitions_{route["id"]}" targetNamespace="http://jiuzhu.example/bpmn" '
-           'exporter="Camunda Modeler" exporterVersion="5.0.0">',
+           'exporter="Jiuzhu bpmn_scaffold (first draft)" exporterVersion="1">',
            f'  <bpmn:collaboration id="Collaboration_{route["id"]}">',
            f'    <bpmn:participant id="Participant_{route["id"]}" name={quoteattr(route["name"])} processRef="{route["id"]}" />',
            '  </bpmn:collaboration>',
@@ -161,7 +166,22 @@ def _waypoints(src, tgt, via=None):
     return [(scx, sy + sh if tcy > scy else sy), (scx, tcy), (tx + tw, tcy)]
 
 
+def main(argv: list[str]) -> int:
+    """Write the first draft of one route; refuse to overwrite a file a designer may have edited."""
+    if len(argv) != 2:
+        print("usage: python tools/bpmn_scaffold.py DRAFT.py OUTPUT.bpmn", file=sys.stderr)
+        return 2
+    source, target = argv
+    route = runpy.run_path(source)["ROUTE"]
+    try:
+        # "x": fail if the file exists, atomically; the BPMN file is the designer's from now on.
+        with open(target, "x", encoding="utf-8") as fh:
+            fh.write(build(route))
+    except FileExistsError:
+        print(f"{target} exists: the BPMN file is the source of its route; edit it in a modeler", file=sys.stderr)
+        return 1
+    return 0
+
+
 if __name__ == "__main__":
-    route = runpy.run_path(sys.argv[1])["ROUTE"]
-    with open(sys.argv[2], "w", encoding="utf-8") as fh:
-        fh.write(build(route))
+    sys.exit(main(sys.argv[1:]))

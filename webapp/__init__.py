@@ -14,7 +14,9 @@ from engine.db import Database
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create the web app. ``config`` overrides environment-derived settings."""
     app = Flask(__name__, instance_relative_config=True)
+    _init_logging()
     _configure(app, config or {})
+    _init_proxy(app)
     _init_database(app)
     _init_i18n(app)
     _init_security(app)
@@ -30,13 +32,40 @@ def _configure(app: Flask, overrides: dict[str, Any]) -> None:
         DATABASE_URL=os.environ.get("DATABASE_URL"),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        # Secure unless told otherwise: only `jiuzhu run` (make run's plain-HTTP demo) turns it off.
+        SESSION_COOKIE_SECURE=_env_flag("JIUZHU_COOKIE_SECURE", True),
+        SESSION_LIFETIME=timedelta(hours=float(os.environ.get("JIUZHU_SESSION_HOURS") or 8)),
+        SESSION_IDLE_TIMEOUT=timedelta(minutes=float(os.environ.get("JIUZHU_SESSION_IDLE_MINUTES") or 30)),
+        PROXY_HOPS=int(os.environ.get("JIUZHU_PROXY_HOPS") or 0),
         WTF_CSRF_TIME_LIMIT=8 * 3600,
         BABEL_DEFAULT_LOCALE="zh_CN",
         BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
         CLOCK=Clock(),
     )
     app.config.update(overrides)
+    # The cookie lasts as long as the server-side session may (which is what really ends it).
+    app.config["PERMANENT_SESSION_LIFETIME"] = app.config["SESSION_LIFETIME"]
+
+
+def _env_flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return default
+    return value.strip().lower() not in ("0", "false", "no", "off")
+
+
+def _init_logging() -> None:
+    from engine.redaction import install_log_redaction
+    install_log_redaction()
+
+
+def _init_proxy(app: Flask) -> None:
+    # Behind N reverse proxies the client address (log-in throttling, audit) is in X-Forwarded-For;
+    # trusted only when the operator says how many proxies there are.
+    hops = app.config["PROXY_HOPS"]
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _instance_secret(app: Flask) -> str:
@@ -69,10 +98,12 @@ def _init_security(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .auth import bp as auth_bp
     from .views import bp as views_bp
     app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(views_bp)
     app.register_blueprint(api_bp)
 

@@ -1,4 +1,4 @@
-"""The ``jiuzhu`` command: run, scheduler, deploy, demo, migrate."""
+"""The ``jiuzhu`` command: run, scheduler, deploy, demo, migrate, user."""
 from __future__ import annotations
 
 import logging
@@ -20,8 +20,13 @@ def _database() -> Database:
 @click.group()
 def main() -> None:
     """Jiuzhu (救助): social-assistance approval routes on SpiffWorkflow."""
+    from engine.redaction import install_log_redaction
+    install_log_redaction()  # before any record: full ID numbers never reach the log
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    # SpiffWorkflow logs every task state change at INFO: noise that drowns what an operator needs.
+    for name in ("spiff", "spiff.workflow", "spiff.task", "spiff.metrics", "alembic.runtime.plugins"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 @main.command()
@@ -55,20 +60,70 @@ def deploy(path: Path | None, forms_dir: Path | None) -> None:
         click.echo(f"unchanged {process_id}  {digest[:12]}")
 
 
+def _refused(problems) -> None:
+    click.echo("数据文件有误，未载入任何内容 / data file refused, nothing loaded:", err=True)
+    for problem in problems:
+        click.echo(f"  {problem}  ({problem.message_zh})", err=True)
+    sys.exit(1)
+
+
+def _report(kind: str, report) -> None:
+    click.echo(f"{kind}: {len(report.created)} created, {len(report.updated)} updated, {report.unchanged} unchanged")
+    for username, password in sorted(report.generated_passwords.items()):
+        click.echo(f"  initial password of {username}: {password}  (shown once; ask them to change it)")
+
+
+@main.command("load-places")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_places_command(path: Path) -> None:
+    """Create or update counties, townships and villages from a places file (idempotent)."""
+    from engine.directory import load_places, read_places
+    from engine.errors import DataFileInvalid
+    with _database().unit_of_work(write=True) as s:
+        try:
+            report = load_places(s, read_places(path))
+        except DataFileInvalid as exc:
+            _refused(exc.problems)
+        s.commit()
+    _report("places", report)
+
+
+@main.command("load-users")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def load_users_command(path: Path) -> None:
+    """Create or update users and their roles from a users file (idempotent; passwords never reset)."""
+    from engine.directory import load_users, read_users
+    from engine.errors import DataFileInvalid
+    with _database().unit_of_work(write=True) as s:
+        try:
+            report = load_users(s, read_users(path, s), Clock().now())
+        except DataFileInvalid as exc:
+            _refused(exc.problems)
+        s.commit()
+    _report("users", report)
+
+
 @main.command()
 def demo() -> None:
-    """Load the demo county (响水县), its users and sample cases."""
-    from engine.demo import DEMO_PASSWORD, USERS, load_places_and_users, load_sample_cases
-    database = _database()
+    """Load the demo places, users and sample cases (demo/*.toml)."""
+    from engine.errors import DataFileInvalid
+    from engine.installation import DEMO_DIR, demo_password, load_cases, load_directory
     clock = Clock()
-    with database.unit_of_work(write=True) as s:
-        created = load_places_and_users(s, clock.now())
-    with database.unit_of_work(write=True) as s:
-        cases = load_sample_cases(s, clock)
-    click.echo(f"demo county {'created' if created else 'already present'}; {cases} sample cases started")
-    click.echo(f"demo logins (password for all: {DEMO_PASSWORD}):")
-    for username, display, role, _unit in USERS:
-        click.echo(f"  {username:<14} {role:<18} {display}")
+    with _database().unit_of_work(write=True) as s:
+        try:
+            places, users = load_directory(s, clock.now(), DEMO_DIR / "places.toml", DEMO_DIR / "users.toml")
+            cases = load_cases(s, clock, DEMO_DIR / "cases.toml")
+        except DataFileInvalid as exc:
+            _refused(exc.problems)
+        s.commit()
+    _report("demo places", places)
+    _report("demo users", users)
+    click.echo(f"{cases} sample cases started")
+    click.echo(f"demo logins (password for all: {demo_password()}):")
+    from engine.datafiles import DataFile
+    for user in DataFile(DEMO_DIR / "users.toml").data["user"]:
+        roles = ", ".join(r["role"] for r in user["roles"])
+        click.echo(f"  {user['username']:<14} {roles:<22} {user['display_name']}")
 
 
 @main.command()
@@ -85,9 +140,96 @@ def scheduler(interval: float, batch_size: int) -> None:
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
 def run(host: str, port: int) -> None:
-    """Serve the web app (single process; use gunicorn 'webapp.wsgi:app' in production)."""
+    """Serve the web app (single process; use gunicorn 'webapp.wsgi:app' in production).
+
+    This is the plain-HTTP demo server, so the session cookie is not marked Secure unless
+    JIUZHU_COOKIE_SECURE says so; every other way of serving the app marks it Secure by default."""
     from webapp import create_app
-    create_app().run(host=host, port=port)
+    overrides = {} if os.environ.get("JIUZHU_COOKIE_SECURE") else {"SESSION_COOKIE_SECURE": False}
+    create_app(overrides).run(host=host, port=port)
+
+
+@main.group()
+def user() -> None:
+    """Administer users: create, deactivate, set a password, set roles, unlock log-in."""
+
+
+def _administer(action, *args):
+    """Run one user-administration use case as the operator (audited as the command line) and commit."""
+    from engine.errors import FormInvalid, NotFound
+    with _database().unit_of_work(write=True) as s:
+        try:
+            result = action(s, None, Clock().now(), *args)
+        except FormInvalid as exc:
+            for where, message in exc.errors.items():
+                click.echo(f"  {where}: {message}", err=True)
+            sys.exit(2)
+        except NotFound as exc:
+            click.echo(exc.message_zh, err=True)
+            sys.exit(2)
+        s.commit()
+    return result
+
+
+def _role_pairs(roles: tuple[str, ...]) -> list[tuple[str, str]]:
+    pairs = []
+    for text in roles:
+        role, sep, unit_code = text.partition(":")
+        if not sep or not role or not unit_code:
+            raise click.BadParameter(f"{text!r}: write ROLE:UNIT_CODE, e.g. township:320921100", param_hint="ROLES")
+        pairs.append((role, unit_code))
+    return pairs
+
+
+@user.command("create")
+@click.argument("username")
+@click.argument("roles", nargs=-1)
+@click.option("--name", "display_name", default="", help="display name (default: the username)")
+@click.password_option(help="the new user's password (asked for when not given)")
+def user_create(username: str, roles: tuple[str, ...], display_name: str, password: str) -> None:
+    """Create USERNAME with ROLES written ROLE:UNIT_CODE (e.g. township:320921100)."""
+    from engine.users import create_user
+    _administer(create_user, username, display_name, password, _role_pairs(roles))
+    click.echo(f"created {username}")
+
+
+@user.command("deactivate")
+@click.argument("username")
+def user_deactivate(username: str) -> None:
+    """Stop USERNAME from logging in and end their sessions now."""
+    from engine.users import deactivate_user
+    ended = _administer(deactivate_user, username)
+    click.echo(f"deactivated {username}; {ended} session(s) ended")
+
+
+@user.command("set-password")
+@click.argument("username")
+@click.password_option(help="the new password (asked for when not given)")
+def user_set_password(username: str, password: str) -> None:
+    """Set USERNAME's password and end their sessions now."""
+    from engine.users import change_password
+    ended = _administer(change_password, username, password)
+    click.echo(f"password of {username} changed; {ended} session(s) ended")
+
+
+@user.command("set-roles")
+@click.argument("username")
+@click.argument("roles", nargs=-1)
+def user_set_roles(username: str, roles: tuple[str, ...]) -> None:
+    """Replace USERNAME's roles with ROLES written ROLE:UNIT_CODE, and end their sessions now."""
+    from engine.users import change_roles
+    ended = _administer(change_roles, username, _role_pairs(roles))
+    click.echo(f"roles of {username} set; {ended} session(s) ended")
+
+
+@user.command("unlock")
+@click.argument("key")
+@click.option("--address", "is_address", is_flag=True, help="KEY is a client address, not an account name")
+def user_unlock(key: str, is_address: bool) -> None:
+    """Clear failed log-ins and any lock of an account name (or, with --address, a client address)."""
+    from engine.throttle import unlock
+    done = _administer(unlock, "address" if is_address else "account", key)
+    click.echo(f"unlocked {key}" if done else f"{key} was not locked")
 
 
 def register(app: Flask) -> None:

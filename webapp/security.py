@@ -1,7 +1,7 @@
 """CSRF on every form (Flask-WTF), and response headers that keep pages to themselves."""
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
@@ -19,4 +19,7 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy",
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'")
+        if request.is_secure and app.config["SESSION_COOKIE_SECURE"]:
+            # Served over HTTPS with a Secure cookie: tell browsers never to try plain HTTP here.
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response

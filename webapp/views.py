@@ -251,32 +251,58 @@ def panel():
                            meetings=past), (422 if errors else 200)
 
 
+REPORT_FORMATS = {"csv": ("text/csv", "csv"),  # Flask adds the one "; charset=utf-8"
+                  "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")}
+
+
 @bp.route("/reports/<kind>")
 @requires_role("county", "county_supervisor")
 def report(kind: str):
-    """The monthly report or payment roll (发放名册) of a month, as CSV or XLSX."""
+    """The monthly report or payment roll (发放名册) of a month, as CSV or XLSX (of one county with
+    ``county=<unit id>``). The roll with full ID numbers (``full=1``) is for county staff of that county and
+    is recorded in the ID-reveal audit."""
     from engine import reports
     try:
         month = date.fromisoformat((request.args.get("month") or clock().today().strftime("%Y-%m")) + "-01")
     except ValueError:
         abort(400)
+    if kind not in ("monthly", "payment-roll"):
+        abort(404)
+    export_format = request.args.get("format", "csv")
+    if export_format not in REPORT_FORMATS:
+        abort(400)
     assistance_type = request.args.get("type", "minimum_living")
-    with db().unit_of_work() as s:
+    county_id = request.args.get("county", type=int)
+    full = kind == "payment-roll" and request.args.get("full") == "1"
+    with db().unit_of_work(write=full) as s:
         if kind == "monthly":
-            table = reports.monthly_report(s, current_principal(), month, assistance_type)
-        elif kind == "payment-roll":
-            table = reports.payment_roll(s, current_principal(), month, assistance_type,
-                                         full_id_numbers=request.args.get("full") == "1")
+            table = reports.monthly_report(s, current_principal(), month, assistance_type, county_id)
+        elif full:
+            table = reports.payment_roll_with_id_numbers(s, current_principal(), clock().now(), month,
+                                                         assistance_type, county_id, export_format,
+                                                         request.remote_addr)
+            s.commit()  # the reveal is recorded before a single number leaves
         else:
-            abort(404)
-    if request.args.get("format") == "xlsx":
-        body, mime, ext = reports.to_xlsx(table), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"
-    else:
-        body, mime, ext = reports.to_csv(table), "text/csv; charset=utf-8", "csv"
+            table = reports.payment_roll(s, current_principal(), month, assistance_type, county_id)
+    mime, ext = REPORT_FORMATS[export_format]
+    body = reports.to_xlsx(table) if export_format == "xlsx" else reports.to_csv(table)
     from urllib.parse import quote
     response = current_app.response_class(body, mimetype=mime)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(table.title)}.{ext}"
+    # Personal data: no copy in browser or proxy caches.
+    response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/supervisor/id-reveals")
+@requires_role("county_supervisor")
+def id_reveals():
+    """Who has seen full ID numbers in the supervisor's county, newest first."""
+    from engine.reveals import PAGE_SIZE, reveals_for_supervisor
+    page = request.args.get("page", 1, type=int)
+    with db().unit_of_work() as s:
+        rows = reveals_for_supervisor(s, current_principal(), page)
+    return render_template("id_reveals.html", rows=rows, page=page, page_size=PAGE_SIZE)
 
 
 @bp.route("/admin/incidents", methods=["GET", "POST"])

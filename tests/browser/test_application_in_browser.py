@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from engine.demo import DEMO_PASSWORD
+from tests.factories import DEMO_PASSWORD
 from engine.forms import id_number_checksum_ok, mask_id_number
 
 pytestmark = pytest.mark.browser

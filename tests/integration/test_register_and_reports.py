@@ -15,10 +15,7 @@ from tests.factories import start
 
 def test_a_confirmed_case_registers_the_household_with_its_review_date(db, clock, who, unit_id):
     w = start(db, clock, who, unit_id)
-    for step in ("acceptance", "economic_check", "home_investigation", "preliminary_opinion"):
-        w.do(step)
-    clock.advance(days=8)
-    w.fire_timers()
+    w.drive_to("confirmation")
     w.do("confirmation", review_class="C")
     with db.unit_of_work() as s:
         r = s.execute(select(Recipient).where(Recipient.case_id == w.case_id)).scalar_one()

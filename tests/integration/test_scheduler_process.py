@@ -15,8 +15,7 @@ def test_scheduler_process_fires_the_publicity_timer(db, db_url, who, unit_id, m
     monkeypatch.setenv(PUBLICITY_OVERRIDE_ENV, "PT2S")  # a demo-length 公示, so the test takes seconds
     clock = FrozenClock(Clock().now())
     walk = start(db, clock, who, unit_id)
-    for step in ("acceptance", "economic_check", "home_investigation", "preliminary_opinion"):
-        walk.do(step)
+    walk.drive_to("publicity")
     assert walk.open_names() == ["publicity"]
     env = {**os.environ, "DATABASE_URL": db_url, "PYTHONPATH": os.getcwd()}
     proc = subprocess.Popen([sys.executable, "-m", "webapp.cli", "scheduler", "--interval", "0.5"], env=env,

@@ -11,34 +11,23 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from engine.cases import complete_task, start_case
 from engine.clock import Clock, FrozenClock
-from engine.demo import sample_application
+from tests.factories import sample_application
 from engine.forms import with_check_digit
 from engine.models import CaseEvent, HumanTask
 from engine.rules import PUBLICITY_OVERRIDE_ENV
-from tests.factories import FORM_DATA, SHUANGYUAN, XIANGSHUI
-
-STEPS = ("acceptance", "economic_check", "home_investigation", "preliminary_opinion")
-USERS = {"township": "township_xs", "county": "county_mz", "village": "village_sy"}
+from tests.factories import start
 
 
 def cases_in_publicity(db, who, unit_id, n: int) -> list[int]:
     """n cases waiting in 公示 whose 1-second timers are due almost at once (real time)."""
     clock = FrozenClock(Clock().now())
-    village = unit_id(SHUANGYUAN)
     ids = []
     for i in range(n):
         data = sample_application("王小明", with_check_digit(f"32092119700101{i:03d}"), [300, 200])
-        with db.unit_of_work(write=True) as s:
-            ids.append(start_case(s, who("village_sy"), clock, XIANGSHUI, village, data).id)
-    for step in STEPS:
-        with db.unit_of_work() as s:
-            tasks = s.execute(select(HumanTask.id, HumanTask.role).where(
-                HumanTask.status == "open", HumanTask.task_name == step)).all()
-        for task_id, role in tasks:
-            with db.unit_of_work(write=True) as s:
-                complete_task(s, who(USERS[role]), clock, task_id, FORM_DATA[step])
+        walk = start(db, clock, who, unit_id, data=data)
+        walk.drive_to("publicity")
+        ids.append(walk.case_id)
     return ids
 
 

@@ -94,8 +94,7 @@ def test_a_year_missing_from_the_calendar_is_tbd_and_alerts_admins(walk, db, clo
 
 def test_failing_timer_retries_with_backoff_then_raises_an_incident_that_admin_retries(walk, db, clock, login):
     w = walk()
-    for step in ("acceptance", "economic_check", "home_investigation", "preliminary_opinion"):
-        w.do(step)
+    w.drive_to("publicity")
     good_state = w.case().state
     with db.unit_of_work(write=True) as s:
         s.execute(update(Case).where(Case.id == w.case_id).values(state="{not json", timer_plan=None))
@@ -131,8 +130,7 @@ def test_publicity_is_excluded_from_the_limit_where_the_county_says_so(walk, db,
     data["320921"]["rules"][-1]["publicity_excluded_from_limit"] = True
     monkeypatch.setattr(rules, "counties", lambda directory=rules.PROCESSES_DIR: data)
     w = walk()
-    for step in ("acceptance", "economic_check", "home_investigation", "preliminary_opinion"):
-        w.do(step)
+    w.drive_to("publicity")
     limit = w.case().due_on
     clock.advance(days=7, minutes=1)  # 公示 2026-09-15 → 09-22: 09-16,17,18,20(调休),21,22 = 6 working days
     w.fire_timers()
@@ -147,8 +145,7 @@ def test_a_county_counting_publicity_in_working_days(walk, db, clock, monkeypatc
     data["320921"]["rules"][-1].update(publicity_days=5, publicity_unit="wd")
     monkeypatch.setattr(rules, "counties", lambda directory=rules.PROCESSES_DIR: data)
     w = walk()
-    for step in ("acceptance", "economic_check", "home_investigation", "preliminary_opinion"):
-        w.do(step)
+    w.drive_to("publicity")
     # Posted 2026-09-15: working days 16, 17, 18, 20 (调休 Sunday), 21 → ends at the end of 2026-09-21 (China).
     due = w.case().next_due_at
     assert due.isoformat().startswith("2026-09-21T15:59:59")
@@ -163,8 +160,7 @@ def test_a_timer_plan_fires_exactly_as_the_full_path(walk, db, clock):
     """The firing stored in advance (case.timer_plan) writes what restoring and firing would write."""
     planned, full = walk(), walk()
     for w in (planned, full):
-        for step in ("acceptance", "economic_check", "home_investigation", "preliminary_opinion"):
-            w.do(step)
+        w.drive_to("publicity")
     assert planned.case().timer_plan is not None
     with db.unit_of_work(write=True) as s:
         s.execute(update(Case).where(Case.id == full.case_id).values(timer_plan=None))

@@ -17,8 +17,7 @@ def documents(db, case_id) -> dict[str, Document]:
 
 def test_confirmed_case_documents(db, clock, who, unit_id, login):
     w = start(db, clock, who, unit_id, incomes=(300, 0, 200))
-    for step in ("acceptance", "economic_check", "home_investigation", "preliminary_opinion"):
-        w.do(step)
+    w.drive_to("publicity")
     clock.advance(days=7, minutes=1)
     w.fire_timers()
     w.do("confirmation")
@@ -52,8 +51,7 @@ def test_refusals_carry_their_reasons(db, clock, who, unit_id):
     assert "不予受理" in notice.body and "户籍不在本镇" in notice.body and "行政复议" in notice.body
 
     not_confirmed = start(db, clock, who, unit_id)
-    for step in ("acceptance", "economic_check", "home_investigation"):
-        not_confirmed.do(step)
+    not_confirmed.drive_to("preliminary_opinion")
     not_confirmed.do("preliminary_opinion", opinion="ineligible", opinion_reasons="收入超标")
     not_confirmed.do("confirmation", confirmation_decision="not_confirmed", confirmation_reasons="人均收入高于标准")
     docs = documents(db, not_confirmed.case_id)

@@ -477,6 +477,7 @@ def test_every_step_renders_and_a_checkbox_form_submits_from_html(db, clock, beg
         w.do(step, **kwargs)
     clock.advance(days=7, minutes=1)
     w.fire_timers()
+    web = login("township_xs")  # a week later the session has long ended
     task = w.open_tasks()[0]
     assert titles["termination_decision"] in web.get(f"/tasks/{task.id}").text
     response = web.post_form(f"/tasks/{task.id}", {"termination_decided_on": "2026-10-12", "transfer_checked": "true"})

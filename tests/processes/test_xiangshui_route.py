@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import start
+from tests.factories import in_order, start
 
 # Every walk records the moves it takes; `make test` requires 100% sequence-flow coverage (tests/conftest.py).
 pytestmark = pytest.mark.usefixtures("db")
@@ -19,9 +19,7 @@ def test_plain_application_confirmed_after_quiet_publicity(walk, clock):
     assert w.open_names() == ["acceptance"]
     w.do("acceptance")
     assert w.case().accepted_on is not None
-    w.do("economic_check")
-    w.do("home_investigation")
-    w.do("preliminary_opinion")
+    w.drive_to("publicity")
     assert w.open_names() == ["publicity"]
     assert w.case().next_due_at is not None
     assert not w.fire_timers(), "publicity must not end before 7 days"
@@ -36,8 +34,9 @@ def test_plain_application_confirmed_after_quiet_publicity(walk, clock):
     assert case.summary["payment_from"] == "2026-11-01"
     kinds = [e.kind for e in w.events()]
     assert kinds[0] == "case_started" and "timer_fired" in kinds and kinds[-1] == "case_completed"
-    assert [e.task_name for e in w.events() if e.kind == "task_completed"] == [
-        "acceptance", "economic_check", "home_investigation", "preliminary_opinion", "confirmation"]
+    assert in_order(w.steps_done(), ["acceptance", "economic_check", "home_investigation", "preliminary_opinion",
+                                     "confirmation"])
+    assert "publicity" not in w.steps_done() and "democratic_appraisal" not in w.steps_done()
 
 
 def test_incomplete_materials_wait_for_resubmission(walk):
@@ -65,11 +64,7 @@ def test_near_relative_is_registered_and_needs_a_county_home_visit(walk, clock):
     w.do("acceptance")
     assert w.open_names() == ["near_relative_filing"]
     w.do("near_relative_filing")
-    w.do("economic_check")
-    w.do("home_investigation")
-    w.do("preliminary_opinion")
-    clock.advance(days=8)
-    w.fire_timers()
+    w.drive_to("county_home_visit")
     assert w.open_names() == ["county_home_visit"]
     assert w.open_tasks()[0].role == "county"
     w.do("county_home_visit")
@@ -107,8 +102,7 @@ def test_check_failed_objection_recheck_fails_ends(walk):
 
 def test_objection_in_publicity_goes_to_democratic_appraisal(walk, clock):
     w = walk()
-    for step in ("acceptance", "economic_check", "home_investigation", "preliminary_opinion"):
-        w.do(step)
+    w.drive_to("publicity")
     w.do("publicity")  # an objection lodged during publicity interrupts it
     assert w.open_names() == ["objection_handling"]
     assert w.case().next_due_at is None, "the publicity timer is cancelled by the objection"
@@ -123,8 +117,8 @@ def test_objection_in_publicity_goes_to_democratic_appraisal(walk, clock):
 
 def test_objection_in_publicity_can_lead_to_reinvestigation(walk):
     w = walk()
-    for step in ("acceptance", "economic_check", "home_investigation", "preliminary_opinion", "publicity"):
-        w.do(step)
+    w.drive_to("publicity")
+    w.do("publicity")
     w.do("objection_handling", objection_method="reinvestigation")
     assert w.open_names() == ["reinvestigation"]
     w.do("reinvestigation")
@@ -135,8 +129,7 @@ def test_objection_in_publicity_can_lead_to_reinvestigation(walk):
 
 def test_ineligible_preliminary_opinion_skips_publicity(walk):
     w = walk()
-    for step in ("acceptance", "economic_check", "home_investigation"):
-        w.do(step)
+    w.drive_to("preliminary_opinion")
     w.do("preliminary_opinion", opinion="ineligible", opinion_reasons="人均收入高于标准")
     assert w.open_names() == ["confirmation"]
     w.do("confirmation", confirmation_decision="not_confirmed", confirmation_reasons="人均收入高于标准")
@@ -147,8 +140,7 @@ def test_publicity_task_is_withdrawn_when_the_timer_fires(walk, clock, db):
     from engine.models import HumanTask
     from sqlalchemy import select
     w = walk()
-    for step in ("acceptance", "economic_check", "home_investigation", "preliminary_opinion"):
-        w.do(step)
+    w.drive_to("publicity")
     publicity_id = w.open_tasks()[0].id
     clock.advance(days=7, seconds=1)
     w.fire_timers()

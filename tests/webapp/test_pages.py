@@ -30,6 +30,7 @@ def test_supervisor_filters_and_counts(two_cases, login, clock, unit_id):
     assert first.number in by_step and second.number not in by_step
     assert first.number not in supervisor.get("/supervisor?overdue=1").text
     clock.advance(days=30)
+    supervisor = login("supervisor")  # a month later the session has long ended
     overdue = supervisor.get("/supervisor?overdue=1").text
     assert first.number in overdue and second.number in overdue
     assert re.search(r'count-overdue">2<', overdue)

@@ -72,7 +72,7 @@ def test_village_user_of_another_village_cannot_see_the_case(walk, login):
 
 
 def test_village_user_cannot_lodge_for_another_village(login, unit_id, db):
-    from engine.demo import sample_application
+    from tests.factories import sample_application
     user = login("village_cg")
     data = sample_application("王小明", "320921197001011236", [100])
     form = {k: v for k, v in data.items() if k != "members"}
