@@ -213,7 +213,9 @@ def _route_incident(session: Session, case_id: int | None, exc: RouteFailed, now
     """Undo the step, then record an incident naming the element in a short transaction of its own.
 
     Rolling back first releases the case's locks (and SQLite's write lock) at once;
-    the caller then re-raises ``exc`` for the person who tried (HTTP 422).
+    the caller then re-raises ``exc`` for the person who tried (HTTP 422). It ends the
+    caller's whole transaction: a panel meeting or a batch that meets a failing route is
+    undone as a whole.
     """
     session.rollback()
     where = f"流程 {process_id} " if process_id else ""

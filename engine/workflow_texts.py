@@ -6,7 +6,8 @@ class, the attributes that class evaluates (``TEXT_ATTRIBUTES``). A class the ta
 does not know is refused (fail closed), so a diagram cannot use an element type whose
 expressions nobody checks; ``KNOWN_EVALUATIONS`` lists every place in SpiffWorkflow
 that evaluates text, and tests/unit/test_designer_texts.py fails when an upgrade adds
-one. Part of the workflow runtime (with engine.workflow, the only SpiffWorkflow importers).
+one. Part of the workflow runtime (with engine.workflow and engine.workflow_guards, the only
+SpiffWorkflow importers).
 """
 from __future__ import annotations
 
@@ -108,15 +109,15 @@ REFUSED_EVENTS: dict[type, tuple[str, str]] = {
 # covers it. tests/unit/test_designer_texts.py scans the installed library for these calls.
 KNOWN_EVALUATIONS: dict[tuple[str, str, str], str] = {
     ("bpmn/script_engine/python_engine.py", "PythonScriptEngine.evaluate", "expression"):
-        "replaced: engine.workflow._GuardedScriptEngine",
+        "replaced: engine.workflow_guards._GuardedScriptEngine",
     ("bpmn/script_engine/python_engine.py", "PythonScriptEngine.execute", "script"):
-        "replaced: engine.workflow._GuardedScriptEngine",
+        "replaced: engine.workflow_guards._GuardedScriptEngine",
     ("bpmn/script_engine/python_engine.py", "PythonScriptEngine.call_service", "task.data"):
         "refused: service tasks",
     ("bpmn/script_engine/python_environment.py", "TaskDataEnvironment.evaluate", "expression"):
-        "replaced: engine.workflow._GuardedEnvironment",
+        "replaced: engine.workflow_guards._GuardedEnvironment",
     ("bpmn/script_engine/python_environment.py", "TaskDataEnvironment.execute", "script"):
-        "replaced: engine.workflow._GuardedEnvironment",
+        "replaced: engine.workflow_guards._GuardedEnvironment",
     ("bpmn/serializer/migration/version_1_2.py", "convert_timer_expressions.convert_cycle", "expr"):
         "unreachable: states are restored by the registry, never migrated",
     ("bpmn/serializer/migration/version_1_2.py", "convert_timer_expressions.convert_timedate", "expr"):
