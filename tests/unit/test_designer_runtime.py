@@ -37,7 +37,11 @@ def _route() -> str:
         return flow(f"f_to_{probe}", "gw", target, f"probe == '{probe}'" + (f" and {extra}" if extra else ""))
 
     elements = (
-        '    <bpmn:startEvent id="start" />\n' + flow("f_start", "start", "enter")
+        '    <bpmn:startEvent id="start" />\n' + flow("f_start", "start", "gw_start")
+        + '    <bpmn:exclusiveGateway id="gw_start" default="f_to_enter" />\n'
+        + flow("f_to_start_loops", "gw_start", "start_loops", "start_n > 0") + flow("f_to_enter", "gw_start", "enter")
+        + script("start_loops", "for i in range(start_n):\n    for j in range(start_n):\n        pass")
+        + flow("f_start_loops", "start_loops", "enter")
         + '    <bpmn:userTask id="enter" name="填写探针" camunda:formKey="designer_probe" />\n'
         + flow("f_enter", "enter", "gw") + '    <bpmn:exclusiveGateway id="gw" default="f_to_plain" />\n'
         + branch("loops", "loops") + branch("printf", "done", "'%*d' % (width, 0) != ''")
@@ -100,7 +104,7 @@ def probe_route(db, tmp_path):
 
 def _start(db, clock, who, unit_id) -> Walk:
     with db.unit_of_work(write=True) as s:
-        started = start_case(s, who("village_sy"), clock, PROCESS, unit_id(SHUANGYUAN), {})
+        started = start_case(s, who("village_sy"), clock, PROCESS, unit_id(SHUANGYUAN), {"start_n": 0})
     return Walk(db, clock, who, started.id, started.number, form_data={})
 
 
@@ -215,3 +219,15 @@ def test_camunda_timer_literals_work_when_a_case_reaches_them(db, clock, who, un
     w.fire_timers()
     assert w.open_names() == ["overdue"]
     assert [e.title for e in w.events() if e.kind == "timer_fired"][-1] == "逾期"
+
+
+def test_a_route_over_budget_at_the_start_lodges_no_case(db, clock, who, unit_id, probe_route):
+    with db.unit_of_work() as s:
+        cases_before = s.execute(select(func.count()).select_from(Case)).scalar()
+    with db.unit_of_work(write=True) as s, pytest.raises(RouteFailed) as info:
+        start_case(s, who("village_sy"), clock, PROCESS, unit_id(SHUANGYUAN), {"start_n": 100_000})
+    assert (info.value.kind, info.value.element_id) == ("over_budget", "start_loops")
+    with db.unit_of_work() as s:
+        assert s.execute(select(func.count()).select_from(Case)).scalar() == cases_before
+        [incident] = s.execute(select(Incident).where(Incident.case_id.is_(None))).scalars().all()
+    assert incident.kind == "route_over_budget" and PROCESS in incident.message and "start_loops" in incident.message
