@@ -237,8 +237,8 @@ def count_statements(database: Database, user: WebUser, task_id: str) -> list[st
 class RawSpiff:
     """SpiffWorkflow alone on the same route, task and data.
 
-    Fairness: both sides use engine.workflow.SCRIPT_ENGINE (PythonScriptEngine with the
-    SafeEnvironment: safe_globals() and the cached whitelist check), so script tasks and
+    Fairness: both sides use engine.workflow.SCRIPT_ENGINE (designer text through
+    engine.expressions: the cached whitelist check, no builtins, the budget), so script tasks and
     gateway conditions cost the same; the raw side uses the library's own serializer with
     CAMUNDA_CONFIG, whose JSON embeds the spec (it is re-read on every deserialize).
     """

@@ -20,8 +20,8 @@ from .clock import Clock, to_local_date
 from .declarations import OverallLimit, RouteDeclarations
 from .documents import issue_documents, kinds_for
 from .recipients import apply_outcome
-from .errors import Conflict, Forbidden, FormInvalid, NotFound
-from .models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Unit, User
+from .errors import Conflict, Forbidden, FormInvalid, NotFound, RouteFailed
+from .models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Incident, Unit, User
 from .places import Place, place_of_village, unit_names
 from .rules import assistance_type_of, case_parameters, process_for
 from .scope import case_scope, task_scope
@@ -32,6 +32,7 @@ from .workflow import SERIALIZER_VERSION, ReadyTask, Workflow
 CASE = Case.__table__
 TASK = HumanTask.__table__
 EVENT = CaseEvent.__table__
+INCIDENT = Incident.__table__
 # Hot-path statements, built once (building a statement costs more than running it on SQLite).
 _INSERT_EVENT = insert(EVENT)
 _COMPLETE_TASK = update(TASK).where(TASK.c.id == bindparam("b_id")).values(
@@ -83,7 +84,11 @@ def _start(session: Session, actor_id: int | None, clock: Clock, process_id: str
     today = clock.today()
     data = version.validator(start_form).validate(form_data, today) if start_form else dict(form_data)
     params = case_parameters(session, place.county_id, place.township_id, process_id, today)
-    workflow = Workflow.start(version.spec, {**data, **params}, now)
+    try:
+        workflow = Workflow.start(version.spec, {**data, **params}, now)
+    except RouteFailed as exc:
+        exc.process_id = process_id  # the caller records the incident once its transaction is undone
+        raise
     number = number or numbering.next_case_number(session, place, today)
     applicant_name, applicant_id_number = version.declarations.applicant_of(data)
     case_id = session.execute(insert(CASE).values(
@@ -142,15 +147,27 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     schema = version.forms.get(row.form_key) if row.form_key else None
     data = coerce(schema or {}, form_data) if coerce else form_data
     now, today = clock.now(), clock.today()
-    data = version.validator(row.form_key).validate(data, today) if row.form_key else dict(data)
+    if row.form_key:
+        data = version.validator(row.form_key).validate(data, today)
+    elif data:
+        # A step without a form takes no data: anything submitted would overwrite case facts.
+        refused = FormInvalid({str(k): "此步骤没有表单，不接受提交的数据" for k in data})
+        refused.message_zh = f"此步骤没有表单，不接受提交的数据（{'、'.join(map(str, data))}）"
+        raise refused
+    else:
+        data = {}
     workflow = Workflow.restore(version.spec, row.state)
     ready_before = workflow.ready_user_tasks()
     open_before = {t.id for t in ready_before}
-    workflow.complete(task_id, data, now)
     place = Place(row.county_id, row.township_id, row.village_id)
     properties = version.tasks.get(row.task_name, {}).get("properties", {})
-    if kinds_for(properties):
-        _issue_documents(session, row, task_id, place, properties, workflow.data, now)
+    try:
+        workflow.complete(task_id, data, now)
+        if kinds_for(properties):
+            _issue_documents(session, row, place, properties, workflow.data, now)
+    except RouteFailed as exc:
+        exc.case_id = row.case_id  # the caller records the incident once its transaction is undone
+        raise
     session.execute(_COMPLETE_TASK, {"b_id": task_id, "b_at": now, "b_by": actor.user_id})
     _event(session, row.case_id, now, actor.user_id, "task_completed", row.task_name, row.title, data)
     _sync_tasks(session, row.case_id, place, workflow, now, today, open_before - {task_id})
@@ -195,12 +212,25 @@ def _locked(session: Session, stmt):
     return stmt.with_for_update() if session.get_bind().dialect.name == "postgresql" else stmt
 
 
-def _issue_documents(session, row, task_id, place: Place, properties, data, now) -> None:
+def _issue_documents(session, row, place: Place, properties, data, now) -> None:
     names = unit_names(session, (place.county_id, place.township_id, place.village_id))
     case = {"id": row.case_id, "number": row.number, "applicant_name": row.applicant_name,
             "applicant_id_number": row.applicant_id_number,
             "township": names[place.township_id], "village": names.get(place.village_id, "")}
-    issue_documents(session, case, place, names[place.county_id], properties, data, now)
+    issue_documents(session, case, place, names[place.county_id], properties, data, now, row.task_name)
+
+
+def record_route_incident(session: Session, exc: RouteFailed, now: datetime) -> None:
+    """Record, for administrators, a step that failed because of its route (the element and why).
+
+    Called by whoever owns the transaction, after the failed work was rolled back (leaving the unit of
+    work does it, which also releases the case's locks and SQLite's write lock at once), in a unit of
+    work of its own; it never commits.
+    """
+    where = f"流程 {exc.process_id} " if exc.process_id else ""
+    session.execute(insert(INCIDENT).values(
+        case_id=exc.case_id, kind=f"route_{exc.kind}", created_at=now, resolved_at=None,
+        message=f"{where}环节 {exc.element_id or '?'}：{exc.reason_zh}（{exc.reason}）"[:2000]))
 
 
 def _conflict(session: Session, row) -> Conflict:

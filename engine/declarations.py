@@ -255,11 +255,14 @@ def _check_limit(process, props, known, problem) -> dict[str, str]:
 
 def _check_applicant(process, props, forms, problem) -> dict[str, str]:
     start_fields: set[str] = set()
-    for start in process.iterfind("bpmn:startEvent", _NS):
-        start_fields.update(forms.get(start.get(f"{{{CAMUNDA}}}formKey"), {}).get("properties", {}))
+    start_forms = [start.get(f"{{{CAMUNDA}}}formKey") for start in process.iterfind("bpmn:startEvent", _NS)]
+    for key in start_forms:
+        start_fields.update(forms.get(key, {}).get("properties", {}))
     applicant = {}
     for part in APPLICANT_FIELDS:
         name = f"applicant.{part}"
+        if name not in props and not any(start_forms):
+            continue  # no start form, no applicant: a case started by the engine itself
         if name not in props:
             _missing(process, name, "申请人姓名、身份证号取自开始表单的哪个字段", problem)
             continue

@@ -1,7 +1,9 @@
 """Validate BPMN files and deploy changed processes as new immutable versions.
 
 Every problem is reported with file, line and element id; a deploy with any
-problem deploys nothing.
+problem deploys nothing. The structure (lanes, forms, flows, Camunda extensions)
+is checked in the XML; every piece of designer text that will be evaluated is
+found in the *parsed* spec and checked by engine.designer_checks.
 """
 from __future__ import annotations
 
@@ -16,24 +18,46 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .declarations import PROCESS_KEY, check_process as check_declarations
-from .documents import KINDS as DOCUMENT_KINDS, PREFIX as DOCUMENT_PREFIX, TEMPLATES_DIR as DOCUMENT_TEMPLATES
+from .designer_checks import (TextProblem, check_end_properties, check_process_properties, check_task_properties,
+                              check_texts)
 from .errors import DeployRefused, Problem
-from .expressions import UnsafeExpression, check_expression
 from .forms import FORMS_DIR, load_form_files
 from .models import ProcessVersion
-from .workdays import parse_period
-from .workflow import SERIALIZER_VERSION, ParseError, parse_processes
+from .workflow import SERIALIZER_VERSION, ParseError, decision_texts, parse_processes
 
 PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 NS = {"bpmn": BPMN, "camunda": CAMUNDA}
 LANE_ROLES = frozenset({"village", "township", "county", "review_panel", "disability_federation", "district_center"})
-HUMAN_TAGS = ("userTask", "manualTask")
+# A plain bpmn:task is a human step to SpiffWorkflow (NoneTask is manual): it gets the user-task rules.
+HUMAN_TAGS = ("userTask", "manualTask", "task")
 BRANCHING_GATEWAYS = ("exclusiveGateway", "inclusiveGateway")
 START_KEY = "@start"
 ENDS_KEY = "@ends"   # end event id → camunda:properties (e.g. recipient=register)
-RECIPIENT_EFFECTS = ("register", "update", "continue", "stop")
+# Elements whose camunda:properties the parser reads into the spec (checked there); on any other
+# element they would be silently dropped, except end events, whose properties deploy itself reads.
+_SPEC_PROPERTY_TAGS = HUMAN_TAGS + ("businessRuleTask", "subProcess", "callActivity", "transaction")
+# Camunda extensions that hold code, expressions or mappings SpiffWorkflow never runs, and attributes
+# it never reads: refused so that nothing a designer writes is silently ignored.
+_REFUSED_CAMUNDA_ELEMENTS = {
+    "inputOutput": ("input/output mappings", "输入/输出映射"),
+    "executionListener": ("execution listeners", "执行监听器"), "taskListener": ("task listeners", "任务监听器"),
+    "field": ("field injections", "字段注入"), "connector": ("connectors", "连接器"),
+    "in": ("call-activity variable mappings", "调用活动变量映射"),
+    "out": ("call-activity variable mappings", "调用活动变量映射"),
+    "formData": ("generated forms (use camunda:formKey and a JSON Schema form)",
+                 "内置表单（请使用 camunda:formKey 和 JSON Schema 表单）"),
+}
+_REFUSED_CAMUNDA_ATTRIBUTES = {
+    "expression": ("expressions", "表达式"), "delegateExpression": ("delegate expressions", "委托表达式"),
+    "class": ("Java classes", "Java 类"), "resultVariable": ("result variables", "结果变量"),
+    "assignee": ("assignees (the lane names who does a step)", "办理人（由泳道决定谁办理）"),
+    "candidateUsers": ("candidate users (the lane names who does a step)", "候选用户（由泳道决定谁办理）"),
+    "candidateGroups": ("candidate groups (the lane names who does a step)", "候选组（由泳道决定谁办理）"),
+    "dueDate": ("due dates (use the deadline property)", "到期时间（请使用 deadline 属性）"),
+    "followUpDate": ("follow-up dates (use the deadline property)", "跟进时间（请使用 deadline 属性）"),
+}
 
 
 @dataclass
@@ -60,14 +84,14 @@ class Decision:
 
 
 DMN_NS = {"dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/"}
+_XML_PARSER = dict(resolve_entities=False, no_network=True, huge_tree=False)
 
 
 def validate_decision(path: Path, display_name: str) -> tuple[Decision | None, list[Problem]]:
-    """Check one DMN file: well-formed, one decision, every expression safe."""
+    """Check one DMN file: well-formed, one decision, every expression SpiffWorkflow will build safe."""
     xml = path.read_bytes()
-    problems: list[Problem] = []
     try:
-        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+        root = etree.fromstring(xml, etree.XMLParser(**_XML_PARSER))
     except etree.XMLSyntaxError as exc:
         return None, [Problem(display_name, exc.lineno, None, f"XML syntax error: {exc.msg}", f"XML 格式错误：{exc.msg}")]
     ns = {"dmn": root.nsmap.get(None) or root.nsmap.get("dmn") or DMN_NS["dmn"]}
@@ -75,35 +99,21 @@ def validate_decision(path: Path, display_name: str) -> tuple[Decision | None, l
     if len(decisions) != 1:
         return None, [Problem(display_name, root.sourceline, root.get("id"), "a DMN file must hold exactly one decision",
                               "每个 DMN 文件只能包含一个决策")]
-
-    def check(node, source, as_test):
-        text = (source or "").strip()
-        if not text or text == "-":
-            return
-        candidates = [text.replace("?", "dmninputexpr")] if "?" in text else [text, f"dmninputexpr {text}"]
-        errors = []
-        for candidate in candidates if as_test else [text]:
-            try:
-                check_expression(candidate, "eval")
-                return
-            except UnsafeExpression as exc:
-                errors.append(exc)
-        owner = node
-        while owner.getparent() is not None and not owner.get("id"):
-            owner = owner.getparent()
-        problems.append(Problem(display_name, node.sourceline, owner.get("id"),
-                                f"unsafe or invalid expression: {errors[-1].reason}",
-                                f"决策表表达式不安全或有误：{errors[-1].reason_zh}"))
-
-    for node in root.iterfind(".//dmn:inputExpression/dmn:text", ns):
-        check(node, node.text, False)
-    for node in root.iterfind(".//dmn:inputEntry/dmn:text", ns):
-        check(node, node.text, True)
-    for node in root.iterfind(".//dmn:outputEntry/dmn:text", ns):
-        check(node, node.text, False)
+    try:
+        decision_id, _name, texts = decision_texts(xml, display_name)
+    except ParseError as exc:
+        return None, [Problem(display_name, exc.line, exc.element_id, str(exc), f"决策表解析失败：{exc}")]
+    by_id = {el.get("id"): el for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    problems = []
+    for found in check_texts(texts):
+        node = by_id.get(found.detail)
+        text_node = node.find("dmn:text", ns) if node is not None else None
+        line = _line_in(text_node if text_node is not None else node, found.line_in_text)
+        problems.append(Problem(display_name, line, found.detail or found.element_id,
+                                found.message, f"决策表{found.message_zh}"))
     if problems:
         return None, problems
-    return Decision(decisions[0].get("id"), display_name, xml), []
+    return Decision(decision_id, display_name, xml), []
 
 
 def validate_file(path: Path, forms: dict[str, dict], display_name: str | None = None,
@@ -122,7 +132,7 @@ def validate_file(path: Path, forms: dict[str, dict], display_name: str | None =
                                 node.get("id") if node is not None else None, message, message_zh))
 
     try:
-        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False))
+        root = etree.fromstring(xml, etree.XMLParser(**_XML_PARSER))
     except etree.XMLSyntaxError as exc:
         return None, [Problem(name, exc.lineno, None, f"XML syntax error: {exc.msg}", f"XML 格式错误：{exc.msg}")]
     if root.tag != f"{{{BPMN}}}definitions":
@@ -136,6 +146,7 @@ def validate_file(path: Path, forms: dict[str, dict], display_name: str | None =
     for process in root.iterfind("bpmn:process", NS):
         _check_process(process, forms, problem, result)
         result.declarations[process.get("id")] = check_declarations(process, forms, decisions, problem)
+    _check_camunda_extensions(root, problem)
     for task in root.iter(f"{{{BPMN}}}businessRuleTask"):
         ref = task.get(f"{{{CAMUNDA}}}decisionRef")
         if ref not in decisions:
@@ -143,13 +154,64 @@ def validate_file(path: Path, forms: dict[str, dict], display_name: str | None =
                     f"业务规则任务引用的决策表「{ref}」不存在")
         else:
             result.decisions[ref] = decisions[ref]
-    if problems:
-        return None, problems
     try:
         result.processes = parse_processes(xml, name, {d.name: d.xml for d in result.decisions.values()})
     except ParseError as exc:
-        return None, [Problem(exc.file_name, exc.line, exc.element_id, str(exc), f"流程解析失败：{exc}")]
+        # Often a consequence of a problem already found: report those alone.
+        return None, problems or [Problem(exc.file_name, exc.line, exc.element_id, str(exc), f"流程解析失败：{exc}")]
+    by_id = {el.get("id"): el for el in root.iter() if isinstance(el.tag, str) and el.get("id")}
+    for spec in result.processes:
+        for found in spec.problems:
+            problem(by_id.get(found.element_id), found.message, found.message_zh)
+        spec_problems = list(check_texts(spec.texts))
+        for task in spec.user_tasks.values():
+            spec_problems.extend(check_task_properties(task.name, task.properties))
+        for found in spec_problems:
+            node, owner = _text_node(by_id, found)
+            problem(owner, found.message, found.message_zh, _line_in(node, found.line_in_text))
+    if problems:
+        return None, problems
     return result, []
+
+
+def _line_in(node, line_in_text: int | None) -> int | None:
+    """The file line of a text's ``line_in_text``-th line (the text starts on its element's line)."""
+    if node is None:
+        return None
+    return (node.sourceline or 0) + (line_in_text or 1) - 1
+
+
+_TEXT_PATHS = {
+    "script": "bpmn:script", "cardinality": "bpmn:multiInstanceLoopCharacteristics/bpmn:loopCardinality",
+    "completion": "bpmn:multiInstanceLoopCharacteristics/bpmn:completionCondition",
+    "loop_condition": "bpmn:standardLoopCharacteristics/bpmn:loopCondition",
+    "loop_maximum": "bpmn:standardLoopCharacteristics",
+    "conditional_event": ".//bpmn:conditionalEventDefinition/bpmn:condition",
+    "timeDate": ".//bpmn:timeDate", "timeDuration": ".//bpmn:timeDuration", "timeCycle": ".//bpmn:timeCycle",
+}
+
+
+def _text_node(by_id: dict, found: TextProblem):
+    """(node holding the text, element to name) for a problem found in the parsed spec.
+
+    Only used to put a line number and an id on a problem: what is checked came from the spec.
+    """
+    element = by_id.get(found.element_id)
+    if element is None:
+        return None, None
+    if found.kind == "condition":
+        for flow in element.getparent().iterfind("bpmn:sequenceFlow", NS):
+            condition = flow.find("bpmn:conditionExpression", NS)
+            if (flow.get("sourceRef"), flow.get("targetRef")) == (found.element_id, found.detail) and (
+                    condition is not None and (condition.text or "").strip() == found.source.strip()):
+                return condition, flow
+    if found.kind in ("document", "property"):
+        for prop in element.iterfind(".//camunda:property", NS):
+            if prop.get("name") == found.detail:
+                return prop, element
+    path = _TEXT_PATHS.get(found.kind)
+    node = element.find(path, NS) if path else None
+    return (node if node is not None else element), element
 
 
 def _schema_problem(root, name: str) -> Problem | None:
@@ -179,14 +241,20 @@ def _check_process(process, forms, problem, result: ValidatedFile) -> None:
             if task.get("id") not in lanes:
                 problem(task, "user task is not inside any lane (its lane names the role that does it)",
                         "用户任务不在任何泳道内（泳道决定由哪个角色办理）")
-            _check_form_key(task, forms, problem, result)
-            _check_properties(task, problem)
+            if tag == "userTask":
+                _check_form_key(task, forms, problem, result)
+            elif task.get(f"{{{CAMUNDA}}}formKey") is not None:
+                problem(task, f"a bpmn:{tag} has no form: make it a user task to give it camunda:formKey",
+                        f"bpmn:{tag} 不能带表单，请改为用户任务后再设置 camunda:formKey")
+    own = {p.get("name"): p.get("value") for p in process.iterfind(
+        "bpmn:extensionElements/camunda:properties/camunda:property", NS)}
+    for found in check_process_properties(process.get("id"), own):
+        problem(process, found.message, found.message_zh)
     for end in process.iter(f"{{{BPMN}}}endEvent"):
         props = {p.get("name"): p.get("value") for p in
                  end.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", NS)}
-        if props.get("recipient") and props["recipient"] not in RECIPIENT_EFFECTS:
-            problem(end, f"recipient effect '{props['recipient']}' must be one of {', '.join(RECIPIENT_EFFECTS)}",
-                    f"end 事件的 recipient 属性「{props['recipient']}」无效")
+        for found in check_end_properties(end.get("id"), props):
+            problem(end, found.message, found.message_zh)
         if props:
             result.end_properties.setdefault(process.get("id"), {})[end.get("id")] = props
     for start in process.iterfind("bpmn:startEvent", NS):
@@ -208,14 +276,49 @@ def _check_process(process, forms, problem, result: ValidatedFile) -> None:
         for ref in ("sourceRef", "targetRef"):
             if flow.get(ref) not in by_id:
                 problem(flow, f"{ref} '{flow.get(ref)}' does not exist", f"连线指向不存在的元素「{flow.get(ref)}」")
-        cond = flow.find("bpmn:conditionExpression", NS)
-        if cond is not None:
-            _check_code(cond, cond.text or "", "eval", problem)
-    for timer_expr in ("timeDuration", "timeDate", "timeCycle"):
-        for node in process.iter(f"{{{BPMN}}}{timer_expr}"):
-            _check_code(node, node.text or "", "eval", problem)
-    for script in process.iter(f"{{{BPMN}}}script"):
-        _check_code(script, script.text or "", "exec", problem)
+
+
+def _check_camunda_extensions(root, problem) -> None:
+    """Camunda constructs the engine would silently ignore are refused, with the element named."""
+    for node in root.iter():
+        if not isinstance(node.tag, str):
+            continue
+        for attribute in node.attrib:
+            local = attribute.removeprefix(f"{{{CAMUNDA}}}")
+            if local != attribute and local in _REFUSED_CAMUNDA_ATTRIBUTES:
+                en, zh = _REFUSED_CAMUNDA_ATTRIBUTES[local]
+                problem(_owner(node), f"camunda:{local} is not supported: {en} are not used by this engine",
+                        f"不支持 camunda:{local}：本系统不使用{zh}", node.sourceline)
+        local = node.tag.removeprefix(f"{{{CAMUNDA}}}")
+        if local != node.tag and local in _REFUSED_CAMUNDA_ELEMENTS:
+            en, zh = _REFUSED_CAMUNDA_ELEMENTS[local]
+            problem(_owner(node), f"camunda:{local} is not supported: {en} are not used by this engine",
+                    f"不支持 camunda:{local}：本系统不使用{zh}", node.sourceline)
+        if node.tag == f"{{{CAMUNDA}}}property":
+            _check_property_place(node, problem)
+
+
+def _check_property_place(prop, problem) -> None:
+    properties = prop.getparent()
+    extension = properties.getparent() if properties is not None else None
+    owner = extension.getparent() if extension is not None else None
+    direct = (properties.tag == f"{{{CAMUNDA}}}properties" and extension is not None
+              and extension.tag == f"{{{BPMN}}}extensionElements" and owner is not None)
+    tag = owner.tag.removeprefix(f"{{{BPMN}}}") if direct else None
+    if not direct or tag not in _SPEC_PROPERTY_TAGS + ("endEvent", "process"):
+        where = _owner(prop)
+        problem(where, "camunda:properties are read only in the own extensionElements of a user task, an end "
+                "event or the process", "camunda:properties 只在用户任务、结束事件或流程自身的 extensionElements "
+                "中生效，此处的属性不会被读取",
+                prop.sourceline)
+
+
+def _owner(node):
+    """The nearest enclosing element with an id (the flow element a nested construct belongs to)."""
+    owner = node
+    while owner is not None and not owner.get("id"):
+        owner = owner.getparent()
+    return owner
 
 
 def _check_form_key(node, forms, problem, result: ValidatedFile) -> str | None:
@@ -227,37 +330,6 @@ def _check_form_key(node, forms, problem, result: ValidatedFile) -> str | None:
         return None
     result.form_keys.add(key)
     return key
-
-
-def _check_properties(task, problem) -> None:
-    for prop in task.iterfind("bpmn:extensionElements/camunda:properties/camunda:property", NS):
-        name = prop.get("name") or ""
-        if name.startswith(DOCUMENT_PREFIX):
-            kind = name[len(DOCUMENT_PREFIX):]
-            if kind not in DOCUMENT_KINDS or not (DOCUMENT_TEMPLATES / f"{kind}.html").exists():
-                problem(task, f"unknown document kind '{kind}'", f"文书类型「{kind}」不存在（documents/ 中无模板）",
-                        prop.sourceline)
-            _check_code(prop, prop.get("value") or "", "eval", problem)
-        if name == "deadline":
-            try:
-                parse_period(prop.get("value") or "")
-            except ValueError:
-                problem(task, f"deadline '{prop.get('value')}' must look like 10wd or 7d",
-                        f"期限「{prop.get('value')}」格式应为 10wd（工作日）或 7d（天）")
-
-
-def _check_code(node, source: str, mode: str, problem) -> None:
-    if not source.strip():
-        problem(node, "empty expression", "表达式为空")
-        return
-    try:
-        check_expression(source.strip(), mode)
-    except UnsafeExpression as exc:
-        owner = node  # report the flow element, not a timerEventDefinition or text node inside it
-        while owner.getparent() is not None and (not owner.get("id") or owner.tag.endswith("EventDefinition")):
-            owner = owner.getparent()
-        line = (node.sourceline or 0) + (exc.lineno or 1) - 1
-        problem(owner, f"unsafe or invalid expression: {exc.reason}", f"表达式不安全或有误：{exc.reason_zh}", line)
 
 
 @dataclass

@@ -2,8 +2,9 @@
 templates in documents/, numbered (文号) and kept with the case.
 
 A user task issues document KIND when its ``camunda:properties`` has
-``document:KIND`` whose value is a (safe) condition on the case data, checked at
-deploy time like every other expression.
+``document:KIND`` whose value is a condition on the case data. It is designer text
+like every other expression: checked at deploy, and evaluated only through
+engine.expressions (the same whitelist again, no builtins, under a budget).
 """
 from __future__ import annotations
 
@@ -18,7 +19,8 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from .clock import CHINA_TZ
-from .expressions import safe_globals
+from .budget import budget
+from .expressions import evaluate, route_failure
 from .forms import mask_id_number
 from .models import Document
 from .numbering import next_value
@@ -54,13 +56,20 @@ def kinds_for(properties: dict[str, str]) -> dict[str, str]:
 
 
 def issue_documents(session: Session, case: dict[str, Any], place: Place, county_name: str,
-                    properties: dict[str, str], data: dict[str, Any], now: datetime) -> list[str]:
-    """Issue every document whose condition holds for ``data``; returns their numbers."""
+                    properties: dict[str, str], data: dict[str, Any], now: datetime,
+                    element_id: str | None = None) -> list[str]:
+    """Issue every document whose condition holds for ``data``; returns their numbers.
+
+    A condition that is refused, over budget or fails raises RouteFailed naming ``element_id``.
+    """
     numbers = []
-    for kind, condition in kinds_for(properties).items():
-        if not eval(compile(condition, "<document condition>", "eval"), safe_globals(), dict(data)):  # noqa: S307 - checked at deploy, no builtins
-            continue
-        title, code = KINDS[kind]
+    try:
+        with budget():
+            chosen = [(kind, KINDS[kind]) for kind, condition in kinds_for(properties).items()
+                      if evaluate(condition, data)]
+    except Exception as exc:
+        raise route_failure(exc, element_id) from exc
+    for kind, (title, code) in chosen:
         year = now.astimezone(CHINA_TZ).year
         serial = next_value(session, f"doc:{place.county_id}:{code}:{year}")
         number = f"{county_name[:1]}民{code}〔{year}〕{serial}号"

@@ -52,6 +52,28 @@ class FormInvalid(JiuzhuError):
         self.errors = errors
 
 
+class RouteFailed(JiuzhuError):
+    """A route's designer text was refused, ran over its budget or failed while a case ran it.
+
+    Nothing of the step is saved and an incident names the element for administrators
+    (HTTP 422). ``kind`` is 'refused', 'over_budget' or 'failed'; ``reason_zh`` says why.
+    """
+
+    KINDS_ZH = {"refused": "被安全检查拒绝", "over_budget": "超出运行限制", "failed": "运行出错"}
+
+    def __init__(self, kind: str, element_id: str | None, reason: str, reason_zh: str) -> None:
+        self.kind, self.element_id, self.reason, self.reason_zh = kind, element_id, reason, reason_zh
+        self.case_id: int | None = None      # set by the use case that met it
+        self.process_id: str | None = None
+        where = f"「{element_id}」" if element_id else ""
+        super().__init__(f"route {kind} at {element_id}: {reason}",
+                         f"流程环节{where}的设置{self.KINDS_ZH.get(kind, '有误')}：{reason_zh}。"
+                         "本次办理未保存，已记录事件，请联系管理员修正流程。")
+
+    def __reduce__(self):
+        return type(self), (self.kind, self.element_id, self.reason, self.reason_zh)
+
+
 @dataclass(frozen=True)
 class Problem:
     """One deploy-time problem, located in a file by line and element id."""

@@ -1,26 +1,33 @@
-"""Deploy-time whitelist and run-time globals for Python written inside BPMN diagrams.
+"""The one whitelist for Python written inside BPMN diagrams, and the one way it is run.
 
 SpiffWorkflow eval()s gateway conditions and timer expressions and exec()s script
-tasks; a designer's diagram must never reach the operating system. Two independent
-layers: ``check_expression`` refuses anything outside a small syntax whitelist at
-deploy time, and ``safe_globals`` gives eval/exec no builtins, so even a bypassed
-check finds no ``open`` or ``__import__``. The resource guards are deliberately
-cheap (constant exponents and repetition counts only): run workflows under a time budget.
+tasks; a designer's diagram must never reach the operating system or starve the
+server. Every piece of designer text goes through ``compiled``: ``check_expression``
+refuses anything outside a small syntax whitelist (at deploy, and again before every
+evaluation through the same cached function), the checked tree is rewritten so that
+loops and size-building operators draw on a Budget (engine.budget), and the code runs
+with no builtins (``safe_globals``), so even a bypassed check finds no ``open`` or
+``__import__``. ``evaluate`` and ``execute`` are the only entry points that run it.
 """
 from __future__ import annotations
 
 import ast
 import re
-from datetime import date, datetime
-from decimal import ROUND_HALF_UP, Decimal
-from types import MappingProxyType
-from typing import Any, Callable, Mapping
+from functools import lru_cache
+from types import CodeType
+from typing import Any, Mapping
+
+# The approved functions live in their own module; re-exported here, where callers look for them.
+from .approved_functions import (MAX_RANGE, SAFE_FUNCTIONS, days_duration, first_of_next_month,  # noqa: F401
+                                 iso_date, money, publicity_period, safe_globals)
+from .budget import Budget, OverBudget, check_data_size, current_budget
+from .errors import RouteFailed
+from .timer_rules import InvalidTimer
 
 MAX_SOURCE_CHARS = 10_000
 MAX_NODES = 2_000
 MAX_EXPONENT = 64
 MAX_REPEAT = 10_000
-MAX_RANGE = 100_000
 
 # Methods and attributes of plain data (str, dict, list, date) that neither reach
 # interpreter internals nor run code chosen by the designer. Everything else is
@@ -58,93 +65,6 @@ class UnsafeExpression(ValueError):
     def __reduce__(self):
         # The default pickling would re-call __init__ with the message only.
         return type(self), (self.reason, self.reason_zh, self.lineno, self.col)
-
-
-# --- approved functions --------------------------------------------------------
-def _capped_range(*args: int) -> range:
-    """range() that refuses more than MAX_RANGE items, so a loop stays bounded."""
-    r = range(*args)
-    try:
-        too_long = len(r) > MAX_RANGE
-    except OverflowError:  # longer than sys.maxsize
-        too_long = True
-    if too_long:
-        raise ValueError(f"range longer than {MAX_RANGE} items is not allowed")
-    return r
-
-
-_DATE_RE = re.compile(r"\s*(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[T ].*)?\s*")
-
-
-def iso_date(value: Any) -> str:
-    """Normalise a date to 'YYYY-MM-DD'.
-
-    Accepts date/datetime objects and strings such as '2026-1-5', '2026/01/05',
-    '2026年1月5日' or '2026-01-05T10:00:00'. Raises ValueError otherwise.
-    """
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    match = _DATE_RE.fullmatch(str(value))
-    if not match:
-        raise ValueError(f"not a date: {value!r}")
-    return date(*map(int, match.groups())).isoformat()
-
-
-def first_of_next_month(iso_date_str: Any) -> str:
-    """ISO date of the first day of the month after the given date ('2026-12-05' -> '2027-01-01')."""
-    d = date.fromisoformat(iso_date(iso_date_str))
-    year, month = (d.year + 1, 1) if d.month == 12 else (d.year, d.month + 1)
-    return date(year, month, 1).isoformat()
-
-
-def days_duration(n: Any) -> str:
-    """ISO-8601 duration of n whole days for timer definitions (7 -> 'P7D')."""
-    # Via str so that form values like "7" work but 7.5 or True do not slip through.
-    days = int(str(n).strip())
-    if days < 0:
-        raise ValueError(f"negative duration: {n!r}")
-    return f"P{days}D"
-
-
-def publicity_period(default_duration: Any, days: Any, unit: Any) -> str:
-    """The 公示 timer: ``default_duration`` when the county counts 天 (calendar days); when it counts
-    工作日, the time from now until the end of the n-th working day (China time), as 'PT…S'."""
-    if unit != "wd":
-        return str(default_duration)
-    # Imported here: the workflow module imports this one, and "now" is the engine's injected clock.
-    from .clock import end_of_local_day, to_local_date
-    from .workdays import WorkingCalendar
-    from .workflow import engine_now
-    now = engine_now()
-    due = end_of_local_day(WorkingCalendar.load().add_workdays(to_local_date(now), int(str(days).strip())))
-    return f"PT{max(1, int((due - now).total_seconds()))}S"
-
-
-def money(x: Any) -> float:
-    """Round an amount to 2 decimals, half-up (2.675 -> 2.68, not banker's or binary rounding)."""
-    # str() first: Decimal(2.675) would expose the binary value 2.67499999...
-    return float(Decimal(str(x)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
-
-
-SAFE_FUNCTIONS: Mapping[str, Callable] = MappingProxyType({
-    "len": len, "sum": sum, "min": min, "max": max, "round": round, "abs": abs,
-    "int": int, "float": float, "str": str, "bool": bool, "any": any, "all": all,
-    "sorted": sorted, "list": list, "dict": dict, "set": set, "tuple": tuple,
-    "range": _capped_range, "enumerate": enumerate, "zip": zip,
-    "first_of_next_month": first_of_next_month, "iso_date": iso_date,
-    "days_duration": days_duration, "money": money, "publicity_period": publicity_period,
-})
-
-
-def safe_globals() -> dict:
-    """Fresh globals dict for eval/exec: no builtins, only SAFE_FUNCTIONS.
-
-    True/False/None still work because they are keywords, not builtins.
-    """
-    # An empty dict, not a missing key: eval() inserts the real builtins when absent.
-    return {"__builtins__": {}, **SAFE_FUNCTIONS}
 
 
 # --- the whitelist -------------------------------------------------------------
@@ -302,3 +222,161 @@ def check_expression(source: str, mode: str = "eval") -> None:
             col = _column(source, lineno, node.col_offset) if lineno is not None else None
             raise UnsafeExpression(problem[0], problem[1], lineno, col)
         stack.extend((child, node) for child in reversed(list(ast.iter_child_nodes(node))))
+
+
+# --- instrumentation: the checked tree, rewritten to draw on the budget ---------------
+_GUARDED_OPERATORS = {ast.Mult: "_j_mul", ast.Pow: "_j_pow", ast.LShift: "_j_lshift", ast.Mod: "_j_mod",
+                      ast.Add: "_j_add"}
+_GUARDED_METHODS = {"replace": "_j_replace", "join": "_j_join"}
+
+
+def _helper_call(name: str, args: list, node: ast.AST, keywords: list | None = None) -> ast.Call:
+    return ast.copy_location(ast.Call(func=ast.Name(id=name, ctx=ast.Load()), args=args, keywords=keywords or []),
+                             node)
+
+
+def _as_load(target: ast.expr) -> ast.expr:
+    """The expression that reads what an augmented assignment writes (``a[k]`` in ``a[k] *= 2``)."""
+    if isinstance(target, ast.Name):
+        return ast.copy_location(ast.Name(id=target.id, ctx=ast.Load()), target)
+    if isinstance(target, ast.Subscript):
+        return ast.copy_location(ast.Subscript(value=target.value, slice=target.slice, ctx=ast.Load()), target)
+    return ast.copy_location(ast.Attribute(value=target.value, attr=target.attr, ctx=ast.Load()), target)
+
+
+class _Instrument(ast.NodeTransformer):
+    """Routes loops and size-building operations of checked code through engine.budget's guards."""
+
+    def visit_For(self, node: ast.For) -> ast.AST:
+        self.generic_visit(node)
+        node.iter = _helper_call("_j_iter", [node.iter], node.iter)
+        return node
+
+    def visit_comprehension(self, node: ast.comprehension) -> ast.AST:
+        self.generic_visit(node)
+        node.iter = _helper_call("_j_iter", [node.iter], node.iter)
+        return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        helper = _GUARDED_OPERATORS.get(type(node.op))
+        return _helper_call(helper, [node.left, node.right], node) if helper else node
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> ast.AST:
+        self.generic_visit(node)
+        helper = _GUARDED_OPERATORS.get(type(node.op))
+        if helper is None:
+            return node
+        # a[k] *= n becomes a[k] = _j_mul(a[k], n); the whitelisted subscripts have no side effects.
+        value = _helper_call(helper, [_as_load(node.target), node.value], node)
+        return ast.copy_location(ast.Assign(targets=[node.target], value=value), node)
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
+        self.generic_visit(node)
+        spec = node.format_spec if node.format_spec is not None else ast.Constant(value="")
+        call = _helper_call("_j_format", [node.value, ast.Constant(value=node.conversion), spec], node)
+        return ast.copy_location(ast.FormattedValue(value=call, conversion=-1, format_spec=None), node)
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in _GUARDED_METHODS:
+            return _helper_call(_GUARDED_METHODS[func.attr], [func.value, *node.args], node, node.keywords)
+        return node
+
+
+@lru_cache(maxsize=8192)
+def compiled(source: str, mode: str = "eval") -> CodeType:
+    """Check ``source`` against the whitelist and compile it, rewritten to run under the budget.
+
+    The one function through which designer text reaches ``eval``/``exec``; cached per
+    source text, so the check and the rewrite cost nothing after the first use.
+    Raises UnsafeExpression.
+    """
+    if mode == "eval":
+        source = source.strip()  # as eval() does, and XML text often carries the indentation around it
+    check_expression(source, mode)
+    tree = ast.fix_missing_locations(_Instrument().visit(ast.parse(source, mode=mode)))
+    return compile(tree, "<designer text>", mode)
+
+
+def _in_budget() -> Budget:
+    budget = current_budget()
+    if budget is None:
+        # Every evaluation runs under a budget: one of its own when no engine call opened one.
+        budget = Budget()
+    budget.check_time()
+    budget.tick()
+    return budget
+
+
+def evaluate(source: str, names: Mapping[str, Any], external: Mapping[str, Any] | None = None) -> Any:
+    """Value of the expression ``source`` over ``names`` (task data), under the current budget.
+
+    ``external`` adds names (data objects, a DMN input) that the data may not shadow.
+    Raises UnsafeExpression, OverBudget, or what the expression raises.
+    """
+    code = compiled(source, "eval")
+    budget = _in_budget()
+    scope = {**safe_globals(), **(external or {}), **names, **budget.helpers}
+    return eval(code, scope)  # noqa: S307 - whitelisted, rewritten, no builtins
+
+
+def execute(source: str, context: dict[str, Any], external: Mapping[str, Any] | None = None) -> None:
+    """Run the script ``source`` on ``context`` (task data, updated in place), under the current budget.
+
+    Raises UnsafeExpression, OverBudget, ValueError (task data shadowing an approved
+    function, as SpiffWorkflow refuses), or what the script raises.
+    """
+    code = compiled(source, "exec")
+    external = external or {}
+    shadowed = (SAFE_FUNCTIONS.keys() | external.keys()) & context.keys()
+    if shadowed:
+        raise ValueError(f"task data overwrites approved function names: {sorted(shadowed)}")
+    budget = _in_budget()
+    added = {**safe_globals(), **external, **budget.helpers}
+    context.update(added)
+    try:
+        exec(code, context)  # noqa: S102 - whitelisted, rewritten, no builtins
+    finally:
+        for key in list(context):
+            if key in added or callable(context[key]):
+                del context[key]
+    check_data_size(context)
+
+
+# Functions whose result depends on the clock or the calendar: never tried at deploy.
+_TIME_DEPENDENT = frozenset({"publicity_period"})
+
+
+def data_free(source: str, mode: str = "eval") -> bool:
+    """True when ``source`` (already checked) reads no task data and asks no clock, so it can be
+    tried at deploy: its every run will do the same."""
+    tree = ast.parse(source.strip() if mode == "eval" else source, mode=mode)
+    loaded, stored = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name):
+            (loaded if isinstance(node.ctx, ast.Load) else stored).add(node.id)
+    return not (loaded & _TIME_DEPENDENT) and not (loaded - stored - SAFE_FUNCTIONS.keys())
+
+
+def route_failure(exc: BaseException, element_id: str | None = None) -> RouteFailed:
+    """The RouteFailed for an exception raised while designer text of a case's route ran.
+
+    Refusals and budget overruns are found even when SpiffWorkflow wrapped them; the
+    element is the innermost one known (``element_id`` attributes, SpiffWorkflow's task).
+    """
+    cause, element = exc, None
+    while cause is not None:
+        element = element or getattr(cause, "element_id", None)
+        task = getattr(cause, "task", None)
+        element = element or getattr(getattr(task, "task_spec", None), "bpmn_id", None)
+        if isinstance(cause, (UnsafeExpression, InvalidTimer)):
+            return RouteFailed("refused", element or element_id, cause.reason, cause.reason_zh)
+        if isinstance(cause, OverBudget):
+            return RouteFailed("over_budget", element or element_id, cause.reason, cause.reason_zh)
+        if isinstance(cause, (RecursionError, MemoryError)):
+            return RouteFailed("over_budget", element or element_id, type(cause).__name__, "运行资源超出限制")
+        cause = cause.__cause__ or cause.__context__
+    message = str(exc)[:300]
+    return RouteFailed("failed", element or element_id, message, f"表达式或脚本运行出错（{message}）")

@@ -19,7 +19,9 @@ from sqlalchemy import insert, select, update
 
 from . import timers
 from .clock import Clock
+from .cases import record_route_incident
 from .db import Database
+from .errors import RouteFailed
 from .models import Case, CaseEvent, Incident
 from .recipients import open_monthly_cutoffs, start_due_reviews
 from .supervision import escalate
@@ -128,6 +130,12 @@ def review_sweep(db: Database, clock: Clock, batch_size: int = 100, max_batches:
             uow.commit()
         for recipient_id, exc in batch.failed.items():
             log.error("periodic review of recipient %s could not start: %s", recipient_id, exc)
+        route_failures = [exc for exc in batch.failed.values() if isinstance(exc, RouteFailed)]
+        if route_failures:  # a route at fault: administrators see an incident naming the element
+            with db.unit_of_work(write=True) as uow:
+                for exc in route_failures:
+                    record_route_incident(uow.session, exc, clock.now())
+                uow.commit()
         failed.update(batch.failed)
         started += batch.started
         batches += 1

@@ -1,10 +1,12 @@
-"""The only module that imports SpiffWorkflow.
+"""The workflow runtime: with engine.workflow_guards and engine.workflow_texts, the only code that
+imports SpiffWorkflow.
 
 Everything leaving it is a plain value or dataclass: the rest of Jiuzhu never
-touches SpiffWorkflow objects. Three things here are ours rather than the
+touches SpiffWorkflow objects. Four things here are ours rather than the
 library's defaults, each for a reason written beside it: the clock seen by
-timers, the script environment, and a serializer that leaves the spec out of
-the stored state.
+timers, the script engine and instance caps (engine.workflow_guards: designer
+text runs only through engine.expressions, under a budget), one budget per
+engine call, and a serializer that leaves the spec out of the stored state.
 """
 from __future__ import annotations
 
@@ -13,24 +15,26 @@ import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from functools import lru_cache
 from typing import Any, Iterator
 from uuid import UUID
 
+from lxml import etree
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
-from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from .expressions import UnsafeExpression, check_expression, safe_globals
+from .budget import MAX_STATE_CHARS, OverBudget, budget
+from .expressions import route_failure
+from .timer_rules import as_expression
+from .workflow_guards import SCRIPT_ENGINE, register_capped_tasks
+from .workflow_texts import DesignerText, SpecProblem, decision_table_texts, event_definitions, timer_kind, walk
 
 # --- the clock seen by timers ------------------------------------------------
 # SpiffWorkflow 3.2 calls datetime.now(timezone.utc) inside its timer module and
@@ -67,34 +71,6 @@ def clock_context(now: datetime) -> Iterator[None]:
         _current_now.reset(token)
 
 
-# --- the script environment --------------------------------------------------
-class SafeEnvironment(TaskDataEnvironment):
-    """Evaluates only expressions that pass the whitelist, with no builtins.
-
-    Deploy already refused unsafe expressions; checking again here (cached per
-    source text) means a spec that bypassed deploy still cannot reach the system.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(safe_globals())
-
-    def evaluate(self, expression, context, external_context=None):
-        _checked(expression, "eval")
-        return super().evaluate(expression, context, external_context)
-
-    def execute(self, script, context, external_context=None):
-        _checked(script, "exec")
-        return super().execute(script, context, external_context)
-
-
-@lru_cache(maxsize=4096)
-def _checked(source: str, mode: str) -> None:
-    check_expression(source, mode)
-
-
-SCRIPT_ENGINE = PythonScriptEngine(environment=SafeEnvironment())
-
-
 # --- serialization without the spec -----------------------------------------
 class _StateConverter(BpmnWorkflowConverter):
     """Stores a workflow's state without its spec; restores it onto a cached spec.
@@ -129,6 +105,7 @@ def _make_registry():
     config[BpmnWorkflow] = _StateConverter
     registry = BpmnWorkflowSerializer.configure(config)
     registry.register(date, lambda v: {"value": v.isoformat()}, lambda d: date.fromisoformat(d["value"]))
+    register_capped_tasks(registry)
     return registry
 
 
@@ -163,16 +140,19 @@ class ReadyTask:
 
 @dataclass(frozen=True)
 class ProcessSpec:
-    """A parsed, executable process: its id, name, spec JSON and user tasks."""
+    """A parsed, executable process: its id, name, spec JSON, user tasks, and for deploy
+    every designer text it will evaluate and the elements it cannot run."""
 
     process_id: str
     name: str
     spec_json: str
     user_tasks: dict[str, UserTaskFacts]
+    texts: list[DesignerText]
+    problems: list[SpecProblem]
 
 
 class WorkflowError(Exception):
-    """A workflow could not run (a bad expression or data at run time)."""
+    """A workflow was asked for something it cannot do (a task that is not ready)."""
 
     def __init__(self, message: str, element_id: str | None = None) -> None:
         super().__init__(message)
@@ -188,26 +168,55 @@ class ParseError(Exception):
 
 
 # --- parsing -----------------------------------------------------------------
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
 def parse_processes(bpmn_xml: bytes, file_name: str, decisions: dict[str, bytes] | None = None) -> list[ProcessSpec]:
     """Parse every executable process in one BPMN file (Camunda 7 dialect).
 
     ``decisions`` maps DMN file names to their XML, for business rule tasks
-    (``camunda:decisionRef``).
+    (``camunda:decisionRef``). Timer literals (``P7D``) become quoted strings in the
+    spec, so SpiffWorkflow's Python evaluation gives them back as written.
     """
     parser = CamundaParser()
     try:
         for dmn_name, dmn_xml in (decisions or {}).items():
-            parser.add_dmn_str(dmn_xml, filename=dmn_name)
-        parser.add_bpmn_str(bpmn_xml, filename=file_name)
+            parser.add_dmn_xml(etree.fromstring(dmn_xml, _XML_PARSER), filename=dmn_name)
+        parser.add_bpmn_xml(etree.fromstring(bpmn_xml, _XML_PARSER), filename=file_name)
         result = []
         for process_id in parser.get_process_ids():
             spec = parser.get_spec(process_id)
-            spec_json = json.dumps(_REGISTRY.convert(spec), ensure_ascii=False, sort_keys=True)
-            result.append(ProcessSpec(process_id, spec.description or process_id, spec_json, _user_tasks(spec)))
+            _quote_timer_literals(spec)
+            texts, problems = walk(spec)
+            # A spec with elements the engine cannot run is never deployed (nor always serializable).
+            spec_json = "" if problems else json.dumps(_REGISTRY.convert(spec), ensure_ascii=False, sort_keys=True)
+            result.append(ProcessSpec(process_id, spec.description or process_id, spec_json, _user_tasks(spec),
+                                      texts, problems))
         return result
     except ValidationException as exc:
         line = exc.line_number if isinstance(exc.line_number, int) else None
         raise ParseError(str(exc), exc.file_name or file_name, line, exc.id or None) from exc
+
+
+def decision_texts(dmn_xml: bytes, file_name: str) -> tuple[str, str, list[DesignerText]]:
+    """(decision id, name, designer texts) of a DMN file, from SpiffWorkflow's parsed decision table."""
+    parser = BpmnDmnParser()
+    try:
+        parser.add_dmn_xml(etree.fromstring(dmn_xml, _XML_PARSER), filename=file_name)
+        [(decision_id, dmn_parser)] = parser.dmn_parsers.items()
+        engine = parser.get_engine(decision_id, None)
+    except ValidationException as exc:
+        line = exc.line_number if isinstance(exc.line_number, int) else None
+        raise ParseError(str(exc), exc.file_name or file_name, line, exc.id or None) from exc
+    return decision_id, dmn_parser.get_name(), decision_table_texts(decision_id, engine.decision_table)
+
+
+def _quote_timer_literals(spec) -> None:
+    # The rule (docs/designer-guide.md): a timer text that is a whole ISO 8601 literal is used as written.
+    for task_spec in spec.task_specs.values():
+        for definition in event_definitions(getattr(task_spec, "event_definition", None)):
+            if timer_kind(definition) and definition.expression:
+                definition.expression = as_expression(definition.expression)
 
 
 def _user_tasks(spec) -> dict[str, UserTaskFacts]:
@@ -225,8 +234,13 @@ def _user_tasks(spec) -> dict[str, UserTaskFacts]:
 
 
 def load_spec(spec_json: str):
-    """Restore a spec object from its stored JSON (callers cache the result per version)."""
-    return _REGISTRY.restore(json.loads(spec_json))
+    """Restore a spec object from its stored JSON (callers cache the result per version).
+
+    Versions deployed before timer literals were honoured get them quoted here too.
+    """
+    spec = _REGISTRY.restore(json.loads(spec_json))
+    _quote_timer_literals(spec)
+    return spec
 
 
 # --- running -----------------------------------------------------------------
@@ -270,17 +284,26 @@ class Workflow:
         return Workflow.restore(self._wf.spec, self.dump())
 
     def _run_engine(self, now: datetime) -> None:
+        with self._engine_call(now):
+            self._wf.refresh_timers()
+            self._wf.do_engine_steps()
+
+    @contextmanager
+    def _engine_call(self, now: datetime) -> Iterator[None]:
+        """One engine call: timers see ``now``, designer text runs under one budget, and any failure
+        of the route (refused or over-budget text, an expression that raises) becomes RouteFailed.
+
+        The new state is serialized inside the call, so an oversized state is over budget too.
+        """
         self._memo.clear()
-        with clock_context(now):
+        with clock_context(now), budget():
             try:
-                self._wf.refresh_timers()
-                self._wf.do_engine_steps()
-            except UnsafeExpression:
-                raise
-            except SpiffWorkflowException as exc:
-                task = getattr(exc, "task", None)
-                element = getattr(getattr(task, "task_spec", None), "bpmn_id", None)
-                raise WorkflowError(str(exc), element) from exc
+                yield
+                if len(self.dump()) > MAX_STATE_CHARS:
+                    raise OverBudget(f"a case state of more than {MAX_STATE_CHARS:,} characters",
+                                     f"案件数据超过 {MAX_STATE_CHARS:,} 个字符")
+            except Exception as exc:
+                raise route_failure(exc) from exc
 
     def ready_user_tasks(self) -> list[ReadyTask]:
         """The READY user tasks, in tree order."""
@@ -303,10 +326,10 @@ class Workflow:
         if task is None or task.state != TaskState.READY or not task.task_spec.manual:
             raise WorkflowError("task is not ready", None)
         task.set_data(**data)
-        self._memo.clear()
-        with clock_context(now):
+        with self._engine_call(now):
             task.run()
-        self._run_engine(now)
+            self._wf.refresh_timers()
+            self._wf.do_engine_steps()
 
     def fire_due_timers(self, now: datetime) -> None:
         """Fire every timer due at ``now`` and run on (refresh, then engine steps)."""
@@ -316,7 +339,7 @@ class Workflow:
         """Names of the waiting timers that are due at ``now`` (for the audit trail)."""
         names = []
         for event in self._wf.waiting_events():
-            when = _as_utc(event.value) if event.event_type.endswith("TimerEventDefinition") else None
+            when = _as_utc(event.value) if event.event_type in _TIMER_EVENT_TYPES else None
             if when is not None and when < now:  # strictly after, as SpiffWorkflow's own check
                 names.append(event.name)
         return names
@@ -325,7 +348,7 @@ class Workflow:
         """The earliest due time of a waiting timer, for the indexed next_due_at column."""
         due = []
         for event in self._wf.waiting_events():
-            when = _as_utc(event.value) if event.event_type.endswith("TimerEventDefinition") else None
+            when = _as_utc(event.value) if event.event_type in _TIMER_EVENT_TYPES else None
             if when is not None:
                 due.append(when)
         return min(due) if due else None
@@ -383,6 +406,12 @@ class Workflow:
             elif task.state == TaskState.COMPLETED and states.get(bpmn_id) != "active":
                 states[bpmn_id] = "completed"
         return states
+
+
+# PendingBpmnEvent.event_type is the class name: TimeDateEventDefinition does not end in "TimerEventDefinition".
+_TIMER_EVENT_TYPES = frozenset(cls.__name__ for cls in (timer_module.TimeDateEventDefinition,
+                                                        timer_module.DurationTimerEventDefinition,
+                                                        timer_module.CycleTimerEventDefinition))
 
 
 def _as_utc(value) -> datetime | None:

@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import Conflict, DeployRefused, Forbidden, FormInvalid, NotFound
+from engine.errors import Conflict, DeployRefused, Forbidden, FormInvalid, NotFound, RouteFailed
 
 from .i18n import select_locale
 from .limits import InputRefused
@@ -39,6 +39,22 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(FormInvalid)
     def invalid(exc):
         return _respond(422, exc.message_zh, "The form has errors.", code="invalid", errors=exc.errors)
+
+    @app.errorhandler(RouteFailed)
+    def route_failed(exc):
+        # The route, not the request, is at fault; but nothing was saved and retrying will not help,
+        # so 422 with what went wrong where. The request's unit of work was already undone when the
+        # exception left it; the incident for administrators is written in a unit of work of its own.
+        from engine.cases import record_route_incident
+        from .db import clock, db
+        with db().unit_of_work(write=True) as uow:
+            record_route_incident(uow.session, exc, clock().now())
+            uow.commit()
+        where = f" at element {exc.element_id}" if exc.element_id else ""
+        return _respond(422, exc.message_zh,
+                        f"The route's design failed{where} ({exc.reason}); nothing was saved and "
+                        "administrators have been notified.",
+                        code=f"route_{exc.kind}", element=exc.element_id)
 
     @app.errorhandler(DeployRefused)
     def refused(exc):
