@@ -18,7 +18,8 @@ from . import numbering
 from .accounts import Principal
 from .clock import Clock, to_local_date
 from .declarations import OverallLimit, RouteDeclarations
-from .documents import issue_documents, kinds_for
+from .document_issuing import issue_documents
+from .documents import kinds_for
 from .recipients import apply_outcome
 from .errors import Conflict, Forbidden, FormInvalid, NotFound, RouteFailed
 from .models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Incident, Unit, User

@@ -23,7 +23,7 @@ from .designer_checks import (TextProblem, check_end_properties, check_process_p
 from .errors import DeployRefused, Problem
 from .forms import FORMS_DIR, load_form_files
 from .models import ProcessVersion
-from .workflow import SERIALIZER_VERSION, ParseError, decision_texts, parse_processes
+from .workflow import SERIALIZER_VERSION, ParseError, decision_texts, parse_processes, schema_error
 
 PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -215,14 +215,11 @@ def _text_node(by_id: dict, found: TextProblem):
 
 
 def _schema_problem(root, name: str) -> Problem | None:
-    from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator  # XSD only; the parser stays in workflow.py
-    from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
-    try:
-        BpmnValidator().validate(root, name)
-    except ValidationException as exc:
-        line = exc.line_number if isinstance(exc.line_number, int) else None
-        return Problem(name, line, exc.id or None, f"BPMN schema error: {exc}", f"不符合 BPMN 2.0 规范：{exc}")
-    return None
+    error = schema_error(root, name)
+    if error is None:
+        return None
+    message, line, element_id = error
+    return Problem(name, line, element_id, f"BPMN schema error: {message}", f"不符合 BPMN 2.0 规范：{message}")
 
 
 def _check_process(process, forms, problem, result: ValidatedFile) -> None:

@@ -23,7 +23,7 @@ from .cases import record_route_incident
 from .db import Database
 from .errors import RouteFailed
 from .models import Case, CaseEvent, Incident
-from .recipients import open_monthly_cutoffs, start_due_reviews
+from .periodic import open_monthly_cutoffs, start_due_reviews
 from .supervision import escalate
 
 log = logging.getLogger("jiuzhu.scheduler")
@@ -116,7 +116,7 @@ def escalation_sweep(db: Database, clock: Clock) -> dict[str, int]:
 
 
 def review_sweep(db: Database, clock: Clock, batch_size: int = 100, max_batches: int | None = None) -> dict[str, int]:
-    """Start every due periodic review, one transaction per batch (see engine.recipients.start_due_reviews).
+    """Start every due periodic review, one transaction per batch (see engine.periodic.start_due_reviews).
 
     A household whose review cannot start is logged and left due for the next sweep.
     """
@@ -143,7 +143,7 @@ def review_sweep(db: Database, clock: Clock, batch_size: int = 100, max_batches:
 
 
 def cutoff_sweep(db: Database, clock: Clock) -> int:
-    """Open this month's cut-off cases in one transaction (see engine.recipients.open_monthly_cutoffs)."""
+    """Open this month's cut-off cases in one transaction (see engine.periodic.open_monthly_cutoffs)."""
     with db.unit_of_work(write=True) as uow:
         opened = open_monthly_cutoffs(uow.session, clock)
         uow.commit()

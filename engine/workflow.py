@@ -25,6 +25,7 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
@@ -217,6 +218,16 @@ def _quote_timer_literals(spec) -> None:
         for definition in event_definitions(getattr(task_spec, "event_definition", None)):
             if timer_kind(definition) and definition.expression:
                 definition.expression = as_expression(definition.expression)
+
+
+def schema_error(root, file_name: str) -> tuple[str, int | None, str | None] | None:
+    """(message, line, element id) where an lxml BPMN document breaks the BPMN 2.0 XSD, or None."""
+    try:
+        BpmnValidator().validate(root, file_name)
+    except ValidationException as exc:
+        line = exc.line_number if isinstance(exc.line_number, int) else None
+        return str(exc), line, exc.id or None
+    return None
 
 
 def _user_tasks(spec) -> dict[str, UserTaskFacts]:

@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select, text
 
 from engine.forms import with_check_digit
 from engine.models import Case, Recipient
-from engine.recipients import open_monthly_cutoffs
+from engine.periodic import open_monthly_cutoffs
 from engine.scheduler import cutoff_sweep
 from tests.factories import start
 

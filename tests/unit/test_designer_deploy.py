@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.deployment import deploy, validate_file
-from engine.documents import issue_documents
+from engine.document_issuing import issue_documents
 from engine.errors import DeployRefused, RouteFailed
 from engine.forms import load_form_files
 from engine.models import ProcessVersion
