@@ -112,11 +112,11 @@ def completion_breakdown(database, app, user, task_ids, raw, say, prefix="[break
     import flask_babel
     from sqlalchemy.orm import Session
 
-    import engine.cases as cases
-    import engine.queries as queries
+    import engine.cases.lifecycle as cases
+    import engine.oversight.queries as queries
     import webapp.views as views
-    from engine.forms import FormValidator
-    from engine.workflow import Workflow
+    from engine.catalogue.forms import FormValidator
+    from engine.runtime.workflow import Workflow
     from webapp.security import csrf
 
     p = Probes()
@@ -196,7 +196,7 @@ def inbox_breakdown(database, app, user, samples: int, say, prefix="[inbox break
     import flask_babel
     from sqlalchemy.orm import Session
 
-    import engine.queries as queries
+    import engine.oversight.queries as queries
     import webapp.views as views
     from engine.workdays import WorkingCalendar
 

@@ -60,17 +60,17 @@ os.environ.setdefault("JIUZHU_SECRET_KEY", "bench-secret")
 from sqlalchemy import create_engine, delete, event, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from engine.cases import start_case  # noqa: E402
+from engine.cases.lifecycle import start_case  # noqa: E402
 from engine.clock import CHINA_TZ, FrozenClock  # noqa: E402
-from engine.db import Database, normalise_url  # noqa: E402
+from engine.store.database import Database, normalise_url  # noqa: E402
 from tests.factories import DEMO_PASSWORD, sample_application  # noqa: E402
 from engine.installation import prepare_store  # noqa: E402
-from engine.accounts import principal_of as principal  # noqa: E402
-from engine.deployment import PROCESSES_DIR  # noqa: E402
-from engine.models import Case, CaseEvent, Document, HumanTask, Sequence, Unit, User  # noqa: E402
-from engine.rules import case_parameters  # noqa: E402
-from engine.versions import get_version, latest_version_id  # noqa: E402
-from engine.workflow import SCRIPT_ENGINE, Workflow  # noqa: E402
+from engine.people.accounts import principal_of as principal  # noqa: E402
+from engine.catalogue.deployment import PROCESSES_DIR  # noqa: E402
+from engine.store.models import Case, CaseEvent, Document, HumanTask, Sequence, Unit, User  # noqa: E402
+from engine.catalogue.rules import case_parameters  # noqa: E402
+from engine.catalogue.versions import get_version, latest_version_id  # noqa: E402
+from engine.runtime.workflow import SCRIPT_ENGINE, Workflow  # noqa: E402
 
 START = datetime(2026, 9, 15, 2, 0, tzinfo=timezone.utc)  # 10:00 in China, a Tuesday
 PROCESS_ID = "minimum_living_xiangshui"
@@ -237,8 +237,8 @@ def count_statements(database: Database, user: WebUser, task_id: str) -> list[st
 class RawSpiff:
     """SpiffWorkflow alone on the same route, task and data.
 
-    Fairness: both sides use engine.workflow.SCRIPT_ENGINE (designer text through
-    engine.expressions: the cached whitelist check, no builtins, the budget), so script tasks and
+    Fairness: both sides use engine.runtime.workflow.SCRIPT_ENGINE (designer text through
+    engine.runtime.expressions: the cached whitelist check, no builtins, the budget), so script tasks and
     gateway conditions cost the same; the raw side uses the library's own serializer with
     CAMUNDA_CONFIG, whose JSON embeds the spec (it is re-read on every deserialize).
     """
@@ -603,7 +603,7 @@ def measure_inbox(database: Database) -> float:
     perf = time.perf_counter
 
     # Informational: where the time goes (SQL alone, and the plans).
-    from engine import queries
+    from engine.oversight import queries
     with database.unit_of_work() as uow:
         s = uow.session
         who = principal(s, "township_xs")
@@ -621,7 +621,7 @@ def measure_inbox(database: Database) -> float:
     overdue = sorted((today - r.due_on).days for r in page_rows if r.due_on)
     say(f"[inbox] page 1 of {total:,} township@响水镇 tasks (oldest first): due dates {overdue[-1]}…{overdue[0]} "
         f"calendar days ago (the template counts working days to each due date)")
-    say(f"[inbox] engine.queries.inbox alone (2 queries): median {ms(statistics.median(sql_t))} ms, "
+    say(f"[inbox] engine.oversight.queries.inbox alone (2 queries): median {ms(statistics.median(sql_t))} ms, "
         f"p95 {ms(p95(sql_t))} ms")
     deep = []
     for _ in range(50):

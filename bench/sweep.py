@@ -1,7 +1,7 @@
 """Scheduler sweep on PostgreSQL: `python -m bench.sweep` (also run by `python -m bench.run`).
 
 scheduler_sweep_ms
-    Wall time of one ``engine.scheduler.sweep(db, clock)`` (default batch size) over 100,000
+    Wall time of one ``engine.jobs.sweep(db, clock)`` (default batch size) over 100,000
     waiting cases of which 1,000 are due, on PostgreSQL; the median of BENCH_SWEEPS (≥ 5, default 5)
     sweeps. Target ≤ 1000.
 
@@ -9,8 +9,8 @@ The store: a fresh database of its own (jiuzhu_sweep_<pid> on BENCH_DATABASE_URL
 and dropped here) with the routes deployed and the demo county loaded. The 1,000 due cases are
 real, distinct 响水 低保 workflows waiting in 公示: each was started and driven through acceptance,
 economic_check, home_investigation and preliminary_opinion (tests/factories.py FORM_DATA, every
-form validated) by engine.workflow.Workflow in memory, then inserted with the columns and the open
-'publicity' human_task row the engine itself derives (engine.cases._state_values / _task_row), so
+form validated) by engine.runtime.workflow.Workflow in memory, then inserted with the columns and the open
+'publicity' human_task row the engine itself derives (engine.cases.lifecycle._state_values / _task_row), so
 human_task.id is each workflow's own SpiffWorkflow task id. Their 公示 timer (county rule P7D, or
 JIUZHU_PUBLICITY_DURATION) is due at START + 7 days; the sweep runs with a FrozenClock one minute
 later. The 99,000 other cases wait too (next_due_at spread over the following ~59 days) and hold a
@@ -50,19 +50,19 @@ os.environ.setdefault("JIUZHU_SECRET_KEY", "bench-secret")
 from sqlalchemy import create_engine, delete, event, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from engine.cases import _state_values, _task_row, overall_due_on  # noqa: E402  (the engine's own rows)
+from engine.cases.lifecycle import _state_values, _task_row, overall_due_on  # noqa: E402  (the engine's own rows)
 from engine.clock import CHINA_TZ, FrozenClock  # noqa: E402
-from engine.db import Database, normalise_url  # noqa: E402
+from engine.store.database import Database, normalise_url  # noqa: E402
 from tests.factories import sample_application  # noqa: E402
 from engine.installation import prepare_store  # noqa: E402
-from engine.accounts import principal_of as principal  # noqa: E402
-from engine.forms import with_check_digit  # noqa: E402
-from engine.models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Unit  # noqa: E402
-from engine.places import place_of_village  # noqa: E402
-from engine.rules import assistance_type_of, case_parameters  # noqa: E402
-from engine.scheduler import sweep  # noqa: E402
-from engine.versions import get_version, latest_version_id  # noqa: E402
-from engine.workflow import SERIALIZER_VERSION, Workflow  # noqa: E402
+from engine.people.accounts import principal_of as principal  # noqa: E402
+from engine.catalogue.forms import with_check_digit  # noqa: E402
+from engine.store.models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Unit  # noqa: E402
+from engine.people.places import place_of_village  # noqa: E402
+from engine.catalogue.rules import assistance_type_of, case_parameters  # noqa: E402
+from engine.jobs import sweep  # noqa: E402
+from engine.catalogue.versions import get_version, latest_version_id  # noqa: E402
+from engine.runtime.workflow import SERIALIZER_VERSION, Workflow  # noqa: E402
 
 START = datetime(2026, 9, 15, 2, 0, tzinfo=timezone.utc)  # the bench clock (10:00 in China)
 PROCESS_ID = "minimum_living_xiangshui"
@@ -487,7 +487,7 @@ def _engine_floor(database: Database, fixture: "_Fixture", clock: FrozenClock,
 
 def _lookup_statement(database: Database, clock: FrozenClock) -> dict:
     """The batch lookup the sweep sends, with its parameters: captured from a sweep stopped before it runs."""
-    from engine import scheduler
+    from engine import jobs as scheduler
     captured: list[tuple[str, Any]] = []
 
     def listener(conn, cursor, statement, parameters, context, executemany):

@@ -37,7 +37,7 @@ class Conflict(JiuzhuError):
         self.by, self.at = by, at
         zh = None
         if by and at:
-            from .clock import CHINA_TZ
+            from engine.clock import CHINA_TZ
             zh = f"已由 {by} 于 {at.astimezone(CHINA_TZ):%Y-%m-%d %H:%M:%S} 办理"
         super().__init__(message or "task already completed", zh)
 

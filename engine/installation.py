@@ -9,15 +9,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .accounts import principal_of
-from .cases import complete_task, start_case
-from .clock import Clock
-from .datafiles import DataFile
-from .deployment import deploy
-from .directory import LoadReport, load_places, load_users, read_places, read_users
-from .errors import DataFileInvalid
-from .migrate import upgrade
-from .models import Case, HumanTask, Unit
+from engine.people.accounts import principal_of
+from engine.cases.lifecycle import complete_task, start_case
+from engine.clock import Clock
+from engine.catalogue.datafiles import DataFile
+from engine.catalogue.deployment import deploy
+from engine.people.directory import LoadReport, load_places, load_users, read_places, read_users
+from engine.errors import DataFileInvalid
+from engine.store.migrations import upgrade
+from engine.store.models import Case, HumanTask, Unit
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 CASES_SCHEMA = {

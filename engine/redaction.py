@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 
-from .forms import mask_id_number
+from engine.catalogue.forms import mask_id_number
 
 # An 18-character resident ID number (17 digits and a check character) or an old 15-digit one, not part of
 # a longer run of digits. Any such run is masked, valid check digit or not: a false alarm costs nothing.

@@ -1,8 +1,8 @@
-"""Alembic environment: the URL comes from the caller (engine.migrate) or DATABASE_URL."""
+"""Alembic environment: the URL comes from the caller (engine.store.migrations) or DATABASE_URL."""
 from alembic import context
 
-from engine.db import make_engine, default_database_url, normalise_url
-from engine.models import Base
+from engine.store.database import make_engine, default_database_url, normalise_url
+from engine.store.models import Base
 import os
 
 config = context.config

@@ -14,11 +14,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import make_url
 
 from engine.clock import FrozenClock
-from engine.db import Database, normalise_url
+from engine.store.database import Database, normalise_url
 from tests.factories import DEMO_PASSWORD
 from engine.installation import prepare_store
-from engine.accounts import principal_of as principal
-from engine.models import (Case, CaseEvent, Document, HumanTask, IdReveal, Incident, LoginSession, LoginThrottle,
+from engine.people.accounts import principal_of as principal
+from engine.store.models import (Case, CaseEvent, Document, HumanTask, IdReveal, Incident, LoginSession, LoginThrottle,
                            Notification, PanelMeeting, Recipient, SecurityEvent, Sequence, SupervisionItem, Unit)
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
@@ -113,7 +113,7 @@ def unit_id(db):
 def new_user(db, clock):
     """new_user(("county", "320921"), …) → the username of a fresh user with those (role, unit code) pairs
     and the demo password (demo users stay as they are for other tests)."""
-    from engine.users import create_user
+    from engine.people.users import create_user
 
     def make(*roles: tuple[str, str]) -> str:
         username = f"user_{uuid.uuid4().hex[:10]}"

@@ -7,12 +7,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.cases import complete_task, start_case
-from engine.timers import fire_due_timers_for_case
-from engine.forms import with_check_digit
+from engine.cases.lifecycle import complete_task, start_case
+from engine.cases.timers import fire_due_timers_for_case
+from engine.catalogue.forms import with_check_digit
 from engine.installation import demo_password
-from engine.models import Case, CaseEvent, HumanTask
-from engine.versions import get_version
+from engine.store.models import Case, CaseEvent, HumanTask
+from engine.catalogue.versions import get_version
 
 DEMO_PASSWORD = demo_password()
 XIANGSHUI = "minimum_living_xiangshui"

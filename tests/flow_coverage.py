@@ -12,8 +12,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from engine.versions import get_version
-from engine.workflow import Workflow
+from engine.catalogue.versions import get_version
+from engine.runtime.workflow import Workflow
 
 PROCESSES = Path(__file__).resolve().parent.parent / "processes"
 TAKEN: dict[str, set[tuple[str, str]]] = defaultdict(set)

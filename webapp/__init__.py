@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from engine.clock import Clock
-from engine.db import Database
+from engine.store.database import Database
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

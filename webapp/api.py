@@ -7,10 +7,10 @@ from flask import Blueprint, jsonify, request
 from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, ValidationError, fields
 
-from engine import queries
-from engine.cases import complete_task
+from engine.oversight import queries
+from engine.cases.lifecycle import complete_task
 from engine.errors import FormInvalid
-from engine.forms import mask_id_number
+from engine.catalogue.forms import mask_id_number
 
 from .auth import current_principal
 from .db import clock, db

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import current_app
 
 from engine.clock import Clock
-from engine.db import Database
+from engine.store.database import Database
 
 
 def db() -> Database:

@@ -11,19 +11,19 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from engine import queries
-from engine.accounts import ROLE_NAMES_ZH
-from engine import supervision
-from engine.cases import case_for_request_token, complete_task, extend_deadline, start_application
+from engine.oversight import queries
+from engine.people.accounts import ROLE_NAMES_ZH
+from engine.oversight import supervision
+from engine.cases.lifecycle import case_for_request_token, complete_task, extend_deadline, start_application
 from engine.clock import to_local_date
 from engine.errors import FormInvalid, NotFound
-from engine.forms import DEFAULT_MAX_LENGTH, coerce_html_form, errors_for_html_form
-from engine.models import Case, ProcessVersion
-from engine.places import place_of_village, villages_for
-from engine.recipients import review_progress
-from engine.scope import supervised_counties
-from engine.rules import assistance_types, process_for
-from engine.versions import get_version, latest_version_id
+from engine.catalogue.forms import DEFAULT_MAX_LENGTH, coerce_html_form, errors_for_html_form
+from engine.store.models import Case, ProcessVersion
+from engine.people.places import place_of_village, villages_for
+from engine.households.register import review_progress
+from engine.people.scope import supervised_counties
+from engine.catalogue.rules import assistance_types, process_for
+from engine.catalogue.versions import get_version, latest_version_id
 from engine.workdays import CalendarYearMissing, WorkingCalendar, missing_notice
 
 from .auth import current_principal, requires_role
@@ -39,7 +39,7 @@ REQUEST_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 @bp.app_template_filter("mask_id")
 def mask_id_filter(value):
     """Mask an ID number for display."""
-    from engine.forms import mask_id_number
+    from engine.catalogue.forms import mask_id_number
     return mask_id_number(value)
 
 
@@ -266,7 +266,7 @@ def extend(case_id: int):
 @requires_role("review_panel")
 def panel():
     """A review-panel meeting: the agenda of cases, a decision and vote for each, one signed record."""
-    from engine import panel as panels
+    from engine.cases import panel as panels
     principal = current_principal()
     errors: dict[str, str] = {}
     if request.method == "POST":
@@ -307,7 +307,7 @@ def report(kind: str):
     """The monthly report or payment roll (发放名册) of a month, as CSV or XLSX (of one county with
     ``county=<unit id>``). The roll with full ID numbers (``full=1``) is for county staff of that county and
     is recorded in the ID-reveal audit."""
-    from engine import reports
+    from engine.oversight import reports
     try:
         month = date.fromisoformat((request.args.get("month") or clock().today().strftime("%Y-%m")) + "-01")
     except ValueError:
@@ -345,7 +345,7 @@ def report(kind: str):
 @requires_role("county_supervisor")
 def id_reveals():
     """Who has seen full ID numbers in the supervisor's county, newest first."""
-    from engine.reveals import PAGE_SIZE, reveals_for_supervisor
+    from engine.people.reveals import PAGE_SIZE, reveals_for_supervisor
     page = page_arg()
     with db().unit_of_work() as uow:
         s = uow.session

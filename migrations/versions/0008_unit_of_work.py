@@ -1,6 +1,6 @@
 """Claims for the monthly cut-offs already opened.
 
-A cut-off now claims its number (engine.numbering.claim) before it is opened; the ones opened before
+A cut-off now claims its number (engine.cases.numbering.claim) before it is opened; the ones opened before
 get their claims here, so an installation upgraded mid-month does not open that month twice.
 
 Revision ID: 0007_unit_of_work

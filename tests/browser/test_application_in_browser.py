@@ -15,7 +15,7 @@ from contextlib import contextmanager
 import pytest
 
 from tests.factories import DEMO_PASSWORD
-from engine.forms import id_number_checksum_ok, mask_id_number
+from engine.catalogue.forms import id_number_checksum_ok, mask_id_number
 
 pytestmark = pytest.mark.browser
 

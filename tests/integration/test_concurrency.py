@@ -6,7 +6,7 @@ import threading
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import Case, CaseEvent, HumanTask
+from engine.store.models import Case, CaseEvent, HumanTask
 from tests.factories import start
 
 ROUNDS = 15

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, func, select
 
-from engine.accounts import authenticate
-from engine.directory import load_places, load_users, read_places, read_users
+from engine.people.accounts import authenticate
+from engine.people.directory import load_places, load_users, read_places, read_users
 from engine.errors import DataFileInvalid
-from engine.models import RoleAssignment, Unit, User
-from engine import rules
+from engine.store.models import RoleAssignment, Unit, User
+from engine.catalogue import rules
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
-from engine.models import IdReveal, Recipient
+from engine.store.models import IdReveal, Recipient
 from tests.factories import start
 
 FULL_ID = "320921197001011236"

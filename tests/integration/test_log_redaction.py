@@ -9,7 +9,7 @@ import sys
 
 from sqlalchemy import insert
 
-from engine.models import Sequence
+from engine.store.models import Sequence
 
 ID_18 = "320921197001011236"
 ID_18_X = "11010519491231002X"

@@ -8,9 +8,9 @@ from alembic.migration import MigrationContext
 from alembic.operations import Operations
 from sqlalchemy import delete, select
 
-from engine.db import PROJECT_ROOT
-from engine.models import Case, Sequence
-from engine.scheduler import cutoff_sweep
+from engine.store.database import PROJECT_ROOT
+from engine.store.models import Case, Sequence
+from engine.jobs import cutoff_sweep
 from tests.factories import Walk
 
 FORMS = {

@@ -6,9 +6,9 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import insert, select, update
 
-from engine.forms import with_check_digit
-from engine.models import Case, Recipient
-from engine.scheduler import review_sweep
+from engine.catalogue.forms import with_check_digit
+from engine.store.models import Case, Recipient
+from engine.jobs import review_sweep
 from tests.factories import DONGJIE, SHUANGYUAN, Walk, start
 from tests.processes.test_dynamic_management import PROPOSALS, REVIEW_STEPS
 

@@ -9,9 +9,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from engine.due_dates import recompute
-from engine.models import Case, CaseEvent, HumanTask, SupervisionItem
-from engine.scheduler import escalation_sweep
+from engine.cases.due_dates import recompute
+from engine.store.models import Case, CaseEvent, HumanTask, SupervisionItem
+from engine.jobs import escalation_sweep
 from engine.workdays import CALENDAR_DIR_ENV, WorkingCalendar, install_notice
 from tests.factories import LANE_USER, start
 from webapp.cli import main

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import insert, select
 
-from engine.models import Recipient, Unit
+from engine.store.models import Recipient, Unit
 from tests.factories import start
 
 

@@ -14,10 +14,10 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from engine.forms import with_check_digit
-from engine.models import Case, Recipient
-from engine.periodic import open_monthly_cutoffs
-from engine.scheduler import cutoff_sweep
+from engine.catalogue.forms import with_check_digit
+from engine.store.models import Case, Recipient
+from engine.cases.periodic import open_monthly_cutoffs
+from engine.jobs import cutoff_sweep
 from tests.factories import start
 
 CASE = Case.__table__

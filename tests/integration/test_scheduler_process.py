@@ -7,7 +7,7 @@ import sys
 import time
 
 from engine.clock import Clock, FrozenClock
-from engine.rules import PUBLICITY_OVERRIDE_ENV
+from engine.catalogue.rules import PUBLICITY_OVERRIDE_ENV
 from tests.factories import start
 
 

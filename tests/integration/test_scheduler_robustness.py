@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from engine.clock import Clock, FrozenClock
 from tests.factories import sample_application
-from engine.forms import with_check_digit
-from engine.models import CaseEvent, HumanTask
-from engine.rules import PUBLICITY_OVERRIDE_ENV
+from engine.catalogue.forms import with_check_digit
+from engine.store.models import CaseEvent, HumanTask
+from engine.catalogue.rules import PUBLICITY_OVERRIDE_ENV
 from tests.factories import start
 
 

@@ -6,10 +6,10 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import func, select, update
 
-from engine.cases import extend_deadline
+from engine.cases.lifecycle import extend_deadline
 from engine.errors import FormInvalid
-from engine.models import Case, HumanTask, Incident, Notification, SupervisionItem
-from engine.scheduler import MAX_ATTEMPTS, escalation_sweep, sweep
+from engine.store.models import Case, HumanTask, Incident, Notification, SupervisionItem
+from engine.jobs import MAX_ATTEMPTS, escalation_sweep, sweep
 from engine.workdays import WorkingCalendar
 from tests.factories import start
 
@@ -135,7 +135,7 @@ def test_failing_timer_retries_with_backoff_then_raises_an_incident_that_admin_r
 
 def test_publicity_is_excluded_from_the_limit_where_the_county_says_so(walk, db, clock, monkeypatch):
     import copy
-    from engine import rules
+    from engine.catalogue import rules
     data = copy.deepcopy(rules.counties())
     data["320921"]["rules"][-1]["publicity_excluded_from_limit"] = True
     monkeypatch.setattr(rules, "counties", lambda directory=rules.PROCESSES_DIR: data)
@@ -150,7 +150,7 @@ def test_publicity_is_excluded_from_the_limit_where_the_county_says_so(walk, db,
 def test_a_county_counting_publicity_in_working_days(walk, db, clock, monkeypatch):
     """Jiangsu's 规程 counts 公示 in working days (≥ 5 wd): the timer ends with the 5th working day."""
     import copy
-    from engine import rules
+    from engine.catalogue import rules
     data = copy.deepcopy(rules.counties())
     data["320921"]["rules"][-1].update(publicity_days=5, publicity_unit="wd")
     monkeypatch.setattr(rules, "counties", lambda directory=rules.PROCESSES_DIR: data)

@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
-from engine.cases import complete_task, start_case
-from engine.db import ReadOnlyUnitOfWork
-from engine.models import Case, CaseEvent, HumanTask
+from engine.cases.lifecycle import complete_task, start_case
+from engine.store.database import ReadOnlyUnitOfWork
+from engine.store.models import Case, CaseEvent, HumanTask
 from tests.factories import FORM_DATA, SHUANGYUAN, XIANGSHUI, sample_application
 
 

@@ -6,10 +6,10 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from engine import rules
-from engine.cases import start_application
+from engine.catalogue import rules
+from engine.cases.lifecycle import start_application
 from tests.factories import sample_application
-from engine.models import Case
+from engine.store.models import Case
 from tests.factories import LANE_USERS, SHUANGYUAN, Walk
 
 pytestmark = pytest.mark.usefixtures("db")

@@ -9,10 +9,10 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from engine.declarations import OverallLimit
-from engine.models import Case, Recipient
-from engine.scheduler import review_sweep
-from engine.versions import get_version, latest_version_id
+from engine.catalogue.declarations import OverallLimit
+from engine.store.models import Case, Recipient
+from engine.jobs import review_sweep
+from engine.catalogue.versions import get_version, latest_version_id
 from tests.factories import DONGJIE, SHUANGYUAN, Walk
 from tests.integration.test_periodic_reviews import register  # noqa: F401  (fixture)
 from tests.processes.test_dynamic_management import REVIEW_STEPS

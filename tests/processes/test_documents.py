@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine.models import Document
+from engine.store.models import Document
 from tests.factories import start
 
 pytestmark = pytest.mark.usefixtures("db")

@@ -13,11 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from engine.errors import FormInvalid
-from engine.forms import with_check_digit
-from engine.models import Case, Document, Unit
-from engine.rules import process_for
-from engine.versions import get_version
-from engine.workflow import Workflow
+from engine.catalogue.forms import with_check_digit
+from engine.store.models import Case, Document, Unit
+from engine.catalogue.rules import process_for
+from engine.catalogue.versions import get_version
+from engine.runtime.workflow import Workflow
 from tests.factories import DONGJIE, RENXING, SANTIDIKOU, SHUANGYUAN, start
 
 pytestmark = pytest.mark.usefixtures("db")

@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from engine import cases
-from engine.cases import start_application
+from engine.cases import lifecycle as cases
+from engine.cases.lifecycle import start_application
 from engine.errors import FormInvalid
-from engine.forms import with_check_digit
-from engine.models import Case, Document, HumanTask
-from engine.versions import get_version
-from engine.workflow import Workflow
+from engine.catalogue.forms import with_check_digit
+from engine.store.models import Case, Document, HumanTask
+from engine.catalogue.versions import get_version
+from engine.runtime.workflow import Workflow
 from tests.factories import DONGJIE, FORM_DATA, RENXING, SANTIDIKOU, SHUANGYUAN, start
 
 pytestmark = pytest.mark.usefixtures("db")

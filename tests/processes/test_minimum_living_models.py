@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import select
 
 from tests.factories import sample_application
-from engine.forms import mask_id_number, with_check_digit
-from engine.models import Case, Document, HumanTask, Recipient
-from engine.versions import get_version
+from engine.catalogue.forms import mask_id_number, with_check_digit
+from engine.store.models import Case, Document, HumanTask, Recipient
+from engine.catalogue.versions import get_version
 from tests.factories import DONGJIE, FORM_DATA, RENXING, SANTIDIKOU, SHUANGYUAN, in_order, start
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -633,7 +633,7 @@ def test_siping_centre_finds_its_check_in_its_inbox(lodge, login):
 
 
 def test_santidikou_panel_decides_in_a_meeting(lodge, clock, db, who):
-    from engine.panel import agenda, hold_meeting
+    from engine.cases.panel import agenda, hold_meeting
     t = lodge("santidikou")
     for step in ("acceptance", "economic_check", "home_investigation", "democratic_appraisal"):
         t.do(step)

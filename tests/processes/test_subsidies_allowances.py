@@ -11,10 +11,10 @@ from datetime import date
 import pytest
 from sqlalchemy import delete, select
 
-from engine.cases import start_application
-from engine.forms import with_check_digit
-from engine.models import Case, CaseEvent, Document, HumanTask, RoleAssignment, Sequence, Unit, User
-from engine.rules import process_for
+from engine.cases.lifecycle import start_application
+from engine.catalogue.forms import with_check_digit
+from engine.store.models import Case, CaseEvent, Document, HumanTask, RoleAssignment, Sequence, Unit, User
+from engine.catalogue.rules import process_for
 from tests.conftest import START
 from tests.factories import DONGJIE, LANE_USERS, RENXING, SHUANGYUAN, Walk, start
 
@@ -571,8 +571,8 @@ def test_low_income_tests_from_the_declaration(db, low_income):
     w = low_income(incomes=(600, 0), assets=40000, vehicles=1)
     with db.unit_of_work() as uow:
         s = uow.session
-        from engine.versions import get_version
-        from engine.workflow import Workflow
+        from engine.catalogue.versions import get_version
+        from engine.runtime.workflow import Workflow
         case = s.get(Case, w.case_id)
         data = Workflow.restore(get_version(s, case.process_version_id).spec, case.state).data
     assert data["per_capita_income"] == 300.0 and data["low_income_income_test"] is True

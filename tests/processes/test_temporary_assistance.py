@@ -9,11 +9,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-import engine.rules
-from engine.forms import with_check_digit
-from engine.models import Case, Document, HumanTask
-from engine.versions import get_version
-from engine.workflow import Workflow
+import engine.catalogue.rules
+from engine.catalogue.forms import with_check_digit
+from engine.store.models import Case, Document, HumanTask
+from engine.catalogue.versions import get_version
+from engine.runtime.workflow import Workflow
 from tests.factories import DONGJIE, RENXING, SANTIDIKOU, SHUANGYUAN, start
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -157,8 +157,8 @@ def test_raising_the_small_limit_moves_the_decision_down(walk, clock, db, monkey
     assert case_data(db, before)["small_temporary_limit"] == 730
     assert before.open_names() == ["county_approval"]
 
-    rules_in_force = engine.rules.rules_in_force
-    monkeypatch.setattr(engine.rules, "rules_in_force",
+    rules_in_force = engine.catalogue.rules.rules_in_force
+    monkeypatch.setattr(engine.catalogue.rules, "rules_in_force",
                         lambda code, on: {**rules_in_force(code, on), "small_temporary_multiple": 2})
     after = walk(NATIONAL, DONGJIE, 1000)
     to_approval(after, clock, 1000)
@@ -450,7 +450,7 @@ def test_lodged_at_the_window_runs_the_route_of_the_model(login, unit_id, db, us
 def test_an_unsafe_cell_in_the_decision_table_is_refused_at_deploy(tmp_path):
     from pathlib import Path
 
-    from engine.deployment import validate_decision
+    from engine.catalogue.deployment import validate_decision
     source = Path("processes/decisions/temporary_assistance_approver.dmn").read_text(encoding="utf-8")
     decision, problems = validate_decision(Path("processes/decisions/temporary_assistance_approver.dmn"), "ok.dmn")
     assert problems == [] and decision.decision_id == "temporary_assistance_approver"

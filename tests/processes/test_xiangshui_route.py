@@ -137,7 +137,7 @@ def test_ineligible_preliminary_opinion_skips_publicity(walk):
 
 
 def test_publicity_task_is_withdrawn_when_the_timer_fires(walk, clock, db):
-    from engine.models import HumanTask
+    from engine.store.models import HumanTask
     from sqlalchemy import select
     w = walk()
     w.drive_to("publicity")

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from engine.budget import MAX_OPERATIONS, OverBudget, budget, check_data_size
-from engine.expressions import compiled, evaluate, execute
+from engine.runtime.budget import MAX_OPERATIONS, OverBudget, budget, check_data_size
+from engine.runtime.expressions import compiled, evaluate, execute
 
 # (source, task data): each hangs or exhausts a worker when eval()-ed as written.
 EXHAUSTING_EXPRESSIONS = {

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine.deployment import deploy
+from engine.catalogue.deployment import deploy
 from engine.errors import DeployRefused
-from engine.models import ProcessVersion
+from engine.store.models import ProcessVersion
 from tests.conftest import START
 
 ROUTE = Path("processes/minimum_living/xiangshui.bpmn")

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine.deployment import deploy, validate_file
-from engine.document_issuing import issue_documents
+from engine.catalogue.deployment import deploy, validate_file
+from engine.cases.documents import issue_documents
 from engine.errors import DeployRefused, RouteFailed
-from engine.forms import load_form_files
-from engine.models import ProcessVersion
-from engine.workflow import Workflow, load_spec, parse_processes
+from engine.catalogue.forms import load_form_files
+from engine.store.models import ProcessVersion
+from engine.runtime.workflow import Workflow, load_spec, parse_processes
 from tests.conftest import START
 from tests.unit.designer_bpmn import diagram, flow, properties, script, timer
 

@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, func, select, update
 
-from engine import versions
-from engine.cases import complete_task, record_route_incident, start_case
-from engine.deployment import deploy
+from engine.catalogue import versions
+from engine.cases.lifecycle import complete_task, record_route_incident, start_case
+from engine.catalogue.deployment import deploy
 from engine.errors import FormInvalid, RouteFailed
-from engine.models import Case, CaseEvent, Document, HumanTask, Incident, ProcessVersion
+from engine.store.models import Case, CaseEvent, Document, HumanTask, Incident, ProcessVersion
 from tests.conftest import START
 from tests.factories import SHUANGYUAN, Walk
 from tests.unit.designer_bpmn import diagram, flow, properties, script, timer

@@ -16,8 +16,8 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.specs import multiinstance_task as camunda_mi
 from SpiffWorkflow.specs.base import TaskSpec
 
-from engine.workflow import decision_texts, parse_processes
-from engine.workflow_texts import (EVENT_TEXT_ATTRIBUTES, KNOWN_EVALUATIONS, REFUSED_CLASSES, REFUSED_EVENTS,
+from engine.runtime.workflow import decision_texts, parse_processes
+from engine.runtime.workflow_texts import (EVENT_TEXT_ATTRIBUTES, KNOWN_EVALUATIONS, REFUSED_CLASSES, REFUSED_EVENTS,
                                    TEXT_ATTRIBUTES)
 from tests.unit.designer_bpmn import diagram, flow, properties, script, timer
 

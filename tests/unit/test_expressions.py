@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 from SpiffWorkflow.bpmn.script_engine.python_environment import TaskDataEnvironment
 
-from engine.expressions import (
+from engine.runtime.expressions import (
     ALLOWED_ATTRIBUTES,
     SAFE_FUNCTIONS,
     UnsafeExpression,

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from engine.deployment import deploy
+from engine.catalogue.deployment import deploy
 from engine.errors import DeployRefused, FormInvalid
-from engine.forms import (DEFAULT_MAX_LENGTH, FORMS_DIR, MAX_ROWS, FormValidator, check_form_schema, load_form_files,
+from engine.catalogue.forms import (DEFAULT_MAX_LENGTH, FORMS_DIR, MAX_ROWS, FormValidator, check_form_schema, load_form_files,
                           with_check_digit)
-from engine.models import ProcessVersion
+from engine.store.models import ProcessVersion
 from tests.conftest import START
 
 TODAY = date(2026, 9, 15)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from engine.models import Base
+from engine.store.models import Base
 
 
 def test_models_and_migrations_agree(db):

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.declarations import ClockStart, OverallLimit, Outcome, RouteDeclarations
-from engine.models import ProcessVersion
-from engine.rules import case_parameters, parameter_names
-from engine.versions import get_version, latest_version_id
+from engine.catalogue.declarations import ClockStart, OverallLimit, Outcome, RouteDeclarations
+from engine.store.models import ProcessVersion
+from engine.catalogue.rules import case_parameters, parameter_names
+from engine.catalogue.versions import get_version, latest_version_id
 from tests.unit.test_deploy_validation import refused, tree  # noqa: F401  (fixture)
 
 MINIMUM_LIVING = "minimum_living/xiangshui.bpmn"

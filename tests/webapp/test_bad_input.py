@@ -16,8 +16,8 @@ from lxml import html as lxml_html
 from sqlalchemy import func, insert, select
 
 from engine.installation import DEMO_DIR
-from engine.forms import DEFAULT_MAX_LENGTH
-from engine.models import Base, Case, CaseEvent, Document, HumanTask, Incident
+from engine.catalogue.forms import DEFAULT_MAX_LENGTH
+from engine.store.models import Base, Case, CaseEvent, Document, HumanTask, Incident
 from tests.factories import FORM_DATA, sample_application, start
 from webapp.limits import MAX_CONTENT_LENGTH, MAX_JSON_DEPTH
 
@@ -263,7 +263,7 @@ def test_every_api_write_refuses_hostile_json(site, login, db, app):
     with db.unit_of_work() as uow:
         s = uow.session
         form_key = s.execute(select(task).where(HumanTask.status == "open")).scalars().first()
-    from engine.forms import load_form_files
+    from engine.catalogue.forms import load_form_files
     schema = load_form_files()[form_key]
     valid = {k: v for k, v in FORM_DATA[form_key].items()}
     bodies = ['{"data": ' + "[" * 100_000 + "]" * 100_000 + "}",
@@ -409,7 +409,7 @@ def test_implausible_decision_dates_are_refused(walk, login, db):
 
 
 def test_nan_income_and_a_future_birth_date_are_refused(login, unit_id, db):
-    from engine.forms import with_check_digit
+    from engine.catalogue.forms import with_check_digit
     user = login("village_sy")
     form = {"assistance_type": "minimum_living", "village_id": str(unit_id("320921100201")),
             **_flatten(sample_application("王小明", "320921197001011236", [300, 0]))}

@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine.models import ProcessVersion
-from engine.rules import catalog, process_for
+from engine.store.models import ProcessVersion
+from engine.catalogue.rules import catalog, process_for
 from tests.factories import DONGJIE, RENXING, SANTIDIKOU, SHUANGYUAN, STARTER
 
 PLACES = [SHUANGYUAN, RENXING, SANTIDIKOU, DONGJIE]

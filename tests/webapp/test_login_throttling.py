@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from tests.factories import DEMO_PASSWORD
-from engine.models import SecurityEvent
+from engine.store.models import SecurityEvent
 from tests.conftest import CSRF_RE
 
 

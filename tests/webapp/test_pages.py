@@ -70,7 +70,7 @@ def test_supervisor_list_shows_limits_and_sorts_by_urgency(db, clock, who, unit_
     newer = start(db, clock, who, unit_id)
     newer.do("acceptance")
     from sqlalchemy import update
-    from engine.models import Case
+    from engine.store.models import Case
     with db.unit_of_work(write=True) as uow:  # a recorded extension pushes the newer case's limit back
         s = uow.session
         s.execute(update(Case).where(Case.id == newer.case_id).values(due_on=newer.case().due_on.replace(month=12)))

@@ -8,7 +8,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from engine.models import PanelMeeting
+from engine.store.models import PanelMeeting
 from tests.processes.test_minimum_living_models import lodge, quiet_publicity  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.usefixtures("db")

@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from engine import queries
+from engine.oversight import queries
 from engine.errors import NotFound
-from engine.models import CaseEvent
+from engine.store.models import CaseEvent
 from tests.factories import FORM_DATA, start
 
 OUTSIDERS = ["township_cjg", "village_sy", "supervisor", "village_cg", "designer"]

@@ -8,8 +8,8 @@ from flask import Flask
 from sqlalchemy import select
 
 from tests.factories import DEMO_PASSWORD
-from engine.models import LoginSession, SecurityEvent
-from engine.users import change_password, change_roles, deactivate_user
+from engine.store.models import LoginSession, SecurityEvent
+from engine.people.users import change_password, change_roles, deactivate_user
 from tests.conftest import CSRF_RE
 
 

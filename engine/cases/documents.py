@@ -1,0 +1,49 @@
+"""Issuing a step's documents (文书) for a case: which conditions hold, the number (文号), the stored row.
+
+A user task issues document KIND when its ``camunda:properties`` has ``document:KIND`` whose value is a
+condition on the case data: designer text evaluated only through engine.runtime.expressions (the whitelist again,
+no builtins, under a budget).
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from engine.runtime.budget import budget
+from engine.clock import CHINA_TZ
+from engine.catalogue.documents import KINDS, kinds_for, render
+from engine.runtime.expressions import evaluate, route_failure
+from engine.store.models import Document
+from engine.cases.numbering import next_value
+from engine.people.places import Place
+
+_INSERT_DOCUMENT = insert(Document)
+
+
+def issue_documents(session: Session, case: dict[str, Any], place: Place, county_name: str,
+                    properties: dict[str, str], data: dict[str, Any], now: datetime,
+                    element_id: str | None = None) -> list[str]:
+    """Issue every document whose condition holds for ``data``; returns their numbers.
+
+    A condition that is refused, over budget or fails raises RouteFailed naming ``element_id``.
+    """
+    numbers = []
+    try:
+        with budget():
+            chosen = [(kind, KINDS[kind]) for kind, condition in kinds_for(properties).items()
+                      if evaluate(condition, data)]
+    except Exception as exc:
+        raise route_failure(exc, element_id) from exc
+    for kind, (title, code) in chosen:
+        year = now.astimezone(CHINA_TZ).year
+        serial = next_value(session, f"doc:{place.county_id}:{code}:{year}")
+        number = f"{county_name[:1]}民{code}〔{year}〕{serial}号"
+        _title, _code, body = render(kind, number=number, case=case, data=data, county=county_name,
+                                     issued_on=now.astimezone(CHINA_TZ).date(), today=date.today)
+        session.execute(_INSERT_DOCUMENT, {"case_id": case["id"], "kind": kind, "number": number, "title": title,
+                                           "body": body, "issued_at": now})
+        numbers.append(number)
+    return numbers

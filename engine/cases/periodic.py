@@ -1,0 +1,107 @@
+"""Cases the engine lodges by itself: periodic reviews (复核) of the register when they fall due, and each
+month's cut-off (Siping). Use cases: the scheduler job that calls them owns the transaction."""
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from engine.cases.lifecycle import start_case, start_township_case
+from engine.store.models import Case, Recipient, Unit
+from engine.cases.numbering import claim
+from engine.catalogue.rules import catalog, counties, model_in_force, process_for, variant_for
+
+CASE, RECIPIENT = Case.__table__, Recipient.__table__
+
+
+@dataclass
+class ReviewBatch:
+    """What one batch of periodic reviews did."""
+
+    started: int = 0
+    failed: dict[int, Exception] = field(default_factory=dict)  # recipient id → why its review did not start
+
+    @property
+    def claimed(self) -> int:
+        """Due recipients the batch took."""
+        return self.started + len(self.failed)
+
+
+def start_due_reviews(session: Session, clock, limit: int = 100, skip: Collection[int] = ()) -> ReviewBatch:
+    """Start a periodic review (复核) case for up to ``limit`` active recipients whose review is due
+    (but not those in ``skip``).
+
+    Claiming, starting and linking happen in the caller's one transaction: on PostgreSQL the due
+    rows are locked FOR UPDATE SKIP LOCKED, so a concurrent scheduler takes other households, and a
+    recipient stops being due (it is linked to its review) in the same commit that creates the
+    review. So no household is reviewed twice, and a batch lost to a crash is redone whole. A
+    review that cannot start (bad register data, a place without a route) is undone alone, in a
+    savepoint, and its recipient stays due.
+    """
+    today = clock.today()
+    stmt = (select(RECIPIENT, CASE.c.number).join(CASE, CASE.c.id == RECIPIENT.c.case_id)
+            .where(RECIPIENT.c.status == "active", RECIPIENT.c.next_review_on <= today,
+                   RECIPIENT.c.review_case_id.is_(None))
+            .order_by(RECIPIENT.c.next_review_on, RECIPIENT.c.id).limit(limit))
+    if skip:
+        stmt = stmt.where(RECIPIENT.c.id.not_in(list(skip)))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True, of=RECIPIENT)
+    due = session.execute(stmt).all()
+    batch = ReviewBatch()
+    if not due:
+        return batch
+    codes = dict(session.execute(select(Unit.id, Unit.code)).all())
+    for r in due:
+        try:
+            with session.begin_nested():  # rolled back alone if this household's review fails
+                process_id = process_for("periodic_review", codes[r.county_id], codes[r.township_id], today)
+                review = start_case(session, None, clock, process_id, r.village_id, review_start_data(r))
+                session.execute(update(RECIPIENT).where(RECIPIENT.c.id == r.id).values(review_case_id=review.id))
+        except Exception as exc:  # one household's bad data must not hold back the others
+            batch.failed[r.id] = exc
+        else:
+            batch.started += 1
+    return batch
+
+
+def review_start_data(r) -> dict[str, Any]:
+    """The start form of a periodic review, filled from the register."""
+    return {"assistance_type": r.assistance_type, "recipient_case_number": r.number,
+            "applicant_name": r.applicant_name, "applicant_id_number": r.applicant_id_number,
+            "household_size": r.household_size, "current_monthly_amount": float(r.monthly_amount),
+            "review_class": r.review_class, "start_reason": "periodic"}
+
+
+
+
+def open_monthly_cutoffs(session: Session, clock) -> int:
+    """Open the month's cut-off case for every township whose model runs one (Siping: approvals by
+    the 26th, data to the district by the 30th); returns how many were opened.
+
+    Once per township and month, decided by the database: each case first claims its number
+    (a unique key, see ``numbering.claim``). A scheduler that loses the claim to another one
+    still in its transaction waits for it and then skips that township.
+    """
+    variants = catalog()["monthly_cutoff"]["variants"]
+    today = clock.today()
+    townships = session.execute(
+        select(Unit.id, Unit.code, Unit.name, Unit.parent_id).where(Unit.level == "township")).all()
+    county_codes = dict(session.execute(select(Unit.id, Unit.code).where(Unit.level == "county")).all())
+    opened = 0
+    for township in townships:
+        county_code = county_codes.get(township.parent_id)
+        if county_code not in counties():
+            continue
+        variant = variant_for("monthly_cutoff", model_in_force(county_code, township.code, today))
+        number = f"{township.code}-{today:%Y%m}-月度"
+        if variant not in variants or not claim(session, f"opened:{number}"):
+            continue
+        start_township_case(session, clock, variants[variant]["process_id"], township.id,
+                            {"month": f"{today:%Y-%m}", "applicant_name": f"{township.name}{today:%Y年%m月}月度工作"},
+                            number)
+        opened += 1
+    return opened

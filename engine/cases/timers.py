@@ -1,0 +1,152 @@
+"""Firing due timers: planned per case without writing, then written for a whole batch in a handful
+of statements (the scheduler's hot path; see bench/sweep.py)."""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from engine.cases.lifecycle import CASE, EVENT, TASK, _completion_event, _exclude_publicity, _state_values, _task_row
+from engine.clock import Clock
+from engine.catalogue.declarations import RouteDeclarations
+from engine.errors import Conflict
+from engine.people.places import Place
+from engine.catalogue.versions import get_version
+from engine.runtime.workflow import ReadyTask, Workflow
+
+# What the sweep reads of each due case, together with its lock.
+DUE_COLUMNS = (CASE.c.id, CASE.c.process_version_id, CASE.c.state, CASE.c.revision, CASE.c.county_id,
+               CASE.c.township_id, CASE.c.village_id, CASE.c.timer_plan, CASE.c.next_due_at)
+
+
+@dataclass
+class Firing:
+    """The writes that firing one case's due timers calls for."""
+
+    case_id: int
+    revision: int
+    values: dict[str, Any]
+    events: list[dict[str, Any]]
+    withdrawn: list[str]
+    new_tasks: list[dict[str, Any]]
+    workflow: Workflow | None  # None: applied from a timer plan
+    ready_before: list[ReadyTask]
+    declared: RouteDeclarations | None  # None: applied from a timer plan (the case cannot end)
+    moved: bool
+
+
+def plan(session: Session, clock: Clock, row) -> Firing:
+    """Restore the case, fire what is due by ``clock`` and compute the writes (writes nothing).
+
+    A stored timer plan for a due timer replaces all of that.
+    """
+    now, today = clock.now(), clock.today()
+    if row.timer_plan and row.next_due_at is not None and row.next_due_at + PLAN_MARGIN <= now:
+        return _from_plan(row, json.loads(row.timer_plan), now, today)
+    version = get_version(session, row.process_version_id)
+    workflow = Workflow.restore(version.spec, row.state)
+    ready_before = workflow.ready_user_tasks()
+    before = {t.id for t in ready_before}
+    fired = workflow.due_timer_names(now)
+    workflow.fire_due_timers(now)
+    ready = {t.id: t for t in workflow.ready_user_tasks()}
+    place = Place(row.county_id, row.township_id, row.village_id)
+    return Firing(
+        case_id=row.id, revision=row.revision,
+        values={**_state_values(workflow, now, version.declarations), "revision": row.revision + 1},
+        events=[{"case_id": row.id, "at": now, "actor_id": None, "kind": "timer_fired", "task_name": None,
+                 "title": name, "data": {}} for name in fired],
+        withdrawn=sorted(before - set(ready)),
+        new_tasks=[_task_row(row.id, t, place, now, today) for tid, t in ready.items() if tid not in before],
+        workflow=workflow, ready_before=ready_before, declared=version.declarations,
+        moved=bool(fired) or before != set(ready),
+    )
+
+
+def apply(session: Session, firings: list[Firing], now: datetime, today) -> None:
+    """Write a batch of firings: events, withdrawn and new inbox rows, and the cases under their revisions."""
+    if not firings:
+        return
+    events = [e for f in firings for e in f.events]
+    if events:
+        session.execute(insert(EVENT), events)
+    withdrawn = [task_id for f in firings for task_id in f.withdrawn]
+    if withdrawn:
+        session.execute(update(TASK).where(TASK.c.id.in_(withdrawn)).values(status="withdrawn", completed_at=now))
+    new_tasks = [row for f in firings for row in f.new_tasks]
+    if new_tasks:
+        session.execute(insert(TASK), new_tasks)
+    columns = sorted(firings[0].values)
+    stmt = (update(CASE).where(CASE.c.id == bindparam("b_id"), CASE.c.revision == bindparam("b_revision"))
+            .values({c: bindparam(f"v_{c}") for c in columns}))
+    params = [{"b_id": f.case_id, "b_revision": f.revision, **{f"v_{c}": f.values[c] for c in columns}}
+              for f in firings]
+    result = session.execute(stmt, params)
+    if result.rowcount not in (-1, len(firings)):
+        raise Conflict("a case changed while its timers fired")
+    for f in firings:  # rare, per-case effects: a case that ended, a 公示 excluded from the time limit
+        if f.workflow is not None:
+            _completion_event(session, f.case_id, f.workflow, now, None, f.declared)
+            _exclude_publicity(session, f.case_id, f.ready_before, f.workflow, today)
+
+
+def fire_due_timers_for_case(session: Session, clock: Clock, case_id: int) -> bool:
+    """Fire the due timers of one case (caller holds its lock); True if anything moved."""
+    row = session.execute(select(*DUE_COLUMNS).where(CASE.c.id == case_id)).one()
+    firing = plan(session, clock, row)
+    apply(session, [firing], clock.now(), clock.today())
+    return firing.moved
+
+
+# --- timer plans: the firing worked out in advance ------------------------------
+# Firing a timer costs a full restore, run and dump of the workflow (~2.5 ms), all of it knowable when
+# the timer is set: the outcome depends only on the state and the due time. So every write that leaves
+# a timer pending stores, beside the state, what firing it will write (case.timer_plan); the sweep then
+# applies plans without touching SpiffWorkflow. A plan always matches the state it was stored with, since
+# both are written by the same UPDATE; outcomes that need the workflow itself (the case ends, or a 公示 is
+# excluded from the time limit) get no plan and take the full path.
+PLAN_MARGIN = timedelta(seconds=1)
+
+
+def plan_next_timer(workflow: Workflow, due: datetime, declared: RouteDeclarations) -> str | None:
+    """The writes firing the timer due at ``due`` will call for, as JSON, or None for the full path."""
+    if workflow.data.get("publicity_excluded_from_limit"):
+        return None
+    try:
+        successor = workflow.copy()
+        at = due + PLAN_MARGIN
+        before = {t.id for t in successor.ready_user_tasks()}
+        fired = successor.due_timer_names(at)
+        successor.fire_due_timers(at)
+    except Exception:  # the sweep's full path will meet the same error and retry or raise an incident
+        return None
+    if successor.is_completed or not fired:
+        return None
+    ready = successor.ready_user_tasks()
+    next_due = successor.next_timer_due()
+    return json.dumps({
+        "state": successor.dump(), "fired": fired, "withdrawn": sorted(before - {t.id for t in ready}),
+        "new": [asdict(t) for t in ready if t.id not in before],
+        "next_due_at": next_due.isoformat() if next_due else None,
+        "current_step": "、".join(dict.fromkeys(t.title for t in ready))[:200] or None,
+        "summary": declared.summary_of(successor.data),
+    }, ensure_ascii=False)
+
+
+def _from_plan(row, plan: dict, now: datetime, today) -> Firing:
+    place = Place(row.county_id, row.township_id, row.village_id)
+    ready = [ReadyTask(**t) for t in plan["new"]]
+    next_due = datetime.fromisoformat(plan["next_due_at"]) if plan["next_due_at"] else None
+    return Firing(
+        case_id=row.id, revision=row.revision,
+        values={"state": plan["state"], "updated_at": now, "next_due_at": next_due,
+                "current_step": plan["current_step"], "summary": plan["summary"], "status": "running",
+                "outcome": None, "completed_at": None, "timer_plan": None, "revision": row.revision + 1},
+        events=[{"case_id": row.id, "at": now, "actor_id": None, "kind": "timer_fired", "task_name": None,
+                 "title": name, "data": {}} for name in plan["fired"]],
+        withdrawn=plan["withdrawn"], new_tasks=[_task_row(row.id, t, place, now, today) for t in ready],
+        workflow=None, ready_before=[], declared=None, moved=True)

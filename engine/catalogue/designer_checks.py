@@ -1,0 +1,159 @@
+"""Deploy-time checks of what a designer wrote: every evaluated text and every engine property.
+
+The texts come from the parsed spec (engine.runtime.workflow_texts), never from XPaths. Each is
+checked by the one whitelist (``expressions.compiled``, the function every run-time
+evaluation goes through too); a text that reads no task data is also tried once under
+the run-time budget, so a constant that would hang (``'%*d' % (4000000000, 0)``) or a
+timer or cardinality over its cap is refused here rather than met by a case. Problems
+are returned as (element id, detail, English, Chinese) for deployment to place in the file.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+from engine.runtime.budget import MAX_INSTANCES, OverBudget, budget
+from engine.catalogue.declarations import REGISTER_PREFIX
+from engine.catalogue.documents import KINDS as DOCUMENT_KINDS, PREFIX as DOCUMENT_PREFIX, TEMPLATES_DIR as DOCUMENT_TEMPLATES
+from engine.runtime.expressions import UnsafeExpression, compiled, data_free, evaluate, execute
+from engine.runtime.timer_rules import TIMER_KINDS, InvalidTimer, check_value
+from engine.workdays import parse_period
+
+# The camunda:properties the engine reads, by where they may stand. Collected from engine/ and
+# processes/: deadline (cases._task_row), publicity (cases._exclude_publicity), clock (the routes mark
+# 补正 steps clock=paused), document:KIND (documents), recipient (recipients.apply_outcome).
+# The route declarations (engine/declarations.py checks their values): which step starts the clock, and on
+# the process the overall limit, the case-list summary and the applicant's fields; register columns on ends.
+HUMAN_TASK_PROPERTIES = ("clock", "deadline", f"{DOCUMENT_PREFIX}KIND", "publicity", "starts_clock")
+END_EVENT_PROPERTIES = ("recipient", f"{REGISTER_PREFIX}COLUMN")
+PROCESS_PROPERTIES = ("overall_limit", "summary", "applicant.name", "applicant.id_number")
+RECIPIENT_EFFECTS = ("register", "update", "continue", "stop")
+CLOCK_VALUES = ("paused",)
+
+
+@dataclass(frozen=True)
+class TextProblem:
+    """A refused designer text or property: the element, where inside it, and why (with a line in the text)."""
+
+    element_id: str
+    kind: str
+    detail: str
+    message: str
+    message_zh: str
+    line_in_text: int | None = None
+    source: str = ""
+
+
+def check_texts(texts) -> Iterator[TextProblem]:
+    """Problems of the designer texts of one spec (or decision table)."""
+    for text in texts:
+        problem = _check_text(text)
+        if problem is not None:
+            yield problem
+
+
+def _check_text(text) -> TextProblem | None:
+    def refuse(message: str, message_zh: str, line: int | None = None) -> TextProblem:
+        return TextProblem(text.element_id, text.kind, text.detail, message, message_zh, line, text.source)
+
+    source = text.source
+    if not source.strip():
+        if text.kind == "dmn_input":
+            return refuse("a DMN input needs an input expression (without one SpiffWorkflow evaluates task data)",
+                          "决策表的输入必须填写输入表达式")
+        return refuse("empty expression", "表达式为空")
+    try:
+        compiled(source, text.mode)
+    except UnsafeExpression as exc:
+        return refuse(f"unsafe or invalid expression: {exc.reason}", f"表达式不安全或有误：{exc.reason_zh}", exc.lineno)
+    if text.kind == "loop_maximum":
+        return _over_instances(refuse, int(source.strip()))
+    if not data_free(source, text.mode):
+        return None
+    try:
+        value = _trial(source, text.mode)
+        if text.kind in TIMER_KINDS:
+            check_value(text.kind, value)
+        elif text.kind == "cardinality":
+            return _over_instances(refuse, value if isinstance(value, int) else len(value))
+    except OverBudget as exc:
+        return refuse(f"over the run-time budget: {exc.reason}", f"超出运行限制：{exc.reason_zh}")
+    except InvalidTimer as exc:
+        return refuse(exc.reason, exc.reason_zh)
+    except Exception as exc:  # it reads no data, so every run would fail the same way
+        return refuse(f"fails whenever it runs: {type(exc).__name__}: {exc}"[:300],
+                      f"运行时必然出错：{type(exc).__name__}: {exc}"[:300])
+    return None
+
+
+def _trial(source: str, mode: str) -> Any:
+    with budget():
+        if mode == "exec":
+            execute(source, {})
+            return None
+        return evaluate(source, {})
+
+
+def _over_instances(refuse, count: int) -> TextProblem | None:
+    if count > MAX_INSTANCES:
+        return refuse(f"at most {MAX_INSTANCES} instances of a multi-instance or loop task, not {count}",
+                      f"多实例或循环任务最多 {MAX_INSTANCES} 个实例（此处为 {count} 个）")
+    return None
+
+
+def check_task_properties(element_id: str, properties: dict[str, str]) -> Iterator[TextProblem]:
+    """Problems of a human task's camunda:properties (names known, values well formed)."""
+    known = ", ".join(HUMAN_TASK_PROPERTIES)
+    for name, value in properties.items():
+        name = name or ""
+
+        def refuse(message: str, message_zh: str) -> TextProblem:
+            return TextProblem(element_id, "property", name, message, message_zh)
+
+        if name.startswith(DOCUMENT_PREFIX):
+            kind = name[len(DOCUMENT_PREFIX):]
+            if kind not in DOCUMENT_KINDS or not (DOCUMENT_TEMPLATES / f"{kind}.html").exists():
+                yield refuse(f"unknown document kind '{kind}'", f"文书类型「{kind}」不存在（documents/ 中无模板）")
+        elif name == "deadline":
+            try:
+                parse_period(value or "")
+            except ValueError:
+                yield refuse(f"deadline '{value}' must look like 10wd, 7d or dom26",
+                             f"期限「{value}」格式应为 10wd（工作日）、7d（天）或 dom26（每月 26 日）")
+        elif name == "clock":
+            if value not in CLOCK_VALUES:
+                yield refuse(f"clock '{value}' must be one of {', '.join(CLOCK_VALUES)}",
+                             f"clock 属性「{value}」应为 {'、'.join(CLOCK_VALUES)}")
+        elif name == "starts_clock":
+            pass  # a declaration: its field and value are checked against the step's form (declarations)
+        elif name == "publicity":
+            if not (value or "").strip():
+                yield refuse("publicity needs a value naming the 公示 (e.g. preliminary)", "publicity 属性需要填写公示名称")
+        else:
+            yield refuse(f"unknown property '{name}' (known: {known})",
+                         f"未知的属性「{name}」（可用的属性：{known}）")
+
+
+def check_end_properties(element_id: str, properties: dict[str, str]) -> Iterator[TextProblem]:
+    """Problems of an end event's camunda:properties."""
+    for name, value in properties.items():
+        if name.startswith(REGISTER_PREFIX):
+            continue  # a declaration, checked against the route's data (declarations)
+        if name == "recipient":
+            if value not in RECIPIENT_EFFECTS:
+                yield TextProblem(element_id, "property", name,
+                                  f"recipient effect '{value}' must be one of {', '.join(RECIPIENT_EFFECTS)}",
+                                  f"end 事件的 recipient 属性「{value}」无效（应为 {'、'.join(RECIPIENT_EFFECTS)}）")
+        else:
+            yield TextProblem(element_id, "property", name or "",
+                              f"unknown end-event property '{name}' (known: {', '.join(END_EVENT_PROPERTIES)})",
+                              f"结束事件上未知的属性「{name}」（可用的属性：{'、'.join(END_EVENT_PROPERTIES)}）")
+
+
+def check_process_properties(element_id: str, properties: dict[str, str]) -> Iterator[TextProblem]:
+    """Problems of a process's camunda:properties: only the route declarations belong there."""
+    for name in properties:
+        if name not in PROCESS_PROPERTIES:
+            yield TextProblem(element_id, "property", name or "",
+                              f"unknown process property '{name}' (known: {', '.join(PROCESS_PROPERTIES)})",
+                              f"流程上未知的属性「{name}」（可用的属性：{'、'.join(PROCESS_PROPERTIES)}）")

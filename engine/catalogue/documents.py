@@ -1,0 +1,50 @@
+"""Documents (文书) a route may issue: the kinds and their sandboxed templates in documents/.
+Issuing them for a case (condition, number, row) is engine.cases.documents.
+
+A user task issues document KIND when its ``camunda:properties`` has
+``document:KIND`` whose value is a condition on the case data. It is designer text
+like every other expression: checked at deploy, and evaluated only through
+engine.runtime.expressions (the same whitelist again, no builtins, under a budget).
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2.sandbox import SandboxedEnvironment
+from engine.catalogue.forms import mask_id_number
+
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "documents"
+PREFIX = "document:"
+# Each template's first line names its title and 文号 code: {# title: 受理通知书; code: 低受 #}.
+# The number is the county's first character + 民 + code: 响民低受〔2026〕3号.
+_HEADER = re.compile(r"\{#\s*title:\s*(?P<title>[^;]+?)\s*;\s*code:\s*(?P<code>\S+?)\s*#\}")
+
+
+def _read_kinds(directory: Path = TEMPLATES_DIR) -> dict[str, tuple[str, str]]:
+    kinds = {}
+    for path in sorted(directory.glob("[!_]*.html")):
+        match = _HEADER.match(path.read_text(encoding="utf-8"))
+        if match is None:
+            raise ValueError(f"{path}: first line must be {{# title: …; code: … #}}")
+        kinds[path.stem] = (match["title"], match["code"])
+    return kinds
+
+
+KINDS = _read_kinds()
+# Designers edit templates: a sandbox keeps them to data, like expressions.
+_env = SandboxedEnvironment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, undefined=StrictUndefined)
+_env.filters["mask_id"] = mask_id_number
+
+
+def kinds_for(properties: dict[str, str]) -> dict[str, str]:
+    """kind → condition of the documents a task may issue."""
+    return {k[len(PREFIX):]: v for k, v in properties.items() if k.startswith(PREFIX)}
+
+
+def render(kind: str, **context: Any) -> tuple[str, str, str]:
+    """(title, 文号 code, HTML body) of a document of ``kind`` rendered with ``context`` (sandboxed)."""
+    title, code = KINDS[kind]
+    return title, code, _env.get_template(f"{kind}.html").render(title=title, **context)

@@ -1,0 +1,212 @@
+"""County rules and delegation models as dated data (processes/counties.toml), and the catalogue
+of routes (processes/catalog.toml)."""
+from __future__ import annotations
+
+import os
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.catalogue.datafiles import DataFile
+from engine.errors import DataFileInvalid, NotFound
+from engine.runtime.expressions import days_duration
+from engine.store.models import Unit
+
+PROCESSES_DIR = Path(__file__).resolve().parents[2] / "processes"
+# A demo may shorten 公示 (e.g. PT2M) so a person can watch the timer fire; the default is the real period.
+PUBLICITY_OVERRIDE_ENV = "JIUZHU_PUBLICITY_DURATION"
+NATIONAL = "national"
+
+
+_NAMES = {"name_zh": {"type": "string", "minLength": 1, "maxLength": 100},
+          "name_en": {"type": "string", "minLength": 1, "maxLength": 200}}
+CATALOG_SCHEMA = {
+    "type": "object", "additionalProperties": False, "required": ["types"],
+    "properties": {"types": {"type": "object", "minProperties": 1, "additionalProperties": {
+        "type": "object", "additionalProperties": False, "required": ["name_zh", "name_en", "variants"],
+        "properties": {**_NAMES, "applicable": {"type": "boolean"}, "variants": {
+            "type": "object", "minProperties": 1, "additionalProperties": {
+                "type": "object", "additionalProperties": False, "required": ["process_id", "name_zh", "name_en"],
+                "properties": {**_NAMES, "process_id": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}}}}}}}},
+}
+_DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+_COUNT = {"type": "integer", "minimum": 1, "maximum": 365}
+COUNTIES_SCHEMA = {
+    "type": "object", "additionalProperties": False, "required": ["county"],
+    "properties": {"county": {"type": "array", "items": {
+        "type": "object", "additionalProperties": False, "required": ["code", "name", "models", "rules"],
+        "properties": {
+            "code": {"type": "string", "pattern": "^[0-9]{6}$"}, "name": {"type": "string", "minLength": 1},
+            "models": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "additionalProperties": False, "required": ["effective_from", "model"],
+                "properties": {"effective_from": _DATE, "model": {"type": "string"},
+                               "township": {"type": "string", "pattern": "^[0-9]{9}$"},
+                               "overrides": {"type": "object", "additionalProperties": {"type": "string"}}}}},
+            "rules": {"type": "array", "minItems": 1, "items": {
+                "type": "object", "additionalProperties": False,
+                "required": ["effective_from", "minimum_living_standard", "publicity_days", "publicity_unit",
+                             "democratic_appraisal", "time_limit_wd", "extension_limit_wd",
+                             "publicity_excluded_from_limit", "small_temporary_multiple",
+                             "review_interval_months_a", "review_interval_months_b", "review_interval_months_c"],
+                "properties": {
+                    "effective_from": _DATE,
+                    "minimum_living_standard": {"type": "number", "exclusiveMinimum": 0, "maximum": 100000},
+                    "publicity_days": _COUNT, "publicity_unit": {"enum": ["d", "wd"]},
+                    "democratic_appraisal": {"enum": ["always", "on_objection"]},
+                    "time_limit_wd": _COUNT, "extension_limit_wd": _COUNT,
+                    "publicity_excluded_from_limit": {"type": "boolean"},
+                    "small_temporary_multiple": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
+                    "review_interval_months_a": {"type": "integer", "minimum": 1, "maximum": 60},
+                    "review_interval_months_b": {"type": "integer", "minimum": 1, "maximum": 60},
+                    "review_interval_months_c": {"type": "integer", "minimum": 1, "maximum": 60}}}}}}}},
+}
+
+
+@cache
+def catalog(directory: Path = PROCESSES_DIR) -> dict[str, Any]:
+    """The assistance types and their variants (catalog.toml), checked on load."""
+    source = DataFile(directory / "catalog.toml", "processes/catalog.toml")
+    problems = source.schema_problems(CATALOG_SCHEMA)
+    if problems:
+        raise DataFileInvalid(problems)
+    return source.data["types"]
+
+
+@cache
+def counties(directory: Path = PROCESSES_DIR) -> dict[str, dict[str, Any]]:
+    """County code → its entry in counties.toml, checked on load against the catalogue.
+
+    An unknown model, override or type is refused with its line: a county silently running the
+    national route because of a typo is exactly what must not happen.
+    """
+    source = DataFile(directory / "counties.toml", "processes/counties.toml")
+    problems = source.schema_problems(COUNTIES_SCHEMA)
+    if problems:
+        raise DataFileInvalid(problems)
+    types = catalog(directory)
+    models = sorted({variant for t in types.values() for variant in t["variants"]})
+    seen: dict[str, int] = {}
+    for i, county in enumerate(source.data["county"]):
+        if county["code"] in seen:
+            problems.append(source.problem(("county", i, "code"), f"county {county['code']} is listed twice",
+                                           f"县（区）代码 {county['code']} 重复"))
+        seen[county["code"]] = i
+        for j, entry in enumerate(county["models"]):
+            where = ("county", i, "models", j)
+            if entry["model"] not in models:
+                problems.append(source.problem(where + ("model",), f"unknown model '{entry['model']}' "
+                                               f"(known: {', '.join(models)})",
+                                               f"未知的审批模式「{entry['model']}」（可选：{'、'.join(models)}）"))
+            if entry.get("township") and not entry["township"].startswith(county["code"]):
+                problems.append(source.problem(where + ("township",), f"township {entry['township']} is not in "
+                                               f"county {county['code']}",
+                                               f"乡镇（街道）{entry['township']} 不属于 {county['code']}"))
+            for kind, variant in entry.get("overrides", {}).items():
+                if kind not in types:
+                    problems.append(source.problem(where + ("overrides", kind), f"unknown assistance type '{kind}'",
+                                                   f"未知的救助类别「{kind}」"))
+                elif variant not in types[kind]["variants"]:
+                    problems.append(source.problem(
+                        where + ("overrides", kind), f"{kind} has no variant '{variant}' "
+                        f"(known: {', '.join(sorted(types[kind]['variants']))})",
+                        f"救助类别「{kind}」没有「{variant}」模式"))
+    if problems:
+        raise DataFileInvalid(problems)
+    return {c["code"]: c for c in source.data["county"]}
+
+
+def _in_force(entries: list[dict], on: date) -> dict | None:
+    current = [e for e in entries if e["effective_from"] <= on]
+    return max(current, key=lambda e: e["effective_from"]) if current else None
+
+
+def _county(code: str) -> dict[str, Any]:
+    county = counties().get(code)
+    if county is None:
+        raise NotFound(f"no rules for county {code}", "该县（区）尚未配置救助规则")
+    return county
+
+
+def rules_in_force(county_code: str, on: date) -> dict[str, Any]:
+    """The county's rule entry in force on a date."""
+    entry = _in_force(_county(county_code).get("rules", []), on)
+    if entry is None:
+        raise NotFound(f"no rules in force for {county_code} on {on}", "该日期没有生效的救助规则")
+    return entry
+
+
+def model_in_force(county_code: str, township_code: str | None, on: date) -> dict[str, Any]:
+    """The delegation model entry in force for a township (its own entry first, else the county's)."""
+    models = _county(county_code).get("models", [])
+    own = _in_force([m for m in models if m.get("township") == township_code], on) if township_code else None
+    entry = own or _in_force([m for m in models if "township" not in m], on)
+    if entry is None:
+        raise NotFound(f"no model in force for {county_code} on {on}", "该日期没有生效的审批模式")
+    return entry
+
+
+def variant_for(assistance_type: str, model: dict[str, Any]) -> str:
+    """The variant of a type a model runs: an override, the model's own, or the national default."""
+    variants = catalog()[assistance_type].get("variants", {})
+    chosen = model.get("overrides", {}).get(assistance_type, model["model"])
+    return chosen if chosen in variants else NATIONAL
+
+
+def process_for(assistance_type: str, county_code: str, township_code: str | None, on: date) -> str:
+    """The process id a new case of this type runs in this township on this date."""
+    if assistance_type not in catalog():
+        raise NotFound(f"unknown assistance type {assistance_type}", "未知的救助类别")
+    variant = variant_for(assistance_type, model_in_force(county_code, township_code, on))
+    variants = catalog()[assistance_type]["variants"]
+    if variant not in variants:
+        raise NotFound(f"{assistance_type} has no {variant} route", "该救助类别没有适用的审批流程")
+    return variants[variant]["process_id"]
+
+
+def assistance_type_of(process_id: str) -> str | None:
+    """The assistance type whose catalogue lists this process."""
+    for key, kind in catalog().items():
+        if any(v["process_id"] == process_id for v in kind.get("variants", {}).values()):
+            return key
+    return None
+
+
+def assistance_types() -> list[dict[str, str]]:
+    """Every assistance type (key, names) that can be applied for from the window."""
+    return [{"type": key, "name_zh": t["name_zh"], "name_en": t["name_en"]}
+            for key, t in catalog().items() if t.get("applicable", True)]
+
+
+# The values case_parameters derives from a rule entry, beside the entry's own fields.
+DERIVED_PARAMETERS = ("local_standard", "publicity_duration", "small_temporary_limit", "rules_effective_from",
+                      "delegation_model", "model_effective_from")
+
+
+def parameter_names() -> frozenset[str]:
+    """Every name case_parameters puts into a new case's data (a route may read and declare them)."""
+    rule_fields = COUNTIES_SCHEMA["properties"]["county"]["items"]["properties"]["rules"]["items"]["properties"]
+    return frozenset(rule_fields) - {"effective_from"} | frozenset(DERIVED_PARAMETERS)
+
+
+def case_parameters(session: Session, county_id: int, township_id: int, process_id: str, on: date) -> dict[str, Any]:
+    """The rule values a new case carries in its data for its whole life."""
+    codes = dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_((county_id, township_id)))).all())
+    rules = rules_in_force(codes[county_id], on)
+    model = model_in_force(codes[county_id], codes[township_id], on)
+    days = rules["publicity_days"]
+    override = os.environ.get(PUBLICITY_OVERRIDE_ENV)
+    publicity = override or days_duration(days)
+    params = {k: v for k, v in rules.items() if k != "effective_from"}
+    if override:  # a demo length is a fixed duration, whatever unit the county counts in
+        params["publicity_unit"] = "d"
+    params.update(
+        local_standard=rules["minimum_living_standard"], publicity_duration=publicity,
+        small_temporary_limit=rules["minimum_living_standard"] * rules["small_temporary_multiple"],
+        rules_effective_from=rules["effective_from"].isoformat(), delegation_model=model["model"],
+        model_effective_from=model["effective_from"].isoformat(),
+    )
+    return params

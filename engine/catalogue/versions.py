@@ -1,0 +1,73 @@
+"""Deployed process versions, parsed once per process and kept in memory.
+
+A version is immutable, so its spec, forms and validators can be cached for the
+life of the process without invalidation.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.catalogue.declarations import PROCESS_KEY, RouteDeclarations
+from engine.errors import NotFound
+from engine.catalogue.forms import FormValidator
+from engine.store.models import ProcessVersion
+from engine.runtime.workflow import load_spec
+
+
+@dataclass(frozen=True)
+class LoadedVersion:
+    """Everything needed to run cases of one process version."""
+
+    id: int
+    process_id: str
+    name: str
+    spec: Any
+    tasks: dict[str, Any]
+    forms: dict[str, dict[str, Any]]
+    validators: dict[str, FormValidator]
+    bpmn_xml: str
+    declarations: RouteDeclarations  # the data names the engine reads from this route
+
+    def validator(self, form_key: str) -> FormValidator:
+        """The compiled validator of a form of this version."""
+        return self.validators[form_key]
+
+
+_cache: dict[int, LoadedVersion] = {}
+_lock = threading.Lock()
+
+
+def get_version(session: Session, version_id: int) -> LoadedVersion:
+    """The loaded version by id (from memory after the first use)."""
+    loaded = _cache.get(version_id)
+    if loaded is not None:
+        return loaded
+    with _lock:
+        loaded = _cache.get(version_id)
+        if loaded is None:
+            row = session.get(ProcessVersion, version_id)
+            if row is None:
+                raise NotFound(f"process version {version_id}")
+            loaded = LoadedVersion(
+                id=row.id, process_id=row.process_id, name=row.name, spec=load_spec(row.spec_json),
+                tasks=row.tasks, forms=row.forms,
+                validators={key: FormValidator(schema) for key, schema in row.forms.items()},
+                bpmn_xml=row.bpmn_xml, declarations=RouteDeclarations.from_stored(row.tasks.get(PROCESS_KEY)),
+            )
+            _cache[version_id] = loaded
+    return loaded
+
+
+def latest_version_id(session: Session, process_id: str) -> int:
+    """The newest deployed version of a process."""
+    version_id = session.execute(
+        select(func.max(ProcessVersion.id)).where(ProcessVersion.process_id == process_id)
+    ).scalar()
+    if version_id is None:
+        raise NotFound(f"process {process_id} is not deployed", "该流程尚未部署")
+    return version_id

@@ -1,0 +1,99 @@
+"""Recipients (在册对象): households a case granted a benefit to. An end event of a route says what
+its outcome does to the register with ``camunda:properties`` ``recipient`` = register | update |
+continue | stop, and which data holds each column with ``register.<column>`` (engine.catalogue.declarations);
+periodic reviews (复核) are started from here when they fall due."""
+from __future__ import annotations
+
+import calendar as month_calendar
+from datetime import date, datetime
+from functools import partial
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from engine.catalogue.declarations import Outcome
+from engine.store.models import Case, Recipient, Unit
+
+CASE, RECIPIENT = Case.__table__, Recipient.__table__
+DEFAULT_CLASS = "B"
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (clamped to the month's end)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, month_calendar.monthrange(year, month)[1]))
+
+
+def first_of_next_month(day: date) -> date:
+    """The first day of the month after ``day`` (payments start then)."""
+    return add_months(day.replace(day=1), 1)
+
+
+def next_review(day: date, review_class: str, data: dict[str, Any]) -> date:
+    """When a household of class A/B/C is next reviewed, from the county's intervals in the case data."""
+    months = int(data.get(f"review_interval_months_{review_class.lower()}") or {"A": 12, "B": 6, "C": 3}[review_class])
+    return add_months(day, months)
+
+
+def _iso(value: Any, default: date) -> date:
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except (TypeError, ValueError):
+        return default
+
+
+def apply_outcome(session: Session, case_id: int, outcome: Outcome, data: dict[str, Any], today: date,
+                  now: datetime) -> None:
+    """Apply a finished case's effect on the register (same transaction as the case), reading each
+    column from the data the route's end event declares for it (``register.<column>``)."""
+    value = partial(outcome.value, data=data)
+    if outcome.effect == "register":
+        case = session.execute(select(CASE).where(CASE.c.id == case_id)).one()
+        payment_from = _iso(value("payment_from"), first_of_next_month(today))
+        review_class = value("review_class") or DEFAULT_CLASS
+        session.execute(insert(RECIPIENT).values(
+            assistance_type=case.assistance_type or "minimum_living", case_id=case_id, county_id=case.county_id,
+            township_id=case.township_id, village_id=case.village_id, applicant_name=case.applicant_name,
+            applicant_id_number=case.applicant_id_number, household_size=int(value("household_size") or 1),
+            monthly_amount=float(value("monthly_amount") or 0), payment_from=payment_from, stopped_from=None,
+            review_class=review_class, next_review_on=next_review(payment_from, review_class, data),
+            review_case_id=None, status="active", updated_at=now))
+        return
+    target = _recipient_for(session, case_id, value("recipient_case_number"))
+    if target is None:
+        return
+    values: dict[str, Any] = {"review_case_id": None, "updated_at": now}
+    review_class = value("review_class") or target.review_class
+    if outcome.effect in ("update", "continue"):
+        # The route's own next-review date wins (it knows the type's cadence); else the county's class interval.
+        values.update(review_class=review_class,
+                      next_review_on=_iso(value("next_review_on"), next_review(today, review_class, data)))
+        if outcome.effect == "update" and value("monthly_amount") is not None:
+            values["monthly_amount"] = float(value("monthly_amount"))
+        if value("household_size"):
+            values["household_size"] = int(value("household_size"))
+    elif outcome.effect == "stop":
+        values.update(status="stopped", stopped_from=_iso(value("stopped_from"), first_of_next_month(today)))
+    session.execute(update(RECIPIENT).where(RECIPIENT.c.id == target.id).values(**values))
+
+
+def _recipient_for(session: Session, case_id: int, case_number: str | None):
+    """The recipient a dynamic-management case is about: the one under review, or by the original case number."""
+    row = session.execute(select(RECIPIENT).where(RECIPIENT.c.review_case_id == case_id)).first()
+    if row is None and case_number:
+        row = session.execute(select(RECIPIENT).join(CASE, CASE.c.id == RECIPIENT.c.case_id)
+                              .where(CASE.c.number == case_number)).first()
+    return row
+
+
+def review_progress(session: Session, county_ids, today: date) -> dict[str, int]:
+    """Periodic-review progress in the counties: due, under way, done this month."""
+    base = [RECIPIENT.c.county_id.in_(county_ids), RECIPIENT.c.status == "active"]
+    due = session.execute(select(func.count()).select_from(RECIPIENT).where(
+        *base, RECIPIENT.c.next_review_on <= today, RECIPIENT.c.review_case_id.is_(None))).scalar_one()
+    running = session.execute(select(func.count()).select_from(RECIPIENT).where(
+        *base, RECIPIENT.c.review_case_id.is_not(None))).scalar_one()
+    active = session.execute(select(func.count()).select_from(RECIPIENT).where(*base)).scalar_one()
+    return {"due": due, "running": running, "active": active}

@@ -1,0 +1,183 @@
+"""The jobs of the scheduler process (``jiuzhu scheduler``): timers, reminders and 督办, periodic
+reviews, monthly cut-offs.
+
+Each job owns its transactions: one unit of work per batch, committed once, in which
+the work is claimed, done and recorded; the use cases it calls never commit. Due work
+is found through indexed columns (``case.next_due_at``, ``recipient.next_review_on``),
+never by loading waiting cases. On PostgreSQL a batch is claimed with FOR UPDATE SKIP
+LOCKED, so several schedulers share the work without doing anything twice; a scheduler
+killed mid-batch loses nothing because the batch commits as one transaction (or not at
+all, and is redone).
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import insert, select, update
+
+from engine.cases import timers
+from engine.clock import Clock
+from engine.cases.lifecycle import record_route_incident
+from engine.store.database import Database
+from engine.errors import RouteFailed
+from engine.store.models import Case, CaseEvent, Incident
+from engine.cases.periodic import open_monthly_cutoffs, start_due_reviews
+from engine.oversight.supervision import escalate
+
+log = logging.getLogger("jiuzhu.scheduler")
+CASE, EVENT, INCIDENT = Case.__table__, CaseEvent.__table__, Incident.__table__
+MAX_ATTEMPTS = 5
+BASE_DELAY = timedelta(minutes=1)   # retries after 1, 2, 4, 8 minutes, then an incident
+
+
+@dataclass
+class SweepResult:
+    """What one sweep did."""
+
+    fired: int = 0
+    failed: list[int] = field(default_factory=list)
+    batches: int = 0
+
+
+def sweep(db: Database, clock: Clock, batch_size: int = 200, max_batches: int | None = None) -> SweepResult:
+    """Fire every timer due now, in batches, one transaction per batch."""
+    result = SweepResult()
+    while max_batches is None or result.batches < max_batches:
+        with db.unit_of_work(write=True) as uow:
+            session = uow.session
+            now, today = clock.now(), clock.today()
+            stmt = (select(*timers.DUE_COLUMNS).where(CASE.c.next_due_at <= now)
+                    .order_by(CASE.c.next_due_at).limit(batch_size))
+            if db.is_postgres:
+                stmt = stmt.with_for_update(skip_locked=True, of=CASE)
+            rows = session.execute(stmt).all()
+            if not rows:
+                break
+            firings, failures = [], []
+            for row in rows:
+                try:
+                    firings.append(timers.plan(session, clock, row))
+                except Exception as exc:  # one bad case must not stop the others
+                    log.exception("timer of case %s failed", row.id)
+                    failures.append((row.id, exc))
+            done = _apply_batch(session, firings, now, today, failures)
+            for case_id, exc in failures:
+                result.failed.append(case_id)
+                _record_failure(session, case_id, now, exc)
+            uow.commit()
+            result.fired += done
+            result.batches += 1
+    return result
+
+
+def _apply_batch(session, firings, now, today, failures) -> int:
+    """Write the batch in a few statements; if that fails, case by case so one bad case fails alone."""
+    savepoint = session.begin_nested()
+    try:
+        timers.apply(session, firings, now, today)
+        savepoint.commit()
+        return len(firings)
+    except Exception:
+        savepoint.rollback()
+    done = 0
+    for firing in firings:
+        savepoint = session.begin_nested()
+        try:
+            timers.apply(session, [firing], now, today)
+            savepoint.commit()
+            done += 1
+        except Exception as exc:
+            savepoint.rollback()
+            failures.append((firing.case_id, exc))
+    return done
+
+
+def _record_failure(session, case_id: int, now, exc: Exception) -> None:
+    """Retry with exponential backoff; after MAX_ATTEMPTS stop and raise an incident for admins."""
+    attempts = session.execute(select(CASE.c.timer_attempts).where(CASE.c.id == case_id)).scalar_one() + 1
+    gave_up = attempts >= MAX_ATTEMPTS
+    session.execute(update(CASE).where(CASE.c.id == case_id).values(
+        timer_attempts=attempts, next_due_at=None if gave_up else now + BASE_DELAY * 2 ** (attempts - 1)))
+    session.execute(insert(EVENT).values(case_id=case_id, at=now, actor_id=None, kind="incident", task_name=None,
+                                         title="定时器执行失败", data={"error": str(exc)[:500], "attempt": attempts}))
+    if gave_up:
+        session.execute(insert(INCIDENT).values(case_id=case_id, kind="timer_failed", created_at=now,
+                                                resolved_at=None, message=f"重试 {attempts} 次仍失败：{exc}"[:2000]))
+
+
+def escalation_sweep(db: Database, clock: Clock) -> dict[str, int]:
+    """One transaction of reminders and 督办 items (see engine.oversight.supervision.escalate)."""
+    with db.unit_of_work(write=True) as uow:
+        result = escalate(uow.session, clock)
+        uow.commit()
+    return result
+
+
+def review_sweep(db: Database, clock: Clock, batch_size: int = 100, max_batches: int | None = None) -> dict[str, int]:
+    """Start every due periodic review, one transaction per batch (see engine.cases.periodic.start_due_reviews).
+
+    A household whose review cannot start is logged and left due for the next sweep.
+    """
+    started = batches = 0
+    failed: set[int] = set()
+    while max_batches is None or batches < max_batches:
+        with db.unit_of_work(write=True) as uow:
+            batch = start_due_reviews(uow.session, clock, batch_size, skip=failed)
+            if not batch.claimed:
+                break
+            uow.commit()
+        for recipient_id, exc in batch.failed.items():
+            log.error("periodic review of recipient %s could not start: %s", recipient_id, exc)
+        route_failures = [exc for exc in batch.failed.values() if isinstance(exc, RouteFailed)]
+        if route_failures:  # a route at fault: administrators see an incident naming the element
+            with db.unit_of_work(write=True) as uow:
+                for exc in route_failures:
+                    record_route_incident(uow.session, exc, clock.now())
+                uow.commit()
+        failed.update(batch.failed)
+        started += batch.started
+        batches += 1
+    return {"started": started, "batches": batches, "failed": len(failed)}
+
+
+def cutoff_sweep(db: Database, clock: Clock) -> int:
+    """Open this month's cut-off cases in one transaction (see engine.cases.periodic.open_monthly_cutoffs)."""
+    with db.unit_of_work(write=True) as uow:
+        opened = open_monthly_cutoffs(uow.session, clock)
+        uow.commit()
+    return opened
+
+
+def run_forever(db: Database, clock: Clock, interval_seconds: float = 5.0, batch_size: int = 200,
+                review_batch_size: int = 100) -> None:
+    """Run sweeps on an APScheduler blocking scheduler until the process is stopped."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler = BlockingScheduler()
+
+    def timers() -> None:
+        result = sweep(db, clock, batch_size)
+        if result.fired or result.failed:
+            log.info("sweep fired %d, failed %d", result.fired, len(result.failed))
+
+    def escalation() -> None:
+        result = escalation_sweep(db, clock)
+        if any(result.values()):
+            log.info("escalation %s", result)
+
+    def reviews() -> None:
+        result = review_sweep(db, clock, review_batch_size)
+        if result["started"]:
+            log.info("periodic reviews started: %d", result["started"])
+        cutoffs = cutoff_sweep(db, clock)
+        if cutoffs:
+            log.info("monthly cut-offs opened: %d", cutoffs)
+
+    scheduler.add_job(timers, "interval", seconds=interval_seconds, max_instances=1, coalesce=True,
+                      next_run_time=clock.now())
+    scheduler.add_job(reviews, "interval", minutes=10, max_instances=1, coalesce=True, next_run_time=clock.now())
+    scheduler.add_job(escalation, "interval", seconds=max(60.0, interval_seconds), max_instances=1,
+                      coalesce=True, next_run_time=clock.now())
+    scheduler.start()

@@ -1,0 +1,179 @@
+"""Read-side queries for the inbox, task page, case page and supervisor list.
+
+Every query carries a scope clause from ``scope``; results are plain rows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import and_, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from engine.people.accounts import Principal
+from engine.errors import NotFound
+from engine.store.models import Case, CaseEvent, Document, HumanTask, Unit, User
+from engine.people.places import unit_names
+from engine.people.scope import case_scope, supervised_counties, task_scope
+from engine.catalogue.versions import get_version
+from engine.runtime.workflow import Workflow
+
+CASE, TASK, EVENT = Case.__table__, HumanTask.__table__, CaseEvent.__table__
+PAGE_SIZE = 50
+# Inbox totals stop counting here: "1000+" says enough, and counting further costs a scan per page view.
+COUNT_CAP = 1000
+
+
+# Most urgent first: the earliest due date, undated tasks after dated ones, then the oldest.
+URGENCY_ORDER = (TASK.c.due_on.asc().nulls_last(), TASK.c.created_at, TASK.c.id)
+
+
+def select_inbox_statement(principal: Principal, page: int = 1, page_size: int = PAGE_SIZE, by_urgency: bool = True):
+    """The inbox query: open tasks in the principal's (role, unit) pairs, most urgent (or oldest) first."""
+    return (
+        select(TASK.c.id, TASK.c.title, TASK.c.role, TASK.c.due_on, TASK.c.due_provisional, TASK.c.created_at,
+               CASE.c.id.label("case_id"), CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number,
+               Unit.name.label("village_name"))
+        .select_from(TASK)
+        .join(CASE, CASE.c.id == TASK.c.case_id)
+        .outerjoin(Unit, Unit.id == CASE.c.village_id)
+        .where(TASK.c.status == "open", task_scope(principal))
+        .order_by(*(URGENCY_ORDER if by_urgency else (TASK.c.created_at, TASK.c.id)))
+        .limit(page_size).offset((max(page, 1) - 1) * page_size)
+    )
+
+
+def inbox(session: Session, principal: Principal, page: int = 1, page_size: int = PAGE_SIZE, by_urgency: bool = True):
+    """Open tasks of the principal's roles in their units, most urgent first (or oldest first), with the
+    total (capped at COUNT_CAP + 1)."""
+    rows = session.execute(select_inbox_statement(principal, page, page_size, by_urgency)).all()
+    capped = select(TASK.c.id).where(TASK.c.status == "open", task_scope(principal)).limit(COUNT_CAP + 1)
+    total = session.execute(select(func.count()).select_from(capped.subquery())).scalar_one()
+    return rows, total
+
+
+def task_for(session: Session, principal: Principal, task_id: str):
+    """A task the principal may work on (any status), or NotFound."""
+    row = session.execute(
+        select(TASK, User.display_name.label("completed_by_name"))
+        .outerjoin(User, User.id == TASK.c.completed_by_id)
+        .where(TASK.c.id == task_id, task_scope(principal))
+    ).first()
+    if row is None:
+        raise NotFound(f"task {task_id}")
+    return row
+
+
+def task_schema(session: Session, principal: Principal, task_id: str) -> dict:
+    """The form schema of a task the principal may work on (empty when it has no form)."""
+    row = session.execute(select(TASK.c.form_key, CASE.c.process_version_id).join(CASE, CASE.c.id == TASK.c.case_id)
+                          .where(TASK.c.id == task_id, task_scope(principal))).first()
+    if row is None:
+        raise NotFound(f"task {task_id}")
+    return get_version(session, row.process_version_id).forms.get(row.form_key, {}) if row.form_key else {}
+
+
+@dataclass
+class CaseView:
+    """Everything the case page shows."""
+
+    case: Any
+    village: str
+    township: str
+    county: str
+    events: list
+    open_tasks: list
+    element_states: dict[str, str]
+    bpmn_xml: str
+    data: dict[str, Any]
+    version_name: str
+    documents: list
+
+
+def case_view(session: Session, principal: Principal, case_id: int) -> CaseView:
+    """The case with its history, open tasks and diagram state, if in the principal's place."""
+    case = session.execute(select(CASE).where(CASE.c.id == case_id, case_scope(principal))).first()
+    if case is None:
+        raise NotFound(f"case {case_id}")
+    names = unit_names(session, (case.village_id, case.township_id, case.county_id))
+    actor = aliased(User)
+    events = session.execute(
+        select(EVENT, actor.display_name.label("actor_name"))
+        .outerjoin(actor, actor.id == EVENT.c.actor_id)
+        .where(EVENT.c.case_id == case_id).order_by(EVENT.c.id)
+    ).all()
+    open_tasks = session.execute(
+        select(TASK, Unit.name.label("unit_name")).join(Unit, Unit.id == TASK.c.unit_id)
+        .where(TASK.c.case_id == case_id, TASK.c.status == "open").order_by(TASK.c.created_at)
+    ).all()
+    documents = session.execute(select(Document.id, Document.kind, Document.number, Document.title,
+                                       Document.issued_at).where(Document.case_id == case_id)
+                                .order_by(Document.id)).all()
+    version = get_version(session, case.process_version_id)
+    workflow = Workflow.restore(version.spec, case.state)
+    return CaseView(case, names.get(case.village_id, ""), names.get(case.township_id, ""),
+                    names.get(case.county_id, ""), events, open_tasks, workflow.element_states(),
+                    version.bpmn_xml, workflow.data, version.name, documents)
+
+
+def document_for(session: Session, principal: Principal, case_id: int, document_id: int):
+    """A document of a case in the principal's place, or NotFound."""
+    row = session.execute(
+        select(Document).join(Case, Case.id == Document.case_id)
+        .where(Document.id == document_id, Document.case_id == case_id, case_scope(principal))
+    ).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"document {document_id}")
+    return row
+
+
+@dataclass
+class SupervisorFilters:
+    """Filters of the county supervisor's case list."""
+
+    township_id: int | None = None
+    status: str | None = None
+    step: str | None = None
+    overdue: bool = False
+    by_urgency: bool = True
+
+
+def supervisor_cases(session: Session, principal: Principal, today: date, filters: SupervisorFilters,
+                     page: int = 1, page_size: int = PAGE_SIZE):
+    """Cases of the supervised counties with filters, plus counts by status and overdue."""
+    counties = supervised_counties(principal)
+    if not counties:
+        raise NotFound("not a county supervisor")
+    overdue_clause = exists().where(TASK.c.case_id == CASE.c.id, TASK.c.status == "open", TASK.c.due_on < today)
+    base = [CASE.c.county_id.in_(counties)]
+    if filters.township_id:
+        base.append(CASE.c.township_id == filters.township_id)
+    listed = list(base)
+    if filters.status:
+        listed.append(CASE.c.status == filters.status)
+    if filters.step:
+        listed.append(CASE.c.current_step.contains(filters.step, autoescape=True))
+    if filters.overdue:
+        listed.append(overdue_clause)
+    township, village = aliased(Unit), aliased(Unit)
+    rows = session.execute(
+        select(CASE.c.id, CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number, CASE.c.status,
+               CASE.c.current_step, CASE.c.outcome, CASE.c.summary, CASE.c.created_at, CASE.c.updated_at,
+               CASE.c.due_on, CASE.c.due_provisional,
+               township.name.label("township"), village.name.label("village"),
+               overdue_clause.label("is_overdue"))
+        .join(township, township.id == CASE.c.township_id).outerjoin(village, village.id == CASE.c.village_id)
+        .where(*listed)
+        .order_by(*((CASE.c.status.desc(), CASE.c.due_on.asc().nulls_last(), CASE.c.created_at, CASE.c.id)
+                    if filters.by_urgency else (CASE.c.created_at.desc(), CASE.c.id.desc())))
+        .limit(page_size).offset((max(page, 1) - 1) * page_size)
+    ).all()
+    total = session.execute(select(func.count()).select_from(CASE).where(*listed)).scalar_one()
+    by_status = dict(session.execute(
+        select(CASE.c.status, func.count()).where(*base).group_by(CASE.c.status)).all())
+    overdue = session.execute(select(func.count()).select_from(CASE).where(*base, overdue_clause)).scalar_one()
+    townships = session.execute(
+        select(Unit.id, Unit.name).where(Unit.parent_id.in_(counties), Unit.level == "township").order_by(Unit.code)
+    ).all()
+    return {"rows": rows, "total": total, "by_status": by_status, "overdue": overdue, "townships": townships}

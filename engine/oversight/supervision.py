@@ -1,0 +1,141 @@
+"""Reminders before tasks fall due, 督办 (supervision) items when they are overdue, and the
+county supervisor's view of them. Run by the scheduler; every query is indexed and set-based."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, aliased
+
+from engine.people.accounts import Principal
+from engine.clock import Clock
+from engine.errors import NotFound
+from engine.store.models import Case, HumanTask, Incident, Notification, SupervisionItem, Unit
+from engine.people.scope import supervised_counties
+from engine.workdays import CalendarYearMissing, WorkingCalendar
+
+TASK, CASE = HumanTask.__table__, Case.__table__
+ITEM, NOTE, INCIDENT = SupervisionItem.__table__, Notification.__table__, Incident.__table__
+REMIND_WORKDAYS_BEFORE = 1
+
+
+def _insert_ignoring_duplicates(session: Session, table, rows: list[dict], key: list[str]) -> None:
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    if rows:
+        session.execute(dialect.insert(table).values(rows).on_conflict_do_nothing(index_elements=key))
+
+
+def escalate(session: Session, clock: Clock) -> dict[str, int]:
+    """Remind holders of tasks due soon, raise one 督办 item per overdue task, close resolved items.
+
+    Idempotent: running it twice (or in two schedulers) creates nothing twice — the
+    unique task id of a supervision item and of a reminder decide.
+    """
+    now, today = clock.now(), clock.today()
+    calendar = WorkingCalendar.load()
+    try:
+        remind_until = calendar.add_workdays(today, REMIND_WORKDAYS_BEFORE)
+    except CalendarYearMissing:
+        remind_until = today
+    due_soon = session.execute(
+        select(TASK.c.id, TASK.c.case_id, TASK.c.role, TASK.c.unit_id, TASK.c.title, TASK.c.due_on, CASE.c.number)
+        .join(CASE, CASE.c.id == TASK.c.case_id)
+        .where(TASK.c.status == "open", TASK.c.reminded_at.is_(None), TASK.c.due_on.is_not(None),
+               TASK.c.due_on >= today, TASK.c.due_on <= remind_until)
+    ).all()
+    _insert_ignoring_duplicates(session, NOTE, [
+        {"role": t.role, "unit_id": t.unit_id, "case_id": t.case_id, "task_id": t.id, "kind": "due_soon",
+         "message": f"案件 {t.number}「{t.title}」将于 {t.due_on} 到期，请及时办理", "created_at": now}
+        for t in due_soon], ["task_id", "kind"])
+    if due_soon:
+        session.execute(update(TASK).where(TASK.c.id.in_([t.id for t in due_soon])).values(reminded_at=now))
+
+    overdue = session.execute(
+        select(TASK.c.id, TASK.c.case_id, TASK.c.title, TASK.c.due_on, CASE.c.county_id, CASE.c.township_id)
+        .join(CASE, CASE.c.id == TASK.c.case_id)
+        .where(TASK.c.status == "open", TASK.c.due_on < today,
+               ~exists().where(ITEM.c.task_id == TASK.c.id))
+    ).all()
+    _insert_ignoring_duplicates(session, ITEM, [
+        {"task_id": t.id, "case_id": t.case_id, "county_id": t.county_id, "township_id": t.township_id,
+         "step": t.title, "due_on": t.due_on, "created_at": now, "resolved_at": None} for t in overdue],
+        ["task_id"])
+    resolved = session.execute(
+        update(ITEM).where(ITEM.c.resolved_at.is_(None),
+                           exists().where(TASK.c.id == ITEM.c.task_id, TASK.c.status != "open"))
+        .values(resolved_at=now)).rowcount
+    provisional = session.execute(select(func.count()).select_from(TASK).where(
+        TASK.c.status == "open", TASK.c.due_provisional.is_(True))).scalar_one()
+    if provisional and not session.execute(select(INCIDENT.c.id).where(
+            INCIDENT.c.kind == "calendar_missing", INCIDENT.c.resolved_at.is_(None))).first():
+        session.execute(insert(INCIDENT).values(
+            case_id=None, kind="calendar_missing", created_at=now, resolved_at=None,
+            message=f"{provisional} 个待办事项的办理期限为暂定：所跨年份的国务院办公厅节假日安排尚未载入，"
+                    "期限按法定节假日推算；请用 jiuzhu calendar load 载入通知，期限将自动重新计算"))
+    return {"reminded": len(due_soon), "escalated": len(overdue), "resolved": resolved}
+
+
+def supervision_items(session: Session, principal: Principal, today: date):
+    """Open 督办 items of the supervised counties, most overdue first, with days late in working days."""
+    counties = supervised_counties(principal)
+    if not principal.has_role("county_supervisor") or not counties:
+        return []
+    township = aliased(Unit)
+    rows = session.execute(
+        select(ITEM.c.id, ITEM.c.case_id, ITEM.c.step, ITEM.c.due_on, ITEM.c.created_at, CASE.c.number,
+               CASE.c.applicant_name, township.name.label("township"), TASK.c.due_provisional)
+        .join(CASE, CASE.c.id == ITEM.c.case_id).join(township, township.id == ITEM.c.township_id)
+        .join(TASK, TASK.c.id == ITEM.c.task_id)
+        .where(ITEM.c.county_id.in_(counties), ITEM.c.resolved_at.is_(None))
+        .order_by(ITEM.c.due_on, ITEM.c.id)
+    ).all()
+    calendar = WorkingCalendar.load()
+    out = []
+    for row in rows:
+        try:
+            late = calendar.workdays_between(row.due_on, today)
+        except CalendarYearMissing:
+            late = None
+        out.append({**row._asdict(), "workdays_late": late})
+    return out
+
+
+def overdue_by_township(session: Session, principal: Principal, today: date) -> list:
+    """(township, overdue open tasks) for the supervised counties, every township listed."""
+    counties = supervised_counties(principal)
+    if not counties:
+        return []
+    overdue = (select(CASE.c.township_id, func.count().label("n")).join(TASK, TASK.c.case_id == CASE.c.id)
+               .where(CASE.c.county_id.in_(counties), TASK.c.status == "open", TASK.c.due_on < today)
+               .group_by(CASE.c.township_id).subquery())
+    return session.execute(
+        select(Unit.id, Unit.name, func.coalesce(overdue.c.n, 0).label("overdue"))
+        .outerjoin(overdue, overdue.c.township_id == Unit.id)
+        .where(Unit.parent_id.in_(counties), Unit.level == "township").order_by(Unit.code)
+    ).all()
+
+
+def notifications_for(session: Session, principal: Principal, limit: int = 20):
+    """Recent reminders addressed to the principal's (role, unit) pairs."""
+    pairs = [and_(NOTE.c.role == role, NOTE.c.unit_id == unit) for role, unit in principal.roles]
+    if not pairs:
+        return []
+    return session.execute(select(NOTE).where(or_(*pairs)).order_by(NOTE.c.created_at.desc()).limit(limit)).all()
+
+
+def open_incidents(session: Session):
+    """Unresolved incidents, newest first (admins)."""
+    return session.execute(select(INCIDENT).where(INCIDENT.c.resolved_at.is_(None))
+                           .order_by(INCIDENT.c.created_at.desc())).all()
+
+
+def retry_incident(session: Session, clock: Clock, incident_id: int) -> None:
+    """Resolve an incident and put its case's timers back in the queue now."""
+    incident = session.execute(select(INCIDENT).where(INCIDENT.c.id == incident_id)).first()
+    if incident is None:
+        raise NotFound(f"incident {incident_id}")
+    now = clock.now()
+    if incident.case_id is not None:
+        session.execute(update(CASE).where(CASE.c.id == incident.case_id).values(next_due_at=now, timer_attempts=0))
+    session.execute(update(INCIDENT).where(INCIDENT.c.id == incident_id).values(resolved_at=now))

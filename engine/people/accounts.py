@@ -1,0 +1,100 @@
+"""People and places: password hashing, log-in, and the principal loaded once per log-in (kept in the
+server-side session row, see sessions)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.store.models import RoleAssignment, Unit, User
+
+ROLES = ("village", "township", "county", "county_supervisor", "designer", "admin")
+STAFF_ROLES = frozenset({"village", "township", "county", "county_supervisor", "review_panel",
+                         "disability_federation", "district_center"})
+ROLE_NAMES_ZH = {
+    "village": "村（居）委会", "township": "乡镇（街道）", "county": "县（区）民政局",
+    "county_supervisor": "县级监督", "designer": "流程设计", "admin": "系统管理",
+    "review_panel": "评审小组", "disability_federation": "县（区）残联", "district_center": "区社会救助中心",
+}
+_HASHER = PasswordHasher()
+# Verifying against a fixed hash when the user is unknown keeps timing uniform.
+_DUMMY_HASH = _HASHER.hash("jiuzhu-no-such-user")
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of the password."""
+    return _HASHER.hash(password)
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    """True if the password matches the argon2 hash."""
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: roles as (role, unit id) pairs, loaded once at log-in."""
+
+    user_id: int
+    username: str
+    display_name: str
+    roles: tuple[tuple[str, int], ...]
+    unit_names: dict[int, str] = field(default_factory=dict, compare=False)
+
+    def units_for(self, role: str) -> tuple[int, ...]:
+        """Unit ids in which the principal holds ``role``."""
+        return tuple(unit for r, unit in self.roles if r == role)
+
+    def has_role(self, role: str) -> bool:
+        """True if the principal holds ``role`` anywhere."""
+        return any(r == role for r, _unit in self.roles)
+
+    @property
+    def staff_units(self) -> tuple[int, ...]:
+        """Units where the principal works on cases (any staff role)."""
+        return tuple(sorted({unit for r, unit in self.roles if r in STAFF_ROLES}))
+
+    def to_session(self) -> dict:
+        """A JSON-able form for the server-side session row."""
+        return {"id": self.user_id, "u": self.username, "n": self.display_name,
+                "r": [list(r) for r in self.roles], "un": {str(k): v for k, v in self.unit_names.items()}}
+
+    @classmethod
+    def from_session(cls, data: dict) -> "Principal":
+        """Rebuild from the server-side session row."""
+        return cls(data["id"], data["u"], data["n"], tuple((r, int(u)) for r, u in data["r"]),
+                   {int(k): v for k, v in data.get("un", {}).items()})
+
+
+def load_principal(session: Session, user: User) -> Principal:
+    """The principal of a user, with names of the units they work in."""
+    rows = session.execute(
+        select(RoleAssignment.role, RoleAssignment.unit_id, Unit.name)
+        .join(Unit, Unit.id == RoleAssignment.unit_id)
+        .where(RoleAssignment.user_id == user.id)
+        .order_by(RoleAssignment.id)
+    ).all()
+    return Principal(user.id, user.username, user.display_name,
+                     tuple((r.role, r.unit_id) for r in rows), {r.unit_id: r.name for r in rows})
+
+
+def authenticate(session: Session, username: str, password: str) -> Principal | None:
+    """The principal for valid credentials of an active user, else None."""
+    user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None or not user.active:
+        verify_password(_DUMMY_HASH, password)
+        return None
+    if not verify_password(user.password_hash, password):
+        return None
+    return load_principal(session, user)
+
+
+def principal_of(session: Session, username: str) -> Principal:
+    """The principal of a user found by username (CLI commands, scheduler set-up, tests)."""
+    return load_principal(session, session.execute(select(User).where(User.username == username)).scalar_one())

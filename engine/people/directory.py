@@ -1,0 +1,208 @@
+"""Places and people as data an installation loads and changes: ``jiuzhu load-places FILE`` and
+``jiuzhu load-users FILE``.
+
+Both loads are idempotent (a unit or user is found by its code or username, created when missing,
+updated when changed, never duplicated), checked completely before anything is written, and never
+commit: the command that calls them owns the transaction.
+
+Places file (TOML)::
+
+    [[county]]
+    code = "320921"                 # 6-digit administrative code (县/区)
+    name = "响水县"
+    [[county.township]]
+    code = "320921100"              # 9 digits, starting with the county's code (乡镇/街道)
+    name = "响水镇"
+    villages = [{ code = "320921100201", name = "双园村" }]   # 12 digits (村/社区)
+
+Users file (TOML)::
+
+    default_password = "…"          # optional; only for demo installations
+    [[user]]
+    username = "township_xs"
+    display_name = "响水镇 张干事"
+    roles = [{ role = "township", unit = "320921100" }]
+    password_hash = "$argon2id$…"   # optional; else default_password; else a random one is reported
+"""
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.people.accounts import ROLE_NAMES_ZH, hash_password
+from engine.catalogue.datafiles import DataFile
+from engine.errors import DataFileInvalid, FormInvalid
+from engine.store.models import Unit, User
+from engine.people.users import change_roles, create_user, deactivate_user
+
+_NAME = {"type": "string", "minLength": 1, "maxLength": 100}
+PLACES_SCHEMA = {
+    "type": "object", "additionalProperties": False, "required": ["county"],
+    "properties": {"county": {"type": "array", "minItems": 1, "items": {
+        "type": "object", "additionalProperties": False, "required": ["code", "name"],
+        "properties": {
+            "code": {"type": "string", "pattern": "^[0-9]{6}$"}, "name": _NAME,
+            "township": {"type": "array", "items": {
+                "type": "object", "additionalProperties": False, "required": ["code", "name"],
+                "properties": {
+                    "code": {"type": "string", "pattern": "^[0-9]{9}$"}, "name": _NAME,
+                    "villages": {"type": "array", "items": {
+                        "type": "object", "additionalProperties": False, "required": ["code", "name"],
+                        "properties": {"code": {"type": "string", "pattern": "^[0-9]{12}$"}, "name": _NAME}}}}}}}}}},
+}
+USERS_SCHEMA = {
+    "type": "object", "additionalProperties": False, "required": ["user"],
+    "properties": {
+        "default_password": {"type": "string", "minLength": 12, "maxLength": 200},
+        "user": {"type": "array", "minItems": 1, "items": {
+            "type": "object", "additionalProperties": False, "required": ["username", "display_name", "roles"],
+            "properties": {
+                "username": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{3,64}$"},
+                "display_name": _NAME,
+                "password_hash": {"type": "string", "pattern": r"^\$argon2id\$", "maxLength": 200},
+                "active": {"type": "boolean"},
+                "roles": {"type": "array", "items": {
+                    "type": "object", "additionalProperties": False, "required": ["role", "unit"],
+                    "properties": {"role": {"enum": sorted(ROLE_NAMES_ZH)},
+                                   "unit": {"type": "string", "pattern": "^[0-9]{6}([0-9]{3}([0-9]{3})?)?$"}}}}}}}},
+}
+
+
+@dataclass
+class LoadReport:
+    """What a load did: codes or usernames created and updated, and passwords generated."""
+
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    generated_passwords: dict[str, str] = field(default_factory=dict)
+
+
+def read_places(path: Path) -> DataFile:
+    """A places file, checked: its schema, and every code inside its parent's code."""
+    source = DataFile(path)
+    problems = source.schema_problems(PLACES_SCHEMA)
+    seen: set[str] = set()
+    for i, county in enumerate(source.data.get("county", []) if not problems else []):
+        units = [(("county", i), county["code"], "")]
+        for j, township in enumerate(county.get("township", [])):
+            units.append((("county", i, "township", j), township["code"], county["code"]))
+            units += [(("county", i, "township", j, "villages", k), village["code"], township["code"])
+                      for k, village in enumerate(township.get("villages", []))]
+        for where, code, parent in units:
+            if not code.startswith(parent):
+                problems.append(source.problem(where + ("code",), f"{code} is not inside {parent}",
+                                               f"代码 {code} 不属于上级 {parent}"))
+            if code in seen:
+                problems.append(source.problem(where + ("code",), f"code {code} appears twice",
+                                               f"代码 {code} 重复"))
+            seen.add(code)
+    if problems:
+        raise DataFileInvalid(problems)
+    return source
+
+
+def load_places(session: Session, source: DataFile) -> LoadReport:
+    """Create or update the counties, townships and villages of a checked places file."""
+    report = LoadReport()
+    existing = {u.code: u for u in session.execute(select(Unit)).scalars()}
+
+    def upsert(code: str, name: str, level: str, parent: Unit | None) -> Unit:
+        unit = existing.get(code)
+        parent_id = parent.id if parent is not None else None
+        if unit is None:
+            unit = existing[code] = Unit(code=code, name=name, level=level, parent_id=parent_id)
+            session.add(unit)
+            session.flush()  # children need its id
+            report.created.append(code)
+        elif (unit.name, unit.level, unit.parent_id) != (name, level, parent_id):
+            unit.name, unit.level, unit.parent_id = name, level, parent_id
+            report.updated.append(code)
+        else:
+            report.unchanged += 1
+        return unit
+
+    for county_entry in source.data["county"]:
+        county = upsert(county_entry["code"], county_entry["name"], "county", None)
+        for township_entry in county_entry.get("township", []):
+            township = upsert(township_entry["code"], township_entry["name"], "township", county)
+            for village in township_entry.get("villages", []):
+                upsert(village["code"], village["name"], "village", township)
+    session.flush()
+    return report
+
+
+def read_users(path: Path, session: Session) -> DataFile:
+    """A users file, checked: its schema, unique usernames, and every role's unit known to the database."""
+    source = DataFile(path)
+    problems = source.schema_problems(USERS_SCHEMA)
+    if not problems:
+        known = set(session.execute(select(Unit.code)).scalars())
+        seen: set[str] = set()
+        for i, user in enumerate(source.data["user"]):
+            if user["username"] in seen:
+                problems.append(source.problem(("user", i, "username"), f"user {user['username']} appears twice",
+                                               f"用户名 {user['username']} 重复"))
+            seen.add(user["username"])
+            for j, role in enumerate(user["roles"]):
+                if role["unit"] not in known:
+                    problems.append(source.problem(("user", i, "roles", j), f"unit {role['unit']} is not loaded "
+                                                   "(load the places first)",
+                                                   f"单位 {role['unit']} 不存在（请先载入区划）"))
+    if problems:
+        raise DataFileInvalid(problems)
+    return source
+
+
+def load_users(session: Session, source: DataFile, now: datetime) -> LoadReport:
+    """Create or update the users of a checked users file and make their roles what the file says.
+
+    Through the user-administration use cases, so a changed role or a deactivation ends the user's
+    sessions and is audited like an admin's change. A new user gets the file's password hash, else its
+    ``default_password`` (demo installations), else a random password that the report carries once. An
+    existing user's password is never reset by a reload.
+    """
+    report = LoadReport()
+    users = {u.username: u for u in session.execute(select(User)).scalars()}
+    default_hash = hash_password(source.data["default_password"]) if "default_password" in source.data else None
+    problems = []
+    for i, entry in enumerate(source.data["user"]):
+        roles = [(r["role"], r["unit"]) for r in entry["roles"]]
+        active = entry.get("active", True)
+        user = users.get(entry["username"])
+        try:
+            if user is None:
+                password_hash = entry.get("password_hash") or default_hash
+                if password_hash is None:
+                    password = secrets.token_urlsafe(12)
+                    report.generated_passwords[entry["username"]] = password
+                    password_hash = hash_password(password)
+                create_user(session, None, now, entry["username"], entry["display_name"], None, roles,
+                            password_hash=password_hash)
+                if not active:
+                    deactivate_user(session, None, now, entry["username"])
+                report.created.append(entry["username"])
+                continue
+            held = {(r.role, r.unit.code) for r in user.roles}
+            if (user.display_name, user.active, held) == (entry["display_name"], active, set(roles)):
+                report.unchanged += 1
+                continue
+            user.display_name = entry["display_name"]
+            if held != set(roles):
+                change_roles(session, None, now, user.username, roles)
+            if user.active and not active:
+                deactivate_user(session, None, now, user.username)
+            user.active = active
+            report.updated.append(user.username)
+        except FormInvalid as exc:
+            problems += [source.problem(("user", i), f"{entry['username']}: {message}", message)
+                         for message in exc.errors.values()]
+    if problems:
+        raise DataFileInvalid(problems)
+    session.flush()
+    return report

@@ -1,0 +1,72 @@
+"""The place of a case (village → township → county) and which unit does a lane's work."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from engine.errors import NotFound
+from engine.store.models import Unit
+
+# Which level of the case's place holds the tasks of a lane (role).
+LANE_LEVEL = {
+    "village": "village", "township": "township", "review_panel": "township",
+    "county": "county", "disability_federation": "county", "district_center": "county",
+}
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a case belongs."""
+
+    county_id: int
+    township_id: int
+    village_id: int
+    county_code: str | None = None
+    township_code: str | None = None
+
+    def unit_for_role(self, role: str | None) -> int:
+        """The unit whose holders of ``role`` do the lane's tasks for this case."""
+        level = LANE_LEVEL.get(role or "township", "township")
+        return {"village": self.village_id, "township": self.township_id, "county": self.county_id}[level]
+
+
+def place_of_village(session: Session, village_id: int) -> Place:
+    """The place of a village, with its township and county (one query)."""
+    township, county = aliased(Unit), aliased(Unit)
+    row = session.execute(
+        select(Unit.id, township.id.label("township_id"), county.id.label("county_id"), county.code,
+               township.code.label("township_code"))
+        .join(township, township.id == Unit.parent_id)
+        .join(county, county.id == township.parent_id)
+        .where(Unit.id == village_id, Unit.level == "village")
+    ).first()
+    if row is None:
+        raise NotFound(f"village {village_id}", "所选村（社区）不存在")
+    return Place(row.county_id, row.township_id, row.id, row.code, row.township_code)
+
+
+def villages_for(session: Session, village_ids, township_ids) -> list[tuple[int, str, str]]:
+    """(id, village name, township name) of the villages a user may lodge applications for."""
+    township = aliased(Unit)
+    rows = session.execute(
+        select(Unit.id, Unit.name, township.name.label("township"))
+        .join(township, township.id == Unit.parent_id)
+        .where(Unit.level == "village")
+        .where((Unit.id.in_(tuple(village_ids) or (-1,))) | (Unit.parent_id.in_(tuple(township_ids) or (-1,))))
+        .order_by(township.code, Unit.code)
+    ).all()
+    return [(r.id, r.name, r.township) for r in rows]
+
+
+_names: dict[int, str] = {}
+
+
+def unit_names(session: Session, unit_ids) -> dict[int, str]:
+    """Names of units by id, kept in memory: units are renamed rarely, and a rename shows after a restart."""
+    wanted = [u for u in unit_ids if u is not None]
+    missing = [u for u in wanted if u not in _names]
+    if missing:
+        _names.update(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(missing))).all())
+    return {u: _names[u] for u in wanted if u in _names}

@@ -1,0 +1,436 @@
+"""The workflow runtime: with engine.runtime.workflow_guards and engine.runtime.workflow_texts, the only code that
+imports SpiffWorkflow.
+
+Everything leaving it is a plain value or dataclass: the rest of Jiuzhu never
+touches SpiffWorkflow objects. Four things here are ours rather than the
+library's defaults, each for a reason written beside it: the clock seen by
+timers, the script engine and instance caps (engine.runtime.workflow_guards: designer
+text runs only through engine.runtime.expressions, under a budget), one budget per
+engine call, and a serializer that leaves the spec out of the stored state.
+"""
+from __future__ import annotations
+
+import contextvars
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Any, Iterator
+from uuid import UUID
+
+from lxml import etree
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
+from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
+from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
+from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
+from SpiffWorkflow.util.task import TaskState
+
+from engine.runtime.budget import MAX_STATE_CHARS, OverBudget, budget
+from engine.runtime.expressions import route_failure
+from engine.runtime.timer_rules import as_expression
+from engine.runtime.workflow_guards import SCRIPT_ENGINE, register_capped_tasks
+from engine.runtime.workflow_texts import DesignerText, SpecProblem, decision_table_texts, event_definitions, timer_kind, walk
+
+# --- the clock seen by timers ------------------------------------------------
+# SpiffWorkflow 3.2 calls datetime.now(timezone.utc) inside its timer module and
+# offers no injection point; timers must follow our injected clock (tests move
+# time, the scheduler fires what is due by *our* clock). We swap the module's
+# `datetime` name for a subclass that asks a context variable first.
+_current_now: contextvars.ContextVar[Any] = contextvars.ContextVar("jiuzhu_now", default=None)
+
+
+class _ClockedDatetime(datetime):
+    @classmethod
+    def now(cls, tz=None):  # noqa: D401 - mirrors datetime.now
+        clock_now = _current_now.get()
+        if clock_now is None:
+            return datetime.now(tz)
+        return clock_now.astimezone(tz) if tz else clock_now.replace(tzinfo=None)
+
+
+timer_module.datetime = _ClockedDatetime
+
+
+def engine_now() -> datetime:
+    """The instant the engine is running at: the injected clock inside an engine call, else real time."""
+    return _current_now.get() or datetime.now(timezone.utc)
+
+
+@contextmanager
+def clock_context(now: datetime) -> Iterator[None]:
+    """Make SpiffWorkflow's timers see ``now`` for the duration of the block."""
+    token = _current_now.set(now)
+    try:
+        yield
+    finally:
+        _current_now.reset(token)
+
+
+# --- serialization without the spec -----------------------------------------
+class _StateConverter(BpmnWorkflowConverter):
+    """Stores a workflow's state without its spec; restores it onto a cached spec.
+
+    The spec is stored once per process version, so each case row holds only
+    its task tree and data, and loading a case never re-parses the spec.
+    """
+
+    def to_dict(self, workflow):
+        dct = WorkflowConverter.to_dict(self, workflow)
+        dct["subprocesses"] = self.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(workflow.bpmn_events)
+        return dct
+
+    def from_dict(self, dct):
+        spec = dct.pop("spec")
+        subprocess_specs = dct.pop("subprocess_specs", {})
+        if isinstance(spec, dict):
+            spec = self.registry.restore(spec)
+            subprocess_specs = self.mapping_from_dict(subprocess_specs)
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True, script_engine=SCRIPT_ENGINE)
+        workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
+        workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
+        self.set_default_attributes(workflow, dct)
+        self.subprocesses_from_dict(dct["subprocesses"], workflow)
+        workflow.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return workflow
+
+
+def _make_registry():
+    config = dict(CAMUNDA_CONFIG)
+    config[BpmnWorkflow] = _StateConverter
+    registry = BpmnWorkflowSerializer.configure(config)
+    registry.register(date, lambda v: {"value": v.isoformat()}, lambda d: date.fromisoformat(d["value"]))
+    register_capped_tasks(registry)
+    return registry
+
+
+_REGISTRY = _make_registry()
+_SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
+SERIALIZER_VERSION = _SERIALIZER.VERSION
+
+
+# --- plain values crossing the boundary --------------------------------------
+@dataclass(frozen=True)
+class UserTaskFacts:
+    """What the engine needs to know about a user task in a spec."""
+
+    name: str
+    title: str
+    lane: str | None
+    form_key: str | None
+    properties: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ReadyTask:
+    """A READY user task of a running workflow."""
+
+    id: str
+    name: str
+    title: str
+    lane: str | None
+    form_key: str | None
+    properties: dict[str, str]
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    """A parsed, executable process: its id, name, spec JSON, user tasks, and for deploy
+    every designer text it will evaluate and the elements it cannot run."""
+
+    process_id: str
+    name: str
+    spec_json: str
+    user_tasks: dict[str, UserTaskFacts]
+    texts: list[DesignerText]
+    problems: list[SpecProblem]
+
+
+class WorkflowError(Exception):
+    """A workflow was asked for something it cannot do (a task that is not ready)."""
+
+    def __init__(self, message: str, element_id: str | None = None) -> None:
+        super().__init__(message)
+        self.element_id = element_id
+
+
+class ParseError(Exception):
+    """SpiffWorkflow refused a diagram; carries file, line and element id."""
+
+    def __init__(self, message: str, file_name: str, line: int | None, element_id: str | None) -> None:
+        super().__init__(message)
+        self.file_name, self.line, self.element_id = file_name, line, element_id
+
+
+# --- parsing -----------------------------------------------------------------
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+def parse_processes(bpmn_xml: bytes, file_name: str, decisions: dict[str, bytes] | None = None) -> list[ProcessSpec]:
+    """Parse every executable process in one BPMN file (Camunda 7 dialect).
+
+    ``decisions`` maps DMN file names to their XML, for business rule tasks
+    (``camunda:decisionRef``). Timer literals (``P7D``) become quoted strings in the
+    spec, so SpiffWorkflow's Python evaluation gives them back as written.
+    """
+    parser = CamundaParser()
+    try:
+        for dmn_name, dmn_xml in (decisions or {}).items():
+            parser.add_dmn_xml(etree.fromstring(dmn_xml, _XML_PARSER), filename=dmn_name)
+        parser.add_bpmn_xml(etree.fromstring(bpmn_xml, _XML_PARSER), filename=file_name)
+        result = []
+        for process_id in parser.get_process_ids():
+            spec = parser.get_spec(process_id)
+            _quote_timer_literals(spec)
+            texts, problems = walk(spec)
+            # A spec with elements the engine cannot run is never deployed (nor always serializable).
+            spec_json = "" if problems else json.dumps(_REGISTRY.convert(spec), ensure_ascii=False, sort_keys=True)
+            result.append(ProcessSpec(process_id, spec.description or process_id, spec_json, _user_tasks(spec),
+                                      texts, problems))
+        return result
+    except ValidationException as exc:
+        line = exc.line_number if isinstance(exc.line_number, int) else None
+        raise ParseError(str(exc), exc.file_name or file_name, line, exc.id or None) from exc
+
+
+def decision_texts(dmn_xml: bytes, file_name: str) -> tuple[str, str, list[DesignerText]]:
+    """(decision id, name, designer texts) of a DMN file, from SpiffWorkflow's parsed decision table."""
+    parser = BpmnDmnParser()
+    try:
+        parser.add_dmn_xml(etree.fromstring(dmn_xml, _XML_PARSER), filename=file_name)
+        [(decision_id, dmn_parser)] = parser.dmn_parsers.items()
+        engine = parser.get_engine(decision_id, None)
+    except ValidationException as exc:
+        line = exc.line_number if isinstance(exc.line_number, int) else None
+        raise ParseError(str(exc), exc.file_name or file_name, line, exc.id or None) from exc
+    return decision_id, dmn_parser.get_name(), decision_table_texts(decision_id, engine.decision_table)
+
+
+def _quote_timer_literals(spec) -> None:
+    # The rule (docs/designer-guide.md): a timer text that is a whole ISO 8601 literal is used as written.
+    for task_spec in spec.task_specs.values():
+        for definition in event_definitions(getattr(task_spec, "event_definition", None)):
+            if timer_kind(definition) and definition.expression:
+                definition.expression = as_expression(definition.expression)
+
+
+def schema_error(root, file_name: str) -> tuple[str, int | None, str | None] | None:
+    """(message, line, element id) where an lxml BPMN document breaks the BPMN 2.0 XSD, or None."""
+    try:
+        BpmnValidator().validate(root, file_name)
+    except ValidationException as exc:
+        line = exc.line_number if isinstance(exc.line_number, int) else None
+        return str(exc), line, exc.id or None
+    return None
+
+
+def _user_tasks(spec) -> dict[str, UserTaskFacts]:
+    facts = {}
+    for task_spec in spec.task_specs.values():
+        if getattr(task_spec, "manual", False) and task_spec.bpmn_id:
+            facts[task_spec.bpmn_id] = UserTaskFacts(
+                name=task_spec.bpmn_id,
+                title=task_spec.bpmn_name or task_spec.bpmn_id,
+                lane=task_spec.lane,
+                form_key=getattr(getattr(task_spec, "form", None), "key", None),
+                properties=dict(task_spec.extensions or {}),
+            )
+    return facts
+
+
+def load_spec(spec_json: str):
+    """Restore a spec object from its stored JSON (callers cache the result per version).
+
+    Versions deployed before timer literals were honoured get them quoted here too.
+    """
+    spec = _REGISTRY.restore(json.loads(spec_json))
+    _quote_timer_literals(spec)
+    return spec
+
+
+# --- running -----------------------------------------------------------------
+class Workflow:
+    """A running case's workflow; methods return plain values."""
+
+    def __init__(self, wf: BpmnWorkflow) -> None:
+        self._wf = wf
+        self._memo: dict[str, Any] = {}  # derived views, dropped whenever the workflow runs
+
+    def _memoised(self, key: str, compute):
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+    @classmethod
+    def start(cls, spec, data: dict[str, Any], now: datetime) -> "Workflow":
+        """Instantiate the spec, seed the start data and run to the first wait."""
+        wf = BpmnWorkflow(spec, {}, script_engine=SCRIPT_ENGINE)
+        for task in wf.get_tasks(state=TaskState.READY):
+            task.data.update(data)
+        workflow = cls(wf)
+        workflow._run_engine(now)
+        return workflow
+
+    @classmethod
+    def restore(cls, spec, state: str) -> "Workflow":
+        """Rebuild a workflow from its stored state on the cached spec."""
+        dct = json.loads(state)
+        dct["spec"] = spec
+        dct["subprocess_specs"] = {}
+        return cls(_REGISTRY.restore(dct))
+
+    def dump(self) -> str:
+        """The workflow state (no spec) as compact JSON, Chinese kept readable."""
+        return self._memoised("dump", lambda: json.dumps(_REGISTRY.convert(self._wf), ensure_ascii=False,
+                                                          separators=(",", ":")))
+
+    def copy(self) -> "Workflow":
+        """An independent copy (through the stored form, so nothing is shared)."""
+        return Workflow.restore(self._wf.spec, self.dump())
+
+    def _run_engine(self, now: datetime) -> None:
+        with self._engine_call(now):
+            self._wf.refresh_timers()
+            self._wf.do_engine_steps()
+
+    @contextmanager
+    def _engine_call(self, now: datetime) -> Iterator[None]:
+        """One engine call: timers see ``now``, designer text runs under one budget, and any failure
+        of the route (refused or over-budget text, an expression that raises) becomes RouteFailed.
+
+        The new state is serialized inside the call, so an oversized state is over budget too.
+        """
+        self._memo.clear()
+        with clock_context(now), budget():
+            try:
+                yield
+                if len(self.dump()) > MAX_STATE_CHARS:
+                    raise OverBudget(f"a case state of more than {MAX_STATE_CHARS:,} characters",
+                                     f"案件数据超过 {MAX_STATE_CHARS:,} 个字符")
+            except Exception as exc:
+                raise route_failure(exc) from exc
+
+    def ready_user_tasks(self) -> list[ReadyTask]:
+        """The READY user tasks, in tree order."""
+        return list(self._memoised("ready", self._ready_user_tasks))
+
+    def _ready_user_tasks(self) -> list[ReadyTask]:
+        out = []
+        for task in self._wf.get_tasks(state=TaskState.READY, manual=True):
+            spec = task.task_spec
+            out.append(ReadyTask(
+                id=str(task.id), name=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id, lane=spec.lane,
+                form_key=getattr(getattr(spec, "form", None), "key", None),
+                properties=dict(spec.extensions or {}),
+            ))
+        return out
+
+    def complete(self, task_id: str, data: dict[str, Any], now: datetime) -> None:
+        """Complete a READY user task with the submitted data and run on."""
+        task = self._wf.get_task_from_id(UUID(task_id))
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise WorkflowError("task is not ready", None)
+        task.set_data(**data)
+        with self._engine_call(now):
+            task.run()
+            self._wf.refresh_timers()
+            self._wf.do_engine_steps()
+
+    def fire_due_timers(self, now: datetime) -> None:
+        """Fire every timer due at ``now`` and run on (refresh, then engine steps)."""
+        self._run_engine(now)
+
+    def due_timer_names(self, now: datetime) -> list[str]:
+        """Names of the waiting timers that are due at ``now`` (for the audit trail)."""
+        names = []
+        for event in self._wf.waiting_events():
+            when = _as_utc(event.value) if event.event_type in _TIMER_EVENT_TYPES else None
+            if when is not None and when < now:  # strictly after, as SpiffWorkflow's own check
+                names.append(event.name)
+        return names
+
+    def next_timer_due(self) -> datetime | None:
+        """The earliest due time of a waiting timer, for the indexed next_due_at column."""
+        due = []
+        for event in self._wf.waiting_events():
+            when = _as_utc(event.value) if event.event_type in _TIMER_EVENT_TYPES else None
+            if when is not None:
+                due.append(when)
+        return min(due) if due else None
+
+    @property
+    def is_completed(self) -> bool:
+        """True once the process reached an end."""
+        return self._memoised("completed", self._wf.is_completed)
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The data as of the latest completed task (the case's current facts); do not modify."""
+        return self._memoised("data", self._current_data)
+
+    def _current_data(self) -> dict[str, Any]:
+        if self.is_completed:
+            return dict(self._wf.data)
+        last = self._wf.last_task
+        return dict(last.data) if last is not None else {}
+
+    def end_event(self) -> tuple[str, str] | None:
+        """The (id, name) of the end event reached, once completed."""
+        for task in self._wf.get_tasks(state=TaskState.COMPLETED):
+            spec = task.task_spec
+            if isinstance(spec, EndEvent) and spec.bpmn_id:
+                return spec.bpmn_id, spec.bpmn_name or spec.bpmn_id
+        return None
+
+    def transitions(self) -> set[tuple[str, str]]:
+        """(source id, target id) of every step-to-step move taken so far (for flow coverage).
+
+        SpiffWorkflow records no sequence flows, so they are inferred from each
+        completed task's nearest ancestor that is a diagram element.
+        """
+        pairs = set()
+        for task in self._wf.get_tasks(state=TaskState.COMPLETED | TaskState.READY | TaskState.WAITING):
+            if not task.task_spec.bpmn_id:
+                continue
+            parent = task.parent
+            while parent is not None and not parent.task_spec.bpmn_id:
+                parent = parent.parent
+            if parent is not None:
+                pairs.add((parent.task_spec.bpmn_id, task.task_spec.bpmn_id))
+        return pairs
+
+    def element_states(self) -> dict[str, str]:
+        """bpmn id → 'completed' | 'active' for diagram highlighting."""
+        states: dict[str, str] = {}
+        for task in self._wf.get_tasks(state=TaskState.ANY_MASK):
+            bpmn_id = task.task_spec.bpmn_id
+            if not bpmn_id:
+                continue
+            if task.state in (TaskState.READY, TaskState.WAITING, TaskState.STARTED):
+                states[bpmn_id] = "active"
+            elif task.state == TaskState.COMPLETED and states.get(bpmn_id) != "active":
+                states[bpmn_id] = "completed"
+        return states
+
+
+# PendingBpmnEvent.event_type is the class name: TimeDateEventDefinition does not end in "TimerEventDefinition".
+_TIMER_EVENT_TYPES = frozenset(cls.__name__ for cls in (timer_module.TimeDateEventDefinition,
+                                                        timer_module.DurationTimerEventDefinition,
+                                                        timer_module.CycleTimerEventDefinition))
+
+
+def _as_utc(value) -> datetime | None:
+    if isinstance(value, dict):  # cycle timers report {'next': ...}
+        value = value.get("next")
+    if not value:
+        return None
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.astimezone(timezone.utc)

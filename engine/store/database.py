@@ -1,0 +1,141 @@
+"""Database engines, sessions and the unit of work.
+
+The caller owns the transaction: one unit of work per request, per scheduler
+batch, per CLI command, committed once by that caller; use cases never commit.
+Nothing is created at import time.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from typing import Iterator
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SQLITE_PATH = PROJECT_ROOT / "instance" / "jiuzhu.sqlite3"
+
+
+def default_database_url() -> str:
+    """The embedded SQLite store used when DATABASE_URL is not set."""
+    return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+
+def normalise_url(url: str) -> str:
+    """Accept plain postgresql:// URLs and route them to psycopg 3."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return url
+
+
+def _tune_sqlite(dbapi_connection, _record) -> None:
+    # WAL lets readers run beside one writer; NORMAL is durable across app crashes.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _begin(conn) -> None:
+    # A writing unit of work takes the write lock at BEGIN, so two writers queue
+    # (busy_timeout) instead of one failing when its read snapshot goes stale. The
+    # option comes from the writers' engine, so it holds for every transaction of
+    # the session, not only its first.
+    immediate = conn.get_execution_options().get("sqlite_immediate", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def make_engine(url: str | None = None, **kwargs) -> Engine:
+    """Create an engine for the given URL (default: the embedded SQLite file)."""
+    url = normalise_url(url or default_database_url())
+    # Statement parameters (ID numbers among them) stay out of error messages and echo logs.
+    kwargs.setdefault("hide_parameters", True)
+    if url.startswith("sqlite"):
+        if url.startswith("sqlite:///") and ":memory:" not in url:
+            Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "isolation_level": None}, **kwargs)
+        event.listen(engine, "connect", _tune_sqlite)
+        event.listen(engine, "begin", _begin)
+        return engine
+    kwargs.setdefault("pool_size", 10)
+    kwargs.setdefault("max_overflow", 20)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def is_postgres(engine: Engine) -> bool:
+    """True when the store is PostgreSQL (row locks with SKIP LOCKED available)."""
+    return engine.dialect.name == "postgresql"
+
+
+class ReadOnlyUnitOfWork(RuntimeError):
+    """commit() was called on a unit of work opened for reading."""
+
+
+class UnitOfWork:
+    """One unit of work: use cases run on ``session``; the caller keeps their writes with ``commit()``.
+
+    Leaving the ``with`` block without ``commit()``, or by an exception, rolls
+    everything back. A unit of work may commit more than once (a scheduler job,
+    batch by batch); each commit ends a transaction and the next statement begins
+    a new one, with the same write intent.
+    """
+
+    def __init__(self, session: Session, write: bool) -> None:
+        self.session = session
+        self.write = write
+
+    def commit(self) -> None:
+        """Make the work so far durable, as one transaction."""
+        if not self.write:
+            raise ReadOnlyUnitOfWork("a reading unit of work cannot commit; open it with write=True")
+        self.session.commit()
+
+
+class Database:
+    """An engine plus its session factories; one per app, scheduler or CLI process.
+
+    Two session factories share one connection pool. Writers: on SQLite every
+    transaction begins with BEGIN IMMEDIATE (the write lock from the start); on
+    PostgreSQL an ordinary READ COMMITTED transaction whose use cases lock the
+    rows they change (FOR UPDATE). Readers: on SQLite a deferred BEGIN (readers
+    never wait for the write lock); on PostgreSQL a READ ONLY transaction, so a
+    reading unit of work cannot write even by mistake.
+    """
+
+    def __init__(self, url: str | None = None, **engine_kwargs) -> None:
+        self.engine = make_engine(url, **engine_kwargs)
+        writing, reading = ({}, {"postgresql_readonly": True}) if self.is_postgres else ({"sqlite_immediate": True}, {})
+        factory = partial(sessionmaker, expire_on_commit=False, autoflush=False)
+        self._writers = factory(self.engine.execution_options(**writing))
+        self._readers = factory(self.engine.execution_options(**reading))
+
+    @property
+    def is_postgres(self) -> bool:
+        """True when backed by PostgreSQL."""
+        return is_postgres(self.engine)
+
+    @contextmanager
+    def unit_of_work(self, write: bool = False) -> Iterator[UnitOfWork]:
+        """``with db.unit_of_work(write=True) as uow: ...; uow.commit()`` — nothing is kept without commit().
+
+        ``write=False`` (reading) refuses ``commit()``.
+        """
+        session = (self._writers if write else self._readers)()
+        try:
+            yield UnitOfWork(session, write)
+        finally:
+            # close() rolls back whatever was not committed; unlike rollback() it
+            # leaves loaded objects readable (detached, not expired).
+            session.close()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
