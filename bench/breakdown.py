@@ -113,7 +113,7 @@ def completion_breakdown(database, app, user, task_ids, raw, say, prefix="[break
     from sqlalchemy.orm import Session
 
     import engine.cases.lifecycle as cases
-    import engine.oversight.queries as queries
+    import engine.cases.writer as writer
     import webapp.views as views
     from engine.catalogue.forms import FormValidator
     from engine.runtime.workflow import Workflow
@@ -127,15 +127,15 @@ def completion_breakdown(database, app, user, task_ids, raw, say, prefix="[break
     p.wrap(views, "coerce_html_form", "coerce_html_form", 2)
     p.wrap(views, "complete_task", "cases.complete_task", 2)
     p.wrap(cases, "get_version", "cases.get_version (cached)", 3)
-    p.wrap(cases, "_locked", "cases._locked (get_bind, dialect check)", 3)
+    p.wrap(cases, "locked", "writer.locked (get_bind, dialect check)", 3)
     p.wrap(FormValidator, "validate", "FormValidator.validate (jsonschema)", 3)
     p.wrap(Workflow, "restore", "Workflow.restore (json.loads + registry.restore)", 3)
     p.wrap(Workflow, "complete", "Workflow.complete (set_data, run, engine steps)", 3)
-    p.wrap(cases, "_event", "cases._event (audit insert)", 3)
-    p.wrap(cases, "_sync_tasks", "cases._sync_tasks (inbox rows)", 3)
-    p.wrap(cases, "_due_on", "cases._due_on (working-day deadline)", 4)
-    p.wrap(cases, "_after_run", "cases._after_run (state update)", 3)
-    p.wrap(cases, "_state_values", "cases._state_values", 4)
+    p.wrap(cases, "write_event", "writer.write_event (audit insert)", 3)
+    p.wrap(cases, "sync_tasks", "writer.sync_tasks (inbox rows)", 3)
+    p.wrap(writer, "task_due", "writer.task_due (working-day deadline)", 4)
+    p.wrap(cases, "write_state", "writer.write_state (state update)", 3)
+    p.wrap(writer, "state_values", "writer.state_values", 4)
     p.wrap(Workflow, "dump", "Workflow.dump (registry.convert + json.dumps)", 5)
     p.wrap(Workflow, "ready_user_tasks", "Workflow.ready_user_tasks (all calls)", 3)
     p.wrap(Workflow, "next_timer_due", "Workflow.next_timer_due", 3)

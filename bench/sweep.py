@@ -10,7 +10,7 @@ and dropped here) with the routes deployed and the demo county loaded. The 1,000
 real, distinct 响水 低保 workflows waiting in 公示: each was started and driven through acceptance,
 economic_check, home_investigation and preliminary_opinion (tests/factories.py FORM_DATA, every
 form validated) by engine.runtime.workflow.Workflow in memory, then inserted with the columns and the open
-'publicity' human_task row the engine itself derives (engine.cases.lifecycle._state_values / _task_row), so
+'publicity' human_task row the engine itself derives (engine.cases.lifecycle._state_values / task_row), so
 human_task.id is each workflow's own SpiffWorkflow task id. Their 公示 timer (county rule P7D, or
 JIUZHU_PUBLICITY_DURATION) is due at START + 7 days; the sweep runs with a FrozenClock one minute
 later. The 99,000 other cases wait too (next_due_at spread over the following ~59 days) and hold a
@@ -50,7 +50,7 @@ os.environ.setdefault("JIUZHU_SECRET_KEY", "bench-secret")
 from sqlalchemy import create_engine, delete, event, func, insert, select, text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
-from engine.cases.lifecycle import _state_values, _task_row, overall_due_on  # noqa: E402  (the engine's own rows)
+from engine.cases.writer import overall_due_on, state_values, task_row  # noqa: E402  (the engine's own rows)
 from engine.clock import CHINA_TZ, FrozenClock  # noqa: E402
 from engine.store.database import Database, normalise_url  # noqa: E402
 from tests.factories import sample_application  # noqa: E402
@@ -159,13 +159,13 @@ class _Fixture:
         # The 99,000 that wait longer: a copy of one real 公示 state lodged 30 days later.
         later = START + timedelta(days=30)
         template = _publicity_workflows(version, params, 1, later, first_id_seq=N_DUE)[0]
-        template_values = _state_values(template, later, version.declarations)
+        template_values = state_values(template, later, version.declarations)
 
         self.due_ids = [i * (N_CASES // N_DUE) + 50 for i in range(N_DUE)]  # spread over 1..100,000
         self.case_rows, self.task_rows = [], []
         accepted_on = today
         for case_id, wf in zip(self.due_ids, due):
-            values = _state_values(wf, START, version.declarations)
+            values = state_values(wf, START, version.declarations)
             data = wf.data
             self.case_rows.append({
                 "id": case_id, "number": f"SWEEP{case_id:07d}", "process_version_id": version.id,
@@ -178,7 +178,7 @@ class _Fixture:
                 "created_at": START, "started_by_id": starter, **values,
             })
             (task,) = wf.ready_user_tasks()
-            self.task_rows.append(_task_row(case_id, task, place, START, today))
+            self.task_rows.append(task_row(case_id, task, place, START, today))
         assert len({r["id"] for r in self.task_rows}) == N_DUE, "SpiffWorkflow task ids must be distinct"
 
         t1 = time.perf_counter()
@@ -466,14 +466,14 @@ def _engine_floor(database: Database, fixture: "_Fixture", clock: FrozenClock,
         t3 = perf()
         after = wf.ready_user_tasks()
         t4 = perf()
-        values = _state_values(wf, now, version.declarations)  # dump + next_timer_due + ready_user_tasks + summary
+        values = state_values(wf, now, version.declarations)  # dump + next_timer_due + ready_user_tasks + summary
         t5 = perf()
         assert names and [x.name for x in after] == ["confirmation"] and before and values["next_due_at"] is None
         stages["Workflow.restore"] += t1 - t
         stages["ready_user_tasks + due_timer_names (before)"] += t2 - t1
         stages["fire_due_timers (refresh_timers + do_engine_steps)"] += t3 - t2
         stages["ready_user_tasks (after)"] += t4 - t3
-        stages["_state_values (dump, next_timer_due, ready_user_tasks, summary)"] += t5 - t4
+        stages["state_values (dump, next_timer_due, ready_user_tasks, summary)"] += t5 - t4
     total, cpu = perf() - t0, time.process_time() - c0
     n = len(rows)
     say(f"[sweep] engine work alone (no SQL) on {n} of the due states: {total * 1000 / n:.2f} ms per case "

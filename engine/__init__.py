@@ -1,0 +1,44 @@
+"""Jiuzhu's engine: the use cases and read models the entry points (the web app, the CLI, the scheduler
+process) may call, and nothing else. Each takes a session of a unit of work the caller owns
+(``with Database(url).unit_of_work(write=True) as uow: … uow.commit()``), the acting principal where a
+person acts, and the clock. The packages behind it are the engine's own business; import-linter
+(`.importlinter`, run by `make test`) keeps the entry points on this page.
+"""
+from engine.cases.due_dates import recompute as recompute_due_dates
+from engine.cases.lifecycle import (case_for_request_token, complete_task, extend_deadline, record_route_incident,
+                                    start_application, start_case)
+from engine.cases.panel import agenda as panel_agenda, hold_meeting as hold_panel_meeting, meetings as panel_meetings
+from engine.catalogue.datafiles import DataFile
+from engine.catalogue.deployment import FORMS_DIR, PROCESSES_DIR, deploy
+from engine.catalogue.forms import DEFAULT_MAX_LENGTH, coerce_html_form, errors_for_html_form, mask_id_number
+from engine.catalogue.rules import assistance_types, process_for
+from engine.catalogue.versions import get_version, latest_version_id
+from engine.clock import CHINA_TZ, Clock, FrozenClock, to_local_date
+from engine.households.register import review_progress
+from engine.installation import DEMO_DIR, demo_password, load_cases, load_directory, prepare_store
+from engine.jobs import run_forever, sweep
+from engine.oversight.queries import (COUNT_CAP, PAGE_SIZE, SupervisorFilters, case_form, case_view, deployed_versions,
+                                      document_for, inbox as inbox_tasks, supervisor_cases, task_for, task_schema)
+from engine.oversight.reports import monthly_report, payment_roll, payment_roll_with_id_numbers, to_csv, to_xlsx
+from engine.oversight.supervision import (notifications_for, open_incidents, overdue_by_township, retry_incident,
+                                          supervision_items)
+from engine.people.accounts import ROLE_NAMES_ZH, Principal, authenticate, principal_of
+from engine.people.directory import load_places, load_users, read_places, read_users
+from engine.people.places import place_of_village, villages_for
+from engine.people.reveals import PAGE_SIZE as REVEALS_PAGE_SIZE, reveals_for_supervisor
+from engine.people.scope import supervised_counties
+from engine.people.security_events import recent_events
+from engine.people.sessions import SessionPolicy, load_session, open_session, revoke_session, touch_session
+from engine.people.throttle import (SCOPES as THROTTLE_SCOPES, Refusal, check_login_allowed, record_login_failure,
+                                    record_login_success, throttled_logins, unlock)
+from engine.people.users import change_password, change_roles, create_user, deactivate_user
+from engine.redaction import install_log_redaction
+from engine.store.database import Database
+from engine.store.migrations import upgrade
+from engine.workdays import CalendarYearMissing, WorkingCalendar, install_notice, missing_notice
+
+from types import ModuleType as _Module  # noqa: E402
+
+# The names above; the subpackages that importing them binds here are not part of the API.
+__all__ = sorted(name for name, value in dict(globals()).items()
+                 if not name.startswith("_") and not isinstance(value, _Module))

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Flask
 
-from engine.clock import Clock
-from engine.store.database import Database
+from engine import Clock
+from engine import Database
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -56,7 +56,7 @@ def _env_flag(name: str, default: bool) -> bool:
 
 
 def _init_logging() -> None:
-    from engine.redaction import install_log_redaction
+    from engine import install_log_redaction
     install_log_redaction()
 
 

@@ -7,8 +7,8 @@ import re
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine.people.security_events import recent_events
-from engine.people.throttle import SCOPES, throttled_logins, unlock
+from engine import recent_events
+from engine import THROTTLE_SCOPES as SCOPES, throttled_logins, unlock
 
 from .auth import current_principal, requires_role
 from .db import clock, db

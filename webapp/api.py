@@ -3,14 +3,13 @@ from __future__ import annotations
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from engine import inbox_tasks
 from flask import Blueprint, jsonify, request
 from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, ValidationError, fields
-
-from engine.oversight import queries
-from engine.cases.lifecycle import complete_task
+from engine import complete_task
 from engine.errors import FormInvalid
-from engine.catalogue.forms import mask_id_number
+from engine import mask_id_number
 
 from .auth import current_principal
 from .db import clock, db
@@ -80,7 +79,7 @@ def tasks():
     """The caller's open tasks."""
     page = page_arg()
     with db().unit_of_work() as uow:
-        rows, total = queries.inbox(uow.session, current_principal(), page)
+        rows, total = inbox_tasks(uow.session, current_principal(), page)
     return InboxSchema().dump({"total": total, "page": page, "tasks": [r._asdict() for r in rows]})
 
 

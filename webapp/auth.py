@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, gettext as _
 
-from engine.people.accounts import Principal, authenticate
+from engine import Principal, authenticate
 from engine.errors import Forbidden
-from engine.people.sessions import SessionPolicy, load_session, open_session, revoke_session, touch_session
-from engine.people.throttle import Refusal, check_login_allowed, record_login_failure, record_login_success
+from engine import SessionPolicy, load_session, open_session, revoke_session, touch_session
+from engine import Refusal, check_login_allowed, record_login_failure, record_login_success
 
 from .db import clock, db
 

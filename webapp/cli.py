@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 from flask import Flask
 
-from engine.clock import Clock
-from engine.store.database import Database
+from engine import Clock
+from engine import Database
 
 
 def _database() -> Database:
@@ -20,7 +20,7 @@ def _database() -> Database:
 @click.group()
 def main() -> None:
     """Jiuzhu (救助): social-assistance approval routes on SpiffWorkflow."""
-    from engine.redaction import install_log_redaction
+    from engine import install_log_redaction
     install_log_redaction()  # before any record: full ID numbers never reach the log
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
@@ -32,7 +32,7 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Create or migrate the database schema (Alembic)."""
-    from engine.store.migrations import upgrade
+    from engine import upgrade
     database = _database()
     upgrade(database.engine)
     click.echo(f"schema up to date: {database.engine.url.render_as_string(hide_password=True)}")
@@ -43,7 +43,7 @@ def migrate() -> None:
 @click.option("--forms", "forms_dir", type=click.Path(path_type=Path), default=None, help="forms directory")
 def deploy(path: Path | None, forms_dir: Path | None) -> None:
     """Validate the processes under PATH (default processes/) and deploy changed ones."""
-    from engine.catalogue.deployment import FORMS_DIR, PROCESSES_DIR, deploy as do_deploy
+    from engine import FORMS_DIR, PROCESSES_DIR, deploy as do_deploy
     from engine.errors import DeployRefused
     database = _database()
     with database.unit_of_work(write=True) as uow:
@@ -78,7 +78,7 @@ def _report(kind: str, report) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def load_places_command(path: Path) -> None:
     """Create or update counties, townships and villages from a places file (idempotent)."""
-    from engine.people.directory import load_places, read_places
+    from engine import load_places, read_places
     from engine.errors import DataFileInvalid
     with _database().unit_of_work(write=True) as uow:
         s = uow.session
@@ -94,7 +94,7 @@ def load_places_command(path: Path) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def load_users_command(path: Path) -> None:
     """Create or update users and their roles from a users file (idempotent; passwords never reset)."""
-    from engine.people.directory import load_users, read_users
+    from engine import load_users, read_users
     from engine.errors import DataFileInvalid
     with _database().unit_of_work(write=True) as uow:
         s = uow.session
@@ -110,7 +110,7 @@ def load_users_command(path: Path) -> None:
 def demo() -> None:
     """Load the demo places, users and sample cases (demo/*.toml)."""
     from engine.errors import DataFileInvalid
-    from engine.installation import DEMO_DIR, demo_password, load_cases, load_directory
+    from engine import DEMO_DIR, demo_password, load_cases, load_directory
     clock = Clock()
     with _database().unit_of_work(write=True) as uow:
         s = uow.session
@@ -124,7 +124,7 @@ def demo() -> None:
     _report("demo users", users)
     click.echo(f"{cases} sample cases started")
     click.echo(f"demo logins (password for all: {demo_password()}):")
-    from engine.catalogue.datafiles import DataFile
+    from engine import DataFile
     for user in DataFile(DEMO_DIR / "users.toml").data["user"]:
         roles = ", ".join(r["role"] for r in user["roles"])
         click.echo(f"  {user['username']:<14} {roles:<22} {user['display_name']}")
@@ -139,7 +139,7 @@ def calendar() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def calendar_load(file: Path) -> None:
     """Load a notice data file (cn-YYYY.toml) and recompute every open due date that depends on it."""
-    from engine.workdays import install_notice
+    from engine import install_notice
     try:
         year = install_notice(file)
     except ValueError as exc:
@@ -156,7 +156,7 @@ def calendar_reload() -> None:
 
 
 def _recompute_due_dates() -> None:
-    from engine.cases.due_dates import recompute
+    from engine import recompute_due_dates as recompute
     with _database().unit_of_work(write=True) as uow:
         result = recompute(uow.session, Clock())
         uow.commit()
@@ -171,7 +171,7 @@ def _recompute_due_dates() -> None:
 def scheduler(interval: float, batch_size: int, review_batch_size: int) -> None:
     """Run the scheduler process: due BPMN timers (公示期满 …), reminders and 督办 items, periodic
     reviews (复核) and monthly cut-offs."""
-    from engine.jobs import run_forever
+    from engine import run_forever
     click.echo(f"scheduler started, sweeping every {interval}s")
     run_forever(_database(), Clock(), interval, batch_size, review_batch_size)
 
@@ -229,7 +229,7 @@ def _role_pairs(roles: tuple[str, ...]) -> list[tuple[str, str]]:
 @click.password_option(help="the new user's password (asked for when not given)")
 def user_create(username: str, roles: tuple[str, ...], display_name: str, password: str) -> None:
     """Create USERNAME with ROLES written ROLE:UNIT_CODE (e.g. township:320921100)."""
-    from engine.people.users import create_user
+    from engine import create_user
     _administer(create_user, username, display_name, password, _role_pairs(roles))
     click.echo(f"created {username}")
 
@@ -238,7 +238,7 @@ def user_create(username: str, roles: tuple[str, ...], display_name: str, passwo
 @click.argument("username")
 def user_deactivate(username: str) -> None:
     """Stop USERNAME from logging in and end their sessions now."""
-    from engine.people.users import deactivate_user
+    from engine import deactivate_user
     ended = _administer(deactivate_user, username)
     click.echo(f"deactivated {username}; {ended} session(s) ended")
 
@@ -248,7 +248,7 @@ def user_deactivate(username: str) -> None:
 @click.password_option(help="the new password (asked for when not given)")
 def user_set_password(username: str, password: str) -> None:
     """Set USERNAME's password and end their sessions now."""
-    from engine.people.users import change_password
+    from engine import change_password
     ended = _administer(change_password, username, password)
     click.echo(f"password of {username} changed; {ended} session(s) ended")
 
@@ -258,7 +258,7 @@ def user_set_password(username: str, password: str) -> None:
 @click.argument("roles", nargs=-1)
 def user_set_roles(username: str, roles: tuple[str, ...]) -> None:
     """Replace USERNAME's roles with ROLES written ROLE:UNIT_CODE, and end their sessions now."""
-    from engine.people.users import change_roles
+    from engine import change_roles
     ended = _administer(change_roles, username, _role_pairs(roles))
     click.echo(f"roles of {username} set; {ended} session(s) ended")
 
@@ -268,7 +268,7 @@ def user_set_roles(username: str, roles: tuple[str, ...]) -> None:
 @click.option("--address", "is_address", is_flag=True, help="KEY is a client address, not an account name")
 def user_unlock(key: str, is_address: bool) -> None:
     """Clear failed log-ins and any lock of an account name (or, with --address, a client address)."""
-    from engine.people.throttle import unlock
+    from engine import unlock
     done = _administer(unlock, "address" if is_address else "account", key)
     click.echo(f"unlocked {key}" if done else f"{key} was not locked")
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from flask import current_app
 
-from engine.clock import Clock
-from engine.store.database import Database
+from engine import Clock
+from engine import Database
 
 
 def db() -> Database:

@@ -45,7 +45,7 @@ def init_app(app: Flask) -> None:
         # The route, not the request, is at fault; but nothing was saved and retrying will not help,
         # so 422 with what went wrong where. The request's unit of work was already undone when the
         # exception left it; the incident for administrators is written in a unit of work of its own.
-        from engine.cases.lifecycle import record_route_incident
+        from engine import record_route_incident
         from .db import clock, db
         with db().unit_of_work(write=True) as uow:
             record_route_incident(uow.session, exc, clock().now())

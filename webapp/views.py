@@ -6,25 +6,21 @@ import re
 import secrets
 from datetime import date, timedelta
 
+from engine import COUNT_CAP, PAGE_SIZE, SupervisorFilters, case_form, case_view, deployed_versions, document_for, hold_panel_meeting, inbox_tasks, monthly_report, notifications_for, open_incidents, overdue_by_township, panel_agenda, panel_meetings, payment_roll, payment_roll_with_id_numbers, retry_incident, supervision_items, supervisor_cases, task_for, task_schema, to_csv, to_xlsx
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-
-from engine.oversight import queries
-from engine.people.accounts import ROLE_NAMES_ZH
-from engine.oversight import supervision
-from engine.cases.lifecycle import case_for_request_token, complete_task, extend_deadline, start_application
-from engine.clock import to_local_date
+from engine import ROLE_NAMES_ZH
+from engine import case_for_request_token, complete_task, extend_deadline, start_application
+from engine import to_local_date
 from engine.errors import FormInvalid, NotFound
-from engine.catalogue.forms import DEFAULT_MAX_LENGTH, coerce_html_form, errors_for_html_form
-from engine.store.models import Case, ProcessVersion
-from engine.people.places import place_of_village, villages_for
-from engine.households.register import review_progress
-from engine.people.scope import supervised_counties
-from engine.catalogue.rules import assistance_types, process_for
-from engine.catalogue.versions import get_version, latest_version_id
-from engine.workdays import CalendarYearMissing, WorkingCalendar, missing_notice
+from engine import DEFAULT_MAX_LENGTH, coerce_html_form, errors_for_html_form
+from engine import place_of_village, villages_for
+from engine import review_progress
+from engine import supervised_counties
+from engine import assistance_types, process_for
+from engine import get_version, latest_version_id
+from engine import CalendarYearMissing, WorkingCalendar, missing_notice
 
 from .auth import current_principal, requires_role
 from .db import clock, db
@@ -39,14 +35,14 @@ REQUEST_TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 @bp.app_template_filter("mask_id")
 def mask_id_filter(value):
     """Mask an ID number for display."""
-    from engine.catalogue.forms import mask_id_number
+    from engine import mask_id_number
     return mask_id_number(value)
 
 
 @bp.app_template_filter("local_dt")
 def local_dt(value):
     """An aware datetime as China local time text."""
-    from engine.clock import CHINA_TZ
+    from engine import CHINA_TZ
     return value.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
@@ -87,17 +83,17 @@ def inbox():
     by_urgency = request.args.get("sort", "urgency") != "oldest"
     with db().unit_of_work() as uow:
         s = uow.session
-        rows, total = queries.inbox(s, current_principal(), page, by_urgency=by_urgency)
-        notes = supervision.notifications_for(s, current_principal(), limit=5)
+        rows, total = inbox_tasks(s, current_principal(), page, by_urgency=by_urgency)
+        notes = notifications_for(s, current_principal(), limit=5)
     today = clock().today()
-    return render_template("inbox.html", rows=rows, total=total, page=page, page_size=queries.PAGE_SIZE,
-                           count_cap=queries.COUNT_CAP, today=today, notes=notes, by_urgency=by_urgency,
+    return render_template("inbox.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
+                           count_cap=COUNT_CAP, today=today, notes=notes, by_urgency=by_urgency,
                            week_end=today + timedelta(days=6 - today.weekday()))
 
 
 def _task_context(s, task_id, form_values=None, errors=None):
-    task = queries.task_for(s, current_principal(), task_id)
-    view = queries.case_view(s, current_principal(), task.case_id)
+    task = task_for(s, current_principal(), task_id)
+    view = case_view(s, current_principal(), task.case_id)
     version = get_version(s, view.case.process_version_id)
     schema = version.forms.get(task.form_key) if task.form_key else None
     return {"task": task, "view": view, "schema": schema, "values": form_values or {}, "errors": errors or {},
@@ -207,7 +203,7 @@ def case(case_id: int):
     """The case page: events in order, open steps, and the diagram with progress."""
     with db().unit_of_work() as uow:
         s = uow.session
-        view = queries.case_view(s, current_principal(), case_id)
+        view = case_view(s, current_principal(), case_id)
     return render_template("case.html", view=view, states_json=json.dumps(view.element_states))
 
 
@@ -216,7 +212,7 @@ def document(case_id: int, document_id: int):
     """A printable document (文书) of the case."""
     with db().unit_of_work() as uow:
         s = uow.session
-        doc = queries.document_for(s, current_principal(), case_id, document_id)
+        doc = document_for(s, current_principal(), case_id, document_id)
     return render_template("document.html", doc=doc, case_id=case_id)
 
 
@@ -224,7 +220,7 @@ def document(case_id: int, document_id: int):
 @requires_role("county_supervisor", "county")
 def supervisor():
     """Every case of the county, with filters and counts."""
-    filters = queries.SupervisorFilters(
+    filters = SupervisorFilters(
         township_id=int_arg(request.args, "township", None, 1),
         status=request.args.get("status") or None,
         step=(request.args.get("step") or "").strip() or None,
@@ -235,11 +231,11 @@ def supervisor():
     today = clock().today()
     with db().unit_of_work() as uow:
         s = uow.session
-        result = queries.supervisor_cases(s, current_principal(), today, filters, page)
-        items = supervision.supervision_items(s, current_principal(), today)
-        by_township = supervision.overdue_by_township(s, current_principal(), today)
+        result = supervisor_cases(s, current_principal(), today, filters, page)
+        items = supervision_items(s, current_principal(), today)
+        by_township = overdue_by_township(s, current_principal(), today)
         reviews = review_progress(s, supervised_counties(current_principal()), today)
-    return render_template("supervisor.html", filters=filters, page=page, page_size=queries.PAGE_SIZE,
+    return render_template("supervisor.html", filters=filters, page=page, page_size=PAGE_SIZE,
                            items=items, by_township=by_township, reviews=reviews, today=today,
                            week_end=today + timedelta(days=6 - today.weekday()), **result)
 
@@ -256,7 +252,7 @@ def extend(case_id: int):
     except FormInvalid as exc:
         flash("；".join(exc.errors.values()), "error")
         with db().unit_of_work() as uow:
-            view = queries.case_view(uow.session, current_principal(), case_id)
+            view = case_view(uow.session, current_principal(), case_id)
         return render_template("case.html", view=view, states_json=json.dumps(view.element_states)), 422
     flash(_("Time limit extended to %(day)s.", day=new_due.isoformat()), "success")
     return redirect(url_for("views.case", case_id=case_id))
@@ -266,19 +262,18 @@ def extend(case_id: int):
 @requires_role("review_panel")
 def panel():
     """A review-panel meeting: the agenda of cases, a decision and vote for each, one signed record."""
-    from engine.cases import panel as panels
     principal = current_principal()
     errors: dict[str, str] = {}
     if request.method == "POST":
         try:
             with db().unit_of_work(write=True) as uow:
                 decisions = {}
-                for item in panels.agenda(uow.session, principal):
+                for item in panel_agenda(uow.session, principal):
                     if request.form.get(f"include-{item.id}"):
                         raw = {k[: -len(item.id) - 1]: v for k, v in request.form.items()
                                if k.endswith(f"-{item.id}") and not k.startswith("include-")}
-                        decisions[item.id] = coerce_html_form(queries.task_schema(uow.session, principal, item.id), raw)
-                number = panels.hold_meeting(uow.session, principal, clock(), decisions,
+                        decisions[item.id] = coerce_html_form(task_schema(uow.session, principal, item.id), raw)
+                number = hold_panel_meeting(uow.session, principal, clock(), decisions,
                                              request.form.get("attendees", ""))
                 uow.commit()
         except FormInvalid as exc:  # leaving the unit of work rolled back the whole meeting
@@ -289,10 +284,9 @@ def panel():
             return redirect(url_for("views.panel"))
     with db().unit_of_work() as uow:
         s = uow.session
-        items = panels.agenda(s, principal)
-        schema = get_version(s, s.execute(select(Case.process_version_id).where(
-            Case.id == items[0].case_id)).scalar_one()).forms.get("panel_decision") if items else None
-        past = panels.meetings(s, principal)
+        items = panel_agenda(s, principal)
+        schema = case_form(s, items[0].case_id, "panel_decision") if items else None
+        past = panel_meetings(s, principal)
     return render_template("panel.html", items=items, schema=schema, errors=errors, values=request.form,
                            meetings=past), (422 if errors else 200)
 
@@ -307,7 +301,6 @@ def report(kind: str):
     """The monthly report or payment roll (发放名册) of a month, as CSV or XLSX (of one county with
     ``county=<unit id>``). The roll with full ID numbers (``full=1``) is for county staff of that county and
     is recorded in the ID-reveal audit."""
-    from engine.oversight import reports
     try:
         month = date.fromisoformat((request.args.get("month") or clock().today().strftime("%Y-%m")) + "-01")
     except ValueError:
@@ -323,16 +316,16 @@ def report(kind: str):
     with db().unit_of_work(write=full) as uow:
         s = uow.session
         if kind == "monthly":
-            table = reports.monthly_report(s, current_principal(), month, assistance_type, county_id)
+            table = monthly_report(s, current_principal(), month, assistance_type, county_id)
         elif full:
-            table = reports.payment_roll_with_id_numbers(s, current_principal(), clock().now(), month,
+            table = payment_roll_with_id_numbers(s, current_principal(), clock().now(), month,
                                                          assistance_type, county_id, export_format,
                                                          request.remote_addr)
             uow.commit()  # the reveal is recorded before a single number leaves
         else:
-            table = reports.payment_roll(s, current_principal(), month, assistance_type, county_id)
+            table = payment_roll(s, current_principal(), month, assistance_type, county_id)
     mime, ext = REPORT_FORMATS[export_format]
-    body = reports.to_xlsx(table) if export_format == "xlsx" else reports.to_csv(table)
+    body = to_xlsx(table) if export_format == "xlsx" else to_csv(table)
     from urllib.parse import quote
     response = current_app.response_class(body, mimetype=mime)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(table.title)}.{ext}"
@@ -345,12 +338,12 @@ def report(kind: str):
 @requires_role("county_supervisor")
 def id_reveals():
     """Who has seen full ID numbers in the supervisor's county, newest first."""
-    from engine.people.reveals import PAGE_SIZE, reveals_for_supervisor
+    from engine import REVEALS_PAGE_SIZE, reveals_for_supervisor
     page = page_arg()
     with db().unit_of_work() as uow:
         s = uow.session
         rows = reveals_for_supervisor(s, current_principal(), page)
-    return render_template("id_reveals.html", rows=rows, page=page, page_size=PAGE_SIZE)
+    return render_template("id_reveals.html", rows=rows, page=page, page_size=REVEALS_PAGE_SIZE)
 
 
 @bp.route("/admin/incidents", methods=["GET", "POST"])
@@ -359,13 +352,13 @@ def incidents():
     """What the scheduler could not do, with a retry button."""
     if request.method == "POST":
         with db().unit_of_work(write=True) as uow:
-            supervision.retry_incident(uow.session, clock(), int_arg(request.form, "incident_id", 0))
+            retry_incident(uow.session, clock(), int_arg(request.form, "incident_id", 0))
             uow.commit()
         flash(_("Queued again."), "success")
         return redirect(url_for("views.incidents"))
     with db().unit_of_work() as uow:
         s = uow.session
-        rows = supervision.open_incidents(s)
+        rows = open_incidents(s)
     return render_template("incidents.html", rows=rows)
 
 
@@ -375,7 +368,5 @@ def processes():
     """Deployed process versions (immutable; a version is its content hash)."""
     with db().unit_of_work() as uow:
         s = uow.session
-        rows = s.execute(select(ProcessVersion.id, ProcessVersion.process_id, ProcessVersion.name,
-                                ProcessVersion.content_hash, ProcessVersion.source_path, ProcessVersion.deployed_at)
-                         .order_by(ProcessVersion.process_id, ProcessVersion.id.desc())).all()
+        rows = deployed_versions(s)
     return render_template("processes.html", rows=rows)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.cases.lifecycle import _due_on, limit_workdays_of, overall_due
+from engine.cases.writer import limit_workdays_of, overall_due, task_due
 from engine.clock import Clock, to_local_date
 from engine.store.models import Case, CaseEvent, HumanTask, Incident, SupervisionItem
 from engine.catalogue.versions import get_version
@@ -67,7 +67,7 @@ def _recompute_tasks(session: Session) -> int:
     changes = []
     for row in rows:
         facts = get_version(session, row.process_version_id).tasks.get(row.task_name, {})
-        due_on, provisional = _due_on(to_local_date(row.created_at), facts.get("properties", {}).get("deadline"))
+        due_on, provisional = task_due(to_local_date(row.created_at), facts.get("properties", {}).get("deadline"))
         if (due_on, provisional) != (row.due_on, row.due_provisional):
             changes.append({"b_id": row.id, "b_due_on": due_on, "b_provisional": provisional})
     if changes:

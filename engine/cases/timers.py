@@ -3,14 +3,15 @@ of statements (the scheduler's hot path; see bench/sweep.py)."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.cases.lifecycle import CASE, EVENT, TASK, _completion_event, _exclude_publicity, _state_values, _task_row
+from engine.cases.writer import (CASE, EVENT, PLAN_MARGIN, TASK, exclude_publicity, record_completion, state_values,
+                                 task_row)
 from engine.clock import Clock
 from engine.catalogue.declarations import RouteDeclarations
 from engine.errors import Conflict
@@ -57,11 +58,11 @@ def plan(session: Session, clock: Clock, row) -> Firing:
     place = Place(row.county_id, row.township_id, row.village_id)
     return Firing(
         case_id=row.id, revision=row.revision,
-        values={**_state_values(workflow, now, version.declarations), "revision": row.revision + 1},
+        values={**state_values(workflow, now, version.declarations), "revision": row.revision + 1},
         events=[{"case_id": row.id, "at": now, "actor_id": None, "kind": "timer_fired", "task_name": None,
                  "title": name, "data": {}} for name in fired],
         withdrawn=sorted(before - set(ready)),
-        new_tasks=[_task_row(row.id, t, place, now, today) for tid, t in ready.items() if tid not in before],
+        new_tasks=[task_row(row.id, t, place, now, today) for tid, t in ready.items() if tid not in before],
         workflow=workflow, ready_before=ready_before, declared=version.declarations,
         moved=bool(fired) or before != set(ready),
     )
@@ -90,8 +91,8 @@ def apply(session: Session, firings: list[Firing], now: datetime, today) -> None
         raise Conflict("a case changed while its timers fired")
     for f in firings:  # rare, per-case effects: a case that ended, a 公示 excluded from the time limit
         if f.workflow is not None:
-            _completion_event(session, f.case_id, f.workflow, now, None, f.declared)
-            _exclude_publicity(session, f.case_id, f.ready_before, f.workflow, today)
+            record_completion(session, f.case_id, f.workflow, now, None, f.declared)
+            exclude_publicity(session, f.case_id, f.ready_before, f.workflow, today)
 
 
 def fire_due_timers_for_case(session: Session, clock: Clock, case_id: int) -> bool:
@@ -109,32 +110,6 @@ def fire_due_timers_for_case(session: Session, clock: Clock, case_id: int) -> bo
 # applies plans without touching SpiffWorkflow. A plan always matches the state it was stored with, since
 # both are written by the same UPDATE; outcomes that need the workflow itself (the case ends, or a 公示 is
 # excluded from the time limit) get no plan and take the full path.
-PLAN_MARGIN = timedelta(seconds=1)
-
-
-def plan_next_timer(workflow: Workflow, due: datetime, declared: RouteDeclarations) -> str | None:
-    """The writes firing the timer due at ``due`` will call for, as JSON, or None for the full path."""
-    if workflow.data.get("publicity_excluded_from_limit"):
-        return None
-    try:
-        successor = workflow.copy()
-        at = due + PLAN_MARGIN
-        before = {t.id for t in successor.ready_user_tasks()}
-        fired = successor.due_timer_names(at)
-        successor.fire_due_timers(at)
-    except Exception:  # the sweep's full path will meet the same error and retry or raise an incident
-        return None
-    if successor.is_completed or not fired:
-        return None
-    ready = successor.ready_user_tasks()
-    next_due = successor.next_timer_due()
-    return json.dumps({
-        "state": successor.dump(), "fired": fired, "withdrawn": sorted(before - {t.id for t in ready}),
-        "new": [asdict(t) for t in ready if t.id not in before],
-        "next_due_at": next_due.isoformat() if next_due else None,
-        "current_step": "、".join(dict.fromkeys(t.title for t in ready))[:200] or None,
-        "summary": declared.summary_of(successor.data),
-    }, ensure_ascii=False)
 
 
 def _from_plan(row, plan: dict, now: datetime, today) -> Firing:
@@ -148,5 +123,5 @@ def _from_plan(row, plan: dict, now: datetime, today) -> Firing:
                 "outcome": None, "completed_at": None, "timer_plan": None, "revision": row.revision + 1},
         events=[{"case_id": row.id, "at": now, "actor_id": None, "kind": "timer_fired", "task_name": None,
                  "title": name, "data": {}} for name in plan["fired"]],
-        withdrawn=plan["withdrawn"], new_tasks=[_task_row(row.id, t, place, now, today) for t in ready],
+        withdrawn=plan["withdrawn"], new_tasks=[task_row(row.id, t, place, now, today) for t in ready],
         workflow=None, ready_before=[], declared=None, moved=True)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from engine.people.accounts import Principal
 from engine.errors import NotFound
-from engine.store.models import Case, CaseEvent, Document, HumanTask, Unit, User
+from engine.store.models import Case, CaseEvent, Document, HumanTask, ProcessVersion, Unit, User
 from engine.people.places import unit_names
 from engine.people.scope import case_scope, supervised_counties, task_scope
 from engine.catalogue.versions import get_version
@@ -177,3 +177,17 @@ def supervisor_cases(session: Session, principal: Principal, today: date, filter
         select(Unit.id, Unit.name).where(Unit.parent_id.in_(counties), Unit.level == "township").order_by(Unit.code)
     ).all()
     return {"rows": rows, "total": total, "by_status": by_status, "overdue": overdue, "townships": townships}
+
+
+def deployed_versions(session: Session) -> list:
+    """Every deployed process version (immutable; identified by its content hash), newest first per process."""
+    return session.execute(select(ProcessVersion.id, ProcessVersion.process_id, ProcessVersion.name,
+                                  ProcessVersion.content_hash, ProcessVersion.source_path, ProcessVersion.deployed_at)
+                           .order_by(ProcessVersion.process_id, ProcessVersion.id.desc())).all()
+
+
+def case_form(session: Session, case_id: int, form_key: str) -> dict | None:
+    """The schema of ``form_key`` in the process version a case runs (the caller has already found the case
+    within the principal's scope)."""
+    version_id = session.execute(select(Case.process_version_id).where(Case.id == case_id)).scalar_one()
+    return get_version(session, version_id).forms.get(form_key)

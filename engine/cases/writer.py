@@ -1,0 +1,209 @@
+"""The case writer: the only code that inserts or updates ``case``, ``human_task``, ``case_event`` and
+timer-plan rows. Every use case that changes a case (start, complete, extend, fire timers, and the operations
+to come) writes through these functions, so the measured hot path — statements built once, a handful per
+submit — is readable in one place.
+
+A completion writes: the completed task (``COMPLETE_TASK``), one event (``write_event``), the inbox rows
+(``sync_tasks``: withdrawn and new rows only), and the case row under its revision (``write_state``, with the
+timer plan worked out by ``plan_next_timer`` when a timer is pending); a case that ends also records its
+completion and its effect on the register (``record_completion``).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from engine.catalogue.declarations import OverallLimit, RouteDeclarations
+from engine.clock import to_local_date
+from engine.errors import Conflict
+from engine.households.register import apply_outcome
+from engine.people.places import Place
+from engine.runtime.workflow import ReadyTask, Workflow
+from engine.store.models import Case, CaseEvent, HumanTask, Incident
+from engine.workdays import CalendarYearMissing, Due, WorkingCalendar, add_workdays_due, due, parse_period
+
+CASE = Case.__table__
+TASK = HumanTask.__table__
+EVENT = CaseEvent.__table__
+INCIDENT = Incident.__table__
+# Hot-path statements, built once (building a statement costs more than running it on SQLite).
+INSERT_EVENT = insert(EVENT)
+COMPLETE_TASK = update(TASK).where(TASK.c.id == bindparam("b_id")).values(
+    status="completed", completed_at=bindparam("b_at"), completed_by_id=bindparam("b_by"))
+UPDATE_CASE = update(CASE).where(CASE.c.id == bindparam("b_id"), CASE.c.revision == bindparam("b_revision"))
+# A timer plan is applied a moment after its due time, as SpiffWorkflow fires strictly after it.
+PLAN_MARGIN = timedelta(seconds=1)
+
+
+def exclude_publicity(session, case_id, ready_before: list[ReadyTask], workflow: Workflow, today: date) -> None:
+    """Where the county excludes 公示 from the time limit, push the case's limit back by the working
+    days a publicity task (property ``publicity``) was open."""
+    if not workflow.data.get("publicity_excluded_from_limit"):
+        return
+    still_open = {t.id for t in workflow.ready_user_tasks()}
+    closed = [t.id for t in ready_before if t.properties.get("publicity") and t.id not in still_open]
+    if not closed:
+        return
+    case = session.execute(select(CASE.c.due_on, CASE.c.accepted_on, CASE.c.limit_workdays)
+                           .where(CASE.c.id == case_id)).one()
+    if case.due_on is None:
+        return
+    calendar = WorkingCalendar.load()
+    opened = session.execute(select(TASK.c.created_at).where(TASK.c.id.in_(closed))).scalars().all()
+    try:
+        paused = sum(max(0, calendar.workdays_between(to_local_date(at), today)) for at in opened)
+        if paused:
+            limit = limit_workdays_of(calendar, case.limit_workdays, case.accepted_on, case.due_on) + paused
+            new_due = add_workdays_due(calendar, case.accepted_on, limit)
+            session.execute(update(CASE).where(CASE.c.id == case_id).values(
+                due_on=new_due.on, due_provisional=new_due.provisional, limit_workdays=limit))
+    except CalendarYearMissing:
+        pass
+
+
+def locked(session: Session, stmt):
+    # PostgreSQL: row locks; SQLite: the writing unit of work already holds the database write lock.
+    return stmt.with_for_update() if session.get_bind().dialect.name == "postgresql" else stmt
+
+
+def write_event(session, case_id, now, actor_id, kind, task_name, title, data) -> None:
+    session.execute(INSERT_EVENT, {"case_id": case_id, "at": now, "actor_id": actor_id, "kind": kind,
+                                    "task_name": task_name, "title": title, "data": data})
+
+
+def sync_tasks(session, case_id, place: Place, workflow: Workflow, now: datetime, today: date,
+                open_ids: set[str]) -> None:
+    """Make the open human_task rows of the case equal the workflow's READY user tasks.
+
+    ``open_ids`` are the rows open before this change (the READY tasks the
+    workflow had when loaded, minus the one just completed): the invariant that
+    open rows mirror READY tasks spares a SELECT.
+    """
+    ready = {t.id: t for t in workflow.ready_user_tasks()}
+    gone = open_ids - set(ready)
+    if gone:
+        session.execute(update(TASK).where(TASK.c.id.in_(gone)).values(status="withdrawn", completed_at=now))
+    new = [t for tid, t in ready.items() if tid not in open_ids]
+    if new:
+        session.execute(insert(TASK), [task_row(case_id, t, place, now, today) for t in new])
+
+
+def task_row(case_id, task: ReadyTask, place: Place, now, today) -> dict:
+    due_on, provisional = task_due(today, task.properties.get("deadline"))
+    return {
+        "id": task.id, "case_id": case_id, "task_name": task.name, "title": task.title,
+        "role": task.lane or "township", "unit_id": place.unit_for_role(task.lane),
+        "form_key": task.form_key, "status": "open", "created_at": now,
+        "due_on": due_on, "due_provisional": provisional, "reminded_at": None,
+        "completed_at": None, "completed_by_id": None,
+    }
+
+
+def task_due(today: date, deadline: str | None) -> tuple[date | None, bool]:
+    """(due date, provisional): a year without a loaded notice gives an estimated date, shown as 暂定
+    and recomputed when the notice is loaded (``due_dates.recompute``)."""
+    if not deadline:
+        return None, False
+    try:
+        return due(WorkingCalendar.load(), today, deadline)
+    except CalendarYearMissing:  # a year beyond the statutory estimate too: no date, still flagged
+        return None, True
+
+
+def overall_due_on(accepted_on: date, data: dict, limit: OverallLimit) -> date | None:
+    """The due date of the case's overall limit (see ``overall_due``), or None when there is none."""
+    overall = overall_due(accepted_on, data, limit)
+    return overall[0].on if overall else None
+
+
+def overall_due(accepted_on: date, data: dict, limit: OverallLimit) -> tuple[Due, int | None] | None:
+    """The case's overall limit (办结时限) counted from the clock start as the route declares it: the due
+    date with whether it is provisional (暂定), and its length in working days when it is counted in them
+    (kept on the case, so the date can be recomputed when a year's holiday notice is loaded)."""
+    period = limit.period_for(data)
+    if period is None:
+        return None
+    n, unit = parse_period(period)
+    try:
+        return due(WorkingCalendar.load(), accepted_on, period), (n if unit == "wd" else None)
+    except CalendarYearMissing:
+        return None
+
+
+def limit_workdays_of(calendar: WorkingCalendar, limit_workdays: int | None, accepted_on: date, due_on: date) -> int:
+    """Working days of a case's overall limit from acceptance (derived for cases from before the column)."""
+    if limit_workdays is not None:
+        return limit_workdays
+    return calendar.workdays_between(accepted_on, due_on)
+
+
+def state_values(workflow: Workflow, now: datetime, declared: RouteDeclarations) -> dict[str, Any]:
+    """The case columns that follow from the workflow's state (the summary as the route declares it)."""
+    ready = workflow.ready_user_tasks()
+    values: dict[str, Any] = {
+        "state": workflow.dump(), "updated_at": now, "next_due_at": workflow.next_timer_due(),
+        "current_step": "、".join(dict.fromkeys(t.title for t in ready))[:200] or None,
+        "summary": declared.summary_of(workflow.data), "status": "running", "outcome": None, "completed_at": None,
+    }
+    if workflow.is_completed:
+        end_id, end_name = workflow.end_event() or (None, "")
+        values.update(status="completed", completed_at=now, outcome=end_id, next_due_at=None,
+                      summary={**values["summary"], "outcome_label": end_name})
+    values["timer_plan"] = plan_next_timer(workflow, values["next_due_at"], declared) if values["next_due_at"] else None
+    return values
+
+
+def write_state(session, case_id, revision, workflow: Workflow, now, actor_id, declared: RouteDeclarations,
+               accepted_on: date | None = None) -> None:
+    """Write the new state under the revision check; a lost race changes nothing."""
+    values = {**state_values(workflow, now, declared), "revision": revision + 1}
+    if accepted_on is not None:
+        values["accepted_on"] = accepted_on
+        overall = overall_due(accepted_on, workflow.data, declared.overall_limit)
+        values["due_on"] = overall[0].on if overall else None
+        values["due_provisional"] = bool(overall and overall[0].provisional)
+        values["limit_workdays"] = overall[1] if overall else None
+    result = session.execute(UPDATE_CASE, {"b_id": case_id, "b_revision": revision, **values})
+    if result.rowcount != 1:
+        raise Conflict("case changed concurrently")
+    record_completion(session, case_id, workflow, now, actor_id, declared)
+
+
+def record_completion(session, case_id, workflow: Workflow, now, actor_id, declared: RouteDeclarations) -> None:
+    """A finished case: its declared effect on the register, and the audit event with its summary."""
+    if workflow.is_completed:
+        end_id, end_name = workflow.end_event() or (None, "")
+        outcome = declared.outcomes.get(end_id)
+        if outcome is not None:
+            apply_outcome(session, case_id, outcome, workflow.data, to_local_date(now), now)
+        write_event(session, case_id, now, actor_id, "case_completed", end_id, end_name, declared.summary_of(workflow.data))
+
+
+def plan_next_timer(workflow: Workflow, due: datetime, declared: RouteDeclarations) -> str | None:
+    """The writes firing the timer due at ``due`` will call for, as JSON, or None for the full path."""
+    if workflow.data.get("publicity_excluded_from_limit"):
+        return None
+    try:
+        successor = workflow.copy()
+        at = due + PLAN_MARGIN
+        before = {t.id for t in successor.ready_user_tasks()}
+        fired = successor.due_timer_names(at)
+        successor.fire_due_timers(at)
+    except Exception:  # the sweep's full path will meet the same error and retry or raise an incident
+        return None
+    if successor.is_completed or not fired:
+        return None
+    ready = successor.ready_user_tasks()
+    next_due = successor.next_timer_due()
+    return json.dumps({
+        "state": successor.dump(), "fired": fired, "withdrawn": sorted(before - {t.id for t in ready}),
+        "new": [asdict(t) for t in ready if t.id not in before],
+        "next_due_at": next_due.isoformat() if next_due else None,
+        "current_step": "、".join(dict.fromkeys(t.title for t in ready))[:200] or None,
+        "summary": declared.summary_of(successor.data),
+    }, ensure_ascii=False)
