@@ -70,7 +70,8 @@ from engine.catalogue.deployment import PROCESSES_DIR  # noqa: E402
 from engine.store.models import Case, CaseEvent, Document, HumanTask, Sequence, Unit, User  # noqa: E402
 from engine.catalogue.rules import case_parameters  # noqa: E402
 from engine.catalogue.versions import get_version, latest_version_id  # noqa: E402
-from engine.runtime.workflow import SCRIPT_ENGINE, Workflow  # noqa: E402
+from engine.runtime.workflow import Workflow  # noqa: E402
+from engine.runtime.workflow_guards import script_engine  # noqa: E402
 
 START = datetime(2026, 9, 15, 2, 0, tzinfo=timezone.utc)  # 10:00 in China, a Tuesday
 PROCESS_ID = "minimum_living_xiangshui"
@@ -237,7 +238,7 @@ def count_statements(database: Database, user: WebUser, task_id: str) -> list[st
 class RawSpiff:
     """SpiffWorkflow alone on the same route, task and data.
 
-    Fairness: both sides use engine.runtime.workflow.SCRIPT_ENGINE (designer text through
+    Fairness: both sides use engine.runtime.workflow_guards.script_engine() (designer text through
     engine.runtime.expressions: the cached whitelist check, no builtins, the budget), so script tasks and
     gateway conditions cost the same; the raw side uses the library's own serializer with
     CAMUNDA_CONFIG, whose JSON embeds the spec (it is re-read on every deserialize).
@@ -251,7 +252,7 @@ class RawSpiff:
         from SpiffWorkflow.util.task import TaskState
 
         self.TaskState = TaskState
-        self.script_engine = SCRIPT_ENGINE
+        self.script_engine = script_engine()
         self.task_data = TASK_DATA
         self.serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(CAMUNDA_CONFIG))
         parser = CamundaParser()
@@ -268,7 +269,7 @@ class RawSpiff:
             data = version.validator(start_form).validate(
                 sample_application("王小明", "320921197001011236", [300, 0, 200]))
             data.update(case_parameters(s, county_id, township_id, PROCESS_ID, clock.today()))
-        wf = BpmnWorkflow(spec, subprocesses, script_engine=SCRIPT_ENGINE)
+        wf = BpmnWorkflow(spec, subprocesses, script_engine=script_engine())
         for task in wf.get_tasks(state=TaskState.READY):
             task.data.update(data)
         wf.do_engine_steps()

@@ -13,6 +13,9 @@ from numbers import Number
 from types import MappingProxyType
 from typing import Any, Callable, Mapping
 
+from engine.clock import end_of_local_day, engine_now, to_local_date
+from engine.workdays import WorkingCalendar
+
 MAX_RANGE = 100_000
 
 
@@ -88,10 +91,6 @@ def publicity_period(default_duration: Any, days: Any, unit: Any) -> str:
     工作日, the time from now until the end of the n-th working day (China time), as 'PT…S'."""
     if unit != "wd":
         return str(default_duration)
-    # Imported here: the workflow module imports this one, and "now" is the engine's injected clock.
-    from engine.clock import end_of_local_day, to_local_date
-    from engine.workdays import WorkingCalendar
-    from engine.runtime.workflow import engine_now
     n = int(str(days).strip())
     if not 0 <= n <= MAX_PERIOD_WORKDAYS:  # add_workdays walks day by day
         raise ValueError(f"a publicity period of {n} working days is not allowed (0 to {MAX_PERIOD_WORKDAYS})")

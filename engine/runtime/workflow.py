@@ -10,7 +10,8 @@ engine call, and a serializer that leaves the spec out of the stored state.
 """
 from __future__ import annotations
 
-import contextvars
+from functools import cache
+
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_MODULE_VERSION
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
@@ -31,46 +33,12 @@ from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
 from SpiffWorkflow.util.task import TaskState
 
+from engine.clock import ClockedDatetime, clock_context, engine_now  # noqa: F401 (engine_now: part of the runtime's API)
 from engine.runtime.budget import MAX_STATE_CHARS, OverBudget, budget
 from engine.runtime.expressions import route_failure
 from engine.runtime.timer_rules import as_expression
-from engine.runtime.workflow_guards import SCRIPT_ENGINE, register_capped_tasks
+from engine.runtime.workflow_guards import register_capped_tasks, script_engine
 from engine.runtime.workflow_texts import DesignerText, SpecProblem, decision_table_texts, event_definitions, timer_kind, walk
-
-# --- the clock seen by timers ------------------------------------------------
-# SpiffWorkflow 3.2 calls datetime.now(timezone.utc) inside its timer module and
-# offers no injection point; timers must follow our injected clock (tests move
-# time, the scheduler fires what is due by *our* clock). We swap the module's
-# `datetime` name for a subclass that asks a context variable first.
-_current_now: contextvars.ContextVar[Any] = contextvars.ContextVar("jiuzhu_now", default=None)
-
-
-class _ClockedDatetime(datetime):
-    @classmethod
-    def now(cls, tz=None):  # noqa: D401 - mirrors datetime.now
-        clock_now = _current_now.get()
-        if clock_now is None:
-            return datetime.now(tz)
-        return clock_now.astimezone(tz) if tz else clock_now.replace(tzinfo=None)
-
-
-timer_module.datetime = _ClockedDatetime
-
-
-def engine_now() -> datetime:
-    """The instant the engine is running at: the injected clock inside an engine call, else real time."""
-    return _current_now.get() or datetime.now(timezone.utc)
-
-
-@contextmanager
-def clock_context(now: datetime) -> Iterator[None]:
-    """Make SpiffWorkflow's timers see ``now`` for the duration of the block."""
-    token = _current_now.set(now)
-    try:
-        yield
-    finally:
-        _current_now.reset(token)
-
 
 # --- serialization without the spec -----------------------------------------
 class _StateConverter(BpmnWorkflowConverter):
@@ -92,7 +60,7 @@ class _StateConverter(BpmnWorkflowConverter):
         if isinstance(spec, dict):
             spec = self.registry.restore(spec)
             subprocess_specs = self.mapping_from_dict(subprocess_specs)
-        workflow = self.target_class(spec, subprocess_specs, deserializing=True, script_engine=SCRIPT_ENGINE)
+        workflow = self.target_class(spec, subprocess_specs, deserializing=True, script_engine=script_engine())
         workflow.tasks = self.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         self.set_default_attributes(workflow, dct)
@@ -101,7 +69,12 @@ class _StateConverter(BpmnWorkflowConverter):
         return workflow
 
 
-def _make_registry():
+@cache
+def _registry():
+    """SpiffWorkflow's parts, assembled once on first use (nothing is built at import): the timer module
+    reads our clock, the serializer registry restores states without their spec and tasks into the
+    capped multi-instance classes."""
+    timer_module.datetime = ClockedDatetime
     config = dict(CAMUNDA_CONFIG)
     config[BpmnWorkflow] = _StateConverter
     registry = BpmnWorkflowSerializer.configure(config)
@@ -110,9 +83,7 @@ def _make_registry():
     return registry
 
 
-_REGISTRY = _make_registry()
-_SERIALIZER = BpmnWorkflowSerializer(_REGISTRY)
-SERIALIZER_VERSION = _SERIALIZER.VERSION
+SERIALIZER_VERSION = SERIALIZER_MODULE_VERSION
 
 
 # --- plain values crossing the boundary --------------------------------------
@@ -190,7 +161,7 @@ def parse_processes(bpmn_xml: bytes, file_name: str, decisions: dict[str, bytes]
             _quote_timer_literals(spec)
             texts, problems = walk(spec)
             # A spec with elements the engine cannot run is never deployed (nor always serializable).
-            spec_json = "" if problems else json.dumps(_REGISTRY.convert(spec), ensure_ascii=False, sort_keys=True)
+            spec_json = "" if problems else json.dumps(_registry().convert(spec), ensure_ascii=False, sort_keys=True)
             result.append(ProcessSpec(process_id, spec.description or process_id, spec_json, _user_tasks(spec),
                                       texts, problems))
         return result
@@ -249,7 +220,7 @@ def load_spec(spec_json: str):
 
     Versions deployed before timer literals were honoured get them quoted here too.
     """
-    spec = _REGISTRY.restore(json.loads(spec_json))
+    spec = _registry().restore(json.loads(spec_json))
     _quote_timer_literals(spec)
     return spec
 
@@ -270,7 +241,7 @@ class Workflow:
     @classmethod
     def start(cls, spec, data: dict[str, Any], now: datetime) -> "Workflow":
         """Instantiate the spec, seed the start data and run to the first wait."""
-        wf = BpmnWorkflow(spec, {}, script_engine=SCRIPT_ENGINE)
+        wf = BpmnWorkflow(spec, {}, script_engine=script_engine())
         for task in wf.get_tasks(state=TaskState.READY):
             task.data.update(data)
         workflow = cls(wf)
@@ -283,11 +254,11 @@ class Workflow:
         dct = json.loads(state)
         dct["spec"] = spec
         dct["subprocess_specs"] = {}
-        return cls(_REGISTRY.restore(dct))
+        return cls(_registry().restore(dct))
 
     def dump(self) -> str:
         """The workflow state (no spec) as compact JSON, Chinese kept readable."""
-        return self._memoised("dump", lambda: json.dumps(_REGISTRY.convert(self._wf), ensure_ascii=False,
+        return self._memoised("dump", lambda: json.dumps(_registry().convert(self._wf), ensure_ascii=False,
                                                           separators=(",", ":")))
 
     def copy(self) -> "Workflow":

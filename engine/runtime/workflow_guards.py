@@ -8,6 +8,8 @@ the element that raised them can be named.
 """
 from __future__ import annotations
 
+from functools import cache
+
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
@@ -91,7 +93,10 @@ def _timer_of(task_spec, expression: str) -> str | None:
     return None
 
 
-SCRIPT_ENGINE = _GuardedScriptEngine(environment=_GuardedEnvironment())
+@cache
+def script_engine() -> "_GuardedScriptEngine":
+    """The one script engine every workflow runs with, built on first use."""
+    return _GuardedScriptEngine(environment=_GuardedEnvironment())
 
 
 # --- instance caps: multi-instance and loop tasks --------------------------------
