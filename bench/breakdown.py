@@ -114,7 +114,7 @@ def completion_breakdown(database, app, user, task_ids, raw, say, prefix="[break
 
     import engine.cases.lifecycle as cases
     import engine.cases.writer as writer
-    import webapp.views as views
+    import webapp.inbox as views
     from engine.catalogue.forms import FormValidator
     from engine.runtime.workflow import Workflow
     from webapp.security import csrf
@@ -123,7 +123,7 @@ def completion_breakdown(database, app, user, task_ids, raw, say, prefix="[break
     p.wrap(app, "wsgi_app", "Flask wsgi_app (test client overhead excluded)")
     p.wrap(app.session_interface, "open_session", "session cookie open (itsdangerous)", 1)
     p.wrap(csrf, "protect", "CSRF check (Flask-WTF)", 1)
-    p.wrap(app.view_functions, "views.task", "view views.task", 1)
+    p.wrap(app.view_functions, "inbox.task", "view inbox.task", 1)
     p.wrap(views, "coerce_html_form", "coerce_html_form", 2)
     p.wrap(views, "complete_task", "cases.complete_task", 2)
     p.wrap(cases, "get_version", "cases.get_version (cached)", 3)
@@ -197,16 +197,17 @@ def inbox_breakdown(database, app, user, samples: int, say, prefix="[inbox break
     from sqlalchemy.orm import Session
 
     import engine.oversight.queries as queries
-    import webapp.views as views
+    import webapp.pages as pages
+    import webapp.inbox as views
     from engine.workdays import WorkingCalendar
 
     p = Probes()
     p.wrap(app, "wsgi_app", "Flask wsgi_app (test client overhead excluded)")
     p.wrap(app.session_interface, "open_session", "session cookie open", 1)
-    p.wrap(app.view_functions, "views.inbox", "view views.inbox", 1)
+    p.wrap(app.view_functions, "inbox.inbox", "view inbox.inbox", 1)
     p.wrap(queries, "inbox", "queries.inbox (2 SQL queries)", 2)
     p.wrap(views, "render_template", "render_template inbox.html", 2)
-    p.wrap(views, "remaining_workdays", "remaining_workdays (per row)", 3)
+    p.wrap(pages, "remaining_workdays", "remaining_workdays (per row)", 3)
     p.wrap(WorkingCalendar, "load", "WorkingCalendar.load", 4)
     p.wrap(WorkingCalendar, "workdays_between", "WorkingCalendar.workdays_between", 4)
     p.wrap(app.jinja_env.globals, "url_for", "url_for in the template", 3)

@@ -1,4 +1,5 @@
-"""Administration pages: log-in security (throttled accounts and addresses, unlock, the audit trail)."""
+"""Administration pages: what the scheduler could not do (incidents), log-in security (throttled accounts and
+addresses, unlock, the audit trail)."""
 from __future__ import annotations
 
 import ipaddress
@@ -7,11 +8,12 @@ import re
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import recent_events
+from engine import open_incidents, recent_events, retry_incident
 from engine import THROTTLE_SCOPES as SCOPES, throttled_logins, unlock
 
 from .auth import current_principal, requires_role
 from .db import clock, db
+from .limits import int_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 USERNAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
@@ -52,4 +54,20 @@ def _security_page() -> str:
     with db().unit_of_work() as uow:
         throttles = throttled_logins(uow.session, clock().now())
         events = recent_events(uow.session)
-    return render_template("security.html", throttles=throttles, events=events)
+    return render_template("admin/security.html", throttles=throttles, events=events)
+
+
+@bp.route("/incidents", methods=["GET", "POST"])
+@requires_role("admin")
+def incidents():
+    """What the scheduler could not do, with a retry button."""
+    if request.method == "POST":
+        with db().unit_of_work(write=True) as uow:
+            retry_incident(uow.session, clock(), int_arg(request.form, "incident_id", 0))
+            uow.commit()
+        flash(_("Queued again."), "success")
+        return redirect(url_for("admin.incidents"))
+    with db().unit_of_work() as uow:
+        s = uow.session
+        rows = open_incidents(s)
+    return render_template("admin/incidents.html", rows=rows)

@@ -91,10 +91,10 @@ def requires_role(*roles: str):
 def _safe_next(target: str | None) -> str:
     # Only same-site relative paths: an open redirect would help phishing.
     if not target:
-        return url_for("views.home")
+        return url_for("inbox.home")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return url_for("views.home")
+        return url_for("inbox.home")
     return target
 
 
@@ -107,7 +107,7 @@ def _refused(refusal: Refusal, username: str):
         message = _("Too many failed log-ins. Please wait %(seconds)s seconds and try again.",
                     seconds=refusal.retry_after(now))
     flash(message, "error")
-    response = current_app.make_response((render_template("login.html", username=username), 429))
+    response = current_app.make_response((render_template("auth/login.html", username=username), 429))
     response.headers["Retry-After"] = str(refusal.retry_after(now))
     return response
 
@@ -124,7 +124,7 @@ def _restart_cookie_session() -> None:
 def login():
     """The log-in form."""
     if request.method == "GET":
-        return render_template("login.html", username="")
+        return render_template("auth/login.html", username="")
     username = (request.form.get("username") or "").strip()[:USERNAME_MAX]
     password = request.form.get("password") or ""
     address = request.remote_addr
@@ -148,7 +148,7 @@ def login():
         return _refused(refusal, username)
     if principal is None:
         flash(_("Wrong username or password."), "error")
-        return render_template("login.html", username=username), 401
+        return render_template("auth/login.html", username=username), 401
     _restart_cookie_session()
     session.permanent = True
     session[SESSION_TOKEN] = token

@@ -1,0 +1,116 @@
+"""The work of a person's role and place: the inbox, a task, the review panel's meeting."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from engine import COUNT_CAP, PAGE_SIZE, case_form, case_view, hold_panel_meeting, inbox_tasks, notifications_for, panel_agenda, panel_meetings, task_for, task_schema
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from engine import complete_task
+from engine.errors import FormInvalid
+from engine import coerce_html_form, errors_for_html_form
+from engine import get_version
+
+from .auth import current_principal, requires_role
+from .db import clock, db
+from .limits import page_arg
+
+
+from .pages import FORM_CONTROL_FIELDS, is_zh
+
+bp = Blueprint("inbox", __name__)
+
+
+@bp.route("/")
+def home():
+    """Send each person to their main page."""
+    principal = current_principal()
+    if principal.has_role("county_supervisor"):
+        return redirect(url_for("supervision.supervisor"))
+    if principal.has_role("designer") and not principal.staff_units:
+        return redirect(url_for("designer.processes"))
+    return redirect(url_for("inbox.inbox"))
+
+
+@bp.route("/inbox")
+def inbox():
+    """My open tasks, oldest first."""
+    page = page_arg()
+    by_urgency = request.args.get("sort", "urgency") != "oldest"
+    with db().unit_of_work() as uow:
+        s = uow.session
+        rows, total = inbox_tasks(s, current_principal(), page, by_urgency=by_urgency)
+        notes = notifications_for(s, current_principal(), limit=5)
+    today = clock().today()
+    return render_template("inbox/inbox.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
+                           count_cap=COUNT_CAP, today=today, notes=notes, by_urgency=by_urgency,
+                           week_end=today + timedelta(days=6 - today.weekday()))
+
+
+def _task_context(s, task_id, form_values=None, errors=None):
+    task = task_for(s, current_principal(), task_id)
+    view = case_view(s, current_principal(), task.case_id)
+    version = get_version(s, view.case.process_version_id)
+    schema = version.forms.get(task.form_key) if task.form_key else None
+    return {"task": task, "view": view, "schema": schema, "values": form_values or {}, "errors": errors or {},
+            "today": clock().today().isoformat()}
+
+
+@bp.route("/tasks/<task_id>", methods=["GET", "POST"])
+def task(task_id: str):
+    """The task page: case summary, history, the form; POST completes the task."""
+    if request.method == "POST":
+        try:
+            with db().unit_of_work(write=True) as uow:
+                case_id = complete_task(uow.session, current_principal(), clock(), task_id, request.form,
+                                        coerce=_coerce_form)
+                uow.commit()
+        except FormInvalid as exc:  # leaving the unit of work rolled it back
+            with db().unit_of_work() as uow:
+                ctx = _task_context(uow.session, task_id, request.form)
+            ctx["errors"] = errors_for_html_form(ctx["schema"] or {}, request.form, exc.errors)
+            flash(exc.message_zh if is_zh() else _("The form has errors; please correct them."), "error")
+            return render_template("inbox/task.html", **ctx), 422
+        flash(_("Step completed."), "success")
+        return redirect(url_for("cases.case", case_id=case_id))
+    with db().unit_of_work() as uow:
+        s = uow.session
+        ctx = _task_context(s, task_id)
+    return render_template("inbox/task.html", **ctx)
+
+
+def _coerce_form(schema, form):
+    return coerce_html_form(schema, form, FORM_CONTROL_FIELDS)
+
+
+@bp.route("/panel", methods=["GET", "POST"])
+@requires_role("review_panel")
+def panel():
+    """A review-panel meeting: the agenda of cases, a decision and vote for each, one signed record."""
+    principal = current_principal()
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        try:
+            with db().unit_of_work(write=True) as uow:
+                decisions = {}
+                for item in panel_agenda(uow.session, principal):
+                    if request.form.get(f"include-{item.id}"):
+                        raw = {k[: -len(item.id) - 1]: v for k, v in request.form.items()
+                               if k.endswith(f"-{item.id}") and not k.startswith("include-")}
+                        decisions[item.id] = coerce_html_form(task_schema(uow.session, principal, item.id), raw)
+                number = hold_panel_meeting(uow.session, principal, clock(), decisions,
+                                             request.form.get("attendees", ""))
+                uow.commit()
+        except FormInvalid as exc:  # leaving the unit of work rolled back the whole meeting
+            errors = exc.errors
+            flash("；".join(dict.fromkeys(errors.values())), "error")
+        else:
+            flash(_("Meeting %(number)s recorded.", number=number), "success")
+            return redirect(url_for("inbox.panel"))
+    with db().unit_of_work() as uow:
+        s = uow.session
+        items = panel_agenda(s, principal)
+        schema = case_form(s, items[0].case_id, "panel_decision") if items else None
+        past = panel_meetings(s, principal)
+    return render_template("inbox/panel.html", items=items, schema=schema, errors=errors, values=request.form,
+                           meetings=past), (422 if errors else 200)

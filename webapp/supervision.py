@@ -1,0 +1,94 @@
+"""The county supervisor's views: every case of the county, reports and payment rolls, who saw full ID numbers."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from engine import PAGE_SIZE, SupervisorFilters, monthly_report, overdue_by_township, payment_roll, payment_roll_with_id_numbers, supervision_items, supervisor_cases, to_csv, to_xlsx
+from flask import Blueprint, abort, current_app, render_template, request
+from engine import review_progress
+from engine import supervised_counties
+
+from .auth import current_principal, requires_role
+from .db import clock, db
+from .limits import int_arg, page_arg
+
+
+
+bp = Blueprint("supervision", __name__)
+REPORT_FORMATS = {"csv": ("text/csv", "csv"),  # Flask adds the one "; charset=utf-8"
+                  "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")}
+
+
+@bp.route("/supervisor")
+@requires_role("county_supervisor", "county")
+def supervisor():
+    """Every case of the county, with filters and counts."""
+    filters = SupervisorFilters(
+        township_id=int_arg(request.args, "township", None, 1),
+        status=request.args.get("status") or None,
+        step=(request.args.get("step") or "").strip() or None,
+        overdue=request.args.get("overdue") == "1",
+        by_urgency=request.args.get("sort", "urgency") != "newest",
+    )
+    page = page_arg()
+    today = clock().today()
+    with db().unit_of_work() as uow:
+        s = uow.session
+        result = supervisor_cases(s, current_principal(), today, filters, page)
+        items = supervision_items(s, current_principal(), today)
+        by_township = overdue_by_township(s, current_principal(), today)
+        reviews = review_progress(s, supervised_counties(current_principal()), today)
+    return render_template("supervision/supervisor.html", filters=filters, page=page, page_size=PAGE_SIZE,
+                           items=items, by_township=by_township, reviews=reviews, today=today,
+                           week_end=today + timedelta(days=6 - today.weekday()), **result)
+
+
+@bp.route("/reports/<kind>")
+@requires_role("county", "county_supervisor")
+def report(kind: str):
+    """The monthly report or payment roll (发放名册) of a month, as CSV or XLSX (of one county with
+    ``county=<unit id>``). The roll with full ID numbers (``full=1``) is for county staff of that county and
+    is recorded in the ID-reveal audit."""
+    try:
+        month = date.fromisoformat((request.args.get("month") or clock().today().strftime("%Y-%m")) + "-01")
+    except ValueError:
+        abort(400)
+    if kind not in ("monthly", "payment-roll"):
+        abort(404)
+    export_format = request.args.get("format", "csv")
+    if export_format not in REPORT_FORMATS:
+        abort(400)
+    assistance_type = request.args.get("type", "minimum_living")
+    county_id = int_arg(request.args, "county")
+    full = kind == "payment-roll" and request.args.get("full") == "1"
+    with db().unit_of_work(write=full) as uow:
+        s = uow.session
+        if kind == "monthly":
+            table = monthly_report(s, current_principal(), month, assistance_type, county_id)
+        elif full:
+            table = payment_roll_with_id_numbers(s, current_principal(), clock().now(), month,
+                                                         assistance_type, county_id, export_format,
+                                                         request.remote_addr)
+            uow.commit()  # the reveal is recorded before a single number leaves
+        else:
+            table = payment_roll(s, current_principal(), month, assistance_type, county_id)
+    mime, ext = REPORT_FORMATS[export_format]
+    body = to_xlsx(table) if export_format == "xlsx" else to_csv(table)
+    from urllib.parse import quote
+    response = current_app.response_class(body, mimetype=mime)
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(table.title)}.{ext}"
+    # Personal data: no copy in browser or proxy caches.
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/supervisor/id-reveals")
+@requires_role("county_supervisor")
+def id_reveals():
+    """Who has seen full ID numbers in the supervisor's county, newest first."""
+    from engine import REVEALS_PAGE_SIZE, reveals_for_supervisor
+    page = page_arg()
+    with db().unit_of_work() as uow:
+        s = uow.session
+        rows = reveals_for_supervisor(s, current_principal(), page)
+    return render_template("supervision/id_reveals.html", rows=rows, page=page, page_size=REVEALS_PAGE_SIZE)
