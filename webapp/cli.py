@@ -74,20 +74,24 @@ def _report(kind: str, report) -> None:
         click.echo(f"  initial password of {username}: {password}  (shown once; ask them to change it)")
 
 
+def _load_file(kind: str, load) -> None:
+    """Run ``load(session)`` in one unit of work: a refused file loads nothing and exits with status 1."""
+    from engine.errors import DataFileInvalid
+    with _database().unit_of_work(write=True) as uow:
+        try:
+            report = load(uow.session)
+        except DataFileInvalid as exc:
+            _refused(exc.problems)
+        uow.commit()
+    _report(kind, report)
+
+
 @main.command("load-places")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def load_places_command(path: Path) -> None:
     """Create or update counties, townships and villages from a places file (idempotent)."""
     from engine import load_places, read_places
-    from engine.errors import DataFileInvalid
-    with _database().unit_of_work(write=True) as uow:
-        s = uow.session
-        try:
-            report = load_places(s, read_places(path))
-        except DataFileInvalid as exc:
-            _refused(exc.problems)
-        uow.commit()
-    _report("places", report)
+    _load_file("places", lambda session: load_places(session, read_places(path)))
 
 
 @main.command("load-users")
@@ -95,15 +99,7 @@ def load_places_command(path: Path) -> None:
 def load_users_command(path: Path) -> None:
     """Create or update users and their roles from a users file (idempotent; passwords never reset)."""
     from engine import load_users, read_users
-    from engine.errors import DataFileInvalid
-    with _database().unit_of_work(write=True) as uow:
-        s = uow.session
-        try:
-            report = load_users(s, read_users(path, s), Clock().now())
-        except DataFileInvalid as exc:
-            _refused(exc.problems)
-        uow.commit()
-    _report("users", report)
+    _load_file("users", lambda session: load_users(session, read_users(path, session), Clock().now()))
 
 
 @main.command()
