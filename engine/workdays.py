@@ -16,6 +16,7 @@ import functools
 import os
 import re
 import shutil
+import time
 import tomllib
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -75,9 +76,19 @@ class WorkingCalendar:
 
         Raises ValueError for a malformed file.
         """
+        # Looking at the files costs system calls on every call, and pages call this once per row: the
+        # answer is kept for a moment (RECHECK_SECONDS), so a notice installed by another process is seen
+        # within seconds, one installed by this process at once (install_notice forgets the answers).
+        key = (directory, os.environ.get(CALENDAR_DIR_ENV))
+        now = time.monotonic()
+        known = _recent.get(key)
+        if known is not None and now - known[0] < RECHECK_SECONDS:
+            return known[1]
         directories = (Path(directory),) if directory is not None else data_directories()
         resolved = tuple(d.resolve() for d in directories)
-        return _load(resolved, tuple(_signature(d) for d in resolved))
+        calendar = _load(resolved, tuple(_signature(d) for d in resolved))
+        _recent[key] = (now, calendar)
+        return calendar
 
     def is_provisional(self, d: date) -> bool:
         """True when ``d`` lies in a year without a loaded notice (its working days are estimated)."""
@@ -150,6 +161,10 @@ class WorkingCalendar:
         if n < 0:
             raise ValueError(f"n must be >= 0, got {n}")
         return start + timedelta(days=n)
+
+
+RECHECK_SECONDS = 2.0
+_recent: dict[tuple, tuple[float, "WorkingCalendar"]] = {}
 
 
 def data_directories() -> tuple[Path, ...]:
@@ -244,6 +259,7 @@ def install_notice(path: Path) -> int:
     shutil.copyfile(path, staged)
     os.replace(staged, target)  # atomic: a reader sees the old file or the new one
     _load.cache_clear()
+    _recent.clear()
     try:
         WorkingCalendar.load()
     except ValueError:
@@ -252,6 +268,7 @@ def install_notice(path: Path) -> int:
         else:
             target.write_bytes(previous)
         _load.cache_clear()
+        _recent.clear()
         raise
     return year
 
