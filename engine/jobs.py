@@ -20,6 +20,7 @@ from sqlalchemy import insert, select, update
 from engine.cases import timers
 from engine.clock import Clock
 from engine.cases.lifecycle import record_route_incident
+from engine.cases.writer import write_firings
 from engine.store.database import Database
 from engine.errors import RouteFailed
 from engine.store.models import Case, CaseEvent, Incident
@@ -76,7 +77,7 @@ def _apply_batch(session, firings, now, today, failures) -> int:
     """Write the batch in a few statements; if that fails, case by case so one bad case fails alone."""
     savepoint = session.begin_nested()
     try:
-        timers.apply(session, firings, now, today)
+        write_firings(session, firings, now, today)
         savepoint.commit()
         return len(firings)
     except Exception:
@@ -85,7 +86,7 @@ def _apply_batch(session, firings, now, today, failures) -> int:
     for firing in firings:
         savepoint = session.begin_nested()
         try:
-            timers.apply(session, [firing], now, today)
+            write_firings(session, [firing], now, today)
             savepoint.commit()
             done += 1
         except Exception as exc:

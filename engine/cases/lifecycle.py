@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.cases import numbering
@@ -28,7 +28,8 @@ from engine.catalogue.versions import get_version, latest_version_id
 from engine.workdays import WorkingCalendar, add_workdays_due
 from engine.runtime.workflow import SERIALIZER_VERSION, Workflow
 from engine.cases.writer import (CASE, COMPLETE_TASK, INCIDENT, TASK, exclude_publicity, limit_workdays_of, locked,
-                                 overall_due_on, record_completion, state_values, sync_tasks, write_event, write_state)
+                                 overall_due_on, record_completion, state_values, sync_tasks, write_event, write_extension,
+                                 write_state)
 
 START_ROLES = ("village", "township")
 EXTENSION_REASON_MAX = Case.__table__.c.extension_reason.type.length
@@ -230,9 +231,7 @@ def extend_deadline(session: Session, actor: Principal, clock: Clock, case_id: i
         raise FormInvalid({"extra_workdays": f"延期后总时限不能超过 {maximum} 个工作日"})
     new_due = add_workdays_due(calendar, case.accepted_on, limit)
     now = clock.now()
-    session.execute(update(CASE).where(CASE.c.id == case_id).values(
-        due_on=new_due.on, due_provisional=new_due.provisional, limit_workdays=limit, extension_reason=reason,
-        revision=case.revision + 1, updated_at=now))
+    write_extension(session, case_id, case.revision, new_due, limit, reason, now)
     write_event(session, case_id, now, actor.user_id, "deadline_extended", None, "延长办理时限",
            {"from": current.isoformat(), "to": new_due.on.isoformat(), "reason": reason})
     return new_due.on

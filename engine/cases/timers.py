@@ -7,14 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.cases.writer import (CASE, EVENT, PLAN_MARGIN, TASK, exclude_publicity, record_completion, state_values,
-                                 task_row)
+from engine.cases.writer import CASE, PLAN_MARGIN, state_values, task_row, write_firings
 from engine.clock import Clock
 from engine.catalogue.declarations import RouteDeclarations
-from engine.errors import Conflict
 from engine.people.places import Place
 from engine.catalogue.versions import get_version
 from engine.runtime.workflow import ReadyTask, Workflow
@@ -68,38 +66,11 @@ def plan(session: Session, clock: Clock, row) -> Firing:
     )
 
 
-def apply(session: Session, firings: list[Firing], now: datetime, today) -> None:
-    """Write a batch of firings: events, withdrawn and new inbox rows, and the cases under their revisions."""
-    if not firings:
-        return
-    events = [e for f in firings for e in f.events]
-    if events:
-        session.execute(insert(EVENT), events)
-    withdrawn = [task_id for f in firings for task_id in f.withdrawn]
-    if withdrawn:
-        session.execute(update(TASK).where(TASK.c.id.in_(withdrawn)).values(status="withdrawn", completed_at=now))
-    new_tasks = [row for f in firings for row in f.new_tasks]
-    if new_tasks:
-        session.execute(insert(TASK), new_tasks)
-    columns = sorted(firings[0].values)
-    stmt = (update(CASE).where(CASE.c.id == bindparam("b_id"), CASE.c.revision == bindparam("b_revision"))
-            .values({c: bindparam(f"v_{c}") for c in columns}))
-    params = [{"b_id": f.case_id, "b_revision": f.revision, **{f"v_{c}": f.values[c] for c in columns}}
-              for f in firings]
-    result = session.execute(stmt, params)
-    if result.rowcount not in (-1, len(firings)):
-        raise Conflict("a case changed while its timers fired")
-    for f in firings:  # rare, per-case effects: a case that ended, a 公示 excluded from the time limit
-        if f.workflow is not None:
-            record_completion(session, f.case_id, f.workflow, now, None, f.declared)
-            exclude_publicity(session, f.case_id, f.ready_before, f.workflow, today)
-
-
 def fire_due_timers_for_case(session: Session, clock: Clock, case_id: int) -> bool:
     """Fire the due timers of one case (caller holds its lock); True if anything moved."""
     row = session.execute(select(*DUE_COLUMNS).where(CASE.c.id == case_id)).one()
     firing = plan(session, clock, row)
-    apply(session, [firing], clock.now(), clock.today())
+    write_firings(session, [firing], clock.now(), clock.today())
     return firing.moved
 
 

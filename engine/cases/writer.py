@@ -207,3 +207,38 @@ def plan_next_timer(workflow: Workflow, due: datetime, declared: RouteDeclaratio
         "current_step": "、".join(dict.fromkeys(t.title for t in ready))[:200] or None,
         "summary": declared.summary_of(successor.data),
     }, ensure_ascii=False)
+
+
+def write_firings(session: Session, firings: list, now: datetime, today) -> None:
+    """Write a batch of timer firings (engine.cases.timers.Firing): events, withdrawn and new inbox rows, and the cases under their revisions."""
+    if not firings:
+        return
+    events = [e for f in firings for e in f.events]
+    if events:
+        session.execute(insert(EVENT), events)
+    withdrawn = [task_id for f in firings for task_id in f.withdrawn]
+    if withdrawn:
+        session.execute(update(TASK).where(TASK.c.id.in_(withdrawn)).values(status="withdrawn", completed_at=now))
+    new_tasks = [row for f in firings for row in f.new_tasks]
+    if new_tasks:
+        session.execute(insert(TASK), new_tasks)
+    columns = sorted(firings[0].values)
+    stmt = (update(CASE).where(CASE.c.id == bindparam("b_id"), CASE.c.revision == bindparam("b_revision"))
+            .values({c: bindparam(f"v_{c}") for c in columns}))
+    params = [{"b_id": f.case_id, "b_revision": f.revision, **{f"v_{c}": f.values[c] for c in columns}}
+              for f in firings]
+    result = session.execute(stmt, params)
+    if result.rowcount not in (-1, len(firings)):
+        raise Conflict("a case changed while its timers fired")
+    for f in firings:  # rare, per-case effects: a case that ended, a 公示 excluded from the time limit
+        if f.workflow is not None:
+            record_completion(session, f.case_id, f.workflow, now, None, f.declared)
+            exclude_publicity(session, f.case_id, f.ready_before, f.workflow, today)
+
+
+def write_extension(session: Session, case_id: int, revision: int, due_on: Due, limit_workdays: int, reason: str,
+                    now: datetime) -> None:
+    """Write an extended overall limit (the case row; the caller writes the event)."""
+    session.execute(update(CASE).where(CASE.c.id == case_id).values(
+        due_on=due_on.on, due_provisional=due_on.provisional, limit_workdays=limit_workdays, extension_reason=reason,
+        revision=revision + 1, updated_at=now))
