@@ -15,12 +15,12 @@ import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 
 from engine.cases import timers
 from engine.clock import Clock
 from engine.cases.lifecycle import record_route_incident
-from engine.cases.writer import write_firings
+from engine.cases.writer import write_firings, write_timer_failure
 from engine.store.database import Database
 from engine.errors import RouteFailed
 from engine.store.models import Case, CaseEvent, Incident
@@ -99,10 +99,8 @@ def _record_failure(session, case_id: int, now, exc: Exception) -> None:
     """Retry with exponential backoff; after MAX_ATTEMPTS stop and raise an incident for admins."""
     attempts = session.execute(select(CASE.c.timer_attempts).where(CASE.c.id == case_id)).scalar_one() + 1
     gave_up = attempts >= MAX_ATTEMPTS
-    session.execute(update(CASE).where(CASE.c.id == case_id).values(
-        timer_attempts=attempts, next_due_at=None if gave_up else now + BASE_DELAY * 2 ** (attempts - 1)))
-    session.execute(insert(EVENT).values(case_id=case_id, at=now, actor_id=None, kind="incident", task_name=None,
-                                         title="定时器执行失败", data={"error": str(exc)[:500], "attempt": attempts}))
+    write_timer_failure(session, case_id, attempts, None if gave_up else now + BASE_DELAY * 2 ** (attempts - 1),
+                        now, str(exc))
     if gave_up:
         session.execute(insert(INCIDENT).values(case_id=case_id, kind="timer_failed", created_at=now,
                                                 resolved_at=None, message=f"重试 {attempts} 次仍失败：{exc}"[:2000]))

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from engine.cases.writer import limit_workdays_of, overall_due, task_due
+from engine.cases.writer import limit_workdays_of, overall_due, task_due, write_case_due, write_task_due_dates
 from engine.clock import Clock, to_local_date
 from engine.store.models import Case, CaseEvent, HumanTask, Incident, SupervisionItem
 from engine.catalogue.versions import get_version
@@ -70,9 +70,7 @@ def _recompute_tasks(session: Session) -> int:
         due_on, provisional = task_due(to_local_date(row.created_at), facts.get("properties", {}).get("deadline"))
         if (due_on, provisional) != (row.due_on, row.due_provisional):
             changes.append({"b_id": row.id, "b_due_on": due_on, "b_provisional": provisional})
-    if changes:
-        session.execute(update(TASK).where(TASK.c.id == bindparam("b_id")).values(
-            due_on=bindparam("b_due_on"), due_provisional=bindparam("b_provisional")), changes)
+    write_task_due_dates(session, changes)
     return len(changes)
 
 
@@ -101,13 +99,6 @@ def _recompute_cases(session: Session, calendar: WorkingCalendar, now) -> int:
             continue
         if (new.on, new.provisional, limit) == (row.due_on, row.due_provisional, row.limit_workdays):
             continue
-        session.execute(update(CASE).where(CASE.c.id == row.id).values(
-            due_on=new.on, due_provisional=new.provisional, limit_workdays=limit))
-        if new.on != row.due_on:
-            session.execute(insert(EVENT).values(
-                case_id=row.id, at=now, actor_id=None, kind="deadline_recomputed", task_name=None,
-                title="按节假日安排重新计算办理时限",
-                data={"from": row.due_on.isoformat() if row.due_on else None, "to": new.on.isoformat(),
-                      "provisional": new.provisional}))
+        write_case_due(session, row.id, new, limit, row.due_on, now)
         changed += 1
     return changed

@@ -242,3 +242,39 @@ def write_extension(session: Session, case_id: int, revision: int, due_on: Due, 
     session.execute(update(CASE).where(CASE.c.id == case_id).values(
         due_on=due_on.on, due_provisional=due_on.provisional, limit_workdays=limit_workdays, extension_reason=reason,
         revision=revision + 1, updated_at=now))
+
+
+def write_task_due_dates(session: Session, changes: list[dict[str, Any]]) -> None:
+    """New due dates of open tasks: ``{"b_id", "b_due_on", "b_provisional"}`` each (a holiday notice loaded)."""
+    if changes:
+        session.execute(update(TASK).where(TASK.c.id == bindparam("b_id")).values(
+            due_on=bindparam("b_due_on"), due_provisional=bindparam("b_provisional")), changes)
+
+
+def write_case_due(session: Session, case_id: int, due_on: Due, limit_workdays: int, was: date | None,
+                   now: datetime) -> None:
+    """A case's overall limit recomputed under a holiday notice, with an event when the date moved."""
+    session.execute(update(CASE).where(CASE.c.id == case_id).values(
+        due_on=due_on.on, due_provisional=due_on.provisional, limit_workdays=limit_workdays))
+    if due_on.on != was:
+        write_event(session, case_id, now, None, "deadline_recomputed", None, "按节假日安排重新计算办理时限",
+                    {"from": was.isoformat() if was else None, "to": due_on.on.isoformat(),
+                     "provisional": due_on.provisional})
+
+
+def mark_reminded(session: Session, task_ids: list[str], now: datetime) -> None:
+    """Tasks whose due-soon reminder was sent (never twice)."""
+    if task_ids:
+        session.execute(update(TASK).where(TASK.c.id.in_(task_ids)).values(reminded_at=now))
+
+
+def write_timer_failure(session: Session, case_id: int, attempts: int, next_due_at: datetime | None,
+                        now: datetime, error: str) -> None:
+    """A failed timer firing: the attempt count, when to retry (None: stop), and an event for the case."""
+    session.execute(update(CASE).where(CASE.c.id == case_id).values(timer_attempts=attempts, next_due_at=next_due_at))
+    write_event(session, case_id, now, None, "incident", None, "定时器执行失败", {"error": error[:500], "attempt": attempts})
+
+
+def requeue_timers(session: Session, case_id: int, now: datetime) -> None:
+    """Make a case's timers due again with a fresh count of attempts (an admin retries an incident)."""
+    session.execute(update(CASE).where(CASE.c.id == case_id).values(next_due_at=now, timer_attempts=0))

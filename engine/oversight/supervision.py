@@ -2,7 +2,7 @@
 county supervisor's view of them. Run by the scheduler; every query is indexed and set-based."""
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import and_, exists, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, aliased
 from engine.people.accounts import Principal
 from engine.clock import Clock
 from engine.errors import NotFound
+from engine.cases.writer import mark_reminded, requeue_timers
 from engine.store.models import Case, HumanTask, Incident, Notification, SupervisionItem, Unit
 from engine.people.scope import supervised_counties
 from engine.workdays import CalendarYearMissing, WorkingCalendar
@@ -48,8 +49,7 @@ def escalate(session: Session, clock: Clock) -> dict[str, int]:
         {"role": t.role, "unit_id": t.unit_id, "case_id": t.case_id, "task_id": t.id, "kind": "due_soon",
          "message": f"案件 {t.number}「{t.title}」将于 {t.due_on} 到期，请及时办理", "created_at": now}
         for t in due_soon], ["task_id", "kind"])
-    if due_soon:
-        session.execute(update(TASK).where(TASK.c.id.in_([t.id for t in due_soon])).values(reminded_at=now))
+    mark_reminded(session, [t.id for t in due_soon], now)
 
     overdue = session.execute(
         select(TASK.c.id, TASK.c.case_id, TASK.c.title, TASK.c.due_on, CASE.c.county_id, CASE.c.township_id)
@@ -137,5 +137,5 @@ def retry_incident(session: Session, clock: Clock, incident_id: int) -> None:
         raise NotFound(f"incident {incident_id}")
     now = clock.now()
     if incident.case_id is not None:
-        session.execute(update(CASE).where(CASE.c.id == incident.case_id).values(next_due_at=now, timer_attempts=0))
+        requeue_timers(session, incident.case_id, now)
     session.execute(update(INCIDENT).where(INCIDENT.c.id == incident_id).values(resolved_at=now))
