@@ -33,7 +33,7 @@ from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
 from SpiffWorkflow.util.task import TaskState
 
-from engine.clock import ClockedDatetime, clock_context, engine_now  # noqa: F401 (engine_now: part of the runtime's API)
+from engine.clock import ClockedDatetime, clock_context
 from engine.runtime.budget import MAX_STATE_CHARS, OverBudget, budget
 from engine.runtime.expressions import route_failure
 from engine.runtime.timer_rules import as_expression
@@ -99,15 +99,10 @@ class UserTaskFacts:
 
 
 @dataclass(frozen=True)
-class ReadyTask:
-    """A READY user task of a running workflow."""
+class ReadyTask(UserTaskFacts):
+    """A READY user task of a running workflow: its spec's facts and the task's id."""
 
     id: str
-    name: str
-    title: str
-    lane: str | None
-    form_key: str | None
-    properties: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -205,14 +200,15 @@ def _user_tasks(spec) -> dict[str, UserTaskFacts]:
     facts = {}
     for task_spec in spec.task_specs.values():
         if getattr(task_spec, "manual", False) and task_spec.bpmn_id:
-            facts[task_spec.bpmn_id] = UserTaskFacts(
-                name=task_spec.bpmn_id,
-                title=task_spec.bpmn_name or task_spec.bpmn_id,
-                lane=task_spec.lane,
-                form_key=getattr(getattr(task_spec, "form", None), "key", None),
-                properties=dict(task_spec.extensions or {}),
-            )
+            facts[task_spec.bpmn_id] = UserTaskFacts(**_facts_of(task_spec))
     return facts
+
+
+def _facts_of(task_spec) -> dict[str, Any]:
+    """What the engine needs of a user task's spec (the fields of UserTaskFacts)."""
+    return {"name": task_spec.bpmn_id, "title": task_spec.bpmn_name or task_spec.bpmn_id, "lane": task_spec.lane,
+            "form_key": getattr(getattr(task_spec, "form", None), "key", None),
+            "properties": dict(task_spec.extensions or {})}
 
 
 def load_spec(spec_json: str):
@@ -294,12 +290,7 @@ class Workflow:
     def _ready_user_tasks(self) -> list[ReadyTask]:
         out = []
         for task in self._wf.get_tasks(state=TaskState.READY, manual=True):
-            spec = task.task_spec
-            out.append(ReadyTask(
-                id=str(task.id), name=spec.bpmn_id, title=spec.bpmn_name or spec.bpmn_id, lane=spec.lane,
-                form_key=getattr(getattr(spec, "form", None), "key", None),
-                properties=dict(spec.extensions or {}),
-            ))
+            out.append(ReadyTask(id=str(task.id), **_facts_of(task.task_spec)))
         return out
 
     def complete(self, task_id: str, data: dict[str, Any], now: datetime) -> None:
