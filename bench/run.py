@@ -63,11 +63,11 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from engine.cases.lifecycle import start_case  # noqa: E402
 from engine.clock import CHINA_TZ, FrozenClock  # noqa: E402
 from engine.store.database import Database, normalise_url  # noqa: E402
-from tests.factories import DEMO_PASSWORD, sample_application  # noqa: E402
+from tests.factories import DEMO_PASSWORD, fresh_id_number, sample_application  # noqa: E402
 from engine.installation import prepare_store  # noqa: E402
 from engine.people.accounts import principal_of as principal  # noqa: E402
 from engine.catalogue.deployment import PROCESSES_DIR  # noqa: E402
-from engine.store.models import Case, CaseEvent, Document, HumanTask, Sequence, Unit, User  # noqa: E402
+from engine.store.models import Base, Case, HumanTask, Unit, User  # noqa: E402
 from engine.catalogue.rules import case_parameters  # noqa: E402
 from engine.catalogue.versions import get_version, latest_version_id  # noqa: E402
 from engine.runtime.workflow import Workflow  # noqa: E402
@@ -195,17 +195,20 @@ def make_app(database: Database, clock: FrozenClock):
     return create_app({"DATABASE": database, "CLOCK": clock, "SECRET_KEY": "bench-secret", "TESTING": False})
 
 
+RAW_ID_NUMBER = "320921197001011236"  # the raw baseline's applicant, and the first case's
+
+
 def prepare_cases(database: Database, clock: FrozenClock, n: int) -> list[str]:
     """Start n cases through the engine; return their open 'acceptance' task ids."""
     with database.unit_of_work() as uow:
         s = uow.session
         village = principal(s, "village_sy")
         village_id = s.execute(select(Unit.id).where(Unit.code == VILLAGE_CODE)).scalar_one()
-    app = sample_application("王小明", "320921197001011236", [300, 0, 200])
     case_ids = []
     with database.unit_of_work(write=True) as uow:
         s = uow.session
-        for _ in range(n):
+        for i in range(n):  # one household each: the registry refuses a second open 低保 for the same people
+            app = sample_application("王小明", RAW_ID_NUMBER if i == 0 else fresh_id_number(), [300, 0, 200])
             case_ids.append(start_case(s, village, clock, PROCESS_ID, village_id, app).id)
         uow.commit()
     with database.unit_of_work() as uow:
@@ -267,7 +270,7 @@ class RawSpiff:
             township_id = s.execute(select(Unit.id).where(Unit.code == "320921100")).scalar_one()
             start_form = version.tasks["@start"]["form_key"]
             data = version.validator(start_form).validate(
-                sample_application("王小明", "320921197001011236", [300, 0, 200]))
+                sample_application("王小明", RAW_ID_NUMBER, [300, 0, 200]))
             data.update(case_parameters(s, county_id, township_id, PROCESS_ID, clock.today()))
         wf = BpmnWorkflow(spec, subprocesses, script_engine=script_engine())
         for task in wf.get_tasks(state=TaskState.READY):
@@ -414,13 +417,22 @@ TITLES = {"acceptance": "受理审查", "economic_check": "家庭经济状况信
           "democratic_appraisal": "民主评议", "confirmation": "审核确认"}
 
 
+KEPT_TABLES = frozenset({"unit", "app_user", "role_assignment", "process_version", "alembic_version"})
+
+
+def wipe_case_data(s) -> None:
+    """Delete every case, household and audit row (dependants first); places, users and versions stay."""
+    for table in reversed(Base.metadata.sorted_tables):
+        if table.name not in KEPT_TABLES:
+            s.execute(delete(table))
+
+
 def load_inbox_data(database: Database) -> dict:
     """Bulk-load 100,000 cases and their human_task rows (20,000 open) with COPY; ANALYZE."""
     rng = random.Random(20260915)
     with database.unit_of_work(write=True) as uow:
         s = uow.session
-        for model in (CaseEvent, HumanTask, Document, Case, Sequence):
-            s.execute(delete(model))
+        wipe_case_data(s)
         uow.commit()
     # One real case for its serialized state, summary and version.
     clock = FrozenClock(START)
@@ -438,8 +450,7 @@ def load_inbox_data(database: Database) -> dict:
         forms_by_name = {k: v.get("form_key") for k, v in get_version(s, version_id).tasks.items()}
     with database.unit_of_work(write=True) as uow:
         s = uow.session
-        for model in (CaseEvent, HumanTask, Document, Case, Sequence):
-            s.execute(delete(model))
+        wipe_case_data(s)
         # 17 more townships with 6 villages each: 20 townships, 111 villages in the county.
         for i in range(17):
             code = f"320921{200 + i:03d}"

@@ -109,3 +109,14 @@ class DataFileInvalid(JiuzhuError):
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("; ".join(str(p) for p in problems))
         self.problems = problems
+
+
+class Duplicate(JiuzhuError):
+    """The household or person already has an open application of the type, or already receives the
+    benefit (HTTP 409): ``case_number`` names the open or granting case, ``case_id`` links to it."""
+
+    message_zh = "该家庭（人员）已有同类申请或已在享受该救助"
+
+    def __init__(self, message: str, message_zh: str, case_id: int | None = None, case_number: str | None = None) -> None:
+        super().__init__(message, message_zh)
+        self.case_id, self.case_number = case_id, case_number

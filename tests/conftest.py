@@ -18,8 +18,7 @@ from engine.store.database import Database, normalise_url
 from tests.factories import DEMO_PASSWORD
 from engine.installation import prepare_store
 from engine.people.accounts import principal_of as principal
-from engine.store.models import (Case, CaseEvent, Document, HumanTask, IdReveal, Incident, LoginSession, LoginThrottle,
-                           Notification, PanelMeeting, Recipient, SecurityEvent, Sequence, SupervisionItem, Unit)
+from engine.store.models import Base, Unit
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 STORES = ["sqlite"] + (["postgres"] if PG_URL else [])
@@ -63,6 +62,9 @@ def store(request, tmp_path_factory):
     drop()
 
 
+KEPT_TABLES = frozenset({"unit", "app_user", "role_assignment", "process_version", "alembic_version"})
+
+
 @pytest.fixture
 def db(store):
     """The store's Database; case data, sessions and log-in throttling are wiped after each test (places, users,
@@ -71,9 +73,9 @@ def db(store):
     yield database
     with database.unit_of_work(write=True) as uow:
         s = uow.session
-        for model in (SupervisionItem, Notification, Incident, PanelMeeting, Recipient, CaseEvent, HumanTask,
-                      Document, Case, Sequence, LoginSession, LoginThrottle, SecurityEvent, IdReveal):
-            s.execute(delete(model))
+        for table in reversed(Base.metadata.sorted_tables):  # dependants first
+            if table.name not in KEPT_TABLES:
+                s.execute(delete(table))
         uow.commit()
 
 

@@ -1,6 +1,7 @@
 """Factories and a small driver for walking real BPMN routes through the use cases."""
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -179,8 +180,34 @@ def sample_application(name: str, id_number: str, incomes: list[float], near_rel
             "assets": "无存款，无车辆，自住房一处", "near_relative": near_relative, "authorises_check": True}
 
 
+_FRESH = itertools.count(1)
+
+
+def fresh_id_number(region: str = "320921") -> str:
+    """A valid ID number no other call in this test process returns (one household per lodging:
+    the registry refuses a second open application of a type for the same people)."""
+    born = date(1940, 1, 1) + timedelta(days=next(_FRESH))
+    return with_check_digit(f"{region}{born:%Y%m%d}123")
+
+
 def _member_id(base: str, i: int) -> str:
-    return with_check_digit(base[:14] + f"{(int(base[14:17]) + i * 2) % 1000:03d}")
+    # Born 1991+i, sequence 6xx: never an applicant's number (fresh_id_number uses 123), never another's member.
+    return with_check_digit(f"{base[:6]}{1990 + i}{base[10:14]}{(int(base[14:17]) + 600 + i) % 1000:03d}")
+
+
+def with_fresh_applicant(data: dict) -> dict:
+    """The same application for new people: every ID number in it replaced by a fresh one."""
+    fresh: dict[str, str] = {}
+
+    def swap(value):
+        if isinstance(value, str) and len(value) == 18 and value[:17].isdigit():
+            return fresh.setdefault(value, fresh_id_number(value[:6]))
+        if isinstance(value, list):
+            return [swap(v) for v in value]
+        if isinstance(value, dict):
+            return {k: swap(v) for k, v in value.items()}
+        return value
+    return swap(data)
 
 
 def sample_for_schema(schema: dict, today: date) -> dict:
@@ -217,14 +244,19 @@ def in_order(done: list[str], expected: list[str]) -> bool:
 
 
 def start(db, clock, who, unit_id, incomes=(300, 0, 200), near_relative=False, username=None,
-          village=SHUANGYUAN, process_id=XIANGSHUI, data=None, form_data=None, **application) -> Walk:
+          village=SHUANGYUAN, process_id=XIANGSHUI, data=None, form_data=None, fresh_applicant=False,
+          **application) -> Walk:
     """Lodge an application (default: a 双园村 低保 household) and return its Walk.
 
     ``data`` replaces the whole start form; ``form_data`` maps task names to default
-    submissions for ``Walk.do`` (default: the 低保 FORM_DATA).
+    submissions for ``Walk.do`` (default: the 低保 FORM_DATA). The default application is for a new
+    applicant each time; ``fresh_applicant`` gives ``data`` one too (the registry refuses a second open
+    application of a type for the same people).
     """
     if data is None:
-        data = {**sample_application("王小明", "320921197001011236", list(incomes), near_relative), **application}
+        data = {**sample_application("王小明", fresh_id_number(), list(incomes), near_relative), **application}
+    elif fresh_applicant:
+        data = with_fresh_applicant(data)
     township = village[:9]
     with db.unit_of_work(write=True) as uow:
         started = start_case(uow.session, who(username or STARTER[township]), clock, process_id, unit_id(village),

@@ -17,7 +17,7 @@ from engine.clock import CHINA_TZ
 from engine.catalogue.documents import KINDS, kinds_for, render
 from engine.runtime.expressions import evaluate, route_failure
 from engine.store.models import Document
-from engine.cases.numbering import next_value
+from engine.store.sequences import next_value
 from engine.people.places import Place
 
 _INSERT_DOCUMENT = insert(Document)

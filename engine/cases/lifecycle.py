@@ -11,10 +11,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.cases import numbering
+from engine.households.register import add_months
+from engine.households.registry import (DECLARATION_SOURCE, DECLARATION_VALID_MONTHS, check_duplicates,
+                                        declared_incomes, link_household, members_of, record_economic_status,
+                                        subject_key)
 from engine.people.accounts import Principal
 from engine.clock import Clock
 from engine.cases.documents import issue_documents
@@ -82,11 +87,15 @@ def _start(session: Session, actor_id: int | None, clock: Clock, process_id: str
     except RouteFailed as exc:
         exc.process_id = process_id  # the caller records the incident once its transaction is undone
         raise
+    declared = version.declarations
+    assistance_type = assistance_type_of(process_id)
+    members = members_of(data, declared.applicant) if place.village_id is not None else []
+    check_duplicates(session, assistance_type, members)
     number = number or numbering.next_case_number(session, place, today)
-    applicant_name, applicant_id_number = version.declarations.applicant_of(data)
+    applicant_name, applicant_id_number = declared.applicant_of(data)
     case_id = session.execute(insert(CASE).values(
         number=number, process_version_id=version.id, process_id=process_id,
-        assistance_type=assistance_type_of(process_id),
+        assistance_type=assistance_type,
         applicant_name=applicant_name, applicant_id_number=applicant_id_number,
         county_id=place.county_id, township_id=place.township_id, village_id=place.village_id,
         serializer_version=SERIALIZER_VERSION, schema_version=STATE_SCHEMA_VERSION, revision=1,
@@ -94,9 +103,33 @@ def _start(session: Session, actor_id: int | None, clock: Clock, process_id: str
         **state_values(workflow, now, version.declarations),
     ).returning(CASE.c.id)).scalar_one()
     write_event(session, case_id, now, actor_id, "case_started", None, version.name, data)
+    if members:
+        _link_household(session, case_id, place, members, declared, data, actor_id, today, now,
+                        listed="members" in declared.applicant, assistance_type=assistance_type)
     sync_tasks(session, case_id, place, workflow, now, today, set())
     record_completion(session, case_id, workflow, now, actor_id, version.declarations)
     return StartedCase(case_id, number)
+
+
+def _link_household(session, case_id, place, members, declared, data, actor_id, today, now, *, listed: bool,
+                    assistance_type: str | None) -> None:
+    """Link the new case to its household (found by any member's ID number, or created) and record what
+    the application declares about the household's economic situation."""
+    link = link_household(session, place, members, declared.contact_of(data), case_id, actor_id, today, now,
+                          complete=listed)
+    try:
+        with session.begin_nested():  # the database decides a race between two windows
+            session.execute(update(CASE).where(CASE.c.id == case_id).values(
+                household_id=link.household_id, open_key=subject_key(assistance_type, link.household_id,
+                                                                     link.applicant_id)))
+    except IntegrityError:
+        check_duplicates(session, assistance_type, members)  # names the case that won
+        raise
+    incomes, assets = declared_incomes(members), declared.assets_of(data)
+    if listed or incomes or assets:
+        record_economic_status(session, link.household_id, kind="declaration", source=DECLARATION_SOURCE,
+                               checked_on=today, valid_until=add_months(today, DECLARATION_VALID_MONTHS),
+                               incomes=incomes, assets=assets, case_id=case_id, actor_id=actor_id, now=now)
 
 
 def start_application(session: Session, actor: Principal, clock: Clock, assistance_type: str, village_id: int,

@@ -1,46 +1,12 @@
-"""Case numbers, from a per-county, per-year counter that is safe under concurrency; once-only claims."""
+"""Case numbers, from a per-county, per-year counter that is safe under concurrency."""
 from __future__ import annotations
 
 from datetime import date
 
-from functools import cache
-
-from sqlalchemy import bindparam
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from engine.store.models import Sequence
 from engine.people.places import Place
-
-
-@cache
-def _upsert(dialect_name: str):
-    # Built once per dialect: constructing it costs more than running it.
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    stmt = dialect.insert(Sequence).values(key=bindparam("counter"), value=1)
-    stmt = stmt.on_conflict_do_update(index_elements=[Sequence.key], set_={"value": Sequence.value + 1})
-    return stmt.returning(Sequence.value)
-
-
-def next_value(session: Session, key: str) -> int:
-    """Increment and return the counter ``key`` (created at 1), in the caller's transaction."""
-    return session.execute(_upsert(session.get_bind().dialect.name), {"counter": key}).scalar_one()
-
-
-@cache
-def _claim(dialect_name: str):
-    dialect = postgresql if dialect_name == "postgresql" else sqlite
-    stmt = dialect.insert(Sequence).values(key=bindparam("claimed"), value=1)
-    return stmt.on_conflict_do_nothing(index_elements=[Sequence.key]).returning(Sequence.key)
-
-
-def claim(session: Session, key: str) -> bool:
-    """Take the once-only key ``key`` in the caller's transaction: True for its first taker only.
-
-    The primary key decides, not a prior read: on PostgreSQL a second taker while the
-    first one's transaction is open waits for it, then gets False (or True if it rolled back).
-    """
-    return session.execute(_claim(session.get_bind().dialect.name), {"claimed": key}).first() is not None
+from engine.store.sequences import next_value
 
 
 def next_case_number(session: Session, place: Place, today: date) -> str:

@@ -13,7 +13,7 @@ from engine.people.accounts import Principal
 from engine.clock import CHINA_TZ, Clock
 from engine.errors import FormInvalid, Forbidden, NotFound
 from engine.store.models import Case, HumanTask, PanelMeeting, Unit
-from engine.cases.numbering import next_value
+from engine.store.sequences import next_value
 from engine.cases.lifecycle import complete_task
 
 TASK, CASE = HumanTask.__table__, Case.__table__

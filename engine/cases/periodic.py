@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases.lifecycle import start_case, start_township_case
 from engine.store.models import Case, Recipient, Unit
-from engine.cases.numbering import claim
+from engine.store.sequences import claim
 from engine.catalogue.rules import catalog, counties, model_in_force, process_for, variant_for
 
 CASE, RECIPIENT = Case.__table__, Recipient.__table__
@@ -83,7 +83,7 @@ def open_monthly_cutoffs(session: Session, clock) -> int:
     the 26th, data to the district by the 30th); returns how many were opened.
 
     Once per township and month, decided by the database: each case first claims its number
-    (a unique key, see ``numbering.claim``). A scheduler that loses the claim to another one
+    (a unique key, see ``engine.store.sequences.claim``). A scheduler that loses the claim to another one
     still in its transaction waits for it and then skips that township.
     """
     variants = catalog()["monthly_cutoff"]["variants"]

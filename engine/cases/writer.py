@@ -175,8 +175,11 @@ def write_state(session, case_id, revision, workflow: Workflow, now, actor_id, d
 
 
 def record_completion(session, case_id, workflow: Workflow, now, actor_id, declared: RouteDeclarations) -> None:
-    """A finished case: its declared effect on the register, and the audit event with its summary."""
+    """A finished case: its declared effect on the register, and the audit event with its summary; its
+    subject may apply for the type again."""
     if workflow.is_completed:
+        session.execute(update(CASE).where(CASE.c.id == case_id, CASE.c.open_key.is_not(None)).values(open_key=None))
+        session.execute(update(CASE).where(CASE.c.id == case_id, CASE.c.open_key.is_not(None)).values(open_key=None))
         end_id, end_name = workflow.end_event() or (None, "")
         outcome = declared.outcomes.get(end_id)
         if outcome is not None:

@@ -10,6 +10,8 @@ on the process (select the pool in Camunda Modeler)
                           (``time_limit_wd``, the county's rule)
     ``summary``           comma-separated data names the case list and case page show
     ``applicant.name``, ``applicant.id_number``   the start-form fields naming the applicant
+    ``applicant.members``, ``applicant.address``, ``applicant.phone``, ``applicant.assets``  (optional)
+                          the start-form fields the household registry (一户一档) takes
 on a user task
     ``starts_clock``      ``True``, ``field == 'value'`` or ``field in ('a', 'b')`` over the
                           task's own form: completing the task this way starts the overall limit
@@ -42,18 +44,21 @@ NO_LIMIT = "none"
 MAX_CONDITION_CHARS = 500  # a field and a few choices; parsing a longer text is never needed
 REGISTER_PREFIX = "register."
 APPLICANT_FIELDS = ("name", "id_number")
+# Optional start-form fields for the household registry: the member list (items: id_number, name,
+# relation, monthly_income, disability_level), the address and phone, the declared assets.
+APPLICANT_OPTIONAL = ("members", "address", "phone", "assets")
 # register column → (required, optional) per outcome; every required column must be declared. An
 # undeclared household_size keeps its register value; an undeclared next_review_on is counted from the
 # decision day by the county's interval for the review class (as on ``register``, which always counts).
 REGISTER_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "register": (("monthly_amount", "payment_from", "household_size", "review_class"), ()),
+    "register": (("monthly_amount", "payment_from"), ("household_size", "review_class", "care_level")),
     "update": (("monthly_amount", "review_class", "recipient_case_number"), ("household_size", "next_review_on")),
     "continue": (("review_class", "recipient_case_number"), ("household_size", "next_review_on")),
     "stop": (("stopped_from", "recipient_case_number"), ()),
 }
 REGISTER_FIELDS_ZH = {"monthly_amount": "月救助金额", "payment_from": "发放起始日期", "household_size": "保障人数",
                       "review_class": "分类管理类别", "next_review_on": "下次复核日期", "stopped_from": "停发日期",
-                      "recipient_case_number": "救助对象原案件编号"}
+                      "recipient_case_number": "救助对象原案件编号", "care_level": "供养（护理）等级"}
 
 Problem = Callable[..., None]  # problem(node, message, message_zh, line=None), as in deployment.validate_file
 
@@ -129,6 +134,16 @@ class RouteDeclarations:
     def summary_of(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """The declared summary fields present in the case data."""
         return {k: data[k] for k in self.summary if k in data}
+
+    def contact_of(self, data: Mapping[str, Any]) -> dict[str, str]:
+        """The household's address and phone from the start data, where the route declares them."""
+        return {part: str(data[self.applicant[part]])[:200] for part in ("address", "phone")
+                if self.applicant.get(part) and data.get(self.applicant[part])}
+
+    def assets_of(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The assets the application declares (as the start form holds them)."""
+        value = data.get(self.applicant.get("assets", "")) if self.applicant.get("assets") else None
+        return value if isinstance(value, dict) else ({"note": value} if value else {})
 
     def applicant_of(self, data: Mapping[str, Any]) -> tuple[str, str]:
         """(name, ID number) of the applicant, from the start data."""
@@ -271,6 +286,15 @@ def _check_applicant(process, props, forms, problem) -> dict[str, str]:
             problem(process, f"'{name}' names '{value}', which is not a field of the start form",
                     f"「{name}」引用的「{value}」不是开始事件表单的字段", line)
         applicant[part] = value
+    for part in APPLICANT_OPTIONAL:
+        name = f"applicant.{part}"
+        if name in props:
+            value, line = props[name]
+            if value not in start_fields:
+                problem(process, f"'{name}' names '{value}', which is not a field of the start form",
+                        f"「{name}」引用的「{value}」不是开始事件表单的字段", line)
+            else:
+                applicant[part] = value
     return applicant
 
 

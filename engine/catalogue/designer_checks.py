@@ -26,7 +26,8 @@ from engine.workdays import parse_period
 # the process the overall limit, the case-list summary and the applicant's fields; register columns on ends.
 HUMAN_TASK_PROPERTIES = ("clock", "deadline", f"{DOCUMENT_PREFIX}KIND", "publicity", "starts_clock")
 END_EVENT_PROPERTIES = ("recipient", f"{REGISTER_PREFIX}COLUMN")
-PROCESS_PROPERTIES = ("overall_limit", "summary", "applicant.name", "applicant.id_number")
+PROCESS_PROPERTIES = ("overall_limit", "summary", "applicant.name", "applicant.id_number", "applicant.members",
+                      "applicant.address", "applicant.phone", "applicant.assets")
 RECIPIENT_EFFECTS = ("register", "update", "continue", "stop")
 CLOCK_VALUES = ("paused",)
 

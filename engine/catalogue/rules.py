@@ -28,7 +28,10 @@ CATALOG_SCHEMA = {
     "type": "object", "additionalProperties": False, "required": ["types"],
     "properties": {"types": {"type": "object", "minProperties": 1, "additionalProperties": {
         "type": "object", "additionalProperties": False, "required": ["name_zh", "name_en", "variants"],
-        "properties": {**_NAMES, "applicable": {"type": "boolean"}, "variants": {
+        "properties": {**_NAMES, "applicable": {"type": "boolean"}, "benefit": {
+            "type": "object", "additionalProperties": False, "required": ["subject", "payment"],
+            "properties": {"subject": {"enum": ["household", "person"]}, "payment": {"enum": ["monthly", "once"]}}},
+            "variants": {
             "type": "object", "minProperties": 1, "additionalProperties": {
                 "type": "object", "additionalProperties": False, "required": ["process_id", "name_zh", "name_en"],
                 "properties": {**_NAMES, "process_id": {"type": "string", "pattern": "^[A-Za-z_][A-Za-z0-9_]*$"}}}}}}}},
@@ -210,3 +213,9 @@ def case_parameters(session: Session, county_id: int, township_id: int, process_
         model_effective_from=model["effective_from"].isoformat(),
     )
     return params
+
+
+def benefit_of(assistance_type: str | None) -> dict[str, str] | None:
+    """Whom a benefit of this type belongs to and how it is paid ({subject, payment}), or None for a
+    type that grants no benefit of its own (reviews, changes, the monthly cut-off)."""
+    return catalog().get(assistance_type or "", {}).get("benefit")

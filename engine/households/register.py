@@ -10,12 +10,16 @@ from functools import partial
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.catalogue.declarations import Outcome
-from engine.store.models import Case, Recipient, Unit
+from engine.catalogue.rules import benefit_of
+from engine.errors import Duplicate
+from engine.households.registry import subject_key
+from engine.store.models import Case, Person, Recipient, RecipientChange
 
-CASE, RECIPIENT = Case.__table__, Recipient.__table__
+CASE, RECIPIENT, PERSON, CHANGE = Case.__table__, Recipient.__table__, Person.__table__, RecipientChange.__table__
 DEFAULT_CLASS = "B"
 
 
@@ -50,16 +54,7 @@ def apply_outcome(session: Session, case_id: int, outcome: Outcome, data: dict[s
     column from the data the route's end event declares for it (``register.<column>``)."""
     value = partial(outcome.value, data=data)
     if outcome.effect == "register":
-        case = session.execute(select(CASE).where(CASE.c.id == case_id)).one()
-        payment_from = _iso(value("payment_from"), first_of_next_month(today))
-        review_class = value("review_class") or DEFAULT_CLASS
-        session.execute(insert(RECIPIENT).values(
-            assistance_type=case.assistance_type or "minimum_living", case_id=case_id, county_id=case.county_id,
-            township_id=case.township_id, village_id=case.village_id, applicant_name=case.applicant_name,
-            applicant_id_number=case.applicant_id_number, household_size=int(value("household_size") or 1),
-            monthly_amount=float(value("monthly_amount") or 0), payment_from=payment_from, stopped_from=None,
-            review_class=review_class, next_review_on=next_review(payment_from, review_class, data),
-            review_case_id=None, status="active", updated_at=now))
+        _register(session, case_id, value, data, today, now)
         return
     target = _recipient_for(session, case_id, value("recipient_case_number"))
     if target is None:
@@ -76,7 +71,53 @@ def apply_outcome(session: Session, case_id: int, outcome: Outcome, data: dict[s
             values["household_size"] = int(value("household_size"))
     elif outcome.effect == "stop":
         values.update(status="stopped", stopped_from=_iso(value("stopped_from"), first_of_next_month(today)))
+    if outcome.effect == "stop":
+        values["active_key"] = None
     session.execute(update(RECIPIENT).where(RECIPIENT.c.id == target.id).values(**values))
+    _history(session, target.id, case_id, outcome.effect, today, now)
+
+
+def _register(session: Session, case_id: int, value, data: dict[str, Any], today: date, now: datetime) -> None:
+    """A granted benefit: one row per benefit, of the household or the applicant (the type's subject). A
+    second active benefit of a type for the same subject is refused here too (the approval), whatever the
+    lodging check saw: the unique ``active_key`` decides."""
+    case = session.execute(select(CASE).where(CASE.c.id == case_id)).one()
+    assistance_type = case.assistance_type or "minimum_living"
+    benefit = benefit_of(assistance_type) or {"subject": "household", "payment": "monthly"}
+    person_id = session.execute(select(PERSON.c.id).where(PERSON.c.id_number == case.applicant_id_number)).scalar()
+    once = benefit["payment"] == "once"
+    payment_from = _iso(value("payment_from"), today if once else first_of_next_month(today))
+    review_class = value("review_class") or DEFAULT_CLASS
+    size = value("household_size") or (session.execute(select(func.count()).select_from(PERSON).where(
+        PERSON.c.household_id == case.household_id)).scalar_one() if case.household_id else 1)
+    key = None if once or case.household_id is None else subject_key(assistance_type, case.household_id, person_id)
+    try:
+        with session.begin_nested():
+            recipient_id = session.execute(insert(RECIPIENT).values(
+                assistance_type=assistance_type, case_id=case_id, county_id=case.county_id,
+                township_id=case.township_id, village_id=case.village_id, applicant_name=case.applicant_name,
+                applicant_id_number=case.applicant_id_number, household_size=int(size or 1),
+                monthly_amount=float(value("monthly_amount") or 0), payment_from=payment_from, stopped_from=None,
+                review_class=review_class, next_review_on=next_review(payment_from, review_class, data),
+                review_case_id=None, status="paid" if once else "active", updated_at=now,
+                household_id=case.household_id, person_id=person_id, payment=benefit["payment"],
+                care_level=value("care_level"), active_key=key).returning(RECIPIENT.c.id)).scalar_one()
+    except IntegrityError:
+        other = session.execute(select(CASE.c.id, CASE.c.number).join(RECIPIENT, RECIPIENT.c.case_id == CASE.c.id)
+                                .where(RECIPIENT.c.active_key == key)).first()
+        raise Duplicate(f"already receiving {assistance_type} (case {other.number if other else '?'})",
+                        f"该{'家庭' if benefit['subject'] == 'household' else '申请人'}已在享受该救助"
+                        f"（案件 {other.number if other else '?'}），不能重复登记", other.id if other else None,
+                        other.number if other else None) from None
+    _history(session, recipient_id, case_id, "register", today, now)
+
+
+def _history(session: Session, recipient_id: int, case_id: int, effect: str, today: date, now: datetime) -> None:
+    row = session.execute(select(RECIPIENT.c.monthly_amount, RECIPIENT.c.review_class, RECIPIENT.c.status)
+                          .where(RECIPIENT.c.id == recipient_id)).one()
+    session.execute(insert(CHANGE).values(recipient_id=recipient_id, case_id=case_id, effect=effect, on=today,
+                                          monthly_amount=row.monthly_amount, review_class=row.review_class,
+                                          status=row.status, at=now))
 
 
 def _recipient_for(session: Session, case_id: int, case_number: str | None):

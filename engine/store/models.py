@@ -149,6 +149,11 @@ class Case(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     completed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     started_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))  # None: the scheduler
+    # The household (户) the case is about; None for a township's own case (the monthly cut-off).
+    household_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("household.id"), index=True)
+    # "<household or person>:<type>" while an application of a type is open: unique, so two lodgings of
+    # the same type for the same subject cannot both succeed, whichever commits first (cleared at the end).
+    open_key: Mapped[Optional[str]] = mapped_column(String(80), unique=True)
 
     __table_args__ = (
         Index("ix_case_county_status", "county_id", "status", "created_at"),
@@ -220,8 +225,9 @@ class Document(Base):
 
 
 class Recipient(Base):
-    """A household receiving a benefit: registered when a case grants it, reviewed periodically,
-    adjusted or stopped by dynamic-management cases. Source of the monthly report and payment roll."""
+    """A benefit (在册救助) of a household or one of its members: registered when a case grants it,
+    reviewed periodically, adjusted or stopped by dynamic-management cases; a one-off payment (临时救助)
+    is registered as ``paid``. Source of the monthly report, the payment roll and the dossier."""
 
     __tablename__ = "recipient"
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -239,14 +245,167 @@ class Recipient(Base):
     review_class: Mapped[str] = mapped_column(String(1))
     next_review_on: Mapped[date] = mapped_column(Date)
     review_case_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("case.id"))
-    status: Mapped[str] = mapped_column(String(20))  # active | stopped
+    status: Mapped[str] = mapped_column(String(20))  # active | stopped | paid (a one-off payment)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    household_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("household.id"), index=True)
+    person_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("person.id"), index=True)  # the beneficiary
+    payment: Mapped[str] = mapped_column(String(10), default="monthly", server_default="monthly")  # monthly | once
+    care_level: Mapped[Optional[str]] = mapped_column(String(40))  # 特困: 全自理 / 半护理 / 全护理
+    # "<h|p><id>:<type>" while the benefit is active: one active benefit of a type per subject, in the database.
+    active_key: Mapped[Optional[str]] = mapped_column(String(80), unique=True)
 
     __table_args__ = (
         Index("ix_recipient_review_due", "next_review_on", postgresql_where=text("status = 'active'"),
               sqlite_where=text("status = 'active'")),
         Index("ix_recipient_county_type", "county_id", "assistance_type", "status"),
     )
+
+
+class RecipientChange(Base):
+    """The history of a benefit: registered, amount or class changed, continued, stopped (who, when, why)."""
+
+    __tablename__ = "recipient_change"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(BigId, ForeignKey("recipient.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("case.id"))
+    effect: Mapped[str] = mapped_column(String(20))  # register | update | continue | stop
+    on: Mapped[date] = mapped_column(Date)
+    monthly_amount: Mapped[Optional[float]] = mapped_column(Numeric(12, 2, asdecimal=False))
+    review_class: Mapped[Optional[str]] = mapped_column(String(1))
+    status: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Household(Base):
+    """A household (户, 一户一档): its place and address. Its members are people whose ``household_id``
+    is this one; ``HouseholdEvent`` keeps who joined and left when."""
+
+    __tablename__ = "household"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)  # 户编号: village code + sequence
+    county_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    township_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    village_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    address: Mapped[Optional[str]] = mapped_column(String(200))
+    phone: Mapped[Optional[str]] = mapped_column(String(20))
+    head_id: Mapped[Optional[int]] = mapped_column(BigId)  # the person who heads it (户主 / 申请人)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_household_village", "village_id"), Index("ix_household_county", "county_id", "id"),
+                      Index("ix_household_address", "county_id", "address"))
+
+
+class Person(Base):
+    """A person known to the registry, in at most one household at a time. Sex and birth date come from
+    the ID number; the place columns are the household's, kept here so scoped search needs no join."""
+
+    __tablename__ = "person"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    id_number: Mapped[str] = mapped_column(String(18), unique=True)
+    id_tail: Mapped[str] = mapped_column(String(6))  # last six characters, for "search by last digits"
+    name: Mapped[str] = mapped_column(String(100))
+    sex: Mapped[Optional[str]] = mapped_column(String(1))  # M | F
+    birth_date: Mapped[Optional[date]] = mapped_column(Date)
+    household_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("household.id"), index=True)
+    relation: Mapped[Optional[str]] = mapped_column(String(20))  # to the applicant/head: self, spouse, child …
+    disability_level: Mapped[Optional[str]] = mapped_column(String(10))
+    hukou_place: Mapped[Optional[str]] = mapped_column(String(200))      # 户籍地
+    residence_place: Mapped[Optional[str]] = mapped_column(String(200))  # 居住地
+    county_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"))
+    township_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"))
+    village_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (
+        Index("ix_person_county_name", "county_id", "name", postgresql_ops={"name": "varchar_pattern_ops"}),
+        Index("ix_person_county_tail", "county_id", "id_tail"),
+    )
+
+
+class HouseholdEvent(Base):
+    """The household's history: a member joined or left (with the date and the case that recorded it)."""
+
+    __tablename__ = "household_event"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    household_id: Mapped[int] = mapped_column(BigId, ForeignKey("household.id", ondelete="CASCADE"))
+    person_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("person.id"))
+    kind: Mapped[str] = mapped_column(String(20))  # created | joined | left | changed
+    on: Mapped[date] = mapped_column(Date)
+    case_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("case.id"))
+    actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    detail: Mapped[dict[str, Any]] = mapped_column(JsonType)
+
+    __table_args__ = (Index("ix_household_event_household", "household_id", "id"),)
+
+
+class EconomicRecord(Base):
+    """One statement of a household's economic situation (家庭经济状况): what it declared at lodging or
+    what a check found (source, report number, date), with incomes by member and source, assets, and
+    until when it is valid. The latest valid record is where the next application of any type starts."""
+
+    __tablename__ = "economic_record"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    household_id: Mapped[int] = mapped_column(BigId, ForeignKey("household.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))  # declaration | verification
+    # 申请人申报, 省核对平台, 区社会救助中心, 入户调查, 邻里访问, 信函索证
+    source: Mapped[str] = mapped_column(String(40))
+    report_number: Mapped[Optional[str]] = mapped_column(String(60))
+    result: Mapped[Optional[str]] = mapped_column(String(40))  # eligible | ineligible | … (a check's finding)
+    findings: Mapped[Optional[str]] = mapped_column(Text)
+    checked_on: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    incomes: Mapped[list[Any]] = mapped_column(JsonType)  # [{person_id, name, source, monthly}]
+    assets: Mapped[dict[str, Any]] = mapped_column(JsonType)  # housing, vehicles, deposits, securities, note
+    monthly_income: Mapped[Optional[float]] = mapped_column(Numeric(12, 2, asdecimal=False))  # the household's total
+    household_size: Mapped[Optional[int]] = mapped_column(Integer)
+    case_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("case.id"))
+    task_name: Mapped[Optional[str]] = mapped_column(String(100))
+    recorded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_economic_record_household", "household_id", "checked_on"),)
+
+
+class Attachment(Base):
+    """A scan (申请材料) uploaded to a household, an application or one of its steps. The bytes are stored
+    content-addressed (by SHA-256) outside the static root; the place columns scope who may fetch it."""
+
+    __tablename__ = "attachment"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    media_type: Mapped[str] = mapped_column(String(40))  # sniffed from the content, never the file name
+    size: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(200))  # as uploaded, for display only
+    material: Mapped[str] = mapped_column(String(40))  # 户口簿, 身份证, 收入证明 … (checklist key)
+    household_id: Mapped[int] = mapped_column(BigId, ForeignKey("household.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    task_name: Mapped[Optional[str]] = mapped_column(String(100))
+    county_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    township_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    village_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"))
+    uploaded_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CaseFlag(Base):
+    """A duplicate or overlap found for a case (another benefit, a repeated 临时救助): shown to the approver,
+    whose decision on it (proceed or not, and why) is recorded here."""
+
+    __tablename__ = "case_flag"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))  # excluded_combination | limited_combination | repeat
+    rule: Mapped[str] = mapped_column(String(60))  # the rule's key in processes/overlaps.toml
+    message: Mapped[str] = mapped_column(String(500))
+    other_case_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("case.id"))
+    other_recipient_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("recipient.id"))
+    raised_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    decision: Mapped[Optional[str]] = mapped_column(String(20))  # proceed | refuse
+    decision_note: Mapped[Optional[str]] = mapped_column(String(500))
+    decided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
+    decided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
 
 class PanelMeeting(Base):

@@ -35,7 +35,7 @@ def due_households(db, clock, who, unit_id, n: int = HOUSEHOLDS) -> list[str]:
     with db.unit_of_work(write=True) as uow:
         s = uow.session
         row = {k: v for k, v in s.execute(select(CASE).where(CASE.c.id == origin.case_id)).one()._asdict().items()
-               if k != "id"}
+               if k not in ("id", "open_key")}
         case_ids = s.execute(insert(CASE).returning(CASE.c.id, sort_by_parameter_order=True), [
             {**row, "number": f"DUE-{i:05d}", "applicant_name": f"户主{i}", "applicant_id_number": id_number}
             for i, id_number in enumerate(ids)]).scalars().all()

@@ -8,7 +8,7 @@ import pytest
 
 from engine.catalogue import rules
 from engine.cases.lifecycle import start_application
-from tests.factories import sample_application
+from tests.factories import fresh_id_number, sample_application
 from engine.store.models import Case
 from tests.factories import LANE_USERS, SHUANGYUAN, Walk
 
@@ -28,7 +28,7 @@ def changed_rules(monkeypatch):
 
 
 def lodge(db, clock, who, unit_id) -> Case:
-    data = sample_application("王小明", "320921197001011236", [300, 0, 200])
+    data = sample_application("王小明", fresh_id_number(), [300, 0, 200])
     with db.unit_of_work(write=True) as uow:
         started = start_application(uow.session, who("village_sy"), clock, "minimum_living", unit_id(SHUANGYUAN), data)
         uow.commit()

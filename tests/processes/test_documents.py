@@ -29,8 +29,9 @@ def test_confirmed_case_documents(db, clock, who, unit_id, login):
     assert "王小明" in acceptance.body and "现予受理" in acceptance.body and w.number in acceptance.body
     assert "响水镇人民政府" in acceptance.body and "2026年9月15日" in acceptance.body
     publicity = docs["publicity_list"]
-    assert "双园村" in publicity.body and "320921********1236" in publicity.body
-    assert "320921197001011236" not in publicity.body and "166.67" in publicity.body
+    full = w.case().applicant_id_number
+    assert "双园村" in publicity.body and f"{full[:6]}********{full[-4:]}" in publicity.body
+    assert full not in publicity.body and "166.67" in publicity.body
     confirmation = docs["confirmation_notice"]
     assert "1840.00 元" in confirmation.body and "2026-11 起按月发放" in confirmation.body
     page = login("township_xs").get(f"/cases/{w.case_id}")

@@ -101,24 +101,24 @@ class Trail:
 @pytest.fixture
 def lodge(db, clock, who, unit_id):
     """lodge(model, **kw) → a Trail of a household's application under that model."""
-    def go(model, near_relative=False, incomes=(300, 0, 200), **kw):
+    def go(model, near_relative=False, incomes=(300, 0, 200), fresh=False, **kw):
         if model == "xiangshui":
             walk = start(db, clock, who, unit_id, village=SHUANGYUAN, near_relative=near_relative,
                          incomes=incomes, **kw)
         elif model == "siping":
             walk = start(db, clock, who, unit_id, village=RENXING, process_id=SIPING, form_data=SIPING_FORMS,
                          data=household("李淑芬", SIPING_ID, "四平市铁西区仁兴街道仁兴社区5组", incomes=incomes,
-                                        near_relative=near_relative), **kw)
+                                        near_relative=near_relative), **kw, fresh_applicant=fresh)
         elif model == "santidikou":
             walk = start(db, clock, who, unit_id, village=SANTIDIKOU, process_id=SANTIDIKOU_MODEL,
                          form_data=SANTIDIKOU_FORMS,
                          data=household("张桂兰", SANTIDIKOU_ID, "淮北市相山区三堤口街道三堤口社区8栋",
-                                        incomes=incomes, near_relative=near_relative), **kw)
+                                        incomes=incomes, near_relative=near_relative), **kw, fresh_applicant=fresh)
         else:
             village = kw.pop("village", DONGJIE)
             walk = start(db, clock, who, unit_id, village=village, process_id=NATIONAL, form_data=NATIONAL_FORMS,
                          data=household("赵德明", DONGJIE_ID, "淮北市相山区东街街道东街社区2号楼", "window",
-                                        incomes=incomes, near_relative=near_relative), **kw)
+                                        incomes=incomes, near_relative=near_relative), **kw, fresh_applicant=fresh)
         return Trail(walk)
     return go
 

@@ -402,7 +402,8 @@ def low_income_application(village, incomes, assets=20000, vehicles=0, extra_hou
 def low_income(db, clock, who, unit_id):
     def go(village=RENXING, process_id="low_income_siping", incomes=(1000, 800, 700), **kw):
         return start(db, clock, who, unit_id, village=village, process_id=process_id,
-                     data=low_income_application(village, incomes, **kw), form_data=LOW_INCOME_FORMS)
+                     data=low_income_application(village, incomes, **kw), form_data=LOW_INCOME_FORMS,
+                     fresh_applicant=True)
     return go
 
 

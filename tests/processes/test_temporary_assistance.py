@@ -86,7 +86,7 @@ def application(village: str, amount: float, kind: str = "medical_expense", reci
 def walk(db, clock, who, unit_id):
     def lodge(process_id, village, amount, username=None, **kw):
         return start(db, clock, who, unit_id, village=village, process_id=process_id, username=username,
-                     data=application(village, amount, **kw), form_data=FORMS)
+                     data=application(village, amount, **kw), form_data=FORMS, fresh_applicant=True)
     return lodge
 
 

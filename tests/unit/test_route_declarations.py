@@ -132,7 +132,8 @@ def test_the_deployed_version_carries_its_declarations(db):
         versions = s.execute(select(ProcessVersion.process_id, ProcessVersion.tasks)).all()
     assert declared.overall_limit == OverallLimit(field="time_limit_wd")
     assert declared.clock_starts == {"acceptance": ClockStart("acceptance_decision", ("accepted",))}
-    assert declared.applicant == {"name": "applicant_name", "id_number": "applicant_id_number"}
+    assert declared.applicant == {"name": "applicant_name", "id_number": "applicant_id_number", "members": "members",
+                                  "address": "address", "phone": "phone", "assets": "assets"}
     assert declared.summary[:3] == ("household_size", "per_capita_income", "monthly_amount")
     assert declared.outcomes == {"end_confirmed": Outcome("register", {
         "monthly_amount": "monthly_amount", "payment_from": "payment_from", "household_size": "household_size",

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.usefixtures("db")
 def at_panel(lodge, clock, n: int):  # noqa: F811
     trails = []
     for i in range(n):
-        t = lodge("santidikou", applicant_name=f"张桂兰{i}")
+        t = lodge("santidikou", applicant_name=f"张桂兰{i}", fresh=True)
         for step in ("acceptance", "economic_check", "home_investigation", "democratic_appraisal"):
             t.do(step)
         trails.append(t)

@@ -1,0 +1,234 @@
+"""The household registry (一户一档): households, their members and history, and the economic-status
+record (家庭经济状况) every programme shares.
+
+A person (by ID number) is in one household at a time. Lodging an application finds the household of
+any listed member — the applicant's first — or creates one; members listed but living elsewhere move
+in, members no longer listed leave, each with a dated history event. Before anything is written the
+duplicate rules are checked: one open application and one active benefit of a type per subject
+(the household, or the person for personal benefits), refused with the other case named; the database
+enforces the same with unique keys, so a race between two windows is decided there.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, Iterable, Mapping
+
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+from stdnum.cn import ric
+
+from engine.catalogue.rules import benefit_of
+from engine.errors import Duplicate
+from engine.store.sequences import next_value
+from engine.store.models import Case, EconomicRecord, Household, HouseholdEvent, Person, Recipient, Unit
+
+HOUSEHOLD, PERSON, EVENT = Household.__table__, Person.__table__, HouseholdEvent.__table__
+ECONOMIC, CASE, RECIPIENT = EconomicRecord.__table__, Case.__table__, Recipient.__table__
+DECLARATION_SOURCE = "申请人申报"
+# What a check's ``source`` may be (the seeds' names); a route declaring another is refused at deploy.
+CHECK_SOURCES = ("省核对平台", "区社会救助中心", "入户调查", "邻里访问", "信函索证", DECLARATION_SOURCE)
+DECLARATION_VALID_MONTHS = 6
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member as an application lists them."""
+
+    id_number: str
+    name: str
+    relation: str = "self"
+    monthly_income: float | None = None
+    disability_level: str | None = None
+
+
+@dataclass(frozen=True)
+class HouseholdLink:
+    """The household a case is about and its applicant's person row."""
+
+    household_id: int
+    applicant_id: int
+
+
+def members_of(data: Mapping[str, Any], applicant: Mapping[str, str]) -> list[Member]:
+    """The members an application lists (the declared ``applicant.members`` list), the applicant first;
+    an application without a list is for the applicant alone."""
+    name = str(data.get(applicant.get("name", ""), "") or "")
+    id_number = str(data.get(applicant.get("id_number", ""), "") or "")
+    listed = data.get(applicant.get("members", "")) if applicant.get("members") else None
+    members: dict[str, Member] = {}
+    if id_number:
+        members[id_number] = Member(id_number, name, "self")
+    for row in listed if isinstance(listed, list) else ():
+        if isinstance(row, Mapping) and row.get("id_number"):
+            members.setdefault(str(row["id_number"]), Member(
+                str(row["id_number"]), str(row.get("name") or ""), str(row.get("relation") or "other"),
+                _number(row.get("monthly_income")), row.get("disability_level")))
+            if row["id_number"] == id_number:  # the list's row for the applicant carries the income
+                members[id_number] = Member(id_number, name or str(row.get("name") or ""), "self",
+                                            _number(row.get("monthly_income")), row.get("disability_level"))
+    return list(members.values())
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def subject_key(assistance_type: str | None, household_id: int, person_id: int) -> str | None:
+    """The key one open application / one active benefit of a type is unique on, or None (no benefit)."""
+    benefit = benefit_of(assistance_type)
+    if benefit is None:
+        return None
+    who = f"h{household_id}" if benefit["subject"] == "household" else f"p{person_id}"
+    return f"{who}:{assistance_type}"
+
+
+def find_household(session: Session, id_numbers: Iterable[str]) -> int | None:
+    """The household of the first of these ID numbers that has one."""
+    numbers = list(id_numbers)
+    if not numbers:
+        return None
+    rows = dict(session.execute(select(PERSON.c.id_number, PERSON.c.household_id)
+                                .where(PERSON.c.id_number.in_(numbers), PERSON.c.household_id.is_not(None))).all())
+    return next((rows[n] for n in numbers if n in rows), None)
+
+
+def check_duplicates(session: Session, assistance_type: str | None, members: list[Member]) -> None:
+    """Refuse an application of a type the household (or the applicant) already has open or receives."""
+    benefit = benefit_of(assistance_type)
+    if benefit is None or not members:
+        return
+    applicant = members[0]
+    household_id = find_household(session, [m.id_number for m in members])
+    if household_id is None:
+        return
+    person_id = session.execute(select(PERSON.c.id).where(PERSON.c.id_number == applicant.id_number)).scalar()
+    keys = [subject_key(assistance_type, household_id, person_id)] if person_id or benefit["subject"] == "household" else []
+    if not keys:
+        return
+    open_case = session.execute(select(CASE.c.id, CASE.c.number).where(CASE.c.open_key.in_(keys))).first()
+    if open_case is not None:
+        raise Duplicate(f"open application {open_case.number} of {assistance_type}",
+                        f"该{_subject_zh(benefit)}已有一件办理中的同类申请（案件 {open_case.number}），不能重复申请",
+                        open_case.id, open_case.number)
+    receiving = session.execute(select(CASE.c.id, CASE.c.number).join(RECIPIENT, RECIPIENT.c.case_id == CASE.c.id)
+                                .where(RECIPIENT.c.active_key.in_(keys))).first()
+    if receiving is not None:
+        raise Duplicate(f"already receiving {assistance_type} (case {receiving.number})",
+                        f"该{_subject_zh(benefit)}已在享受该救助（案件 {receiving.number}），"
+                        "变更或复核请走动态管理", receiving.id, receiving.number)
+
+
+def _subject_zh(benefit: Mapping[str, str]) -> str:
+    return "家庭" if benefit["subject"] == "household" else "申请人"
+
+
+def household_number(session: Session, place) -> str:
+    """A household number (户编号) such as 320921-H0000042 (county code, serial)."""
+    return f"{place.county_code}-H{next_value(session, f'household:{place.county_code}'):07d}"
+
+
+def link_household(session: Session, place, members: list[Member], contact: Mapping[str, Any], case_id: int,
+                   actor_id: int | None, today: date, now: datetime, complete: bool = True) -> HouseholdLink:
+    """Find or create the case's household and bring its member list up to date. ``complete``: the
+    application lists the whole household, so members not listed have left it; otherwise (a personal
+    benefit, a review) the listed people are added and nobody leaves."""
+    household_id = find_household(session, [m.id_number for m in members])
+    if household_id is None:
+        household_id = session.execute(insert(HOUSEHOLD).values(
+            number=household_number(session, place), county_id=place.county_id,
+            township_id=place.township_id, village_id=place.village_id, created_at=now, updated_at=now,
+            **contact).returning(HOUSEHOLD.c.id)).scalar_one()
+        _event(session, household_id, None, "created", today, case_id, actor_id, now, {})
+    elif contact:
+        session.execute(update(HOUSEHOLD).where(HOUSEHOLD.c.id == household_id).values(updated_at=now, **contact))
+    ids = _update_members(session, household_id, place, members, case_id, actor_id, today, now, complete)
+    applicant_id = ids[members[0].id_number]
+    session.execute(update(HOUSEHOLD).where(HOUSEHOLD.c.id == household_id, HOUSEHOLD.c.head_id.is_(None))
+                    .values(head_id=applicant_id))
+    return HouseholdLink(household_id, applicant_id)
+
+
+def _update_members(session, household_id: int, place, members: list[Member], case_id, actor_id, today, now,
+                    complete: bool) -> dict[str, int]:
+    known = {r.id_number: r for r in session.execute(select(
+        PERSON.c.id, PERSON.c.id_number, PERSON.c.household_id).where(
+            PERSON.c.id_number.in_([m.id_number for m in members]))).all()}
+    current = {r.id_number: r.id for r in session.execute(select(PERSON.c.id, PERSON.c.id_number).where(
+        PERSON.c.household_id == household_id)).all()}
+    where = {"county_id": place.county_id, "township_id": place.township_id, "village_id": place.village_id}
+    ids: dict[str, int] = {}
+    for m in members:
+        facts = {"name": m.name, "updated_at": now, "household_id": household_id, **where}
+        if complete or m.id_number not in current:  # a partial list keeps what the household file says
+            facts.update(relation=m.relation)
+        if m.disability_level:
+            facts.update(disability_level=m.disability_level)
+        row = known.get(m.id_number)
+        if row is None:
+            sex, born = _from_id(m.id_number)
+            ids[m.id_number] = session.execute(insert(PERSON).values(
+                id_number=m.id_number, id_tail=m.id_number[-6:], sex=sex, birth_date=born, **facts)
+                .returning(PERSON.c.id)).scalar_one()
+        else:
+            ids[m.id_number] = row.id
+            session.execute(update(PERSON).where(PERSON.c.id == row.id).values(**facts))
+            if row.household_id not in (None, household_id):
+                _event(session, row.household_id, row.id, "left", today, case_id, actor_id, now,
+                       {"to_household_id": household_id})
+        if m.id_number not in current:
+            _event(session, household_id, ids[m.id_number], "joined", today, case_id, actor_id, now,
+                   {"relation": m.relation})
+    for id_number, person_id in current.items() if complete else ():
+        if id_number not in ids:  # no longer listed: left the household
+            session.execute(update(PERSON).where(PERSON.c.id == person_id).values(household_id=None, updated_at=now))
+            _event(session, household_id, person_id, "left", today, case_id, actor_id, now, {})
+    return ids
+
+
+def _from_id(id_number: str) -> tuple[str | None, date | None]:
+    try:
+        return ("M" if int(id_number[16]) % 2 else "F"), ric.get_birth_date(id_number)
+    except (ValueError, Exception):  # validated at the form; a legacy number keeps no derived facts
+        return None, None
+
+
+def _event(session, household_id, person_id, kind, on, case_id, actor_id, now, detail) -> None:
+    session.execute(insert(EVENT).values(household_id=household_id, person_id=person_id, kind=kind, on=on,
+                                         case_id=case_id, actor_id=actor_id, at=now, detail=detail))
+
+
+def record_economic_status(session: Session, household_id: int, *, kind: str, source: str, checked_on: date,
+                           valid_until: date, incomes: list[dict[str, Any]] | None = None,
+                           assets: Mapping[str, Any] | None = None, result: str | None = None,
+                           report_number: str | None = None, findings: str | None = None,
+                           case_id: int | None = None, task_name: str | None = None,
+                           actor_id: int | None = None, now: datetime) -> int:
+    """Add one economic-status statement (a declaration or a check's result) to the household's record."""
+    incomes = list(incomes or [])
+    total = sum(float(i.get("monthly") or 0) for i in incomes) if incomes else None
+    size = session.execute(select(func.count()).select_from(PERSON).where(PERSON.c.household_id == household_id)).scalar_one()
+    return session.execute(insert(ECONOMIC).values(
+        household_id=household_id, kind=kind, source=source, report_number=report_number, result=result,
+        findings=findings, checked_on=checked_on, valid_until=valid_until, incomes=incomes, assets=dict(assets or {}),
+        monthly_income=total, household_size=size or None, case_id=case_id, task_name=task_name,
+        recorded_by_id=actor_id, recorded_at=now).returning(ECONOMIC.c.id)).scalar_one()
+
+
+def declared_incomes(members: list[Member], person_ids: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+    """The incomes an application declares, by member (source: declared monthly income)."""
+    return [{"id_number": m.id_number, "name": m.name, "source": "申报月收入", "monthly": m.monthly_income}
+            for m in members if m.monthly_income is not None]
+
+
+def latest_valid_record(session: Session, household_id: int, on: date) -> dict[str, Any] | None:
+    """The household's latest economic-status statement still valid on ``on`` (checks before declarations)."""
+    row = session.execute(select(ECONOMIC).where(ECONOMIC.c.household_id == household_id,
+                                                 ECONOMIC.c.valid_until >= on)
+                          .order_by((ECONOMIC.c.kind == "verification").desc(), ECONOMIC.c.checked_on.desc(),
+                                    ECONOMIC.c.id.desc()).limit(1)).mappings().first()
+    return dict(row) if row else None
+
+
+def village_code(session: Session, village_id: int) -> str:
+    return session.execute(select(Unit.code).where(Unit.id == village_id)).scalar_one()
