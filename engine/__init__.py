@@ -10,7 +10,8 @@ from engine.cases.lifecycle import (case_for_request_token, complete_task, exten
 from engine.cases.panel import agenda as panel_agenda, hold_meeting as hold_panel_meeting, meetings as panel_meetings
 from engine.catalogue.datafiles import DataFile
 from engine.catalogue.deployment import FORMS_DIR, PROCESSES_DIR, deploy
-from engine.catalogue.forms import DEFAULT_MAX_LENGTH, coerce_html_form, errors_for_html_form, mask_id_number
+from engine.catalogue.forms import (DEFAULT_MAX_LENGTH, change_html_rows, coerce_html_form, errors_for_html_form,
+                                   html_row_layout, mask_id_number)
 from engine.catalogue.rules import assistance_types, process_for
 from engine.catalogue.versions import get_version, latest_version_id
 from engine.clock import CHINA_TZ, Clock, FrozenClock, to_local_date

@@ -171,10 +171,11 @@ class Walk:
 
 
 def sample_application(name: str, id_number: str, incomes: list[float], near_relative: bool = False) -> dict:
-    """A valid application form for a household (the first member is the applicant)."""
+    """A valid application form for a household (the first member is the applicant, 本人; one income a member)."""
     relations = ["self", "spouse", "child", "parent", "sibling"]
     members = [{"name": name if i == 0 else f"{name[0]}家成员{i}", "id_number": id_number if i == 0 else _member_id(id_number, i),
-                "relation": relations[i % len(relations)], "monthly_income": income} for i, income in enumerate(incomes)]
+                "relation": relations[i] if i < len(relations) else "child", "monthly_income": income}
+               for i, income in enumerate(incomes)]
     return {"applicant_name": name, "applicant_id_number": id_number, "address": "响水县响水镇双园村3组",
             "phone": "0515-86812345", "channel": "village_proxy", "members": members,
             "assets": "无存款，无车辆，自住房一处", "near_relative": near_relative, "authorises_check": True}
@@ -253,8 +254,10 @@ def start(db, clock, who, unit_id, incomes=(300, 0, 200), near_relative=False, u
     applicant each time; ``fresh_applicant`` gives ``data`` one too (the registry refuses a second open
     application of a type for the same people).
     """
-    if data is None:
-        data = {**sample_application("王小明", fresh_id_number(), list(incomes), near_relative), **application}
+    if data is None:  # the household of the applicant given, or of a new 王小明
+        name, id_number = application.get("applicant_name", "王小明"), application.get("applicant_id_number",
+                                                                                      fresh_id_number())
+        data = {**sample_application(name, id_number, list(incomes), near_relative), **application}
     elif fresh_applicant:
         data = with_fresh_applicant(data)
     township = village[:9]

@@ -21,7 +21,7 @@ from .db import clock, db
 from .limits import InputRefused
 
 
-from .pages import FORM_CONTROL_FIELDS, is_zh
+from .pages import FORM_CONTROL_FIELDS, ROWS_CONTROL, is_zh, render_rows_changed
 
 bp = Blueprint("cases", __name__)
 # The new-application form's one-time token (see new_case); what secrets.token_urlsafe(24) gives.
@@ -61,6 +61,8 @@ def new_case():
                    "request_token": token or secrets.token_urlsafe(24)}
             if request.method == "GET":
                 return render_template("cases/new_case.html", **ctx)
+            if ROWS_CONTROL in request.form:  # leaving the unit of work without commit() writes nothing
+                return render_rows_changed("cases/new_case.html", ctx, schema)
             if village_id is None:
                 ctx["errors"] = {"village_id": _("Choose a village or community in your area.")}
                 return render_template("cases/new_case.html", **ctx), 422

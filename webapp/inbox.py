@@ -16,7 +16,7 @@ from .db import clock, db
 from .limits import page_arg
 
 
-from .pages import FORM_CONTROL_FIELDS, is_zh
+from .pages import FORM_CONTROL_FIELDS, ROWS_CONTROL, is_zh, render_rows_changed
 
 bp = Blueprint("inbox", __name__)
 
@@ -59,6 +59,10 @@ def _task_context(s, task_id, form_values=None, errors=None):
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])
 def task(task_id: str):
     """The task page: case summary, history, the form; POST completes the task."""
+    if request.method == "POST" and ROWS_CONTROL in request.form:
+        with db().unit_of_work() as uow:
+            ctx = _task_context(uow.session, task_id)
+        return render_rows_changed("inbox/task.html", ctx, ctx["schema"])
     if request.method == "POST":
         try:
             with db().unit_of_work(write=True) as uow:

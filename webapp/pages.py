@@ -2,15 +2,21 @@
 from __future__ import annotations
 
 
+from flask import render_template, request
+
 from engine import ROLE_NAMES_ZH
-from engine import DEFAULT_MAX_LENGTH
+from engine import DEFAULT_MAX_LENGTH, change_html_rows, html_row_layout
 from engine import CalendarYearMissing, WorkingCalendar, missing_notice
+from engine.errors import FormInvalid
 
 from .auth import current_principal
 from .db import clock
 
 
-FORM_CONTROL_FIELDS = frozenset({"csrf_token", "village_id", "assistance_type", "submit", "request_token"})
+# The button of a list's row (add:members, remove:members:3): posted without JavaScript, see render_rows_changed.
+ROWS_CONTROL = "_rows"
+FORM_CONTROL_FIELDS = frozenset({"csrf_token", "village_id", "assistance_type", "submit", "request_token",
+                                 ROWS_CONTROL})
 
 
 def init_app(app) -> None:
@@ -37,8 +43,20 @@ def inject_helpers():
     principal = current_principal()
     return {"principal": principal, "role_names": ROLE_NAMES_ZH, "remaining_workdays": remaining_workdays,
             "text_max": DEFAULT_MAX_LENGTH,  # the server's bound on a text field whose schema sets none
+            "html_row_layout": html_row_layout,
             "calendar_missing_year": (missing_notice(WorkingCalendar.load(), clock().today())
                                       if principal and principal.has_role("admin") else None)}
+
+
+def render_rows_changed(template: str, ctx: dict, schema):
+    """The posted form again with a row more or less (a list's add/remove button without JavaScript),
+    what was typed kept: nothing is validated, saved or lodged."""
+    try:
+        ctx["values"] = change_html_rows(schema or {}, request.form, request.form[ROWS_CONTROL])
+    except FormInvalid as exc:  # a full list, or a button no page shows
+        ctx["errors"] = exc.errors
+        return render_template(template, **ctx), 422
+    return render_template(template, **ctx)
 
 
 def remaining_workdays(due_on):

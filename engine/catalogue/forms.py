@@ -14,7 +14,9 @@ is then validated with the schema *plus* generic rules no schema can forget:
   the ``x-date`` hint (``DATE_WINDOWS``; default ``near``: a decision or visit date
   within a year either side of today);
 - ID numbers (``x-id-number``): region code, birth date and check digit (GB 11643),
-  the birth date not in the future nor more than 130 years back.
+  the birth date not in the future nor more than 130 years back;
+- household member lists (``x-members``): no ID number twice, exactly one member whose
+  relation is ``self`` (本人), and that member is the applicant (same name and ID number).
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ import re
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any, Iterator, Mapping, NamedTuple
 
 import re2
 from jsonschema import Draft202012Validator, FormatChecker, ValidationError, validators
@@ -131,7 +133,11 @@ _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SCHEMA_ONE = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
                "unevaluatedProperties", "unevaluatedItems", "additionalItems")
 _HINTS = {"x-title-en", "x-enum-titles", "x-enum-titles-en", "x-rows", "x-widget", "x-default", "x-id-number",
-          "x-date"}
+          "x-date", "x-members"}
+# x-members: which fields of the form hold the applicant; the member items' own fields are fixed.
+MEMBER_HINT_KEYS = ("applicant_name", "applicant_id_number")
+MEMBER_FIELDS = ("name", "id_number", "relation")
+SELF = "self"
 
 
 def _subschemas(node: Mapping[str, Any], path: str) -> Iterator[tuple[Mapping[str, Any], str]]:
@@ -207,6 +213,7 @@ def _check_node(node: Mapping[str, Any], field: str, problem) -> None:
             problem(field, f"unknown rendering hint {key!r} (known: {', '.join(sorted(_HINTS))})",
                     f"未知的表单提示「{key}」")
     _check_hints(node, field, problem)
+    _check_member_hint_fields(node, field, problem)
 
 
 def _check_hints(node: Mapping[str, Any], field: str, problem) -> None:
@@ -234,6 +241,36 @@ def _check_hints(node: Mapping[str, Any], field: str, problem) -> None:
         problem(field, "x-date applies to a field with format: date", "x-date 只能用于日期字段（format: date）")
     if "x-id-number" in node and not isinstance(node["x-id-number"], bool):
         problem(field, "x-id-number must be true or false", "x-id-number 只能是 true 或 false")
+    if "x-members" in node:
+        _check_member_hint(node, field, problem)
+
+
+def _check_member_hint(node: Mapping[str, Any], field: str, problem) -> None:
+    hint, items = node["x-members"], node.get("items")
+    item_props = items.get("properties") if isinstance(items, dict) else None
+    if not (isinstance(hint, dict) and set(hint) == set(MEMBER_HINT_KEYS)
+            and all(isinstance(target, str) for target in hint.values())):
+        problem(field, f"x-members must name the form's fields {' and '.join(MEMBER_HINT_KEYS)}",
+                f"x-members 必须给出表单中的 {'、'.join(MEMBER_HINT_KEYS)} 字段名")
+    elif node.get("type") != "array" or not isinstance(item_props, dict) \
+            or not all(isinstance(item_props.get(name), dict) for name in MEMBER_FIELDS) \
+            or SELF not in (item_props["relation"].get("enum") or ()):
+        problem(field, "x-members applies to a list whose items have name, id_number and relation (with 'self')",
+                "x-members 只能用于成员列表：每项须有 name、id_number、relation 字段，relation 可选「self」（本人）")
+
+
+def _check_member_hint_fields(node: Mapping[str, Any], field: str, problem) -> None:
+    # The applicant fields an x-members hint names are fields of the same form, beside the list.
+    props = node.get("properties") if isinstance(node.get("properties"), dict) else {}
+    for name, prop in props.items():
+        hint = prop.get("x-members") if isinstance(prop, dict) else None
+        if not isinstance(hint, dict):
+            continue
+        for target in hint.values():
+            if isinstance(target, str) and not isinstance(props.get(target), dict):
+                where = f"{field}.{name}" if field else name
+                problem(where, f"x-members names {target!r}, which is not a field of this form",
+                        f"x-members 指定的字段「{target}」不在本表单中")
 
 
 # --- validation -----------------------------------------------------------------------
@@ -353,6 +390,34 @@ def _check_fields(data, prefix, schema, errors, today: date | None) -> None:
         if prop.get("type") == "array" and isinstance(value, list):
             for i, item in enumerate(value):
                 _check_fields(item, f"{path}.{i}.", prop.get("items", {}), errors, today)
+            if isinstance(prop.get("x-members"), Mapping):
+                _check_members(value, path, data, prefix, prop["x-members"], errors)
+
+
+def _check_members(members: list, path: str, form: Mapping[str, Any], prefix: str, hint: Mapping[str, str],
+                   errors: dict[str, str]) -> None:
+    """A household list: each ID number once, one 本人, and that 本人 is the applicant."""
+    rows = [(i, m) for i, m in enumerate(members) if isinstance(m, Mapping)]
+    by_number: dict[str, list[int]] = {}
+    for i, member in rows:
+        if isinstance(member.get("id_number"), str):
+            by_number.setdefault(member["id_number"], []).append(i)
+    for numbers in by_number.values():
+        for i in numbers[1:]:
+            errors.setdefault(f"{path}.{i}.id_number", "公民身份号码与前面一名成员相同：每人只能登记一次")
+    selves = [i for i, member in rows if member.get("relation") == SELF]
+    if not selves:
+        if not any(key.startswith(f"{path}.") and key.endswith(".relation") for key in errors):
+            errors.setdefault(path, "家庭成员中须有申请人本人：请将申请人列为成员，与申请人关系选「本人」")
+        return
+    for i in selves[1:]:
+        errors.setdefault(f"{path}.{i}.relation", "只能有一名成员的与申请人关系为「本人」")
+    applicant, checks = members[selves[0]], (("id_number", "applicant_id_number", "公民身份号码"),
+                                             ("name", "applicant_name", "姓名"))
+    for field, hint_key, label in checks:
+        wanted = form.get(hint[hint_key])
+        if f"{prefix}{hint[hint_key]}" not in errors and isinstance(wanted, str) and applicant.get(field) != wanted:
+            errors.setdefault(f"{path}.{selves[0]}.{field}", f"「本人」的{label}应与申请人{label}一致")
 
 
 def _date_problem(prop: Mapping[str, Any], value: str, today: date) -> str | None:
@@ -476,17 +541,73 @@ def _html_rows(name: str, item_schema, form) -> list[tuple[int, dict[str, Any]]]
     rows: dict[int, dict[str, Any]] = {}
     item_props = item_schema.get("properties") or {}
     for key in form:
-        parts = key.split("-", 2)
-        # A row index is at most a few digits: members-99999999999-name is not a row of any rendered form.
-        if len(parts) != 3 or parts[0] != name or not (parts[1].isascii() and parts[1].isdigit()) or len(parts[1]) > 4:
+        cell = _row_cell(key)
+        if cell is None or cell[0] != name:
             continue
-        index, field = int(parts[1]), parts[2]
+        _name, index, field = cell
         raw = form[key]
         value = _coerce(item_props[field], raw) if field in item_props else raw
         if value is not None:
             rows.setdefault(index, {})[field] = value
     # A row left entirely blank in the HTML table is not a row.
     return [(i, rows[i]) for i in sorted(rows) if any(v not in ("", None) for v in rows[i].values())]
+
+
+def _row_cell(key: str) -> tuple[str, int, str] | None:
+    """(list, row, field) of an HTML table cell named ``members-3-name``, or None for another field."""
+    parts = key.split("-", 2)
+    # A row index is at most a few digits: members-99999999999-name is not a row of any rendered form.
+    if len(parts) != 3 or not (parts[1].isascii() and parts[1].isdigit()) or len(parts[1]) > 4:
+        return None
+    return parts[0], int(parts[1]), parts[2]
+
+
+_BROKEN_FORM = "表单已损坏，请刷新页面后重新填写"
+
+
+class HtmlRows(NamedTuple):
+    shown: int  # rows the HTML table shows
+    most: int   # rows the list may hold (its maxItems)
+
+
+def html_row_layout(schema: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, HtmlRows]:
+    """The rows each list of an HTML form shows: as many as ``values`` (a submitted form) has, ``x-rows``
+    when it has none, never more than the list may hold."""
+    layout = {}
+    for name, prop in (schema.get("properties") or {}).items():
+        if not (isinstance(prop, Mapping) and prop.get("type") == "array"):
+            continue
+        most = min(prop.get("maxItems", DEFAULT_MAX_ITEMS), MAX_ITEMS_LIMIT)
+        rows = [cell[1] for cell in map(_row_cell, values) if cell is not None and cell[0] == name]
+        shown = max(rows) + 1 if rows else min(prop.get("x-rows", 3), MAX_ROWS)
+        layout[name] = HtmlRows(max(1, min(shown, most)), most)
+    return layout
+
+
+def change_html_rows(schema: Mapping[str, Any], form: Mapping[str, str], action: str) -> dict[str, str]:
+    """The submitted values with a row added to a list (``add:members``) or one removed (``remove:members:3``,
+    the rows after it moving up): what the form's row buttons do without JavaScript. The last row removed
+    leaves a blank one. Raises FormInvalid for a full list or a button no page shows."""
+    verb, _, rest = action.partition(":")
+    name, _, index = rest.partition(":")
+    layout = html_row_layout(schema, form)
+    if name not in layout:
+        raise FormInvalid({"_form": _BROKEN_FORM})
+    shown, most = layout[name]
+    fields = list((schema["properties"][name].get("items") or {}).get("properties") or {})
+    rows = [{field: form.get(f"{name}-{i}-{field}", "") for field in fields} for i in range(shown)]
+    if verb == "add" and not index:
+        if shown >= most:
+            raise FormInvalid({name: f"「{_title(schema, name)}」最多 {most} 项"})
+        rows.append(dict.fromkeys(fields, ""))
+    elif verb == "remove" and index.isascii() and index.isdigit() and len(index) <= 4 and int(index) < shown:
+        del rows[int(index)]
+    else:
+        raise FormInvalid({"_form": _BROKEN_FORM})
+    out = {key: value for key, value in form.items() if (_row_cell(key) or ("",))[0] != name}  # the other fields
+    out.update({f"{name}-{i}-{field}": value for i, row in enumerate(rows or [dict.fromkeys(fields, "")])
+                for field, value in row.items()})
+    return out
 
 
 def _coerce(prop: Mapping[str, Any], raw: str) -> Any:

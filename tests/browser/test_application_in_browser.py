@@ -47,6 +47,26 @@ def serve(app):
         thread.join(timeout=5)
 
 
+@contextmanager
+def browser_page(app, tmp_path, **page_options):
+    """(base URL, page) of Chromium on the app served locally; a failure leaves tmp_path/failure.png."""
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    with serve(app) as base, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(**page_options)
+        page.set_default_timeout(10_000)
+        try:
+            yield base, page
+        except Exception:
+            try:
+                page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
+            except Exception:  # the screenshot is a convenience only
+                pass
+            raise
+        finally:
+            browser.close()
+
+
 def log_in(page, base, username):
     page.goto(f"{base}/login")
     page.fill("input[name=username]", username)
@@ -95,7 +115,6 @@ def test_village_lodges_and_township_accepts_in_browser(db, clock, tmp_path):
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or `make chromium`)")
     if not os.path.exists(VENDOR_VIEWER):
         pytest.skip("bpmn-js is not in webapp/static/vendor: run `make assets`")
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
     assert id_number_checksum_ok(APPLICANT_ID) and id_number_checksum_ok(SPOUSE_ID)
     masked = mask_id_number(APPLICANT_ID)
     assert masked == APPLICANT_ID[:6] + "*" * 8 + APPLICANT_ID[-4:]
@@ -103,76 +122,64 @@ def test_village_lodges_and_township_accepts_in_browser(db, clock, tmp_path):
     from webapp import create_app
     app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test"})
 
-    with serve(app) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page()
-        page.set_default_timeout(10_000)
+    with browser_page(app, tmp_path) as (base, page):
         console = []  # browser-side errors, shown if the diagram does not render
         page.on("console", lambda m: console.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
         page.on("pageerror", lambda e: console.append(f"pageerror: {e}"))
+        # --- the village clerk lodges the application -------------------------------
+        log_in(page, base, "village_sy")
+        page.goto(f"{base}/cases/new")
+        assert page.input_value("select[name=village_id]"), "the clerk's village should be preselected"
+
+        fill_application(page, applicant_name="")
+        response = submit(page)
+        assert response.status == 422
+        error = page.locator(".field-error[data-field=applicant_name]")
+        assert "申请人姓名" in error.inner_text()
+        # What was typed is kept, so only the missing name needs filling in.
+        assert page.input_value("input[name=members-1-id_number]") == SPOUSE_ID
+        assert page.is_checked("input[name=authorises_check]")
+
+        page.fill("input[name=applicant_name]", "李建国")
+        response = submit(page)
+        assert response.status == 200
+        assert re.search(r"/cases/\d+$", page.url), page.url
+        number = page.inner_text(".case-number").strip()
+        assert number
+        assert FIRST_STEP in page.inner_text(".status")
+        log_out(page)
+
+        # --- the township sees it in the inbox and accepts it ------------------------
+        log_in(page, base, "township_xs")
+        page.goto(f"{base}/inbox")
+        row = page.locator("table.inbox tbody tr", has_text=number)
+        assert row.count() == 1
+        assert row.locator("td.id-number").inner_text().strip() == masked
+        html = page.content()
+        assert masked in html
+        assert APPLICANT_ID not in html and SPOUSE_ID not in html
+
+        with page.expect_navigation():
+            row.get_by_role("link", name=FIRST_STEP).click()
+        assert re.search(r"/tasks/[^/]+$", page.url), page.url
+        assert page.inner_text("h1").strip() == FIRST_STEP
+        assert page.input_value("input[name=accepted_on]") == clock.today().isoformat()
+        page.select_option("select[name=acceptance_decision]", "accepted")
+        response = submit(page)
+        assert response.status == 200
+        assert re.search(r"/cases/\d+$", page.url), page.url
+        assert page.inner_text(".case-number").strip() == number
+
+        accepted = page.locator("ol.history li", has_text=FIRST_STEP)
+        assert accepted.count() == 1
+        assert accepted.locator(".actor").inner_text().strip() == TOWNSHIP_NAME
+        assert SECOND_STEP in page.inner_text(".status")
+
+        # --- the diagram is drawn by bpmn-js with the finished step marked ----------
         try:
-            # --- the village clerk lodges the application -------------------------------
-            log_in(page, base, "village_sy")
-            page.goto(f"{base}/cases/new")
-            assert page.input_value("select[name=village_id]"), "the clerk's village should be preselected"
-
-            fill_application(page, applicant_name="")
-            response = submit(page)
-            assert response.status == 422
-            error = page.locator(".field-error[data-field=applicant_name]")
-            assert "申请人姓名" in error.inner_text()
-            # What was typed is kept, so only the missing name needs filling in.
-            assert page.input_value("input[name=members-1-id_number]") == SPOUSE_ID
-            assert page.is_checked("input[name=authorises_check]")
-
-            page.fill("input[name=applicant_name]", "李建国")
-            response = submit(page)
-            assert response.status == 200
-            assert re.search(r"/cases/\d+$", page.url), page.url
-            number = page.inner_text(".case-number").strip()
-            assert number
-            assert FIRST_STEP in page.inner_text(".status")
-            log_out(page)
-
-            # --- the township sees it in the inbox and accepts it ------------------------
-            log_in(page, base, "township_xs")
-            page.goto(f"{base}/inbox")
-            row = page.locator("table.inbox tbody tr", has_text=number)
-            assert row.count() == 1
-            assert row.locator("td.id-number").inner_text().strip() == masked
-            html = page.content()
-            assert masked in html
-            assert APPLICANT_ID not in html and SPOUSE_ID not in html
-
-            with page.expect_navigation():
-                row.get_by_role("link", name=FIRST_STEP).click()
-            assert re.search(r"/tasks/[^/]+$", page.url), page.url
-            assert page.inner_text("h1").strip() == FIRST_STEP
-            assert page.input_value("input[name=accepted_on]") == clock.today().isoformat()
-            page.select_option("select[name=acceptance_decision]", "accepted")
-            response = submit(page)
-            assert response.status == 200
-            assert re.search(r"/cases/\d+$", page.url), page.url
-            assert page.inner_text(".case-number").strip() == number
-
-            accepted = page.locator("ol.history li", has_text=FIRST_STEP)
-            assert accepted.count() == 1
-            assert accepted.locator(".actor").inner_text().strip() == TOWNSHIP_NAME
-            assert SECOND_STEP in page.inner_text(".status")
-
-            # --- the diagram is drawn by bpmn-js with the finished step marked ----------
-            try:
-                page.wait_for_selector('#diagram[data-rendered="true"]')
-            except Exception:
-                shown = page.inner_text("#diagram")[:300]
-                raise AssertionError(f"diagram not rendered: {shown!r}; browser console: {console}") from None
-            assert page.locator("#diagram svg .step-done").count() >= 1
-            assert page.locator("#diagram svg .step-active").count() >= 1
+            page.wait_for_selector('#diagram[data-rendered="true"]')
         except Exception:
-            try:
-                page.screenshot(path=str(tmp_path / "failure.png"), full_page=True)
-            except Exception:  # the screenshot is a convenience only
-                pass
-            raise
-        finally:
-            browser.close()
+            shown = page.inner_text("#diagram")[:300]
+            raise AssertionError(f"diagram not rendered: {shown!r}; browser console: {console}") from None
+        assert page.locator("#diagram svg .step-done").count() >= 1
+        assert page.locator("#diagram svg .step-active").count() >= 1
