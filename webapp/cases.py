@@ -10,7 +10,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from engine import case_for_request_token, extend_deadline, start_application
-from engine.errors import FormInvalid, NotFound
+from engine.errors import Duplicate, FormInvalid, NotFound
 from engine import coerce_html_form, errors_for_html_form
 from engine import place_of_village, villages_for
 from engine import assistance_types, process_for
@@ -77,6 +77,12 @@ def new_case():
                 ctx["errors"] = errors_for_html_form(schema or {}, request.form, exc.errors)
                 flash(exc.message_zh if is_zh() else _("The form has errors; please correct them."), "error")
                 return render_template("cases/new_case.html", **ctx), 422
+            except Duplicate as exc:  # an open application or a benefit of the type: nothing lodged
+                ctx["duplicate"] = exc
+                flash(exc.message_zh if is_zh() else _("Refused: this household or person already has an open "
+                                                      "application of this type or receives the benefit (case "
+                                                      "%(number)s).", number=exc.case_number), "error")
+                return render_template("cases/new_case.html", **ctx), 409
             uow.commit()
     except IntegrityError:
         # PostgreSQL: a concurrent submission of the same form won the unique token; show that case.
