@@ -109,12 +109,13 @@ def _register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
     from .designer import bp as designer_bp
+    from .households import bp as households_bp
     from .inbox import bp as inbox_bp
     from .pages import init_app as init_pages
     from .supervision import bp as supervision_bp
     init_pages(app)
     # One blueprint per area, each with its templates in templates/<area>/ (flaskr's layout).
-    for blueprint in (auth_bp, inbox_bp, cases_bp, supervision_bp, designer_bp, admin_bp, api_bp):
+    for blueprint in (auth_bp, inbox_bp, cases_bp, households_bp, supervision_bp, designer_bp, admin_bp, api_bp):
         app.register_blueprint(blueprint)
 
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 from sqlalchemy import and_, false, or_
 
 from engine.people.accounts import STAFF_ROLES, Principal
-from engine.store.models import Case, HumanTask
+from engine.store.models import Case, Household, HumanTask
 
 TASK_ROLES = STAFF_ROLES - {"county_supervisor"}
 TASK = HumanTask.__table__
 CASE = Case.__table__
+HOUSEHOLD = Household.__table__
 
 
 def task_scope(principal: Principal):
@@ -37,3 +38,11 @@ def case_scope(principal: Principal):
 def supervised_counties(principal: Principal) -> tuple[int, ...]:
     """Counties the principal supervises (read-only view of every case there)."""
     return principal.units_for("county_supervisor") + principal.units_for("county")
+
+
+def household_scope(principal: Principal):
+    """Households whose place includes a unit where the principal holds a staff role."""
+    units = principal.staff_units
+    if not units:
+        return false()
+    return or_(HOUSEHOLD.c.village_id.in_(units), HOUSEHOLD.c.township_id.in_(units), HOUSEHOLD.c.county_id.in_(units))

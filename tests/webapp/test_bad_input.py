@@ -17,7 +17,7 @@ from sqlalchemy import func, insert, select
 
 from engine.installation import DEMO_DIR
 from engine.catalogue.forms import DEFAULT_MAX_LENGTH
-from engine.store.models import Base, Case, CaseEvent, Document, HumanTask, Incident
+from engine.store.models import Base, Case, CaseEvent, CaseFlag, Document, HumanTask, Incident
 from tests.factories import FORM_DATA, sample_application, start
 from webapp.limits import MAX_CONTENT_LENGTH, MAX_JSON_DEPTH
 
@@ -198,9 +198,12 @@ def site(db, clock, who, unit_id, app):
         s.execute(insert(Incident).values(case_id=None, kind="timer_failed", message="test incident",
                                           created_at=clock.now(), resolved_at=None))
         document_id = s.execute(select(Document.id).where(Document.case_id == accepted.case_id)).scalars().first()
+        household_id = s.execute(select(Case.household_id).where(Case.id == accepted.case_id)).scalar_one()
+        flag_id = s.execute(insert(CaseFlag).values(case_id=fresh.case_id, kind="repeat", rule="test", message="test flag",
+                                                    raised_at=clock.now()).returning(CaseFlag.id)).scalar_one()
         uow.commit()
     path_values = {"case_id": accepted.case_id, "task_id": fresh.open_tasks()[0].id, "document_id": document_id,
-                   "kind": "monthly", "code": "en"}
+                   "kind": "monthly", "code": "en", "household_id": household_id, "flag_id": flag_id}
     rules = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
