@@ -227,7 +227,8 @@ def _steps(session, case, reveal: bool) -> list[StepResult]:
         form_key = (version.tasks.get("@start", {}) if e.kind == "case_started"
                     else version.tasks.get(e.task_name or "", {})).get("form_key")
         schema = version.forms.get(form_key) if form_key else None
-        out.append(StepResult(e.task_name or "@start", e.title or "", e.display_name or "系统", e.at,
+        title = "" if e.kind == "case_started" else e.title or ""  # the application itself, not the route's name
+        out.append(StepResult(e.task_name or "@start", title, e.display_name or "系统", e.at,
                               render_fields(schema, e.data or {}, reveal)))
     return out
 
