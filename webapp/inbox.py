@@ -155,5 +155,6 @@ def panel():
         items = panel_agenda(s, principal)
         schema = case_form(s, items[0].case_id, "panel_decision") if items else None
         past = panel_meetings(s, principal)
+        files = {i.id: case_file(s, principal, i.case_id) for i in items}  # each case's file, as the panel reads it
     return render_template("inbox/panel.html", items=items, schema=schema, errors=errors, values=request.form,
-                           meetings=past), (422 if errors else 200)
+                           meetings=past, files=files), (422 if errors else 200)
