@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from engine import COUNT_CAP, PAGE_SIZE, case_form, case_view, hold_panel_meeting, inbox_tasks, notifications_for, panel_agenda, panel_meetings, task_for, task_schema
+from engine import COUNT_CAP, PAGE_SIZE, attachment_panel, case_form, case_view, hold_panel_meeting, inbox_tasks, notifications_for, panel_agenda, panel_meetings, task_for, task_schema
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from engine import complete_task
@@ -53,7 +53,8 @@ def _task_context(s, task_id, form_values=None, errors=None):
     version = get_version(s, view.case.process_version_id)
     schema = version.forms.get(task.form_key) if task.form_key else None
     return {"task": task, "view": view, "schema": schema, "values": form_values or {}, "errors": errors or {},
-            "today": clock().today().isoformat()}
+            "today": clock().today().isoformat(),
+            "attachments": attachment_panel(s, current_principal(), case_id=task.case_id)}
 
 
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])

@@ -8,11 +8,12 @@ from __future__ import annotations
 from sqlalchemy import and_, false, or_
 
 from engine.people.accounts import STAFF_ROLES, Principal
-from engine.store.models import Case, HumanTask
+from engine.store.models import Case, Household, HumanTask
 
 TASK_ROLES = STAFF_ROLES - {"county_supervisor"}
 TASK = HumanTask.__table__
 CASE = Case.__table__
+HOUSEHOLD = Household.__table__
 
 
 def task_scope(principal: Principal):
@@ -26,12 +27,23 @@ def task_scope(principal: Principal):
     return or_(*(and_(TASK.c.role == role, TASK.c.unit_id.in_(units)) for role, units in sorted(by_role.items())))
 
 
-def case_scope(principal: Principal):
-    """Cases whose place includes a unit where the principal holds a staff role."""
-    units = principal.staff_units
+def place_scope(table, principal: Principal, roles=STAFF_ROLES):
+    """Rows of ``table`` (any table with county_id, township_id and village_id columns) whose place
+    includes a unit where the principal holds one of ``roles``."""
+    units = sorted({unit for role, unit in principal.roles if role in roles})
     if not units:
         return false()
-    return or_(CASE.c.village_id.in_(units), CASE.c.township_id.in_(units), CASE.c.county_id.in_(units))
+    return or_(table.c.village_id.in_(units), table.c.township_id.in_(units), table.c.county_id.in_(units))
+
+
+def case_scope(principal: Principal, roles=STAFF_ROLES):
+    """Cases whose place includes a unit where the principal holds a staff role (or one of ``roles``)."""
+    return place_scope(CASE, principal, roles)
+
+
+def household_scope(principal: Principal, roles=STAFF_ROLES):
+    """Households whose place includes a unit where the principal holds a staff role (or one of ``roles``)."""
+    return place_scope(HOUSEHOLD, principal, roles)
 
 
 def supervised_counties(principal: Principal) -> tuple[int, ...]:
