@@ -4,6 +4,7 @@ process) may call, and nothing else. Each takes a session of a unit of work the 
 person acts, and the clock. The packages behind it are the engine's own business; import-linter
 (`.importlinter`, run by `make test`) keeps the entry points on this page.
 """
+from engine.cases.attachments import store_attachment
 from engine.cases.due_dates import recompute as recompute_due_dates
 from engine.cases.lifecycle import (FLAG_NOTE_MAX, case_for_request_token, complete_task, decide_flag, extend_deadline,
                                     record_route_incident, start_application, start_case)
@@ -16,6 +17,8 @@ from engine.catalogue.rules import assistance_types, process_for
 from engine.catalogue.versions import get_version, latest_version_id
 from engine.clock import CHINA_TZ, Clock, FrozenClock, to_local_date
 from engine.households.overlaps import raise_flags as refresh_case_flags
+from engine.households.attachments import (MAX_ATTACHMENT_BYTES, BlobStore, attachment_panel, attachments_for,
+                                           checklist as materials_checklist, fetch_attachment, missing_materials)
 from engine.households.register import review_progress
 from engine.installation import DEMO_DIR, demo_password, load_cases, load_directory, prepare_store
 from engine.jobs import run_forever, sweep

@@ -238,6 +238,22 @@ def _sample_value(prop: dict, today: date) -> Any:
     return "测试" * max(1, (prop.get("minLength", 2) + 1) // 2)
 
 
+def sample_scan(kind: str = "png", size: tuple[int, int] = (120, 80), seed: int = 0) -> bytes:
+    """A small real scan: ``png``, ``jpeg`` (decodable images; ``seed`` varies the pixels) or ``pdf`` (one page)."""
+    from io import BytesIO
+    out = BytesIO()
+    if kind == "pdf":
+        from pypdf import PdfWriter
+        writer = PdfWriter()
+        writer.add_blank_page(595, 842)
+        writer.add_metadata({"/Title": f"scan {seed}"})
+        writer.write(out)
+    else:
+        from PIL import Image
+        Image.new("RGB", size, (200, 30 + seed % 200, 30)).save(out, "PNG" if kind == "png" else "JPEG")
+    return out.getvalue()
+
+
 def in_order(done: list[str], expected: list[str]) -> bool:
     """True when ``expected`` are among ``done`` in this order (other steps may come between)."""
     steps = iter(done)

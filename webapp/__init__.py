@@ -106,6 +106,7 @@ def _init_security(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .api import bp as api_bp
+    from .attachments import bp as attachments_bp, init_app as init_attachments
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
     from .designer import bp as designer_bp
@@ -114,8 +115,10 @@ def _register_blueprints(app: Flask) -> None:
     from .pages import init_app as init_pages
     from .supervision import bp as supervision_bp
     init_pages(app)
+    init_attachments(app)
     # One blueprint per area, each with its templates in templates/<area>/ (flaskr's layout).
-    for blueprint in (auth_bp, inbox_bp, cases_bp, households_bp, supervision_bp, designer_bp, admin_bp, api_bp):
+    for blueprint in (auth_bp, inbox_bp, cases_bp, households_bp, supervision_bp, designer_bp, admin_bp, api_bp,
+                      attachments_bp):
         app.register_blueprint(blueprint)
 
 

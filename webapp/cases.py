@@ -5,7 +5,7 @@ import json
 import re
 import secrets
 
-from engine import case_view, document_for
+from engine import attachment_panel, case_view, document_for
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -106,9 +106,13 @@ def _request_token() -> str | None:
 def case(case_id: int):
     """The case page: events in order, open steps, and the diagram with progress."""
     with db().unit_of_work() as uow:
-        s = uow.session
-        view = case_view(s, current_principal(), case_id)
-    return render_template("cases/case.html", view=view, states_json=json.dumps(view.element_states))
+        return _case_page(uow.session, case_id)
+
+
+def _case_page(s, case_id: int, status: int = 200):
+    view = case_view(s, current_principal(), case_id)
+    return render_template("cases/case.html", view=view, states_json=json.dumps(view.element_states),
+                           attachments=attachment_panel(s, current_principal(), case_id=case_id)), status
 
 
 @bp.route("/cases/<int:case_id>/documents/<int:document_id>")
@@ -132,7 +136,6 @@ def extend(case_id: int):
     except FormInvalid as exc:
         flash("；".join(exc.errors.values()), "error")
         with db().unit_of_work() as uow:
-            view = case_view(uow.session, current_principal(), case_id)
-        return render_template("cases/case.html", view=view, states_json=json.dumps(view.element_states)), 422
+            return _case_page(uow.session, case_id, 422)
     flash(_("Time limit extended to %(day)s.", day=new_due.isoformat()), "success")
     return redirect(url_for("cases.case", case_id=case_id))

@@ -1,11 +1,10 @@
 """The household's dossier (一户一档): one page with everything the registry knows, and its archive."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 
 from engine import age_on, household_archive, household_file
-from engine.errors import NotFound
-
+from .attachments import blobs
 from .auth import current_principal
 from .db import clock, db
 
@@ -25,16 +24,7 @@ def archive(household_id: int):
     """The dossier as a ZIP for the files (档案): an index, the documents as PDF, the attachments."""
     with db().unit_of_work(write=True) as uow:  # the export is recorded in the security audit trail
         name, content = household_archive(uow.session, current_principal(), household_id, clock().now(),
-                                          _attachment_bytes, request.remote_addr)
+                                          blobs().get, request.remote_addr)
         uow.commit()
     return Response(content, mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
-
-
-def _attachment_bytes(sha256: str) -> bytes:
-    path = current_app.config.get("ATTACHMENTS_DIR")
-    if not path:
-        raise NotFound("attachment storage not configured")
-    from pathlib import Path
-    file = Path(path) / sha256[:2] / sha256[2:4] / sha256
-    return file.read_bytes()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from engine import (COUNT_CAP, FLAG_NOTE_MAX, PAGE_SIZE, case_file, case_form, case_view, decide_flag, hold_panel_meeting,
+from engine import (COUNT_CAP, attachment_panel, FLAG_NOTE_MAX, PAGE_SIZE, case_file, case_form, case_view, decide_flag, hold_panel_meeting,
                     inbox_tasks, notifications_for, panel_agenda, panel_meetings, refresh_case_flags, task_for, task_schema)
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -62,7 +62,8 @@ def _task_context(s, task_id, form_values=None, errors=None, record_reveal=False
                      now=clock().now() if record_reveal and task.status == "open" else None,
                      address=request.remote_addr)
     return {"task": task, "view": view, "schema": schema, "values": form_values or {}, "errors": errors or {},
-            "today": clock().today().isoformat(), "file": file, "flag_note_max": FLAG_NOTE_MAX}
+            "today": clock().today().isoformat(), "file": file, "flag_note_max": FLAG_NOTE_MAX,
+            "attachments": attachment_panel(s, principal, case_id=task.case_id)}
 
 
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.cases import numbering
+from engine.households.attachments import missing_materials
 from engine.households.overlaps import DECISIONS, FLAG, raise_flags
 from engine.workdays import add_months
 from engine.households.registry import (DECLARATION_SOURCE, DECLARATION_VALID_MONTHS, check_duplicates,
@@ -221,7 +222,10 @@ def _issue_documents(session, row, place: Place, properties, data, now) -> None:
     case = {"id": row.case_id, "number": row.number, "applicant_name": row.applicant_name,
             "applicant_id_number": row.applicant_id_number,
             "township": names[place.township_id], "village": names.get(place.village_id, "")}
-    issue_documents(session, case, place, names[place.county_id], properties, data, now, row.task_name)
+
+    def missing() -> dict:  # the checklist's materials without a scan yet, for the 一次性告知
+        return {"missing_materials": [m.name_zh for m in missing_materials(session, row.case_id)]}
+    issue_documents(session, case, place, names[place.county_id], properties, data, now, row.task_name, missing)
 
 
 def decide_flag(session: Session, actor: Principal, clock: Clock, flag_id: int, decision: str, note: str,

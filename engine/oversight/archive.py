@@ -26,7 +26,9 @@ EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
 
 def to_pdf(body_html: str, title: str) -> bytes:
     """A document (its stored HTML, which Jiuzhu rendered from a template with escaping) as PDF."""
+    from PIL import ImageFile
     from weasyprint import HTML  # imported when an archive is built: loading it costs ~0.5 s
+    ImageFile.LOAD_TRUNCATED_IMAGES = False  # WeasyPrint turns it on at import; uploads must stay strict
     page = (f"<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
             f"<style>{PDF_STYLE}</style></head><body>{body_html}</body></html>")
     # No base URL and a fetcher that refuses everything: a document can never make the server fetch a file

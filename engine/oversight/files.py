@@ -235,7 +235,7 @@ def _steps(session, case, reveal: bool) -> list[StepResult]:
 
 def _attachments(session, *, case_id: int | None = None, household_id: int | None = None) -> list[Any]:
     where = ATTACHMENT.c.case_id == case_id if case_id is not None else ATTACHMENT.c.household_id == household_id
-    return session.execute(select(ATTACHMENT.c.id, ATTACHMENT.c.material, ATTACHMENT.c.filename,
+    return session.execute(select(ATTACHMENT.c.id, ATTACHMENT.c.sha256, ATTACHMENT.c.material, ATTACHMENT.c.filename,
                                   ATTACHMENT.c.media_type, ATTACHMENT.c.size, ATTACHMENT.c.case_id,
                                   ATTACHMENT.c.task_name, ATTACHMENT.c.uploaded_at)
                            .where(where).order_by(ATTACHMENT.c.id).limit(MAX_ROWS)).all()

@@ -27,22 +27,25 @@ def task_scope(principal: Principal):
     return or_(*(and_(TASK.c.role == role, TASK.c.unit_id.in_(units)) for role, units in sorted(by_role.items())))
 
 
-def case_scope(principal: Principal):
-    """Cases whose place includes a unit where the principal holds a staff role."""
-    units = principal.staff_units
+def place_scope(table, principal: Principal, roles=STAFF_ROLES):
+    """Rows of ``table`` (any table with county_id, township_id and village_id columns) whose place
+    includes a unit where the principal holds one of ``roles``."""
+    units = sorted({unit for role, unit in principal.roles if role in roles})
     if not units:
         return false()
-    return or_(CASE.c.village_id.in_(units), CASE.c.township_id.in_(units), CASE.c.county_id.in_(units))
+    return or_(table.c.village_id.in_(units), table.c.township_id.in_(units), table.c.county_id.in_(units))
+
+
+def case_scope(principal: Principal, roles=STAFF_ROLES):
+    """Cases whose place includes a unit where the principal holds a staff role (or one of ``roles``)."""
+    return place_scope(CASE, principal, roles)
+
+
+def household_scope(principal: Principal, roles=STAFF_ROLES):
+    """Households whose place includes a unit where the principal holds a staff role (or one of ``roles``)."""
+    return place_scope(HOUSEHOLD, principal, roles)
 
 
 def supervised_counties(principal: Principal) -> tuple[int, ...]:
     """Counties the principal supervises (read-only view of every case there)."""
     return principal.units_for("county_supervisor") + principal.units_for("county")
-
-
-def household_scope(principal: Principal):
-    """Households whose place includes a unit where the principal holds a staff role."""
-    units = principal.staff_units
-    if not units:
-        return false()
-    return or_(HOUSEHOLD.c.village_id.in_(units), HOUSEHOLD.c.township_id.in_(units), HOUSEHOLD.c.county_id.in_(units))
