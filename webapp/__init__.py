@@ -111,10 +111,12 @@ def _register_blueprints(app: Flask) -> None:
     from .designer import bp as designer_bp
     from .inbox import bp as inbox_bp
     from .pages import init_app as init_pages
+    from .search import bp as search_bp
     from .supervision import bp as supervision_bp
     init_pages(app)
     # One blueprint per area, each with its templates in templates/<area>/ (flaskr's layout).
-    for blueprint in (auth_bp, inbox_bp, cases_bp, supervision_bp, designer_bp, admin_bp, api_bp):
+    for blueprint in (auth_bp, inbox_bp, cases_bp, supervision_bp, designer_bp, admin_bp, api_bp,
+                      search_bp):
         app.register_blueprint(blueprint)
 
 
