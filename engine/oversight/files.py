@@ -290,3 +290,36 @@ def age_on(birth: date | None, today: date) -> int | None:
     if birth is None:
         return None
     return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def application_defaults(session: Session, principal: Principal, household_id: int, schema: Mapping[str, Any] | None,
+                         on: date) -> dict[str, str]:
+    """A new application of any type for a known household starts from the registry: the head as the
+    applicant, the address and phone, and — where the start form has a member list — every member with
+    the income of the household's latest valid economic-status record. Returned as the HTML form's
+    fields (``members-0-name`` …); the household must be in the actor's place."""
+    found = session.execute(select(HOUSEHOLD).where(HOUSEHOLD.c.id == household_id, household_scope(principal))).first()
+    if found is None:
+        raise NotFound(f"household {household_id}")
+    properties = (schema or {}).get("properties") or {}
+    people = session.execute(select(PERSON).where(PERSON.c.household_id == household_id)
+                             .order_by((PERSON.c.id == found.head_id).desc(), PERSON.c.id)).all()
+    record = session.execute(select(ECONOMIC.c.incomes).where(ECONOMIC.c.household_id == household_id,
+                                                              ECONOMIC.c.valid_until >= on)
+                             .order_by(ECONOMIC.c.checked_on.desc(), ECONOMIC.c.id.desc())).first()
+    incomes = {i.get("id_number"): i.get("monthly") for i in (record.incomes if record else []) if isinstance(i, Mapping)}
+    values: dict[str, str] = {}
+    head = people[0] if people else None
+    for name, value in (("applicant_name", head.name if head else None),
+                        ("applicant_id_number", head.id_number if head else None),
+                        ("address", found.address), ("phone", found.phone)):
+        if name in properties and value:
+            values[name] = str(value)
+    members = properties.get("members")
+    if isinstance(members, Mapping) and members.get("type") == "array":
+        fields = (members.get("items") or {}).get("properties") or {}
+        for i, p in enumerate(people[: int(members.get("maxItems", len(people)))]):
+            row = {"name": p.name, "id_number": p.id_number, "relation": "self" if i == 0 else p.relation,
+                   "monthly_income": incomes.get(p.id_number), "disability_level": p.disability_level}
+            values.update({f"members-{i}-{k}": str(v) for k, v in row.items() if k in fields and v is not None})
+    return values
