@@ -25,7 +25,7 @@ from engine.jobs import run_forever, sweep
 from engine.oversight.queries import (COUNT_CAP, PAGE_SIZE, SupervisorFilters, case_form, case_view, deployed_versions,
                                       document_for, inbox as inbox_tasks, supervisor_cases, task_for, task_schema)
 from engine.oversight.archive import household_archive
-from engine.oversight.files import age_on, case_file, household_file, render_fields
+from engine.oversight.files import age_on, application_defaults, case_file, household_file, render_fields
 from engine.oversight.search import STATUSES as CASE_STATUSES, SearchRefused, my_cases, search
 from engine.oversight.reports import monthly_report, payment_roll, payment_roll_with_id_numbers, to_csv, to_xlsx
 from engine.oversight.supervision import (notifications_for, open_incidents, overdue_by_township, retry_incident,

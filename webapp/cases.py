@@ -9,7 +9,7 @@ from engine import attachment_panel, case_view, document_for
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from engine import case_for_request_token, extend_deadline, start_application
+from engine import application_defaults, case_for_request_token, extend_deadline, start_application
 from engine.errors import Duplicate, FormInvalid, NotFound
 from engine import coerce_html_form, errors_for_html_form
 from engine import place_of_village, villages_for
@@ -18,7 +18,7 @@ from engine import get_version, latest_version_id
 
 from .auth import current_principal, requires_role
 from .db import clock, db
-from .limits import InputRefused
+from .limits import InputRefused, int_arg
 
 
 from .pages import FORM_CONTROL_FIELDS, ROWS_CONTROL, is_zh, render_rows_changed
@@ -43,7 +43,7 @@ def new_case():
     if assistance_type not in {t["type"] for t in types}:
         abort(404)
     try:
-        with db().unit_of_work(write=request.method == "POST") as uow:
+        with db().unit_of_work(write=request.method == "POST" or "household_id" in request.args) as uow:
             s = uow.session
             villages = villages_for(s, principal.units_for("village"), principal.units_for("township"))
             if not villages:
@@ -60,6 +60,11 @@ def new_case():
                    "errors": {}, "today": clock().today().isoformat(),
                    "request_token": token or secrets.token_urlsafe(24)}
             if request.method == "GET":
+                household_id = int_arg(request.args, "household_id", None, 1)
+                if household_id is not None:  # a known household: start from the registry's record
+                    ctx["values"] = application_defaults(s, principal, household_id, schema, clock().now(),
+                                                         clock().today(), request.remote_addr)
+                    uow.commit()
                 return render_template("cases/new_case.html", **ctx)
             if ROWS_CONTROL in request.form:  # leaving the unit of work without commit() writes nothing
                 return render_rows_changed("cases/new_case.html", ctx, schema)

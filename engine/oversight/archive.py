@@ -54,9 +54,9 @@ def household_archive(session: Session, principal: Principal, household_id: int,
             archive.writestr(name, to_pdf(body, doc.title))
             entries.append((name, f"{doc.title} {doc.number}（案件 {doc.case_number}）"))
         for a in dossier.attachments:
-            name = f"attachments/{a.id:06d}-{_safe(a.material)}.{EXTENSIONS.get(a.media_type, 'bin')}"
-            archive.writestr(name, attachment_bytes(a.sha256))
-            entries.append((name, f"{a.material}：{a.filename}"))
+            name = f"attachments/{a['id']:06d}-{_safe(a['material'])}.{EXTENSIONS.get(a['media_type'], 'bin')}"
+            archive.writestr(name, attachment_bytes(a["sha256"]))
+            entries.append((name, f"{a['material_name']}：{a['filename']}"))
         archive.writestr("index.html", _index(dossier, entries, now))
     record_event(session, now, "dossier_exported", actor=principal, username=principal.username, address=address,
                  household=dossier.household.number, files=len(entries))

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from engine.catalogue.forms import mask_id_number
+from engine.catalogue.materials import materials
 from engine.catalogue.rules import catalog
 from engine.catalogue.versions import get_version
 from engine.errors import NotFound
@@ -233,12 +234,16 @@ def _steps(session, case, reveal: bool) -> list[StepResult]:
     return out
 
 
-def _attachments(session, *, case_id: int | None = None, household_id: int | None = None) -> list[Any]:
+def _attachments(session, *, case_id: int | None = None, household_id: int | None = None) -> list[dict[str, Any]]:
     where = ATTACHMENT.c.case_id == case_id if case_id is not None else ATTACHMENT.c.household_id == household_id
-    return session.execute(select(ATTACHMENT.c.id, ATTACHMENT.c.sha256, ATTACHMENT.c.material, ATTACHMENT.c.filename,
+    names = materials().by_key
+    rows = session.execute(select(ATTACHMENT.c.id, ATTACHMENT.c.sha256, ATTACHMENT.c.material, ATTACHMENT.c.filename,
                                   ATTACHMENT.c.media_type, ATTACHMENT.c.size, ATTACHMENT.c.case_id,
                                   ATTACHMENT.c.task_name, ATTACHMENT.c.uploaded_at)
-                           .where(where).order_by(ATTACHMENT.c.id).limit(MAX_ROWS)).all()
+                           .where(where).order_by(ATTACHMENT.c.id).limit(MAX_ROWS)).mappings().all()
+    return [{**r, "material_name": names[r["material"]].name_zh if r["material"] in names else r["material"],
+             "material_name_en": names[r["material"]].name_en if r["material"] in names else r["material"]}
+            for r in rows]
 
 
 def _type_name(assistance_type: str | None) -> str:
@@ -293,7 +298,7 @@ def age_on(birth: date | None, today: date) -> int | None:
 
 
 def application_defaults(session: Session, principal: Principal, household_id: int, schema: Mapping[str, Any] | None,
-                         on: date) -> dict[str, str]:
+                         now: datetime, today: date, address: str | None = None) -> dict[str, str]:
     """A new application of any type for a known household starts from the registry: the head as the
     applicant, the address and phone, and — where the start form has a member list — every member with
     the income of the household's latest valid economic-status record. Returned as the HTML form's
@@ -305,10 +310,10 @@ def application_defaults(session: Session, principal: Principal, household_id: i
     people = session.execute(select(PERSON).where(PERSON.c.household_id == household_id)
                              .order_by((PERSON.c.id == found.head_id).desc(), PERSON.c.id)).all()
     record = session.execute(select(ECONOMIC.c.incomes).where(ECONOMIC.c.household_id == household_id,
-                                                              ECONOMIC.c.valid_until >= on)
+                                                              ECONOMIC.c.valid_until >= today)
                              .order_by(ECONOMIC.c.checked_on.desc(), ECONOMIC.c.id.desc())).first()
     incomes = {i.get("id_number"): i.get("monthly") for i in (record.incomes if record else []) if isinstance(i, Mapping)}
-    values: dict[str, str] = {}
+    values: dict[str, str] = {"village_id": str(found.village_id)}
     head = people[0] if people else None
     for name, value in (("applicant_name", head.name if head else None),
                         ("applicant_id_number", head.id_number if head else None),
@@ -322,4 +327,8 @@ def application_defaults(session: Session, principal: Principal, household_id: i
             row = {"name": p.name, "id_number": p.id_number, "relation": "self" if i == 0 else p.relation,
                    "monthly_income": incomes.get(p.id_number), "disability_level": p.disability_level}
             values.update({f"members-{i}-{k}": str(v) for k, v in row.items() if k in fields and v is not None})
+    shown = sum(1 for k in values if k.endswith("id_number"))
+    if shown:  # the form carries full numbers (the application needs them): recorded like every reveal
+        record_reveal(session, principal, now, found.county_id, "application_prefill",
+                      f"户 {found.number} 新申请预填", shown, address)
     return values

@@ -64,3 +64,19 @@ def test_a_second_lodging_is_refused_with_the_open_case_linked(db, clock, who, u
     assert w.number in response.text and f"/cases/{w.case_id}" in response.text
     with db.unit_of_work() as uow:
         assert len(uow.session.execute(select(Case).where(Case.applicant_id_number == head)).all()) == 1
+
+
+def test_a_new_application_starts_from_the_household_record_and_the_prefill_is_recorded(db, clock, who, unit_id,
+                                                                                        login):
+    from engine.store.models import IdReveal
+    head = fresh_id_number()
+    w = start(db, clock, who, unit_id, data=sample_application("王小明", head, [300, 0, 200]))
+    with db.unit_of_work() as uow:
+        household_id = uow.session.execute(select(Case.household_id).where(Case.id == w.case_id)).scalar_one()
+    page = login("village_sy").get(f"/cases/new?assistance_type=low_income&household_id={household_id}")
+    assert page.status_code == 200
+    assert f'value="{head}"' in page.text and 'value="300' in page.text  # the applicant and the declared income
+    assert login("village_cg").get(f"/cases/new?household_id={household_id}").status_code == 404
+    with db.unit_of_work() as uow:
+        reveals = uow.session.execute(select(IdReveal).where(IdReveal.kind == "application_prefill")).scalars().all()
+    assert len(reveals) == 1 and reveals[0].row_count == 4  # the applicant field and three members
