@@ -191,12 +191,17 @@ def fresh_id_number(region: str = "320921") -> str:
     return with_check_digit(f"{region}{born:%Y%m%d}123")
 
 
+_MEMBERS: dict[tuple[str, int], str] = {}
+
+
 def _member_id(base: str, i: int) -> str:
-    # Born 1990+i on the applicant's day (29 Feb moved to 28), the sequence from the applicant's birth year:
-    # distinct for every applicant, and never an applicant's own number (fresh_id_number uses 123).
-    year, leap_day = int(base[6:10]), base[10:14] == "0229"
-    sequence = 500 + year % 400 if leap_day else 100 + year % 1000 % 400
-    return with_check_digit(f"{base[:6]}{1990 + i}{'0228' if leap_day else base[10:14]}{sequence:03d}")
+    # The same applicant always gets the same members (an application lodged twice is the same household);
+    # every other applicant gets others: numbers handed out once per process, born from 1990 with the
+    # sequence 600, which no applicant's number (fresh_id_number uses 123) has.
+    if (base, i) not in _MEMBERS:
+        born = date(1990, 1, 1) + timedelta(days=len(_MEMBERS))
+        _MEMBERS[(base, i)] = with_check_digit(f"{base[:6]}{born:%Y%m%d}600")
+    return _MEMBERS[(base, i)]
 
 
 def with_fresh_applicant(data: dict) -> dict:

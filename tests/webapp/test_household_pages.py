@@ -30,9 +30,17 @@ def test_the_task_page_shows_the_household_with_masked_ids_and_earlier_steps(db,
     assert printed.status_code == 200 and head not in printed.text and f"{head[:6]}********{head[-4:]}" in printed.text
 
 
-def test_the_dossier_is_for_its_place_only_and_its_archive_holds_the_documents(db, clock, who, unit_id, login):
+def test_the_dossier_is_for_its_place_only_and_its_archive_holds_the_documents(db, clock, who, unit_id, login,
+                                                                             attachments_dir):
+    from engine import BlobStore, store_attachment
+    from tests.factories import sample_scan
     w = start(db, clock, who, unit_id)
     w.do("acceptance")
+    scan = sample_scan("png", (300, 200))
+    with db.unit_of_work(write=True) as uow:
+        store_attachment(uow.session, who("village_sy"), clock, BlobStore(attachments_dir), case_id=w.case_id,
+                         material="household_register", filename="户口簿.png", content=scan)
+        uow.commit()
     with db.unit_of_work() as uow:
         household_id = uow.session.execute(select(Case.household_id).where(Case.id == w.case_id)).scalar_one()
     village = login("village_sy")
@@ -46,6 +54,9 @@ def test_the_dossier_is_for_its_place_only_and_its_archive_holds_the_documents(d
     assert "index.html" in names and any(n.startswith("documents/") and n.endswith(".pdf") for n in names)
     pdf = zipfile.ZipFile(io.BytesIO(archive.data)).read(next(n for n in names if n.endswith(".pdf")))
     assert pdf.startswith(b"%PDF")
+    scans = [n for n in names if n.startswith("attachments/")]
+    assert len(scans) == 1 and zipfile.ZipFile(io.BytesIO(archive.data)).read(scans[0]) == scan
+    assert "户口簿" in zipfile.ZipFile(io.BytesIO(archive.data)).read("index.html").decode()
     with db.unit_of_work() as uow:
         exported = uow.session.execute(select(SecurityEvent).where(SecurityEvent.kind == "dossier_exported")).scalars().all()
     assert len(exported) == 1 and exported[0].username == "township_xs"
