@@ -55,12 +55,29 @@ def get_version(session: Session, version_id: int) -> LoadedVersion:
                 raise NotFound(f"process version {version_id}")
             loaded = LoadedVersion(
                 id=row.id, process_id=row.process_id, name=row.name, spec=load_spec(row.spec_json),
-                tasks=row.tasks, forms=row.forms,
+                tasks=_in_diagram_order(row.tasks, row.bpmn_xml), forms=row.forms,
                 validators={key: FormValidator(schema) for key, schema in row.forms.items()},
                 bpmn_xml=row.bpmn_xml, declarations=RouteDeclarations.from_stored(row.tasks.get(PROCESS_KEY)),
             )
             _cache[version_id] = loaded
     return loaded
+
+
+def _in_diagram_order(tasks: dict[str, Any], bpmn_xml: str) -> dict[str, Any]:
+    """Each task's properties in the order the diagram lists them (documents are issued in that order).
+    PostgreSQL's JSONB keeps keys sorted by length, not as written."""
+    ordered = {}
+    for name, facts in tasks.items():
+        properties = facts.get("properties") if isinstance(facts, dict) else None
+        start = bpmn_xml.find(f'id="{name}"')
+        if not properties or start < 0:
+            ordered[name] = facts
+            continue
+        def position(key: str) -> int:
+            found = bpmn_xml.find(f'name="{key}"', start)
+            return found if found >= 0 else len(bpmn_xml)
+        ordered[name] = {**facts, "properties": {k: properties[k] for k in sorted(properties, key=position)}}
+    return ordered
 
 
 def latest_version_id(session: Session, process_id: str) -> int:

@@ -60,3 +60,17 @@ def test_refusals_carry_their_reasons(db, clock, who, unit_id):
     assert "publicity_list" not in docs
     assert "人均收入高于标准" in docs["non_confirmation_notice"].body
     assert docs["non_confirmation_notice"].number.startswith("响民低不确〔2026〕")
+
+
+def test_documents_are_issued_in_the_order_the_diagram_lists_them_on_every_store(db):
+    """PostgreSQL's JSONB keeps keys sorted by length: a version loaded from it must still list a step's
+    documents as the diagram does (the approval notice before the 公布 announcement)."""
+    from engine.catalogue import versions
+    from engine.catalogue.documents import kinds_for
+    with db.unit_of_work() as uow:
+        s = uow.session
+        version_id = versions.latest_version_id(s, "minimum_living_siping")
+        versions._cache.pop(version_id, None)  # loaded from this store, not from another one's deploy
+        loaded = versions.get_version(s, version_id)
+    kinds = list(kinds_for(loaded.tasks["approval"]["properties"]))
+    assert kinds.index("minimum_living_approval_notice") < kinds.index("minimum_living_announcement")
