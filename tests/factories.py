@@ -191,14 +191,20 @@ def fresh_id_number(region: str = "320921") -> str:
     """A valid ID number no other call in this test process returns (one household per lodging:
     the registry refuses a second open application of a type for the same people)."""
     born = date(1940, 1, 1) + timedelta(days=next(_FRESH))
-    while (born.month, born.day) == (2, 29):  # members' numbers reuse the birthday in other years
-        born = date(1940, 1, 1) + timedelta(days=next(_FRESH))
     return with_check_digit(f"{region}{born:%Y%m%d}123")
 
 
+_MEMBERS: dict[tuple[str, int], str] = {}
+
+
 def _member_id(base: str, i: int) -> str:
-    # Born 1991+i, sequence 6xx: never an applicant's number (fresh_id_number uses 123), never another's member.
-    return with_check_digit(f"{base[:6]}{1990 + i}{base[10:14]}{(int(base[14:17]) + 600 + i) % 1000:03d}")
+    # The same applicant always gets the same members (an application lodged twice is the same household);
+    # every other applicant gets others: numbers handed out once per process, born from 1990 with the
+    # sequence 600, which no applicant's number (fresh_id_number uses 123) has.
+    if (base, i) not in _MEMBERS:
+        born = date(1990, 1, 1) + timedelta(days=len(_MEMBERS))
+        _MEMBERS[(base, i)] = with_check_digit(f"{base[:6]}{born:%Y%m%d}600")
+    return _MEMBERS[(base, i)]
 
 
 def with_fresh_applicant(data: dict) -> dict:
@@ -241,6 +247,22 @@ def _sample_value(prop: dict, today: date) -> Any:
     if prop.get("format") == "date":
         return (today - timedelta(days=1)).isoformat()
     return "测试" * max(1, (prop.get("minLength", 2) + 1) // 2)
+
+
+def sample_scan(kind: str = "png", size: tuple[int, int] = (120, 80), seed: int = 0) -> bytes:
+    """A small real scan: ``png``, ``jpeg`` (decodable images; ``seed`` varies the pixels) or ``pdf`` (one page)."""
+    from io import BytesIO
+    out = BytesIO()
+    if kind == "pdf":
+        from pypdf import PdfWriter
+        writer = PdfWriter()
+        writer.add_blank_page(595, 842)
+        writer.add_metadata({"/Title": f"scan {seed}"})
+        writer.write(out)
+    else:
+        from PIL import Image
+        Image.new("RGB", size, (200, 30 + seed % 200, 30)).save(out, "PNG" if kind == "png" else "JPEG")
+    return out.getvalue()
 
 
 def in_order(done: list[str], expected: list[str]) -> bool:

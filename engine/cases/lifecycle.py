@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable
 
-from sqlalchemy import exists, insert, select, update
+from sqlalchemy import exists, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.cases import numbering
+from engine.households.attachments import missing_materials
 from engine.households.overlaps import DECISIONS, FLAG, raise_flags
 from engine.workdays import add_months
 from engine.households.registry import (DECLARATION_SOURCE, DECLARATION_VALID_MONTHS, check_duplicates,
@@ -205,6 +206,7 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     write_state(session, row.case_id, row.revision, workflow, now, actor.user_id, declared,
                accepted_on=today if clock_start is not None and clock_start.met(data) else None)
     exclude_publicity(session, row.case_id, ready_before, workflow, today)
+    raise_flags(session, row.case_id, today, now)  # a benefit granted meanwhile is flagged before the decision
     check = declared.checks.get(row.task_name)
     if check is not None and row.household_id is not None:
         record_economic_status(session, row.household_id, kind="verification", source=check.source,
@@ -220,10 +222,14 @@ def _issue_documents(session, row, place: Place, properties, data, now) -> None:
     case = {"id": row.case_id, "number": row.number, "applicant_name": row.applicant_name,
             "applicant_id_number": row.applicant_id_number,
             "township": names[place.township_id], "village": names.get(place.village_id, "")}
-    issue_documents(session, case, place, names[place.county_id], properties, data, now, row.task_name)
+
+    def missing() -> dict:  # the checklist's materials without a scan yet, for the 一次性告知
+        return {"missing_materials": [m.name_zh for m in missing_materials(session, row.case_id)]}
+    issue_documents(session, case, place, names[place.county_id], properties, data, now, row.task_name, missing)
 
 
-def decide_flag(session: Session, actor: Principal, clock: Clock, flag_id: int, decision: str, note: str) -> int:
+def decide_flag(session: Session, actor: Principal, clock: Clock, flag_id: int, decision: str, note: str,
+                case_id: int | None = None) -> int:
     """The deciding official's decision on a flag, with a reason; the actor must hold an open task of the
     case (in scope, in SQL). Recorded on the flag and in the case's audit trail; returns the case id."""
     if decision not in DECISIONS:
@@ -231,8 +237,9 @@ def decide_flag(session: Session, actor: Principal, clock: Clock, flag_id: int, 
     note = (note or "").strip()
     if not 2 <= len(note) <= FLAG_NOTE_MAX:
         raise FormInvalid({"decision_note": f"请填写理由（2 至 {FLAG_NOTE_MAX} 字）"})
+    same_case = FLAG.c.case_id == case_id if case_id is not None else true()
     row = session.execute(select(FLAG.c.case_id, FLAG.c.decision, FLAG.c.decision_note, FLAG.c.message)
-                          .where(FLAG.c.id == flag_id, exists().where(
+                          .where(FLAG.c.id == flag_id, same_case, exists().where(
                               TASK.c.case_id == FLAG.c.case_id, TASK.c.status == "open", task_scope(actor)))).first()
     if row is None:
         raise NotFound(f"flag {flag_id} not decidable by {actor.username}")
