@@ -13,7 +13,7 @@ from engine.catalogue.datafiles import DataFile
 from engine.catalogue.deployment import FORMS_DIR, PROCESSES_DIR, deploy
 from engine.catalogue.forms import (DEFAULT_MAX_LENGTH, change_html_rows, coerce_html_form, errors_for_html_form,
                                    html_row_layout, mask_id_number)
-from engine.catalogue.rules import assistance_types, process_for
+from engine.catalogue.rules import assistance_types, benefit_types, process_for
 from engine.catalogue.versions import get_version, latest_version_id
 from engine.clock import CHINA_TZ, Clock, FrozenClock, to_local_date
 from engine.households.overlaps import raise_flags as refresh_case_flags
@@ -27,7 +27,8 @@ from engine.oversight.queries import (COUNT_CAP, PAGE_SIZE, SupervisorFilters, c
 from engine.oversight.archive import household_archive
 from engine.oversight.files import age_on, application_defaults, case_file, household_file, render_fields
 from engine.oversight.search import STATUSES as CASE_STATUSES, SearchRefused, my_cases, search
-from engine.oversight.reports import monthly_report, payment_roll, payment_roll_with_id_numbers, to_csv, to_xlsx
+from engine.oversight.reports import (ALL_TYPES as ALL_REPORT_TYPES, monthly_report, payment_roll,
+                                      payment_roll_with_id_numbers, to_csv, to_xlsx)
 from engine.oversight.supervision import (notifications_for, open_incidents, overdue_by_township, retry_incident,
                                           supervision_items)
 from engine.people.accounts import ROLE_NAMES_ZH, Principal, authenticate, principal_of

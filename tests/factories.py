@@ -95,8 +95,9 @@ class Walk:
         self._record()
         return username
 
-    def drive_to(self, target: str, max_steps: int = 40, **choices) -> list[str]:
-        """Complete whatever the route asks for until step ``target`` is open; returns the steps done.
+    def drive_to(self, target: str | None, max_steps: int = 40, **choices) -> list[str]:
+        """Complete whatever the route asks for until step ``target`` is open (``None``: until the case
+        ends); returns the steps done.
 
         The route is read from the BPMN as the case runs, not from a list: each open step is done by
         its lane's user with the module's default data for it, or, for a step this module does not
@@ -112,6 +113,8 @@ class Walk:
                 return done
             if not open_tasks:
                 case = self.case()
+                if target is None and case.status == "completed":
+                    return done
                 assert case.next_due_at is not None, f"the case ended ({case.outcome}) before reaching {target}"
                 self._wait_for_timer(case)
                 continue

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 
 from engine import PAGE_SIZE, SupervisorFilters, monthly_report, overdue_by_township, payment_roll, payment_roll_with_id_numbers, supervision_items, supervisor_cases, to_csv, to_xlsx
 from flask import Blueprint, abort, current_app, render_template, request
-from engine import review_progress
+from engine import ALL_REPORT_TYPES, benefit_types, review_progress
 from engine import supervised_counties
 
 from .auth import current_principal, requires_role
@@ -40,15 +40,17 @@ def supervisor():
         reviews = review_progress(s, supervised_counties(current_principal()), today)
     return render_template("supervision/supervisor.html", filters=filters, page=page, page_size=PAGE_SIZE,
                            items=items, by_township=by_township, reviews=reviews, today=today,
+                           report_types=benefit_types(), all_report_types=ALL_REPORT_TYPES,
                            week_end=today + timedelta(days=6 - today.weekday()), **result)
 
 
 @bp.route("/reports/<kind>")
 @requires_role("county", "county_supervisor")
 def report(kind: str):
-    """The monthly report or payment roll (发放名册) of a month, as CSV or XLSX (of one county with
-    ``county=<unit id>``). The roll with full ID numbers (``full=1``) is for county staff of that county and
-    is recorded in the ID-reveal audit."""
+    """The monthly report or payment roll (发放名册) of a month, as CSV or XLSX, of one benefit type
+    (``type``, default 低保) or of all (``type=all``), of one county with ``county=<unit id>``. The roll
+    with full ID numbers (``full=1``) is for county staff of that county and is recorded in the ID-reveal
+    audit."""
     try:
         month = date.fromisoformat((request.args.get("month") or clock().today().strftime("%Y-%m")) + "-01")
     except ValueError:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from engine.cases.lifecycle import start_case, start_township_case
 from engine.store.models import Case, Recipient, Unit
 from engine.store.sequences import claim
-from engine.catalogue.rules import catalog, counties, model_in_force, process_for, variant_for
+from engine.catalogue.rules import catalog, counties, follow_up_process_for, model_in_force, variant_for
 
 CASE, RECIPIENT = Case.__table__, Recipient.__table__
 
@@ -32,7 +32,8 @@ class ReviewBatch:
 
 def start_due_reviews(session: Session, clock, limit: int = 100, skip: Collection[int] = ()) -> ReviewBatch:
     """Start a periodic review (复核) case for up to ``limit`` active recipients whose review is due
-    (but not those in ``skip``).
+    (but not those in ``skip``), of every monthly type, each on the review route its type is decided on
+    in its place (``follow_up_process_for``). One-off payments are registered ``paid`` and never due.
 
     Claiming, starting and linking happen in the caller's one transaction: on PostgreSQL the due
     rows are locked FOR UPDATE SKIP LOCKED, so a concurrent scheduler takes other households, and a
@@ -58,7 +59,8 @@ def start_due_reviews(session: Session, clock, limit: int = 100, skip: Collectio
     for r in due:
         try:
             with session.begin_nested():  # rolled back alone if this household's review fails
-                process_id = process_for("periodic_review", codes[r.county_id], codes[r.township_id], today)
+                process_id = follow_up_process_for("periodic_review", r.assistance_type, codes[r.county_id],
+                                                   codes[r.township_id], today)
                 review = start_case(session, None, clock, process_id, r.village_id, review_start_data(r))
                 session.execute(update(RECIPIENT).where(RECIPIENT.c.id == r.id).values(review_case_id=review.id))
         except Exception as exc:  # one household's bad data must not hold back the others

@@ -58,10 +58,13 @@ APPLICANT_FIELDS = ("name", "id_number")
 # relation, monthly_income, disability_level), the address and phone, the declared assets.
 APPLICANT_OPTIONAL = ("members", "address", "phone", "assets")
 # register column → (required, optional) per outcome; every required column must be declared. An
-# undeclared household_size keeps its register value; an undeclared next_review_on is counted from the
-# decision day by the county's interval for the review class (as on ``register``, which always counts).
+# undeclared household_size keeps its register value (on ``register``: the household's members, one for a
+# personal benefit); an undeclared next_review_on is counted by the county's rules — the type's own cadence,
+# else the review class's interval — from the decision day (on ``register``: from payment_from). A one-off
+# payment (catalogue ``payment = "once"``) is registered ``paid`` on payment_from and never reviewed.
 REGISTER_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "register": (("monthly_amount", "payment_from"), ("household_size", "review_class", "care_level")),
+    "register": (("monthly_amount", "payment_from"),
+                 ("household_size", "review_class", "care_level", "next_review_on")),
     "update": (("monthly_amount", "review_class", "recipient_case_number"), ("household_size", "next_review_on")),
     "continue": (("review_class", "recipient_case_number"), ("household_size", "next_review_on")),
     "stop": (("stopped_from", "recipient_case_number"), ()),

@@ -54,7 +54,8 @@ COUNTIES_SCHEMA = {
                 "required": ["effective_from", "minimum_living_standard", "publicity_days", "publicity_unit",
                              "democratic_appraisal", "time_limit_wd", "extension_limit_wd",
                              "publicity_excluded_from_limit", "small_temporary_multiple",
-                             "review_interval_months_a", "review_interval_months_b", "review_interval_months_c"],
+                             "review_interval_months_a", "review_interval_months_b", "review_interval_months_c",
+                             "review_interval_months_by_type"],
                 "properties": {
                     "effective_from": _DATE,
                     "minimum_living_standard": {"type": "number", "exclusiveMinimum": 0, "maximum": 100000},
@@ -65,7 +66,9 @@ COUNTIES_SCHEMA = {
                     "small_temporary_multiple": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
                     "review_interval_months_a": {"type": "integer", "minimum": 1, "maximum": 60},
                     "review_interval_months_b": {"type": "integer", "minimum": 1, "maximum": 60},
-                    "review_interval_months_c": {"type": "integer", "minimum": 1, "maximum": 60}}}}}}}},
+                    "review_interval_months_c": {"type": "integer", "minimum": 1, "maximum": 60},
+                    "review_interval_months_by_type": {"type": "object", "additionalProperties": {
+                        "type": "integer", "minimum": 1, "maximum": 60}}}}}}}}},
 }
 
 
@@ -117,6 +120,13 @@ def counties(directory: Path = PROCESSES_DIR) -> dict[str, dict[str, Any]]:
                         where + ("overrides", kind), f"{kind} has no variant '{variant}' "
                         f"(known: {', '.join(sorted(types[kind]['variants']))})",
                         f"救助类别「{kind}」没有「{variant}」模式"))
+        for j, entry in enumerate(county["rules"]):
+            for kind in entry["review_interval_months_by_type"]:
+                if (types.get(kind, {}).get("benefit") or {}).get("payment") != "monthly":
+                    problems.append(source.problem(
+                        ("county", i, "rules", j, "review_interval_months_by_type", kind),
+                        f"'{kind}' is not an assistance type paid monthly (only those are reviewed)",
+                        f"「{kind}」不是按月发放的救助类别（只有按月发放的才复核）"))
     if problems:
         raise DataFileInvalid(problems)
     return {c["code"]: c for c in source.data["county"]}
@@ -170,6 +180,18 @@ def process_for(assistance_type: str, county_code: str, township_code: str | Non
     return variants[variant]["process_id"]
 
 
+def follow_up_process_for(family: str, benefit_type: str, county_code: str, township_code: str | None,
+                          on: date) -> str:
+    """The dynamic-management route (``periodic_review``, ``benefit_change``) for a benefit of
+    ``benefit_type``: the family's variant named like the one the benefit's type runs in the place, so
+    the benefit is reviewed where it is decided (特困 in 三堤口 runs the national route, confirmed by the
+    district, so the district decides its review; 低保 there runs the street's own route and is reviewed
+    by the street); the national variant when the family has no such variant."""
+    variants = catalog()[family]["variants"]
+    variant = variant_for(benefit_type, model_in_force(county_code, township_code, on))
+    return variants.get(variant, variants[NATIONAL])["process_id"]
+
+
 def assistance_type_of(process_id: str) -> str | None:
     """The assistance type whose catalogue lists this process."""
     for key, kind in catalog().items():
@@ -182,6 +204,12 @@ def assistance_types() -> list[dict[str, str]]:
     """Every assistance type (key, names) that can be applied for from the window."""
     return [{"type": key, "name_zh": t["name_zh"], "name_en": t["name_en"]}
             for key, t in catalog().items() if t.get("applicable", True)]
+
+
+def benefit_types() -> list[dict[str, str]]:
+    """Every assistance type granting a benefit of its own (key, names): the types on the register."""
+    return [{"type": key, "name_zh": t["name_zh"], "name_en": t["name_en"]}
+            for key, t in catalog().items() if t.get("benefit")]
 
 
 # The values case_parameters derives from a rule entry, beside the entry's own fields.

@@ -24,9 +24,13 @@ CASE, RECIPIENT, PERSON, CHANGE = Case.__table__, Recipient.__table__, Person.__
 DEFAULT_CLASS = "B"
 
 
-def next_review(day: date, review_class: str, data: dict[str, Any]) -> date:
-    """When a household of class A/B/C is next reviewed, from the county's intervals in the case data."""
-    months = int(data.get(f"review_interval_months_{review_class.lower()}") or {"A": 12, "B": 6, "C": 3}[review_class])
+def next_review(day: date, review_class: str, data: dict[str, Any], assistance_type: str | None = None) -> date:
+    """When a benefit is next reviewed, from the county's rules in the case data: the type's own cadence
+    where the county gives one (``review_interval_months_by_type``: 特困 yearly), else the interval of
+    its class A/B/C."""
+    by_type = data.get("review_interval_months_by_type") or {}
+    months = int(by_type.get(assistance_type or "") or data.get(f"review_interval_months_{review_class.lower()}")
+                 or {"A": 12, "B": 6, "C": 3}[review_class])
     return add_months(day, months)
 
 
@@ -52,8 +56,8 @@ def apply_outcome(session: Session, case_id: int, outcome: Outcome, data: dict[s
     review_class = value("review_class") or target.review_class
     if outcome.effect in ("update", "continue"):
         # The route's own next-review date wins (it knows the type's cadence); else the county's class interval.
-        values.update(review_class=review_class,
-                      next_review_on=_iso(value("next_review_on"), next_review(today, review_class, data)))
+        values.update(review_class=review_class, next_review_on=_iso(
+            value("next_review_on"), next_review(today, review_class, data, target.assistance_type)))
         if outcome.effect == "update" and value("monthly_amount") is not None:
             values["monthly_amount"] = float(value("monthly_amount"))
         if value("household_size"):
@@ -69,7 +73,11 @@ def apply_outcome(session: Session, case_id: int, outcome: Outcome, data: dict[s
 def _register(session: Session, case_id: int, value, data: dict[str, Any], today: date, now: datetime) -> None:
     """A granted benefit: one row per benefit, of the household or the applicant (the type's subject). A
     second active benefit of a type for the same subject is refused here too (the approval), whatever the
-    lodging check saw: the unique ``active_key`` decides."""
+    lodging check saw: the unique ``active_key`` decides.
+
+    A monthly benefit is ``active`` and reviewed from the route's own next-review date, else at the type's
+    cadence (``next_review``); a one-off payment (payment = once) is ``paid`` on its date (the decision
+    day unless the route says) and never reviewed. A personal benefit covers one person."""
     case = session.execute(select(CASE).where(CASE.c.id == case_id)).one()
     assistance_type = case.assistance_type or "minimum_living"
     benefit = benefit_of(assistance_type) or {"subject": "household", "payment": "monthly"}
@@ -77,8 +85,12 @@ def _register(session: Session, case_id: int, value, data: dict[str, Any], today
     once = benefit["payment"] == "once"
     payment_from = _iso(value("payment_from"), today if once else first_of_next_month(today))
     review_class = value("review_class") or DEFAULT_CLASS
-    size = value("household_size") or (session.execute(select(func.count()).select_from(PERSON).where(
-        PERSON.c.household_id == case.household_id)).scalar_one() if case.household_id else 1)
+    # A one-off payment is never due for review (status "paid"); the column holds its payment date.
+    next_review_on = payment_from if once else _iso(
+        value("next_review_on"), next_review(payment_from, review_class, data, assistance_type))
+    size = value("household_size") or (1 if benefit["subject"] == "person" or case.household_id is None else
+                                       session.execute(select(func.count()).select_from(PERSON).where(
+                                           PERSON.c.household_id == case.household_id)).scalar_one())
     key = None if once or case.household_id is None else subject_key(assistance_type, case.household_id, person_id)
     require_decided(session, case_id, today, now)
     try:
@@ -88,7 +100,7 @@ def _register(session: Session, case_id: int, value, data: dict[str, Any], today
                 township_id=case.township_id, village_id=case.village_id, applicant_name=case.applicant_name,
                 applicant_id_number=case.applicant_id_number, household_size=int(size or 1),
                 monthly_amount=float(value("monthly_amount") or 0), payment_from=payment_from, stopped_from=None,
-                review_class=review_class, next_review_on=next_review(payment_from, review_class, data),
+                review_class=review_class, next_review_on=next_review_on,
                 review_case_id=None, status="paid" if once else "active", updated_at=now,
                 household_id=case.household_id, person_id=person_id, payment=benefit["payment"],
                 care_level=value("care_level"), active_key=key).returning(RECIPIENT.c.id)).scalar_one()

@@ -1,5 +1,6 @@
 """The monthly report to the county/district (recipients and amounts per township) and the monthly
-payment roll (发放名册), from the register of recipients; CSV and XLSX with formula-looking text made inert.
+payment roll (发放名册), from the register of recipients — of one benefit type or of all (``all``), monthly
+benefits and one-off payments alike; CSV and XLSX with formula-looking text made inert.
 Full ID numbers are for county staff of each row's county, and every such export is recorded."""
 from __future__ import annotations
 
@@ -12,25 +13,48 @@ from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
+from engine.catalogue.rules import benefit_of, benefit_types, catalog
 from engine.people.accounts import Principal
-from engine.errors import Forbidden
+from engine.errors import Forbidden, NotFound
 from engine.catalogue.forms import mask_id_number
 from engine.store.models import Recipient, Unit
 from engine.people.reveals import allowed_counties, record_reveal, refuse_unless_allowed
 from engine.people.scope import supervised_counties
 
 RECIPIENT = Recipient.__table__
-TYPE_NAMES = {"minimum_living": "最低生活保障", "extreme_poverty": "特困人员救助供养",
-              "disability_subsidy": "残疾人两项补贴", "old_age_allowance": "尊老金", "low_income": "低收入家庭"}
+ALL_TYPES = "all"  # the report or roll of every benefit type, a line per type
 
 
 def _paid_in(month_start: date):
+    """Benefits paid in the month: a monthly one from its first month until it stops, a one-off payment
+    in the month it was paid."""
     month_end = month_start.replace(day=monthrange(month_start.year, month_start.month)[1])
-    return and_(RECIPIENT.c.payment_from <= month_end,
-                or_(RECIPIENT.c.stopped_from.is_(None), RECIPIENT.c.stopped_from > month_start))
+    monthly = and_(RECIPIENT.c.payment != "once", RECIPIENT.c.payment_from <= month_end,
+                   or_(RECIPIENT.c.stopped_from.is_(None), RECIPIENT.c.stopped_from > month_start))
+    once = and_(RECIPIENT.c.payment == "once", RECIPIENT.c.payment_from.between(month_start, month_end))
+    return or_(monthly, once)
+
+
+def _types(assistance_type: str) -> tuple[str, ...]:
+    """The benefit types a report covers (every type granting a benefit for ``all``); an unknown one is refused."""
+    granting = tuple(t["type"] for t in benefit_types())
+    if assistance_type == ALL_TYPES:
+        return granting
+    if assistance_type not in granting:
+        raise NotFound(f"no register of {assistance_type!r}", "没有这一救助类别的报表")
+    return (assistance_type,)
+
+
+def _type_name(assistance_type: str) -> str:
+    return catalog()[assistance_type]["name_zh"]
+
+
+def _title(month: date, assistance_type: str, what: str) -> str:
+    name = "社会救助" if assistance_type == ALL_TYPES else _type_name(assistance_type)
+    return f"{month:%Y年%m月}{name}{what}"
 
 
 @dataclass
@@ -53,44 +77,73 @@ def _counties(principal: Principal, county_id: int | None = None) -> tuple[int, 
     return (county_id,)
 
 
+def _totals(label: list, rows: list[list]) -> list:
+    """A total line: ``label`` then the sums of the last three columns (count, persons, amount)."""
+    return [*label, sum(r[-3] for r in rows), sum(r[-2] for r in rows), round(sum(r[-1] for r in rows), 2)]
+
+
 def monthly_report(session: Session, principal: Principal, month: date, assistance_type: str,
                    county_id: int | None = None) -> Report:
-    """Households, persons and amounts paid in a month, per township (of one county, or all the user's)."""
-    township = aliased(Unit)
-    rows = session.execute(
-        select(township.name, func.count(), func.sum(RECIPIENT.c.household_size), func.sum(RECIPIENT.c.monthly_amount))
-        .join(township, township.id == RECIPIENT.c.township_id)
+    """Benefits (households, or persons for a personal benefit), persons covered and amounts paid in a
+    month, per township, of one type (or ``all``: per county, township and type, with each county's total
+    of each type), of one county or all the user's. A one-off payment counts in the month it was paid."""
+    types = _types(assistance_type)
+    county, township = aliased(Unit), aliased(Unit)
+    lines = session.execute(
+        select(county.code, township.code, county.name, township.name, RECIPIENT.c.assistance_type, func.count(),
+               func.sum(RECIPIENT.c.household_size), func.sum(RECIPIENT.c.monthly_amount))
+        .join(county, county.id == RECIPIENT.c.county_id).join(township, township.id == RECIPIENT.c.township_id)
         .where(RECIPIENT.c.county_id.in_(_counties(principal, county_id)),
-               RECIPIENT.c.assistance_type == assistance_type, _paid_in(month))
-        .group_by(township.name, township.code).order_by(township.code)
+               RECIPIENT.c.assistance_type.in_(types), _paid_in(month))
+        .group_by(county.code, township.code, county.name, township.name, RECIPIENT.c.assistance_type)
     ).all()
-    body = [[name, households, persons or 0, round(float(amount or 0), 2)] for name, households, persons, amount in rows]
-    body.append(["合计", sum(r[1] for r in body), sum(r[2] for r in body), round(sum(r[3] for r in body), 2)])
-    return Report(f"{month:%Y年%m月}{TYPE_NAMES.get(assistance_type, assistance_type)}保障对象月报",
-                  ["乡镇（街道）", "户数", "人数", "发放金额（元）"], body)
+    rows = [[c, t, kind, n, persons or 0, round(float(amount or 0), 2)] for *_codes, c, t, kind, n, persons, amount
+            in sorted(lines, key=lambda line: (line[0], line[1], types.index(line[4])))]
+    if assistance_type != ALL_TYPES:
+        body = [[t, n, persons, amount] for _c, t, _kind, n, persons, amount in rows]
+        count = "户数" if benefit_of(assistance_type)["subject"] == "household" else "对象人数"
+        return Report(_title(month, assistance_type, "保障对象月报"), ["乡镇（街道）", count, "人数", "发放金额（元）"],
+                      [*body, _totals(["合计"], body)])
+    body = []
+    for county_name in dict.fromkeys(r[0] for r in rows):
+        own = [r for r in rows if r[0] == county_name]
+        body += [[c, t, _type_name(kind), n, persons, amount] for c, t, kind, n, persons, amount in own]
+        body += [_totals([county_name, "全县（区）合计", _type_name(kind)], [r for r in own if r[2] == kind])
+                 for kind in types if any(r[2] == kind for r in own)]
+    return Report(_title(month, ALL_TYPES, "保障对象月报"),
+                  ["县（区）", "乡镇（街道）", "救助类别", "户（人）数", "人数", "发放金额（元）"],
+                  [*body, _totals(["合计", "", ""], rows)])
 
 
 def _payment_roll(session: Session, counties: tuple[int, ...], month: date, assistance_type: str,
                   revealed: frozenset[int]) -> tuple[Report, Counter]:
-    """The roll of ``counties``; a row's ID number in full only when its own county is in ``revealed``."""
+    """The roll of ``counties``; a row's ID number in full only when its own county is in ``revealed``.
+    A recognition without payment (低收入, amount 0) is on the monthly report, not on the roll."""
     township, village = aliased(Unit), aliased(Unit)
+    types = _types(assistance_type)
     rows = session.execute(
         select(RECIPIENT.c.county_id, township.name, village.name, RECIPIENT.c.applicant_name,
-               RECIPIENT.c.applicant_id_number, RECIPIENT.c.household_size, RECIPIENT.c.monthly_amount)
+               RECIPIENT.c.applicant_id_number, RECIPIENT.c.household_size, RECIPIENT.c.monthly_amount,
+               RECIPIENT.c.assistance_type, RECIPIENT.c.payment, RECIPIENT.c.payment_from)
         .join(township, township.id == RECIPIENT.c.township_id).join(village, village.id == RECIPIENT.c.village_id)
-        .where(RECIPIENT.c.county_id.in_(counties), RECIPIENT.c.assistance_type == assistance_type, _paid_in(month))
-        .order_by(township.code, village.code, RECIPIENT.c.id)
+        .where(RECIPIENT.c.county_id.in_(counties), RECIPIENT.c.assistance_type.in_(types),
+               RECIPIENT.c.monthly_amount > 0, _paid_in(month))
+        .order_by(RECIPIENT.c.county_id, township.code, village.code,
+                  case({kind: i for i, kind in enumerate(types)}, value=RECIPIENT.c.assistance_type), RECIPIENT.c.id)
     ).all()
-    body = [[t, v, name, id_number if county in revealed else mask_id_number(id_number), size, round(float(amount), 2)]
-            for county, t, v, name, id_number, size, amount in rows]
-    report = Report(f"{month:%Y年%m月}{TYPE_NAMES.get(assistance_type, assistance_type)}发放名册",
-                    ["乡镇（街道）", "村（社区）", "户主", "公民身份号码", "保障人数", "月保障金额（元）"], body)
+    body = [[r[1], r[2], r[3], r.applicant_id_number if r.county_id in revealed else mask_id_number(r.applicant_id_number),
+             r.household_size, round(float(r.monthly_amount), 2), _type_name(r.assistance_type),
+             f"一次性（{r.payment_from:%Y-%m-%d}）" if r.payment == "once" else "按月"] for r in rows]
+    report = Report(_title(month, assistance_type, "发放名册"),
+                    ["乡镇（街道）", "村（社区）", "户主（本人）", "公民身份号码", "保障人数", "发放金额（元）",
+                     "救助类别", "发放方式"], body)
     return report, Counter(row.county_id for row in rows)
 
 
 def payment_roll(session: Session, principal: Principal, month: date, assistance_type: str,
                  county_id: int | None = None) -> Report:
-    """One line per household paid in the month, ID numbers masked (of one county, or all the user's)."""
+    """One line per benefit paid in the month (monthly ones, and one-off payments of that month), ID
+    numbers masked (of one county, or all the user's; one type or ``all``)."""
     return _payment_roll(session, _counties(principal, county_id), month, assistance_type, frozenset())[0]
 
 

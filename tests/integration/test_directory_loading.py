@@ -141,10 +141,16 @@ def test_an_unknown_model_in_counties_toml_is_refused_with_its_line(tmp_path):
     assert "santidikuo" in problem.message and "未知的审批模式" in problem.message_zh and "national" in problem.message
 
 
+BY_TYPE = "review_interval_months_by_type = { extreme_poverty = 12, old_age_allowance = 12 }"
+
+
 @pytest.mark.parametrize("broken, expected", [
     ('publicity_unit = "d"', 'publicity_unit = "days"'),       # not d / wd
     ("time_limit_wd = 20", 'time_limit_wd = "twenty"'),         # not a number
     ("democratic_appraisal = \"on_objection\"", "democratic_appraisal = \"sometimes\""),
+    # a cadence of its own for a one-off payment (never reviewed), and one of no months
+    (BY_TYPE, BY_TYPE.replace("extreme_poverty", "temporary_assistance")),
+    (BY_TYPE, BY_TYPE.replace("= 12,", "= 0,")),
 ])
 def test_a_county_rule_of_the_wrong_shape_is_refused_with_its_line(tmp_path, broken, expected):
     (tmp_path / "catalog.toml").write_text((PROCESSES / "catalog.toml").read_text(encoding="utf-8"), encoding="utf-8")
