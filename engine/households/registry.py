@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
@@ -92,29 +92,33 @@ def find_household(session: Session, id_numbers: Iterable[str]) -> int | None:
 
 
 def check_duplicates(session: Session, assistance_type: str | None, members: list[Member]) -> None:
-    """Refuse an application of a type the household (or the applicant) already has open or receives."""
+    """Refuse an application of a type that a listed member's household (or, for a personal benefit, the
+    applicant) already has open or receives — naming that case. Two statements: who is known, then one
+    look-up of the open and granting cases by their unique keys."""
     benefit = benefit_of(assistance_type)
     if benefit is None or not members:
         return
-    applicant = members[0]
-    household_id = find_household(session, [m.id_number for m in members])
-    if household_id is None:
-        return
-    person_id = session.execute(select(PERSON.c.id).where(PERSON.c.id_number == applicant.id_number)).scalar()
-    keys = [subject_key(assistance_type, household_id, person_id)] if person_id or benefit["subject"] == "household" else []
+    known = session.execute(select(PERSON.c.id_number, PERSON.c.id, PERSON.c.household_id).where(
+        PERSON.c.id_number.in_([m.id_number for m in members]))).all()
+    if benefit["subject"] == "household":
+        keys = sorted({f"h{r.household_id}:{assistance_type}" for r in known if r.household_id is not None})
+    else:
+        keys = [f"p{r.id}:{assistance_type}" for r in known if r.id_number == members[0].id_number]
     if not keys:
         return
-    open_case = session.execute(select(CASE.c.id, CASE.c.number).where(CASE.c.open_key.in_(keys))).first()
-    if open_case is not None:
-        raise Duplicate(f"open application {open_case.number} of {assistance_type}",
-                        f"该{_subject_zh(benefit)}已有一件办理中的同类申请（案件 {open_case.number}），不能重复申请",
-                        open_case.id, open_case.number)
-    receiving = session.execute(select(CASE.c.id, CASE.c.number).join(RECIPIENT, RECIPIENT.c.case_id == CASE.c.id)
-                                .where(RECIPIENT.c.active_key.in_(keys))).first()
-    if receiving is not None:
-        raise Duplicate(f"already receiving {assistance_type} (case {receiving.number})",
-                        f"该{_subject_zh(benefit)}已在享受该救助（案件 {receiving.number}），"
-                        "变更或复核请走动态管理", receiving.id, receiving.number)
+    open_cases = select(CASE.c.id, CASE.c.number, literal("open").label("why")).where(CASE.c.open_key.in_(keys))
+    granting = (select(CASE.c.id, CASE.c.number, literal("receiving").label("why"))
+                .join(RECIPIENT, RECIPIENT.c.case_id == CASE.c.id).where(RECIPIENT.c.active_key.in_(keys)))
+    hit = session.execute(union_all(open_cases, granting).limit(1)).first()
+    if hit is None:
+        return
+    if hit.why == "open":
+        raise Duplicate(f"open application {hit.number} of {assistance_type}",
+                        f"该{_subject_zh(benefit)}已有一件办理中的同类申请（案件 {hit.number}），不能重复申请",
+                        hit.id, hit.number)
+    raise Duplicate(f"already receiving {assistance_type} (case {hit.number})",
+                    f"该{_subject_zh(benefit)}已在享受该救助（案件 {hit.number}），变更或复核请走动态管理",
+                    hit.id, hit.number)
 
 
 def _subject_zh(benefit: Mapping[str, str]) -> str:

@@ -171,6 +171,9 @@ def test_a_person_moves_between_households_with_their_history(db, clock, who, un
     earlier.do("acceptance", acceptance_decision="not_accepted", acceptance_reasons="材料不全且不愿补正")
     data = sample_application("李大华", b, [100])
     data["members"].append({**spouse, "relation": "spouse"})  # the spouse moved to 李大华's household
+    with pytest.raises(Duplicate):  # while 王小明's 低保 (listing the spouse) is open, not for this type
+        lodge(db, clock, who, unit_id, data)
+    first.do("acceptance", acceptance_decision="not_accepted", acceptance_reasons="家庭成员已迁出")
     second = lodge(db, clock, who, unit_id, data)
     with db.unit_of_work() as uow:
         s = uow.session
