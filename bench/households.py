@@ -754,21 +754,21 @@ def measure_households(target: Any = None, say: Callable[[str], None] = print) -
             "dossier": lambda i: lambda s: dossier_sql(s, inputs.dossiers[i % len(inputs.dossiers)]),
             "baseline": lambda i: lambda s: primary_key_read(s, inputs.households[i % len(inputs.households)]),
         }
-        perf = time.perf_counter
+        perf, cpu = time.perf_counter, time.process_time
 
-        def timed(kind: str, i: int) -> float:
-            """One sample: the call alone inside a transaction under way (connection checked out, BEGIN sent,
-            as in the request that makes the call), or the whole page request."""
+        def timed(kind: str, i: int) -> tuple[float, float]:
+            """One sample, wall and process CPU seconds: the call alone inside a transaction under way
+            (connection checked out, BEGIN sent, as in the request that makes the call), or the whole page."""
             if kind == "dossier" and route:
-                t = perf()
+                t, c = perf(), cpu()
                 page(inputs.dossiers[i % len(inputs.dossiers)])
-                return perf() - t
+                return perf() - t, cpu() - c
             call = kinds[kind](i)
             with database.unit_of_work() as uow:
                 uow.session.execute(text("SELECT 1"))
-                t = perf()
+                t, c = perf(), cpu()
                 call(uow.session)
-                return perf() - t
+                return perf() - t, cpu() - c
 
         calls = {k: (lambda k=k: timed(k, 0)) for k in kinds if k != "duplicate"}
         for outcome in ("new", "pass", "refused"):  # each path of the check (the lookups differ)
@@ -778,16 +778,19 @@ def measure_households(target: Any = None, say: Callable[[str], None] = print) -
         runs: dict[str, list[list[float]]] = {k: [] for k in kinds}
         for run in range(RUNS):
             samples: dict[str, list[float]] = {k: [] for k in kinds}
+            cpu_s: dict[str, list[float]] = {k: [] for k in kinds}
             gc.collect()
             for i in range(-WARMUP, SAMPLES):
                 for kind in kinds:
-                    elapsed = timed(kind, i)
+                    elapsed, busy = timed(kind, i)
                     if i >= 0:
                         samples[kind].append(elapsed)
+                        cpu_s[kind].append(busy)
             for kind in kinds:
                 runs[kind].append(samples[kind])
             say(f"[households] run {run + 1}/{RUNS} ({SAMPLES} samples each): " + ", ".join(
-                f"{k} median {statistics.median(v) * 1000:.2f} / p95 {p95(v) * 1000:.2f} ms" for k, v in samples.items())
+                f"{k} median {statistics.median(v) * 1000:.2f} / p95 {p95(v) * 1000:.2f} ms (this process's CPU: "
+                f"median {statistics.median(cpu_s[k]) * 1000:.2f} ms)" for k, v in samples.items())
                 + f"; load average {os.getloadavg()[0]:.2f}")
         baseline = _median_p95(runs["baseline"])
         figures = {
