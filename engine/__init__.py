@@ -4,9 +4,10 @@ process) may call, and nothing else. Each takes a session of a unit of work the 
 person acts, and the clock. The packages behind it are the engine's own business; import-linter
 (`.importlinter`, run by `make test`) keeps the entry points on this page.
 """
+from engine.cases.attachments import store_attachment
 from engine.cases.due_dates import recompute as recompute_due_dates
-from engine.cases.lifecycle import (case_for_request_token, complete_task, extend_deadline, record_route_incident,
-                                    start_application, start_case)
+from engine.cases.lifecycle import (FLAG_NOTE_MAX, case_for_request_token, complete_task, decide_flag, extend_deadline,
+                                    record_route_incident, start_application, start_case)
 from engine.cases.panel import agenda as panel_agenda, hold_meeting as hold_panel_meeting, meetings as panel_meetings
 from engine.catalogue.datafiles import DataFile
 from engine.catalogue.deployment import FORMS_DIR, PROCESSES_DIR, deploy
@@ -15,11 +16,17 @@ from engine.catalogue.forms import (DEFAULT_MAX_LENGTH, change_html_rows, coerce
 from engine.catalogue.rules import assistance_types, process_for
 from engine.catalogue.versions import get_version, latest_version_id
 from engine.clock import CHINA_TZ, Clock, FrozenClock, to_local_date
+from engine.households.overlaps import raise_flags as refresh_case_flags
+from engine.households.attachments import (MAX_ATTACHMENT_BYTES, BlobStore, attachment_panel, attachments_for,
+                                           checklist as materials_checklist, fetch_attachment, missing_materials)
 from engine.households.register import review_progress
 from engine.installation import DEMO_DIR, demo_password, load_cases, load_directory, prepare_store
 from engine.jobs import run_forever, sweep
 from engine.oversight.queries import (COUNT_CAP, PAGE_SIZE, SupervisorFilters, case_form, case_view, deployed_versions,
                                       document_for, inbox as inbox_tasks, supervisor_cases, task_for, task_schema)
+from engine.oversight.archive import household_archive
+from engine.oversight.files import age_on, application_defaults, case_file, household_file, render_fields
+from engine.oversight.search import STATUSES as CASE_STATUSES, SearchRefused, my_cases, search
 from engine.oversight.reports import monthly_report, payment_roll, payment_roll_with_id_numbers, to_csv, to_xlsx
 from engine.oversight.supervision import (notifications_for, open_incidents, overdue_by_township, retry_incident,
                                           supervision_items)

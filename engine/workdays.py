@@ -12,6 +12,7 @@ compute either (before 1950, after 2100) raises ``CalendarYearMissing``.
 """
 from __future__ import annotations
 
+import calendar as month_calendar
 import functools
 import os
 import re
@@ -325,3 +326,16 @@ def add_workdays_due(calendar: WorkingCalendar, start: date, n: int) -> Due:
     """``add_workdays`` with its provisional flag (for limits counted from acceptance)."""
     day = calendar.add_workdays(start, n)
     return Due(day, calendar.is_provisional_span(start, day))
+
+
+# --- months (payments start on the first of a month; reviews fall due months later) ----------
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later (clamped to the month's end)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, month_calendar.monthrange(year, month)[1]))
+
+
+def first_of_next_month(day: date) -> date:
+    """The first day of the month after ``day`` (payments start then)."""
+    return add_months(day.replace(day=1), 1)

@@ -128,10 +128,17 @@ def new_user(db, clock):
 
 
 @pytest.fixture
-def app(db, clock):
+def attachments_dir(tmp_path) -> Path:
+    """Where the test's scans are stored (outside the repository)."""
+    return tmp_path / "attachments"
+
+
+@pytest.fixture
+def app(db, clock, attachments_dir):
     """The real Flask app on the test store, with CSRF on."""
     from webapp import create_app
-    return create_app({"DATABASE": db, "CLOCK": clock, "TESTING": True, "SECRET_KEY": "test-secret"})
+    return create_app({"DATABASE": db, "CLOCK": clock, "TESTING": True, "SECRET_KEY": "test-secret",
+                       "ATTACHMENTS_DIR": str(attachments_dir)})
 
 
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -192,8 +192,11 @@ def fresh_id_number(region: str = "320921") -> str:
 
 
 def _member_id(base: str, i: int) -> str:
-    # Born 1991+i, sequence 6xx: never an applicant's number (fresh_id_number uses 123), never another's member.
-    return with_check_digit(f"{base[:6]}{1990 + i}{base[10:14]}{(int(base[14:17]) + 600 + i) % 1000:03d}")
+    # Born 1990+i on the applicant's day (29 Feb moved to 28), the sequence from the applicant's birth year:
+    # distinct for every applicant, and never an applicant's own number (fresh_id_number uses 123).
+    year, leap_day = int(base[6:10]), base[10:14] == "0229"
+    sequence = 500 + year % 400 if leap_day else 100 + year % 1000 % 400
+    return with_check_digit(f"{base[:6]}{1990 + i}{'0228' if leap_day else base[10:14]}{sequence:03d}")
 
 
 def with_fresh_applicant(data: dict) -> dict:
@@ -236,6 +239,22 @@ def _sample_value(prop: dict, today: date) -> Any:
     if prop.get("format") == "date":
         return (today - timedelta(days=1)).isoformat()
     return "测试" * max(1, (prop.get("minLength", 2) + 1) // 2)
+
+
+def sample_scan(kind: str = "png", size: tuple[int, int] = (120, 80), seed: int = 0) -> bytes:
+    """A small real scan: ``png``, ``jpeg`` (decodable images; ``seed`` varies the pixels) or ``pdf`` (one page)."""
+    from io import BytesIO
+    out = BytesIO()
+    if kind == "pdf":
+        from pypdf import PdfWriter
+        writer = PdfWriter()
+        writer.add_blank_page(595, 842)
+        writer.add_metadata({"/Title": f"scan {seed}"})
+        writer.write(out)
+    else:
+        from PIL import Image
+        Image.new("RGB", size, (200, 30 + seed % 200, 30)).save(out, "PNG" if kind == "png" else "JPEG")
+    return out.getvalue()
 
 
 def in_order(done: list[str], expected: list[str]) -> bool:

@@ -106,15 +106,20 @@ def _init_security(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .api import bp as api_bp
+    from .attachments import bp as attachments_bp, init_app as init_attachments
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
     from .designer import bp as designer_bp
+    from .households import bp as households_bp
     from .inbox import bp as inbox_bp
     from .pages import init_app as init_pages
+    from .search import bp as search_bp
     from .supervision import bp as supervision_bp
     init_pages(app)
+    init_attachments(app)
     # One blueprint per area, each with its templates in templates/<area>/ (flaskr's layout).
-    for blueprint in (auth_bp, inbox_bp, cases_bp, supervision_bp, designer_bp, admin_bp, api_bp):
+    for blueprint in (auth_bp, inbox_bp, cases_bp, households_bp, supervision_bp, designer_bp, admin_bp, api_bp,
+                      attachments_bp, search_bp):
         app.register_blueprint(blueprint)
 
 

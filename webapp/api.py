@@ -14,6 +14,7 @@ from engine import mask_id_number
 from .auth import current_principal
 from .db import clock, db
 from .limits import page_arg
+from .search import my_cases_page, search_results
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -68,6 +69,86 @@ class ErrorSchema(Schema):
     completed_at = fields.String(allow_none=True)
 
 
+class CaseHitSchema(Schema):
+    """A case found or listed (the applicant's ID number masked)."""
+
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    assistance_type = fields.String(allow_none=True)
+    type_name_zh = fields.String()
+    type_name_en = fields.String()
+    applicant_name = fields.String(required=True)
+    applicant_id_number = fields.String(required=True)
+    status = fields.String(required=True)
+    step = fields.String()
+    village = fields.String()
+    township = fields.String()
+    household_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime(required=True)
+
+
+class HouseholdHitSchema(Schema):
+    """A household found (the head's ID number masked)."""
+
+    id = fields.Integer(required=True)
+    number = fields.String(required=True)
+    head_name = fields.String()
+    head_id_number = fields.String()
+    members = fields.Integer()
+    village = fields.String()
+    township = fields.String()
+    address = fields.String()
+    open_cases = fields.Integer()
+    matched_name = fields.String(allow_none=True)
+
+
+class SearchSchema(Schema):
+    """One page of search results: households and cases of the caller's area."""
+
+    query = fields.Function(lambda r: r.query.text)
+    how = fields.Function(lambda r: r.query.how)  # id_number | id_tail | number | text
+    page = fields.Integer()
+    households = fields.List(fields.Nested(HouseholdHitSchema))
+    cases = fields.List(fields.Nested(CaseHitSchema))
+    more_households = fields.Boolean()
+    more_cases = fields.Boolean()
+
+
+class TypeCountSchema(Schema):
+    """How many cases of a type a list has."""
+
+    type = fields.String()
+    name_zh = fields.String()
+    name_en = fields.String()
+    count = fields.Integer()
+
+
+class MyCasesSchema(Schema):
+    """A page of my cases with counts by status and type."""
+
+    view = fields.String()  # mine | unit
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+    by_type = fields.List(fields.Nested(TypeCountSchema))
+    cases = fields.List(fields.Nested(CaseHitSchema), attribute="rows")
+
+
+@bp.get("/search")
+def search():
+    """Households and cases of the caller's area matching ``q``."""
+    results, _kind, page = search_results(request.args.get("q", ""))
+    return {**SearchSchema().dump(results), "page": page}
+
+
+@bp.get("/my-cases")
+def my_cases():
+    """Cases the caller lodged (``view=mine``) or of their area (``view=unit``), by ``status`` and ``type``."""
+    result, view, _status, _type = my_cases_page()
+    return {**MyCasesSchema().dump(result), "view": view}
+
+
 @bp.get("/csrf-token")
 def csrf_token():
     """A CSRF token to send as the X-CSRFToken header on API writes."""
@@ -100,7 +181,8 @@ def complete(task_id: str):
 def openapi():
     """The OpenAPI 3 document of this API."""
     spec = APISpec(title="Jiuzhu API", version="1", openapi_version="3.0.3", plugins=[MarshmallowPlugin()])
-    for schema in (TaskSchema, InboxSchema, CompleteTaskSchema, CompletedSchema, ErrorSchema):
+    for schema in (TaskSchema, InboxSchema, CompleteTaskSchema, CompletedSchema, ErrorSchema, CaseHitSchema,
+                   HouseholdHitSchema, SearchSchema, TypeCountSchema, MyCasesSchema):
         spec.components.schema(schema.__name__.removesuffix("Schema"), schema=schema)
     err = {"content": {"application/json": {"schema": "Error"}}}
     spec.path(path="/api/v1/tasks", operations={"get": {
@@ -116,6 +198,21 @@ def openapi():
                       "404": {"description": "not found or outside your area", **err},
                       "409": {"description": "already completed by someone else", **err},
                       "422": {"description": "form data invalid", **err}}}})
+    page = {"in": "query", "name": "page", "schema": {"type": "integer"}}
+    spec.path(path="/api/v1/search", operations={"get": {
+        "summary": "Search households and cases of my area", "parameters": [
+            {"in": "query", "name": "q", "required": True, "schema": {"type": "string", "maxLength": 50}},
+            {"in": "query", "name": "kind", "schema": {"type": "string", "enum": ["all", "households", "cases"]}},
+            page],
+        "responses": {"200": {"description": "results", "content": {"application/json": {"schema": "Search"}}},
+                      "422": {"description": "query refused", **err}}}})
+    spec.path(path="/api/v1/my-cases", operations={"get": {
+        "summary": "My cases", "parameters": [
+            {"in": "query", "name": "view", "schema": {"type": "string", "enum": ["mine", "unit"]}},
+            {"in": "query", "name": "status", "schema": {"type": "string", "enum": ["running", "completed"]}},
+            {"in": "query", "name": "type", "schema": {"type": "string"}}, page],
+        "responses": {"200": {"description": "cases", "content": {"application/json": {"schema": "MyCases"}}},
+                      "422": {"description": "filter refused", **err}}}})
     spec.path(path="/api/v1/csrf-token", operations={"get": {"summary": "CSRF token", "responses": {
         "200": {"description": "token"}}}})
     return jsonify(spec.to_dict())

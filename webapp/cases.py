@@ -5,12 +5,12 @@ import json
 import re
 import secrets
 
-from engine import case_view, document_for
+from engine import attachment_panel, case_view, document_for
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
-from engine import case_for_request_token, extend_deadline, start_application
-from engine.errors import FormInvalid, NotFound
+from engine import application_defaults, case_for_request_token, extend_deadline, start_application
+from engine.errors import Duplicate, FormInvalid, NotFound
 from engine import coerce_html_form, errors_for_html_form
 from engine import place_of_village, villages_for
 from engine import assistance_types, process_for
@@ -18,7 +18,7 @@ from engine import get_version, latest_version_id
 
 from .auth import current_principal, requires_role
 from .db import clock, db
-from .limits import InputRefused
+from .limits import InputRefused, int_arg
 
 
 from .pages import FORM_CONTROL_FIELDS, ROWS_CONTROL, is_zh, render_rows_changed
@@ -43,7 +43,7 @@ def new_case():
     if assistance_type not in {t["type"] for t in types}:
         abort(404)
     try:
-        with db().unit_of_work(write=request.method == "POST") as uow:
+        with db().unit_of_work(write=request.method == "POST" or "household_id" in request.args) as uow:
             s = uow.session
             villages = villages_for(s, principal.units_for("village"), principal.units_for("township"))
             if not villages:
@@ -60,6 +60,11 @@ def new_case():
                    "errors": {}, "today": clock().today().isoformat(),
                    "request_token": token or secrets.token_urlsafe(24)}
             if request.method == "GET":
+                household_id = int_arg(request.args, "household_id", None, 1)
+                if household_id is not None:  # a known household: start from the registry's record
+                    ctx["values"] = application_defaults(s, principal, household_id, schema, clock().now(),
+                                                         clock().today(), request.remote_addr)
+                    uow.commit()
                 return render_template("cases/new_case.html", **ctx)
             if ROWS_CONTROL in request.form:  # leaving the unit of work without commit() writes nothing
                 return render_rows_changed("cases/new_case.html", ctx, schema)
@@ -77,6 +82,12 @@ def new_case():
                 ctx["errors"] = errors_for_html_form(schema or {}, request.form, exc.errors)
                 flash(exc.message_zh if is_zh() else _("The form has errors; please correct them."), "error")
                 return render_template("cases/new_case.html", **ctx), 422
+            except Duplicate as exc:  # an open application or a benefit of the type: nothing lodged
+                ctx["duplicate"] = exc
+                flash(exc.message_zh if is_zh() else _("Refused: this household or person already has an open "
+                                                      "application of this type or receives the benefit (case "
+                                                      "%(number)s).", number=exc.case_number), "error")
+                return render_template("cases/new_case.html", **ctx), 409
             uow.commit()
     except IntegrityError:
         # PostgreSQL: a concurrent submission of the same form won the unique token; show that case.
@@ -100,9 +111,13 @@ def _request_token() -> str | None:
 def case(case_id: int):
     """The case page: events in order, open steps, and the diagram with progress."""
     with db().unit_of_work() as uow:
-        s = uow.session
-        view = case_view(s, current_principal(), case_id)
-    return render_template("cases/case.html", view=view, states_json=json.dumps(view.element_states))
+        return _case_page(uow.session, case_id)
+
+
+def _case_page(s, case_id: int, status: int = 200):
+    view = case_view(s, current_principal(), case_id)
+    return render_template("cases/case.html", view=view, states_json=json.dumps(view.element_states),
+                           attachments=attachment_panel(s, current_principal(), case_id=case_id)), status
 
 
 @bp.route("/cases/<int:case_id>/documents/<int:document_id>")
@@ -126,7 +141,6 @@ def extend(case_id: int):
     except FormInvalid as exc:
         flash("；".join(exc.errors.values()), "error")
         with db().unit_of_work() as uow:
-            view = case_view(uow.session, current_principal(), case_id)
-        return render_template("cases/case.html", view=view, states_json=json.dumps(view.element_states)), 422
+            return _case_page(uow.session, case_id, 422)
     flash(_("Time limit extended to %(day)s.", day=new_due.isoformat()), "success")
     return redirect(url_for("cases.case", case_id=case_id))

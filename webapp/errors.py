@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import Conflict, DeployRefused, Forbidden, FormInvalid, NotFound, RouteFailed
+from engine.errors import Conflict, DeployRefused, Duplicate, Forbidden, FormInvalid, NotFound, RouteFailed
 
 from .i18n import select_locale
 from .limits import InputRefused
@@ -35,6 +35,11 @@ def init_app(app: Flask) -> None:
         en = f"Already completed by {exc.by} at {exc.at:%Y-%m-%d %H:%M:%S}" if exc.at else "Already completed."
         return _respond(409, exc.message_zh, en, code="conflict", completed_by=exc.by,
                         completed_at=exc.at.isoformat() if exc.at else None)
+
+    @app.errorhandler(Duplicate)
+    def duplicate(exc):
+        return _respond(409, exc.message_zh, f"Refused: {exc} — see case {exc.case_number}.", code="duplicate",
+                        case_number=exc.case_number, case_id=exc.case_id)
 
     @app.errorhandler(FormInvalid)
     def invalid(exc):

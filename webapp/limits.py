@@ -1,7 +1,8 @@
 """Limits every request meets before a view runs, so that no input can reach the database or the
 engine in a shape they would fail on (an HTTP 500) or spend unbounded time on.
 
-- bodies: ``MAX_CONTENT_LENGTH`` (HTTP 413), HTML forms Flask's 1000 fields and 500 KB (HTTP 413);
+- bodies: ``MAX_CONTENT_LENGTH`` (HTTP 413), or a view's own larger limit (``larger_body``: an upload),
+  HTML forms Flask's 1000 fields and 500 KB of text (HTTP 413);
 - JSON: nested at most ``MAX_JSON_DEPTH`` deep, no NaN/Infinity (HTTP 400 via Flask's JSON error);
 - text in the query string, form fields and URL parts: no NUL or other control characters
   (PostgreSQL refuses NUL in text; HTTP 400);
@@ -14,11 +15,11 @@ import json
 import re
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.routing import IntegerConverter
 
-MAX_CONTENT_LENGTH = 2 * 1024 * 1024   # no view takes uploads; a big form is a few KB
+MAX_CONTENT_LENGTH = 2 * 1024 * 1024   # a big form is a few KB; only the views marked larger_body take files
 MAX_JSON_DEPTH = 32
 ID_MAX = 2**63 - 1                     # BIGINT, the widest integer column of either store
 MAX_PAGE = 1000                        # 50,000 rows deep; past that a filter is the way
@@ -87,6 +88,24 @@ def page_arg() -> int:
     return int_arg(request.args, "page", 1, 1, MAX_PAGE)
 
 
+def larger_body(limit: int):
+    """Let one view take a body of up to ``limit`` bytes (a file upload); every other keeps the app's
+    ``MAX_CONTENT_LENGTH``. The limit is set before anything (CSRF, these checks) reads the body."""
+    def mark(view):
+        view.max_content_length = limit
+        return view
+    return mark
+
+
+def body_limit(app: Flask, endpoint: str | None) -> int:
+    """The largest body the endpoint takes."""
+    return getattr(app.view_functions.get(endpoint or ""), "max_content_length", None) or app.config["MAX_CONTENT_LENGTH"]
+
+
+def _apply_body_limit() -> None:
+    request.max_content_length = body_limit(current_app, request.endpoint)
+
+
 def _refuse_control_characters() -> None:
     parts = [request.args.items(multi=True), (request.view_args or {}).items()]
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
@@ -107,4 +126,5 @@ def init_app(app: Flask) -> None:
     app.url_map.converters["int"] = BoundedIntConverter
     app.json_provider_class = BoundedJSONProvider
     app.json = BoundedJSONProvider(app)
+    app.before_request(_apply_body_limit)  # first: the checks below read the body
     app.before_request(_refuse_control_characters)

@@ -7,7 +7,7 @@ no builtins, under a budget).
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Callable
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session
@@ -25,10 +25,11 @@ _INSERT_DOCUMENT = insert(Document)
 
 def issue_documents(session: Session, case: dict[str, Any], place: Place, county_name: str,
                     properties: dict[str, str], data: dict[str, Any], now: datetime,
-                    element_id: str | None = None) -> list[str]:
+                    element_id: str | None = None, case_extra: Callable[[], dict[str, Any]] | None = None) -> list[str]:
     """Issue every document whose condition holds for ``data``; returns their numbers.
 
     A condition that is refused, over budget or fails raises RouteFailed naming ``element_id``.
+    ``case_extra`` gives more facts of the case for the templates, asked for only when a document is issued.
     """
     numbers = []
     try:
@@ -37,6 +38,8 @@ def issue_documents(session: Session, case: dict[str, Any], place: Place, county
                       if evaluate(condition, data)]
     except Exception as exc:
         raise route_failure(exc, element_id) from exc
+    if chosen and case_extra is not None:
+        case = {**case, **case_extra()}
     for kind, (title, code) in chosen:
         year = now.astimezone(CHINA_TZ).year
         serial = next_value(session, f"doc:{place.county_id}:{code}:{year}")

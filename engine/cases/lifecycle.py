@@ -11,12 +11,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import exists, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.cases import numbering
-from engine.households.register import add_months
+from engine.households.attachments import missing_materials
+from engine.households.overlaps import DECISIONS, FLAG, raise_flags
+from engine.workdays import add_months
 from engine.households.registry import (DECLARATION_SOURCE, DECLARATION_VALID_MONTHS, check_duplicates,
                                         declared_incomes, link_household, members_of, record_economic_status,
                                         subject_key)
@@ -37,6 +39,7 @@ from engine.cases.writer import (CASE, COMPLETE_TASK, INCIDENT, TASK, exclude_pu
                                  write_state)
 
 START_ROLES = ("village", "township")
+FLAG_NOTE_MAX = FLAG.c.decision_note.type.length
 EXTENSION_REASON_MAX = Case.__table__.c.extension_reason.type.length
 
 
@@ -125,6 +128,7 @@ def _link_household(session, case_id, place, members, declared, data, actor_id, 
     except IntegrityError:
         check_duplicates(session, assistance_type, members)  # names the case that won
         raise
+    raise_flags(session, case_id, today, now)
     incomes, assets = declared_incomes(members), declared.assets_of(data)
     if listed or incomes or assets:
         record_economic_status(session, link.household_id, kind="declaration", source=DECLARATION_SOURCE,
@@ -161,7 +165,7 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     stmt = (select(TASK.c.case_id, TASK.c.status, TASK.c.form_key, TASK.c.task_name, TASK.c.title,
                    TASK.c.completed_at, TASK.c.completed_by_id, CASE.c.process_version_id, CASE.c.state,
                    CASE.c.revision, CASE.c.county_id, CASE.c.township_id, CASE.c.village_id, CASE.c.accepted_on,
-                   CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number)
+                   CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number, CASE.c.household_id)
             .join(CASE, CASE.c.id == TASK.c.case_id)
             .where(TASK.c.id == task_id, task_scope(actor)))
     row = session.execute(locked(session, stmt)).first()
@@ -202,6 +206,13 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     write_state(session, row.case_id, row.revision, workflow, now, actor.user_id, declared,
                accepted_on=today if clock_start is not None and clock_start.met(data) else None)
     exclude_publicity(session, row.case_id, ready_before, workflow, today)
+    raise_flags(session, row.case_id, today, now)  # a benefit granted meanwhile is flagged before the decision
+    check = declared.checks.get(row.task_name)
+    if check is not None and row.household_id is not None:
+        record_economic_status(session, row.household_id, kind="verification", source=check.source,
+                               checked_on=today, valid_until=add_months(today, check.valid_months),
+                               case_id=row.case_id, task_name=row.task_name, actor_id=actor.user_id, now=now,
+                               **check.values(data))
     return row.case_id
 
 
@@ -211,7 +222,35 @@ def _issue_documents(session, row, place: Place, properties, data, now) -> None:
     case = {"id": row.case_id, "number": row.number, "applicant_name": row.applicant_name,
             "applicant_id_number": row.applicant_id_number,
             "township": names[place.township_id], "village": names.get(place.village_id, "")}
-    issue_documents(session, case, place, names[place.county_id], properties, data, now, row.task_name)
+
+    def missing() -> dict:  # the checklist's materials without a scan yet, for the 一次性告知
+        return {"missing_materials": [m.name_zh for m in missing_materials(session, row.case_id)]}
+    issue_documents(session, case, place, names[place.county_id], properties, data, now, row.task_name, missing)
+
+
+def decide_flag(session: Session, actor: Principal, clock: Clock, flag_id: int, decision: str, note: str,
+                case_id: int | None = None) -> int:
+    """The deciding official's decision on a flag, with a reason; the actor must hold an open task of the
+    case (in scope, in SQL). Recorded on the flag and in the case's audit trail; returns the case id."""
+    if decision not in DECISIONS:
+        raise FormInvalid({"decision": "请选择处理决定"})
+    note = (note or "").strip()
+    if not 2 <= len(note) <= FLAG_NOTE_MAX:
+        raise FormInvalid({"decision_note": f"请填写理由（2 至 {FLAG_NOTE_MAX} 字）"})
+    same_case = FLAG.c.case_id == case_id if case_id is not None else true()
+    row = session.execute(select(FLAG.c.case_id, FLAG.c.decision, FLAG.c.decision_note, FLAG.c.message)
+                          .where(FLAG.c.id == flag_id, same_case, exists().where(
+                              TASK.c.case_id == FLAG.c.case_id, TASK.c.status == "open", task_scope(actor)))).first()
+    if row is None:
+        raise NotFound(f"flag {flag_id} not decidable by {actor.username}")
+    now = clock.now()
+    session.execute(update(FLAG).where(FLAG.c.id == flag_id).values(
+        decision=decision, decision_note=note, decided_by_id=actor.user_id, decided_at=now))
+    write_event(session, row.case_id, now, actor.user_id, "flag_decided", None, row.message[:200], {
+        "flag_id": flag_id, "before": {"decision": row.decision, "note": row.decision_note},
+        "after": {"decision": decision, "note": note}})
+    return row.case_id
+
 
 
 def record_route_incident(session: Session, exc: RouteFailed, now: datetime) -> None:

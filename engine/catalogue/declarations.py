@@ -15,6 +15,12 @@ on the process (select the pool in Camunda Modeler)
 on a user task
     ``starts_clock``      ``True``, ``field == 'value'`` or ``field in ('a', 'b')`` over the
                           task's own form: completing the task this way starts the overall limit
+on a user task that checks the household's economic situation (核对, 入户调查)
+    ``economic.source``   where the finding comes from: 省核对平台, 区社会救助中心, 入户调查, 邻里访问, 信函索证
+    ``economic.result``, ``economic.report_number``, ``economic.findings``   fields of the task's form
+                          holding the conclusion, the report number and the findings (each optional)
+    ``economic.valid_months``   how long the finding stands (default 6): the next application of any
+                          type starts from it (the household's economic-status record)
 on an end event with ``recipient`` = register | update | continue | stop
     ``register.<column>`` the data name holding that register column (see ``REGISTER_FIELDS``)
 
@@ -43,6 +49,10 @@ _DMN_OUTPUT = "{*}decision/{*}decisionTable/{*}output"
 NO_LIMIT = "none"
 MAX_CONDITION_CHARS = 500  # a field and a few choices; parsing a longer text is never needed
 REGISTER_PREFIX = "register."
+ECONOMIC_PREFIX = "economic."
+ECONOMIC_FIELDS = ("result", "report_number", "findings")
+ECONOMIC_SOURCES = ("省核对平台", "区社会救助中心", "入户调查", "邻里访问", "信函索证")
+DEFAULT_VALID_MONTHS = 6
 APPLICANT_FIELDS = ("name", "id_number")
 # Optional start-form fields for the household registry: the member list (items: id_number, name,
 # relation, monthly_income, disability_level), the address and phone, the declared assets.
@@ -109,6 +119,20 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class EconomicCheck:
+    """Completing this task records a finding in the household's economic-status record."""
+
+    source: str
+    fields: Mapping[str, str]
+    valid_months: int = DEFAULT_VALID_MONTHS
+
+    def values(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """result / report_number / findings from the submitted data (text, bounded)."""
+        return {part: str(data[name])[:2000] if data.get(name) is not None else None
+                for part, name in self.fields.items()}
+
+
+@dataclass(frozen=True)
 class RouteDeclarations:
     """A deployed version's declarations, built once per version (see ``versions.get_version``)."""
 
@@ -117,6 +141,7 @@ class RouteDeclarations:
     applicant: Mapping[str, str] = field(default_factory=dict)
     clock_starts: Mapping[str, ClockStart] = field(default_factory=dict)
     outcomes: Mapping[str, Outcome] = field(default_factory=dict)
+    checks: Mapping[str, EconomicCheck] = field(default_factory=dict)
 
     @classmethod
     def from_stored(cls, stored: Mapping[str, Any] | None) -> "RouteDeclarations":
@@ -129,6 +154,8 @@ class RouteDeclarations:
             applicant=dict(stored["applicant"]),
             clock_starts={name: ClockStart(c["field"], tuple(c["values"])) for name, c in stored["clock_starts"].items()},
             outcomes={end: Outcome(o["effect"], dict(o["fields"])) for end, o in stored["outcomes"].items()},
+            checks={task: EconomicCheck(c["source"], dict(c["fields"]), c["valid_months"])
+                    for task, c in stored.get("checks", {}).items()},
         )
 
     def summary_of(self, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -164,7 +191,7 @@ def check_process(process, forms: Mapping[str, dict], decisions: Mapping[str, An
         "summary": _check_summary(process, props, known, problem),
         "overall_limit": _check_limit(process, props, known, problem),
         "applicant": _check_applicant(process, props, forms, problem),
-        "clock_starts": {}, "outcomes": {},
+        "clock_starts": {}, "outcomes": {}, "checks": {},
     }
     clock_tasks = []  # every element declaring starts_clock, checked or not
     for node in _elements(process):
@@ -174,6 +201,10 @@ def check_process(process, forms: Mapping[str, dict], decisions: Mapping[str, An
             clock = _check_clock(node, node_props["starts_clock"], forms, problem)
             if clock is not None:
                 stored["clock_starts"][node.get("id")] = clock
+        if any(name.startswith(ECONOMIC_PREFIX) for name in node_props):
+            check = _check_economic(node, node_props, forms, problem)
+            if check is not None:
+                stored["checks"][node.get("id")] = check
         if etree.QName(node).localname == "endEvent":
             outcome = _check_outcome(node, node_props, known, problem)
             if outcome is not None:
@@ -360,6 +391,42 @@ def _check_clock_against_limit(process, props, limit, clock_tasks, problem) -> N
         problem(process, f"overall_limit is '{NO_LIMIT}' but tasks declare starts_clock: {', '.join(clock_tasks)}",
                 f"办结时限声明为 {NO_LIMIT}，但步骤 {'、'.join(clock_tasks)} 声明了 starts_clock",
                 props["overall_limit"][1])
+
+
+def _check_economic(node, props, forms, problem) -> dict[str, Any] | None:
+    """A checking step's declarations: a known source, fields of its own form, a sane validity."""
+    if etree.QName(node).localname != "userTask":
+        name = next(n for n in props if n.startswith(ECONOMIC_PREFIX))
+        problem(node, f"'{name}' belongs on a user task", f"「{name}」只能写在用户任务上", props[name][1])
+        return None
+    schema = forms.get(node.get(f"{{{CAMUNDA}}}formKey") or "", {}).get("properties", {})
+    source, line = props.get(ECONOMIC_PREFIX + "source", ("", None))
+    ok = True
+    if source not in ECONOMIC_SOURCES:
+        problem(node, f"economic.source '{source}' must be one of {', '.join(ECONOMIC_SOURCES)}",
+                f"economic.source「{source}」应为 {'、'.join(ECONOMIC_SOURCES)} 之一", line)
+        ok = False
+    fields = {}
+    for name, (value, line) in props.items():
+        if not name.startswith(ECONOMIC_PREFIX) or name[len(ECONOMIC_PREFIX):] in ("source", "valid_months"):
+            continue
+        part = name[len(ECONOMIC_PREFIX):]
+        if part not in ECONOMIC_FIELDS:
+            problem(node, f"unknown '{name}' (known: economic.source, economic.valid_months, "
+                    f"{', '.join(ECONOMIC_PREFIX + f for f in ECONOMIC_FIELDS)})", f"未知的属性「{name}」", line)
+            ok = False
+        elif value not in schema:
+            problem(node, f"'{name}' names '{value}', which is not a field of this task's form",
+                    f"「{name}」引用的「{value}」不是本步骤表单的字段", line)
+            ok = False
+        else:
+            fields[part] = value
+    months, line = props.get(ECONOMIC_PREFIX + "valid_months", (str(DEFAULT_VALID_MONTHS), None))
+    if not (months.isdigit() and 1 <= int(months) <= 36):
+        problem(node, f"economic.valid_months '{months}' must be a whole number of months from 1 to 36",
+                f"economic.valid_months「{months}」应为 1 至 36 之间的整数（月）", line)
+        ok = False
+    return {"source": source, "fields": fields, "valid_months": int(months)} if ok else None
 
 
 def _check_outcome(end, props, known, problem) -> dict[str, Any] | None:

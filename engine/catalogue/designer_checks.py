@@ -24,7 +24,9 @@ from engine.workdays import parse_period
 # 补正 steps clock=paused), document:KIND (documents), recipient (recipients.apply_outcome).
 # The route declarations (engine/declarations.py checks their values): which step starts the clock, and on
 # the process the overall limit, the case-list summary and the applicant's fields; register columns on ends.
-HUMAN_TASK_PROPERTIES = ("clock", "deadline", f"{DOCUMENT_PREFIX}KIND", "publicity", "starts_clock")
+HUMAN_TASK_PROPERTIES = ("clock", "deadline", f"{DOCUMENT_PREFIX}KIND", "publicity", "starts_clock",
+                         "economic.source", "economic.result", "economic.report_number", "economic.findings",
+                         "economic.valid_months")
 END_EVENT_PROPERTIES = ("recipient", f"{REGISTER_PREFIX}COLUMN")
 PROCESS_PROPERTIES = ("overall_limit", "summary", "applicant.name", "applicant.id_number", "applicant.members",
                       "applicant.address", "applicant.phone", "applicant.assets")
@@ -125,7 +127,7 @@ def check_task_properties(element_id: str, properties: dict[str, str]) -> Iterat
             if value not in CLOCK_VALUES:
                 yield refuse(f"clock '{value}' must be one of {', '.join(CLOCK_VALUES)}",
                              f"clock 属性「{value}」应为 {'、'.join(CLOCK_VALUES)}")
-        elif name == "starts_clock":
+        elif name == "starts_clock" or name.startswith("economic."):
             pass  # a declaration: its field and value are checked against the step's form (declarations)
         elif name == "publicity":
             if not (value or "").strip():

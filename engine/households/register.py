@@ -4,7 +4,6 @@ continue | stop, and which data holds each column with ``register.<column>`` (en
 periodic reviews (复核) are started from here when they fall due."""
 from __future__ import annotations
 
-import calendar as month_calendar
 from datetime import date, datetime
 from functools import partial
 from typing import Any
@@ -16,23 +15,13 @@ from sqlalchemy.orm import Session
 from engine.catalogue.declarations import Outcome
 from engine.catalogue.rules import benefit_of
 from engine.errors import Duplicate
+from engine.households.overlaps import require_decided
 from engine.households.registry import subject_key
+from engine.workdays import add_months, first_of_next_month
 from engine.store.models import Case, Person, Recipient, RecipientChange
 
 CASE, RECIPIENT, PERSON, CHANGE = Case.__table__, Recipient.__table__, Person.__table__, RecipientChange.__table__
 DEFAULT_CLASS = "B"
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later (clamped to the month's end)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, month_calendar.monthrange(year, month)[1]))
-
-
-def first_of_next_month(day: date) -> date:
-    """The first day of the month after ``day`` (payments start then)."""
-    return add_months(day.replace(day=1), 1)
 
 
 def next_review(day: date, review_class: str, data: dict[str, Any]) -> date:
@@ -91,6 +80,7 @@ def _register(session: Session, case_id: int, value, data: dict[str, Any], today
     size = value("household_size") or (session.execute(select(func.count()).select_from(PERSON).where(
         PERSON.c.household_id == case.household_id)).scalar_one() if case.household_id else 1)
     key = None if once or case.household_id is None else subject_key(assistance_type, case.household_id, person_id)
+    require_decided(session, case_id, today, now)
     try:
         with session.begin_nested():
             recipient_id = session.execute(insert(RECIPIENT).values(

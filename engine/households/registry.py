@@ -25,9 +25,7 @@ from engine.store.models import Case, EconomicRecord, Household, HouseholdEvent,
 
 HOUSEHOLD, PERSON, EVENT = Household.__table__, Person.__table__, HouseholdEvent.__table__
 ECONOMIC, CASE, RECIPIENT = EconomicRecord.__table__, Case.__table__, Recipient.__table__
-DECLARATION_SOURCE = "申请人申报"
-# What a check's ``source`` may be (the seeds' names); a route declaring another is refused at deploy.
-CHECK_SOURCES = ("省核对平台", "区社会救助中心", "入户调查", "邻里访问", "信函索证", DECLARATION_SOURCE)
+DECLARATION_SOURCE = "申请人申报"  # a check's sources are the route's (declarations.ECONOMIC_SOURCES)
 DECLARATION_VALID_MONTHS = 6
 
 

@@ -5,14 +5,18 @@ carries one of these clauses.
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, false, or_
+from dataclasses import dataclass
+
+from sqlalchemy import and_, false, or_, select
+from sqlalchemy.orm import Session, aliased
 
 from engine.people.accounts import STAFF_ROLES, Principal
-from engine.store.models import Case, HumanTask
+from engine.store.models import Case, Household, HumanTask, Unit
 
 TASK_ROLES = STAFF_ROLES - {"county_supervisor"}
 TASK = HumanTask.__table__
 CASE = Case.__table__
+HOUSEHOLD = Household.__table__
 
 
 def task_scope(principal: Principal):
@@ -26,14 +30,57 @@ def task_scope(principal: Principal):
     return or_(*(and_(TASK.c.role == role, TASK.c.unit_id.in_(units)) for role, units in sorted(by_role.items())))
 
 
-def case_scope(principal: Principal):
-    """Cases whose place includes a unit where the principal holds a staff role."""
-    units = principal.staff_units
+def place_scope(table, principal: Principal, roles=STAFF_ROLES):
+    """Rows of ``table`` (any table with county_id, township_id and village_id columns) whose place
+    includes a unit where the principal holds one of ``roles``."""
+    units = sorted({unit for role, unit in principal.roles if role in roles})
     if not units:
         return false()
-    return or_(CASE.c.village_id.in_(units), CASE.c.township_id.in_(units), CASE.c.county_id.in_(units))
+    return or_(table.c.village_id.in_(units), table.c.township_id.in_(units), table.c.county_id.in_(units))
+
+
+def case_scope(principal: Principal, roles=STAFF_ROLES):
+    """Cases whose place includes a unit where the principal holds a staff role (or one of ``roles``)."""
+    return place_scope(CASE, principal, roles)
+
+
+def household_scope(principal: Principal, roles=STAFF_ROLES):
+    """Households whose place includes a unit where the principal holds a staff role (or one of ``roles``)."""
+    return place_scope(HOUSEHOLD, principal, roles)
 
 
 def supervised_counties(principal: Principal) -> tuple[int, ...]:
     """Counties the principal supervises (read-only view of every case there)."""
     return principal.units_for("county_supervisor") + principal.units_for("county")
+
+
+@dataclass(frozen=True)
+class Reach:
+    """Where a principal works, by level: the counties their units lie in and their units of each level.
+    ``clause`` confines any table with county/township/village columns (person, household, case) to it,
+    the county first so that an index led by ``county_id`` serves the query."""
+
+    counties: tuple[int, ...] = ()
+    by_level: tuple[tuple[str, tuple[int, ...]], ...] = ()
+
+    def clause(self, table):
+        """Rows of ``table`` in the principal's places (nothing when they have none)."""
+        if not self.counties:
+            return false()
+        return and_(table.c.county_id.in_(self.counties),
+                    or_(*(table.c[f"{level}_id"].in_(units) for level, units in self.by_level)))
+
+
+def reach_of(session: Session, principal: Principal) -> Reach:
+    """The principal's staff units with their levels and counties (one query)."""
+    units = principal.staff_units
+    if not units:
+        return Reach()
+    parent = aliased(Unit)
+    rows = session.execute(select(Unit.id, Unit.level, Unit.parent_id, parent.parent_id.label("grandparent_id"))
+                           .outerjoin(parent, parent.id == Unit.parent_id).where(Unit.id.in_(units))).all()
+    counties = {r.id: {"county": r.id, "township": r.parent_id, "village": r.grandparent_id}.get(r.level)
+                for r in rows}
+    by_level = tuple((level, tuple(sorted(r.id for r in rows if r.level == level)))
+                     for level in ("county", "township", "village") if any(r.level == level for r in rows))
+    return Reach(tuple(sorted({c for c in counties.values() if c is not None})), by_level)

@@ -1,4 +1,5 @@
-"""The security audit trail: log-in throttling and locks, unlocks, and user administration."""
+"""The security audit trail: log-in throttling and locks, unlocks, user administration, and exports of
+personal data (a household's archive)."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -12,7 +13,7 @@ from engine.store.models import SecurityEvent, User
 
 EVENT = SecurityEvent.__table__
 KINDS = ("login_throttled", "login_locked", "login_unlocked", "user_created", "user_deactivated",
-         "password_changed", "roles_changed")
+         "password_changed", "roles_changed", "dossier_exported")
 
 
 def record_event(session: Session, now: datetime, kind: str, *, actor: Principal | None = None,

@@ -159,6 +159,8 @@ class Case(Base):
         Index("ix_case_county_status", "county_id", "status", "created_at"),
         Index("ix_case_township_status", "township_id", "status", "created_at"),
         Index("ix_case_village", "village_id", "created_at"),
+        Index("ix_case_applicant_id_number", "applicant_id_number"),  # search by ID, the register's links
+        Index("ix_case_number_pattern", "number", postgresql_ops={"number": "varchar_pattern_ops"}),
         Index("ix_case_next_due_at", "next_due_at", postgresql_where=text("next_due_at IS NOT NULL"),
               sqlite_where=text("next_due_at IS NOT NULL")),
     )

@@ -187,6 +187,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('household_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True))
         batch_op.add_column(sa.Column('open_key', sa.String(length=80), nullable=True))
         batch_op.create_index(batch_op.f('ix_case_household_id'), ['household_id'], unique=False)
+        batch_op.create_index('ix_case_applicant_id_number', ['applicant_id_number'], unique=False)
+        batch_op.create_index('ix_case_number_pattern', ['number'], unique=False,
+                              postgresql_ops={'number': 'varchar_pattern_ops'})
         batch_op.create_unique_constraint(batch_op.f('uq_case_open_key'), ['open_key'])
         batch_op.create_foreign_key(batch_op.f('fk_case_household_id_household'), 'household', ['household_id'], ['id'])
 
@@ -290,6 +293,8 @@ def downgrade() -> None:
         batch_op.drop_constraint(batch_op.f('fk_case_household_id_household'), type_='foreignkey')
         batch_op.drop_constraint(batch_op.f('uq_case_open_key'), type_='unique')
         batch_op.drop_index(batch_op.f('ix_case_household_id'))
+        batch_op.drop_index('ix_case_applicant_id_number')
+        batch_op.drop_index('ix_case_number_pattern', postgresql_ops={'number': 'varchar_pattern_ops'})
         batch_op.drop_column('open_key')
         batch_op.drop_column('household_id')
 

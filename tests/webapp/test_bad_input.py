@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from io import BytesIO
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
@@ -17,9 +18,10 @@ from sqlalchemy import func, insert, select
 
 from engine.installation import DEMO_DIR
 from engine.catalogue.forms import DEFAULT_MAX_LENGTH
-from engine.store.models import Base, Case, CaseEvent, Document, HumanTask, Incident
-from tests.factories import FORM_DATA, sample_application, start
-from webapp.limits import MAX_CONTENT_LENGTH, MAX_JSON_DEPTH
+from engine.store.models import Attachment, Base, Case, CaseEvent, CaseFlag, Document, HumanTask, IdReveal, Incident
+from tests.conftest import WebUser
+from tests.factories import FORM_DATA, sample_application, sample_scan, start
+from webapp.limits import MAX_CONTENT_LENGTH, MAX_JSON_DEPTH, body_limit
 
 
 @pytest.fixture
@@ -179,6 +181,9 @@ def snapshot_all(db) -> dict:
         # Log-ins are recorded (the throttle counts failures; the test logs each role in): not a change.
         counts = {t.name: s.execute(select(func.count()).select_from(t)).scalar_one() for t in Base.metadata.sorted_tables
                   if t.name not in ("login_throttle", "security_event", "login_session")}
+        # Opening a scan is audited (the crawler opens /attachments/<id> as each role): not a change.
+        counts["id_reveal"] = s.execute(select(func.count()).select_from(IdReveal)
+                                        .where(IdReveal.kind != "attachment_viewed")).scalar_one()
         cases = s.execute(select(Case.id, Case.revision, Case.due_on, Case.extension_reason, Case.status)
                           .order_by(Case.id)).all()
         tasks = s.execute(select(HumanTask.id, HumanTask.status, HumanTask.due_on).order_by(HumanTask.id)).all()
@@ -198,9 +203,18 @@ def site(db, clock, who, unit_id, app):
         s.execute(insert(Incident).values(case_id=None, kind="timer_failed", message="test incident",
                                           created_at=clock.now(), resolved_at=None))
         document_id = s.execute(select(Document.id).where(Document.case_id == accepted.case_id)).scalars().first()
+        household_id = s.execute(select(Case.household_id).where(Case.id == accepted.case_id)).scalar_one()
+        flag_id = s.execute(insert(CaseFlag).values(case_id=fresh.case_id, kind="repeat", rule="test", message="test flag",
+                                                    raised_at=clock.now()).returning(CaseFlag.id)).scalar_one()
         uow.commit()
+    clerk = WebUser(app.test_client(), "township_xs")  # a scan on the accepted case, served at /attachments/<id>
+    assert clerk.client.post(f"/cases/{accepted.case_id}/attachments", content_type="multipart/form-data", data={
+        "csrf_token": clerk.csrf, "material": "id_card", "file": (BytesIO(sample_scan("png")), "id.png")}).status_code == 303
+    with db.unit_of_work() as uow:
+        attachment_id = uow.session.execute(select(Attachment.id)).scalar_one()
     path_values = {"case_id": accepted.case_id, "task_id": fresh.open_tasks()[0].id, "document_id": document_id,
-                   "kind": "monthly", "code": "en"}
+                   "kind": "monthly", "code": "en", "attachment_id": attachment_id, "household_id": household_id,
+                   "flag_id": flag_id}
     rules = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
@@ -243,13 +257,18 @@ def test_every_endpoint_refuses_control_characters_in_any_field(site, login, db)
     assert snapshot_all(db) == before
 
 
-def test_every_write_refuses_an_oversized_body(site, login, db):
+def test_every_write_refuses_an_oversized_body(site, login, db, app):
+    """Over MAX_CONTENT_LENGTH, or over its own limit for a view that takes files (larger_body)."""
     user = login("township_xs")
     before = snapshot_all(db)
+    larger = 0
     for rule, url in site:
+        limit = body_limit(app, rule.endpoint)
+        larger += limit > MAX_CONTENT_LENGTH
         for method in set(_methods(rule)) - {"GET"}:
-            body = {"csrf_token": user.csrf, "reason": "x" * (MAX_CONTENT_LENGTH + 1)}
+            body = {"csrf_token": user.csrf, "reason": "x" * (limit + 1)}
             assert _send(user, method, url, data=body).status_code == 413, url
+    assert larger == 2  # the upload forms of a case and of a household
     assert snapshot_all(db) == before
 
 

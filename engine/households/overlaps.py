@@ -1,0 +1,147 @@
+"""Duplicates and overlaps a county's rules limit (processes/overlaps.toml): flagged to the approver.
+
+A second open application or a second active benefit of the *same* type is refused outright by the
+registry (``registry.check_duplicates``). Combinations the rules exclude or limit — 低保 with 特困,
+特困 全护理 with the 重度残疾人护理补贴 where the county says so, a repeated 临时救助 within a period —
+are not refused: each raises a ``case_flag`` naming the other benefit and the rule with its source, at
+lodging and again when the case is decided. The deciding official records a decision on every flag
+(proceed or refuse, with a reason); a case with an undecided flag cannot register its benefit.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import exists, insert, select
+from sqlalchemy.orm import Session
+
+from engine.catalogue.datafiles import DataFile
+from engine.catalogue.rules import PROCESSES_DIR, catalog
+from engine.errors import DataFileInvalid, FormInvalid
+from engine.store.models import Case, CaseFlag, Recipient, Unit, User
+from engine.workdays import add_months
+
+CASE, FLAG, RECIPIENT = Case.__table__, CaseFlag.__table__, Recipient.__table__
+DECISIONS = ("proceed", "refuse")
+_DATE = {"type": "string", "format": "date"}
+OVERLAPS_SCHEMA = {
+    "type": "object", "additionalProperties": False, "required": ["rule"],
+    "properties": {"rule": {"type": "array", "items": {
+        "type": "object", "additionalProperties": False,
+        "required": ["key", "types", "effect", "counties", "effective_from", "source", "message_zh", "message_en"],
+        "properties": {
+            "key": {"type": "string", "pattern": "^[a-z][a-z0-9_]{0,59}$"},
+            "types": {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "string"}},
+            "effect": {"enum": ["exclude", "limit"]},
+            "counties": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": r"^(\*|[0-9]{6})$"}},
+            "when_care_level": {"type": "array", "items": {"type": "string"}},
+            "within_months": {"type": "integer", "minimum": 1, "maximum": 120},
+            "effective_from": _DATE, "effective_to": _DATE,
+            "source": {"type": "string", "minLength": 4, "maxLength": 300},
+            "message_zh": {"type": "string", "minLength": 2, "maxLength": 300},
+            "message_en": {"type": "string", "minLength": 2, "maxLength": 300}}}}},
+}
+
+
+@cache
+def rules(directory: Path = PROCESSES_DIR) -> tuple[dict[str, Any], ...]:
+    """The overlap rules, checked on load (every type must be one of the catalogue's)."""
+    source = DataFile(directory / "overlaps.toml", "processes/overlaps.toml")
+    problems = source.schema_problems(OVERLAPS_SCHEMA)
+    if problems:
+        raise DataFileInvalid(problems)
+    known = set(catalog())
+    for i, rule in enumerate(source.data["rule"]):
+        for kind in rule["types"]:
+            if kind not in known:
+                raise DataFileInvalid([source.problem(("rule", i, "types"), f"unknown assistance type '{kind}'",
+                                                      f"未知的救助类别「{kind}」")])
+    return tuple(source.data["rule"])
+
+
+def _in_force(rule: dict[str, Any], county_code: str, on: date) -> bool:
+    return ("*" in rule["counties"] or county_code in rule["counties"]) and rule["effective_from"] <= on \
+        and (rule.get("effective_to") is None or on <= rule["effective_to"])
+
+
+def raise_flags(session: Session, case_id: int, today: date, now: datetime) -> int:
+    """Flag every benefit or open application of the case's household a rule in force names beside the
+    case's type (once per rule and other benefit); returns how many new flags were raised."""
+    case = session.execute(select(CASE.c.assistance_type, CASE.c.household_id, CASE.c.county_id)
+                           .where(CASE.c.id == case_id)).first()
+    if case is None or case.household_id is None or not case.assistance_type:
+        return 0
+    county_code = session.execute(select(Unit.code).where(Unit.id == case.county_id)).scalar_one()
+    raised = 0
+    for rule in rules():
+        mine, other = rule["types"]
+        if mine != case.assistance_type or not _in_force(rule, county_code, today):
+            continue
+        for hit in _others(session, case_id, case.household_id, other, rule, today):
+            already = session.execute(select(exists().where(
+                FLAG.c.case_id == case_id, FLAG.c.rule == rule["key"],
+                (FLAG.c.other_recipient_id == hit["recipient_id"]) if hit["recipient_id"]
+                else (FLAG.c.other_case_id == hit["case_id"])))).scalar()
+            if already:
+                continue
+            session.execute(insert(FLAG).values(
+                case_id=case_id, kind=f"{rule['effect']}_combination" if mine != other else "repeat",
+                rule=rule["key"], message=f"{rule['message_zh']}（{hit['what']}）"[:500],
+                other_case_id=hit["case_id"], other_recipient_id=hit["recipient_id"], raised_at=now))
+            raised += 1
+    return raised
+
+
+def _others(session, case_id: int, household_id: int, other_type: str, rule, today: date) -> list[dict[str, Any]]:
+    """The household's benefits of ``other_type`` the rule is about, and its open applications of it."""
+    query = (select(RECIPIENT.c.id, RECIPIENT.c.case_id, RECIPIENT.c.status, RECIPIENT.c.payment_from,
+                    RECIPIENT.c.monthly_amount, RECIPIENT.c.care_level, CASE.c.number)
+             .join(CASE, CASE.c.id == RECIPIENT.c.case_id)
+             .where(RECIPIENT.c.household_id == household_id, RECIPIENT.c.assistance_type == other_type,
+                    RECIPIENT.c.case_id != case_id))
+    if rule.get("within_months"):
+        query = query.where(RECIPIENT.c.payment_from >= add_months(today, -rule["within_months"]))
+    else:
+        query = query.where(RECIPIENT.c.status == "active")
+    if rule.get("when_care_level"):
+        query = query.where(RECIPIENT.c.care_level.in_(rule["when_care_level"]))
+    hits = [{"recipient_id": r.id, "case_id": r.case_id,
+             "what": f"案件 {r.number}，{r.monthly_amount:.2f} 元，自 {r.payment_from:%Y-%m-%d}"}
+            for r in session.execute(query.order_by(RECIPIENT.c.id)).all()]
+    if not rule.get("within_months") and not rule.get("when_care_level"):
+        for r in session.execute(select(CASE.c.id, CASE.c.number).where(
+                CASE.c.household_id == household_id, CASE.c.assistance_type == other_type,
+                CASE.c.status == "running", CASE.c.id != case_id).order_by(CASE.c.id)).all():
+            hits.append({"recipient_id": None, "case_id": r.id, "what": f"办理中的申请 {r.number}"})
+    return hits
+
+
+def undecided(session: Session, case_id: int) -> list[str]:
+    """The messages of the case's flags nobody has decided on yet."""
+    return list(session.execute(select(FLAG.c.message).where(FLAG.c.case_id == case_id,
+                                                             FLAG.c.decision.is_(None)).order_by(FLAG.c.id)).scalars())
+
+
+def require_decided(session: Session, case_id: int, today: date, now: datetime) -> None:
+    """Before a benefit is registered: raise the flags the household's benefits call for today, and refuse
+    while any flag is undecided (the approver records the decision on the case's task page) or refused."""
+    raise_flags(session, case_id, today, now)
+    pending = undecided(session, case_id)
+    if pending:
+        raise FormInvalid({"_flags": "请先对案件提示作出处理决定：" + "；".join(pending)})
+    refused = session.execute(select(FLAG.c.message).where(FLAG.c.case_id == case_id, FLAG.c.decision == "refuse")
+                              ).scalars().first()
+    if refused:
+        raise FormInvalid({"_flags": f"案件提示已决定不予纳入（{refused}），不能登记救助"})
+
+
+def flags_of(session: Session, case_id: int) -> list[dict[str, Any]]:
+    """The case's flags, for its pages: message, other case, decision and who took it."""
+    other = CASE.alias("other")
+    rows = session.execute(select(FLAG, other.c.number.label("other_number"), User.display_name.label("decided_by"))
+                           .outerjoin(other, other.c.id == FLAG.c.other_case_id)
+                           .outerjoin(User, User.id == FLAG.c.decided_by_id)
+                           .where(FLAG.c.case_id == case_id).order_by(FLAG.c.id)).mappings().all()
+    return [dict(r) for r in rows]

@@ -1,0 +1,334 @@
+"""The household file (一户一档) as the people who decide read it.
+
+``case_file`` is what a task page shows its decider: the household's members (masked; in full on a
+checking step to county staff, the reveal audited), its economic-status record, every earlier step's
+results under its form's labels, the reason a case came back, the attachments, the household's other
+applications and benefits, and the duplicate/overlap flags. ``household_file`` is the dossier: the
+same household with its history, every application of every type, benefits with their history,
+documents and a timeline. Both find the household or case within the actor's place in SQL.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, aliased
+
+from engine.catalogue.forms import mask_id_number
+from engine.catalogue.materials import materials
+from engine.catalogue.rules import catalog
+from engine.catalogue.versions import get_version
+from engine.errors import NotFound
+from engine.households.overlaps import flags_of
+from engine.people.accounts import Principal
+from engine.people.places import unit_names
+from engine.people.reveals import allowed_counties, record_reveal
+from engine.people.scope import case_scope, household_scope
+from engine.store.models import (Attachment, Case, CaseEvent, Document, EconomicRecord, Household, HouseholdEvent,
+                                 Person, Recipient, RecipientChange, User)
+
+CASE, EVENT, HOUSEHOLD, PERSON = Case.__table__, CaseEvent.__table__, Household.__table__, Person.__table__
+H_EVENT, ECONOMIC, RECIPIENT = HouseholdEvent.__table__, EconomicRecord.__table__, Recipient.__table__
+CHANGE, ATTACHMENT, DOCUMENT = RecipientChange.__table__, Attachment.__table__, Document.__table__
+RELATIONS_ZH = {"self": "本人", "spouse": "配偶", "child": "子女", "parent": "父母", "sibling": "兄弟姐妹",
+                "grandparent": "祖父母/外祖父母", "grandchild": "孙子女/外孙子女", "other": "其他"}
+STATUS_ZH = {"active": "在保", "stopped": "已停发", "paid": "已发放"}
+MAX_VALUE_CHARS = 2000
+MAX_ROWS = 200  # a dossier lists at most this many of each kind (the archive has everything)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One answer of a step, under its form's label."""
+
+    label: str
+    label_en: str
+    value: str
+    rows: tuple[tuple["Field", ...], ...] = ()  # an array of objects: one tuple of fields per row
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """A completed step: who did it, when, and what they entered."""
+
+    task_name: str
+    title: str
+    actor: str
+    at: datetime
+    fields: tuple[Field, ...]
+
+
+@dataclass
+class HouseholdFacts:
+    """The household as the registry knows it."""
+
+    id: int
+    number: str
+    address: str | None
+    phone: str | None
+    place: str
+    members: list[dict[str, Any]]
+    economic: list[dict[str, Any]]
+    ids_revealed: bool = False
+
+
+@dataclass
+class CaseFile:
+    """What a decider sees beside the form of their step."""
+
+    household: HouseholdFacts | None
+    steps: list[StepResult]
+    returned: StepResult | None
+    attachments: list[Any]
+    other_cases: list[Any]
+    benefits: list[dict[str, Any]]
+    flags: list[dict[str, Any]]
+
+
+@dataclass
+class HouseholdFile:
+    """The dossier (一户一档) of one household."""
+
+    household: HouseholdFacts
+    history: list[dict[str, Any]]
+    cases: list[Any]
+    benefits: list[dict[str, Any]]
+    documents: list[Any]
+    attachments: list[Any]
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+
+
+def render_fields(schema: Mapping[str, Any] | None, data: Mapping[str, Any], reveal: bool = False) -> tuple[Field, ...]:
+    """A step's data under its form's labels, in the form's order; choices by their titles, ID numbers
+    masked unless ``reveal``; data the form does not name is left out (it is the engine's, not the step's)."""
+    properties = (schema or {}).get("properties") or {}
+    out = []
+    for name, prop in properties.items():
+        if name not in data or not isinstance(prop, Mapping):
+            continue
+        out.append(_field(prop, name, data[name], reveal))
+    return tuple(out)
+
+
+def _field(prop: Mapping[str, Any], name: str, value: Any, reveal: bool) -> Field:
+    label, label_en = str(prop.get("title", name)), str(prop.get("x-title-en", prop.get("title", name)))
+    if prop.get("type") == "array" and isinstance(value, list) and isinstance(prop.get("items"), Mapping) \
+            and (prop["items"].get("properties")):
+        rows = tuple(render_fields(prop["items"], row, reveal) for row in value[:MAX_ROWS] if isinstance(row, Mapping))
+        return Field(label, label_en, str(len(value)), rows)
+    return Field(label, label_en, _display(prop, value, reveal))
+
+
+def _display(prop: Mapping[str, Any], value: Any, reveal: bool) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if prop.get("enum") and value in prop["enum"] and prop.get("x-enum-titles"):
+        titles = prop["x-enum-titles"]
+        index = prop["enum"].index(value)
+        return str(titles[index]) if index < len(titles) else str(value)
+    if prop.get("x-id-number") and isinstance(value, str):
+        return value if reveal else mask_id_number(value)
+    if isinstance(value, list):
+        return "、".join(_display(prop.get("items") or {}, v, reveal) for v in value[:MAX_ROWS])
+    if isinstance(value, dict):
+        return "；".join(f"{k}：{v}" for k, v in list(value.items())[:MAX_ROWS])
+    return "" if value is None else str(value)[:MAX_VALUE_CHARS]
+
+
+def case_file(session: Session, principal: Principal, case_id: int, task_name: str | None = None,
+              now: datetime | None = None, address: str | None = None) -> CaseFile:
+    """The file a task's decider reads. On a checking step (one declaring ``economic.source``: the 核对
+    needs the members' full ID numbers) county staff of the case's county see them in full, and each
+    showing is recorded (``now`` given: the caller's unit of work writes); everyone else sees them masked."""
+    case = session.execute(select(CASE).where(CASE.c.id == case_id, case_scope(principal))).first()
+    if case is None:
+        raise NotFound(f"case {case_id}")
+    checks = get_version(session, case.process_version_id).declarations.checks
+    reveal = bool(task_name in checks and now is not None and case.county_id in allowed_counties(principal))
+    household = _household_facts(session, case.household_id, reveal) if case.household_id else None
+    if reveal and household is not None and now is not None:
+        record_reveal(session, principal, now, case.county_id, "check_task",
+                      f"案件 {case.number} 核对步骤：家庭成员身份号码", len(household.members), address)
+    steps = _steps(session, case, reveal)
+    returned = None
+    if task_name and any(s.task_name == task_name for s in steps) and steps:
+        returned = steps[-1]  # this step was done before: the last step sent the case back here
+    return CaseFile(household, steps, returned, _attachments(session, case_id=case_id),
+                    _other_cases(session, case.household_id, case_id),
+                    _benefits(session, case.household_id), flags_of(session, case_id))
+
+
+def household_file(session: Session, principal: Principal, household_id: int) -> HouseholdFile:
+    """The dossier of a household in the actor's place."""
+    found = session.execute(select(HOUSEHOLD.c.id).where(HOUSEHOLD.c.id == household_id,
+                                                         household_scope(principal))).first()
+    if found is None:
+        raise NotFound(f"household {household_id}")
+    facts = _household_facts(session, household_id, False)
+    actor = aliased(User)
+    history = [dict(r) for r in session.execute(
+        select(H_EVENT, PERSON.c.name.label("person_name"), actor.display_name.label("actor_name"))
+        .outerjoin(PERSON, PERSON.c.id == H_EVENT.c.person_id).outerjoin(actor, actor.id == H_EVENT.c.actor_id)
+        .where(H_EVENT.c.household_id == household_id).order_by(H_EVENT.c.id).limit(MAX_ROWS)).mappings()]
+    cases = _other_cases(session, household_id, None)
+    benefits = _benefits(session, household_id, with_history=True)
+    documents = session.execute(
+        select(DOCUMENT.c.id, DOCUMENT.c.case_id, DOCUMENT.c.kind, DOCUMENT.c.number, DOCUMENT.c.title,
+               DOCUMENT.c.issued_at, CASE.c.number.label("case_number"))
+        .join(CASE, CASE.c.id == DOCUMENT.c.case_id).where(CASE.c.household_id == household_id)
+        .order_by(DOCUMENT.c.issued_at, DOCUMENT.c.id).limit(MAX_ROWS)).all()
+    attachments = _attachments(session, household_id=household_id)
+    timeline = sorted(
+        [{"at": h["at"], "kind": "household", "text": f"{_EVENT_ZH.get(h['kind'], h['kind'])} {h['person_name'] or ''}"}
+         for h in history]
+        + [{"at": c.created_at, "kind": "case", "text": f"申请 {c.number}（{c.type_name}）"} for c in cases]
+        + [{"at": c.completed_at, "kind": "case", "text": f"办结 {c.number}：{c.outcome_label or ''}"}
+           for c in cases if c.completed_at]
+        + [{"at": ch["at"], "kind": "benefit", "text": f"{b['type_name']} {_EFFECT_ZH.get(ch['effect'], ch['effect'])}"
+            f" {ch['monthly_amount'] or 0:.2f} 元"} for b in benefits for ch in b["history"]]
+        + [{"at": d.issued_at, "kind": "document", "text": f"文书 {d.title} {d.number}"} for d in documents],
+        key=lambda e: e["at"])
+    return HouseholdFile(facts, history, cases, benefits, documents, attachments, timeline)
+
+
+_EVENT_ZH = {"created": "建档", "joined": "成员加入", "left": "成员迁出", "changed": "信息变更"}
+_EFFECT_ZH = {"register": "纳入", "update": "变更", "continue": "继续享受", "stop": "停发"}
+
+
+def _household_facts(session, household_id: int, reveal: bool) -> HouseholdFacts:
+    h = session.execute(select(HOUSEHOLD).where(HOUSEHOLD.c.id == household_id)).one()
+    names = unit_names(session, (h.county_id, h.township_id, h.village_id))
+    members = []
+    for p in session.execute(select(PERSON).where(PERSON.c.household_id == household_id)
+                             .order_by((PERSON.c.id == h.head_id).desc(), PERSON.c.id)).all():
+        members.append({"id": p.id, "name": p.name, "id_number": p.id_number if reveal else mask_id_number(p.id_number),
+                        "sex": {"M": "男", "F": "女"}.get(p.sex or "", ""), "birth_date": p.birth_date,
+                        "relation": RELATIONS_ZH.get(p.relation or "", p.relation or ""),
+                        "disability_level": p.disability_level})
+    economic = []
+    for r in session.execute(select(ECONOMIC).where(ECONOMIC.c.household_id == household_id)
+                             .order_by(ECONOMIC.c.checked_on.desc(), ECONOMIC.c.id.desc()).limit(MAX_ROWS)).mappings():
+        incomes = [{**i, "id_number": i.get("id_number") if reveal else mask_id_number(i.get("id_number"))}
+                   for i in (r["incomes"] or []) if isinstance(i, Mapping)]
+        economic.append({**dict(r), "incomes": incomes})
+    place = " ".join(names.get(u, "") for u in (h.county_id, h.township_id, h.village_id))
+    return HouseholdFacts(h.id, h.number, h.address, h.phone, place, members, economic, reveal)
+
+
+def _steps(session, case, reveal: bool) -> list[StepResult]:
+    version = get_version(session, case.process_version_id)
+    actor = aliased(User)
+    out = []
+    for e in session.execute(select(EVENT.c.task_name, EVENT.c.title, EVENT.c.at, EVENT.c.data, EVENT.c.kind,
+                                    actor.display_name).outerjoin(actor, actor.id == EVENT.c.actor_id)
+                             .where(EVENT.c.case_id == case.id, EVENT.c.kind.in_(("case_started", "task_completed")))
+                             .order_by(EVENT.c.id)).all():
+        form_key = (version.tasks.get("@start", {}) if e.kind == "case_started"
+                    else version.tasks.get(e.task_name or "", {})).get("form_key")
+        schema = version.forms.get(form_key) if form_key else None
+        title = "" if e.kind == "case_started" else e.title or ""  # the application itself, not the route's name
+        out.append(StepResult(e.task_name or "@start", title, e.display_name or "系统", e.at,
+                              render_fields(schema, e.data or {}, reveal)))
+    return out
+
+
+def _attachments(session, *, case_id: int | None = None, household_id: int | None = None) -> list[dict[str, Any]]:
+    where = ATTACHMENT.c.case_id == case_id if case_id is not None else ATTACHMENT.c.household_id == household_id
+    names = materials().by_key
+    rows = session.execute(select(ATTACHMENT.c.id, ATTACHMENT.c.sha256, ATTACHMENT.c.material, ATTACHMENT.c.filename,
+                                  ATTACHMENT.c.media_type, ATTACHMENT.c.size, ATTACHMENT.c.case_id,
+                                  ATTACHMENT.c.task_name, ATTACHMENT.c.uploaded_at)
+                           .where(where).order_by(ATTACHMENT.c.id).limit(MAX_ROWS)).mappings().all()
+    return [{**r, "material_name": names[r["material"]].name_zh if r["material"] in names else r["material"],
+             "material_name_en": names[r["material"]].name_en if r["material"] in names else r["material"]}
+            for r in rows]
+
+
+def _type_name(assistance_type: str | None) -> str:
+    return catalog().get(assistance_type or "", {}).get("name_zh", assistance_type or "")
+
+
+def _other_cases(session, household_id: int | None, except_case: int | None) -> list[Any]:
+    if household_id is None:
+        return []
+    query = select(CASE.c.id, CASE.c.number, CASE.c.assistance_type, CASE.c.status, CASE.c.current_step,
+                   CASE.c.outcome, CASE.c.summary, CASE.c.created_at, CASE.c.completed_at,
+                   CASE.c.applicant_name).where(CASE.c.household_id == household_id)
+    if except_case is not None:
+        query = query.where(CASE.c.id != except_case)
+    rows = session.execute(query.order_by(CASE.c.created_at.desc(), CASE.c.id.desc()).limit(MAX_ROWS)).all()
+    return [_CaseRow(r, _type_name(r.assistance_type)) for r in rows]
+
+
+class _CaseRow:
+    """A case row with its type's name and outcome label, for lists."""
+
+    def __init__(self, row, type_name: str) -> None:
+        self._row, self.type_name = row, type_name
+        self.outcome_label = (row.summary or {}).get("outcome_label") if row.status == "completed" else None
+
+    def __getattr__(self, name: str):
+        return getattr(self._row, name)
+
+
+def _benefits(session, household_id: int | None, with_history: bool = False) -> list[dict[str, Any]]:
+    if household_id is None:
+        return []
+    rows = session.execute(select(RECIPIENT, CASE.c.number.label("case_number"))
+                           .join(CASE, CASE.c.id == RECIPIENT.c.case_id)
+                           .where(RECIPIENT.c.household_id == household_id)
+                           .order_by(RECIPIENT.c.payment_from.desc(), RECIPIENT.c.id.desc()).limit(MAX_ROWS)).mappings().all()
+    out = [{**dict(r), "type_name": _type_name(r["assistance_type"]), "status_zh": STATUS_ZH.get(r["status"], r["status"]),
+            "applicant_id_number": mask_id_number(r["applicant_id_number"]), "history": []} for r in rows]
+    if with_history and out:
+        by_id = {b["id"]: b for b in out}
+        for ch in session.execute(select(CHANGE).where(CHANGE.c.recipient_id.in_(list(by_id)))
+                                  .order_by(CHANGE.c.id)).mappings():
+            by_id[ch["recipient_id"]]["history"].append(dict(ch))
+    return out
+
+
+def age_on(birth: date | None, today: date) -> int | None:
+    """Full years on ``today``."""
+    if birth is None:
+        return None
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
+def application_defaults(session: Session, principal: Principal, household_id: int, schema: Mapping[str, Any] | None,
+                         now: datetime, today: date, address: str | None = None) -> dict[str, str]:
+    """A new application of any type for a known household starts from the registry: the head as the
+    applicant, the address and phone, and — where the start form has a member list — every member with
+    the income of the household's latest valid economic-status record. Returned as the HTML form's
+    fields (``members-0-name`` …); the household must be in the actor's place."""
+    found = session.execute(select(HOUSEHOLD).where(HOUSEHOLD.c.id == household_id, household_scope(principal))).first()
+    if found is None:
+        raise NotFound(f"household {household_id}")
+    properties = (schema or {}).get("properties") or {}
+    people = session.execute(select(PERSON).where(PERSON.c.household_id == household_id)
+                             .order_by((PERSON.c.id == found.head_id).desc(), PERSON.c.id)).all()
+    record = session.execute(select(ECONOMIC.c.incomes).where(ECONOMIC.c.household_id == household_id,
+                                                              ECONOMIC.c.valid_until >= today)
+                             .order_by(ECONOMIC.c.checked_on.desc(), ECONOMIC.c.id.desc())).first()
+    incomes = {i.get("id_number"): i.get("monthly") for i in (record.incomes if record else []) if isinstance(i, Mapping)}
+    values: dict[str, str] = {"village_id": str(found.village_id)}
+    head = people[0] if people else None
+    for name, value in (("applicant_name", head.name if head else None),
+                        ("applicant_id_number", head.id_number if head else None),
+                        ("address", found.address), ("phone", found.phone)):
+        if name in properties and value:
+            values[name] = str(value)
+    members = properties.get("members")
+    if isinstance(members, Mapping) and members.get("type") == "array":
+        fields = (members.get("items") or {}).get("properties") or {}
+        for i, p in enumerate(people[: int(members.get("maxItems", len(people)))]):
+            row = {"name": p.name, "id_number": p.id_number, "relation": "self" if i == 0 else p.relation,
+                   "monthly_income": incomes.get(p.id_number), "disability_level": p.disability_level}
+            values.update({f"members-{i}-{k}": str(v) for k, v in row.items() if k in fields and v is not None})
+    shown = sum(1 for k in values if k.endswith("id_number"))
+    if shown:  # the form carries full numbers (the application needs them): recorded like every reveal
+        record_reveal(session, principal, now, found.county_id, "application_prefill",
+                      f"户 {found.number} 新申请预填", shown, address)
+    return values
