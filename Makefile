@@ -8,7 +8,7 @@ PORT ?= 5000
 PUBLICITY ?=
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test bench setup assets db chromium clean
+.PHONY: run test bench bench-households setup assets db chromium clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,8 +44,13 @@ chromium:
 test: setup chromium
 	JIUZHU_REQUIRE_FLOW_COVERAGE=1 $(BIN)/python -m pytest -n 2 --dist loadgroup tests
 
+# The whole bench (bench/README.md); it ends with the household registry at province scale, which
+# `make bench-households` runs alone (PostgreSQL only).
 bench: setup
 	$(BIN)/python -m bench.run
+
+bench-households: setup
+	$(BIN)/python -m bench.households
 
 clean:
 	rm -rf $(VENV) node_modules webapp/static/vendor instance

@@ -1,6 +1,7 @@
 """Jiuzhu benchmark: `python -m bench.run` (or `make bench`).
 
-Two figures, printed as the last two lines of output:
+Figures, printed as name=value on the last lines of output (bench/sweep.py and bench/households.py
+describe the scheduler and household-registry ones, printed first and last):
 
 completion_ratio_vs_raw
     Median time of completing one 'acceptance' task of the 响水 minimum-living route
@@ -567,6 +568,28 @@ def load_inbox_data(database: Database) -> dict:
     return counts
 
 
+def explain(database: Database, statements: list[tuple[str, object]], tag: str,
+            wanted=lambda statement: True) -> list[list[str]]:
+    """EXPLAIN (ANALYZE, BUFFERS) each wanted SELECT of ``statements`` (text and parameters as sent);
+    print the plans under ``tag`` and return them."""
+    plans = []
+    raw_conn = database.engine.raw_connection()
+    try:
+        cur = raw_conn.cursor()
+        for statement, params in statements:
+            if not statement.lstrip().upper().startswith("SELECT") or not wanted(statement):
+                continue
+            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, params)
+            plans.append([r[0] for r in cur.fetchall()])
+            say(f"{tag} plan of: {' '.join(statement.split())[:110]} …")
+            for line in plans[-1]:
+                say(f"{tag}     {line}")
+        raw_conn.rollback()
+    finally:
+        raw_conn.close()
+    return plans
+
+
 def sample_inbox(user: WebUser, n: int, url: str = "/inbox") -> list[float]:
     gc.collect()
     perf = time.perf_counter
@@ -644,20 +667,7 @@ def measure_inbox(database: Database) -> float:
     if os.environ.get("BENCH_PROFILE"):
         from bench.breakdown import inbox_breakdown
         inbox_breakdown(database, app, user, 200, say)
-    raw_conn = database.engine.raw_connection()
-    try:
-        cur = raw_conn.cursor()
-        for statement, params in statements:
-            if not statement.lstrip().upper().startswith("SELECT") or "human_task" not in statement:
-                continue
-            cur.execute("EXPLAIN (ANALYZE, BUFFERS) " + statement, params)
-            plan = [r[0] for r in cur.fetchall()]
-            say(f"[inbox] plan of: {' '.join(statement.split())[:110]} …")
-            for line in plan:
-                say(f"[inbox]     {line}")
-        raw_conn.rollback()
-    finally:
-        raw_conn.close()
+    explain(database, statements, "[inbox]", lambda statement: "human_task" in statement)
     # Informational: the steady state autovacuum reaches by itself (visibility map set).
     t0 = time.perf_counter()
     with database.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -722,6 +732,14 @@ def main() -> int:
         sweep_value = f"{measure_sweep(server, say)['median_ms']:.0f}"
     else:
         say(f"[sweep] scheduler_sweep_ms=NA because {why}")
+    # 4. PostgreSQL: the household registry at province scale (bench/households.py, own database).
+    from bench.households import TARGETS as HOUSEHOLD_TARGETS
+    household_values = dict.fromkeys(HOUSEHOLD_TARGETS, "NA")
+    if server is not None:
+        from bench.households import measure_households
+        household_values = {name: f"{value:.2f}" for name, value in measure_households(server, say).items()}
+    else:
+        say(f"[households] household figures NA because {why}")
     say(f"[sqlite] headline: web median {ms(sqlite_result.web_median)} ms, raw median "
         f"{ms(sqlite_result.raw_median)} ms, {len(sqlite_result.statements)} SQL statements per completion; "
         f"target ratio ≤ 3, inbox p95 ≤ 30 ms")
@@ -729,6 +747,8 @@ def main() -> int:
     say(f"scheduler_sweep_ms={sweep_value}")
     say(f"completion_ratio_vs_raw={sqlite_result.ratio:.2f}")
     say(f"inbox_p95_ms={inbox_value}")
+    for name, value in household_values.items():
+        say(f"{name}={value}")
     return 0
 
 
