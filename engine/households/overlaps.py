@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import exists, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.catalogue.datafiles import DataFile
@@ -66,55 +66,66 @@ def _in_force(rule: dict[str, Any], county_code: str, on: date) -> bool:
         and (rule.get("effective_to") is None or on <= rule["effective_to"])
 
 
+def rules_for(assistance_type: str | None) -> tuple[dict[str, Any], ...]:
+    """The rules whose first type is this one (none: nothing to look up for a case of it)."""
+    return tuple(r for r in rules() if r["types"][0] == assistance_type)
+
+
 def raise_flags(session: Session, case_id: int, today: date, now: datetime) -> int:
     """Flag every benefit or open application of the case's household a rule in force names beside the
-    case's type (once per rule and other benefit); returns how many new flags were raised."""
-    case = session.execute(select(CASE.c.assistance_type, CASE.c.household_id, CASE.c.county_id)
-                           .where(CASE.c.id == case_id)).first()
-    if case is None or case.household_id is None or not case.assistance_type:
+    case's type (once per rule and other benefit); returns how many new flags were raised. A type no rule
+    names costs one statement; otherwise three or four (the case, what the household has, its flags)."""
+    case = session.execute(select(CASE.c.assistance_type, CASE.c.household_id, Unit.code)
+                           .join(Unit, Unit.id == CASE.c.county_id).where(CASE.c.id == case_id)).first()
+    if case is None or case.household_id is None:
         return 0
-    county_code = session.execute(select(Unit.code).where(Unit.id == case.county_id)).scalar_one()
+    in_force = [r for r in rules_for(case.assistance_type) if _in_force(r, case.code, today)]
+    if not in_force:
+        return 0
+    others = {r["types"][1] for r in in_force}
+    benefits = session.execute(
+        select(RECIPIENT.c.id, RECIPIENT.c.case_id, RECIPIENT.c.assistance_type, RECIPIENT.c.status,
+               RECIPIENT.c.payment_from, RECIPIENT.c.monthly_amount, RECIPIENT.c.care_level, CASE.c.number)
+        .join(CASE, CASE.c.id == RECIPIENT.c.case_id)
+        .where(RECIPIENT.c.household_id == case.household_id, RECIPIENT.c.assistance_type.in_(others),
+               RECIPIENT.c.case_id != case_id).order_by(RECIPIENT.c.id)).all()
+    open_cases = session.execute(select(CASE.c.id, CASE.c.number, CASE.c.assistance_type).where(
+        CASE.c.household_id == case.household_id, CASE.c.assistance_type.in_(others), CASE.c.status == "running",
+        CASE.c.id != case_id).order_by(CASE.c.id)).all() if any(_about_open(r) for r in in_force) else []
+    hits = [(rule, hit) for rule in in_force for hit in _hits(rule, benefits, open_cases, today)]
+    if not hits:
+        return 0
+    flagged = {(f.rule, f.other_recipient_id, f.other_case_id) for f in session.execute(
+        select(FLAG.c.rule, FLAG.c.other_recipient_id, FLAG.c.other_case_id).where(FLAG.c.case_id == case_id))}
     raised = 0
-    for rule in rules():
-        mine, other = rule["types"]
-        if mine != case.assistance_type or not _in_force(rule, county_code, today):
+    for rule, hit in hits:
+        if (rule["key"], hit["recipient_id"], hit["case_id"]) in flagged:
             continue
-        for hit in _others(session, case_id, case.household_id, other, rule, today):
-            already = session.execute(select(exists().where(
-                FLAG.c.case_id == case_id, FLAG.c.rule == rule["key"],
-                (FLAG.c.other_recipient_id == hit["recipient_id"]) if hit["recipient_id"]
-                else (FLAG.c.other_case_id == hit["case_id"])))).scalar()
-            if already:
-                continue
-            session.execute(insert(FLAG).values(
-                case_id=case_id, kind=f"{rule['effect']}_combination" if mine != other else "repeat",
-                rule=rule["key"], message=f"{rule['message_zh']}（{hit['what']}）"[:500],
-                other_case_id=hit["case_id"], other_recipient_id=hit["recipient_id"], raised_at=now))
-            raised += 1
+        session.execute(insert(FLAG).values(
+            case_id=case_id, kind="repeat" if rule["types"][0] == rule["types"][1] else f"{rule['effect']}_combination",
+            rule=rule["key"], message=f"{rule['message_zh']}（{hit['what']}）"[:500],
+            other_case_id=hit["case_id"], other_recipient_id=hit["recipient_id"], raised_at=now))
+        raised += 1
     return raised
 
 
-def _others(session, case_id: int, household_id: int, other_type: str, rule, today: date) -> list[dict[str, Any]]:
-    """The household's benefits of ``other_type`` the rule is about, and its open applications of it."""
-    query = (select(RECIPIENT.c.id, RECIPIENT.c.case_id, RECIPIENT.c.status, RECIPIENT.c.payment_from,
-                    RECIPIENT.c.monthly_amount, RECIPIENT.c.care_level, CASE.c.number)
-             .join(CASE, CASE.c.id == RECIPIENT.c.case_id)
-             .where(RECIPIENT.c.household_id == household_id, RECIPIENT.c.assistance_type == other_type,
-                    RECIPIENT.c.case_id != case_id))
-    if rule.get("within_months"):
-        query = query.where(RECIPIENT.c.payment_from >= add_months(today, -rule["within_months"]))
-    else:
-        query = query.where(RECIPIENT.c.status == "active")
-    if rule.get("when_care_level"):
-        query = query.where(RECIPIENT.c.care_level.in_(rule["when_care_level"]))
-    hits = [{"recipient_id": r.id, "case_id": r.case_id,
-             "what": f"案件 {r.number}，{r.monthly_amount:.2f} 元，自 {r.payment_from:%Y-%m-%d}"}
-            for r in session.execute(query.order_by(RECIPIENT.c.id)).all()]
-    if not rule.get("within_months") and not rule.get("when_care_level"):
-        for r in session.execute(select(CASE.c.id, CASE.c.number).where(
-                CASE.c.household_id == household_id, CASE.c.assistance_type == other_type,
-                CASE.c.status == "running", CASE.c.id != case_id).order_by(CASE.c.id)).all():
-            hits.append({"recipient_id": None, "case_id": r.id, "what": f"办理中的申请 {r.number}"})
+def _about_open(rule: dict[str, Any]) -> bool:
+    """A rule about holding two benefits at once also covers an open application of the other type."""
+    return not rule.get("within_months") and not rule.get("when_care_level")
+
+
+def _hits(rule, benefits, open_cases, today: date) -> list[dict[str, Any]]:
+    """The household's benefits (and open applications) of the rule's other type that it is about."""
+    other = rule["types"][1]
+    since = add_months(today, -rule["within_months"]) if rule.get("within_months") else None
+    hits = [{"recipient_id": b.id, "case_id": b.case_id,
+             "what": f"案件 {b.number}，{b.monthly_amount:.2f} 元，自 {b.payment_from:%Y-%m-%d}"}
+            for b in benefits if b.assistance_type == other
+            and (b.payment_from >= since if since else b.status == "active")
+            and (not rule.get("when_care_level") or b.care_level in rule["when_care_level"])]
+    if _about_open(rule):
+        hits += [{"recipient_id": None, "case_id": c.id, "what": f"办理中的申请 {c.number}"}
+                 for c in open_cases if c.assistance_type == other]
     return hits
 
 
