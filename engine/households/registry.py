@@ -21,7 +21,7 @@ from stdnum.cn import ric
 from engine.catalogue.rules import benefit_of
 from engine.errors import Duplicate
 from engine.store.sequences import next_value
-from engine.store.models import Case, EconomicRecord, Household, HouseholdEvent, Person, Recipient, Unit
+from engine.store.models import Case, EconomicRecord, Household, HouseholdEvent, Person, Recipient
 
 HOUSEHOLD, PERSON, EVENT = Household.__table__, Person.__table__, HouseholdEvent.__table__
 ECONOMIC, CASE, RECIPIENT = EconomicRecord.__table__, Case.__table__, Recipient.__table__
@@ -217,7 +217,7 @@ def record_economic_status(session: Session, household_id: int, *, kind: str, so
         recorded_by_id=actor_id, recorded_at=now).returning(ECONOMIC.c.id)).scalar_one()
 
 
-def declared_incomes(members: list[Member], person_ids: Mapping[str, int] | None = None) -> list[dict[str, Any]]:
+def declared_incomes(members: list[Member]) -> list[dict[str, Any]]:
     """The incomes an application declares, by member (source: declared monthly income)."""
     return [{"id_number": m.id_number, "name": m.name, "source": "申报月收入", "monthly": m.monthly_income}
             for m in members if m.monthly_income is not None]
@@ -230,7 +230,3 @@ def latest_valid_record(session: Session, household_id: int, on: date) -> dict[s
                           .order_by((ECONOMIC.c.kind == "verification").desc(), ECONOMIC.c.checked_on.desc(),
                                     ECONOMIC.c.id.desc()).limit(1)).mappings().first()
     return dict(row) if row else None
-
-
-def village_code(session: Session, village_id: int) -> str:
-    return session.execute(select(Unit.code).where(Unit.id == village_id)).scalar_one()
