@@ -14,7 +14,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, literal, null, select, union_all
 from sqlalchemy.orm import Session
 
 from engine.catalogue.datafiles import DataFile
@@ -74,7 +74,7 @@ def rules_for(assistance_type: str | None) -> tuple[dict[str, Any], ...]:
 def raise_flags(session: Session, case_id: int, today: date, now: datetime) -> int:
     """Flag every benefit or open application of the case's household a rule in force names beside the
     case's type (once per rule and other benefit); returns how many new flags were raised. A type no rule
-    names costs one statement; otherwise three or four (the case, what the household has, its flags)."""
+    names costs one statement; otherwise two or three (the case, what the household has, its flags)."""
     case = session.execute(select(CASE.c.assistance_type, CASE.c.household_id, Unit.code)
                            .join(Unit, Unit.id == CASE.c.county_id).where(CASE.c.id == case_id)).first()
     if case is None or case.household_id is None:
@@ -83,15 +83,20 @@ def raise_flags(session: Session, case_id: int, today: date, now: datetime) -> i
     if not in_force:
         return 0
     others = {r["types"][1] for r in in_force}
-    benefits = session.execute(
-        select(RECIPIENT.c.id, RECIPIENT.c.case_id, RECIPIENT.c.assistance_type, RECIPIENT.c.status,
-               RECIPIENT.c.payment_from, RECIPIENT.c.monthly_amount, RECIPIENT.c.care_level, CASE.c.number)
-        .join(CASE, CASE.c.id == RECIPIENT.c.case_id)
-        .where(RECIPIENT.c.household_id == case.household_id, RECIPIENT.c.assistance_type.in_(others),
-               RECIPIENT.c.case_id != case_id).order_by(RECIPIENT.c.id)).all()
-    open_cases = session.execute(select(CASE.c.id, CASE.c.number, CASE.c.assistance_type).where(
-        CASE.c.household_id == case.household_id, CASE.c.assistance_type.in_(others), CASE.c.status == "running",
-        CASE.c.id != case_id).order_by(CASE.c.id)).all() if any(_about_open(r) for r in in_force) else []
+    # What the household has of those types, in one statement: its benefits and its open applications.
+    benefits_q = (select(RECIPIENT.c.id, RECIPIENT.c.case_id, RECIPIENT.c.assistance_type, RECIPIENT.c.status,
+                         RECIPIENT.c.payment_from, RECIPIENT.c.monthly_amount, RECIPIENT.c.care_level, CASE.c.number)
+                  .join(CASE, CASE.c.id == RECIPIENT.c.case_id)
+                  .where(RECIPIENT.c.household_id == case.household_id, RECIPIENT.c.assistance_type.in_(others),
+                         RECIPIENT.c.case_id != case_id))
+    open_q = (select(null(), CASE.c.id, CASE.c.assistance_type, literal("running"), null(), null(), null(),
+                     CASE.c.number)
+              .where(CASE.c.household_id == case.household_id, CASE.c.assistance_type.in_(others),
+                     CASE.c.status == "running", CASE.c.id != case_id))
+    rows = session.execute(union_all(benefits_q, open_q) if any(_about_open(r) for r in in_force)
+                           else benefits_q).all()
+    benefits = [r for r in rows if r.id is not None]
+    open_cases = [r for r in rows if r.id is None]
     hits = [(rule, hit) for rule in in_force for hit in _hits(rule, benefits, open_cases, today)]
     if not hits:
         return 0
@@ -124,7 +129,7 @@ def _hits(rule, benefits, open_cases, today: date) -> list[dict[str, Any]]:
             and (b.payment_from >= since if since else b.status == "active")
             and (not rule.get("when_care_level") or b.care_level in rule["when_care_level"])]
     if _about_open(rule):
-        hits += [{"recipient_id": None, "case_id": c.id, "what": f"办理中的申请 {c.number}"}
+        hits += [{"recipient_id": None, "case_id": c.case_id, "what": f"办理中的申请 {c.number}"}
                  for c in open_cases if c.assistance_type == other]
     return hits
 

@@ -185,3 +185,16 @@ def test_a_person_moves_between_households_with_their_history(db, clock, who, un
             Person.household_id == first.case().household_id)).scalar_one()
     assert moved.household_id == new_household != first.case().household_id
     assert [k for _h, k in kinds] == ["joined", "left", "joined"] and left_count == 1
+
+
+def test_an_open_application_of_an_excluded_type_is_flagged_too(db, clock, who, unit_id):
+    from tests.processes.test_extreme_poverty import application as extreme_poverty_application
+    head = fresh_id_number()
+    minimum = start(db, clock, who, unit_id, data=sample_application("王小明", head, [300, 0]))
+    data = {**extreme_poverty_application(SHUANGYUAN), "applicant_name": "王小明", "applicant_id_number": head}
+    poverty = lodge(db, clock, who, unit_id, data, process_id="extreme_poverty_xiangshui")
+    flags = rows(db, CaseFlag, CaseFlag.case_id == poverty.id)
+    assert [(f.rule, f.other_case_id, f.other_recipient_id) for f in flags] == [
+        ("extreme_poverty_and_minimum_living", minimum.case_id, None)]
+    assert "办理中的申请" in flags[0].message and minimum.number in flags[0].message
+    assert rows(db, Case, Case.id == poverty.id)[0].household_id == minimum.case().household_id
