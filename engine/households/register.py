@@ -16,7 +16,7 @@ from engine.catalogue.declarations import Outcome
 from engine.catalogue.rules import benefit_of
 from engine.errors import Duplicate
 from engine.households.overlaps import require_decided
-from engine.households.registry import subject_key
+from engine.households.registry import member_count, subject_key
 from engine.workdays import add_months, first_of_next_month
 from engine.store.models import Case, Person, Recipient, RecipientChange
 
@@ -89,8 +89,7 @@ def _register(session: Session, case_id: int, value, data: dict[str, Any], today
     next_review_on = payment_from if once else _iso(
         value("next_review_on"), next_review(payment_from, review_class, data, assistance_type))
     size = value("household_size") or (1 if benefit["subject"] == "person" or case.household_id is None else
-                                       session.execute(select(func.count()).select_from(PERSON).where(
-                                           PERSON.c.household_id == case.household_id)).scalar_one())
+                                       member_count(session, case.household_id))
     key = None if once or case.household_id is None else subject_key(assistance_type, case.household_id, person_id)
     require_decided(session, case_id, today, now)
     try:

@@ -200,6 +200,12 @@ def _event(session, household_id, person_id, kind, on, case_id, actor_id, now, d
                                          case_id=case_id, actor_id=actor_id, at=now, detail=detail))
 
 
+def member_count(session: Session, household_id: int) -> int:
+    """How many people the household has now."""
+    return session.execute(select(func.count()).select_from(PERSON).where(PERSON.c.household_id == household_id)
+                           ).scalar_one()
+
+
 def record_economic_status(session: Session, household_id: int, *, kind: str, source: str, checked_on: date,
                            valid_until: date, incomes: list[dict[str, Any]] | None = None,
                            assets: Mapping[str, Any] | None = None, result: str | None = None,
@@ -209,7 +215,7 @@ def record_economic_status(session: Session, household_id: int, *, kind: str, so
     """Add one economic-status statement (a declaration or a check's result) to the household's record."""
     incomes = list(incomes or [])
     total = sum(float(i.get("monthly") or 0) for i in incomes) if incomes else None
-    size = session.execute(select(func.count()).select_from(PERSON).where(PERSON.c.household_id == household_id)).scalar_one()
+    size = member_count(session, household_id)
     return session.execute(insert(ECONOMIC).values(
         household_id=household_id, kind=kind, source=source, report_number=report_number, result=result,
         findings=findings, checked_on=checked_on, valid_until=valid_until, incomes=incomes, assets=dict(assets or {}),

@@ -201,8 +201,7 @@ def _household_facts(session, household_id: int, reveal: bool) -> HouseholdFacts
     h = session.execute(select(HOUSEHOLD).where(HOUSEHOLD.c.id == household_id)).one()
     names = unit_names(session, (h.county_id, h.township_id, h.village_id))
     members = []
-    for p in session.execute(select(PERSON).where(PERSON.c.household_id == household_id)
-                             .order_by((PERSON.c.id == h.head_id).desc(), PERSON.c.id)).all():
+    for p in _members(session, household_id, h.head_id):
         members.append({"id": p.id, "name": p.name, "id_number": p.id_number if reveal else mask_id_number(p.id_number),
                         "sex": {"M": "男", "F": "女"}.get(p.sex or "", ""), "birth_date": p.birth_date,
                         "relation": RELATIONS_ZH.get(p.relation or "", p.relation or ""),
@@ -215,6 +214,12 @@ def _household_facts(session, household_id: int, reveal: bool) -> HouseholdFacts
         economic.append({**dict(r), "incomes": incomes})
     place = " ".join(names.get(u, "") for u in (h.county_id, h.township_id, h.village_id))
     return HouseholdFacts(h.id, h.number, h.address, h.phone, place, members, economic, reveal)
+
+
+def _members(session, household_id: int, head_id: int | None) -> list[Any]:
+    """The household's members, its head first."""
+    return session.execute(select(PERSON).where(PERSON.c.household_id == household_id)
+                           .order_by((PERSON.c.id == head_id).desc(), PERSON.c.id)).all()
 
 
 def _steps(session, case, reveal: bool) -> list[StepResult]:
@@ -307,8 +312,7 @@ def application_defaults(session: Session, principal: Principal, household_id: i
     if found is None:
         raise NotFound(f"household {household_id}")
     properties = (schema or {}).get("properties") or {}
-    people = session.execute(select(PERSON).where(PERSON.c.household_id == household_id)
-                             .order_by((PERSON.c.id == found.head_id).desc(), PERSON.c.id)).all()
+    people = _members(session, household_id, found.head_id)
     record = session.execute(select(ECONOMIC.c.incomes).where(ECONOMIC.c.household_id == household_id,
                                                               ECONOMIC.c.valid_until >= today)
                              .order_by(ECONOMIC.c.checked_on.desc(), ECONOMIC.c.id.desc())).first()
