@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from engine.runtime.budget import budget
 from engine.clock import CHINA_TZ
-from engine.catalogue.documents import KINDS, kinds_for, render
+from engine.catalogue.documents import KINDS, case_facts_used, kinds_for, render
 from engine.runtime.expressions import evaluate, route_failure
 from engine.store.models import Document
 from engine.store.sequences import next_value
@@ -29,7 +29,8 @@ def issue_documents(session: Session, case: dict[str, Any], place: Place, county
     """Issue every document whose condition holds for ``data``; returns their numbers.
 
     A condition that is refused, over budget or fails raises RouteFailed naming ``element_id``.
-    ``case_extra`` gives more facts of the case for the templates, asked for only when a document is issued.
+    ``case_extra`` gives more facts of the case for the templates, asked for only when a chosen document's
+    template reads a fact ``case`` does not have.
     """
     numbers = []
     try:
@@ -38,7 +39,7 @@ def issue_documents(session: Session, case: dict[str, Any], place: Place, county
                       if evaluate(condition, data)]
     except Exception as exc:
         raise route_failure(exc, element_id) from exc
-    if chosen and case_extra is not None:
+    if case_extra is not None and any(case_facts_used(kind) - case.keys() for kind, _ in chosen):
         case = {**case, **case_extra()}
     for kind, (title, code) in chosen:
         year = now.astimezone(CHINA_TZ).year

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases import numbering
 from engine.households.attachments import missing_materials
-from engine.households.overlaps import DECISIONS, FLAG, raise_flags
+from engine.households.overlaps import DECISIONS, FLAG, CaseFacts, flag_household_cases, raise_flags
 from engine.workdays import add_months
 from engine.households.registry import (DECLARATION_SOURCE, DECLARATION_VALID_MONTHS, check_duplicates,
                                         declared_incomes, link_household, members_of, record_economic_status,
@@ -129,6 +129,7 @@ def _link_household(session, case_id, place, members, declared, data, actor_id, 
         check_duplicates(session, assistance_type, members)  # names the case that won
         raise
     raise_flags(session, case_id, today, now)
+    flag_household_cases(session, link.household_id, case_id, today, now)  # this application is theirs to see
     incomes, assets = declared_incomes(members), declared.assets_of(data)
     if listed or incomes or assets:
         record_economic_status(session, link.household_id, kind="declaration", source=DECLARATION_SOURCE,
@@ -165,7 +166,9 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     stmt = (select(TASK.c.case_id, TASK.c.status, TASK.c.form_key, TASK.c.task_name, TASK.c.title,
                    TASK.c.completed_at, TASK.c.completed_by_id, CASE.c.process_version_id, CASE.c.state,
                    CASE.c.revision, CASE.c.county_id, CASE.c.township_id, CASE.c.village_id, CASE.c.accepted_on,
-                   CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number, CASE.c.household_id)
+                   CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number, CASE.c.household_id,
+                   CASE.c.assistance_type,
+                   select(Unit.code).where(Unit.id == CASE.c.county_id).scalar_subquery().label("county_code"))
             .join(CASE, CASE.c.id == TASK.c.case_id)
             .where(TASK.c.id == task_id, task_scope(actor)))
     row = session.execute(locked(session, stmt)).first()
@@ -206,7 +209,8 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     write_state(session, row.case_id, row.revision, workflow, now, actor.user_id, declared,
                accepted_on=today if clock_start is not None and clock_start.met(data) else None)
     exclude_publicity(session, row.case_id, ready_before, workflow, today)
-    raise_flags(session, row.case_id, today, now)  # a benefit granted meanwhile is flagged before the decision
+    # a benefit granted meanwhile is flagged before the decision (no statement for a type no rule names)
+    raise_flags(session, row.case_id, today, now, CaseFacts(row.assistance_type, row.household_id, row.county_code))
     check = declared.checks.get(row.task_name)
     if check is not None and row.household_id is not None:
         record_economic_status(session, row.household_id, kind="verification", source=check.source,

@@ -9,10 +9,11 @@ engine.runtime.expressions (the same whitelist again, no builtins, under a budge
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import FileSystemLoader, StrictUndefined
+from jinja2 import FileSystemLoader, StrictUndefined, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
 from engine.catalogue.forms import mask_id_number
 
@@ -48,3 +49,21 @@ def render(kind: str, **context: Any) -> tuple[str, str, str]:
     """(title, 文号 code, HTML body) of a document of ``kind`` rendered with ``context`` (sandboxed)."""
     title, code = KINDS[kind]
     return title, code, _env.get_template(f"{kind}.html").render(title=title, **context)
+
+
+@cache
+def case_facts_used(kind: str) -> frozenset[str]:
+    """The ``case.NAME`` attributes the template of ``kind`` (with what it includes) reads, so the facts
+    that cost a query (the missing materials) are looked up only for documents that print them."""
+    return frozenset(_case_attributes(f"{kind}.html"))
+
+
+def _case_attributes(template: str) -> set[str]:
+    source = _env.loader.get_source(_env, template)[0]
+    tree = _env.parse(source)
+    used = {node.attr for node in tree.find_all(nodes.Getattr)
+            if isinstance(node.node, nodes.Name) and node.node.name == "case"}
+    for included in meta.find_referenced_templates(tree):
+        if included:
+            used |= _case_attributes(included)
+    return used

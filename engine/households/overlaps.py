@@ -4,7 +4,8 @@ A second open application or a second active benefit of the *same* type is refus
 registry (``registry.check_duplicates``). Combinations the rules exclude or limit — 低保 with 特困,
 特困 全护理 with the 重度残疾人护理补贴 where the county says so, a repeated 临时救助 within a period —
 are not refused: each raises a ``case_flag`` naming the other benefit and the rule with its source, at
-lodging and again when the case is decided. The deciding official records a decision on every flag
+lodging, at every step, on the other open cases of the household when it applies or is granted something,
+and again when the case is decided. The deciding official records a decision on every flag
 (proceed or refuse, with a reason); a case with an undecided flag cannot register its benefit.
 """
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import insert, literal, null, select, union_all
 from sqlalchemy.orm import Session
@@ -71,12 +72,20 @@ def rules_for(assistance_type: str | None) -> tuple[dict[str, Any], ...]:
     return tuple(r for r in rules() if r["types"][0] == assistance_type)
 
 
-def raise_flags(session: Session, case_id: int, today: date, now: datetime) -> int:
+class CaseFacts(NamedTuple):
+    """What the overlap check needs to know of a case: its type, household and county code."""
+    assistance_type: str | None
+    household_id: int | None
+    code: str
+
+
+def raise_flags(session: Session, case_id: int, today: date, now: datetime, known: CaseFacts | None = None) -> int:
     """Flag every benefit or open application of the case's household a rule in force names beside the
-    case's type (once per rule and other benefit); returns how many new flags were raised. A type no rule
-    names costs one statement; otherwise two or three (the case, what the household has, its flags)."""
-    case = session.execute(select(CASE.c.assistance_type, CASE.c.household_id, Unit.code)
-                           .join(Unit, Unit.id == CASE.c.county_id).where(CASE.c.id == case_id)).first()
+    case's type (once per rule and other benefit); returns how many new flags were raised. ``known``: the
+    case's facts when the caller has read them already. A type no rule names costs one statement (none with
+    ``known``); otherwise one more for what the household has, and one for its flags when something is found."""
+    case = known or session.execute(select(CASE.c.assistance_type, CASE.c.household_id, Unit.code)
+                                    .join(Unit, Unit.id == CASE.c.county_id).where(CASE.c.id == case_id)).first()
     if case is None or case.household_id is None:
         return 0
     in_force = [r for r in rules_for(case.assistance_type) if _in_force(r, case.code, today)]
@@ -112,6 +121,17 @@ def raise_flags(session: Session, case_id: int, today: date, now: datetime) -> i
             other_case_id=hit["case_id"], other_recipient_id=hit["recipient_id"], raised_at=now))
         raised += 1
     return raised
+
+
+def flag_household_cases(session: Session, household_id: int | None, except_case_id: int, today: date,
+                         now: datetime) -> int:
+    """A household's benefits or open applications changed (a new application, a benefit granted): check its
+    other open cases again, so the flags are on them before their deciding step; returns how many were raised."""
+    if household_id is None:
+        return 0
+    others = session.execute(select(CASE.c.id).where(CASE.c.household_id == household_id, CASE.c.status == "running",
+                                                     CASE.c.id != except_case_id)).scalars().all()
+    return sum(raise_flags(session, other, today, now) for other in others)
 
 
 def _about_open(rule: dict[str, Any]) -> bool:

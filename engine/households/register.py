@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from engine.catalogue.declarations import Outcome
 from engine.catalogue.rules import benefit_of
 from engine.errors import Duplicate
-from engine.households.overlaps import require_decided
+from engine.households.overlaps import flag_household_cases, require_decided
 from engine.households.registry import member_count, subject_key
 from engine.workdays import add_months, first_of_next_month
 from engine.store.models import Case, Person, Recipient, RecipientChange
@@ -111,6 +111,7 @@ def _register(session: Session, case_id: int, value, data: dict[str, Any], today
                         f"（案件 {other.number if other else '?'}），不能重复登记", other.id if other else None,
                         other.number if other else None) from None
     _history(session, recipient_id, case_id, "register", today, now)
+    flag_household_cases(session, case.household_id, case_id, today, now)
 
 
 def _history(session: Session, recipient_id: int, case_id: int, effect: str, today: date, now: datetime) -> None:

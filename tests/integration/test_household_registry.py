@@ -198,3 +198,19 @@ def test_an_open_application_of_an_excluded_type_is_flagged_too(db, clock, who, 
         ("extreme_poverty_and_minimum_living", minimum.case_id, None)]
     assert "办理中的申请" in flags[0].message and minimum.number in flags[0].message
     assert rows(db, Case, Case.id == poverty.id)[0].household_id == minimum.case().household_id
+    # The household's earlier open case is flagged at once too (its own next step is not needed for that).
+    earlier = rows(db, CaseFlag, CaseFlag.case_id == minimum.case_id)
+    assert [(f.rule, f.other_case_id) for f in earlier] == [("minimum_living_and_extreme_poverty", poverty.id)]
+
+
+def test_a_benefit_granted_flags_the_households_other_open_cases_at_once(db, clock, who, unit_id):
+    from tests.processes.test_extreme_poverty import application as extreme_poverty_application
+    head = fresh_id_number()
+    minimum = start(db, clock, who, unit_id, data=sample_application("王小明", head, [300, 0]))
+    minimum.drive_to("confirmation")
+    minimum.do("confirmation")  # granted: the household now receives 低保
+    data = {**extreme_poverty_application(SHUANGYUAN), "applicant_name": "王小明", "applicant_id_number": head}
+    poverty = lodge(db, clock, who, unit_id, data, process_id="extreme_poverty_xiangshui")
+    flags = rows(db, CaseFlag, CaseFlag.case_id == poverty.id)
+    benefit = rows(db, Recipient, Recipient.case_id == minimum.case_id)[0]
+    assert [(f.rule, f.other_recipient_id) for f in flags] == [("extreme_poverty_and_minimum_living", benefit.id)]
