@@ -31,8 +31,10 @@ from engine.oversight.reports import (ALL_TYPES as ALL_REPORT_TYPES, monthly_rep
                                       payment_roll_with_id_numbers, to_csv, to_xlsx)
 from engine.oversight.supervision import (notifications_for, open_incidents, overdue_by_township, retry_incident,
                                           supervision_items)
-from engine.people.accounts import ROLE_NAMES_ZH, Principal, authenticate, principal_of
-from engine.people.directory import load_places, load_users, read_places, read_users
+from engine.people.accounts import NAME_MAX, ROLE_NAMES_ZH, Principal, authenticate, principal_of
+from engine.people.directory import CODE_DIGITS, load_places, load_users, read_places, read_users
+from engine.people.place_admin import add_place, load_places_file, place_path, places_under, rename_place
+from engine.people.user_list import USERS_PAGE_SIZE, list_users, user_detail
 from engine.people.places import place_of_village, villages_for
 from engine.people.reveals import PAGE_SIZE as REVEALS_PAGE_SIZE, reveals_for_supervisor
 from engine.people.scope import supervised_counties
@@ -40,7 +42,9 @@ from engine.people.security_events import recent_events
 from engine.people.sessions import SessionPolicy, load_session, open_session, revoke_session, touch_session
 from engine.people.throttle import (SCOPES as THROTTLE_SCOPES, Refusal, check_login_allowed, record_login_failure,
                                     record_login_success, throttled_logins, unlock)
-from engine.people.users import change_password, change_roles, create_user, deactivate_user
+from engine.people.users import (ASSIGNABLE_ROLES, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLE_LEVELS, add_role,
+                                 change_password, change_roles, create_user, deactivate_user, generate_password,
+                                 reactivate_user, remove_role)
 from engine.redaction import install_log_redaction
 from engine.store.database import Database
 from engine.store.migrations import upgrade
