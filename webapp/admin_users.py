@@ -58,7 +58,9 @@ def new_user():
     if request.method == "GET":
         unit = _unit_filter((request.args.get("unit") or "").strip())
         role = request.args.get("role") or ""
-        return _new_user_page({"unit": unit, "role": role if role in ASSIGNABLE_ROLES else ""})
+        if role not in ASSIGNABLE_ROLES:  # the staff role of the unit's level, by the length of its code
+            role = {6: "county", 9: "township", 12: "village"}.get(len(unit), "")
+        return _new_user_page({"unit": unit, "role": role})
     form = {k: (request.form.get(k) or "").strip() for k in ("username", "display_name", "role", "unit")}
     password = request.form.get("password") or ""
     generated = None if password else generate_password()
@@ -70,7 +72,9 @@ def new_user():
     except FormInvalid as exc:
         return _new_user_page(form, exc.errors, 422)
     flash(_("Created %(username)s.", username=form["username"]), "success")
-    return _user_page(user_id, generated=generated)
+    if generated:  # shown on this response only, never kept in the cookie or a log
+        return _user_page(user_id, generated=generated)
+    return redirect(url_for("admin.user", user_id=user_id))
 
 
 def _user_page(user_id: int, errors: dict | None = None, values: dict | None = None, generated: str | None = None,
