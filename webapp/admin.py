@@ -88,4 +88,4 @@ def uploaded_text(field: str) -> tuple[str, str]:
 
 
 # The other admin pages register their views on this blueprint.
-from . import admin_places, admin_users  # noqa: E402,F401
+from . import admin_calendar, admin_places, admin_users  # noqa: E402,F401

@@ -1,7 +1,8 @@
 """The admin's console in Chromium against a live server and the real database: the admin adds a township
 and a village in it, and creates a user with the township role there; that user logs in (a second browser)
 and sees the township's inbox; the admin deactivates them and their open session ends — their next page
-load is the log-in page with a message."""
+load is the log-in page with a message. Then a county loaded from a file (dry run, report, load) and a
+year's holiday notice uploaded (refused line by line, then loaded)."""
 from __future__ import annotations
 
 import os
@@ -17,7 +18,10 @@ from sqlalchemy import delete, select
 from engine.store.models import Base, RoleAssignment, Unit
 from tests.conftest import KEPT_TABLES
 from tests.browser.test_application_in_browser import CHROMIUM, CHROMIUM_ARGS, log_in, serve
+from engine.workdays import CALENDAR_DIR_ENV
 from tests.factories import start
+from tests.integration.test_provisional_calendar import TEST_NOTICE_2027
+from tests.webapp.test_admin_places import fresh_codes, places_file  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("JIUZHU_SCREENSHOTS")  # a directory to keep the screenshots in (docs/screenshots)
@@ -162,3 +166,41 @@ def test_an_admin_adds_a_township_and_its_clerk_then_deactivates_them(db, clock,
         shoot(admin, tmp_path, "users")
         admin.goto(f"{base}/admin/users/new?unit={township_code}")
         shoot(admin, tmp_path, "user-new")
+
+
+def test_an_admin_loads_a_county_from_a_file_and_a_year_of_holidays(db, clock, tmp_path, fresh_codes, monkeypatch):
+    if db.is_postgres:
+        pytest.skip("the browser test runs on the SQLite store only")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or `make chromium`)")
+    from webapp import create_app
+    monkeypatch.setenv(CALENDAR_DIR_ENV, str(tmp_path / "notices"))
+    app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test"})
+    county = fresh_codes()
+    (tmp_path / "county.toml").write_bytes(places_file(county))
+    (tmp_path / "cn-2027.toml").write_text(TEST_NOTICE_2027, encoding="utf-8")
+    (tmp_path / "bad-2027.toml").write_text(TEST_NOTICE_2027.replace('"2027-03-06"', '"2027-03-05"'), encoding="utf-8")
+
+    with two_browsers(app, tmp_path) as (base, admin, _other):
+        log_in(admin, base, "admin")
+        admin.goto(f"{base}/admin/places/upload")
+        admin.set_input_files("input[name=file]", str(tmp_path / "county.toml"))
+        submit(admin, "form.upload-form button[type=submit]")
+        assert admin.locator(".load-report .created").inner_text() == "4"
+        shoot(admin, tmp_path, "places-upload")
+        submit(admin, "form.confirm-load button[type=submit]")
+        assert "新增 4 个" in admin.locator(".flash").inner_text()
+        assert "上传县" in admin.locator("table.places").inner_text()
+
+        with admin.expect_navigation():
+            admin.get_by_role("link", name="节假日安排").first.click()
+        assert admin.locator("tr[data-year='2027']").inner_text().count("暂定") == 1
+        admin.set_input_files("input[name=file]", str(tmp_path / "bad-2027.toml"))
+        submit(admin, "form.upload-form button[type=submit]")
+        assert "不是星期六或星期日" in admin.locator(".problems").inner_text()
+        shoot(admin, tmp_path, "calendar-refused")
+        admin.set_input_files("input[name=file]", str(tmp_path / "cn-2027.toml"))
+        submit(admin, "form.upload-form button[type=submit]")
+        assert "已载入 2027 年节假日安排" in admin.locator(".flash").inner_text()
+        assert "正式" in admin.locator("tr[data-year='2027']").inner_text()
+        shoot(admin, tmp_path, "calendar")
