@@ -1,6 +1,6 @@
-"""The admin's holiday calendar page: which years are official (a State Council notice, shipped or loaded)
-and which provisional (暂定), and a year's notice uploaded as a data file — checked line by line, installed,
-and every open due date recomputed."""
+"""The admin's pages of dated data: the holiday calendar — which years are official (a State Council notice,
+shipped or loaded) and which provisional (暂定), a year's notice uploaded as a data file, checked line by
+line, installed, every open due date recomputed — and the county rules (read only)."""
 from __future__ import annotations
 
 import tempfile
@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import calendar_status, calendar_years, load_notice
+from engine import COUNTY_RULES_SOURCE, calendar_status, calendar_years, county_rules, load_notice
 from engine.errors import DataFileInvalid
 
 from .admin import bp, uploaded_text
@@ -48,3 +48,13 @@ def calendar():
             "%(left)s still provisional.", year=year, tasks=result.tasks, cases=result.cases,
             left=result.still_provisional), "success")
     return redirect(url_for("admin.calendar"))
+
+
+@bp.route("/rules")
+@requires_role("admin")
+def county_rules_page():
+    """Each county's and township's model per assistance type from each date, and the dated parameters,
+    with the line of processes/counties.toml each comes from (read only)."""
+    with db().unit_of_work() as uow:
+        rows = county_rules(uow.session, clock().today())
+    return render_template("admin/rules.html", counties=rows, source=COUNTY_RULES_SOURCE)

@@ -204,3 +204,7 @@ def test_an_admin_loads_a_county_from_a_file_and_a_year_of_holidays(db, clock, t
         assert "已载入 2027 年节假日安排" in admin.locator(".flash").inner_text()
         assert "正式" in admin.locator("tr[data-year='2027']").inner_text()
         shoot(admin, tmp_path, "calendar")
+
+        admin.goto(f"{base}/admin/rules")
+        assert "现行" in admin.locator("section[data-county='320921']").inner_text()
+        shoot(admin, tmp_path, "rules")
