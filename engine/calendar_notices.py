@@ -6,6 +6,7 @@ a message per bad line, installed where every process reads notices (``workdays.
 from __future__ import annotations
 
 import hashlib
+import tempfile
 import tomllib
 from dataclasses import dataclass
 from datetime import date
@@ -80,15 +81,17 @@ def load_notice(session: Session, actor: Principal | None, clock: Clock, path: P
     recomputes."""
     require_admin(actor)
     year = check_notice(path, display_name)
-    staged = path.with_name(f"cn-{year}.toml")
-    if staged != path:
-        staged.write_bytes(path.read_bytes())
-    try:
-        install_notice(staged)
-    except ValueError as exc:  # it contradicts another year's notice (a date both off and worked)
-        raise DataFileInvalid([Problem(display_name, None, None, str(exc), f"与其他年份的节假日安排冲突：{exc}")]) from None
+    content = path.read_bytes()
+    with tempfile.TemporaryDirectory() as folder:  # install_notice takes the year from the file's name
+        staged = Path(folder) / f"cn-{year}.toml"
+        staged.write_bytes(content)
+        try:
+            install_notice(staged)
+        except ValueError as exc:  # it contradicts another year's notice (a date both off and worked)
+            raise DataFileInvalid([Problem(display_name, None, None, str(exc),
+                                           f"与其他年份的节假日安排冲突：{exc}")]) from None
     result = recompute(session, clock)
     record_event(session, clock.now(), "calendar_loaded", actor=actor, year=year, file=display_name[:100],
-                 sha256=hashlib.sha256(staged.read_bytes()).hexdigest(), tasks=result.tasks, cases=result.cases,
+                 sha256=hashlib.sha256(content).hexdigest(), tasks=result.tasks, cases=result.cases,
                  still_provisional=result.still_provisional)
     return year, result

@@ -204,3 +204,15 @@ def test_a_bad_places_file_is_refused_line_by_line(login, db, fresh_codes):
     assert upload(admin, "名".encode("gbk") * 10, "gbk.toml").status_code == 400
     empty = admin.post_form("/admin/places/upload", {})
     assert empty.status_code == 400 and unit_count(db) == before
+
+
+def test_the_command_line_load_is_audited_too(db, db_url, fresh_codes, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+    from webapp.cli import main
+    county = fresh_codes()
+    (tmp_path / "county.toml").write_bytes(places_file(county))
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    result = CliRunner().invoke(main, ["load-places", str(tmp_path / "county.toml")])
+    assert result.exit_code == 0 and "4 created" in result.output, result.output
+    [event] = [e for e in events(db, "places_loaded") if county in e.detail["codes"]]
+    assert event.detail["via"] == "cli" and event.actor_id is None and event.detail["file"] == "county.toml"
