@@ -214,7 +214,7 @@ def site(db, clock, who, unit_id, app):
         attachment_id = uow.session.execute(select(Attachment.id)).scalar_one()
     path_values = {"case_id": accepted.case_id, "task_id": fresh.open_tasks()[0].id, "document_id": document_id,
                    "kind": "monthly", "code": "en", "attachment_id": attachment_id, "household_id": household_id,
-                   "flag_id": flag_id}
+                   "flag_id": flag_id, "unit_id": unit_id("320921100"), "user_id": who("township_cjg").user_id}
     rules = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":

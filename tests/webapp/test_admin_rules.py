@@ -1,0 +1,33 @@
+"""The admin's county rules page (read only): each county's and township's model per assistance type from
+its date, the dated parameters, the entries in force today, and the line of counties.toml each comes from."""
+from __future__ import annotations
+
+from lxml import html
+
+from engine.catalogue.rules import PROCESSES_DIR
+
+
+def line_of(text: str, after: str) -> int:
+    lines = (PROCESSES_DIR / "counties.toml").read_text(encoding="utf-8").splitlines()
+    start = next(i for i, line in enumerate(lines) if after in line)
+    return next(i for i in range(start, 0, -1) if lines[i].startswith("[[county.")) + 1
+
+
+def test_the_rules_page_shows_models_and_dated_parameters_with_their_lines(login):
+    page = login("admin").get("/admin/rules")
+    assert page.status_code == 200
+    tree = html.fromstring(page.text)
+    xiangshui = tree.xpath("//section[@data-county='320921']")[0].text_content()
+    assert "响水模式：镇审核确认" in xiangshui and "780" in xiangshui and "700" in xiangshui
+    header = tree.xpath("//section[@data-county='320921']//table[contains(@class, 'rules-table')]//th")
+    in_force = [th.text_content() for th in header if "现行" in th.text_content()]
+    assert len(in_force) == 1 and "2024-01-01" in in_force[0]
+    assert f"processes/counties.toml:{line_of('', 'minimum_living_standard = 780')}" in in_force[0]
+    xiangshan = tree.xpath("//section[@data-county='340603']")[0].text_content()
+    assert "三堤口街道" in xiangshan and "三堤口模式：评审小组评审、街道审批" in xiangshan and "全县（区）" in xiangshan
+    assert "有异议时" in xiangshui and "每次" in xiangshan
+
+
+def test_only_admins_read_the_rules_page(login):
+    for username in ("county_mz", "supervisor", "designer", "township_xs"):
+        assert login(username).get("/admin/rules").status_code == 403
