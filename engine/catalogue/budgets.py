@@ -23,15 +23,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Callable, Iterator
 
+from engine.catalogue.declarations import BPMN, CAMUNDA, NO_LIMIT
 from engine.catalogue.rules import assistance_type_of, catalog, counties, variant_for
 from engine.workdays import parse_period
 
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 NS = {"bpmn": BPMN, "camunda": CAMUNDA}
 EXTENDS = "extends_limit"
 MILESTONE = "limit_from_acceptance"
-_NO_LIMIT = "none"
 
 
 @dataclass(frozen=True)
@@ -68,7 +66,7 @@ def check_budget(process, problem: Callable) -> None:
             problem(flow, f"'{EXTENDS}' must name the legal ground for running past the limit",
                     f"属性 {EXTENDS} 应写明可以超过办结时限的法规依据")
     limit = _properties(process).get("overall_limit")
-    if not limit or limit == _NO_LIMIT:
+    if not limit or limit == NO_LIMIT:
         return
     if graph.clock_start is None:
         return  # the declarations check names a limit without a clock
@@ -108,7 +106,7 @@ def budgets_of(process) -> list[tuple[Era, Path, int | None]]:
     """Every place and era that runs the route with its longest ordinary path and limit (for reports)."""
     limit = _properties(process).get("overall_limit")
     graph = _Graph(process)
-    if not limit or limit == _NO_LIMIT or graph.clock_start is None:
+    if not limit or limit == NO_LIMIT or graph.clock_start is None:
         return []
     return [(era, route_budget(graph, era.rules), _limit_days(limit, era, assistance_type_of(process.get("id"))))
             for era in eras_running(process.get("id"))]

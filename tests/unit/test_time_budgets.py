@@ -25,14 +25,19 @@ def processes_of(path: Path):
     return etree.parse(str(path)).getroot().iterfind("bpmn:process", NS)
 
 
-def set_deadline(tree: Path, route: str, task: str, value: str) -> None:
-    """Give one user task of a copied route another deadline."""
+def rewrite(tree: Path, route: str, start: str, end: str, change) -> None:
+    """Rewrite the text of a copied route from ``start`` up to the next ``end`` with ``change``."""
     path = tree / route
     text = path.read_text(encoding="utf-8")
-    start = text.index(f'<bpmn:userTask id="{task}"')
-    end = text.index("</bpmn:userTask>", start)
-    block = re.sub(r'name="deadline" value="[^"]*"', f'name="deadline" value="{value}"', text[start:end], count=1)
-    path.write_text(text[:start] + block + text[end:], encoding="utf-8")
+    first = text.index(start)
+    last = text.index(end, first)
+    path.write_text(text[:first] + change(text[first:last]) + text[last:], encoding="utf-8")
+
+
+def set_deadline(tree: Path, route: str, task: str, value: str) -> None:
+    """Give one user task of a copied route another deadline."""
+    rewrite(tree, route, f'<bpmn:userTask id="{task}"', "</bpmn:userTask>", lambda block: re.sub(
+        r'name="deadline" value="[^"]*"', f'name="deadline" value="{value}"', block, count=1))
 
 
 def test_every_shipped_route_fits_the_limits_of_every_place_that_runs_it():
@@ -65,24 +70,15 @@ def test_a_route_over_its_limit_is_refused_naming_the_path_and_the_limit(db, tre
 
 
 def test_a_flow_the_law_lets_run_longer_is_counted_once_its_mark_is_removed(db, tree):
-    route = tree / MINIMUM_LIVING
-    text = route.read_text(encoding="utf-8")
-    start = text.index('<bpmn:sequenceFlow id="f_objection"')
-    end = text.index("</bpmn:sequenceFlow>", start)
-    block = text[start:end]
-    unmarked = block[:block.index("<bpmn:extensionElements>")] + block[block.index("</bpmn:extensionElements>")
-                                                                        + len("</bpmn:extensionElements>"):]
-    route.write_text(text[:start] + unmarked + text[end:], encoding="utf-8")
+    rewrite(tree, MINIMUM_LIVING, '<bpmn:sequenceFlow id="f_objection"', "</bpmn:sequenceFlow>", lambda block: re.sub(
+        r"<bpmn:extensionElements>.*</bpmn:extensionElements>", "", block, flags=re.S))
     problem = only(refused(db, tree))
     assert "重新调查" in problem.message_zh and "extends_limit" in problem.message_zh
 
 
 def test_an_extension_mark_without_its_legal_ground_is_refused(db, tree):
-    route = tree / MINIMUM_LIVING
-    text = route.read_text(encoding="utf-8")
-    start = text.index('<camunda:property name="extends_limit" value="公示有异议')
-    end = text.index('" />', start)
-    route.write_text(text[:start] + '<camunda:property name="extends_limit" value=" ' + text[end:], encoding="utf-8")
+    rewrite(tree, MINIMUM_LIVING, '<camunda:property name="extends_limit" value="公示有异议', '" />',
+            lambda _: '<camunda:property name="extends_limit" value=" ')
     problem = only(refused(db, tree))
     assert problem.element_id == "f_objection" and "法规依据" in problem.message_zh
 
