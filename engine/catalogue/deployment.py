@@ -17,6 +17,7 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.catalogue.budgets import EXTENDS, check_budget
 from engine.catalogue.declarations import PROCESS_KEY, check_process as check_declarations
 from engine.catalogue.designer_checks import (TextProblem, check_end_properties, check_process_properties, check_task_properties,
                               check_texts)
@@ -145,6 +146,7 @@ def validate_file(path: Path, forms: dict[str, dict], display_name: str | None =
     result = ValidatedFile(path=name, xml=xml)
     for process in root.iterfind("bpmn:process", NS):
         _check_process(process, forms, problem, result)
+        check_budget(process, problem)
         result.declarations[process.get("id")] = check_declarations(process, forms, decisions, problem)
     _check_camunda_extensions(root, problem)
     for task in root.iter(f"{{{BPMN}}}businessRuleTask"):
@@ -302,6 +304,8 @@ def _check_property_place(prop, problem) -> None:
     direct = (properties.tag == f"{{{CAMUNDA}}}properties" and extension is not None
               and extension.tag == f"{{{BPMN}}}extensionElements" and owner is not None)
     tag = owner.tag.removeprefix(f"{{{BPMN}}}") if direct else None
+    if tag == "sequenceFlow" and prop.get("name") == EXTENDS:
+        return  # the one property a flow takes: the time budget reads it (engine.catalogue.budgets)
     if not direct or tag not in _SPEC_PROPERTY_TAGS + ("endEvent", "process"):
         where = _owner(prop)
         problem(where, "camunda:properties are read only in the own extensionElements of a user task, an end "

@@ -21,12 +21,13 @@ from engine.workdays import parse_period
 
 # The camunda:properties the engine reads, by where they may stand. Collected from engine/ and
 # processes/: deadline (cases._task_row), publicity (cases._exclude_publicity), clock (the routes mark
-# 补正 steps clock=paused), document:KIND (documents), recipient (recipients.apply_outcome).
+# 补正 steps clock=paused), document:KIND (documents), recipient (recipients.apply_outcome),
+# limit_from_acceptance (a step's own limit from 受理, catalogue.budgets).
 # The route declarations (engine/declarations.py checks their values): which step starts the clock, and on
 # the process the overall limit, the case-list summary and the applicant's fields; register columns on ends.
 HUMAN_TASK_PROPERTIES = ("clock", "deadline", f"{DOCUMENT_PREFIX}KIND", "publicity", "starts_clock",
                          "economic.source", "economic.result", "economic.report_number", "economic.findings",
-                         "economic.valid_months")
+                         "economic.valid_months", "limit_from_acceptance")
 END_EVENT_PROPERTIES = ("recipient", f"{REGISTER_PREFIX}COLUMN")
 PROCESS_PROPERTIES = ("overall_limit", "summary", "applicant.name", "applicant.id_number", "applicant.members",
                       "applicant.address", "applicant.phone", "applicant.assets")
@@ -123,6 +124,14 @@ def check_task_properties(element_id: str, properties: dict[str, str]) -> Iterat
             except ValueError:
                 yield refuse(f"deadline '{value}' must look like 10wd, 7d or dom26",
                              f"期限「{value}」格式应为 10wd（工作日）、7d（天）或 dom26（每月 26 日）")
+        elif name == "limit_from_acceptance":
+            try:
+                unit = parse_period(value or "")[1]
+            except ValueError:
+                unit = None
+            if unit != "wd":
+                yield refuse(f"limit_from_acceptance '{value}' must be working days such as 15wd",
+                             f"limit_from_acceptance「{value}」应为工作日数（如 15wd）")
         elif name == "clock":
             if value not in CLOCK_VALUES:
                 yield refuse(f"clock '{value}' must be one of {', '.join(CLOCK_VALUES)}",

@@ -297,8 +297,9 @@ def test_national_township_reviews_and_publicises_the_county_confirms(lodge, clo
     t = walk_national(lodge, clock)
     assert in_order(t.steps, [
         ("acceptance", "township", "street_dj"), ("economic_check", "county", "district_xsq"),
-        ("home_investigation", "township", "street_dj"), ("routine_appraisal", "township", "street_dj"),
-        ("preliminary_opinion", "township", "street_dj"), ("confirmation", "county", "district_xsq")])
+        ("home_investigation", "township", "street_dj"), ("preliminary_opinion", "township", "street_dj"),
+        ("confirmation", "county", "district_xsq")])
+    assert "routine_appraisal" not in t.names(), "相山区: 民主评议 only on objection (57号第十九条)"
     case = t.walk.case()
     assert case.outcome == "end_confirmed" and case.summary["monthly_amount"] == 1690.0
     docs = documents(db, t.walk.case_id)
@@ -345,9 +346,9 @@ def test_the_four_models_side_by_side(lodge, clock, db):
                        "appraised_without_dispute": True, "publicity": ["appraisal", "approval"],
                        "published": ["最低生活保障民主评议结果公示", "最低生活保障审批结果公示", "最低生活保障对象长期公示"],
                        "registered": (1690.0, "2026-11-01")},
-        # 相山区's rules say democratic_appraisal = "always", so the national route appraises every case there.
+        # 相山区 follows 57号第十九条 (on objection) on the national route; 三堤口街道's own rules say always.
         "national": {"checked_by": "district_xsq", "decided_by": "district_xsq", "panel": [],
-                     "appraised_without_dispute": True, "publicity": ["preliminary"],
+                     "appraised_without_dispute": False, "publicity": ["preliminary"],
                      "published": ["最低生活保障审核结果公示", "最低生活保障对象公布"],
                      "registered": (1690.0, "2026-11-01")},
     }
@@ -564,7 +565,7 @@ def test_national_not_confirmed_is_delivered_through_the_township(lodge, clock, 
     t = lodge("national", near_relative=True)
     t.do("acceptance")
     t.do("near_relative_filing")
-    for step in ("economic_check", "home_investigation", "routine_appraisal", "preliminary_opinion"):
+    for step in ("economic_check", "home_investigation", "preliminary_opinion"):
         t.do(step)
     t.do("publicity")
     t.do("objection_handling", objection_method="democratic_appraisal")
@@ -586,8 +587,7 @@ def test_national_not_confirmed_is_delivered_through_the_township(lodge, clock, 
 
 def test_national_reinvestigation_after_objection(lodge, clock):
     t = lodge("national")
-    for step in ("acceptance", "economic_check", "home_investigation", "routine_appraisal", "preliminary_opinion",
-                 "publicity"):
+    for step in ("acceptance", "economic_check", "home_investigation", "preliminary_opinion", "publicity"):
         t.do(step)
     t.do("objection_handling", objection_method="reinvestigation")
     t.do("reinvestigation")
@@ -599,10 +599,19 @@ def test_national_reinvestigation_after_objection(lodge, clock):
 
 def test_national_ineligible_opinion_goes_straight_to_the_county(lodge, db):
     t = lodge("national")
-    for step in ("acceptance", "economic_check", "home_investigation", "routine_appraisal"):
+    for step in ("acceptance", "economic_check", "home_investigation"):
         t.do(step)
     t.do("preliminary_opinion", opinion="ineligible", opinion_reasons="人均收入高于标准")
     assert t.walk.open_names() == ["confirmation"] and publicity_periods(db, t.walk.case_id) == []
+
+
+def test_national_route_where_the_county_appraises_every_case(lodge, clock, appraise_always):
+    t = lodge("national")
+    for step in ("acceptance", "economic_check", "home_investigation"):
+        t.do(step)
+    assert t.walk.open_names() == ["routine_appraisal"]
+    assert t.do("routine_appraisal") == "street_dj"
+    assert t.walk.open_names() == ["preliminary_opinion"]
 
 
 def test_national_route_where_the_county_appraises_only_disputed_cases(lodge, clock, db):
