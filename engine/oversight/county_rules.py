@@ -1,6 +1,7 @@
 """County rules as an administrator reads them: for each county (and township with a model of its own) the
 delegation model per assistance type from each date, and the dated parameters (低保 standard, publicity,
-time limits, small-amount multiple, review intervals), each with the file and line it comes from.
+time limits per type, small-amount multiple, review intervals), each with the file and line it comes from
+and the source or assumption the file gives for a value.
 
 Read only: the rules are ``processes/counties.toml`` (``catalogue.rules``), changed by editing that file; a
 change from a date affects new cases only, since a case copies the values in force on the day it is lodged.
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.catalogue.datafiles import DataFile
-from engine.catalogue.rules import PROCESSES_DIR, catalog, counties, variant_for
+from engine.catalogue.rules import ENTRY_FACTS, PROCESSES_DIR, catalog, counties, variant_for
 from engine.store.models import Unit
 
 SOURCE = "processes/counties.toml"
@@ -36,12 +37,17 @@ class ModelEntry:
 
 @dataclass(frozen=True)
 class RulesEntry:
-    """The parameters in force from a date."""
+    """The parameters in force from a date, for the whole county or one township, with the source of a
+    value or the assumption made where no rule for the place was found (by value name)."""
 
     effective_from: date
     values: dict[str, Any]
     in_force: bool
     line: int | None
+    township_code: str | None = None
+    township_name: str | None = None
+    sources: list[tuple[str, str | None, str]] = field(default_factory=list)  # (value, type's name, text)
+    assumptions: list[tuple[str, str | None, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -82,14 +88,27 @@ def county_rules(session: Session, today: date) -> list[CountyRules]:
                                            names.get(model.get("township") or ""), model["model"], variants,
                                            j in current, source.keys.line_of(("county", i, "models", j))))
         rules = county.get("rules", [])
-        current = _in_force_index(rules, today)
+        current = set()
+        for township in {r.get("township") for r in rules}:
+            current |= _in_force_index(rules, today, lambda e, t=township: e.get("township") == t)
         for j, rule in enumerate(rules):
-            values = {k: v for k, v in rule.items() if k != "effective_from"}
-            values["review_interval_months_by_type"] = {types.get(k, {}).get("name_zh", k): months for k, months
-                                                        in values.get("review_interval_months_by_type", {}).items()}
+            values = {k: v for k, v in rule.items() if k not in ENTRY_FACTS or k == "time_limit_wd_by_type"}
+            for by_type in ("review_interval_months_by_type", "time_limit_wd_by_type"):
+                values[by_type] = {types.get(k, {}).get("name_zh", k): n for k, n in values.get(by_type, {}).items()}
             entry.rules.append(RulesEntry(rule["effective_from"], values, j in current,
-                                          source.keys.line_of(("county", i, "rules", j))))
+                                          source.keys.line_of(("county", i, "rules", j)), rule.get("township"),
+                                          names.get(rule.get("township") or ""), _notes(rule, "sources", types),
+                                          _notes(rule, "assumptions", types)))
         entry.models.sort(key=lambda m: (m.township_code or "", m.effective_from), reverse=True)
-        entry.rules.sort(key=lambda r: r.effective_from, reverse=True)
+        entry.rules.sort(key=lambda r: (r.township_code or "", r.effective_from), reverse=True)
         result.append(entry)
     return result
+
+
+def _notes(rule: dict[str, Any], kind: str, types: dict[str, Any]) -> list[tuple[str, str | None, str]]:
+    """The entry's sources or assumptions: (value name, the type's name for a per-type value, text)."""
+    notes = []
+    for name, text in rule.get(kind, {}).items():
+        value, _, kind_key = name.partition(".")
+        notes.append((value, types.get(kind_key, {}).get("name_zh", kind_key) if kind_key else None, text))
+    return notes

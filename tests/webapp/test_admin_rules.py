@@ -31,3 +31,12 @@ def test_the_rules_page_shows_models_and_dated_parameters_with_their_lines(login
 def test_only_admins_read_the_rules_page(login):
     for username in ("county_mz", "supervisor", "designer", "township_xs"):
         assert login(username).get("/admin/rules").status_code == 403
+
+
+def test_a_township_with_rules_of_its_own_and_each_values_source_or_assumption(login):
+    tree = html.fromstring(login("admin").get("/admin/rules").text)
+    xiangshan = tree.xpath("//section[@data-county='340603']")[0]
+    header = " ".join(th.text_content() for th in xiangshan.xpath(".//table[contains(@class, 'rules-table')]//th"))
+    assert "三堤口街道" in header  # its own entry beside the district's
+    notes = " ".join(d.text_content() for d in xiangshan.xpath(".//details[contains(@class, 'rule-notes')]"))
+    assert "57号第十九条" in notes and "假设" in notes and "特困人员救助供养" in notes
