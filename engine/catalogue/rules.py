@@ -39,13 +39,21 @@ CATALOG_SCHEMA = {
 _DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 _COUNT = {"type": "integer", "minimum": 1, "maximum": 365}
 # field → its source (a rule and article) or, where the rule is not known for the place, the assumption made.
-_NOTES = {"type": "object", "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 500}}
+_NOTE = {"type": "string", "minLength": 1, "maxLength": 500}
+_NOTES = {"type": "object", "additionalProperties": _NOTE}
+_NAME = {"type": "string", "minLength": 2, "maxLength": 60}
 COUNTIES_SCHEMA = {
     "type": "object", "additionalProperties": False, "required": ["county"],
     "properties": {"county": {"type": "array", "items": {
-        "type": "object", "additionalProperties": False, "required": ["code", "name", "models", "rules"],
+        "type": "object", "additionalProperties": False, "required": ["code", "name", "appeal", "models", "rules"],
         "properties": {
             "code": {"type": "string", "pattern": "^[0-9]{6}$"}, "name": {"type": "string", "minLength": 1},
+            "appeal": {"type": "object", "additionalProperties": False,
+                       "required": ["authority", "court", "review_days", "litigation_months", "source"],
+                       "properties": {"authority": _NAME, "court": _NAME,
+                                      "review_days": {"type": "integer", "minimum": 15, "maximum": 365},
+                                      "litigation_months": {"type": "integer", "minimum": 1, "maximum": 24},
+                                      "source": _NOTE, "assumption": _NOTE}},
             "models": {"type": "array", "minItems": 1, "items": {
                 "type": "object", "additionalProperties": False, "required": ["effective_from", "model"],
                 "properties": {"effective_from": _DATE, "model": {"type": "string"},
@@ -176,6 +184,11 @@ def rules_in_force(county_code: str, on: date, township_code: str | None = None)
     if entry is None:
         raise NotFound(f"no rules in force for {county_code} on {on}", "该日期没有生效的救助规则")
     return entry
+
+
+def appeal_of(county_code: str) -> dict[str, Any]:
+    """Where and within when a refusal can be challenged (复议机关, court, periods), for the notices."""
+    return dict(_county(county_code)["appeal"])
 
 
 def model_in_force(county_code: str, township_code: str | None, on: date) -> dict[str, Any]:

@@ -59,6 +59,7 @@ class CountyRules:
     unit_name: str | None
     models: list[ModelEntry] = field(default_factory=list)
     rules: list[RulesEntry] = field(default_factory=list)
+    appeal: dict[str, Any] = field(default_factory=dict)  # 复议机关, court, periods: what every refusal names
 
 
 def _in_force_index(entries: list[dict], today: date, same=lambda e: True) -> set[int]:
@@ -76,7 +77,7 @@ def county_rules(session: Session, today: date) -> list[CountyRules]:
     result = []
     for code, county in counties().items():
         i = order[code]
-        entry = CountyRules(code, county["name"], names.get(code))
+        entry = CountyRules(code, county["name"], names.get(code), appeal=dict(county["appeal"]))
         models = county.get("models", [])
         current = set()
         for township in {m.get("township") for m in models}:

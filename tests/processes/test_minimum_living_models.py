@@ -662,3 +662,48 @@ def test_santidikou_panel_decides_in_a_meeting(lodge, clock, db, who):
     t.do("longterm_publicity")
     notice = document(db, t.walk.case_id, "minimum_living_approval_notice")
     assert f"街道评审小组评审（会议记录编号 {number}）" in notice.body
+
+
+# --- every refusal in writing, with the reasons and the rights (audit X5, X6) ------------------------------
+APPEAL = {  # county data (processes/counties.toml [county.appeal]) every refusal names
+    "xiangshui": ("响水县人民政府", "响水县人民法院"), "siping": ("四平市铁西区人民政府", "四平市铁西区人民法院"),
+    "santidikou": ("淮北市相山区人民政府", "淮北市相山区人民法院"), "national": ("淮北市相山区人民政府", "淮北市相山区人民法院")}
+
+
+def rights_named(body: str, model: str) -> bool:
+    authority, court = APPEAL[model]
+    return (f"60 日内向{authority}申请行政复议" in body and f"6 个月内直接向{court}提起行政诉讼" in body)
+
+
+@pytest.mark.parametrize("model", ["xiangshui", "santidikou", "national"])
+def test_a_failed_check_ends_in_writing_with_reasons_and_rights(lodge, db, model):
+    t = lodge(model)
+    t.do("acceptance")
+    t.do("economic_check", check_result="ineligible", check_report_number="HD-2026-0815",
+         check_findings="家庭成员名下有小型汽车一辆（价值12万元）")
+    t.do("inform_check_result", check_objection=False)
+    case = t.walk.case()
+    assert case.outcome == "end_check_failed"
+    notice = document(db, t.walk.case_id, "check_refusal_notice")
+    assert notice.title == "核对不符合条件告知书" and "家庭成员名下有小型汽车一辆" in notice.body
+    assert "HD-2026-0815" in notice.body and "未提出异议" in notice.body and rights_named(notice.body, model)
+
+
+def test_a_failed_recheck_ends_in_writing_too(lodge, db):
+    t = lodge("xiangshui")
+    t.do("acceptance")
+    t.do("economic_check", check_result="ineligible", check_findings="存款超过规定")
+    t.do("inform_check_result", check_objection=True, check_objection_reason="存款为子女学费")
+    t.do("recheck", recheck_result="ineligible", recheck_findings="学费已另行缴纳，存款仍超过规定")
+    notice = document(db, t.walk.case_id, "check_refusal_notice")
+    assert "学费已另行缴纳，存款仍超过规定" in notice.body and "经组织复查，仍不符合条件" in notice.body
+    assert rights_named(notice.body, "xiangshui") and "响水镇人民政府" in notice.body
+
+
+def test_siping_refusal_names_the_reviewing_authority_and_the_court(lodge, db):
+    t = lodge("siping")
+    t.do("check_request")
+    t.do("center_check", check_result="ineligible", check_findings="家庭成员名下有商业保险年缴保费3万元")
+    t.do("inform_check_result", check_objection=False)
+    notice = document(db, t.walk.case_id, "minimum_living_check_rejection_notice")
+    assert rights_named(notice.body, "siping")

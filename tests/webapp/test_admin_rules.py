@@ -40,3 +40,9 @@ def test_a_township_with_rules_of_its_own_and_each_values_source_or_assumption(l
     assert "三堤口街道" in header  # its own entry beside the district's
     notes = " ".join(d.text_content() for d in xiangshan.xpath(".//details[contains(@class, 'rule-notes')]"))
     assert "57号第十九条" in notes and "假设" in notes and "特困人员救助供养" in notes
+
+
+def test_the_rules_page_names_where_a_refusal_can_be_challenged(login):
+    tree = html.fromstring(login("admin").get("/admin/rules").text)
+    xiangshui = tree.xpath("//section[@data-county='320921']//p[@class='appeal']")[0].text_content()
+    assert "60 日内向响水县人民政府申请行政复议" in xiangshui and "响水县人民法院" in xiangshui
