@@ -7,8 +7,6 @@ found in the *parsed* spec and checked by engine.catalogue.designer_checks.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -21,6 +19,7 @@ from engine.catalogue.declarations import PROCESS_KEY, check_process as check_de
 from engine.catalogue.designer_checks import (TextProblem, check_end_properties, check_process_properties, check_task_properties,
                               check_texts)
 from engine.errors import DeployRefused, Problem
+from engine.catalogue.executable import content_hash as version_hash
 from engine.catalogue.forms import FORMS_DIR, load_form_files
 from engine.store.models import ProcessVersion
 from engine.runtime.workflow import SERIALIZER_VERSION, ParseError, decision_texts, parse_processes, schema_error
@@ -374,8 +373,8 @@ def deploy(session: Session, now: datetime, processes_dir: Path = PROCESSES_DIR,
     report = DeployReport()
     for vf in validated:
         used_forms = {key: forms[key] for key in sorted(vf.form_keys)}
+        content_hash = version_hash(vf.xml, used_forms, [d.xml for _, d in sorted(vf.decisions.items())])
         for spec in vf.processes:
-            content_hash = _content_hash(vf.xml, used_forms, [d.xml for _, d in sorted(vf.decisions.items())])
             exists = session.execute(select(ProcessVersion.id).where(
                 ProcessVersion.process_id == spec.process_id, ProcessVersion.content_hash == content_hash)).first()
             if exists:
@@ -395,10 +394,3 @@ def deploy(session: Session, now: datetime, processes_dir: Path = PROCESSES_DIR,
     session.flush()  # autoflush is off: later statements of the caller's unit of work see the versions
     return report
 
-
-def _content_hash(xml: bytes, forms: dict, decisions: list[bytes]) -> str:
-    digest = hashlib.sha256(xml)
-    digest.update(json.dumps(forms, sort_keys=True, ensure_ascii=False).encode("utf-8"))
-    for decision in decisions:
-        digest.update(hashlib.sha256(decision).digest())
-    return digest.hexdigest()
