@@ -19,6 +19,7 @@ from engine.catalogue.declarations import PROCESS_KEY, check_process as check_de
 from engine.catalogue.designer_checks import (TextProblem, check_end_properties, check_process_properties, check_task_properties,
                               check_texts)
 from engine.errors import DeployRefused, Problem
+from engine.people.accounts import LANE_NAMES, lane_role
 from engine.catalogue.executable import content_hash as version_hash
 from engine.catalogue.forms import FORMS_DIR, load_form_files
 from engine.store.models import ProcessVersion
@@ -28,7 +29,8 @@ PROCESSES_DIR = Path(__file__).resolve().parents[2] / "processes"
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 NS = {"bpmn": BPMN, "camunda": CAMUNDA}
-LANE_ROLES = frozenset({"village", "township", "county", "review_panel", "disability_federation", "district_center"})
+# What a lane may be called: a role code or a Chinese name of the role table (engine.people.accounts).
+ACCEPTED_LANE_NAMES = "; ".join(f"{role}: {'、'.join(names)}" for role, names in LANE_NAMES.items())
 # A plain bpmn:task is a human step to SpiffWorkflow (NoneTask is manual): it gets the user-task rules.
 HUMAN_TAGS = ("userTask", "manualTask", "task")
 BRANCHING_GATEWAYS = ("exclusiveGateway", "inclusiveGateway")
@@ -71,6 +73,7 @@ class ValidatedFile:
     decisions: dict[str, "Decision"] = field(default_factory=dict)
     end_properties: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     declarations: dict[str, dict] = field(default_factory=dict)  # process id → engine.catalogue.declarations' stored form
+    lane_roles: dict[str, str] = field(default_factory=dict)  # lane name as written → role code
 
 
 @dataclass
@@ -154,7 +157,8 @@ def validate_file(path: Path, forms: dict[str, dict], display_name: str | None =
         else:
             result.decisions[ref] = decisions[ref]
     try:
-        result.processes = parse_processes(xml, name, {d.name: d.xml for d in result.decisions.values()})
+        result.processes = parse_processes(xml, name, {d.name: d.xml for d in result.decisions.values()},
+                                           result.lane_roles)
     except ParseError as exc:
         # Often a consequence of a problem already found: report those alone.
         return None, problems or [Problem(exc.file_name, exc.line, exc.element_id, str(exc), f"流程解析失败：{exc}")]
@@ -224,10 +228,13 @@ def _schema_problem(root, name: str) -> Problem | None:
 def _check_process(process, forms, problem, result: ValidatedFile) -> None:
     lanes = {}
     for lane in process.iterfind(".//bpmn:lane", NS):
-        role = (lane.get("name") or "").strip()
-        if role not in LANE_ROLES:
-            problem(lane, f"lane names unknown role '{role}' (known: {', '.join(sorted(LANE_ROLES))})",
-                    f"泳道名称「{role}」不是已知角色（应为 {', '.join(sorted(LANE_ROLES))} 之一）")
+        name = lane.get("name") or ""
+        role = lane_role(name)
+        if role is None:
+            problem(lane, f"lane name '{name.strip()}' names no role (accepted: {ACCEPTED_LANE_NAMES})",
+                    f"泳道名称「{name.strip()}」不是已知角色（可用的名称：{ACCEPTED_LANE_NAMES}）")
+        else:
+            result.lane_roles[name] = role
         for ref in lane.iterfind("bpmn:flowNodeRef", NS):
             lanes[(ref.text or "").strip()] = role
     by_id = {el.get("id"): el for el in process.iter() if el.get("id")}
