@@ -62,6 +62,9 @@ APPLICANT_OPTIONAL = ("members", "address", "phone", "assets")
 # personal benefit); an undeclared next_review_on is counted by the county's rules — the type's own cadence,
 # else the review class's interval — from the decision day (on ``register``: from payment_from). A one-off
 # payment (catalogue ``payment = "once"``) is registered ``paid`` on payment_from and never reviewed.
+# The declarations' property names, as the checks below read them (designer_checks' known lists use these).
+TASK_DECLARATIONS = ("starts_clock", *(ECONOMIC_PREFIX + part for part in ("source", *ECONOMIC_FIELDS, "valid_months")))
+PROCESS_DECLARATIONS = ("overall_limit", "summary", *(f"applicant.{part}" for part in APPLICANT_FIELDS + APPLICANT_OPTIONAL))
 REGISTER_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "register": (("monthly_amount", "payment_from"),
                  ("household_size", "review_class", "care_level", "next_review_on")),

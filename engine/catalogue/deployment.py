@@ -15,9 +15,10 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.catalogue.declarations import PROCESS_KEY, check_process as check_declarations
-from engine.catalogue.designer_checks import (TextProblem, check_end_properties, check_process_properties, check_task_properties,
-                              check_texts)
+from engine.catalogue.dialect import BPMN, CAMUNDA, HUMAN_TAGS, check_camunda_dialect
+from engine.catalogue.declarations import PROCESS_KEY, check_process as check_declarations, route_data_names
+from engine.catalogue.designer_checks import (TextProblem, check_end_properties, check_process_properties,
+                                              check_task_properties, check_texts, check_timer_data)
 from engine.errors import DeployRefused, Problem
 from engine.people.accounts import LANE_NAMES, lane_role
 from engine.catalogue.executable import content_hash as version_hash
@@ -26,39 +27,12 @@ from engine.store.models import ProcessVersion
 from engine.runtime.workflow import SERIALIZER_VERSION, ParseError, decision_texts, parse_processes, schema_error
 
 PROCESSES_DIR = Path(__file__).resolve().parents[2] / "processes"
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 NS = {"bpmn": BPMN, "camunda": CAMUNDA}
 # What a lane may be called: a role code or a Chinese name of the role table (engine.people.accounts).
 ACCEPTED_LANE_NAMES = "; ".join(f"{role}: {'、'.join(names)}" for role, names in LANE_NAMES.items())
-# A plain bpmn:task is a human step to SpiffWorkflow (NoneTask is manual): it gets the user-task rules.
-HUMAN_TAGS = ("userTask", "manualTask", "task")
 BRANCHING_GATEWAYS = ("exclusiveGateway", "inclusiveGateway")
 START_KEY = "@start"
 ENDS_KEY = "@ends"   # end event id → camunda:properties (e.g. recipient=register)
-# Elements whose camunda:properties the parser reads into the spec (checked there); on any other
-# element they would be silently dropped, except end events, whose properties deploy itself reads.
-_SPEC_PROPERTY_TAGS = HUMAN_TAGS + ("businessRuleTask", "subProcess", "callActivity", "transaction")
-# Camunda extensions that hold code, expressions or mappings SpiffWorkflow never runs, and attributes
-# it never reads: refused so that nothing a designer writes is silently ignored.
-_REFUSED_CAMUNDA_ELEMENTS = {
-    "inputOutput": ("input/output mappings", "输入/输出映射"),
-    "executionListener": ("execution listeners", "执行监听器"), "taskListener": ("task listeners", "任务监听器"),
-    "field": ("field injections", "字段注入"), "connector": ("connectors", "连接器"),
-    "in": ("call-activity variable mappings", "调用活动变量映射"),
-    "out": ("call-activity variable mappings", "调用活动变量映射"),
-    "formData": ("generated forms (use camunda:formKey and a JSON Schema form)",
-                 "内置表单（请使用 camunda:formKey 和 JSON Schema 表单）"),
-}
-_REFUSED_CAMUNDA_ATTRIBUTES = {
-    "expression": ("expressions", "表达式"), "delegateExpression": ("delegate expressions", "委托表达式"),
-    "class": ("Java classes", "Java 类"), "resultVariable": ("result variables", "结果变量"),
-    "assignee": ("assignees (the lane names who does a step)", "办理人（由泳道决定谁办理）"),
-    "candidateUsers": ("candidate users (the lane names who does a step)", "候选用户（由泳道决定谁办理）"),
-    "candidateGroups": ("candidate groups (the lane names who does a step)", "候选组（由泳道决定谁办理）"),
-    "dueDate": ("due dates (use the deadline property)", "到期时间（请使用 deadline 属性）"),
-    "followUpDate": ("follow-up dates (use the deadline property)", "跟进时间（请使用 deadline 属性）"),
-}
 
 
 @dataclass
@@ -145,10 +119,12 @@ def validate_file(path: Path, forms: dict[str, dict], display_name: str | None =
         return None, [schema_problem]
 
     result = ValidatedFile(path=name, xml=xml)
+    known_data = {}
     for process in root.iterfind("bpmn:process", NS):
         _check_process(process, forms, problem, result)
+        known_data[process.get("id")] = route_data_names(process, forms, decisions)
         result.declarations[process.get("id")] = check_declarations(process, forms, decisions, problem)
-    _check_camunda_extensions(root, problem)
+    check_camunda_dialect(root, problem)
     for task in root.iter(f"{{{BPMN}}}businessRuleTask"):
         ref = task.get(f"{{{CAMUNDA}}}decisionRef")
         if ref not in decisions:
@@ -167,6 +143,7 @@ def validate_file(path: Path, forms: dict[str, dict], display_name: str | None =
         for found in spec.problems:
             problem(by_id.get(found.element_id), found.message, found.message_zh)
         spec_problems = list(check_texts(spec.texts))
+        spec_problems.extend(check_timer_data(spec.texts, known_data.get(spec.process_id, frozenset())))
         for task in spec.user_tasks.values():
             spec_problems.extend(check_task_properties(task.name, task.properties))
         for found in spec_problems:
@@ -279,49 +256,6 @@ def _check_process(process, forms, problem, result: ValidatedFile) -> None:
         for ref in ("sourceRef", "targetRef"):
             if flow.get(ref) not in by_id:
                 problem(flow, f"{ref} '{flow.get(ref)}' does not exist", f"连线指向不存在的元素「{flow.get(ref)}」")
-
-
-def _check_camunda_extensions(root, problem) -> None:
-    """Camunda constructs the engine would silently ignore are refused, with the element named."""
-    for node in root.iter():
-        if not isinstance(node.tag, str):
-            continue
-        for attribute in node.attrib:
-            local = attribute.removeprefix(f"{{{CAMUNDA}}}")
-            if local != attribute and local in _REFUSED_CAMUNDA_ATTRIBUTES:
-                en, zh = _REFUSED_CAMUNDA_ATTRIBUTES[local]
-                problem(_owner(node), f"camunda:{local} is not supported: {en} are not used by this engine",
-                        f"不支持 camunda:{local}：本系统不使用{zh}", node.sourceline)
-        local = node.tag.removeprefix(f"{{{CAMUNDA}}}")
-        if local != node.tag and local in _REFUSED_CAMUNDA_ELEMENTS:
-            en, zh = _REFUSED_CAMUNDA_ELEMENTS[local]
-            problem(_owner(node), f"camunda:{local} is not supported: {en} are not used by this engine",
-                    f"不支持 camunda:{local}：本系统不使用{zh}", node.sourceline)
-        if node.tag == f"{{{CAMUNDA}}}property":
-            _check_property_place(node, problem)
-
-
-def _check_property_place(prop, problem) -> None:
-    properties = prop.getparent()
-    extension = properties.getparent() if properties is not None else None
-    owner = extension.getparent() if extension is not None else None
-    direct = (properties.tag == f"{{{CAMUNDA}}}properties" and extension is not None
-              and extension.tag == f"{{{BPMN}}}extensionElements" and owner is not None)
-    tag = owner.tag.removeprefix(f"{{{BPMN}}}") if direct else None
-    if not direct or tag not in _SPEC_PROPERTY_TAGS + ("endEvent", "process"):
-        where = _owner(prop)
-        problem(where, "camunda:properties are read only in the own extensionElements of a user task, an end "
-                "event or the process", "camunda:properties 只在用户任务、结束事件或流程自身的 extensionElements "
-                "中生效，此处的属性不会被读取",
-                prop.sourceline)
-
-
-def _owner(node):
-    """The nearest enclosing element with an id (the flow element a nested construct belongs to)."""
-    owner = node
-    while owner is not None and not owner.get("id"):
-        owner = owner.getparent()
-    return owner
 
 
 def _check_form_key(node, forms, problem, result: ValidatedFile) -> str | None:
