@@ -20,15 +20,15 @@ from engine.catalogue.declarations import PROCESS_KEY, check_process as check_de
 from engine.catalogue.designer_checks import (TextProblem, check_end_properties, check_process_properties,
                                               check_task_properties, check_texts, check_timer_data)
 from engine.errors import DeployRefused, Problem
-from engine.people.accounts import LANE_NAMES, lane_role
 from engine.catalogue.executable import content_hash as version_hash
+from engine.catalogue.lanes import LANE_NAMES, lane_role
 from engine.catalogue.forms import FORMS_DIR, load_form_files
 from engine.store.models import ProcessVersion
 from engine.runtime.workflow import SERIALIZER_VERSION, ParseError, decision_texts, parse_processes, schema_error
 
 PROCESSES_DIR = Path(__file__).resolve().parents[2] / "processes"
 NS = {"bpmn": BPMN, "camunda": CAMUNDA}
-# What a lane may be called: a role code or a Chinese name of the role table (engine.people.accounts).
+# What a lane may be called: a role code or one of its Chinese names (engine.catalogue.lanes).
 ACCEPTED_LANE_NAMES = "; ".join(f"{role}: {'、'.join(names)}" for role, names in LANE_NAMES.items())
 BRANCHING_GATEWAYS = ("exclusiveGateway", "inclusiveGateway")
 START_KEY = "@start"

@@ -2,7 +2,6 @@
 server-side session row, see sessions)."""
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 
 from argon2 import PasswordHasher
@@ -20,33 +19,6 @@ ROLE_NAMES_ZH = {
     "county_supervisor": "县级监督", "designer": "流程设计", "admin": "系统管理",
     "review_panel": "评审小组", "disability_federation": "县（区）残联", "district_center": "区社会救助中心",
 }
-# The roles whose work a lane of a route names, and the names a designer may give such a lane: the role's
-# code or one of the Chinese names of the bodies that hold it (several bodies hold one role: a township's
-# work is done by the 乡镇人民政府 or, in a city, the 街道办事处). Department roles join here.
-LANE_NAMES: dict[str, tuple[str, ...]] = {
-    "village": ("村（居）委会", "村（居）民委员会", "村委会", "居委会", "社区居委会"),
-    "township": ("乡镇人民政府", "街道办事处", "镇人民政府", "乡人民政府", "乡镇（街道）"),
-    "review_panel": ("评审小组",),
-    "county": ("县（区）民政局", "县民政局", "区民政局"),
-    "district_center": ("区社会救助中心",),
-    "disability_federation": ("县（区）残联", "县残联", "区残联", "残联"),
-}
-
-
-def _folded(name: str) -> str:
-    # 村(居)委会 typed with ASCII brackets, or with a stray space, names the same body as 村（居）委会.
-    return "".join(unicodedata.normalize("NFKC", name).split())
-
-
-_LANE_ROLES = {_folded(name): role for role, names in LANE_NAMES.items()
-               for name in (role, ROLE_NAMES_ZH[role], *names)}
-
-
-def lane_role(name: str | None) -> str | None:
-    """The role a lane named ``name`` stands for (by role code or Chinese name), or None if it names none."""
-    return _LANE_ROLES.get(_folded(name or ""))
-
-
 _HASHER = PasswordHasher()
 # Verifying against a fixed hash when the user is unknown keeps timing uniform.
 _DUMMY_HASH = _HASHER.hash("jiuzhu-no-such-user")

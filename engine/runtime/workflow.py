@@ -136,6 +136,7 @@ class ParseError(Exception):
 
 # --- parsing -----------------------------------------------------------------
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+_BPMN_DI = "http://www.omg.org/spec/BPMN/20100524/DI"
 
 
 def parse_processes(bpmn_xml: bytes, file_name: str, decisions: dict[str, bytes] | None = None,
@@ -151,7 +152,7 @@ def parse_processes(bpmn_xml: bytes, file_name: str, decisions: dict[str, bytes]
     try:
         for dmn_name, dmn_xml in (decisions or {}).items():
             parser.add_dmn_xml(etree.fromstring(dmn_xml, _XML_PARSER), filename=dmn_name)
-        parser.add_bpmn_xml(etree.fromstring(bpmn_xml, _XML_PARSER), filename=file_name)
+        parser.add_bpmn_xml(_without_layout(etree.fromstring(bpmn_xml, _XML_PARSER)), filename=file_name)
         result = []
         for process_id in parser.get_process_ids():
             spec = parser.get_spec(process_id)
@@ -187,6 +188,15 @@ def _quote_timer_literals(spec) -> None:
         for definition in event_definitions(getattr(task_spec, "event_definition", None)):
             if timer_kind(definition) and definition.expression:
                 definition.expression = as_expression(definition.expression)
+
+
+def _without_layout(root):
+    # SpiffWorkflow orders a gateway's outgoing flows by their targets' height on the drawing, and takes the
+    # first true condition: without the diagram they keep their order in the file, so moving a shape never
+    # changes what a route does (a version is the hash of the content without the layout).
+    for diagram in root.findall(f"{{{_BPMN_DI}}}BPMNDiagram"):
+        root.remove(diagram)
+    return root
 
 
 def _name_lane_roles(spec, lane_roles: dict[str, str]) -> None:

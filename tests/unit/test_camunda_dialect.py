@@ -18,7 +18,8 @@ from engine.catalogue.designer_checks import HUMAN_TASK_PROPERTIES, RUNTIME_TASK
 from engine.catalogue.documents import PREFIX as DOCUMENT_PREFIX
 from engine.catalogue.forms import load_form_files
 from engine.cases.lifecycle import start_case
-from engine.people.accounts import LANE_NAMES, lane_role
+from engine.catalogue.lanes import LANE_NAMES, lane_role
+from engine.people.accounts import ROLE_NAMES_ZH, STAFF_ROLES
 from engine.store.models import Case, CaseEvent, HumanTask, ProcessVersion, Unit
 from tests.conftest import START, wipe_case_data
 from tests.factories import SHUANGYUAN, XIANGSHUI, Walk, start
@@ -90,6 +91,7 @@ def test_a_lane_named_zhen_renmin_zhengfu_deploys_and_routes_to_the_township(db,
 
 def test_every_name_of_the_role_table_names_its_role():
     for role, names in LANE_NAMES.items():
+        assert role in STAFF_ROLES and ROLE_NAMES_ZH[role] in names   # the name the app shows for the role
         assert lane_role(role) == role
         assert {lane_role(name) for name in names} == {role}
     # Brackets and spaces as a keyboard without a Chinese input method types them.

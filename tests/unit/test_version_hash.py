@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from engine.catalogue.deployment import deploy
 from engine.catalogue.executable import content_hash, executable_content
+from engine.runtime.workflow import parse_processes
 from engine.store.models import ProcessVersion
 from tests.conftest import START
 
@@ -103,3 +104,14 @@ def test_script_indentation_counts_but_the_layout_of_a_decision_does_not():
     laid_out = dmn.replace("</definitions>", '<dmndi:DMNDI xmlns:dmndi="https://www.omg.org/spec/DMN/20191111/DMNDI/">'
                            '<dmndi:DMNDiagram id="DMNDiagram_1" /></dmndi:DMNDI></definitions>')
     assert content_hash(b"<a/>", {}, [laid_out.encode()]) == content_hash(b"<a/>", {}, [dmn.encode()])
+
+
+def test_the_drawing_never_changes_what_a_route_does():
+    # SpiffWorkflow orders a gateway's branches by their height on the drawing: flipped upside down, the
+    # route must still try them in the same order.
+    xml = Path("processes", ROUTE).read_text(encoding="utf-8")
+    flipped = re.sub(r'(<dc:Bounds x="\d+" y=")(\d+)', lambda m: m[1] + str(2000 - int(m[2])), xml)
+    assert flipped != xml
+    [spec] = parse_processes(xml.encode(), ROUTE)
+    [spec_flipped] = parse_processes(flipped.encode(), ROUTE)
+    assert spec_flipped.spec_json == spec.spec_json
