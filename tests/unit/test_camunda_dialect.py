@@ -20,7 +20,7 @@ from engine.catalogue.forms import load_form_files
 from engine.cases.lifecycle import start_case
 from engine.catalogue.lanes import LANE_NAMES, lane_role
 from engine.people.accounts import ROLE_NAMES_ZH, STAFF_ROLES
-from engine.store.models import Case, CaseEvent, HumanTask, ProcessVersion, Unit
+from engine.store.models import HumanTask, ProcessVersion, Unit
 from tests.conftest import START, wipe_case_data
 from tests.factories import SHUANGYUAN, XIANGSHUI, Walk, start
 from tests.unit.designer_bpmn import diagram, flow, properties, timer
@@ -63,17 +63,17 @@ def deployed(db, tmp_path):
             uow.commit()
         return report.deployed
     yield put
-    with db.unit_of_work(write=True) as uow:
-        s = uow.session
-        cases = select(Case.id).where(Case.process_id == PROCESS)
-        for model in (HumanTask, CaseEvent):
-            s.execute(delete(model).where(model.case_id.in_(cases)))
-        s.execute(delete(Case).where(Case.process_id == PROCESS))
-        for (version_id,) in s.execute(select(ProcessVersion.id).where(ProcessVersion.process_id == PROCESS)):
-            versions._cache.pop(version_id, None)
-        s.execute(delete(ProcessVersion).where(ProcessVersion.process_id == PROCESS))
-        uow.commit()
+    wipe_case_data(db)
+    forget_versions(db, ProcessVersion.process_id == PROCESS)
 
+
+def forget_versions(db, which) -> None:
+    """Delete the versions a test deployed (their cases are gone) and drop them from the version cache."""
+    with db.unit_of_work(write=True) as uow:
+        for (version_id,) in uow.session.execute(select(ProcessVersion.id).where(which)).all():
+            versions._cache.pop(version_id, None)
+        uow.session.execute(delete(ProcessVersion).where(which))
+        uow.commit()
 
 def test_a_lane_named_zhen_renmin_zhengfu_deploys_and_routes_to_the_township(db, clock, who, unit_id, deployed):
     assert [p for p, _ in deployed(lane_route("村（居）委会", "镇人民政府"))] == [PROCESS]
@@ -208,9 +208,4 @@ def test_a_p7d_publicity_timer_on_a_shipped_route_fires_after_seven_days(db, clo
         assert [e.title for e in w.events() if e.kind == "timer_fired"] == ["公示期满"]
     finally:
         wipe_case_data(db)
-        with db.unit_of_work(write=True) as uow:
-            version_id = uow.session.execute(select(ProcessVersion.id).where(
-                ProcessVersion.content_hash == report.deployed[0][1])).scalar_one()
-            versions._cache.pop(version_id, None)
-            uow.session.execute(delete(ProcessVersion).where(ProcessVersion.id == version_id))
-            uow.commit()
+        forget_versions(db, ProcessVersion.content_hash.in_([digest for _, digest in report.deployed]))
