@@ -31,7 +31,7 @@ _REFUSED: tuple[tuple[tuple[str, str], tuple[str, ...], tuple[str, ...]], ...] =
     (("the inbox orders tasks by their deadline: use the deadline property", "待办按期限排序：请使用 deadline 属性"),
      ("priority",), ()),
     (("every step is saved in the transaction that does it; there are no jobs to make asynchronous",
-      "每一步都在办理它的事务中保存，没有可异步执行的作业"), ("asyncBefore", "asyncAfter", "exclusive"), ()),
+      "每一步都在办理它的事务中保存，没有可异步执行的作业"), ("async", "asyncBefore", "asyncAfter", "exclusive"), ()),
     (("the scheduler fires due timers in due order; a failed step becomes an incident an admin retries",
       "定时器由调度程序按到期顺序触发；出错的步骤成为由管理员重试的异常"),
      ("jobPriority", "taskPriority"), ("failedJobRetryTimeCycle",)),
@@ -55,7 +55,10 @@ _REFUSED: tuple[tuple[tuple[str, str], tuple[str, ...], tuple[str, ...]], ...] =
     (("write the script in the diagram", "请把脚本写在流程图中"), ("resource",), ()),
     (("call activities are not supported", "不支持调用活动"),
      ("calledElementBinding", "calledElementVersion", "calledElementVersionTag", "calledElementTenantId", "caseRef",
-      "caseBinding", "caseVersion", "variableMappingClass", "variableMappingDelegateExpression"), ("in", "out")),
+      "caseBinding", "caseVersion", "caseTenantId", "variableMappingClass", "variableMappingDelegateExpression"),
+     ("in", "out")),
+    (("element templates configure Java delegates and connectors this engine does not run: unlink the template",
+      "元素模板用于配置本系统不运行的 Java 委托和连接器：请解除模板"), ("modelerTemplate", "modelerTemplateVersion"), ()),
     (("a multi-instance task repeats the count given in bpmn:loopCardinality; per-item variables are not supported",
       "多实例任务按 bpmn:loopCardinality 中的次数重复，不支持按列表项设置变量"), ("collection", "elementVariable"), ()),
     (("the case data holds every value by its own name", "案件数据按名称保存所有值，无需映射变量"),
@@ -64,6 +67,10 @@ _REFUSED: tuple[tuple[tuple[str, str], tuple[str, ...], tuple[str, ...]], ...] =
 )
 REFUSED_ATTRIBUTES = {name: why for why, attributes, _elements in _REFUSED for name in attributes}
 REFUSED_ELEMENTS = {name: why for why, _attributes, elements in _REFUSED for name in elements}
+# Attributes of no consequence: BPMN's own, xsi:type of expressions, xml:lang, Camunda Modeler's stamp of the
+# platform it targets (modeler:executionPlatform, left out of the version hash too).
+_NEUTRAL_NAMESPACES = frozenset({None, BPMN, "http://www.w3.org/2001/XMLSchema-instance",
+                                 "http://www.w3.org/XML/1998/namespace", "http://camunda.org/schema/modeler/1.0"})
 _GENERIC = ("this engine does not read it", "本系统不读取此设置")
 
 Problem = Callable[..., None]  # problem(node, message, message_zh, line=None), as in deployment.validate_file
@@ -72,12 +79,15 @@ Problem = Callable[..., None]  # problem(node, message, message_zh, line=None), 
 def check_camunda_dialect(root, problem: Problem) -> None:
     """Refuse, with the element named, every Camunda attribute or extension the engine would not honour."""
     for node in root.iter():
-        if not isinstance(node.tag, str):
-            continue
+        if not isinstance(node.tag, str) or etree.QName(node).namespace != BPMN:
+            continue  # the diagram (bpmndi:, colours) is layout; extensions are checked where they stand
         for attribute in node.attrib:
             name = etree.QName(attribute)
             if name.namespace == CAMUNDA:
                 _check_attribute(node, name.localname, problem)
+            elif name.namespace not in _NEUTRAL_NAMESPACES:
+                problem(_owner(node), f"attribute {attribute} is not read by this engine",
+                        f"本系统不读取属性 {attribute}", node.sourceline)
         if node.tag == f"{{{BPMN}}}extensionElements":
             _check_extensions(node, problem)
 

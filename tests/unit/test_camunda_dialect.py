@@ -209,3 +209,17 @@ def test_a_p7d_publicity_timer_on_a_shipped_route_fires_after_seven_days(db, clo
     finally:
         wipe_case_data(db)
         forget_versions(db, ProcessVersion.content_hash.in_([digest for _, digest in report.deployed]))
+
+
+def test_a_foreign_attribute_on_a_step_is_refused_and_the_modelers_stamp_is_not(tmp_path):
+    xml = lane_route("village", "township").replace(
+        'camunda:formKey="lane_probe"', 'camunda:formKey="lane_probe" xmlns:zeebe="http://camunda.org/schema/zeebe/1.0"'
+        ' zeebe:modelerTemplate="x"')
+    [problem] = problems(tmp_path, xml)
+    assert problem.element_id == "check" and "zeebe" in problem.message
+    stamped = lane_route("village", "township").replace(
+        'targetNamespace=', 'xmlns:modeler="http://camunda.org/schema/modeler/1.0" '
+        'modeler:executionPlatform="Camunda Platform" modeler:executionPlatformVersion="7.22.0" targetNamespace=')
+    path = tmp_path / "stamped.bpmn"
+    path.write_text(stamped, encoding="utf-8")
+    assert validate_file(path, {**FORMS, "lane_probe": FORM}, "designer/stamped.bpmn", {})[1] == []
