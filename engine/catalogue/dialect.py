@@ -94,8 +94,8 @@ def check_camunda_dialect(root, problem: Problem) -> None:
 
 def _check_attribute(node, local: str, problem: Problem) -> None:
     tag = etree.QName(node).localname
-    if tag in HONOURED_ATTRIBUTES.get(local, ()):
-        return
+    if tag in HONOURED_ATTRIBUTES.get(local, ()) or (local == "formKey" and tag in HUMAN_TAGS):
+        return  # a form on a manual or plain task: deployment says to make it a user task
     if local in HONOURED_ATTRIBUTES:
         where = ", ".join(f"bpmn:{t}" for t in HONOURED_ATTRIBUTES[local])
         problem(_owner(node), f"camunda:{local} is read only on {where}, not on bpmn:{tag}",

@@ -223,3 +223,10 @@ def test_a_foreign_attribute_on_a_step_is_refused_and_the_modelers_stamp_is_not(
     path = tmp_path / "stamped.bpmn"
     path.write_text(stamped, encoding="utf-8")
     assert validate_file(path, {**FORMS, "lane_probe": FORM}, "designer/stamped.bpmn", {})[1] == []
+
+
+def test_a_form_on_a_plain_task_is_refused_once_saying_what_to_do(tmp_path):
+    xml = lane_route("village", "township").replace('<bpmn:userTask id="check" name="镇审核" camunda:formKey="lane_probe" />',
+                                                    '<bpmn:task id="check" name="镇审核" camunda:formKey="lane_probe" />')
+    [problem] = problems(tmp_path, xml)
+    assert problem.element_id == "check" and "用户任务" in problem.message_zh
