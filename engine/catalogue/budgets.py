@@ -24,12 +24,11 @@ from datetime import date
 from typing import Any, Callable, Iterator
 
 from engine.catalogue.declarations import BPMN, CAMUNDA, NO_LIMIT
+from engine.catalogue.dialect import EXTENDS, MILESTONE
 from engine.catalogue.rules import assistance_type_of, catalog, counties, variant_for
 from engine.workdays import parse_period
 
 NS = {"bpmn": BPMN, "camunda": CAMUNDA}
-EXTENDS = "extends_limit"
-MILESTONE = "limit_from_acceptance"
 
 
 @dataclass(frozen=True)

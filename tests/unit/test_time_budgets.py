@@ -114,3 +114,10 @@ def test_a_street_with_its_own_model_has_its_own_rules_and_each_type_its_own_lim
         poverty = case_parameters(uow.session, ids["320921"], ids["320921100"], "extreme_poverty_xiangshui", on)
     assert (minimum["time_limit_wd"], poverty["time_limit_wd"]) == (20, 35)
     assert "sources" not in minimum and "assumptions" not in minimum  # notes on the data, not case data
+
+
+def test_a_sequence_flow_takes_no_other_property(db, tree):
+    rewrite(tree, MINIMUM_LIVING, '<camunda:property name="extends_limit" value="公示有异议', "/>",
+            lambda block: block.replace('name="extends_limit"', 'name="Extends_limit"'))
+    problems = refused(db, tree)
+    assert any(p.element_id == "f_objection" and "只能设置属性 extends_limit" in p.message_zh for p in problems)
