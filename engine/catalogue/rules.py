@@ -49,11 +49,13 @@ COUNTIES_SCHEMA = {
         "properties": {
             "code": {"type": "string", "pattern": "^[0-9]{6}$"}, "name": {"type": "string", "minLength": 1},
             "appeal": {"type": "object", "additionalProperties": False,
-                       "required": ["authority", "court", "review_days", "litigation_months", "source"],
+                       "required": ["authority", "court", "review_days", "litigation_months", "complaints_phone",
+                                    "source"],
                        "properties": {"authority": _NAME, "court": _NAME,
                                       "review_days": {"type": "integer", "minimum": 15, "maximum": 365},
                                       "litigation_months": {"type": "integer", "minimum": 1, "maximum": 24},
-                                      "source": _NOTE, "assumption": _NOTE}},
+                                      "complaints_phone": {"type": "string", "pattern": "^[0-9-]{5,20}$"},
+                                      "complaints_phone_note": _NOTE, "source": _NOTE, "assumption": _NOTE}},
             "models": {"type": "array", "minItems": 1, "items": {
                 "type": "object", "additionalProperties": False, "required": ["effective_from", "model"],
                 "properties": {"effective_from": _DATE, "model": {"type": "string"},

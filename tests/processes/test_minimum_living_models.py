@@ -208,7 +208,7 @@ def test_xiangshui_the_town_does_everything_but_the_check(lodge, clock, db):
     case = t.walk.case()
     assert case.outcome == "end_confirmed" and case.summary["monthly_amount"] == 1840.0
     assert [d.kind for d in documents(db, t.walk.case_id)] == ["acceptance_notice", "publicity_list",
-                                                              "confirmation_notice"]
+                                                              "confirmation_notice", "minimum_living_announcement"]
     assert publicity_periods(db, t.walk.case_id) == ["preliminary"]
     notice = document(db, t.walk.case_id, "confirmation_notice")
     assert notice.number == "响民低确〔2026〕1号" and "响水镇人民政府" in notice.body
@@ -337,7 +337,8 @@ def test_the_four_models_side_by_side(lodge, clock, db):
     assert table == {
         "xiangshui": {"checked_by": "county_mz", "decided_by": "township_xs", "panel": [],
                       "appraised_without_dispute": False, "publicity": ["preliminary"],
-                      "published": ["最低生活保障审核结果公示名单"], "registered": (1840.0, "2026-11-01")},
+                      "published": ["最低生活保障审核结果公示名单", "最低生活保障对象公布"],
+                      "registered": (1840.0, "2026-11-01")},
         "siping": {"checked_by": "center_tx", "decided_by": "street_rx", "panel": [],
                    "appraised_without_dispute": False, "publicity": ["preliminary"],
                    "published": ["最低生活保障审核结果公示", "最低生活保障对象公布"],
