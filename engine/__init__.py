@@ -11,6 +11,9 @@ from engine.cases.lifecycle import (FLAG_NOTE_MAX, case_for_request_token, compl
 from engine.cases.panel import agenda as panel_agenda, hold_meeting as hold_panel_meeting, meetings as panel_meetings
 from engine.catalogue.datafiles import DataFile
 from engine.catalogue.deployment import FORMS_DIR, PROCESSES_DIR, deploy
+from engine.catalogue.drafts import (MAX_BPMN_BYTES, MAX_NOTE_CHARS, deploy_draft, discard_draft, route_history,
+                                     save_draft, validate_draft, version_bpmn, workbench_source)
+from engine.catalogue.workbench_choices import workbench_choices
 from engine.catalogue.forms import (DEFAULT_MAX_LENGTH, change_html_rows, coerce_html_form, errors_for_html_form,
                                    html_row_layout, mask_id_number)
 from engine.catalogue.rules import assistance_types, benefit_types, process_for
