@@ -73,6 +73,8 @@ def source(process_id: str):
     """The BPMN the modeler opens (the designer's draft, else the newest version) and the choices it offers."""
     with db().unit_of_work() as uow:
         found = workbench_source(uow.session, current_principal().user_id, process_id)
+    if found["draft"]:
+        found["draft"] = {**found["draft"], "saved_at": found["draft"]["saved_at"].isoformat()}
     choices = dict(workbench_choices())
     choices["roles"] = [{"code": code, "name": ROLE_NAMES_ZH.get(code, code)} for code in choices["roles"]]
     return jsonify(source=found, choices=choices)

@@ -229,7 +229,7 @@ def workbench_source(session: Session, author_id: int, process_id: str) -> dict[
               "bpmn": latest.bpmn_xml, "forms": {}}
     if draft is not None:
         source.update(bpmn=draft.bpmn_xml, forms=draft.forms or {},
-                      draft={"saved_at": draft.saved_at.isoformat(), "based_on_version_id": draft.based_on_version_id,
+                      draft={"saved_at": draft.saved_at, "based_on_version_id": draft.based_on_version_id,
                              "outdated": draft.based_on_version_id != latest.id})
     return source
 

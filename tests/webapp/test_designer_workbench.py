@@ -4,12 +4,10 @@ hostile BPMN refused with a message and nothing stored."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
-from engine.catalogue import versions
 from engine.catalogue.deployment import PROCESSES_DIR
-from engine.store.models import Base, ProcessDraft, ProcessVersion
-from tests.conftest import KEPT_TABLES
+from engine.store.models import ProcessDraft, ProcessVersion
 
 ROUTE = "minimum_living_xiangshui"
 BASE = f"/designer/processes/{ROUTE}"
@@ -23,20 +21,9 @@ def with_deadline(value: str) -> str:
 
 
 @pytest.fixture
-def designer(login, db):
+def designer(login, forget_new_versions):
     """The demo designer, logged in; versions deployed by the test are removed afterwards."""
-    with db.unit_of_work() as uow:
-        before = uow.session.execute(select(func.max(ProcessVersion.id))).scalar()
-    yield login("designer")
-    with db.unit_of_work(write=True) as uow:
-        s = uow.session
-        for table in reversed(Base.metadata.sorted_tables):  # cases on the new versions go first
-            if table.name not in KEPT_TABLES:
-                s.execute(delete(table))
-        for (version_id,) in s.execute(select(ProcessVersion.id).where(ProcessVersion.id > before)).all():
-            versions._cache.pop(version_id, None)
-        s.execute(delete(ProcessVersion).where(ProcessVersion.id > before))
-        uow.commit()
+    return login("designer")
 
 
 def post(user, url, body, **headers):

@@ -31,10 +31,39 @@ function row(kind, id, name, detail) {
 }
 
 function describe(attrs) {
-  return Object.entries(attrs).map(([name, change]) => {
-    const show = (v) => (v === undefined || v === null ? '—' : typeof v === 'object' ? JSON.stringify(v) : String(v));
-    return `${name}: ${show(change.oldValue)} → ${show(change.newValue)}`;
-  }).join('；');
+  const show = (v) => {
+    if (v === undefined || v === null || v === '') return '—';
+    if (typeof v === 'object') return v.id || v.name || JSON.stringify(v);
+    return String(v).replace(/^#ref:/, '');
+  };
+  // bpmn-js-differ 3 hands its handler the delta's (old, new) as (newValue, oldValue): read them crosswise.
+  return Object.entries(attrs).map(([name, change]) => `${name}: ${show(change.newValue)} → ${show(change.oldValue)}`)
+    .join('；');
+}
+
+// Both diagrams at a readable scale around the first change, moving together.
+function focus(left, right, changes) {
+  const shape = (id) => [right, left].map((v) => v.get('elementRegistry').get(id)).find((e) => e && e.x !== undefined);
+  const element = [...Object.keys(changes._added), ...Object.keys(changes._changed), ...Object.keys(changes._removed)]
+    .map(shape).find(Boolean);
+  for (const viewer of [left, right]) viewer.get('canvas').zoom('fit-viewport');
+  const canvas = right.get('canvas');
+  if (element && canvas.zoom() < 0.6) {
+    const { outer } = canvas.viewbox();
+    const width = outer.width / 0.8;
+    const height = outer.height / 0.8;
+    const box = { x: element.x + (element.width || 0) / 2 - width / 2, y: element.y - height / 3, width, height };
+    for (const viewer of [left, right]) viewer.get('canvas').viewbox(box);
+  }
+  let syncing = false;
+  const follow = (from, to) => from.on('canvas.viewbox.changed', ({ viewbox }) => {
+    if (syncing) return;
+    syncing = true;
+    to.get('canvas').viewbox({ x: viewbox.x, y: viewbox.y, width: viewbox.width, height: viewbox.height });
+    syncing = false;
+  });
+  follow(left, right);
+  follow(right, left);
 }
 
 async function start() {
@@ -42,8 +71,8 @@ async function start() {
   const left = new NavigatedViewer({ container: '#diff-old', moddleExtensions: { camunda: camundaModdle } });
   const right = new NavigatedViewer({ container: '#diff-new', moddleExtensions: { camunda: camundaModdle } });
   await Promise.all([left.importXML(oldXml), right.importXML(newXml)]);
-  for (const viewer of [left, right]) viewer.get('canvas').zoom('fit-viewport');
   const changes = diff(left.getDefinitions(), right.getDefinitions());
+  focus(left, right, changes);
   mark(left, Object.keys(changes._removed), 'diff-removed');
   mark(right, Object.keys(changes._added), 'diff-added');
   mark(left, Object.keys(changes._changed), 'diff-changed');
