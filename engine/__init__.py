@@ -8,6 +8,7 @@ from engine.cases.attachments import store_attachment
 from engine.cases.due_dates import recompute as recompute_due_dates
 from engine.cases.lifecycle import (FLAG_NOTE_MAX, case_for_request_token, complete_task, decide_flag, extend_deadline,
                                     record_route_incident, start_application, start_case)
+from engine.cases.migration import MAX_BATCH as MAX_MIGRATION_BATCH, migrate_cases, migration_preview
 from engine.cases.panel import agenda as panel_agenda, hold_meeting as hold_panel_meeting, meetings as panel_meetings
 from engine.catalogue.datafiles import DataFile
 from engine.catalogue.deployment import FORMS_DIR, PROCESSES_DIR, deploy

@@ -6,8 +6,9 @@ fetch(), sending the CSRF token as the X-CSRFToken header (Flask-WTF reads it th
 """
 from __future__ import annotations
 
-from engine import (MAX_NOTE_CHARS, ROLE_NAMES_ZH, deploy_draft, deployed_versions, discard_draft, route_history,
-                    save_draft, validate_draft, version_bpmn, workbench_choices, workbench_source)
+from engine import (MAX_MIGRATION_BATCH, MAX_NOTE_CHARS, ROLE_NAMES_ZH, deploy_draft, deployed_versions, discard_draft,
+                    migrate_cases, migration_preview, route_history, save_draft, validate_draft, version_bpmn,
+                    workbench_choices, workbench_source)
 from engine.errors import DeployRefused, NotFound
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
@@ -172,3 +173,30 @@ def diff(process_id: str):
         raise NotFound("no such version of the route", "该流程没有这个版本")
     return render_template("designer/diff.html", process_id=process_id, rows=rows,
                            old=by_id[chosen[0]], new=by_id[chosen[1]])
+
+
+@bp.route("/designer/processes/<process_id>/migrate", methods=["GET", "POST"])
+@requires_role("designer")
+def migrate(process_id: str):
+    """Migration of running cases to a version: the preview (GET), then the batch of the chosen safe cases
+    (POST), each audited, with a result per case."""
+    principal = current_principal()
+    source = request.form if request.method == "POST" else request.args
+    with db().unit_of_work(write=request.method == "POST") as uow:
+        s = uow.session
+        rows = route_history(s, process_id)
+        target = int_arg(source, "to", rows[0]["id"], 1)
+        if target not in {r["id"] for r in rows}:
+            raise NotFound("no such version of the route", "该流程没有这个版本")
+        if request.method == "POST":
+            chosen = request.form.getlist("case_id")
+            if not chosen or len(chosen) > MAX_MIGRATION_BATCH:
+                raise InputRefused("choose the cases to migrate", f"请选择要迁移的案件（最多 {MAX_MIGRATION_BATCH} 件）")
+            ids = [int_arg({"case_id": raw}, "case_id", None, 1) for raw in chosen]
+            cases = migrate_cases(s, principal, clock().now(), process_id, target, ids)
+            uow.commit()
+        else:
+            cases = migration_preview(s, principal, process_id, target)
+    numbers = {r["id"]: r["number"] for r in rows}
+    return render_template("designer/migrate.html", process_id=process_id, rows=rows, target=target, cases=cases,
+                           numbers=numbers, batch=request.method == "POST")

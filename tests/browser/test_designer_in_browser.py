@@ -1,7 +1,8 @@
 """A designer adds a step to the Xiangshui 低保 route in the browser's modeler and deploys it, in a real browser
 on the real app and store: the lint asks for the missing form, the server's validation (the checks of
 `jiuzhu deploy`) puts its problem on the element, the note is required, the history lists the new version,
-the diff shows the new task, new cases get the step and running cases stay on their version.
+the diff shows the new task, new cases get the step and running cases stay on their version until the
+migration preview calls them safe and the batch moves them.
 
 Set JIUZHU_SCREENSHOTS=docs/screenshots to keep the pages' screenshots (1366 px, the history also at 390 px).
 """
@@ -54,7 +55,9 @@ def test_a_designer_adds_a_step_validates_and_deploys_it(db, clock, who, unit_id
     if not os.access(CHROMIUM, os.X_OK):
         pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or `make chromium`)")
     shots = Path(os.environ.get("JIUZHU_SCREENSHOTS") or tmp_path)
-    running = start(db, clock, who, unit_id)  # lodged before the deploy: stays on its version
+    running = start(db, clock, who, unit_id)  # lodged before the deploy: stays on its version until migrated
+    with db.unit_of_work() as uow:
+        old_version = uow.session.get(Case, running.case_id).process_version_id
     from webapp import create_app
     app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test"})
     with browser_page(app, tmp_path, locale="zh-CN", viewport={"width": 1366, "height": 900}) as (base, page):
@@ -120,6 +123,8 @@ def test_a_designer_adds_a_step_validates_and_deploys_it(db, clock, who, unit_id
         page.fill("#wb-note", "村委会增加邻里访问，核实家庭实际生活状况（3 个工作日）")
         page.click("#wb-deploy-confirm")
         assert "已部署新版本" in _wait_status(page)
+        with db.unit_of_work() as uow:  # a deploy moves no running case
+            assert uow.session.get(Case, running.case_id).process_version_id == old_version
         with page.expect_navigation():
             page.click("#wb-status a")
         row = page.locator("table.wb-history tbody tr").first
@@ -139,6 +144,18 @@ def test_a_designer_adds_a_step_validates_and_deploys_it(db, clock, who, unit_id
         assert added.count() == 1
         page.screenshot(path=str(shots / "designer-diff.png"), full_page=True)
 
+        # The running case: the preview says it may move (it is at 受理审查, unchanged), then the batch moves it.
+        with page.expect_navigation():
+            page.click(".wb-tabs a[href$='/migrate']")
+        case_row = page.locator(f'tr[data-case="{running.number}"]')
+        assert "受理审查" in case_row.inner_text() and "可以迁移" in case_row.inner_text()
+        page.screenshot(path=str(shots / "designer-migrate.png"), full_page=True)
+        with page.expect_navigation():
+            page.click("text=迁移所选案件")
+        assert "已迁移 1 件（共 1 件）" in page.inner_text("main")
+        assert "已迁移" in page.locator(f'tr[data-case="{running.number}"] td.result').inner_text()
+        page.screenshot(path=str(shots / "designer-migrated.png"), full_page=True)
+
     with db.unit_of_work() as uow:
         s = uow.session
         newest = s.execute(select(ProcessVersion).where(ProcessVersion.process_id == ROUTE)
@@ -147,9 +164,7 @@ def test_a_designer_adds_a_step_validates_and_deploys_it(db, clock, who, unit_id
         assert (step["title"], step["lane"], step["form_key"], step["properties"]) == (
             NEW_STEP, "village", "home_investigation", {"deadline": "3wd"})
         assert newest.note.startswith("村委会增加邻里访问")
-        old_version = s.get(Case, running.case_id).process_version_id
-    assert old_version != newest.id
+        assert s.get(Case, running.case_id).process_version_id == newest.id  # migrated
     lodged_after = start(db, clock, who, unit_id)
     with db.unit_of_work() as uow:
         assert uow.session.get(Case, lodged_after.case_id).process_version_id == newest.id
-        assert uow.session.get(Case, running.case_id).process_version_id == old_version
