@@ -12,8 +12,9 @@ from engine.cases.migration import MAX_BATCH as MAX_MIGRATION_BATCH, migrate_cas
 from engine.cases.panel import agenda as panel_agenda, hold_meeting as hold_panel_meeting, meetings as panel_meetings
 from engine.catalogue.datafiles import DataFile
 from engine.catalogue.deployment import FORMS_DIR, PROCESSES_DIR, deploy
-from engine.catalogue.drafts import (MAX_BPMN_BYTES, MAX_NOTE_CHARS, deploy_draft, discard_draft, route_history,
-                                     save_draft, validate_draft, version_bpmn, workbench_source)
+from engine.catalogue.drafts import (MAX_BPMN_BYTES, MAX_NOTE_CHARS, deploy_draft, discard_draft, form_problems,
+                                     installed_form, route_history, save_draft, validate_draft, version_bpmn,
+                                     workbench_source)
 from engine.catalogue.workbench_choices import workbench_choices
 from engine.catalogue.forms import (DEFAULT_MAX_LENGTH, change_html_rows, coerce_html_form, errors_for_html_form,
                                    html_row_layout, mask_id_number)

@@ -7,8 +7,8 @@ fetch(), sending the CSRF token as the X-CSRFToken header (Flask-WTF reads it th
 from __future__ import annotations
 
 from engine import (MAX_MIGRATION_BATCH, MAX_NOTE_CHARS, ROLE_NAMES_ZH, deploy_draft, deployed_versions, discard_draft,
-                    migrate_cases, migration_preview, route_history, save_draft, validate_draft, version_bpmn,
-                    workbench_choices, workbench_source)
+                    form_problems, installed_form, migrate_cases, migration_preview, route_history, save_draft,
+                    validate_draft, version_bpmn, workbench_choices, workbench_source)
 from engine.errors import DeployRefused, NotFound
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
@@ -139,6 +139,26 @@ def deploy(process_id: str):
     return jsonify(ok=True, created=True, version_id=outcome.version_id, history=history,
                    message=_message(f"已部署新版本 {outcome.content_hash[:12]}",
                                     f"Deployed version {outcome.content_hash[:12]}"))
+
+
+@bp.get("/designer/forms/<form_key>")
+@requires_role("designer")
+def form(form_key: str):
+    """A form of the installation (forms/), which the modeler's form editor starts from."""
+    return jsonify(form_key=form_key, schema=installed_form(form_key))
+
+
+@bp.post("/designer/forms/preview")
+@requires_role("designer")
+def form_preview():
+    """The form as the task page will render it, or what deploy would refuse in it."""
+    body = _body()
+    key = body.get("form_key")
+    problems = form_problems(key, body.get("schema"))
+    if problems:
+        return jsonify(ok=False, problems=_problems(problems), message=_message("表单有问题", "The form has problems"))
+    html = render_template("designer/_form_preview.html", schema=body["schema"], today=clock().today().isoformat())
+    return jsonify(ok=True, html=html, problems=[], message=_message("预览已更新", "Preview updated"))
 
 
 @bp.get("/designer/processes/<process_id>/history")

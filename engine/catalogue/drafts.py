@@ -23,7 +23,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from engine.catalogue.deployment import BPMN, FORMS_DIR, PROCESSES_DIR, deploy, validate_decision, validate_file
-from engine.catalogue.forms import load_form_files
+from engine.catalogue.forms import check_form_schema, load_form_files
 from engine.errors import DeployRefused, NotFound, Problem
 from engine.store.models import Case, ProcessDraft, ProcessVersion, User
 
@@ -257,3 +257,19 @@ def version_bpmn(session: Session, process_id: str, version_id: int) -> tuple[st
     if row is None:
         raise NotFound(f"version {version_id} of {process_id}", "该流程没有这个版本")
     return f"{Path(row[0]).stem}-{process_id}-{row[2][:12]}.bpmn", row[1]
+
+
+def installed_form(form_key: str) -> dict[str, Any]:
+    """The JSON Schema of a form in forms/ (the one the modeler starts from when editing it)."""
+    if not isinstance(form_key, str) or not FORM_KEY.fullmatch(form_key):
+        raise NotFound(f"form {form_key!r}", "表单不存在")
+    path = FORMS_DIR / f"{form_key}.json"
+    if not path.is_file():
+        raise NotFound(f"form {form_key!r}", "表单不存在")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def form_problems(form_key: Any, schema: Any) -> list[Problem]:
+    """What deploy would refuse in a form edited with a draft (empty: it would deploy), for the preview."""
+    forms = checked_forms({form_key: schema})
+    return check_form_schema(forms[form_key], f"{form_key}.json")

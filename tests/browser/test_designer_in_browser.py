@@ -8,6 +8,7 @@ Set JIUZHU_SCREENSHOTS=docs/screenshots to keep the pages' screenshots (1366 px,
 """
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -110,10 +111,18 @@ def test_a_designer_adds_a_step_validates_and_deploys_it(db, clock, who, unit_id
         assert page.locator(f'[data-element-id="{task["id"]}"].jz-has-problem').count() == 1
         page.screenshot(path=str(shots / "designer-validation.png"), full_page=True)
 
-        # Fixed: 3 working days and a form; the lint and the server agree.
+        # Fixed: 3 working days, and a new form made beside the diagram, previewed as the task page renders it.
         page.fill("#bio-properties-panel-jz-deadline", "3wd")
-        page.select_option("#bio-properties-panel-jz-formKey", "home_investigation")
+        page.fill("#wb-form-new-key", "neighbour_visit")
+        page.click("#wb-form-new")
         lint.filter(has_text="用户任务缺少表单").wait_for(state="detached")
+        assert page.input_value("#bio-properties-panel-jz-formKey") == "neighbour_visit"
+        page.locator("#wb-form-preview label", has_text="情况记录").wait_for()
+        schema = json.loads(page.input_value("#wb-form-json"))
+        schema["properties"]["visited_households"] = {"type": "integer", "title": "走访户数", "minimum": 1}
+        page.fill("#wb-form-json", json.dumps(schema, ensure_ascii=False, indent=2))
+        page.locator("#wb-form-preview label", has_text="走访户数").wait_for()
+        page.screenshot(path=str(shots / "designer-form.png"), full_page=True)
         page.click("#wb-validate")
         assert _wait_status(page) == "校验通过，可以部署"
         assert page.locator("#wb-problems li").count() == 0 and page.locator(".jz-has-problem").count() == 0
@@ -162,7 +171,8 @@ def test_a_designer_adds_a_step_validates_and_deploys_it(db, clock, who, unit_id
                            .order_by(ProcessVersion.id.desc()).limit(1)).scalar_one()
         step = newest.tasks[task["id"]]
         assert (step["title"], step["lane"], step["form_key"], step["properties"]) == (
-            NEW_STEP, "village", "home_investigation", {"deadline": "3wd"})
+            NEW_STEP, "village", "neighbour_visit", {"deadline": "3wd"})
+        assert newest.forms["neighbour_visit"]["properties"]["visited_households"]["title"] == "走访户数"
         assert newest.note.startswith("村委会增加邻里访问")
         assert s.get(Case, running.case_id).process_version_id == newest.id  # migrated
     lodged_after = start(db, clock, who, unit_id)

@@ -180,3 +180,30 @@ def test_a_change_note_is_text_both_stores_keep(designer, db):
         assert response.status_code == 422 and "变更说明" in response.json["problems"][0]["message"]
     assert post(designer, f"{BASE}/draft", {"bpmn": XML, "forms": {"../evil": {}}}).status_code == 422
     assert counts(db) == before
+
+
+NEW_FORM = {"title": "邻里访问", "type": "object", "additionalProperties": False, "required": ["notes"],
+            "properties": {"notes": {"type": "string", "title": "情况记录", "maxLength": 1000, "x-widget": "textarea"}}}
+
+
+def test_a_new_form_is_previewed_and_deployed_with_the_draft(designer, db):
+    assert designer.get("/designer/forms/acceptance").json["schema"]["title"] == "受理审查"
+    assert designer.get("/designer/forms/no_such_form").status_code == 404
+    preview = post(designer, "/designer/forms/preview", {"form_key": "neighbour_visit", "schema": NEW_FORM})
+    assert preview.json["ok"] is True and "情况记录" in preview.json["html"] and 'name="notes"' in preview.json["html"]
+    bad = post(designer, "/designer/forms/preview", {"form_key": "neighbour_visit",
+                                                      "schema": {**NEW_FORM, "properties": {"x": {"type": "strin"}}}})
+    assert bad.json["ok"] is False and bad.json["problems"]
+    assert post(designer, "/designer/forms/preview", {"form_key": "../x", "schema": NEW_FORM}).status_code == 422
+    with_form = XML.replace('camunda:formKey="supplement"', 'camunda:formKey="neighbour_visit"')
+    assert "表单「neighbour_visit」在 forms/ 目录中不存在" in post(
+        designer, f"{BASE}/validate", {"bpmn": with_form}).json["problems"][0]["message"]
+    assert post(designer, f"{BASE}/validate", {"bpmn": with_form, "forms": {"neighbour_visit": NEW_FORM}}).json["ok"]
+    assert designer.get(f"{BASE}/source").json["source"]["forms"] == {"neighbour_visit": NEW_FORM}
+    response = post(designer, f"{BASE}/deploy", {"bpmn": with_form, "note": "补正改用新表单",
+                                                  "forms": {"neighbour_visit": NEW_FORM}})
+    assert response.json["created"] is True
+    with db.unit_of_work() as uow:
+        version = uow.session.get(ProcessVersion, response.json["version_id"])
+        assert version.forms["neighbour_visit"] == NEW_FORM and version.tasks["supplement"]["form_key"] == "neighbour_visit"
+    assert not (PROCESSES_DIR.parent / "forms" / "neighbour_visit.json").exists()  # forms/ is never written

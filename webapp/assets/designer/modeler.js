@@ -7,6 +7,7 @@ import { BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, CamundaPlatfor
 import CamundaBehaviorsModule from 'camunda-bpmn-js-behaviors/lib/camunda-platform';
 import camundaModdle from 'camunda-bpmn-moddle/resources/camunda.json';
 import lintModule from 'bpmn-js-bpmnlint';
+import FormEditor from './forms';
 import JiuzhuPropertiesProvider from './jiuzhu-properties';
 import { lintConfig, useChoices } from './lint';
 import { postJson } from './requests';
@@ -18,6 +19,7 @@ const lintList = document.getElementById('wb-lint');
 const ZH = document.documentElement.lang !== 'en';
 const t = (zh, en) => (ZH ? zh : en);
 let modeler;
+let formEditor;
 let shownProblems = [];
 
 function say(text, kind = 'info') {
@@ -97,12 +99,12 @@ async function send(url, body) {
 
 async function saveDraft() {
   say(t('正在保存草稿…', 'Saving the draft…'));
-  await send(root.dataset.draftUrl, { bpmn: await currentXml() });
+  await send(root.dataset.draftUrl, { bpmn: await currentXml(), forms: formEditor.forms() });
 }
 
 async function validate() {
   say(t('正在校验…', 'Validating…'));
-  await send(root.dataset.validateUrl, { bpmn: await currentXml() });
+  await send(root.dataset.validateUrl, { bpmn: await currentXml(), forms: formEditor.forms() });
 }
 
 async function deploy(event) {
@@ -113,7 +115,7 @@ async function deploy(event) {
     return;
   }
   say(t('正在部署…', 'Deploying…'));
-  const { ok, data } = await send(root.dataset.deployUrl, { bpmn: await currentXml(), note });
+  const { ok, data } = await send(root.dataset.deployUrl, { bpmn: await currentXml(), note, forms: formEditor.forms() });
   if (ok && data.ok) {
     document.getElementById('wb-deploy-dialog').close();
     const link = document.createElement('a');
@@ -152,6 +154,7 @@ async function start() {
     linting: { bpmnlint: lintConfig, active: true },
   });
   modeler.on('linting.completed', ({ issues }) => showLint(issues));
+  formEditor = new FormEditor(modeler, choices, source.forms || {}, document.getElementById('wb-form'));
   window.jiuzhuModeler = modeler;  // for the browser test and the console
   try {
     const { warnings } = await modeler.importXML(source.bpmn);
