@@ -170,8 +170,9 @@ def test_a_designer_adds_a_step_validates_and_deploys_it(db, clock, who, unit_id
         newest = s.execute(select(ProcessVersion).where(ProcessVersion.process_id == ROUTE)
                            .order_by(ProcessVersion.id.desc()).limit(1)).scalar_one()
         step = newest.tasks[task["id"]]
+        village_lane = newest.tasks["supplement"]["lane"]  # 补正材料 is in the village lane (its code or name)
         assert (step["title"], step["lane"], step["form_key"], step["properties"]) == (
-            NEW_STEP, "village", "neighbour_visit", {"deadline": "3wd"})
+            NEW_STEP, village_lane, "neighbour_visit", {"deadline": "3wd"})
         assert newest.forms["neighbour_visit"]["properties"]["visited_households"]["title"] == "走访户数"
         assert newest.note.startswith("村委会增加邻里访问")
         assert s.get(Case, running.case_id).process_version_id == newest.id  # migrated
