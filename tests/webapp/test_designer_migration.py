@@ -9,6 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from engine.catalogue.drafts import deploy_draft
+from engine.catalogue.versions import get_version
+from engine.runtime.migration import check_migration
+from engine.runtime.workflow import load_spec, parse_processes
 from engine.store.models import Case, CaseEvent
 from tests.factories import start
 from tests.webapp.test_designer_workbench import BASE, ROUTE, XML, with_deadline
@@ -95,3 +98,33 @@ def test_migration_is_for_designers_and_refuses_bad_input(cases, login, db):
         assert 400 <= response.status_code < 500, form
     assert designer.get(f"{BASE}/migrate?to=-1").status_code == 400
     assert snapshot(db, at_acceptance.case_id) == before
+
+
+def _renamed(xml: str, step: str, to: str) -> str:
+    """The route with a step's id changed everywhere it is referred to (as if removed and another added)."""
+    for before, after in ((f'id="{step}"', f'id="{to}"'), (f'Ref="{step}"', f'Ref="{to}"'),
+                          (f">{step}<", f">{to}<"), (f'bpmnElement="{step}"', f'bpmnElement="{to}"')):
+        xml = xml.replace(before, after)
+    return xml
+
+
+def _kind_changed(xml: str, step: str) -> str:
+    """The route with a user task turned into a manual task (a step of another kind under the same id)."""
+    start = xml.index(f'<bpmn:userTask id="{step}"')
+    end = xml.index("</bpmn:userTask>", start) + len("</bpmn:userTask>")
+    element = xml[start:end].replace("<bpmn:userTask", "<bpmn:manualTask").replace("</bpmn:userTask>", "</bpmn:manualTask>")
+    return xml[:start] + element + xml[end:]
+
+
+@pytest.mark.parametrize("changed, reason", [
+    (_renamed(XML, "acceptance", "acceptance_review"), "当前步骤「受理审查」在新版本中已删除"),
+    (_kind_changed(XML, "acceptance"), "当前步骤「受理审查」在新版本中改变了类型"),
+])
+def test_a_case_whose_current_step_was_removed_or_changed_kind_is_refused(db, clock, who, unit_id, changed, reason):
+    walk = start(db, clock, who, unit_id)
+    [spec] = parse_processes(changed.encode(), "changed.bpmn")
+    with db.unit_of_work() as uow:
+        case = uow.session.get(Case, walk.case_id)
+        verdict = check_migration(get_version(uow.session, case.process_version_id).spec, load_spec(spec.spec_json),
+                                  case.state)
+    assert (verdict.safe, verdict.reason_zh, verdict.steps) == (False, reason, (("acceptance", "受理审查"),))
