@@ -71,6 +71,11 @@ def db(store):
     versions stay)."""
     database, _url = store
     yield database
+    wipe_case_data(database)
+
+
+def wipe_case_data(database) -> None:
+    """Delete everything but places, users and versions (what the db fixture does after each test)."""
     with database.unit_of_work(write=True) as uow:
         s = uow.session
         for table in reversed(Base.metadata.sorted_tables):  # dependants first

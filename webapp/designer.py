@@ -77,7 +77,7 @@ def source(process_id: str):
     if found["draft"]:
         found["draft"] = {**found["draft"], "saved_at": found["draft"]["saved_at"].isoformat()}
     choices = dict(workbench_choices())
-    choices["roles"] = [{"code": code, "name": ROLE_NAMES_ZH.get(code, code)} for code in choices["roles"]]
+    choices["roles"] = [{**role, "name": ROLE_NAMES_ZH.get(role["code"], role["code"])} for role in choices["roles"]]
     return jsonify(source=found, choices=choices)
 
 

@@ -13,11 +13,12 @@ from typing import Any
 from lxml import etree
 
 from engine.catalogue.declarations import ECONOMIC_SOURCES, REGISTER_FIELDS, REGISTER_FIELDS_ZH
-from engine.catalogue.deployment import LANE_ROLES, PROCESSES_DIR
+from engine.catalogue.deployment import PROCESSES_DIR
 from engine.catalogue.designer_checks import (CLOCK_VALUES, END_EVENT_PROPERTIES, HUMAN_TASK_PROPERTIES,
                                               PROCESS_PROPERTIES, RECIPIENT_EFFECTS)
 from engine.catalogue.documents import KINDS as DOCUMENT_KINDS, PREFIX as DOCUMENT_PREFIX
 from engine.catalogue.forms import load_form_files
+from engine.catalogue.lanes import LANE_NAMES
 
 # Camunda 7 fields the engine does not honour (deploy refuses them): the modeler hides them and says so.
 UNHONOURED_CAMUNDA = {
@@ -46,7 +47,8 @@ def workbench_choices() -> dict[str, Any]:
     """The names and choices the modeler offers (JSON-ready), read once per process."""
     forms = load_form_files()
     return {
-        "roles": sorted(LANE_ROLES),  # codes; the caller names them (people's role table)
+        # A lane is named by a role's code or one of its bodies' Chinese names (the shipped routes use the names).
+        "roles": [{"code": role, "names": list(names)} for role, names in LANE_NAMES.items()],
         "forms": [{"key": key, "title": schema.get("title") or key} for key, schema in sorted(forms.items())],
         "documents": [{"kind": kind, "title": title} for kind, (title, _code) in DOCUMENT_KINDS.items()],
         "decisions": [{"id": id_, "name": name} for id_, name in _decision_ids().items()],

@@ -407,7 +407,7 @@ def test_santidikou_district_assesses_confirms_and_issues_the_certificate(walk, 
     assert [(t.task_name, t.role) for t in w.open_tasks()] == [("economic_check", "county")]
     assert w.do("economic_check") == "district_xsq"
     assert w.do("investigation") == "street_stk"
-    # 相山区 rules: 民主评议 always, even without a dispute.
+    # 三堤口街道's own rules: 民主评议 always, even without a dispute.
     assert [(t.task_name, t.role) for t in w.open_tasks()] == [("democratic_appraisal", "village")]
     assert w.do("democratic_appraisal") == "community_stk"
     assert [(t.task_name, t.role) for t in w.open_tasks()] == [("self_care_assessment", "county")]

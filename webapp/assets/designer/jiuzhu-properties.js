@@ -171,7 +171,9 @@ function laneEntries(choices) {
   function Role({ element }) {
     const modeling = useService('modeling');
     const bo = getBusinessObject(element);
-    const options = choices.roles.map((r) => ({ value: r.code, label: `${r.name}（${r.code}）` }));
+    // Each body's Chinese name (what the shipped routes write), then the role's code.
+    const options = choices.roles.flatMap((r) => [...r.names.map((n) => ({ value: n, label: `${n}（${r.code}）` })),
+      { value: r.code, label: `${r.code}（${r.name}）` }]);
     const current = bo.get('name') || '';
     if (current && !options.some((o) => o.value === current)) options.unshift({ value: current, label: current });
     return h(SelectEntry, {
