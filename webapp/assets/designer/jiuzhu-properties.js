@@ -135,6 +135,10 @@ function taskEntries(element, choices) {
       t(`公示名称，如 ${choices.publicity_names.join('、')}`, `The 公示's name: ${choices.publicity_names.join(', ')}`)),
     textProperty('jz-starts-clock', 'starts_clock', t('开始总时限（starts_clock）', 'Starts the overall limit'),
       t("True，或如 acceptance_decision == 'accepted'", "True, or e.g. acceptance_decision == 'accepted'")),
+    textProperty('jz-limit-from-acceptance', 'limit_from_acceptance',
+      t('自受理起的步骤时限（limit_from_acceptance）', 'Limit from acceptance'),
+      t('如 15wd：本步骤须在受理后 15 个工作日内完成（特困初审意见），部署时核算', 'e.g. 15wd: done within 15 working days of acceptance; checked at deploy'),
+      (value) => (value && !/^[0-9]+wd$/.test(value) ? t('应为工作日数，如 15wd', 'Working days, e.g. 15wd') : null)),
     ...documentEntries(element, choices),
     selectProperty('jz-economic-source', 'economic.source', t('经济状况核对来源', 'Economic check: source'), economic),
     textProperty('jz-economic-result', 'economic.result', t('核对结论字段', 'Economic check: result field')),
@@ -221,6 +225,11 @@ export default class JiuzhuPropertiesProvider {
       return [selectAttribute('jz-decisionRef', 'camunda:decisionRef', t('决策表', 'Decision table'), decisions)];
     }
     if (is(element, 'bpmn:Lane')) return laneEntries(choices);
+    if (is(element, 'bpmn:SequenceFlow')) {
+      return [textProperty('jz-extends-limit', 'extends_limit', t('可超过办结时限的依据（extends_limit）', 'Ground for running past the limit'),
+        t('此连线之后的步骤不计入一般路径的时限核算；写明法规依据，如 公示有异议，可延长至45个工作日（2022年通知）',
+          'Steps after this flow are not counted in the ordinary path; name the legal ground'))];
+    }
     if (is(element, 'bpmn:Process') || is(element, 'bpmn:Participant')) return processEntries(choices);
     return [];
   }
