@@ -39,6 +39,18 @@ CATALOG_SCHEMA = {
 _DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 _COUNT = {"type": "integer", "minimum": 1, "maximum": 365}
 # field → its source (a rule and article) or, where the rule is not known for the place, the assumption made.
+# Amounts and tests the routes compute with (元/月, multiples of the 低保 standard, ages, months), dated like it.
+_YUAN = {"type": "number", "minimum": 0, "maximum": 100000}
+_MULTIPLE = {"type": "number", "exclusiveMinimum": 0, "maximum": 10}
+AMOUNT_SCHEMAS = {
+    "disability_living_subsidy": _YUAN, "disability_nursing_subsidy_severe": _YUAN, "disability_nursing_subsidy": _YUAN,
+    "old_age_min_age": {"type": "integer", "minimum": 60, "maximum": 120}, "old_age_allowance_80_89": _YUAN,
+    "old_age_allowance_90_99": _YUAN, "old_age_allowance_100_plus": _YUAN,
+    "extreme_poverty_basic_multiple": _MULTIPLE, "low_income_income_multiple": _MULTIPLE,
+    "low_income_asset_months": {"type": "integer", "minimum": 1, "maximum": 120},
+    "low_income_valid_months": {"type": "integer", "minimum": 1, "maximum": 60},
+}
+AMOUNTS = tuple(AMOUNT_SCHEMAS)
 _NOTE = {"type": "string", "minLength": 1, "maxLength": 500}
 _NOTES = {"type": "object", "additionalProperties": _NOTE}
 _NAME = {"type": "string", "minLength": 2, "maxLength": 60}
@@ -67,7 +79,7 @@ COUNTIES_SCHEMA = {
                              "democratic_appraisal", "time_limit_wd", "extension_limit_wd",
                              "publicity_excluded_from_limit", "small_temporary_multiple",
                              "review_interval_months_a", "review_interval_months_b", "review_interval_months_c",
-                             "review_interval_months_by_type"],
+                             "review_interval_months_by_type", *AMOUNTS],
                 "properties": {
                     "effective_from": _DATE,
                     "minimum_living_standard": {"type": "number", "exclusiveMinimum": 0, "maximum": 100000},
@@ -81,6 +93,7 @@ COUNTIES_SCHEMA = {
                     "review_interval_months_c": {"type": "integer", "minimum": 1, "maximum": 60},
                     "review_interval_months_by_type": {"type": "object", "additionalProperties": {
                         "type": "integer", "minimum": 1, "maximum": 60}},
+                    **AMOUNT_SCHEMAS,
                     "township": {"type": "string", "pattern": "^[0-9]{9}$"},
                     "time_limit_wd_by_type": {"type": "object", "additionalProperties": _COUNT},
                     "sources": _NOTES, "assumptions": _NOTES}}}}}}},
