@@ -85,12 +85,13 @@ def _start(session: Session, actor_id: int | None, clock: Clock, process_id: str
     today = clock.today()
     data = version.validator(start_form).validate(form_data, today) if start_form else dict(form_data)
     params = case_parameters(session, place.county_id, place.township_id, process_id, today)
+    declared = version.declarations
+    data = {**data, **declared.payment_defaults(data)}
     try:
         workflow = Workflow.start(version.spec, {**data, **params}, now)
     except RouteFailed as exc:
         exc.process_id = process_id  # the caller records the incident once its transaction is undone
         raise
-    declared = version.declarations
     assistance_type = assistance_type_of(process_id)
     members = members_of(data, declared.applicant) if place.village_id is not None else []
     check_duplicates(session, assistance_type, members)

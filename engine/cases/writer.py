@@ -179,11 +179,11 @@ def record_completion(session, case_id, workflow: Workflow, now, actor_id, decla
     subject may apply for the type again."""
     if workflow.is_completed:
         session.execute(update(CASE).where(CASE.c.id == case_id, CASE.c.open_key.is_not(None)).values(open_key=None))
-        session.execute(update(CASE).where(CASE.c.id == case_id, CASE.c.open_key.is_not(None)).values(open_key=None))
         end_id, end_name = workflow.end_event() or (None, "")
         outcome = declared.outcomes.get(end_id)
         if outcome is not None:
-            apply_outcome(session, case_id, outcome, workflow.data, to_local_date(now), now)
+            apply_outcome(session, case_id, outcome, workflow.data, to_local_date(now), now,
+                          declared.payment_of(workflow.data))
         write_event(session, case_id, now, actor_id, "case_completed", end_id, end_name, declared.summary_of(workflow.data))
 
 

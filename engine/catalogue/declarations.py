@@ -56,7 +56,7 @@ DEFAULT_VALID_MONTHS = 6
 APPLICANT_FIELDS = ("name", "id_number")
 # Optional start-form fields for the household registry: the member list (items: id_number, name,
 # relation, monthly_income, disability_level), the address and phone, the declared assets.
-APPLICANT_OPTIONAL = ("members", "address", "phone", "assets")
+APPLICANT_OPTIONAL = ("members", "address", "phone", "assets", "payment_account", "account_keeper")
 # The declarations' property names, as the checks below read them (designer_checks' known lists use these).
 TASK_DECLARATIONS = ("starts_clock", *(ECONOMIC_PREFIX + part for part in ("source", *ECONOMIC_FIELDS, "valid_months")))
 PROCESS_DECLARATIONS = ("overall_limit", "summary", *(f"applicant.{part}" for part in APPLICANT_FIELDS + APPLICANT_OPTIONAL))
@@ -172,6 +172,17 @@ class RouteDeclarations:
         """The household's address and phone from the start data, where the route declares them."""
         return {part: str(data[self.applicant[part]])[:200] for part in ("address", "phone")
                 if self.applicant.get(part) and data.get(self.applicant[part])}
+
+    def payment_defaults(self, data: Mapping[str, Any]) -> dict[str, str]:
+        """An application that does not say who keeps the account: the applicant does (the route's
+        conditions on ``account_keeper`` then always have a value to read)."""
+        name = self.applicant.get("account_keeper")
+        return {name: "self"} if name and not data.get(name) else {}
+
+    def payment_of(self, data: Mapping[str, Any]) -> dict[str, str | None]:
+        """The account a benefit is paid into and who keeps it, where the route declares them."""
+        return {part: (str(data[self.applicant[part]])[:40] if self.applicant.get(part) and data.get(self.applicant[part])
+                       else None) for part in ("payment_account", "account_keeper")}
 
     def assets_of(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """The assets the application declares (as the start form holds them)."""

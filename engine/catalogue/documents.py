@@ -15,7 +15,7 @@ from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, meta, nodes
 from jinja2.sandbox import SandboxedEnvironment
-from engine.catalogue.forms import mask_id_number
+from engine.catalogue.forms import mask_account, mask_id_number
 
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "documents"
 PREFIX = "document:"
@@ -38,6 +38,7 @@ KINDS = _read_kinds()
 # Designers edit templates: a sandbox keeps them to data, like expressions.
 _env = SandboxedEnvironment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, undefined=StrictUndefined)
 _env.filters["mask_id"] = mask_id_number
+_env.filters["mask_account"] = mask_account
 
 
 def kinds_for(properties: dict[str, str]) -> dict[str, str]:

@@ -109,6 +109,13 @@ def mask_id_number(value: str | None) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
+def mask_account(value: str | None) -> str:
+    """A payment account with only its last four digits: ************5678 (the bank's copy has it whole)."""
+    if not value:
+        return ""
+    return "*" * max(len(value) - 4, 0) + value[-4:]
+
+
 # --- deploy: loading and checking form files -------------------------------------
 def load_form_files(directory: Path = FORMS_DIR) -> dict[str, dict[str, Any]]:
     """Every ``<formKey>.json`` schema in the forms directory, checked by ``check_form_schema``.

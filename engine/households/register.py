@@ -42,12 +42,13 @@ def _iso(value: Any, default: date) -> date:
 
 
 def apply_outcome(session: Session, case_id: int, outcome: Outcome, data: dict[str, Any], today: date,
-                  now: datetime) -> None:
+                  now: datetime, payment: dict[str, str | None] | None = None) -> None:
     """Apply a finished case's effect on the register (same transaction as the case), reading each
-    column from the data the route's end event declares for it (``register.<column>``)."""
+    column from the data the route's end event declares for it (``register.<column>``); ``payment``: the
+    account and its keeper the application declares (``applicant.payment_account``, ``.account_keeper``)."""
     value = partial(outcome.value, data=data)
     if outcome.effect == "register":
-        _register(session, case_id, value, data, today, now)
+        _register(session, case_id, value, data, today, now, payment or {})
         return
     target = _recipient_for(session, case_id, value("recipient_case_number"))
     if target is None:
@@ -70,7 +71,8 @@ def apply_outcome(session: Session, case_id: int, outcome: Outcome, data: dict[s
     _history(session, target.id, case_id, outcome.effect, today, now)
 
 
-def _register(session: Session, case_id: int, value, data: dict[str, Any], today: date, now: datetime) -> None:
+def _register(session: Session, case_id: int, value, data: dict[str, Any], today: date, now: datetime,
+              payment: dict[str, str | None]) -> None:
     """A granted benefit: one row per benefit, of the household or the applicant (the type's subject). A
     second active benefit of a type for the same subject is refused here too (the approval), whatever the
     lodging check saw: the unique ``active_key`` decides.
@@ -102,7 +104,8 @@ def _register(session: Session, case_id: int, value, data: dict[str, Any], today
                 review_class=review_class, next_review_on=next_review_on,
                 review_case_id=None, status="paid" if once else "active", updated_at=now,
                 household_id=case.household_id, person_id=person_id, payment=benefit["payment"],
-                care_level=value("care_level"), active_key=key).returning(RECIPIENT.c.id)).scalar_one()
+                care_level=value("care_level"), active_key=key, payment_account=payment.get("payment_account"),
+                account_keeper=payment.get("account_keeper")).returning(RECIPIENT.c.id)).scalar_one()
     except IntegrityError:
         other = session.execute(select(CASE.c.id, CASE.c.number).join(RECIPIENT, RECIPIENT.c.case_id == CASE.c.id)
                                 .where(RECIPIENT.c.active_key == key)).first()

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from engine.catalogue.rules import benefit_of, benefit_types, catalog
 from engine.people.accounts import Principal
 from engine.errors import Forbidden, NotFound
-from engine.catalogue.forms import mask_id_number
+from engine.catalogue.forms import mask_account, mask_id_number
 from engine.store.models import Recipient, Unit
 from engine.people.reveals import allowed_counties, record_reveal, refuse_unless_allowed
 from engine.people.scope import supervised_counties
@@ -115,6 +115,10 @@ def monthly_report(session: Session, principal: Principal, month: date, assistan
                   [*body, _totals(["合计", "", ""], rows)])
 
 
+# Who keeps the account a benefit is paid into; staff keeping it (代管) need the 代管协议 filed with the county.
+KEEPERS = {"self": "本人", "family": "家庭成员", "village_staff": "村（居）委会代管", "township_staff": "乡镇（街道）代管"}
+
+
 def _payment_roll(session: Session, counties: tuple[int, ...], month: date, assistance_type: str,
                   revealed: frozenset[int]) -> tuple[Report, Counter]:
     """The roll of ``counties``; a row's ID number in full only when its own county is in ``revealed``.
@@ -124,7 +128,8 @@ def _payment_roll(session: Session, counties: tuple[int, ...], month: date, assi
     rows = session.execute(
         select(RECIPIENT.c.county_id, township.name, village.name, RECIPIENT.c.applicant_name,
                RECIPIENT.c.applicant_id_number, RECIPIENT.c.household_size, RECIPIENT.c.monthly_amount,
-               RECIPIENT.c.assistance_type, RECIPIENT.c.payment, RECIPIENT.c.payment_from)
+               RECIPIENT.c.assistance_type, RECIPIENT.c.payment, RECIPIENT.c.payment_from,
+               RECIPIENT.c.payment_account, RECIPIENT.c.account_keeper)
         .join(township, township.id == RECIPIENT.c.township_id).join(village, village.id == RECIPIENT.c.village_id)
         .where(RECIPIENT.c.county_id.in_(counties), RECIPIENT.c.assistance_type.in_(types),
                RECIPIENT.c.monthly_amount > 0, _paid_in(month))
@@ -133,10 +138,12 @@ def _payment_roll(session: Session, counties: tuple[int, ...], month: date, assi
     ).all()
     body = [[r[1], r[2], r[3], r.applicant_id_number if r.county_id in revealed else mask_id_number(r.applicant_id_number),
              r.household_size, round(float(r.monthly_amount), 2), _type_name(r.assistance_type),
-             f"一次性（{r.payment_from:%Y-%m-%d}）" if r.payment == "once" else "按月"] for r in rows]
+             f"一次性（{r.payment_from:%Y-%m-%d}）" if r.payment == "once" else "按月",
+             (r.payment_account or "") if r.county_id in revealed else mask_account(r.payment_account),
+             KEEPERS.get(r.account_keeper or "", "")] for r in rows]
     report = Report(_title(month, assistance_type, "发放名册"),
                     ["乡镇（街道）", "村（社区）", "户主（本人）", "公民身份号码", "保障人数", "发放金额（元）",
-                     "救助类别", "发放方式"], body)
+                     "救助类别", "发放方式", "发放账户（社会保障卡）", "账户保管"], body)
     return report, Counter(row.county_id for row in rows)
 
 
@@ -150,7 +157,7 @@ def payment_roll(session: Session, principal: Principal, month: date, assistance
 def payment_roll_with_id_numbers(session: Session, principal: Principal, now: datetime, month: date,
                                  assistance_type: str, county_id: int | None = None, export_format: str = "csv",
                                  address: str | None = None) -> Report:
-    """The bank's copy of the payment roll, with full ID numbers: only for county (民政局) staff of the county
+    """The bank's copy of the payment roll, with full ID numbers and accounts: only for county (民政局) staff of the county
     of every row, and recorded per county in the ID-reveal audit (the caller commits with the export)."""
     counties = _counties(principal, county_id)
     refuse_unless_allowed(principal, counties)

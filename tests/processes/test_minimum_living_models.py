@@ -3,6 +3,8 @@ which publicity kinds a case goes through; and every branch of the Siping, Santi
 national routes, walked through the real BPMN by the demo users of each place."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -10,6 +12,7 @@ from tests.factories import sample_application
 from engine.catalogue.forms import mask_id_number, with_check_digit
 from engine.store.models import Case, Document, HumanTask, Recipient
 from engine.catalogue.versions import get_version
+from engine.oversight.reports import monthly_report, payment_roll
 from tests.factories import DONGJIE, FORM_DATA, RENXING, SANTIDIKOU, SHUANGYUAN, in_order, start
 
 pytestmark = pytest.mark.usefixtures("db")
@@ -101,24 +104,26 @@ class Trail:
 @pytest.fixture
 def lodge(db, clock, who, unit_id):
     """lodge(model, **kw) → a Trail of a household's application under that model."""
-    def go(model, near_relative=False, incomes=(300, 0, 200), fresh=False, **kw):
+    def go(model, near_relative=False, incomes=(300, 0, 200), fresh=False, account=None, **kw):
+        if account and model != "xiangshui":
+            kw = {**kw, "data_extra": account}
         if model == "xiangshui":
             walk = start(db, clock, who, unit_id, village=SHUANGYUAN, near_relative=near_relative,
-                         incomes=incomes, **kw)
+                         incomes=incomes, **kw, **(account or {}))
         elif model == "siping":
             walk = start(db, clock, who, unit_id, village=RENXING, process_id=SIPING, form_data=SIPING_FORMS,
-                         data=household("李淑芬", SIPING_ID, "四平市铁西区仁兴街道仁兴社区5组", incomes=incomes,
-                                        near_relative=near_relative), **kw, fresh_applicant=fresh)
+                         data={**household("李淑芬", SIPING_ID, "四平市铁西区仁兴街道仁兴社区5组", incomes=incomes,
+                                        near_relative=near_relative), **kw.pop("data_extra", {})}, **kw, fresh_applicant=fresh)
         elif model == "santidikou":
             walk = start(db, clock, who, unit_id, village=SANTIDIKOU, process_id=SANTIDIKOU_MODEL,
                          form_data=SANTIDIKOU_FORMS,
-                         data=household("张桂兰", SANTIDIKOU_ID, "淮北市相山区三堤口街道三堤口社区8栋",
-                                        incomes=incomes, near_relative=near_relative), **kw, fresh_applicant=fresh)
+                         data={**household("张桂兰", SANTIDIKOU_ID, "淮北市相山区三堤口街道三堤口社区8栋",
+                                        incomes=incomes, near_relative=near_relative), **kw.pop("data_extra", {})}, **kw, fresh_applicant=fresh)
         else:
             village = kw.pop("village", DONGJIE)
             walk = start(db, clock, who, unit_id, village=village, process_id=NATIONAL, form_data=NATIONAL_FORMS,
-                         data=household("赵德明", DONGJIE_ID, "淮北市相山区东街街道东街社区2号楼", "window",
-                                        incomes=incomes, near_relative=near_relative), **kw, fresh_applicant=fresh)
+                         data={**household("赵德明", DONGJIE_ID, "淮北市相山区东街街道东街社区2号楼", "window",
+                                        incomes=incomes, near_relative=near_relative), **kw.pop("data_extra", {})}, **kw, fresh_applicant=fresh)
         return Trail(walk)
     return go
 
@@ -708,3 +713,32 @@ def test_siping_refusal_names_the_reviewing_authority_and_the_court(lodge, db):
     t.do("inform_check_result", check_objection=False)
     notice = document(db, t.walk.case_id, "minimum_living_check_rejection_notice")
     assert rights_named(notice.body, "siping")
+
+
+# --- payment through the bank (audit X7) ----------------------------------------------------------------
+WALKS = {"xiangshui": (walk_xiangshui, "county_mz", "响水镇"), "siping": (walk_siping, "district_tx", "仁兴街道"),
+         "santidikou": (walk_santidikou, "district_xsq", "三堤口街道")}
+ACCOUNT = "6217001234567890123"
+
+
+@pytest.mark.parametrize("model", sorted(WALKS))
+def test_a_confirmed_household_is_on_its_townships_payment_roll_with_its_account_masked(lodge, clock, db, who, model):
+    walk, county_user, township = WALKS[model]
+    t = walk(lambda m: lodge(m, account={"payment_account": ACCOUNT, "account_keeper": "self"}), clock)
+    name = t.walk.case().applicant_name
+    with db.unit_of_work() as uow:
+        roll = payment_roll(uow.session, who(county_user), date(2026, 11, 1), "minimum_living")
+        report = monthly_report(uow.session, who(county_user), date(2026, 11, 1), "minimum_living")
+    [line] = [r for r in roll.rows if r[2] == name]
+    assert line[0] == township and line[8] == "*" * 15 + "0123" and ACCOUNT not in map(str, line)
+    assert line[9] == "本人" and roll.header[8] == "发放账户（社会保障卡）"
+    assert any(r[0] == township and r[1] >= 1 for r in report.rows)  # the monthly report of its county
+
+
+def test_an_account_kept_by_village_staff_needs_the_custody_agreement(lodge, clock, db):
+    t = walk_xiangshui(lambda m: lodge(m, account={"payment_account": ACCOUNT, "account_keeper": "village_staff"}),
+                       clock)
+    agreement = document(db, t.walk.case_id, "custody_agreement")
+    assert agreement.title == "最低生活保障金代管协议" and "报响水县民政局备案" in agreement.body
+    assert "*" * 15 + "0123" in agreement.body and ACCOUNT not in agreement.body
+    assert "custody_agreement" not in [d.kind for d in documents(db, walk_xiangshui(lodge, clock).walk.case_id)]
