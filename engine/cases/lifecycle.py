@@ -25,9 +25,10 @@ from engine.households.registry import (DECLARATION_SOURCE, DECLARATION_VALID_MO
 from engine.people.accounts import Principal
 from engine.clock import Clock
 from engine.cases.documents import issue_documents
+from engine.cases.operations import holder_refusal, refused as operation_refused, task_closed
 from engine.catalogue.documents import kinds_for
 from engine.errors import Conflict, Forbidden, FormInvalid, NotFound, RouteFailed
-from engine.store.models import STATE_SCHEMA_VERSION, Case, Unit, User
+from engine.store.models import STATE_SCHEMA_VERSION, Case, Unit
 from engine.people.places import Place, place_of_village, unit_names
 from engine.catalogue.rules import assistance_type_of, case_parameters, process_for
 from engine.people.scope import case_scope, task_scope
@@ -164,7 +165,8 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     # (PostgreSQL). A racing loser waits here and then reads the winner's
     # "completed". On SQLite the writing unit of work already holds the write lock.
     stmt = (select(TASK.c.case_id, TASK.c.status, TASK.c.form_key, TASK.c.task_name, TASK.c.title,
-                   TASK.c.completed_at, TASK.c.completed_by_id, CASE.c.process_version_id, CASE.c.state,
+                   TASK.c.completed_at, TASK.c.completed_by_id, TASK.c.claimed_by_id, CASE.c.suspended_at,
+                   CASE.c.process_version_id, CASE.c.state,
                    CASE.c.revision, CASE.c.county_id, CASE.c.township_id, CASE.c.village_id, CASE.c.accepted_on,
                    CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number, CASE.c.household_id,
                    CASE.c.assistance_type,
@@ -175,7 +177,11 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     if row is None:
         raise NotFound(f"task {task_id} not found for user {actor.username}")
     if row.status != "open":
-        raise _conflict(session, row)
+        raise task_closed(session, row)
+    if row.suspended_at is not None:
+        raise operation_refused("case suspended", "案件已挂起，恢复办理后才能办理")
+    if (held := holder_refusal(session, actor, row)) is not None:
+        raise held
     version = get_version(session, row.process_version_id)
     schema = version.forms.get(row.form_key) if row.form_key else None
     data = coerce(schema or {}, form_data) if coerce else form_data
@@ -268,13 +274,6 @@ def record_route_incident(session: Session, exc: RouteFailed, now: datetime) -> 
     session.execute(insert(INCIDENT).values(
         case_id=exc.case_id, kind=f"route_{exc.kind}", created_at=now, resolved_at=None,
         message=f"{where}环节 {exc.element_id or '?'}：{exc.reason_zh}（{exc.reason}）"[:2000]))
-
-
-def _conflict(session: Session, row) -> Conflict:
-    name = None
-    if row.completed_by_id is not None:
-        name = session.execute(select(User.display_name).where(User.id == row.completed_by_id)).scalar()
-    return Conflict("task already completed", name or "系统", row.completed_at)
 
 
 def extend_deadline(session: Session, actor: Principal, clock: Clock, case_id: int, extra_workdays: int,

@@ -43,7 +43,7 @@ def escalate(session: Session, clock: Clock) -> dict[str, int]:
         select(TASK.c.id, TASK.c.case_id, TASK.c.role, TASK.c.unit_id, TASK.c.title, TASK.c.due_on, CASE.c.number)
         .join(CASE, CASE.c.id == TASK.c.case_id)
         .where(TASK.c.status == "open", TASK.c.reminded_at.is_(None), TASK.c.due_on.is_not(None),
-               TASK.c.due_on >= today, TASK.c.due_on <= remind_until)
+               TASK.c.due_on >= today, TASK.c.due_on <= remind_until, CASE.c.suspended_at.is_(None))
     ).all()
     _insert_ignoring_duplicates(session, NOTE, [
         {"role": t.role, "unit_id": t.unit_id, "case_id": t.case_id, "task_id": t.id, "kind": "due_soon",
@@ -54,7 +54,7 @@ def escalate(session: Session, clock: Clock) -> dict[str, int]:
     overdue = session.execute(
         select(TASK.c.id, TASK.c.case_id, TASK.c.title, TASK.c.due_on, CASE.c.county_id, CASE.c.township_id)
         .join(CASE, CASE.c.id == TASK.c.case_id)
-        .where(TASK.c.status == "open", TASK.c.due_on < today,
+        .where(TASK.c.status == "open", TASK.c.due_on < today, CASE.c.suspended_at.is_(None),  # its clock stands
                ~exists().where(ITEM.c.task_id == TASK.c.id))
     ).all()
     _insert_ignoring_duplicates(session, ITEM, [
@@ -117,11 +117,14 @@ def overdue_by_township(session: Session, principal: Principal, today: date) -> 
 
 
 def notifications_for(session: Session, principal: Principal, limit: int = 20):
-    """Recent reminders addressed to the principal's (role, unit) pairs."""
+    """Recent reminders and operations' messages addressed to the principal's (role, unit) pairs, or to
+    them by name (a task reassigned to them)."""
     pairs = [and_(NOTE.c.role == role, NOTE.c.unit_id == unit) for role, unit in principal.roles]
     if not pairs:
         return []
-    return session.execute(select(NOTE).where(or_(*pairs)).order_by(NOTE.c.created_at.desc()).limit(limit)).all()
+    addressed = or_(NOTE.c.user_id.is_(None), NOTE.c.user_id == principal.user_id)
+    return session.execute(select(NOTE).where(or_(*pairs), addressed).order_by(NOTE.c.created_at.desc(),
+                                                                                 NOTE.c.id.desc()).limit(limit)).all()
 
 
 def open_incidents(session: Session):
