@@ -8,6 +8,8 @@ from engine.cases.attachments import store_attachment
 from engine.cases.due_dates import recompute as recompute_due_dates
 from engine.cases.lifecycle import (FLAG_NOTE_MAX, case_for_request_token, complete_task, decide_flag, extend_deadline,
                                     record_route_incident, start_application, start_case)
+from engine.cases.operations import (REASON_MAX, claim_task, reassign_task, release_task, resume_case, send_back,
+                                     suspend_case, terminate_case, urge_task, withdraw, withdrawable)
 from engine.cases.panel import agenda as panel_agenda, hold_meeting as hold_panel_meeting, meetings as panel_meetings
 from engine.catalogue.datafiles import DataFile
 from engine.catalogue.deployment import FORMS_DIR, PROCESSES_DIR, deploy
@@ -25,7 +27,9 @@ from engine.jobs import run_forever, sweep
 from engine.oversight.queries import (COUNT_CAP, PAGE_SIZE, SupervisorFilters, case_form, case_view, deployed_versions,
                                       document_for, inbox as inbox_tasks, supervisor_cases, task_for, task_schema)
 from engine.oversight.archive import household_archive
-from engine.oversight.files import age_on, application_defaults, case_file, household_file, render_fields
+from engine.oversight.task_page import next_task_for, sent_back_note, task_operations
+from engine.oversight.files import (age_on, application_defaults, case_file, earlier_entries, household_file,
+                                    render_fields)
 from engine.oversight.search import STATUSES as CASE_STATUSES, SearchRefused, my_cases, search
 from engine.oversight.reports import (ALL_TYPES as ALL_REPORT_TYPES, monthly_report, payment_roll,
                                       payment_roll_with_id_numbers, to_csv, to_xlsx)

@@ -25,7 +25,7 @@ from engine.households.registry import (DECLARATION_SOURCE, DECLARATION_VALID_MO
 from engine.people.accounts import Principal
 from engine.clock import Clock
 from engine.cases.documents import issue_documents
-from engine.cases.operations import holder_refusal, refused as operation_refused, task_closed
+from engine.cases.operations import check_workable
 from engine.catalogue.documents import kinds_for
 from engine.errors import Conflict, Forbidden, FormInvalid, NotFound, RouteFailed
 from engine.store.models import STATE_SCHEMA_VERSION, Case, Unit
@@ -173,15 +173,7 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
                    select(Unit.code).where(Unit.id == CASE.c.county_id).scalar_subquery().label("county_code"))
             .join(CASE, CASE.c.id == TASK.c.case_id)
             .where(TASK.c.id == task_id, task_scope(actor)))
-    row = session.execute(locked(session, stmt)).first()
-    if row is None:
-        raise NotFound(f"task {task_id} not found for user {actor.username}")
-    if row.status != "open":
-        raise task_closed(session, row)
-    if row.suspended_at is not None:
-        raise operation_refused("case suspended", "案件已挂起，恢复办理后才能办理")
-    if (held := holder_refusal(session, actor, row)) is not None:
-        raise held
+    row = check_workable(session, actor, task_id, session.execute(locked(session, stmt)).first())
     version = get_version(session, row.process_version_id)
     schema = version.forms.get(row.form_key) if row.form_key else None
     data = coerce(schema or {}, form_data) if coerce else form_data

@@ -4,13 +4,12 @@
 Each is a use case like ``complete_task``: it finds the task or case within the actor's role × place in
 SQL (``people.scope``), locks what it changes, writes through the case writer (an audit event with the
 values before and after, the inbox rows, the case under its revision) and never commits. Who may do what
-is the matrix in docs/user-guide.md ("The clerk's operations"); a refusal raises NotFound (outside the
+is the matrix in docs/architecture.md ("The clerk's operations"); a refusal raises NotFound (outside the
 actor's place), Forbidden (the role does not allow it), Conflict (someone else changed it first) or
 FormInvalid (a reason is missing), and changes nothing.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import exists, select
@@ -36,7 +35,7 @@ SUSPEND_ROLES = ("township", "county")
 TERMINATE_ROLES = ("county",)
 URGE_ROLES = ("county", "county_supervisor")
 # What the task page asks for, with the case's facts and who holds the task.
-_TASK_COLUMNS = (TASK.c.id, TASK.c.case_id, TASK.c.status, TASK.c.task_name, TASK.c.title, TASK.c.role,
+TASK_COLUMNS = (TASK.c.id, TASK.c.case_id, TASK.c.status, TASK.c.task_name, TASK.c.title, TASK.c.role,
                  TASK.c.unit_id, TASK.c.claimed_by_id, TASK.c.completed_at, TASK.c.completed_by_id,
                  CASE.c.process_version_id, CASE.c.state, CASE.c.revision, CASE.c.status.label("case_status"),
                  CASE.c.suspended_at, CASE.c.county_id, CASE.c.township_id, CASE.c.village_id, CASE.c.number)
@@ -56,7 +55,8 @@ def _reason(reason: Any, field: str = "reason") -> str:
     return text
 
 
-def _name(session: Session, user_id: int | None) -> str:
+def user_name(session: Session, user_id: int | None) -> str:
+    """A user's display name (系统 for none: the scheduler)."""
     if user_id is None:
         return "系统"
     return session.execute(select(User.display_name).where(User.id == user_id)).scalar() or "系统"
@@ -68,36 +68,46 @@ def _still_holds(user_id: int | None, role: str, unit_id: int):
                           RoleAssignment.unit_id == unit_id, User.id == RoleAssignment.user_id, User.active.is_(True))
 
 
-def _open_task(session: Session, actor: Principal, task_id: str, lock: bool = True):
-    """An open task of the actor's (role, unit) on a running, unsuspended case, locked (task and case rows)."""
-    stmt = select(*_TASK_COLUMNS).join(CASE, CASE.c.id == TASK.c.case_id).where(TASK.c.id == task_id,
+def _open_task(session: Session, actor: Principal, task_id: str, lock: bool = True, holder: bool = False):
+    """An open task of the actor's (role, unit) on a running, unsuspended case, locked (task and case rows);
+    ``holder``: and not claimed by someone else."""
+    stmt = select(*TASK_COLUMNS).join(CASE, CASE.c.id == TASK.c.case_id).where(TASK.c.id == task_id,
                                                                                 task_scope(actor))
-    row = session.execute(locked(session, stmt) if lock else stmt).first()
+    return check_workable(session, actor, task_id, session.execute(locked(session, stmt) if lock else stmt).first(),
+                          holder=holder)
+
+
+def check_workable(session: Session, actor: Principal, task_id: str, row, holder: bool = True):
+    """``row`` (a task found within the actor's scope, or None) if it can be worked on now: open, its case
+    not suspended, and (``holder``) not claimed by someone else; else the refusal (404, 409)."""
     if row is None:
         raise NotFound(f"task {task_id} not found for user {actor.username}")
     if row.status != "open":
         raise task_closed(session, row)
     if row.suspended_at is not None:
-        raise refused("case suspended", "案件已挂起，恢复办理后才能操作")
+        raise refused("case suspended", "案件已挂起，恢复办理后才能办理")
+    if holder and (held := holder_refusal(session, actor, row)) is not None:
+        raise held
     return row
 
 
 def task_closed(session: Session, row) -> Conflict:
     """The Conflict of a task that is no longer open: completed by whom and when, or taken back/sent back."""
     if row.status == "completed":
-        return Conflict("task already completed", _name(session, row.completed_by_id), row.completed_at)
+        return Conflict("task already completed", user_name(session, row.completed_by_id), row.completed_at)
     return refused("task withdrawn", "此步骤已撤回或退回，不再办理；请回到待办事项查看")
 
 
 def holder_refusal(session: Session, actor: Principal, row) -> Conflict | None:
     """A task held by someone else (认领) may be completed only by them: the Conflict saying who holds it."""
     if row.claimed_by_id is not None and row.claimed_by_id != actor.user_id:
-        return refused("task claimed by someone else", f"此事项已由 {_name(session, row.claimed_by_id)} 认领，"
+        return refused("task claimed by someone else", f"此事项已由 {user_name(session, row.claimed_by_id)} 认领，"
                                                        "只有认领人可以办理")
     return None
 
 
-def _holder_gone(session: Session, row) -> bool:
+def holder_gone(session: Session, row) -> bool:
+    """True when a task's holder no longer holds its role in its unit (left, deactivated)."""
     return row.claimed_by_id is not None and not session.execute(
         select(_still_holds(row.claimed_by_id, row.role, row.unit_id))).scalar()
 
@@ -112,7 +122,8 @@ def claim_task(session: Session, actor: Principal, clock: Clock, task_id: str) -
         raise holder_refusal(session, actor, _open_task(session, actor, task_id, lock=False)) or refused(
             "task changed", "此事项刚被他人处理，请刷新后重试")
     write_event(session, row.case_id, clock.now(), actor.user_id, "task_claimed", row.task_name, row.title,
-                {"task_id": task_id, "before": {"claimed_by": None}, "after": {"claimed_by": _name(session, actor.user_id)}})
+                {"task_id": task_id, "before": {"claimed_by": None},
+                 "after": {"claimed_by": user_name(session, actor.user_id)}})
     return row.case_id
 
 
@@ -122,9 +133,9 @@ def release_task(session: Session, actor: Principal, clock: Clock, task_id: str)
     row = _open_task(session, actor, task_id)
     if row.claimed_by_id is None:
         raise refused("task not claimed", "此事项未被认领")
-    if row.claimed_by_id != actor.user_id and not _holder_gone(session, row):
-        raise Forbidden("only the holder releases", f"此事项由 {_name(session, row.claimed_by_id)} 认领，只有认领人可以释放")
-    before = _name(session, row.claimed_by_id)
+    if row.claimed_by_id != actor.user_id and not holder_gone(session, row):
+        raise Forbidden("only the holder releases", f"此事项由 {user_name(session, row.claimed_by_id)} 认领，只有认领人可以释放")
+    before = user_name(session, row.claimed_by_id)
     if not write_holder(session, task_id, None, row.claimed_by_id, clock.now()):
         raise refused("task changed", "此事项刚被他人处理，请刷新后重试")
     write_event(session, row.case_id, clock.now(), actor.user_id, "task_released", row.task_name, row.title,
@@ -149,22 +160,23 @@ def reassign_task(session: Session, actor: Principal, clock: Clock, task_id: str
     """转办: hand an open task to a colleague of the same role and unit, who then holds it; the actor must
     hold it, or it must be unclaimed (or its holder gone). The colleague is notified; returns the case id."""
     row = _open_task(session, actor, task_id)
-    if row.claimed_by_id not in (None, actor.user_id) and not _holder_gone(session, row):
+    if row.claimed_by_id not in (None, actor.user_id) and not holder_gone(session, row):
         raise holder_refusal(session, actor, row)
     reason = _reason(reason)
     if not isinstance(to_user_id, int) or to_user_id == actor.user_id or not session.execute(
             select(_still_holds(to_user_id, row.role, row.unit_id))).scalar():
         raise FormInvalid({"to_user_id": "请选择本单位同一岗位的另一位工作人员"})
     now = clock.now()
-    before, after = _name(session, row.claimed_by_id) if row.claimed_by_id else None, _name(session, to_user_id)
+    before, after = user_name(session, row.claimed_by_id) if row.claimed_by_id else None, user_name(session, to_user_id)
     if not write_holder(session, task_id, to_user_id, row.claimed_by_id, now):
         raise refused("task changed", "此事项刚被他人处理，请刷新后重试")
     write_event(session, row.case_id, now, actor.user_id, "task_reassigned", row.task_name, row.title,
-                {"task_id": task_id, "reason": reason, "before": {"claimed_by": before}, "after": {"claimed_by": after}})
+                {"task_id": task_id, "reason": reason, "before": {"claimed_by": before},
+                 "after": {"claimed_by": after}})
     write_notifications(session, [{
         "role": row.role, "unit_id": row.unit_id, "case_id": row.case_id, "user_id": to_user_id,
         "kind": "reassigned", "created_at": now,
-        "message": f"{_name(session, actor.user_id)} 将案件 {row.number}「{row.title}」转交您办理：{reason}"[:500]}])
+        "message": f"{user_name(session, actor.user_id)} 将案件 {row.number}「{row.title}」转交您办理：{reason}"[:500]}])
     return row.case_id
 
 
@@ -181,9 +193,7 @@ def send_back(session: Session, actor: Principal, clock: Clock, task_id: str, ta
     """退回: return the case from an open task to one of the steps it came through (any lane: a township
     sends back to the village's step), with a reason. The data entered so far is kept; the unit that gets
     the work is notified. Returns the case id."""
-    row = _open_task(session, actor, task_id)
-    if (conflict := holder_refusal(session, actor, row)) is not None:
-        raise conflict
+    row = _open_task(session, actor, task_id, holder=True)
     reason = _reason(reason)
     version = get_version(session, row.process_version_id)
     workflow = Workflow.restore(version.spec, row.state)
@@ -230,7 +240,7 @@ def withdrawable(session: Session, actor: Principal, case_id: int):
     moved = session.execute(select(EVENT.c.id).where(EVENT.c.case_id == case_id, EVENT.c.id > last.id,
                                                      EVENT.c.kind.in_(_MOVES)).limit(1)).first()
     done = session.execute(
-        select(*_TASK_COLUMNS).join(CASE, CASE.c.id == TASK.c.case_id)
+        select(*TASK_COLUMNS).join(CASE, CASE.c.id == TASK.c.case_id)
         .where(TASK.c.case_id == case_id, TASK.c.task_name == last.task_name, TASK.c.status == "completed",
                TASK.c.completed_by_id == actor.user_id, task_scope(actor), case_scope(actor))
         .order_by(TASK.c.completed_at.desc()).limit(1)).first()
@@ -245,15 +255,18 @@ def withdraw(session: Session, actor: Principal, clock: Clock, task_id: str) -> 
     """撤回: take back one's own completion while the next step has not been started by anyone (nothing
     claimed or completed since). Decided under the case's lock and its revision: against the next person
     claiming or completing it, one wins and the other gets a Conflict. Returns the case id."""
-    row = session.execute(locked(session, select(*_TASK_COLUMNS).join(CASE, CASE.c.id == TASK.c.case_id).where(
-        TASK.c.id == task_id, task_scope(actor), case_scope(actor)))).first()
+    found = select(*TASK_COLUMNS).join(CASE, CASE.c.id == TASK.c.case_id).where(
+        TASK.c.id == task_id, task_scope(actor), case_scope(actor))
+    row = session.execute(found).first()
     if row is None:
         raise NotFound(f"task {task_id}")
     if row.status != "completed" or row.completed_by_id != actor.user_id:
         raise Forbidden("only one's own completion", "只能撤回自己办理完成的步骤")
-    # the next steps' rows, locked too: a claim waiting on them sees the withdrawal once it commits
-    next_rows = session.execute(locked(session, select(TASK.c.id, TASK.c.claimed_by_id).where(
-        TASK.c.case_id == row.case_id, TASK.c.status == "open"))).all()
+    # Locks in the order a completion takes them (its task, then the case): the next steps' rows first, so
+    # the next person completing or claiming waits for this, or this for them, and neither deadlocks.
+    next_rows = session.execute(locked(session, select(TASK.c.id).where(
+        TASK.c.case_id == row.case_id, TASK.c.status == "open").order_by(TASK.c.id))).all()
+    row = session.execute(locked(session, found)).one()
     current = withdrawable(session, actor, row.case_id)
     if current is None or current.id != task_id:
         raise refused("next step started", "下一步骤已开始办理（已认领或已办理），不能撤回")
@@ -345,7 +358,7 @@ def urge_task(session: Session, actor: Principal, clock: Clock, task_id: str, me
     notification to it and an entry on the case. Returns the case id."""
     if not any(actor.has_role(r) for r in URGE_ROLES):
         raise Forbidden("county or supervisor only", "只有县（区）民政局或监督人员可以催办")
-    row = session.execute(select(*_TASK_COLUMNS).join(CASE, CASE.c.id == TASK.c.case_id).where(
+    row = session.execute(select(*TASK_COLUMNS).join(CASE, CASE.c.id == TASK.c.case_id).where(
         TASK.c.id == task_id, case_scope(actor, URGE_ROLES))).first()
     if row is None:
         raise NotFound(f"task {task_id}")
@@ -359,65 +372,3 @@ def urge_task(session: Session, actor: Principal, clock: Clock, task_id: str, me
                                    "created_at": now, "user_id": row.claimed_by_id,
                                    "message": f"催办：案件 {row.number}「{row.title}」— {text}"[:500]}])
     return row.case_id
-
-
-# --- what the task page offers ------------------------------------------------------
-@dataclass(frozen=True)
-class Operations:
-    """The operations a person may do on a task now (the buttons of its page)."""
-
-    claim: bool = False
-    release: bool = False
-    reassign: bool = False
-    send_back: bool = False
-    urge: bool = False
-    holder: str | None = None
-    colleagues: tuple = ()
-    targets: tuple = ()
-
-
-def task_operations(session: Session, actor: Principal, task_id: str) -> Operations:
-    """What ``actor`` may do on the task now, by the same rules the operations check."""
-    row = session.execute(select(*_TASK_COLUMNS).join(CASE, CASE.c.id == TASK.c.case_id).where(
-        TASK.c.id == task_id, case_scope(actor))).first()
-    if row is None or row.status != "open" or row.suspended_at is not None:
-        return Operations()
-    holder = _name(session, row.claimed_by_id) if row.claimed_by_id else None
-    urge = any(actor.has_role(r) for r in URGE_ROLES) and session.execute(
-        select(exists().where(CASE.c.id == row.case_id, case_scope(actor, URGE_ROLES)))).scalar()
-    mine = session.execute(select(exists().where(TASK.c.id == task_id, task_scope(actor)))).scalar()
-    if not mine:
-        return Operations(urge=bool(urge), holder=holder)
-    free = row.claimed_by_id in (None, actor.user_id)
-    gone = not free and _holder_gone(session, row)
-    return Operations(
-        claim=row.claimed_by_id is None, release=row.claimed_by_id == actor.user_id or gone,
-        reassign=free or gone, send_back=free, urge=bool(urge), holder=holder,
-        colleagues=tuple(colleagues(session, actor, task_id)) if free or gone else (),
-        targets=tuple(send_back_targets(session, actor, task_id)) if free else ())
-
-
-def sent_back_note(session: Session, case_id: int, task_id: str) -> dict | None:
-    """Who sent the case back to (or took back) task ``task_id`` and why, if that is how it is open again."""
-    for e in session.execute(select(EVENT.c.kind, EVENT.c.at, EVENT.c.data, User.display_name)
-                             .outerjoin(User, User.id == EVENT.c.actor_id)
-                             .where(EVENT.c.case_id == case_id, EVENT.c.kind.in_(("task_sent_back", "task_withdrawn")))
-                             .order_by(EVENT.c.id.desc()).limit(20)).all():
-        data = e.data or {}
-        if data.get("to_task_id", data.get("task_id")) == task_id:
-            return {"kind": e.kind, "at": e.at, "by": e.display_name or "系统", "reason": data.get("reason"),
-                    "from_step": data.get("from_step")}
-    return None
-
-
-def next_task_for(session: Session, actor: Principal, after_case_id: int) -> str | None:
-    """The actor's most urgent open task (their own or the queue's, not another's), preferring another step of
-    the case just done: where the inbox sends them after completing a step."""
-    base = select(TASK.c.id).join(CASE, CASE.c.id == TASK.c.case_id).where(
-        TASK.c.status == "open", task_scope(actor), CASE.c.suspended_at.is_(None),
-        (TASK.c.claimed_by_id.is_(None)) | (TASK.c.claimed_by_id == actor.user_id))
-    same = session.execute(base.where(TASK.c.case_id == after_case_id).limit(1)).scalar()
-    if same is not None:
-        return same
-    return session.execute(base.order_by(TASK.c.due_on.asc().nulls_last(), TASK.c.created_at, TASK.c.id)
-                           .limit(1)).scalar()

@@ -31,13 +31,16 @@ URGENCY_ORDER = (TASK.c.due_on.asc().nulls_last(), TASK.c.created_at, TASK.c.id)
 
 def select_inbox_statement(principal: Principal, page: int = 1, page_size: int = PAGE_SIZE, by_urgency: bool = True):
     """The inbox query: open tasks in the principal's (role, unit) pairs, most urgent (or oldest) first."""
+    holder = aliased(User)
     return (
         select(TASK.c.id, TASK.c.title, TASK.c.role, TASK.c.due_on, TASK.c.due_provisional, TASK.c.created_at,
                CASE.c.id.label("case_id"), CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number,
-               Unit.name.label("village_name"))
+               Unit.name.label("village_name"), TASK.c.claimed_by_id, holder.display_name.label("claimed_by"),
+               CASE.c.suspended_at)
         .select_from(TASK)
         .join(CASE, CASE.c.id == TASK.c.case_id)
         .outerjoin(Unit, Unit.id == CASE.c.village_id)
+        .outerjoin(holder, holder.id == TASK.c.claimed_by_id)
         .where(TASK.c.status == "open", task_scope(principal))
         .order_by(*(URGENCY_ORDER if by_urgency else (TASK.c.created_at, TASK.c.id)))
         .limit(page_size).offset((max(page, 1) - 1) * page_size)
@@ -55,9 +58,10 @@ def inbox(session: Session, principal: Principal, page: int = 1, page_size: int 
 
 def task_for(session: Session, principal: Principal, task_id: str):
     """A task the principal may work on (any status), or NotFound."""
+    holder = aliased(User)
     row = session.execute(
-        select(TASK, User.display_name.label("completed_by_name"))
-        .outerjoin(User, User.id == TASK.c.completed_by_id)
+        select(TASK, User.display_name.label("completed_by_name"), holder.display_name.label("claimed_by_name"))
+        .outerjoin(User, User.id == TASK.c.completed_by_id).outerjoin(holder, holder.id == TASK.c.claimed_by_id)
         .where(TASK.c.id == task_id, task_scope(principal))
     ).first()
     if row is None:
@@ -103,8 +107,10 @@ def case_view(session: Session, principal: Principal, case_id: int) -> CaseView:
         .outerjoin(actor, actor.id == EVENT.c.actor_id)
         .where(EVENT.c.case_id == case_id).order_by(EVENT.c.id)
     ).all()
+    holder = aliased(User)
     open_tasks = session.execute(
-        select(TASK, Unit.name.label("unit_name")).join(Unit, Unit.id == TASK.c.unit_id)
+        select(TASK, Unit.name.label("unit_name"), holder.display_name.label("claimed_by_name"))
+        .join(Unit, Unit.id == TASK.c.unit_id).outerjoin(holder, holder.id == TASK.c.claimed_by_id)
         .where(TASK.c.case_id == case_id, TASK.c.status == "open").order_by(TASK.c.created_at)
     ).all()
     documents = session.execute(select(Document.id, Document.kind, Document.number, Document.title,
