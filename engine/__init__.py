@@ -5,10 +5,11 @@ person acts, and the clock. The packages behind it are the engine's own business
 (`.importlinter`, run by `make test`) keeps the entry points on this page.
 """
 from engine.cases.attachments import store_attachment
+from engine.cases.batch import MAX_BATCH, hand_over, held_by, holders
 from engine.cases.due_dates import recompute as recompute_due_dates
 from engine.cases.lifecycle import (FLAG_NOTE_MAX, case_for_request_token, complete_task, decide_flag, extend_deadline,
                                     record_route_incident, start_application, start_case)
-from engine.cases.operations import (REASON_MAX, claim_task, reassign_task, release_task, resume_case, send_back,
+from engine.cases.operations import (REASON_MAX, claim_task, colleagues, reassign_task, release_task, resume_case, send_back,
                                      suspend_case, terminate_case, urge_task, withdraw, withdrawable)
 from engine.cases.panel import agenda as panel_agenda, hold_meeting as hold_panel_meeting, meetings as panel_meetings
 from engine.catalogue.datafiles import DataFile
@@ -25,7 +26,8 @@ from engine.households.register import review_progress
 from engine.installation import DEMO_DIR, demo_password, load_cases, load_directory, prepare_store
 from engine.jobs import run_forever, sweep
 from engine.oversight.queries import (COUNT_CAP, PAGE_SIZE, SupervisorFilters, case_form, case_view, deployed_versions,
-                                      document_for, inbox as inbox_tasks, supervisor_cases, task_for, task_schema)
+                                      document_for, HELD as INBOX_HELD, inbox as inbox_tasks,
+                                      inbox_counts, supervisor_cases, task_for, task_schema)
 from engine.oversight.archive import household_archive
 from engine.oversight.task_page import next_task_for, sent_back_note, task_operations
 from engine.oversight.files import (age_on, application_defaults, case_file, earlier_entries, household_file,

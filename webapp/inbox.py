@@ -7,8 +7,9 @@ from engine import (COUNT_CAP, attachment_panel, FLAG_NOTE_MAX, PAGE_SIZE, case_
                     inbox_tasks, notifications_for, panel_agenda, panel_meetings, refresh_case_flags, task_for, task_schema)
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from engine import (REASON_MAX, claim_task, complete_task, earlier_entries, next_task_for, reassign_task,
-                    release_task, send_back, sent_back_note, task_operations, withdraw, withdrawable)
+from engine import (INBOX_HELD, MAX_BATCH, REASON_MAX, claim_task, colleagues, complete_task, earlier_entries,
+                    hand_over, held_by, holders, inbox_counts, next_task_for, reassign_task, release_task, send_back,
+                    sent_back_note, task_operations, withdraw, withdrawable)
 from engine.errors import FormInvalid
 from engine import coerce_html_form, errors_for_html_form
 from engine import get_version
@@ -39,14 +40,16 @@ def inbox():
     """My open tasks, oldest first."""
     page = page_arg()
     by_urgency = request.args.get("sort", "urgency") != "oldest"
+    held = request.args.get("held") if request.args.get("held") in INBOX_HELD else None
     with db().unit_of_work() as uow:
         s = uow.session
-        rows, total = inbox_tasks(s, current_principal(), page, by_urgency=by_urgency)
+        rows, total = inbox_tasks(s, current_principal(), page, by_urgency=by_urgency, held=held)
+        counts = inbox_counts(s, current_principal())
         notes = notifications_for(s, current_principal(), limit=5)
     today = clock().today()
     return render_template("inbox/inbox.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
                            count_cap=COUNT_CAP, today=today, notes=notes, by_urgency=by_urgency,
-                           from_case=int_arg(request.args, "from_case", None, 1),
+                           from_case=int_arg(request.args, "from_case", None, 1), held=held, counts=counts,
                            week_end=today + timedelta(days=6 - today.weekday()))
 
 
@@ -214,3 +217,36 @@ def panel():
         files = {i.id: case_file(s, principal, i.case_id) for i in items}  # each case's file, as the panel reads it
     return render_template("inbox/panel.html", items=items, schema=schema, errors=errors, values=request.form,
                            meetings=past, files=files), (422 if errors else 200)
+
+
+@bp.route("/handover", methods=["GET", "POST"])
+def handover():
+    """批量转办: the tasks a colleague holds (a departing clerk), listed first (the dry run), then handed to
+    another colleague in one go, the list shown being exactly what is handed over, with a result per task."""
+    principal = current_principal()
+    source = request.form if request.method == "POST" else request.args
+    from_user = int_arg(source, "from_user", None, 1)
+    results = None
+    errors: dict[str, str] = {}
+    with db().unit_of_work(write=request.method == "POST") as uow:
+        s = uow.session
+        if request.method == "POST" and from_user is not None:
+            try:
+                results = hand_over(s, principal, clock(), from_user, int_arg(request.form, "to_user_id", 0, 0),
+                                    request.form.get("reason", ""), request.form.getlist("task_id")[:MAX_BATCH])
+                uow.commit()
+            except FormInvalid as exc:
+                errors = exc.errors
+                flash("；".join(exc.errors.values()), "error")
+        people = holders(s, principal)
+        selection = held_by(s, principal, from_user) if from_user is not None and results is None else []
+        targets = [] if from_user is None else _colleagues_for(s, principal, from_user)
+    return render_template("inbox/handover.html", people=people, from_user=from_user, selection=selection,
+                           targets=targets, results=results, reason_max=REASON_MAX,
+                           values=request.form), (422 if errors else 200)
+
+
+def _colleagues_for(s, principal, from_user: int) -> list:
+    """Whom the held tasks may go to: the colleagues of the first of them (the same role and unit)."""
+    first = held_by(s, principal, from_user)[:1]
+    return [c for c in colleagues(s, principal, first[0].task_id) if c.id != from_user] if first else []

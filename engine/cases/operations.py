@@ -48,7 +48,8 @@ def refused(message: str, message_zh: str) -> Conflict:
     return exc
 
 
-def _reason(reason: Any, field: str = "reason") -> str:
+def required_reason(reason: Any, field: str = "reason") -> str:
+    """The reason given, stripped, or FormInvalid naming ``field`` when it is missing or too long."""
     text = (reason if isinstance(reason, str) else "").strip()
     if not REASON_MIN <= len(text) <= REASON_MAX:
         raise FormInvalid({field: f"请填写理由（{REASON_MIN} 至 {REASON_MAX} 字）"})
@@ -162,7 +163,7 @@ def reassign_task(session: Session, actor: Principal, clock: Clock, task_id: str
     row = _open_task(session, actor, task_id)
     if row.claimed_by_id not in (None, actor.user_id) and not holder_gone(session, row):
         raise holder_refusal(session, actor, row)
-    reason = _reason(reason)
+    reason = required_reason(reason)
     if not isinstance(to_user_id, int) or to_user_id == actor.user_id or not session.execute(
             select(_still_holds(to_user_id, row.role, row.unit_id))).scalar():
         raise FormInvalid({"to_user_id": "请选择本单位同一岗位的另一位工作人员"})
@@ -194,7 +195,7 @@ def send_back(session: Session, actor: Principal, clock: Clock, task_id: str, ta
     sends back to the village's step), with a reason. The data entered so far is kept; the unit that gets
     the work is notified. Returns the case id."""
     row = _open_task(session, actor, task_id, holder=True)
-    reason = _reason(reason)
+    reason = required_reason(reason)
     version = get_version(session, row.process_version_id)
     workflow = Workflow.restore(version.spec, row.state)
     targets = {t.id: t for t in workflow.steps_before(task_id)}
@@ -299,7 +300,7 @@ def suspend_case(session: Session, actor: Principal, clock: Clock, case_id: int,
     case = _running_case(session, actor, case_id, SUSPEND_ROLES, "挂起")
     if case.suspended_at is not None:
         raise refused("already suspended", "案件已处于挂起状态")
-    reason = _reason(reason)
+    reason = required_reason(reason)
     now = clock.now()
     write_suspension(session, case_id, case.revision, now, reason, None, now)
     write_event(session, case_id, now, actor.user_id, "case_suspended", None, "挂起",
@@ -312,7 +313,7 @@ def resume_case(session: Session, actor: Principal, clock: Clock, case_id: int, 
     case = _running_case(session, actor, case_id, SUSPEND_ROLES, "恢复办理")
     if case.suspended_at is None:
         raise refused("not suspended", "案件未被挂起")
-    reason = _reason(reason)
+    reason = required_reason(reason)
     now, today = clock.now(), clock.today()
     calendar = WorkingCalendar.load()
     try:
@@ -333,7 +334,7 @@ def terminate_case(session: Session, actor: Principal, clock: Clock, case_id: in
     """终止: end a running case by the county's decision with a reason and the written notice (终止办理通知书);
     returns the notice's number."""
     case = _running_case(session, actor, case_id, TERMINATE_ROLES, "终止办理")
-    reason = _reason(reason)
+    reason = required_reason(reason)
     now = clock.now()
     version = get_version(session, case.process_version_id)
     workflow = Workflow.restore(version.spec, case.state)
@@ -364,7 +365,7 @@ def urge_task(session: Session, actor: Principal, clock: Clock, task_id: str, me
         raise NotFound(f"task {task_id}")
     if row.status != "open":
         raise task_closed(session, row)
-    text = _reason(message, "message")
+    text = required_reason(message, "message")
     now = clock.now()
     write_event(session, row.case_id, now, actor.user_id, "task_urged", row.task_name, row.title,
                 {"task_id": task_id, "message": text})

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from engine.people.accounts import Principal
@@ -29,8 +29,18 @@ COUNT_CAP = 1000
 URGENCY_ORDER = (TASK.c.due_on.asc().nulls_last(), TASK.c.created_at, TASK.c.id)
 
 
-def select_inbox_statement(principal: Principal, page: int = 1, page_size: int = PAGE_SIZE, by_urgency: bool = True):
-    """The inbox query: open tasks in the principal's (role, unit) pairs, most urgent (or oldest) first."""
+HELD = ("mine", "queue", "others")  # the inbox's holder filter: claimed by me, unclaimed, claimed by a colleague
+
+
+def _held_clause(principal: Principal, held: str | None):
+    return {"mine": TASK.c.claimed_by_id == principal.user_id, "queue": TASK.c.claimed_by_id.is_(None),
+            "others": TASK.c.claimed_by_id != principal.user_id}.get(held or "", true())
+
+
+def select_inbox_statement(principal: Principal, page: int = 1, page_size: int = PAGE_SIZE, by_urgency: bool = True,
+                           held: str | None = None):
+    """The inbox query: open tasks in the principal's (role, unit) pairs, most urgent (or oldest) first; ``held``
+    (one of HELD) keeps those claimed by the principal, unclaimed, or claimed by a colleague."""
     holder = aliased(User)
     return (
         select(TASK.c.id, TASK.c.title, TASK.c.role, TASK.c.due_on, TASK.c.due_provisional, TASK.c.created_at,
@@ -41,19 +51,33 @@ def select_inbox_statement(principal: Principal, page: int = 1, page_size: int =
         .join(CASE, CASE.c.id == TASK.c.case_id)
         .outerjoin(Unit, Unit.id == CASE.c.village_id)
         .outerjoin(holder, holder.id == TASK.c.claimed_by_id)
-        .where(TASK.c.status == "open", task_scope(principal))
+        .where(TASK.c.status == "open", task_scope(principal), _held_clause(principal, held))
         .order_by(*(URGENCY_ORDER if by_urgency else (TASK.c.created_at, TASK.c.id)))
         .limit(page_size).offset((max(page, 1) - 1) * page_size)
     )
 
 
-def inbox(session: Session, principal: Principal, page: int = 1, page_size: int = PAGE_SIZE, by_urgency: bool = True):
+def inbox(session: Session, principal: Principal, page: int = 1, page_size: int = PAGE_SIZE, by_urgency: bool = True,
+          held: str | None = None):
     """Open tasks of the principal's roles in their units, most urgent first (or oldest first), with the
-    total (capped at COUNT_CAP + 1)."""
-    rows = session.execute(select_inbox_statement(principal, page, page_size, by_urgency)).all()
-    capped = select(TASK.c.id).where(TASK.c.status == "open", task_scope(principal)).limit(COUNT_CAP + 1)
+    total (capped at COUNT_CAP + 1); ``held`` filters by holder (see select_inbox_statement)."""
+    rows = session.execute(select_inbox_statement(principal, page, page_size, by_urgency, held)).all()
+    capped = select(TASK.c.id).where(TASK.c.status == "open", task_scope(principal),
+                                     _held_clause(principal, held)).limit(COUNT_CAP + 1)
     total = session.execute(select(func.count()).select_from(capped.subquery())).scalar_one()
     return rows, total
+
+
+def inbox_counts(session: Session, principal: Principal) -> dict[str, int]:
+    """How many open tasks of the principal's are theirs, in the shared queue and a colleague's (one grouped
+    statement over at most COUNT_CAP + 1 tasks)."""
+    capped = select(TASK.c.claimed_by_id).where(TASK.c.status == "open", task_scope(principal)).limit(
+        COUNT_CAP + 1).subquery()
+    counts = {"mine": 0, "queue": 0, "others": 0}
+    for holder_id, n in session.execute(select(capped.c.claimed_by_id, func.count()).group_by(capped.c.claimed_by_id)):
+        key = "queue" if holder_id is None else "mine" if holder_id == principal.user_id else "others"
+        counts[key] += n
+    return counts
 
 
 def task_for(session: Session, principal: Principal, task_id: str):

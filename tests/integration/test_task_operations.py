@@ -218,3 +218,30 @@ def test_urge_by_county_or_supervisor_only(db, clock, who, unit_id):
     assert event.data["message"] == "已超期，请尽快办理"
     [note] = notes(db, "urged")
     assert note.role == "township" and "已超期" in note.message
+
+
+def test_hand_over_a_leavers_tasks_dry_run_equals_run(db, clock, who, unit_id, colleague, new_user):
+    from engine.cases.batch import hand_over, held_by, holders
+    from engine.people.users import deactivate_user
+    leaver = new_user(("township", "320921100"))
+    walks = [start(db, clock, who, unit_id) for _ in range(3)]
+    for walk in walks:
+        run(db, claim_task, who(leaver), clock, walk.open_tasks()[0].id)
+    clerk, leaver_id = who("township_xs"), who(leaver).user_id
+    with db.unit_of_work() as uow:
+        assert [(h.id, h.held) for h in holders(uow.session, clerk)] == [(leaver_id, 3)]
+        selection = held_by(uow.session, clerk, leaver_id)
+    assert {i.case_id for i in selection} == {w.case_id for w in walks}
+    with pytest.raises(FormInvalid):  # a reason for the whole run
+        run(db, hand_over, clerk, clock, leaver_id, who(colleague).user_id, "", [i.task_id for i in selection])
+    refused = run(db, hand_over, clerk, clock, leaver_id, who(colleague).user_id, "调离", [i.task_id for i in selection])
+    assert [r.ok for r in refused] == [False] * 3 and "认领" in refused[0].message, "the leaver is still here"
+    with db.unit_of_work(write=True) as uow:
+        deactivate_user(uow.session, None, clock.now(), leaver)
+        uow.commit()
+    done = run(db, hand_over, clerk, clock, leaver_id, who(colleague).user_id, "调离本镇",
+               [i.task_id for i in selection] + ["not-in-selection"])
+    assert [r.task_id for r in done if r.ok] == [i.task_id for i in selection], "the dry run's list is the run's"
+    assert done[-1].ok is False and "不在所选范围" in done[-1].message
+    assert all(task_row(db, i.task_id).claimed_by_id == who(colleague).user_id for i in selection)
+    assert len(events(db, walks[0].case_id, "task_reassigned")) == 1

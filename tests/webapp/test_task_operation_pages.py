@@ -180,3 +180,72 @@ def test_api_operations_allowed_and_refused(walk, login, db, who, colleague):
     for path in ("/api/v1/tasks/{task_id}/claim", "/api/v1/tasks/{task_id}/send-back",
                  "/api/v1/tasks/{task_id}/withdraw", "/api/v1/cases/{case_id}/terminate"):
         assert {"403", "404", "409"} <= set(next(iter(doc["paths"][path].values()))["responses"])
+
+
+def test_hand_over_page_lists_then_hands_over(db, clock, who, unit_id, login, new_user, colleague):
+    from engine.cases.operations import claim_task
+    from engine.people.users import deactivate_user
+    leaver = new_user(("township", "320921100"))
+    walks = [start(db, clock, who, unit_id) for _ in range(2)]
+    for walk in walks:
+        with db.unit_of_work(write=True) as uow:
+            claim_task(uow.session, who(leaver), clock, walk.open_tasks()[0].id)
+            uow.commit()
+    leaver_id = who(leaver).user_id
+    with db.unit_of_work(write=True) as uow:
+        deactivate_user(uow.session, None, clock.now(), leaver)
+        uow.commit()
+    clerk = login("township_xs")
+    listed = clerk.get(f"/handover?from_user={leaver_id}").text
+    assert all(w.number in listed for w in walks) and "2 项" in listed
+    task_ids = [w.open_tasks()[0].id for w in walks]
+    body = {"from_user": str(leaver_id), "to_user_id": str(who(colleague).user_id), "reason": ""}
+    missing = clerk.client.post("/handover", data={"csrf_token": clerk.csrf, **body, "task_id": task_ids})
+    assert missing.status_code == 422 and all(holder(db, t) == leaver_id for t in task_ids)
+    done = clerk.client.post("/handover", data={"csrf_token": clerk.csrf, **body, "reason": "调离本镇",
+                                                "task_id": task_ids})
+    assert done.status_code == 200 and "2 项中 2 项已转办" in done.text
+    assert all(holder(db, t) == who(colleague).user_id for t in task_ids)
+    assert "调离本镇" in login(colleague).get("/inbox").text
+    outsider = login("township_cjg").get(f"/handover?from_user={leaver_id}").text
+    assert walks[0].number not in outsider
+
+
+def test_hand_over_through_the_api(db, clock, who, unit_id, login, new_user, colleague):
+    from engine.cases.operations import claim_task
+    from engine.people.users import deactivate_user
+    leaver = new_user(("township", "320921100"))
+    walk = start(db, clock, who, unit_id)
+    task_id = walk.open_tasks()[0].id
+    with db.unit_of_work(write=True) as uow:
+        claim_task(uow.session, who(leaver), clock, task_id)
+        deactivate_user(uow.session, None, clock.now(), leaver)
+        uow.commit()
+    clerk = login("township_xs")
+    leaver_id = who(leaver).user_id
+    listed = clerk.get(f"/api/v1/handover?from_user={leaver_id}").json["items"]
+    assert [i["task_id"] for i in listed] == [task_id]
+    assert login("township_cjg").get(f"/api/v1/handover?from_user={leaver_id}").json["items"] == []
+    body = {"from_user": leaver_id, "to_user_id": who(colleague).user_id, "reason": "调离", "task_ids": [task_id]}
+    assert api(clerk, "/api/v1/handover", {**body, "reason": ""}).status_code == 422
+    done = api(clerk, "/api/v1/handover", body).json["items"]
+    assert done[0]["ok"] is True and holder(db, task_id) == who(colleague).user_id
+
+
+def test_inbox_filters_by_holder_with_counts(db, clock, who, unit_id, login, colleague):
+    from engine.cases.operations import claim_task
+    mine, theirs, shared = (start(db, clock, who, unit_id) for _ in range(3))
+    with db.unit_of_work(write=True) as uow:
+        claim_task(uow.session, who("township_xs"), clock, mine.open_tasks()[0].id)
+        claim_task(uow.session, who(colleague), clock, theirs.open_tasks()[0].id)
+        uow.commit()
+    clerk = login("township_xs")
+    page = clerk.get("/inbox").text
+    assert all(w.number in page for w in (mine, theirs, shared))
+    for held, shown in (("mine", mine), ("queue", shared), ("others", theirs)):
+        listed = clerk.get(f"/inbox?held={held}").text
+        assert shown.number in listed and sum(w.number in listed for w in (mine, theirs, shared)) == 1, held
+    import re
+    counts = {m[0]: int(m[1]) for m in re.findall(r'class="held-(\w+)"[^>]*>[^<]*<span class="count">(\d+)<', page)}
+    assert counts == {"all": 3, "mine": 1, "queue": 1, "others": 1}
+    assert clerk.get("/inbox?held=bogus").status_code == 200
