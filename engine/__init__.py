@@ -35,8 +35,8 @@ from engine.oversight.files import (age_on, application_defaults, case_file, ear
 from engine.oversight.search import STATUSES as CASE_STATUSES, SearchRefused, my_cases, search
 from engine.oversight.reports import (ALL_TYPES as ALL_REPORT_TYPES, monthly_report, payment_roll,
                                       payment_roll_with_id_numbers, to_csv, to_xlsx)
-from engine.oversight.supervision import (notifications_for, open_incidents, overdue_by_township, retry_incident,
-                                          supervision_items)
+from engine.oversight.supervision import (notification_centre, notifications_for, open_incidents, overdue_by_township,
+                                          retry_incident, supervision_items, unread_notifications)
 from engine.people.accounts import ROLE_NAMES_ZH, Principal, authenticate, principal_of
 from engine.people.directory import load_places, load_users, read_places, read_users
 from engine.people.places import place_of_village, villages_for

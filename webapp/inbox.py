@@ -9,7 +9,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from engine import (INBOX_HELD, MAX_BATCH, REASON_MAX, claim_task, colleagues, complete_task, earlier_entries,
                     hand_over, held_by, holders, inbox_counts, next_task_for, reassign_task, release_task, send_back,
-                    sent_back_note, task_operations, withdraw, withdrawable)
+                    notification_centre, sent_back_note, task_operations, unread_notifications, withdraw,
+                    withdrawable)
 from engine.errors import FormInvalid
 from engine import coerce_html_form, errors_for_html_form
 from engine import get_version
@@ -46,10 +47,11 @@ def inbox():
         rows, total = inbox_tasks(s, current_principal(), page, by_urgency=by_urgency, held=held)
         counts = inbox_counts(s, current_principal())
         notes = notifications_for(s, current_principal(), limit=5)
+        unread = unread_notifications(s, current_principal())
     today = clock().today()
     return render_template("inbox/inbox.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
                            count_cap=COUNT_CAP, today=today, notes=notes, by_urgency=by_urgency,
-                           from_case=int_arg(request.args, "from_case", None, 1), held=held, counts=counts,
+                           from_case=int_arg(request.args, "from_case", None, 1), held=held, counts=counts, unread=unread,
                            week_end=today + timedelta(days=6 - today.weekday()))
 
 
@@ -250,3 +252,13 @@ def _colleagues_for(s, principal, from_user: int) -> list:
     """Whom the held tasks may go to: the colleagues of the first of them (the same role and unit)."""
     first = held_by(s, principal, from_user)[:1]
     return [c for c in colleagues(s, principal, first[0].task_id) if c.id != from_user] if first else []
+
+
+@bp.route("/notifications")
+def notifications():
+    """The notification centre: reminders, tasks reassigned or sent back, urgings, newest first, the unread
+    marked; opening it marks them read."""
+    with db().unit_of_work(write=True) as uow:
+        notes = notification_centre(uow.session, current_principal(), clock().now())
+        uow.commit()
+    return render_template("inbox/notifications.html", notes=notes)

@@ -24,7 +24,7 @@ from engine.errors import Conflict, Forbidden, FormInvalid, NotFound
 from engine.people.accounts import Principal
 from engine.people.places import Place, unit_names
 from engine.people.scope import case_scope, task_scope
-from engine.runtime.workflow import DoneTask, Workflow
+from engine.runtime.workflow import DoneTask, Workflow, WorkflowError
 from engine.store.models import RoleAssignment, User
 from engine.workdays import CalendarYearMissing, WorkingCalendar
 
@@ -218,7 +218,10 @@ def _reset(session, row, version, workflow: Workflow, target_id: str, clock: Clo
     """Reset the workflow to ``target_id`` and write the inbox rows and the state; returns the READY tasks."""
     now, today = clock.now(), clock.today()
     open_before = {t.id for t in workflow.ready_user_tasks()}
-    workflow.reset_to(target_id, now)
+    try:
+        workflow.reset_to(target_id, now)
+    except WorkflowError as exc:  # a task the route cannot reopen (inside a multi-instance or subprocess)
+        raise refused(f"cannot reopen {target_id}: {exc}", "该步骤无法重新打开，请选择其他步骤") from exc
     reopen_tasks(session, row.case_id, Place(row.county_id, row.township_id, row.village_id), workflow, now, today,
                  open_before)
     write_state(session, row.case_id, row.revision, workflow, now, actor.user_id, version.declarations)

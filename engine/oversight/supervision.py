@@ -2,9 +2,9 @@
 county supervisor's view of them. Run by the scheduler; every query is indexed and set-based."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy import and_, exists, false, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -12,7 +12,7 @@ from engine.people.accounts import Principal
 from engine.clock import Clock
 from engine.errors import NotFound
 from engine.cases.writer import mark_reminded, requeue_timers
-from engine.store.models import Case, HumanTask, Incident, Notification, SupervisionItem, Unit
+from engine.store.models import Case, HumanTask, Incident, Notification, SupervisionItem, Unit, User
 from engine.people.scope import supervised_counties
 from engine.workdays import CalendarYearMissing, WorkingCalendar
 
@@ -116,15 +116,35 @@ def overdue_by_township(session: Session, principal: Principal, today: date) -> 
     ).all()
 
 
-def notifications_for(session: Session, principal: Principal, limit: int = 20):
-    """Recent reminders and operations' messages addressed to the principal's (role, unit) pairs, or to
-    them by name (a task reassigned to them)."""
+def _addressed(principal: Principal):
+    """Notifications to the principal's (role, unit) pairs, or to them by name (a task reassigned to them)."""
     pairs = [and_(NOTE.c.role == role, NOTE.c.unit_id == unit) for role, unit in principal.roles]
     if not pairs:
-        return []
-    addressed = or_(NOTE.c.user_id.is_(None), NOTE.c.user_id == principal.user_id)
-    return session.execute(select(NOTE).where(or_(*pairs), addressed).order_by(NOTE.c.created_at.desc(),
-                                                                                 NOTE.c.id.desc()).limit(limit)).all()
+        return false()
+    return and_(or_(*pairs), or_(NOTE.c.user_id.is_(None), NOTE.c.user_id == principal.user_id))
+
+
+def notifications_for(session: Session, principal: Principal, limit: int = 20):
+    """Recent reminders and operations' messages addressed to the principal, newest first."""
+    return session.execute(select(NOTE).where(_addressed(principal)).order_by(
+        NOTE.c.created_at.desc(), NOTE.c.id.desc()).limit(limit)).all()
+
+
+def unread_notifications(session: Session, principal: Principal) -> int:
+    """How many of the principal's notifications came since they last opened the notification centre
+    (counted up to 100: "99+" says enough)."""
+    seen = select(User.notifications_seen_at).where(User.id == principal.user_id).scalar_subquery()
+    newer = select(NOTE.c.id).where(_addressed(principal), or_(seen.is_(None), NOTE.c.created_at > seen)).limit(100)
+    return session.execute(select(func.count()).select_from(newer.subquery())).scalar_one()
+
+
+def notification_centre(session: Session, principal: Principal, now: datetime, limit: int = 100) -> list[dict]:
+    """The principal's notifications, newest first, each marked unread if it came since their last visit;
+    this visit is recorded (the caller's unit of work writes)."""
+    seen_at = session.execute(select(User.notifications_seen_at).where(User.id == principal.user_id)).scalar()
+    rows = notifications_for(session, principal, limit)
+    session.execute(update(User.__table__).where(User.id == principal.user_id).values(notifications_seen_at=now))
+    return [{**r._asdict(), "unread": seen_at is None or r.created_at > seen_at} for r in rows]
 
 
 def open_incidents(session: Session):

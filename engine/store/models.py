@@ -75,6 +75,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When they last opened the notification centre: newer notifications count as unread.
+    notifications_seen_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     roles: Mapped[list["RoleAssignment"]] = relationship(back_populates="user", lazy="selectin")
 
 

@@ -1,4 +1,5 @@
-"""the clerk's operations: a task's holder (认领), a case's suspension (挂起), notifications to one person.
+"""the clerk's operations: a task's holder (认领), a case's suspension (挂起), notifications to one person and
+when each person last read theirs.
 
 Revision ID: 0013_task_ops
 Revises: 0010_household
@@ -27,9 +28,13 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('user_id', sa.Integer(), nullable=True))
         batch_op.create_foreign_key(batch_op.f('fk_notification_user_id_app_user'), 'app_user',
                                     ['user_id'], ['id'], ondelete='CASCADE')
+    with op.batch_alter_table('app_user', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('notifications_seen_at', UTCDateTime(timezone=True), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('app_user', schema=None) as batch_op:
+        batch_op.drop_column('notifications_seen_at')
     with op.batch_alter_table('notification', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_notification_user_id_app_user'), type_='foreignkey')
         batch_op.drop_column('user_id')

@@ -245,3 +245,25 @@ def test_hand_over_a_leavers_tasks_dry_run_equals_run(db, clock, who, unit_id, c
     assert done[-1].ok is False and "不在所选范围" in done[-1].message
     assert all(task_row(db, i.task_id).claimed_by_id == who(colleague).user_id for i in selection)
     assert len(events(db, walks[0].case_id, "task_reassigned")) == 1
+
+
+@pytest.mark.parametrize("village", ["340603004001", "220302001001"])  # 三堤口 (with its review panel), 仁兴 (Siping)
+def test_send_back_on_other_routes_reaches_every_earlier_step(db, clock, who, unit_id, village):
+    """Every step a case went through can be reopened on the other models' routes too, and the case goes on."""
+    from tests.factories import LANE_USERS
+    walk = start(db, clock, who, unit_id, village=village, process_id=_route_of(village))
+    walk.drive_to("home_investigation")
+    current = walk.open_tasks()[0]
+    actor = who(LANE_USERS[village[:9]][current.role])
+    targets = run(db, send_back_targets, actor, current.id)
+    assert targets, "completed steps to go back to"
+    for target in targets[::-1][:1]:  # the first step of the route: the longest way back
+        run(db, send_back, actor, clock, current.id, target.id, "重新核实")
+        assert walk.open_tasks()[0].id == target.id
+    walk.drive_to("home_investigation")
+
+
+def _route_of(village):
+    from engine.catalogue.rules import process_for
+    return process_for("minimum_living", {"340603": "340603", "220302": "220302"}[village[:6]], village[:9],
+                       __import__("datetime").date(2026, 9, 15))

@@ -249,3 +249,21 @@ def test_inbox_filters_by_holder_with_counts(db, clock, who, unit_id, login, col
     counts = {m[0]: int(m[1]) for m in re.findall(r'class="held-(\w+)"[^>]*>[^<]*<span class="count">(\d+)<', page)}
     assert counts == {"all": 3, "mine": 1, "queue": 1, "others": 1}
     assert clerk.get("/inbox?held=bogus").status_code == 200
+
+
+def test_notification_centre_counts_unread_and_marks_read(walk, login, db, clock, who, colleague):
+    from engine.cases.operations import urge_task
+    clerk = login("township_xs")
+    assert "未读" not in clerk.get("/inbox").text
+    clock.advance(minutes=1)
+    with db.unit_of_work(write=True) as uow:
+        urge_task(uow.session, who("supervisor"), clock, walk.open_tasks()[0].id, "请尽快受理")
+        uow.commit()
+    assert "1 条未读" in clerk.get("/inbox").text
+    assert "1 条未读" in login(colleague).get("/inbox").text, "the whole unit was urged"
+    centre = clerk.get("/notifications").text
+    assert "请尽快受理" in centre and 'class="note-urged unread"' in centre
+    clock.advance(minutes=1)
+    assert "未读" not in clerk.get("/inbox").text and 'unread"' not in clerk.get("/notifications").text
+    assert "1 条未读" in login(colleague).get("/inbox").text, "read by one person, unread for the other"
+    assert "请尽快受理" not in login("township_cjg").get("/notifications").text
