@@ -1,4 +1,5 @@
-"""The REST API's entries for the clerk's operations (认领, 释放, 转办, 退回, 撤回, 催办, 挂起, 恢复, 终止, 批量转办):
+"""The REST API's entries for the clerk's operations (认领, 释放, 转办, 退回, 撤回, 催办, 挂起, 恢复, 终止, 批量转办)
+and the notification centre:
 marshmallow bodies and results, the routes (registered on the API blueprint by ``register``) and their
 OpenAPI entries (``operation_paths``)."""
 from __future__ import annotations
@@ -7,8 +8,8 @@ from apispec import APISpec
 from flask import Blueprint, request
 from marshmallow import Schema, ValidationError, fields
 
-from engine import (MAX_BATCH, claim_task, hand_over, held_by, reassign_task, release_task, resume_case, send_back,
-                    suspend_case, task_operations, terminate_case, urge_task, withdraw)
+from engine import (MAX_BATCH, claim_task, hand_over, held_by, notification_centre, reassign_task, release_task,
+                    resume_case, send_back, suspend_case, task_operations, terminate_case, urge_task, withdraw)
 from engine.errors import FormInvalid
 
 from .auth import current_principal
@@ -111,7 +112,25 @@ class BatchSchema(Schema):
     items = fields.List(fields.Nested(BatchItemSchema))
 
 
-SCHEMAS = (NoBodySchema, ReasonSchema, ReassignSchema, SendBackSchema, UrgeSchema, ColleagueSchema, StepSchema,
+class NotificationSchema(Schema):
+    """A notification: a reminder, a task reassigned to the caller, sent back to their unit, urged."""
+
+    id = fields.Integer()
+    kind = fields.String()
+    message = fields.String()
+    case_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    unread = fields.Boolean()
+
+
+class NotificationsSchema(Schema):
+    """The caller's notifications, newest first, and how many are unread."""
+
+    unread = fields.Integer()
+    items = fields.List(fields.Nested(NotificationSchema))
+
+
+SCHEMAS = (NotificationSchema, NotificationsSchema, NoBodySchema, ReasonSchema, ReassignSchema, SendBackSchema, UrgeSchema, ColleagueSchema, StepSchema,
            OperationsSchema, OperationDoneSchema, HandOverSchema, BatchItemSchema, BatchSchema)
 
 
@@ -219,6 +238,22 @@ def operation_paths(spec: APISpec, err: dict) -> None:
         "post": {"summary": "Hand the dry run's tasks to a colleague (批量转办)", "parameters": [csrf],
                  "requestBody": {"content": {"application/json": {"schema": "HandOver"}}},
                  "responses": {**batch, "422": refusals["422"]}}})
+    spec.path(path="/api/v1/notifications", operations={"get": {
+        "summary": "My notifications", "parameters": [
+            {"in": "query", "name": "seen", "schema": {"type": "string", "enum": ["1"]},
+             "description": "1: record this visit (what is listed is read from now on)"}],
+        "responses": {"200": {"description": "notifications",
+                              "content": {"application/json": {"schema": "Notifications"}}}}}})
+
+
+def notifications():
+    """The caller's notifications (unread since their last visit marked); ``seen=1`` records this visit."""
+    seen = request.args.get("seen") == "1"
+    with db().unit_of_work(write=seen) as uow:
+        items = notification_centre(uow.session, current_principal(), clock().now() if seen else None)
+        if seen:
+            uow.commit()
+    return NotificationsSchema().dump({"unread": sum(1 for i in items if i["unread"]), "items": items})
 
 
 def register(bp: Blueprint) -> None:
@@ -233,3 +268,4 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/tasks/<task_id>/operations", "operations", operations, methods=["GET"])
     bp.add_url_rule("/handover", "handover_dry_run", handover_dry_run, methods=["GET"])
     bp.add_url_rule("/handover", "handover_run", handover_run, methods=["POST"])
+    bp.add_url_rule("/notifications", "notifications", notifications, methods=["GET"])

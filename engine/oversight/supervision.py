@@ -138,12 +138,13 @@ def unread_notifications(session: Session, principal: Principal) -> int:
     return session.execute(select(func.count()).select_from(newer.subquery())).scalar_one()
 
 
-def notification_centre(session: Session, principal: Principal, now: datetime, limit: int = 100) -> list[dict]:
+def notification_centre(session: Session, principal: Principal, now: datetime | None, limit: int = 100) -> list[dict]:
     """The principal's notifications, newest first, each marked unread if it came since their last visit;
-    this visit is recorded (the caller's unit of work writes)."""
+    with ``now``, this visit is recorded (the caller's unit of work writes)."""
     seen_at = session.execute(select(User.notifications_seen_at).where(User.id == principal.user_id)).scalar()
     rows = notifications_for(session, principal, limit)
-    session.execute(update(User.__table__).where(User.id == principal.user_id).values(notifications_seen_at=now))
+    if now is not None:
+        session.execute(update(User.__table__).where(User.id == principal.user_id).values(notifications_seen_at=now))
     return [{**r._asdict(), "unread": seen_at is None or r.created_at > seen_at} for r in rows]
 
 

@@ -251,9 +251,9 @@ def test_inbox_filters_by_holder_with_counts(db, clock, who, unit_id, login, col
     assert clerk.get("/inbox?held=bogus").status_code == 200
 
 
-def test_notification_centre_counts_unread_and_marks_read(walk, login, db, clock, who, colleague):
+def test_notification_centre_counts_unread_and_marks_read(walk, login, db, clock, who, colleague, new_user):
     from engine.cases.operations import urge_task
-    clerk = login("township_xs")
+    clerk = login(new_user(("township", "320921100")))  # fresh: users (and what they have read) outlive a test
     assert "未读" not in clerk.get("/inbox").text
     clock.advance(minutes=1)
     with db.unit_of_work(write=True) as uow:
@@ -267,3 +267,18 @@ def test_notification_centre_counts_unread_and_marks_read(walk, login, db, clock
     assert "未读" not in clerk.get("/inbox").text and 'unread"' not in clerk.get("/notifications").text
     assert "1 条未读" in login(colleague).get("/inbox").text, "read by one person, unread for the other"
     assert "请尽快受理" not in login("township_cjg").get("/notifications").text
+
+
+def test_notifications_through_the_api(walk, login, db, clock, who, colleague):
+    from engine.cases.operations import urge_task
+    clock.advance(minutes=1)
+    with db.unit_of_work(write=True) as uow:
+        urge_task(uow.session, who("county_mz"), clock, walk.open_tasks()[0].id, "请尽快受理")
+        uow.commit()
+    clerk = login(colleague)
+    listed = clerk.get("/api/v1/notifications").json
+    assert listed["unread"] == 1 and listed["items"][0]["kind"] == "urged"
+    assert clerk.get("/api/v1/notifications").json["unread"] == 1, "a plain read marks nothing"
+    assert clerk.get("/api/v1/notifications?seen=1").json["unread"] == 1
+    clock.advance(minutes=1)
+    assert clerk.get("/api/v1/notifications").json["unread"] == 0
