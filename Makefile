@@ -25,7 +25,17 @@ webapp/static/vendor/.installed: package.json
 	cp -r node_modules/bpmn-js/dist/assets/* webapp/static/vendor/bpmn-js/
 	touch $@
 
-assets: webapp/static/vendor/.installed
+# The designer's workbench: our sources in webapp/assets/ bundled with bpmn-js and its properties panel (npm).
+DESIGNER_SOURCES := $(wildcard webapp/assets/designer/*.js)
+webapp/static/vendor/designer/.built: webapp/static/vendor/.installed $(DESIGNER_SOURCES)
+	mkdir -p webapp/static/vendor/designer
+	node_modules/.bin/esbuild webapp/assets/designer/modeler.js webapp/assets/designer/diff.js --bundle --minify \
+		--format=iife --target=es2020 --log-level=warning --outdir=webapp/static/vendor/designer
+	cp node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css \
+		node_modules/bpmn-js-bpmnlint/dist/assets/css/bpmn-js-bpmnlint.css webapp/static/vendor/designer/
+	touch $@
+
+assets: webapp/static/vendor/.installed webapp/static/vendor/designer/.built
 
 db: setup
 	$(BIN)/jiuzhu migrate

@@ -9,11 +9,17 @@ from engine.cases.batch import MAX_BATCH, hand_over, held_by, holders
 from engine.cases.due_dates import recompute as recompute_due_dates
 from engine.cases.lifecycle import (FLAG_NOTE_MAX, case_for_request_token, complete_task, decide_flag, extend_deadline,
                                     record_route_incident, start_application, start_case)
-from engine.cases.operations import (REASON_MAX, claim_task, colleagues, reassign_task, release_task, resume_case, send_back,
-                                     suspend_case, terminate_case, urge_task, withdraw, withdrawable)
+from engine.cases.migration import MAX_BATCH as MAX_MIGRATION_BATCH, migrate_cases, migration_preview
+from engine.cases.operations import (REASON_MAX, claim_task, colleagues, reassign_task, release_task, resume_case,
+                                     send_back, suspend_case, terminate_case, urge_task, withdraw, withdrawable)
 from engine.cases.panel import agenda as panel_agenda, hold_meeting as hold_panel_meeting, meetings as panel_meetings
+from engine.calendar_notices import calendar_status, calendar_years, load_notice
 from engine.catalogue.datafiles import DataFile
 from engine.catalogue.deployment import FORMS_DIR, PROCESSES_DIR, deploy
+from engine.catalogue.drafts import (MAX_BPMN_BYTES, MAX_NOTE_CHARS, deploy_draft, discard_draft, form_problems,
+                                     installed_form, route_history, save_draft, validate_draft, version_bpmn,
+                                     workbench_source)
+from engine.catalogue.workbench_choices import workbench_choices
 from engine.catalogue.forms import (DEFAULT_MAX_LENGTH, change_html_rows, coerce_html_form, errors_for_html_form,
                                    html_row_layout, mask_id_number)
 from engine.catalogue.rules import assistance_types, benefit_types, process_for
@@ -29,6 +35,7 @@ from engine.oversight.queries import (COUNT_CAP, PAGE_SIZE, SupervisorFilters, c
                                       document_for, HELD as INBOX_HELD, inbox as inbox_tasks,
                                       inbox_counts, supervisor_cases, task_for, task_schema)
 from engine.oversight.archive import household_archive
+from engine.oversight.county_rules import SOURCE as COUNTY_RULES_SOURCE, county_rules
 from engine.oversight.task_page import next_task_for, sent_back_note, task_operations
 from engine.oversight.files import (age_on, application_defaults, case_file, earlier_entries, household_file,
                                     render_fields)
@@ -37,8 +44,10 @@ from engine.oversight.reports import (ALL_TYPES as ALL_REPORT_TYPES, monthly_rep
                                       payment_roll_with_id_numbers, to_csv, to_xlsx)
 from engine.oversight.supervision import (notification_centre, notifications_for, open_incidents, overdue_by_township,
                                           retry_incident, supervision_items, unread_notifications)
-from engine.people.accounts import ROLE_NAMES_ZH, Principal, authenticate, principal_of
-from engine.people.directory import load_places, load_users, read_places, read_users
+from engine.people.accounts import NAME_MAX, ROLE_NAMES_ZH, Principal, authenticate, principal_of
+from engine.people.directory import CODE_DIGITS, load_places, load_users, read_places, read_users
+from engine.people.place_admin import add_place, load_places_file, place_path, places_under, rename_place
+from engine.people.user_list import USERS_PAGE_SIZE, list_users, user_detail
 from engine.people.places import place_of_village, villages_for
 from engine.people.reveals import PAGE_SIZE as REVEALS_PAGE_SIZE, reveals_for_supervisor
 from engine.people.scope import supervised_counties
@@ -46,7 +55,9 @@ from engine.people.security_events import recent_events
 from engine.people.sessions import SessionPolicy, load_session, open_session, revoke_session, touch_session
 from engine.people.throttle import (SCOPES as THROTTLE_SCOPES, Refusal, check_login_allowed, record_login_failure,
                                     record_login_success, throttled_logins, unlock)
-from engine.people.users import change_password, change_roles, create_user, deactivate_user
+from engine.people.users import (ASSIGNABLE_ROLES, MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLE_LEVELS, add_role,
+                                 change_password, change_roles, create_user, deactivate_user, generate_password,
+                                 reactivate_user, remove_role)
 from engine.redaction import install_log_redaction
 from engine.store.database import Database
 from engine.store.migrations import upgrade

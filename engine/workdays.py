@@ -26,6 +26,7 @@ from typing import NamedTuple
 import holidays as holidays_lib
 
 DATA_DIR = Path(__file__).with_name("calendar_data")
+INSTANCE_DIR = Path(__file__).resolve().parents[1] / "instance" / "calendar"
 CALENDAR_DIR_ENV = "JIUZHU_CALENDAR_DIR"
 NOTICE_WARNING_MONTH = 11  # admins are warned from 1 November when next year's notice is missing
 _FILE_NAME = re.compile(r"cn-(\d{4})\.toml")
@@ -169,10 +170,11 @@ _recent: dict[tuple, tuple[float, "WorkingCalendar"]] = {}
 
 
 def data_directories() -> tuple[Path, ...]:
-    """Where notice files are read from: the bundled data, then ``$JIUZHU_CALENDAR_DIR`` if set
-    (a writable place for notices loaded after installation; its files win for their year)."""
+    """Where notice files are read from: the bundled data, then the notices loaded after installation
+    (``$JIUZHU_CALENDAR_DIR``, else ``instance/calendar``, which every process of an installation shares
+    like its attachments); a loaded file wins for its year."""
     extra = os.environ.get(CALENDAR_DIR_ENV)
-    return (DATA_DIR, Path(extra)) if extra else (DATA_DIR,)
+    return DATA_DIR, Path(extra) if extra else INSTANCE_DIR
 
 
 def _signature(directory: Path) -> int:
@@ -184,51 +186,88 @@ def _signature(directory: Path) -> int:
         return 0
 
 
-def _as_date(value: object, where: str) -> date:
+NOTICE_KEYS = ("year", "notice", "published", "holidays", "workdays")
+
+
+def _as_date(value: object) -> date | None:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value
     try:
         return date.fromisoformat(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
-        raise ValueError(f"{where}: {value!r} is not a YYYY-MM-DD date") from None
+        return None
 
 
-def _read_year(path: Path, year: int) -> tuple[set[date], set[date]]:
-    with path.open("rb") as fh:
-        data = tomllib.load(fh)
-    if missing := [k for k in ("year", "notice", "published", "holidays", "workdays") if k not in data]:
-        raise ValueError(f"{path.name}: missing key {missing[0]!r}")
-    if data["year"] != year:
-        raise ValueError(f"{path.name}: year = {data['year']!r} does not match the file name")
-    try:
-        holidays = {_as_date(v, path.name) for h in data["holidays"] for v in h["dates"]}
-        workdays = {_as_date(v, path.name) for v in data["workdays"]}
-    except (KeyError, TypeError) as exc:
-        raise ValueError(f"{path.name}: holidays/workdays are not in the expected shape ({exc!r})") from exc
-    for d in holidays | workdays:
-        # Only a 元旦 break may reach back into the previous December; anything
-        # else outside the year is almost certainly a typo in the transcription.
-        if not (d.year == year or (d.year == year - 1 and d.month == 12)):
-            raise ValueError(f"{path.name}: {d} lies outside {year}")
-    for d in workdays:
-        # Make-up days only make sense on weekends; a weekday here is a typo.
-        if d.weekday() < 5:
-            raise ValueError(f"{path.name}: make-up workday {d} is not a Saturday or Sunday")
-    return holidays, workdays
+def notice_problems(data: dict, year: int | None = None) -> list[tuple[tuple, str, str]]:
+    """Every problem of a notice's data, each as (key path, English, Chinese): the path finds the line of a
+    file (``catalogue.datafiles``). ``year`` is the year the file's name says, when it has one."""
+    problems: list[tuple[tuple, str, str]] = []
+    for key in NOTICE_KEYS:
+        if key not in data:
+            problems.append(((key,), f"missing key {key!r}", f"缺少 {key}"))
+    if problems:
+        return problems
+    if not isinstance(data["year"], int) or isinstance(data["year"], bool):
+        return [(("year",), f"year = {data['year']!r} is not a year", f"year = {data['year']!r} 不是年份")]
+    if year is not None and data["year"] != year:
+        problems.append((("year",), f"year = {data['year']!r} does not match the file name",
+                         f"year = {data['year']} 与文件名中的年份 {year} 不符"))
+    year = data["year"]
+    found: dict[str, dict[date, tuple]] = {"holiday": {}, "workday": {}}
+    holidays, workdays = data["holidays"], data["workdays"]
+    if not isinstance(holidays, list) or not all(isinstance(h, dict) and isinstance(h.get("dates"), list)
+                                                 for h in holidays):
+        problems.append((("holidays",), "holidays are not in the expected shape: [{ name = …, dates = [...] }]",
+                         "holidays 格式不正确，应为 [{ name = …, dates = [...] }]"))
+    else:
+        for i, entry in enumerate(holidays):
+            found["holiday"].update({d: ("holidays", i, "dates") for d in map(_as_date, entry["dates"]) if d})
+            problems += [(("holidays", i, "dates"), f"{v!r} is not a YYYY-MM-DD date", f"{v!r} 不是 YYYY-MM-DD 格式的日期")
+                         for v in entry["dates"] if _as_date(v) is None]
+    if not isinstance(workdays, list):
+        problems.append((("workdays",), "workdays are not in the expected shape: a list of dates",
+                         "workdays 格式不正确，应为日期列表"))
+    else:
+        found["workday"].update({d: ("workdays",) for d in map(_as_date, workdays) if d})
+        problems += [(("workdays",), f"{v!r} is not a YYYY-MM-DD date", f"{v!r} 不是 YYYY-MM-DD 格式的日期")
+                     for v in workdays if _as_date(v) is None]
+    for kind in ("holiday", "workday"):
+        for d, where in sorted(found[kind].items()):
+            # Only a 元旦 break may reach back into the previous December; anything
+            # else outside the year is almost certainly a typo in the transcription.
+            if not (d.year == year or (d.year == year - 1 and d.month == 12)):
+                problems.append((where, f"{d} lies outside {year}", f"{d} 不在 {year} 年内"))
+            # Make-up days only make sense on weekends; a weekday here is a typo.
+            if kind == "workday" and d.weekday() < 5:
+                problems.append((where, f"make-up workday {d} is not a Saturday or Sunday",
+                                 f"调休上班日 {d} 不是星期六或星期日"))
+    for d in sorted(found["holiday"].keys() & found["workday"].keys()):
+        problems.append((found["workday"][d], f"{d} is listed both as day off and as workday",
+                         f"{d} 同时列为放假日和调休上班日"))
+    return problems
+
+
+def notice_dates(data: dict) -> tuple[set[date], set[date]]:
+    """(days off, make-up workdays) of notice data without problems."""
+    return ({_as_date(v) for h in data["holidays"] for v in h["dates"]},  # type: ignore[misc]
+            {_as_date(v) for v in data["workdays"]})  # type: ignore[misc]
 
 
 def read_notice_file(path: Path) -> tuple[int, set[date], set[date]]:
-    """Check one notice file on its own: (year, days off, make-up workdays); ValueError when malformed."""
+    """Check one notice file on its own: (year, days off, make-up workdays); ValueError (its first problem)
+    when malformed."""
     m = _FILE_NAME.fullmatch(path.name)
     if not m:
         raise ValueError(f"{path.name}: expected a file name like cn-2026.toml")
     year = int(m.group(1))
     try:
-        holidays, workdays = _read_year(path, year)
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path.name}: not valid TOML ({exc})") from exc
-    if clash := holidays & workdays:
-        raise ValueError(f"{path.name}: dates listed both as day off and as workday: {sorted(clash)}")
+    if problems := notice_problems(data, year):
+        raise ValueError(f"{path.name}: {problems[0][1]}")
+    holidays, workdays = notice_dates(data)
     return year, holidays, workdays
 
 
@@ -247,8 +286,8 @@ def _load(directories: tuple[Path, ...], _signatures: tuple[int, ...]) -> Workin
 
 
 def install_notice(path: Path) -> int:
-    """Check a notice file and put it where the calendar reads notices (``$JIUZHU_CALENDAR_DIR``, else
-    the bundled data); returns its year. A file that is malformed or contradicts another year's file
+    """Check a notice file and put it where the calendar reads loaded notices (``data_directories``, the
+    last); returns its year. A file that is malformed or contradicts another year's file
     is refused and nothing changes."""
     path = Path(path)
     year, _holidays, _workdays = read_notice_file(path)

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import make_url
 
 from engine.clock import FrozenClock
@@ -71,11 +71,36 @@ def db(store):
     versions stay)."""
     database, _url = store
     yield database
+    wipe_case_data(database)
+
+
+def wipe_case_data(database) -> None:
+    """Delete everything but places, users and versions (what the db fixture does after each test)."""
     with database.unit_of_work(write=True) as uow:
         s = uow.session
         for table in reversed(Base.metadata.sorted_tables):  # dependants first
             if table.name not in KEPT_TABLES:
                 s.execute(delete(table))
+        uow.commit()
+
+
+@pytest.fixture
+def forget_new_versions(db):
+    """Process versions a test deploys (the workbench's) are removed after it, with every case on them, so the
+    session's other tests keep starting cases on the shipped routes."""
+    from engine.catalogue import versions
+    from engine.store.models import ProcessVersion
+    with db.unit_of_work() as uow:
+        before = uow.session.execute(select(func.max(ProcessVersion.id))).scalar()
+    yield
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
+        for table in reversed(Base.metadata.sorted_tables):  # cases (and drafts) on the new versions go first
+            if table.name not in KEPT_TABLES:
+                s.execute(delete(table))
+        for (version_id,) in s.execute(select(ProcessVersion.id).where(ProcessVersion.id > before)).all():
+            versions._cache.pop(version_id, None)
+        s.execute(delete(ProcessVersion).where(ProcessVersion.id > before))
         uow.commit()
 
 

@@ -1,5 +1,6 @@
-"""Administration pages: what the scheduler could not do (incidents), log-in security (throttled accounts and
-addresses, unlock, the audit trail)."""
+"""Administration pages (role ``admin``): what the scheduler could not do (incidents), log-in security
+(throttled accounts and addresses, unlock, the audit trail); places, users and the holiday calendar are in
+admin_places, admin_users and admin_calendar, on this blueprint."""
 from __future__ import annotations
 
 import ipaddress
@@ -13,7 +14,7 @@ from engine import THROTTLE_SCOPES as SCOPES, throttled_logins, unlock
 
 from .auth import current_principal, requires_role
 from .db import clock, db
-from .limits import int_arg
+from .limits import InputRefused, int_arg
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 USERNAME = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
@@ -71,3 +72,20 @@ def incidents():
         s = uow.session
         rows = open_incidents(s)
     return render_template("admin/incidents.html", rows=rows)
+
+
+def uploaded_text(field: str) -> tuple[str, str]:
+    """The text of an uploaded data file and its name ("" when none was chosen); HTTP 400 when it is not
+    UTF-8 text."""
+    upload = request.files.get(field)
+    if upload is None or not upload.filename:
+        return "", ""
+    try:
+        text = upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputRefused("the file is not UTF-8 text", "文件不是 UTF-8 编码的文本文件") from None
+    return text, upload.filename[:100]
+
+
+# The other admin pages register their views on this blueprint.
+from . import admin_calendar, admin_places, admin_users  # noqa: E402,F401

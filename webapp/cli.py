@@ -90,8 +90,9 @@ def _load_file(kind: str, load) -> None:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def load_places_command(path: Path) -> None:
     """Create or update counties, townships and villages from a places file (idempotent)."""
-    from engine import load_places, read_places
-    _load_file("places", lambda session: load_places(session, read_places(path)))
+    from engine import load_places_file, read_places
+    # Audited as the command line's change (an admin's upload of the same file is audited as theirs).
+    _load_file("places", lambda session: load_places_file(session, None, Clock().now(), read_places(path), path.name))
 
 
 @main.command("load-users")

@@ -25,12 +25,14 @@ _INSERT_DOCUMENT = insert(Document)
 
 def issue_documents(session: Session, case: dict[str, Any], place: Place, county_name: str,
                     properties: dict[str, str], data: dict[str, Any], now: datetime,
-                    element_id: str | None = None, case_extra: Callable[[], dict[str, Any]] | None = None) -> list[str]:
+                    element_id: str | None = None, case_extra: Callable[[], dict[str, Any]] | None = None,
+                    appeal: dict[str, Any] | None = None) -> list[str]:
     """Issue every document whose condition holds for ``data``; returns their numbers.
 
     A condition that is refused, over budget or fails raises RouteFailed naming ``element_id``.
     ``case_extra`` gives more facts of the case for the templates, asked for only when a chosen document's
-    template reads a fact ``case`` does not have.
+    template reads a fact ``case`` does not have. ``appeal``: the county's 复议机关, court and periods, which
+    every refusal names.
     """
     numbers = []
     try:
@@ -42,18 +44,19 @@ def issue_documents(session: Session, case: dict[str, Any], place: Place, county
     if case_extra is not None and any(case_facts_used(kind) - case.keys() for kind, _ in chosen):
         case = {**case, **case_extra()}
     for kind, _kind in chosen:
-        numbers.append(issue_document(session, case, place, county_name, kind, data, now))
+        numbers.append(issue_document(session, case, place, county_name, kind, data, now, appeal))
     return numbers
 
 
 def issue_document(session: Session, case: dict[str, Any], place: Place, county_name: str, kind: str,
-                   data: dict[str, Any], now: datetime) -> str:
-    """Number, render and store one document of ``kind`` for a case; returns its number (文号)."""
+                   data: dict[str, Any], now: datetime, appeal: dict[str, Any] | None = None) -> str:
+    """Number, render and store one document of ``kind`` for a case (``appeal``: as for ``issue_documents``);
+    returns its number (文号)."""
     title, code = KINDS[kind]
     year = now.astimezone(CHINA_TZ).year
     serial = next_value(session, f"doc:{place.county_id}:{code}:{year}")
     number = f"{county_name[:1]}民{code}〔{year}〕{serial}号"
-    _title, _code, body = render(kind, number=number, case=case, data=data, county=county_name,
+    _title, _code, body = render(kind, number=number, case=case, data=data, county=county_name, appeal=appeal,
                                  issued_on=now.astimezone(CHINA_TZ).date(), today=date.today)
     session.execute(_INSERT_DOCUMENT, {"case_id": case["id"], "kind": kind, "number": number, "title": title,
                                        "body": body, "issued_at": now})

@@ -30,7 +30,7 @@ from engine.catalogue.documents import kinds_for
 from engine.errors import Conflict, Forbidden, FormInvalid, NotFound, RouteFailed
 from engine.store.models import STATE_SCHEMA_VERSION, Case, Unit
 from engine.people.places import Place, place_of_village, unit_names
-from engine.catalogue.rules import assistance_type_of, case_parameters, process_for
+from engine.catalogue.rules import appeal_of, assistance_type_of, case_parameters, process_for
 from engine.people.scope import case_scope, task_scope
 from engine.catalogue.versions import get_version, latest_version_id
 from engine.workdays import WorkingCalendar, add_workdays_due
@@ -227,7 +227,8 @@ def _issue_documents(session, row, place: Place, properties, data, now) -> None:
 
     def missing() -> dict:  # the checklist's materials without a scan yet, for the 一次性告知
         return {"missing_materials": [m.name_zh for m in missing_materials(session, row.case_id)]}
-    issue_documents(session, case, place, names[place.county_id], properties, data, now, row.task_name, missing)
+    issue_documents(session, case, place, names[place.county_id], properties, data, now, row.task_name, missing,
+                    appeal_of(row.county_code))
 
 
 def decide_flag(session: Session, actor: Principal, clock: Clock, flag_id: int, decision: str, note: str,

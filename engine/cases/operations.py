@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from engine.cases.documents import issue_document
 from engine.cases.writer import (CASE, EVENT, TASK, locked, reopen_tasks, shift_due_dates, write_event,
                                  write_holder, write_notifications, write_state, write_suspension, write_termination)
+from engine.catalogue.rules import appeal_of
 from engine.catalogue.versions import get_version
 from engine.clock import Clock, to_local_date
 from engine.errors import Conflict, Forbidden, FormInvalid, NotFound
@@ -25,7 +26,7 @@ from engine.people.accounts import Principal
 from engine.people.places import Place, unit_names
 from engine.people.scope import case_scope, task_scope
 from engine.runtime.workflow import DoneTask, Workflow, WorkflowError
-from engine.store.models import RoleAssignment, User
+from engine.store.models import RoleAssignment, Unit, User
 from engine.workdays import CalendarYearMissing, WorkingCalendar
 
 REASON_MIN, REASON_MAX = 2, 500
@@ -345,12 +346,13 @@ def terminate_case(session: Session, actor: Principal, clock: Clock, case_id: in
     write_termination(session, case_id, case.revision, workflow.dump(), TERMINATED_LABEL, now)
     place = Place(case.county_id, case.township_id, case.village_id)
     names = unit_names(session, (case.county_id, case.township_id, case.village_id))
+    county_code = session.execute(select(Unit.code).where(Unit.id == case.county_id)).scalar_one()
     number = issue_document(session, {"id": case_id, "number": case.number, "applicant_name": case.applicant_name,
                                       "applicant_id_number": case.applicant_id_number,
                                       "township": names.get(case.township_id, ""),
                                       "village": names.get(case.village_id, "")},
                             place, names.get(case.county_id, ""), TERMINATION_NOTICE, {"termination_reason": reason},
-                            now)
+                            now, appeal_of(county_code))
     write_event(session, case_id, now, actor.user_id, "case_terminated", None, TERMINATED_LABEL,
                 {"reason": reason, "notice": number, "before": {"status": "running", "step": case.current_step},
                  "after": {"status": "completed", "outcome": "terminated"}})

@@ -239,6 +239,16 @@ def write_firings(session: Session, firings: list, now: datetime, today) -> None
             exclude_publicity(session, f.case_id, f.ready_before, f.workflow, today)
 
 
+def write_migration(session: Session, case_id: int, revision: int, version_id: int, state: str, now: datetime,
+                    actor_id: int, data: dict[str, Any]) -> None:
+    """Move a case onto another version of its route (its state restored there), with the audit event."""
+    result = session.execute(update(CASE).where(CASE.c.id == case_id, CASE.c.revision == revision).values(
+        process_version_id=version_id, state=state, revision=revision + 1, updated_at=now))
+    if result.rowcount != 1:
+        raise Conflict("case changed concurrently")
+    write_event(session, case_id, now, actor_id, "migrated", None, "迁移到新版本", data)
+
+
 def write_extension(session: Session, case_id: int, revision: int, due_on: Due, limit_workdays: int, reason: str,
                     now: datetime) -> None:
     """Write an extended overall limit (the case row; the caller writes the event)."""

@@ -24,7 +24,8 @@ _ARRAY_ITEM = re.compile(r"^\s*\{")
 
 
 def _split_key(key: str) -> tuple[str, ...]:
-    return tuple(part.strip().strip('"') for part in key.split("."))
+    # A quoted part is one key even with dots in it ("time_limit_wd_by_type.low_income" = ...).
+    return tuple(part.strip('"') for part in re.findall(r'"[^"]*"|[^."\s]+', key))
 
 
 class KeyLines:

@@ -57,6 +57,9 @@ APPLICANT_FIELDS = ("name", "id_number")
 # Optional start-form fields for the household registry: the member list (items: id_number, name,
 # relation, monthly_income, disability_level), the address and phone, the declared assets.
 APPLICANT_OPTIONAL = ("members", "address", "phone", "assets")
+# The declarations' property names, as the checks below read them (designer_checks' known lists use these).
+TASK_DECLARATIONS = ("starts_clock", *(ECONOMIC_PREFIX + part for part in ("source", *ECONOMIC_FIELDS, "valid_months")))
+PROCESS_DECLARATIONS = ("overall_limit", "summary", *(f"applicant.{part}" for part in APPLICANT_FIELDS + APPLICANT_OPTIONAL))
 # register column → (required, optional) per outcome; every required column must be declared. An
 # undeclared household_size keeps its register value (on ``register``: the household's members, one for a
 # personal benefit); an undeclared next_review_on is counted by the county's rules — the type's own cadence,

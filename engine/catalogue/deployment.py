@@ -7,8 +7,6 @@ found in the *parsed* spec and checked by engine.catalogue.designer_checks.
 """
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -17,47 +15,25 @@ from lxml import etree
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.catalogue.declarations import PROCESS_KEY, check_process as check_declarations
-from engine.catalogue.designer_checks import (TextProblem, check_end_properties, check_process_properties, check_task_properties,
-                              check_texts)
+from engine.catalogue.budgets import check_budget
+from engine.catalogue.dialect import BPMN, CAMUNDA, HUMAN_TAGS, check_camunda_dialect
+from engine.catalogue.declarations import PROCESS_KEY, check_process as check_declarations, route_data_names
+from engine.catalogue.designer_checks import (TextProblem, check_end_properties, check_process_properties,
+                                              check_task_properties, check_texts, check_timer_data)
 from engine.errors import DeployRefused, Problem
+from engine.catalogue.executable import content_hash as version_hash
+from engine.catalogue.lanes import LANE_NAMES, lane_role
 from engine.catalogue.forms import FORMS_DIR, load_form_files
 from engine.store.models import ProcessVersion
 from engine.runtime.workflow import SERIALIZER_VERSION, ParseError, decision_texts, parse_processes, schema_error
 
 PROCESSES_DIR = Path(__file__).resolve().parents[2] / "processes"
-BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
 NS = {"bpmn": BPMN, "camunda": CAMUNDA}
-LANE_ROLES = frozenset({"village", "township", "county", "review_panel", "disability_federation", "district_center"})
-# A plain bpmn:task is a human step to SpiffWorkflow (NoneTask is manual): it gets the user-task rules.
-HUMAN_TAGS = ("userTask", "manualTask", "task")
+# What a lane may be called: a role code or one of its Chinese names (engine.catalogue.lanes).
+ACCEPTED_LANE_NAMES = "; ".join(f"{role}: {'、'.join(names)}" for role, names in LANE_NAMES.items())
 BRANCHING_GATEWAYS = ("exclusiveGateway", "inclusiveGateway")
 START_KEY = "@start"
 ENDS_KEY = "@ends"   # end event id → camunda:properties (e.g. recipient=register)
-# Elements whose camunda:properties the parser reads into the spec (checked there); on any other
-# element they would be silently dropped, except end events, whose properties deploy itself reads.
-_SPEC_PROPERTY_TAGS = HUMAN_TAGS + ("businessRuleTask", "subProcess", "callActivity", "transaction")
-# Camunda extensions that hold code, expressions or mappings SpiffWorkflow never runs, and attributes
-# it never reads: refused so that nothing a designer writes is silently ignored.
-_REFUSED_CAMUNDA_ELEMENTS = {
-    "inputOutput": ("input/output mappings", "输入/输出映射"),
-    "executionListener": ("execution listeners", "执行监听器"), "taskListener": ("task listeners", "任务监听器"),
-    "field": ("field injections", "字段注入"), "connector": ("connectors", "连接器"),
-    "in": ("call-activity variable mappings", "调用活动变量映射"),
-    "out": ("call-activity variable mappings", "调用活动变量映射"),
-    "formData": ("generated forms (use camunda:formKey and a JSON Schema form)",
-                 "内置表单（请使用 camunda:formKey 和 JSON Schema 表单）"),
-}
-_REFUSED_CAMUNDA_ATTRIBUTES = {
-    "expression": ("expressions", "表达式"), "delegateExpression": ("delegate expressions", "委托表达式"),
-    "class": ("Java classes", "Java 类"), "resultVariable": ("result variables", "结果变量"),
-    "assignee": ("assignees (the lane names who does a step)", "办理人（由泳道决定谁办理）"),
-    "candidateUsers": ("candidate users (the lane names who does a step)", "候选用户（由泳道决定谁办理）"),
-    "candidateGroups": ("candidate groups (the lane names who does a step)", "候选组（由泳道决定谁办理）"),
-    "dueDate": ("due dates (use the deadline property)", "到期时间（请使用 deadline 属性）"),
-    "followUpDate": ("follow-up dates (use the deadline property)", "跟进时间（请使用 deadline 属性）"),
-}
 
 
 @dataclass
@@ -72,6 +48,7 @@ class ValidatedFile:
     decisions: dict[str, "Decision"] = field(default_factory=dict)
     end_properties: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     declarations: dict[str, dict] = field(default_factory=dict)  # process id → engine.catalogue.declarations' stored form
+    lane_roles: dict[str, str] = field(default_factory=dict)  # lane name as written → role code
 
 
 @dataclass
@@ -143,10 +120,13 @@ def validate_file(path: Path, forms: dict[str, dict], display_name: str | None =
         return None, [schema_problem]
 
     result = ValidatedFile(path=name, xml=xml)
+    known_data = {}
     for process in root.iterfind("bpmn:process", NS):
         _check_process(process, forms, problem, result)
+        check_budget(process, problem)
+        known_data[process.get("id")] = route_data_names(process, forms, decisions)
         result.declarations[process.get("id")] = check_declarations(process, forms, decisions, problem)
-    _check_camunda_extensions(root, problem)
+    check_camunda_dialect(root, problem)
     for task in root.iter(f"{{{BPMN}}}businessRuleTask"):
         ref = task.get(f"{{{CAMUNDA}}}decisionRef")
         if ref not in decisions:
@@ -155,7 +135,8 @@ def validate_file(path: Path, forms: dict[str, dict], display_name: str | None =
         else:
             result.decisions[ref] = decisions[ref]
     try:
-        result.processes = parse_processes(xml, name, {d.name: d.xml for d in result.decisions.values()})
+        result.processes = parse_processes(xml, name, {d.name: d.xml for d in result.decisions.values()},
+                                           result.lane_roles)
     except ParseError as exc:
         # Often a consequence of a problem already found: report those alone.
         return None, problems or [Problem(exc.file_name, exc.line, exc.element_id, str(exc), f"流程解析失败：{exc}")]
@@ -164,6 +145,7 @@ def validate_file(path: Path, forms: dict[str, dict], display_name: str | None =
         for found in spec.problems:
             problem(by_id.get(found.element_id), found.message, found.message_zh)
         spec_problems = list(check_texts(spec.texts))
+        spec_problems.extend(check_timer_data(spec.texts, known_data.get(spec.process_id, frozenset())))
         for task in spec.user_tasks.values():
             spec_problems.extend(check_task_properties(task.name, task.properties))
         for found in spec_problems:
@@ -225,10 +207,13 @@ def _schema_problem(root, name: str) -> Problem | None:
 def _check_process(process, forms, problem, result: ValidatedFile) -> None:
     lanes = {}
     for lane in process.iterfind(".//bpmn:lane", NS):
-        role = (lane.get("name") or "").strip()
-        if role not in LANE_ROLES:
-            problem(lane, f"lane names unknown role '{role}' (known: {', '.join(sorted(LANE_ROLES))})",
-                    f"泳道名称「{role}」不是已知角色（应为 {', '.join(sorted(LANE_ROLES))} 之一）")
+        name = lane.get("name") or ""
+        role = lane_role(name)
+        if role is None:
+            problem(lane, f"lane name '{name.strip()}' names no role (accepted: {ACCEPTED_LANE_NAMES})",
+                    f"泳道名称「{name.strip()}」不是已知角色（可用的名称：{ACCEPTED_LANE_NAMES}）")
+        else:
+            result.lane_roles[name] = role
         for ref in lane.iterfind("bpmn:flowNodeRef", NS):
             lanes[(ref.text or "").strip()] = role
     by_id = {el.get("id"): el for el in process.iter() if el.get("id")}
@@ -273,49 +258,6 @@ def _check_process(process, forms, problem, result: ValidatedFile) -> None:
         for ref in ("sourceRef", "targetRef"):
             if flow.get(ref) not in by_id:
                 problem(flow, f"{ref} '{flow.get(ref)}' does not exist", f"连线指向不存在的元素「{flow.get(ref)}」")
-
-
-def _check_camunda_extensions(root, problem) -> None:
-    """Camunda constructs the engine would silently ignore are refused, with the element named."""
-    for node in root.iter():
-        if not isinstance(node.tag, str):
-            continue
-        for attribute in node.attrib:
-            local = attribute.removeprefix(f"{{{CAMUNDA}}}")
-            if local != attribute and local in _REFUSED_CAMUNDA_ATTRIBUTES:
-                en, zh = _REFUSED_CAMUNDA_ATTRIBUTES[local]
-                problem(_owner(node), f"camunda:{local} is not supported: {en} are not used by this engine",
-                        f"不支持 camunda:{local}：本系统不使用{zh}", node.sourceline)
-        local = node.tag.removeprefix(f"{{{CAMUNDA}}}")
-        if local != node.tag and local in _REFUSED_CAMUNDA_ELEMENTS:
-            en, zh = _REFUSED_CAMUNDA_ELEMENTS[local]
-            problem(_owner(node), f"camunda:{local} is not supported: {en} are not used by this engine",
-                    f"不支持 camunda:{local}：本系统不使用{zh}", node.sourceline)
-        if node.tag == f"{{{CAMUNDA}}}property":
-            _check_property_place(node, problem)
-
-
-def _check_property_place(prop, problem) -> None:
-    properties = prop.getparent()
-    extension = properties.getparent() if properties is not None else None
-    owner = extension.getparent() if extension is not None else None
-    direct = (properties.tag == f"{{{CAMUNDA}}}properties" and extension is not None
-              and extension.tag == f"{{{BPMN}}}extensionElements" and owner is not None)
-    tag = owner.tag.removeprefix(f"{{{BPMN}}}") if direct else None
-    if not direct or tag not in _SPEC_PROPERTY_TAGS + ("endEvent", "process"):
-        where = _owner(prop)
-        problem(where, "camunda:properties are read only in the own extensionElements of a user task, an end "
-                "event or the process", "camunda:properties 只在用户任务、结束事件或流程自身的 extensionElements "
-                "中生效，此处的属性不会被读取",
-                prop.sourceline)
-
-
-def _owner(node):
-    """The nearest enclosing element with an id (the flow element a nested construct belongs to)."""
-    owner = node
-    while owner is not None and not owner.get("id"):
-        owner = owner.getparent()
-    return owner
 
 
 def _check_form_key(node, forms, problem, result: ValidatedFile) -> str | None:
@@ -374,8 +316,8 @@ def deploy(session: Session, now: datetime, processes_dir: Path = PROCESSES_DIR,
     report = DeployReport()
     for vf in validated:
         used_forms = {key: forms[key] for key in sorted(vf.form_keys)}
+        content_hash = version_hash(vf.xml, used_forms, [d.xml for _, d in sorted(vf.decisions.items())])
         for spec in vf.processes:
-            content_hash = _content_hash(vf.xml, used_forms, [d.xml for _, d in sorted(vf.decisions.items())])
             exists = session.execute(select(ProcessVersion.id).where(
                 ProcessVersion.process_id == spec.process_id, ProcessVersion.content_hash == content_hash)).first()
             if exists:
@@ -395,10 +337,3 @@ def deploy(session: Session, now: datetime, processes_dir: Path = PROCESSES_DIR,
     session.flush()  # autoflush is off: later statements of the caller's unit of work see the versions
     return report
 
-
-def _content_hash(xml: bytes, forms: dict, decisions: list[bytes]) -> str:
-    digest = hashlib.sha256(xml)
-    digest.update(json.dumps(forms, sort_keys=True, ensure_ascii=False).encode("utf-8"))
-    for decision in decisions:
-        digest.update(hashlib.sha256(decision).digest())
-    return digest.hexdigest()

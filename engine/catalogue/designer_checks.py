@@ -12,26 +12,29 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterator
 
+from engine.catalogue.dialect import MILESTONE
 from engine.runtime.budget import MAX_INSTANCES, OverBudget, budget
-from engine.catalogue.declarations import REGISTER_PREFIX
+from engine.catalogue.declarations import ECONOMIC_PREFIX, PROCESS_DECLARATIONS, REGISTER_PREFIX, TASK_DECLARATIONS
 from engine.catalogue.documents import KINDS as DOCUMENT_KINDS, PREFIX as DOCUMENT_PREFIX, TEMPLATES_DIR as DOCUMENT_TEMPLATES
-from engine.runtime.expressions import UnsafeExpression, compiled, data_free, evaluate, execute
+from engine.runtime.expressions import UnsafeExpression, compiled, data_free, data_names, evaluate, execute
 from engine.runtime.timer_rules import TIMER_KINDS, InvalidTimer, check_value
 from engine.workdays import parse_period
 
-# The camunda:properties the engine reads, by where they may stand. Collected from engine/ and
-# processes/: deadline (cases._task_row), publicity (cases._exclude_publicity), clock (the routes mark
-# 补正 steps clock=paused), document:KIND (documents), recipient (recipients.apply_outcome).
-# The route declarations (engine/declarations.py checks their values): which step starts the clock, and on
-# the process the overall limit, the case-list summary and the applicant's fields; register columns on ends.
-HUMAN_TASK_PROPERTIES = ("clock", "deadline", f"{DOCUMENT_PREFIX}KIND", "publicity", "starts_clock",
-                         "economic.source", "economic.result", "economic.report_number", "economic.findings",
-                         "economic.valid_months")
+# The camunda:properties the engine reads, by where they may stand (the one list deploy refuses others by).
+# Read at run time: deadline (cases.writer.task_row, cases.due_dates), publicity (cases.writer.exclude_publicity),
+# document:KIND (cases.documents), recipient (the register, on end events). clock=paused marks a step that waits
+# on the applicant (补正, before the overall limit starts); it is checked, and nothing reads it yet.
+# The route declarations (engine.catalogue.declarations reads and checks them): TASK_DECLARATIONS,
+# PROCESS_DECLARATIONS and register.COLUMN on end events.
+RUNTIME_TASK_PROPERTIES = ("deadline", "publicity", f"{DOCUMENT_PREFIX}KIND", "clock")
+# Read at deploy only: a step's own limit from 受理, which the time budget checks (catalogue.budgets).
+DEPLOY_TASK_PROPERTIES = (MILESTONE,)
+HUMAN_TASK_PROPERTIES = RUNTIME_TASK_PROPERTIES + DEPLOY_TASK_PROPERTIES + TASK_DECLARATIONS
 END_EVENT_PROPERTIES = ("recipient", f"{REGISTER_PREFIX}COLUMN")
-PROCESS_PROPERTIES = ("overall_limit", "summary", "applicant.name", "applicant.id_number", "applicant.members",
-                      "applicant.address", "applicant.phone", "applicant.assets")
+PROCESS_PROPERTIES = PROCESS_DECLARATIONS
 RECIPIENT_EFFECTS = ("register", "update", "continue", "stop")
 CLOCK_VALUES = ("paused",)
+_TIMER_EXAMPLES = {"timeDuration": "P7D, PT1H", "timeDate": "2027-01-05T09:00+08:00", "timeCycle": "R3/PT1H"}
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,11 @@ def _check_text(text) -> TextProblem | None:
     try:
         compiled(source, text.mode)
     except UnsafeExpression as exc:
+        if text.kind in TIMER_KINDS:
+            example = _TIMER_EXAMPLES[text.kind]
+            return refuse(f"{text.kind} '{source.strip()[:60]}' is not an ISO 8601 literal ({example}), and as "
+                          f"an expression it is unsafe or invalid: {exc.reason}", f"定时器 {text.kind}「{source.strip()[:60]}」"
+                          f"不是 ISO 8601 值（如 {example}），作为表达式不安全或有误：{exc.reason_zh}", exc.lineno)
         return refuse(f"unsafe or invalid expression: {exc.reason}", f"表达式不安全或有误：{exc.reason_zh}", exc.lineno)
     if text.kind == "loop_maximum":
         return _over_instances(refuse, int(source.strip()))
@@ -87,6 +95,32 @@ def _check_text(text) -> TextProblem | None:
         return refuse(f"fails whenever it runs: {type(exc).__name__}: {exc}"[:300],
                       f"运行时必然出错：{type(exc).__name__}: {exc}"[:300])
     return None
+
+
+def check_timer_data(texts, known: frozenset[str]) -> Iterator[TextProblem]:
+    """Timer texts that are neither an ISO 8601 literal nor an expression over data the route holds.
+
+    A mistyped literal (``P7DT``, ``p7d``) parses as a Python name and would fail with NameError when a
+    case reaches the timer; ``known`` is every data name the route's forms, scripts, decisions and county
+    rules provide (engine.catalogue.declarations.route_data_names).
+    """
+    for text in texts:
+        if text.kind not in TIMER_KINDS:
+            continue
+        try:
+            compiled(text.source, text.mode)
+        except UnsafeExpression:
+            continue  # check_texts reports it
+        unknown = sorted(data_names(text.source, text.mode) - known)
+        if unknown:
+            names = ", ".join(unknown)
+            example = _TIMER_EXAMPLES[text.kind]
+            yield TextProblem(
+                text.element_id, text.kind, text.detail,
+                f"{text.kind} '{text.source.strip()[:60]}' is neither an ISO 8601 literal ({example}) nor an "
+                f"expression over the route's data: no form, script, decision or county rule provides {names}",
+                f"定时器 {text.kind}「{text.source.strip()[:60]}」既不是 ISO 8601 值（如 {example}），也不是基于流程数据的"
+                f"表达式：没有表单、脚本、决策表或县级规则提供「{names}」", None, text.source)
 
 
 def _trial(source: str, mode: str) -> Any:
@@ -123,11 +157,19 @@ def check_task_properties(element_id: str, properties: dict[str, str]) -> Iterat
             except ValueError:
                 yield refuse(f"deadline '{value}' must look like 10wd, 7d or dom26",
                              f"期限「{value}」格式应为 10wd（工作日）、7d（天）或 dom26（每月 26 日）")
+        elif name == MILESTONE:
+            try:
+                unit = parse_period(value or "")[1]
+            except ValueError:
+                unit = None
+            if unit != "wd":
+                yield refuse(f"limit_from_acceptance '{value}' must be working days such as 15wd",
+                             f"limit_from_acceptance「{value}」应为工作日数（如 15wd）")
         elif name == "clock":
             if value not in CLOCK_VALUES:
                 yield refuse(f"clock '{value}' must be one of {', '.join(CLOCK_VALUES)}",
                              f"clock 属性「{value}」应为 {'、'.join(CLOCK_VALUES)}")
-        elif name == "starts_clock" or name.startswith("economic."):
+        elif name in TASK_DECLARATIONS or name.startswith(ECONOMIC_PREFIX):
             pass  # a declaration: its field and value are checked against the step's form (declarations)
         elif name == "publicity":
             if not (value or "").strip():

@@ -16,7 +16,8 @@ is then validated with the schema *plus* generic rules no schema can forget:
 - ID numbers (``x-id-number``): region code, birth date and check digit (GB 11643),
   the birth date not in the future nor more than 130 years back;
 - household member lists (``x-members``): no ID number twice, exactly one member whose
-  relation is ``self`` (本人), and that member is the applicant (same name and ID number).
+  relation is ``self`` (本人), and that member is the applicant (same name and ID number);
+- counts that must add up (``x-sums``, engine.catalogue.form_sums): votes at most the participants.
 """
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ from stdnum import numdb
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as NumberInvalid
 
+from engine.catalogue.form_sums import HINT as SUM_HINT, check_sum_hint, sum_problems
 from engine.errors import DeployRefused, FormInvalid, Problem
 from engine.store.models import Case
 
@@ -133,7 +135,7 @@ _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SCHEMA_ONE = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
                "unevaluatedProperties", "unevaluatedItems", "additionalItems")
 _HINTS = {"x-title-en", "x-enum-titles", "x-enum-titles-en", "x-rows", "x-widget", "x-default", "x-id-number",
-          "x-date", "x-members"}
+          "x-date", "x-members", SUM_HINT}
 # x-members: which fields of the form hold the applicant; the member items' own fields are fixed.
 MEMBER_HINT_KEYS = ("applicant_name", "applicant_id_number")
 MEMBER_FIELDS = ("name", "id_number", "relation")
@@ -188,6 +190,7 @@ def check_form_schema(schema: Any, file_name: str) -> list[Problem]:
             walk(sub, sub_field, depth + 1)
 
     walk(schema, "", 0)
+    check_sum_hint(schema, problem)
     return problems
 
 
@@ -209,7 +212,9 @@ def _check_node(node: Mapping[str, Any], field: str, problem) -> None:
         if isinstance(size, int) and size > limit:
             problem(field, f"{key} is {size}; at most {limit}", f"{key} 为 {size}，不能超过 {limit}")
     for key in sorted(k for k in node if k.startswith("x-")):
-        if key not in _HINTS:
+        if key == SUM_HINT and field:
+            problem(field, f"{SUM_HINT} belongs at the top of the form", f"{SUM_HINT} 只能写在表单最外层")
+        elif key not in _HINTS:
             problem(field, f"unknown rendering hint {key!r} (known: {', '.join(sorted(_HINTS))})",
                     f"未知的表单提示「{key}」")
     _check_hints(node, field, problem)
@@ -346,6 +351,8 @@ class FormValidator:
             field, message = _message_zh(error, path, self.schema)
             errors.setdefault(field or "_form", message)
         _check_fields(data, "", self.schema, errors, today)
+        if not errors and isinstance(data, Mapping):
+            errors.update(sum_problems(self.schema, data))
         if errors:
             raise FormInvalid(errors)
         return dict(data)

@@ -38,12 +38,24 @@ CATALOG_SCHEMA = {
 }
 _DATE = {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
 _COUNT = {"type": "integer", "minimum": 1, "maximum": 365}
+# field → its source (a rule and article) or, where the rule is not known for the place, the assumption made.
+_NOTE = {"type": "string", "minLength": 1, "maxLength": 500}
+_NOTES = {"type": "object", "additionalProperties": _NOTE}
+_NAME = {"type": "string", "minLength": 2, "maxLength": 60}
 COUNTIES_SCHEMA = {
     "type": "object", "additionalProperties": False, "required": ["county"],
     "properties": {"county": {"type": "array", "items": {
-        "type": "object", "additionalProperties": False, "required": ["code", "name", "models", "rules"],
+        "type": "object", "additionalProperties": False, "required": ["code", "name", "appeal", "models", "rules"],
         "properties": {
             "code": {"type": "string", "pattern": "^[0-9]{6}$"}, "name": {"type": "string", "minLength": 1},
+            "appeal": {"type": "object", "additionalProperties": False,
+                       "required": ["authority", "court", "review_days", "litigation_months", "complaints_phone",
+                                    "source"],
+                       "properties": {"authority": _NAME, "court": _NAME,
+                                      "review_days": {"type": "integer", "minimum": 15, "maximum": 365},
+                                      "litigation_months": {"type": "integer", "minimum": 1, "maximum": 24},
+                                      "complaints_phone": {"type": "string", "pattern": "^[0-9-]{5,20}$"},
+                                      "complaints_phone_note": _NOTE, "source": _NOTE, "assumption": _NOTE}},
             "models": {"type": "array", "minItems": 1, "items": {
                 "type": "object", "additionalProperties": False, "required": ["effective_from", "model"],
                 "properties": {"effective_from": _DATE, "model": {"type": "string"},
@@ -68,8 +80,13 @@ COUNTIES_SCHEMA = {
                     "review_interval_months_b": {"type": "integer", "minimum": 1, "maximum": 60},
                     "review_interval_months_c": {"type": "integer", "minimum": 1, "maximum": 60},
                     "review_interval_months_by_type": {"type": "object", "additionalProperties": {
-                        "type": "integer", "minimum": 1, "maximum": 60}}}}}}}}},
+                        "type": "integer", "minimum": 1, "maximum": 60}},
+                    "township": {"type": "string", "pattern": "^[0-9]{9}$"},
+                    "time_limit_wd_by_type": {"type": "object", "additionalProperties": _COUNT},
+                    "sources": _NOTES, "assumptions": _NOTES}}}}}}},
 }
+# Values that are not county data but facts of the entry: whom it covers and why each value is what it is.
+ENTRY_FACTS = ("effective_from", "township", "time_limit_wd_by_type", "sources", "assumptions")
 
 
 @cache
@@ -120,7 +137,23 @@ def counties(directory: Path = PROCESSES_DIR) -> dict[str, dict[str, Any]]:
                         where + ("overrides", kind), f"{kind} has no variant '{variant}' "
                         f"(known: {', '.join(sorted(types[kind]['variants']))})",
                         f"救助类别「{kind}」没有「{variant}」模式"))
+        rule_fields = COUNTIES_SCHEMA["properties"]["county"]["items"]["properties"]["rules"]["items"]["properties"]
         for j, entry in enumerate(county["rules"]):
+            if entry.get("township") and not entry["township"].startswith(county["code"]):
+                problems.append(source.problem(("county", i, "rules", j, "township"), f"township {entry['township']} "
+                                               f"is not in county {county['code']}",
+                                               f"乡镇（街道）{entry['township']} 不属于 {county['code']}"))
+            for kind in entry.get("time_limit_wd_by_type", {}):
+                if kind not in types:
+                    problems.append(source.problem(("county", i, "rules", j, "time_limit_wd_by_type", kind),
+                                                   f"unknown assistance type '{kind}'", f"未知的救助类别「{kind}」"))
+            for notes in ("sources", "assumptions"):
+                for name in entry.get(notes, {}):
+                    field, _, key = name.partition(".")
+                    if field not in rule_fields or (key and key not in entry.get(field, {})):
+                        problems.append(source.problem(("county", i, "rules", j, notes, name),
+                                                       f"'{name}' names no value of this entry",
+                                                       f"「{name}」不是本条规则中的取值"))
             for kind in entry["review_interval_months_by_type"]:
                 if (types.get(kind, {}).get("benefit") or {}).get("payment") != "monthly":
                     problems.append(source.problem(
@@ -144,12 +177,20 @@ def _county(code: str) -> dict[str, Any]:
     return county
 
 
-def rules_in_force(county_code: str, on: date) -> dict[str, Any]:
-    """The county's rule entry in force on a date."""
-    entry = _in_force(_county(county_code).get("rules", []), on)
+def rules_in_force(county_code: str, on: date, township_code: str | None = None) -> dict[str, Any]:
+    """The rule entry in force on a date for a township: its own entries where it has any (三堤口街道's
+    delegated model beside 相山区's national route), else the county's."""
+    entries = _county(county_code).get("rules", [])
+    own = [e for e in entries if township_code and e.get("township") == township_code]
+    entry = _in_force(own or [e for e in entries if not e.get("township")], on)
     if entry is None:
         raise NotFound(f"no rules in force for {county_code} on {on}", "该日期没有生效的救助规则")
     return entry
+
+
+def appeal_of(county_code: str) -> dict[str, Any]:
+    """Where and within when a refusal can be challenged (复议机关, court, periods), for the notices."""
+    return dict(_county(county_code)["appeal"])
 
 
 def model_in_force(county_code: str, township_code: str | None, on: date) -> dict[str, Any]:
@@ -220,18 +261,21 @@ DERIVED_PARAMETERS = ("local_standard", "publicity_duration", "small_temporary_l
 def parameter_names() -> frozenset[str]:
     """Every name case_parameters puts into a new case's data (a route may read and declare them)."""
     rule_fields = COUNTIES_SCHEMA["properties"]["county"]["items"]["properties"]["rules"]["items"]["properties"]
-    return frozenset(rule_fields) - {"effective_from"} | frozenset(DERIVED_PARAMETERS)
+    return frozenset(rule_fields) - frozenset(ENTRY_FACTS) | frozenset(DERIVED_PARAMETERS)
 
 
 def case_parameters(session: Session, county_id: int, township_id: int, process_id: str, on: date) -> dict[str, Any]:
     """The rule values a new case carries in its data for its whole life."""
     codes = dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_((county_id, township_id)))).all())
-    rules = rules_in_force(codes[county_id], on)
+    rules = rules_in_force(codes[county_id], on, codes[township_id])
     model = model_in_force(codes[county_id], codes[township_id], on)
     days = rules["publicity_days"]
     override = os.environ.get(PUBLICITY_OVERRIDE_ENV)
     publicity = override or days_duration(days)
-    params = {k: v for k, v in rules.items() if k != "effective_from"}
+    params = {k: v for k, v in rules.items() if k not in ENTRY_FACTS}
+    # The overall limit is the type's where the county data gives one (特困, 两项补贴 ...), else 低保's.
+    params["time_limit_wd"] = rules.get("time_limit_wd_by_type", {}).get(assistance_type_of(process_id),
+                                                                            rules["time_limit_wd"])
     if override:  # a demo length is a fixed duration, whatever unit the county counts in
         params["publicity_unit"] = "d"
     params.update(

@@ -19,6 +19,8 @@ ROLE_NAMES_ZH = {
     "county_supervisor": "县级监督", "designer": "流程设计", "admin": "系统管理",
     "review_panel": "评审小组", "disability_federation": "县（区）残联", "district_center": "区社会救助中心",
 }
+# The longest name of a unit or display name of a user (their columns' width).
+NAME_MAX = 100
 _HASHER = PasswordHasher()
 # Verifying against a fixed hash when the user is unknown keeps timing uniform.
 _DUMMY_HASH = _HASHER.hash("jiuzhu-no-such-user")

@@ -26,7 +26,6 @@ Users file (TOML)::
 """
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -34,26 +33,35 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.people.accounts import ROLE_NAMES_ZH, hash_password
+from engine.people.accounts import NAME_MAX, ROLE_NAMES_ZH, hash_password
 from engine.catalogue.datafiles import DataFile
 from engine.errors import DataFileInvalid, FormInvalid
 from engine.store.models import Unit, User
-from engine.people.users import change_roles, create_user, deactivate_user
+from engine.people.users import USERNAME_PATTERN, change_roles, create_user, deactivate_user, generate_password
 
-_NAME = {"type": "string", "minLength": 1, "maxLength": 100}
+_NAME = {"type": "string", "minLength": 1, "maxLength": NAME_MAX}
+# The digits of an administrative code (统计用区划代码) at each level; a child's code begins with its parent's.
+CODE_DIGITS = {"county": 6, "township": 9, "village": 12}
+LEVEL_BELOW = {None: "county", "county": "township", "township": "village"}
+
+
+def _code(level: str) -> dict:
+    return {"type": "string", "pattern": f"^[0-9]{{{CODE_DIGITS[level]}}}$"}
+
+
 PLACES_SCHEMA = {
     "type": "object", "additionalProperties": False, "required": ["county"],
     "properties": {"county": {"type": "array", "minItems": 1, "items": {
         "type": "object", "additionalProperties": False, "required": ["code", "name"],
         "properties": {
-            "code": {"type": "string", "pattern": "^[0-9]{6}$"}, "name": _NAME,
+            "code": _code("county"), "name": _NAME,
             "township": {"type": "array", "items": {
                 "type": "object", "additionalProperties": False, "required": ["code", "name"],
                 "properties": {
-                    "code": {"type": "string", "pattern": "^[0-9]{9}$"}, "name": _NAME,
+                    "code": _code("township"), "name": _NAME,
                     "villages": {"type": "array", "items": {
                         "type": "object", "additionalProperties": False, "required": ["code", "name"],
-                        "properties": {"code": {"type": "string", "pattern": "^[0-9]{12}$"}, "name": _NAME}}}}}}}}}},
+                        "properties": {"code": _code("village"), "name": _NAME}}}}}}}}}},
 }
 USERS_SCHEMA = {
     "type": "object", "additionalProperties": False, "required": ["user"],
@@ -62,7 +70,7 @@ USERS_SCHEMA = {
         "user": {"type": "array", "minItems": 1, "items": {
             "type": "object", "additionalProperties": False, "required": ["username", "display_name", "roles"],
             "properties": {
-                "username": {"type": "string", "pattern": "^[A-Za-z0-9_.-]{3,64}$"},
+                "username": {"type": "string", "pattern": USERNAME_PATTERN},
                 "display_name": _NAME,
                 "password_hash": {"type": "string", "pattern": r"^\$argon2id\$", "maxLength": 200},
                 "active": {"type": "boolean"},
@@ -83,21 +91,31 @@ class LoadReport:
     generated_passwords: dict[str, str] = field(default_factory=dict)
 
 
-def read_places(path: Path) -> DataFile:
+def code_problem(code: str, level: str, parent_code: str = "") -> tuple[str, str] | None:
+    """What is wrong with a unit's code at ``level`` under a parent with ``parent_code`` (English, Chinese),
+    or None: the one check of a code, for a places file and for a unit an admin adds."""
+    digits = CODE_DIGITS[level]
+    if not (len(code) == digits and code.isascii() and code.isdigit()):
+        return f"{code} is not a code of {digits} digits", f"代码 {code} 应为 {digits} 位数字"
+    if not code.startswith(parent_code):
+        return f"{code} is not inside {parent_code}", f"代码 {code} 不属于上级 {parent_code}"
+    return None
+
+
+def read_places(path: Path, display_name: str | None = None) -> DataFile:
     """A places file, checked: its schema, and every code inside its parent's code."""
-    source = DataFile(path)
+    source = DataFile(path, display_name)
     problems = source.schema_problems(PLACES_SCHEMA)
     seen: set[str] = set()
     for i, county in enumerate(source.data.get("county", []) if not problems else []):
-        units = [(("county", i), county["code"], "")]
+        units = [(("county", i), county["code"], "county", "")]
         for j, township in enumerate(county.get("township", [])):
-            units.append((("county", i, "township", j), township["code"], county["code"]))
-            units += [(("county", i, "township", j, "villages", k), village["code"], township["code"])
+            units.append((("county", i, "township", j), township["code"], "township", county["code"]))
+            units += [(("county", i, "township", j, "villages", k), village["code"], "village", township["code"])
                       for k, village in enumerate(township.get("villages", []))]
-        for where, code, parent in units:
-            if not code.startswith(parent):
-                problems.append(source.problem(where + ("code",), f"{code} is not inside {parent}",
-                                               f"代码 {code} 不属于上级 {parent}"))
+        for where, code, level, parent in units:
+            if wrong := code_problem(code, level, parent):
+                problems.append(source.problem(where + ("code",), *wrong))
             if code in seen:
                 problems.append(source.problem(where + ("code",), f"code {code} appears twice",
                                                f"代码 {code} 重复"))
@@ -179,7 +197,7 @@ def load_users(session: Session, source: DataFile, now: datetime) -> LoadReport:
             if user is None:
                 password_hash = entry.get("password_hash") or default_hash
                 if password_hash is None:
-                    password = secrets.token_urlsafe(12)
+                    password = generate_password()
                     report.generated_passwords[entry["username"]] = password
                     password_hash = hash_password(password)
                 create_user(session, None, now, entry["username"], entry["display_name"], None, roles,

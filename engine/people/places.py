@@ -1,6 +1,7 @@
 """The place of a case (village → township → county) and which unit does a lane's work."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -61,10 +62,22 @@ def villages_for(session: Session, village_ids, township_ids) -> list[tuple[int,
 
 
 _names: dict[int, str] = {}
+# Names are kept in memory for this long: an admin's rename is seen at once by the process that made it
+# (forget_unit_names) and within this many seconds by the other web workers and the scheduler.
+NAMES_RECHECK_SECONDS = 10.0
+_names_since = [0.0]
+
+
+def forget_unit_names() -> None:
+    """Drop the names kept in memory (after a rename or a places load)."""
+    _names.clear()
+    _names_since[0] = time.monotonic()
 
 
 def unit_names(session: Session, unit_ids) -> dict[int, str]:
-    """Names of units by id, kept in memory: units are renamed rarely, and a rename shows after a restart."""
+    """Names of units by id, kept in memory for ``NAMES_RECHECK_SECONDS``: units are renamed rarely."""
+    if time.monotonic() - _names_since[0] >= NAMES_RECHECK_SECONDS:
+        forget_unit_names()
     wanted = [u for u in unit_ids if u is not None]
     missing = [u for u in wanted if u not in _names]
     if missing:

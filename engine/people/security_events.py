@@ -13,7 +13,8 @@ from engine.store.models import SecurityEvent, User
 
 EVENT = SecurityEvent.__table__
 KINDS = ("login_throttled", "login_locked", "login_unlocked", "user_created", "user_deactivated",
-         "password_changed", "roles_changed", "dossier_exported")
+         "password_changed", "roles_changed", "dossier_exported", "user_reactivated", "place_added",
+         "place_renamed", "places_loaded", "calendar_loaded")
 
 
 def record_event(session: Session, now: datetime, kind: str, *, actor: Principal | None = None,
@@ -28,10 +29,13 @@ def record_event(session: Session, now: datetime, kind: str, *, actor: Principal
         address=(address or "")[:45] or None, detail=detail))
 
 
-def recent_events(session: Session, limit: int = 100) -> list:
-    """The latest events, newest first, with the acting user's name."""
-    return session.execute(
-        select(EVENT, User.display_name.label("actor_name"))
-        .outerjoin(User, User.id == EVENT.c.actor_id)
-        .order_by(EVENT.c.at.desc(), EVENT.c.id.desc()).limit(limit)
-    ).all()
+def recent_events(session: Session, limit: int = 100, username: str | None = None,
+                  kinds: tuple[str, ...] = ()) -> list:
+    """The latest events (about one account, or of some kinds, when given), newest first, with the acting
+    user's name."""
+    query = select(EVENT, User.display_name.label("actor_name")).outerjoin(User, User.id == EVENT.c.actor_id)
+    if username is not None:
+        query = query.where(EVENT.c.username == username)
+    if kinds:
+        query = query.where(EVENT.c.kind.in_(kinds))
+    return session.execute(query.order_by(EVENT.c.at.desc(), EVENT.c.id.desc()).limit(limit)).all()

@@ -6,26 +6,32 @@ command line; the caller commits.
 """
 from __future__ import annotations
 
+import re
+import secrets
 from datetime import datetime
 from typing import Iterable
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from engine.people.accounts import ROLES, STAFF_ROLES, Principal, hash_password
+from engine.people.accounts import NAME_MAX, ROLES, STAFF_ROLES, Principal, hash_password
 from engine.errors import Forbidden, FormInvalid, NotFound
 from engine.store.models import RoleAssignment, Unit, User
 from engine.people.security_events import record_event
 from engine.people.sessions import revoke_user_sessions
 
 MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 128
+USERNAME_PATTERN = "^[A-Za-z0-9_.-]{3,64}$"
+ASSIGNABLE_ROLES = tuple(ROLES) + tuple(sorted(STAFF_ROLES - set(ROLES)))
 # The level of place each role is held at; roles not listed (designer, admin) may be held anywhere.
 ROLE_LEVELS = {"village": "village", "township": "township", "review_panel": "township", "county": "county",
                "county_supervisor": "county", "disability_federation": "county", "district_center": "county"}
 LEVEL_NAMES_ZH = {"village": "村（社区）", "township": "乡镇（街道）", "county": "县（区）"}
 
 
-def _require_admin(actor: Principal | None) -> None:
+def require_admin(actor: Principal | None) -> None:
+    """Refuse an actor who is not an administrator (None, the operator's command line, may act)."""
     if actor is not None and not actor.has_role("admin"):
         raise Forbidden("user administration is for administrators")
 
@@ -37,25 +43,49 @@ def _user(session: Session, username: str) -> User:
     return user
 
 
-def _check_password(password: str) -> None:
+def _password_problem(password: str) -> str | None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise FormInvalid({"password": f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符"})
+        return f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"密码不能超过 {MAX_PASSWORD_LENGTH} 个字符"
+    return None
+
+
+def _check_password(password: str) -> None:
+    if wrong := _password_problem(password):
+        raise FormInvalid({"password": wrong})
+
+
+def generate_password() -> str:
+    """A random initial password (16 characters), shown once to whoever set it."""
+    return secrets.token_urlsafe(12)
+
+
+def _role_problems(session: Session, wanted: list[tuple[str, str]]) -> tuple[dict[str, Unit], dict[str, str]]:
+    """The units of (role, unit code) pairs by code, and what is wrong: unknown roles, unknown units, a role
+    at the wrong level. Errors are keyed ``role``/``unit`` for one pair (a form), else ``role:code``."""
+    codes = {code for _role, code in wanted}
+    units = {u.code: u for u in session.execute(select(Unit).where(Unit.code.in_(codes))).scalars()}
+    errors: dict[str, str] = {}
+
+    def add(field: str, role: str, code: str, message: str) -> None:
+        key = field if len(wanted) == 1 else f"{role}:{code}"
+        errors[key] = f"{errors[key]}；{message}" if key in errors else message
+
+    for role, code in wanted:
+        if role not in ASSIGNABLE_ROLES:
+            add("role", role, code, f"未知角色 {role}")
+        if code not in units:
+            add("unit", role, code, f"未知单位代码 {code}")
+        elif role in ASSIGNABLE_ROLES and ROLE_LEVELS.get(role, units[code].level) != units[code].level:
+            add("role", role, code, f"角色 {role} 应设在{LEVEL_NAMES_ZH[ROLE_LEVELS[role]]}一级")
+    return units, errors
 
 
 def _resolve_roles(session: Session, roles: Iterable[tuple[str, str]]) -> list[tuple[str, Unit]]:
     """(role, unit code) pairs → (role, unit), refusing unknown roles, unknown units and wrong levels."""
     wanted = list(dict.fromkeys(roles))
-    codes = {code for _role, code in wanted}
-    units = {u.code: u for u in session.execute(select(Unit).where(Unit.code.in_(codes))).scalars()}
-    errors = {}
-    for role, code in wanted:
-        where = f"{role}:{code}"
-        if role not in set(ROLES) | STAFF_ROLES:
-            errors[where] = f"未知角色 {role}"
-        elif code not in units:
-            errors[where] = f"未知单位代码 {code}"
-        elif ROLE_LEVELS.get(role, units[code].level) != units[code].level:
-            errors[where] = f"角色 {role} 应设在{LEVEL_NAMES_ZH[ROLE_LEVELS[role]]}一级"
+    units, errors = _role_problems(session, wanted)
     if errors:
         raise FormInvalid(errors)
     return [(role, units[code]) for role, code in wanted]
@@ -65,17 +95,24 @@ def create_user(session: Session, actor: Principal | None, now: datetime, userna
                 password: str | None, roles: Iterable[tuple[str, str]] = (), password_hash: str | None = None) -> int:
     """Add a user with a password (or an argon2 ``password_hash`` from a users file) and (role, unit code)
     pairs; returns the new user's id."""
-    _require_admin(actor)
-    username = username.strip()
-    if not username or len(username) > 64:
-        raise FormInvalid({"username": "用户名须为 1 至 64 个字符"})
-    if session.execute(select(User.id).where(User.username == username)).first():
-        raise FormInvalid({"username": f"用户名 {username} 已被使用"})
-    if password_hash is None:
-        _check_password(password or "")
-        password_hash = hash_password(password)
-    resolved = _resolve_roles(session, roles)
-    user = User(username=username, display_name=display_name.strip()[:100] or username,
+    require_admin(actor)
+    username, display_name = username.strip(), display_name.strip()
+    errors = {}
+    if not re.fullmatch(USERNAME_PATTERN, username):
+        errors["username"] = "用户名须为 3 至 64 个字母、数字或 _ . -"
+    elif session.execute(select(User.id).where(User.username == username)).first():
+        errors["username"] = f"用户名 {username} 已被使用"
+    if len(display_name) > NAME_MAX:
+        errors["display_name"] = f"姓名不能超过 {NAME_MAX} 个字"
+    if password_hash is None and (wrong := _password_problem(password or "")):
+        errors["password"] = wrong
+    wanted = list(dict.fromkeys(roles))
+    units, role_errors = _role_problems(session, wanted)
+    if errors or role_errors:
+        raise FormInvalid({**errors, **role_errors})
+    password_hash = password_hash or hash_password(password)
+    resolved = [(role, units[code]) for role, code in wanted]
+    user = User(username=username, display_name=display_name or username,
                 password_hash=password_hash, created_at=now)
     session.add(user)
     session.flush()
@@ -87,8 +124,10 @@ def create_user(session: Session, actor: Principal | None, now: datetime, userna
 
 def deactivate_user(session: Session, actor: Principal | None, now: datetime, username: str) -> int:
     """Stop a user from logging in and end their sessions; returns how many sessions were ended."""
-    _require_admin(actor)
+    require_admin(actor)
     user = _user(session, username)
+    if actor is not None and actor.user_id == user.id:
+        raise FormInvalid({"active": "不能停用自己的账号"})
     user.active = False
     ended = revoke_user_sessions(session, user.id, now, "deactivated")
     record_event(session, now, "user_deactivated", actor=actor, username=username, sessions_ended=ended)
@@ -98,7 +137,7 @@ def deactivate_user(session: Session, actor: Principal | None, now: datetime, us
 def change_password(session: Session, actor: Principal | None, now: datetime, username: str,
                     new_password: str) -> int:
     """Set a new password and end every session of the user; returns how many sessions were ended."""
-    _require_admin(actor)
+    require_admin(actor)
     _check_password(new_password)
     user = _user(session, username)
     user.password_hash = hash_password(new_password)
@@ -111,7 +150,7 @@ def change_roles(session: Session, actor: Principal | None, now: datetime, usern
                  roles: Iterable[tuple[str, str]]) -> int:
     """Replace a user's (role, unit code) pairs and end their sessions (a session holds the roles it was
     opened with); returns how many sessions were ended."""
-    _require_admin(actor)
+    require_admin(actor)
     user = _user(session, username)
     resolved = _resolve_roles(session, roles)
     before = sorted(f"{a.role}:{a.unit.code}" for a in user.roles)
@@ -122,3 +161,45 @@ def change_roles(session: Session, actor: Principal | None, now: datetime, usern
                  before=before, after=sorted(f"{role}:{unit.code}" for role, unit in resolved))
     session.expire(user, ["roles"])
     return ended
+
+
+def reactivate_user(session: Session, actor: Principal | None, now: datetime, username: str) -> bool:
+    """Let a deactivated user log in again (with their password as it was); False when already active."""
+    require_admin(actor)
+    user = _user(session, username)
+    if user.active:
+        return False
+    user.active = True
+    record_event(session, now, "user_reactivated", actor=actor, username=username)
+    return True
+
+
+def _held(user: User) -> list[tuple[str, str]]:
+    return [(a.role, a.unit.code) for a in sorted(user.roles, key=lambda a: a.id)]
+
+
+def add_role(session: Session, actor: Principal | None, now: datetime, username: str, role: str,
+             unit_code: str) -> int:
+    """Give a user ``role`` in the unit with ``unit_code`` (it must fit the unit's level); their sessions end
+    (``change_roles``). Returns how many sessions were ended."""
+    require_admin(actor)
+    held = _held(_user(session, username))
+    _resolve_roles(session, [(role, unit_code)])  # the new pair's problems, under the form's fields
+    if (role, unit_code) in held:
+        raise FormInvalid({"role": "该用户已在此单位担任这一角色"})
+    return change_roles(session, actor, now, username, held + [(role, unit_code)])
+
+
+def remove_role(session: Session, actor: Principal | None, now: datetime, username: str, role: str,
+                unit_code: str) -> int:
+    """Take ``role`` in the unit with ``unit_code`` from a user; their sessions end. An admin cannot take
+    their own last administrator role (nobody would be left to give it back)."""
+    require_admin(actor)
+    user = _user(session, username)
+    held = _held(user)
+    if (role, unit_code) not in held:
+        raise FormInvalid({"role": "该用户没有这一角色"})
+    rest = [pair for pair in held if pair != (role, unit_code)]
+    if actor is not None and actor.user_id == user.id and role == "admin" and not any(r == "admin" for r, _c in rest):
+        raise FormInvalid({"role": "不能取消自己唯一的系统管理角色"})
+    return change_roles(session, actor, now, username, rest)

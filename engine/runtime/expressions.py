@@ -349,14 +349,25 @@ def execute(source: str, context: dict[str, Any], external: Mapping[str, Any] | 
 _TIME_DEPENDENT = frozenset({"publicity_period"})
 
 
-def data_free(source: str, mode: str = "eval") -> bool:
-    """True when ``source`` (already checked) reads no task data and asks no clock, so it can be
-    tried at deploy: its every run will do the same."""
+def _names(source: str, mode: str) -> tuple[set[str], set[str]]:
     tree = ast.parse(source.strip() if mode == "eval" else source, mode=mode)
     loaded, stored = set(), set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Name):
             (loaded if isinstance(node.ctx, ast.Load) else stored).add(node.id)
+    return loaded, stored
+
+
+def data_names(source: str, mode: str = "eval") -> frozenset[str]:
+    """The task data names ``source`` (already checked) reads: neither approved functions nor its own names."""
+    loaded, stored = _names(source, mode)
+    return frozenset(loaded - stored - SAFE_FUNCTIONS.keys())
+
+
+def data_free(source: str, mode: str = "eval") -> bool:
+    """True when ``source`` (already checked) reads no task data and asks no clock, so it can be
+    tried at deploy: its every run will do the same."""
+    loaded, stored = _names(source, mode)
     return not (loaded & _TIME_DEPENDENT) and not (loaded - stored - SAFE_FUNCTIONS.keys())
 
 

@@ -144,24 +144,28 @@ class ParseError(Exception):
 
 # --- parsing -----------------------------------------------------------------
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+_BPMN_DI = "http://www.omg.org/spec/BPMN/20100524/DI"
 
 
-def parse_processes(bpmn_xml: bytes, file_name: str, decisions: dict[str, bytes] | None = None) -> list[ProcessSpec]:
+def parse_processes(bpmn_xml: bytes, file_name: str, decisions: dict[str, bytes] | None = None,
+                    lane_roles: dict[str, str] | None = None) -> list[ProcessSpec]:
     """Parse every executable process in one BPMN file (Camunda 7 dialect).
 
     ``decisions`` maps DMN file names to their XML, for business rule tasks
     (``camunda:decisionRef``). Timer literals (``P7D``) become quoted strings in the
-    spec, so SpiffWorkflow's Python evaluation gives them back as written.
+    spec, so SpiffWorkflow's Python evaluation gives them back as written. ``lane_roles``
+    maps lane names as written (镇人民政府) to the role codes the spec's tasks get (township).
     """
     parser = CamundaParser()
     try:
         for dmn_name, dmn_xml in (decisions or {}).items():
             parser.add_dmn_xml(etree.fromstring(dmn_xml, _XML_PARSER), filename=dmn_name)
-        parser.add_bpmn_xml(etree.fromstring(bpmn_xml, _XML_PARSER), filename=file_name)
+        parser.add_bpmn_xml(_without_layout(etree.fromstring(bpmn_xml, _XML_PARSER)), filename=file_name)
         result = []
         for process_id in parser.get_process_ids():
             spec = parser.get_spec(process_id)
             _quote_timer_literals(spec)
+            _name_lane_roles(spec, lane_roles or {})
             texts, problems = walk(spec)
             # A spec with elements the engine cannot run is never deployed (nor always serializable).
             spec_json = "" if problems else json.dumps(_registry().convert(spec), ensure_ascii=False, sort_keys=True)
@@ -192,6 +196,22 @@ def _quote_timer_literals(spec) -> None:
         for definition in event_definitions(getattr(task_spec, "event_definition", None)):
             if timer_kind(definition) and definition.expression:
                 definition.expression = as_expression(definition.expression)
+
+
+def _without_layout(root):
+    # SpiffWorkflow orders a gateway's outgoing flows by their targets' height on the drawing, and takes the
+    # first true condition: without the diagram they keep their order in the file, so moving a shape never
+    # changes what a route does (a version is the hash of the content without the layout).
+    for diagram in root.findall(f"{{{_BPMN_DI}}}BPMNDiagram"):
+        root.remove(diagram)
+    return root
+
+
+def _name_lane_roles(spec, lane_roles: dict[str, str]) -> None:
+    # The stored spec says which role does each task, whatever the designer called the lane.
+    for task_spec in spec.task_specs.values():
+        if getattr(task_spec, "lane", None) in lane_roles:
+            task_spec.lane = lane_roles[task_spec.lane]
 
 
 def schema_error(root, file_name: str) -> tuple[str, int | None, str | None] | None:

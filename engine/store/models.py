@@ -109,6 +109,24 @@ class ProcessVersion(Base):
     tasks: Mapped[dict[str, Any]] = mapped_column(JsonType)  # user task facts: title, lane, form, deadline
     serializer_version: Mapped[str] = mapped_column(String(10))
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Who deployed it from the designer's workbench, and why (None: `jiuzhu deploy` from the files).
+    deployed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
+    note: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class ProcessDraft(Base):
+    """A designer's unsaved work on a route: the BPMN as the modeler last saved it (one draft per designer and
+    route). A draft runs nothing; deploying it makes a version."""
+
+    __tablename__ = "process_draft"
+    __table_args__ = (UniqueConstraint("process_id", "author_id", name="process_draft_process_author"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(100))
+    author_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    based_on_version_id: Mapped[Optional[int]] = mapped_column(ForeignKey("process_version.id"))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    forms: Mapped[dict[str, Any]] = mapped_column(JsonType)  # form key → JSON Schema edited with the draft
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Case(Base):

@@ -2,7 +2,7 @@
 when each person last read theirs.
 
 Revision ID: 0013_task_ops
-Revises: 0010_household
+Revises: 0011_designer
 """
 from alembic import op
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from engine.store.models import UTCDateTime
 
 revision = '0013_task_ops'
-down_revision = '0010_household'
+down_revision = '0011_designer'
 branch_labels = None
 depends_on = None
 

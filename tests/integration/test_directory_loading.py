@@ -142,6 +142,12 @@ def test_an_unknown_model_in_counties_toml_is_refused_with_its_line(tmp_path):
 
 
 BY_TYPE = "review_interval_months_by_type = { extreme_poverty = 12, old_age_allowance = 12 }"
+LIMITS = ("time_limit_wd_by_type = { extreme_poverty = 35, disability_subsidy = 35, low_income = 30, "
+          "temporary_assistance = 30 }")
+SOURCE = 'democratic_appraisal = "民发〔2021〕57号第十九条：公示有异议的，重新调查或民主评议"'
+ASSUMED = ('"time_limit_wd_by_type.low_income" = "低保边缘家庭认定办法的程序未查到：按低保未下放时的30个工作日'
+           '（民发〔2021〕57号第二十二条）"')
+OWN_RULES = 'township = "340603004"               # 三堤口街道: its own model and rules'
 
 
 @pytest.mark.parametrize("broken, expected", [
@@ -151,6 +157,12 @@ BY_TYPE = "review_interval_months_by_type = { extreme_poverty = 12, old_age_allo
     # a cadence of its own for a one-off payment (never reviewed), and one of no months
     (BY_TYPE, BY_TYPE.replace("extreme_poverty", "temporary_assistance")),
     (BY_TYPE, BY_TYPE.replace("= 12,", "= 0,")),
+    # a limit for a type the catalogue does not have; a source or assumption about no value of the entry;
+    # a township's own rules naming a township of another county
+    (LIMITS, LIMITS.replace("low_income", "low_incme")),
+    (SOURCE, SOURCE.replace("democratic_appraisal", "democratic_apraisal")),
+    (ASSUMED, ASSUMED.replace("low_income", "orphan")),
+    (OWN_RULES, OWN_RULES.replace("340603004", "320921100")),
 ])
 def test_a_county_rule_of_the_wrong_shape_is_refused_with_its_line(tmp_path, broken, expected):
     (tmp_path / "catalog.toml").write_text((PROCESSES / "catalog.toml").read_text(encoding="utf-8"), encoding="utf-8")

@@ -22,17 +22,20 @@ from tests.processes.test_temporary_assistance import EMERGENCY, walk  # noqa: F
 NS = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL", "camunda": "http://camunda.org/schema/1.0/bpmn"}
 
 
-def test_an_emergency_case_has_five_working_days_from_the_relief(walk, clock):
+def test_an_emergency_case_has_twenty_working_days_from_the_relief_and_five_for_the_paperwork(walk, clock):
     w = walk(EMERGENCY, SHUANGYUAN, 1000, kind="fire", username="township_xs")
     case = w.case()
     assert (case.accepted_on, case.due_on) == (None, None), "the clock starts with the relief, not the report"
     w.do("emergency_relief")
     case = w.case()
-    # Relief on Tuesday 2026-09-15: the 16th, 17th, 18th, Sunday the 20th (a 调休 working day) and the 21st.
-    assert (case.accepted_on, case.due_on) == (date(2026, 9, 15), date(2026, 9, 21))
+    # Relief on Tuesday 2026-09-15. The case (宁国: 20 wd) crosses 中秋 and 国庆 and two 调休 working days
+    # (Sunday 09-20, Saturday 10-10); the paperwork (楚雄、邹平: 5 wd) is due the 16th, 17th, 18th, Sunday
+    # the 20th and the 21st.
+    assert (case.accepted_on, case.due_on) == (date(2026, 9, 15), date(2026, 10, 19))
+    assert [t.due_on for t in w.open_tasks() if t.task_name == "paperwork"] == [date(2026, 9, 21)]
     clock.advance(days=1)
     w.do("paperwork")
-    assert w.case().due_on == date(2026, 9, 21), "the clock starts once"
+    assert w.case().due_on == date(2026, 10, 19), "the clock starts once"
 
 
 @pytest.mark.parametrize("process_id, village", [("old_age_allowance_xiangshui", SHUANGYUAN),

@@ -23,7 +23,10 @@ def test_confirmed_case_documents(db, clock, who, unit_id, login):
     w.fire_timers()
     w.do("confirmation")
     docs = documents(db, w.case_id)
-    assert set(docs) == {"acceptance_notice", "publicity_list", "confirmation_notice"}
+    assert set(docs) == {"acceptance_notice", "publicity_list", "confirmation_notice", "minimum_living_announcement"}
+    announcement = docs["minimum_living_announcement"]  # 57号第二十四条: the 公布, with its terms
+    assert "响水镇人民政府于" in announcement.body and "现予公布" in announcement.body
+    assert "公布期：自 " in announcement.body and "监督电话 12345" in announcement.body
     acceptance = docs["acceptance_notice"]
     assert acceptance.number == "响民低受〔2026〕1号" and acceptance.title == "受理通知书"
     assert "王小明" in acceptance.body and "现予受理" in acceptance.body and w.number in acceptance.body

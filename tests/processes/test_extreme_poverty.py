@@ -174,7 +174,10 @@ def test_xiangshui_township_confirms_and_issues_the_certificate(walk, clock, db,
 
     docs = documents(db, w.case_id)
     assert set(docs) == {"extreme_poverty_acceptance_notice", "extreme_poverty_publicity_list",
-                         "extreme_poverty_certificate"}
+                         "extreme_poverty_certificate", "extreme_poverty_announcement"}
+    announcement = docs["extreme_poverty_announcement"][0]  # 《特困人员认定办法》第十六条: 公布 in the village
+    assert announcement.title == "特困人员认定结果公布" and "监督电话 12345" in announcement.body
+    assert "公布期：自 " in announcement.body and "公民身份号码" not in announcement.body
     acceptance = docs["extreme_poverty_acceptance_notice"][0]
     assert acceptance.number == "响民特受〔2026〕1号" and acceptance.title == "特困人员救助供养申请受理通知书"
     assert "王德福" in acceptance.body and w.number in acceptance.body and "响水县响水镇人民政府" in acceptance.body
@@ -320,7 +323,7 @@ def test_siping_check_before_acceptance_and_street_approves(walk, clock, db):
     assert case.outcome == "end_confirmed" and case.summary["monthly_amount"] == 966.0  # 897 + 0.1 × 690
     docs = documents(db, w.case_id)
     assert set(docs) == {"extreme_poverty_acceptance_notice", "extreme_poverty_publicity_list",
-                         "extreme_poverty_certificate"}
+                         "extreme_poverty_certificate", "extreme_poverty_announcement"}
     certificate = docs["extreme_poverty_certificate"][0]
     assert certificate.number == "四民特证〔2026〕1号"
     for text in ("四平市铁西区仁兴街道办事处", "刘桂兰", "完全自理", "897.00 元/月", "690 元/月的 1.3 倍", "69.00 元/月",
@@ -400,6 +403,17 @@ def test_siping_objection_reinvestigated_then_centralised(walk, clock, db):
     assert "集中供养（铁西区社会福利中心）" in documents(db, w.case_id)["extreme_poverty_certificate"][0].body
 
 
+def test_a_minors_support_is_confirmed_but_not_published(walk, clock, db):
+    """长乐 practice (rules §2): minors are not publicised; the 公布 is for adults only."""
+    w = walk(SHUANGYUAN, XIANGSHUI, age=15)
+    for step in ("acceptance", "economic_check", "investigation", "self_care_assessment", "preliminary_opinion"):
+        w.do(step)
+    end_publicity(w, clock)
+    w.do("confirmation")
+    docs = documents(db, w.case_id)
+    assert "extreme_poverty_certificate" in docs and "extreme_poverty_announcement" not in docs
+
+
 # --- national route at 三堤口街道: the district confirms ----------------------------------------
 def test_santidikou_district_assesses_confirms_and_issues_the_certificate(walk, clock, db):
     w = walk(SANTIDIKOU, NATIONAL)
@@ -407,7 +421,7 @@ def test_santidikou_district_assesses_confirms_and_issues_the_certificate(walk, 
     assert [(t.task_name, t.role) for t in w.open_tasks()] == [("economic_check", "county")]
     assert w.do("economic_check") == "district_xsq"
     assert w.do("investigation") == "street_stk"
-    # 相山区 rules: 民主评议 always, even without a dispute.
+    # 三堤口街道's own rules: 民主评议 always, even without a dispute.
     assert [(t.task_name, t.role) for t in w.open_tasks()] == [("democratic_appraisal", "village")]
     assert w.do("democratic_appraisal") == "community_stk"
     assert [(t.task_name, t.role) for t in w.open_tasks()] == [("self_care_assessment", "county")]

@@ -208,7 +208,7 @@ def test_xiangshui_the_town_does_everything_but_the_check(lodge, clock, db):
     case = t.walk.case()
     assert case.outcome == "end_confirmed" and case.summary["monthly_amount"] == 1840.0
     assert [d.kind for d in documents(db, t.walk.case_id)] == ["acceptance_notice", "publicity_list",
-                                                              "confirmation_notice"]
+                                                              "confirmation_notice", "minimum_living_announcement"]
     assert publicity_periods(db, t.walk.case_id) == ["preliminary"]
     notice = document(db, t.walk.case_id, "confirmation_notice")
     assert notice.number == "响民低确〔2026〕1号" and "响水镇人民政府" in notice.body
@@ -297,8 +297,9 @@ def test_national_township_reviews_and_publicises_the_county_confirms(lodge, clo
     t = walk_national(lodge, clock)
     assert in_order(t.steps, [
         ("acceptance", "township", "street_dj"), ("economic_check", "county", "district_xsq"),
-        ("home_investigation", "township", "street_dj"), ("routine_appraisal", "township", "street_dj"),
-        ("preliminary_opinion", "township", "street_dj"), ("confirmation", "county", "district_xsq")])
+        ("home_investigation", "township", "street_dj"), ("preliminary_opinion", "township", "street_dj"),
+        ("confirmation", "county", "district_xsq")])
+    assert "routine_appraisal" not in t.names(), "相山区: 民主评议 only on objection (57号第十九条)"
     case = t.walk.case()
     assert case.outcome == "end_confirmed" and case.summary["monthly_amount"] == 1690.0
     docs = documents(db, t.walk.case_id)
@@ -336,7 +337,8 @@ def test_the_four_models_side_by_side(lodge, clock, db):
     assert table == {
         "xiangshui": {"checked_by": "county_mz", "decided_by": "township_xs", "panel": [],
                       "appraised_without_dispute": False, "publicity": ["preliminary"],
-                      "published": ["最低生活保障审核结果公示名单"], "registered": (1840.0, "2026-11-01")},
+                      "published": ["最低生活保障审核结果公示名单", "最低生活保障对象公布"],
+                      "registered": (1840.0, "2026-11-01")},
         "siping": {"checked_by": "center_tx", "decided_by": "street_rx", "panel": [],
                    "appraised_without_dispute": False, "publicity": ["preliminary"],
                    "published": ["最低生活保障审核结果公示", "最低生活保障对象公布"],
@@ -345,9 +347,9 @@ def test_the_four_models_side_by_side(lodge, clock, db):
                        "appraised_without_dispute": True, "publicity": ["appraisal", "approval"],
                        "published": ["最低生活保障民主评议结果公示", "最低生活保障审批结果公示", "最低生活保障对象长期公示"],
                        "registered": (1690.0, "2026-11-01")},
-        # 相山区's rules say democratic_appraisal = "always", so the national route appraises every case there.
+        # 相山区 follows 57号第十九条 (on objection) on the national route; 三堤口街道's own rules say always.
         "national": {"checked_by": "district_xsq", "decided_by": "district_xsq", "panel": [],
-                     "appraised_without_dispute": True, "publicity": ["preliminary"],
+                     "appraised_without_dispute": False, "publicity": ["preliminary"],
                      "published": ["最低生活保障审核结果公示", "最低生活保障对象公布"],
                      "registered": (1690.0, "2026-11-01")},
     }
@@ -564,7 +566,7 @@ def test_national_not_confirmed_is_delivered_through_the_township(lodge, clock, 
     t = lodge("national", near_relative=True)
     t.do("acceptance")
     t.do("near_relative_filing")
-    for step in ("economic_check", "home_investigation", "routine_appraisal", "preliminary_opinion"):
+    for step in ("economic_check", "home_investigation", "preliminary_opinion"):
         t.do(step)
     t.do("publicity")
     t.do("objection_handling", objection_method="democratic_appraisal")
@@ -586,8 +588,7 @@ def test_national_not_confirmed_is_delivered_through_the_township(lodge, clock, 
 
 def test_national_reinvestigation_after_objection(lodge, clock):
     t = lodge("national")
-    for step in ("acceptance", "economic_check", "home_investigation", "routine_appraisal", "preliminary_opinion",
-                 "publicity"):
+    for step in ("acceptance", "economic_check", "home_investigation", "preliminary_opinion", "publicity"):
         t.do(step)
     t.do("objection_handling", objection_method="reinvestigation")
     t.do("reinvestigation")
@@ -599,10 +600,19 @@ def test_national_reinvestigation_after_objection(lodge, clock):
 
 def test_national_ineligible_opinion_goes_straight_to_the_county(lodge, db):
     t = lodge("national")
-    for step in ("acceptance", "economic_check", "home_investigation", "routine_appraisal"):
+    for step in ("acceptance", "economic_check", "home_investigation"):
         t.do(step)
     t.do("preliminary_opinion", opinion="ineligible", opinion_reasons="人均收入高于标准")
     assert t.walk.open_names() == ["confirmation"] and publicity_periods(db, t.walk.case_id) == []
+
+
+def test_national_route_where_the_county_appraises_every_case(lodge, clock, appraise_always):
+    t = lodge("national")
+    for step in ("acceptance", "economic_check", "home_investigation"):
+        t.do(step)
+    assert t.walk.open_names() == ["routine_appraisal"]
+    assert t.do("routine_appraisal") == "street_dj"
+    assert t.walk.open_names() == ["preliminary_opinion"]
 
 
 def test_national_route_where_the_county_appraises_only_disputed_cases(lodge, clock, db):
@@ -653,3 +663,48 @@ def test_santidikou_panel_decides_in_a_meeting(lodge, clock, db, who):
     t.do("longterm_publicity")
     notice = document(db, t.walk.case_id, "minimum_living_approval_notice")
     assert f"街道评审小组评审（会议记录编号 {number}）" in notice.body
+
+
+# --- every refusal in writing, with the reasons and the rights (audit X5, X6) ------------------------------
+APPEAL = {  # county data (processes/counties.toml [county.appeal]) every refusal names
+    "xiangshui": ("响水县人民政府", "响水县人民法院"), "siping": ("四平市铁西区人民政府", "四平市铁西区人民法院"),
+    "santidikou": ("淮北市相山区人民政府", "淮北市相山区人民法院"), "national": ("淮北市相山区人民政府", "淮北市相山区人民法院")}
+
+
+def rights_named(body: str, model: str) -> bool:
+    authority, court = APPEAL[model]
+    return (f"60 日内向{authority}申请行政复议" in body and f"6 个月内直接向{court}提起行政诉讼" in body)
+
+
+@pytest.mark.parametrize("model", ["xiangshui", "santidikou", "national"])
+def test_a_failed_check_ends_in_writing_with_reasons_and_rights(lodge, db, model):
+    t = lodge(model)
+    t.do("acceptance")
+    t.do("economic_check", check_result="ineligible", check_report_number="HD-2026-0815",
+         check_findings="家庭成员名下有小型汽车一辆（价值12万元）")
+    t.do("inform_check_result", check_objection=False)
+    case = t.walk.case()
+    assert case.outcome == "end_check_failed"
+    notice = document(db, t.walk.case_id, "check_refusal_notice")
+    assert notice.title == "核对不符合条件告知书" and "家庭成员名下有小型汽车一辆" in notice.body
+    assert "HD-2026-0815" in notice.body and "未提出异议" in notice.body and rights_named(notice.body, model)
+
+
+def test_a_failed_recheck_ends_in_writing_too(lodge, db):
+    t = lodge("xiangshui")
+    t.do("acceptance")
+    t.do("economic_check", check_result="ineligible", check_findings="存款超过规定")
+    t.do("inform_check_result", check_objection=True, check_objection_reason="存款为子女学费")
+    t.do("recheck", recheck_result="ineligible", recheck_findings="学费已另行缴纳，存款仍超过规定")
+    notice = document(db, t.walk.case_id, "check_refusal_notice")
+    assert "学费已另行缴纳，存款仍超过规定" in notice.body and "经组织复查，仍不符合条件" in notice.body
+    assert rights_named(notice.body, "xiangshui") and "响水镇人民政府" in notice.body
+
+
+def test_siping_refusal_names_the_reviewing_authority_and_the_court(lodge, db):
+    t = lodge("siping")
+    t.do("check_request")
+    t.do("center_check", check_result="ineligible", check_findings="家庭成员名下有商业保险年缴保费3万元")
+    t.do("inform_check_result", check_objection=False)
+    notice = document(db, t.walk.case_id, "minimum_living_check_rejection_notice")
+    assert rights_named(notice.body, "siping")

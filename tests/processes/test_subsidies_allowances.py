@@ -477,9 +477,9 @@ def test_low_income_siping_dismissed_objection_keeps_recognition(low_income):
     assert w.case().outcome == "end_recognised"
 
 
-def test_low_income_national_always_appraises_and_county_recognises(db, low_income, clock):
+def test_low_income_national_always_appraises_and_county_recognises(db, low_income, clock, appraise_always):
     w = low_income(village=DONGJIE, process_id="low_income_national", incomes=(900, 600, 500))
-    assert w.case().summary["local_standard"] == 730  # 相山区: democratic_appraisal = always
+    assert w.case().summary["local_standard"] == 730  # 相山区
     assert w.do("acceptance") == "street_dj"
     assert roles(w) == {"economic_check": "county"}
     assert w.do("economic_check") == "district_xsq"

@@ -85,7 +85,7 @@ def test_user_task_outside_any_lane(db, tree):
 
 
 def test_lane_naming_an_unknown_role(db, tree):
-    line = break_route(tree, '<bpmn:lane id="Lane_county" name="county">', '<bpmn:lane id="Lane_county" name="mayor">')
+    line = break_route(tree, '<bpmn:lane id="Lane_county" name="县民政局">', '<bpmn:lane id="Lane_county" name="mayor">')
     [problem] = refused(db, tree)
     assert (problem.element_id, problem.line) == ("Lane_county", line) and "mayor" in problem.message
 

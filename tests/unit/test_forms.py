@@ -3,6 +3,7 @@ meets the generic rules (storable text, finite bounded numbers, plausible dates,
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -246,3 +247,11 @@ def test_a_full_list_or_a_forged_row_button_is_a_clear_message(action, field, me
     with pytest.raises(FormInvalid) as info:
         change_html_rows(load_form_files()["application"], full, action)
     assert message in info.value.errors[field]
+
+
+def test_no_form_label_states_a_review_interval_the_county_data_sets():
+    """Audit X13: 'C类…每季度复核' contradicted 铁西's six months; the interval is county data
+    (review_interval_months_a/_b/_c), so a label never names one."""
+    interval = re.compile(r"每年复核|每半年|每季度|yearly|half-yearly|quarterly")
+    for path in sorted(FORMS_DIR.glob("*.json")):
+        assert not interval.search(path.read_text(encoding="utf-8")), path.name

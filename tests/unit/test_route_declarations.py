@@ -56,7 +56,7 @@ def test_an_overall_limit_without_a_step_that_starts_the_clock_is_refused(db, tr
 
 
 def test_no_overall_limit_with_a_step_that_starts_the_clock_is_refused(db, tree):
-    edit(tree, EMERGENCY, '<camunda:property name="overall_limit" value="5wd" />',
+    edit(tree, EMERGENCY, '<camunda:property name="overall_limit" value="20wd" />',
          '<camunda:property name="overall_limit" value="none" />')
     problem = only(refused(db, tree))
     assert problem.file == EMERGENCY and problem.element_id == "temporary_emergency"
@@ -68,7 +68,7 @@ def test_no_overall_limit_with_a_step_that_starts_the_clock_is_refused(db, tree)
 # reported at the line of the property.
 BAD_VALUES = {
     "overall limit neither none, a period nor a name": (
-        EMERGENCY, 'name="overall_limit" value="5wd"', 'name="overall_limit" value="5 个工作日"',
+        EMERGENCY, 'name="overall_limit" value="20wd"', 'name="overall_limit" value="20 个工作日"',
         "temporary_emergency", "办结时限"),
     "clock start compares with a value the form never gives": (
         MINIMUM_LIVING, CLOCK, """name="starts_clock" value="acceptance_decision == 'accept'" />""",

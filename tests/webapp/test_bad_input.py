@@ -18,7 +18,8 @@ from sqlalchemy import func, insert, select
 
 from engine.installation import DEMO_DIR
 from engine.catalogue.forms import DEFAULT_MAX_LENGTH
-from engine.store.models import Attachment, Base, Case, CaseEvent, CaseFlag, Document, HumanTask, IdReveal, Incident
+from engine.store.models import (Attachment, Base, Case, CaseEvent, CaseFlag, Document, HumanTask, IdReveal, Incident,
+                                 ProcessVersion)
 from tests.conftest import WebUser
 from tests.factories import FORM_DATA, sample_application, sample_scan, start
 from webapp.limits import MAX_CONTENT_LENGTH, MAX_JSON_DEPTH, body_limit
@@ -212,9 +213,12 @@ def site(db, clock, who, unit_id, app):
         "csrf_token": clerk.csrf, "material": "id_card", "file": (BytesIO(sample_scan("png")), "id.png")}).status_code == 303
     with db.unit_of_work() as uow:
         attachment_id = uow.session.execute(select(Attachment.id)).scalar_one()
+        version_id = uow.session.execute(select(func.max(ProcessVersion.id))
+                                         .where(ProcessVersion.process_id == "minimum_living_xiangshui")).scalar_one()
     path_values = {"case_id": accepted.case_id, "task_id": fresh.open_tasks()[0].id, "document_id": document_id,
                    "kind": "monthly", "code": "en", "attachment_id": attachment_id, "household_id": household_id,
-                   "flag_id": flag_id}
+                   "flag_id": flag_id, "unit_id": unit_id("320921100"), "user_id": who("township_cjg").user_id,
+                   "process_id": "minimum_living_xiangshui", "version_id": version_id, "form_key": "acceptance"}
     rules = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":

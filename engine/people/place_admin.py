@@ -1,0 +1,134 @@
+"""Places as an administrator changes them in the browser: the tree of counties (县/区), townships or
+streets (乡镇/街道) and villages or communities (村/社区); adding one with its code, renaming one, and
+loading a whole county from a places file (``directory.load_places``, the same code as the command line).
+
+Codes are checked by ``directory.code_problem``, the one check of a code. Every change is recorded in the
+security audit trail and takes effect at once: the unit names kept in memory are forgotten. The caller
+commits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, aliased
+
+from engine.catalogue.datafiles import DataFile
+from engine.errors import FormInvalid, NotFound
+from engine.people.accounts import NAME_MAX, Principal
+from engine.people.directory import LEVEL_BELOW, LoadReport, code_problem, load_places
+from engine.people.places import forget_unit_names
+from engine.people.security_events import record_event
+from engine.people.users import require_admin
+from engine.store.models import RoleAssignment, Unit
+
+LEVELS = ("county", "township", "village")
+
+
+@dataclass(frozen=True)
+class PlaceRow:
+    """A unit as the places pages list it: how many units are below it and how many roles are held in it."""
+
+    id: int
+    code: str
+    name: str
+    level: str
+    children: int
+    roles: int
+
+
+def places_under(session: Session, parent_id: int | None) -> list[PlaceRow]:
+    """The units directly under ``parent_id`` (the counties when None), by code, with their counts."""
+    child = aliased(Unit)
+    children = (select(func.count()).select_from(child).where(child.parent_id == Unit.id)
+                .correlate(Unit).scalar_subquery())
+    roles = (select(func.count()).select_from(RoleAssignment).where(RoleAssignment.unit_id == Unit.id)
+             .correlate(Unit).scalar_subquery())
+    where = Unit.parent_id.is_(None) if parent_id is None else Unit.parent_id == parent_id
+    rows = session.execute(select(Unit.id, Unit.code, Unit.name, Unit.level, children.label("children"),
+                                  roles.label("roles")).where(where).order_by(Unit.code)).all()
+    return [PlaceRow(*row) for row in rows]
+
+
+def place_path(session: Session, unit_id: int) -> list[Unit]:
+    """The unit and the units above it, county first; NotFound for an unknown id."""
+    path: list[Unit] = []
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise NotFound(f"unit {unit_id}", "该区划不存在")
+    while unit is not None:
+        path.insert(0, unit)
+        unit = session.get(Unit, unit.parent_id) if unit.parent_id is not None else None
+    return path
+
+
+def _name_problem(name: str) -> str | None:
+    if not name:
+        return "请填写名称"
+    if len(name) > NAME_MAX:
+        return f"名称不能超过 {NAME_MAX} 个字"
+    return None
+
+
+def add_place(session: Session, actor: Principal | None, now: datetime, parent_id: int | None, code: str,
+              name: str) -> int:
+    """Add a county (``parent_id`` None), a township under a county or a village under a township; returns
+    the new unit's id. The code must have its level's digits, begin with the parent's code and be new;
+    every problem of the code and the name is reported at once."""
+    require_admin(actor)
+    parent = None
+    if parent_id is not None:
+        parent = session.get(Unit, parent_id)
+        if parent is None:
+            raise NotFound(f"unit {parent_id}", "上级区划不存在")
+    level = LEVEL_BELOW.get(parent.level if parent else None)
+    if level is None:
+        raise FormInvalid({"code": "村（社区）之下不能再设区划"})
+    code, name = (code or "").strip(), (name or "").strip()
+    errors = {}
+    if wrong := code_problem(code, level, parent.code if parent else ""):
+        errors["code"] = wrong[1]
+    elif (taken := session.execute(select(Unit.name).where(Unit.code == code)).scalar_one_or_none()) is not None:
+        errors["code"] = f"代码 {code} 已由「{taken}」使用"
+    if wrong_name := _name_problem(name):
+        errors["name"] = wrong_name
+    if errors:
+        raise FormInvalid(errors)
+    unit = Unit(code=code, name=name, level=level, parent_id=parent.id if parent else None)
+    session.add(unit)
+    session.flush()
+    record_event(session, now, "place_added", actor=actor, code=code, name=name, level=level,
+                 parent=parent.code if parent else None)
+    forget_unit_names()
+    return unit.id
+
+
+def rename_place(session: Session, actor: Principal | None, now: datetime, unit_id: int, name: str) -> bool:
+    """Give a unit a new name (its code stays); returns False when the name is the same."""
+    require_admin(actor)
+    unit = session.execute(select(Unit).where(Unit.id == unit_id).with_for_update()).scalar_one_or_none()
+    if unit is None:
+        raise NotFound(f"unit {unit_id}", "该区划不存在")
+    name = (name or "").strip()
+    if wrong := _name_problem(name):
+        raise FormInvalid({"name": wrong})
+    if name == unit.name:
+        return False
+    before, unit.name = unit.name, name
+    record_event(session, now, "place_renamed", actor=actor, code=unit.code, before=before, after=name)
+    forget_unit_names()
+    return True
+
+
+def load_places_file(session: Session, actor: Principal | None, now: datetime, source: DataFile,
+                     file_name: str) -> LoadReport:
+    """Load a checked places file (``directory.read_places``) as an admin: created and updated codes are
+    audited. A dry run is this call in a unit of work that is not committed."""
+    require_admin(actor)
+    report = load_places(session, source)
+    if report.created or report.updated:
+        record_event(session, now, "places_loaded", actor=actor, file=file_name[:100],
+                     created=len(report.created), updated=len(report.updated), codes=(report.created + report.updated)[:50])
+        forget_unit_names()
+    return report

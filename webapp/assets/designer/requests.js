@@ -1,0 +1,21 @@
+// JSON POSTs to the app: the CSRF token from the page's meta tag in the X-CSRFToken header (Flask-WTF).
+const STATUS_ZH = {
+  400: '请求有误（表单可能已过期，请刷新页面）', 403: '您没有权限执行此操作', 404: '未找到该流程或版本',
+  413: '提交的内容过大', 415: '请求内容类型不受支持',
+};
+
+export async function postJson(url, body) {
+  const token = document.querySelector('meta[name="csrf-token"]').content;
+  const response = await fetch(url, {
+    method: 'POST', credentials: 'same-origin', body: JSON.stringify(body),
+    headers: { 'Content-Type': 'application/json', Accept: 'application/json', 'X-CSRFToken': token },
+  });
+  let data = {};
+  try {
+    data = await response.json();
+  } catch (error) {  // an HTML error page: say what its status means
+    data = { message: STATUS_ZH[response.status] || `${response.status} ${response.statusText}` };
+  }
+  if (!response.ok && !data.message) data.message = data.message_zh || `${response.status}`;
+  return { ok: response.ok, status: response.status, data };
+}
