@@ -5,10 +5,13 @@ person acts, and the clock. The packages behind it are the engine's own business
 (`.importlinter`, run by `make test`) keeps the entry points on this page.
 """
 from engine.cases.attachments import store_attachment
+from engine.cases.batch import MAX_BATCH, hand_over, held_by, holders
 from engine.cases.due_dates import recompute as recompute_due_dates
 from engine.cases.lifecycle import (FLAG_NOTE_MAX, case_for_request_token, complete_task, decide_flag, extend_deadline,
                                     record_route_incident, start_application, start_case)
 from engine.cases.migration import MAX_BATCH as MAX_MIGRATION_BATCH, migrate_cases, migration_preview
+from engine.cases.operations import (REASON_MAX, claim_task, colleagues, reassign_task, release_task, resume_case,
+                                     send_back, suspend_case, terminate_case, urge_task, withdraw, withdrawable)
 from engine.cases.panel import agenda as panel_agenda, hold_meeting as hold_panel_meeting, meetings as panel_meetings
 from engine.calendar_notices import calendar_status, calendar_years, load_notice
 from engine.catalogue.datafiles import DataFile
@@ -29,15 +32,18 @@ from engine.households.register import review_progress
 from engine.installation import DEMO_DIR, demo_password, load_cases, load_directory, prepare_store
 from engine.jobs import run_forever, sweep
 from engine.oversight.queries import (COUNT_CAP, PAGE_SIZE, SupervisorFilters, case_form, case_view, deployed_versions,
-                                      document_for, inbox as inbox_tasks, supervisor_cases, task_for, task_schema)
+                                      document_for, HELD as INBOX_HELD, inbox as inbox_tasks,
+                                      inbox_counts, supervisor_cases, task_for, task_schema)
 from engine.oversight.archive import household_archive
 from engine.oversight.county_rules import SOURCE as COUNTY_RULES_SOURCE, county_rules
-from engine.oversight.files import age_on, application_defaults, case_file, household_file, render_fields
+from engine.oversight.task_page import next_task_for, sent_back_note, task_operations
+from engine.oversight.files import (age_on, application_defaults, case_file, earlier_entries, household_file,
+                                    render_fields)
 from engine.oversight.search import STATUSES as CASE_STATUSES, SearchRefused, my_cases, search
 from engine.oversight.reports import (ALL_TYPES as ALL_REPORT_TYPES, monthly_report, payment_roll,
                                       payment_roll_with_id_numbers, to_csv, to_xlsx)
-from engine.oversight.supervision import (notifications_for, open_incidents, overdue_by_township, retry_incident,
-                                          supervision_items)
+from engine.oversight.supervision import (notification_centre, notifications_for, open_incidents, overdue_by_township,
+                                          retry_incident, supervision_items, unread_notifications)
 from engine.people.accounts import NAME_MAX, ROLE_NAMES_ZH, Principal, authenticate, principal_of
 from engine.people.directory import CODE_DIGITS, load_places, load_users, read_places, read_users
 from engine.people.place_admin import add_place, load_places_file, place_path, places_under, rename_place

@@ -6,17 +6,18 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from engine import inbox_tasks
 from flask import Blueprint, jsonify, request
 from flask_wtf.csrf import generate_csrf
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, fields
 from engine import complete_task
-from engine.errors import FormInvalid
 from engine import mask_id_number
 
 from .auth import current_principal
 from .db import clock, db
+from .api_operations import SCHEMAS as OPERATION_SCHEMAS, json_body, operation_paths, register as register_operations
 from .limits import page_arg
 from .search import my_cases_page, search_results
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+register_operations(bp)
 
 
 class TaskSchema(Schema):
@@ -67,7 +68,6 @@ class ErrorSchema(Schema):
     errors = fields.Dict(keys=fields.String(), values=fields.String())
     completed_by = fields.String(allow_none=True)
     completed_at = fields.String(allow_none=True)
-
 
 class CaseHitSchema(Schema):
     """A case found or listed (the applicant's ID number masked)."""
@@ -163,26 +163,21 @@ def tasks():
         rows, total = inbox_tasks(uow.session, current_principal(), page)
     return InboxSchema().dump({"total": total, "page": page, "tasks": [r._asdict() for r in rows]})
 
-
 @bp.post("/tasks/<task_id>/complete")
 def complete(task_id: str):
     """Complete a task with JSON form data."""
-    try:
-        body = CompleteTaskSchema().load(request.get_json(silent=True) or {})
-    except ValidationError as exc:
-        raise FormInvalid({k: "请求格式有误" for k in exc.messages}) from exc
+    body = json_body(CompleteTaskSchema())
     with db().unit_of_work(write=True) as uow:
         case_id = complete_task(uow.session, current_principal(), clock(), task_id, body["data"])
         uow.commit()
     return CompletedSchema().dump({"case_id": case_id})
-
 
 @bp.get("/openapi.json")
 def openapi():
     """The OpenAPI 3 document of this API."""
     spec = APISpec(title="Jiuzhu API", version="1", openapi_version="3.0.3", plugins=[MarshmallowPlugin()])
     for schema in (TaskSchema, InboxSchema, CompleteTaskSchema, CompletedSchema, ErrorSchema, CaseHitSchema,
-                   HouseholdHitSchema, SearchSchema, TypeCountSchema, MyCasesSchema):
+                   HouseholdHitSchema, SearchSchema, TypeCountSchema, MyCasesSchema, *OPERATION_SCHEMAS):
         spec.components.schema(schema.__name__.removesuffix("Schema"), schema=schema)
     err = {"content": {"application/json": {"schema": "Error"}}}
     spec.path(path="/api/v1/tasks", operations={"get": {
@@ -215,4 +210,5 @@ def openapi():
                       "422": {"description": "filter refused", **err}}}})
     spec.path(path="/api/v1/csrf-token", operations={"get": {"summary": "CSRF token", "responses": {
         "200": {"description": "token"}}}})
+    operation_paths(spec, err)
     return jsonify(spec.to_dict())

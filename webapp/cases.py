@@ -4,12 +4,12 @@ from __future__ import annotations
 import json
 import re
 import secrets
-
 from engine import attachment_panel, case_view, document_for
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from engine import application_defaults, case_for_request_token, extend_deadline, start_application
+from engine import REASON_MAX, resume_case, suspend_case, terminate_case, urge_task, withdrawable
 from engine.errors import Duplicate, FormInvalid, NotFound
 from engine import coerce_html_form, errors_for_html_form
 from engine import place_of_village, villages_for
@@ -21,7 +21,7 @@ from .db import clock, db
 from .limits import InputRefused, int_arg
 
 
-from .pages import FORM_CONTROL_FIELDS, ROWS_CONTROL, is_zh, render_rows_changed
+from .pages import FORM_CONTROL_FIELDS, ROWS_CONTROL, bound_view, is_zh, render_rows_changed
 
 bp = Blueprint("cases", __name__)
 # The new-application form's one-time token (see new_case); what secrets.token_urlsafe(24) gives.
@@ -115,9 +115,11 @@ def case(case_id: int):
 
 
 def _case_page(s, case_id: int, status: int = 200):
-    view = case_view(s, current_principal(), case_id)
+    principal = current_principal()
+    view = case_view(s, principal, case_id)
     return render_template("cases/case.html", view=view, states_json=json.dumps(view.element_states),
-                           attachments=attachment_panel(s, current_principal(), case_id=case_id)), status
+                           attachments=attachment_panel(s, principal, case_id=case_id),
+                           withdrawable=withdrawable(s, principal, case_id), reason_max=REASON_MAX), status
 
 
 @bp.route("/cases/<int:case_id>/documents/<int:document_id>")
@@ -144,3 +146,49 @@ def extend(case_id: int):
             return _case_page(uow.session, case_id, 422)
     flash(_("Time limit extended to %(day)s.", day=new_due.isoformat()), "success")
     return redirect(url_for("cases.case", case_id=case_id))
+
+
+_CASE_OPERATIONS = {"suspend": (suspend_case, lambda: _("Case suspended; its time limits stand still.")),
+                    "resume": (resume_case,
+                               lambda: _("Case resumed; due dates moved on by the days it was suspended.")),
+                    "terminate": (terminate_case, lambda: _("Case terminated; the notice was issued."))}
+
+
+def case_operation(case_id: int, operation: str):
+    """挂起, 恢复 or 终止 a case with a reason (who may: docs/architecture.md, the clerk's operations)."""
+    use_case, done = _CASE_OPERATIONS[operation]
+    try:
+        with db().unit_of_work(write=True) as uow:
+            use_case(uow.session, current_principal(), clock(), case_id, request.form.get("reason", ""))
+            uow.commit()
+    except FormInvalid as exc:
+        flash("；".join(exc.errors.values()), "error")
+        with db().unit_of_work() as uow:
+            return _case_page(uow.session, case_id, 422)
+    flash(done(), "success")
+    return redirect(url_for("cases.case", case_id=case_id), 303)
+
+
+for _operation in _CASE_OPERATIONS:  # cases.suspend, cases.resume, cases.terminate
+    bp.add_url_rule(f"/cases/<int:case_id>/{_operation}", _operation, bound_view(case_operation, operation=_operation),
+                    methods=["POST"])
+
+
+@bp.route("/cases/<int:case_id>/urge", methods=["POST"])
+def urge(case_id: int):
+    """催办 an open step of the case (county staff or a county supervisor): its unit is notified."""
+    try:
+        with db().unit_of_work(write=True) as uow:
+            s = uow.session
+            view = case_view(s, current_principal(), case_id)
+            task_id = request.form.get("task_id", "")
+            if task_id not in {t.id for t in view.open_tasks}:
+                raise NotFound(f"task {task_id[:40]} of case {case_id}")
+            urge_task(s, current_principal(), clock(), task_id, request.form.get("message", ""))
+            uow.commit()
+    except FormInvalid as exc:
+        flash("；".join(exc.errors.values()), "error")
+        with db().unit_of_work() as uow:
+            return _case_page(uow.session, case_id, 422)
+    flash(_("Urged: the step's unit has been notified."), "success")
+    return redirect(url_for("cases.case", case_id=case_id), 303)

@@ -1,23 +1,26 @@
-"""The work of a person's role and place: the inbox, a task, the review panel's meeting."""
+"""The work of a person's role and place: the inbox, a task and its operations (认领, 转办, 退回, 撤回), the review
+panel's meeting."""
 from __future__ import annotations
 
 from datetime import timedelta
-
 from engine import (COUNT_CAP, attachment_panel, FLAG_NOTE_MAX, PAGE_SIZE, case_file, case_form, case_view, decide_flag, hold_panel_meeting,
                     inbox_tasks, notifications_for, panel_agenda, panel_meetings, refresh_case_flags, task_for, task_schema)
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from engine import complete_task
+from engine import (INBOX_HELD, MAX_BATCH, REASON_MAX, claim_task, colleagues, complete_task, earlier_entries,
+                    hand_over, held_by, holders, inbox_counts, next_task_for, reassign_task, release_task, send_back,
+                    notification_centre, sent_back_note, task_operations, unread_notifications, withdraw,
+                    withdrawable)
 from engine.errors import FormInvalid
 from engine import coerce_html_form, errors_for_html_form
 from engine import get_version
 
 from .auth import current_principal, requires_role
 from .db import clock, db
-from .limits import page_arg
+from .limits import int_arg, page_arg
 
 
-from .pages import FORM_CONTROL_FIELDS, ROWS_CONTROL, is_zh, render_rows_changed
+from .pages import FORM_CONTROL_FIELDS, ROWS_CONTROL, bound_view, is_zh, render_rows_changed
 
 bp = Blueprint("inbox", __name__)
 
@@ -38,13 +41,17 @@ def inbox():
     """My open tasks, oldest first."""
     page = page_arg()
     by_urgency = request.args.get("sort", "urgency") != "oldest"
+    held = request.args.get("held") if request.args.get("held") in INBOX_HELD else None
     with db().unit_of_work() as uow:
         s = uow.session
-        rows, total = inbox_tasks(s, current_principal(), page, by_urgency=by_urgency)
+        rows, total = inbox_tasks(s, current_principal(), page, by_urgency=by_urgency, held=held)
+        counts = inbox_counts(s, current_principal())
         notes = notifications_for(s, current_principal(), limit=5)
+        unread = unread_notifications(s, current_principal())
     today = clock().today()
     return render_template("inbox/inbox.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
                            count_cap=COUNT_CAP, today=today, notes=notes, by_urgency=by_urgency,
+                           from_case=int_arg(request.args, "from_case", None, 1), held=held, counts=counts, unread=unread,
                            week_end=today + timedelta(days=6 - today.weekday()))
 
 
@@ -61,9 +68,16 @@ def _task_context(s, task_id, form_values=None, errors=None, record_reveal=False
     file = case_file(s, principal, task.case_id, task.task_name if task.status == "open" else None,
                      now=clock().now() if record_reveal and task.status == "open" else None,
                      address=request.remote_addr)
+    note = sent_back_note(s, task.case_id, task_id) if task.status == "open" else None
+    if note is not None and form_values is None:  # open again: start from what was entered last time
+        form_values = earlier_entries(s, principal, task.case_id, task.task_name, schema)
     return {"task": task, "view": view, "schema": schema, "values": form_values or {}, "errors": errors or {},
             "today": clock().today().isoformat(), "file": file, "flag_note_max": FLAG_NOTE_MAX,
-            "attachments": attachment_panel(s, principal, case_id=task.case_id)}
+            "attachments": attachment_panel(s, principal, case_id=task.case_id),
+            "ops": task_operations(s, principal, task_id), "sent_back": note, "reason_max": REASON_MAX,
+            "from_case": int_arg(request.args, "from_case", None, 1),
+            "can_withdraw": task.status == "completed" and getattr(withdrawable(s, principal, task.case_id), "id",
+                                                                   None) == task_id}
 
 
 @bp.route("/tasks/<task_id>", methods=["GET", "POST"])
@@ -89,7 +103,7 @@ def task(task_id: str):
             flash(exc.message_zh if is_zh() else _("The form has errors; please correct them."), "error")
             return render_template("inbox/task.html", **ctx), 422
         flash(_("Step completed."), "success")
-        return redirect(url_for("cases.case", case_id=case_id))
+        return redirect(_next_after(case_id))
     with db().unit_of_work(write=True) as uow:  # writes only the record of a full-ID-number view
         ctx = _task_context(uow.session, task_id, record_reveal=True)
         uow.commit()
@@ -121,6 +135,52 @@ def decide_flag_view(task_id: str, flag_id: int):
         return render_template("inbox/task.html", **ctx), 422
     flash(_("Decision recorded."), "success")
     return redirect(url_for("inbox.task", task_id=task_id) + "#flags", 303)
+
+
+def _next_after(case_id: int) -> str:
+    """Where a clerk goes after completing a step: their next task (with a link back to the case), else the inbox."""
+    with db().unit_of_work() as uow:
+        next_id = next_task_for(uow.session, current_principal(), case_id)
+    if next_id is None:
+        return url_for("inbox.inbox", from_case=case_id)
+    return url_for("inbox.task", task_id=next_id, from_case=case_id)
+
+
+# The operations a task page offers: (use case, the form fields it takes, where to go after it).
+_OPERATIONS = {
+    "claim": (claim_task, (), "task"), "release": (release_task, (), "task"),
+    "reassign": (reassign_task, ("to_user_id", "reason"), "inbox"),
+    "send-back": (send_back, ("target_task_id", "reason"), "inbox"),
+    "withdraw": (withdraw, (), "task"),
+}
+_DONE = {"claim": lambda: _("Task claimed."), "release": lambda: _("Task released to the shared queue."),
+         "reassign": lambda: _("Task reassigned."), "send-back": lambda: _("Case sent back."),
+         "withdraw": lambda: _("Completion withdrawn; the step is open again.")}
+
+
+def task_operation(task_id: str, operation: str):
+    """An operation on a task: 认领, 释放, 转办, 退回, 撤回 (of one's own completion). Refusals are the
+    app's 403/404/409 pages; a missing reason re-shows the task page (422)."""
+    use_case, fields, then = _OPERATIONS[operation]
+    args = [int_arg(request.form, f, None, 1) if f == "to_user_id" else request.form.get(f, "") for f in fields]
+    try:
+        with db().unit_of_work(write=True) as uow:
+            case_id = use_case(uow.session, current_principal(), clock(), task_id, *args)
+            uow.commit()
+    except FormInvalid as exc:
+        flash("；".join(exc.errors.values()), "error")
+        with db().unit_of_work() as uow:
+            ctx = _task_context(uow.session, task_id)
+        return render_template("inbox/task.html", **ctx), 422
+    flash(_DONE[operation](), "success")
+    if then == "task":
+        return redirect(url_for("inbox.task", task_id=task_id), 303)
+    return redirect(url_for("inbox.inbox", from_case=case_id), 303)
+
+
+for _operation in _OPERATIONS:  # one rule (and endpoint, inbox.task_send_back …) per operation
+    bp.add_url_rule(f"/tasks/<task_id>/{_operation}", f"task_{_operation.replace('-', '_')}",
+                    bound_view(task_operation, operation=_operation), methods=["POST"])
 
 
 def _coerce_form(schema, form):
@@ -159,3 +219,46 @@ def panel():
         files = {i.id: case_file(s, principal, i.case_id) for i in items}  # each case's file, as the panel reads it
     return render_template("inbox/panel.html", items=items, schema=schema, errors=errors, values=request.form,
                            meetings=past, files=files), (422 if errors else 200)
+
+
+@bp.route("/handover", methods=["GET", "POST"])
+def handover():
+    """批量转办: the tasks a colleague holds (a departing clerk), listed first (the dry run), then handed to
+    another colleague in one go, the list shown being exactly what is handed over, with a result per task."""
+    principal = current_principal()
+    source = request.form if request.method == "POST" else request.args
+    from_user = int_arg(source, "from_user", None, 1)
+    results = None
+    errors: dict[str, str] = {}
+    with db().unit_of_work(write=request.method == "POST") as uow:
+        s = uow.session
+        if request.method == "POST" and from_user is not None:
+            try:
+                results = hand_over(s, principal, clock(), from_user, int_arg(request.form, "to_user_id", 0, 0),
+                                    request.form.get("reason", ""), request.form.getlist("task_id")[:MAX_BATCH])
+                uow.commit()
+            except FormInvalid as exc:
+                errors = exc.errors
+                flash("；".join(exc.errors.values()), "error")
+        people = holders(s, principal)
+        selection = held_by(s, principal, from_user) if from_user is not None and results is None else []
+        targets = [] if from_user is None else _colleagues_for(s, principal, from_user)
+    return render_template("inbox/handover.html", people=people, from_user=from_user, selection=selection,
+                           targets=targets, results=results, reason_max=REASON_MAX,
+                           values=request.form), (422 if errors else 200)
+
+
+def _colleagues_for(s, principal, from_user: int) -> list:
+    """Whom the held tasks may go to: the colleagues of the first of them (the same role and unit)."""
+    first = held_by(s, principal, from_user)[:1]
+    return [c for c in colleagues(s, principal, first[0].task_id) if c.id != from_user] if first else []
+
+
+@bp.route("/notifications")
+def notifications():
+    """The notification centre: reminders, tasks reassigned or sent back, urgings, newest first, the unread
+    marked; opening it marks them read."""
+    with db().unit_of_work(write=True) as uow:
+        notes = notification_centre(uow.session, current_principal(), clock().now())
+        uow.commit()
+    return render_template("inbox/notifications.html", notes=notes)

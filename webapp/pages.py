@@ -72,3 +72,13 @@ def remaining_workdays(due_on):
 def is_zh() -> bool:
     from .i18n import select_locale
     return select_locale() == "zh_CN"
+
+
+def bound_view(view, **fixed):
+    """``view`` with some arguments fixed, as a named function (CSRF exemption checks and url_for need the
+    view's module and name): one rule per operation, so every operation has its own endpoint and URL."""
+    def bound(**kwargs):
+        return view(**fixed, **kwargs)
+    bound.__module__, bound.__doc__ = view.__module__, view.__doc__
+    bound.__name__ = bound.__qualname__ = "_".join([view.__name__, *(str(v).replace("-", "_") for v in fixed.values())])
+    return bound

@@ -43,13 +43,21 @@ def issue_documents(session: Session, case: dict[str, Any], place: Place, county
         raise route_failure(exc, element_id) from exc
     if case_extra is not None and any(case_facts_used(kind) - case.keys() for kind, _ in chosen):
         case = {**case, **case_extra()}
-    for kind, (title, code) in chosen:
-        year = now.astimezone(CHINA_TZ).year
-        serial = next_value(session, f"doc:{place.county_id}:{code}:{year}")
-        number = f"{county_name[:1]}民{code}〔{year}〕{serial}号"
-        _title, _code, body = render(kind, number=number, case=case, data=data, county=county_name, appeal=appeal,
-                                     issued_on=now.astimezone(CHINA_TZ).date(), today=date.today)
-        session.execute(_INSERT_DOCUMENT, {"case_id": case["id"], "kind": kind, "number": number, "title": title,
-                                           "body": body, "issued_at": now})
-        numbers.append(number)
+    for kind, _kind in chosen:
+        numbers.append(issue_document(session, case, place, county_name, kind, data, now, appeal))
     return numbers
+
+
+def issue_document(session: Session, case: dict[str, Any], place: Place, county_name: str, kind: str,
+                   data: dict[str, Any], now: datetime, appeal: dict[str, Any] | None = None) -> str:
+    """Number, render and store one document of ``kind`` for a case (``appeal``: as for ``issue_documents``);
+    returns its number (文号)."""
+    title, code = KINDS[kind]
+    year = now.astimezone(CHINA_TZ).year
+    serial = next_value(session, f"doc:{place.county_id}:{code}:{year}")
+    number = f"{county_name[:1]}民{code}〔{year}〕{serial}号"
+    _title, _code, body = render(kind, number=number, case=case, data=data, county=county_name, appeal=appeal,
+                                 issued_on=now.astimezone(CHINA_TZ).date(), today=date.today)
+    session.execute(_INSERT_DOCUMENT, {"case_id": case["id"], "kind": kind, "number": number, "title": title,
+                                       "body": body, "issued_at": now})
+    return number

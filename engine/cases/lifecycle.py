@@ -25,9 +25,10 @@ from engine.households.registry import (DECLARATION_SOURCE, DECLARATION_VALID_MO
 from engine.people.accounts import Principal
 from engine.clock import Clock
 from engine.cases.documents import issue_documents
+from engine.cases.operations import check_workable
 from engine.catalogue.documents import kinds_for
 from engine.errors import Conflict, Forbidden, FormInvalid, NotFound, RouteFailed
-from engine.store.models import STATE_SCHEMA_VERSION, Case, Unit, User
+from engine.store.models import STATE_SCHEMA_VERSION, Case, Unit
 from engine.people.places import Place, place_of_village, unit_names
 from engine.catalogue.rules import appeal_of, assistance_type_of, case_parameters, process_for
 from engine.people.scope import case_scope, task_scope
@@ -165,18 +166,15 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     # (PostgreSQL). A racing loser waits here and then reads the winner's
     # "completed". On SQLite the writing unit of work already holds the write lock.
     stmt = (select(TASK.c.case_id, TASK.c.status, TASK.c.form_key, TASK.c.task_name, TASK.c.title,
-                   TASK.c.completed_at, TASK.c.completed_by_id, CASE.c.process_version_id, CASE.c.state,
+                   TASK.c.completed_at, TASK.c.completed_by_id, TASK.c.claimed_by_id, CASE.c.suspended_at,
+                   CASE.c.process_version_id, CASE.c.state,
                    CASE.c.revision, CASE.c.county_id, CASE.c.township_id, CASE.c.village_id, CASE.c.accepted_on,
                    CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number, CASE.c.household_id,
                    CASE.c.assistance_type,
                    select(Unit.code).where(Unit.id == CASE.c.county_id).scalar_subquery().label("county_code"))
             .join(CASE, CASE.c.id == TASK.c.case_id)
             .where(TASK.c.id == task_id, task_scope(actor)))
-    row = session.execute(locked(session, stmt)).first()
-    if row is None:
-        raise NotFound(f"task {task_id} not found for user {actor.username}")
-    if row.status != "open":
-        raise _conflict(session, row)
+    row = check_workable(session, actor, task_id, session.execute(locked(session, stmt)).first())
     version = get_version(session, row.process_version_id)
     schema = version.forms.get(row.form_key) if row.form_key else None
     data = coerce(schema or {}, form_data) if coerce else form_data
@@ -270,13 +268,6 @@ def record_route_incident(session: Session, exc: RouteFailed, now: datetime) -> 
     session.execute(insert(INCIDENT).values(
         case_id=exc.case_id, kind=f"route_{exc.kind}", created_at=now, resolved_at=None,
         message=f"{where}环节 {exc.element_id or '?'}：{exc.reason_zh}（{exc.reason}）"[:2000]))
-
-
-def _conflict(session: Session, row) -> Conflict:
-    name = None
-    if row.completed_by_id is not None:
-        name = session.execute(select(User.display_name).where(User.id == row.completed_by_id)).scalar()
-    return Conflict("task already completed", name or "系统", row.completed_at)
 
 
 def extend_deadline(session: Session, actor: Principal, clock: Clock, case_id: int, extra_workdays: int,

@@ -24,7 +24,7 @@ from engine.errors import Conflict
 from engine.households.register import apply_outcome
 from engine.people.places import Place
 from engine.runtime.workflow import ReadyTask, Workflow
-from engine.store.models import Case, CaseEvent, HumanTask, Incident
+from engine.store.models import Case, CaseEvent, HumanTask, Incident, Notification
 from engine.workdays import CalendarYearMissing, Due, WorkingCalendar, add_workdays_due, due, parse_period
 
 CASE = Case.__table__
@@ -291,3 +291,83 @@ def write_timer_failure(session: Session, case_id: int, attempts: int, next_due_
 def requeue_timers(session: Session, case_id: int, now: datetime) -> None:
     """Make a case's timers due again with a fresh count of attempts (an admin retries an incident)."""
     session.execute(update(CASE).where(CASE.c.id == case_id).values(next_due_at=now, timer_attempts=0))
+
+
+# --- the clerk's operations (engine.cases.operations) ------------------------------
+def write_holder(session: Session, task_id: str, holder_id: int | None, was: int | None, now: datetime) -> bool:
+    """Set who holds an open task (认领, 释放, 转办) if it is still open and held by ``was``; False when
+    someone changed it first (the database decides a race)."""
+    held = TASK.c.claimed_by_id.is_(None) if was is None else TASK.c.claimed_by_id == was
+    result = session.execute(update(TASK).where(TASK.c.id == task_id, TASK.c.status == "open", held).values(
+        claimed_by_id=holder_id, claimed_at=now if holder_id is not None else None))
+    return result.rowcount == 1
+
+
+def reopen_tasks(session, case_id, place: Place, workflow: Workflow, now: datetime, today: date,
+                 open_ids: set[str]) -> None:
+    """``sync_tasks`` after the workflow went back to an earlier task (退回, 撤回): the reopened task keeps
+    its SpiffWorkflow id, so its completed row becomes an open one again (with a fresh due date)."""
+    ready = {t.id: t for t in workflow.ready_user_tasks()}
+    gone = open_ids - set(ready)
+    if gone:
+        session.execute(update(TASK).where(TASK.c.id.in_(gone)).values(status="withdrawn", completed_at=now))
+    new = [t for tid, t in ready.items() if tid not in open_ids]
+    known = set(session.execute(select(TASK.c.id).where(TASK.c.id.in_([t.id for t in new])))
+                .scalars()) if new else set()
+    for t in new:
+        if t.id in known:
+            row = task_row(case_id, t, place, now, today)
+            session.execute(update(TASK).where(TASK.c.id == t.id).values(
+                {**{k: v for k, v in row.items() if k not in ("id", "case_id")}, "claimed_by_id": None,
+                 "claimed_at": None}))
+    fresh = [task_row(case_id, t, place, now, today) for t in new if t.id not in known]
+    if fresh:
+        session.execute(insert(TASK), fresh)
+
+
+def write_suspension(session: Session, case_id: int, revision: int, at: datetime | None, reason: str | None,
+                     next_due_at: datetime | None, now: datetime) -> None:
+    """Suspend (``at`` given) or resume a case under its revision. A suspended case has no ``next_due_at``,
+    so the scheduler fires none of its timers; resuming gives it back the workflow's next timer."""
+    result = session.execute(update(CASE).where(CASE.c.id == case_id, CASE.c.revision == revision).values(
+        suspended_at=at, suspended_reason=reason, next_due_at=next_due_at, revision=revision + 1, updated_at=now))
+    if result.rowcount != 1:
+        raise Conflict("case changed concurrently")
+
+
+def shift_due_dates(session: Session, case_id: int, workdays: int, calendar: WorkingCalendar) -> None:
+    """Move the due dates of a case's open tasks and its overall limit on by ``workdays`` (the working days
+    it was suspended)."""
+    if workdays <= 0:
+        return
+    tasks = session.execute(select(TASK.c.id, TASK.c.due_on).where(
+        TASK.c.case_id == case_id, TASK.c.status == "open", TASK.c.due_on.is_not(None))).all()
+    write_task_due_dates(session, [{"b_id": t.id, "b_due_on": calendar.add_workdays(t.due_on, workdays),
+                                    "b_provisional": calendar.is_provisional(calendar.add_workdays(t.due_on, workdays))}
+                                   for t in tasks])
+    case = session.execute(select(CASE.c.due_on, CASE.c.limit_workdays).where(CASE.c.id == case_id)).one()
+    if case.due_on is not None:
+        moved = calendar.add_workdays(case.due_on, workdays)
+        session.execute(update(CASE).where(CASE.c.id == case_id).values(
+            due_on=moved, due_provisional=calendar.is_provisional(moved),
+            limit_workdays=case.limit_workdays + workdays if case.limit_workdays is not None else None))
+
+
+def write_termination(session: Session, case_id: int, revision: int, state: str, label: str, now: datetime) -> None:
+    """End a case by decision (终止): its open tasks withdrawn, its timers gone, its subject free to apply again."""
+    session.execute(update(TASK).where(TASK.c.case_id == case_id, TASK.c.status == "open").values(
+        status="withdrawn", completed_at=now))
+    summary = session.execute(select(CASE.c.summary).where(CASE.c.id == case_id)).scalar_one() or {}
+    result = session.execute(update(CASE).where(CASE.c.id == case_id, CASE.c.revision == revision).values(
+        state=state, status="completed", outcome="terminated", completed_at=now, updated_at=now, next_due_at=None,
+        timer_plan=None, current_step=None, open_key=None, suspended_at=None, revision=revision + 1,
+        summary={**summary, "outcome_label": label}))
+    if result.rowcount != 1:
+        raise Conflict("case changed concurrently")
+
+
+def write_notifications(session: Session, rows: list[dict[str, Any]]) -> None:
+    """In-app messages of an operation: ``{role, unit_id, case_id, kind, message, created_at[, user_id]}``
+    each (no task_id: the reminders' once-per-task key does not apply to operations, which may recur)."""
+    if rows:
+        session.execute(insert(Notification), [{"task_id": None, "user_id": None, **r} for r in rows])

@@ -336,3 +336,32 @@ def application_defaults(session: Session, principal: Principal, household_id: i
         record_reveal(session, principal, now, found.county_id, "application_prefill",
                       f"户 {found.number} 新申请预填", shown, address)
     return values
+
+
+def earlier_entries(session: Session, principal: Principal, case_id: int, task_name: str,
+                    schema: Mapping[str, Any] | None) -> dict[str, str]:
+    """What the step's last completion entered, as the HTML form's fields (``investigators-0-name`` …), for a
+    step that is open again (sent back, withdrawn): corrected, not typed again. ID numbers are left out (the
+    form would carry them in full)."""
+    found = session.execute(select(CASE.c.id).where(CASE.c.id == case_id, case_scope(principal))).first()
+    data = session.execute(select(EVENT.c.data).where(
+        EVENT.c.case_id == case_id, EVENT.c.kind == "task_completed", EVENT.c.task_name == task_name)
+        .order_by(EVENT.c.id.desc()).limit(1)).scalar() if found else None
+    values: dict[str, str] = {}
+    for name, prop in ((schema or {}).get("properties") or {}).items():
+        if not isinstance(data, Mapping) or name not in data or not isinstance(prop, Mapping) or prop.get("x-id-number"):
+            continue
+        value = data[name]
+        if isinstance(value, list) and isinstance(prop.get("items"), Mapping):
+            item = prop["items"].get("properties") or {}
+            for i, row in enumerate(value[:MAX_ROWS]):
+                if isinstance(row, Mapping):
+                    values.update({f"{name}-{i}-{k}": _form_text(v) for k, v in row.items()
+                                   if k in item and not item[k].get("x-id-number") and v is not None})
+        elif value is not None and not isinstance(value, (list, dict)):
+            values[name] = _form_text(value)
+    return values
+
+
+def _form_text(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)

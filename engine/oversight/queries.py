@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from engine.people.accounts import Principal
@@ -29,35 +29,63 @@ COUNT_CAP = 1000
 URGENCY_ORDER = (TASK.c.due_on.asc().nulls_last(), TASK.c.created_at, TASK.c.id)
 
 
-def select_inbox_statement(principal: Principal, page: int = 1, page_size: int = PAGE_SIZE, by_urgency: bool = True):
-    """The inbox query: open tasks in the principal's (role, unit) pairs, most urgent (or oldest) first."""
+HELD = ("mine", "queue", "others")  # the inbox's holder filter: claimed by me, unclaimed, claimed by a colleague
+
+
+def _held_clause(principal: Principal, held: str | None):
+    return {"mine": TASK.c.claimed_by_id == principal.user_id, "queue": TASK.c.claimed_by_id.is_(None),
+            "others": TASK.c.claimed_by_id != principal.user_id}.get(held or "", true())
+
+
+def select_inbox_statement(principal: Principal, page: int = 1, page_size: int = PAGE_SIZE, by_urgency: bool = True,
+                           held: str | None = None):
+    """The inbox query: open tasks in the principal's (role, unit) pairs, most urgent (or oldest) first; ``held``
+    (one of HELD) keeps those claimed by the principal, unclaimed, or claimed by a colleague."""
+    holder = aliased(User)
     return (
         select(TASK.c.id, TASK.c.title, TASK.c.role, TASK.c.due_on, TASK.c.due_provisional, TASK.c.created_at,
                CASE.c.id.label("case_id"), CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number,
-               Unit.name.label("village_name"))
+               Unit.name.label("village_name"), TASK.c.claimed_by_id, holder.display_name.label("claimed_by"),
+               CASE.c.suspended_at)
         .select_from(TASK)
         .join(CASE, CASE.c.id == TASK.c.case_id)
         .outerjoin(Unit, Unit.id == CASE.c.village_id)
-        .where(TASK.c.status == "open", task_scope(principal))
+        .outerjoin(holder, holder.id == TASK.c.claimed_by_id)
+        .where(TASK.c.status == "open", task_scope(principal), _held_clause(principal, held))
         .order_by(*(URGENCY_ORDER if by_urgency else (TASK.c.created_at, TASK.c.id)))
         .limit(page_size).offset((max(page, 1) - 1) * page_size)
     )
 
 
-def inbox(session: Session, principal: Principal, page: int = 1, page_size: int = PAGE_SIZE, by_urgency: bool = True):
+def inbox(session: Session, principal: Principal, page: int = 1, page_size: int = PAGE_SIZE, by_urgency: bool = True,
+          held: str | None = None):
     """Open tasks of the principal's roles in their units, most urgent first (or oldest first), with the
-    total (capped at COUNT_CAP + 1)."""
-    rows = session.execute(select_inbox_statement(principal, page, page_size, by_urgency)).all()
-    capped = select(TASK.c.id).where(TASK.c.status == "open", task_scope(principal)).limit(COUNT_CAP + 1)
+    total (capped at COUNT_CAP + 1); ``held`` filters by holder (see select_inbox_statement)."""
+    rows = session.execute(select_inbox_statement(principal, page, page_size, by_urgency, held)).all()
+    capped = select(TASK.c.id).where(TASK.c.status == "open", task_scope(principal),
+                                     _held_clause(principal, held)).limit(COUNT_CAP + 1)
     total = session.execute(select(func.count()).select_from(capped.subquery())).scalar_one()
     return rows, total
 
 
+def inbox_counts(session: Session, principal: Principal) -> dict[str, int]:
+    """How many open tasks of the principal's are theirs, in the shared queue and a colleague's (one grouped
+    statement over at most COUNT_CAP + 1 tasks)."""
+    capped = select(TASK.c.claimed_by_id).where(TASK.c.status == "open", task_scope(principal)).limit(
+        COUNT_CAP + 1).subquery()
+    counts = {"mine": 0, "queue": 0, "others": 0}
+    for holder_id, n in session.execute(select(capped.c.claimed_by_id, func.count()).group_by(capped.c.claimed_by_id)):
+        key = "queue" if holder_id is None else "mine" if holder_id == principal.user_id else "others"
+        counts[key] += n
+    return counts
+
+
 def task_for(session: Session, principal: Principal, task_id: str):
     """A task the principal may work on (any status), or NotFound."""
+    holder = aliased(User)
     row = session.execute(
-        select(TASK, User.display_name.label("completed_by_name"))
-        .outerjoin(User, User.id == TASK.c.completed_by_id)
+        select(TASK, User.display_name.label("completed_by_name"), holder.display_name.label("claimed_by_name"))
+        .outerjoin(User, User.id == TASK.c.completed_by_id).outerjoin(holder, holder.id == TASK.c.claimed_by_id)
         .where(TASK.c.id == task_id, task_scope(principal))
     ).first()
     if row is None:
@@ -103,8 +131,10 @@ def case_view(session: Session, principal: Principal, case_id: int) -> CaseView:
         .outerjoin(actor, actor.id == EVENT.c.actor_id)
         .where(EVENT.c.case_id == case_id).order_by(EVENT.c.id)
     ).all()
+    holder = aliased(User)
     open_tasks = session.execute(
-        select(TASK, Unit.name.label("unit_name")).join(Unit, Unit.id == TASK.c.unit_id)
+        select(TASK, Unit.name.label("unit_name"), holder.display_name.label("claimed_by_name"))
+        .join(Unit, Unit.id == TASK.c.unit_id).outerjoin(holder, holder.id == TASK.c.claimed_by_id)
         .where(TASK.c.case_id == case_id, TASK.c.status == "open").order_by(TASK.c.created_at)
     ).all()
     documents = session.execute(select(Document.id, Document.kind, Document.number, Document.title,

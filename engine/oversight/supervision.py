@@ -2,9 +2,9 @@
 county supervisor's view of them. Run by the scheduler; every query is indexed and set-based."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import and_, exists, func, insert, or_, select, update
+from sqlalchemy import and_, exists, false, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -12,7 +12,7 @@ from engine.people.accounts import Principal
 from engine.clock import Clock
 from engine.errors import NotFound
 from engine.cases.writer import mark_reminded, requeue_timers
-from engine.store.models import Case, HumanTask, Incident, Notification, SupervisionItem, Unit
+from engine.store.models import Case, HumanTask, Incident, Notification, SupervisionItem, Unit, User
 from engine.people.scope import supervised_counties
 from engine.workdays import CalendarYearMissing, WorkingCalendar
 
@@ -43,7 +43,7 @@ def escalate(session: Session, clock: Clock) -> dict[str, int]:
         select(TASK.c.id, TASK.c.case_id, TASK.c.role, TASK.c.unit_id, TASK.c.title, TASK.c.due_on, CASE.c.number)
         .join(CASE, CASE.c.id == TASK.c.case_id)
         .where(TASK.c.status == "open", TASK.c.reminded_at.is_(None), TASK.c.due_on.is_not(None),
-               TASK.c.due_on >= today, TASK.c.due_on <= remind_until)
+               TASK.c.due_on >= today, TASK.c.due_on <= remind_until, CASE.c.suspended_at.is_(None))
     ).all()
     _insert_ignoring_duplicates(session, NOTE, [
         {"role": t.role, "unit_id": t.unit_id, "case_id": t.case_id, "task_id": t.id, "kind": "due_soon",
@@ -54,7 +54,7 @@ def escalate(session: Session, clock: Clock) -> dict[str, int]:
     overdue = session.execute(
         select(TASK.c.id, TASK.c.case_id, TASK.c.title, TASK.c.due_on, CASE.c.county_id, CASE.c.township_id)
         .join(CASE, CASE.c.id == TASK.c.case_id)
-        .where(TASK.c.status == "open", TASK.c.due_on < today,
+        .where(TASK.c.status == "open", TASK.c.due_on < today, CASE.c.suspended_at.is_(None),  # its clock stands
                ~exists().where(ITEM.c.task_id == TASK.c.id))
     ).all()
     _insert_ignoring_duplicates(session, ITEM, [
@@ -116,12 +116,36 @@ def overdue_by_township(session: Session, principal: Principal, today: date) -> 
     ).all()
 
 
-def notifications_for(session: Session, principal: Principal, limit: int = 20):
-    """Recent reminders addressed to the principal's (role, unit) pairs."""
+def _addressed(principal: Principal):
+    """Notifications to the principal's (role, unit) pairs, or to them by name (a task reassigned to them)."""
     pairs = [and_(NOTE.c.role == role, NOTE.c.unit_id == unit) for role, unit in principal.roles]
     if not pairs:
-        return []
-    return session.execute(select(NOTE).where(or_(*pairs)).order_by(NOTE.c.created_at.desc()).limit(limit)).all()
+        return false()
+    return and_(or_(*pairs), or_(NOTE.c.user_id.is_(None), NOTE.c.user_id == principal.user_id))
+
+
+def notifications_for(session: Session, principal: Principal, limit: int = 20):
+    """Recent reminders and operations' messages addressed to the principal, newest first."""
+    return session.execute(select(NOTE).where(_addressed(principal)).order_by(
+        NOTE.c.created_at.desc(), NOTE.c.id.desc()).limit(limit)).all()
+
+
+def unread_notifications(session: Session, principal: Principal) -> int:
+    """How many of the principal's notifications came since they last opened the notification centre
+    (counted up to 100: "99+" says enough)."""
+    seen = select(User.notifications_seen_at).where(User.id == principal.user_id).scalar_subquery()
+    newer = select(NOTE.c.id).where(_addressed(principal), or_(seen.is_(None), NOTE.c.created_at > seen)).limit(100)
+    return session.execute(select(func.count()).select_from(newer.subquery())).scalar_one()
+
+
+def notification_centre(session: Session, principal: Principal, now: datetime | None, limit: int = 100) -> list[dict]:
+    """The principal's notifications, newest first, each marked unread if it came since their last visit;
+    with ``now``, this visit is recorded (the caller's unit of work writes)."""
+    seen_at = session.execute(select(User.notifications_seen_at).where(User.id == principal.user_id)).scalar()
+    rows = notifications_for(session, principal, limit)
+    if now is not None:
+        session.execute(update(User.__table__).where(User.id == principal.user_id).values(notifications_seen_at=now))
+    return [{**r._asdict(), "unread": seen_at is None or r.created_at > seen_at} for r in rows]
 
 
 def open_incidents(session: Session):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import copy
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -101,6 +102,13 @@ class UserTaskFacts:
 @dataclass(frozen=True)
 class ReadyTask(UserTaskFacts):
     """A READY user task of a running workflow: its spec's facts and the task's id."""
+
+    id: str
+
+
+@dataclass(frozen=True)
+class DoneTask(UserTaskFacts):
+    """A COMPLETED user task of a running workflow (a step the case may be sent back to)."""
 
     id: str
 
@@ -323,6 +331,55 @@ class Workflow:
             task.run()
             self._wf.refresh_timers()
             self._wf.do_engine_steps()
+
+    def steps_before(self, task_id: str) -> list[DoneTask]:
+        """The completed user tasks on the way to READY user task ``task_id``, nearest first, one per step
+        (the latest run of a step a loop repeated): the steps it may be sent back to (退回)."""
+        task = self._wf.get_task_from_id(UUID(task_id))
+        if task is None or task.state != TaskState.READY or not task.task_spec.manual:
+            raise WorkflowError("task is not ready", None)
+        out, seen = [], set()
+        parent = task.parent
+        while parent is not None:
+            spec = parent.task_spec
+            if spec.manual and parent.state == TaskState.COMPLETED and spec.bpmn_id not in seen:
+                seen.add(spec.bpmn_id)
+                out.append(DoneTask(id=str(parent.id), **_facts_of(spec)))
+            parent = parent.parent
+        return out
+
+    def follows(self, task_id: str) -> bool:
+        """True when COMPLETED user task ``task_id`` exists and every waiting or READY task came after it
+        (nothing else moved since it was completed): it may be taken back (撤回)."""
+        task = self._wf.get_task_from_id(UUID(task_id))
+        if task is None or task.state != TaskState.COMPLETED or not task.task_spec.manual:
+            return False
+        pending = self._wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+        return all(t.is_descendant_of(task) for t in pending) and not any(
+            t.state == TaskState.COMPLETED and t.task_spec.manual for t in task if t is not task)
+
+    def reset_to(self, task_id: str, now: datetime) -> None:
+        """Open COMPLETED user task ``task_id`` again (退回, 撤回) and drop everything after it.
+
+        SpiffWorkflow would restart it from its parent's data, losing what later steps entered; it starts
+        from the case's current data instead, so nothing entered so far is lost.
+        """
+        task = self._wf.get_task_from_id(UUID(task_id))
+        if task is None or task.state != TaskState.COMPLETED or not task.task_spec.manual:
+            raise WorkflowError("task is not completed", None)
+        data = copy.deepcopy(self.data)
+        with self._engine_call(now):
+            self._wf.reset_from_task_id(task.id, data=data)
+            self._wf.last_task = task  # ``data`` reads the last task: the reopened one holds the current facts
+            self._wf.refresh_timers()
+            self._wf.do_engine_steps()
+        if task.state != TaskState.READY:
+            raise WorkflowError("the reopened task is not ready", task.task_spec.bpmn_id)
+
+    def cancel(self) -> None:
+        """Cancel every unfinished task (the case was terminated, 终止): no step is waiting any more."""
+        self._memo.clear()
+        self._wf.cancel()
 
     def fire_due_timers(self, now: datetime) -> None:
         """Fire every timer due at ``now`` and run on (refresh, then engine steps)."""

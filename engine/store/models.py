@@ -75,6 +75,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When they last opened the notification centre: newer notifications count as unread.
+    notifications_seen_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     roles: Mapped[list["RoleAssignment"]] = relationship(back_populates="user", lazy="selectin")
 
 
@@ -172,6 +174,9 @@ class Case(Base):
     # "<household or person>:<type>" while an application of a type is open: unique, so two lodgings of
     # the same type for the same subject cannot both succeed, whichever commits first (cleared at the end).
     open_key: Mapped[Optional[str]] = mapped_column(String(80), unique=True)
+    # 挂起: while set, nothing can be done on the case and its time limits stand still (see cases.operations).
+    suspended_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    suspended_reason: Mapped[Optional[str]] = mapped_column(String(500))
 
     __table_args__ = (
         Index("ix_case_county_status", "county_id", "status", "created_at"),
@@ -203,7 +208,10 @@ class HumanTask(Base):
     reminded_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     completed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     completed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
-    completed_by: Mapped[Optional[User]] = relationship(lazy="raise")
+    completed_by: Mapped[Optional[User]] = relationship(lazy="raise", foreign_keys=[completed_by_id])
+    # 认领: the one person of the (role, unit) who holds the task; only they complete it (None: the shared queue).
+    claimed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
+    claimed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
     __table_args__ = (
         Index("ix_human_task_inbox", "role", "unit_id", "created_at",
@@ -472,6 +480,8 @@ class Notification(Base):
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
     case_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("case.id", ondelete="CASCADE"))
     task_id: Mapped[Optional[str]] = mapped_column(String(36))
+    # Addressed to one person (a task reassigned to them) rather than to everyone of the (role, unit).
+    user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
     message: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

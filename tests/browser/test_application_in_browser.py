@@ -167,6 +167,9 @@ def test_village_lodges_and_township_accepts_in_browser(db, clock, tmp_path):
         page.select_option("select[name=acceptance_decision]", "accepted")
         response = submit(page)
         assert response.status == 200
+        assert "/inbox" in page.url, "after a step the clerk goes on to the inbox (nothing else to do)"
+        with page.expect_navigation():
+            page.click(".from-case a")  # the link back to the case just done
         assert re.search(r"/cases/\d+$", page.url), page.url
         assert page.inner_text(".case-number").strip() == number
 

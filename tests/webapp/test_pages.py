@@ -59,7 +59,9 @@ def test_language_switch(login):
 
 
 def test_openapi_document_describes_the_api(login):
+    from openapi_spec_validator import validate
     doc = login("township_xs").get("/api/v1/openapi.json").json
+    validate(doc)  # raises on any departure from the OpenAPI 3.0 schema
     assert "/api/v1/tasks/{task_id}/complete" in doc["paths"]
     assert {"409", "422", "404"} <= set(doc["paths"]["/api/v1/tasks/{task_id}/complete"]["post"]["responses"])
 

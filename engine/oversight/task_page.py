@@ -1,0 +1,77 @@
+"""What a task page offers: the operations a person may do on a task now (by the same rules the use cases
+in engine.cases.operations check), who sent a reopened task back and why, and the clerk's next task."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import exists, select
+from sqlalchemy.orm import Session
+
+from engine.cases.operations import (URGE_ROLES, TASK_COLUMNS, colleagues, holder_gone, send_back_targets,
+                                     user_name)
+from engine.people.accounts import Principal
+from engine.people.scope import case_scope, task_scope
+from engine.store.models import Case, CaseEvent, HumanTask, User
+
+CASE, TASK, EVENT = Case.__table__, HumanTask.__table__, CaseEvent.__table__
+
+
+@dataclass(frozen=True)
+class Operations:
+    """The operations a person may do on a task now (the buttons of its page)."""
+
+    claim: bool = False
+    release: bool = False
+    reassign: bool = False
+    send_back: bool = False
+    urge: bool = False
+    holder: str | None = None
+    colleagues: tuple = ()
+    targets: tuple = ()
+
+
+def task_operations(session: Session, actor: Principal, task_id: str) -> Operations:
+    """What ``actor`` may do on the task now, by the same rules the operations check."""
+    row = session.execute(select(*TASK_COLUMNS).join(CASE, CASE.c.id == TASK.c.case_id).where(
+        TASK.c.id == task_id, case_scope(actor))).first()
+    if row is None or row.status != "open" or row.suspended_at is not None:
+        return Operations()
+    holder = user_name(session, row.claimed_by_id) if row.claimed_by_id else None
+    urge = any(actor.has_role(r) for r in URGE_ROLES) and session.execute(
+        select(exists().where(CASE.c.id == row.case_id, case_scope(actor, URGE_ROLES)))).scalar()
+    mine = session.execute(select(exists().where(TASK.c.id == task_id, task_scope(actor)))).scalar()
+    if not mine:
+        return Operations(urge=bool(urge), holder=holder)
+    free = row.claimed_by_id in (None, actor.user_id)
+    gone = not free and holder_gone(session, row)
+    return Operations(
+        claim=row.claimed_by_id is None, release=row.claimed_by_id == actor.user_id or gone,
+        reassign=free or gone, send_back=free, urge=bool(urge), holder=holder,
+        colleagues=tuple(colleagues(session, actor, task_id)) if free or gone else (),
+        targets=tuple(send_back_targets(session, actor, task_id)) if free else ())
+
+
+def sent_back_note(session: Session, case_id: int, task_id: str) -> dict | None:
+    """Who sent the case back to (or took back) task ``task_id`` and why, if that is how it is open again."""
+    for e in session.execute(select(EVENT.c.kind, EVENT.c.at, EVENT.c.data, User.display_name)
+                             .outerjoin(User, User.id == EVENT.c.actor_id)
+                             .where(EVENT.c.case_id == case_id, EVENT.c.kind.in_(("task_sent_back", "task_withdrawn")))
+                             .order_by(EVENT.c.id.desc()).limit(20)).all():
+        data = e.data or {}
+        if data.get("to_task_id", data.get("task_id")) == task_id:
+            return {"kind": e.kind, "at": e.at, "by": e.display_name or "系统", "reason": data.get("reason"),
+                    "from_step": data.get("from_step")}
+    return None
+
+
+def next_task_for(session: Session, actor: Principal, after_case_id: int) -> str | None:
+    """The actor's most urgent open task (their own or the queue's, not another's), preferring another step of
+    the case just done: where the inbox sends them after completing a step."""
+    base = select(TASK.c.id).join(CASE, CASE.c.id == TASK.c.case_id).where(
+        TASK.c.status == "open", task_scope(actor), CASE.c.suspended_at.is_(None),
+        (TASK.c.claimed_by_id.is_(None)) | (TASK.c.claimed_by_id == actor.user_id))
+    same = session.execute(base.where(TASK.c.case_id == after_case_id).limit(1)).scalar()
+    if same is not None:
+        return same
+    return session.execute(base.order_by(TASK.c.due_on.asc().nulls_last(), TASK.c.created_at, TASK.c.id)
+                           .limit(1)).scalar()

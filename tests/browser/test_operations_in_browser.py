@@ -1,0 +1,117 @@
+"""The clerk's operations in a real browser: a township clerk sends a case back to the village with a
+reason, the village sees why and resubmits, the clerk goes on; a clerk hands a task to a colleague who
+completes it. Chromium through Playwright against the live app (SQLite store only)."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.browser.test_application_in_browser import CHROMIUM, browser_page, log_in, log_out
+from tests.factories import start
+
+pytestmark = pytest.mark.browser
+REASON = "收入证明复印件不清晰，请重新提供"
+
+
+@pytest.fixture
+def live(db, clock):
+    if db.is_postgres:
+        pytest.skip("the browser test runs on the SQLite store only")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing")
+    from webapp import create_app
+    return create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test"})
+
+
+def submit_in(page, form_selector):
+    with page.expect_navigation() as nav:
+        page.click(f"{form_selector} button[type=submit]")
+    return nav.value
+
+
+def test_township_sends_back_to_the_village_who_resubmits(live, db, clock, who, unit_id, tmp_path):
+    walk = start(db, clock, who, unit_id)
+    walk.do("acceptance", acceptance_decision="incomplete", missing_materials="缺少收入证明")
+    walk.do("supplement", supplied_materials="户口簿复印件")
+    acceptance = walk.open_tasks()[0]
+    with browser_page(live, tmp_path) as (base, page):
+        log_in(page, base, "township_xs")
+        page.goto(f"{base}/tasks/{acceptance.id}")
+        page.click("#operations summary:has-text('退回')")
+        page.select_option("form.send-back select[name=target_task_id]", label="补正材料（村（居）委会）")
+        page.fill("form.send-back textarea[name=reason]", REASON)
+        assert submit_in(page, "form.send-back").status == 200
+        assert "/inbox" in page.url and "已退回" in page.inner_text(".flash")
+        log_out(page)
+
+        log_in(page, base, "village_sy")
+        page.goto(f"{base}/inbox")
+        assert REASON in page.inner_text("ul.notes")
+        with page.expect_navigation():
+            page.locator("table.inbox tbody tr", has_text=walk.number).get_by_role("link", name="补正材料").click()
+        note = page.inner_text(".sent-back")
+        assert REASON in note and "响水镇 张干事" in note and "受理审查" in note
+        assert page.input_value("textarea[name=supplied_materials]") == "户口簿复印件"
+        page.fill("textarea[name=supplied_materials]", "户口簿复印件、清晰的收入证明")
+        with page.expect_navigation():
+            page.click("button[name=submit]")
+        log_out(page)
+
+        log_in(page, base, "township_xs")
+        page.goto(f"{base}/inbox")
+        with page.expect_navigation():
+            page.locator("table.inbox tbody tr", has_text=walk.number).get_by_role("link", name="受理审查").click()
+        assert "清晰的收入证明" in page.inner_text("#steps")
+        page.select_option("select[name=acceptance_decision]", "accepted")
+        with page.expect_navigation():
+            page.click("button[name=submit]")
+        with page.expect_navigation():
+            page.click(".from-case a")
+        history = page.inner_text("ol.history")
+        assert REASON in history and "受理审查 → 补正材料" in history
+    assert walk.open_names() == ["economic_check"]
+
+
+def test_a_clerk_transfers_a_task_to_a_colleague_who_completes_it(live, db, clock, who, unit_id, new_user, tmp_path):
+    colleague = new_user(("township", "320921100"))
+    walk = start(db, clock, who, unit_id)
+    task = walk.open_tasks()[0]
+    with browser_page(live, tmp_path) as (base, page):
+        log_in(page, base, "township_xs")
+        page.goto(f"{base}/tasks/{task.id}")
+        page.click("#operations summary:has-text('转办')")
+        page.select_option("form.reassign select[name=to_user_id]", label=f"测试用户 {colleague}")
+        page.fill("form.reassign textarea[name=reason]", "本人下周休假，请代为办理")
+        assert submit_in(page, "form.reassign").status == 200
+        log_out(page)
+
+        log_in(page, base, colleague)
+        page.goto(f"{base}/inbox")
+        assert "本人下周休假" in page.inner_text("ul.notes")
+        row = page.locator("table.inbox tbody tr", has_text=walk.number)
+        assert row.locator("td.holder").inner_text().strip() == "我"
+        with page.expect_navigation():
+            row.get_by_role("link", name="受理审查").click()
+        assert f"认领人：测试用户 {colleague}" in page.inner_text("#operations")
+        page.select_option("select[name=acceptance_decision]", "accepted")
+        with page.expect_navigation():
+            page.click("button[name=submit]")
+    assert walk.open_names() == ["economic_check"]
+
+
+def test_a_supervisor_urges_a_late_task_and_the_clerk_sees_it(live, db, clock, who, unit_id, tmp_path):
+    walk = start(db, clock, who, unit_id)
+    clock.advance(days=10)  # the acceptance is overdue
+    with browser_page(live, tmp_path) as (base, page):
+        log_in(page, base, "supervisor")
+        page.goto(f"{base}/cases/{walk.case_id}")
+        page.click("ul.open-steps summary:has-text('催办')")
+        page.fill("form.urge textarea[name=message]", "受理审查已超期，请今日办结")
+        assert submit_in(page, "form.urge").status == 200
+        assert "催办" in page.inner_text("ol.history") and "请今日办结" in page.inner_text("ol.history")
+        assert page.locator("#operations").count() == 0 and page.locator("form.suspend").count() == 0
+        log_out(page)
+        log_in(page, base, "township_xs")
+        page.goto(f"{base}/inbox")
+        assert "受理审查已超期，请今日办结" in page.inner_text("ul.notes")
