@@ -272,6 +272,7 @@ class RawSpiff:
             start_form = version.tasks["@start"]["form_key"]
             data = version.validator(start_form).validate(
                 sample_application("王小明", RAW_ID_NUMBER, [300, 0, 200]))
+            data.update(version.declarations.payment_defaults(data))
             data.update(case_parameters(s, county_id, township_id, PROCESS_ID, clock.today()))
         wf = BpmnWorkflow(spec, subprocesses, script_engine=script_engine())
         for task in wf.get_tasks(state=TaskState.READY):
