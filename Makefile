@@ -23,6 +23,8 @@ webapp/static/vendor/.installed: package.json
 	mkdir -p webapp/static/vendor/bpmn-js
 	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js node_modules/bpmn-js/dist/bpmn-modeler.production.min.js webapp/static/vendor/bpmn-js/
 	cp -r node_modules/bpmn-js/dist/assets/* webapp/static/vendor/bpmn-js/
+	mkdir -p webapp/static/vendor/echarts
+	cp node_modules/echarts/dist/echarts.min.js webapp/static/vendor/echarts/
 	touch $@
 
 # The designer's workbench: our sources in webapp/assets/ bundled with bpmn-js and its properties panel (npm).

@@ -27,7 +27,8 @@ from engine.households.attachments import (MAX_ATTACHMENT_BYTES, BlobStore, atta
                                            checklist as materials_checklist, fetch_attachment, missing_materials)
 from engine.households.register import review_progress
 from engine.installation import DEMO_DIR, demo_password, load_cases, load_directory, prepare_store
-from engine.jobs import run_forever, sweep
+from engine.jobs import dashboard_sweep, run_forever, sweep
+from engine.oversight.dashboard import DashboardFilters, OUTLIER_Z, dashboard, version_heat
 from engine.oversight.queries import (COUNT_CAP, PAGE_SIZE, SupervisorFilters, case_form, case_view, deployed_versions,
                                       document_for, inbox as inbox_tasks, supervisor_cases, task_for, task_schema)
 from engine.oversight.archive import household_archive

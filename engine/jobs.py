@@ -1,5 +1,5 @@
 """The jobs of the scheduler process (``jiuzhu scheduler``): timers, reminders and 督办, periodic
-reviews, monthly cut-offs.
+reviews, monthly cut-offs, the dashboard's summary tables.
 
 Each job owns its transactions: one unit of work per batch, committed once, in which
 the work is claimed, done and recorded; the use cases it calls never commit. Due work
@@ -26,10 +26,12 @@ from engine.errors import RouteFailed
 from engine.store.models import Case, CaseEvent, Incident
 from engine.cases.periodic import open_monthly_cutoffs, start_due_reviews
 from engine.oversight.supervision import escalate
+from engine.oversight.dashboard_refresh import refresh as refresh_dashboard
 
 log = logging.getLogger("jiuzhu.scheduler")
 CASE, EVENT, INCIDENT = Case.__table__, CaseEvent.__table__, Incident.__table__
 MAX_ATTEMPTS = 5
+DASHBOARD_MINUTES = 5
 BASE_DELAY = timedelta(minutes=1)   # retries after 1, 2, 4, 8 minutes, then an incident
 
 
@@ -149,6 +151,14 @@ def cutoff_sweep(db: Database, clock: Clock) -> int:
     return opened
 
 
+def dashboard_sweep(db: Database, clock: Clock) -> dict[str, int]:
+    """Rewrite the supervisor's dashboard tables in one transaction (see engine.oversight.dashboard_refresh)."""
+    with db.unit_of_work(write=True) as uow:
+        written = refresh_dashboard(uow.session, clock)
+        uow.commit()
+    return written
+
+
 def run_forever(db: Database, clock: Clock, interval_seconds: float = 5.0, batch_size: int = 200,
                 review_batch_size: int = 100) -> None:
     """Run sweeps on an APScheduler blocking scheduler until the process is stopped."""
@@ -174,9 +184,15 @@ def run_forever(db: Database, clock: Clock, interval_seconds: float = 5.0, batch
         if cutoffs:
             log.info("monthly cut-offs opened: %d", cutoffs)
 
+    def dashboard() -> None:
+        dashboard_sweep(db, clock)
+
     scheduler.add_job(timers, "interval", seconds=interval_seconds, max_instances=1, coalesce=True,
                       next_run_time=clock.now())
     scheduler.add_job(reviews, "interval", minutes=10, max_instances=1, coalesce=True, next_run_time=clock.now())
     scheduler.add_job(escalation, "interval", seconds=max(60.0, interval_seconds), max_instances=1,
                       coalesce=True, next_run_time=clock.now())
+    # The dashboard shows its figures' age; five minutes keeps the grouped scans off the busy path.
+    scheduler.add_job(dashboard, "interval", minutes=DASHBOARD_MINUTES, max_instances=1, coalesce=True,
+                      next_run_time=clock.now())
     scheduler.start()

@@ -173,6 +173,14 @@ def scheduler(interval: float, batch_size: int, review_batch_size: int) -> None:
     run_forever(_database(), Clock(), interval, batch_size, review_batch_size)
 
 
+@main.command("dashboard-refresh")
+def dashboard_refresh() -> None:
+    """Rewrite the supervisor's dashboard tables now (the scheduler does it every few minutes)."""
+    from engine import dashboard_sweep
+    written = dashboard_sweep(_database(), Clock())
+    click.echo("dashboard refreshed: " + ", ".join(f"{table} {n}" for table, n in written.items()))
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=5000, type=int)
