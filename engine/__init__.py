@@ -32,6 +32,8 @@ from engine.oversight.dashboard import DashboardFilters, OUTLIER_Z, dashboard, v
 from engine.oversight.queries import (COUNT_CAP, PAGE_SIZE, SupervisorFilters, case_form, case_view, deployed_versions,
                                       document_for, inbox as inbox_tasks, supervisor_cases, task_for, task_schema)
 from engine.oversight.archive import household_archive
+from engine.oversight.saved_filters import (EXPORT_MAX, case_list_report, delete_filter, parse_filters, save_filter,
+                                           saved_filters)
 from engine.oversight.county_rules import SOURCE as COUNTY_RULES_SOURCE, county_rules
 from engine.oversight.files import age_on, application_defaults, case_file, household_file, render_fields
 from engine.oversight.search import STATUSES as CASE_STATUSES, SearchRefused, my_cases, search

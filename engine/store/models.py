@@ -623,3 +623,20 @@ class DashRefresh(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime())
     duration_ms: Mapped[int] = mapped_column(Integer)
+
+
+class SavedFilter(Base):
+    """A supervisor's named filter of the county's case list; shared ones are offered to every supervisor
+    of the same county."""
+
+    __tablename__ = "saved_filter"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    county_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    name: Mapped[str] = mapped_column(String(60))
+    query: Mapped[dict[str, Any]] = mapped_column(JsonType)  # the list's query parameters, validated on save
+    shared: Mapped[bool] = mapped_column(default=False, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_saved_filter_county", "county_id", "shared"),
+                      UniqueConstraint("owner_id", "name", name="saved_filter_owner_name"))

@@ -6,7 +6,7 @@ Revises: 0011_designer
 from alembic import op
 import sqlalchemy as sa
 
-from engine.store.models import UTCDateTime
+from engine.store.models import JsonType, UTCDateTime
 
 revision = '0015_dashboard'
 down_revision = '0011_designer'
@@ -68,8 +68,22 @@ def upgrade() -> None:
     sa.Column('refreshed_at', UTCDateTime(timezone=True), nullable=False),
     sa.Column('duration_ms', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dash_refresh')))
+    op.create_table('saved_filter',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('county_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=60), nullable=False),
+    sa.Column('query', JsonType, nullable=False),
+    sa.Column('shared', sa.Boolean(), server_default='0', nullable=False),
+    sa.Column('created_at', UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['owner_id'], ['app_user.id'], name=op.f('fk_saved_filter_owner_id_app_user'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['county_id'], ['unit.id'], name=op.f('fk_saved_filter_county_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_filter')),
+    sa.UniqueConstraint('owner_id', 'name', name='saved_filter_owner_name'))
+    op.create_index('ix_saved_filter_county', 'saved_filter', ['county_id', 'shared'])
 
 
 def downgrade() -> None:
-    for name in ('dash_refresh', 'dash_township', 'dash_step_time', 'dash_backlog', 'dash_case_month'):
+    for name in ('saved_filter', 'dash_refresh', 'dash_township', 'dash_step_time', 'dash_backlog', 'dash_case_month'):
         op.drop_table(name)

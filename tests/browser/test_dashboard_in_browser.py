@@ -70,3 +70,38 @@ def test_the_supervisor_sees_the_charts_the_outlier_and_the_heatmap(db, clock, w
             assert "heat-" in acceptance.get_attribute("class")
             assert page.locator(".heat-badge").count() >= 3
             shot(page, f"dashboard-heatmap-{width}.png", tmp_path)
+
+
+def test_a_filter_saved_by_one_supervisor_is_used_by_another(db, clock, who, unit_id, new_user, tmp_path):
+    if db.is_postgres:
+        pytest.skip("the browser test runs on the SQLite store only")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or `make chromium`)")
+    for _ in range(3):
+        start(db, clock, who, unit_id)
+    refused = start(db, clock, who, unit_id)
+    refused.do("acceptance", acceptance_decision="not_accepted", acceptance_reasons="不符合申请条件")
+    colleague = new_user(("county_supervisor", "320921"))
+    from webapp import create_app
+    from tests.browser.test_application_in_browser import log_out
+    app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test"})
+    with browser_page(app, tmp_path, locale="zh-CN", viewport={"width": 1366, "height": 900}) as (base, page):
+        log_in(page, base, "supervisor")
+        page.goto(f"{base}/supervisor")
+        page.locator("form.filters select[name=status]").first.select_option("running")
+        with page.expect_navigation():
+            page.locator("form.filters button[type=submit]", has_text="筛选").click()
+        page.fill("form.save-filter input[name=name]", "办理中的案件")
+        page.check("form.save-filter input[name=shared]")
+        with page.expect_navigation():
+            page.click("form.save-filter button[type=submit]")
+        assert page.locator("li[data-filter=办理中的案件] .live-count").inner_text() == "3"
+        log_out(page)
+        log_in(page, base, colleague)
+        page.goto(f"{base}/supervisor")
+        shared = page.locator("li[data-filter=办理中的案件]")
+        assert shared.locator(".live-count").inner_text() == "3" and "吴科长" in shared.inner_text()
+        with page.expect_navigation():
+            shared.locator("a").click()
+        assert "status=running" in page.url and page.locator("table.cases tbody tr").count() == 3
+        shot(page, "dashboard-saved-filters-1366.png", tmp_path)
