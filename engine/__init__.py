@@ -27,7 +27,8 @@ from engine.households.attachments import (MAX_ATTACHMENT_BYTES, BlobStore, atta
                                            checklist as materials_checklist, fetch_attachment, missing_materials)
 from engine.households.register import review_progress
 from engine.installation import DEMO_DIR, demo_password, load_cases, load_directory, prepare_store
-from engine.jobs import dashboard_sweep, run_forever, sweep
+from engine.jobs import dashboard_sweep, record_run, run_forever, sweep
+from engine.oversight.health import health, queue_sizes
 from engine.oversight.dashboard import DashboardFilters, OUTLIER_Z, dashboard, version_heat
 from engine.oversight.queries import (COUNT_CAP, PAGE_SIZE, SupervisorFilters, case_form, case_view, deployed_versions,
                                       document_for, inbox as inbox_tasks, supervisor_cases, task_for, task_schema)
@@ -56,6 +57,7 @@ from engine.people.users import (ASSIGNABLE_ROLES, MAX_PASSWORD_LENGTH, MIN_PASS
                                  change_password, change_roles, create_user, deactivate_user, generate_password,
                                  reactivate_user, remove_role)
 from engine.redaction import install_log_redaction
+from engine.logs import REQUEST_ID, configure_logging
 from engine.store.database import Database
 from engine.store.migrations import upgrade
 from engine.workdays import CalendarYearMissing, WorkingCalendar, install_notice, missing_notice

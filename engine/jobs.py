@@ -12,6 +12,7 @@ all, and is redone).
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -27,6 +28,7 @@ from engine.store.models import Case, CaseEvent, Incident
 from engine.cases.periodic import open_monthly_cutoffs, start_due_reviews
 from engine.oversight.supervision import escalate
 from engine.oversight.dashboard_refresh import refresh as refresh_dashboard
+from engine.oversight.health import record_job_run
 
 log = logging.getLogger("jiuzhu.scheduler")
 CASE, EVENT, INCIDENT = Case.__table__, CaseEvent.__table__, Incident.__table__
@@ -159,6 +161,13 @@ def dashboard_sweep(db: Database, clock: Clock) -> dict[str, int]:
     return written
 
 
+def record_run(db: Database, clock: Clock, job: str, duration_ms: int) -> None:
+    """Note in its own transaction that a job finished (see engine.oversight.health.record_job_run)."""
+    with db.unit_of_work(write=True) as uow:
+        record_job_run(uow.session, job, clock.now(), duration_ms)
+        uow.commit()
+
+
 def run_forever(db: Database, clock: Clock, interval_seconds: float = 5.0, batch_size: int = 200,
                 review_batch_size: int = 100) -> None:
     """Run sweeps on an APScheduler blocking scheduler until the process is stopped."""
@@ -187,6 +196,16 @@ def run_forever(db: Database, clock: Clock, interval_seconds: float = 5.0, batch
     def dashboard() -> None:
         dashboard_sweep(db, clock)
 
+    def recorded(name: str, job):
+        """The job, followed by a note of when it finished and how long it took (for /healthz, /metrics)."""
+        def run() -> None:
+            started = time.perf_counter()
+            job()
+            record_run(db, clock, name, round((time.perf_counter() - started) * 1000))
+        return run
+
+    timers, escalation, reviews, dashboard = (recorded(name, job) for name, job in (
+        ("timers", timers), ("escalation", escalation), ("reviews", reviews), ("dashboard", dashboard)))
     scheduler.add_job(timers, "interval", seconds=interval_seconds, max_instances=1, coalesce=True,
                       next_run_time=clock.now())
     scheduler.add_job(reviews, "interval", minutes=10, max_instances=1, coalesce=True, next_run_time=clock.now())

@@ -20,13 +20,8 @@ def _database() -> Database:
 @click.group()
 def main() -> None:
     """Jiuzhu (救助): social-assistance approval routes on SpiffWorkflow."""
-    from engine import install_log_redaction
-    install_log_redaction()  # before any record: full ID numbers never reach the log
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    # SpiffWorkflow logs every task state change at INFO: noise that drowns what an operator needs.
-    for name in ("spiff", "spiff.workflow", "spiff.task", "spiff.metrics", "alembic.runtime.plugins"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    from engine import configure_logging
+    configure_logging()  # text, or JSON with JIUZHU_LOG_FORMAT=json; ID numbers masked; SpiffWorkflow quiet
 
 
 @main.command()

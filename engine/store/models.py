@@ -640,3 +640,12 @@ class SavedFilter(Base):
 
     __table_args__ = (Index("ix_saved_filter_county", "county_id", "shared"),
                       UniqueConstraint("owner_id", "name", name="saved_filter_owner_name"))
+
+
+class SchedulerRun(Base):
+    """When each scheduler job last finished and how long it took (one row per job; /healthz, /metrics)."""
+
+    __tablename__ = "scheduler_run"
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration_ms: Mapped[int] = mapped_column(Integer)

@@ -1,4 +1,5 @@
-"""the supervisor's dashboard: summary tables the scheduler's dashboard job rewrites; saved filters.
+"""the supervisor's dashboard: summary tables the scheduler's dashboard job rewrites; saved filters;
+when each scheduler job last ran (health and metrics).
 
 Revision ID: 0015_dashboard
 Revises: 0011_designer
@@ -82,8 +83,13 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_filter')),
     sa.UniqueConstraint('owner_id', 'name', name='saved_filter_owner_name'))
     op.create_index('ix_saved_filter_county', 'saved_filter', ['county_id', 'shared'])
+    op.create_table('scheduler_run',
+    sa.Column('job', sa.String(length=40), nullable=False),
+    sa.Column('finished_at', UTCDateTime(timezone=True), nullable=False),
+    sa.Column('duration_ms', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('job', name=op.f('pk_scheduler_run')))
 
 
 def downgrade() -> None:
-    for name in ('saved_filter', 'dash_refresh', 'dash_township', 'dash_step_time', 'dash_backlog', 'dash_case_month'):
+    for name in ('scheduler_run', 'saved_filter', 'dash_refresh', 'dash_township', 'dash_step_time', 'dash_backlog', 'dash_case_month'):
         op.drop_table(name)
