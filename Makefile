@@ -8,7 +8,7 @@ PORT ?= 5000
 PUBLICITY ?=
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test bench bench-households setup assets db chromium clean
+.PHONY: run test bench bench-households bench-province setup assets db chromium clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ bench: setup
 
 bench-households: setup
 	$(BIN)/python -m bench.households
+
+# Supervision at a province's size (bench/README.md): inbox, the county list, the dashboard. PostgreSQL only.
+bench-province: setup
+	$(BIN)/python -m bench.province
 
 clean:
 	rm -rf $(VENV) node_modules webapp/static/vendor instance

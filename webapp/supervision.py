@@ -24,11 +24,18 @@ REPORT_FORMATS = {"csv": ("text/csv", "csv"),  # Flask adds the one "; charset=u
                   "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")}
 
 
+def list_filters(source):
+    """The case list's filters from a query or form: numbers as every list checks them (HTTP 400), the rest
+    by engine.parse_filters (HTTP 422 with the field's message)."""
+    int_arg(source, "township", None, 1)
+    return parse_filters(source)
+
+
 @bp.route("/supervisor")
 @requires_role("county_supervisor", "county")
 def supervisor():
     """Every case of the county, with filters and counts."""
-    filters = parse_filters(request.args)
+    filters = list_filters(request.args)
     page = page_arg()
     today = clock().today()
     with db().unit_of_work() as uow:
@@ -97,7 +104,7 @@ def export_cases():
     export_format = request.args.get("format", "csv")
     if export_format not in REPORT_FORMATS:
         abort(400)
-    filters = parse_filters(request.args)
+    filters = list_filters(request.args)
     with db().unit_of_work() as uow:
         table = case_list_report(uow.session, current_principal(), clock().today(), filters)
     return _download(table, export_format)
@@ -108,6 +115,7 @@ def export_cases():
 def save_list_filter():
     """Save the list's filters (sent as the form's hidden fields) under a name, for oneself or the county."""
     query = {key: request.form.get(key, "") for key in ("township", "status", "step", "overdue", "from", "to")}
+    list_filters(query)
     try:
         with db().unit_of_work(write=True) as uow:
             save_filter(uow.session, current_principal(), clock().now(), request.form.get("name", ""), query,
@@ -115,7 +123,7 @@ def save_list_filter():
             uow.commit()
     except FormInvalid as exc:
         flash(" ".join(exc.errors.values()) if is_zh() else _("The filter was not saved: check its name."), "error")
-        return redirect(url_for("supervision.supervisor", **parse_filters(query).to_query()), 303)
+        return supervisor(), 422  # the list again, with the message; nothing saved
     flash(_("Filter saved."), "ok")
     return redirect(url_for("supervision.supervisor", **parse_filters(query).to_query()), 303)
 
