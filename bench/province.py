@@ -31,12 +31,10 @@ os.environ.setdefault("BENCH_SCALE", "0.05")  # ~2 minutes of loading on a share
 
 from sqlalchemy import text  # noqa: E402
 
-from bench.households import COUNTY_CODE, START, _Province  # noqa: E402
-from bench.run import DEFAULT_PG, PgServer, WebUser, make_app, p95  # noqa: E402
+from bench.households import COUNTY_CODE, START, _Province, province_store  # noqa: E402
+from bench.run import DEFAULT_PG, WebUser, make_app, p95  # noqa: E402
 from engine import dashboard_sweep  # noqa: E402
 from engine.clock import FrozenClock  # noqa: E402
-from engine.installation import prepare_store  # noqa: E402
-from engine.store.database import Database  # noqa: E402
 
 RUNS = max(1, int(os.environ.get("BENCH_PROVINCE_RUNS", 3)))
 SAMPLES = max(5, int(os.environ.get("BENCH_PROVINCE_SAMPLES", 60)))
@@ -61,14 +59,7 @@ ANALYZE human_task;
 
 def measure_province(say=print) -> dict[str, float]:
     """Load the province into a database of its own, refresh the dashboard, measure the pages, drop it."""
-    server = PgServer(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG, f"jiuzhu_province_{os.getpid()}")
-    version = server.create()
-    say(f"[province] PostgreSQL {version}, database {server.name}; scale {os.environ['BENCH_SCALE']}; "
-        f"{os.cpu_count()} CPUs, load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    database = None
-    try:
-        database = Database(server.url)
-        prepare_store(database, START)
+    with province_store(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG, "province", say) as database:
         counts = _Province(database, say).load()
         started = time.perf_counter()
         with database.unit_of_work(write=True) as uow:
@@ -114,10 +105,6 @@ def measure_province(say=print) -> dict[str, float]:
             target = TARGETS.get(name)
             say(f"[province] {name} {value:.2f}" + (f" (target ≤ {target:g})" if target else ""))
         return figures
-    finally:
-        if database is not None:
-            database.dispose()
-        server.drop()
 
 
 def main() -> int:
