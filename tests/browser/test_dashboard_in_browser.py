@@ -105,3 +105,5 @@ def test_a_filter_saved_by_one_supervisor_is_used_by_another(db, clock, who, uni
             shared.locator("a").click()
         assert "status=running" in page.url and page.locator("table.cases tbody tr").count() == 3
         shot(page, "dashboard-saved-filters-1366.png", tmp_path)
+        page.set_viewport_size({"width": 390, "height": 900})
+        shot(page, "dashboard-saved-filters-390.png", tmp_path)
