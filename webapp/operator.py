@@ -25,6 +25,8 @@ log = logging.getLogger("jiuzhu.access")
 # A caller's (or the proxy's) request id is kept only when it is short and plain: it goes into every log line.
 REQUEST_ID_SHAPE = re.compile(r"[A-Za-z0-9._-]{1,64}")
 TOKEN_ENV = "JIUZHU_METRICS_TOKEN"
+# A task completed: the task form's POST redirects to the case; the API's answers 200 (a refusal is 4xx).
+COMPLETIONS = {("inbox.task", "POST", 302), ("api.complete", "POST", 200)}
 
 
 class StoreCollector:
@@ -64,6 +66,8 @@ def init_app(app: Flask) -> None:
     registry = CollectorRegistry()
     requests = Counter("jiuzhu_http_requests", "HTTP requests by route and status", ["route", "method", "status"],
                        registry=registry)
+    completions = Counter("jiuzhu_task_completions", "tasks completed through this worker (form or API)",
+                          registry=registry)
     latency = Histogram("jiuzhu_http_request_seconds", "time to answer, by route", ["route"], registry=registry)
     registry.register(StoreCollector(app))
     app.extensions["jiuzhu_metrics"] = registry
@@ -81,6 +85,8 @@ def init_app(app: Flask) -> None:
         elapsed = time.perf_counter() - g.get("request_started", time.perf_counter())
         requests.labels(route, request.method, str(response.status_code)).inc()
         latency.labels(route).observe(elapsed)
+        if (request.endpoint, request.method, response.status_code) in COMPLETIONS:
+            completions.inc()
         response.headers["X-Request-ID"] = g.get("request_id", "")
         log.info("%s %s %s %.1fms", request.method, route, response.status_code, elapsed * 1000)
         return response

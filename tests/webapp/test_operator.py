@@ -31,10 +31,15 @@ def test_healthz_answers_without_log_in_with_the_schedulers_runs_and_lag(db, clo
     assert walk.number not in json.dumps(body) and "王小明" not in json.dumps(body)
 
 
-def test_metrics_need_the_token_or_an_admin(db, clock, app, login):
+def test_metrics_need_the_token_or_an_admin(db, clock, who, unit_id, app, login):
     app.config["METRICS_TOKEN"] = "s3cret-token"
     client = app.test_client()
     client.get("/healthz")
+    walk = start(db, clock, who, unit_id)
+    clerk = login("township_xs")
+    done = clerk.post_form(f"/tasks/{walk.open_tasks()[0].id}", {"acceptance_decision": "accepted",
+                                                                 "accepted_on": "2026-09-15"})
+    assert done.status_code == 302
     assert client.get("/metrics").status_code == 403
     assert client.get("/metrics", headers={"Authorization": "Bearer wrong"}).status_code == 403
     assert login("supervisor").get("/metrics").status_code == 403
@@ -42,6 +47,7 @@ def test_metrics_need_the_token_or_an_admin(db, clock, app, login):
     assert scraped.status_code == 200 and scraped.mimetype == "text/plain"
     text = scraped.text
     assert 'jiuzhu_http_requests_total{method="GET",route="/healthz",status="200"} 1.0' in text
+    assert "jiuzhu_task_completions_total 1.0" in text
     assert "jiuzhu_open_tasks " in text and "jiuzhu_timer_lag_seconds " in text and "jiuzhu_open_incidents " in text
     assert login("admin").get("/metrics").status_code == 200
 
