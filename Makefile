@@ -8,7 +8,7 @@ PORT ?= 5000
 PUBLICITY ?=
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: run test bench bench-households setup assets db chromium clean
+.PHONY: run test bench bench-households bench-province setup assets db chromium clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,8 @@ webapp/static/vendor/.installed: package.json
 	mkdir -p webapp/static/vendor/bpmn-js
 	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js node_modules/bpmn-js/dist/bpmn-modeler.production.min.js webapp/static/vendor/bpmn-js/
 	cp -r node_modules/bpmn-js/dist/assets/* webapp/static/vendor/bpmn-js/
+	mkdir -p webapp/static/vendor/echarts
+	cp node_modules/echarts/dist/echarts.min.js webapp/static/vendor/echarts/
 	touch $@
 
 # The designer's workbench: our sources in webapp/assets/ bundled with bpmn-js and its properties panel (npm).
@@ -61,6 +63,10 @@ bench: setup
 
 bench-households: setup
 	$(BIN)/python -m bench.households
+
+# Supervision at a province's size (bench/README.md): inbox, the county list, the dashboard. PostgreSQL only.
+bench-province: setup
+	$(BIN)/python -m bench.province
 
 clean:
 	rm -rf $(VENV) node_modules webapp/static/vendor instance

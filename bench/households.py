@@ -53,7 +53,8 @@ import sys
 import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator
 
 os.environ.setdefault("JIUZHU_SECRET_KEY", "bench-secret")
 
@@ -659,17 +660,29 @@ def _median_p95(runs: list[list[float]]) -> float:
     return statistics.median(p95(r) for r in runs) * 1000
 
 
-def measure_households(target: Any = None, say: Callable[[str], None] = print) -> dict[str, float]:
-    """Load the province into a database of its own, measure, drop it; return the three figures (ms)."""
-    admin_url = getattr(target, "admin_url", target) or os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG
-    server = PgServer(admin_url, f"jiuzhu_households_{os.getpid()}")
+@contextmanager
+def province_store(admin_url: str, tag: str, say: Callable[[str], None]) -> Iterator[Database]:
+    """A migrated store in a PostgreSQL database of its own (jiuzhu_<tag>_<pid>), dropped on leaving."""
+    server = PgServer(admin_url, f"jiuzhu_{tag}_{os.getpid()}")
     version = server.create()
-    say(f"[households] PostgreSQL {version}, database {server.name}; {os.cpu_count()} CPUs, "
+    say(f"[{tag}] PostgreSQL {version}, database {server.name}; scale {SCALE:g}; {os.cpu_count()} CPUs, "
         f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     database = None
     try:
         database = Database(server.url)
         prepare_store(database, START)
+        yield database
+    finally:
+        if database is not None:
+            database.dispose()
+        server.drop()
+        say(f"[{tag}] dropped database {server.name}")
+
+
+def measure_households(target: Any = None, say: Callable[[str], None] = print) -> dict[str, float]:
+    """Load the province into a database of its own, measure, drop it; return the three figures (ms)."""
+    admin_url = getattr(target, "admin_url", target) or os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG
+    with province_store(admin_url, "households", say) as database:
         province = _Province(database, say)
         counts = province.load()
         rows = counts.rows
@@ -778,11 +791,6 @@ def measure_households(target: Any = None, say: Callable[[str], None] = print) -
         if not problems:
             say("[households] no statement measured scans a registry table sequentially or filters 1,000 rows away")
         return figures
-    finally:
-        if database is not None:
-            database.dispose()
-        server.drop()
-        say(f"[households] dropped database {server.name}")
 
 
 def _check_finds(database: Database, actor, inputs: _Inputs) -> None:

@@ -30,11 +30,15 @@ from engine.households.attachments import (MAX_ATTACHMENT_BYTES, BlobStore, atta
                                            checklist as materials_checklist, fetch_attachment, missing_materials)
 from engine.households.register import review_progress
 from engine.installation import DEMO_DIR, demo_password, load_cases, load_directory, prepare_store
-from engine.jobs import run_forever, sweep
+from engine.jobs import dashboard_sweep, record_run, run_forever, sweep
+from engine.oversight.health import health, queue_sizes
+from engine.oversight.dashboard import DashboardFilters, OUTLIER_Z, dashboard, version_heat
 from engine.oversight.queries import (COUNT_CAP, PAGE_SIZE, SupervisorFilters, case_form, case_view, deployed_versions,
                                       document_for, HELD as INBOX_HELD, inbox as inbox_tasks,
                                       inbox_counts, supervisor_cases, task_for, task_schema)
 from engine.oversight.archive import household_archive
+from engine.oversight.saved_filters import (EXPORT_MAX, case_list_report, delete_filter, parse_filters, save_filter,
+                                           saved_filters)
 from engine.oversight.county_rules import SOURCE as COUNTY_RULES_SOURCE, county_rules
 from engine.oversight.task_page import next_task_for, sent_back_note, task_operations
 from engine.oversight.files import (age_on, application_defaults, case_file, earlier_entries, household_file,
@@ -59,6 +63,7 @@ from engine.people.users import (ASSIGNABLE_ROLES, MAX_PASSWORD_LENGTH, MIN_PASS
                                  change_password, change_roles, create_user, deactivate_user, generate_password,
                                  reactivate_user, remove_role)
 from engine.redaction import install_log_redaction
+from engine.logs import REQUEST_ID, configure_logging
 from engine.store.database import Database
 from engine.store.migrations import upgrade
 from engine.workdays import CalendarYearMissing, WorkingCalendar, install_notice, missing_notice

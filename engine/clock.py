@@ -55,6 +55,11 @@ def end_of_local_day(day: date) -> datetime:
     return local.astimezone(timezone.utc)
 
 
+def start_of_local_day(day: date) -> datetime:
+    """The first instant of a China-time day, as aware UTC (a date range of timestamps starts there)."""
+    return datetime(day.year, day.month, day.day, tzinfo=CHINA_TZ).astimezone(timezone.utc)
+
+
 # --- the clock seen by the workflow engine ---------------------------------------
 # SpiffWorkflow 3.2 calls datetime.now(timezone.utc) inside its timer module and offers no injection
 # point; timers must follow the injected clock (tests move time, the scheduler fires what is due by *our*

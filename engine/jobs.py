@@ -1,5 +1,5 @@
 """The jobs of the scheduler process (``jiuzhu scheduler``): timers, reminders and 督办, periodic
-reviews, monthly cut-offs.
+reviews, monthly cut-offs, the dashboard's summary tables.
 
 Each job owns its transactions: one unit of work per batch, committed once, in which
 the work is claimed, done and recorded; the use cases it calls never commit. Due work
@@ -12,6 +12,7 @@ all, and is redone).
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -26,10 +27,13 @@ from engine.errors import RouteFailed
 from engine.store.models import Case, CaseEvent, Incident
 from engine.cases.periodic import open_monthly_cutoffs, start_due_reviews
 from engine.oversight.supervision import escalate
+from engine.oversight.dashboard_refresh import refresh as refresh_dashboard
+from engine.oversight.health import record_job_run
 
 log = logging.getLogger("jiuzhu.scheduler")
 CASE, EVENT, INCIDENT = Case.__table__, CaseEvent.__table__, Incident.__table__
 MAX_ATTEMPTS = 5
+DASHBOARD_MINUTES = 5
 BASE_DELAY = timedelta(minutes=1)   # retries after 1, 2, 4, 8 minutes, then an incident
 
 
@@ -149,6 +153,21 @@ def cutoff_sweep(db: Database, clock: Clock) -> int:
     return opened
 
 
+def dashboard_sweep(db: Database, clock: Clock) -> dict[str, int]:
+    """Rewrite the supervisor's dashboard tables in one transaction (see engine.oversight.dashboard_refresh)."""
+    with db.unit_of_work(write=True) as uow:
+        written = refresh_dashboard(uow.session, clock)
+        uow.commit()
+    return written
+
+
+def record_run(db: Database, clock: Clock, job: str, duration_ms: int) -> None:
+    """Note in its own transaction that a job finished (see engine.oversight.health.record_job_run)."""
+    with db.unit_of_work(write=True) as uow:
+        record_job_run(uow.session, job, clock.now(), duration_ms)
+        uow.commit()
+
+
 def run_forever(db: Database, clock: Clock, interval_seconds: float = 5.0, batch_size: int = 200,
                 review_batch_size: int = 100) -> None:
     """Run sweeps on an APScheduler blocking scheduler until the process is stopped."""
@@ -174,9 +193,25 @@ def run_forever(db: Database, clock: Clock, interval_seconds: float = 5.0, batch
         if cutoffs:
             log.info("monthly cut-offs opened: %d", cutoffs)
 
+    def dashboard() -> None:
+        dashboard_sweep(db, clock)
+
+    def recorded(name: str, job):
+        """The job, followed by a note of when it finished and how long it took (for /healthz, /metrics)."""
+        def run() -> None:
+            started = time.perf_counter()
+            job()
+            record_run(db, clock, name, round((time.perf_counter() - started) * 1000))
+        return run
+
+    timers, escalation, reviews, dashboard = (recorded(name, job) for name, job in (
+        ("timers", timers), ("escalation", escalation), ("reviews", reviews), ("dashboard", dashboard)))
     scheduler.add_job(timers, "interval", seconds=interval_seconds, max_instances=1, coalesce=True,
                       next_run_time=clock.now())
     scheduler.add_job(reviews, "interval", minutes=10, max_instances=1, coalesce=True, next_run_time=clock.now())
     scheduler.add_job(escalation, "interval", seconds=max(60.0, interval_seconds), max_instances=1,
                       coalesce=True, next_run_time=clock.now())
+    # The dashboard shows its figures' age; five minutes keeps the grouped scans off the busy path.
+    scheduler.add_job(dashboard, "interval", minutes=DASHBOARD_MINUTES, max_instances=1, coalesce=True,
+                      next_run_time=clock.now())
     scheduler.start()

@@ -20,7 +20,7 @@ from engine import Refusal, check_login_allowed, record_login_failure, record_lo
 from .db import clock, db
 
 bp = Blueprint("auth", __name__)
-PUBLIC_ENDPOINTS = {"auth.login", "static", "auth.set_language"}
+PUBLIC_ENDPOINTS = {"auth.login", "static", "auth.set_language", "operator.healthz", "operator.metrics"}
 SESSION_TOKEN = "sid"
 USERNAME_MAX = 64
 
@@ -28,6 +28,12 @@ USERNAME_MAX = 64
 def current_principal() -> Principal | None:
     """The logged-in principal of this request, if any."""
     return g.get("principal")
+
+
+def principal_of_cookie() -> Principal | None:
+    """The principal of the request's session cookie, for a public endpoint that serves admins more."""
+    token = session.get(SESSION_TOKEN)
+    return _live_principal(token) if token else None
 
 
 def session_policy() -> SessionPolicy:

@@ -20,13 +20,8 @@ def _database() -> Database:
 @click.group()
 def main() -> None:
     """Jiuzhu (救助): social-assistance approval routes on SpiffWorkflow."""
-    from engine import install_log_redaction
-    install_log_redaction()  # before any record: full ID numbers never reach the log
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
-    # SpiffWorkflow logs every task state change at INFO: noise that drowns what an operator needs.
-    for name in ("spiff", "spiff.workflow", "spiff.task", "spiff.metrics", "alembic.runtime.plugins"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    from engine import configure_logging
+    configure_logging()  # text, or JSON with JIUZHU_LOG_FORMAT=json; ID numbers masked; SpiffWorkflow quiet
 
 
 @main.command()
@@ -171,6 +166,53 @@ def scheduler(interval: float, batch_size: int, review_batch_size: int) -> None:
     from engine import run_forever
     click.echo(f"scheduler started, sweeping every {interval}s")
     run_forever(_database(), Clock(), interval, batch_size, review_batch_size)
+
+
+def _attachments_dir(given: Path | None) -> Path:
+    """The attachments folder the web app uses (``--attachments``, $JIUZHU_ATTACHMENTS_DIR, instance/attachments)."""
+    from .attachments import DIRECTORY_ENV
+    return given or Path(os.environ.get(DIRECTORY_ENV) or Path(__file__).resolve().parent.parent / "instance" / "attachments")
+
+
+@main.command()
+@click.argument("archive", type=click.Path(path_type=Path))
+@click.option("--attachments", "attachments", type=click.Path(path_type=Path), default=None,
+              help="attachments folder (default: as the web app)")
+def backup(archive: Path, attachments: Path | None) -> None:
+    """Write the store and the attachments folder to ARCHIVE (.tar.gz), consistent while the app runs."""
+    from engine.backup import BackupFailed, backup as do_backup
+    try:
+        manifest = do_backup(_database(), _attachments_dir(attachments), archive, Clock().now())
+    except BackupFailed as exc:
+        click.echo(f"备份失败 / backup failed: {exc.message_zh} ({exc})", err=True)
+        sys.exit(1)
+    click.echo(f"backup written: {archive} {manifest['counts']}, {manifest['attachment_files']} attachment files")
+
+
+@main.command()
+@click.argument("archive", type=click.Path(path_type=Path, exists=True, dir_okay=False))
+@click.option("--attachments", "attachments", type=click.Path(path_type=Path), default=None,
+              help="attachments folder (default: as the web app)")
+@click.option("--yes", is_flag=True, help="replace the store's content without asking")
+def restore(archive: Path, attachments: Path | None, yes: bool) -> None:
+    """Replace the store's content with ARCHIVE's and put its attachments back; checked against its counts."""
+    from engine.backup import BackupFailed, restore as do_restore
+    if not yes:
+        click.confirm("恢复将替换数据库中的全部内容 / this replaces everything in the store. Continue?", abort=True)
+    try:
+        manifest = do_restore(_database(), _attachments_dir(attachments), archive)
+    except BackupFailed as exc:
+        click.echo(f"恢复失败 / restore failed: {exc.message_zh} ({exc})", err=True)
+        sys.exit(1)
+    click.echo(f"restored from {archive} (made {manifest['created_at']}): {manifest['counts']}")
+
+
+@main.command("dashboard-refresh")
+def dashboard_refresh() -> None:
+    """Rewrite the supervisor's dashboard tables now (the scheduler does it every few minutes)."""
+    from engine import dashboard_sweep
+    written = dashboard_sweep(_database(), Clock())
+    click.echo("dashboard refreshed: " + ", ".join(f"{table} {n}" for table, n in written.items()))
 
 
 @main.command()

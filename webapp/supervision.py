@@ -3,14 +3,19 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from engine import PAGE_SIZE, SupervisorFilters, monthly_report, overdue_by_township, payment_roll, payment_roll_with_id_numbers, supervision_items, supervisor_cases, to_csv, to_xlsx
-from flask import Blueprint, abort, current_app, render_template, request
-from engine import ALL_REPORT_TYPES, benefit_types, review_progress
-from engine import supervised_counties
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine import (ALL_REPORT_TYPES, COUNT_CAP, EXPORT_MAX, PAGE_SIZE, benefit_types, case_list_report, delete_filter,
+                    monthly_report, overdue_by_township, parse_filters, payment_roll, payment_roll_with_id_numbers,
+                    review_progress, save_filter, saved_filters, supervised_counties, supervision_items,
+                    supervisor_cases, to_csv, to_xlsx)
+from engine.errors import FormInvalid
 
 from .auth import current_principal, requires_role
 from .db import clock, db
 from .limits import int_arg, page_arg
+from .pages import is_zh
 
 
 
@@ -19,17 +24,18 @@ REPORT_FORMATS = {"csv": ("text/csv", "csv"),  # Flask adds the one "; charset=u
                   "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")}
 
 
+def list_filters(source):
+    """The case list's filters from a query or form: numbers as every list checks them (HTTP 400), the rest
+    by engine.parse_filters (HTTP 422 with the field's message)."""
+    int_arg(source, "township", None, 1)
+    return parse_filters(source)
+
+
 @bp.route("/supervisor")
 @requires_role("county_supervisor", "county")
 def supervisor():
     """Every case of the county, with filters and counts."""
-    filters = SupervisorFilters(
-        township_id=int_arg(request.args, "township", None, 1),
-        status=request.args.get("status") or None,
-        step=(request.args.get("step") or "").strip() or None,
-        overdue=request.args.get("overdue") == "1",
-        by_urgency=request.args.get("sort", "urgency") != "newest",
-    )
+    filters = list_filters(request.args)
     page = page_arg()
     today = clock().today()
     with db().unit_of_work() as uow:
@@ -38,7 +44,9 @@ def supervisor():
         items = supervision_items(s, current_principal(), today)
         by_township = overdue_by_township(s, current_principal(), today)
         reviews = review_progress(s, supervised_counties(current_principal()), today)
+        saved = saved_filters(s, current_principal(), today)
     return render_template("supervision/supervisor.html", filters=filters, page=page, page_size=PAGE_SIZE,
+                           saved=saved, query=filters.to_query(), count_cap=COUNT_CAP, export_max=EXPORT_MAX,
                            items=items, by_township=by_township, reviews=reviews, today=today,
                            report_types=benefit_types(), all_report_types=ALL_REPORT_TYPES,
                            week_end=today + timedelta(days=6 - today.weekday()), **result)
@@ -74,14 +82,61 @@ def report(kind: str):
             uow.commit()  # the reveal is recorded before a single number leaves
         else:
             table = payment_roll(s, current_principal(), month, assistance_type, county_id)
+    return _download(table, export_format)
+
+
+def _download(table, export_format: str):
+    """A report as a CSV or XLSX attachment, never cached."""
+    from urllib.parse import quote
     mime, ext = REPORT_FORMATS[export_format]
     body = to_xlsx(table) if export_format == "xlsx" else to_csv(table)
-    from urllib.parse import quote
     response = current_app.response_class(body, mimetype=mime)
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(table.title)}.{ext}"
     # Personal data: no copy in browser or proxy caches.
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.route("/supervisor/export")
+@requires_role("county_supervisor", "county")
+def export_cases():
+    """The filtered case list as CSV or XLSX (ID numbers masked; at most EXPORT_MAX rows)."""
+    export_format = request.args.get("format", "csv")
+    if export_format not in REPORT_FORMATS:
+        abort(400)
+    filters = list_filters(request.args)
+    with db().unit_of_work() as uow:
+        table = case_list_report(uow.session, current_principal(), clock().today(), filters)
+    return _download(table, export_format)
+
+
+@bp.route("/supervisor/filters", methods=["POST"])
+@requires_role("county_supervisor", "county")
+def save_list_filter():
+    """Save the list's filters (sent as the form's hidden fields) under a name, for oneself or the county."""
+    query = {key: request.form.get(key, "") for key in ("township", "status", "step", "overdue", "from", "to")}
+    list_filters(query)
+    try:
+        with db().unit_of_work(write=True) as uow:
+            save_filter(uow.session, current_principal(), clock().now(), request.form.get("name", ""), query,
+                        request.form.get("shared") == "1")
+            uow.commit()
+    except FormInvalid as exc:
+        flash(" ".join(exc.errors.values()) if is_zh() else _("The filter was not saved: check its name."), "error")
+        return supervisor(), 422  # the list again, with the message; nothing saved
+    flash(_("Filter saved."), "ok")
+    return redirect(url_for("supervision.supervisor", **parse_filters(query).to_query()), 303)
+
+
+@bp.route("/supervisor/filters/<int:filter_id>/delete", methods=["POST"])
+@requires_role("county_supervisor", "county")
+def delete_list_filter(filter_id: int):
+    """Delete one of one's own saved filters."""
+    with db().unit_of_work(write=True) as uow:
+        delete_filter(uow.session, current_principal(), filter_id)
+        uow.commit()
+    flash(_("Filter deleted."), "ok")
+    return redirect(url_for("supervision.supervisor"), 303)
 
 
 @bp.route("/supervisor/id-reveals")

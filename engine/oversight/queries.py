@@ -5,12 +5,13 @@ Every query carries a scope clause from ``scope``; results are plain rows.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, exists, func, select, true
 from sqlalchemy.orm import Session, aliased
 
+from engine.clock import start_of_local_day
 from engine.people.accounts import Principal
 from engine.errors import NotFound
 from engine.store.models import Case, CaseEvent, Document, HumanTask, ProcessVersion, Unit, User
@@ -160,18 +161,26 @@ def document_for(session: Session, principal: Principal, case_id: int, document_
 
 @dataclass
 class SupervisorFilters:
-    """Filters of the county supervisor's case list."""
+    """Filters of the county supervisor's case list (``lodged_from``/``lodged_to``: dates of lodging, inclusive)."""
 
     township_id: int | None = None
     status: str | None = None
     step: str | None = None
     overdue: bool = False
     by_urgency: bool = True
+    lodged_from: date | None = None
+    lodged_to: date | None = None
+
+    def to_query(self) -> dict[str, str]:
+        """The list's query parameters for these filters (what a saved filter stores and a link carries)."""
+        query = {"township": str(self.township_id or ""), "status": self.status or "", "step": self.step or "",
+                 "overdue": "1" if self.overdue else "", "from": self.lodged_from.isoformat() if self.lodged_from else "",
+                 "to": self.lodged_to.isoformat() if self.lodged_to else ""}
+        return {k: v for k, v in query.items() if v}
 
 
-def supervisor_cases(session: Session, principal: Principal, today: date, filters: SupervisorFilters,
-                     page: int = 1, page_size: int = PAGE_SIZE):
-    """Cases of the supervised counties with filters, plus counts by status and overdue."""
+def _listed(principal: Principal, today: date, filters: SupervisorFilters):
+    """(the county clauses, the clauses of the filtered list, the overdue test) for the supervised counties."""
     counties = supervised_counties(principal)
     if not counties:
         raise NotFound("not a county supervisor")
@@ -186,8 +195,25 @@ def supervisor_cases(session: Session, principal: Principal, today: date, filter
         listed.append(CASE.c.current_step.contains(filters.step, autoescape=True))
     if filters.overdue:
         listed.append(overdue_clause)
+    if filters.lodged_from:
+        listed.append(CASE.c.created_at >= start_of_local_day(filters.lodged_from))
+    if filters.lodged_to:
+        listed.append(CASE.c.created_at < start_of_local_day(filters.lodged_to + timedelta(days=1)))
+    return base, listed, overdue_clause
+
+
+def count_supervisor_cases(session: Session, principal: Principal, today: date, filters: SupervisorFilters) -> int:
+    """How many cases the list shows with these filters (capped at COUNT_CAP + 1, like the inbox)."""
+    _base, listed, _overdue = _listed(principal, today, filters)
+    capped = select(CASE.c.id).where(*listed).limit(COUNT_CAP + 1)
+    return session.execute(select(func.count()).select_from(capped.subquery())).scalar_one()
+
+
+def select_supervisor_cases(principal: Principal, today: date, filters: SupervisorFilters):
+    """The list's query, every row (the page adds limit and offset; an export streams it)."""
+    _base, listed, overdue_clause = _listed(principal, today, filters)
     township, village = aliased(Unit), aliased(Unit)
-    rows = session.execute(
+    return (
         select(CASE.c.id, CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number, CASE.c.status,
                CASE.c.current_step, CASE.c.outcome, CASE.c.summary, CASE.c.created_at, CASE.c.updated_at,
                CASE.c.due_on, CASE.c.due_provisional,
@@ -196,9 +222,16 @@ def supervisor_cases(session: Session, principal: Principal, today: date, filter
         .join(township, township.id == CASE.c.township_id).outerjoin(village, village.id == CASE.c.village_id)
         .where(*listed)
         .order_by(*((CASE.c.status.desc(), CASE.c.due_on.asc().nulls_last(), CASE.c.created_at, CASE.c.id)
-                    if filters.by_urgency else (CASE.c.created_at.desc(), CASE.c.id.desc())))
-        .limit(page_size).offset((max(page, 1) - 1) * page_size)
-    ).all()
+                    if filters.by_urgency else (CASE.c.created_at.desc(), CASE.c.id.desc()))))
+
+
+def supervisor_cases(session: Session, principal: Principal, today: date, filters: SupervisorFilters,
+                     page: int = 1, page_size: int = PAGE_SIZE):
+    """Cases of the supervised counties with filters, plus counts by status and overdue."""
+    counties = supervised_counties(principal)
+    base, listed, overdue_clause = _listed(principal, today, filters)
+    rows = session.execute(select_supervisor_cases(principal, today, filters)
+                           .limit(page_size).offset((max(page, 1) - 1) * page_size)).all()
     total = session.execute(select(func.count()).select_from(CASE).where(*listed)).scalar_one()
     by_status = dict(session.execute(
         select(CASE.c.status, func.count()).where(*base).group_by(CASE.c.status)).all())

@@ -564,3 +564,102 @@ class IdReveal(Base):
     address: Mapped[Optional[str]] = mapped_column(String(45))
 
     __table_args__ = (Index("ix_id_reveal_county_at", "county_id", "at"),)
+
+
+# The supervisor's dashboard reads only these summary tables, rewritten by the scheduler's dashboard job
+# (engine.oversight.dashboard.refresh): a page view never scans the cases.
+
+class DashCaseMonth(Base):
+    """Cases of one township, assistance type and month of lodging: how many, how they ended, how fast."""
+
+    __tablename__ = "dash_case_month"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    county_id: Mapped[int] = mapped_column(Integer)
+    township_id: Mapped[int] = mapped_column(Integer)
+    assistance_type: Mapped[str] = mapped_column(String(40))  # "" for a case without a type
+    month: Mapped[date] = mapped_column(Date)  # first day of the month the case was lodged
+    running: Mapped[int] = mapped_column(Integer)
+    completed: Mapped[int] = mapped_column(Integer)
+    on_time: Mapped[int] = mapped_column(Integer)  # completed on or before the overall limit (or without one)
+    approved: Mapped[int] = mapped_column(Integer)
+    refused: Mapped[int] = mapped_column(Integer)
+    decision_days: Mapped[int] = mapped_column(BigInteger)  # sum over completed cases of days lodged → done
+
+    __table_args__ = (Index("ix_dash_case_month_county", "county_id", "month"),)
+
+
+class DashBacklog(Base):
+    """Open tasks now, per township, type and step, with how many are overdue."""
+
+    __tablename__ = "dash_backlog"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    county_id: Mapped[int] = mapped_column(Integer, index=True)
+    township_id: Mapped[int] = mapped_column(Integer)
+    assistance_type: Mapped[str] = mapped_column(String(40))
+    step: Mapped[str] = mapped_column(String(200))
+    open: Mapped[int] = mapped_column(Integer)
+    overdue: Mapped[int] = mapped_column(Integer)
+
+
+class DashStepTime(Base):
+    """Time spent in one user task of one process version in a county: completed tasks' median and 90th
+    percentile (hours), and how many wait there now."""
+
+    __tablename__ = "dash_step_time"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    county_id: Mapped[int] = mapped_column(Integer, index=True)
+    process_version_id: Mapped[int] = mapped_column(Integer)
+    task_name: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    completed: Mapped[int] = mapped_column(Integer)
+    median_hours: Mapped[Optional[float]] = mapped_column(Numeric(12, 2, asdecimal=False))
+    p90_hours: Mapped[Optional[float]] = mapped_column(Numeric(12, 2, asdecimal=False))
+    waiting: Mapped[int] = mapped_column(Integer)
+
+
+class DashTownship(Base):
+    """A township's supervision figures now: overdue tasks, open 督办 items, periodic reviews."""
+
+    __tablename__ = "dash_township"
+    township_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    county_id: Mapped[int] = mapped_column(Integer, index=True)
+    overdue_tasks: Mapped[int] = mapped_column(Integer)
+    supervision_open: Mapped[int] = mapped_column(Integer)
+    reviews_due: Mapped[int] = mapped_column(Integer)
+    reviews_running: Mapped[int] = mapped_column(Integer)
+    reviews_done: Mapped[int] = mapped_column(Integer)  # review outcomes recorded this calendar year
+
+
+class DashRefresh(Base):
+    """When the dashboard's tables were last rewritten, and how long it took (one row)."""
+
+    __tablename__ = "dash_refresh"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    refreshed_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration_ms: Mapped[int] = mapped_column(Integer)
+
+
+class SavedFilter(Base):
+    """A supervisor's named filter of the county's case list; shared ones are offered to every supervisor
+    of the same county."""
+
+    __tablename__ = "saved_filter"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
+    county_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    name: Mapped[str] = mapped_column(String(60))
+    query: Mapped[dict[str, Any]] = mapped_column(JsonType)  # the list's query parameters, validated on save
+    shared: Mapped[bool] = mapped_column(default=False, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("ix_saved_filter_county", "county_id", "shared"),
+                      UniqueConstraint("owner_id", "name", name="saved_filter_owner_name"))
+
+
+class SchedulerRun(Base):
+    """When each scheduler job last finished and how long it took (one row per job; /healthz, /metrics)."""
+
+    __tablename__ = "scheduler_run"
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration_ms: Mapped[int] = mapped_column(Integer)

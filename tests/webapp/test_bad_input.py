@@ -19,7 +19,7 @@ from sqlalchemy import func, insert, select
 from engine.installation import DEMO_DIR
 from engine.catalogue.forms import DEFAULT_MAX_LENGTH
 from engine.store.models import (Attachment, Base, Case, CaseEvent, CaseFlag, Document, HumanTask, IdReveal, Incident,
-                                 ProcessVersion)
+                                 ProcessVersion, SavedFilter)
 from tests.conftest import WebUser
 from tests.factories import FORM_DATA, sample_application, sample_scan, start
 from webapp.limits import MAX_CONTENT_LENGTH, MAX_JSON_DEPTH, body_limit
@@ -207,6 +207,9 @@ def site(db, clock, who, unit_id, app):
         household_id = s.execute(select(Case.household_id).where(Case.id == accepted.case_id)).scalar_one()
         flag_id = s.execute(insert(CaseFlag).values(case_id=fresh.case_id, kind="repeat", rule="test", message="test flag",
                                                     raised_at=clock.now()).returning(CaseFlag.id)).scalar_one()
+        filter_id = s.execute(insert(SavedFilter).values(owner_id=who("supervisor").user_id, county_id=unit_id("320921"),
+                                                         name="test filter", query={"status": "running"}, shared=True,
+                                                         created_at=clock.now()).returning(SavedFilter.id)).scalar_one()
         uow.commit()
     clerk = WebUser(app.test_client(), "township_xs")  # a scan on the accepted case, served at /attachments/<id>
     assert clerk.client.post(f"/cases/{accepted.case_id}/attachments", content_type="multipart/form-data", data={
@@ -218,7 +221,8 @@ def site(db, clock, who, unit_id, app):
     path_values = {"case_id": accepted.case_id, "task_id": fresh.open_tasks()[0].id, "document_id": document_id,
                    "kind": "monthly", "code": "en", "attachment_id": attachment_id, "household_id": household_id,
                    "flag_id": flag_id, "unit_id": unit_id("320921100"), "user_id": who("township_cjg").user_id,
-                   "process_id": "minimum_living_xiangshui", "version_id": version_id, "form_key": "acceptance"}
+                   "process_id": "minimum_living_xiangshui", "version_id": version_id, "form_key": "acceptance",
+                   "filter_id": filter_id}
     rules = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":

@@ -1,10 +1,19 @@
-// Renders the case's BPMN with bpmn-js and marks completed and current steps.
+// Renders a BPMN diagram with bpmn-js: on a case, marks completed and current steps (data-states); on the
+// supervisor's heatmap, colours each user task by its median time and labels it (data-heat).
 (function () {
   var container = document.getElementById('diagram');
   var source = document.getElementById('diagram-xml');
   if (!container || !source || typeof BpmnJS === 'undefined') { return; }
   var xml = source.textContent.replace(/<\\\//g, '</');
   var states = JSON.parse(container.getAttribute('data-states') || '{}');
+  var heat = JSON.parse(container.getAttribute('data-heat') || 'null');
+  // Upper bounds in hours of the legend's bands (half a day, two days, a working week, two weeks).
+  var BANDS = [4, 24, 72, 168];
+  function band(hours) {
+    if (hours === null || hours === undefined) { return 'heat-none'; }
+    for (var i = 0; i < BANDS.length; i++) { if (hours < BANDS[i]) { return 'heat-' + i; } }
+    return 'heat-' + BANDS.length;
+  }
   var viewer = new BpmnJS({ container: container });
   viewer.importXML(xml).then(function () {
     var canvas = viewer.get('canvas');
@@ -12,6 +21,19 @@
     Object.keys(states).forEach(function (id) {
       try { canvas.addMarker(id, states[id] === 'active' ? 'step-active' : 'step-done'); } catch (e) { /* element not drawn */ }
     });
+    if (heat) {
+      var overlays = viewer.get('overlays');
+      viewer.get('elementRegistry').filter(function (el) { return el.type === 'bpmn:UserTask'; }).forEach(function (el) {
+        var h = heat[el.id];
+        canvas.addMarker(el.id, band(h ? h.median : null));
+        if (h) {
+          var badge = document.createElement('span');
+          badge.className = 'heat-badge';
+          badge.textContent = (h.median === null ? '—' : h.median + 'h') + (h.waiting ? ' · ' + h.waiting : '');
+          overlays.add(el.id, { position: { bottom: 4, left: 2 }, html: badge });
+        }
+      });
+    }
     container.setAttribute('data-rendered', 'true');
   }).catch(function (err) {
     container.textContent = '流程图无法显示 / diagram could not be shown: ' + err.message;

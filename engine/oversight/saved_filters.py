@@ -1,0 +1,120 @@
+"""Saved, shareable filters of the county supervisor's case list (Camunda Tasklist's habit), each shown
+with its live count; and the list's query parameters read into filters, for the page and for a saved
+filter alike."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Mapping
+
+from sqlalchemy import delete, or_, select
+from sqlalchemy.orm import Session
+
+from engine.catalogue.forms import mask_id_number
+from engine.clock import to_local_date
+from engine.errors import FormInvalid, NotFound
+from engine.oversight.queries import SupervisorFilters, count_supervisor_cases, select_supervisor_cases
+from engine.oversight.reports import Report
+from engine.oversight.search import STATUSES
+from engine.people.accounts import Principal
+from engine.people.scope import supervised_counties
+from engine.store.models import SavedFilter, User
+
+NAME_MAX = 60
+STEP_MAX = 100
+
+
+def _date(raw: str, field: str, errors: dict[str, str]) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors[field] = "日期格式应为 2026-09-15"
+        return None
+
+
+def parse_filters(query: Mapping[str, str]) -> SupervisorFilters:
+    """The list's filters from its query parameters; FormInvalid (field → Chinese message) when one is wrong."""
+    errors: dict[str, str] = {}
+    township_raw = (query.get("township") or "").strip()
+    township = None
+    if township_raw:
+        if township_raw.isascii() and township_raw.isdigit() and len(township_raw) <= 18:
+            township = int(township_raw)
+        else:
+            errors["township"] = "乡镇（街道）应为列表中的一项"
+    status = (query.get("status") or "").strip() or None
+    if status is not None and status not in STATUSES:
+        errors["status"] = "状态应为“办理中”或“已办结”"
+    step = (query.get("step") or "").strip() or None
+    if step is not None and len(step) > STEP_MAX:
+        errors["step"] = f"办理环节最多 {STEP_MAX} 个字"
+    lodged_from = _date((query.get("from") or "").strip(), "from", errors)
+    lodged_to = _date((query.get("to") or "").strip(), "to", errors)
+    if lodged_from and lodged_to and lodged_from > lodged_to:
+        errors["to"] = "截止日期不能早于起始日期"
+    if errors:
+        raise FormInvalid(errors)
+    return SupervisorFilters(township_id=township, status=status, step=step, overdue=query.get("overdue") == "1",
+                             by_urgency=query.get("sort", "urgency") != "newest",
+                             lodged_from=lodged_from, lodged_to=lodged_to)
+
+
+def save_filter(session: Session, principal: Principal, now: datetime, name: str, query: Mapping[str, str],
+                shared: bool) -> int:
+    """Save the list's current filters under a name (unique per owner); returns the saved filter's id."""
+    counties = supervised_counties(principal)
+    if not counties:
+        raise NotFound("not a county supervisor")
+    name = (name or "").strip()
+    if not name or len(name) > NAME_MAX:
+        raise FormInvalid({"name": f"请填写名称（最多 {NAME_MAX} 个字）"})
+    stored = parse_filters(query).to_query()
+    if session.execute(select(SavedFilter.id).where(SavedFilter.owner_id == principal.user_id,
+                                                    SavedFilter.name == name)).first():
+        raise FormInvalid({"name": f"您已有名为“{name}”的筛选条件，请换一个名称"})
+    row = SavedFilter(owner_id=principal.user_id, county_id=counties[0], name=name, query=stored, shared=shared,
+                      created_at=now)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def saved_filters(session: Session, principal: Principal, today: date) -> list[dict]:
+    """The principal's own filters and those shared in their counties, each with its live count."""
+    counties = supervised_counties(principal)
+    if not counties:
+        return []
+    rows = session.execute(
+        select(SavedFilter, User.display_name).join(User, User.id == SavedFilter.owner_id)
+        .where(SavedFilter.county_id.in_(counties),
+               or_(SavedFilter.owner_id == principal.user_id, SavedFilter.shared.is_(True)))
+        .order_by(SavedFilter.name, SavedFilter.id)).all()
+    return [{"id": f.id, "name": f.name, "shared": f.shared, "owner": owner, "mine": f.owner_id == principal.user_id,
+             "query": f.query, "count": count_supervisor_cases(session, principal, today, parse_filters(f.query))}
+            for f, owner in rows]
+
+
+def delete_filter(session: Session, principal: Principal, filter_id: int) -> None:
+    """Delete one of the principal's own saved filters (another's, shared or not, is NotFound)."""
+    deleted = session.execute(delete(SavedFilter).where(SavedFilter.id == filter_id,
+                                                        SavedFilter.owner_id == principal.user_id)).rowcount
+    if not deleted:
+        raise NotFound(f"saved filter {filter_id}")
+
+
+EXPORT_MAX = 50_000  # rows of one export; a wider list is narrowed with a filter first
+
+
+def case_list_report(session: Session, principal: Principal, today: date, filters: SupervisorFilters) -> Report:
+    """The filtered case list as a report for CSV or XLSX, ID numbers masked, at most EXPORT_MAX rows."""
+    rows = session.execute(select_supervisor_cases(principal, today, filters).limit(EXPORT_MAX)).all()
+    return Report(
+        title=f"{today:%Y年%m月%d日}案件清单",
+        header=["案件编号", "申请人", "身份证号", "乡镇（街道）", "村（社区）", "状态", "办理环节或结果", "办结时限",
+                "是否超期", "申请时间", "更新时间"],
+        rows=[[r.number, r.applicant_name, mask_id_number(r.applicant_id_number), r.township, r.village or "",
+               "已办结" if r.status == "completed" else "办理中",
+               r.current_step or (r.summary or {}).get("outcome_label", ""), r.due_on.isoformat() if r.due_on else "",
+               "是" if r.is_overdue else "", to_local_date(r.created_at).isoformat(),
+               to_local_date(r.updated_at).isoformat()] for r in rows])
