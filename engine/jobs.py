@@ -26,6 +26,7 @@ from engine.errors import RouteFailed
 from engine.store.models import Case, CaseEvent, Incident
 from engine.cases.periodic import open_monthly_cutoffs, start_due_reviews
 from engine.oversight.supervision import escalate
+from engine.window.referrals import escalate_referrals
 
 log = logging.getLogger("jiuzhu.scheduler")
 CASE, EVENT, INCIDENT = Case.__table__, CaseEvent.__table__, Incident.__table__
@@ -109,7 +110,7 @@ def _record_failure(session, case_id: int, now, exc: Exception) -> None:
 def escalation_sweep(db: Database, clock: Clock) -> dict[str, int]:
     """One transaction of reminders and 督办 items (see engine.oversight.supervision.escalate)."""
     with db.unit_of_work(write=True) as uow:
-        result = escalate(uow.session, clock)
+        result = {**escalate(uow.session, clock), **escalate_referrals(uow.session, clock)}
         uow.commit()
     return result
 

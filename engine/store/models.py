@@ -550,3 +550,7 @@ class IdReveal(Base):
     address: Mapped[Optional[str]] = mapped_column(String(45))
 
     __table_args__ = (Index("ix_id_reveal_county_at", "county_id", "at"),)
+
+
+# The one-window intake's tables share this metadata (kept in their own module: see there).
+from engine.store.window_models import WindowItem, WindowRegistration, WindowSupervisionItem  # noqa: E402,F401
