@@ -29,7 +29,7 @@ def _form_page(s, principal, values: dict, errors: dict, status: int = 200):
     place = place_of_village(s, villages[0][0])
     items = window_rules().items_for(place.county_code, clock().today())
     return render_template("window/register.html", villages=villages, items=items, values=values, errors=errors,
-                           outcomes=WINDOW_OUTCOMES), status
+                           outcomes=WINDOW_OUTCOMES, chosen=values.getlist("items") if values else []), status
 
 
 @bp.route("/window/new", methods=["GET", "POST"])

@@ -24,7 +24,7 @@ LEDGER_LIMIT = 500
 COLUMNS = (("registration_number", "受理单号"), ("registered_on", "登记日期"), ("applicant_name", "申请人"),
            ("applicant_id_number", "公民身份号码"), ("difficulty", "遭遇困难情况"), ("item_name", "申请事项"),
            ("department_zh", "承办部门"), ("status_zh", "办理状态"), ("transfer_number", "转办单号"),
-           ("referred_on", "转办日期"), ("initial_due_on", "反馈期限"), ("answered_on", "部门答复日期"),
+           ("referred_on", "转办日期"), ("initial_due_on", "反馈期限"), ("answered_on", "部门答复日期"), ("answer_note", "部门答复"),
            ("finish_due_on", "办结期限"), ("finished_on", "办结日期"), ("result", "办理结果"),
            ("fed_back_on", "反馈日期"), ("note", "说明"), ("clerk", "首问负责人"))
 
