@@ -110,7 +110,7 @@ def transfer(item_id: int):
 @requires_role(*LIAISON_ROLES)
 def referrals():
     """The liaison's inbox: the referrals of their department and county, the most urgent first."""
-    show_all = request.args.get("all") == "1"
+    show_all = int_arg(request.args, "all", 0, 0, 1) == 1
     with db().unit_of_work() as uow:
         rows = referrals_inbox(uow.session, current_principal(), open_only=not show_all)
     return render_template("window/referrals.html", rows=rows, today=clock().today(), show_all=show_all,

@@ -13,8 +13,7 @@ from engine.catalogue.forms import mask_id_number
 from engine.errors import NotFound
 from engine.people.accounts import Principal
 from engine.people.scope import household_scope, supervised_counties
-from engine.store.models import Household, Unit, User
-from engine.store.window_models import WindowItem, WindowRegistration
+from engine.store.models import Household, Unit, User, WindowItem, WindowRegistration
 from engine.window.items import window_rules
 from engine.window.referrals import is_late, window_scope
 from engine.window.registration import STATUS_ZH

@@ -17,8 +17,7 @@ from engine.clock import Clock
 from engine.errors import Conflict, FormInvalid, NotFound
 from engine.people.accounts import DEPARTMENT_ROLES, Principal
 from engine.people.scope import place_scope
-from engine.store.models import Notification, Unit
-from engine.store.window_models import WindowItem, WindowRegistration, WindowSupervisionItem
+from engine.store.models import Notification, Unit, WindowItem, WindowRegistration, WindowSupervisionItem
 from engine.window.items import window_rules
 from engine.window.registration import OPEN_REFERRAL, TEXT_MAX
 from engine.workdays import WorkingCalendar, add_workdays_due

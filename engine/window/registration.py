@@ -26,9 +26,8 @@ from engine.errors import Duplicate, FormInvalid, NotFound, RouteFailed
 from engine.households.registry import find_household
 from engine.people.accounts import Principal
 from engine.people.places import place_of_village, unit_names
-from engine.store.models import Case
 from engine.store.sequences import next_value
-from engine.store.window_models import WindowItem, WindowRegistration
+from engine.store.models import Case, WindowItem, WindowRegistration
 from engine.window.items import Item, window_rules
 from engine.workdays import WorkingCalendar, add_workdays_due
 

@@ -8,8 +8,7 @@ from sqlalchemy import select
 
 from engine.errors import DataFileInvalid, FormInvalid, NotFound
 from engine.jobs import escalation_sweep
-from engine.store.models import Case, Notification
-from engine.store.window_models import WindowItem, WindowSupervisionItem
+from engine.store.models import Case, Notification, WindowItem, WindowSupervisionItem
 from engine.window.items import window_rules
 from engine.window.ledger import household_registrations, ledger, ledger_csv, overview
 from engine.window.referrals import answer_referral, referral_for, referrals_inbox

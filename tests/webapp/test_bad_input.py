@@ -235,7 +235,7 @@ def site(db, clock, who, unit_id, app):
 
 def _window_registration(db, clock, who, unit_id) -> tuple[int, int]:
     """A window registration with one referral (to 响水县's 医保 liaison), for the window's routes."""
-    from engine.store.window_models import WindowItem
+    from engine.store.models import WindowItem
     from engine.window.registration import Applicant, RequestedItem, register
     with db.unit_of_work(write=True) as uow:
         registration_id = register(uow.session, who("township_xs"), clock, unit_id("320921100201"),

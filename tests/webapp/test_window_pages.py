@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import select
 
-from engine.store.window_models import WindowItem, WindowRegistration
+from engine.store.models import WindowItem, WindowRegistration
 from tests.factories import SHUANGYUAN, fresh_id_number
 
 
