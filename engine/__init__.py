@@ -56,7 +56,7 @@ from engine.redaction import install_log_redaction
 from engine.store.database import Database
 from engine.store.migrations import upgrade
 from engine.window.items import window_rules
-from engine.window.ledger import household_registrations, ledger as window_ledger, ledger_csv, overview as window_overview, registration_view
+from engine.window.ledger import household_registrations, ledger as window_ledger, ledger_report, overview as window_overview, registration_view
 from engine.window.referrals import ANSWERS as REFERRAL_ANSWERS, answer_referral, referral_for, referrals_inbox
 from engine.window.registration import OUTCOMES as WINDOW_OUTCOMES, STATUS_ZH as WINDOW_STATUS_ZH, Applicant, RequestedItem, register
 from engine.workdays import CalendarYearMissing, WorkingCalendar, install_notice, missing_notice

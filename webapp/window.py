@@ -8,7 +8,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_babel import gettext as _
 
 from engine import (REFERRAL_ANSWERS, WINDOW_OUTCOMES, WINDOW_STATUS_ZH, Applicant, RequestedItem, answer_referral,
-                    ledger_csv, place_of_village, referral_for, referrals_inbox, register, registration_view,
+                    ledger_report, place_of_village, to_csv, to_xlsx, referral_for, referrals_inbox, register, registration_view,
                     villages_for, window_ledger, window_overview, window_rules)
 from engine.errors import Conflict, FormInvalid, NotFound
 
@@ -163,9 +163,11 @@ def _ledger_rows():
     if status and status not in WINDOW_STATUS_ZH:
         raise InputRefused("unknown status", "未知的办理状态")
     since, until = _date_arg("since"), _date_arg("until")
+    mine = int_arg(request.args, "mine", 0, 0, 1) == 1
     with db().unit_of_work() as uow:
-        rows = window_ledger(uow.session, current_principal(), clock().today(), department, status, since, until)
-    return rows, {"department": department, "status": status, "since": since, "until": until}
+        rows = window_ledger(uow.session, current_principal(), clock().today(), department, status, since, until,
+                             mine)
+    return rows, {"department": department, "status": status, "since": since, "until": until, "mine": mine}
 
 
 @bp.route("/window/ledger")
@@ -179,11 +181,23 @@ def ledger():
 
 @bp.route("/window/ledger.csv")
 @requires_role(*LEDGER_ROLES)
-def ledger_export():
+def ledger_csv():
     """The ledger as CSV (ID numbers masked)."""
+    return _export("csv", to_csv, "text/csv")
+
+
+@bp.route("/window/ledger.xlsx")
+@requires_role(*LEDGER_ROLES)
+def ledger_xlsx():
+    """The ledger as XLSX (ID numbers masked)."""
+    return _export("xlsx", to_xlsx, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+def _export(extension: str, write, mimetype: str) -> Response:
     rows, _filters = _ledger_rows()
-    return Response(ledger_csv(rows), mimetype="text/csv", headers={
-        "Content-Disposition": 'attachment; filename="window-ledger.csv"', "Cache-Control": "private, no-store"})
+    return Response(write(ledger_report(rows)), mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="window-ledger.{extension}"',
+        "Cache-Control": "private, no-store"})
 
 
 @bp.route("/window/overview")

@@ -2,8 +2,6 @@
 deadlines, results and feedback dates, in the principal's places (SQL); one registration's page; CSV."""
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from sqlalchemy import func, select
@@ -11,14 +9,16 @@ from sqlalchemy.orm import Session
 
 from engine.catalogue.forms import mask_id_number
 from engine.errors import NotFound
+from engine.oversight.reports import Report
 from engine.people.accounts import Principal
 from engine.people.scope import household_scope, supervised_counties
-from engine.store.models import Household, Unit, User, WindowItem, WindowRegistration
+from engine.store.models import Household, Unit, User, WindowItem, WindowRegistration, WindowSupervisionItem
 from engine.window.items import window_rules
 from engine.window.referrals import is_late, window_scope
 from engine.window.registration import STATUS_ZH
 
 ITEM, REGISTRATION, HOUSEHOLD = WindowItem.__table__, WindowRegistration.__table__, Household.__table__
+SUPERVISION = WindowSupervisionItem.__table__
 LEDGER_LIMIT = 500
 COLUMNS = (("registration_number", "受理单号"), ("registered_on", "登记日期"), ("applicant_name", "申请人"),
            ("applicant_id_number", "公民身份号码"), ("difficulty", "遭遇困难情况"), ("item_name", "申请事项"),
@@ -49,9 +49,13 @@ def _ledger_query():
 
 
 def ledger(session: Session, principal: Principal, today: date, department: str | None = None,
-           status: str | None = None, since: date | None = None, until: date | None = None) -> list[dict]:
-    """The ledger's rows (one per item) in the principal's windows, newest registration first, filtered."""
+           status: str | None = None, since: date | None = None, until: date | None = None,
+           mine: bool = False) -> list[dict]:
+    """The ledger's rows (one per item) in the principal's windows, newest registration first, filtered;
+    ``mine``: only the registrations the principal registered (首问负责: theirs to follow up)."""
     query = _ledger_query().where(window_scope(principal))
+    if mine:
+        query = query.where(REGISTRATION.c.registered_by_id == principal.user_id)
     if department:
         query = query.where(ITEM.c.department == department)
     if status:
@@ -63,15 +67,10 @@ def ledger(session: Session, principal: Principal, today: date, department: str 
     return _rows(session, query.order_by(REGISTRATION.c.id.desc(), ITEM.c.id).limit(LEDGER_LIMIT), today)
 
 
-def ledger_csv(rows: list[dict]) -> str:
-    """The ledger as CSV (UTF-8 with BOM for spreadsheet programs), ID numbers masked."""
-    out = io.StringIO()
-    out.write("\ufeff")
-    writer = csv.writer(out)
-    writer.writerow([title for _key, title in COLUMNS])
-    for row in rows:
-        writer.writerow(["" if row.get(key) is None else row[key] for key, _title in COLUMNS])
-    return out.getvalue()
+def ledger_report(rows: list[dict]) -> Report:
+    """The ledger as a report for CSV or XLSX (engine.oversight.reports: formula-safe cells), ID numbers masked."""
+    return Report("社会救助服务窗口受理、转办、办理结果登记表", [title for _key, title in COLUMNS],
+                  [["" if row.get(key) is None else row[key] for key, _title in COLUMNS] for row in rows])
 
 
 def registration_view(session: Session, principal: Principal, registration_id: int, today: date) -> dict:
@@ -99,7 +98,7 @@ def overview(session: Session, principal: Principal, today: date) -> dict[str, l
     overdue."""
     counties = supervised_counties(principal)
     if not counties:
-        return {"townships": [], "departments": []}
+        return {"townships": [], "departments": [], "supervision": []}
     rows = session.execute(_ledger_query().where(ITEM.c.county_id.in_(counties))).all()
     names = dict(session.execute(select(Unit.id, Unit.name).where(Unit.parent_id.in_(counties))).all())
 
@@ -120,8 +119,17 @@ def overview(session: Session, principal: Principal, today: date) -> dict[str, l
                  "on_time_rate": (round(100 * (v["referrals"] - v["late"]) / v["referrals"]) if v["referrals"]
                                   else None)} for k, v in sorted(groups.items())]
     departments = window_rules().departments
+    supervision = session.execute(
+        select(SUPERVISION.c.id, SUPERVISION.c.stage, SUPERVISION.c.due_on, SUPERVISION.c.department,
+               SUPERVISION.c.township_id, ITEM.c.item_name, ITEM.c.transfer_number, ITEM.c.registration_id)
+        .join(ITEM, ITEM.c.id == SUPERVISION.c.window_item_id)
+        .where(SUPERVISION.c.county_id.in_(counties), SUPERVISION.c.resolved_at.is_(None))
+        .order_by(SUPERVISION.c.due_on, SUPERVISION.c.id)).all()
     return {"townships": tally(lambda r: names.get(r.township_id, str(r.township_id))),
-            "departments": tally(lambda r: departments.get(r.department, {}).get("name_zh", r.department))}
+            "departments": tally(lambda r: departments.get(r.department, {}).get("name_zh", r.department)),
+            "supervision": [{**row._asdict(), "township": names.get(row.township_id, ""),
+                             "department_zh": departments.get(row.department, {}).get("name_zh", row.department)}
+                            for row in supervision]}
 
 
 def registrations_count(session: Session, principal: Principal) -> int:

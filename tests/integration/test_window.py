@@ -10,7 +10,8 @@ from engine.errors import DataFileInvalid, FormInvalid, NotFound
 from engine.jobs import escalation_sweep
 from engine.store.models import Case, Notification, WindowItem, WindowSupervisionItem
 from engine.window.items import window_rules
-from engine.window.ledger import household_registrations, ledger, ledger_csv, overview
+from engine.oversight.reports import to_csv
+from engine.window.ledger import household_registrations, ledger, ledger_report, overview
 from engine.window.referrals import answer_referral, referral_for, referrals_inbox
 from engine.window.registration import Applicant, RequestedItem, register
 from engine.workdays import WorkingCalendar
@@ -126,14 +127,14 @@ def test_feedback_reaches_the_window_and_the_clerk_and_the_ledger(db, clock, who
         assert {r["item_code"] for r in rows} == {"minimum_living", "employment_aid", "medical_aid"}
         finished = next(r for r in rows if r["item_code"] == "medical_aid")
         assert finished["result"] == "救助医疗费用 3200 元" and finished["clerk"]
-        assert "救助医疗费用 3200 元" in ledger_csv(rows)
+        assert "救助医疗费用 3200 元" in to_csv(ledger_report(rows)).decode("utf-8")
         assert ledger(s, who("township_cjg"), clock.today()) == []   # another township's window
         household_id = s.execute(select(Case.household_id).where(
             Case.id == next(r["case_id"] for r in rows if r["case_id"]))).scalar_one()
         assert len(household_registrations(s, who("township_xs"), household_id, clock.today())) == 3
 
 
-def test_an_overdue_referral_makes_one_supervision_item(db, clock, who, unit_id):
+def test_an_overdue_referral_makes_one_supervision_item(db, clock, who, unit_id, new_user):
     rid = _register(db, clock, who, unit_id, codes=("housing_aid",))
     item = _items(db, rid)["housing_aid"]
     clock.set(clock.now() + timedelta(days=(item.initial_due_on - clock.today()).days + 1))
@@ -144,6 +145,15 @@ def test_an_overdue_referral_makes_one_supervision_item(db, clock, who, unit_id)
         assert [(r.window_item_id, r.stage, r.county_id) for r in rows] == [(item.id, "initial", unit_id("320921"))]
         data = overview(uow.session, who("county_mz"), clock.today())
         assert data["departments"][0]["overdue"] == 1
+        assert [s["transfer_number"] for s in data["supervision"]] == [item.transfer_number]
+    with db.unit_of_work(write=True) as uow:  # answered late: the 督办 item is closed by the next sweep
+        answer_referral(uow.session, who(new_user(("dept_housing", "320921"))), clock, item.id, "not_eligible", "不符合住房救助条件，已书面告知")
+        uow.commit()
+    escalation_sweep(db, clock)
+    with db.unit_of_work() as uow:
+        assert uow.session.execute(select(WindowSupervisionItem.resolved_at)).scalar_one() is not None
+        late = next(r for r in ledger(uow.session, who("township_xs"), clock.today()) if r["id"] == item.id)
+        assert late["late"]
 
 
 def test_bad_input_writes_nothing(db, clock, who, unit_id):

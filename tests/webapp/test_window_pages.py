@@ -42,6 +42,12 @@ def test_the_form_registers_and_the_liaison_answers(login, unit_id, db):
     assert "就业援助和社保帮扶" in ledger and "未办理失业登记" in ledger
     csv = clerk.get("/window/ledger.csv?department=hrss")
     assert csv.status_code == 200 and "未办理失业登记" in csv.text and "医疗救助" not in csv.text
+    xlsx = clerk.get("/window/ledger.xlsx")
+    assert xlsx.status_code == 200 and xlsx.data[:2] == b"PK"
+    from io import BytesIO
+    from openpyxl import load_workbook
+    cells = [c.value for row in load_workbook(BytesIO(xlsx.data)).active.iter_rows() for c in row]
+    assert "未办理失业登记，已书面告知" in cells
     assert "人社" in login("county_mz").get("/window/overview").text
 
 
