@@ -66,6 +66,7 @@ def test_window_registers_the_liaison_answers_the_dossier_shows_it(db, clock, tm
         log_in(page, base, "township_xs")
         page.goto(registration_url)
         assert "已受理，初步核查符合医疗救助条件" in page.content() and "部门办理中" in page.content()
+        shoot(page, tmp_path, "window-registration")
         with page.expect_navigation():
             page.click("a:has-text('一户一档')")
         dossier = page.locator("section.window-registrations")
@@ -73,3 +74,8 @@ def test_window_registers_the_liaison_answers_the_dossier_shows_it(db, clock, tm
         page.goto(f"{base}/window/ledger")
         assert "孙秀英" in page.content()
         shoot(page, tmp_path, "window-ledger")
+        log_out(page)
+        log_in(page, base, "county_mz")
+        page.goto(f"{base}/window/overview")
+        assert "医保" in page.content()
+        shoot(page, tmp_path, "window-overview")
