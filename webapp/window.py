@@ -7,7 +7,7 @@ from datetime import date
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import (REFERRAL_ANSWERS, WINDOW_OUTCOMES, WINDOW_STATUS_ZH, Applicant, RequestedItem, answer_referral,
+from engine import (REFERRAL_ANSWERS, record_charity_feedback, refer_to_charity, WINDOW_OUTCOMES, WINDOW_STATUS_ZH, Applicant, RequestedItem, answer_referral,
                     ledger_report, place_of_village, to_csv, to_xlsx, referral_for, referrals_inbox, register, registration_view,
                     villages_for, window_ledger, window_overview, window_rules)
 from engine.errors import Conflict, FormInvalid, NotFound
@@ -85,6 +85,38 @@ def registration(registration_id: int):
     with db().unit_of_work() as uow:
         view = registration_view(uow.session, current_principal(), registration_id, clock().today())
     return render_template("window/registration.html", view=view, today=clock().today())
+
+
+@bp.route("/window/registrations/<int:registration_id>/charity", methods=["POST"])
+@requires_role(*WINDOW_ROLES)
+def charity_referral(registration_id: int):
+    """转介 the applicant to a charity's or social organisation's project of the county's list."""
+    return _charity_write(registration_id, lambda s: refer_to_charity(
+        s, current_principal(), clock(), registration_id, request.form.get("project", ""),
+        request.form.get("note", "")), _("Referred to the organisation."))
+
+
+@bp.route("/window/registrations/<int:registration_id>/charity/<int:charity_referral_id>", methods=["POST"])
+@requires_role(*WINDOW_ROLES)
+def charity_feedback(registration_id: int, charity_referral_id: int):
+    """Record the organisation's feedback on a 转介."""
+    return _charity_write(registration_id, lambda s: record_charity_feedback(
+        s, current_principal(), clock(), charity_referral_id, request.form.get("feedback", "")),
+        _("Feedback recorded."))
+
+
+def _charity_write(registration_id: int, write, done: str):
+    try:
+        with db().unit_of_work(write=True) as uow:
+            write(uow.session)
+            uow.commit()
+    except FormInvalid as exc:
+        flash("；".join(exc.errors.values()), "error")
+        with db().unit_of_work() as uow:
+            view = registration_view(uow.session, current_principal(), registration_id, clock().today())
+        return render_template("window/registration.html", view=view, today=clock().today()), 422
+    flash(done, "success")
+    return redirect(url_for("window.registration", registration_id=registration_id), 303)
 
 
 @bp.route("/window/registrations/<int:registration_id>/receipt")

@@ -632,3 +632,23 @@ class WindowSupervisionItem(Base):
 
     __table_args__ = (Index("ix_window_supervision_item_county", "county_id", "resolved_at"),
                       Index("uq_window_supervision_item_stage", "window_item_id", "stage", unique=True))
+
+
+class WindowCharityReferral(Base):
+    """A 转介: the window refers the applicant to a charity's or social organisation's project, and records its
+    feedback."""
+
+    __tablename__ = "window_charity_referral"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    registration_id: Mapped[int] = mapped_column(BigId, ForeignKey("window_registration.id", ondelete="CASCADE"),
+                                                 index=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    township_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    organisation: Mapped[str] = mapped_column(String(100))
+    project: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(30))
+    note: Mapped[Optional[str]] = mapped_column(Text)
+    referred_on: Mapped[date] = mapped_column(Date)
+    referred_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    feedback: Mapped[Optional[str]] = mapped_column(Text)
+    fed_back_on: Mapped[Optional[date]] = mapped_column(Date)

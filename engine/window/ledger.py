@@ -13,6 +13,7 @@ from engine.oversight.reports import Report
 from engine.people.accounts import Principal
 from engine.people.scope import household_scope, supervised_counties
 from engine.store.models import Household, Unit, User, WindowItem, WindowRegistration, WindowSupervisionItem
+from engine.window.charities import charity_referrals, projects_for
 from engine.window.items import window_rules
 from engine.window.referrals import is_late, window_scope
 from engine.window.registration import STATUS_ZH
@@ -82,7 +83,9 @@ def registration_view(session: Session, principal: Principal, registration_id: i
     items = _rows(session, _ledger_query().where(ITEM.c.registration_id == registration_id).order_by(ITEM.c.id),
                   today)
     township = session.execute(select(Unit.name).where(Unit.id == found.township_id)).scalar_one()
+    county_code = session.execute(select(Unit.code).where(Unit.id == found.county_id)).scalar_one()
     return {"registration": found, "items": items, "township": township,
+            "charities": charity_referrals(session, registration_id), "projects": projects_for(county_code, today),
             "open": sum(1 for i in items if i["status"] in ("referred", "handling"))}
 
 

@@ -107,8 +107,35 @@ def upgrade() -> None:
         batch_op.create_index('uq_window_supervision_item_stage', ['window_item_id', 'stage'], unique=True)
 
 
+    op.create_table('window_charity_referral',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('registration_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('county_id', sa.Integer(), nullable=False),
+    sa.Column('township_id', sa.Integer(), nullable=False),
+    sa.Column('organisation', sa.String(length=100), nullable=False),
+    sa.Column('project', sa.String(length=100), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('referred_on', sa.Date(), nullable=False),
+    sa.Column('referred_by_id', sa.Integer(), nullable=False),
+    sa.Column('feedback', sa.Text(), nullable=True),
+    sa.Column('fed_back_on', sa.Date(), nullable=True),
+    sa.ForeignKeyConstraint(['county_id'], ['unit.id'], name=op.f('fk_window_charity_referral_county_id_unit')),
+    sa.ForeignKeyConstraint(['referred_by_id'], ['app_user.id'],
+                            name=op.f('fk_window_charity_referral_referred_by_id_app_user')),
+    sa.ForeignKeyConstraint(['registration_id'], ['window_registration.id'],
+                            name=op.f('fk_window_charity_referral_registration_id_window_registration'),
+                            ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['township_id'], ['unit.id'], name=op.f('fk_window_charity_referral_township_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_window_charity_referral'))
+    )
+    with op.batch_alter_table('window_charity_referral', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_window_charity_referral_registration_id'), ['registration_id'],
+                              unique=False)
+
 
 def downgrade() -> None:
+    op.drop_table('window_charity_referral')
     with op.batch_alter_table('window_supervision_item', schema=None) as batch_op:
         batch_op.drop_index('uq_window_supervision_item_stage')
         batch_op.drop_index('ix_window_supervision_item_county')

@@ -167,3 +167,16 @@ def test_bad_input_writes_nothing(db, clock, who, unit_id):
         with pytest.raises(NotFound):  # another township's village
             register(uow.session, who("township_cjg"), clock, unit_id(SHUANGYUAN),
                      Applicant("赵", fresh_id_number(), "某地"), "困难", [RequestedItem("legal_aid")])
+
+
+def test_the_charities_list_is_checked_with_lines(tmp_path):
+    from engine.window.charities import charities, projects_for
+    assert {p["kind"] for p in projects_for("320921", date(2026, 9, 15))} == {
+        "charity_project", "fundraising", "professional_service", "volunteer"}
+    (tmp_path / "charities.toml").write_text('[[county]]\ncode = "320921"\n\n[[county.organisations]]\n'
+                                            'code = "x_org"\nname_zh = "某机构"\nprojects = [\n'
+                                            '  { code = "p_one", name_zh = "项目", kind = "lottery" },\n]\n',
+                                            encoding="utf-8")
+    with pytest.raises(DataFileInvalid) as exc:
+        charities.__wrapped__(tmp_path)
+    assert [p.line for p in exc.value.problems] == [8]

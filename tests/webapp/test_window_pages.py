@@ -75,3 +75,21 @@ def test_a_bad_registration_is_refused_and_writes_nothing(login, unit_id, db):
     assert response.status_code == 422 and "请记录一次性告知的缺少材料" in response.text
     with db.unit_of_work() as uow:
         assert uow.session.execute(select(WindowRegistration.id)).first() is None
+
+
+def test_the_window_refers_to_a_charity_and_records_its_feedback(login, unit_id, db):
+    from engine.store.models import WindowCharityReferral
+    clerk, rid = _register(login, unit_id, items=("legal_aid",))
+    assert "响水县慈善总会 · 大病救助慈善项目" in clerk.get(f"/window/registrations/{rid}").text
+    assert clerk.post_form(f"/window/registrations/{rid}/charity", {"project": "nowhere:x"}).status_code == 422
+    assert clerk.post_form(f"/window/registrations/{rid}/charity",
+                           {"project": "social_work_centre:elderly_care", "note": "独居"}).status_code == 303
+    with db.unit_of_work() as uow:
+        referral_id = uow.session.execute(select(WindowCharityReferral.id)).scalar_one()
+    other = login("township_cjg")
+    assert other.post_form(f"/window/registrations/{rid}/charity/{referral_id}",
+                           {"feedback": "x"}).status_code == 404
+    assert clerk.post_form(f"/window/registrations/{rid}/charity/{referral_id}",
+                           {"feedback": "已安排社工每周上门"}).status_code == 303
+    page = clerk.get(f"/window/registrations/{rid}").text
+    assert "困难老人社工关爱服务" in page and "已安排社工每周上门" in page
