@@ -66,6 +66,11 @@ from engine.redaction import install_log_redaction
 from engine.logs import REQUEST_ID, configure_logging
 from engine.store.database import Database
 from engine.store.migrations import upgrade
+from engine.window.charities import charity_referrals, projects_for as charity_projects, record_charity_feedback, refer_to_charity
+from engine.window.items import window_rules
+from engine.window.ledger import household_registrations, ledger as window_ledger, ledger_report, overview as window_overview, registration_view
+from engine.window.referrals import ANSWERS as REFERRAL_ANSWERS, answer_referral, referral_for, referrals_inbox
+from engine.window.registration import OUTCOMES as WINDOW_OUTCOMES, STATUS_ZH as WINDOW_STATUS_ZH, Applicant, RequestedItem, register
 from engine.workdays import CalendarYearMissing, WorkingCalendar, install_notice, missing_notice
 
 from types import ModuleType as _Module  # noqa: E402

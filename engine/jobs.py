@@ -29,6 +29,7 @@ from engine.cases.periodic import open_monthly_cutoffs, start_due_reviews
 from engine.oversight.supervision import escalate
 from engine.oversight.dashboard_refresh import refresh as refresh_dashboard
 from engine.oversight.health import record_job_run
+from engine.window.referrals import escalate_referrals
 
 log = logging.getLogger("jiuzhu.scheduler")
 CASE, EVENT, INCIDENT = Case.__table__, CaseEvent.__table__, Incident.__table__
@@ -113,7 +114,7 @@ def _record_failure(session, case_id: int, now, exc: Exception) -> None:
 def escalation_sweep(db: Database, clock: Clock) -> dict[str, int]:
     """One transaction of reminders and 督办 items (see engine.oversight.supervision.escalate)."""
     with db.unit_of_work(write=True) as uow:
-        result = escalate(uow.session, clock)
+        result = {**escalate(uow.session, clock), **escalate_referrals(uow.session, clock)}
         uow.commit()
     return result
 

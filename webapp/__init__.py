@@ -117,12 +117,13 @@ def _register_blueprints(app: Flask) -> None:
     from .pages import init_app as init_pages
     from .search import bp as search_bp
     from .supervision import bp as supervision_bp
+    from .window import bp as window_bp
     init_pages(app)
     init_operator(app)
     init_attachments(app)
     # One blueprint per area, each with its templates in templates/<area>/ (flaskr's layout).
     for blueprint in (auth_bp, inbox_bp, cases_bp, households_bp, supervision_bp, designer_bp, admin_bp, api_bp,
-                      attachments_bp, search_bp, dashboard_bp, operator_bp):
+                      attachments_bp, search_bp, dashboard_bp, operator_bp, window_bp):
         app.register_blueprint(blueprint)
 
 

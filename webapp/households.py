@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, render_template, request
 
-from engine import age_on, household_archive, household_file
+from engine import age_on, household_archive, household_file, household_registrations
 from .attachments import blobs
 from .auth import current_principal
 from .db import clock, db
@@ -16,7 +16,9 @@ def dossier(household_id: int):
     """Members and their history, every application and benefit, documents, attachments, a timeline."""
     with db().unit_of_work() as uow:
         file = household_file(uow.session, current_principal(), household_id)
-    return render_template("households/dossier.html", file=file, today=clock().today(), age_on=age_on)
+        window_items = household_registrations(uow.session, current_principal(), household_id, clock().today())
+    return render_template("households/dossier.html", file=file, today=clock().today(), age_on=age_on,
+                           window_items=window_items)
 
 
 @bp.route("/households/<int:household_id>/archive.zip")

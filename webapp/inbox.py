@@ -31,6 +31,8 @@ def home():
     principal = current_principal()
     if principal.has_role("county_supervisor"):
         return redirect(url_for("supervision.supervisor"))
+    if not principal.staff_units and any(role.startswith("dept_") for role, _unit in principal.roles):
+        return redirect(url_for("window.referrals"))
     if principal.has_role("designer") and not principal.staff_units:
         return redirect(url_for("designer.processes"))
     return redirect(url_for("inbox.inbox"))

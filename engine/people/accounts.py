@@ -19,6 +19,15 @@ ROLE_NAMES_ZH = {
     "county_supervisor": "县级监督", "designer": "流程设计", "admin": "系统管理",
     "review_panel": "评审小组", "disability_federation": "县（区）残联", "district_center": "区社会救助中心",
 }
+# The department liaisons (联络专员) of the one-window intake (seed 001): each answers the referrals of its
+# department in the county it is held in (engine.window), and sees no case, task or household.
+DEPARTMENT_ROLES = {
+    "dept_hrss": "人社局联络专员", "dept_housing": "住建局联络专员", "dept_education": "教体局联络专员",
+    "dept_justice": "司法局联络专员", "dept_health": "卫健委联络专员", "dept_medical_insurance": "医保局联络专员",
+    "dept_emergency": "应急管理局联络专员", "dept_union": "总工会联络专员", "dept_disability": "残联联络专员",
+    "dept_women": "妇联联络专员",
+}
+ROLE_NAMES_ZH.update(DEPARTMENT_ROLES)
 # The longest name of a unit or display name of a user (their columns' width).
 NAME_MAX = 100
 _HASHER = PasswordHasher()

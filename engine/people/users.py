@@ -14,7 +14,7 @@ from typing import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from engine.people.accounts import NAME_MAX, ROLES, STAFF_ROLES, Principal, hash_password
+from engine.people.accounts import DEPARTMENT_ROLES, NAME_MAX, ROLES, STAFF_ROLES, Principal, hash_password
 from engine.errors import Forbidden, FormInvalid, NotFound
 from engine.store.models import RoleAssignment, Unit, User
 from engine.people.security_events import record_event
@@ -23,10 +23,11 @@ from engine.people.sessions import revoke_user_sessions
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
 USERNAME_PATTERN = "^[A-Za-z0-9_.-]{3,64}$"
-ASSIGNABLE_ROLES = tuple(ROLES) + tuple(sorted(STAFF_ROLES - set(ROLES)))
+ASSIGNABLE_ROLES = tuple(ROLES) + tuple(sorted(STAFF_ROLES - set(ROLES))) + tuple(DEPARTMENT_ROLES)
 # The level of place each role is held at; roles not listed (designer, admin) may be held anywhere.
 ROLE_LEVELS = {"village": "village", "township": "township", "review_panel": "township", "county": "county",
-               "county_supervisor": "county", "disability_federation": "county", "district_center": "county"}
+               "county_supervisor": "county", "disability_federation": "county", "district_center": "county",
+               **{role: "county" for role in DEPARTMENT_ROLES}}
 LEVEL_NAMES_ZH = {"village": "村（社区）", "township": "乡镇（街道）", "county": "县（区）"}
 
 

@@ -218,7 +218,8 @@ def site(db, clock, who, unit_id, app):
         attachment_id = uow.session.execute(select(Attachment.id)).scalar_one()
         version_id = uow.session.execute(select(func.max(ProcessVersion.id))
                                          .where(ProcessVersion.process_id == "minimum_living_xiangshui")).scalar_one()
-    path_values = {"case_id": accepted.case_id, "task_id": fresh.open_tasks()[0].id, "document_id": document_id,
+    registration_id, item_id, charity_referral_id = _window_registration(db, clock, who, unit_id)
+    path_values = {"registration_id": registration_id, "item_id": item_id, "charity_referral_id": charity_referral_id, "case_id": accepted.case_id, "task_id": fresh.open_tasks()[0].id, "document_id": document_id,
                    "kind": "monthly", "code": "en", "attachment_id": attachment_id, "household_id": household_id,
                    "flag_id": flag_id, "unit_id": unit_id("320921100"), "user_id": who("township_cjg").user_id,
                    "process_id": "minimum_living_xiangshui", "version_id": version_id, "form_key": "acceptance",
@@ -234,6 +235,23 @@ def site(db, clock, who, unit_id, app):
             url = url_for(rule.endpoint, **{a: path_values[a] for a in rule.arguments})
         rules.append((rule, url))
     return rules
+
+
+def _window_registration(db, clock, who, unit_id) -> tuple[int, int, int]:
+    """A window registration with one referral (to 响水县's 医保 liaison) and one 转介, for the window's routes."""
+    from engine.store.models import WindowItem
+    from engine.window.charities import refer_to_charity
+    from engine.window.registration import Applicant, RequestedItem, register
+    with db.unit_of_work(write=True) as uow:
+        registration_id = register(uow.session, who("township_xs"), clock, unit_id("320921100201"),
+                                   Applicant("赵大勇", "320921197001011236", "响水县响水镇双园村5组"), "因病致贫",
+                                   [RequestedItem("medical_aid")])
+        item_id = uow.session.execute(select(WindowItem.id).where(
+            WindowItem.registration_id == registration_id)).scalar_one()
+        charity_referral_id = refer_to_charity(uow.session, who("township_xs"), clock, registration_id,
+                                               "charity_federation:serious_illness", "")
+        uow.commit()
+    return registration_id, item_id, charity_referral_id
 
 
 def _methods(rule) -> list[str]:

@@ -1,0 +1,211 @@
+"""受理登记 at a township window or a village service point (seed 001 三、工作流程).
+
+One registration: the applicant, their household (found in the registry by ID number, or new), the difficulty
+met and the items asked for. Each item either starts its Jiuzhu route (民政: the existing routes, through
+start_application), or becomes a referral (转办) to the department's liaison of the county within 1 working
+day, or is closed at the window with what the applicant was told (一次性告知 of missing materials, 政策解释
+when not eligible). The 社会救助申请受理单 and each referral's 社会救助申请转办单 are issued with it.
+The caller commits.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from engine.cases.lifecycle import start_application
+from engine.catalogue.documents import render
+from engine.catalogue.forms import id_number_problem
+from engine.catalogue.rules import appeal_of, process_for
+from engine.catalogue.versions import get_version, latest_version_id
+from engine.clock import CHINA_TZ, Clock
+from engine.errors import Duplicate, FormInvalid, NotFound, RouteFailed
+from engine.households.registry import find_household
+from engine.people.accounts import Principal
+from engine.people.places import place_of_village, unit_names
+from engine.store.sequences import next_value
+from engine.store.models import Case, WindowItem, WindowRegistration
+from engine.window.items import Item, window_rules
+from engine.workdays import WorkingCalendar, add_workdays_due
+
+REGISTRATION, ITEM = WindowRegistration.__table__, WindowItem.__table__
+OUTCOMES = ("accept", "materials_missing", "not_eligible")
+TEXT_MAX = 2000
+# Where an item stands; a referral is open while "referred" or "handling".
+STATUS_ZH = {
+    "case_started": "已启动审批", "duplicate": "重复申请，未受理", "application_needed": "待补全申请表",
+    "materials_missing": "材料不全，已一次性告知", "explained": "不符合条件，已政策解释",
+    "referred": "已转办，待部门答复", "handling": "部门办理中", "not_eligible": "部门答复：不符合条件",
+    "finished": "部门已办结",
+}
+OPEN_REFERRAL = ("referred", "handling")
+
+
+@dataclass(frozen=True)
+class RequestedItem:
+    """An item as the clerk registers it: the item code, what the window decided, and the note told."""
+
+    code: str
+    outcome: str = "accept"
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Applicant:
+    """Who asks, as registered."""
+
+    name: str
+    id_number: str
+    address: str
+    phone: str = ""
+    monthly_income: float | None = None   # declared, for a 民政 application started from the window
+    authorises_check: bool = False        # 家庭经济状况核对授权 signed at the window
+
+
+def _problems(applicant: Applicant, difficulty: str, items: list[RequestedItem], known: dict[str, Item],
+              today: date) -> dict[str, str]:
+    errors = {}
+    if not applicant.name.strip() or len(applicant.name) > 100:
+        errors["applicant_name"] = "请填写申请人姓名（不超过100字）"
+    if wrong := id_number_problem(applicant.id_number, today):
+        errors["applicant_id_number"] = wrong
+    if not applicant.address.strip() or len(applicant.address) > 200:
+        errors["address"] = "请填写住址（不超过200字）"
+    if len(applicant.phone) > 40:
+        errors["phone"] = "联系电话不超过40字"
+    if not difficulty.strip() or len(difficulty) > TEXT_MAX:
+        errors["difficulty"] = f"请填写遭遇困难情况（不超过{TEXT_MAX}字）"
+    if not items:
+        errors["items"] = "请至少选择一项救助事项"
+    codes = [i.code for i in items]
+    if len(set(codes)) != len(codes):
+        errors["items"] = "同一事项只能登记一次"
+    for i in items:
+        if i.code not in known:
+            errors["items"] = f"未知或已停用的事项 {i.code}"
+        elif i.outcome not in OUTCOMES:
+            errors[f"outcome-{i.code}"] = "请选择受理结果"
+        elif i.outcome != "accept" and not i.note.strip():
+            errors[f"note-{i.code}"] = ("请记录一次性告知的缺少材料" if i.outcome == "materials_missing"
+                                        else "请记录向申请人所作的政策解释")
+        elif len(i.note) > TEXT_MAX:
+            errors[f"note-{i.code}"] = f"说明不超过{TEXT_MAX}字"
+    return errors
+
+
+def register(session: Session, actor: Principal, clock: Clock, village_id: int, applicant: Applicant,
+             difficulty: str, items: list[RequestedItem]) -> int:
+    """Register a request for help; returns the registration's id. Refuses bad input with FormInvalid (nothing
+    written) and a village outside the actor's window with NotFound."""
+    place = place_of_village(session, village_id)
+    if village_id in actor.units_for("village"):
+        point = "village_point"
+    elif place.township_id in actor.units_for("township"):
+        point = "township_window"
+    else:
+        raise NotFound(f"village {village_id} outside the actor's units")
+    today, now = clock.today(), clock.now()
+    rules = window_rules()
+    known = {i.code: i for i in rules.items_for(place.county_code, today)}
+    applicant = Applicant(applicant.name.strip(), applicant.id_number.strip().upper(), applicant.address.strip(),
+                          applicant.phone.strip(), applicant.monthly_income, applicant.authorises_check)
+    if errors := _problems(applicant, difficulty, items, known, today):
+        raise FormInvalid(errors)
+    names = unit_names(session, [place.county_id, place.township_id, village_id])
+    county, township = names[place.county_id], names[place.township_id]
+    year = now.astimezone(CHINA_TZ).year
+    number = f"{county[:1]}救受〔{year}〕{next_value(session, f'window:{place.county_id}:receipt:{year}')}号"
+    household_id = find_household(session, [applicant.id_number])
+    registration_id = session.execute(insert(REGISTRATION).values(
+        number=number, county_id=place.county_id, township_id=place.township_id, village_id=village_id,
+        household_id=household_id, point=point, applicant_name=applicant.name,
+        applicant_id_number=applicant.id_number, phone=applicant.phone or None, address=applicant.address,
+        difficulty=difficulty.strip(), registered_at=now, registered_on=today, registered_by_id=actor.user_id,
+        receipt="").returning(REGISTRATION.c.id)).scalar_one()
+    calendar = WorkingCalendar.load()
+    rows = []
+    for requested in items:
+        item = known[requested.code]
+        row = {"registration_id": registration_id, "item_code": item.code, "item_name": item.name_zh,
+               "department": item.department, "county_id": place.county_id, "township_id": place.township_id,
+               "note": requested.note.strip() or None, "due_provisional": False}
+        if requested.outcome == "materials_missing":
+            row["status"] = "materials_missing"
+        elif requested.outcome == "not_eligible":
+            row["status"] = "explained"
+        elif item.referred:
+            row.update(_referral(session, calendar, rules.deadlines, place.county_id, county, year, today))
+        else:
+            row.update(_start_case(session, actor, clock, item, place, applicant, point, today))
+        item_id = session.execute(insert(ITEM).values(row).returning(ITEM.c.id)).scalar_one()
+        rows.append({**row, "id": item_id, "department_zh": item.department_zh})
+    if household_id is None:  # a 民政 case just lodged may have created the household
+        household_id = find_household(session, [applicant.id_number])
+        session.execute(update(REGISTRATION).where(REGISTRATION.c.id == registration_id)
+                        .values(household_id=household_id))
+    _issue(session, registration_id, number, applicant, difficulty.strip(), rows, county, township,
+           names[village_id], today, appeal_of(place.county_code))
+    return registration_id
+
+
+def _referral(session, calendar, deadlines, county_id, county, year, today) -> dict[str, Any]:
+    # The window refers at once, on the day it registers: the 1 wd is the window's limit, met by construction.
+    referral_due = add_workdays_due(calendar, today, deadlines["referral_wd"])
+    notice_due = add_workdays_due(calendar, today, deadlines["not_eligible_wd"])
+    initial_due = add_workdays_due(calendar, today, deadlines["initial_wd"])
+    serial = next_value(session, f"window:{county_id}:transfer:{year}")
+    return {"status": "referred", "referred_on": today, "referral_due_on": referral_due.on,
+            "notice_due_on": notice_due.on, "initial_due_on": initial_due.on, "due_on": initial_due.on,
+            "due_provisional": referral_due.provisional or notice_due.provisional or initial_due.provisional,
+            "transfer_number": f"{county[:1]}救转〔{year}〕{serial}号"}
+
+
+def _start_case(session, actor, clock, item: Item, place, applicant: Applicant, point, today) -> dict[str, Any]:
+    """Lodge the 民政 item's application from what the window registered; a duplicate or an application
+    the registration cannot fill is recorded on the item, not refused for the whole registration."""
+    member = {"name": applicant.name, "id_number": applicant.id_number, "relation": "self"}
+    if applicant.monthly_income is not None:
+        member["monthly_income"] = applicant.monthly_income
+    data = {"applicant_name": applicant.name, "applicant_id_number": applicant.id_number,
+            "address": applicant.address, "channel": "window" if point == "township_window" else "village_proxy",
+            "members": [member], "near_relative": False, "authorises_check": applicant.authorises_check,
+            "applied_on": today.isoformat(), **({"phone": applicant.phone} if applicant.phone else {})}
+    version = get_version(session, latest_version_id(session, process_for(
+        item.assistance_type, place.county_code, place.township_code, today)))
+    schema = version.forms.get(version.tasks.get("@start", {}).get("form_key")) or {}
+    data = {k: v for k, v in data.items() if k in (schema.get("properties") or {})}  # what this route's form asks
+    try:
+        with session.begin_nested():
+            started = start_application(session, actor, clock, item.assistance_type, place.village_id, data)
+    except Duplicate as exc:
+        return {"status": "duplicate", "case_id": exc.case_id, "note": exc.message_zh}
+    except (FormInvalid, RouteFailed):
+        return {"status": "application_needed",
+                "note": "登记信息不足以启动该项审批：请在「新申请」中为该户填写完整申请表"
+                        + (f"（{item.note}）" if item.note else "")}
+    return {"status": "case_started", "case_id": started.id, **({"note": item.note} if item.note else {})}
+
+
+def _issue(session, registration_id, number, applicant, difficulty, rows, county, township, village, today,
+           appeal) -> None:
+    """The 受理单 of the registration and the 转办单 of each referral, rendered once and kept as issued."""
+    case_numbers = dict(session.execute(select(ITEM.c.id, _case_number()).where(
+        ITEM.c.registration_id == registration_id, ITEM.c.case_id.is_not(None))).all())
+    blank = dict.fromkeys(("transfer_number", "case_id", "referred_on", "notice_due_on", "initial_due_on"))
+    items = [{**blank, **r, "status_zh": STATUS_ZH[r["status"]], "case_number": case_numbers.get(r["id"])} for r in rows]
+    context = {"county": county, "township": township, "village": village, "applicant": applicant.__dict__,
+               "difficulty": difficulty, "issued_on": today, "appeal": appeal}
+    _t, _c, receipt = render("window_receipt", number=number, items=items, **context)
+    session.execute(update(REGISTRATION).where(REGISTRATION.c.id == registration_id).values(receipt=receipt))
+    for item in items:
+        if item["status"] == "referred":
+            _t, _c, body = render("window_transfer", number=item["transfer_number"], item=item,
+                                  receipt_number=number, **context)
+            session.execute(update(ITEM).where(ITEM.c.id == item["id"]).values(transfer=body))
+
+
+def _case_number():
+    return select(Case.number).where(Case.id == ITEM.c.case_id).scalar_subquery()
