@@ -17,6 +17,7 @@ from engine.catalogue.drafts import (MAX_BPMN_BYTES, MAX_NOTE_CHARS, deploy_draf
                                      installed_form, route_history, save_draft, validate_draft, version_bpmn,
                                      workbench_source)
 from engine.catalogue.workbench_choices import workbench_choices
+from engine.catalogue.draft_decisions import decision_source, installed_decisions, route_decision_ids, save_decision
 from engine.catalogue.forms import (DEFAULT_MAX_LENGTH, change_html_rows, coerce_html_form, errors_for_html_form,
                                    html_row_layout, mask_id_number)
 from engine.catalogue.rules import assistance_types, benefit_types, process_for

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.store.models import Case, ProcessVersion
+from engine.store.models import Case, ProcessDraft, ProcessVersion
 from tests.browser.test_application_in_browser import CHROMIUM, browser_page, log_in
 from tests.factories import start
 
@@ -179,3 +179,51 @@ def test_a_designer_adds_a_step_validates_and_deploys_it(db, clock, who, unit_id
     lodged_after = start(db, clock, who, unit_id)
     with db.unit_of_work() as uow:
         assert uow.session.get(Case, lodged_after.case_id).process_version_id == newest.id
+
+
+DMN_ROUTE, DMN_TABLE = "temporary_assistance_xiangshui", "temporary_assistance_approver"
+
+
+def _edit_cell(page, element_id: str, text: str) -> None:
+    cell = page.locator(f'td[data-element-id="{element_id}"] [contenteditable]')
+    cell.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+    page.keyboard.press("Escape")
+
+
+def test_a_designer_edits_a_decision_table_and_the_server_validates_it(db, clock, tmp_path, forget_new_versions):
+    if db.is_postgres:
+        pytest.skip("the browser test runs on the SQLite store only")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or `make chromium`)")
+    shots = Path(os.environ.get("JIUZHU_SCREENSHOTS") or tmp_path)
+    from webapp import create_app
+    app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test"})
+    with browser_page(app, tmp_path, locale="zh-CN", viewport={"width": 1366, "height": 900}) as (base, page):
+        log_in(page, base, "designer")
+        # From the business rule task's Jiuzhu group to the table's page.
+        page.goto(f"{base}/designer/processes/{DMN_ROUTE}")
+        page.wait_for_selector("#workbench[data-ready=true]")
+        page.evaluate("""() => { const m = window.jiuzhuModeler;
+            m.get('selection').select(m.get('elementRegistry').get('decide_approver')); }""")
+        with page.expect_navigation():
+            page.click("a.jz-decision-link")
+        assert page.url.endswith(f"/decisions/{DMN_TABLE}")
+        page.wait_for_selector(f'td[data-element-id="Rule_xiangshui_approver"]')
+
+        _edit_cell(page, "Rule_xiangshui_approver", "__import__('os').system('id')")
+        page.click("#dmn-save")
+        page.wait_for_selector("#wb-status.error")
+        assert "Rule_xiangshui_approver" in page.inner_text("#wb-problems")
+        with db.unit_of_work() as uow:
+            assert uow.session.execute(select(ProcessDraft)).first() is None
+
+        _edit_cell(page, "Rule_xiangshui_approver", '"county"')
+        page.click("#dmn-save")
+        page.wait_for_selector("#wb-status.ok")
+        assert "校验通过" in page.inner_text("#wb-status")
+        page.screenshot(path=str(shots / "designer-dmn.png"), full_page=True)
+        with db.unit_of_work() as uow:
+            [tables] = uow.session.execute(select(ProcessDraft.decisions)).scalars().all()
+        assert '"county"' in tables[DMN_TABLE].split('id="Rule_xiangshui_approver"', 1)[1][:80]
