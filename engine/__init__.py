@@ -9,6 +9,7 @@ from engine.cases.due_dates import recompute as recompute_due_dates
 from engine.cases.lifecycle import (FLAG_NOTE_MAX, case_for_request_token, complete_task, decide_flag, extend_deadline,
                                     record_route_incident, start_application, start_case)
 from engine.cases.migration import MAX_BATCH as MAX_MIGRATION_BATCH, migrate_cases, migration_preview
+from engine.cases.simulation import simulate, simulation_start
 from engine.cases.panel import agenda as panel_agenda, hold_meeting as hold_panel_meeting, meetings as panel_meetings
 from engine.calendar_notices import calendar_status, calendar_years, load_notice
 from engine.catalogue.datafiles import DataFile
@@ -27,7 +28,7 @@ from engine.households.overlaps import raise_flags as refresh_case_flags
 from engine.households.attachments import (MAX_ATTACHMENT_BYTES, BlobStore, attachment_panel, attachments_for,
                                            checklist as materials_checklist, fetch_attachment, missing_materials)
 from engine.households.register import review_progress
-from engine.installation import DEMO_DIR, demo_password, load_cases, load_directory, prepare_store
+from engine.installation import DEMO_DIR, demo_password, demo_walk, load_cases, load_directory, prepare_store
 from engine.jobs import run_forever, sweep
 from engine.oversight.queries import (COUNT_CAP, PAGE_SIZE, SupervisorFilters, case_form, case_view, deployed_versions,
                                       document_for, inbox as inbox_tasks, supervisor_cases, task_for, task_schema)

@@ -9,8 +9,9 @@ from __future__ import annotations
 from engine import (MAX_MIGRATION_BATCH, MAX_NOTE_CHARS, ROLE_NAMES_ZH, decision_source, deploy_draft,
                     deployed_versions, discard_draft, form_problems, installed_decisions, installed_form,
                     migrate_cases, migration_preview, route_decision_ids, route_history, save_decision, save_draft,
-                    validate_draft, version_bpmn, workbench_choices, workbench_source)
-from engine.errors import DeployRefused, NotFound
+                    demo_walk, simulate, simulation_start, validate_draft, version_bpmn, workbench_choices,
+                    workbench_source)
+from engine.errors import DeployRefused, FormInvalid, JiuzhuError, NotFound
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -254,3 +255,34 @@ def decision_save(process_id: str, decision_id: str):
     return jsonify(ok=True, saved_at=saved_at.isoformat(),
                    message=_message("决策表校验通过，已保存到本流程的草稿（随流程一起部署）",
                                     "Decision table valid: saved in the route's draft (deployed with the route)"))
+
+
+@bp.get("/designer/processes/<process_id>/simulate")
+@requires_role("designer")
+def simulation(process_id: str):
+    """The simulation page: walk the route's newest version with test data, nothing written to real cases."""
+    with db().unit_of_work() as uow:
+        s = uow.session
+        found = workbench_source(s, current_principal().user_id, process_id)
+        setup = simulation_start(s, clock().today(), process_id, demo_walk(process_id, clock().today()))
+        xml = version_bpmn(s, process_id, found["version"]["id"])[1]
+    return render_template("designer/simulate.html", process_id=process_id, setup=setup, bpmn=xml)
+
+
+@bp.post("/designer/processes/<process_id>/simulate")
+@requires_role("designer")
+def simulation_run(process_id: str):
+    """Replay the walk sent (start data and each step's submission) on a scratch store; what each step did."""
+    body = _body()
+    with db().unit_of_work() as uow:   # a reading unit of work: the real store cannot be written
+        _known(uow.session, process_id)
+        try:
+            report = simulate(uow.session, clock().now(), process_id, body.get("village"), body.get("start"),
+                              body.get("steps"), demo_walk(process_id, clock().today()).get("steps"))
+        except JiuzhuError as exc:
+            # On the scratch store a refused step or a failing route is the designer's finding, not an
+            # incident of the installation: answered here, recorded nowhere.
+            errors = exc.errors if isinstance(exc, FormInvalid) else {}
+            return jsonify(ok=False, step=getattr(exc, "step", None), errors=errors,
+                           message=_message(exc.message_zh, str(exc) or "Refused")), 422
+    return jsonify(ok=True, **report)

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from engine.store.models import Case, ProcessDraft, ProcessVersion
 from tests.browser.test_application_in_browser import CHROMIUM, browser_page, log_in
@@ -227,3 +227,39 @@ def test_a_designer_edits_a_decision_table_and_the_server_validates_it(db, clock
         with db.unit_of_work() as uow:
             [tables] = uow.session.execute(select(ProcessDraft.decisions)).scalars().all()
         assert '"county"' in tables[DMN_TABLE].split('id="Rule_xiangshui_approver"', 1)[1][:80]
+
+
+def test_a_designer_simulates_the_near_relative_branch_down_to_the_county_home_visit(db, clock, tmp_path):
+    if db.is_postgres:
+        pytest.skip("the browser test runs on the SQLite store only")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or `make chromium`)")
+    shots = Path(os.environ.get("JIUZHU_SCREENSHOTS") or tmp_path)
+    with db.unit_of_work() as uow:
+        cases_before = uow.session.execute(select(func.count()).select_from(Case)).scalar()
+    from webapp import create_app
+    app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test"})
+    with browser_page(app, tmp_path, locale="zh-CN", viewport={"width": 1366, "height": 900}) as (base, page):
+        log_in(page, base, "designer")
+        page.goto(f"{base}/designer/processes/{ROUTE}")
+        page.click("nav.wb-tabs >> text=模拟运行")
+        page.wait_for_selector("#simulation[data-ready=true]")
+        start = json.loads(page.input_value("#sim-start"))
+        page.fill("#sim-start", json.dumps({**start, "near_relative": True}, ensure_ascii=False))
+        page.click("#sim-lodge")
+        for taken in range(1, 20):   # complete each open step with the data it is prefilled with
+            page.wait_for_selector(f"#simulation[data-steps='{taken - 1}']")
+            if page.locator('.sim-step[data-task="county_home_visit"]').count():
+                break
+            page.locator(".sim-step .sim-complete").first.click()
+        visit = page.locator('.sim-step[data-task="county_home_visit"]')
+        assert "县（区）民政局" in visit.inner_text() and "响水县" in visit.inner_text() and "期限 2wd" in visit.inner_text()
+        assert page.locator('#sim-taken tr[data-task="near_relative_filing"]').count() == 1
+        assert "受理通知书" in page.inner_text('#sim-taken tr[data-task="acceptance"]')
+        assert page.evaluate("""() => window.jiuzhuSimulation.get('canvas')
+            .hasMarker('county_home_visit', 'sim-open')""")
+        page.screenshot(path=str(shots / "designer-simulation.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path=str(shots / "designer-simulation-390.png"), full_page=True)
+    with db.unit_of_work() as uow:
+        assert uow.session.execute(select(func.count()).select_from(Case)).scalar() == cases_before

@@ -218,7 +218,8 @@ def site(db, clock, who, unit_id, app):
     path_values = {"case_id": accepted.case_id, "task_id": fresh.open_tasks()[0].id, "document_id": document_id,
                    "kind": "monthly", "code": "en", "attachment_id": attachment_id, "household_id": household_id,
                    "flag_id": flag_id, "unit_id": unit_id("320921100"), "user_id": who("township_cjg").user_id,
-                   "process_id": "minimum_living_xiangshui", "version_id": version_id, "form_key": "acceptance"}
+                   "process_id": "minimum_living_xiangshui", "version_id": version_id, "form_key": "acceptance",
+                   "decision_id": "temporary_assistance_approver"}
     rules = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
