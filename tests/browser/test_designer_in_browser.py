@@ -263,3 +263,43 @@ def test_a_designer_simulates_the_near_relative_branch_down_to_the_county_home_v
         page.screenshot(path=str(shots / "designer-simulation-390.png"), full_page=True)
     with db.unit_of_work() as uow:
         assert uow.session.execute(select(func.count()).select_from(Case)).scalar() == cases_before
+
+
+def _lint(page) -> list[str]:
+    page.wait_for_timeout(600)   # bpmn-js-bpmnlint lints after a short debounce
+    return page.locator("#wb-lint li.lint-error").all_inner_texts()
+
+
+def test_the_lint_mirrors_deploy_on_lanes_gateway_branches_and_property_names(db, clock, tmp_path):
+    if db.is_postgres:
+        pytest.skip("the browser test runs on the SQLite store only")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or `make chromium`)")
+    with db.unit_of_work() as uow:
+        routes = sorted(set(uow.session.execute(select(ProcessVersion.process_id)).scalars()))
+    from webapp import create_app
+    app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test"})
+    with browser_page(app, tmp_path, locale="zh-CN", viewport={"width": 1366, "height": 900}) as (base, page):
+        log_in(page, base, "designer")
+        for route in routes:   # every shipped route deploys, so the advice finds nothing in any
+            page.goto(f"{base}/designer/processes/{route}")
+            page.wait_for_selector("#workbench[data-ready=true]")
+            assert _lint(page) == [], route
+        page.goto(f"{base}/designer/processes/{ROUTE}")
+        page.wait_for_selector("#workbench[data-ready=true]")
+        page.evaluate("""() => { const m = window.jiuzhuModeler, registry = m.get('elementRegistry');
+            const modeling = m.get('modeling');
+            // a branch loses its condition; a task leaves its lane; a property name is mistyped
+            modeling.updateProperties(registry.get('f_near_relative'), { conditionExpression: undefined });
+            const lane = registry.filter(e => e.type === 'bpmn:Lane')
+              .find(l => l.businessObject.flowNodeRef.some(r => r.id === 'acceptance'));
+            const refs = lane.businessObject.get('flowNodeRef');
+            refs.splice(refs.findIndex(r => r.id === 'acceptance'), 1);
+            const props = registry.get('supplement').businessObject.extensionElements.values
+              .find(v => v.$type === 'camunda:Properties');
+            modeling.updateModdleProperties(registry.get('supplement'), props.values[0], { name: 'Deadline' });
+        }""")
+        lint = " ".join(_lint(page))
+        assert "网关「是否近亲属」的分支既无条件也不是默认分支" in lint
+        assert "用户任务不在任何泳道内" in lint
+        assert "未知的属性名「Deadline」" in lint
