@@ -224,6 +224,8 @@ def test_a_designer_edits_a_decision_table_and_the_server_validates_it(db, clock
         page.wait_for_selector("#wb-status.ok")
         assert "校验通过" in page.inner_text("#wb-status")
         page.screenshot(path=str(shots / "designer-dmn.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path=str(shots / "designer-dmn-390.png"), full_page=True)
         with db.unit_of_work() as uow:
             [tables] = uow.session.execute(select(ProcessDraft.decisions)).scalars().all()
         assert '"county"' in tables[DMN_TABLE].split('id="Rule_xiangshui_approver"', 1)[1][:80]

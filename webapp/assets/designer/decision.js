@@ -2,6 +2,7 @@
 // sends it to the server, which runs deploy's DMN validation and keeps it in the route's draft.
 import DmnModeler from 'dmn-js/lib/Modeler';
 import { postJson } from './requests';
+import chinese from './dmn-zh';
 
 const root = document.getElementById('decision');
 const status = document.getElementById('wb-status');
@@ -24,7 +25,11 @@ function showProblems(problems) {
 }
 
 async function main() {
-  const modeler = new DmnModeler({ container: '#dmn-canvas', common: { keyboard: { bindTo: window } } });
+  // dmn-js merges only each view's own additionalModules (not common's): the words go to the table view.
+  const modeler = new DmnModeler({
+    container: '#dmn-canvas', common: { keyboard: { bindTo: window } },
+    decisionTable: { additionalModules: ZH ? [chinese] : [] },
+  });
   window.jiuzhuDecision = modeler;  // the browser test reads the table through it
   await modeler.importXML(JSON.parse(document.getElementById('dmn-source').textContent));
   // The tables are edited as tables: open the decision table view even when the file has a DRD.
