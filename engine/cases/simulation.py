@@ -83,7 +83,7 @@ def simulate(session: Session, now: datetime, process_id: str, village_code: Any
     raised as the real task page would raise it, naming the step. ``samples`` (task name → data) prefill
     the open steps before the data made from their forms' schemas."""
     if not isinstance(steps, list) or len(steps) > MAX_STEPS:
-        raise NotFound("steps must be a list", f"步骤应为列表（最多 {MAX_STEPS} 步）")
+        raise JiuzhuError("steps must be a list", f"步骤应为列表（最多 {MAX_STEPS} 步）")
     scratch, principal = _scratch_store(session, process_id)
     clock = FrozenClock(now)
     try:
