@@ -207,6 +207,8 @@ def test_a_designer_edits_a_decision_table_and_the_server_validates_it(db, clock
         page.wait_for_selector("#workbench[data-ready=true]")
         page.evaluate("""() => { const m = window.jiuzhuModeler;
             m.get('selection').select(m.get('elementRegistry').get('decide_approver')); }""")
+        page.locator("a.jz-decision-link").wait_for()
+        page.screenshot(path=str(shots / "designer-decision-link.png"))
         with page.expect_navigation():
             page.click("a.jz-decision-link")
         assert page.url.endswith(f"/decisions/{DMN_TABLE}")

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from engine.catalogue.deployment import PROCESSES_DIR
+from engine.catalogue.executable import content_hash
 from engine.store.models import ProcessDraft, ProcessVersion
 
 ROUTE = "temporary_assistance_xiangshui"
@@ -68,6 +69,8 @@ def test_an_edited_table_is_kept_in_the_draft_and_deployed_with_the_route(design
         # The BPMN is the same: the new version is the table's change, and the version keeps the table.
         assert newest.bpmn_xml == previous.bpmn_xml and newest.content_hash != previous.content_hash
         assert newest.decisions == {TABLE: edited}
+        # The hash `jiuzhu deploy` computes for the same files: the same version either way.
+        assert newest.content_hash == content_hash(newest.bpmn_xml.encode(), newest.forms, [edited.encode()])
         assert s.execute(select(func.count()).select_from(ProcessDraft)).scalar() == 0
     again = designer.get(f"{PAGE}/source").json
     assert again["origin"] == "version" and again["dmn"] == edited
