@@ -2,9 +2,9 @@
 store, and say what each step did — the lane (role) and the unit it went to, its deadline, the documents it
 issued — without touching the installation's cases.
 
-The scratch store is an in-memory SQLite database made for one request: the installation's places and the
-route's newest version are copied into it, one simulation user holds every staff role in every unit, and
-the real use cases (engine.cases.lifecycle) run there exactly as they run on real cases. Nothing is written
+The scratch store is an in-memory SQLite database made for one request: the places of the household's
+county and the route's newest version are copied into it, one simulation user holds every staff role in
+each of those units, and the real use cases (engine.cases.lifecycle) run there exactly as they run on real cases. Nothing is written
 to the real store: it is only read. Each request replays the whole walk (the start data and each step's
 submission), so the walk needs no state kept between requests.
 """
@@ -13,12 +13,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from engine.cases.lifecycle import complete_task, start_case
 from engine.catalogue.form_samples import sample_for_schema
+from engine.catalogue.rules import catalog, process_for
 from engine.catalogue.versions import get_version, latest_version_id
 from engine.clock import FrozenClock, to_local_date
 from engine.errors import JiuzhuError, NotFound
@@ -39,28 +40,60 @@ def simulation_start(session: Session, today, process_id: str, demo: dict[str, A
     villages = session.execute(select(Unit.code, Unit.name, Unit.parent_id).where(Unit.level == "village")
                                .order_by(Unit.code)).all()
     return {"process_id": process_id, "name": version.name, "start_form": start_key,
-            "village": demo.get("village") or (villages[0][0] if villages else None),
+            "village": demo.get("village") or _village_on_route(session, today, process_id, villages),
             "villages": [{"code": code, "name": name} for code, name, _p in villages],
             "start": demo.get("application") or sample_for_schema(schema, today)}
+
+
+def _village_on_route(session: Session, today, process_id: str, villages: list) -> str | None:
+    """The first village whose county's rules run this route today (else the first village): a household
+    there would be lodged on it."""
+    types = [name for name, entry in catalog().items()
+             if any(v["process_id"] == process_id for v in entry["variants"].values())]
+    codes = dict(session.execute(select(Unit.id, Unit.code).where(Unit.level != "village")).all())
+    parents = dict(session.execute(select(Unit.id, Unit.parent_id).where(Unit.level == "township")).all())
+    for code, _name, township_id in villages:
+        county = codes.get(parents.get(township_id))
+        for kind in types:
+            try:
+                if process_for(kind, county, codes.get(township_id), today) == process_id:
+                    return code
+            except NotFound:
+                continue
+    return villages[0][0] if villages else None
 
 
 def _step_sample(samples: dict[str, dict], task_name: str, schema: dict, today) -> dict[str, Any]:
     return samples[task_name] if task_name in samples else sample_for_schema(schema, today)
 
 
-def _scratch_store(session: Session, process_id: str) -> tuple[Database, Principal]:
-    """A new in-memory store with the real store's places and the route's newest version (copied by id, so
-    the version cache serves both), and a principal with every staff role in every unit."""
+def _county_units(session: Session, village_code: Any) -> tuple[int, list]:
+    """(the village's id, every unit of its county): a case never leaves its county, so the scratch store
+    needs no other places."""
+    village = session.execute(select(Unit.id, Unit.parent_id).where(
+        Unit.code == str(village_code), Unit.level == "village")).one_or_none()
+    if village is None:
+        raise NotFound(f"village {village_code!r}", "所选村（社区）不存在")
+    county_id = session.execute(select(Unit.parent_id).where(Unit.id == village.parent_id)).scalar_one()
+    townships = select(Unit.id).where(Unit.parent_id == county_id)
+    units = session.execute(select(Unit.id, Unit.code, Unit.name, Unit.level, Unit.parent_id).where(
+        or_(Unit.id == county_id, Unit.parent_id == county_id, Unit.parent_id.in_(townships)))).all()
+    return village.id, units
+
+
+def _scratch_store(session: Session, process_id: str, units: list) -> tuple[Database, Principal]:
+    """A new in-memory store with ``units`` and the route's newest version (copied by id, so the version
+    cache serves both), and a principal with every staff role in each of those units."""
     scratch = Database("sqlite://", poolclass=StaticPool)
     Base.metadata.create_all(scratch.engine)
-    version_id = latest_version_id(session, process_id)
-    version = session.get(ProcessVersion, version_id)
-    units = session.execute(select(Unit.id, Unit.code, Unit.name, Unit.level, Unit.parent_id)).all()
+    version = session.get(ProcessVersion, latest_version_id(session, process_id))
     by_depth = {"county": 0, "township": 1, "village": 2}
     with scratch.unit_of_work(write=True) as uow:
         s = uow.session
-        for row in sorted(units, key=lambda r: by_depth.get(r.level, 3)):
-            s.add(Unit(id=row.id, code=row.code, name=row.name, level=row.level, parent_id=row.parent_id))
+        for depth in (0, 1, 2):   # parents before their children (the foreign key is checked)
+            s.add_all(Unit(id=row.id, code=row.code, name=row.name, level=row.level,
+                           parent_id=row.parent_id if depth else None)
+                      for row in units if by_depth.get(row.level) == depth)
             s.flush()
         columns = {c.key: getattr(version, c.key) for c in ProcessVersion.__table__.columns}
         columns["deployed_by_id"] = None
@@ -84,15 +117,12 @@ def simulate(session: Session, now: datetime, process_id: str, village_code: Any
     the open steps before the data made from their forms' schemas."""
     if not isinstance(steps, list) or len(steps) > MAX_STEPS:
         raise JiuzhuError("steps must be a list", f"步骤应为列表（最多 {MAX_STEPS} 步）")
-    scratch, principal = _scratch_store(session, process_id)
+    village, units = _county_units(session, village_code)
+    scratch, principal = _scratch_store(session, process_id, units)
     clock = FrozenClock(now)
     try:
         with scratch.unit_of_work(write=True) as uow:
             s = uow.session
-            village = s.execute(select(Unit.id).where(Unit.code == str(village_code), Unit.level == "village")
-                                ).scalar_one_or_none()
-            if village is None:
-                raise NotFound(f"village {village_code!r}", "所选村（社区）不存在")
             case = start_case(s, principal, clock, process_id, village, start)
             for i, step in enumerate(steps):
                 name = step.get("task") if isinstance(step, dict) else None
