@@ -31,10 +31,13 @@ webapp/static/vendor/.installed: package.json
 DESIGNER_SOURCES := $(wildcard webapp/assets/designer/*.js)
 webapp/static/vendor/designer/.built: webapp/static/vendor/.installed $(DESIGNER_SOURCES)
 	mkdir -p webapp/static/vendor/designer
-	node_modules/.bin/esbuild webapp/assets/designer/modeler.js webapp/assets/designer/diff.js --bundle --minify \
+	node_modules/.bin/esbuild webapp/assets/designer/modeler.js webapp/assets/designer/diff.js webapp/assets/designer/decision.js webapp/assets/designer/simulate.js --bundle --minify \
 		--format=iife --target=es2020 --log-level=warning --outdir=webapp/static/vendor/designer
 	cp node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css \
 		node_modules/bpmn-js-bpmnlint/dist/assets/css/bpmn-js-bpmnlint.css webapp/static/vendor/designer/
+	cp -r node_modules/dmn-js/dist/assets/dmn-js-shared.css node_modules/dmn-js/dist/assets/dmn-js-decision-table.css \
+		node_modules/dmn-js/dist/assets/dmn-js-decision-table-controls.css node_modules/dmn-js/dist/assets/dmn-font \
+		webapp/static/vendor/designer/
 	touch $@
 
 assets: webapp/static/vendor/.installed webapp/static/vendor/designer/.built

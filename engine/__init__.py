@@ -12,6 +12,7 @@ from engine.cases.lifecycle import (FLAG_NOTE_MAX, case_for_request_token, compl
 from engine.cases.migration import MAX_BATCH as MAX_MIGRATION_BATCH, migrate_cases, migration_preview
 from engine.cases.operations import (REASON_MAX, claim_task, colleagues, reassign_task, release_task, resume_case,
                                      send_back, suspend_case, terminate_case, urge_task, withdraw, withdrawable)
+from engine.cases.simulation import simulate, simulation_start
 from engine.cases.panel import agenda as panel_agenda, hold_meeting as hold_panel_meeting, meetings as panel_meetings
 from engine.calendar_notices import calendar_status, calendar_years, load_notice
 from engine.catalogue.datafiles import DataFile
@@ -20,6 +21,7 @@ from engine.catalogue.drafts import (MAX_BPMN_BYTES, MAX_NOTE_CHARS, deploy_draf
                                      installed_form, route_history, save_draft, validate_draft, version_bpmn,
                                      workbench_source)
 from engine.catalogue.workbench_choices import workbench_choices
+from engine.catalogue.draft_decisions import decision_source, installed_decisions, route_decision_ids, save_decision
 from engine.catalogue.forms import (DEFAULT_MAX_LENGTH, change_html_rows, coerce_html_form, errors_for_html_form,
                                    html_row_layout, mask_id_number)
 from engine.catalogue.rules import assistance_types, benefit_types, process_for
@@ -29,7 +31,7 @@ from engine.households.overlaps import raise_flags as refresh_case_flags
 from engine.households.attachments import (MAX_ATTACHMENT_BYTES, BlobStore, attachment_panel, attachments_for,
                                            checklist as materials_checklist, fetch_attachment, missing_materials)
 from engine.households.register import review_progress
-from engine.installation import DEMO_DIR, demo_password, load_cases, load_directory, prepare_store
+from engine.installation import DEMO_DIR, demo_password, demo_walk, load_cases, load_directory, prepare_store
 from engine.jobs import dashboard_sweep, record_run, run_forever, sweep
 from engine.oversight.health import health, queue_sizes
 from engine.oversight.dashboard import DashboardFilters, OUTLIER_Z, dashboard, version_heat

@@ -2,7 +2,7 @@
 files (the demo's are in demo/). Nothing here commits; the command that calls it does."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -75,9 +75,20 @@ def load_cases(session: Session, clock: Clock, path: Path) -> int:
             task_id = session.execute(select(HumanTask.id).where(
                 HumanTask.case_id == started.id, HumanTask.status == "open",
                 HumanTask.task_name == step["task"])).scalar_one()
-            complete_task(session, principal_of(session, step["by"]), clock, task_id, _dated(step["data"], clock))
+            complete_task(session, principal_of(session, step["by"]), clock, task_id,
+                          _dated(step["data"], clock.today()))
     return len(source.data["case"])
 
 
-def _dated(data: dict[str, Any], clock: Clock) -> dict[str, Any]:
-    return {k: clock.today().isoformat() if v == "today" else v for k, v in data.items()}
+def demo_walk(process_id: str, today: date) -> dict[str, Any]:
+    """The demo installation's first walk of a route, as simulation samples: its village, its application
+    and each step's data by task name, dated ``today`` (empty when the demo has no case on the route)."""
+    cases = [case for case in DataFile(DEMO_DIR / "cases.toml").data.get("case", []) if case["process"] == process_id]
+    if not cases:
+        return {}
+    steps = {step["task"]: _dated(step["data"], today) for case in cases for step in case.get("steps", [])}
+    return {"village": cases[0]["village"], "application": cases[0]["application"], "steps": steps}
+
+
+def _dated(data: dict[str, Any], today: date) -> dict[str, Any]:
+    return {k: today.isoformat() if v == "today" else v for k, v in data.items()}

@@ -6,10 +6,12 @@ fetch(), sending the CSRF token as the X-CSRFToken header (Flask-WTF reads it th
 """
 from __future__ import annotations
 
-from engine import (MAX_MIGRATION_BATCH, MAX_NOTE_CHARS, ROLE_NAMES_ZH, deploy_draft, deployed_versions, discard_draft,
-                    form_problems, installed_form, migrate_cases, migration_preview, route_history, save_draft,
-                    validate_draft, version_bpmn, workbench_choices, workbench_source)
-from engine.errors import DeployRefused, NotFound
+from engine import (MAX_MIGRATION_BATCH, MAX_NOTE_CHARS, ROLE_NAMES_ZH, decision_source, deploy_draft,
+                    deployed_versions, discard_draft, form_problems, installed_decisions, installed_form,
+                    migrate_cases, migration_preview, route_decision_ids, route_history, save_decision, save_draft,
+                    demo_walk, simulate, simulation_start, validate_draft, version_bpmn, workbench_choices,
+                    workbench_source)
+from engine.errors import DeployRefused, FormInvalid, JiuzhuError, NotFound
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -65,7 +67,8 @@ def modeler(process_id: str):
     """The modeler of one route: bpmn-js with the Camunda and Jiuzhu properties, drafts, validate, deploy."""
     with db().unit_of_work() as uow:
         source = workbench_source(uow.session, current_principal().user_id, process_id)
-    return render_template("designer/modeler.html", source=source, max_note=MAX_NOTE_CHARS)
+    return render_template("designer/modeler.html", source=source, max_note=MAX_NOTE_CHARS,
+                           decisions=route_decision_ids(source["bpmn"]))
 
 
 @bp.get("/designer/processes/<process_id>/source")
@@ -111,7 +114,7 @@ def validate(process_id: str):
     body = _body()
     with db().unit_of_work(write=True) as uow:
         s = uow.session
-        problems = validate_draft(s, process_id, body.get("bpmn"), body.get("forms"))
+        problems = validate_draft(s, process_id, body.get("bpmn"), body.get("forms"), current_principal().user_id)
         save_draft(s, clock().now(), current_principal().user_id, process_id, body.get("bpmn"), body.get("forms"))
         uow.commit()
     if problems:
@@ -220,3 +223,66 @@ def migrate(process_id: str):
     numbers = {r["id"]: r["number"] for r in rows}
     return render_template("designer/migrate.html", process_id=process_id, rows=rows, target=target, cases=cases,
                            numbers=numbers, batch=request.method == "POST")
+
+
+@bp.get("/designer/processes/<process_id>/decisions/<decision_id>")
+@requires_role("designer")
+def decision(process_id: str, decision_id: str):
+    """The decision table editor (dmn-js) of one table, edited as part of the route's draft."""
+    with db().unit_of_work() as uow:
+        found = decision_source(uow.session, current_principal().user_id, process_id, decision_id)
+    return render_template("designer/decision.html", process_id=process_id, found=found,
+                           tables=sorted(installed_decisions()))
+
+
+@bp.get("/designer/processes/<process_id>/decisions/<decision_id>/source")
+@requires_role("designer")
+def decision_text(process_id: str, decision_id: str):
+    """The DMN the editor opens: the designer's draft of it, else the route's deployed table, else the file."""
+    with db().unit_of_work() as uow:
+        return jsonify(decision_source(uow.session, current_principal().user_id, process_id, decision_id))
+
+
+@bp.post("/designer/processes/<process_id>/decisions/<decision_id>")
+@requires_role("designer")
+def decision_save(process_id: str, decision_id: str):
+    """Validate the edited table as deploy does and keep it in the route's draft (nothing stored if refused)."""
+    body = _body()
+    with db().unit_of_work(write=True) as uow:
+        saved_at = save_decision(uow.session, clock().now(), current_principal().user_id, process_id,
+                                 decision_id, body.get("dmn"))
+        uow.commit()
+    return jsonify(ok=True, saved_at=saved_at.isoformat(),
+                   message=_message("决策表校验通过，已保存到本流程的草稿（随流程一起部署）",
+                                    "Decision table valid: saved in the route's draft (deployed with the route)"))
+
+
+@bp.get("/designer/processes/<process_id>/simulate")
+@requires_role("designer")
+def simulation(process_id: str):
+    """The simulation page: walk the route's newest version with test data, nothing written to real cases."""
+    with db().unit_of_work() as uow:
+        s = uow.session
+        found = workbench_source(s, current_principal().user_id, process_id)
+        setup = simulation_start(s, clock().today(), process_id, demo_walk(process_id, clock().today()))
+        xml = version_bpmn(s, process_id, found["version"]["id"])[1]
+    return render_template("designer/simulate.html", process_id=process_id, setup=setup, bpmn=xml)
+
+
+@bp.post("/designer/processes/<process_id>/simulate")
+@requires_role("designer")
+def simulation_run(process_id: str):
+    """Replay the walk sent (start data and each step's submission) on a scratch store; what each step did."""
+    body = _body()
+    with db().unit_of_work() as uow:   # a reading unit of work: the real store cannot be written
+        _known(uow.session, process_id)
+        try:
+            report = simulate(uow.session, clock().now(), process_id, body.get("village"), body.get("start"),
+                              body.get("steps"), demo_walk(process_id, clock().today()).get("steps"))
+        except JiuzhuError as exc:
+            # On the scratch store a refused step or a failing route is the designer's finding, not an
+            # incident of the installation: answered here, recorded nowhere.
+            errors = exc.errors if isinstance(exc, FormInvalid) else {}
+            return jsonify(ok=False, step=getattr(exc, "step", None), errors=errors,
+                           message=_message(exc.message_zh, str(exc) or "Refused")), 422
+    return jsonify(ok=True, **report)

@@ -331,6 +331,7 @@ def deploy(session: Session, now: datetime, processes_dir: Path = PROCESSES_DIR,
             session.add(ProcessVersion(
                 process_id=spec.process_id, content_hash=content_hash, name=spec.name, source_path=vf.path,
                 bpmn_xml=vf.xml.decode("utf-8"), spec_json=spec.spec_json, forms=used_forms, tasks=tasks,
+                decisions={d_id: d.xml.decode("utf-8") for d_id, d in sorted(vf.decisions.items())},
                 serializer_version=SERIALIZER_VERSION, deployed_at=now,
             ))
             report.deployed.append((spec.process_id, content_hash))

@@ -18,10 +18,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from contextlib import contextmanager
-from lxml import etree
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from engine.catalogue.draft_decisions import scratch_decisions
+from engine.catalogue.draft_text import checked_document, refused, storable
 from engine.catalogue.deployment import BPMN, FORMS_DIR, PROCESSES_DIR, deploy, validate_decision, validate_file
 from engine.catalogue.forms import check_form_schema, load_form_files
 from engine.errors import DeployRefused, NotFound, Problem
@@ -31,8 +32,6 @@ MAX_BPMN_BYTES = 1_000_000   # the largest shipped route is under 50 KB
 MAX_NOTE_CHARS = 2000
 MAX_DRAFT_FORMS = 20
 FORM_KEY = re.compile(r"[a-z][a-z0-9_]{0,63}")
-# Parsing options of a draft before it is stored: no entities, no network, no huge trees (as deploy).
-_SAFE_XML = dict(resolve_entities=False, no_network=True, huge_tree=False, load_dtd=False)
 
 
 @dataclass(frozen=True)
@@ -44,34 +43,11 @@ class DeployOutcome:
     created: bool
 
 
-def _refused(name: str, message: str, message_zh: str, line: int | None = None) -> DeployRefused:
-    return DeployRefused([Problem(name, line, None, message, message_zh)])
-
-
 def checked_text(process_id: str, text: Any) -> bytes:
     """The draft's BPMN as bytes, refused (DeployRefused, nothing stored) unless it is a BPMN document of a
     bounded size without a DOCTYPE: what no draft may be even before validation (not XML, entities, huge)."""
-    name = f"{process_id}.bpmn"
-    if not isinstance(text, str) or not text.strip():
-        raise _refused(name, "no BPMN text was sent", "未提交 BPMN 内容")
-    data = text.encode("utf-8", errors="replace")  # a lone surrogate is refused below, after the size
-    if len(data) > MAX_BPMN_BYTES:
-        raise _refused(name, f"the BPMN is larger than {MAX_BPMN_BYTES} bytes",
-                       f"BPMN 文件过大（超过 {MAX_BPMN_BYTES // 1000} KB）")
-    if not _storable(text):
-        raise _refused(name, "the BPMN contains control or invalid characters", "BPMN 中含有不允许的控制字符或无效字符")
-    try:
-        root = etree.fromstring(data, etree.XMLParser(**_SAFE_XML))
-    except etree.XMLSyntaxError as exc:
-        raise _refused(name, f"XML syntax error: {exc.msg}", f"XML 格式错误：{exc.msg}", exc.lineno) from None
-    tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise _refused(name, "a DOCTYPE (entity declarations) is not allowed in BPMN",
-                       "BPMN 中不允许 DOCTYPE（实体声明）", 1)
-    if root.tag != f"{{{BPMN}}}definitions":
-        raise _refused(name, "not a BPMN 2.0 definitions document", "不是 BPMN 2.0 文件（根元素应为 bpmn:definitions）",
-                       root.sourceline)
-    return data
+    return checked_document(f"{process_id}.bpmn", text, "BPMN", MAX_BPMN_BYTES, f"{{{BPMN}}}definitions",
+                            "不是 BPMN 2.0 文件（根元素应为 bpmn:definitions）")
 
 
 def checked_forms(forms: Any) -> dict[str, dict]:
@@ -79,26 +55,14 @@ def checked_forms(forms: Any) -> dict[str, dict]:
     if forms in (None, {}):
         return {}
     if not isinstance(forms, dict) or len(forms) > MAX_DRAFT_FORMS:
-        raise _refused("forms", "forms must be an object of at most 20 schemas", f"表单应为对象，且最多 {MAX_DRAFT_FORMS} 个")
+        raise refused("forms", "forms must be an object of at most 20 schemas", f"表单应为对象，且最多 {MAX_DRAFT_FORMS} 个")
     for key, schema in forms.items():
         if not isinstance(key, str) or not FORM_KEY.fullmatch(key) or not isinstance(schema, dict):
-            raise _refused("forms", f"form key {key!r} must be lower-case letters, digits and _ with a schema object",
+            raise refused("forms", f"form key {key!r} must be lower-case letters, digits and _ with a schema object",
                            f"表单标识「{key}」只能由小写字母、数字和下划线组成，且须附 JSON Schema 对象")
-    if not _storable(json.dumps(forms, ensure_ascii=False)):
-        raise _refused("forms", "the forms contain control or invalid characters", "表单中含有不允许的控制字符或无效字符")
+    if not storable(json.dumps(forms, ensure_ascii=False)):
+        raise refused("forms", "the forms contain control or invalid characters", "表单中含有不允许的控制字符或无效字符")
     return forms
-
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def _storable(text: str) -> bool:
-    """True when both stores take the text: no control characters, no lone surrogates."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return not _CONTROL.search(text)
 
 
 def _latest(session: Session, process_id: str) -> ProcessVersion:
@@ -110,15 +74,19 @@ def _latest(session: Session, process_id: str) -> ProcessVersion:
 
 
 @contextmanager
-def _scratch_tree(source_path: str, xml: bytes, forms: dict[str, dict]) -> Iterator[tuple[Path, Path, Path]]:
+def _scratch_tree(source_path: str, xml: bytes, forms: dict[str, dict],
+                  tables: dict[str, bytes] | None = None) -> Iterator[tuple[Path, Path, Path]]:
     """(processes dir, forms dir, the draft's file) of a scratch installation: the draft at its route's path,
-    the installation's decision tables, and its forms with the draft's own."""
+    the installation's decision tables with ``tables`` (path → DMN) laid over them, and its forms with the
+    draft's own."""
     with tempfile.TemporaryDirectory(prefix="jiuzhu-draft-") as scratch:
         processes, forms_dir = Path(scratch) / "processes", FORMS_DIR
         for dmn in PROCESSES_DIR.rglob("*.dmn"):
             target = processes / dmn.relative_to(PROCESSES_DIR)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(dmn, target)
+        for relative_table, table in (tables or {}).items():
+            (processes / relative_table).write_bytes(table)
         relative = Path(source_path)
         if relative.is_absolute() or ".." in relative.parts or relative.suffix != ".bpmn":
             relative = Path("drafts") / "route.bpmn"
@@ -133,13 +101,16 @@ def _scratch_tree(source_path: str, xml: bytes, forms: dict[str, dict]) -> Itera
         yield processes, forms_dir, route_file
 
 
-def validate_draft(session: Session, process_id: str, text: Any, forms: Any = None) -> list[Problem]:
-    """Every problem `jiuzhu deploy` would find in the draft of route ``process_id`` (empty: it deploys).
+def validate_draft(session: Session, process_id: str, text: Any, forms: Any = None,
+                   author_id: int | None = None) -> list[Problem]:
+    """Every problem `jiuzhu deploy` would find in the draft of route ``process_id`` (empty: it deploys),
+    with the decision tables the author's draft keeps.
 
     Raises DeployRefused for text no draft may be (see ``checked_text``)."""
     xml, forms = checked_text(process_id, text), checked_forms(forms)
     latest = _latest(session, process_id)
-    with _scratch_tree(latest.source_path, xml, forms) as (processes, forms_dir, route_file):
+    tables = scratch_decisions(session, author_id, process_id)
+    with _scratch_tree(latest.source_path, xml, forms, tables) as (processes, forms_dir, route_file):
         try:
             all_forms = load_form_files(forms_dir)
         except DeployRefused as exc:
@@ -169,18 +140,19 @@ def deploy_draft(session: Session, now: datetime, author_id: int, process_id: st
     Raises DeployRefused with every problem; nothing is written then. The caller commits."""
     note = note.strip() if isinstance(note, str) else ""
     if not note:
-        raise _refused(f"{process_id}.bpmn", "a change note is required", "请填写变更说明（为什么修改）")
-    if not _storable(note):
-        raise _refused(f"{process_id}.bpmn", "the change note contains control or invalid characters",
+        raise refused(f"{process_id}.bpmn", "a change note is required", "请填写变更说明（为什么修改）")
+    if not storable(note):
+        raise refused(f"{process_id}.bpmn", "the change note contains control or invalid characters",
                        "变更说明中含有不允许的控制字符或无效字符")
     if len(note) > MAX_NOTE_CHARS:
-        raise _refused(f"{process_id}.bpmn", f"the change note is longer than {MAX_NOTE_CHARS} characters",
+        raise refused(f"{process_id}.bpmn", f"the change note is longer than {MAX_NOTE_CHARS} characters",
                        f"变更说明不能超过 {MAX_NOTE_CHARS} 字")
-    problems = validate_draft(session, process_id, text, forms)
+    problems = validate_draft(session, process_id, text, forms, author_id)
     if problems:
         raise DeployRefused(problems)
     latest = _latest(session, process_id)
-    with _scratch_tree(latest.source_path, checked_text(process_id, text), checked_forms(forms)) as (
+    tables = scratch_decisions(session, author_id, process_id)
+    with _scratch_tree(latest.source_path, checked_text(process_id, text), checked_forms(forms), tables) as (
             processes, forms_dir, _route_file):
         report = deploy(session, now, processes, forms_dir)
     created = dict(report.deployed)

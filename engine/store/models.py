@@ -112,6 +112,8 @@ class ProcessVersion(Base):
     # Who deployed it from the designer's workbench, and why (None: `jiuzhu deploy` from the files).
     deployed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
     note: Mapped[Optional[str]] = mapped_column(Text)
+    # decision id → the DMN text deployed with the version (the workbench opens it; the hash covers it)
+    decisions: Mapped[Optional[dict[str, Any]]] = mapped_column(JsonType)
 
 
 class ProcessDraft(Base):
@@ -126,6 +128,7 @@ class ProcessDraft(Base):
     based_on_version_id: Mapped[Optional[int]] = mapped_column(ForeignKey("process_version.id"))
     bpmn_xml: Mapped[str] = mapped_column(Text)
     forms: Mapped[dict[str, Any]] = mapped_column(JsonType)  # form key → JSON Schema edited with the draft
+    decisions: Mapped[Optional[dict[str, Any]]] = mapped_column(JsonType)  # decision id → DMN edited with it
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

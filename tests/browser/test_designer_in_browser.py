@@ -13,9 +13,9 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from engine.store.models import Case, ProcessVersion
+from engine.store.models import Case, ProcessDraft, ProcessVersion
 from tests.browser.test_application_in_browser import CHROMIUM, browser_page, log_in
 from tests.factories import start
 
@@ -179,3 +179,131 @@ def test_a_designer_adds_a_step_validates_and_deploys_it(db, clock, who, unit_id
     lodged_after = start(db, clock, who, unit_id)
     with db.unit_of_work() as uow:
         assert uow.session.get(Case, lodged_after.case_id).process_version_id == newest.id
+
+
+DMN_ROUTE, DMN_TABLE = "temporary_assistance_xiangshui", "temporary_assistance_approver"
+
+
+def _edit_cell(page, element_id: str, text: str) -> None:
+    cell = page.locator(f'td[data-element-id="{element_id}"] [contenteditable]')
+    cell.click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type(text)
+    page.keyboard.press("Escape")
+
+
+def test_a_designer_edits_a_decision_table_and_the_server_validates_it(db, clock, tmp_path, forget_new_versions):
+    if db.is_postgres:
+        pytest.skip("the browser test runs on the SQLite store only")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or `make chromium`)")
+    shots = Path(os.environ.get("JIUZHU_SCREENSHOTS") or tmp_path)
+    from webapp import create_app
+    app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test"})
+    with browser_page(app, tmp_path, locale="zh-CN", viewport={"width": 1366, "height": 900}) as (base, page):
+        log_in(page, base, "designer")
+        # From the business rule task's Jiuzhu group to the table's page.
+        page.goto(f"{base}/designer/processes/{DMN_ROUTE}")
+        page.wait_for_selector("#workbench[data-ready=true]")
+        page.evaluate("""() => { const m = window.jiuzhuModeler;
+            m.get('selection').select(m.get('elementRegistry').get('decide_approver')); }""")
+        page.locator("a.jz-decision-link").wait_for()
+        page.screenshot(path=str(shots / "designer-decision-link.png"))
+        with page.expect_navigation():
+            page.click("a.jz-decision-link")
+        assert page.url.endswith(f"/decisions/{DMN_TABLE}")
+        page.wait_for_selector(f'td[data-element-id="Rule_xiangshui_approver"]')
+
+        _edit_cell(page, "Rule_xiangshui_approver", "__import__('os').system('id')")
+        page.click("#dmn-save")
+        page.wait_for_selector("#wb-status.error")
+        assert "Rule_xiangshui_approver" in page.inner_text("#wb-problems")
+        with db.unit_of_work() as uow:
+            assert uow.session.execute(select(ProcessDraft)).first() is None
+
+        _edit_cell(page, "Rule_xiangshui_approver", '"county"')
+        page.click("#dmn-save")
+        page.wait_for_selector("#wb-status.ok")
+        assert "校验通过" in page.inner_text("#wb-status")
+        page.screenshot(path=str(shots / "designer-dmn.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path=str(shots / "designer-dmn-390.png"), full_page=True)
+        with db.unit_of_work() as uow:
+            [tables] = uow.session.execute(select(ProcessDraft.decisions)).scalars().all()
+        assert '"county"' in tables[DMN_TABLE].split('id="Rule_xiangshui_approver"', 1)[1][:80]
+
+
+def test_a_designer_simulates_the_near_relative_branch_down_to_the_county_home_visit(db, clock, tmp_path):
+    if db.is_postgres:
+        pytest.skip("the browser test runs on the SQLite store only")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or `make chromium`)")
+    shots = Path(os.environ.get("JIUZHU_SCREENSHOTS") or tmp_path)
+    with db.unit_of_work() as uow:
+        cases_before = uow.session.execute(select(func.count()).select_from(Case)).scalar()
+    from webapp import create_app
+    app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test"})
+    with browser_page(app, tmp_path, locale="zh-CN", viewport={"width": 1366, "height": 900}) as (base, page):
+        log_in(page, base, "designer")
+        page.goto(f"{base}/designer/processes/{ROUTE}")
+        page.click("nav.wb-tabs >> text=模拟运行")
+        page.wait_for_selector("#simulation[data-ready=true]")
+        start = json.loads(page.input_value("#sim-start"))
+        page.fill("#sim-start", json.dumps({**start, "near_relative": True}, ensure_ascii=False))
+        page.click("#sim-lodge")
+        for taken in range(1, 20):   # complete each open step with the data it is prefilled with
+            page.wait_for_selector(f"#simulation[data-steps='{taken - 1}']")
+            if page.locator('.sim-step[data-task="county_home_visit"]').count():
+                break
+            page.locator(".sim-step .sim-complete").first.click()
+        visit = page.locator('.sim-step[data-task="county_home_visit"]')
+        assert "县（区）民政局" in visit.inner_text() and "响水县" in visit.inner_text() and "期限 2wd" in visit.inner_text()
+        assert page.locator('#sim-taken tr[data-task="near_relative_filing"]').count() == 1
+        assert "受理通知书" in page.inner_text('#sim-taken tr[data-task="acceptance"]')
+        assert page.evaluate("""() => window.jiuzhuSimulation.get('canvas')
+            .hasMarker('county_home_visit', 'sim-open')""")
+        page.screenshot(path=str(shots / "designer-simulation.png"), full_page=True)
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.screenshot(path=str(shots / "designer-simulation-390.png"), full_page=True)
+    with db.unit_of_work() as uow:
+        assert uow.session.execute(select(func.count()).select_from(Case)).scalar() == cases_before
+
+
+def _lint(page) -> list[str]:
+    page.wait_for_timeout(600)   # bpmn-js-bpmnlint lints after a short debounce
+    return page.locator("#wb-lint li.lint-error").all_inner_texts()
+
+
+def test_the_lint_mirrors_deploy_on_lanes_gateway_branches_and_property_names(db, clock, tmp_path):
+    if db.is_postgres:
+        pytest.skip("the browser test runs on the SQLite store only")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or `make chromium`)")
+    with db.unit_of_work() as uow:
+        routes = sorted(set(uow.session.execute(select(ProcessVersion.process_id)).scalars()))
+    from webapp import create_app
+    app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test"})
+    with browser_page(app, tmp_path, locale="zh-CN", viewport={"width": 1366, "height": 900}) as (base, page):
+        log_in(page, base, "designer")
+        for route in routes:   # every shipped route deploys, so the advice finds nothing in any
+            page.goto(f"{base}/designer/processes/{route}")
+            page.wait_for_selector("#workbench[data-ready=true]")
+            assert _lint(page) == [], route
+        page.goto(f"{base}/designer/processes/{ROUTE}")
+        page.wait_for_selector("#workbench[data-ready=true]")
+        page.evaluate("""() => { const m = window.jiuzhuModeler, registry = m.get('elementRegistry');
+            const modeling = m.get('modeling');
+            // a branch loses its condition; a task leaves its lane; a property name is mistyped
+            modeling.updateProperties(registry.get('f_near_relative'), { conditionExpression: undefined });
+            const lane = registry.filter(e => e.type === 'bpmn:Lane')
+              .find(l => l.businessObject.flowNodeRef.some(r => r.id === 'acceptance'));
+            const refs = lane.businessObject.get('flowNodeRef');
+            refs.splice(refs.findIndex(r => r.id === 'acceptance'), 1);
+            const props = registry.get('supplement').businessObject.extensionElements.values
+              .find(v => v.$type === 'camunda:Properties');
+            modeling.updateModdleProperties(registry.get('supplement'), props.values[0], { name: 'Deadline' });
+        }""")
+        lint = " ".join(_lint(page))
+        assert "网关「是否近亲属」的分支既无条件也不是默认分支" in lint
+        assert "用户任务不在任何泳道内" in lint
+        assert "未知的属性名「Deadline」" in lint

@@ -94,6 +94,18 @@ function note(id, text) {
   return { id, component: Entry };
 }
 
+function decisionLink(urlPattern) {
+  // The table's own page (dmn-js), where it is edited as part of this route's draft.
+  function Entry({ element }) {
+    const ref = getBusinessObject(element).get('camunda:decisionRef');
+    if (!ref || !urlPattern) return null;
+    return h('div', { class: 'bio-properties-panel-entry jz-note' },
+      h('a', { href: urlPattern.replace('__id__', encodeURIComponent(ref)), class: 'jz-decision-link' },
+        t(`打开决策表「${ref}」编辑`, `Open the decision table '${ref}'`)));
+  }
+  return { id: 'jz-decision-link', component: Entry };
+}
+
 function documentEntries(element, choices) {
   const prefix = choices.document_prefix;
   const titles = Object.fromEntries(choices.documents.map((d) => [d.kind, d.title]));
@@ -193,6 +205,7 @@ function laneEntries(choices) {
 export default class JiuzhuPropertiesProvider {
   constructor(propertiesPanel, config) {
     this._choices = config.choices;
+    this._decisionUrl = config.decisionUrl;
     propertiesPanel.registerProvider(400, this);
   }
 
@@ -222,7 +235,8 @@ export default class JiuzhuPropertiesProvider {
     if (is(element, 'bpmn:EndEvent')) return endEntries(element, choices);
     if (is(element, 'bpmn:BusinessRuleTask')) {
       const decisions = choices.decisions.map((d) => ({ value: d.id, label: `${d.name}（${d.id}）` }));
-      return [selectAttribute('jz-decisionRef', 'camunda:decisionRef', t('决策表', 'Decision table'), decisions)];
+      return [selectAttribute('jz-decisionRef', 'camunda:decisionRef', t('决策表', 'Decision table'), decisions),
+        decisionLink(this._decisionUrl)];
     }
     if (is(element, 'bpmn:Lane')) return laneEntries(choices);
     if (is(element, 'bpmn:SequenceFlow')) {

@@ -1,8 +1,8 @@
-// Lint while editing (bpmnlint via bpmn-js-bpmnlint): Jiuzhu's rules as a plugin, beside two of bpmnlint's
-// own. Advice only, and quick: the server's validation on save decides (the same checks as `jiuzhu deploy`).
+// Lint while editing (bpmnlint via bpmn-js-bpmnlint): Jiuzhu's rules as a plugin (mirroring deploy's checks of
+// forms, deadlines, lanes, gateway branches and property names), beside bpmnlint's no-disconnected. Advice only, and quick: the server's validation on save decides (the same checks as `jiuzhu deploy`).
 import noDisconnected from 'bpmnlint/rules/no-disconnected';
 import { deadlineError } from './jiuzhu-properties';
-import { getProperty } from './camunda-properties';
+import { getProperty, listProperties } from './camunda-properties';
 
 const ZH = document.documentElement.lang !== 'en';
 const t = (zh, en) => (ZH ? zh : en);
@@ -38,6 +38,78 @@ function deadlineShape() {
   };
 }
 
+const HUMAN = ['bpmn:UserTask', 'bpmn:ManualTask'];
+const isHuman = (node) => node.$instanceOf && HUMAN.some((type) => node.$instanceOf(type));
+
+function laneRefs(laneSets, into = new Set()) {
+  for (const laneSet of laneSets || []) {
+    for (const lane of laneSet.get('lanes')) {
+      for (const ref of lane.get('flowNodeRef')) into.add(ref.id);
+      if (lane.get('childLaneSet')) laneRefs([lane.get('childLaneSet')], into);
+    }
+  }
+  return into;
+}
+
+// Deploy refuses a human task outside every lane: its lane names the role that does it.
+function userTaskLane() {
+  return {
+    check(node, reporter) {
+      if (!node.$instanceOf || !node.$instanceOf('bpmn:Process')) return;
+      const inLane = laneRefs(node.get('laneSets'));
+      for (const element of node.get('flowElements')) {
+        if (isHuman(element) && !inLane.has(element.id)) {
+          reporter.report(element.id, t('用户任务不在任何泳道内（泳道决定由哪个角色办理）', 'User task outside every lane'));
+        }
+      }
+    },
+  };
+}
+
+// Deploy refuses a branch of an exclusive or inclusive gateway with neither a condition nor the default mark.
+function gatewayBranch() {
+  return {
+    check(node, reporter) {
+      if (!node.$instanceOf || !['bpmn:ExclusiveGateway', 'bpmn:InclusiveGateway'].some((type) => node.$instanceOf(type))) return;
+      const outgoing = node.get('outgoing');
+      if (outgoing.length < 2) return;
+      for (const flow of outgoing) {
+        if (!flow.get('conditionExpression') && node.get('default') !== flow) {
+          reporter.report(flow.id, t(`网关「${node.name || node.id}」的分支既无条件也不是默认分支`,
+            `Branch of gateway '${node.name || node.id}' has neither a condition nor is the default`));
+        }
+      }
+    },
+  };
+}
+
+// Deploy refuses a camunda:property name the engine does not read (names as the server's choices list them;
+// a NAME ending in COLUMN stands for any column after its prefix, e.g. register:COLUMN).
+function knownName(name, known, prefixes) {
+  return known.includes(name) || prefixes.some((prefix) => name.startsWith(prefix))
+    || known.some((k) => k.endsWith('COLUMN') && name.startsWith(k.slice(0, -'COLUMN'.length)));
+}
+
+function unknownProperty() {
+  return {
+    check(node, reporter) {
+      if (!choices || !node.$instanceOf) return;
+      let known;
+      let prefixes = [];
+      if (isHuman(node)) [known, prefixes] = [choices.properties.task, [choices.document_prefix]];
+      else if (node.$instanceOf('bpmn:EndEvent')) known = choices.properties.end;
+      else if (node.$instanceOf('bpmn:Process')) known = choices.properties.process;
+      else return;
+      for (const { name } of listProperties(node)) {
+        if (!knownName(name || '', known, prefixes)) {
+          reporter.report(node.id, t(`未知的属性名「${name}」（可用：${known.join('、')}）`,
+            `Unknown property name '${name}' (known: ${known.join(', ')})`));
+        }
+      }
+    },
+  };
+}
+
 function disconnected() {
   const rule = noDisconnected();
   return {
@@ -51,6 +123,9 @@ const RULES = {
   'bpmnlint-plugin-jiuzhu/user-task-form': userTaskForm,
   'bpmnlint-plugin-jiuzhu/deadline': deadlineShape,
   'bpmnlint-plugin-jiuzhu/disconnected': disconnected,
+  'bpmnlint-plugin-jiuzhu/user-task-lane': userTaskLane,
+  'bpmnlint-plugin-jiuzhu/gateway-branch': gatewayBranch,
+  'bpmnlint-plugin-jiuzhu/unknown-property': unknownProperty,
 };
 
 export function useChoices(value) {
@@ -58,7 +133,12 @@ export function useChoices(value) {
 }
 
 export const lintConfig = {
-  config: { rules: { 'jiuzhu/user-task-form': 'error', 'jiuzhu/deadline': 'error', 'jiuzhu/disconnected': 'warn' } },
+  config: {
+    rules: {
+      'jiuzhu/user-task-form': 'error', 'jiuzhu/deadline': 'error', 'jiuzhu/disconnected': 'warn',
+      'jiuzhu/user-task-lane': 'error', 'jiuzhu/gateway-branch': 'error', 'jiuzhu/unknown-property': 'error',
+    },
+  },
   resolver: {
     resolveRule(pkg, ruleName) {
       return RULES[`${pkg}/${ruleName}`];

@@ -150,7 +150,7 @@ async function start() {
       CamundaPlatformPropertiesProviderModule, CamundaBehaviorsModule, lintModule,
       { __init__: ['jiuzhuPropertiesProvider'], jiuzhuPropertiesProvider: ['type', JiuzhuPropertiesProvider] }],
     moddleExtensions: { camunda: camundaModdle },
-    jiuzhu: { choices },
+    jiuzhu: { choices, decisionUrl: root.dataset.decisionUrl },
     linting: { bpmnlint: lintConfig, active: true },
   });
   modeler.on('linting.completed', ({ issues }) => showLint(issues));

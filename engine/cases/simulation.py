@@ -1,0 +1,172 @@
+"""The designer's dry run of a route: lodge an application and take its steps with test data on a scratch
+store, and say what each step did — the lane (role) and the unit it went to, its deadline, the documents it
+issued — without touching the installation's cases.
+
+The scratch store is an in-memory SQLite database made for one request: the places of the household's
+county and the route's newest version are copied into it, one simulation user holds every staff role in
+each of those units, and the real use cases (engine.cases.lifecycle) run there exactly as they run on real cases. Nothing is written
+to the real store: it is only read. Each request replays the whole walk (the start data and each step's
+submission), so the walk needs no state kept between requests.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
+
+from engine.cases.lifecycle import complete_task, start_case
+from engine.catalogue.form_samples import sample_for_schema
+from engine.catalogue.rules import catalog, process_for
+from engine.catalogue.versions import get_version, latest_version_id
+from engine.clock import FrozenClock, to_local_date
+from engine.errors import JiuzhuError, NotFound
+from engine.people.accounts import ROLE_NAMES_ZH, STAFF_ROLES, Principal
+from engine.store.database import Database
+from engine.store.models import Base, Case, CaseEvent, Document, HumanTask, ProcessVersion, Unit, User
+
+MAX_STEPS = 60   # the longest shipped route has fewer than 30 steps on any path
+SIMULATION_USER = "simulation"
+
+
+def simulation_start(session: Session, today, process_id: str, demo: dict[str, Any]) -> dict[str, Any]:
+    """What the simulation page starts from: the villages, the start form and sample data for it (``demo``,
+    the demo installation's walk of this route if it has one, else data made from the form's schema)."""
+    version = get_version(session, latest_version_id(session, process_id))
+    start_key = (version.tasks.get("@start") or {}).get("form_key")
+    schema = version.forms.get(start_key) or {} if start_key else {}
+    villages = session.execute(select(Unit.code, Unit.name, Unit.parent_id).where(Unit.level == "village")
+                               .order_by(Unit.code)).all()
+    return {"process_id": process_id, "name": version.name, "start_form": start_key,
+            "village": demo.get("village") or _village_on_route(session, today, process_id, villages),
+            "villages": [{"code": code, "name": name} for code, name, _p in villages],
+            "start": demo.get("application") or sample_for_schema(schema, today)}
+
+
+def _village_on_route(session: Session, today, process_id: str, villages: list) -> str | None:
+    """The first village whose county's rules run this route today (else the first village): a household
+    there would be lodged on it."""
+    types = [name for name, entry in catalog().items()
+             if any(v["process_id"] == process_id for v in entry["variants"].values())]
+    codes = dict(session.execute(select(Unit.id, Unit.code).where(Unit.level != "village")).all())
+    parents = dict(session.execute(select(Unit.id, Unit.parent_id).where(Unit.level == "township")).all())
+    for code, _name, township_id in villages:
+        county = codes.get(parents.get(township_id))
+        for kind in types:
+            try:
+                if process_for(kind, county, codes.get(township_id), today) == process_id:
+                    return code
+            except NotFound:
+                continue
+    return villages[0][0] if villages else None
+
+
+def _step_sample(samples: dict[str, dict], task_name: str, schema: dict, today) -> dict[str, Any]:
+    return samples[task_name] if task_name in samples else sample_for_schema(schema, today)
+
+
+def _county_units(session: Session, village_code: Any) -> tuple[int, list]:
+    """(the village's id, every unit of its county): a case never leaves its county, so the scratch store
+    needs no other places."""
+    village = session.execute(select(Unit.id, Unit.parent_id).where(
+        Unit.code == str(village_code), Unit.level == "village")).one_or_none()
+    if village is None:
+        raise NotFound(f"village {village_code!r}", "所选村（社区）不存在")
+    county_id = session.execute(select(Unit.parent_id).where(Unit.id == village.parent_id)).scalar_one()
+    townships = select(Unit.id).where(Unit.parent_id == county_id)
+    units = session.execute(select(Unit.id, Unit.code, Unit.name, Unit.level, Unit.parent_id).where(
+        or_(Unit.id == county_id, Unit.parent_id == county_id, Unit.parent_id.in_(townships)))).all()
+    return village.id, units
+
+
+def _scratch_store(session: Session, process_id: str, units: list) -> tuple[Database, Principal]:
+    """A new in-memory store with ``units`` and the route's newest version (copied by id, so the version
+    cache serves both), and a principal with every staff role in each of those units."""
+    scratch = Database("sqlite://", poolclass=StaticPool)
+    Base.metadata.create_all(scratch.engine)
+    version = session.get(ProcessVersion, latest_version_id(session, process_id))
+    by_depth = {"county": 0, "township": 1, "village": 2}
+    with scratch.unit_of_work(write=True) as uow:
+        s = uow.session
+        for depth in (0, 1, 2):   # parents before their children (the foreign key is checked)
+            s.add_all(Unit(id=row.id, code=row.code, name=row.name, level=row.level,
+                           parent_id=row.parent_id if depth else None)
+                      for row in units if by_depth.get(row.level) == depth)
+            s.flush()
+        columns = {c.key: getattr(version, c.key) for c in ProcessVersion.__table__.columns}
+        columns["deployed_by_id"] = None
+        s.add(ProcessVersion(**columns))
+        s.add(User(id=1, username=SIMULATION_USER, display_name="模拟", password_hash="!", active=True,
+                   created_at=version.deployed_at))
+        uow.commit()
+    roles = tuple((role, row.id) for row in units for role in sorted(STAFF_ROLES))
+    names = {row.id: row.name for row in units}
+    return scratch, Principal(1, SIMULATION_USER, "模拟", roles, names)
+
+
+def simulate(session: Session, now: datetime, process_id: str, village_code: Any, start: Any,
+             steps: Any, samples: dict[str, dict] | None = None) -> dict[str, Any]:
+    """Walk the route on a scratch store: lodge ``start`` for a household of ``village_code``, then submit
+    each of ``steps`` ([{"task": name, "data": {...}}], in order) to the open step of that name.
+
+    Returns the steps taken (title, lane role, unit, deadline, documents issued), the open steps with sample
+    data for their forms, and where the walk stopped; a refused submission (DomainError and its kin) is
+    raised as the real task page would raise it, naming the step. ``samples`` (task name → data) prefill
+    the open steps before the data made from their forms' schemas."""
+    if not isinstance(steps, list) or len(steps) > MAX_STEPS:
+        raise JiuzhuError("steps must be a list", f"步骤应为列表（最多 {MAX_STEPS} 步）")
+    village, units = _county_units(session, village_code)
+    scratch, principal = _scratch_store(session, process_id, units)
+    clock = FrozenClock(now)
+    try:
+        with scratch.unit_of_work(write=True) as uow:
+            s = uow.session
+            case = start_case(s, principal, clock, process_id, village, start)
+            for i, step in enumerate(steps):
+                name = step.get("task") if isinstance(step, dict) else None
+                task_id = s.execute(select(HumanTask.id).where(HumanTask.case_id == case.id,
+                                    HumanTask.status == "open", HumanTask.task_name == name)).scalar_one_or_none()
+                if task_id is None:
+                    raise NotFound(f"step {i + 1}: no open step {name!r}", f"第 {i + 1} 步：没有待办的步骤「{name}」")
+                clock.advance(hours=1)  # each step after the one before, so the path reads in order
+                try:
+                    complete_task(s, principal, clock, task_id, step.get("data"))
+                except JiuzhuError as exc:
+                    exc.step = i  # which submission the page should show the problem on
+                    raise
+            return _report(s, clock, samples or {}, case.id)
+    finally:
+        scratch.engine.dispose()
+
+
+def _report(s: Session, clock: FrozenClock, samples: dict[str, dict], case_id: int) -> dict[str, Any]:
+    version = get_version(s, s.get(Case, case_id).process_version_id)
+    units = dict(s.execute(select(Unit.id, Unit.name)).all())
+    documents = s.execute(select(Document.kind, Document.title, Document.issued_at)
+                          .where(Document.case_id == case_id).order_by(Document.id)).all()
+    tasks = s.execute(select(HumanTask).where(HumanTask.case_id == case_id)
+                      .order_by(HumanTask.created_at, HumanTask.id)).scalars().all()
+    taken, open_steps = [], []
+    for task in tasks:
+        row = {"task": task.task_name, "title": task.title, "role": task.role,
+               "role_name": ROLE_NAMES_ZH.get(task.role, task.role), "unit": units.get(task.unit_id),
+               "deadline": (version.tasks.get(task.task_name) or {}).get("properties", {}).get("deadline"),
+               "due_on": task.due_on.isoformat() if task.due_on else None, "status": task.status}
+        if task.status == "open":
+            schema = version.forms.get(task.form_key) or {}
+            open_steps.append({**row, "form_key": task.form_key, "schema": schema,
+                               "sample": _step_sample(samples, task.task_name, schema, to_local_date(clock.now()))})
+        else:
+            done_at = task.completed_at
+            row["documents"] = [{"kind": d.kind, "title": d.title} for d in documents
+                                if done_at and task.created_at < d.issued_at <= done_at]
+            taken.append(row)
+    case = s.get(Case, case_id)
+    events = s.execute(select(CaseEvent.kind, CaseEvent.title).where(CaseEvent.case_id == case_id)
+                       .order_by(CaseEvent.id)).all()
+    return {"status": case.status, "number": case.number, "taken": taken, "open": open_steps,
+            "documents": [{"kind": d.kind, "title": d.title} for d in documents],
+            "elements": [t["task"] for t in taken], "current": [t["task"] for t in open_steps],
+            "events": [{"kind": e.kind, "title": e.title} for e in events][-40:]}
