@@ -32,7 +32,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Conflict)
     def conflict(exc):
-        en = f"Already completed by {exc.by} at {exc.at:%Y-%m-%d %H:%M:%S}" if exc.at else "Already completed."
+        # A lost race names who won; any other conflict (claimed, suspended, withdrawn ...) says what stands in the way.
+        said = str(exc)
+        en = (f"Already completed by {exc.by} at {exc.at:%Y-%m-%d %H:%M:%S}" if exc.at else
+              "Already completed." if said in ("task already completed", "Conflict") else said[:1].upper() + said[1:] + ".")
         return _respond(409, exc.message_zh, en, code="conflict", completed_by=exc.by,
                         completed_at=exc.at.isoformat() if exc.at else None)
 

@@ -46,6 +46,11 @@ def test_claim_and_release_on_the_page(walk, login, db, who, colleague):
     assert "响水镇 张干事" in inbox
     refused = login(colleague).post_form(f"/tasks/{task.id}", FORM_DATA["acceptance"])
     assert refused.status_code == 409 and "已由 响水镇 张干事 认领" in refused.text
+    english = login(colleague)
+    english.post_form("/lang/en", {"next": "/inbox"})
+    in_english = english.post_form(f"/tasks/{task.id}", FORM_DATA["acceptance"])
+    assert in_english.status_code == 409 and "claimed" in in_english.text.lower()
+    assert "Already completed" not in in_english.text  # says what stands in the way, not a lost race
     assert login(colleague).post_form(f"/tasks/{task.id}/release", {}).status_code == 403
     assert login("township_cjg").post_form(f"/tasks/{task.id}/claim", {}).status_code == 404
     assert clerk.post_form(f"/tasks/{task.id}/release", {}).status_code == 303
