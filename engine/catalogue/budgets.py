@@ -25,7 +25,7 @@ from typing import Any, Callable, Iterator
 
 from engine.catalogue.declarations import BPMN, CAMUNDA, NO_LIMIT
 from engine.catalogue.dialect import EXTENDS, MILESTONE
-from engine.catalogue.rules import assistance_type_of, catalog, counties, variant_for
+from engine.catalogue.rules import assistance_type_of, catalog, counties, rule_entries_of, variant_for
 from engine.workdays import parse_period
 
 NS = {"bpmn": BPMN, "camunda": CAMUNDA}
@@ -127,10 +127,8 @@ def eras_running(process_id: str) -> Iterator[Era]:
 
 
 def _rule_entries(county: dict, township: str | None, since: date) -> list[dict[str, Any]]:
-    """The rule entries of a place in force at some time from ``since`` (its own entries where it has any,
-    as ``rules_in_force`` chooses)."""
-    own = [r for r in county["rules"] if township and r.get("township") == township]
-    entries = sorted(own or [r for r in county["rules"] if not r.get("township")], key=lambda r: r["effective_from"])
+    """The rule entries of a place in force at some time from ``since``."""
+    entries = sorted(rule_entries_of(county, township), key=lambda r: r["effective_from"])
     started = [r for r in entries if r["effective_from"] <= since]
     return ([started[-1]] if started else []) + [r for r in entries if r["effective_from"] > since]
 

@@ -190,12 +190,17 @@ def _county(code: str) -> dict[str, Any]:
     return county
 
 
-def rules_in_force(county_code: str, on: date, township_code: str | None = None) -> dict[str, Any]:
-    """The rule entry in force on a date for a township: its own entries where it has any (三堤口街道's
-    delegated model beside 相山区's national route), else the county's."""
-    entries = _county(county_code).get("rules", [])
+def rule_entries_of(county: dict[str, Any], township_code: str | None) -> list[dict[str, Any]]:
+    """The rule entries that apply to a township: its own where it has any (三堤口街道's delegated model
+    beside 相山区's national route), else the county's."""
+    entries = county.get("rules", [])
     own = [e for e in entries if township_code and e.get("township") == township_code]
-    entry = _in_force(own or [e for e in entries if not e.get("township")], on)
+    return own or [e for e in entries if not e.get("township")]
+
+
+def rules_in_force(county_code: str, on: date, township_code: str | None = None) -> dict[str, Any]:
+    """The rule entry in force on a date for a township (``rule_entries_of``)."""
+    entry = _in_force(rule_entries_of(_county(county_code), township_code), on)
     if entry is None:
         raise NotFound(f"no rules in force for {county_code} on {on}", "该日期没有生效的救助规则")
     return entry

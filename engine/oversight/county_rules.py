@@ -68,6 +68,14 @@ def _in_force_index(entries: list[dict], today: date, same=lambda e: True) -> se
     return {max(current, key=lambda i: entries[i]["effective_from"])} if current else set()
 
 
+def _in_force_per_place(entries: list[dict], today: date) -> set[int]:
+    """Index of the entry in force today for the county and for each township with entries of its own."""
+    current: set[int] = set()
+    for township in {e.get("township") for e in entries}:
+        current |= _in_force_index(entries, today, lambda e, t=township: e.get("township") == t)
+    return current
+
+
 def county_rules(session: Session, today: date) -> list[CountyRules]:
     """Every county of counties.toml with its models and rules, the entries in force today marked."""
     source = DataFile(PROCESSES_DIR / "counties.toml", SOURCE)
@@ -79,9 +87,7 @@ def county_rules(session: Session, today: date) -> list[CountyRules]:
         i = order[code]
         entry = CountyRules(code, county["name"], names.get(code), appeal=dict(county["appeal"]))
         models = county.get("models", [])
-        current = set()
-        for township in {m.get("township") for m in models}:
-            current |= _in_force_index(models, today, lambda e, t=township: e.get("township") == t)
+        current = _in_force_per_place(models, today)
         for j, model in enumerate(models):
             variants = tuple((t["name_zh"], t["variants"][variant_for(key, model)]["name_zh"])
                              for key, t in types.items() if variant_for(key, model) in t.get("variants", {}))
@@ -89,9 +95,7 @@ def county_rules(session: Session, today: date) -> list[CountyRules]:
                                            names.get(model.get("township") or ""), model["model"], variants,
                                            j in current, source.keys.line_of(("county", i, "models", j))))
         rules = county.get("rules", [])
-        current = set()
-        for township in {r.get("township") for r in rules}:
-            current |= _in_force_index(rules, today, lambda e, t=township: e.get("township") == t)
+        current = _in_force_per_place(rules, today)
         for j, rule in enumerate(rules):
             values = {k: v for k, v in rule.items() if k not in ENTRY_FACTS or k == "time_limit_wd_by_type"}
             for by_type in ("review_interval_months_by_type", "time_limit_wd_by_type"):
