@@ -83,6 +83,13 @@ def with_check_digit(first17: str) -> str:
     return first17 + ric.calc_check_digit(first17 + "0")
 
 
+def age_on(birth: date | None, today: date) -> int | None:
+    """Full years on ``today``."""
+    if birth is None:
+        return None
+    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
+
+
 def id_number_problem(value: str, today: date | None) -> str | None:
     """What is wrong with a well-formed 18-character ID number, in Chinese, or None when it is valid."""
     if not id_number_checksum_ok(value):
@@ -147,6 +154,8 @@ _HINTS = {"x-title-en", "x-enum-titles", "x-enum-titles-en", "x-rows", "x-widget
 MEMBER_HINT_KEYS = ("applicant_name", "applicant_id_number")
 MEMBER_FIELDS = ("name", "id_number", "relation")
 SELF = "self"
+AUTHORISATION = "authorisation"  # a member item's 核对授权书: signed by the member (self) or the guardian
+ADULT_AGE = 18
 
 
 def _subschemas(node: Mapping[str, Any], path: str) -> Iterator[tuple[Mapping[str, Any], str]]:
@@ -406,6 +415,18 @@ def _check_fields(data, prefix, schema, errors, today: date | None) -> None:
                 _check_fields(item, f"{path}.{i}.", prop.get("items", {}), errors, today)
             if isinstance(prop.get("x-members"), Mapping):
                 _check_members(value, path, data, prefix, prop["x-members"], errors)
+                _check_authorisations(value, path, errors, today)
+
+
+def _check_authorisations(members: list, path: str, errors: dict[str, str], today: date | None) -> None:
+    """Every member signs the authorisation to check (57号 Art. 9); a minor's guardian signs for them."""
+    for i, member in enumerate(members):
+        number = member.get("id_number") if isinstance(member, Mapping) else None
+        if (today is None or member.get(AUTHORISATION) != SELF or f"{path}.{i}.id_number" in errors
+                or not isinstance(number, str) or id_number_problem(number, today)):
+            continue
+        if age_on(ric.get_birth_date(number), today) < ADULT_AGE:
+            errors.setdefault(f"{path}.{i}.{AUTHORISATION}", "未满十八周岁的成员，核对授权书由其监护人代签")
 
 
 def _check_members(members: list, path: str, form: Mapping[str, Any], prefix: str, hint: Mapping[str, str],

@@ -16,7 +16,7 @@ from typing import Any, Mapping
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
-from engine.catalogue.forms import mask_id_number
+from engine.catalogue.forms import age_on, mask_id_number
 from engine.catalogue.materials import materials
 from engine.catalogue.rules import catalog
 from engine.catalogue.versions import get_version
@@ -293,13 +293,6 @@ def _benefits(session, household_id: int | None, with_history: bool = False) -> 
                                   .order_by(CHANGE.c.id)).mappings():
             by_id[ch["recipient_id"]]["history"].append(dict(ch))
     return out
-
-
-def age_on(birth: date | None, today: date) -> int | None:
-    """Full years on ``today``."""
-    if birth is None:
-        return None
-    return today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
 
 
 def application_defaults(session: Session, principal: Principal, household_id: int, schema: Mapping[str, Any] | None,

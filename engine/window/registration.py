@@ -166,7 +166,7 @@ def _referral(session, calendar, deadlines, county_id, county, year, today) -> d
 def _start_case(session, actor, clock, item: Item, place, applicant: Applicant, point, today) -> dict[str, Any]:
     """Lodge the 民政 item's application from what the window registered; a duplicate or an application
     the registration cannot fill is recorded on the item, not refused for the whole registration."""
-    member = {"name": applicant.name, "id_number": applicant.id_number, "relation": "self"}
+    member = {"name": applicant.name, "id_number": applicant.id_number, "relation": "self", "authorisation": "self"}
     if applicant.monthly_income is not None:
         member["monthly_income"] = applicant.monthly_income
     data = {"applicant_name": applicant.name, "applicant_id_number": applicant.id_number,

@@ -58,7 +58,7 @@ def test_a_second_open_application_of_the_type_is_refused_naming_the_open_case(d
     spouse = sample_application("王小明", head, [300, 0])["members"][1]
     other = {**sample_application(spouse["name"], spouse["id_number"], [0]),
              "members": [{**spouse, "relation": "self"}, {"name": "王小明", "id_number": head, "relation": "spouse",
-                                                          "monthly_income": 300}]}
+                                                          "monthly_income": 300, "authorisation": "self"}]}
     with pytest.raises(Duplicate):
         lodge(db, clock, who, unit_id, other)
     assert len(rows(db, Case, Case.applicant_id_number == head)) == 1

@@ -405,7 +405,7 @@ def low_income_application(village, incomes, assets=20000, vehicles=0, extra_hou
     head = with_check_digit(village[:6] + "19720405" + "311")
     members = [{"name": "吴建国" if i == 0 else f"吴家成员{i}",
                 "id_number": head if i == 0 else with_check_digit(village[:6] + f"1998060{i}" + "322"),
-                "relation": ["self", "spouse", "child", "parent"][i], "monthly_income": income}
+                "relation": ["self", "spouse", "child", "parent"][i], "monthly_income": income, "authorisation": "self"}
                for i, income in enumerate(incomes)]
     return {"applicant_name": "吴建国", "applicant_id_number": head, "applied_on": "2026-09-15",
             "address": "本社区 8 号楼", "members": members, "household_financial_assets": assets,

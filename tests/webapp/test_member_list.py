@@ -58,7 +58,8 @@ def test_a_household_of_seven_is_lodged(clerk, unit_id, db):
         data = Workflow.restore(get_version(s, case.process_version_id).spec, s.get(Case, case.id).state).data
     assert len(data["members"]) == 7 and data["household_size"] == 7
     assert data["members"][6] == {"name": "王家成员6", "id_number": data["members"][6]["id_number"],
-                                  "relation": "child", "monthly_income": 100, "disability_level": "1"}
+                                  "relation": "child", "monthly_income": 100, "disability_level": "1",
+                                  "authorisation": "self"}
 
 
 def test_the_page_starts_with_x_rows_and_says_how_many_rows_a_household_may_have(clerk):
@@ -84,9 +85,9 @@ def test_without_javascript_add_gives_one_row_more_with_the_values_kept_and_lodg
     assert response.status_code == 200
     shown = rows(response.text)
     assert len(shown) == 7 and shown[6] == {"name": "", "id_number": "", "relation": "", "monthly_income": "",
-                                            "disability_level": ""}
+                                            "disability_level": "", "authorisation": ""}
     assert shown[1] == {"name": "王家成员1", "id_number": form["members-1-id_number"], "relation": "spouse",
-                        "monthly_income": "100", "disability_level": ""}
+                        "monthly_income": "100", "disability_level": "", "authorisation": "self"}
     assert 'class="field-error"' not in response.text and cases(db) == []
     tree = lxml_html.fromstring(response.text)
     assert tree.xpath('//input[@name="address"]/@value') == [form["address"]]
