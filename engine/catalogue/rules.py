@@ -49,6 +49,11 @@ AMOUNT_SCHEMAS = {
     "extreme_poverty_basic_multiple": _MULTIPLE, "low_income_income_multiple": _MULTIPLE,
     "low_income_asset_months": {"type": "integer", "minimum": 1, "maximum": 120},
     "low_income_valid_months": {"type": "integer", "minimum": 1, "maximum": 60},
+    # 刚性支出困难家庭: last year's local per-capita disposable income (元/年), the share of the household's
+    # yearly income its rigid expenses must exceed, and how long a recognition stands (≤ 12 months).
+    "rigid_income_limit": {"type": "number", "minimum": 0, "maximum": 1000000},
+    "rigid_expense_share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+    "rigid_valid_months": {"type": "integer", "minimum": 1, "maximum": 12},
 }
 AMOUNTS = tuple(AMOUNT_SCHEMAS)
 _NOTE = {"type": "string", "minLength": 1, "maxLength": 500}

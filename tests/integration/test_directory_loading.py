@@ -143,7 +143,7 @@ def test_an_unknown_model_in_counties_toml_is_refused_with_its_line(tmp_path):
 
 BY_TYPE = "review_interval_months_by_type = { extreme_poverty = 12, old_age_allowance = 12 }"
 LIMITS = ("time_limit_wd_by_type = { extreme_poverty = 35, disability_subsidy = 35, low_income = 30, "
-          "temporary_assistance = 30 }")
+          "temporary_assistance = 30, rigid_expenditure = 30 }")
 SOURCE = 'democratic_appraisal = "民发〔2021〕57号第十九条：公示有异议的，重新调查或民主评议"'
 ASSUMED = ('"time_limit_wd_by_type.low_income" = "低保边缘家庭认定办法的程序未查到：按低保未下放时的30个工作日'
            '（民发〔2021〕57号第二十二条）"')
