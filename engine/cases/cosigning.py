@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.cases.operations import _still_holds, open_task, refused, required_reason, user_name
-from engine.cases.writer import write_event, write_notifications
+from engine.cases.writer import write_event, write_holder, write_notifications
 from engine.clock import Clock
 from engine.errors import Forbidden, FormInvalid
 from engine.people.accounts import Principal
@@ -67,7 +67,7 @@ def _names(session: Session, task_id: str) -> list[str]:
 
 def add_cosigner(session: Session, actor: Principal, clock: Clock, task_id: str, user_id: Any, reason: Any) -> int:
     """加签: a colleague of the same role and unit must sign this step before it is completed; they are
-    notified. Returns the case id."""
+    notified. The actor holds the task from now on (claimed if it was in the queue). Returns the case id."""
     row = open_task(session, actor, task_id, holder=True, clock=clock)
     reason = required_reason(reason)
     if not isinstance(user_id, int) or user_id == actor.user_id or not session.execute(
@@ -76,6 +76,8 @@ def add_cosigner(session: Session, actor: Principal, clock: Clock, task_id: str,
     if user_id in {r.user_id for r in cosigners(session, task_id)}:
         raise refused("already a co-signer", "该同事已是此步骤的加签人")
     before, now = _names(session, task_id), clock.now()
+    if row.claimed_by_id is None and not write_holder(session, task_id, actor.user_id, None, now):
+        raise refused("task changed", "此事项刚被他人处理，请刷新后重试")
     session.execute(insert(COSIGNER).values(task_id=task_id, case_id=row.case_id, user_id=user_id,
                                             added_by_id=actor.user_id, added_at=now))
     write_event(session, row.case_id, now, actor.user_id, "task_cosigner_added", row.task_name, row.title,

@@ -243,11 +243,11 @@ def send_back(session: Session, actor: Principal, clock: Clock, task_id: str, ta
 
 
 def request_correction(session: Session, actor: Principal, clock: Clock, task_id: str, missing: Any,
-                       reason: Any = "") -> str:
+                       reason: Any = "") -> int:
     """退回给申请人补正: from an open township or county task, tell the applicant once (一次性告知) everything
     still missing: the case's 一次性补正告知书 is issued and the case waits, suspended, until the materials
     come (恢复, "材料已补正"): as the rules say, the time of 补正 does not count towards the limits. The
-    village is told, to help the applicant. Returns the notice's number."""
+    village is told, to help the applicant. Returns the case id (the notice's number is in the event)."""
     row = open_task(session, actor, task_id, holder=True, clock=clock)
     if row.role not in CORRECTION_ROLES:
         raise Forbidden("township or county step only", "只有乡镇（街道）或县级的办理步骤可以退回申请人补正")
@@ -274,7 +274,7 @@ def request_correction(session: Session, actor: Principal, clock: Clock, task_id
         write_notifications(session, [{
             "role": "village", "unit_id": row.village_id, "case_id": row.case_id, "kind": "correction_requested",
             "created_at": now, "message": f"案件 {row.number} 已一次性告知申请人补正（{number}）：{text}"[:500]}])
-    return number
+    return row.case_id
 
 
 def _reset(session, row, version, workflow: Workflow, target_id: str, clock: Clock, actor: Principal) -> list:

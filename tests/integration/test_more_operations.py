@@ -195,15 +195,16 @@ def test_send_back_to_the_applicant_with_the_notice_and_the_clock_stopped(db, cl
     with pytest.raises(FormInvalid):
         run(db, request_correction, clerk, clock, investigation.id, " ", "")
     due_before = walk.case().due_on
-    number = run(db, request_correction, clerk, clock, investigation.id, "2025年收入证明原件；房产证复印件",
-                 "入户调查发现材料不全")
+    assert run(db, request_correction, clerk, clock, investigation.id, "2025年收入证明原件；房产证复印件",
+               "入户调查发现材料不全") == walk.case_id
+    [event] = events(db, walk.case_id, "correction_requested")
+    number = event.data["notice"]
     case = walk.case()
     assert case.suspended_at is not None and case.suspended_reason.startswith("待申请人补正")
     with db.unit_of_work() as uow:
         doc = uow.session.execute(select(Document).where(Document.case_id == walk.case_id,
                                                          Document.number == number)).scalar_one()
     assert doc.title == "一次性补正告知书" and "房产证复印件" in doc.body
-    [event] = events(db, walk.case_id, "correction_requested")
     assert event.data["before"] == {"suspended": False} and event.data["after"]["suspended"] is True
     assert event.data["notice"] == number
     [note] = notes(db, "correction_requested")
