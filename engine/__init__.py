@@ -6,7 +6,7 @@ person acts, and the clock. The packages behind it are the engine's own business
 """
 from engine.cases.attachments import store_attachment
 from engine.cases.batch import (MAX_BATCH, OPERATIONS as BATCH_OPERATIONS, Query as BatchQuery, hand_over, held_by,
-                                holders, run_batch, select_tasks)
+                                holders, open_steps as batch_steps, run_batch, select_tasks)
 from engine.cases.cosigning import add_cosigner, remove_cosigner, sign_off
 from engine.cases.delegation import (cancel_proxy, covered_tasks, delegate_task, proxies, recall_delegation,
                                      return_delegation, returned_delegation, set_proxy)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import (BATCH_OPERATIONS, MAX_BATCH, REASON_MAX, BatchQuery, cancel_proxy, colleagues, covered_tasks,
+from engine import (BATCH_OPERATIONS, MAX_BATCH, REASON_MAX, BatchQuery, batch_steps, cancel_proxy, colleagues, covered_tasks,
                     holders, proxies, run_batch, select_tasks, set_proxy)
 from engine.errors import FormInvalid
 
@@ -81,7 +81,8 @@ def batch():
         if results is None:
             selection = select_tasks(s, principal, operation, query)
         targets = colleagues(s, principal, selection[0].task_id) if selection and operation == "reassign" else []
-        people = holders(s, principal)
+        people, steps = holders(s, principal), batch_steps(s, principal, operation)
     return render_template("operations/batch.html", operation=operation, operations=BATCH_OPERATIONS, query=query,
+                           steps=steps,
                            selection=selection, results=results, targets=targets, people=people,
                            values=request.form, reason_max=REASON_MAX), (422 if errors else 200)

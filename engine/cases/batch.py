@@ -94,6 +94,16 @@ def holders(session: Session, actor: Principal) -> list:
         .group_by(User.id, User.display_name, User.active).order_by(User.display_name, User.id)).all()
 
 
+def open_steps(session: Session, actor: Principal, operation: str) -> list:
+    """(task_name, title) of the steps open tasks are at within the operation's scope: the query's choices."""
+    if operation not in OPERATIONS:
+        return []
+    return session.execute(
+        select(TASK.c.task_name, func.min(TASK.c.title).label("title")).join(CASE, CASE.c.id == TASK.c.case_id)
+        .where(TASK.c.status == "open", _SCOPES[operation](actor)).group_by(TASK.c.task_name)
+        .order_by(func.min(TASK.c.title)).limit(200)).all()
+
+
 def select_tasks(session: Session, actor: Principal, operation: str, query: Query) -> list[BatchItem]:
     """The dry run: the open tasks ``query`` selects that the actor may ``operation`` (SQL), most urgent
     first (at most MAX_BATCH). An empty query selects nothing."""
