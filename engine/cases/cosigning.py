@@ -55,10 +55,10 @@ def check_cosigned(session: Session, task_id: str, row, properties: dict) -> Non
     has not signed, or while it has fewer sign-offs than the route's 会签 requires."""
     if row.cosign_unsigned:
         pending = [r.display_name for r in cosigners(session, task_id) if r.signed_at is None]
-        raise refused("co-signers have not signed", f"尚有加签人未签署意见：{'、'.join(pending)}")
+        raise refused("a co-signer has not signed off yet", f"尚有加签人未签署意见：{'、'.join(pending)}")
     needed = required_signoffs(properties) - row.cosign_signed
     if needed > 0:
-        raise refused("the route needs co-signers", f"此步骤须会签：还需 {needed} 位同事签署意见（在“操作”中加签）")
+        raise refused("the route requires co-signers' sign-offs on this step", f"此步骤须会签：还需 {needed} 位同事签署意见（在“操作”中加签）")
 
 
 def _names(session: Session, task_id: str) -> list[str]:
@@ -74,7 +74,7 @@ def add_cosigner(session: Session, actor: Principal, clock: Clock, task_id: str,
             select(_still_holds(user_id, row.role, row.unit_id))).scalar():
         raise FormInvalid({"user_id": "请选择本单位同一岗位的另一位工作人员"})
     if user_id in {r.user_id for r in cosigners(session, task_id)}:
-        raise refused("already a co-signer", "该同事已是此步骤的加签人")
+        raise refused("already a co-signer of this step", "该同事已是此步骤的加签人")
     before, now = _names(session, task_id), clock.now()
     if row.claimed_by_id is None and not write_holder(session, task_id, actor.user_id, None, now):
         raise refused("task changed", "此事项刚被他人处理，请刷新后重试")
@@ -97,7 +97,7 @@ def remove_cosigner(session: Session, actor: Principal, clock: Clock, task_id: s
     if entry is None:
         raise FormInvalid({"user_id": "请选择此步骤的一位加签人"})
     if entry.signed_at is not None:
-        raise refused("already signed", f"{entry.display_name} 已签署意见，不能减签")
+        raise refused("this co-signer has signed: no longer removable", f"{entry.display_name} 已签署意见，不能减签")
     before = _names(session, task_id)
     session.execute(delete(COSIGNER).where(COSIGNER.c.task_id == task_id, COSIGNER.c.user_id == user_id,
                                            COSIGNER.c.signed_at.is_(None)))
@@ -120,7 +120,7 @@ def sign_off(session: Session, actor: Principal, clock: Clock, task_id: str, opi
         COSIGNER.c.task_id == task_id, COSIGNER.c.user_id == actor.user_id, COSIGNER.c.signed_at.is_(None))
         .values(signed_at=now, opinion=text))
     if result.rowcount != 1:
-        raise refused("already signed", "您已签署意见")
+        raise refused("you have signed off already", "您已签署意见")
     write_event(session, row.case_id, now, actor.user_id, "task_cosigned", row.task_name, row.title,
                 {"task_id": task_id, "opinion": text, "before": {"signed": False}, "after": {"signed": True}})
     write_notifications(session, [{

@@ -99,7 +99,7 @@ def recall_delegation(session: Session, actor: Principal, clock: Clock, task_id:
     """收回: the delegator takes a delegated task back before it is returned; the delegate is told."""
     row = open_task(session, actor, task_id, delegated=True)
     if row.delegated_to_id is None:
-        raise refused("not delegated", "此事项未委派")
+        raise refused("the task is not delegated", "此事项未委派")
     if row.delegated_by_id != actor.user_id:
         raise Forbidden("only the delegator recalls", "只有委派人可以收回")
     now = clock.now()
@@ -159,7 +159,7 @@ def set_proxy(session: Session, actor: Principal, clock: Clock, proxy_id: Any, s
         StandingProxy.user_id == actor.user_id, StandingProxy.cancelled_at.is_(None),
         StandingProxy.starts_on <= end, StandingProxy.ends_on >= start))).scalar()
     if overlapping:
-        raise refused("proxy overlaps", "该期间已指定代理人，请先取消原来的代理")
+        raise refused("a proxy is already named for these dates", "该期间已指定代理人，请先取消原来的代理")
     now = clock.now()
     for role, unit in shared:
         session.add(StandingProxy(user_id=actor.user_id, proxy_id=proxy_id, role=role, unit_id=unit, starts_on=start,
@@ -183,7 +183,7 @@ def cancel_proxy(session: Session, actor: Principal, clock: Clock, proxy_row_id:
     if row is None:
         raise NotFound(f"proxy {proxy_row_id}")
     if row.cancelled_at is not None:
-        raise refused("already cancelled", "此代理已取消")
+        raise refused("this proxy is cancelled already", "此代理已取消")
     now = clock.now()
     row.cancelled_at = now
     _audit(session, actor, now, "proxy_cancelled", {

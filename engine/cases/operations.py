@@ -100,7 +100,7 @@ def check_workable(session: Session, actor: Principal, task_id: str, row, holder
     if row.suspended_at is not None:
         raise refused("case suspended", "案件已挂起，恢复办理后才能办理")
     if not delegated and row.delegated_to_id is not None:
-        raise refused("task delegated", f"此事项已委派给 {user_name(session, row.delegated_to_id)} 填写，"
+        raise refused("task delegated: only the delegate acts on it until it is returned or recalled", f"此事项已委派给 {user_name(session, row.delegated_to_id)} 填写，"
                                         "交回或收回委派后才能办理")
     if holder and (held := holder_refusal(session, actor, row)) is not None:
         if clock is None or not proxy_for(session, row, actor.user_id, clock.today()):
@@ -250,7 +250,7 @@ def request_correction(session: Session, actor: Principal, clock: Clock, task_id
     village is told, to help the applicant. Returns the case id (the notice's number is in the event)."""
     row = open_task(session, actor, task_id, holder=True, clock=clock)
     if row.role not in CORRECTION_ROLES:
-        raise Forbidden("township or county step only", "只有乡镇（街道）或县级的办理步骤可以退回申请人补正")
+        raise Forbidden("only a township or county step may be sent back to the applicant", "只有乡镇（街道）或县级的办理步骤可以退回申请人补正")
     text = required_reason(missing, "missing_materials")
     note = (reason if isinstance(reason, str) else "").strip()[:REASON_MAX]
     now = clock.now()

@@ -31,6 +31,11 @@ def test_delegate_on_the_page_the_delegate_returns_the_delegator_completes(walk,
     assert clerk.post_form(f"/tasks/{task.id}/delegate", {"to_user_id": target, "reason": "请协助核对"}).status_code == 303
     assert "已委派给" in clerk.get(f"/tasks/{task.id}").text
     assert clerk.post_form(f"/tasks/{task.id}", ACCEPT).status_code == 409, "only the delegate acts meanwhile"
+    english = login("township_xs")
+    english.post_form("/lang/en", {"next": "/inbox"})
+    in_english = english.post_form(f"/tasks/{task.id}", ACCEPT)
+    assert in_english.status_code == 409 and "only the delegate acts" in in_english.text
+    assert "Delegated to" in english.get(f"/tasks/{task.id}").text
     mine = helper.get(f"/tasks/{task.id}").text
     assert "交回 响水镇 张干事" in mine and "委派您填写此步骤" in mine
     assert helper.post_form(f"/tasks/{task.id}", ACCEPT).status_code == 409
