@@ -57,11 +57,11 @@ def delegate_task(session: Session, actor: Principal, clock: Clock, task_id: str
                 claimed_at=now if row.claimed_by_id is None else TASK.c.claimed_at))
     if result.rowcount != 1:
         raise refused("task changed", "此事项刚被他人处理，请刷新后重试")
+    before, after = {"delegated_to": None}, {"delegated_to": user_name(session, to_user_id)}
+    if row.claimed_by_id is None:  # taken out of the queue by delegating it
+        before, after = {"claimed_by": None, **before}, {"claimed_by": user_name(session, holder), **after}
     write_event(session, row.case_id, now, actor.user_id, "task_delegated", row.task_name, row.title,
-                {"task_id": task_id, "reason": reason,
-                 "before": {"claimed_by": user_name(session, row.claimed_by_id) if row.claimed_by_id else None,
-                            "delegated_to": None},
-                 "after": {"claimed_by": user_name(session, holder), "delegated_to": user_name(session, to_user_id)}})
+                {"task_id": task_id, "reason": reason, "before": before, "after": after})
     write_notifications(session, [{
         "role": row.role, "unit_id": row.unit_id, "case_id": row.case_id, "user_id": to_user_id,
         "kind": "delegated", "created_at": now,

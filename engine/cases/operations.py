@@ -269,7 +269,7 @@ def request_correction(session: Session, actor: Principal, clock: Clock, task_id
     write_suspension(session, row.case_id, row.revision, now, f"待申请人补正：{text}"[:REASON_MAX], None, now)
     write_event(session, row.case_id, now, actor.user_id, "correction_requested", row.task_name, row.title,
                 {"task_id": task_id, "missing_materials": text, "reason": note, "notice": number,
-                 "before": {"suspended": False}, "after": {"suspended": True, "awaiting": "applicant"}})
+                 "before": {"suspended": False}, "after": {"suspended": True}})
     if row.village_id is not None:
         write_notifications(session, [{
             "role": "village", "unit_id": row.village_id, "case_id": row.case_id, "kind": "correction_requested",

@@ -47,6 +47,8 @@ def test_delegate_on_the_page_the_delegate_returns_the_delegator_completes(walk,
     assert "委派您填写案件" in helper.get("/notifications").text
     assert clerk.post_form(f"/tasks/{task.id}", ACCEPT).status_code == 302
     assert walk.open_names() == ["economic_check"]
+    history = clerk.get(f"/cases/{walk.case_id}").text  # the timeline shows the values before and after
+    assert "委派" in history and "受委派人" in history and f"测试用户 {colleague}" in history and "请协助核对" in history
 
 
 def test_delegation_and_cosigning_through_the_api(walk, login, db, who, colleague, new_user):
@@ -76,6 +78,8 @@ def test_delegation_and_cosigning_through_the_api(walk, login, db, who, colleagu
                {"user_id": who(second).user_id}).status_code == 409, "signed: no longer removable"
     ops = clerk.get(f"/api/v1/tasks/{task.id}/operations").json
     assert ops["cosigners"][0]["opinion"] == "同意受理"
+    history = clerk.get(f"/cases/{walk.case_id}").text
+    assert "加签人" in history and "同意受理" in history and "交回给" in history
     assert count_events(db, walk.case_id, "task_cosigned") == 1
     assert clerk.post_form(f"/tasks/{task.id}", ACCEPT).status_code == 302
 
