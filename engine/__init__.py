@@ -5,13 +5,18 @@ person acts, and the clock. The packages behind it are the engine's own business
 (`.importlinter`, run by `make test`) keeps the entry points on this page.
 """
 from engine.cases.attachments import store_attachment
-from engine.cases.batch import MAX_BATCH, hand_over, held_by, holders
+from engine.cases.batch import (MAX_BATCH, OPERATIONS as BATCH_OPERATIONS, Query as BatchQuery, hand_over, held_by,
+                                holders, open_steps as batch_steps, run_batch, select_tasks)
+from engine.cases.cosigning import add_cosigner, remove_cosigner, sign_off
+from engine.cases.delegation import (cancel_proxy, covered_tasks, delegate_task, proxies, recall_delegation,
+                                     return_delegation, returned_delegation, set_proxy)
 from engine.cases.due_dates import recompute as recompute_due_dates
 from engine.cases.lifecycle import (FLAG_NOTE_MAX, case_for_request_token, complete_task, decide_flag, extend_deadline,
                                     record_route_incident, start_application, start_case)
 from engine.cases.migration import MAX_BATCH as MAX_MIGRATION_BATCH, migrate_cases, migration_preview
-from engine.cases.operations import (REASON_MAX, claim_task, colleagues, reassign_task, release_task, resume_case,
-                                     send_back, suspend_case, terminate_case, urge_task, withdraw, withdrawable)
+from engine.cases.operations import (REASON_MAX, claim_task, colleagues, reassign_task, release_task,
+                                     request_correction, resume_case, send_back, suspend_case, terminate_case,
+                                     urge_task, withdraw, withdrawable)
 from engine.cases.simulation import simulate, simulation_start
 from engine.cases.panel import agenda as panel_agenda, hold_meeting as hold_panel_meeting, meetings as panel_meetings
 from engine.calendar_notices import calendar_status, calendar_years, load_notice

@@ -113,6 +113,7 @@ def _register_blueprints(app: Flask) -> None:
     from .designer import bp as designer_bp
     from .households import bp as households_bp
     from .inbox import bp as inbox_bp
+    from .operations import bp as operations_bp
     from .operator import bp as operator_bp, init_app as init_operator
     from .pages import init_app as init_pages
     from .search import bp as search_bp
@@ -123,7 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     init_attachments(app)
     # One blueprint per area, each with its templates in templates/<area>/ (flaskr's layout).
     for blueprint in (auth_bp, inbox_bp, cases_bp, households_bp, supervision_bp, designer_bp, admin_bp, api_bp,
-                      attachments_bp, search_bp, dashboard_bp, operator_bp, window_bp):
+                      attachments_bp, search_bp, dashboard_bp, operator_bp, window_bp, operations_bp):
         app.register_blueprint(blueprint)
 
 

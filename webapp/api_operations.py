@@ -1,5 +1,5 @@
-"""The REST API's entries for the clerk's operations (认领, 释放, 转办, 退回, 撤回, 催办, 挂起, 恢复, 终止, 批量转办)
-and the notification centre:
+"""The REST API's entries for the clerk's operations (认领, 释放, 转办, 委派/交回/收回, 加签/减签/会签, 退回,
+退回申请人补正, 撤回, 催办, 挂起, 恢复, 终止, 代理, 批量转办, 批量) and the notification centre:
 marshmallow bodies and results, the routes (registered on the API blueprint by ``register``) and their
 OpenAPI entries (``operation_paths``)."""
 from __future__ import annotations
@@ -8,8 +8,11 @@ from apispec import APISpec
 from flask import Blueprint, request
 from marshmallow import Schema, ValidationError, fields
 
-from engine import (MAX_BATCH, claim_task, hand_over, held_by, notification_centre, reassign_task, release_task,
-                    resume_case, send_back, suspend_case, task_operations, terminate_case, urge_task, withdraw)
+from engine import (BATCH_OPERATIONS, MAX_BATCH, BatchQuery, add_cosigner, cancel_proxy, claim_task, covered_tasks,
+                    delegate_task, hand_over, held_by, notification_centre, proxies, reassign_task, recall_delegation,
+                    release_task, remove_cosigner, request_correction, resume_case, return_delegation, run_batch,
+                    select_tasks, send_back, set_proxy, sign_off, suspend_case, task_operations, terminate_case,
+                    urge_task, withdraw)
 from engine.errors import FormInvalid
 
 from .auth import current_principal
@@ -48,6 +51,47 @@ class UrgeSchema(Schema):
     message = fields.String(required=True)
 
 
+class CosignerBodySchema(Schema):
+    """Body of 加签: the colleague (same role and unit) who must sign, and why."""
+
+    user_id = fields.Integer(required=True)
+    reason = fields.String(required=True)
+
+
+class RemoveCosignerSchema(Schema):
+    """Body of 减签: the co-signer (not signed yet) to take off."""
+
+    user_id = fields.Integer(required=True)
+
+
+class SignOffSchema(Schema):
+    """Body of 签署意见 (a co-signer's sign-off)."""
+
+    opinion = fields.String(required=True)
+
+
+class ReturnDelegationSchema(Schema):
+    """Body of 交回: the step's data as the delegate filled it in (the step's form, as for a completion)."""
+
+    data = fields.Dict(required=True)
+
+
+class CorrectionSchema(Schema):
+    """Body of 退回申请人补正: everything still missing (the 一次性告知), and an optional note."""
+
+    missing_materials = fields.String(required=True)
+    reason = fields.String(load_default="")
+
+
+class CosignerStateSchema(Schema):
+    """A co-signer of a step and their sign-off."""
+
+    user_id = fields.Integer()
+    display_name = fields.String()
+    signed_at = fields.DateTime(allow_none=True)
+    opinion = fields.String(allow_none=True)
+
+
 class ColleagueSchema(Schema):
     """Someone a task may be reassigned to."""
 
@@ -75,6 +119,17 @@ class OperationsSchema(Schema):
     holder = fields.String(allow_none=True)
     colleagues = fields.List(fields.Nested(ColleagueSchema))
     targets = fields.List(fields.Nested(StepSchema))
+    delegate = fields.Boolean()
+    recall = fields.Boolean()
+    return_delegation = fields.Boolean()
+    delegated_to = fields.String(allow_none=True)
+    delegated_by = fields.String(allow_none=True)
+    cosign = fields.Boolean()
+    sign = fields.Boolean()
+    cosigners = fields.List(fields.Nested(CosignerStateSchema))
+    cosign_required = fields.Integer()
+    correction = fields.Boolean()
+    acting_for = fields.String(allow_none=True)
 
 
 class OperationDoneSchema(Schema):
@@ -112,6 +167,68 @@ class BatchSchema(Schema):
     items = fields.List(fields.Nested(BatchItemSchema))
 
 
+class ProxyBodySchema(Schema):
+    """Body of naming a proxy (代理): the colleague (same role and unit), the first and last day, why."""
+
+    proxy_id = fields.Integer(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    reason = fields.String(required=True)
+
+
+class ProxySchema(Schema):
+    """A standing proxy: who stands in for whom, in which role, from and to."""
+
+    id = fields.Integer()
+    role = fields.String()
+    unit_id = fields.Integer()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    reason = fields.String()
+    proxy_name = fields.String()
+    absent_name = fields.String()
+
+
+class CoveredTaskSchema(Schema):
+    """A task the caller may work on today as someone's proxy."""
+
+    id = fields.String()
+    title = fields.String()
+    number = fields.String()
+    holder = fields.String()
+    due_on = fields.Date(allow_none=True)
+
+
+class ProxiesSchema(Schema):
+    """The caller's proxies both ways, whom they may name, and the tasks they cover today."""
+
+    mine = fields.List(fields.Nested(ProxySchema))
+    for_others = fields.List(fields.Nested(ProxySchema))
+    candidates = fields.List(fields.Nested(ColleagueSchema))
+    covered = fields.List(fields.Nested(CoveredTaskSchema))
+
+
+class BatchQuerySchema(Schema):
+    """A selection of open tasks (all conditions together; at least one)."""
+
+    held_by = fields.Integer(allow_none=True)
+    unclaimed = fields.Boolean(load_default=False)
+    step = fields.String(allow_none=True)
+    due_before = fields.Date(allow_none=True)
+    village_id = fields.Integer(allow_none=True)
+
+
+class BatchRunSchema(Schema):
+    """Body of 批量: the operation, the query, the dry run's ``task_ids``, and what the operation takes."""
+
+    operation = fields.String(required=True)
+    query = fields.Nested(BatchQuerySchema, required=True)
+    task_ids = fields.List(fields.String(), required=True)
+    to_user_id = fields.Integer(allow_none=True)
+    reason = fields.String(load_default="")
+    message = fields.String(load_default="")
+
+
 class NotificationSchema(Schema):
     """A notification: a reminder, a task reassigned to the caller, sent back to their unit, urged."""
 
@@ -131,7 +248,9 @@ class NotificationsSchema(Schema):
 
 
 SCHEMAS = (NotificationSchema, NotificationsSchema, NoBodySchema, ReasonSchema, ReassignSchema, SendBackSchema, UrgeSchema, ColleagueSchema, StepSchema,
-           OperationsSchema, OperationDoneSchema, HandOverSchema, BatchItemSchema, BatchSchema)
+           CosignerStateSchema, OperationsSchema, OperationDoneSchema, HandOverSchema, BatchItemSchema, BatchSchema,
+           CosignerBodySchema, RemoveCosignerSchema, SignOffSchema, ReturnDelegationSchema, CorrectionSchema,
+           ProxyBodySchema, ProxySchema, CoveredTaskSchema, ProxiesSchema, BatchQuerySchema, BatchRunSchema)
 
 
 def json_body(schema: Schema) -> dict:
@@ -149,7 +268,14 @@ def json_body(schema: Schema) -> dict:
 _TASK_OPERATIONS = {"claim": (claim_task, NoBodySchema, ()), "release": (release_task, NoBodySchema, ()),
                     "reassign": (reassign_task, ReassignSchema, ("to_user_id", "reason")),
                     "send-back": (send_back, SendBackSchema, ("target_task_id", "reason")),
-                    "withdraw": (withdraw, NoBodySchema, ()), "urge": (urge_task, UrgeSchema, ("message",))}
+                    "withdraw": (withdraw, NoBodySchema, ()), "urge": (urge_task, UrgeSchema, ("message",)),
+                    "delegate": (delegate_task, ReassignSchema, ("to_user_id", "reason")),
+                    "return-delegation": (return_delegation, ReturnDelegationSchema, ("data",)),
+                    "recall-delegation": (recall_delegation, NoBodySchema, ()),
+                    "add-cosigner": (add_cosigner, CosignerBodySchema, ("user_id", "reason")),
+                    "remove-cosigner": (remove_cosigner, RemoveCosignerSchema, ("user_id",)),
+                    "sign-off": (sign_off, SignOffSchema, ("opinion",)),
+                    "request-correction": (request_correction, CorrectionSchema, ("missing_materials", "reason"))}
 _CASE_OPERATIONS = {"suspend": suspend_case, "resume": resume_case, "terminate": terminate_case}
 
 
@@ -166,7 +292,7 @@ def task_operation(task_id: str, operation: str):
 def operations(task_id: str):
     """The operations the caller may do on a task now, with the colleagues and steps they may choose."""
     with db().unit_of_work() as uow:
-        ops = task_operations(uow.session, current_principal(), task_id)
+        ops = task_operations(uow.session, current_principal(), task_id, clock().today())
     return OperationsSchema().dump(ops)
 
 
@@ -207,10 +333,20 @@ def operation_paths(spec: APISpec, err: dict) -> None:
                 "422": {"description": "reason or choice missing or invalid", **err}}
     done = {"200": {"description": "done", "content": {"application/json": {"schema": "OperationDone"}}}}
     bodies = {"reassign": "Reassign", "send-back": "SendBack", "urge": "Urge", "claim": "NoBody", "release": "NoBody",
-              "withdraw": "NoBody"}
+              "withdraw": "NoBody", "delegate": "Reassign", "return-delegation": "ReturnDelegation",
+              "recall-delegation": "NoBody", "add-cosigner": "CosignerBody", "remove-cosigner": "RemoveCosigner",
+              "sign-off": "SignOff", "request-correction": "Correction"}
     summaries = {"claim": "Claim a task (认领)", "release": "Release a claimed task (释放)",
                  "reassign": "Reassign to a colleague (转办)", "send-back": "Send back to a completed step (退回)",
-                 "withdraw": "Withdraw one's own completion of this task (撤回)", "urge": "Urge the task's unit (催办)"}
+                 "withdraw": "Withdraw one's own completion of this task (撤回)", "urge": "Urge the task's unit (催办)",
+                 "delegate": "Delegate to a colleague who fills it in and returns it (委派)",
+                 "return-delegation": "Return a delegated task with its data filled in (交回)",
+                 "recall-delegation": "Recall one's delegation (收回委派)",
+                 "add-cosigner": "Add a co-signer who must sign before completion (加签)",
+                 "remove-cosigner": "Remove a co-signer who has not signed (减签)",
+                 "sign-off": "Sign off as co-signer with an opinion (会签)",
+                 "request-correction": "Send back to the applicant for correction with the one-time notice, "
+                                       "suspending the case (退回申请人补正, 一次性告知)"}
     for op, summary in summaries.items():
         operation = {"summary": summary, "parameters": [
             {"in": "path", "name": "task_id", "required": True, "schema": {"type": "string"}}, csrf],
@@ -238,12 +374,82 @@ def operation_paths(spec: APISpec, err: dict) -> None:
         "post": {"summary": "Hand the dry run's tasks to a colleague (批量转办)", "parameters": [csrf],
                  "requestBody": {"content": {"application/json": {"schema": "HandOver"}}},
                  "responses": {**batch, "422": refusals["422"]}}})
+    spec.path(path="/api/v1/proxies", operations={
+        "get": {"summary": "My standing proxies both ways and the tasks I cover today (代理)",
+                "responses": {"200": {"description": "proxies",
+                                      "content": {"application/json": {"schema": "Proxies"}}}}},
+        "post": {"summary": "Name a proxy for my leave (代理)", "parameters": [csrf],
+                 "requestBody": {"content": {"application/json": {"schema": "ProxyBody"}}},
+                 "responses": {"200": {"description": "proxies", "content": {"application/json": {
+                     "schema": "Proxies"}}}, "409": refusals["409"], "422": refusals["422"]}}})
+    spec.path(path="/api/v1/proxies/{proxy_id}/cancel", operations={"post": {
+        "summary": "Cancel my proxy", "parameters": [
+            {"in": "path", "name": "proxy_id", "required": True, "schema": {"type": "integer"}}, csrf],
+        "responses": {"200": {"description": "proxies", "content": {"application/json": {"schema": "Proxies"}}},
+                      "404": refusals["404"], "409": refusals["409"]}}})
+    query = [{"in": "query", "name": name, "schema": schema} for name, schema in (
+        ("operation", {"type": "string", "enum": list(BATCH_OPERATIONS)}), ("held_by", {"type": "integer"}),
+        ("unclaimed", {"type": "string", "enum": ["1"]}), ("step", {"type": "string"}),
+        ("due_before", {"type": "string", "format": "date"}), ("village_id", {"type": "integer"}))]
+    spec.path(path="/api/v1/batch", operations={
+        "get": {"summary": "The tasks a query selects for an operation (批量 dry run)", "parameters": query,
+                "responses": {**batch, "422": refusals["422"]}},
+        "post": {"summary": "Run an operation on the dry run's tasks (批量: 转办, 释放, 催办, 挂起)",
+                 "parameters": [csrf], "requestBody": {"content": {"application/json": {"schema": "BatchRun"}}},
+                 "responses": {**batch, "422": refusals["422"]}}})
     spec.path(path="/api/v1/notifications", operations={"get": {
         "summary": "My notifications", "parameters": [
             {"in": "query", "name": "seen", "schema": {"type": "string", "enum": ["1"]},
              "description": "1: record this visit (what is listed is read from now on)"}],
         "responses": {"200": {"description": "notifications",
                               "content": {"application/json": {"schema": "Notifications"}}}}}})
+
+
+def proxies_view():
+    """GET: the caller's proxies; POST: name one (代理)."""
+    principal = current_principal()
+    if request.method == "POST":
+        body = json_body(ProxyBodySchema())
+        with db().unit_of_work(write=True) as uow:
+            set_proxy(uow.session, principal, clock(), body["proxy_id"], body["starts_on"], body["ends_on"],
+                      body["reason"])
+            uow.commit()
+    return _proxies(principal)
+
+
+def proxy_cancel(proxy_id: int):
+    """Cancel the caller's proxy."""
+    json_body(NoBodySchema())
+    with db().unit_of_work(write=True) as uow:
+        cancel_proxy(uow.session, current_principal(), clock(), proxy_id)
+        uow.commit()
+    return _proxies(current_principal())
+
+
+def _proxies(principal):
+    with db().unit_of_work() as uow:
+        today = clock().today()
+        found = proxies(uow.session, principal, today)
+        return ProxiesSchema().dump({**found, "covered": covered_tasks(uow.session, principal, today)})
+
+
+def batch_dry_run():
+    """批量, the dry run: the tasks the query selects for the operation."""
+    with db().unit_of_work() as uow:
+        items = select_tasks(uow.session, current_principal(), request.args.get("operation", ""),
+                             BatchQuery.parse(request.args))
+    return BatchSchema().dump({"items": items})
+
+
+def batch_run():
+    """批量, the run: the operation on the dry run's ``task_ids`` still selected by the query, a result each."""
+    body = json_body(BatchRunSchema())
+    query = BatchQuery(**{k: v for k, v in body["query"].items() if v is not None})
+    with db().unit_of_work(write=True) as uow:
+        items = run_batch(uow.session, current_principal(), clock(), body["operation"], query,
+                          body["task_ids"][:MAX_BATCH], {k: body.get(k) for k in ("to_user_id", "reason", "message")})
+        uow.commit()
+    return BatchSchema().dump({"items": items})
 
 
 def notifications():
@@ -269,3 +475,7 @@ def register(bp: Blueprint) -> None:
     bp.add_url_rule("/handover", "handover_dry_run", handover_dry_run, methods=["GET"])
     bp.add_url_rule("/handover", "handover_run", handover_run, methods=["POST"])
     bp.add_url_rule("/notifications", "notifications", notifications, methods=["GET"])
+    bp.add_url_rule("/proxies", "proxies", proxies_view, methods=["GET", "POST"])
+    bp.add_url_rule("/proxies/<int:proxy_id>/cancel", "proxy_cancel", proxy_cancel, methods=["POST"])
+    bp.add_url_rule("/batch", "batch_dry_run", batch_dry_run, methods=["GET"])
+    bp.add_url_rule("/batch", "batch_run", batch_run, methods=["POST"])

@@ -11,6 +11,8 @@ from engine import (INBOX_HELD, MAX_BATCH, REASON_MAX, claim_task, colleagues, c
                     hand_over, held_by, holders, inbox_counts, next_task_for, reassign_task, release_task, send_back,
                     notification_centre, sent_back_note, task_operations, unread_notifications, withdraw,
                     withdrawable)
+from engine import (add_cosigner, delegate_task, recall_delegation, remove_cosigner, request_correction,
+                    return_delegation, returned_delegation, sign_off)
 from engine.errors import FormInvalid
 from engine import coerce_html_form, errors_for_html_form
 from engine import get_version
@@ -73,10 +75,14 @@ def _task_context(s, task_id, form_values=None, errors=None, record_reveal=False
     note = sent_back_note(s, task.case_id, task_id) if task.status == "open" else None
     if note is not None and form_values is None:  # open again: start from what was entered last time
         form_values = earlier_entries(s, principal, task.case_id, task.task_name, schema)
+    delegation = returned_delegation(s, task.case_id, task_id) if task.status == "open" else None
+    if delegation is not None and form_values is None:  # 委派 returned: what the delegate entered
+        form_values = delegation["data"]
     return {"task": task, "view": view, "schema": schema, "values": form_values or {}, "errors": errors or {},
             "today": clock().today().isoformat(), "file": file, "flag_note_max": FLAG_NOTE_MAX,
             "attachments": attachment_panel(s, principal, case_id=task.case_id),
-            "ops": task_operations(s, principal, task_id), "sent_back": note, "reason_max": REASON_MAX,
+            "ops": task_operations(s, principal, task_id, clock().today()), "sent_back": note,
+            "delegation": delegation, "reason_max": REASON_MAX,
             "from_case": int_arg(request.args, "from_case", None, 1),
             "can_withdraw": task.status == "completed" and getattr(withdrawable(s, principal, task.case_id), "id",
                                                                    None) == task_id}
@@ -96,20 +102,24 @@ def task(task_id: str):
                                         coerce=_coerce_form)
                 uow.commit()
         except FormInvalid as exc:  # leaving the unit of work rolled it back
-            with db().unit_of_work() as uow:
-                ctx = _task_context(uow.session, task_id, request.form)
-            ctx["errors"] = errors_for_html_form(ctx["schema"] or {}, request.form, exc.errors)
-            if "_flags" in exc.errors:  # the benefit cannot register while a flag awaits the decision
-                flash(exc.errors["_flags"] if is_zh() else _("Decide on every duplicate and overlap check first."),
-                      "error")
-            flash(exc.message_zh if is_zh() else _("The form has errors; please correct them."), "error")
-            return render_template("inbox/task.html", **ctx), 422
+            return _form_refused(task_id, exc)
         flash(_("Step completed."), "success")
         return redirect(_next_after(case_id))
     with db().unit_of_work(write=True) as uow:  # writes only the record of a full-ID-number view
         ctx = _task_context(uow.session, task_id, record_reveal=True)
         uow.commit()
     return render_template("inbox/task.html", **ctx)
+
+
+def _form_refused(task_id: str, exc: FormInvalid):
+    """The task page again with the submitted form and its errors (422)."""
+    with db().unit_of_work() as uow:
+        ctx = _task_context(uow.session, task_id, request.form)
+    ctx["errors"] = errors_for_html_form(ctx["schema"] or {}, request.form, exc.errors)
+    if "_flags" in exc.errors:  # the benefit cannot register while a flag awaits the decision
+        flash(exc.errors["_flags"] if is_zh() else _("Decide on every duplicate and overlap check first."), "error")
+    flash(exc.message_zh if is_zh() else _("The form has errors; please correct them."), "error")
+    return render_template("inbox/task.html", **ctx), 422
 
 
 @bp.route("/tasks/<task_id>/print")
@@ -154,17 +164,28 @@ _OPERATIONS = {
     "reassign": (reassign_task, ("to_user_id", "reason"), "inbox"),
     "send-back": (send_back, ("target_task_id", "reason"), "inbox"),
     "withdraw": (withdraw, (), "task"),
+    "delegate": (delegate_task, ("to_user_id", "reason"), "inbox"),
+    "recall-delegation": (recall_delegation, (), "task"),
+    "add-cosigner": (add_cosigner, ("user_id", "reason"), "task"),
+    "remove-cosigner": (remove_cosigner, ("user_id",), "task"),
+    "sign-off": (sign_off, ("opinion",), "inbox"),
+    "request-correction": (request_correction, ("missing_materials", "reason"), "inbox"),
 }
+_USER_FIELDS = ("to_user_id", "user_id")
 _DONE = {"claim": lambda: _("Task claimed."), "release": lambda: _("Task released to the shared queue."),
          "reassign": lambda: _("Task reassigned."), "send-back": lambda: _("Case sent back."),
-         "withdraw": lambda: _("Completion withdrawn; the step is open again.")}
+         "withdraw": lambda: _("Completion withdrawn; the step is open again."),
+         "delegate": lambda: _("Task delegated."), "recall-delegation": lambda: _("Delegation recalled."),
+         "add-cosigner": lambda: _("Co-signer added."), "remove-cosigner": lambda: _("Co-signer removed."),
+         "sign-off": lambda: _("Signed off."),
+         "request-correction": lambda: _("One-time notice issued; the case waits for the applicant's correction.")}
 
 
 def task_operation(task_id: str, operation: str):
     """An operation on a task: 认领, 释放, 转办, 退回, 撤回 (of one's own completion). Refusals are the
     app's 403/404/409 pages; a missing reason re-shows the task page (422)."""
     use_case, fields, then = _OPERATIONS[operation]
-    args = [int_arg(request.form, f, None, 1) if f == "to_user_id" else request.form.get(f, "") for f in fields]
+    args = [int_arg(request.form, f, None, 1) if f in _USER_FIELDS else request.form.get(f, "") for f in fields]
     try:
         with db().unit_of_work(write=True) as uow:
             case_id = use_case(uow.session, current_principal(), clock(), task_id, *args)
@@ -183,6 +204,20 @@ def task_operation(task_id: str, operation: str):
 for _operation in _OPERATIONS:  # one rule (and endpoint, inbox.task_send_back …) per operation
     bp.add_url_rule(f"/tasks/<task_id>/{_operation}", f"task_{_operation.replace('-', '_')}",
                     bound_view(task_operation, operation=_operation), methods=["POST"])
+
+
+@bp.route("/tasks/<task_id>/return-delegation", methods=["POST"])
+def task_return_delegation(task_id: str):
+    """交回: the delegate returns the task's form filled in to the delegator (validated as a submission)."""
+    try:
+        with db().unit_of_work(write=True) as uow:
+            case_id = return_delegation(uow.session, current_principal(), clock(), task_id, request.form,
+                                        coerce=_coerce_form)
+            uow.commit()
+    except FormInvalid as exc:
+        return _form_refused(task_id, exc)
+    flash(_("Returned to the delegator."), "success")
+    return redirect(url_for("inbox.inbox", from_case=case_id), 303)
 
 
 def _coerce_form(schema, form):

@@ -25,6 +25,7 @@ from engine.households.registry import (DECLARATION_SOURCE, DECLARATION_VALID_MO
 from engine.people.accounts import Principal
 from engine.clock import Clock
 from engine.cases.documents import issue_documents
+from engine.cases.cosigning import check_cosigned, signoff_counts
 from engine.cases.operations import check_workable
 from engine.catalogue.documents import kinds_for
 from engine.errors import Conflict, Forbidden, FormInvalid, NotFound, RouteFailed
@@ -167,6 +168,7 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     # "completed". On SQLite the writing unit of work already holds the write lock.
     stmt = (select(TASK.c.case_id, TASK.c.status, TASK.c.form_key, TASK.c.task_name, TASK.c.title,
                    TASK.c.completed_at, TASK.c.completed_by_id, TASK.c.claimed_by_id, CASE.c.suspended_at,
+                   TASK.c.role, TASK.c.unit_id, TASK.c.delegated_to_id, *signoff_counts(TASK.c.id),
                    CASE.c.process_version_id, CASE.c.state,
                    CASE.c.revision, CASE.c.county_id, CASE.c.township_id, CASE.c.village_id, CASE.c.accepted_on,
                    CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number, CASE.c.household_id,
@@ -174,25 +176,16 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
                    select(Unit.code).where(Unit.id == CASE.c.county_id).scalar_subquery().label("county_code"))
             .join(CASE, CASE.c.id == TASK.c.case_id)
             .where(TASK.c.id == task_id, task_scope(actor)))
-    row = check_workable(session, actor, task_id, session.execute(locked(session, stmt)).first())
+    row = check_workable(session, actor, task_id, session.execute(locked(session, stmt)).first(), clock=clock)
     version = get_version(session, row.process_version_id)
-    schema = version.forms.get(row.form_key) if row.form_key else None
-    data = coerce(schema or {}, form_data) if coerce else form_data
     now, today = clock.now(), clock.today()
-    if row.form_key:
-        data = version.validator(row.form_key).validate(data, today)
-    elif data:
-        # A step without a form takes no data: anything submitted would overwrite case facts.
-        refused = FormInvalid({str(k): "此步骤没有表单，不接受提交的数据" for k in data})
-        refused.message_zh = f"此步骤没有表单，不接受提交的数据（{'、'.join(map(str, data))}）"
-        raise refused
-    else:
-        data = {}
+    data = step_data(version, row.form_key, form_data, coerce, today)
+    properties = version.tasks.get(row.task_name, {}).get("properties", {})
+    check_cosigned(session, task_id, row, properties)
     workflow = Workflow.restore(version.spec, row.state)
     ready_before = workflow.ready_user_tasks()
     open_before = {t.id for t in ready_before}
     place = Place(row.county_id, row.township_id, row.village_id)
-    properties = version.tasks.get(row.task_name, {}).get("properties", {})
     try:
         workflow.complete(task_id, data, now)
         if kinds_for(properties):
@@ -217,6 +210,22 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
                                case_id=row.case_id, task_name=row.task_name, actor_id=actor.user_id, now=now,
                                **check.values(data))
     return row.case_id
+
+
+def step_data(version, form_key: str | None, form_data: Any, coerce: Callable[[dict, Any], dict] | None,
+              today) -> dict:
+    """The data submitted for a step, coerced (``coerce(schema, raw)``) and validated against its form; a step
+    without a form takes none (FormInvalid)."""
+    schema = version.forms.get(form_key) if form_key else None
+    data = coerce(schema or {}, form_data) if coerce else form_data
+    if form_key:
+        return version.validator(form_key).validate(data, today)
+    if data:
+        # A step without a form takes no data: anything submitted would overwrite case facts.
+        refused = FormInvalid({str(k): "此步骤没有表单，不接受提交的数据" for k in data})
+        refused.message_zh = f"此步骤没有表单，不接受提交的数据（{'、'.join(map(str, data))}）"
+        raise refused
+    return {}
 
 
 # --- shared steps ---------------------------------------------------------------

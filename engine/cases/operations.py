@@ -1,5 +1,6 @@
 """The clerk's operations on a case beyond completing its steps: 认领/释放 (claim, release), 转办 (reassign),
-退回 (send back), 撤回 (withdraw), 挂起/恢复 (suspend, resume), 终止 (terminate), 催办 (urge).
+退回 (send back, also to the applicant for 补正), 撤回 (withdraw), 挂起/恢复 (suspend, resume), 终止 (terminate),
+催办 (urge); 委派/代理 are in ``delegation``, 加签/减签/会签 in ``cosigning``.
 
 Each is a use case like ``complete_task``: it finds the task or case within the actor's role × place in
 SQL (``people.scope``), locks what it changes, writes through the case writer (an audit event with the
@@ -10,15 +11,17 @@ FormInvalid (a reason is missing), and changes nothing.
 """
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
-from engine.cases.documents import issue_document
+from engine.cases.documents import KINDS, issue_document
 from engine.cases.writer import (CASE, EVENT, TASK, locked, reopen_tasks, shift_due_dates, write_event,
                                  write_holder, write_notifications, write_state, write_suspension, write_termination)
 from engine.catalogue.rules import appeal_of
+from engine.households.attachments import missing_materials
 from engine.catalogue.versions import get_version
 from engine.clock import Clock, to_local_date
 from engine.errors import Conflict, Forbidden, FormInvalid, NotFound
@@ -26,7 +29,7 @@ from engine.people.accounts import Principal
 from engine.people.places import Place, unit_names
 from engine.people.scope import case_scope, task_scope
 from engine.runtime.workflow import DoneTask, Workflow, WorkflowError
-from engine.store.models import RoleAssignment, Unit, User
+from engine.store.models import RoleAssignment, StandingProxy, TaskCosigner, Unit, User
 from engine.workdays import CalendarYearMissing, WorkingCalendar
 
 REASON_MIN, REASON_MAX = 2, 500
@@ -38,8 +41,11 @@ URGE_ROLES = ("county", "county_supervisor")
 # What the task page asks for, with the case's facts and who holds the task.
 TASK_COLUMNS = (TASK.c.id, TASK.c.case_id, TASK.c.status, TASK.c.task_name, TASK.c.title, TASK.c.role,
                  TASK.c.unit_id, TASK.c.claimed_by_id, TASK.c.completed_at, TASK.c.completed_by_id,
+                 TASK.c.delegated_to_id, TASK.c.delegated_by_id, TASK.c.form_key,
                  CASE.c.process_version_id, CASE.c.state, CASE.c.revision, CASE.c.status.label("case_status"),
-                 CASE.c.suspended_at, CASE.c.county_id, CASE.c.township_id, CASE.c.village_id, CASE.c.number)
+                 CASE.c.suspended_at, CASE.c.county_id, CASE.c.township_id, CASE.c.village_id, CASE.c.number,
+                 CASE.c.assistance_type)
+CORRECTION_ROLES = ("township", "county")
 
 
 def refused(message: str, message_zh: str) -> Conflict:
@@ -70,27 +76,48 @@ def _still_holds(user_id: int | None, role: str, unit_id: int):
                           RoleAssignment.unit_id == unit_id, User.id == RoleAssignment.user_id, User.active.is_(True))
 
 
-def _open_task(session: Session, actor: Principal, task_id: str, lock: bool = True, holder: bool = False):
+def open_task(session: Session, actor: Principal, task_id: str, lock: bool = True, holder: bool = False,
+              clock: Clock | None = None, delegated: bool = False):
     """An open task of the actor's (role, unit) on a running, unsuspended case, locked (task and case rows);
-    ``holder``: and not claimed by someone else."""
+    ``holder``: and not claimed by someone else (but the one they named 代理 today, given ``clock``);
+    ``delegated``: even while it is delegated (委派)."""
     stmt = select(*TASK_COLUMNS).join(CASE, CASE.c.id == TASK.c.case_id).where(TASK.c.id == task_id,
                                                                                 task_scope(actor))
     return check_workable(session, actor, task_id, session.execute(locked(session, stmt) if lock else stmt).first(),
-                          holder=holder)
+                          holder=holder, clock=clock, delegated=delegated)
 
 
-def check_workable(session: Session, actor: Principal, task_id: str, row, holder: bool = True):
+def check_workable(session: Session, actor: Principal, task_id: str, row, holder: bool = True,
+                   clock: Clock | None = None, delegated: bool = False):
     """``row`` (a task found within the actor's scope, or None) if it can be worked on now: open, its case
-    not suspended, and (``holder``) not claimed by someone else; else the refusal (404, 409)."""
+    not suspended, not delegated to someone (unless ``delegated``), and (``holder``) not claimed by someone
+    else — but by someone away whose standing proxy (代理) the actor is today (given ``clock``: the event
+    ``task_acted_for`` records it); else the refusal (404, 409)."""
     if row is None:
         raise NotFound(f"task {task_id} not found for user {actor.username}")
     if row.status != "open":
         raise task_closed(session, row)
     if row.suspended_at is not None:
         raise refused("case suspended", "案件已挂起，恢复办理后才能办理")
+    if not delegated and row.delegated_to_id is not None:
+        raise refused("task delegated: only the delegate acts on it until it is returned or recalled", f"此事项已委派给 {user_name(session, row.delegated_to_id)} 填写，"
+                                        "交回或收回委派后才能办理")
     if holder and (held := holder_refusal(session, actor, row)) is not None:
-        raise held
+        if clock is None or not proxy_for(session, row, actor.user_id, clock.today()):
+            raise held
+        write_event(session, row.case_id, clock.now(), actor.user_id, "task_acted_for", row.task_name, row.title,
+                    {"task_id": task_id, "on_behalf_of": user_name(session, row.claimed_by_id),
+                     "proxy": user_name(session, actor.user_id)})
     return row
+
+
+def proxy_for(session: Session, row, user_id: int, today: date) -> bool:
+    """True when ``user_id`` is today the standing proxy (代理) of the holder of task ``row`` in its (role, unit)."""
+    return bool(session.execute(select(exists().where(
+        StandingProxy.user_id == row.claimed_by_id, StandingProxy.proxy_id == user_id,
+        StandingProxy.role == row.role, StandingProxy.unit_id == row.unit_id, StandingProxy.starts_on <= today,
+        StandingProxy.ends_on >= today, StandingProxy.cancelled_at.is_(None),
+        _still_holds(user_id, row.role, row.unit_id)))).scalar())
 
 
 def task_closed(session: Session, row) -> Conflict:
@@ -117,11 +144,11 @@ def holder_gone(session: Session, row) -> bool:
 # --- 认领 / 释放 / 转办 -------------------------------------------------------------
 def claim_task(session: Session, actor: Principal, clock: Clock, task_id: str) -> int:
     """Take an open task of one's (role, unit) out of the shared queue; returns the case id."""
-    row = _open_task(session, actor, task_id, lock=False)
+    row = open_task(session, actor, task_id, lock=False)
     if row.claimed_by_id == actor.user_id:
         return row.case_id
     if row.claimed_by_id is not None or not write_holder(session, task_id, actor.user_id, None, clock.now()):
-        raise holder_refusal(session, actor, _open_task(session, actor, task_id, lock=False)) or refused(
+        raise holder_refusal(session, actor, open_task(session, actor, task_id, lock=False)) or refused(
             "task changed", "此事项刚被他人处理，请刷新后重试")
     write_event(session, row.case_id, clock.now(), actor.user_id, "task_claimed", row.task_name, row.title,
                 {"task_id": task_id, "before": {"claimed_by": None},
@@ -132,7 +159,7 @@ def claim_task(session: Session, actor: Principal, clock: Clock, task_id: str) -
 def release_task(session: Session, actor: Principal, clock: Clock, task_id: str) -> int:
     """Put a claimed task back in the shared queue: by its holder, or by a colleague of the same role and
     unit when the holder no longer holds that role there (left, deactivated)."""
-    row = _open_task(session, actor, task_id)
+    row = open_task(session, actor, task_id)
     if row.claimed_by_id is None:
         raise refused("task not claimed", "此事项未被认领")
     if row.claimed_by_id != actor.user_id and not holder_gone(session, row):
@@ -161,7 +188,7 @@ def reassign_task(session: Session, actor: Principal, clock: Clock, task_id: str
                   reason: Any) -> int:
     """转办: hand an open task to a colleague of the same role and unit, who then holds it; the actor must
     hold it, or it must be unclaimed (or its holder gone). The colleague is notified; returns the case id."""
-    row = _open_task(session, actor, task_id)
+    row = open_task(session, actor, task_id)
     if row.claimed_by_id not in (None, actor.user_id) and not holder_gone(session, row):
         raise holder_refusal(session, actor, row)
     reason = required_reason(reason)
@@ -185,7 +212,7 @@ def reassign_task(session: Session, actor: Principal, clock: Clock, task_id: str
 # --- 退回 / 撤回 -------------------------------------------------------------------
 def send_back_targets(session: Session, actor: Principal, task_id: str) -> list[DoneTask]:
     """The completed steps an open task of the actor's may be sent back to, nearest first."""
-    row = _open_task(session, actor, task_id, lock=False)
+    row = open_task(session, actor, task_id, lock=False)
     version = get_version(session, row.process_version_id)
     return Workflow.restore(version.spec, row.state).steps_before(task_id)
 
@@ -195,7 +222,7 @@ def send_back(session: Session, actor: Principal, clock: Clock, task_id: str, ta
     """退回: return the case from an open task to one of the steps it came through (any lane: a township
     sends back to the village's step), with a reason. The data entered so far is kept; the unit that gets
     the work is notified. Returns the case id."""
-    row = _open_task(session, actor, task_id, holder=True)
+    row = open_task(session, actor, task_id, holder=True, clock=clock)
     reason = required_reason(reason)
     version = get_version(session, row.process_version_id)
     workflow = Workflow.restore(version.spec, row.state)
@@ -215,6 +242,41 @@ def send_back(session: Session, actor: Principal, clock: Clock, task_id: str, ta
     return row.case_id
 
 
+def request_correction(session: Session, actor: Principal, clock: Clock, task_id: str, missing: Any,
+                       reason: Any = "") -> int:
+    """退回给申请人补正: from an open township or county task, tell the applicant once (一次性告知) everything
+    still missing: the case's 一次性补正告知书 is issued and the case waits, suspended, until the materials
+    come (恢复, "材料已补正"): as the rules say, the time of 补正 does not count towards the limits. The
+    village is told, to help the applicant. Returns the case id (the notice's number is in the event)."""
+    row = open_task(session, actor, task_id, holder=True, clock=clock)
+    if row.role not in CORRECTION_ROLES:
+        raise Forbidden("only a township or county step may be sent back to the applicant", "只有乡镇（街道）或县级的办理步骤可以退回申请人补正")
+    text = required_reason(missing, "missing_materials")
+    note = (reason if isinstance(reason, str) else "").strip()[:REASON_MAX]
+    now = clock.now()
+    case = session.execute(select(CASE.c.applicant_name, CASE.c.applicant_id_number).where(
+        CASE.c.id == row.case_id)).one()
+    names = unit_names(session, (row.county_id, row.township_id, row.village_id))
+    kind = f"{row.assistance_type}_supplement_notice"
+    place = Place(row.county_id, row.township_id, row.village_id)
+    number = issue_document(session, {"id": row.case_id, "number": row.number, "applicant_name": case.applicant_name,
+                                      "applicant_id_number": case.applicant_id_number,
+                                      "township": names.get(row.township_id, ""),
+                                      "village": names.get(row.village_id, ""),
+                                      "missing_materials": [m.name_zh for m in missing_materials(session, row.case_id)]},
+                            place, names.get(row.county_id, ""), kind if kind in KINDS else "supplement_notice",
+                            {"missing_materials": text}, now)
+    write_suspension(session, row.case_id, row.revision, now, f"待申请人补正：{text}"[:REASON_MAX], None, now)
+    write_event(session, row.case_id, now, actor.user_id, "correction_requested", row.task_name, row.title,
+                {"task_id": task_id, "missing_materials": text, "reason": note, "notice": number,
+                 "before": {"suspended": False}, "after": {"suspended": True}})
+    if row.village_id is not None:
+        write_notifications(session, [{
+            "role": "village", "unit_id": row.village_id, "case_id": row.case_id, "kind": "correction_requested",
+            "created_at": now, "message": f"案件 {row.number} 已一次性告知申请人补正（{number}）：{text}"[:500]}])
+    return row.case_id
+
+
 def _reset(session, row, version, workflow: Workflow, target_id: str, clock: Clock, actor: Principal) -> list:
     """Reset the workflow to ``target_id`` and write the inbox rows and the state; returns the READY tasks."""
     now, today = clock.now(), clock.today()
@@ -225,6 +287,8 @@ def _reset(session, row, version, workflow: Workflow, target_id: str, clock: Clo
         raise refused(f"cannot reopen {target_id}: {exc}", "该步骤无法重新打开，请选择其他步骤") from exc
     reopen_tasks(session, row.case_id, Place(row.county_id, row.township_id, row.village_id), workflow, now, today,
                  open_before)
+    # a reopened step is signed afresh (加签): the sign-offs of its last round stay in the audit trail
+    session.execute(delete(TaskCosigner).where(TaskCosigner.task_id.in_([t.id for t in workflow.ready_user_tasks()])))
     write_state(session, row.case_id, row.revision, workflow, now, actor.user_id, version.declarations)
     return workflow.ready_user_tasks()
 

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from engine.cases.operations import (URGE_ROLES, TASK_COLUMNS, colleagues, holder_gone, send_back_targets,
-                                     user_name)
+from engine.cases.cosigning import cosigners, required_signoffs
+from engine.cases.operations import (CORRECTION_ROLES, URGE_ROLES, TASK_COLUMNS, colleagues, holder_gone,
+                                     proxy_for, send_back_targets, user_name)
+from engine.catalogue.versions import get_version
 from engine.people.accounts import Principal
 from engine.people.scope import case_scope, task_scope
 from engine.store.models import Case, CaseEvent, HumanTask, User
@@ -28,10 +30,22 @@ class Operations:
     holder: str | None = None
     colleagues: tuple = ()
     targets: tuple = ()
+    delegate: bool = False          # 委派 (to one of ``colleagues``)
+    recall: bool = False            # 收回 a delegation one made
+    return_delegation: bool = False  # the actor is the delegate: the form is returned, not completed
+    delegated_to: str | None = None
+    delegated_by: str | None = None
+    cosign: bool = False            # 加签/减签 (to one of ``colleagues``; ``cosigners`` unsigned may be removed)
+    sign: bool = False              # the actor is a co-signer who has not signed
+    cosigners: tuple = ()
+    cosign_required: int = 0        # 会签: the sign-offs the route requires on this step
+    correction: bool = False        # 退回申请人补正 (一次性告知)
+    acting_for: str | None = None   # the actor works on it as the holder's standing proxy (代理) today
 
 
-def task_operations(session: Session, actor: Principal, task_id: str) -> Operations:
-    """What ``actor`` may do on the task now, by the same rules the operations check."""
+def task_operations(session: Session, actor: Principal, task_id: str, today=None) -> Operations:
+    """What ``actor`` may do on the task now, by the same rules the operations check (``today``: for a
+    standing proxy)."""
     row = session.execute(select(*TASK_COLUMNS).join(CASE, CASE.c.id == TASK.c.case_id).where(
         TASK.c.id == task_id, case_scope(actor))).first()
     if row is None or row.status != "open" or row.suspended_at is not None:
@@ -42,13 +56,27 @@ def task_operations(session: Session, actor: Principal, task_id: str) -> Operati
     mine = session.execute(select(exists().where(TASK.c.id == task_id, task_scope(actor)))).scalar()
     if not mine:
         return Operations(urge=bool(urge), holder=holder)
+    signers = tuple(cosigners(session, task_id))
+    sign = any(c.user_id == actor.user_id and c.signed_at is None for c in signers)
+    required = required_signoffs(get_version(session, row.process_version_id).tasks.get(row.task_name, {})
+                                 .get("properties", {}))
+    if row.delegated_to_id is not None:
+        return Operations(holder=holder, urge=bool(urge), recall=row.delegated_by_id == actor.user_id,
+                          return_delegation=row.delegated_to_id == actor.user_id, sign=sign, cosigners=signers,
+                          delegated_to=user_name(session, row.delegated_to_id), cosign_required=required,
+                          delegated_by=user_name(session, row.delegated_by_id))
+    proxy = row.claimed_by_id not in (None, actor.user_id) and today is not None and proxy_for(
+        session, row, actor.user_id, today)
     free = row.claimed_by_id in (None, actor.user_id)
     gone = not free and holder_gone(session, row)
+    acts = free or proxy
     return Operations(
         claim=row.claimed_by_id is None, release=row.claimed_by_id == actor.user_id or gone,
-        reassign=free or gone, send_back=free, urge=bool(urge), holder=holder,
-        colleagues=tuple(colleagues(session, actor, task_id)) if free or gone else (),
-        targets=tuple(send_back_targets(session, actor, task_id)) if free else ())
+        reassign=free or gone, send_back=acts, urge=bool(urge), holder=holder,
+        colleagues=tuple(colleagues(session, actor, task_id)) if acts or gone else (),
+        targets=tuple(send_back_targets(session, actor, task_id)) if acts else (),
+        delegate=acts, cosign=acts, sign=sign, cosigners=signers, cosign_required=required,
+        correction=acts and row.role in CORRECTION_ROLES, acting_for=holder if proxy else None)
 
 
 def sent_back_note(session: Session, case_id: int, task_id: str) -> dict | None:

@@ -215,6 +215,10 @@ class HumanTask(Base):
     # 认领: the one person of the (role, unit) who holds the task; only they complete it (None: the shared queue).
     claimed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
     claimed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    # 委派: the colleague who fills the task in for its holder (delegated_by_id) and returns it; only they act
+    # on it meanwhile.
+    delegated_to_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
+    delegated_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
 
     __table_args__ = (
         Index("ix_human_task_inbox", "role", "unit_id", "created_at",
@@ -224,6 +228,40 @@ class HumanTask(Base):
         Index("ix_human_task_due", "due_on", postgresql_where=text("status = 'open'"),
               sqlite_where=text("status = 'open'")),
     )
+
+
+class TaskCosigner(Base):
+    """加签/会签: a colleague who must sign off an open task (an opinion) before it may be completed."""
+
+    __tablename__ = "task_cosigner"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    task_id: Mapped[str] = mapped_column(String(36), index=True)
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("case.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    added_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    signed_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    opinion: Mapped[Optional[str]] = mapped_column(String(500))
+
+    __table_args__ = (UniqueConstraint("task_id", "user_id", name="task_cosigner_once"),)
+
+
+class StandingProxy(Base):
+    """代理: while ``user_id`` is away (from ``starts_on`` to ``ends_on``, both included) ``proxy_id``, a
+    colleague of the same role and unit, acts on the tasks held by them in that (role, unit)."""
+
+    __tablename__ = "standing_proxy"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    proxy_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(40))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(500))
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    cancelled_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
 
 
 class CaseEvent(Base):

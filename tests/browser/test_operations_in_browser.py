@@ -115,3 +115,47 @@ def test_a_supervisor_urges_a_late_task_and_the_clerk_sees_it(live, db, clock, w
         log_in(page, base, "township_xs")
         page.goto(f"{base}/inbox")
         assert "受理审查已超期，请今日办结" in page.inner_text("ul.notes")
+
+
+def test_a_clerk_delegates_a_task_the_colleague_fills_it_in_and_returns_it(live, db, clock, who, unit_id, new_user,
+                                                                          tmp_path):
+    colleague = new_user(("township", "320921100"))
+    walk = start(db, clock, who, unit_id)
+    task = walk.open_tasks()[0]
+    with browser_page(live, tmp_path) as (base, page):
+        log_in(page, base, "township_xs")
+        page.goto(f"{base}/tasks/{task.id}")
+        page.click("#operations summary:has-text('委派给同事')")
+        page.select_option("form.delegate select[name=to_user_id]", label=f"测试用户 {colleague}")
+        page.fill("form.delegate textarea[name=reason]", "请协助核对受理材料")
+        assert submit_in(page, "form.delegate").status == 200
+        assert "已委派" in page.inner_text(".flash")
+        page.goto(f"{base}/tasks/{task.id}")
+        assert "已委派给" in page.inner_text(".held") and page.locator("form.task-form").count() == 0
+        log_out(page)
+
+        log_in(page, base, colleague)
+        page.goto(f"{base}/inbox")
+        assert "请协助核对受理材料" in page.inner_text("ul.notes")
+        page.goto(f"{base}/tasks/{task.id}")
+        assert "委派您填写此步骤" in page.inner_text(".delegation[role=status]")
+        page.select_option("select[name=acceptance_decision]", "accepted")
+        with page.expect_navigation():
+            page.click("button.return-delegation")
+        assert "已交回委派人" in page.inner_text(".flash")
+        log_out(page)
+
+        log_in(page, base, "township_xs")
+        page.goto(f"{base}/tasks/{task.id}")
+        assert f"测试用户 {colleague}" in page.inner_text(".returned-delegation")
+        assert page.input_value("select[name=acceptance_decision]") == "accepted", "what the delegate entered"
+        with page.expect_navigation():
+            page.click("button[name=submit]")
+        assert "已办理完毕" in page.inner_text(".flash")
+    assert walk.open_names() == ["economic_check"]
+    with db.unit_of_work() as uow:
+        from sqlalchemy import select
+        from engine.store.models import CaseEvent
+        kinds = uow.session.execute(select(CaseEvent.kind).where(CaseEvent.case_id == walk.case_id)
+                                    .order_by(CaseEvent.id)).scalars().all()
+    assert kinds[-3:] == ["task_delegated", "task_delegation_returned", "task_completed"]

@@ -224,6 +224,7 @@ def site(db, clock, who, unit_id, app):
                    "flag_id": flag_id, "unit_id": unit_id("320921100"), "user_id": who("township_cjg").user_id,
                    "process_id": "minimum_living_xiangshui", "version_id": version_id, "form_key": "acceptance",
                    "filter_id": filter_id, "decision_id": "temporary_assistance_approver"}
+    path_values["proxy_id"] = 1  # 代理: none of the caller's (refused 404)
     rules = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
