@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from engine import attachment_panel, case_view, document_for
+from engine import EVENT_KINDS, attachment_panel, case_view, document_for, filter_timeline, timeline_choices
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -117,7 +117,13 @@ def case(case_id: int):
 def _case_page(s, case_id: int, status: int = 200):
     principal = current_principal()
     view = case_view(s, principal, case_id)
+    event_kind = request.args.get("event_kind") or None
+    if event_kind is not None and event_kind not in EVENT_KINDS:
+        raise InputRefused("event_kind must be an event kind", "事件类别应为列表中的一项")
+    actor = int_arg(request.args, "actor", None, 1)
     return render_template("cases/case.html", view=view, states_json=json.dumps(view.element_states),
+                           entries=filter_timeline(view.timeline, event_kind, actor),
+                           choices=timeline_choices(view.timeline), event_kind=event_kind, actor=actor,
                            attachments=attachment_panel(s, principal, case_id=case_id),
                            withdrawable=withdrawable(s, principal, case_id), reason_max=REASON_MAX), status
 
