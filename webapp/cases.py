@@ -79,7 +79,7 @@ def new_case():
             try:
                 started = start_application(s, principal, clock(), assistance_type, village_id, data, token)
             except FormInvalid as exc:  # leaving the unit of work without commit() rolls it back
-                ctx["errors"] = errors_for_html_form(schema or {}, request.form, exc.errors)
+                ctx["errors"] = errors_for_html_form(schema or {}, request.form, exc.errors_in(is_zh()))
                 flash(exc.message_zh if is_zh() else _("The form has errors; please correct them."), "error")
                 return render_template("cases/new_case.html", **ctx), 422
             except Duplicate as exc:  # an open application or a benefit of the type: nothing lodged

@@ -119,7 +119,7 @@ def task(task_id: str):
         except FormInvalid as exc:  # leaving the unit of work rolled it back
             with db().unit_of_work() as uow:
                 ctx = _task_context(uow.session, task_id, request.form)
-            ctx["errors"] = errors_for_html_form(ctx["schema"] or {}, request.form, exc.errors)
+            ctx["errors"] = errors_for_html_form(ctx["schema"] or {}, request.form, exc.errors_in(is_zh()))
             if "_flags" in exc.errors:  # the benefit cannot register while a flag awaits the decision
                 flash(exc.errors["_flags"] if is_zh() else _("Decide on every duplicate and overlap check first."),
                       "error")

@@ -226,3 +226,17 @@ def test_english_ui_shows_english_step_names(db, clock, who, unit_id, login):
     page = clerk.get("/inbox").text
     assert "Acceptance review" in page and walk.number in page
     assert "Holder" in page and "Shared queue" in page
+
+
+def test_english_ui_gives_validation_messages_in_english(db, clock, who, unit_id, login):
+    walk = start(db, clock, who, unit_id)
+    task = walk.open_tasks()[0]
+    clerk = login("township_xs")
+    clerk.post_form("/lang/en", {"next": "/inbox"})
+    refused = clerk.post_form(f"/tasks/{task.id}", {"acceptance_decision": "accepted", "submit": "1"})
+    assert refused.status_code == 422
+    errors = " ".join(re.findall(r'<div class="field-error"[^>]*>([^<]*)</div>', refused.text))
+    assert "is required" in errors and "必填" not in errors
+    clerk.post_form("/lang/zh_CN", {"next": "/inbox"})
+    again = clerk.post_form(f"/tasks/{task.id}", {"acceptance_decision": "accepted", "submit": "1"})
+    assert "为必填项" in again.text
