@@ -38,10 +38,10 @@ from engine.catalogue.names_en import english_name
 from engine.oversight.dashboard import DashboardFilters, OUTLIER_Z, dashboard, version_heat
 from engine.oversight.queries import (COUNT_CAP, PAGE_SIZE, SupervisorFilters, case_form, case_view, deployed_versions,
                                       document_for, supervisor_cases, task_for, task_schema)
-from engine.oversight.inbox import (HELD as INBOX_HELD, InboxFilters, count_inbox, inbox as inbox_tasks, inbox_counts,
+from engine.oversight.inbox import (WITHIN_MAX as INBOX_WITHIN_MAX, InboxFilters, inbox as inbox_tasks, inbox_counts,
                                     parse_inbox_filters, without as inbox_without)
 from engine.oversight.archive import household_archive
-from engine.oversight.timeline import (EVENT_KINDS, LOG_PAGE_SIZE, LogFilters, filter_timeline, operation_log,
+from engine.oversight.timeline import (EVENT_KINDS, LogFilters, filter_timeline, operation_log,
                                       parse_log_filters, timeline_choices)
 from engine.oversight.saved_filters import (EXPORT_MAX, case_list_report, delete_filter, parse_filters, save_filter,
                                            saved_filters)

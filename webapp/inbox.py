@@ -3,7 +3,7 @@ panel's meeting."""
 from __future__ import annotations
 
 from datetime import timedelta
-from engine import (COUNT_CAP, attachment_panel, inbox_without, parse_inbox_filters, saved_filters, FLAG_NOTE_MAX, PAGE_SIZE, case_file, case_form, case_view, decide_flag, hold_panel_meeting,
+from engine import (COUNT_CAP, INBOX_WITHIN_MAX, attachment_panel, inbox_without, parse_inbox_filters, saved_filters, FLAG_NOTE_MAX, PAGE_SIZE, case_file, case_form, case_view, decide_flag, hold_panel_meeting,
                     inbox_tasks, notifications_for, panel_agenda, panel_meetings, refresh_case_flags, task_for, task_schema)
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -47,7 +47,8 @@ def inbox():
     """My open tasks, most urgent (or oldest) first, with the filters and each option's count, and the saved
     filters (mine and those shared in my unit) with their live counts. A wrong filter is a 422 naming it."""
     page = page_arg()
-    int_arg(request.args, "village", None, 1)
+    int_arg(request.args, "village", None, 1)  # numbers as every list checks them (400), the rest 422
+    int_arg(request.args, "within", None, 1, INBOX_WITHIN_MAX)
     filters = parse_inbox_filters(request.args)
     today = clock().today()
     principal = current_principal()
@@ -286,9 +287,7 @@ def notifications():
     """The notification centre: new tasks, reminders, overdue tasks, tasks reassigned or sent back, urgings,
     lodged objections, newest first, the unread marked, with a count per kind; opening it unfiltered marks
     them read (a kind's view marks nothing: the other kinds' news stays news)."""
-    kind = request.args.get("kind") or None
-    if kind is not None and kind not in NOTIFICATION_KINDS:
-        raise InputRefused("kind must be a notification kind", "通知类别应为列表中的一项")
+    kind = _notification_kind(request.args)
     with db().unit_of_work(write=True) as uow:
         by_kind = notification_kinds(uow.session, current_principal())
         notes = notification_centre(uow.session, current_principal(), clock().now() if kind is None else None,
@@ -297,11 +296,20 @@ def notifications():
     return render_template("inbox/notifications.html", notes=notes, kind=kind, by_kind=by_kind)
 
 
+def _notification_kind(source) -> str | None:
+    kind = source.get("kind") or None
+    if kind is not None and kind not in NOTIFICATION_KINDS:
+        raise InputRefused("kind must be a notification kind", "通知类别应为列表中的一项")
+    return kind
+
+
 @bp.route("/notifications/read", methods=["POST"])
 def notifications_read():
-    """Mark every notification read (the centre's button; the header's count goes to zero)."""
+    """Mark every notification read (the centre's button; the header's count goes to zero), then the centre
+    (of the kind it showed)."""
+    kind = _notification_kind(request.form)
     with db().unit_of_work(write=True) as uow:
         mark_notifications_read(uow.session, current_principal(), clock().now())
         uow.commit()
     flash(_("All notifications marked read."), "success")
-    return redirect(url_for("inbox.notifications", kind=request.form.get("kind") or None), 303)
+    return redirect(url_for("inbox.notifications", kind=kind), 303)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import ROLE_NAMES_ZH, delete_filter, save_filter
+from engine import ROLE_NAMES_ZH, delete_filter, english_name, save_filter, unread_notifications
 from engine import DEFAULT_MAX_LENGTH, change_html_rows, html_row_layout
 from engine import CalendarYearMissing, WorkingCalendar, missing_notice
 from engine.errors import FormInvalid
@@ -38,7 +38,6 @@ def mask_id_filter(value):
 def step_en(name):
     """A step name or document title in the page's language: in the English UI its English name
     (``processes/names_en.toml``) where there is one, else as the BPMN or template writes it."""
-    from engine import english_name
     if is_zh() or not name:
         return name
     whole = english_name(name)  # a step's own name may hold "、" (入户调查、邻里访问)
@@ -53,7 +52,6 @@ def local_dt(value):
 
 def header_unread() -> int:
     """The signed-in person's unread notifications, for the header's badge (read when a page shows it)."""
-    from engine import unread_notifications
     principal = current_principal()
     if principal is None or not principal.roles:
         return 0
