@@ -196,7 +196,7 @@ def inbox_breakdown(database, app, user, samples: int, say, prefix="[inbox break
     import flask_babel
     from sqlalchemy.orm import Session
 
-    import engine.oversight.queries as queries
+    import engine.oversight.inbox as queries
     import webapp.pages as pages
     import webapp.inbox as views
     from engine.workdays import WorkingCalendar
@@ -205,7 +205,7 @@ def inbox_breakdown(database, app, user, samples: int, say, prefix="[inbox break
     p.wrap(app, "wsgi_app", "Flask wsgi_app (test client overhead excluded)")
     p.wrap(app.session_interface, "open_session", "session cookie open", 1)
     p.wrap(app.view_functions, "inbox.inbox", "view inbox.inbox", 1)
-    p.wrap(queries, "inbox", "queries.inbox (2 SQL queries)", 2)
+    p.wrap(queries, "inbox", "oversight.inbox.inbox (2 SQL queries)", 2)
     p.wrap(views, "render_template", "render_template inbox.html", 2)
     p.wrap(pages, "remaining_workdays", "remaining_workdays (per row)", 3)
     p.wrap(WorkingCalendar, "load", "WorkingCalendar.load", 4)

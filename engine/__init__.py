@@ -39,11 +39,15 @@ from engine.households.register import review_progress
 from engine.installation import DEMO_DIR, demo_password, demo_walk, load_cases, load_directory, prepare_store
 from engine.jobs import dashboard_sweep, record_run, run_forever, sweep
 from engine.oversight.health import health, queue_sizes
+from engine.catalogue.names_en import english_name
 from engine.oversight.dashboard import DashboardFilters, OUTLIER_Z, dashboard, version_heat
 from engine.oversight.queries import (COUNT_CAP, PAGE_SIZE, SupervisorFilters, case_form, case_view, deployed_versions,
-                                      document_for, HELD as INBOX_HELD, inbox as inbox_tasks,
-                                      inbox_counts, supervisor_cases, task_for, task_schema)
+                                      document_for, supervisor_cases, task_for, task_schema)
+from engine.oversight.inbox import (WITHIN_MAX as INBOX_WITHIN_MAX, InboxFilters, inbox as inbox_tasks, inbox_counts,
+                                    parse_inbox_filters, without as inbox_without)
 from engine.oversight.archive import household_archive
+from engine.oversight.timeline import (EVENT_KINDS, LogFilters, filter_timeline, operation_log,
+                                      parse_log_filters, timeline_choices)
 from engine.oversight.saved_filters import (EXPORT_MAX, case_list_report, delete_filter, parse_filters, save_filter,
                                            saved_filters)
 from engine.oversight.county_rules import SOURCE as COUNTY_RULES_SOURCE, county_rules
@@ -53,7 +57,7 @@ from engine.oversight.files import (age_on, application_defaults, case_file, ear
 from engine.oversight.search import STATUSES as CASE_STATUSES, SearchRefused, my_cases, search
 from engine.oversight.reports import (ALL_TYPES as ALL_REPORT_TYPES, monthly_report, payment_roll,
                                       payment_roll_with_id_numbers, to_csv, to_xlsx)
-from engine.oversight.supervision import (notification_centre, notifications_for, open_incidents, overdue_by_township,
+from engine.oversight.supervision import (mark_notifications_read, notification_centre, notification_kinds, notifications_for, open_incidents, overdue_by_township,
                                           retry_incident, supervision_items, unread_notifications)
 from engine.people.accounts import NAME_MAX, ROLE_NAMES_ZH, Principal, authenticate, principal_of
 from engine.people.directory import CODE_DIGITS, load_places, load_users, read_places, read_users

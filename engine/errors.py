@@ -47,9 +47,14 @@ class FormInvalid(JiuzhuError):
 
     message_zh = "表单填写有误，请按提示修改"
 
-    def __init__(self, errors: dict[str, str]) -> None:
+    def __init__(self, errors: dict[str, str], errors_en: dict[str, str] | None = None) -> None:
         super().__init__(f"invalid form: {sorted(errors)}")
         self.errors = errors
+        self.errors_en = errors_en or {}  # English messages of some fields, for the English UI
+
+    def errors_in(self, zh: bool) -> dict[str, str]:
+        """The messages in the page's language: Chinese, or English where there is an English one."""
+        return self.errors if zh else {k: self.errors_en.get(k, v) for k, v in self.errors.items()}
 
 
 class RouteFailed(JiuzhuError):

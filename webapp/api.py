@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from engine import inbox_tasks
+from engine import inbox_tasks, parse_inbox_filters
 from flask import Blueprint, jsonify, request
 from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, fields
@@ -157,10 +157,12 @@ def csrf_token():
 
 @bp.get("/tasks")
 def tasks():
-    """The caller's open tasks."""
+    """The caller's open tasks, with the inbox's filters (``held``, ``type``, ``step``, ``village``, ``due``,
+    ``within``, ``due_from``, ``due_to``; a wrong one is a 422 naming it)."""
     page = page_arg()
+    filters = parse_inbox_filters(request.args)
     with db().unit_of_work() as uow:
-        rows, total = inbox_tasks(uow.session, current_principal(), page)
+        rows, total = inbox_tasks(uow.session, current_principal(), clock().today(), filters, page)
     return InboxSchema().dump({"total": total, "page": page, "tasks": [r._asdict() for r in rows]})
 
 @bp.post("/tasks/<task_id>/complete")
@@ -181,9 +183,12 @@ def openapi():
         spec.components.schema(schema.__name__.removesuffix("Schema"), schema=schema)
     err = {"content": {"application/json": {"schema": "Error"}}}
     spec.path(path="/api/v1/tasks", operations={"get": {
-        "summary": "My open tasks", "parameters": [{"in": "query", "name": "page", "schema": {"type": "integer"}}],
+        "summary": "My open tasks", "parameters": [{"in": "query", "name": "page", "schema": {"type": "integer"}}] + [
+            {"in": "query", "name": name, "schema": {"type": "string"}}
+            for name in ("held", "type", "step", "village", "due", "within", "due_from", "due_to")],
         "responses": {"200": {"description": "inbox", "content": {"application/json": {"schema": "Inbox"}}},
-                      "401": {"description": "not logged in", **err}}}})
+                      "401": {"description": "not logged in", **err},
+                      "422": {"description": "a filter is wrong (the field named)", **err}}}})
     spec.path(path="/api/v1/tasks/{task_id}/complete", operations={"post": {
         "summary": "Complete a task", "parameters": [
             {"in": "path", "name": "task_id", "required": True, "schema": {"type": "string"}},

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from engine import attachment_panel, case_view, document_for
+from engine import EVENT_KINDS, attachment_panel, case_view, document_for, filter_timeline, timeline_choices
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
@@ -79,7 +79,7 @@ def new_case():
             try:
                 started = start_application(s, principal, clock(), assistance_type, village_id, data, token)
             except FormInvalid as exc:  # leaving the unit of work without commit() rolls it back
-                ctx["errors"] = errors_for_html_form(schema or {}, request.form, exc.errors)
+                ctx["errors"] = errors_for_html_form(schema or {}, request.form, exc.errors_in(is_zh()))
                 flash(exc.message_zh if is_zh() else _("The form has errors; please correct them."), "error")
                 return render_template("cases/new_case.html", **ctx), 422
             except Duplicate as exc:  # an open application or a benefit of the type: nothing lodged
@@ -117,7 +117,13 @@ def case(case_id: int):
 def _case_page(s, case_id: int, status: int = 200):
     principal = current_principal()
     view = case_view(s, principal, case_id)
+    event_kind = request.args.get("event_kind") or None
+    if event_kind is not None and event_kind not in EVENT_KINDS:
+        raise InputRefused("event_kind must be an event kind", "事件类别应为列表中的一项")
+    actor = int_arg(request.args, "actor", None, 1)
     return render_template("cases/case.html", view=view, states_json=json.dumps(view.element_states),
+                           entries=filter_timeline(view.timeline, event_kind, actor),
+                           choices=timeline_choices(view.timeline), event_kind=event_kind, actor=actor,
                            attachments=attachment_panel(s, principal, case_id=case_id),
                            withdrawable=withdrawable(s, principal, case_id), reason_max=REASON_MAX), status
 

@@ -3,13 +3,13 @@ panel's meeting."""
 from __future__ import annotations
 
 from datetime import timedelta
-from engine import (COUNT_CAP, attachment_panel, FLAG_NOTE_MAX, PAGE_SIZE, case_file, case_form, case_view, decide_flag, hold_panel_meeting,
+from engine import (COUNT_CAP, INBOX_WITHIN_MAX, attachment_panel, inbox_without, parse_inbox_filters, saved_filters, FLAG_NOTE_MAX, PAGE_SIZE, case_file, case_form, case_view, decide_flag, hold_panel_meeting,
                     inbox_tasks, notifications_for, panel_agenda, panel_meetings, refresh_case_flags, task_for, task_schema)
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from engine import (INBOX_HELD, MAX_BATCH, REASON_MAX, claim_task, colleagues, complete_task, earlier_entries,
+from engine import (MAX_BATCH, REASON_MAX, claim_task, colleagues, complete_task, earlier_entries,
                     hand_over, held_by, holders, inbox_counts, next_task_for, reassign_task, release_task, send_back,
-                    notification_centre, sent_back_note, task_operations, unread_notifications, withdraw,
+                    mark_notifications_read, notification_centre, notification_kinds, sent_back_note, task_operations, withdraw,
                     withdrawable)
 from engine import (add_cosigner, delegate_task, recall_delegation, remove_cosigner, request_correction,
                     return_delegation, returned_delegation, sign_off)
@@ -19,10 +19,11 @@ from engine import get_version
 
 from .auth import current_principal, requires_role
 from .db import clock, db
-from .limits import int_arg, page_arg
+from .limits import InputRefused, int_arg, page_arg
 
 
-from .pages import FORM_CONTROL_FIELDS, ROWS_CONTROL, bound_view, is_zh, render_rows_changed
+from .pages import (FORM_CONTROL_FIELDS, ROWS_CONTROL, bound_view, delete_list_filter, is_zh, render_rows_changed,
+                    save_list_filter)
 
 bp = Blueprint("inbox", __name__)
 
@@ -40,23 +41,44 @@ def home():
     return redirect(url_for("inbox.inbox"))
 
 
+INBOX_FILTER_KEYS = ("held", "type", "step", "village", "due", "within", "due_from", "due_to")
+
+
 @bp.route("/inbox")
 def inbox():
-    """My open tasks, oldest first."""
+    """My open tasks, most urgent (or oldest) first, with the filters and each option's count, and the saved
+    filters (mine and those shared in my unit) with their live counts. A wrong filter is a 422 naming it."""
     page = page_arg()
-    by_urgency = request.args.get("sort", "urgency") != "oldest"
-    held = request.args.get("held") if request.args.get("held") in INBOX_HELD else None
+    int_arg(request.args, "village", None, 1)  # numbers as every list checks them (400), the rest 422
+    int_arg(request.args, "within", None, 1, INBOX_WITHIN_MAX)
+    filters = parse_inbox_filters(request.args)
+    today = clock().today()
+    principal = current_principal()
     with db().unit_of_work() as uow:
         s = uow.session
-        rows, total = inbox_tasks(s, current_principal(), page, by_urgency=by_urgency, held=held)
-        counts = inbox_counts(s, current_principal())
-        notes = notifications_for(s, current_principal(), limit=5)
-        unread = unread_notifications(s, current_principal())
-    today = clock().today()
+        rows, total = inbox_tasks(s, principal, today, filters, page)
+        counts = inbox_counts(s, principal, today, filters)
+        notes = notifications_for(s, principal, limit=5, besides="new_task")  # the list below shows new tasks
+        saved = saved_filters(s, principal, today, "inbox")
     return render_template("inbox/inbox.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
-                           count_cap=COUNT_CAP, today=today, notes=notes, by_urgency=by_urgency,
-                           from_case=int_arg(request.args, "from_case", None, 1), held=held, counts=counts, unread=unread,
+                           count_cap=COUNT_CAP, today=today, notes=notes, filters=filters, query=filters.to_query(),
+                           without=inbox_without, choose=lambda dim, key: {**inbox_without(filters, dim).to_query(),
+                                                                           dim: str(key)},
+                           from_case=int_arg(request.args, "from_case", None, 1),
+                           counts=counts, saved=saved,
                            week_end=today + timedelta(days=6 - today.weekday()))
+
+
+@bp.route("/inbox/filters", methods=["POST"])
+def save_inbox_filter():
+    """Save the inbox's filters (the form's hidden fields) under a name, for oneself or the whole unit."""
+    return save_list_filter("inbox", INBOX_FILTER_KEYS, parse_inbox_filters, inbox, "inbox.inbox")
+
+
+@bp.route("/inbox/filters/<int:filter_id>/delete", methods=["POST"])
+def delete_inbox_filter(filter_id: int):
+    """Delete one of one's own saved inbox filters."""
+    return delete_list_filter(filter_id, "inbox.inbox")
 
 
 def _task_context(s, task_id, form_values=None, errors=None, record_reveal=False):
@@ -115,7 +137,7 @@ def _form_refused(task_id: str, exc: FormInvalid):
     """The task page again with the submitted form and its errors (422)."""
     with db().unit_of_work() as uow:
         ctx = _task_context(uow.session, task_id, request.form)
-    ctx["errors"] = errors_for_html_form(ctx["schema"] or {}, request.form, exc.errors)
+    ctx["errors"] = errors_for_html_form(ctx["schema"] or {}, request.form, exc.errors_in(is_zh()))
     if "_flags" in exc.errors:  # the benefit cannot register while a flag awaits the decision
         flash(exc.errors["_flags"] if is_zh() else _("Decide on every duplicate and overlap check first."), "error")
     flash(exc.message_zh if is_zh() else _("The form has errors; please correct them."), "error")
@@ -291,11 +313,38 @@ def _colleagues_for(s, principal, from_user: int) -> list:
     return [c for c in colleagues(s, principal, first[0].task_id) if c.id != from_user] if first else []
 
 
+NOTIFICATION_KINDS = ("new_task", "due_soon", "overdue", "reassigned", "sent_back", "urged", "objection_lodged",
+                      "window_not_eligible", "window_eligible", "window_finished")
+
+
 @bp.route("/notifications")
 def notifications():
-    """The notification centre: reminders, tasks reassigned or sent back, urgings, newest first, the unread
-    marked; opening it marks them read."""
+    """The notification centre: new tasks, reminders, overdue tasks, tasks reassigned or sent back, urgings,
+    lodged objections, newest first, the unread marked, with a count per kind; opening it unfiltered marks
+    them read (a kind's view marks nothing: the other kinds' news stays news)."""
+    kind = _notification_kind(request.args)
     with db().unit_of_work(write=True) as uow:
-        notes = notification_centre(uow.session, current_principal(), clock().now())
+        by_kind = notification_kinds(uow.session, current_principal())
+        notes = notification_centre(uow.session, current_principal(), clock().now() if kind is None else None,
+                                    kind=kind)
         uow.commit()
-    return render_template("inbox/notifications.html", notes=notes)
+    return render_template("inbox/notifications.html", notes=notes, kind=kind, by_kind=by_kind)
+
+
+def _notification_kind(source) -> str | None:
+    kind = source.get("kind") or None
+    if kind is not None and kind not in NOTIFICATION_KINDS:
+        raise InputRefused("kind must be a notification kind", "通知类别应为列表中的一项")
+    return kind
+
+
+@bp.route("/notifications/read", methods=["POST"])
+def notifications_read():
+    """Mark every notification read (the centre's button; the header's count goes to zero), then the centre
+    (of the kind it showed)."""
+    kind = _notification_kind(request.form)
+    with db().unit_of_work(write=True) as uow:
+        mark_notifications_read(uow.session, current_principal(), clock().now())
+        uow.commit()
+    flash(_("All notifications marked read."), "success")
+    return redirect(url_for("inbox.notifications", kind=kind), 303)

@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 
-from engine import ROLE_NAMES_ZH
+from engine import ROLE_NAMES_ZH, delete_filter, english_name, save_filter, unread_notifications
 from engine import DEFAULT_MAX_LENGTH, change_html_rows, html_row_layout
 from engine import CalendarYearMissing, WorkingCalendar, missing_notice
 from engine.errors import FormInvalid
 
 from .auth import current_principal
-from .db import clock
+from .db import clock, db
 
 
 # The button of a list's row (add:members, remove:members:3): posted without JavaScript, see render_rows_changed.
@@ -23,6 +24,7 @@ def init_app(app) -> None:
     """Register the template filters and the context every page sees."""
     app.add_template_filter(mask_id_filter, "mask_id")
     app.add_template_filter(local_dt, "local_dt")
+    app.add_template_filter(step_en, "step_en")
     app.context_processor(inject_helpers)
 
 
@@ -33,17 +35,47 @@ def mask_id_filter(value):
     return mask_id_number(value)
 
 
+def step_en(name):
+    """A step name or document title in the page's language: in the English UI its English name
+    (``processes/names_en.toml``) where there is one, else as the BPMN or template writes it."""
+    if is_zh() or not name:
+        return name
+    whole = english_name(name)  # a step's own name may hold "、" (入户调查、邻里访问)
+    return whole or "; ".join(english_name(part) or part for part in str(name).split("、"))  # at two steps: "A、B"
+
+
 def local_dt(value):
     """An aware datetime as China local time text."""
     from engine import CHINA_TZ
     return value.astimezone(CHINA_TZ).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
+def header_unread() -> int:
+    """The signed-in person's unread notifications, for the header's badge (read when a page shows it)."""
+    principal = current_principal()
+    if principal is None or not principal.roles:
+        return 0
+    with db().unit_of_work() as uow:
+        return unread_notifications(uow.session, principal)
+
+
+def event_kind_names() -> dict[str, str]:
+    """The name of each kind of audit event, in the page's language (the timeline's and the log's filters)."""
+    return {"case_started": _("Application lodged"), "task_completed": _("Step completed"), "timer_fired": _("Timer"),
+            "case_completed": _("Case ended"), "task_claimed": _("Claimed"), "task_released": _("Released"),
+            "task_reassigned": _("Reassigned"), "task_sent_back": _("Sent back"),
+            "task_withdrawn": _("Completion withdrawn"), "task_urged": _("Urged"), "case_suspended": _("Suspended"),
+            "case_resumed": _("Resumed"), "case_terminated": _("Terminated"),
+            "deadline_extended": _("Time limit extended"), "deadline_recomputed": _("Due dates recomputed"),
+            "flag_decided": _("Check decided"), "attachment_added": _("Attachment added"),
+            "migrated": _("Moved to another version"), "incident": _("Incident")}
+
+
 def inject_helpers():
     principal = current_principal()
     return {"principal": principal, "role_names": ROLE_NAMES_ZH, "remaining_workdays": remaining_workdays,
             "text_max": DEFAULT_MAX_LENGTH,  # the server's bound on a text field whose schema sets none
-            "html_row_layout": html_row_layout,
+            "html_row_layout": html_row_layout, "header_unread": header_unread, "event_kind_names": event_kind_names(),
             "calendar_missing_year": (missing_notice(WorkingCalendar.load(), clock().today())
                                       if principal and principal.has_role("admin") else None)}
 
@@ -82,3 +114,30 @@ def bound_view(view, **fixed):
     bound.__module__, bound.__doc__ = view.__module__, view.__doc__
     bound.__name__ = bound.__qualname__ = "_".join([view.__name__, *(str(v).replace("-", "_") for v in fixed.values())])
     return bound
+
+
+def save_list_filter(kind: str, keys: tuple[str, ...], parse, list_view, list_endpoint: str):
+    """POST of a list's "save these filters" form (the list's query as hidden fields, a name, "shared"): the
+    filter saved for oneself or shared, then the list with it; a wrong name re-shows the list with the
+    message (422), nothing saved. ``parse`` reads the query (a wrong filter is the app's 422)."""
+    query = {key: request.form.get(key, "") for key in keys}
+    parse(query)
+    try:
+        with db().unit_of_work(write=True) as uow:
+            save_filter(uow.session, current_principal(), clock().now(), request.form.get("name", ""), query,
+                        request.form.get("shared") == "1", kind)
+            uow.commit()
+    except FormInvalid as exc:
+        flash(" ".join(exc.errors.values()) if is_zh() else _("The filter was not saved: check its name."), "error")
+        return list_view(), 422
+    flash(_("Filter saved."), "ok")
+    return redirect(url_for(list_endpoint, **parse(query).to_query()), 303)
+
+
+def delete_list_filter(filter_id: int, list_endpoint: str):
+    """POST deleting one of one's own saved filters (another's is 404), then the list."""
+    with db().unit_of_work(write=True) as uow:
+        delete_filter(uow.session, current_principal(), filter_id)
+        uow.commit()
+    flash(_("Filter deleted."), "ok")
+    return redirect(url_for(list_endpoint), 303)

@@ -3,19 +3,17 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, abort, current_app, render_template, request
 
-from engine import (ALL_REPORT_TYPES, COUNT_CAP, EXPORT_MAX, PAGE_SIZE, benefit_types, case_list_report, delete_filter,
+from engine import (EVENT_KINDS, operation_log, parse_log_filters, ALL_REPORT_TYPES, COUNT_CAP, EXPORT_MAX, PAGE_SIZE, benefit_types, case_list_report,
                     monthly_report, overdue_by_township, parse_filters, payment_roll, payment_roll_with_id_numbers,
-                    review_progress, save_filter, saved_filters, supervised_counties, supervision_items,
+                    review_progress, saved_filters, supervised_counties, supervision_items,
                     supervisor_cases, to_csv, to_xlsx)
-from engine.errors import FormInvalid
 
 from .auth import current_principal, requires_role
 from .db import clock, db
 from .limits import int_arg, page_arg
-from .pages import is_zh
+from .pages import delete_list_filter, save_list_filter
 
 
 
@@ -110,33 +108,19 @@ def export_cases():
     return _download(table, export_format)
 
 
-@bp.route("/supervisor/filters", methods=["POST"])
+@bp.route("/supervisor/filters", methods=["POST"], endpoint="save_list_filter")
 @requires_role("county_supervisor", "county")
-def save_list_filter():
+def save_list_filter_view():
     """Save the list's filters (sent as the form's hidden fields) under a name, for oneself or the county."""
-    query = {key: request.form.get(key, "") for key in ("township", "status", "step", "overdue", "from", "to")}
-    list_filters(query)
-    try:
-        with db().unit_of_work(write=True) as uow:
-            save_filter(uow.session, current_principal(), clock().now(), request.form.get("name", ""), query,
-                        request.form.get("shared") == "1")
-            uow.commit()
-    except FormInvalid as exc:
-        flash(" ".join(exc.errors.values()) if is_zh() else _("The filter was not saved: check its name."), "error")
-        return supervisor(), 422  # the list again, with the message; nothing saved
-    flash(_("Filter saved."), "ok")
-    return redirect(url_for("supervision.supervisor", **parse_filters(query).to_query()), 303)
+    return save_list_filter("cases", ("township", "status", "step", "overdue", "from", "to"), list_filters,
+                            supervisor, "supervision.supervisor")
 
 
-@bp.route("/supervisor/filters/<int:filter_id>/delete", methods=["POST"])
+@bp.route("/supervisor/filters/<int:filter_id>/delete", methods=["POST"], endpoint="delete_list_filter")
 @requires_role("county_supervisor", "county")
-def delete_list_filter(filter_id: int):
+def delete_list_filter_view(filter_id: int):
     """Delete one of one's own saved filters."""
-    with db().unit_of_work(write=True) as uow:
-        delete_filter(uow.session, current_principal(), filter_id)
-        uow.commit()
-    flash(_("Filter deleted."), "ok")
-    return redirect(url_for("supervision.supervisor"), 303)
+    return delete_list_filter(filter_id, "supervision.supervisor")
 
 
 @bp.route("/supervisor/id-reveals")
@@ -149,3 +133,16 @@ def id_reveals():
         s = uow.session
         rows = reveals_for_supervisor(s, current_principal(), page)
     return render_template("supervision/id_reveals.html", rows=rows, page=page, page_size=REVEALS_PAGE_SIZE)
+
+
+@bp.route("/operation-log")
+@requires_role("county_supervisor", "county")
+def operation_log_page():
+    """The county's operation log (操作日志): every audit event of its cases, newest first, by person (a name's
+    beginning), kind and date range, a page at a time; the county is in the statement."""
+    filters = parse_log_filters(request.args)
+    page = page_arg()
+    with db().unit_of_work() as uow:
+        log = operation_log(uow.session, current_principal(), filters, page)
+    return render_template("supervision/operation_log.html", filters=filters, query=filters.to_query(),
+                           kinds=EVENT_KINDS, **log)

@@ -37,7 +37,7 @@ from engine.catalogue.versions import get_version, latest_version_id
 from engine.workdays import WorkingCalendar, add_workdays_due
 from engine.runtime.workflow import SERIALIZER_VERSION, Workflow
 from engine.cases.writer import (CASE, COMPLETE_TASK, INCIDENT, TASK, exclude_publicity, limit_workdays_of, locked,
-                                 overall_due_on, record_completion, state_values, sync_tasks, write_event, write_extension,
+                                 notify_once, overall_due_on, record_completion, state_values, sync_tasks, write_event, write_extension,
                                  write_state)
 
 START_ROLES = ("village", "township")
@@ -201,6 +201,10 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     write_state(session, row.case_id, row.revision, workflow, now, actor.user_id, declared,
                accepted_on=today if clock_start is not None and clock_start.met(data) else None)
     exclude_publicity(session, row.case_id, ready_before, workflow, today)
+    if properties.get("publicity"):  # a 公示 step is completed only when an objection is lodged (else its timer)
+        notify_once(session, [{"role": "township", "unit_id": row.township_id, "case_id": row.case_id,
+                               "task_id": task_id, "kind": "objection_lodged", "created_at": now,
+                               "message": f"公示异议：案件 {row.number} 在「{row.title}」期间有人提出异议，请及时处理"[:500]}])
     # a benefit granted meanwhile is flagged before the decision (no statement for a type no rule names)
     raise_flags(session, row.case_id, today, now, CaseFacts(row.assistance_type, row.household_id, row.county_code))
     check = declared.checks.get(row.task_name)

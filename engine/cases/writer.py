@@ -15,7 +15,8 @@ from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import String, bindparam, case as sql_case, cast, func, insert, literal, null, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from engine.catalogue.declarations import OverallLimit, RouteDeclarations
@@ -24,7 +25,7 @@ from engine.errors import Conflict
 from engine.households.register import apply_outcome
 from engine.people.places import Place
 from engine.runtime.workflow import ReadyTask, Workflow
-from engine.store.models import Case, CaseEvent, HumanTask, Incident, Notification
+from engine.store.models import Case, CaseEvent, HumanTask, Incident, Notification, UTCDateTime
 from engine.workdays import CalendarYearMissing, Due, WorkingCalendar, add_workdays_due, due, parse_period
 
 CASE = Case.__table__
@@ -91,6 +92,23 @@ def sync_tasks(session, case_id, place: Place, workflow: Workflow, now: datetime
     new = [t for tid, t in ready.items() if tid not in open_ids]
     if new:
         session.execute(insert(TASK), [task_row(case_id, t, place, now, today) for t in new])
+        notify_new_tasks(session, [t.id for t in new], now)
+
+
+def notify_new_tasks(session: Session, task_ids: list[str], now: datetime) -> None:
+    """One "new task" notification per new inbox row, to its (role, unit), in one INSERT … SELECT (the case
+    number read in the same statement); the (task, kind) key keeps it to once per task."""
+    if not task_ids:
+        return
+    message = (literal("新待办：案件 ") + CASE.c.number + literal("「") + TASK.c.title + literal("」")
+               + sql_case((TASK.c.due_on.is_(None), literal("")),
+                      else_=literal("，办理期限 ") + cast(TASK.c.due_on, String)))
+    session.execute(insert(Notification).from_select(
+        ["role", "unit_id", "case_id", "task_id", "user_id", "kind", "message", "created_at"],
+        select(TASK.c.role, TASK.c.unit_id, TASK.c.case_id, TASK.c.id, null(), literal("new_task"),
+               func.substr(message, 1, 500),
+               literal(now, UTCDateTime()))
+        .join(CASE, CASE.c.id == TASK.c.case_id).where(TASK.c.id.in_(task_ids))))
 
 
 def task_row(case_id, task: ReadyTask, place: Place, now, today) -> dict:
@@ -225,6 +243,7 @@ def write_firings(session: Session, firings: list, now: datetime, today) -> None
     new_tasks = [row for f in firings for row in f.new_tasks]
     if new_tasks:
         session.execute(insert(TASK), new_tasks)
+        notify_new_tasks(session, [row["id"] for row in new_tasks], now)
     columns = sorted(firings[0].values)
     stmt = (update(CASE).where(CASE.c.id == bindparam("b_id"), CASE.c.revision == bindparam("b_revision"))
             .values({c: bindparam(f"v_{c}") for c in columns}))
@@ -364,6 +383,21 @@ def write_termination(session: Session, case_id: int, revision: int, state: str,
         summary={**summary, "outcome_label": label}))
     if result.rowcount != 1:
         raise Conflict("case changed concurrently")
+
+
+def insert_ignoring_duplicates(session: Session, table, rows: list[dict], key: list[str]) -> None:
+    """INSERT the rows, skipping those whose ``key`` columns are taken (a reminder, a 督办 item, a
+    notification that is raised once per task)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    if rows:
+        session.execute(dialect.insert(table).values(rows).on_conflict_do_nothing(index_elements=key))
+
+
+def notify_once(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Notifications raised once per task and kind: ``{role, unit_id, case_id, task_id, kind, message,
+    created_at[, user_id]}`` each; one already raised for the task and kind is not raised again."""
+    insert_ignoring_duplicates(session, Notification.__table__, [{"user_id": None, **r} for r in rows],
+                               ["task_id", "kind"])
 
 
 def write_notifications(session: Session, rows: list[dict[str, Any]]) -> None:

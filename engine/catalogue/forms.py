@@ -357,6 +357,7 @@ class FormValidator:
         input passes it.
         """
         errors: dict[str, str] = {}
+        errors_en: dict[str, str] = {}
         _check_values(data, "", self.schema, errors)
         if errors:  # unstorable text or a NaN: the schema's own messages would only add noise
             raise FormInvalid(errors)
@@ -365,12 +366,14 @@ class FormValidator:
         for error in sorted(self._validator.iter_errors(data), key=lambda e: e.validator != "type"):
             path = ".".join(str(p) for p in error.absolute_path)
             field, message = _message_zh(error, path, self.schema)
-            errors.setdefault(field or "_form", message)
+            if (field or "_form") not in errors:
+                errors[field or "_form"] = message
+                errors_en[field or "_form"] = message_en(error, field, self.schema)
         _check_fields(data, "", self.schema, errors, today)
         if not errors and isinstance(data, Mapping):
             errors.update(sum_problems(self.schema, data))
         if errors:
-            raise FormInvalid(errors)
+            raise FormInvalid(errors, errors_en)
         return dict(data)
 
 
@@ -470,7 +473,7 @@ def _date_problem(prop: Mapping[str, Any], value: str, today: date) -> str | Non
 _TYPE_ZH = {"string": "文字", "number": "数字", "integer": "整数", "boolean": "是/否", "array": "列表", "object": "对象"}
 
 
-def _title(schema: Mapping[str, Any], path: str) -> str:
+def _title(schema: Mapping[str, Any], path: str, key: str = "title") -> str:
     node: Any = schema
     for part in path.split(".") if path else []:
         if not isinstance(node, Mapping):
@@ -479,7 +482,38 @@ def _title(schema: Mapping[str, Any], path: str) -> str:
             node = node.get("items", {})
         else:
             node = (node.get("properties") or {}).get(part, {})
-    return node.get("title", path) if isinstance(node, Mapping) else path
+    return node.get(key, node.get("title", path)) if isinstance(node, Mapping) else path
+
+
+_TYPE_EN = {"string": "text", "number": "a number", "integer": "a whole number", "boolean": "yes or no",
+            "array": "a list", "object": "an object"}
+
+
+def message_en(error, field: str, schema) -> str:
+    """The English message of a schema error on ``field`` (the form's English titles, ``x-title-en``), for the
+    English UI beside ``_message_zh``'s Chinese one."""
+    kind, limit = error.validator, error.validator_value
+    title = _title(schema, field, "x-title-en")
+    if kind in ("additionalProperties", "unevaluatedProperties"):
+        return "Fields that are not in the form: " + ", ".join(
+            sorted(set(error.instance) - set(error.schema.get("properties", {}))))
+    messages = {
+        "required": f"“{title}” is required", "enum": f"“{title}” is not one of the choices",
+        "const": f"“{title}” must be confirmed", "format": f"“{title}” is not valid (a date is YYYY-MM-DD)",
+        "pattern": f"“{title}” is not in the right form",
+        "minLength": f"“{title}” must not be empty" if kind == "minLength" and limit <= 1
+        else f"“{title}” needs at least {limit} characters",
+        "maxLength": f"“{title}” may have at most {limit} characters",
+        "minimum": f"“{title}” must be at least {_number_text(limit)}",
+        "exclusiveMinimum": f"“{title}” must be more than {_number_text(limit)}",
+        "maximum": f"“{title}” must be at most {_number_text(limit)}",
+        "exclusiveMaximum": f"“{title}” must be less than {_number_text(limit)}",
+        "minItems": f"“{title}” needs at least {limit} rows", "maxItems": f"“{title}” may have at most {limit} rows",
+    }
+    if kind == "type":
+        expected = limit if isinstance(limit, str) else limit[0]
+        return f"“{title}” must be {_TYPE_EN.get(expected, expected)}"
+    return messages.get(kind, f"“{title}” is not valid")
 
 
 def _number_text(value) -> str:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select, true
+from sqlalchemy import exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.clock import start_of_local_day
@@ -19,66 +19,10 @@ from engine.people.places import unit_names
 from engine.people.scope import case_scope, supervised_counties, task_scope
 from engine.catalogue.versions import get_version
 from engine.runtime.workflow import Workflow
+from engine.oversight.inbox import COUNT_CAP, PAGE_SIZE
+from engine.oversight.timeline import case_timeline
 
 CASE, TASK, EVENT = Case.__table__, HumanTask.__table__, CaseEvent.__table__
-PAGE_SIZE = 50
-# Inbox totals stop counting here: "1000+" says enough, and counting further costs a scan per page view.
-COUNT_CAP = 1000
-
-
-# Most urgent first: the earliest due date, undated tasks after dated ones, then the oldest.
-URGENCY_ORDER = (TASK.c.due_on.asc().nulls_last(), TASK.c.created_at, TASK.c.id)
-
-
-HELD = ("mine", "queue", "others")  # the inbox's holder filter: claimed by me, unclaimed, claimed by a colleague
-
-
-def _held_clause(principal: Principal, held: str | None):
-    return {"mine": TASK.c.claimed_by_id == principal.user_id, "queue": TASK.c.claimed_by_id.is_(None),
-            "others": TASK.c.claimed_by_id != principal.user_id}.get(held or "", true())
-
-
-def select_inbox_statement(principal: Principal, page: int = 1, page_size: int = PAGE_SIZE, by_urgency: bool = True,
-                           held: str | None = None):
-    """The inbox query: open tasks in the principal's (role, unit) pairs, most urgent (or oldest) first; ``held``
-    (one of HELD) keeps those claimed by the principal, unclaimed, or claimed by a colleague."""
-    holder = aliased(User)
-    return (
-        select(TASK.c.id, TASK.c.title, TASK.c.role, TASK.c.due_on, TASK.c.due_provisional, TASK.c.created_at,
-               CASE.c.id.label("case_id"), CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number,
-               Unit.name.label("village_name"), TASK.c.claimed_by_id, holder.display_name.label("claimed_by"),
-               CASE.c.suspended_at)
-        .select_from(TASK)
-        .join(CASE, CASE.c.id == TASK.c.case_id)
-        .outerjoin(Unit, Unit.id == CASE.c.village_id)
-        .outerjoin(holder, holder.id == TASK.c.claimed_by_id)
-        .where(TASK.c.status == "open", task_scope(principal), _held_clause(principal, held))
-        .order_by(*(URGENCY_ORDER if by_urgency else (TASK.c.created_at, TASK.c.id)))
-        .limit(page_size).offset((max(page, 1) - 1) * page_size)
-    )
-
-
-def inbox(session: Session, principal: Principal, page: int = 1, page_size: int = PAGE_SIZE, by_urgency: bool = True,
-          held: str | None = None):
-    """Open tasks of the principal's roles in their units, most urgent first (or oldest first), with the
-    total (capped at COUNT_CAP + 1); ``held`` filters by holder (see select_inbox_statement)."""
-    rows = session.execute(select_inbox_statement(principal, page, page_size, by_urgency, held)).all()
-    capped = select(TASK.c.id).where(TASK.c.status == "open", task_scope(principal),
-                                     _held_clause(principal, held)).limit(COUNT_CAP + 1)
-    total = session.execute(select(func.count()).select_from(capped.subquery())).scalar_one()
-    return rows, total
-
-
-def inbox_counts(session: Session, principal: Principal) -> dict[str, int]:
-    """How many open tasks of the principal's are theirs, in the shared queue and a colleague's (one grouped
-    statement over at most COUNT_CAP + 1 tasks)."""
-    capped = select(TASK.c.claimed_by_id).where(TASK.c.status == "open", task_scope(principal)).limit(
-        COUNT_CAP + 1).subquery()
-    counts = {"mine": 0, "queue": 0, "others": 0}
-    for holder_id, n in session.execute(select(capped.c.claimed_by_id, func.count()).group_by(capped.c.claimed_by_id)):
-        key = "queue" if holder_id is None else "mine" if holder_id == principal.user_id else "others"
-        counts[key] += n
-    return counts
 
 
 def task_for(session: Session, principal: Principal, task_id: str):
@@ -118,6 +62,7 @@ class CaseView:
     data: dict[str, Any]
     version_name: str
     documents: list
+    timeline: list  # the events with each step's values and what changed (oversight.timeline.Entry)
 
 
 def case_view(session: Session, principal: Principal, case_id: int) -> CaseView:
@@ -145,7 +90,8 @@ def case_view(session: Session, principal: Principal, case_id: int) -> CaseView:
     workflow = Workflow.restore(version.spec, case.state)
     return CaseView(case, names.get(case.village_id, ""), names.get(case.township_id, ""),
                     names.get(case.county_id, ""), events, open_tasks, workflow.element_states(),
-                    version.bpmn_xml, workflow.data, version.name, documents)
+                    version.bpmn_xml, workflow.data, version.name, documents,
+                    case_timeline(events, version.tasks, version.forms))
 
 
 def document_for(session: Session, principal: Principal, case_id: int, document_id: int):

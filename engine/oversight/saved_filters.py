@@ -1,36 +1,28 @@
-"""Saved, shareable filters of the county supervisor's case list (Camunda Tasklist's habit), each shown
-with its live count; and the list's query parameters read into filters, for the page and for a saved
+"""Saved, shareable filters of the county supervisor's case list and of a clerk's inbox (Camunda Tasklist's
+habit), each shown with its live count; and the list's query parameters read into filters, for the page and for a saved
 filter alike."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
 from sqlalchemy import delete, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from engine.catalogue.forms import mask_id_number
 from engine.clock import to_local_date
 from engine.errors import FormInvalid, NotFound
+from engine.oversight.inbox import count_inbox, date_range, parse_inbox_filters
 from engine.oversight.queries import SupervisorFilters, count_supervisor_cases, select_supervisor_cases
 from engine.oversight.reports import Report
 from engine.oversight.search import STATUSES
 from engine.people.accounts import Principal
 from engine.people.scope import supervised_counties
-from engine.store.models import SavedFilter, User
+from engine.store.models import SavedFilter, Unit, User
 
 NAME_MAX = 60
 STEP_MAX = 100
-
-
-def _date(raw: str, field: str, errors: dict[str, str]) -> date | None:
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        errors[field] = "日期格式应为 2026-09-15"
-        return None
 
 
 def parse_filters(query: Mapping[str, str]) -> SupervisorFilters:
@@ -49,10 +41,7 @@ def parse_filters(query: Mapping[str, str]) -> SupervisorFilters:
     step = (query.get("step") or "").strip() or None
     if step is not None and len(step) > STEP_MAX:
         errors["step"] = f"办理环节最多 {STEP_MAX} 个字"
-    lodged_from = _date((query.get("from") or "").strip(), "from", errors)
-    lodged_to = _date((query.get("to") or "").strip(), "to", errors)
-    if lodged_from and lodged_to and lodged_from > lodged_to:
-        errors["to"] = "截止日期不能早于起始日期"
+    lodged_from, lodged_to = date_range(query, "from", "to", errors)
     if errors:
         raise FormInvalid(errors)
     return SupervisorFilters(township_id=township, status=status, step=step, overdue=query.get("overdue") == "1",
@@ -60,38 +49,80 @@ def parse_filters(query: Mapping[str, str]) -> SupervisorFilters:
                              lodged_from=lodged_from, lodged_to=lodged_to)
 
 
-def save_filter(session: Session, principal: Principal, now: datetime, name: str, query: Mapping[str, str],
-                shared: bool) -> int:
-    """Save the list's current filters under a name (unique per owner); returns the saved filter's id."""
+@dataclass(frozen=True)
+class _SavedList:
+    """What a list's saved filters need: reading its query, counting it, and where a principal's filters live
+    (``(county_id, unit_id)`` a new one is saved in, and the clause of the ones shared with them)."""
+
+    parse: Callable[[Mapping[str, str]], Any]
+    count: Callable[[Session, Principal, date, Any], int]
+    home: Callable[[Session, Principal], tuple[int, int | None] | None]
+    shared_with: Callable[[Principal], Any]
+
+
+def _supervisor_home(session: Session, principal: Principal) -> tuple[int, None] | None:
     counties = supervised_counties(principal)
-    if not counties:
-        raise NotFound("not a county supervisor")
+    return (counties[0], None) if counties else None
+
+
+def _inbox_home(session: Session, principal: Principal) -> tuple[int, int] | None:
+    """A clerk's inbox filter is shared in their first staff unit, filed under that unit's county."""
+    if not principal.staff_units:
+        return None
+    unit_id = principal.staff_units[0]
+    parent, grandparent = aliased(Unit), aliased(Unit)
+    row = session.execute(select(Unit.level, Unit.id, parent.id.label("p"), parent.level.label("p_level"),
+                                 grandparent.id.label("g"))
+                          .outerjoin(parent, parent.id == Unit.parent_id)
+                          .outerjoin(grandparent, grandparent.id == parent.parent_id)
+                          .where(Unit.id == unit_id)).one()
+    county = row.id if row.level == "county" else row.p if row.p_level == "county" else row.g
+    return county, unit_id
+
+
+LISTS = {
+    "cases": _SavedList(parse_filters, count_supervisor_cases, _supervisor_home,
+                        lambda p: SavedFilter.county_id.in_(supervised_counties(p) or (-1,))),
+    "inbox": _SavedList(parse_inbox_filters, count_inbox, _inbox_home,
+                        lambda p: SavedFilter.unit_id.in_(p.staff_units or (-1,))),
+}
+
+
+def save_filter(session: Session, principal: Principal, now: datetime, name: str, query: Mapping[str, str],
+                shared: bool, kind: str = "cases") -> int:
+    """Save a list's current filters (``kind``: "cases", the supervisor's case list; "inbox") under a name
+    (unique per owner); a shared one is offered to the county's supervisors, or to the clerk's unit."""
+    saved_list = LISTS[kind]
+    home = saved_list.home(session, principal)
+    if home is None:
+        raise NotFound(f"no {kind} list")
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX:
         raise FormInvalid({"name": f"请填写名称（最多 {NAME_MAX} 个字）"})
-    stored = parse_filters(query).to_query()
+    stored = saved_list.parse(query).to_query()
     if session.execute(select(SavedFilter.id).where(SavedFilter.owner_id == principal.user_id,
                                                     SavedFilter.name == name)).first():
         raise FormInvalid({"name": f"您已有名为“{name}”的筛选条件，请换一个名称"})
-    row = SavedFilter(owner_id=principal.user_id, county_id=counties[0], name=name, query=stored, shared=shared,
-                      created_at=now)
+    row = SavedFilter(owner_id=principal.user_id, county_id=home[0], unit_id=home[1], kind=kind, name=name,
+                      query=stored, shared=shared, created_at=now)
     session.add(row)
     session.flush()
     return row.id
 
 
-def saved_filters(session: Session, principal: Principal, today: date) -> list[dict]:
-    """The principal's own filters and those shared in their counties, each with its live count."""
-    counties = supervised_counties(principal)
-    if not counties:
+def saved_filters(session: Session, principal: Principal, today: date, kind: str = "cases") -> list[dict]:
+    """The principal's own filters of a list and those shared with them, each with its live count (counted
+    within the principal's own place: a colleague's filter shows the principal's tasks)."""
+    saved_list = LISTS[kind]
+    if saved_list.home(session, principal) is None:
         return []
     rows = session.execute(
         select(SavedFilter, User.display_name).join(User, User.id == SavedFilter.owner_id)
-        .where(SavedFilter.county_id.in_(counties),
+        .where(SavedFilter.kind == kind, saved_list.shared_with(principal),
                or_(SavedFilter.owner_id == principal.user_id, SavedFilter.shared.is_(True)))
         .order_by(SavedFilter.name, SavedFilter.id)).all()
     return [{"id": f.id, "name": f.name, "shared": f.shared, "owner": owner, "mine": f.owner_id == principal.user_id,
-             "query": f.query, "count": count_supervisor_cases(session, principal, today, parse_filters(f.query))}
+             "query": f.query, "count": saved_list.count(session, principal, today, saved_list.parse(f.query))}
             for f, owner in rows]
 
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import and_, exists, false, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import and_, case, exists, false, func, insert, or_, select, true, update
 from sqlalchemy.orm import Session, aliased
 
 from engine.people.accounts import Principal
 from engine.clock import Clock
 from engine.errors import NotFound
-from engine.cases.writer import mark_reminded, requeue_timers
+from engine.cases.writer import insert_ignoring_duplicates, mark_reminded, notify_once, requeue_timers
 from engine.store.models import Case, HumanTask, Incident, Notification, SupervisionItem, Unit, User
 from engine.people.scope import supervised_counties
 from engine.workdays import CalendarYearMissing, WorkingCalendar
@@ -19,12 +18,6 @@ from engine.workdays import CalendarYearMissing, WorkingCalendar
 TASK, CASE = HumanTask.__table__, Case.__table__
 ITEM, NOTE, INCIDENT = SupervisionItem.__table__, Notification.__table__, Incident.__table__
 REMIND_WORKDAYS_BEFORE = 1
-
-
-def _insert_ignoring_duplicates(session: Session, table, rows: list[dict], key: list[str]) -> None:
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    if rows:
-        session.execute(dialect.insert(table).values(rows).on_conflict_do_nothing(index_elements=key))
 
 
 def escalate(session: Session, clock: Clock) -> dict[str, int]:
@@ -45,22 +38,28 @@ def escalate(session: Session, clock: Clock) -> dict[str, int]:
         .where(TASK.c.status == "open", TASK.c.reminded_at.is_(None), TASK.c.due_on.is_not(None),
                TASK.c.due_on >= today, TASK.c.due_on <= remind_until, CASE.c.suspended_at.is_(None))
     ).all()
-    _insert_ignoring_duplicates(session, NOTE, [
+    notify_once(session, [
         {"role": t.role, "unit_id": t.unit_id, "case_id": t.case_id, "task_id": t.id, "kind": "due_soon",
          "message": f"案件 {t.number}「{t.title}」将于 {t.due_on} 到期，请及时办理", "created_at": now}
-        for t in due_soon], ["task_id", "kind"])
+        for t in due_soon])
     mark_reminded(session, [t.id for t in due_soon], now)
 
     overdue = session.execute(
-        select(TASK.c.id, TASK.c.case_id, TASK.c.title, TASK.c.due_on, CASE.c.county_id, CASE.c.township_id)
+        select(TASK.c.id, TASK.c.case_id, TASK.c.title, TASK.c.due_on, CASE.c.county_id, CASE.c.township_id,
+               TASK.c.role, TASK.c.unit_id, TASK.c.claimed_by_id, CASE.c.number)
         .join(CASE, CASE.c.id == TASK.c.case_id)
         .where(TASK.c.status == "open", TASK.c.due_on < today, CASE.c.suspended_at.is_(None),  # its clock stands
                ~exists().where(ITEM.c.task_id == TASK.c.id))
     ).all()
-    _insert_ignoring_duplicates(session, ITEM, [
+    insert_ignoring_duplicates(session, ITEM, [
         {"task_id": t.id, "case_id": t.case_id, "county_id": t.county_id, "township_id": t.township_id,
          "step": t.title, "due_on": t.due_on, "created_at": now, "resolved_at": None} for t in overdue],
         ["task_id"])
+    # once per task: the 督办 item found it overdue for the first time, and (task, kind) is unique
+    notify_once(session, [
+        {"role": t.role, "unit_id": t.unit_id, "case_id": t.case_id, "task_id": t.id, "user_id": t.claimed_by_id,
+         "kind": "overdue", "message": f"案件 {t.number}「{t.title}」已超过办理期限（{t.due_on}），已列入督办"[:500],
+         "created_at": now} for t in overdue])
     resolved = session.execute(
         update(ITEM).where(ITEM.c.resolved_at.is_(None),
                            exists().where(TASK.c.id == ITEM.c.task_id, TASK.c.status != "open"))
@@ -124,10 +123,13 @@ def _addressed(principal: Principal):
     return and_(or_(*pairs), or_(NOTE.c.user_id.is_(None), NOTE.c.user_id == principal.user_id))
 
 
-def notifications_for(session: Session, principal: Principal, limit: int = 20):
-    """Recent reminders and operations' messages addressed to the principal, newest first."""
-    return session.execute(select(NOTE).where(_addressed(principal)).order_by(
-        NOTE.c.created_at.desc(), NOTE.c.id.desc()).limit(limit)).all()
+def notifications_for(session: Session, principal: Principal, limit: int = 20, kind: str | None = None,
+                      besides: str | None = None):
+    """Recent reminders and operations' messages addressed to the principal (of one ``kind``, or of any kind
+    ``besides`` one), newest first."""
+    return session.execute(select(NOTE).where(_addressed(principal), NOTE.c.kind == kind if kind else true(),
+                                              NOTE.c.kind != besides if besides else true())
+                           .order_by(NOTE.c.created_at.desc(), NOTE.c.id.desc()).limit(limit)).all()
 
 
 def unread_notifications(session: Session, principal: Principal) -> int:
@@ -138,14 +140,28 @@ def unread_notifications(session: Session, principal: Principal) -> int:
     return session.execute(select(func.count()).select_from(newer.subquery())).scalar_one()
 
 
-def notification_centre(session: Session, principal: Principal, now: datetime | None, limit: int = 100) -> list[dict]:
-    """The principal's notifications, newest first, each marked unread if it came since their last visit;
-    with ``now``, this visit is recorded (the caller's unit of work writes)."""
+def notification_kinds(session: Session, principal: Principal) -> dict[str, dict[str, int]]:
+    """``{kind: {"total", "unread"}}`` of the principal's notifications (one grouped statement)."""
+    seen = select(User.notifications_seen_at).where(User.id == principal.user_id).scalar_subquery()
+    unread = func.sum(case((or_(seen.is_(None), NOTE.c.created_at > seen), 1), else_=0))
+    return {k: {"total": n, "unread": int(u or 0)} for k, n, u in session.execute(
+        select(NOTE.c.kind, func.count(), unread).where(_addressed(principal)).group_by(NOTE.c.kind))}
+
+
+def notification_centre(session: Session, principal: Principal, now: datetime | None, limit: int = 100,
+                        kind: str | None = None) -> list[dict]:
+    """The principal's notifications (of one ``kind``), newest first, each marked unread if it came since their
+    last visit; with ``now``, this visit is recorded (the caller's unit of work writes): they are read."""
     seen_at = session.execute(select(User.notifications_seen_at).where(User.id == principal.user_id)).scalar()
-    rows = notifications_for(session, principal, limit)
+    rows = notifications_for(session, principal, limit, kind)
     if now is not None:
-        session.execute(update(User.__table__).where(User.id == principal.user_id).values(notifications_seen_at=now))
+        mark_notifications_read(session, principal, now)
     return [{**r._asdict(), "unread": seen_at is None or r.created_at > seen_at} for r in rows]
+
+
+def mark_notifications_read(session: Session, principal: Principal, now: datetime) -> None:
+    """Every notification of the principal's until ``now`` is read (by them; their colleagues' stay unread)."""
+    session.execute(update(User.__table__).where(User.id == principal.user_id).values(notifications_seen_at=now))
 
 
 def open_incidents(session: Session):

@@ -277,7 +277,8 @@ class CaseEvent(Base):
     title: Mapped[Optional[str]] = mapped_column(String(200))
     data: Mapped[dict[str, Any]] = mapped_column(JsonType)
 
-    __table_args__ = (Index("ix_case_event_case_at", "case_id", "id"),)
+    __table_args__ = (Index("ix_case_event_case_at", "case_id", "id"),
+                      Index("ix_case_event_at", "at"))  # the county's operation log, newest first
 
 
 class Document(Base):
@@ -681,19 +682,23 @@ class DashRefresh(Base):
 
 
 class SavedFilter(Base):
-    """A supervisor's named filter of the county's case list; shared ones are offered to every supervisor
-    of the same county."""
+    """A named filter of a list: the supervisor's case list of the county (``kind`` "cases": shared ones are
+    offered to every supervisor of the county) or a clerk's inbox ("inbox": shared ones to every colleague of
+    ``unit_id``)."""
 
     __tablename__ = "saved_filter"
     id: Mapped[int] = mapped_column(primary_key=True)
     owner_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
     county_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    kind: Mapped[str] = mapped_column(String(20), default="cases", server_default="cases")
+    unit_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"))  # an inbox filter's unit
     name: Mapped[str] = mapped_column(String(60))
     query: Mapped[dict[str, Any]] = mapped_column(JsonType)  # the list's query parameters, validated on save
     shared: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_saved_filter_county", "county_id", "shared"),
+                      Index("ix_saved_filter_unit", "unit_id", "kind", "shared"),
                       UniqueConstraint("owner_id", "name", name="saved_filter_owner_name"))
 
 

@@ -91,6 +91,7 @@ def test_a_filter_saved_by_one_supervisor_is_used_by_another(db, clock, who, uni
         page.locator("form.filters select[name=status]").first.select_option("running")
         with page.expect_navigation():
             page.locator("form.filters button[type=submit]", has_text="筛选").click()
+        page.click("details.save-filter-details summary")
         page.fill("form.save-filter input[name=name]", "办理中的案件")
         page.check("form.save-filter input[name=shared]")
         with page.expect_navigation():

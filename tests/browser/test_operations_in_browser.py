@@ -1,6 +1,7 @@
 """The clerk's operations in a real browser: a township clerk sends a case back to the village with a
 reason, the village sees why and resubmits, the clerk goes on; a clerk hands a task to a colleague who
-completes it. Chromium through Playwright against the live app (SQLite store only)."""
+completes it; a supervisor urges a late task and the clerk sees it in the notification centre, with the
+header's unread count. Chromium through Playwright against the live app (SQLite store only)."""
 from __future__ import annotations
 
 import os
@@ -115,6 +116,15 @@ def test_a_supervisor_urges_a_late_task_and_the_clerk_sees_it(live, db, clock, w
         log_in(page, base, "township_xs")
         page.goto(f"{base}/inbox")
         assert "受理审查已超期，请今日办结" in page.inner_text("ul.notes")
+        unread = int(page.inner_text("header .header-notifications .badge.unread"))
+        assert unread >= 1  # the urging (and the new task it is about, unless read before)
+        with page.expect_navigation():
+            page.click("header .header-notifications")
+        urged = page.locator("ul.notification-list li.note-urged")
+        assert "unread" in urged.get_attribute("class") and "请今日办结" in urged.inner_text()
+        assert "1 条新" in page.inner_text(".notification-kinds a.kind-urged")
+        page.goto(f"{base}/inbox")  # the visit read them: the header's count is gone
+        assert page.locator("header .header-notifications .badge.unread").count() == 0
 
 
 def test_a_clerk_delegates_a_task_the_colleague_fills_it_in_and_returns_it(live, db, clock, who, unit_id, new_user,

@@ -58,7 +58,8 @@ def test_reminder_then_exactly_one_supervision_item_per_overdue_task(walk, db, c
     escalation_sweep(db, clock)
     with db.unit_of_work() as uow:
         s = uow.session
-        assert s.execute(select(func.count()).select_from(Notification)).scalar() == 2
+        assert s.execute(select(func.count()).select_from(Notification).where(
+            Notification.kind == "due_soon")).scalar() == 2
     inbox = login("township_xs").get("/inbox").text
     assert "将于 2026-09-21 到期" in inbox
     clock.advance(days=10)
@@ -68,6 +69,9 @@ def test_reminder_then_exactly_one_supervision_item_per_overdue_task(walk, db, c
         s = uow.session
         items = s.execute(select(SupervisionItem)).scalars().all()
     assert sorted(i.case_id for i in items) == sorted([first.case_id, second.case_id])
+    with db.unit_of_work() as uow:  # and one "overdue" notification per task, however often the sweep runs
+        assert uow.session.execute(select(func.count()).select_from(Notification).where(
+            Notification.kind == "overdue")).scalar() == 2
     page = login("supervisor").get("/supervisor").text
     assert "督办事项" in page and first.number in page and "受理审查" in page and "已逾期" in page
     assert 'data-township="响水镇">响水镇 <strong>2</strong>' in page

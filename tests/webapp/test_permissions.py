@@ -1,10 +1,12 @@
 """Who may see and complete a task: list, page and POST, enforced in SQL."""
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
-from engine.oversight import queries
+from engine.oversight import inbox, queries
 from engine.errors import NotFound
 from engine.store.models import CaseEvent
 from tests.factories import FORM_DATA, start
@@ -52,9 +54,11 @@ def test_the_scope_is_in_the_sql_itself(walk, who, db):
         s = uow.session
         with pytest.raises(NotFound):
             queries.task_for(s, who("township_cjg"), task.id)
-        rows, total = queries.inbox(s, who("township_cjg"))
+        rows, total = inbox.inbox(s, who("township_cjg"), date(2026, 9, 15))
         assert total == 0 and rows == []
-        compiled = str(queries.select_inbox_statement(who("township_cjg")).compile(
+        counts = inbox.inbox_counts(s, who("township_cjg"), date(2026, 9, 15))
+        assert counts["total"] == 0 and all(counts[d] == [] for d in ("held", "due", "type", "step", "village"))
+        compiled = str(inbox.select_inbox_statement(who("township_cjg"), date(2026, 9, 15)).compile(
             compile_kwargs={"literal_binds": True}))
         assert "human_task.role = 'township'" in compiled and "human_task.unit_id IN" in compiled
 

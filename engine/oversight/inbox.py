@@ -1,0 +1,256 @@
+"""The inbox: the open tasks of a person's (role, unit) pairs, filtered by holder, assistance type, step, due
+date and village, each option with its count.
+
+The counts come from one grouped statement over the person's place (open tasks × their (role, unit) pairs,
+``task_scope``), grouped by every filtered dimension at once; each option's count is then the sum of the groups
+that match the other filters (the facet's own choice left out), so no option costs a statement of its own.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Mapping
+
+from sqlalchemy import case, func, select, true
+from sqlalchemy.orm import Session, aliased
+
+from engine.catalogue.rules import assistance_types
+from engine.errors import FormInvalid
+from engine.people.accounts import Principal
+from engine.people.places import unit_names
+from engine.people.scope import task_scope
+from engine.store.models import Case, HumanTask, Unit, User
+from engine.workdays import CalendarYearMissing, WorkingCalendar
+
+TASK, CASE = HumanTask.__table__, Case.__table__
+PAGE_SIZE = 50
+# Totals stop counting here: "1000+" says enough, and counting further costs a scan per page view.
+COUNT_CAP = 1000
+HELD = ("mine", "queue", "others")  # claimed by me, the unit's shared queue (unclaimed), claimed by a colleague
+DUE = ("overdue", "soon", "later", "none")  # past due, due within N working days, due later, no due date
+WITHIN_DEFAULT, WITHIN_MAX = 3, 60
+STEP_MAX = 100
+# Most urgent first: the earliest due date, undated tasks after dated ones, then the oldest.
+URGENCY_ORDER = (TASK.c.due_on.asc().nulls_last(), TASK.c.created_at, TASK.c.id)
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    """The inbox's filters; ``due`` is one of DUE (``soon``: within ``within`` working days from today),
+    ``due_from``/``due_to`` a range of due dates (inclusive)."""
+
+    held: str | None = None
+    assistance_type: str | None = None
+    step: str | None = None  # the BPMN task id (task_name)
+    village_id: int | None = None
+    due: str | None = None
+    within: int = WITHIN_DEFAULT
+    due_from: date | None = None
+    due_to: date | None = None
+    by_urgency: bool = True
+
+    def to_query(self) -> dict[str, str]:
+        """The inbox's query parameters for these filters (what a saved filter stores and a link carries)."""
+        query = {"held": self.held or "", "type": self.assistance_type or "", "step": self.step or "",
+                 "village": str(self.village_id or ""), "due": self.due or "",
+                 "within": str(self.within) if self.within != WITHIN_DEFAULT else "",
+                 "due_from": self.due_from.isoformat() if self.due_from else "",
+                 "due_to": self.due_to.isoformat() if self.due_to else ""}
+        return {k: v for k, v in query.items() if v}
+
+
+def date_range(query: Mapping[str, str], first: str, last: str, errors: dict[str, str]) -> tuple[date | None, date | None]:
+    """Two dates of a list's query (ISO, either may be empty): a wrong one, or a range ending before it
+    begins, adds the field's Chinese message to ``errors``."""
+    start = _optional_date((query.get(first) or "").strip(), first, errors)
+    end = _optional_date((query.get(last) or "").strip(), last, errors)
+    if start and end and start > end:
+        errors[last] = "截止日期不能早于起始日期"
+    return start, end
+
+
+def _optional_date(raw: str, field: str, errors: dict[str, str]) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors[field] = "日期格式应为 2026-09-15"
+        return None
+
+
+def filters_refused(errors: dict[str, str]) -> FormInvalid:
+    """A list's wrong filters as FormInvalid whose message names each (a list has no form to mark them on)."""
+    refused = FormInvalid(errors)
+    refused.message_zh = "筛选条件有误：" + "；".join(errors.values())
+    return refused
+
+
+def parse_inbox_filters(query: Mapping[str, str]) -> InboxFilters:
+    """The inbox's filters from its query parameters; FormInvalid (field → Chinese message) when one is wrong."""
+    errors: dict[str, str] = {}
+    text = {key: (query.get(key) or "").strip() for key in
+            ("held", "type", "step", "village", "due", "within", "due_from", "due_to")}
+    if text["held"] and text["held"] not in HELD:
+        errors["held"] = "办理人应为“我认领的”“本单位待认领”或“同事认领的”"
+    if text["type"] and text["type"] not in {t["type"] for t in assistance_types()}:
+        errors["type"] = "救助类型应为列表中的一项"
+    if len(text["step"]) > STEP_MAX:
+        errors["step"] = f"办理环节最多 {STEP_MAX} 个字"
+    village = None
+    if text["village"]:
+        if text["village"].isascii() and text["village"].isdigit() and len(text["village"]) <= 18:
+            village = int(text["village"])
+        else:
+            errors["village"] = "村（社区）应为列表中的一项"
+    if text["due"] and text["due"] not in DUE:
+        errors["due"] = "办理期限应为“已超期”“即将到期”“以后到期”或“无期限”"
+    within = WITHIN_DEFAULT
+    if text["within"]:
+        if text["within"].isascii() and text["within"].isdigit() and 1 <= int(text["within"]) <= WITHIN_MAX:
+            within = int(text["within"])
+        else:
+            errors["within"] = f"工作日数应为 1 至 {WITHIN_MAX} 之间的整数"
+    due_from, due_to = date_range(query, "due_from", "due_to", errors)
+    if errors:
+        raise filters_refused(errors)
+    return InboxFilters(held=text["held"] or None, assistance_type=text["type"] or None, step=text["step"] or None,
+                        village_id=village, due=text["due"] or None, within=within, due_from=due_from,
+                        due_to=due_to, by_urgency=query.get("sort", "urgency") != "oldest")
+
+
+def soon_until(today: date, within: int) -> date:
+    """The last day of "due within N working days" (calendar days where no calendar covers the span)."""
+    try:
+        return WorkingCalendar.load().add_workdays(today, within)
+    except CalendarYearMissing:
+        return today + timedelta(days=within)
+
+
+def _buckets(principal: Principal, today: date, within: int) -> dict:
+    """Each filtered dimension as an SQL expression (the holder and the due date as their option)."""
+    return {
+        "held": case((TASK.c.claimed_by_id.is_(None), "queue"), (TASK.c.claimed_by_id == principal.user_id, "mine"),
+                     else_="others"),
+        "type": CASE.c.assistance_type, "step": TASK.c.task_name, "village": CASE.c.village_id,
+        "due": case((TASK.c.due_on.is_(None), "none"), (TASK.c.due_on < today, "overdue"),
+                    (TASK.c.due_on <= soon_until(today, within), "soon"), else_="later"),
+    }
+
+
+def _chosen(filters: InboxFilters) -> dict:
+    return {"held": filters.held, "type": filters.assistance_type, "step": filters.step,
+            "village": filters.village_id, "due": filters.due}
+
+
+def _where(principal: Principal, today: date, filters: InboxFilters) -> list:
+    """The clauses of the filtered inbox: the person's place first, then every chosen option."""
+    buckets = _buckets(principal, today, filters.within)
+    clauses = [TASK.c.status == "open", task_scope(principal), *_range(filters)]
+    clauses += [buckets[key] == value for key, value in _chosen(filters).items() if value is not None]
+    return clauses
+
+
+def _range(filters: InboxFilters) -> list:
+    clauses = []
+    if filters.due_from:
+        clauses.append(TASK.c.due_on >= filters.due_from)
+    if filters.due_to:
+        clauses.append(TASK.c.due_on <= filters.due_to)
+    return clauses
+
+
+def select_inbox_statement(principal: Principal, today: date, filters: InboxFilters = InboxFilters(), page: int = 1,
+                           page_size: int = PAGE_SIZE):
+    """The inbox query: open tasks in the principal's (role, unit) pairs with the filters, most urgent (or
+    oldest) first."""
+    holder, village = aliased(User), aliased(Unit)
+    return (
+        select(TASK.c.id, TASK.c.title, TASK.c.task_name, TASK.c.role, TASK.c.due_on, TASK.c.due_provisional,
+               TASK.c.created_at, CASE.c.id.label("case_id"), CASE.c.number, CASE.c.applicant_name,
+               CASE.c.applicant_id_number, CASE.c.assistance_type, village.name.label("village_name"),
+               TASK.c.claimed_by_id, holder.display_name.label("claimed_by"), CASE.c.suspended_at)
+        .select_from(TASK)
+        .join(CASE, CASE.c.id == TASK.c.case_id)
+        .outerjoin(village, village.id == CASE.c.village_id)
+        .outerjoin(holder, holder.id == TASK.c.claimed_by_id)
+        .where(*_where(principal, today, filters))
+        .order_by(*(URGENCY_ORDER if filters.by_urgency else (TASK.c.created_at, TASK.c.id)))
+        .limit(page_size).offset((max(page, 1) - 1) * page_size)
+    )
+
+
+def count_inbox(session: Session, principal: Principal, today: date, filters: InboxFilters) -> int:
+    """How many open tasks the filtered inbox holds (capped at COUNT_CAP + 1)."""
+    capped = select(TASK.c.id).join(CASE, CASE.c.id == TASK.c.case_id).where(
+        *_where(principal, today, filters)).limit(COUNT_CAP + 1)
+    return session.execute(select(func.count()).select_from(capped.subquery())).scalar_one()
+
+
+def inbox(session: Session, principal: Principal, today: date, filters: InboxFilters = InboxFilters(),
+          page: int = 1, page_size: int = PAGE_SIZE):
+    """Open tasks of the principal's roles in their units with the filters, and the total (capped at
+    COUNT_CAP + 1)."""
+    rows = session.execute(select_inbox_statement(principal, today, filters, page, page_size)).all()
+    return rows, count_inbox(session, principal, today, filters)
+
+
+def inbox_counts(session: Session, principal: Principal, today: date,
+                 filters: InboxFilters = InboxFilters()) -> dict[str, list[dict]]:
+    """Every option of every filter with how many open tasks it would show given the other filters:
+    ``{dimension: [{"key", "label_zh", "label_en", "count"}]}`` plus ``"total"`` (the filtered inbox).
+    One grouped statement in the principal's place."""
+    buckets = _buckets(principal, today, filters.within)
+    names = list(buckets)
+    groups = session.execute(
+        select(*(buckets[n].label(n) for n in names), func.min(TASK.c.title).label("title"), func.count().label("n"))
+        .select_from(TASK).join(CASE, CASE.c.id == TASK.c.case_id)
+        .where(TASK.c.status == "open", task_scope(principal), *_range(filters))
+        .group_by(*(buckets[n] for n in names))).all()
+    chosen = _chosen(filters)
+    counts: dict[str, dict] = {n: {} for n in names}
+    titles: dict[str, str] = {}
+    total = 0
+    for g in groups:
+        titles.setdefault(g.step, g.title)
+        misses = [n for n in names if chosen[n] is not None and getattr(g, n) != chosen[n]]
+        if not misses:
+            total += g.n
+        for n in names:  # a group counts for an option of n when it matches every other chosen filter
+            if not misses or misses == [n]:
+                counts[n][getattr(g, n)] = counts[n].get(getattr(g, n), 0) + g.n
+    return {**_labelled(session, counts, titles, chosen), "total": total}
+
+
+_HELD_LABELS = {"mine": ("我认领的", "Claimed by me"), "queue": ("本单位待认领", "Shared queue"),
+                "others": ("同事认领的", "Claimed by colleagues")}
+_DUE_LABELS = {"overdue": ("已超期", "Overdue"), "soon": ("即将到期", "Due soon"), "later": ("以后到期", "Due later"),
+               "none": ("无期限", "No due date")}
+
+
+def _labelled(session: Session, counts: dict, titles: dict, chosen: dict) -> dict[str, list[dict]]:
+    """The options of each dimension in a fixed order with their names; a chosen option stays listed at 0."""
+    for n, value in chosen.items():
+        if value is not None:
+            counts[n].setdefault(value, 0)
+    types = {t["type"]: (t["name_zh"], t["name_en"]) for t in assistance_types()}
+    villages = unit_names(session, [v for v in counts["village"] if v is not None])
+
+    def options(n, keys, label):
+        return [{"key": k, "label_zh": label(k)[0], "label_en": label(k)[1], "count": counts[n].get(k, 0)}
+                for k in keys if k in counts[n]]
+    return {
+        "held": options("held", HELD, _HELD_LABELS.get),
+        "due": options("due", DUE, _DUE_LABELS.get),
+        "type": options("type", sorted(counts["type"], key=str), lambda k: types.get(k, (k, k))),
+        "step": options("step", sorted(counts["step"], key=lambda k: titles.get(k, k or "")),
+                        lambda k: (titles.get(k, k), titles.get(k, k))),
+        "village": options("village", sorted(counts["village"], key=lambda k: villages.get(k, "")),
+                           lambda k: (villages.get(k, "—"), villages.get(k, "—"))),
+    }
+
+
+def without(filters: InboxFilters, dimension: str) -> InboxFilters:
+    """The filters with one dimension's choice dropped (the link of that facet's "all")."""
+    field = {"held": "held", "type": "assistance_type", "step": "step", "village": "village_id", "due": "due"}
+    return replace(filters, **{field[dimension]: None})
