@@ -15,6 +15,7 @@ from engine import coerce_html_form, errors_for_html_form
 from engine import place_of_village, villages_for
 from engine import assistance_types, process_for
 from engine import get_version, latest_version_id
+from engine import case_supervision
 
 from .auth import current_principal, requires_role
 from .db import clock, db
@@ -119,6 +120,7 @@ def _case_page(s, case_id: int, status: int = 200):
     view = case_view(s, principal, case_id)
     return render_template("cases/case.html", view=view, states_json=json.dumps(view.element_states),
                            attachments=attachment_panel(s, principal, case_id=case_id),
+                           supervision=case_supervision(s, principal, case_id),
                            withdrawable=withdrawable(s, principal, case_id), reason_max=REASON_MAX), status
 
 

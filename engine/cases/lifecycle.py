@@ -25,6 +25,7 @@ from engine.households.registry import (DECLARATION_SOURCE, DECLARATION_VALID_MO
 from engine.people.accounts import Principal
 from engine.clock import Clock
 from engine.cases.documents import issue_documents
+from engine.cases.holds import check_not_awaiting_visit
 from engine.cases.operations import check_workable
 from engine.catalogue.documents import kinds_for
 from engine.errors import Conflict, Forbidden, FormInvalid, NotFound, RouteFailed
@@ -175,6 +176,7 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
             .join(CASE, CASE.c.id == TASK.c.case_id)
             .where(TASK.c.id == task_id, task_scope(actor)))
     row = check_workable(session, actor, task_id, session.execute(locked(session, stmt)).first())
+    check_not_awaiting_visit(session, row.case_id, task_id)
     version = get_version(session, row.process_version_id)
     schema = version.forms.get(row.form_key) if row.form_key else None
     data = coerce(schema or {}, form_data) if coerce else form_data
