@@ -13,7 +13,7 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import delete, select
 
-from engine.cases.county_review import month_bounds, previous_month, sample_month
+from engine.cases.county_review import month_bounds, previous_month, sample_month, sampling_share
 from engine.errors import Conflict
 from engine.jobs import sampling_sweep
 from engine.store.models import Case, CaseEvent, SamplingRun, Sequence, SupervisionReview
@@ -59,6 +59,11 @@ def test_months_are_china_months():
     assert previous_month(date(2027, 1, 5)) == date(2026, 12, 1) and previous_month(date(2026, 10, 1)) == date(2026, 9, 1)
     start_, end = month_bounds(date(2026, 9, 1))
     assert (start_, end) == (datetime(2026, 8, 31, 16, tzinfo=timezone.utc), datetime(2026, 9, 30, 16, tzinfo=timezone.utc))
+
+
+def test_the_share_is_the_countys_data_or_the_default_before_its_rules_begin():
+    assert sampling_share("320921", date(2026, 9, 1)) == 0.3
+    assert sampling_share("220302", date(2023, 5, 1)) == 0.3, "铁西区's rules begin in 2024: the default"
 
 
 def test_the_county_samples_its_share_of_township_approvals_reproducibly_once_and_never_twice(
@@ -188,3 +193,19 @@ def test_a_complaint_visit_that_corrects_sends_the_township_to_correct(db, clock
     with db.unit_of_work() as uow:
         events = uow.session.execute(select(CaseEvent.kind).where(CaseEvent.case_id == w.case_id)).scalars().all()
     assert "complaint_registered" in events
+
+
+def test_the_sample_command_draws_a_month_once_and_refuses_a_bad_month(db, db_url):
+    import os
+    import subprocess
+    import sys
+
+    def sample(*args):
+        return subprocess.run([sys.executable, "-m", "webapp.cli", "sample", *args], capture_output=True, text=True,
+                              env={**os.environ, "DATABASE_URL": db_url, "PYTHONPATH": os.getcwd()})
+    bad = sample("--month", "2026-13")
+    assert bad.returncode == 2 and "month must be YYYY-MM" in bad.stderr
+    first = sample("--month", "2026-08")
+    assert first.returncode == 0 and "320921 2026-08: 0 of 0 drawn" in first.stdout
+    again = sample("--month", "2026-08")
+    assert again.returncode == 0 and again.stdout == "", "a county already drawn for the month is skipped"
