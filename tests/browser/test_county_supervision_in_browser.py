@@ -3,21 +3,16 @@ says the decision waits for the county's home visit, and the county sees it on i
 phone-wide screen without sideways scrolling."""
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.browser.test_application_in_browser import CHROMIUM, browser_page, log_in, log_out
+from tests.browser.test_application_in_browser import browser_page, log_in, log_out, skip_unless_browser
 from tests.factories import start
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_township_registers_a_report_and_the_county_sees_it(db, clock, who, unit_id, tmp_path):
-    if db.is_postgres:
-        pytest.skip("the browser test runs on the SQLite store only")
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or `make chromium`)")
+    skip_unless_browser(db)
     w = start(db, clock, who, unit_id)
     w.drive_to("publicity")
     from webapp import create_app
