@@ -37,7 +37,7 @@ from engine.households.attachments import (MAX_ATTACHMENT_BYTES, BlobStore, atta
                                            checklist as materials_checklist, fetch_attachment, missing_materials)
 from engine.households.register import review_progress
 from engine.installation import DEMO_DIR, demo_password, demo_walk, load_cases, load_directory, prepare_store
-from engine.jobs import dashboard_sweep, record_run, run_forever, sweep
+from engine.jobs import dashboard_sweep, record_run, run_forever, sampling_sweep, sweep
 from engine.oversight.health import health, queue_sizes
 from engine.catalogue.names_en import english_name
 from engine.oversight.dashboard import DashboardFilters, OUTLIER_Z, dashboard, version_heat
@@ -51,6 +51,8 @@ from engine.oversight.timeline import (EVENT_KINDS, LogFilters, filter_timeline,
 from engine.oversight.saved_filters import (EXPORT_MAX, case_list_report, delete_filter, parse_filters, save_filter,
                                            saved_filters)
 from engine.oversight.county_rules import SOURCE as COUNTY_RULES_SOURCE, county_rules
+from engine.oversight.county_reviews import COMPLAINT_KINDS, VERDICTS, case_supervision, supervision_month
+from engine.cases.county_review import register_complaint
 from engine.oversight.task_page import next_task_for, sent_back_note, task_operations
 from engine.oversight.files import (age_on, application_defaults, case_file, earlier_entries, household_file,
                                     render_fields)

@@ -1,5 +1,5 @@
 """The jobs of the scheduler process (``jiuzhu scheduler``): timers, reminders and 督办, periodic
-reviews, monthly cut-offs, the dashboard's summary tables.
+reviews, monthly cut-offs, the county's monthly 抽查 of township decisions, the dashboard's summary tables.
 
 Each job owns its transactions: one unit of work per batch, committed once, in which
 the work is claimed, done and recorded; the use cases it calls never commit. Due work
@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import insert, select
 
@@ -25,6 +25,7 @@ from engine.cases.writer import write_firings, write_timer_failure
 from engine.store.database import Database
 from engine.errors import RouteFailed
 from engine.store.models import Case, CaseEvent, Incident
+from engine.cases.county_review import sample_month
 from engine.cases.periodic import open_monthly_cutoffs, start_due_reviews
 from engine.oversight.supervision import escalate
 from engine.oversight.dashboard_refresh import refresh as refresh_dashboard
@@ -154,6 +155,15 @@ def cutoff_sweep(db: Database, clock: Clock) -> int:
     return opened
 
 
+def sampling_sweep(db: Database, clock: Clock, month: date | None = None) -> list:
+    """Draw last month's (or ``month``'s) 抽查 of every county not drawn yet, in one transaction (see
+    engine.cases.county_review.sample_month); returns what each county drew."""
+    with db.unit_of_work(write=True) as uow:
+        drawn = sample_month(uow.session, clock, month)
+        uow.commit()
+    return drawn
+
+
 def dashboard_sweep(db: Database, clock: Clock) -> dict[str, int]:
     """Rewrite the supervisor's dashboard tables in one transaction (see engine.oversight.dashboard_refresh)."""
     with db.unit_of_work(write=True) as uow:
@@ -193,6 +203,8 @@ def run_forever(db: Database, clock: Clock, interval_seconds: float = 5.0, batch
         cutoffs = cutoff_sweep(db, clock)
         if cutoffs:
             log.info("monthly cut-offs opened: %d", cutoffs)
+        for drawn in sampling_sweep(db, clock):
+            log.info("sampling %s %s: %d of %d", drawn.county_code, drawn.month, len(drawn.selected), drawn.population)
 
     def dashboard() -> None:
         dashboard_sweep(db, clock)

@@ -109,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from .attachments import bp as attachments_bp, init_app as init_attachments
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
+    from .county_reviews import bp as county_reviews_bp
     from .dashboard import bp as dashboard_bp
     from .designer import bp as designer_bp
     from .households import bp as households_bp
@@ -124,7 +125,7 @@ def _register_blueprints(app: Flask) -> None:
     init_attachments(app)
     # One blueprint per area, each with its templates in templates/<area>/ (flaskr's layout).
     for blueprint in (auth_bp, inbox_bp, cases_bp, households_bp, supervision_bp, designer_bp, admin_bp, api_bp,
-                      attachments_bp, search_bp, dashboard_bp, operator_bp, window_bp, operations_bp):
+                      attachments_bp, search_bp, dashboard_bp, operator_bp, window_bp, operations_bp, county_reviews_bp):
         app.register_blueprint(blueprint)
 
 

@@ -15,6 +15,7 @@ from engine import coerce_html_form, errors_for_html_form
 from engine import place_of_village, villages_for
 from engine import assistance_types, process_for
 from engine import get_version, latest_version_id
+from engine import case_supervision
 
 from .auth import current_principal, requires_role
 from .db import clock, db
@@ -125,6 +126,7 @@ def _case_page(s, case_id: int, status: int = 200):
                            entries=filter_timeline(view.timeline, event_kind, actor),
                            choices=timeline_choices(view.timeline), event_kind=event_kind, actor=actor,
                            attachments=attachment_panel(s, principal, case_id=case_id),
+                           supervision=case_supervision(s, principal, case_id),
                            withdrawable=withdrawable(s, principal, case_id), reason_max=REASON_MAX), status
 
 

@@ -207,6 +207,23 @@ def restore(archive: Path, attachments: Path | None, yes: bool) -> None:
     click.echo(f"restored from {archive} (made {manifest['created_at']}): {manifest['counts']}")
 
 
+@main.command()
+@click.option("--month", default=None, help="the month whose approvals are sampled (YYYY-MM; default: last month)")
+def sample(month: str | None) -> None:
+    """Draw the counties' monthly 抽查 of the approvals their townships decided (the scheduler does it at the
+    start of each month); a county already drawn for the month is skipped."""
+    from datetime import date
+    from engine import sampling_sweep
+    try:
+        chosen = date.fromisoformat(f"{month}-01") if month else None
+    except ValueError:
+        click.echo(f"月份应为「年-月」/ month must be YYYY-MM: {month}", err=True)
+        sys.exit(2)
+    for drawn in sampling_sweep(_database(), Clock(), chosen):
+        click.echo(f"{drawn.county_code} {drawn.month}: {len(drawn.selected)} of {drawn.population} drawn "
+                   f"{', '.join(drawn.selected)}")
+
+
 @main.command("dashboard-refresh")
 def dashboard_refresh() -> None:
     """Rewrite the supervisor's dashboard tables now (the scheduler does it every few minutes)."""

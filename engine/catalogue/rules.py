@@ -89,6 +89,8 @@ COUNTIES_SCHEMA = {
                     "effective_from": _DATE,
                     "minimum_living_standard": {"type": "number", "exclusiveMinimum": 0, "maximum": 100000},
                     "publicity_days": _COUNT, "publicity_unit": {"enum": ["d", "wd"]},
+                    "publicity_min_workdays": {"type": "integer", "minimum": 0, "maximum": 30},
+                    "sampling_share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
                     "democratic_appraisal": {"enum": ["always", "on_objection"]},
                     "time_limit_wd": _COUNT, "extension_limit_wd": _COUNT,
                     "publicity_excluded_from_limit": {"type": "boolean"},
@@ -295,7 +297,8 @@ def case_parameters(session: Session, county_id: int, township_id: int, process_
     days = rules["publicity_days"]
     override = os.environ.get(PUBLICITY_OVERRIDE_ENV)
     publicity = override or days_duration(days)
-    params = {k: v for k, v in rules.items() if k not in ENTRY_FACTS}
+    # A county without a working-day minimum for its 公示 (only Jiangsu's sets one) has none.
+    params = {"publicity_min_workdays": 0, **{k: v for k, v in rules.items() if k not in ENTRY_FACTS}}
     # The overall limit is the type's where the county data gives one (特困, 两项补贴 ...), else 低保's.
     params["time_limit_wd"] = rules.get("time_limit_wd_by_type", {}).get(assistance_type_of(process_id),
                                                                             rules["time_limit_wd"])

@@ -7,7 +7,7 @@ function can take unbounded time or memory. engine.runtime.expressions re-export
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from numbers import Number
 from types import MappingProxyType
@@ -86,17 +86,35 @@ def days_duration(n: Any) -> str:
 MAX_PERIOD_WORKDAYS = 250
 
 
-def publicity_period(default_duration: Any, days: Any, unit: Any) -> str:
+def publicity_period(default_duration: Any, days: Any, unit: Any, min_workdays: Any = 0) -> str:
     """The 公示 timer: ``default_duration`` when the county counts 天 (calendar days); when it counts
-    工作日, the time from now until the end of the n-th working day (China time), as 'PT…S'."""
+    工作日, the time from now until the end of the n-th working day (China time), as 'PT…S'.
+
+    ``min_workdays`` is a province's minimum for a 公示 counted in 天 (Jiangsu: at least 5 working days):
+    when holidays inside the n days put that working day after the n-th day, the 公示 ends at the end of that
+    working day instead (a 公示 whose n-th day is that working day or later keeps its n days). A demo's
+    shortened 公示 (``default_duration`` other than n days) is kept as it is.
+    """
     if unit != "wd":
-        return str(default_duration)
-    n = int(str(days).strip())
-    if not 0 <= n <= MAX_PERIOD_WORKDAYS:  # add_workdays walks day by day
-        raise ValueError(f"a publicity period of {n} working days is not allowed (0 to {MAX_PERIOD_WORKDAYS})")
+        minimum = _bounded_days(min_workdays)
+        if not minimum or str(default_duration) != days_duration(days):
+            return str(default_duration)
+        now = engine_now()
+        fifth = WorkingCalendar.load().add_workdays(to_local_date(now), minimum)
+        if to_local_date(now + timedelta(days=int(str(days).strip()))) >= fifth:  # no holiday shortens it
+            return str(default_duration)
+        return f"PT{int((end_of_local_day(fifth) - now).total_seconds())}S"
     now = engine_now()
-    due = end_of_local_day(WorkingCalendar.load().add_workdays(to_local_date(now), n))
+    due = end_of_local_day(WorkingCalendar.load().add_workdays(to_local_date(now), _bounded_days(days)))
     return f"PT{max(1, int((due - now).total_seconds()))}S"
+
+
+def _bounded_days(n: Any) -> int:
+    """A count of working days a 公示 may take (add_workdays walks day by day)."""
+    days = int(str(n).strip())
+    if not 0 <= days <= MAX_PERIOD_WORKDAYS:
+        raise ValueError(f"a publicity period of {days} working days is not allowed (0 to {MAX_PERIOD_WORKDAYS})")
+    return days
 
 
 def money(x: Any) -> float:

@@ -809,3 +809,41 @@ class WindowCharityReferral(Base):
     referred_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
     feedback: Mapped[Optional[str]] = mapped_column(Text)
     fed_back_on: Mapped[Optional[date]] = mapped_column(Date)
+
+
+class SamplingRun(Base):
+    """A county's monthly 抽查 of the approvals its townships decided under delegation in a month: the share,
+    the seed, the population drawn from and the cases chosen, so anyone can redo the draw."""
+
+    __tablename__ = "sampling_run"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    month: Mapped[str] = mapped_column(String(7))             # the month the approvals were decided in, YYYY-MM
+    share: Mapped[float] = mapped_column(Numeric(4, 3, asdecimal=False))
+    seed: Mapped[str] = mapped_column(String(40))             # "<county code>:<YYYY-MM>"
+    population: Mapped[list[str]] = mapped_column(JsonType)   # case numbers eligible, in the order drawn from
+    selected: Mapped[list[str]] = mapped_column(JsonType)     # case numbers chosen
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    __table_args__ = (Index("uq_sampling_run_county_month", "county_id", "month", unique=True),)
+
+
+class SupervisionReview(Base):
+    """A county review of a case: a 抽查 of a township's approval, or the county 入户调查 that a 投诉/举报 during
+    审核确认 calls for (57号第二十条②). The review is its own case on the county's review route."""
+
+    __tablename__ = "supervision_review"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))             # sampling | complaint
+    case_id: Mapped[int] = mapped_column(BigId, ForeignKey("case.id", ondelete="CASCADE"), index=True)
+    review_case_id: Mapped[int] = mapped_column(BigId, ForeignKey("case.id"), unique=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    run_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("sampling_run.id"))
+    # "sampled:<case id>" for a 抽查: unique, so no case is ever sampled twice; None for a complaint.
+    sample_key: Mapped[Optional[str]] = mapped_column(String(40), unique=True)
+    complaint_kind: Mapped[Optional[str]] = mapped_column(String(20))  # complaint 投诉 | report 举报
+    complaint: Mapped[Optional[str]] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))  # None: the scheduler
+
+    __table_args__ = (Index("ix_supervision_review_county", "county_id", "kind", "created_at"),)

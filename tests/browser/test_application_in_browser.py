@@ -32,6 +32,14 @@ FIRST_STEP = "受理审查"            # userTask "acceptance" in processes/mini
 SECOND_STEP = "家庭经济状况信息核对"  # userTask "economic_check"
 
 
+def skip_unless_browser(db) -> None:
+    """Skip a browser test on PostgreSQL (it runs on the SQLite store only) or without Chromium."""
+    if db.is_postgres:
+        pytest.skip("the browser test runs on the SQLite store only")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or `make chromium`)")
+
+
 @contextmanager
 def serve(app):
     """Serve the Flask app on 127.0.0.1 with a free port in a background thread."""

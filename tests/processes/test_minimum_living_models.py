@@ -3,7 +3,7 @@ which publicity kinds a case goes through; and every branch of the Siping, Santi
 national routes, walked through the real BPMN by the demo users of each place."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import select
@@ -741,4 +741,7 @@ def test_an_account_kept_by_village_staff_needs_the_custody_agreement(lodge, clo
     agreement = document(db, t.walk.case_id, "custody_agreement")
     assert agreement.title == "最低生活保障金代管协议" and "报响水县民政局备案" in agreement.body
     assert "*" * 15 + "0123" in agreement.body and ACCOUNT not in agreement.body
+    # The second household's 公示 is posted in November: one posted now (2026-09-22) would span 中秋 and, under
+    # Jiangsu's 5-working-day minimum, last past the 7 days quiet_publicity waits (test_publicity_minimum.py).
+    clock.set(datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc))
     assert "custody_agreement" not in [d.kind for d in documents(db, walk_xiangshui(lodge, clock).walk.case_id)]

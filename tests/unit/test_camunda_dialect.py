@@ -188,7 +188,7 @@ def test_a_p7d_publicity_timer_on_a_shipped_route_fires_after_seven_days(db, clo
     shutil.copytree("processes", tree)
     route = tree / "minimum_living" / "xiangshui.bpmn"
     text = route.read_text(encoding="utf-8")
-    county_rule = "publicity_period(publicity_duration, publicity_days, publicity_unit)"
+    county_rule = "publicity_period(publicity_duration, publicity_days, publicity_unit, publicity_min_workdays)"
     assert text.count(county_rule) == 1
     route.write_text(text.replace(county_rule, "P7D"), encoding="utf-8")
     with db.unit_of_work(write=True) as uow:

@@ -135,7 +135,7 @@ def test_unsafe_script_reports_the_line_inside_the_script(db, tree):
 
 
 def test_unsafe_timer_expression(db, tree):
-    break_route(tree, ">publicity_period(publicity_duration, publicity_days, publicity_unit)<", ">().__class__<")
+    break_route(tree, ">publicity_period(publicity_duration, publicity_days, publicity_unit, publicity_min_workdays)<", ">().__class__<")
     [problem] = refused(db, tree)
     assert problem.element_id == "publicity_ends" and "表达式" in problem.message_zh
 

@@ -1,0 +1,33 @@
+"""What makes a case's step wait: a county 入户调查 opened by a 投诉/举报 during 审核确认 (57号第二十条②: the
+county visits before the decision), until the visit's result is in."""
+from __future__ import annotations
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import Session, aliased
+
+from engine.cases.operations import refused
+from engine.store.models import HumanTask, SupervisionReview
+
+TASK, REVIEW = HumanTask.__table__, SupervisionReview.__table__
+# The 公示 and the village's recording of objections go on while the county visits; the deciders' steps wait.
+NOT_HELD_ROLES = frozenset({"village"})
+
+
+def _open_visit(case_id):
+    """The clause: a complaint's county visit of the case is still open (its county step not done)."""
+    visit = aliased(TASK)
+    return exists().where(
+        REVIEW.c.case_id == case_id, REVIEW.c.kind == "complaint",
+        exists().where(visit.c.case_id == REVIEW.c.review_case_id, visit.c.status == "open", visit.c.role == "county"))
+
+
+def awaiting_visit(session: Session, case_id: int) -> bool:
+    """True while a complaint's county 入户调查 of the case has no result yet."""
+    return bool(session.execute(select(_open_visit(case_id))).scalar())
+
+
+def check_not_awaiting_visit(session: Session, case_id: int, task_id: str) -> None:
+    """Refuse (409) a township, panel or county step of a case whose complaint visit is still open."""
+    held = exists().where(TASK.c.id == task_id, TASK.c.role.not_in(NOT_HELD_ROLES))
+    if session.execute(select(and_(_open_visit(case_id), held))).scalar():
+        raise refused("awaiting the county's home visit", "收到投诉、举报，正在等待县（区）民政局入户调查结果，暂不能办理此步骤")
