@@ -42,6 +42,8 @@ from engine.oversight.archive import household_archive
 from engine.oversight.saved_filters import (EXPORT_MAX, case_list_report, delete_filter, parse_filters, save_filter,
                                            saved_filters)
 from engine.oversight.county_rules import SOURCE as COUNTY_RULES_SOURCE, county_rules
+from engine.rule_changes import (MAX_NOTE_CHARS as MAX_RULE_NOTE_CHARS, add_rule_entry, field_name as rule_field_name,
+                                 retire_rule_entry, rule_edit_form, value_fields as rule_value_fields)
 from engine.oversight.task_page import next_task_for, sent_back_note, task_operations
 from engine.oversight.files import (age_on, application_defaults, case_file, earlier_entries, household_file,
                                     render_fields)

@@ -56,7 +56,7 @@ def _village_on_route(session: Session, today, process_id: str, villages: list) 
         county = codes.get(parents.get(township_id))
         for kind in types:
             try:
-                if process_for(kind, county, codes.get(township_id), today) == process_id:
+                if process_for(kind, county, codes.get(township_id), today, session) == process_id:
                     return code
             except NotFound:
                 continue

@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 
 from engine.catalogue.draft_decisions import scratch_decisions
 from engine.catalogue.draft_text import checked_document, refused, storable
-from engine.catalogue.deployment import BPMN, FORMS_DIR, PROCESSES_DIR, deploy, validate_decision, validate_file
-from engine.catalogue.forms import check_form_schema, load_form_files
+from engine.catalogue.deployment import BPMN, FORMS_DIR, PROCESSES_DIR, deploy, validate_tree
+from engine.catalogue.rules import rule_book
+from engine.catalogue.forms import check_form_schema
 from engine.errors import DeployRefused, NotFound, Problem
 from engine.store.models import Case, ProcessDraft, ProcessVersion, User
 
@@ -112,17 +113,11 @@ def validate_draft(session: Session, process_id: str, text: Any, forms: Any = No
     tables = scratch_decisions(session, author_id, process_id)
     with _scratch_tree(latest.source_path, xml, forms, tables) as (processes, forms_dir, route_file):
         try:
-            all_forms = load_form_files(forms_dir)
+            files, _forms, problems = validate_tree(processes, forms_dir, rule_book(session),
+                                                    only=(route_file, latest.source_path))
         except DeployRefused as exc:
             return exc.problems
-        problems, decisions = [], {}
-        for path in sorted(processes.rglob("*.dmn")):
-            decision, found = validate_decision(path, str(path.relative_to(processes)))
-            problems.extend(found)
-            if decision:
-                decisions[decision.decision_id] = decision
-        validated, found = validate_file(route_file, all_forms, latest.source_path, decisions)
-        problems.extend(found)
+    validated = files[0] if files else None
     if validated is not None:
         ids = [spec.process_id for spec in validated.processes]
         if ids != [process_id]:
