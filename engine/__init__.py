@@ -12,7 +12,7 @@ from engine.cases.lifecycle import (FLAG_NOTE_MAX, case_for_request_token, compl
 from engine.cases.migration import MAX_BATCH as MAX_MIGRATION_BATCH, migrate_cases, migration_preview
 from engine.cases.operations import (REASON_MAX, claim_task, colleagues, reassign_task, release_task, resume_case,
                                      send_back, suspend_case, terminate_case, urge_task, withdraw, withdrawable)
-from engine.cases.simulation import simulate, simulation_start
+from engine.cases.simulation import Draft as SimulatedDraft, simulate, simulation_start
 from engine.cases.panel import agenda as panel_agenda, hold_meeting as hold_panel_meeting, meetings as panel_meetings
 from engine.calendar_notices import calendar_status, calendar_years, load_notice
 from engine.catalogue.datafiles import DataFile
