@@ -127,8 +127,13 @@ def _note_of(entry: dict[str, Any] | None, name: str) -> tuple[str, str]:
     return "", ""
 
 
-def _place(session: Session, county_code: str, township_code: str) -> tuple[dict[str, Any], str | None]:
-    """The county's data (file and stored entries) and the township's code, both checked."""
+def _place(session: Session, county_code: str, township_code: str,
+           lock: bool = False) -> tuple[dict[str, Any], str | None]:
+    """The county's data (file and stored entries) and the township's code, both checked. ``lock`` holds the
+    county's unit row (PostgreSQL ``FOR UPDATE``; SQLite's writing unit of work holds the whole store) so two
+    admins' changes to one county are checked one after the other, each against the other's."""
+    if lock:
+        session.execute(select(Unit.id).where(Unit.code == county_code, Unit.level == "county").with_for_update())
     county = rule_book(session, county_code).get(county_code)
     if county is None:
         raise FormInvalid({"county": f"县（区）{county_code} 在 processes/counties.toml 中没有规则，请先在文件中配置"})
@@ -372,7 +377,8 @@ def add_rule_entry(session: Session, actor: Principal | None, now: datetime, tod
     kind = form.get("kind") or ""
     if kind not in ENTRY_KINDS:
         raise FormInvalid({"kind": "请选择要修改的是审批模式还是规则参数"})
-    county, township = _place(session, (form.get("county") or "").strip(), (form.get("township") or "").strip())
+    county, township = _place(session, (form.get("county") or "").strip(), (form.get("township") or "").strip(),
+                              lock=True)
     effective_from = _checked_date(form.get("effective_from"), today, "effective_from")
     note = _checked_note(form.get("note"))
     entry = entry_from_form(kind, form)
@@ -406,6 +412,7 @@ def retire_rule_entry(session: Session, actor: Principal | None, now: datetime, 
                           .with_for_update()).scalar_one_or_none()
     if row is None:
         raise NotFound(f"rule entry {entry_id}", "没有这条规则")
+    _place(session, row.county_code, "", lock=True)
     if row.retired_from is not None:
         raise FormInvalid({"retired_from": f"这条规则已自 {row.retired_from} 起停止生效"})
     when = _checked_date(retired_from, today, "retired_from")

@@ -224,7 +224,13 @@ def rule_book(session: Session, county_code: str | None = None) -> dict[str, dic
         query = query.where(CountyRuleEntry.county_code == county_code)
     for row in session.execute(query).scalars():
         if row.county_code in book:
-            book[row.county_code][row.kind].append(stored_entry(row))
+            entry = stored_entry(row)
+            if row.kind == "rules":  # a value the file gained since the entry was added: the file's of its day
+                base = in_force_among(rule_entries_of(counties()[row.county_code], row.township_code),
+                                      row.effective_from) or {}
+                entry = {**{k: v for k, v in base.items() if k not in ENTRY_FACTS or k == "time_limit_wd_by_type"},
+                         **entry}
+            book[row.county_code][row.kind].append(entry)
     return book
 
 

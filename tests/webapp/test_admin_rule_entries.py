@@ -227,3 +227,23 @@ def test_the_retired_entry_cannot_leave_a_place_without_rules(db, clock, who):
         from datetime import date
         assert rules_in_force("340603", date(2026, 12, 1), "340603002", session=s)["minimum_living_standard"] == 730
         assert s.execute(select(func.count()).select_from(CountyRuleEntry)).scalar_one() == 1
+
+
+def test_a_value_the_file_gains_later_reaches_the_admins_entries(db, clock, who, monkeypatch):
+    """An entry is stored whole; a value counties.toml gains afterwards (a new rule field) is the file's of the
+    entry's day, so a case lodged under the admin's entry still carries every value a route may read."""
+    import copy
+    from engine.catalogue import rules
+    from engine.rule_changes import add_rule_entry, form_of_entry, rule_edit_form
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
+        form = rule_edit_form(s, clock.today(), "340603", STREET, "rules")
+        add_rule_entry(s, who("admin"), clock.now(), clock.today(), {
+            **form_of_entry("rules", form["base"]), "county": "340603", "township": STREET, "kind": "rules",
+            "effective_from": TODAY, "note": "试行", "publicity_days": "10", "source.publicity_days": "某文"})
+        data = copy.deepcopy(rules.counties())
+        for entry in data["340603"]["rules"]:
+            entry["a_value_added_later"] = 3
+        monkeypatch.setattr(rules, "counties", lambda directory=rules.PROCESSES_DIR: data)
+        found = rules_in_force("340603", clock.today(), STREET, session=s)
+        assert found["publicity_days"] == 10 and found["a_value_added_later"] == 3 and found["entry_id"]
