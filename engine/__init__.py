@@ -17,7 +17,7 @@ from engine.cases.migration import MAX_BATCH as MAX_MIGRATION_BATCH, migrate_cas
 from engine.cases.operations import (REASON_MAX, claim_task, colleagues, reassign_task, release_task,
                                      request_correction, resume_case, send_back, suspend_case, terminate_case,
                                      urge_task, withdraw, withdrawable)
-from engine.cases.simulation import simulate, simulation_start
+from engine.cases.simulation import Draft as SimulatedDraft, simulate, simulation_start
 from engine.cases.panel import agenda as panel_agenda, hold_meeting as hold_panel_meeting, meetings as panel_meetings
 from engine.calendar_notices import calendar_status, calendar_years, load_notice
 from engine.catalogue.datafiles import DataFile
@@ -53,6 +53,8 @@ from engine.oversight.saved_filters import (EXPORT_MAX, case_list_report, delete
 from engine.oversight.county_rules import SOURCE as COUNTY_RULES_SOURCE, county_rules
 from engine.oversight.county_reviews import COMPLAINT_KINDS, VERDICTS, case_supervision, supervision_month
 from engine.cases.county_review import register_complaint
+from engine.rule_changes import (MAX_NOTE_CHARS as MAX_RULE_NOTE_CHARS, add_rule_entry, field_name as rule_field_name,
+                                 retire_rule_entry, rule_edit_form, value_fields as rule_value_fields)
 from engine.oversight.task_page import next_task_for, sent_back_note, task_operations
 from engine.oversight.files import (age_on, application_defaults, case_file, earlier_entries, household_file,
                                     render_fields)

@@ -1,6 +1,6 @@
 """Administration pages (role ``admin``): what the scheduler could not do (incidents), log-in security
-(throttled accounts and addresses, unlock, the audit trail); places, users and the holiday calendar are in
-admin_places, admin_users and admin_calendar, on this blueprint."""
+(throttled accounts and addresses, unlock, the audit trail); places, users, the holiday calendar and the county
+rules are in admin_places, admin_users, admin_calendar and admin_rules, on this blueprint."""
 from __future__ import annotations
 
 import ipaddress
@@ -88,4 +88,4 @@ def uploaded_text(field: str) -> tuple[str, str]:
 
 
 # The other admin pages register their views on this blueprint.
-from . import admin_calendar, admin_places, admin_users  # noqa: E402,F401
+from . import admin_calendar, admin_places, admin_rules, admin_users  # noqa: E402,F401

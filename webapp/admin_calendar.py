@@ -9,7 +9,7 @@ from pathlib import Path
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import COUNTY_RULES_SOURCE, calendar_status, calendar_years, county_rules, load_notice
+from engine import calendar_status, calendar_years, load_notice
 from engine.errors import DataFileInvalid
 
 from .admin import bp, uploaded_text
@@ -49,12 +49,3 @@ def calendar():
             left=result.still_provisional), "success")
     return redirect(url_for("admin.calendar"))
 
-
-@bp.route("/rules")
-@requires_role("admin")
-def county_rules_page():
-    """Each county's and township's model per assistance type from each date, and the dated parameters,
-    with the line of processes/counties.toml each comes from (read only)."""
-    with db().unit_of_work() as uow:
-        rows = county_rules(uow.session, clock().today())
-    return render_template("admin/rules.html", counties=rows, source=COUNTY_RULES_SOURCE)

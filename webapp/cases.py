@@ -53,7 +53,7 @@ def new_case():
             if village_id not in {v[0] for v in villages}:
                 village_id = None
             place = place_of_village(s, village_id or villages[0][0])
-            process_id = process_for(assistance_type, place.county_code, place.township_code, clock().today())
+            process_id = process_for(assistance_type, place.county_code, place.township_code, clock().today(), s)
             version = get_version(s, latest_version_id(s, process_id))
             schema = version.forms.get(version.tasks.get("@start", {}).get("form_key"))
             ctx = {"types": types, "assistance_type": assistance_type, "villages": villages, "schema": schema,

@@ -9,8 +9,8 @@ from __future__ import annotations
 from engine import (MAX_MIGRATION_BATCH, MAX_NOTE_CHARS, ROLE_NAMES_ZH, decision_source, deploy_draft,
                     deployed_versions, discard_draft, form_problems, installed_decisions, installed_form,
                     migrate_cases, migration_preview, route_decision_ids, route_history, save_decision, save_draft,
-                    demo_walk, simulate, simulation_start, validate_draft, version_bpmn, workbench_choices,
-                    workbench_source)
+                    SimulatedDraft, demo_walk, simulate, simulation_start, validate_draft, version_bpmn,
+                    workbench_choices, workbench_source)
 from engine.errors import DeployRefused, FormInvalid, JiuzhuError, NotFound
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
@@ -272,13 +272,22 @@ def simulation(process_id: str):
 @bp.post("/designer/processes/<process_id>/simulate")
 @requires_role("designer")
 def simulation_run(process_id: str):
-    """Replay the walk sent (start data and each step's submission) on a scratch store; what each step did."""
+    """Replay the walk sent (start data and each step's submission) on a scratch store; what each step did.
+    With ``draft`` ({"bpmn", "forms"}: the modeler's unsaved work) the walk runs that draft, validated as
+    deploy validates it (422 with the problems on the elements), never deployed."""
     body = _body()
+    draft = body.get("draft")
+    if draft is not None:
+        if not isinstance(draft, dict):
+            raise InputRefused("draft must be an object with bpmn and forms", "草稿应为包含 bpmn 和 forms 的对象")
+        draft = SimulatedDraft(current_principal().user_id, draft.get("bpmn"), draft.get("forms"))
     with db().unit_of_work() as uow:   # a reading unit of work: the real store cannot be written
         _known(uow.session, process_id)
         try:
             report = simulate(uow.session, clock().now(), process_id, body.get("village"), body.get("start"),
-                              body.get("steps"), demo_walk(process_id, clock().today()).get("steps"))
+                              body.get("steps"), demo_walk(process_id, clock().today()).get("steps"), draft)
+        except DeployRefused:
+            raise   # the draft is not what deploy would take: its problems, as validation shows them
         except JiuzhuError as exc:
             # On the scratch store a refused step or a failing route is the designer's finding, not an
             # incident of the installation: answered here, recorded nowhere.

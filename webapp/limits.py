@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from typing import Any
 
 from flask import Flask, current_app, request
@@ -81,6 +82,18 @@ def int_arg(source, name: str, default: int | None = None, minimum: int = 0, max
         raise InputRefused(f"{name} must be a whole number from {minimum} to {maximum}",
                            f"参数「{name}」应为 {minimum} 至 {maximum} 之间的整数")
     return int(raw)
+
+
+def date_arg(source, name: str) -> date | None:
+    """A date (YYYY-MM-DD) from ``request.args`` / ``request.form``: None when absent or empty, InputRefused
+    (HTTP 400) when it is not a date."""
+    raw = (source.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InputRefused(f"{name} must be a date", "日期格式应为 YYYY-MM-DD") from None
 
 
 def page_arg() -> int:

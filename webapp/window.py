@@ -14,7 +14,7 @@ from engine.errors import Conflict, FormInvalid, NotFound
 
 from .auth import current_principal, requires_role
 from .db import clock, db
-from .limits import InputRefused, int_arg
+from .limits import InputRefused, date_arg, int_arg
 
 bp = Blueprint("window", __name__)
 WINDOW_ROLES = ("township", "village")
@@ -178,13 +178,7 @@ def referral(item_id: int):
 
 
 def _date_arg(name: str) -> date | None:
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return None
-    try:
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise InputRefused(f"{name} must be a date", "日期格式应为 YYYY-MM-DD") from None
+    return date_arg(request.args, name)
 
 
 def _ledger_rows():

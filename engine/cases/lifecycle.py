@@ -145,7 +145,7 @@ def start_application(session: Session, actor: Principal, clock: Clock, assistan
                       form_data: dict[str, Any], request_token: str | None = None) -> StartedCase:
     """Lodge an application of a type: the route is the one the township's model runs today."""
     place = place_of_village(session, village_id)
-    process_id = process_for(assistance_type, place.county_code, place.township_code, clock.today())
+    process_id = process_for(assistance_type, place.county_code, place.township_code, clock.today(), session)
     return start_case(session, actor, clock, process_id, village_id, form_data, request_token)
 
 

@@ -60,7 +60,7 @@ def start_due_reviews(session: Session, clock, limit: int = 100, skip: Collectio
         try:
             with session.begin_nested():  # rolled back alone if this household's review fails
                 process_id = follow_up_process_for("periodic_review", r.assistance_type, codes[r.county_id],
-                                                   codes[r.township_id], today)
+                                                   codes[r.township_id], today, session)
                 review = start_case(session, None, clock, process_id, r.village_id, review_start_data(r))
                 session.execute(update(RECIPIENT).where(RECIPIENT.c.id == r.id).values(review_case_id=review.id))
         except Exception as exc:  # one household's bad data must not hold back the others
@@ -98,7 +98,7 @@ def open_monthly_cutoffs(session: Session, clock) -> int:
         county_code = county_codes.get(township.parent_id)
         if county_code not in counties():
             continue
-        variant = variant_for("monthly_cutoff", model_in_force(county_code, township.code, today))
+        variant = variant_for("monthly_cutoff", model_in_force(county_code, township.code, today, session))
         number = f"{township.code}-{today:%Y%m}-月度"
         if variant not in variants or not claim(session, f"opened:{number}"):
             continue

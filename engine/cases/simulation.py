@@ -10,6 +10,7 @@ submission), so the walk needs no state kept between requests.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,12 +21,13 @@ from sqlalchemy.pool import StaticPool
 from engine.cases.lifecycle import complete_task, start_case
 from engine.catalogue.form_samples import sample_for_schema
 from engine.catalogue.rules import catalog, process_for
-from engine.catalogue.versions import get_version, latest_version_id
+from engine.catalogue.drafts import deploy_scratch
+from engine.catalogue.versions import forget_version, get_version, latest_version_id
 from engine.clock import FrozenClock, to_local_date
 from engine.errors import JiuzhuError, NotFound
 from engine.people.accounts import ROLE_NAMES_ZH, STAFF_ROLES, Principal
 from engine.store.database import Database
-from engine.store.models import Base, Case, CaseEvent, Document, HumanTask, ProcessVersion, Unit, User
+from engine.store.models import Base, Case, CaseEvent, CountyRuleEntry, Document, HumanTask, ProcessVersion, Unit, User
 
 MAX_STEPS = 60   # the longest shipped route has fewer than 30 steps on any path
 SIMULATION_USER = "simulation"
@@ -56,7 +58,7 @@ def _village_on_route(session: Session, today, process_id: str, villages: list) 
         county = codes.get(parents.get(township_id))
         for kind in types:
             try:
-                if process_for(kind, county, codes.get(township_id), today) == process_id:
+                if process_for(kind, county, codes.get(township_id), today, session) == process_id:
                     return code
             except NotFound:
                 continue
@@ -81,44 +83,71 @@ def _county_units(session: Session, village_code: Any) -> tuple[int, list]:
     return village.id, units
 
 
-def _scratch_store(session: Session, process_id: str, units: list) -> tuple[Database, Principal]:
-    """A new in-memory store with ``units`` and the route's newest version (copied by id, so the version
-    cache serves both), and a principal with every staff role in each of those units."""
+def _scratch_store(session: Session, now: datetime, process_id: str, units: list,
+                   draft: Draft | None) -> tuple[Database, Principal, int | None]:
+    """A new in-memory store with ``units``, the county rule entries admins added for their county, and the
+    route's newest version (copied by id, so the version cache serves both) or the designer's unsaved
+    ``draft`` deployed there (``drafts.deploy_scratch``: its id is returned, to be forgotten after); and a
+    principal with every staff role in each of those units."""
     scratch = Database("sqlite://", poolclass=StaticPool)
     Base.metadata.create_all(scratch.engine)
-    version = session.get(ProcessVersion, latest_version_id(session, process_id))
     by_depth = {"county": 0, "township": 1, "village": 2}
-    with scratch.unit_of_work(write=True) as uow:
-        s = uow.session
-        for depth in (0, 1, 2):   # parents before their children (the foreign key is checked)
-            s.add_all(Unit(id=row.id, code=row.code, name=row.name, level=row.level,
-                           parent_id=row.parent_id if depth else None)
-                      for row in units if by_depth.get(row.level) == depth)
+    county_codes = [row.code for row in units if row.level == "county"]
+    scratch_version = None
+    try:
+        with scratch.unit_of_work(write=True) as uow:
+            s = uow.session
+            for depth in (0, 1, 2):   # parents before their children (the foreign key is checked)
+                s.add_all(Unit(id=row.id, code=row.code, name=row.name, level=row.level,
+                               parent_id=row.parent_id if depth else None)
+                          for row in units if by_depth.get(row.level) == depth)
+                s.flush()
+            s.add(User(id=1, username=SIMULATION_USER, display_name="模拟", password_hash="!", active=True,
+                       created_at=now))
+            for entry in session.execute(select(CountyRuleEntry).where(
+                    CountyRuleEntry.county_code.in_(county_codes))).scalars():
+                columns = {c.key: getattr(entry, c.key) for c in CountyRuleEntry.__table__.columns}
+                s.add(CountyRuleEntry(**{**columns, "created_by_id": None, "retired_by_id": None}))
             s.flush()
-        columns = {c.key: getattr(version, c.key) for c in ProcessVersion.__table__.columns}
-        columns["deployed_by_id"] = None
-        s.add(ProcessVersion(**columns))
-        s.add(User(id=1, username=SIMULATION_USER, display_name="模拟", password_hash="!", active=True,
-                   created_at=version.deployed_at))
-        uow.commit()
+            if draft is None:
+                version = session.get(ProcessVersion, latest_version_id(session, process_id))
+                columns = {c.key: getattr(version, c.key) for c in ProcessVersion.__table__.columns}
+                s.add(ProcessVersion(**{**columns, "deployed_by_id": None}))
+            else:
+                scratch_version = deploy_scratch(session, s, now, draft.author_id, process_id, draft.bpmn, draft.forms)
+            uow.commit()
+    except Exception:
+        scratch.engine.dispose()
+        raise
     roles = tuple((role, row.id) for row in units for role in sorted(STAFF_ROLES))
     names = {row.id: row.name for row in units}
-    return scratch, Principal(1, SIMULATION_USER, "模拟", roles, names)
+    return scratch, Principal(1, SIMULATION_USER, "模拟", roles, names), scratch_version
+
+
+@dataclass(frozen=True)
+class Draft:
+    """The designer's unsaved work the modeler posts to be simulated: the BPMN and the forms edited with it."""
+
+    author_id: int
+    bpmn: Any
+    forms: Any = None
 
 
 def simulate(session: Session, now: datetime, process_id: str, village_code: Any, start: Any,
-             steps: Any, samples: dict[str, dict] | None = None) -> dict[str, Any]:
+             steps: Any, samples: dict[str, dict] | None = None, draft: Draft | None = None) -> dict[str, Any]:
     """Walk the route on a scratch store: lodge ``start`` for a household of ``village_code``, then submit
     each of ``steps`` ([{"task": name, "data": {...}}], in order) to the open step of that name.
 
     Returns the steps taken (title, lane role, unit, deadline, documents issued), the open steps with sample
     data for their forms, and where the walk stopped; a refused submission (DomainError and its kin) is
     raised as the real task page would raise it, naming the step. ``samples`` (task name → data) prefill
-    the open steps before the data made from their forms' schemas."""
+    the open steps before the data made from their forms' schemas. With ``draft`` the walk runs the designer's
+    unsaved BPMN instead of the newest version, refused (DeployRefused, every problem) unless deploy would
+    take it."""
     if not isinstance(steps, list) or len(steps) > MAX_STEPS:
         raise JiuzhuError("steps must be a list", f"步骤应为列表（最多 {MAX_STEPS} 步）")
     village, units = _county_units(session, village_code)
-    scratch, principal = _scratch_store(session, process_id, units)
+    scratch, principal, scratch_version = _scratch_store(session, now, process_id, units, draft)
     clock = FrozenClock(now)
     try:
         with scratch.unit_of_work(write=True) as uow:
@@ -139,6 +168,8 @@ def simulate(session: Session, now: datetime, process_id: str, village_code: Any
             return _report(s, clock, samples or {}, case.id)
     finally:
         scratch.engine.dispose()
+        if scratch_version is not None:
+            forget_version(scratch_version)
 
 
 def _report(s: Session, clock: FrozenClock, samples: dict[str, dict], case_id: int) -> dict[str, Any]:

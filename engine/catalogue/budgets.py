@@ -25,7 +25,8 @@ from typing import Any, Callable, Iterator
 
 from engine.catalogue.declarations import BPMN, CAMUNDA, NO_LIMIT
 from engine.catalogue.dialect import EXTENDS, MILESTONE
-from engine.catalogue.rules import assistance_type_of, catalog, counties, rule_entries_of, variant_for
+from engine.catalogue.rules import (assistance_type_of, catalog, counties, in_force_among, model_among,
+                                    rule_entries_of, variant_for)
 from engine.workdays import parse_period
 
 NS = {"bpmn": BPMN, "camunda": CAMUNDA}
@@ -56,9 +57,10 @@ class Path:
         return "、".join(f"{name} {days}" for _, name, days in self.steps if days)
 
 
-def check_budget(process, problem: Callable) -> None:
+def check_budget(process, problem: Callable, book: dict[str, dict] | None = None) -> None:
     """Refuse (through ``problem(node, message, message_zh)``) a route whose longest ordinary path does
-    not fit the overall limit, or a milestone, in some place and era that runs it."""
+    not fit the overall limit, or a milestone, in some place and era that runs it (under ``book``, the
+    county data of ``eras_running``)."""
     graph = _Graph(process)
     for flow in process.iterfind("bpmn:sequenceFlow", NS):
         if EXTENDS in _properties(flow) and not (_properties(flow)[EXTENDS] or "").strip():
@@ -70,7 +72,7 @@ def check_budget(process, problem: Callable) -> None:
     if graph.clock_start is None:
         return  # the declarations check names a limit without a clock
     over, late = [], {}
-    for era in eras_running(process.get("id")):
+    for era in eras_running(process.get("id"), book):
         budget = route_budget(graph, era.rules)
         allowed = _limit_days(limit, era, assistance_type_of(process.get("id")))
         if allowed is not None and budget.total > allowed:
@@ -101,36 +103,38 @@ def route_budget(graph: "_Graph", rules: dict[str, Any]) -> Path:
     return graph.longest(graph.clock_start, rules)
 
 
-def budgets_of(process) -> list[tuple[Era, Path, int | None]]:
+def budgets_of(process, book: dict[str, dict] | None = None) -> list[tuple[Era, Path, int | None]]:
     """Every place and era that runs the route with its longest ordinary path and limit (for reports)."""
     limit = _properties(process).get("overall_limit")
     graph = _Graph(process)
     if not limit or limit == NO_LIMIT or graph.clock_start is None:
         return []
     return [(era, route_budget(graph, era.rules), _limit_days(limit, era, assistance_type_of(process.get("id"))))
-            for era in eras_running(process.get("id"))]
+            for era in eras_running(process.get("id"), book)]
 
 
-def eras_running(process_id: str) -> Iterator[Era]:
-    """Each county (or township with its own model) and rule era in which new cases run ``process_id``."""
+def eras_running(process_id: str, book: dict[str, dict] | None = None) -> Iterator[Era]:
+    """Each county (or township with entries of its own) and period in which new cases run ``process_id``,
+    with the rule entry in force then: the place's model and rules are looked up at every date one of its
+    county's entries starts or is retired, as a new case would find them. ``book`` is the county data
+    (``rules.rule_book``: the file with the entries admins added), the file alone when None."""
     types = catalog()
-    for code, county in counties().items():
-        for entry in county["models"]:
-            runs = any(variant_for(kind, entry) in t["variants"]
-                       and t["variants"][variant_for(kind, entry)]["process_id"] == process_id
-                       for kind, t in types.items())
-            if not runs:
-                continue
-            township = entry.get("township")
-            for rules in _rule_entries(county, township, entry["effective_from"]):
-                yield Era(code, county["name"], township, max(rules["effective_from"], entry["effective_from"]), rules)
-
-
-def _rule_entries(county: dict, township: str | None, since: date) -> list[dict[str, Any]]:
-    """The rule entries of a place in force at some time from ``since``."""
-    entries = sorted(rule_entries_of(county, township), key=lambda r: r["effective_from"])
-    started = [r for r in entries if r["effective_from"] <= since]
-    return ([started[-1]] if started else []) + [r for r in entries if r["effective_from"] > since]
+    for code, county in (counties() if book is None else book).items():
+        entries = county["models"] + county["rules"]
+        dates = sorted({e["effective_from"] for e in entries} | {e["retired_from"] for e in entries
+                                                                 if e.get("retired_from")})
+        for township in [None] + sorted({e["township"] for e in entries if e.get("township")}):
+            seen = set()
+            for on in dates:
+                model = model_among(county["models"], township, on)
+                rules = in_force_among(rule_entries_of(county, township), on)
+                if model is None or rules is None or (id(model), id(rules)) in seen:
+                    continue
+                seen.add((id(model), id(rules)))
+                if any(variant_for(kind, model) in t["variants"]
+                       and t["variants"][variant_for(kind, model)]["process_id"] == process_id
+                       for kind, t in types.items()):
+                    yield Era(code, county["name"], township, on, rules)
 
 
 def _limit_days(limit: str, era: Era, assistance_type: str | None) -> int | None:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.catalogue.budgets import check_budget
+from engine.catalogue.rules import rule_book
 from engine.catalogue.dialect import BPMN, CAMUNDA, HUMAN_TAGS, check_camunda_dialect
 from engine.catalogue.declarations import PROCESS_KEY, check_process as check_declarations, route_data_names
 from engine.catalogue.designer_checks import (TextProblem, check_end_properties, check_process_properties,
@@ -94,10 +95,12 @@ def validate_decision(path: Path, display_name: str) -> tuple[Decision | None, l
 
 
 def validate_file(path: Path, forms: dict[str, dict], display_name: str | None = None,
-                  decisions: dict[str, "Decision"] | None = None) -> tuple[ValidatedFile | None, list[Problem]]:
+                  decisions: dict[str, "Decision"] | None = None,
+                  book: dict[str, dict] | None = None) -> tuple[ValidatedFile | None, list[Problem]]:
     """Check one BPMN file; returns the parsed file or the problems found.
 
-    ``decisions`` maps decision ids to the validated DMN files that define them.
+    ``decisions`` maps decision ids to the validated DMN files that define them; ``book`` is the county
+    data the time budget is checked against (``rules.rule_book``; the file alone when None).
     """
     decisions = decisions or {}
     name = display_name or str(path)
@@ -123,7 +126,7 @@ def validate_file(path: Path, forms: dict[str, dict], display_name: str | None =
     known_data = {}
     for process in root.iterfind("bpmn:process", NS):
         _check_process(process, forms, problem, result)
-        check_budget(process, problem)
+        check_budget(process, problem, book)
         known_data[process.get("id")] = route_data_names(process, forms, decisions)
         result.declarations[process.get("id")] = check_declarations(process, forms, decisions, problem)
     check_camunda_dialect(root, problem)
@@ -279,29 +282,40 @@ class DeployReport:
     unchanged: list[tuple[str, str]] = field(default_factory=list)
 
 
-def deploy(session: Session, now: datetime, processes_dir: Path = PROCESSES_DIR, forms_dir: Path = FORMS_DIR) -> DeployReport:
-    """Validate every BPMN file under ``processes_dir`` and deploy changed processes.
-
-    All files are validated before anything is written; one problem anywhere
-    refuses the whole deploy. Commits once.
-    """
+def validate_tree(processes_dir: Path, forms_dir: Path, book: dict[str, dict] | None = None,
+                  only: tuple[Path, str] | None = None) -> tuple[list[ValidatedFile], dict[str, dict], list[Problem]]:
+    """(the valid BPMN files, the forms, every problem) of an installation's tree: each decision table and
+    each BPMN file under ``processes_dir`` (or only the file ``only``, given with its display name) checked
+    as ``jiuzhu deploy`` checks them, the time budgets against ``book``. The one validation of deploy and
+    of the designer's drafts. Raises DeployRefused for a form that is not valid."""
     forms = load_form_files(forms_dir)
-    files = sorted(processes_dir.rglob("*.bpmn"))
-    validated, problems = [], []
+    problems: list[Problem] = []
     decisions: dict[str, Decision] = {}
     for path in sorted(processes_dir.rglob("*.dmn")):
         decision, found = validate_decision(path, str(path.relative_to(processes_dir)))
         problems.extend(found)
         if decision:
             decisions[decision.decision_id] = decision
-    for path in files:
-        display = str(path.relative_to(processes_dir)) if path.is_relative_to(processes_dir) else str(path)
-        ok, found = validate_file(path, forms, display, decisions)
+    files = [only] if only else [(path, str(path.relative_to(processes_dir)) if path.is_relative_to(processes_dir)
+                                  else str(path)) for path in sorted(processes_dir.rglob("*.bpmn"))]
+    validated = []
+    for path, display in files:
+        ok, found = validate_file(path, forms, display, decisions, book)
         problems.extend(found)
         if ok:
             validated.append(ok)
     if not files:
         problems.append(Problem(str(processes_dir), None, None, "no .bpmn files found", "未找到任何 .bpmn 文件"))
+    return validated, forms, problems
+
+
+def deploy(session: Session, now: datetime, processes_dir: Path = PROCESSES_DIR, forms_dir: Path = FORMS_DIR) -> DeployReport:
+    """Validate every BPMN file under ``processes_dir`` and deploy changed processes.
+
+    All files are validated before anything is written, the time budgets under the county rules in force
+    with the entries admins added (``rules.rule_book``); one problem anywhere refuses the whole deploy.
+    """
+    validated, forms, problems = validate_tree(processes_dir, forms_dir, rule_book(session))
     if problems:
         raise DeployRefused(problems)
     seen: dict[str, str] = {}

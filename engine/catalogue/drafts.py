@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -18,13 +19,14 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from contextlib import contextmanager
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from engine.catalogue.draft_decisions import scratch_decisions
 from engine.catalogue.draft_text import checked_document, refused, storable
-from engine.catalogue.deployment import BPMN, FORMS_DIR, PROCESSES_DIR, deploy, validate_decision, validate_file
-from engine.catalogue.forms import check_form_schema, load_form_files
+from engine.catalogue.deployment import BPMN, FORMS_DIR, PROCESSES_DIR, DeployReport, deploy, validate_tree
+from engine.catalogue.rules import rule_book
+from engine.catalogue.forms import check_form_schema
 from engine.errors import DeployRefused, NotFound, Problem
 from engine.store.models import Case, ProcessDraft, ProcessVersion, User
 
@@ -112,17 +114,11 @@ def validate_draft(session: Session, process_id: str, text: Any, forms: Any = No
     tables = scratch_decisions(session, author_id, process_id)
     with _scratch_tree(latest.source_path, xml, forms, tables) as (processes, forms_dir, route_file):
         try:
-            all_forms = load_form_files(forms_dir)
+            files, _forms, problems = validate_tree(processes, forms_dir, rule_book(session),
+                                                    only=(route_file, latest.source_path))
         except DeployRefused as exc:
             return exc.problems
-        problems, decisions = [], {}
-        for path in sorted(processes.rglob("*.dmn")):
-            decision, found = validate_decision(path, str(path.relative_to(processes)))
-            problems.extend(found)
-            if decision:
-                decisions[decision.decision_id] = decision
-        validated, found = validate_file(route_file, all_forms, latest.source_path, decisions)
-        problems.extend(found)
+    validated = files[0] if files else None
     if validated is not None:
         ids = [spec.process_id for spec in validated.processes]
         if ids != [process_id]:
@@ -130,6 +126,20 @@ def validate_draft(session: Session, process_id: str, text: Any, forms: Any = No
                                     f"the draft must define exactly the process '{process_id}', not {ids}",
                                     f"草稿只能定义流程「{process_id}」（当前为：{'、'.join(ids) or '无'}）"))
     return problems
+
+
+def _deploy_into(session: Session, target: Session, now: datetime, author_id: int, process_id: str, text: Any,
+                 forms: Any) -> DeployReport:
+    """Validate the draft against the installation (``session``) and deploy it with ``deployment.deploy`` into
+    ``target``: the installation's store, or a simulation's scratch store. DeployRefused with every problem."""
+    problems = validate_draft(session, process_id, text, forms, author_id)
+    if problems:
+        raise DeployRefused(problems)
+    latest = _latest(session, process_id)
+    tables = scratch_decisions(session, author_id, process_id)
+    with _scratch_tree(latest.source_path, checked_text(process_id, text), checked_forms(forms), tables) as (
+            processes, forms_dir, _route_file):
+        return deploy(target, now, processes, forms_dir)
 
 
 def deploy_draft(session: Session, now: datetime, author_id: int, process_id: str, text: Any, note: Any,
@@ -147,14 +157,7 @@ def deploy_draft(session: Session, now: datetime, author_id: int, process_id: st
     if len(note) > MAX_NOTE_CHARS:
         raise refused(f"{process_id}.bpmn", f"the change note is longer than {MAX_NOTE_CHARS} characters",
                        f"变更说明不能超过 {MAX_NOTE_CHARS} 字")
-    problems = validate_draft(session, process_id, text, forms, author_id)
-    if problems:
-        raise DeployRefused(problems)
-    latest = _latest(session, process_id)
-    tables = scratch_decisions(session, author_id, process_id)
-    with _scratch_tree(latest.source_path, checked_text(process_id, text), checked_forms(forms), tables) as (
-            processes, forms_dir, _route_file):
-        report = deploy(session, now, processes, forms_dir)
+    report = _deploy_into(session, session, now, author_id, process_id, text, forms)
     created = dict(report.deployed)
     content_hash = created.get(process_id) or dict(report.unchanged)[process_id]
     version = session.execute(select(ProcessVersion).where(ProcessVersion.process_id == process_id,
@@ -165,6 +168,21 @@ def deploy_draft(session: Session, now: datetime, author_id: int, process_id: st
                                                    ProcessDraft.author_id == author_id))
         session.flush()
     return DeployOutcome(version.id, content_hash, process_id in created)
+
+
+def deploy_scratch(session: Session, scratch: Session, now: datetime, author_id: int, process_id: str, text: Any,
+                   forms: Any = None) -> int:
+    """Deploy the designer's unsaved draft of a route into a scratch store (``scratch``, a simulation's),
+    never into the installation's: validated first exactly as deploy validates it (``validate_draft``,
+    DeployRefused with every problem), then ``deploy`` run on the scratch session. Returns the scratch
+    version's id: negative and random, so the version cache (keyed by id) never mistakes it for a real
+    version; the caller forgets it (``versions.forget_version``) when the simulation ends."""
+    _deploy_into(session, scratch, now, author_id, process_id, text, forms)
+    row = scratch.execute(select(ProcessVersion).where(ProcessVersion.process_id == process_id)).scalar_one()
+    scratch_id = -secrets.randbits(48) - 1
+    scratch.execute(update(ProcessVersion).where(ProcessVersion.id == row.id).values(id=scratch_id))
+    scratch.expunge(row)
+    return scratch_id
 
 
 def save_draft(session: Session, now: datetime, author_id: int, process_id: str, text: Any,

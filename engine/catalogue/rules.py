@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from engine.catalogue.datafiles import DataFile
 from engine.errors import DataFileInvalid, NotFound
 from engine.runtime.expressions import days_duration
-from engine.store.models import Unit
+from engine.store.models import CountyRuleEntry, Unit
 
 PROCESSES_DIR = Path(__file__).resolve().parents[2] / "processes"
 # A demo may shorten 公示 (e.g. PT2M) so a person can watch the timer fire; the default is the real period.
@@ -77,7 +77,8 @@ COUNTIES_SCHEMA = {
                 "type": "object", "additionalProperties": False, "required": ["effective_from", "model"],
                 "properties": {"effective_from": _DATE, "model": {"type": "string"},
                                "township": {"type": "string", "pattern": "^[0-9]{9}$"},
-                               "overrides": {"type": "object", "additionalProperties": {"type": "string"}}}}},
+                               "overrides": {"type": "object", "additionalProperties": {"type": "string"}},
+                               "sources": _NOTES, "assumptions": _NOTES}}},
             "rules": {"type": "array", "minItems": 1, "items": {
                 "type": "object", "additionalProperties": False,
                 "required": ["effective_from", "minimum_living_standard", "publicity_days", "publicity_unit",
@@ -105,8 +106,10 @@ COUNTIES_SCHEMA = {
                     "time_limit_wd_by_type": {"type": "object", "additionalProperties": _COUNT},
                     "sources": _NOTES, "assumptions": _NOTES}}}}}}},
 }
-# Values that are not county data but facts of the entry: whom it covers and why each value is what it is.
-ENTRY_FACTS = ("effective_from", "township", "time_limit_wd_by_type", "sources", "assumptions")
+# Values that are not county data but facts of the entry: whom it covers and why each value is what it is
+# (and, for an admin's entry, its id and retirement).
+ENTRY_FACTS = ("effective_from", "township", "time_limit_wd_by_type", "sources", "assumptions", "entry_id",
+               "retired_from")
 
 
 @cache
@@ -131,67 +134,115 @@ def counties(directory: Path = PROCESSES_DIR) -> dict[str, dict[str, Any]]:
     if problems:
         raise DataFileInvalid(problems)
     types = catalog(directory)
-    models = sorted({variant for t in types.values() for variant in t["variants"]})
     seen: dict[str, int] = {}
     for i, county in enumerate(source.data["county"]):
         if county["code"] in seen:
             problems.append(source.problem(("county", i, "code"), f"county {county['code']} is listed twice",
                                            f"县（区）代码 {county['code']} 重复"))
         seen[county["code"]] = i
-        for j, entry in enumerate(county["models"]):
-            where = ("county", i, "models", j)
-            if entry["model"] not in models:
-                problems.append(source.problem(where + ("model",), f"unknown model '{entry['model']}' "
-                                               f"(known: {', '.join(models)})",
-                                               f"未知的审批模式「{entry['model']}」（可选：{'、'.join(models)}）"))
-            if entry.get("township") and not entry["township"].startswith(county["code"]):
-                problems.append(source.problem(where + ("township",), f"township {entry['township']} is not in "
-                                               f"county {county['code']}",
-                                               f"乡镇（街道）{entry['township']} 不属于 {county['code']}"))
-            for kind, variant in entry.get("overrides", {}).items():
-                if kind not in types:
-                    problems.append(source.problem(where + ("overrides", kind), f"unknown assistance type '{kind}'",
-                                                   f"未知的救助类别「{kind}」"))
-                elif variant not in types[kind]["variants"]:
-                    problems.append(source.problem(
-                        where + ("overrides", kind), f"{kind} has no variant '{variant}' "
-                        f"(known: {', '.join(sorted(types[kind]['variants']))})",
-                        f"救助类别「{kind}」没有「{variant}」模式"))
-        rule_fields = COUNTIES_SCHEMA["properties"]["county"]["items"]["properties"]["rules"]["items"]["properties"]
-        for j, entry in enumerate(county["rules"]):
-            if entry.get("township") and not entry["township"].startswith(county["code"]):
-                problems.append(source.problem(("county", i, "rules", j, "township"), f"township {entry['township']} "
-                                               f"is not in county {county['code']}",
-                                               f"乡镇（街道）{entry['township']} 不属于 {county['code']}"))
-            for kind in entry.get("time_limit_wd_by_type", {}):
-                if kind not in types:
-                    problems.append(source.problem(("county", i, "rules", j, "time_limit_wd_by_type", kind),
-                                                   f"unknown assistance type '{kind}'", f"未知的救助类别「{kind}」"))
-            for notes in ("sources", "assumptions"):
-                for name in entry.get(notes, {}):
-                    field, _, key = name.partition(".")
-                    if field not in rule_fields or (key and key not in entry.get(field, {})):
-                        problems.append(source.problem(("county", i, "rules", j, notes, name),
-                                                       f"'{name}' names no value of this entry",
-                                                       f"「{name}」不是本条规则中的取值"))
-            for kind in entry["review_interval_months_by_type"]:
-                if (types.get(kind, {}).get("benefit") or {}).get("payment") != "monthly":
-                    problems.append(source.problem(
-                        ("county", i, "rules", j, "review_interval_months_by_type", kind),
-                        f"'{kind}' is not an assistance type paid monthly (only those are reviewed)",
-                        f"「{kind}」不是按月发放的救助类别（只有按月发放的才复核）"))
+        for kind in ENTRY_KINDS:
+            for j, entry in enumerate(county[kind]):
+                problems.extend(source.problem(("county", i, kind, j) + path, message, message_zh)
+                                for path, message, message_zh in entry_problems(kind, county["code"], entry, types))
     if problems:
         raise DataFileInvalid(problems)
     return {c["code"]: c for c in source.data["county"]}
 
 
-def _in_force(entries: list[dict], on: date) -> dict | None:
-    current = [e for e in entries if e["effective_from"] <= on]
-    return max(current, key=lambda e: e["effective_from"]) if current else None
+ENTRY_KINDS = ("models", "rules")
 
 
-def _county(code: str) -> dict[str, Any]:
-    county = counties().get(code)
+def entry_schema(kind: str) -> dict[str, Any]:
+    """The JSON Schema of one ``models`` or ``rules`` entry of a county (the file's and an admin's)."""
+    return COUNTIES_SCHEMA["properties"]["county"]["items"]["properties"][kind]["items"]
+
+
+def entry_problems(kind: str, county_code: str, entry: dict[str, Any],
+                   types: dict[str, Any] | None = None) -> list[tuple[tuple, str, str]]:
+    """What is wrong with one entry beyond its schema, as (key path in the entry, message, Chinese message):
+    an unknown model, override or type, a township outside the county, a source or assumption naming no value
+    of the entry. The one check of an entry, whether it is in counties.toml or an admin added it."""
+    types = catalog() if types is None else types
+    found: list[tuple[tuple, str, str]] = []
+    if entry.get("township") and not entry["township"].startswith(county_code):
+        found.append((("township",), f"township {entry['township']} is not in county {county_code}",
+                      f"乡镇（街道）{entry['township']} 不属于 {county_code}"))
+    if kind == "models":
+        models = sorted({variant for t in types.values() for variant in t["variants"]})
+        if entry["model"] not in models:
+            found.append((("model",), f"unknown model '{entry['model']}' (known: {', '.join(models)})",
+                          f"未知的审批模式「{entry['model']}」（可选：{'、'.join(models)}）"))
+        for key, variant in entry.get("overrides", {}).items():
+            if key not in types:
+                found.append((("overrides", key), f"unknown assistance type '{key}'", f"未知的救助类别「{key}」"))
+            elif variant not in types[key]["variants"]:
+                found.append((("overrides", key), f"{key} has no variant '{variant}' "
+                              f"(known: {', '.join(sorted(types[key]['variants']))})",
+                              f"救助类别「{key}」没有「{variant}」模式"))
+    else:
+        for key in entry.get("time_limit_wd_by_type", {}):
+            if key not in types:
+                found.append((("time_limit_wd_by_type", key), f"unknown assistance type '{key}'",
+                              f"未知的救助类别「{key}」"))
+        for key in entry["review_interval_months_by_type"]:
+            if (types.get(key, {}).get("benefit") or {}).get("payment") != "monthly":
+                found.append((("review_interval_months_by_type", key),
+                              f"'{key}' is not an assistance type paid monthly (only those are reviewed)",
+                              f"「{key}」不是按月发放的救助类别（只有按月发放的才复核）"))
+    fields = entry_schema(kind)["properties"]
+    for notes in ("sources", "assumptions"):
+        for name in entry.get(notes, {}):
+            field, _, key = name.partition(".")
+            if field not in fields or (key and key not in entry.get(field, {})):
+                found.append(((notes, name), f"'{name}' names no value of this entry", f"「{name}」不是本条规则中的取值"))
+    return found
+
+
+def in_force_on(entry: dict[str, Any], on: date) -> bool:
+    """Whether an entry applies on a date: from its ``effective_from`` until it is retired (an admin's entry)."""
+    return entry["effective_from"] <= on and not (entry.get("retired_from") and entry["retired_from"] <= on)
+
+
+def in_force_among(entries: list[dict], on: date) -> dict | None:
+    """The entry in force on a date among ``entries`` (the latest begun and not retired)."""
+    # Of two entries from the same day the one listed later wins: an admin's entry after the file's, and of the
+    # admin's the one added last.
+    current = [e for e in entries if in_force_on(e, on)]
+    return max(reversed(current), key=lambda e: e["effective_from"]) if current else None
+
+
+def stored_entry(row: CountyRuleEntry) -> dict[str, Any]:
+    """An admin's entry as counties.toml would write it, with its retirement and id (``entry_id``)."""
+    entry = {**row.entry, "effective_from": row.effective_from, "entry_id": row.id, "retired_from": row.retired_from}
+    if row.township_code:
+        entry["township"] = row.township_code
+    return entry
+
+
+def rule_book(session: Session, county_code: str | None = None) -> dict[str, dict[str, Any]]:
+    """County code → its entry: counties.toml with the entries admins added (``county_rule_entry``) after the
+    file's, read in the caller's transaction. Nothing of the database is kept in memory, so every web worker
+    and the scheduler see an entry as soon as it is committed; rules are read when a case is lodged, never
+    on a task's completion, and the table holds a handful of rows per county."""
+    book = {code: {**c, "models": list(c["models"]), "rules": list(c["rules"])} for code, c in counties().items()
+            if county_code is None or code == county_code}
+    query = select(CountyRuleEntry).order_by(CountyRuleEntry.id)
+    if county_code is not None:
+        query = query.where(CountyRuleEntry.county_code == county_code)
+    for row in session.execute(query).scalars():
+        if row.county_code in book:
+            entry = stored_entry(row)
+            if row.kind == "rules":  # a value the file gained since the entry was added: the file's of its day
+                base = in_force_among(rule_entries_of(counties()[row.county_code], row.township_code),
+                                      row.effective_from) or {}
+                entry = {**{k: v for k, v in base.items() if k not in ENTRY_FACTS or k == "time_limit_wd_by_type"},
+                         **entry}
+            book[row.county_code][row.kind].append(entry)
+    return book
+
+
+def _county(code: str, session: Session | None = None) -> dict[str, Any]:
+    county = (rule_book(session, code) if session is not None else counties()).get(code)
     if county is None:
         raise NotFound(f"no rules for county {code}", "该县（区）尚未配置救助规则")
     return county
@@ -199,15 +250,22 @@ def _county(code: str) -> dict[str, Any]:
 
 def rule_entries_of(county: dict[str, Any], township_code: str | None) -> list[dict[str, Any]]:
     """The rule entries that apply to a township: its own where it has any (三堤口街道's delegated model
-    beside 相山区's national route), else the county's."""
+    beside 相山区's national route), else the county's; before its first own entry, the county's."""
     entries = county.get("rules", [])
-    own = [e for e in entries if township_code and e.get("township") == township_code]
-    return own or [e for e in entries if not e.get("township")]
+    own = [e for e in entries if township_code and e.get("township") == township_code
+           and not (e.get("retired_from") and e["retired_from"] <= e["effective_from"])]
+    county_wide = [e for e in entries if not e.get("township")]
+    if not own:
+        return county_wide
+    first = min(e["effective_from"] for e in own)
+    return [e for e in county_wide if e["effective_from"] < first] + own
 
 
-def rules_in_force(county_code: str, on: date, township_code: str | None = None) -> dict[str, Any]:
-    """The rule entry in force on a date for a township (``rule_entries_of``)."""
-    entry = _in_force(rule_entries_of(_county(county_code), township_code), on)
+def rules_in_force(county_code: str, on: date, township_code: str | None = None,
+                   session: Session | None = None) -> dict[str, Any]:
+    """The rule entry in force on a date for a township (``rule_entries_of``); with ``session``, the entries
+    admins added count too (``rule_book``)."""
+    entry = in_force_among(rule_entries_of(_county(county_code, session), township_code), on)
     if entry is None:
         raise NotFound(f"no rules in force for {county_code} on {on}", "该日期没有生效的救助规则")
     return entry
@@ -218,11 +276,17 @@ def appeal_of(county_code: str) -> dict[str, Any]:
     return dict(_county(county_code)["appeal"])
 
 
-def model_in_force(county_code: str, township_code: str | None, on: date) -> dict[str, Any]:
-    """The delegation model entry in force for a township (its own entry first, else the county's)."""
-    models = _county(county_code).get("models", [])
-    own = _in_force([m for m in models if m.get("township") == township_code], on) if township_code else None
-    entry = own or _in_force([m for m in models if "township" not in m], on)
+def model_among(models: list[dict], township_code: str | None, on: date) -> dict | None:
+    """The model entry in force for a township among a county's ``models``: its own, else the county's."""
+    own = in_force_among([m for m in models if m.get("township") == township_code], on) if township_code else None
+    return own or in_force_among([m for m in models if not m.get("township")], on)
+
+
+def model_in_force(county_code: str, township_code: str | None, on: date,
+                   session: Session | None = None) -> dict[str, Any]:
+    """The delegation model entry in force for a township (its own entry first, else the county's); with
+    ``session``, the entries admins added count too."""
+    entry = model_among(_county(county_code, session).get("models", []), township_code, on)
     if entry is None:
         raise NotFound(f"no model in force for {county_code} on {on}", "该日期没有生效的审批模式")
     return entry
@@ -235,11 +299,13 @@ def variant_for(assistance_type: str, model: dict[str, Any]) -> str:
     return chosen if chosen in variants else NATIONAL
 
 
-def process_for(assistance_type: str, county_code: str, township_code: str | None, on: date) -> str:
-    """The process id a new case of this type runs in this township on this date."""
+def process_for(assistance_type: str, county_code: str, township_code: str | None, on: date,
+                session: Session | None = None) -> str:
+    """The process id a new case of this type runs in this township on this date (with ``session``, under
+    the entries admins added too)."""
     if assistance_type not in catalog():
         raise NotFound(f"unknown assistance type {assistance_type}", "未知的救助类别")
-    variant = variant_for(assistance_type, model_in_force(county_code, township_code, on))
+    variant = variant_for(assistance_type, model_in_force(county_code, township_code, on, session))
     variants = catalog()[assistance_type]["variants"]
     if variant not in variants:
         raise NotFound(f"{assistance_type} has no {variant} route", "该救助类别没有适用的审批流程")
@@ -247,14 +313,14 @@ def process_for(assistance_type: str, county_code: str, township_code: str | Non
 
 
 def follow_up_process_for(family: str, benefit_type: str, county_code: str, township_code: str | None,
-                          on: date) -> str:
+                          on: date, session: Session | None = None) -> str:
     """The dynamic-management route (``periodic_review``, ``benefit_change``) for a benefit of
     ``benefit_type``: the family's variant named like the one the benefit's type runs in the place, so
     the benefit is reviewed where it is decided (特困 in 三堤口 runs the national route, confirmed by the
     district, so the district decides its review; 低保 there runs the street's own route and is reviewed
     by the street); the national variant when the family has no such variant."""
     variants = catalog()[family]["variants"]
-    variant = variant_for(benefit_type, model_in_force(county_code, township_code, on))
+    variant = variant_for(benefit_type, model_in_force(county_code, township_code, on, session))
     return variants.get(variant, variants[NATIONAL])["process_id"]
 
 
@@ -292,8 +358,8 @@ def parameter_names() -> frozenset[str]:
 def case_parameters(session: Session, county_id: int, township_id: int, process_id: str, on: date) -> dict[str, Any]:
     """The rule values a new case carries in its data for its whole life."""
     codes = dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_((county_id, township_id)))).all())
-    rules = rules_in_force(codes[county_id], on, codes[township_id])
-    model = model_in_force(codes[county_id], codes[township_id], on)
+    rules = rules_in_force(codes[county_id], on, codes[township_id], session=session)
+    model = model_in_force(codes[county_id], codes[township_id], on, session)
     days = rules["publicity_days"]
     override = os.environ.get(PUBLICITY_OVERRIDE_ENV)
     publicity = override or days_duration(days)

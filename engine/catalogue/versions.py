@@ -63,6 +63,11 @@ def get_version(session: Session, version_id: int) -> LoadedVersion:
     return loaded
 
 
+def forget_version(version_id: int) -> None:
+    """Drop a version from memory: only a simulation's scratch version (a draft's) is ever forgotten."""
+    _cache.pop(version_id, None)
+
+
 def _in_diagram_order(tasks: dict[str, Any], bpmn_xml: str) -> dict[str, Any]:
     """Each task's properties in the order the diagram lists them (documents are issued in that order).
     PostgreSQL's JSONB keeps keys sorted by length, not as written."""

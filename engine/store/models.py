@@ -847,3 +847,25 @@ class SupervisionReview(Base):
     created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))  # None: the scheduler
 
     __table_args__ = (Index("ix_supervision_review_county", "county_id", "kind", "created_at"),)
+
+
+class CountyRuleEntry(Base):
+    """A dated county rule entry an admin added in the browser, laid over processes/counties.toml: a delegation
+    model (``kind`` model) or the parameters (``kind`` rules) of a county or one township from a date, with the
+    source or assumption of each value (inside ``entry``, as the file writes them) and the change note. Never
+    deleted: an entry is retired from a date (``retired_from``), and the entry before it is in force again."""
+
+    __tablename__ = "county_rule_entry"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(6), index=True)
+    township_code: Mapped[Optional[str]] = mapped_column(String(9))
+    kind: Mapped[str] = mapped_column(String(10))                  # model | rules
+    effective_from: Mapped[date] = mapped_column(Date)
+    entry: Mapped[dict[str, Any]] = mapped_column(JsonType)        # the values as counties.toml writes an entry
+    note: Mapped[str] = mapped_column(Text)
+    created_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    retired_from: Mapped[Optional[date]] = mapped_column(Date)
+    retired_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
+    retired_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    retire_note: Mapped[Optional[str]] = mapped_column(Text)

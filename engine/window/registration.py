@@ -174,7 +174,7 @@ def _start_case(session, actor, clock, item: Item, place, applicant: Applicant, 
             "members": [member], "near_relative": False, "authorises_check": applicant.authorises_check,
             "applied_on": today.isoformat(), **({"phone": applicant.phone} if applicant.phone else {})}
     version = get_version(session, latest_version_id(session, process_for(
-        item.assistance_type, place.county_code, place.township_code, today)))
+        item.assistance_type, place.county_code, place.township_code, today, session)))
     schema = version.forms.get(version.tasks.get("@start", {}).get("form_key")) or {}
     data = {k: v for k, v in data.items() if k in (schema.get("properties") or {})}  # what this route's form asks
     try:

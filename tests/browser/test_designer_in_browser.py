@@ -307,3 +307,33 @@ def test_the_lint_mirrors_deploy_on_lanes_gateway_branches_and_property_names(db
         assert "网关「是否近亲属」的分支既无条件也不是默认分支" in lint
         assert "用户任务不在任何泳道内" in lint
         assert "未知的属性名「Deadline」" in lint
+
+
+def test_a_designer_simulates_the_unsaved_draft_in_the_modeler(db, clock, tmp_path):
+    """The modeler's diagram, changed and not saved, walked on the scratch store: the step shows its new name;
+    nothing is saved as a draft or deployed."""
+    if db.is_postgres:
+        pytest.skip("the browser test runs on the SQLite store only")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or `make chromium`)")
+    with db.unit_of_work() as uow:
+        before = [uow.session.execute(select(func.count()).select_from(t)).scalar()
+                  for t in (Case, ProcessDraft, ProcessVersion)]
+    from webapp import create_app
+    app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test"})
+    with browser_page(app, tmp_path, locale="zh-CN", viewport={"width": 1366, "height": 900}) as (base, page):
+        log_in(page, base, "designer")
+        page.goto(f"{base}/designer/processes/{ROUTE}")
+        page.wait_for_selector("#workbench[data-ready=true]")
+        page.evaluate("""() => { const m = window.jiuzhuModeler;
+            m.get('modeling').updateLabel(m.get('elementRegistry').get('acceptance'), '受理审查（草稿）'); }""")
+        with page.expect_navigation():
+            page.click("#wb-simulate")
+        page.wait_for_selector("#simulation[data-ready=true][data-draft=true]")
+        assert page.is_visible("#sim-draft")
+        page.click("#sim-lodge")
+        page.wait_for_selector("#simulation[data-steps='0']")
+        assert "受理审查（草稿）" in page.inner_text('.sim-step[data-task="acceptance"]')
+    with db.unit_of_work() as uow:
+        assert [uow.session.execute(select(func.count()).select_from(t)).scalar()
+                for t in (Case, ProcessDraft, ProcessVersion)] == before

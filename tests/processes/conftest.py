@@ -12,5 +12,5 @@ def appraise_always(monkeypatch):
     national routes' ``democratic_appraisal == 'always'`` branch, which no shipped county takes on them
     since 相山区 follows 民发〔2021〕57号第十九条."""
     in_force = engine.catalogue.rules.rules_in_force
-    monkeypatch.setattr(engine.catalogue.rules, "rules_in_force", lambda code, on, township=None: {
-        **in_force(code, on, township), "democratic_appraisal": "always"})
+    monkeypatch.setattr(engine.catalogue.rules, "rules_in_force", lambda code, on, township=None, session=None: {
+        **in_force(code, on, township, session), "democratic_appraisal": "always"})

@@ -306,8 +306,8 @@ def test_the_amounts_are_the_countys_dated_data_not_the_scripts(monkeypatch, old
     """Audit X10: a county that raises its 尊老金 band or its 特困 multiple changes new cases' amounts,
     without touching a route."""
     in_force = engine.catalogue.rules.rules_in_force
-    monkeypatch.setattr(engine.catalogue.rules, "rules_in_force", lambda code, on, township=None: {
-        **in_force(code, on, township), "old_age_allowance_90_99": 222, "old_age_min_age": 85})
+    monkeypatch.setattr(engine.catalogue.rules, "rules_in_force", lambda code, on, township=None, session=None: {
+        **in_force(code, on, township, session), "old_age_allowance_90_99": 222, "old_age_min_age": 85})
     assert old_age("1934-02-02").case().summary["monthly_amount"] == 222.0   # 92: the 90—99 band
     assert old_age("1944-02-02").case().summary["monthly_amount"] == 0       # 82: under the county's 85
     rules = in_force("320921", date(2026, 9, 15))

@@ -159,7 +159,7 @@ def test_raising_the_small_limit_moves_the_decision_down(walk, clock, db, monkey
 
     rules_in_force = engine.catalogue.rules.rules_in_force
     monkeypatch.setattr(engine.catalogue.rules, "rules_in_force",
-                        lambda code, on, township=None: {**rules_in_force(code, on, township), "small_temporary_multiple": 2})
+                        lambda code, on, township=None, session=None: {**rules_in_force(code, on, township, session), "small_temporary_multiple": 2})
     after = walk(NATIONAL, DONGJIE, 1000)
     to_approval(after, clock, 1000)
     data = case_data(db, after)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import tomllib
+from datetime import date
 from io import BytesIO
 from urllib.parse import parse_qsl, urlsplit
 
@@ -16,9 +17,10 @@ import pytest
 from lxml import html as lxml_html
 from sqlalchemy import func, insert, select
 
+from engine.catalogue.rules import counties
 from engine.installation import DEMO_DIR
 from engine.catalogue.forms import DEFAULT_MAX_LENGTH
-from engine.store.models import (Attachment, Base, Case, CaseEvent, CaseFlag, Document, HumanTask, IdReveal, Incident,
+from engine.store.models import (Attachment, Base, Case, CaseEvent, CaseFlag, CountyRuleEntry, Document, HumanTask, IdReveal, Incident,
                                  ProcessVersion, SavedFilter)
 from tests.conftest import WebUser
 from tests.factories import FORM_DATA, sample_application, sample_scan, start
@@ -210,6 +212,11 @@ def site(db, clock, who, unit_id, app):
         filter_id = s.execute(insert(SavedFilter).values(owner_id=who("supervisor").user_id, county_id=unit_id("320921"),
                                                          name="test filter", query={"status": "running"}, shared=True,
                                                          created_at=clock.now()).returning(SavedFilter.id)).scalar_one()
+        street = next(e for e in counties()["340603"]["rules"] if e.get("township"))   # an admin's entry, from 2030
+        entry_id = s.execute(insert(CountyRuleEntry).values(
+            county_code="340603", township_code="340603004", kind="rules", effective_from=date(2030, 1, 1),
+            entry={k: v for k, v in street.items() if k not in ("effective_from", "township")}, note="test entry",
+            created_at=clock.now()).returning(CountyRuleEntry.id)).scalar_one()
         uow.commit()
     clerk = WebUser(app.test_client(), "township_xs")  # a scan on the accepted case, served at /attachments/<id>
     assert clerk.client.post(f"/cases/{accepted.case_id}/attachments", content_type="multipart/form-data", data={
@@ -223,7 +230,7 @@ def site(db, clock, who, unit_id, app):
                    "kind": "monthly", "code": "en", "attachment_id": attachment_id, "household_id": household_id,
                    "flag_id": flag_id, "unit_id": unit_id("320921100"), "user_id": who("township_cjg").user_id,
                    "process_id": "minimum_living_xiangshui", "version_id": version_id, "form_key": "acceptance",
-                   "filter_id": filter_id, "decision_id": "temporary_assistance_approver"}
+                   "filter_id": filter_id, "decision_id": "temporary_assistance_approver", "entry_id": entry_id}
     path_values["proxy_id"] = 1  # 代理: none of the caller's (refused 404)
     rules = []
     for rule in app.url_map.iter_rules():
@@ -410,7 +417,9 @@ def test_every_list_refuses_huge_or_negative_numbers_in_its_query(site, login, d
     for username, user, rule, url, page in _pages(site, login):
         numeric = set()
         if "html" in page.content_type:
-            for method, _action, fields in _forms(page.text, url):
+            for method, action, fields in _forms(page.text, url):
+                if urlsplit(action).path != urlsplit(url).path:
+                    continue   # a form that opens another page (the rules page's 新增条目 opens the edit form)
                 for f in fields:
                     options = [o.get("value") for o in f.xpath("./option") if o.get("value")]
                     if method == "get" and (f.get("type") == "number" or (options and all(o.isdigit() for o in options))):

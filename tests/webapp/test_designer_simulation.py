@@ -98,3 +98,58 @@ def test_only_designers_simulate_and_the_post_needs_the_csrf_token(login, design
         assert user.get(BASE).status_code == 403 and post(user, {"steps": []}).status_code == 403
     assert designer.client.post(BASE, json={"steps": []}).status_code == 400
     assert designer.get("/designer/processes/no_such_route/simulate").status_code == 404
+
+
+def _draft(db, change=None) -> str:
+    """The route's newest BPMN with ``change`` (old, new) made: what the modeler holds, unsaved."""
+    from engine.catalogue.drafts import _latest
+    with db.unit_of_work() as uow:
+        xml = _latest(uow.session, ROUTE).bpmn_xml
+    if change:
+        assert change[0] in xml
+        xml = xml.replace(*change, 1)
+    return xml
+
+
+def test_an_unsaved_draft_is_simulated_without_being_deployed_or_saved(designer, db):
+    from engine.catalogue import versions
+    before, cached = row_counts(db), set(versions._cache)
+    first = demo_walk(ROUTE, date.today())
+    xml = _draft(db, ('<camunda:property name="deadline" value="5wd" />',
+                      '<camunda:property name="deadline" value="3wd" />'))
+    body = {"village": "320921100201", "start": first["application"], "steps": [], "draft": {"bpmn": xml}}
+    report = post(designer, body)
+    assert report.status_code == 200, report.json
+    [acceptance] = report.json["open"]
+    assert acceptance["task"] == "acceptance" and acceptance["deadline"] == "3wd"   # the draft's, not 5wd
+    body["steps"] = [{"task": "acceptance", "data": acceptance["sample"]}]
+    report = post(designer, body)
+    assert report.status_code == 200 and report.json["taken"][0]["deadline"] == "3wd"
+    assert post(designer, {**body, "draft": None}).json["taken"][0]["deadline"] == "5wd"   # the deployed version
+    assert row_counts(db) == before                      # no version, no draft, no case in the real store
+    assert set(versions._cache) - cached <= {v for v in versions._cache if v > 0}   # no scratch version kept
+
+
+@pytest.mark.parametrize("draft, status, says", [
+    ({"bpmn": "<bpmn:definitions"}, 422, "XML"),
+    ({"bpmn": '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e "x">]><x/>'}, 422, "DOCTYPE"),
+    ({"bpmn": "<x>" + "a" * 1_100_000 + "</x>"}, 422, "1000 KB"),
+    ({"bpmn": "<x>" + "a" * 2_200_000 + "</x>"}, 413, ""),
+    ({"bpmn": 12}, 422, ""),
+    ("not an object", 400, ""),
+])
+def test_a_hostile_or_oversized_draft_is_refused_and_nothing_runs(designer, db, draft, status, says):
+    before = row_counts(db)
+    response = post(designer, {"village": "320921100201", "start": {}, "steps": [], "draft": draft})
+    assert response.status_code == status, response.text[:300]
+    if status == 422:
+        assert response.json["ok"] is False and says in str(response.json)
+    assert row_counts(db) == before
+
+
+def test_a_draft_deploy_would_refuse_is_refused_with_its_problems_on_the_elements(designer, db):
+    xml = _draft(db, ('<camunda:property name="deadline" value="5wd" />',
+                      '<camunda:property name="Deadline" value="5wd" />'))
+    response = post(designer, {"village": "320921100201", "start": {}, "steps": [], "draft": {"bpmn": xml}})
+    assert response.status_code == 422
+    assert any(p["element_id"] == "acceptance" and "Deadline" in p["message_zh"] for p in response.json["problems"])

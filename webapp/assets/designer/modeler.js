@@ -10,7 +10,7 @@ import lintModule from 'bpmn-js-bpmnlint';
 import FormEditor from './forms';
 import JiuzhuPropertiesProvider from './jiuzhu-properties';
 import { lintConfig, useChoices } from './lint';
-import { postJson } from './requests';
+import { DRAFT_KEY, postJson } from './requests';
 
 const root = document.getElementById('workbench');
 const status = document.getElementById('wb-status');
@@ -97,6 +97,16 @@ async function send(url, body) {
   return { ok, data };
 }
 
+// The simulation page walks the diagram as it is in the modeler now: handed over in this tab's
+// sessionStorage (nothing is saved on the server), validated there as deploy validates it.
+
+async function simulateDraft() {
+  sessionStorage.setItem(DRAFT_KEY, JSON.stringify({
+    process: root.dataset.simulateUrl, bpmn: await currentXml(), forms: formEditor.forms(),
+  }));
+  window.location.assign(root.dataset.simulateUrl);
+}
+
 async function saveDraft() {
   say(t('正在保存草稿…', 'Saving the draft…'));
   await send(root.dataset.draftUrl, { bpmn: await currentXml(), forms: formEditor.forms() });
@@ -170,6 +180,7 @@ async function start() {
 
 document.getElementById('wb-save').addEventListener('click', saveDraft);
 document.getElementById('wb-validate').addEventListener('click', validate);
+document.getElementById('wb-simulate').addEventListener('click', simulateDraft);
 document.getElementById('wb-deploy').addEventListener('click', () => document.getElementById('wb-deploy-dialog').showModal());
 document.getElementById('wb-deploy-cancel').addEventListener('click', () => document.getElementById('wb-deploy-dialog').close());
 document.getElementById('wb-deploy-form').addEventListener('submit', deploy);

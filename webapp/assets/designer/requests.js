@@ -19,3 +19,6 @@ export async function postJson(url, body) {
   if (!response.ok && !data.message) data.message = data.message_zh || `${response.status}`;
   return { ok: response.ok, status: response.status, data };
 }
+
+// Where the modeler hands its unsaved diagram to the simulation page (this tab's sessionStorage only).
+export const DRAFT_KEY = 'jiuzhu-simulate-draft';

@@ -3,7 +3,7 @@
 // The picture is drawn with bpmn-js markers rather than bpmn-js-token-simulation: that module animates
 // tokens of its own in the browser, while the path here is the one the engine really took.
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
-import { postJson } from './requests';
+import { DRAFT_KEY, postJson } from './requests';
 
 const root = document.getElementById('simulation');
 const status = document.getElementById('wb-status');
@@ -11,6 +11,17 @@ const ZH = document.documentElement.lang !== 'en';
 const t = (zh, en) => (ZH ? zh : en);
 const setup = JSON.parse(document.getElementById('sim-setup').textContent);
 const viewer = new NavigatedViewer({ container: '#sim-canvas' });
+// The modeler's unsaved diagram (modeler.js puts it in this tab's sessionStorage), when the page was opened
+// with ?draft=1 for this route: every walk posts it, and the server runs it instead of the newest version.
+const draft = (() => {
+  if (!new URLSearchParams(window.location.search).has('draft')) return null;
+  try {
+    const found = JSON.parse(sessionStorage.getItem(DRAFT_KEY) || 'null');
+    return found && window.location.href.endsWith(found.process) ? found : null;
+  } catch (error) {
+    return null;
+  }
+})();
 window.jiuzhuSimulation = viewer;
 let steps = [];
 let marked = [];
@@ -101,8 +112,14 @@ async function run(next) {
   }
   say(t('正在模拟…', 'Simulating…'));
   const village = document.getElementById('sim-village').value;
-  const { ok, data } = await postJson(root.dataset.runUrl, { village, start, steps: next });
+  const body = { village, start, steps: next };
+  if (draft) body.draft = { bpmn: draft.bpmn, forms: draft.forms };
+  const { ok, data } = await postJson(root.dataset.runUrl, body);
   if (!ok) {
+    if (data.problems && data.problems.length) {
+      say(`${data.message || ''}：${data.problems.map((p) => `${p.element_id || p.file}：${p.message}`).join('；')}`, 'error');
+      return;
+    }
     const errors = Object.entries(data.errors || {}).map(([k, v]) => `${k}：${v}`).join('；');
     say(`${data.message || ''}${errors ? `（${errors}）` : ''}`, 'error');
     return;
@@ -116,7 +133,11 @@ async function run(next) {
 }
 
 async function main() {
-  await viewer.importXML(setup.bpmn);
+  await viewer.importXML(draft ? draft.bpmn : setup.bpmn);
+  if (draft) {
+    root.dataset.draft = 'true';
+    document.getElementById('sim-draft').hidden = false;
+  }
   viewer.get('canvas').zoom('fit-viewport');
   document.getElementById('sim-start').value = JSON.stringify(setup.start, null, 2);
   document.getElementById('sim-lodge').addEventListener('click', () => run([]));

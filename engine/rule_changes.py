@@ -1,0 +1,442 @@
+"""County rules as an administrator changes them in the browser: a dated entry (a delegation model, or the
+parameters) for a county or one township, laid over processes/counties.toml in ``county_rule_entry``; an
+entry retired from a date, never deleted.
+
+An entry is read from the posted form into the shape counties.toml gives an entry and checked by the file's
+own checks (``rules.entry_schema`` and ``rules.entry_problems``: one validation). Every value that differs
+from the entry it supersedes needs its source (a document and its 文号) or an assumption with the reason.
+The change must leave every deployed route inside its time budget in every place and era
+(``budgets.check_budget`` over the newest version of each route, under the county data with the change) and
+must leave no place without rules or a model on any day from today. A change applies from its date to new
+cases only: a case copies the values in force on the day it is lodged (``rules.case_parameters``). Every
+change is recorded in the security audit trail with the values before and after. The caller commits.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any, Mapping
+
+from jsonschema import Draft202012Validator
+from lxml import etree
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.catalogue.budgets import check_budget
+from engine.catalogue.deployment import NS
+from engine.catalogue.rules import (ENTRY_KINDS, catalog, entry_problems, entry_schema, in_force_among,
+                                    model_among, rule_book, rule_entries_of, stored_entry)
+from engine.errors import FormInvalid, NotFound
+from engine.people.accounts import Principal
+from engine.people.security_events import record_event
+from engine.people.users import require_admin
+from engine.store.models import CountyRuleEntry, ProcessVersion, Unit, User
+
+MAX_NOTE_CHARS = 2000
+MAX_SOURCE_CHARS = 500          # as counties.toml allows a source or an assumption
+MAX_YEARS_AHEAD = 10
+NOTES = ("sources", "assumptions")
+# What an entry says about itself rather than a value of the county's rules.
+PLACE_KEYS = ("effective_from", "township", *NOTES)
+
+# The name of each value in messages and on the pages: (Chinese, English).
+FIELD_NAMES = {
+    "model": ("审批模式", "Delegation model"), "overrides": ("按救助类别另定的模式", "Model of a type"),
+    "minimum_living_standard": ("低保标准（元/月）", "低保 standard (yuan a month)"),
+    "publicity_days": ("公示期", "Publicity length"), "publicity_unit": ("公示期计算单位", "Publicity counted in"),
+    "democratic_appraisal": ("民主评议", "Democratic appraisal"),
+    "time_limit_wd": ("办结时限（工作日）", "Overall time limit (working days)"),
+    "extension_limit_wd": ("延长办结时限至（工作日）", "Extension up to (working days)"),
+    "publicity_excluded_from_limit": ("公示期不计入办结时限", "Publicity outside the time limit"),
+    "small_temporary_multiple": ("小额临时救助：不超过低保标准的倍数", "Small temporary assistance: up to × the 低保 standard"),
+    "review_interval_months_a": ("A类复核间隔（月）", "Review interval, class A (months)"),
+    "review_interval_months_b": ("B类复核间隔（月）", "Review interval, class B (months)"),
+    "review_interval_months_c": ("C类复核间隔（月）", "Review interval, class C (months)"),
+    "review_interval_months_by_type": ("按类别的复核间隔（月）", "Review interval by type (months)"),
+    "time_limit_wd_by_type": ("按类别的办结时限（工作日）", "Overall time limit by type (working days)"),
+    "disability_living_subsidy": ("困难残疾人生活补贴（元/月）", "Living subsidy for the disabled (yuan a month)"),
+    "disability_nursing_subsidy_severe": ("重度残疾人护理补贴，一级（元/月）", "Nursing subsidy, level 1 (yuan a month)"),
+    "disability_nursing_subsidy": ("重度残疾人护理补贴，其他等级（元/月）", "Nursing subsidy, other levels (yuan a month)"),
+    "old_age_min_age": ("尊老金起始年龄", "Old-age allowance from the age of"),
+    "old_age_allowance_80_89": ("尊老金，80—89 周岁（元/月）", "Old-age allowance, 80–89 (yuan a month)"),
+    "old_age_allowance_90_99": ("尊老金，90—99 周岁（元/月）", "Old-age allowance, 90–99 (yuan a month)"),
+    "old_age_allowance_100_plus": ("尊老金，100 周岁及以上（元/月）", "Old-age allowance, 100 and over (yuan a month)"),
+    "extreme_poverty_basic_multiple": ("特困基本生活标准：低保标准的倍数", "特困 basic living: × the 低保 standard"),
+    "low_income_income_multiple": ("低收入：人均收入低于低保标准的倍数", "Low income: income under × the 低保 standard"),
+    "low_income_asset_months": ("低收入：财产不超过低保标准的月数", "Low income: assets up to months of the standard"),
+    "low_income_valid_months": ("低收入：认定有效期（月）", "Low income: recognition valid for (months)"),
+    "effective_from": ("生效日期", "In force from"), "township": ("乡镇（街道）", "Township / street"),
+    "note": ("变更说明", "Change note"), "retired_from": ("停止生效日期", "Retired from"),
+}
+
+
+def field_name(name: str, zh: bool = True) -> str:
+    """A value's name for a person (``time_limit_wd_by_type.low_income`` → its field and the type's name)."""
+    field, _, key = name.partition(".")
+    names = FIELD_NAMES.get(field)
+    text = (names[0] if zh else names[1]) if names else field
+    if key:
+        kind = catalog().get(key)
+        text += f" · {(kind['name_zh'] if zh else kind['name_en']) if kind else key}"
+    return text
+
+
+def value_fields(kind: str) -> dict[str, dict[str, Any]]:
+    """The values an entry of ``kind`` (models, rules) holds, by name, with their schemas, in the file's order:
+    what the edit form asks for."""
+    return {name: schema for name, schema in entry_schema(kind)["properties"].items() if name not in PLACE_KEYS}
+
+
+def by_type_choices(field: str) -> list[str]:
+    """The assistance types a per-type value may name (review intervals: the types paid monthly)."""
+    types = catalog()
+    if field == "review_interval_months_by_type":
+        return [k for k, t in types.items() if (t.get("benefit") or {}).get("payment") == "monthly"]
+    if field == "overrides":
+        return [k for k, t in types.items() if len(t.get("variants", {})) > 1]
+    return list(types)
+
+
+def note_names(entry: dict[str, Any], kind: str) -> list[str]:
+    """Every name a source or an assumption of the entry may be given under: each value, and each key of a
+    per-type value."""
+    names = []
+    for field in value_fields(kind):
+        value = entry.get(field)
+        if isinstance(value, dict):
+            names.extend(f"{field}.{key}" for key in value)
+        elif value is not None:
+            names.append(field)
+    return names
+
+
+def _value_of(entry: dict[str, Any] | None, name: str) -> Any:
+    if entry is None:
+        return None
+    field, _, key = name.partition(".")
+    value = entry.get(field)
+    return (value or {}).get(key) if key else value
+
+
+def _note_of(entry: dict[str, Any] | None, name: str) -> tuple[str, str]:
+    """(kind of note, its text) the entry gives a value (or, for a per-type value, its whole field)."""
+    for candidate in (name, name.partition(".")[0]):
+        for notes in NOTES:
+            text = ((entry or {}).get(notes) or {}).get(candidate)
+            if text:
+                return notes, text
+    return "", ""
+
+
+def _place(session: Session, county_code: str, township_code: str,
+           lock: bool = False) -> tuple[dict[str, Any], str | None]:
+    """The county's data (file and stored entries) and the township's code, both checked. ``lock`` holds the
+    county's unit row (PostgreSQL ``FOR UPDATE``; SQLite's writing unit of work holds the whole store) so two
+    admins' changes to one county are checked one after the other, each against the other's."""
+    if lock:
+        session.execute(select(Unit.id).where(Unit.code == county_code, Unit.level == "county").with_for_update())
+    county = rule_book(session, county_code).get(county_code)
+    if county is None:
+        raise FormInvalid({"county": f"县（区）{county_code} 在 processes/counties.toml 中没有规则，请先在文件中配置"})
+    if not township_code:
+        return county, None
+    parent = select(Unit.id).where(Unit.code == county_code, Unit.level == "county").scalar_subquery()
+    found = session.execute(select(Unit.id).where(Unit.code == township_code, Unit.level == "township",
+                                                  Unit.parent_id == parent)).first()
+    if found is None:
+        raise FormInvalid({"township": f"乡镇（街道）{township_code} 不是 {county['name']} 的乡镇（街道）"})
+    return county, township_code
+
+
+def entry_in_force(county: dict[str, Any], kind: str, township: str | None, on: date) -> dict[str, Any] | None:
+    """The entry of ``kind`` a new case of the place would find on a date (the one a new entry supersedes)."""
+    if kind == "models":
+        return model_among(county["models"], township, on)
+    return in_force_among(rule_entries_of(county, township), on)
+
+
+def rule_edit_form(session: Session, today: date, county_code: str, township_code: str, kind: str,
+              on: date | None = None) -> dict[str, Any]:
+    """What the edit form opens with: the place, and the entry in force there on ``on`` (today when None),
+    whose values and notes fill the form."""
+    if kind not in ENTRY_KINDS:
+        raise NotFound(f"no kind of entry {kind!r}", "没有这一类规则")
+    county, township = _place(session, county_code, township_code)
+    base = entry_in_force(county, kind, township, on or today)
+    townships = session.execute(select(Unit.code, Unit.name).where(
+        Unit.level == "township", Unit.parent_id == select(Unit.id).where(
+            Unit.code == county["code"], Unit.level == "county").scalar_subquery()).order_by(Unit.code)).all()
+    return {"county": county, "township": township, "kind": kind, "base": base, "values": form_of_entry(kind, base),
+            "townships": [tuple(t) for t in townships], "models": sorted(
+                {v for t in catalog().values() for v in t["variants"]}),
+            "variants": {k: [(v, d["name_zh"], d["name_en"]) for v, d in t["variants"].items()]
+                         for k, t in catalog().items()},
+            "fields": value_fields(kind), "choices": {f: by_type_choices(f) for f, s in value_fields(kind).items()
+                                                      if s.get("type") == "object"}}
+
+
+def form_of_entry(kind: str, entry: dict[str, Any] | None) -> dict[str, str]:
+    """An entry as the edit form's fields hold it (``entry_from_form`` read back): the values and their notes."""
+    values: dict[str, str] = {}
+    if entry is None:
+        return values
+    for field in value_fields(kind):
+        value = entry.get(field)
+        if isinstance(value, dict):
+            values.update({f"{field}.{key}": str(v) for key, v in value.items()})
+        elif isinstance(value, bool):
+            values[field] = "true" if value else "false"
+        elif value is not None:
+            values[field] = str(value)
+    for notes, prefix in (("sources", "source."), ("assumptions", "assumption.")):
+        values.update({prefix + name: text for name, text in (entry.get(notes) or {}).items()})
+    return values
+
+
+def _typed(raw: str, schema: dict[str, Any]) -> Any:
+    """A form's text as the schema's type; left as text when it is not one (the schema then names it)."""
+    raw = raw.strip()
+    kind = schema.get("type")
+    try:
+        if kind == "integer":
+            return int(raw)
+        if kind == "number":
+            number = float(raw)
+            return int(number) if number.is_integer() else number
+    except ValueError:
+        return raw
+    if kind == "boolean":
+        return {"true": True, "false": False}.get(raw, raw)
+    return raw
+
+
+def entry_from_form(kind: str, form: Mapping[str, str]) -> dict[str, Any]:
+    """The values and notes of a posted entry, as counties.toml writes them (dates left as text)."""
+    entry: dict[str, Any] = {}
+    for field, schema in value_fields(kind).items():
+        if schema.get("type") == "object":
+            inner = schema.get("additionalProperties") or {"type": "string"}
+            values = {key: _typed(form.get(f"{field}.{key}", ""), inner) for key in by_type_choices(field)
+                      if (form.get(f"{field}.{key}") or "").strip()}
+            if values or field in entry_schema(kind).get("required", ()):
+                entry[field] = values
+        elif (form.get(field) or "").strip():
+            entry[field] = _typed(form[field], schema)
+    for name in note_names(entry, kind):
+        for notes, prefix in (("sources", "source."), ("assumptions", "assumption.")):
+            text = (form.get(prefix + name) or "").strip()
+            if text:
+                entry.setdefault(notes, {})[name] = text
+    return entry
+
+
+def _schema_message(error) -> str:
+    """A Chinese message for a schema error of one value."""
+    schema, kind = error.schema, error.validator
+    if kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        return f"请填写「{field_name(missing)}」"
+    if kind == "enum":
+        return "只能选择：" + "、".join(str(v) for v in schema["enum"])
+    if kind == "additionalProperties":
+        return "含有不认识的取值"
+    bounds = []
+    if "minimum" in schema:
+        bounds.append(f"不小于 {schema['minimum']}")
+    if "exclusiveMinimum" in schema:
+        bounds.append(f"大于 {schema['exclusiveMinimum']}")
+    if "maximum" in schema:
+        bounds.append(f"不大于 {schema['maximum']}")
+    what = {"integer": "整数", "number": "数字", "boolean": "是或否", "string": "文字", "object": "按类别的取值"}.get(
+        schema.get("type"), "有效取值")
+    if kind == "maxLength":
+        return f"不能超过 {schema['maxLength']} 字"
+    if kind == "minLength":
+        return "不能为空"
+    return f"应为{what}" + (f"（{'，'.join(bounds)}）" if bounds else "")
+
+
+def _check(kind: str, county_code: str, entry: dict[str, Any]) -> dict[str, str]:
+    """The file's checks of an entry (schema, then ``entry_problems``): field name → Chinese message."""
+    errors: dict[str, str] = {}
+    plain = {**entry, "effective_from": entry["effective_from"].isoformat()}
+    for error in Draft202012Validator(entry_schema(kind)).iter_errors(plain):
+        path = [str(p) for p in error.absolute_path]
+        if error.validator == "required":
+            name = label = error.message.split("'")[1]
+        elif path and path[0] in NOTES:
+            name, label = f"source.{'.'.join(path[1:2])}", ".".join(path[1:2])
+        else:
+            name = label = ".".join(path[:2]) or "entry"
+        errors.setdefault(name, f"「{field_name(label)}」{_schema_message(error)}")
+    if not errors:
+        for path, _message, message_zh in entry_problems(kind, county_code, entry):
+            errors.setdefault(".".join(map(str, path)), message_zh)
+    return errors
+
+
+def _notes_problems(entry: dict[str, Any], base: dict[str, Any] | None, kind: str) -> dict[str, str]:
+    """Every value changed from the entry it supersedes must say where it comes from, in words of its own."""
+    errors = {}
+    for name in note_names(entry, kind):
+        if base is not None and _value_of(base, name) == _value_of(entry, name):
+            continue
+        given = _note_of(entry, name)[1]
+        if not given:
+            errors[f"source.{name}"] = (f"「{field_name(name)}」已修改：请填写依据（文件名称及文号），"
+                                        f"或写明所作假设及其理由")
+        elif base is not None and given == _note_of(base, name)[1]:
+            errors[f"source.{name}"] = f"「{field_name(name)}」已修改：依据仍是原取值的依据，请写明新取值的依据或假设"
+    for notes in NOTES:
+        for name, text in (entry.get(notes) or {}).items():
+            if len(text) > MAX_SOURCE_CHARS:
+                errors[f"source.{name}"] = f"「{field_name(name)}」的依据不能超过 {MAX_SOURCE_CHARS} 字"
+    return errors
+
+
+def _checked_date(raw: Any, today: date, field: str) -> date:
+    try:
+        value = date.fromisoformat(str(raw or "").strip())
+    except ValueError:
+        raise FormInvalid({field: f"「{field_name(field)}」应为日期，格式如 2027-01-01"}) from None
+    if value < today:
+        raise FormInvalid({field: f"「{field_name(field)}」不能早于今天（{today}）：已受理的案件沿用受理当日的规则，"
+                                  f"规则只能从今天或以后生效"})
+    if value > today + timedelta(days=366 * MAX_YEARS_AHEAD):
+        raise FormInvalid({field: f"「{field_name(field)}」不能晚于 {MAX_YEARS_AHEAD} 年以后"})
+    return value
+
+
+def _checked_note(raw: Any, field: str = "note") -> str:
+    note = raw.strip() if isinstance(raw, str) else ""
+    if not note:
+        raise FormInvalid({field: "请填写变更说明（为什么修改）"})
+    if len(note) > MAX_NOTE_CHARS:
+        raise FormInvalid({field: f"变更说明不能超过 {MAX_NOTE_CHARS} 字"})
+    return note
+
+
+def _budget_problems(session: Session, book: dict[str, dict]) -> list[str]:
+    """The newest version of every deployed route whose time budget ``book`` breaks, each naming the route
+    and its longest ordinary path (``budgets.check_budget``, as deploy runs it)."""
+    newest = select(func.max(ProcessVersion.id)).group_by(ProcessVersion.process_id)
+    found: list[str] = []
+    for name, process_id, xml in session.execute(select(ProcessVersion.name, ProcessVersion.process_id,
+                                                        ProcessVersion.bpmn_xml)
+                                                 .where(ProcessVersion.id.in_(newest))
+                                                 .order_by(ProcessVersion.process_id)):
+        root = etree.fromstring(xml.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
+        for process in root.iterfind("bpmn:process", NS):
+            if process.get("id") != process_id:
+                continue
+            check_budget(process, lambda node, _m, message_zh, line=None, n=name, p=process_id:
+                         found.append(f"流程「{n}」（{p}）：{message_zh}"), book)
+    return found
+
+
+def _gaps(county: dict[str, Any], today: date) -> list[str]:
+    """Places of the county that would have no model or no rules on some day from today."""
+    entries = county["models"] + county["rules"]
+    dates = sorted({today} | {d for e in entries for d in (e["effective_from"], e.get("retired_from")) if d and d >= today})
+    gaps = []
+    for township in [None] + sorted({e["township"] for e in entries if e.get("township")}):
+        for on in dates:
+            for kind in ENTRY_KINDS:
+                if entry_in_force(county, kind, township, on) is None:
+                    gaps.append(f"{township or county['name']} 自 {on} 起将没有生效的{'审批模式' if kind == 'models' else '规则'}")
+                    break
+            else:
+                continue
+            break
+    return gaps
+
+
+def _refuse_if_unsafe(session: Session, county: dict[str, Any], today: date) -> None:
+    """Refuse a change after which a deployed route misses its time budget or a place has no rules."""
+    errors = {}
+    if gaps := _gaps(county, today):
+        errors["coverage"] = "；".join(gaps)
+    if over := _budget_problems(session, {county["code"]: county}):
+        errors["budget"] = "办结时限与已部署的流程不符，未保存：" + "；".join(over)
+    if errors:
+        raise FormInvalid(errors)
+
+
+def _plain(entry: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An entry as the audit trail keeps it (JSON: dates as text)."""
+    if entry is None:
+        return None
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in entry.items()}
+
+
+def add_rule_entry(session: Session, actor: Principal | None, now: datetime, today: date,
+                   form: Mapping[str, str]) -> int:
+    """Add an entry from the posted form (county, township, kind, effective_from, note, the values and their
+    sources or assumptions); returns its id. Refused (FormInvalid, field → Chinese message, nothing written)
+    when anything is wrong."""
+    require_admin(actor)
+    kind = form.get("kind") or ""
+    if kind not in ENTRY_KINDS:
+        raise FormInvalid({"kind": "请选择要修改的是审批模式还是规则参数"})
+    county, township = _place(session, (form.get("county") or "").strip(), (form.get("township") or "").strip(),
+                              lock=True)
+    effective_from = _checked_date(form.get("effective_from"), today, "effective_from")
+    note = _checked_note(form.get("note"))
+    entry = entry_from_form(kind, form)
+    candidate = {**entry, "effective_from": effective_from, **({"township": township} if township else {})}
+    errors = _check(kind, county["code"], candidate)
+    base = entry_in_force(county, kind, township, effective_from)
+    if not errors:
+        errors = _notes_problems(entry, base, kind)
+    if errors:
+        raise FormInvalid(errors)
+    county[kind].append(candidate)
+    _refuse_if_unsafe(session, county, today)
+    row = CountyRuleEntry(county_code=county["code"], township_code=township, kind=kind, effective_from=effective_from,
+                          entry=entry, note=note, created_by_id=actor.user_id if actor else None, created_at=now)
+    session.add(row)
+    session.flush()
+    record_event(session, now, "rule_entry_added", actor=actor, entry_id=row.id, county=county["code"],
+                 township=township, entry_kind=kind, effective_from=effective_from.isoformat(), note=note,
+                 before=_plain({k: v for k, v in (base or {}).items() if k not in ("entry_id", "retired_from")}) or None,
+                 after=_plain(candidate))
+    return row.id
+
+
+def retire_rule_entry(session: Session, actor: Principal | None, now: datetime, today: date, entry_id: int,
+                      retired_from: Any, note: Any) -> None:
+    """Retire an admin's entry from a date (today or later; the entry before it is in force again from then).
+    Refused when the entry is already retired, or when the rules that come back would break a deployed
+    route's time budget or leave a place without rules."""
+    require_admin(actor)
+    row = session.execute(select(CountyRuleEntry).where(CountyRuleEntry.id == entry_id)
+                          .with_for_update()).scalar_one_or_none()
+    if row is None:
+        raise NotFound(f"rule entry {entry_id}", "没有这条规则")
+    _place(session, row.county_code, "", lock=True)
+    if row.retired_from is not None:
+        raise FormInvalid({"retired_from": f"这条规则已自 {row.retired_from} 起停止生效"})
+    when = _checked_date(retired_from, today, "retired_from")
+    note = _checked_note(note)
+    county = rule_book(session, row.county_code)[row.county_code]
+    for entry in county[row.kind]:
+        if entry.get("entry_id") == row.id:
+            entry["retired_from"] = when
+    _refuse_if_unsafe(session, county, today)
+    row.retired_from, row.retired_by_id, row.retired_at, row.retire_note = (
+        when, actor.user_id if actor else None, now, note)
+    session.flush()
+    record_event(session, now, "rule_entry_retired", actor=actor, entry_id=row.id, county=row.county_code,
+                 township=row.township_code, entry_kind=row.kind, effective_from=row.effective_from.isoformat(), note=note,
+                 before={"retired_from": None}, after={"retired_from": when.isoformat()})
+
+
+def stored_rule_entries(session: Session, county_code: str | None = None) -> list[dict[str, Any]]:
+    """The entries admins added (newest first), each as ``rules.stored_entry`` gives it with who added or
+    retired it, when and why."""
+    rows = session.execute(select(CountyRuleEntry).order_by(CountyRuleEntry.id.desc())
+                           .where(*([CountyRuleEntry.county_code == county_code] if county_code else []))).scalars().all()
+    people = {r.created_by_id for r in rows} | {r.retired_by_id for r in rows}
+    names = dict(session.execute(select(User.id, User.display_name).where(User.id.in_(people - {None})))
+                 .all()) if rows else {}
+    return [{"row": row, "entry": stored_entry(row), "created_by": names.get(row.created_by_id),
+             "retired_by": names.get(row.retired_by_id)} for row in rows]

@@ -1,0 +1,92 @@
+"""The admin's county rules: every county's and township's model per assistance type and dated parameters,
+from processes/counties.toml and from the entries admins added, with the entry in force on a chosen date
+marked per place; a form that adds an entry from a date (the values and the source of each), and the
+retirement of an added entry."""
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine import (COUNTY_RULES_SOURCE, MAX_RULE_NOTE_CHARS, add_rule_entry, county_rules, retire_rule_entry,
+                    rule_edit_form, rule_field_name, rule_value_fields)
+from engine.errors import FormInvalid
+
+from .admin import bp
+from .auth import current_principal, requires_role
+from .db import clock, db
+from .limits import date_arg
+from .pages import is_zh
+
+
+def _rules_page(status: int = 200, errors: dict | None = None):
+    on = date_arg(request.args, "on")
+    with db().unit_of_work() as uow:
+        rows = county_rules(uow.session, clock().today(), on)
+    return render_template("admin/rules.html", counties=rows, source=COUNTY_RULES_SOURCE, on=on or clock().today(),
+                           today=clock().today(), errors=errors or {}, label=_label,
+                           fields=list(rule_value_fields("rules"))), status
+
+
+def _label(name: str) -> str:
+    return rule_field_name(name, is_zh())
+
+
+@bp.route("/rules")
+@requires_role("admin")
+def county_rules_page():
+    """Each county's and township's model per assistance type from each date, and the dated parameters, from
+    processes/counties.toml (with its line) and from the admins' entries (with who, when and why), the
+    entries in force on ``?on=`` (today) marked per place."""
+    return _rules_page()
+
+
+def _edit_page(form: dict, values=None, errors: dict | None = None, status: int = 200):
+    return render_template("admin/rule_edit.html", form=form, values=values if values is not None else form["values"],
+                           errors=errors or {}, today=clock().today(), max_note=MAX_RULE_NOTE_CHARS,
+                           label=_label), status
+
+
+@bp.route("/rules/edit", methods=["GET", "POST"])
+@requires_role("admin")
+def rule_edit():
+    """GET: the form for a new entry of a county or township (``county``, ``township``, ``kind`` models or
+    rules, ``from``), filled with the entry in force there then. POST: add it (nothing changes when refused)."""
+    source = request.form if request.method == "POST" else request.args
+    county, township, kind = (source.get("county") or "").strip(), (source.get("township") or "").strip(), \
+        source.get("kind") or "rules"
+    on = date_arg(request.args, "from") if request.method == "GET" else None
+    try:
+        with db().unit_of_work() as uow:
+            form = rule_edit_form(uow.session, clock().today(), county, township, kind, on)
+    except FormInvalid as exc:
+        flash("；".join(exc.errors.values()), "error")
+        return _rules_page(422)
+    if request.method == "GET":
+        form["values"]["effective_from"] = (on or clock().today()).isoformat()
+        return _edit_page(form)
+    try:
+        with db().unit_of_work(write=True) as uow:
+            add_rule_entry(uow.session, current_principal(), clock().now(), clock().today(), request.form)
+            uow.commit()
+    except FormInvalid as exc:
+        return _edit_page(form, request.form, exc.errors, 422)
+    when = request.form.get("effective_from", "").strip()
+    flash(_("The entry is saved: from %(date)s new cases take it; running cases keep the rules they started with.",
+            date=when), "success")
+    return redirect(url_for("admin.county_rules_page", on=when) + f"#county-{county}")
+
+
+@bp.route("/rules/<int:entry_id>/retire", methods=["POST"])
+@requires_role("admin")
+def rule_retire(entry_id: int):
+    """Retire an admin's entry from a date: the entry before it is in force again from then."""
+    try:
+        with db().unit_of_work(write=True) as uow:
+            retire_rule_entry(uow.session, current_principal(), clock().now(), clock().today(), entry_id,
+                              request.form.get("retired_from"), request.form.get("note"))
+            uow.commit()
+    except FormInvalid as exc:
+        flash(_("Not retired: %(why)s", why="；".join(exc.errors.values())), "error")
+        return _rules_page(422, {entry_id: exc.errors})
+    flash(_("The entry is retired from %(date)s.", date=request.form.get("retired_from", "").strip()), "success")
+    return redirect(url_for("admin.county_rules_page"))
