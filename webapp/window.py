@@ -222,15 +222,20 @@ def _date_arg(name: str) -> date | None:
         raise InputRefused(f"{name} must be a date", "日期格式应为 YYYY-MM-DD") from None
 
 
-def _ledger_rows():
+def ledger_filters() -> tuple:
+    """The ledger's filters from the query string (department, status, since, until, mine), refused when
+    unknown (page and API)."""
     department = request.args.get("department") or None
     status = request.args.get("status") or None
     if department and department not in window_rules().departments:
         raise InputRefused("unknown department", "未知的部门")
     if status and status not in WINDOW_STATUS_ZH:
         raise InputRefused("unknown status", "未知的办理状态")
-    since, until = _date_arg("since"), _date_arg("until")
-    mine = int_arg(request.args, "mine", 0, 0, 1) == 1
+    return department, status, _date_arg("since"), _date_arg("until"), int_arg(request.args, "mine", 0, 0, 1) == 1
+
+
+def _ledger_rows():
+    department, status, since, until, mine = ledger_filters()
     with db().unit_of_work() as uow:
         rows = window_ledger(uow.session, current_principal(), clock().today(), department, status, since, until,
                              mine)
