@@ -45,7 +45,7 @@ OPEN_REFERRAL = ("referred", "handling")
 # What the registration itself fills in a 民政 route's application form; the rest of that form (特困's age and
 # supporters, 临时救助's kind and amount, 两项补贴's certificate …) is the item's own part, filled by the clerk.
 WINDOW_FIELDS = frozenset({"applicant_name", "applicant_id_number", "address", "channel", "members", "near_relative",
-                           "authorises_check", "applied_on", "phone", "monthly_income"})
+                           "authorises_check", "applied_on", "phone"})
 ITEM_FIELD_SEPARATOR = "__"   # an item's own field in the registration form: "extreme_poverty__age"
 
 

@@ -45,7 +45,7 @@ def test_window_registers_the_liaison_answers_the_dossier_shows_it(db, clock, tm
         page.check("input[name=items][value=medical_aid]")
         shoot(page, tmp_path, "window-registration-form")
         with page.expect_navigation():
-            page.click("form.window-register button[type=submit]")
+            page.click("form.window-register > button[type=submit]")
         assert re.search(r"/window/registrations/\d+$", page.url), page.url
         registration_url = page.url
         assert "已启动审批" in page.content() and "已转办，待部门答复" in page.content()

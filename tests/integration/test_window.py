@@ -222,3 +222,24 @@ def test_the_items_own_part_starts_their_routes_at_once(db, clock, who, unit_id)
                  Applicant("孙大娘", fresh_id_number(), "响水县响水镇双园村6组", "", None, True), "困难",
                  [RequestedItem("temporary_assistance", data=wrong)])
     assert "temporary_assistance__requested_amount" in exc.value.errors
+
+
+def test_the_demo_loads_registrations_an_answer_and_projects(db, clock, who):
+    from engine.installation import DEMO_DIR
+    from engine.store.models import JointReviewProject
+    from engine.window.demo import load_window_demo
+    clock.set(clock.now().replace(month=12, day=1))
+    with db.unit_of_work(write=True) as uow:
+        assert load_window_demo(uow.session, clock, DEMO_DIR / "window.toml") == 3
+        uow.commit()
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
+        assert load_window_demo(s, clock, DEMO_DIR / "window.toml") == 0  # once only
+        status = {(r.item_code, r.status) for r in s.execute(select(WindowItem)).scalars()}
+        assert {("extreme_poverty", "case_started"), ("temporary_assistance", "case_started"),
+                ("minimum_living", "case_started"), ("medical_aid", "handling"), ("housing_aid", "referred"),
+                ("disability_recognition", "materials_missing")} <= status
+        assert len({d for d, in s.execute(select(WindowItem.department))}) >= 5
+        assert [r.status for r in referrals_inbox(s, who("liaison_yb_xs"))] == ["handling"]
+        projects = s.execute(select(JointReviewProject.status)).scalars().all()
+        assert sorted(projects) == ["passed", "passed", "passed", "submitted"]
