@@ -349,10 +349,20 @@ def _report_context(members, record, county, year, now, number, report_number, p
             "present": [members[c].name_zh for c in present],
             "projects": [{**e, "department_zh": department_name(e["department"]),
                           "decision_zh": DECISIONS_ZH.get(e["decision"], ""),
-                          "opinions_zh": [(members[c].name_zh, OPINIONS_ZH[o]) for c, o in e["opinions"].items()]}
+                          "opinions_zh": _opinion_summary(e["opinions"], members)}
                          for e in record],
             "requested_total": sum(e["budget"] for e in record),
             "approved_total": sum(e["approved_budget"] or 0 for e in approved), "approved_count": len(approved)}
+
+
+def _opinion_summary(opinions: dict[str, str], members) -> list[tuple[str, str]]:
+    """(opinion, who) per opinion given: the count of units agreeing, the names of those disagreeing or abstaining."""
+    out = []
+    for opinion, title in OPINIONS_ZH.items():
+        names = [members[c].name_zh for c, o in opinions.items() if o == opinion]
+        if names:
+            out.append((title, f"{len(names)}家" if opinion == "agree" else "、".join(names)))
+    return out
 
 
 def meetings(session: Session, principal: Principal, limit: int = 20) -> list:

@@ -73,7 +73,7 @@ def test_three_departments_one_meeting_one_record_and_the_report(db, clock, who,
         report = meeting.report
         assert "响水县人民政府" in report and "社会救助项目及预算安排情况的报告" in report
         assert "确定实施项目 2 个，预算合计 1300000.00 元" in report
-        assert "财政局：不同意" in report and meeting.signature in report
+        assert "同意：12家；不同意：财政局" in report and meeting.signature in report
         status = {p["id"]: (p["status"], p["approved_budget"]) for p in projects(s, office, YEAR)}
         assert status == {three_projects["hrss"]: ("approved", 300000), three_projects["medical_insurance"]:
                           ("approved", 1000000), three_projects["housing"]: ("rejected", None)}
