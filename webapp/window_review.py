@@ -111,8 +111,9 @@ def joint_review_meeting_page():
                 for project in joint_review_agenda(uow.session, principal, year):
                     pid = project["id"]
                     if request.form.get(f"include-{pid}"):
+                        rest = request.form.get(f"opinion_rest-{pid}", "")  # the units left blank: one choice
                         decisions[pid] = {
-                            "opinions": {m.code: request.form.get(f"opinion-{pid}-{m.code}", "") for m in members},
+                            "opinions": {m.code: request.form.get(f"opinion-{pid}-{m.code}") or rest for m in members},
                             "decision": request.form.get(f"decision-{pid}", ""),
                             "approved_budget": request.form.get(f"approved_budget-{pid}", ""),
                             "note": request.form.get(f"note-{pid}", "")}
