@@ -4,31 +4,23 @@ meeting screen, and reads the report; the county's overview lists the approved p
 and 390 px (JIUZHU_SCREENSHOTS keeps them)."""
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from engine.window.joint_review import members_for, submit_project
-from tests.browser.test_application_in_browser import CHROMIUM, browser_page, log_in, log_out
-from tests.browser.test_window_in_browser import shoot
+from tests.browser.test_application_in_browser import browser_page, log_in, log_out
+from tests.browser.test_window_in_browser import shoot, window_app
 
 pytestmark = pytest.mark.browser
 
 
 def test_the_office_holds_the_joint_review_on_one_screen(db, clock, who, tmp_path, new_user):
-    if db.is_postgres:
-        pytest.skip("the browser test runs on the SQLite store only")
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is missing")
+    app = window_app(db, clock, tmp_path)
     with db.unit_of_work(write=True) as uow:  # two departments' projects submitted before the meeting
         for username, name, budget in (("liaison_yb_xs", "重特大疾病医疗救助", 1500000),
                                        (new_user(("dept_housing", "320921")), "农村困难家庭危房改造", 800000)):
             submit_project(uow.session, who(username), clock, {"name": name, "budget": budget,
                                                               "description": f"{name}：对象和标准"})
         uow.commit()
-    from webapp import create_app
-    app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test",
-                      "ATTACHMENTS_DIR": str(tmp_path / "attachments")})
     with browser_page(app, tmp_path, locale="zh-CN", viewport={"width": 1366, "height": 900}) as (base, page):
         log_in(page, base, "liaison_hrss_xs")
         page.goto(f"{base}/window/projects")
