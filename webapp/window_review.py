@@ -30,6 +30,7 @@ def projects():
     """A department's planned projects with budgets: the list, and a new one (or a returned one) submitted."""
     principal = current_principal()
     errors: dict = {}
+    status = 200
     editing = int_arg(request.values, "project_id", None, 1)
     if request.method == "POST":
         fields = {k: request.form.get(k, "") for k in ("department", "year", "name", "description", "budget",
@@ -39,10 +40,10 @@ def projects():
                 submit_project(uow.session, principal, clock(), fields, editing)
                 uow.commit()
         except FormInvalid as exc:
-            errors = exc.errors
+            errors, status = exc.errors, 422
             flash(_("The form has errors; please correct them."), "error")
         except Conflict:
-            errors = {"_form": _("This project has been reviewed already and can no longer be changed.")}
+            errors, status = {"_form": _("This project has been reviewed already and can no longer be changed.")}, 409
             flash(errors["_form"], "error")
         else:
             flash(_("Project submitted to the joint-review office."), "success")
@@ -55,20 +56,23 @@ def projects():
         ({k: str(v if v is not None else "") for k, v in r.items()} for r in rows if r["id"] == editing), {})
     return render_template("window/projects.html", rows=rows, errors=errors, values=values, editing=editing,
                            departments=[(d, window_rules().departments[d]["name_zh"]) for d in sorted({d for d, _c in places})], status_zh=JOINT_REVIEW_STATUS,
-                           year=clock().today().year), (422 if errors else 200)
+                           year=clock().today().year), status
 
 
 @bp.route("/window/joint-review")
 @requires_role(OFFICE, "county_supervisor")
 def joint_review():
     """The office's list: the county's projects of a year by status, the initial review, the meetings."""
-    year = _year()
+    return _joint_review_page(_year())
+
+
+def _joint_review_page(year: int, status: int = 200):
     with db().unit_of_work() as uow:
         s = uow.session
         rows = joint_review_projects(s, current_principal(), year)
         past = joint_review_meetings(s, current_principal())
     return render_template("window/joint_review.html", rows=rows, meetings=past, year=year,
-                           status_zh=JOINT_REVIEW_STATUS, office=current_principal().has_role(OFFICE))
+                           status_zh=JOINT_REVIEW_STATUS, office=current_principal().has_role(OFFICE)), status
 
 
 @bp.route("/window/joint-review/projects/<int:project_id>", methods=["POST"])
@@ -83,12 +87,12 @@ def initial_review(project_id: int):
             review_project(uow.session, current_principal(), clock(), project_id, decision,
                            request.form.get("note", ""))
             uow.commit()
-    except FormInvalid as exc:
+    except FormInvalid as exc:  # nothing written: the list again with what is missing
         flash("；".join(exc.errors.values()), "error")
-        return redirect(url_for("window.joint_review"), 303)
+        return _joint_review_page(_year(), 422)
     except Conflict:
         flash(_("This project has been reviewed already."), "error")
-        return redirect(url_for("window.joint_review"), 303)
+        return _joint_review_page(_year(), 409)
     flash(_("Initial review recorded."), "success")
     return redirect(url_for("window.joint_review"), 303)
 

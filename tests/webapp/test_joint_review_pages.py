@@ -25,8 +25,11 @@ def test_submit_review_meet_and_report(login, db):
     assert "就业援助专项" in page and "待初审" in page
     with db.unit_of_work() as uow:
         ids = uow.session.execute(select(JointReviewProject.id).order_by(JointReviewProject.id)).scalars().all()
+    refused = office.post_form(f"/window/joint-review/projects/{ids[0]}", {"decision": "return", "note": ""})
+    assert refused.status_code == 422 and "退回须写明需修改之处" in refused.text
     for pid in ids:
         assert office.post_form(f"/window/joint-review/projects/{pid}", {"decision": "pass"}).status_code == 303
+    assert office.post_form(f"/window/joint-review/projects/{ids[0]}", {"decision": "pass"}).status_code == 409
     meeting = office.get("/window/joint-review/meeting?year=2026").text
     members = [m.code for m in members_for("320921")]
     assert all(m.name_zh in meeting for m in members_for("320921")) and "大病医疗再救助" in meeting
