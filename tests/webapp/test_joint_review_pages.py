@@ -72,3 +72,13 @@ def test_roles_csrf_and_bad_input_change_nothing(login, db):
         assert uow.session.execute(select(func.count()).select_from(JointReviewProject)).scalar_one() == 0
         assert uow.session.execute(select(func.count()).select_from(JointReviewMeeting)).scalar_one() == 0
     assert re.search("没有待会审的项目|No project awaits", login("county_mz").get("/window/joint-review/meeting").text)
+
+
+def test_the_joint_review_pages_read_in_english(login):
+    _submit(login("liaison_hrss_xs"), "就业援助专项", 250000)
+    office = login("county_mz")
+    office.post_form("/lang/en", {"next": "/window/joint-review"})
+    page = office.get("/window/joint-review").text
+    assert "Joint review of projects" in page and "Pass to the meeting" in page and "Submitted by" in page
+    assert "Member units present" not in office.get("/window/joint-review/meeting").text  # nothing passed yet
+    assert "No project awaits the joint review" in office.get("/window/joint-review/meeting").text
