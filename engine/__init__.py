@@ -82,10 +82,18 @@ from engine.logs import REQUEST_ID, configure_logging
 from engine.store.database import Database
 from engine.store.migrations import upgrade
 from engine.window.charities import charity_referrals, projects_for as charity_projects, record_charity_feedback, refer_to_charity
+from engine.window.demo import load_window_demo
 from engine.window.items import window_rules
 from engine.window.ledger import household_registrations, ledger as window_ledger, ledger_report, overview as window_overview, registration_view
 from engine.window.referrals import ANSWERS as REFERRAL_ANSWERS, answer_referral, referral_for, referrals_inbox
-from engine.window.registration import OUTCOMES as WINDOW_OUTCOMES, STATUS_ZH as WINDOW_STATUS_ZH, Applicant, RequestedItem, register
+from engine.window.joint_review import (DECISIONS_ZH as JOINT_REVIEW_DECISIONS, OPINIONS_ZH as JOINT_REVIEW_OPINIONS,
+                                        STATUS_ZH as JOINT_REVIEW_STATUS, agenda as joint_review_agenda,
+                                        approved_projects, hold_joint_review, initial_review as review_project,
+                                        meeting_report as joint_review_meeting, meetings as joint_review_meetings,
+                                        office_members as joint_review_members, projects as joint_review_projects,
+                                        submit_project, submitting_places as project_submitters)
+from engine.window.registration import (ITEM_FIELD_SEPARATOR as WINDOW_ITEM_SEPARATOR, OUTCOMES as WINDOW_OUTCOMES,
+                                        STATUS_ZH as WINDOW_STATUS_ZH, Applicant, RequestedItem, item_forms as window_item_forms, register)
 from engine.workdays import CalendarYearMissing, WorkingCalendar, install_notice, missing_notice
 
 from types import ModuleType as _Module  # noqa: E402

@@ -102,19 +102,21 @@ def load_users_command(path: Path) -> None:
 def demo() -> None:
     """Load the demo places, users and sample cases (demo/*.toml)."""
     from engine.errors import DataFileInvalid
-    from engine import DEMO_DIR, demo_password, load_cases, load_directory
+    from engine import DEMO_DIR, demo_password, load_cases, load_directory, load_window_demo
     clock = Clock()
     with _database().unit_of_work(write=True) as uow:
         s = uow.session
         try:
             places, users = load_directory(s, clock.now(), DEMO_DIR / "places.toml", DEMO_DIR / "users.toml")
             cases = load_cases(s, clock, DEMO_DIR / "cases.toml")
+            registrations = load_window_demo(s, clock, DEMO_DIR / "window.toml")
         except DataFileInvalid as exc:
             _refused(exc.problems)
         uow.commit()
     _report("demo places", places)
     _report("demo users", users)
     click.echo(f"{cases} sample cases started")
+    click.echo(f"{registrations} sample window registrations")
     click.echo(f"demo logins (password for all: {demo_password()}):")
     from engine import DataFile
     for user in DataFile(DEMO_DIR / "users.toml").data["user"]:

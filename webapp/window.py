@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 from flask_babel import gettext as _
 
-from engine import (REFERRAL_ANSWERS, record_charity_feedback, refer_to_charity, WINDOW_OUTCOMES, WINDOW_STATUS_ZH, Applicant, RequestedItem, answer_referral,
+from engine import (WINDOW_ITEM_SEPARATOR, approved_projects, change_html_rows, coerce_html_form, window_item_forms,
+                    REFERRAL_ANSWERS, record_charity_feedback, refer_to_charity, WINDOW_OUTCOMES, WINDOW_STATUS_ZH, Applicant, RequestedItem, answer_referral,
                     ledger_report, place_of_village, to_csv, to_xlsx, referral_for, referrals_inbox, register, registration_view,
                     villages_for, window_ledger, window_overview, window_rules)
 from engine.errors import Conflict, FormInvalid, NotFound
@@ -15,6 +17,7 @@ from engine.errors import Conflict, FormInvalid, NotFound
 from .auth import current_principal, requires_role
 from .db import clock, db
 from .limits import InputRefused, date_arg, int_arg
+from .pages import ROWS_CONTROL
 
 bp = Blueprint("window", __name__)
 WINDOW_ROLES = ("township", "village")
@@ -22,14 +25,36 @@ LEDGER_ROLES = ("township", "village", "county", "county_supervisor")
 LIAISON_ROLES = tuple(role for d in window_rules().departments.values() if (role := d.get("role")))
 
 
-def _form_page(s, principal, values: dict, errors: dict, status: int = 200):
+def _item_schemas(s, village_id: int) -> dict[str, dict]:
+    """Each 民政 item's own part of its route's application form, its fields named "<item>__<field>" so that
+    several items' parts share one HTML form."""
+    return {code: {"type": "object", "required": [f"{code}{WINDOW_ITEM_SEPARATOR}{k}" for k in schema["required"]],
+                   "properties": {f"{code}{WINDOW_ITEM_SEPARATOR}{k}": v for k, v in schema["properties"].items()}}
+            for code, schema in window_item_forms(s, village_id, clock().today()).items()}
+
+
+def _form_page(s, principal, values, errors: dict, status: int = 200):
     villages = villages_for(s, principal.units_for("village"), principal.units_for("township"))
     if not villages:
         raise NotFound("no villages for this user")
     place = place_of_village(s, villages[0][0])
     items = window_rules().items_for(place.county_code, clock().today())
-    return render_template("window/register.html", villages=villages, items=items, values=values, errors=errors,
-                           outcomes=WINDOW_OUTCOMES, chosen=values.getlist("items") if values else []), status
+    schemas = _item_schemas(s, villages[0][0])
+    item_errors = {code: {k: v for k, v in errors.items() if k.startswith(code + WINDOW_ITEM_SEPARATOR)}
+                   for code in schemas}
+    return render_template("window/register.html", villages=villages, items=items, values=values or MultiDict(),
+                           errors=errors, outcomes=WINDOW_OUTCOMES, item_schemas=schemas, item_errors=item_errors,
+                           today=clock().today().isoformat(),
+                           chosen=values.getlist("items") if values else []), status
+
+
+def _item_data(schema: dict, code: str, form) -> dict:
+    """The item's own part as the clerk filled it (unprefixed, typed); empty when every field was left blank."""
+    prefix = code + WINDOW_ITEM_SEPARATOR
+    raw = {k: v for k, v in form.items() if k.startswith(prefix)}
+    if not any(v.strip() for k, v in raw.items() if not k.endswith("__present")):
+        return {}
+    return {k[len(prefix):]: v for k, v in coerce_html_form(schema, raw).items()}
 
 
 @bp.route("/window/new", methods=["GET", "POST"])
@@ -46,7 +71,17 @@ def new_registration():
         codes = form.getlist("items")
         if len(codes) > 40:
             raise InputRefused("too many items", "事项过多")
-        requested = [RequestedItem(code, form.get(f"outcome-{code}", "accept"), form.get(f"note-{code}", ""))
+        if form.get(ROWS_CONTROL):  # a list's row button without JavaScript: the form again, a row more or less
+            combined = {"properties": {k: v for schema in _item_schemas(s, village_id or 0).values()
+                                       for k, v in schema["properties"].items()}}
+            try:
+                changed = change_html_rows(combined, form, form[ROWS_CONTROL])
+            except FormInvalid as exc:
+                return _form_page(s, principal, form, exc.errors, 422)
+            return _form_page(s, principal, MultiDict([*changed.items(), *(("items", c) for c in codes)]), {})
+        schemas = _item_schemas(s, village_id) if village_id else {}
+        requested = [RequestedItem(code, form.get(f"outcome-{code}", "accept"), form.get(f"note-{code}", ""),
+                                   _item_data(schemas[code], code, form) if code in schemas else {})
                      for code in codes]
         applicant = Applicant(form.get("applicant_name", ""), form.get("applicant_id_number", ""),
                               form.get("address", ""), form.get("phone", ""), _income(form.get("monthly_income")),
@@ -181,15 +216,20 @@ def _date_arg(name: str) -> date | None:
     return date_arg(request.args, name)
 
 
-def _ledger_rows():
+def ledger_filters() -> tuple:
+    """The ledger's filters from the query string (department, status, since, until, mine), refused when
+    unknown (page and API)."""
     department = request.args.get("department") or None
     status = request.args.get("status") or None
     if department and department not in window_rules().departments:
         raise InputRefused("unknown department", "未知的部门")
     if status and status not in WINDOW_STATUS_ZH:
         raise InputRefused("unknown status", "未知的办理状态")
-    since, until = _date_arg("since"), _date_arg("until")
-    mine = int_arg(request.args, "mine", 0, 0, 1) == 1
+    return department, status, _date_arg("since"), _date_arg("until"), int_arg(request.args, "mine", 0, 0, 1) == 1
+
+
+def _ledger_rows():
+    department, status, since, until, mine = ledger_filters()
     with db().unit_of_work() as uow:
         rows = window_ledger(uow.session, current_principal(), clock().today(), department, status, since, until,
                              mine)
@@ -229,7 +269,13 @@ def _export(extension: str, write, mimetype: str) -> Response:
 @bp.route("/window/overview")
 @requires_role("county", "county_supervisor")
 def overview():
-    """The county's overview: per township and department, registrations, referrals, on-time rate, overdue."""
+    """The county's overview: per township and department, registrations, referrals, on-time rate, overdue; and
+    the projects the joint review approved for the year."""
+    year = int_arg(request.args, "year", clock().today().year, 2000, clock().today().year + 1)
     with db().unit_of_work() as uow:
         data = window_overview(uow.session, current_principal(), clock().today())
-    return render_template("window/overview.html", data=data)
+        projects = approved_projects(uow.session, current_principal(), year)
+    return render_template("window/overview.html", data=data, projects=projects)
+
+
+from . import window_review  # noqa: E402,F401  (the joint review's pages, on this blueprint)

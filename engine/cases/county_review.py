@@ -106,7 +106,7 @@ def sample_month(session: Session, clock: Clock, month: date | None = None) -> l
                                            .order_by(Unit.code)).all():
         if code not in counties() or not claim(session, f"sampled:{code}:{label}"):
             continue
-        share = sampling_share(code, month)
+        share = sampling_share(code, month, session)
         sampled = set(session.execute(select(REVIEW.c.case_id).where(REVIEW.c.kind == "sampling",
                                                                       REVIEW.c.county_id == county_id)).scalars())
         population = [c for c in township_decided(session, county_id, month) if c.id not in sampled]
@@ -124,11 +124,11 @@ def sample_month(session: Session, clock: Clock, month: date | None = None) -> l
     return results
 
 
-def sampling_share(county_code: str, month: date) -> float:
-    """The county's share to sample for a month (its rule entry in force on the month's first day), or the
-    default where the entry sets none or no entry was in force yet."""
+def sampling_share(county_code: str, month: date, session: Session | None = None) -> float:
+    """The county's share to sample for a month (its rule entry in force on the month's first day, an admin's
+    entry included), or the default where the entry sets none or no entry was in force yet."""
     try:
-        return float(rules_in_force(county_code, month).get("sampling_share", DEFAULT_SAMPLING_SHARE))
+        return float(rules_in_force(county_code, month, session=session).get("sampling_share", DEFAULT_SAMPLING_SHARE))
     except NotFound:
         return DEFAULT_SAMPLING_SHARE
 

@@ -869,3 +869,59 @@ class CountyRuleEntry(Base):
     retired_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id", ondelete="SET NULL"))
     retired_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     retire_note: Mapped[Optional[str]] = mapped_column(Text)
+
+
+class JointReviewProject(Base):
+    """A department's planned assistance project for a year with its budget (seed 004 三(六)): submitted by
+    its liaison, initially reviewed by the 联席会议办公室 (county 民政), decided at a joint review meeting."""
+
+    __tablename__ = "joint_review_project"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    year: Mapped[int] = mapped_column(Integer)
+    department: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(Text)
+    beneficiaries: Mapped[Optional[int]] = mapped_column(Integer)     # planned number of people helped
+    budget: Mapped[float] = mapped_column(Numeric(14, 2, asdecimal=False))          # requested, 元
+    status: Mapped[str] = mapped_column(String(20))   # submitted | returned | passed | approved | rejected
+    submitted_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    reviewed_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
+    review_note: Mapped[Optional[str]] = mapped_column(Text)          # the office's initial review
+    meeting_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("joint_review_meeting.id"))
+    approved_budget: Mapped[Optional[float]] = mapped_column(Numeric(14, 2, asdecimal=False))
+
+    __table_args__ = (Index("ix_joint_review_project_place", "county_id", "year", "department", "status"),)
+
+
+class JointReviewMeeting(Base):
+    """One 联席会议 joint review (会审): every member unit's opinion and the decision on each project, one
+    signed record, and the report to the county (district) government as issued."""
+
+    __tablename__ = "joint_review_meeting"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[str] = mapped_column(String(60), unique=True)        # the record's number
+    report_number: Mapped[str] = mapped_column(String(60), unique=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    chaired_by_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    held_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    attendees: Mapped[str] = mapped_column(String(500))
+    record: Mapped[dict[str, Any]] = mapped_column(JsonType)   # members present; per project opinions, decision
+    signature: Mapped[str] = mapped_column(String(64))         # sha256 of the record, chair and time
+    report: Mapped[str] = mapped_column(Text)                  # the 专题汇报 to the government, as issued
+
+
+class JointReviewEvent(Base):
+    """The audit trail of the joint review: who submitted, reviewed or decided what, and when."""
+
+    __tablename__ = "joint_review_event"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    county_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    project_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("joint_review_project.id"), index=True)
+    meeting_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("joint_review_meeting.id"))
+    actor_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    action: Mapped[str] = mapped_column(String(30))   # submitted | resubmitted | passed | returned | decided
+    detail: Mapped[dict[str, Any]] = mapped_column(JsonType)

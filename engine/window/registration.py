@@ -9,7 +9,7 @@ The caller commits.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -42,6 +42,11 @@ STATUS_ZH = {
     "finished": "部门已办结",
 }
 OPEN_REFERRAL = ("referred", "handling")
+# What the registration itself fills in a 民政 route's application form; the rest of that form (特困's age and
+# supporters, 临时救助's kind and amount, 两项补贴's certificate …) is the item's own part, filled by the clerk.
+WINDOW_FIELDS = frozenset({"applicant_name", "applicant_id_number", "address", "channel", "members", "near_relative",
+                           "authorises_check", "applied_on", "phone"})
+ITEM_FIELD_SEPARATOR = "__"   # an item's own field in the registration form: "extreme_poverty__age"
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class RequestedItem:
     code: str
     outcome: str = "accept"
     note: str = ""
+    data: dict[str, Any] = field(default_factory=dict)   # a 民政 item's own part of its route's application
 
 
 @dataclass(frozen=True)
@@ -139,7 +145,7 @@ def register(session: Session, actor: Principal, clock: Clock, village_id: int, 
         elif item.referred:
             row.update(_referral(session, calendar, rules.deadlines, place.county_id, county, year, today))
         else:
-            row.update(_start_case(session, actor, clock, item, place, applicant, point, today))
+            row.update(_start_case(session, actor, clock, item, requested, place, applicant, point, today))
         item_id = session.execute(insert(ITEM).values(row).returning(ITEM.c.id)).scalar_one()
         rows.append({**row, "id": item_id, "department_zh": item.department_zh})
     if household_id is None:  # a 民政 case just lodged may have created the household
@@ -163,30 +169,65 @@ def _referral(session, calendar, deadlines, county_id, county, year, today) -> d
             "transfer_number": f"{county[:1]}救转〔{year}〕{serial}号"}
 
 
-def _start_case(session, actor, clock, item: Item, place, applicant: Applicant, point, today) -> dict[str, Any]:
-    """Lodge the 民政 item's application from what the window registered; a duplicate or an application
-    the registration cannot fill is recorded on the item, not refused for the whole registration."""
+def _start_case(session, actor, clock, item: Item, requested: RequestedItem, place, applicant: Applicant, point,
+                today) -> dict[str, Any]:
+    """Lodge the 民政 item's application from what the window registered and the item's own part of the form
+    (``requested.data``); a duplicate, or an item whose own part was left empty, is recorded on the item, not
+    refused for the whole registration; an own part filled wrongly refuses the registration (FormInvalid)."""
     member = {"name": applicant.name, "id_number": applicant.id_number, "relation": "self", "authorisation": "self"}
     if applicant.monthly_income is not None:
         member["monthly_income"] = applicant.monthly_income
     data = {"applicant_name": applicant.name, "applicant_id_number": applicant.id_number,
             "address": applicant.address, "channel": "window" if point == "township_window" else "village_proxy",
             "members": [member], "near_relative": False, "authorises_check": applicant.authorises_check,
-            "applied_on": today.isoformat(), **({"phone": applicant.phone} if applicant.phone else {})}
-    version = get_version(session, latest_version_id(session, process_for(
-        item.assistance_type, place.county_code, place.township_code, today, session)))
-    schema = version.forms.get(version.tasks.get("@start", {}).get("form_key")) or {}
+            "applied_on": today.isoformat(), **({"phone": applicant.phone} if applicant.phone else {}),
+            **({"monthly_income": applicant.monthly_income} if applicant.monthly_income is not None else {})}
+    schema = _start_schema(session, item, place, today)
     data = {k: v for k, v in data.items() if k in (schema.get("properties") or {})}  # what this route's form asks
+    own = {k: v for k, v in requested.data.items() if k not in WINDOW_FIELDS}
     try:
         with session.begin_nested():
-            started = start_application(session, actor, clock, item.assistance_type, place.village_id, data)
+            started = start_application(session, actor, clock, item.assistance_type, place.village_id,
+                                        {**data, **own})
     except Duplicate as exc:
         return {"status": "duplicate", "case_id": exc.case_id, "note": exc.message_zh}
-    except (FormInvalid, RouteFailed):
-        return {"status": "application_needed",
-                "note": "登记信息不足以启动该项审批：请在「新申请」中为该户填写完整申请表"
-                        + (f"（{item.note}）" if item.note else "")}
+    except FormInvalid as exc:
+        if own:  # the clerk filled the item's part: what is wrong is theirs to correct, the registration waits
+            raise FormInvalid({f"{item.code}{ITEM_FIELD_SEPARATOR}{k}": v for k, v in exc.errors.items()}) from exc
+        return _application_needed(item)
+    except RouteFailed:
+        return _application_needed(item)
     return {"status": "case_started", "case_id": started.id, **({"note": item.note} if item.note else {})}
+
+
+def _application_needed(item: Item) -> dict[str, Any]:
+    return {"status": "application_needed",
+            "note": "登记时未填写本事项的申请内容，审批尚未启动：请在「新申请」中为该户填写完整申请表"
+                    + (f"（{item.note}）" if item.note else "")}
+
+
+def _start_schema(session, item: Item, place, today: date) -> dict:
+    """The application form (JSON Schema) of the route the 民政 item starts in the place today."""
+    version = get_version(session, latest_version_id(session, process_for(
+        item.assistance_type, place.county_code, place.township_code, today, session)))
+    return version.forms.get(version.tasks.get("@start", {}).get("form_key")) or {}
+
+
+def item_forms(session: Session, village_id: int, day: date) -> dict[str, dict]:
+    """Each 民政 item's own part of its route's application form (what the registration does not fill), as
+    JSON Schema, by item code: filled at the window, the route starts at once; left empty, the item waits for
+    its application (待补全)."""
+    place = place_of_village(session, village_id)
+    forms = {}
+    for item in window_rules().items_for(place.county_code, day):
+        if item.referred:
+            continue
+        schema = _start_schema(session, item, place, day)
+        props = {k: v for k, v in (schema.get("properties") or {}).items() if k not in WINDOW_FIELDS}
+        if props:
+            forms[item.code] = {"type": "object", "properties": props,
+                                "required": [k for k in schema.get("required", []) if k in props]}
+    return forms
 
 
 def _issue(session, registration_id, number, applicant, difficulty, rows, county, township, village, today,

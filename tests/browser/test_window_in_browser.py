@@ -23,14 +23,19 @@ def shoot(page, tmp_path, name: str) -> None:
     page.set_viewport_size({"width": 1366, "height": 900})
 
 
-def test_window_registers_the_liaison_answers_the_dossier_shows_it(db, clock, tmp_path):
+def window_app(db, clock, tmp_path):
+    """The app of the window's browser tests (skipped on PostgreSQL and without Chromium)."""
     if db.is_postgres:
         pytest.skip("the browser test runs on the SQLite store only")
     if not os.access(CHROMIUM, os.X_OK):
         pytest.skip(f"{CHROMIUM} is missing")
     from webapp import create_app
-    app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test",
-                      "ATTACHMENTS_DIR": str(tmp_path / "attachments")})
+    return create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test",
+                       "ATTACHMENTS_DIR": str(tmp_path / "attachments")})
+
+
+def test_window_registers_the_liaison_answers_the_dossier_shows_it(db, clock, tmp_path):
+    app = window_app(db, clock, tmp_path)
     with browser_page(app, tmp_path, locale="zh-CN", viewport={"width": 1366, "height": 900}) as (base, page):
         log_in(page, base, "township_xs")
         page.goto(f"{base}/window/new")
@@ -45,7 +50,7 @@ def test_window_registers_the_liaison_answers_the_dossier_shows_it(db, clock, tm
         page.check("input[name=items][value=medical_aid]")
         shoot(page, tmp_path, "window-registration-form")
         with page.expect_navigation():
-            page.click("form.window-register button[type=submit]")
+            page.click("form.window-register > button[type=submit]")
         assert re.search(r"/window/registrations/\d+$", page.url), page.url
         registration_url = page.url
         assert "已启动审批" in page.content() and "已转办，待部门答复" in page.content()

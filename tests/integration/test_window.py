@@ -180,3 +180,66 @@ def test_the_charities_list_is_checked_with_lines(tmp_path):
     with pytest.raises(DataFileInvalid) as exc:
         charities.__wrapped__(tmp_path)
     assert [p.line for p in exc.value.problems] == [8]
+
+
+def test_the_items_own_part_starts_their_routes_at_once(db, clock, who, unit_id):
+    """特困, 临时救助, 两项补贴 and 低保边缘 start their routes when the window fills each item's own part of the
+    application (issue 13: without it they wait as 待补全); 支出型 maps to the 低收入 route (one open per household)."""
+    from engine.window.registration import item_forms
+    id_number = fresh_id_number()
+    with db.unit_of_work() as uow:
+        forms = item_forms(uow.session, unit_id(SHUANGYUAN), clock.today())
+    assert {"age", "supporters", "preferred_care_mode"} <= set(forms["extreme_poverty"]["properties"])
+    assert "applicant_name" not in forms["extreme_poverty"]["properties"] and not forms["minimum_living"]["required"]
+    own = {
+        "extreme_poverty": {"age": 72, "hukou_type": "rural", "disability_category": "none", "disability_grade": 0,
+                            "savings": 800, "assets": "自住平房一间", "supporters": [],
+                            "preferred_care_mode": "dispersed"},
+        "temporary_assistance": {"household_size": 1, "temporary_kind": "medical_expense",
+                                 "temporary_occurred_on": "2026-09-10", "requested_amount": 3000,
+                                 "temporary_description": "住院自付费用高", "temporary_existing_recipient": False},
+        "disability_subsidy": {"disability_certificate_number": id_number + "41", "disability_category": "physical",
+                               "disability_level": 1, "household_status": "other",
+                               "disability_subsidy_requested": "nursing", "disability_declaration_true": True},
+        "low_income": {"household_financial_assets": 1000, "household_vehicles": 0, "household_extra_housing": False},
+    }
+    applicant = Applicant("钱老汉", id_number, "响水县响水镇双园村6组", "", 120.0, True)
+    with db.unit_of_work(write=True) as uow:
+        rid = register(uow.session, who("township_xs"), clock, unit_id(SHUANGYUAN), applicant, "独居，无劳动能力",
+                       [RequestedItem(code, data=data) for code, data in own.items()]
+                       + [RequestedItem("expenditure_hardship", data=own["low_income"])])
+        uow.commit()
+    items = _items(db, rid)
+    with db.unit_of_work() as uow:
+        for code in own:
+            assert items[code].status == "case_started", (code, items[code].note)
+            assert uow.session.get(Case, items[code].case_id).assistance_type == window_rules().item(
+                "320921", code).assistance_type
+    assert items["expenditure_hardship"].status == "duplicate"  # the same 低收入 route, already open
+    wrong = {**own["temporary_assistance"], "requested_amount": -5}
+    with db.unit_of_work(write=True) as uow, pytest.raises(FormInvalid) as exc:
+        register(uow.session, who("township_xs"), clock, unit_id(SHUANGYUAN),
+                 Applicant("孙大娘", fresh_id_number(), "响水县响水镇双园村6组", "", None, True), "困难",
+                 [RequestedItem("temporary_assistance", data=wrong)])
+    assert "temporary_assistance__requested_amount" in exc.value.errors
+
+
+def test_the_demo_loads_registrations_an_answer_and_projects(db, clock, who):
+    from engine.installation import DEMO_DIR
+    from engine.store.models import JointReviewProject
+    from engine.window.demo import load_window_demo
+    clock.set(clock.now().replace(month=12, day=1))
+    with db.unit_of_work(write=True) as uow:
+        assert load_window_demo(uow.session, clock, DEMO_DIR / "window.toml") == 3
+        uow.commit()
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
+        assert load_window_demo(s, clock, DEMO_DIR / "window.toml") == 0  # once only
+        status = {(r.item_code, r.status) for r in s.execute(select(WindowItem)).scalars()}
+        assert {("extreme_poverty", "case_started"), ("temporary_assistance", "case_started"),
+                ("minimum_living", "case_started"), ("medical_aid", "handling"), ("housing_aid", "referred"),
+                ("disability_recognition", "materials_missing")} <= status
+        assert len({d for d, in s.execute(select(WindowItem.department))}) >= 5
+        assert [r.status for r in referrals_inbox(s, who("liaison_yb_xs"))] == ["handling"]
+        projects = s.execute(select(JointReviewProject.status)).scalars().all()
+        assert sorted(projects) == ["passed", "passed", "passed", "submitted"]

@@ -226,7 +226,8 @@ def site(db, clock, who, unit_id, app):
         version_id = uow.session.execute(select(func.max(ProcessVersion.id))
                                          .where(ProcessVersion.process_id == "minimum_living_xiangshui")).scalar_one()
     registration_id, item_id, charity_referral_id = _window_registration(db, clock, who, unit_id)
-    path_values = {"registration_id": registration_id, "item_id": item_id, "charity_referral_id": charity_referral_id, "case_id": accepted.case_id, "task_id": fresh.open_tasks()[0].id, "document_id": document_id,
+    project_id, meeting_id = _joint_review(db, clock, who)
+    path_values = {"project_id": project_id, "meeting_id": meeting_id, "registration_id": registration_id, "item_id": item_id, "charity_referral_id": charity_referral_id, "case_id": accepted.case_id, "task_id": fresh.open_tasks()[0].id, "document_id": document_id,
                    "kind": "monthly", "code": "en", "attachment_id": attachment_id, "household_id": household_id,
                    "flag_id": flag_id, "unit_id": unit_id("320921100"), "user_id": who("township_cjg").user_id,
                    "process_id": "minimum_living_xiangshui", "version_id": version_id, "form_key": "acceptance",
@@ -243,6 +244,21 @@ def site(db, clock, who, unit_id, app):
             url = url_for(rule.endpoint, **{a: path_values[a] for a in rule.arguments})
         rules.append((rule, url))
     return rules
+
+
+def _joint_review(db, clock, who) -> tuple[int, int]:
+    """A project decided at a joint review (会审), and that meeting, for the joint review's routes."""
+    from engine.window.joint_review import hold_joint_review, initial_review, members_for, submit_project
+    present = [m.code for m in members_for("320921")]
+    with db.unit_of_work(write=True) as uow:
+        project_id = submit_project(uow.session, who("liaison_hrss_xs"), clock,
+                                    {"name": "就业援助", "budget": 1000, "description": "说明"})
+        initial_review(uow.session, who("county_mz"), clock, project_id, "pass", "")
+        meeting_id = hold_joint_review(uow.session, who("county_mz"), clock, clock.today().year, "参会人员", present,
+                                       {project_id: {"opinions": dict.fromkeys(present, "agree"),
+                                                     "decision": "approved"}})
+        uow.commit()
+    return project_id, meeting_id
 
 
 def _window_registration(db, clock, who, unit_id) -> tuple[int, int, int]:

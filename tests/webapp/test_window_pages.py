@@ -93,3 +93,25 @@ def test_the_window_refers_to_a_charity_and_records_its_feedback(login, unit_id,
                            {"feedback": "已安排社工每周上门"}).status_code == 303
     page = clerk.get(f"/window/registrations/{rid}").text
     assert "困难老人社工关爱服务" in page and "已安排社工每周上门" in page
+
+
+def test_an_items_own_part_starts_its_route_and_its_rows_work_without_javascript(login, unit_id, db):
+    clerk = login("township_xs")
+    page = clerk.get("/window/new").text
+    assert 'name="extreme_poverty__age"' in page and 'name="temporary_assistance__requested_amount"' in page
+    form = {"village_id": str(unit_id(SHUANGYUAN)), "applicant_name": "郑老伯", "applicant_id_number": fresh_id_number(),
+            "address": "响水县响水镇双园村8组", "monthly_income": "0", "difficulty": "无劳动能力，无生活来源",
+            "authorises_check": "on", "items": ["extreme_poverty"], "extreme_poverty__age": "81",
+            "extreme_poverty__hukou_type": "rural", "extreme_poverty__disability_category": "none",
+            "extreme_poverty__disability_grade": "0", "extreme_poverty__savings": "0",
+            "extreme_poverty__assets": "旧平房一间", "extreme_poverty__preferred_care_mode": "centralised",
+            "extreme_poverty__supporters-0-name": ""}
+    more = clerk.post_form("/window/new", {**form, "_rows": "add:extreme_poverty__supporters"})
+    assert more.status_code == 200 and 'name="extreme_poverty__supporters-1-name"' in more.text
+    with db.unit_of_work() as uow:
+        assert uow.session.execute(select(WindowRegistration.id)).first() is None  # a row button registers nothing
+    wrong = clerk.post_form("/window/new", {**form, "extreme_poverty__age": "-3"})
+    assert wrong.status_code == 422 and 'data-field="extreme_poverty__age"' in wrong.text
+    done = clerk.post_form("/window/new", form)
+    assert done.status_code == 303
+    assert "已启动审批" in clerk.get(done.location).text
