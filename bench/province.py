@@ -25,6 +25,7 @@ import os
 import statistics
 import sys
 import time
+from datetime import timedelta
 
 os.environ.setdefault("JIUZHU_SECRET_KEY", "bench-secret")
 os.environ.setdefault("BENCH_SCALE", "0.05")  # ~2 minutes of loading on a shared 2-core machine
@@ -177,70 +178,208 @@ def measure_province(say=print) -> dict[str, float]:
             township = s.execute(text("SELECT id FROM unit WHERE code = :c"), {"c": COUNTY_CODE + "100"}).scalar_one()
         say(f"[province] {n[0]:,} cases, {n[1]:,} households, {n[2]:,} people, {n[3]:,} benefits, "
             f"{n[4]:,} tasks ({n[5]:,} open); database {n[6]}")
-        clock = FrozenClock(START)
-        started = time.perf_counter()
-        dashboard_sweep(database, clock)
-        refresh_s = time.perf_counter() - started
-        app = make_app(database, clock)
-        users = {"inbox": WebUser(app, "township_xs"), "list": WebUser(app, "supervisor"),
-                 "dashboard": WebUser(app, "supervisor")}
-        urls = {"inbox": "/inbox", "list": f"/supervisor?status=running&township={township}",
-                "dashboard": "/supervisor/dashboard"}
+        figures = _measure_pages(database, township, say) if "pages" in PARTS else {}
+        if "roll" in PARTS:
+            figures.update(measure_roll(database, say))
+        if "reviews" in PARTS:  # last: it adds review cases
+            figures.update(measure_reviews(database, say))
+    if "sweep" in PARTS:
+        figures.update(measure_sweep_1m(say))
+    for name, value in figures.items():
+        target = {**TARGETS, **MORE_TARGETS}.get(name)
+        say(f"[province] {name} {value:.2f}" + (f" (target {'≥' if name.endswith('per_s') else '≤'} {target:g})"
+                                                 if target else ""))
+    return figures
+
+
+def _measure_pages(database, township: int, say) -> dict[str, float]:
+    """The pages and the search, interleaved (see the module's docstring)."""
+    clock = FrozenClock(START)
+    started = time.perf_counter()
+    dashboard_sweep(database, clock)
+    refresh_s = time.perf_counter() - started
+    app = make_app(database, clock)
+    users = {"inbox": WebUser(app, "township_xs"), "list": WebUser(app, "supervisor"),
+             "dashboard": WebUser(app, "supervisor")}
+    urls = {"inbox": "/inbox", "list": f"/supervisor?status=running&township={township}",
+            "dashboard": "/supervisor/dashboard"}
+    with database.unit_of_work() as uow:
+        s = uow.session
+        actor = principal_of(s, COUNTY_USER)
+        county = s.execute(text("SELECT id FROM unit WHERE code = :c"), {"c": COUNTY_CODE}).scalar_one()
+        people = s.execute(text("SELECT id_number, name FROM person WHERE county_id = :c ORDER BY random() LIMIT :n"),
+                           {"c": county, "n": SAMPLES}).all()
+        households = s.execute(text("SELECT id FROM household ORDER BY random() LIMIT :n"),
+                               {"n": SAMPLES}).scalars().all()
+        for id_number, name in people[:20]:  # the searches find what they look for
+            assert engine.search(s, actor, id_number).households and engine.search(s, actor, name[:2]).households
+    queries = {"search_id": [p.id_number for p in people], "search_name": [p.name[:2] for p in people]}
+
+    def page(kind: str, i: int) -> None:
+        response = users[kind].client.get(urls[kind])
+        assert response.status_code == 200, (urls[kind], response.status_code)
+
+    def search(kind: str, i: int) -> None:
+        with database.unit_of_work() as uow:
+            engine.search(uow.session, actor, queries[kind][i % len(people)])
+
+    def baseline(_kind: str, i: int) -> None:
+        with database.unit_of_work() as uow:
+            primary_key_read(uow.session, households[i % len(households)])
+
+    calls = {**dict.fromkeys(urls, page), "search_id": search, "search_name": search, "baseline": baseline}
+    runs: dict[str, list[list[float]]] = {kind: [] for kind in calls}
+    for _run in range(RUNS):
+        samples: dict[str, list[float]] = {kind: [] for kind in calls}
+        for i in range(SAMPLES + 5):
+            for kind, call in calls.items():
+                t0 = time.perf_counter()
+                call(kind, i)
+                elapsed = (time.perf_counter() - t0) * 1000
+                if i >= 5:  # the first requests warm caches
+                    samples[kind].append(elapsed)
+        for kind in calls:
+            runs[kind].append(samples[kind])
+        say(f"[province] run {_run + 1}/{RUNS}: " + ", ".join(
+            f"{k} median {statistics.median(v):.1f} / p95 {p95(v):.1f} ms" for k, v in samples.items())
+            + f"; load average {os.getloadavg()[0]:.2f}")
+    figures = {
+        "province_inbox_p95_ms": statistics.median(p95(r) for r in runs["inbox"]),
+        "province_supervisor_list_p95_ms": statistics.median(p95(r) for r in runs["list"]),
+        "province_dashboard_ms": statistics.median(statistics.median(r) for r in runs["dashboard"]),
+        "province_search_p95_ms": max(statistics.median(p95(r) for r in runs[k])
+                                      for k in ("search_id", "search_name")),
+        "dashboard_refresh_s": refresh_s,
+    }
+    baseline_p95 = statistics.median(p95(r) for r in runs["baseline"])
+    say(f"[province] baseline (one household by primary key, in its own transaction): p95 {baseline_p95:.2f} ms; "
+        + ", ".join(f"{name} {value / baseline_p95:.1f}× it" for name, value in figures.items()
+                    if name.endswith("_ms")))
+    return figures
+
+
+ROLL_RUNS = max(1, int(os.environ.get("BENCH_ROLL_RUNS", 3)))
+REVIEW_RUNS = max(1, int(os.environ.get("BENCH_REVIEW_RUNS", 3)))
+REVIEWS = max(10, int(os.environ.get("BENCH_REVIEWS", 3000)))  # due reviews per run
+SWEEP_CASES, SWEEP_DUE = max(1_000, round(1_000_000 * SCALE)), max(10, round(10_000 * SCALE))
+MORE_TARGETS = {"payment_roll_1m_s": 30.0, "payment_roll_1m_xlsx_s": 30.0, "review_start_per_s": 1000.0,
+                "sweep_1m_ms": 2000.0}
+
+
+def measure_roll(database, say=print) -> dict[str, float]:
+    """The payment roll of the whole province (every type, the bench month) streamed to CSV and to XLSX,
+    each run in a process of its own (bench/roll.py) so that its peak RSS is the roll's; beside it the
+    roll of one county (响水县), the baseline: flat memory is a province peak close to the county's."""
+    import json
+    import subprocess
+    import tempfile
+    url = database.engine.url.render_as_string(hide_password=False)
+    results: dict[tuple[str, str], list[dict]] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        for _run in range(ROLL_RUNS):
+            for export_format in ("csv", "xlsx"):
+                for scope in ("county", "province"):
+                    done = subprocess.run([sys.executable, "-m", "bench.roll", url, export_format, scope,
+                                           os.path.join(folder, f"roll.{export_format}")],
+                                          capture_output=True, text=True, check=True)
+                    result = json.loads(done.stdout.strip().splitlines()[-1])
+                    results.setdefault((export_format, scope), []).append(result)
+                    say(f"[roll] {scope} {export_format}: {result['rows']:,} rows, {result['bytes'] / 1e6:.1f} MB "
+                        f"in {result['seconds']:.1f} s, peak RSS {result['peak_rss_mb']:.0f} MB (before the roll "
+                        f"{result['rss_before_mb']:.0f} MB); load average {os.getloadavg()[0]:.2f}")
+
+    def med(export_format, scope, key):
+        return statistics.median(r[key] for r in results[(export_format, scope)])
+    figures = {"payment_roll_1m_s": med("csv", "province", "seconds"),
+               "payment_roll_1m_xlsx_s": med("xlsx", "province", "seconds"),
+               "payment_roll_peak_mb": max(med(f, "province", "peak_rss_mb") for f in ("csv", "xlsx"))}
+    for export_format in ("csv", "xlsx"):
+        rows = results[(export_format, "province")][0]["rows"]
+        say(f"[roll] {export_format}: province {rows:,} rows / county "
+            f"{results[(export_format, 'county')][0]['rows']:,} rows; peak RSS province "
+            f"{med(export_format, 'province', 'peak_rss_mb'):.0f} MB / county "
+            f"{med(export_format, 'county', 'peak_rss_mb'):.0f} MB = "
+            f"{med(export_format, 'province', 'peak_rss_mb') / med(export_format, 'county', 'peak_rss_mb'):.2f}× "
+            f"(1.0 = flat); {rows / med(export_format, 'province', 'seconds'):,.0f} rows/s")
+    return figures
+
+
+def measure_reviews(database, say=print) -> dict[str, float]:
+    """Periodic reviews started by the scheduler's job (engine.jobs.review_sweep), two schedulers at once
+    (threads, as two scheduler processes share the work by FOR UPDATE SKIP LOCKED): each run makes REVIEWS
+    fresh active monthly benefits of the demo counties (the ones with review routes) due, runs both to the
+    end, and checks that each started exactly once (every benefit linked to its own new review case, no
+    household with two reviews of one benefit type, none failed). The figure: median reviews started per second."""
+    from concurrent.futures import ThreadPoolExecutor
+    from engine.jobs import review_sweep
+    from engine.catalogue.rules import counties as route_counties
+    clock = FrozenClock(START)
+    with database.unit_of_work(write=True) as uow:  # the generator's due reviews wait 30 days more
+        moved = uow.session.execute(text("UPDATE recipient SET next_review_on = :later WHERE status = 'active' "
+                                         "AND next_review_on <= :today AND review_case_id IS NULL"),
+                                    {"later": START.date() + timedelta(days=30), "today": START.date()}).rowcount
+        uow.commit()
+    say(f"[reviews] {moved:,} benefits the generator made due now due in 30 days; {REVIEWS:,} made due per run")
+    rates = []
+    for run in range(REVIEW_RUNS):
+        with database.unit_of_work(write=True) as uow:
+            s = uow.session
+            before = s.execute(text('SELECT max(id) FROM "case"')).scalar_one()
+            chosen = s.execute(text("""
+                UPDATE recipient SET next_review_on = :day WHERE id IN (
+                    SELECT r.id FROM recipient r JOIN unit u ON u.id = r.county_id
+                    WHERE u.code = ANY(:codes) AND r.status = 'active' AND r.payment = 'monthly'
+                                      AND r.review_case_id IS NULL AND r.next_review_on > :today
+                    ORDER BY r.id LIMIT :n)
+                RETURNING id"""), {"day": START.date() - timedelta(days=1), "today": START.date(),
+                                   "codes": sorted(route_counties()), "n": REVIEWS}).scalars().all()
+            uow.commit()
+        with database.unit_of_work() as uow:  # nothing else is due (an earlier run's leftovers would count)
+            due = uow.session.execute(text("SELECT count(*) FROM recipient WHERE status = 'active' AND "
+                                           "next_review_on <= :today AND review_case_id IS NULL"),
+                                      {"today": START.date()}).scalar_one()
+        assert due == len(chosen), (due, len(chosen))
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(2) as pool:
+            results = list(pool.map(lambda _i: review_sweep(database, clock), range(2)))
+        elapsed = time.perf_counter() - t0
+        started = sum(r["started"] for r in results)
         with database.unit_of_work() as uow:
             s = uow.session
-            actor = principal_of(s, COUNTY_USER)
-            people = s.execute(text("SELECT id_number, name FROM person WHERE county_id = :c ORDER BY random() "
-                                    "LIMIT :n"), {"c": s.execute(text("SELECT id FROM unit WHERE code = :c"), {"c": COUNTY_CODE}).scalar_one(), "n": SAMPLES}).all()
-            households = s.execute(text("SELECT id FROM household ORDER BY random() LIMIT :n"),
-                                   {"n": SAMPLES}).scalars().all()
-            for id_number, name in people[:20]:  # the searches find what they look for
-                assert engine.search(s, actor, id_number).households and engine.search(s, actor, name[:2]).households
-        queries = {"search_id": [p.id_number for p in people], "search_name": [p.name[:2] for p in people]}
+            linked, distinct_reviews, new_cases, twice = s.execute(text("""
+                SELECT count(r.review_case_id), count(DISTINCT r.review_case_id),
+                       (SELECT count(*) FROM "case" WHERE id > :before),
+                       (SELECT count(*) FROM (SELECT c.household_id FROM "case" c
+                                              JOIN recipient b ON b.review_case_id = c.id WHERE c.id > :before
+                                              GROUP BY c.household_id, b.assistance_type HAVING count(*) > 1) d)
+                FROM recipient r WHERE r.id = ANY(:ids)"""), {"before": before, "ids": chosen}).one()
+        assert not any(r["failed"] for r in results), results
+        assert started == linked == distinct_reviews == new_cases == len(chosen) and twice == 0, \
+            (started, linked, distinct_reviews, new_cases, len(chosen), twice)
+        rates.append(started / elapsed)
+        say(f"[reviews] run {run + 1}/{REVIEW_RUNS}: {started:,} reviews started in {elapsed:.1f} s by two schedulers "
+            f"({', '.join(str(r['started']) for r in results)}) = {started / elapsed:.0f}/s; each benefit linked to "
+            f"its own new case, no household's benefit twice; load average {os.getloadavg()[0]:.2f}")
+    return {"review_start_per_s": statistics.median(rates)}
 
-        def page(kind: str, i: int) -> None:
-            response = users[kind].client.get(urls[kind])
-            assert response.status_code == 200, (urls[kind], response.status_code)
 
-        def search(kind: str, i: int) -> None:
-            with database.unit_of_work() as uow:
-                engine.search(uow.session, actor, queries[kind][i % len(people)])
+def measure_sweep_1m(say=print) -> dict[str, float]:
+    """bench/sweep.py (the scheduler sweep, real 公示 workflows due) at SWEEP_CASES waiting cases of which
+    SWEEP_DUE are due, in a process and database of its own; its median of BENCH_SWEEPS sweeps."""
+    import subprocess
+    env = {**os.environ, "BENCH_SWEEP_CASES": str(SWEEP_CASES), "BENCH_SWEEP_DUE": str(SWEEP_DUE),
+           "BENCH_SWEEP_PROFILE": "0"}
+    done = subprocess.run([sys.executable, "-m", "bench.sweep"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    lines = done.stdout.strip().splitlines()
+    for line in lines:
+        if line.startswith("[sweep] s") or "waiting cases" in line:
+            say(line)
+    figures = dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("["))
+    return {"sweep_1m_ms": float(figures["scheduler_sweep_ms"])}
 
-        def baseline(_kind: str, i: int) -> None:
-            with database.unit_of_work() as uow:
-                primary_key_read(uow.session, households[i % len(households)])
 
-        calls = {**dict.fromkeys(urls, page), "search_id": search, "search_name": search, "baseline": baseline}
-        runs: dict[str, list[list[float]]] = {kind: [] for kind in calls}
-        for _run in range(RUNS):
-            samples: dict[str, list[float]] = {kind: [] for kind in calls}
-            for i in range(SAMPLES + 5):
-                for kind, call in calls.items():
-                    t0 = time.perf_counter()
-                    call(kind, i)
-                    elapsed = (time.perf_counter() - t0) * 1000
-                    if i >= 5:  # the first requests warm caches
-                        samples[kind].append(elapsed)
-            for kind in calls:
-                runs[kind].append(samples[kind])
-            say(f"[province] run {_run + 1}/{RUNS}: " + ", ".join(
-                f"{k} median {statistics.median(v):.1f} / p95 {p95(v):.1f} ms" for k, v in samples.items())
-                + f"; load average {os.getloadavg()[0]:.2f}")
-        figures = {
-            "province_inbox_p95_ms": statistics.median(p95(r) for r in runs["inbox"]),
-            "province_supervisor_list_p95_ms": statistics.median(p95(r) for r in runs["list"]),
-            "province_dashboard_ms": statistics.median(statistics.median(r) for r in runs["dashboard"]),
-            "province_search_p95_ms": max(statistics.median(p95(r) for r in runs[k])
-                                          for k in ("search_id", "search_name")),
-            "dashboard_refresh_s": refresh_s,
-        }
-        baseline_p95 = statistics.median(p95(r) for r in runs["baseline"])
-        say(f"[province] baseline (one household by primary key, in its own transaction): p95 {baseline_p95:.2f} ms; "
-            + ", ".join(f"{name} {value / baseline_p95:.1f}× it" for name, value in figures.items()
-                        if name.endswith("_ms")))
-        for name, value in figures.items():
-            target = TARGETS.get(name)
-            say(f"[province] {name} {value:.2f}" + (f" (target ≤ {target:g})" if target else ""))
-        return figures
+PARTS = [p for p in os.environ.get("BENCH_PROVINCE_PARTS", "pages,roll,reviews,sweep").split(",") if p]
 
 
 def main() -> int:
