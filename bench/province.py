@@ -32,10 +32,10 @@ os.environ.setdefault("BENCH_SCALE", "0.05")  # ~2 minutes of loading on a share
 
 from sqlalchemy import text  # noqa: E402
 
-from bench.households import COUNTY_CODE, COUNTY_USER, SCALE, START, TYPES, _Province, primary_key_read, province_store  # noqa: E402
+from bench.households import COUNTY_CODE, COUNTY_USER, SCALE, START, TYPES, _Province, _explain, primary_key_read, province_store  # noqa: E402
 from bench.run import DEFAULT_PG, WebUser, make_app, p95  # noqa: E402
 import engine  # noqa: E402
-from engine import dashboard_sweep  # noqa: E402
+from engine import dashboard_sweep, save_filter, saved_filters  # noqa: E402
 from engine.people.accounts import principal_of  # noqa: E402
 from engine.catalogue.rules import benefit_of  # noqa: E402
 from engine.runtime.workflow import SERIALIZER_VERSION  # noqa: E402
@@ -214,6 +214,13 @@ def _measure_pages(database, township: int, say) -> dict[str, float]:
         for id_number, name in people[:20]:  # the searches find what they look for
             assert engine.search(s, actor, id_number).households and engine.search(s, actor, name[:2]).households
     queries = {"search_id": [p.id_number for p in people], "search_name": [p.name[:2] for p in people]}
+    with database.unit_of_work(write=True) as uow:  # the list shows the saved filters with their live counts
+        supervisor = principal_of(uow.session, "supervisor")
+        if not saved_filters(uow.session, supervisor, clock.today()):
+            for name, query, shared in (("响水镇办理中", {"status": "running", "township": str(township)}, True),
+                                        ("超期案件", {"overdue": "1"}, False)):
+                save_filter(uow.session, supervisor, clock.now(), name, query, shared)
+            uow.commit()
 
     def page(kind: str, i: int) -> None:
         response = users[kind].client.get(urls[kind])
@@ -228,6 +235,7 @@ def _measure_pages(database, township: int, say) -> dict[str, float]:
             primary_key_read(uow.session, households[i % len(households)])
 
     calls = {**dict.fromkeys(urls, page), "search_id": search, "search_name": search, "baseline": baseline}
+    problems = _explain(database, {kind: (lambda kind=kind: calls[kind](kind, 0)) for kind in calls}, say)
     runs: dict[str, list[list[float]]] = {kind: [] for kind in calls}
     for _run in range(RUNS):
         samples: dict[str, list[float]] = {kind: [] for kind in calls}
@@ -251,6 +259,8 @@ def _measure_pages(database, township: int, say) -> dict[str, float]:
                                       for k in ("search_id", "search_name")),
         "dashboard_refresh_s": refresh_s,
     }
+    for problem in problems:
+        say(f"[province] MISSING INDEX? {problem}")
     baseline_p95 = statistics.median(p95(r) for r in runs["baseline"])
     say(f"[province] baseline (one household by primary key, in its own transaction): p95 {baseline_p95:.2f} ms; "
         + ", ".join(f"{name} {value / baseline_p95:.1f}× it" for name, value in figures.items()

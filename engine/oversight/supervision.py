@@ -107,7 +107,10 @@ def overdue_by_township(session: Session, principal: Principal, today: date) -> 
     if not counties:
         return []
     overdue = (select(CASE.c.township_id, func.count().label("n")).join(TASK, TASK.c.case_id == CASE.c.id)
-               .where(CASE.c.county_id.in_(counties), TASK.c.status == "open", TASK.c.due_on < today)
+               # Only a running case has open tasks (an ending withdraws them): the county's running cases
+               # by their index, not all of its cases.
+               .where(CASE.c.county_id.in_(counties), CASE.c.status == "running", TASK.c.status == "open",
+                      TASK.c.due_on < today)
                .group_by(CASE.c.township_id).subquery())
     return session.execute(
         select(Unit.id, Unit.name, func.coalesce(overdue.c.n, 0).label("overdue"))

@@ -223,6 +223,9 @@ class HumanTask(Base):
               postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
         Index("ix_human_task_due", "due_on", postgresql_where=text("status = 'open'"),
               sqlite_where=text("status = 'open'")),
+        # A case's open tasks and their due dates (is it overdue? the supervisor's list asks per case).
+        Index("ix_human_task_open_case", "case_id", "due_on", postgresql_where=text("status = 'open'"),
+              sqlite_where=text("status = 'open'")),
     )
 
 
@@ -309,6 +312,10 @@ class RecipientChange(Base):
     review_class: Mapped[Optional[str]] = mapped_column(String(1))
     status: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    # The dashboard job's approved / refused tests look a case's changes up by case (an index, not a scan
+    # of the register's history per case).
+    __table_args__ = (Index("ix_recipient_change_case", "case_id", "effect"),)
 
 
 class Household(Base):
