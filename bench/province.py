@@ -181,6 +181,8 @@ def measure_province(say=print) -> dict[str, float]:
         figures = _measure_pages(database, township, say) if "pages" in PARTS else {}
         if "roll" in PARTS:
             figures.update(measure_roll(database, say))
+        if "archive" in PARTS:
+            figures.update(measure_archive(database, say))
         if "reviews" in PARTS:  # last: it adds review cases
             figures.update(measure_reviews(database, say))
     if "sweep" in PARTS:
@@ -387,6 +389,40 @@ def measure_sweep_1m(say=print) -> dict[str, float]:
             say(line)
     figures = dict(line.split("=", 1) for line in lines if "=" in line and not line.startswith("["))
     return {"sweep_1m_ms": float(figures["scheduler_sweep_ms"])}
+
+
+def measure_archive(database, say=print) -> dict[str, float]:
+    """The archiving plan's effect on one province figure (docs/operator-guide.md): the dashboard job over
+    every case against the same job over what would stay live once the cases completed before the year
+    before last are moved out (running cases, and cases and tasks created since then). The second runs in
+    a session where temporary views named "case" and human_task (pg_temp comes first on the search path)
+    show only those rows; both are rolled back. Medians of ROLL_RUNS runs each, interleaved."""
+    from engine.oversight.dashboard_refresh import refresh
+    clock = FrozenClock(START)
+    cut = START.replace(year=START.year - 1, month=1, day=1)
+    times: dict[str, list[float]] = {"all": [], "live": []}
+    for _run in range(ROLL_RUNS):
+        for kind in times:
+            with database.unit_of_work(write=True) as uow:
+                s = uow.session
+                if kind == "live":
+                    since = f"'{cut.isoformat()}'::timestamptz"  # our own constant: DDL takes no parameters
+                    s.execute(text(f"""CREATE TEMP VIEW "case" AS SELECT * FROM public."case"
+                                       WHERE status = 'running' OR created_at >= {since}"""))
+                    s.execute(text(f"""CREATE TEMP VIEW human_task AS SELECT * FROM public.human_task
+                                       WHERE status = 'open' OR created_at >= {since}"""))
+                    live = s.execute(text('SELECT count(*) FROM "case"')).scalar_one()
+                t0 = time.perf_counter()
+                refresh(s, clock)
+                times[kind].append(time.perf_counter() - t0)
+                # leaving without commit() rolls the job's writes (and the views) back
+    with database.unit_of_work() as uow:
+        total = uow.session.execute(text('SELECT count(*) FROM "case"')).scalar_one()
+    full, kept = (statistics.median(times[k]) for k in ("all", "live"))
+    say(f"[archive] dashboard job over all {total:,} cases: {full:.1f} s; over the {live:,} that stay live "
+        f"(running, or created since {cut.date()}): {kept:.1f} s = {kept / full:.2f}× (runs: "
+        + ", ".join(f"{a:.1f}/{b:.1f}" for a, b in zip(times["all"], times["live"])) + ")")
+    return {"dashboard_refresh_all_s": full, "dashboard_refresh_live_s": kept}
 
 
 PARTS = [p for p in os.environ.get("BENCH_PROVINCE_PARTS", "pages,roll,reviews,sweep").split(",") if p]

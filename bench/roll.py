@@ -1,6 +1,6 @@
 """One payment roll (发放名册) streamed to a file, in a process of its own so that its peak memory is its own:
 `python -m bench.roll <database url> <csv|xlsx> <county|province> <output path>` prints one JSON line
-(rows, bytes, seconds, peak RSS in MB from ``resource.getrusage``, RSS before the roll).
+(rows, bytes, seconds, peak RSS in MB — VmHWM of /proc/self/status —, RSS before the roll).
 
 The roll is the engine's (``engine.oversight.reports.payment_roll`` with ``stream=True``, of every benefit
 type, the month of bench.households.START) written by the same chunk writers as GET /reports/payment-roll
@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("JIUZHU_SECRET_KEY", "bench-secret")
 
@@ -26,8 +26,13 @@ from engine.people.accounts import Principal  # noqa: E402
 from engine.store.database import Database  # noqa: E402
 
 
-def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KB on Linux
+def _memory_mb(field: str) -> float:
+    """VmHWM (peak resident set) or VmRSS of this process, in MB (getrusage's ru_maxrss is no use here: it
+    keeps the parent's peak across fork and exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    raise LookupError(field)
 
 
 def main(url: str, export_format: str, scope: str, path: str) -> int:
@@ -37,7 +42,7 @@ def main(url: str, export_format: str, scope: str, path: str) -> int:
         where = "" if scope == "province" else f"AND code = '{COUNTY_CODE}'"
         counties = s.execute(text(f"SELECT id FROM unit WHERE level = 'county' {where} ORDER BY id")).scalars().all()
     principal = Principal(0, "bench", "bench", tuple(("county_supervisor", c) for c in counties))
-    before = _rss_mb()
+    before = _memory_mb("VmRSS")
     t0 = time.perf_counter()
     size = 0
     with database.unit_of_work() as uow, open(path, "wb") as out:
@@ -49,7 +54,7 @@ def main(url: str, export_format: str, scope: str, path: str) -> int:
             size += len(chunk)
     seconds = time.perf_counter() - t0
     database.dispose()
-    print(json.dumps({"rows": counted.n, "bytes": size, "seconds": seconds, "peak_rss_mb": _rss_mb(),
+    print(json.dumps({"rows": counted.n, "bytes": size, "seconds": seconds, "peak_rss_mb": _memory_mb("VmHWM"),
                       "rss_before_mb": before}))
     return 0
 

@@ -747,12 +747,12 @@ def main() -> int:
     say(f"[sqlite] headline: web median {ms(sqlite_result.web_median)} ms, raw median "
         f"{ms(sqlite_result.raw_median)} ms, {len(sqlite_result.statements)} SQL statements per completion; "
         f"target ratio ≤ 3, inbox p95 ≤ 30 ms")
+    for store, values in http_figures.items():  # the SQLite ones are the figures, PostgreSQL's information
+        say(f"[http] {store}: " + ", ".join(f"{k} {v:.2f}" for k, v in values.items()))
     say(f"total bench time {time.perf_counter() - t_start:.0f} s")
     say(f"scheduler_sweep_ms={sweep_value}")
     say(f"completion_ratio_vs_raw={sqlite_result.ratio:.2f}")
     say(f"inbox_p95_ms={inbox_value}")
-    for store, values in http_figures.items():  # the SQLite ones are the figures, PostgreSQL's information
-        say(f"[http] {store}: " + ", ".join(f"{k}={v:.2f}" for k, v in values.items()))
     for name in HTTP_TARGETS:
         say(f"{name}={http_figures['sqlite'][name]:.2f}")
     for name, value in household_values.items():

@@ -189,6 +189,9 @@ class Case(Base):
         Index("ix_case_number_pattern", "number", postgresql_ops={"number": "varchar_pattern_ops"}),
         Index("ix_case_next_due_at", "next_due_at", postgresql_where=text("next_due_at IS NOT NULL"),
               sqlite_where=text("next_due_at IS NOT NULL")),
+        # A county's running cases by township, read without the table (the supervisor's overdue counts).
+        Index("ix_case_running_place", "county_id", "township_id", "id", postgresql_where=text("status = 'running'"),
+              sqlite_where=text("status = 'running'")),
     )
 
 
@@ -296,6 +299,7 @@ class Recipient(Base):
         Index("ix_recipient_review_due", "next_review_on", postgresql_where=text("status = 'active'"),
               sqlite_where=text("status = 'active'")),
         Index("ix_recipient_county_type", "county_id", "assistance_type", "status"),
+        Index("ix_recipient_county_review", "county_id", "status", "next_review_on", "review_case_id"),
     )
 
 
