@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, cast, func, select
 from sqlalchemy.orm import Session
 
 from engine.people.accounts import Principal
@@ -103,8 +103,8 @@ def dashboard(session: Session, principal: Principal, now: datetime, filters: Da
     # Summed by the database, once per township, type and month (a county holds a row per township, type
     # and month of lodging: over ten thousand in a province's county; the page needs the sums).
     def summed(key):
-        return session.execute(select(key, *(func.sum(getattr(DashCaseMonth, f)).label(f) for f in MONTH_FIELDS))
-                               .where(*where).group_by(key)).all()
+        return session.execute(select(key, *(cast(func.sum(getattr(DashCaseMonth, f)), BigInteger).label(f)
+                                             for f in MONTH_FIELDS)).where(*where).group_by(key)).all()
     names = _townships(session, counties)
     figures = {f.township_id: f for f in session.execute(
         select(DashTownship).where(DashTownship.county_id.in_(counties))).scalars()}
