@@ -10,9 +10,15 @@ province_dashboard_ms
     median of GET /supervisor/dashboard for the 响水县 supervisor (read from the summary tables). Target ≤ 300.
 dashboard_refresh_s
     one run of the scheduler's dashboard job over the whole province (printed for information).
+province_search_p95_ms
+    engine.search as county_mz by a whole ID number and by a 2-character name prefix, the worse p95. Target ≤ 20.
+payment_roll_1m_s, payment_roll_1m_xlsx_s, payment_roll_peak_mb (measure_roll), review_start_per_s
+(measure_reviews), sweep_1m_ms (measure_sweep_1m), dashboard_refresh_all_s / _live_s (measure_archive)
+    see their docstrings and bench/README.md; BENCH_PROVINCE_PARTS (pages,roll,reviews,sweep,archive) picks.
 
 The data: bench/households.py's generator (``_Province``: counties × 15 townships × 20 villages,
-households, people, cases with their documents, attachments and benefits, loaded with COPY), then one
+households, people, cases with their documents, attachments and benefits, loaded with COPY), topped up
+server-side to N_CASES cases (N_OPEN running) and N_BENEFITS benefits (``_more``, INSERT … SELECT), then one
 human_task row per case's acceptance (open for running cases, completed 1–72 hours after lodging for the
 others) and one completed confirmation per completed case, by INSERT … SELECT; then ANALYZE and the
 dashboard job. BENCH_SCALE scales it like bench/households.py (1 = 2,000,000 households, 200,000 cases).
