@@ -67,7 +67,7 @@ bench: setup
 bench-households: setup
 	$(BIN)/python -m bench.households
 
-# Supervision at a province's size (bench/README.md): inbox, the county list, the dashboard. PostgreSQL only.
+# Supervision at a province's size (bench/README.md): pages, search, payment roll, reviews, sweep. PostgreSQL only.
 bench-province: setup
 	$(BIN)/python -m bench.province
 

@@ -159,8 +159,12 @@ class _Counts:
 class _Province:
     """Generates and COPYs the province; keeps what the samples need (the searcher's county)."""
 
-    def __init__(self, database: Database, say: Callable[[str], None]) -> None:
+    def __init__(self, database: Database, say: Callable[[str], None], extra_tables: tuple[str, ...] = (),
+                 more: Callable[[Any, "_Province"], None] | None = None) -> None:
+        """``extra_tables``: more tables whose secondary indexes are dropped for the load and rebuilt;
+        ``more(cursor, self)``: more rows loaded (INSERT … SELECT) after the COPYs, before the rebuild."""
         self.database, self.say = database, say
+        self.tables, self.more = TABLES + list(extra_tables), more
         self.rng = random.Random(20260915)
         self.counts = _Counts()
         self.case_households: list[_CaseHousehold] = []
@@ -294,18 +298,7 @@ class _Province:
     # cases, economic records, attachments, benefits ---------------------------------------------------
     def _cases(self, copies) -> None:
         rng = self.rng
-        versions: dict[tuple[str, int], tuple[int, str]] = {}
-
-        def version_for(kind: str, county_id: int) -> tuple[int, str]:
-            key = (kind, county_id)
-            if key not in versions:
-                try:
-                    process_id = process_for(kind, self.county_codes[county_id], None, START.date())
-                except NotFound:
-                    process_id = catalog()[kind]["variants"]["national"]["process_id"]
-                with self.database.unit_of_work() as uow:
-                    versions[key] = (latest_version_id(uow.session, process_id), process_id)
-            return versions[key]
+        version_for = self.version_for
 
         kinds, kind_weights = list(TYPES), list(TYPES.values())
         case_id = recipient_id = change_id = economic_id = attachment_id = document_id = 1
@@ -410,6 +403,19 @@ class _Province:
                         recipients=recipient_id - 1, recipient_changes=change_id - 1)
         self.case_serials = serial
 
+    def version_for(self, kind: str, county_id: int) -> tuple[int, str]:
+        """The (process version id, process id) a county lodges an assistance type with."""
+        versions = self.__dict__.setdefault("_versions", {})
+        key = (kind, county_id)
+        if key not in versions:
+            try:
+                process_id = process_for(kind, self.county_codes[county_id], None, START.date())
+            except NotFound:
+                process_id = catalog()[kind]["variants"]["national"]["process_id"]
+            with self.database.unit_of_work() as uow:
+                versions[key] = (latest_version_id(uow.session, process_id), process_id)
+        return versions[key]
+
     @staticmethod
     def _flush(lines: dict[str, list[str]], copies) -> None:
         for copy, key in zip(copies, COPY_ORDER):
@@ -424,8 +430,8 @@ class _Province:
         t0 = time.perf_counter()
         with psycopg.connect(url, autocommit=True) as conn:
             cur = conn.cursor()
-            before = _schema(cur)
-            dropped = _drop_secondary(cur)
+            before = _schema(cur, self.tables)
+            dropped = _drop_secondary(cur, self.tables)
             villages = self._units(cur)
             self.counts.seconds["units"] = time.perf_counter() - t0
             t = time.perf_counter()
@@ -456,6 +462,10 @@ class _Province:
                 ("document", "id, case_id, kind, number, title, body, issued_at"),
             ], lambda copies: self._cases(copies))
             self.counts.seconds["cases and benefits"] = time.perf_counter() - t
+            if self.more is not None:
+                t = time.perf_counter()
+                self.more(cur, self)
+                self.counts.seconds["more (INSERT … SELECT)"] = time.perf_counter() - t
             for table in TABLES:
                 cur.execute(f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
                             f"(SELECT coalesce(max(id), 1) FROM \"{table}\"))")
@@ -470,10 +480,10 @@ class _Province:
             self.counts.seconds["indexes and constraints"] = time.perf_counter() - t
             self.say("[households] slowest rebuilds: " + "; ".join(
                 f"{' '.join(s.split()[:8])[:90]} … {v:.1f} s" for s, v in sorted(took.items(), key=lambda x: -x[1])[:8]))
-            after = _schema(cur)
+            after = _schema(cur, self.tables)
             assert after == before, f"rebuilt schema differs: {sorted(before ^ after)[:5]}"
             t = time.perf_counter()
-            cur.execute("VACUUM (ANALYZE) " + ", ".join(f'"{t}"' for t in TABLES + ["unit"]))
+            cur.execute("VACUUM (ANALYZE) " + ", ".join(f'"{t}"' for t in self.tables + ["unit"]))
             self.counts.seconds["VACUUM (ANALYZE)"] = time.perf_counter() - t
         self.counts.seconds["total"] = time.perf_counter() - t0
         return self.counts
@@ -491,29 +501,29 @@ class _Province:
             fill(copies)
 
 
-def _schema(cur) -> set[tuple[str, str]]:
+def _schema(cur, tables: list[str]) -> set[tuple[str, str]]:
     """The loaded tables' indexes and constraints, as their definitions."""
     cur.execute("SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
-                "WHERE indrelid::regclass::text = ANY(%s)", (_quoted(),))
+                "WHERE indrelid::regclass::text = ANY(%s)", (_quoted(tables),))
     indexes = set(cur.fetchall())
     cur.execute("SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid::regclass::text = ANY(%s)",
-                (_quoted(),))
+                (_quoted(tables),))
     return indexes | set(cur.fetchall())
 
 
-def _quoted() -> list[str]:
-    return [f'"{t}"' if t == "case" else t for t in TABLES]
+def _quoted(tables: list[str]) -> list[str]:
+    return [f'"{t}"' if t == "case" else t for t in tables]
 
 
-def _drop_secondary(cur) -> dict[str, list[str]]:
+def _drop_secondary(cur, tables: list[str]) -> dict[str, list[str]]:
     """Drop the loaded tables' foreign keys, unique constraints and other indexes (primary keys stay);
     return the statements that put them back, from their own definitions."""
     cur.execute("SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), contype FROM pg_constraint "
-                "WHERE conrelid::regclass::text = ANY(%s) AND contype IN ('f', 'u')", (_quoted(),))
+                "WHERE conrelid::regclass::text = ANY(%s) AND contype IN ('f', 'u')", (_quoted(tables),))
     constraints = cur.fetchall()
     cur.execute("SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index "
                 "WHERE indrelid::regclass::text = ANY(%s) AND NOT indisprimary AND NOT EXISTS "
-                "(SELECT 1 FROM pg_constraint c WHERE c.conindid = indexrelid)", (_quoted(),))
+                "(SELECT 1 FROM pg_constraint c WHERE c.conindid = indexrelid)", (_quoted(tables),))
     indexes = cur.fetchall()
     for kind in ("f", "u"):
         for table, name, _definition, contype in constraints:
@@ -661,22 +671,30 @@ def _median_p95(runs: list[list[float]]) -> float:
 
 
 @contextmanager
-def province_store(admin_url: str, tag: str, say: Callable[[str], None]) -> Iterator[Database]:
-    """A migrated store in a PostgreSQL database of its own (jiuzhu_<tag>_<pid>), dropped on leaving."""
-    server = PgServer(admin_url, f"jiuzhu_{tag}_{os.getpid()}")
-    version = server.create()
+def province_store(admin_url: str, tag: str, say: Callable[[str], None], keep: bool = False,
+                   reuse: str | None = None) -> Iterator[Database]:
+    """A migrated store in a PostgreSQL database of its own (jiuzhu_<tag>_<pid>), dropped on leaving unless
+    ``keep``; ``reuse``: the name of such a database kept by an earlier run (neither created, migrated nor
+    dropped), to measure again without loading."""
+    server = PgServer(admin_url, reuse or f"jiuzhu_{tag}_{os.getpid()}")
+    version = "(kept)" if reuse else server.create()
     say(f"[{tag}] PostgreSQL {version}, database {server.name}; scale {SCALE:g}; {os.cpu_count()} CPUs, "
         f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     database = None
     try:
         database = Database(server.url)
-        prepare_store(database, START)
+        if not reuse:
+            prepare_store(database, START)
         yield database
     finally:
         if database is not None:
             database.dispose()
-        server.drop()
-        say(f"[{tag}] dropped database {server.name}")
+        if keep or reuse:
+            say(f"[{tag}] kept database {server.name} (BENCH_REUSE={server.name} measures it again; "
+                f"DROP DATABASE when done)")
+        else:
+            server.drop()
+            say(f"[{tag}] dropped database {server.name}")
 
 
 def measure_households(target: Any = None, say: Callable[[str], None] = print) -> dict[str, float]:

@@ -733,7 +733,10 @@ def main() -> int:
         sweep_value = f"{measure_sweep(server, say)['median_ms']:.0f}"
     else:
         say(f"[sweep] scheduler_sweep_ms=NA because {why}")
-    # 4. PostgreSQL: the household registry at province scale (bench/households.py, own database).
+    # 4. The three-step route over HTTP through gunicorn, SQLite and PostgreSQL (bench/over_http.py).
+    from bench.over_http import TARGETS as HTTP_TARGETS, measure_http
+    http_figures = measure_http(say, postgres=server is not None)
+    # 5. PostgreSQL: the household registry at province scale (bench/households.py, own database).
     from bench.households import TARGETS as HOUSEHOLD_TARGETS
     household_values = dict.fromkeys(HOUSEHOLD_TARGETS, "NA")
     if server is not None:
@@ -744,10 +747,14 @@ def main() -> int:
     say(f"[sqlite] headline: web median {ms(sqlite_result.web_median)} ms, raw median "
         f"{ms(sqlite_result.raw_median)} ms, {len(sqlite_result.statements)} SQL statements per completion; "
         f"target ratio ≤ 3, inbox p95 ≤ 30 ms")
+    for store, values in http_figures.items():  # the SQLite ones are the figures, PostgreSQL's information
+        say(f"[http] {store}: " + ", ".join(f"{k} {v:.2f}" for k, v in values.items()))
     say(f"total bench time {time.perf_counter() - t_start:.0f} s")
     say(f"scheduler_sweep_ms={sweep_value}")
     say(f"completion_ratio_vs_raw={sqlite_result.ratio:.2f}")
     say(f"inbox_p95_ms={inbox_value}")
+    for name in HTTP_TARGETS:
+        say(f"{name}={http_figures['sqlite'][name]:.2f}")
     for name, value in household_values.items():
         say(f"{name}={value}")
     return 0

@@ -70,8 +70,9 @@ VILLAGE_CODE = "320921100201"  # 双园村, 响水镇
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 STEPS = ("acceptance", "economic_check", "home_investigation", "preliminary_opinion")
 SCALE = float(os.environ.get("BENCH_SCALE", 1))  # the smoke test of `make test` runs at 0.01
-N_CASES = max(1_000, int(100_000 * SCALE))
-N_DUE = max(10, int(1_000 * SCALE))
+# BENCH_SWEEP_CASES / BENCH_SWEEP_DUE: other sizes (bench/province.py's sweep_1m_ms: 1,000,000 and 10,000).
+N_CASES = int(os.environ.get("BENCH_SWEEP_CASES") or max(1_000, int(100_000 * SCALE)))
+N_DUE = int(os.environ.get("BENCH_SWEEP_DUE") or max(10, int(1_000 * SCALE)))
 SWEEPS = max(5, int(os.environ.get("BENCH_SWEEPS", 5)))
 TARGET_MS = 1000.0
 FLOOR_N = 300  # due states used for the engine-only floor
@@ -565,9 +566,10 @@ def _profile_sweep(database: Database, clock: FrozenClock, fixture: _Fixture,
 
 
 def main() -> int:
-    profile = None if os.environ.get("BENCH_SWEEP_PROFILE") == "0" else True
+    profile = os.environ.get("BENCH_SWEEP_PROFILE") != "0"
     result = measure_sweep(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG, profile=profile)
     print(f"scheduler_sweep_ms={result['median_ms']:.0f}", flush=True)
+    print(f"sweep_samples_ms={','.join(f'{x:.0f}' for x in result['samples_ms'])}", flush=True)
     return 0
 
 

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request, stream_with_context
 
 from engine import (EVENT_KINDS, operation_log, parse_log_filters, ALL_REPORT_TYPES, COUNT_CAP, EXPORT_MAX, PAGE_SIZE, benefit_types, case_list_report,
                     monthly_report, overdue_by_township, parse_filters, payment_roll, payment_roll_with_id_numbers,
                     review_progress, saved_filters, supervised_counties, supervision_items,
-                    supervisor_cases, to_csv, to_xlsx)
+                    supervisor_cases, to_csv, to_xlsx, csv_chunks, xlsx_chunks)
 
 from .auth import current_principal, requires_role
 from .db import clock, db
@@ -69,27 +69,45 @@ def report(kind: str):
     assistance_type = request.args.get("type", "minimum_living")
     county_id = int_arg(request.args, "county")
     full = kind == "payment-roll" and request.args.get("full") == "1"
-    with db().unit_of_work(write=full) as uow:
+
+    def build(uow):
         s = uow.session
         if kind == "monthly":
-            table = monthly_report(s, current_principal(), month, assistance_type, county_id)
-        elif full:
-            table = payment_roll_with_id_numbers(s, current_principal(), clock().now(), month,
-                                                         assistance_type, county_id, export_format,
-                                                         request.remote_addr)
+            return monthly_report(s, current_principal(), month, assistance_type, county_id)
+        if full:
+            table = payment_roll_with_id_numbers(s, current_principal(), clock().now(), month, assistance_type,
+                                                 county_id, export_format, request.remote_addr, stream=True)
             uow.commit()  # the reveal is recorded before a single number leaves
-        else:
-            table = payment_roll(s, current_principal(), month, assistance_type, county_id)
-    return _download(table, export_format)
+            return table
+        return payment_roll(s, current_principal(), month, assistance_type, county_id, stream=True)
+    return _streamed(build, export_format, write=full)
+
+
+def _streamed(build, export_format: str, write: bool = False):
+    """A report as a CSV or XLSX attachment streamed from a unit of work that stays open until the last
+    chunk is sent (a payment roll of a million rows never lies whole in memory); ``build(uow)`` makes the
+    report (refusals raise before anything is sent)."""
+    def body():
+        with db().unit_of_work(write=write) as uow:
+            table = build(uow)
+            yield table.title
+            yield from (xlsx_chunks(table) if export_format == "xlsx" else csv_chunks(table))
+    chunks = body()
+    title = next(chunks)
+    return _attachment(stream_with_context(chunks), title, export_format)
 
 
 def _download(table, export_format: str):
-    """A report as a CSV or XLSX attachment, never cached."""
+    """A report as a CSV or XLSX attachment."""
+    return _attachment(to_xlsx(table) if export_format == "xlsx" else to_csv(table), table.title, export_format)
+
+
+def _attachment(body, title: str, export_format: str):
+    """``body`` (bytes or chunks) as a download named ``title``, never cached."""
     from urllib.parse import quote
     mime, ext = REPORT_FORMATS[export_format]
-    body = to_xlsx(table) if export_format == "xlsx" else to_csv(table)
     response = current_app.response_class(body, mimetype=mime)
-    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(table.title)}.{ext}"
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(title)}.{ext}"
     # Personal data: no copy in browser or proxy caches.
     response.headers["Cache-Control"] = "no-store"
     return response

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, cast, func, select
 from sqlalchemy.orm import Session
 
 from engine.people.accounts import Principal
@@ -23,6 +23,7 @@ from engine.errors import NotFound
 from engine.store.models import DashBacklog, DashCaseMonth, DashRefresh, DashStepTime, DashTownship, ProcessVersion, Unit
 
 OUTLIER_Z = 2.0
+MONTH_FIELDS = ("running", "completed", "on_time", "approved", "refused", "decision_days")
 MIN_DECIDED = 3
 MAD_TO_SIGMA = 1.4826  # makes the MAD estimate the standard deviation of normally distributed values
 
@@ -60,8 +61,8 @@ def _township_rows(months, names: dict[int, str], figures) -> list[dict]:
     totals: dict[int, dict] = {t: defaultdict(int) for t in names}
     for m in months:
         row = totals.setdefault(m.township_id, defaultdict(int))
-        for field in ("running", "completed", "on_time", "approved", "refused", "decision_days"):
-            row[field] += getattr(m, field)
+        for field in MONTH_FIELDS:
+            row[field] += getattr(m, field) or 0
     out = []
     for township_id, name in names.items():
         t, f = totals[township_id], figures.get(township_id)
@@ -99,19 +100,21 @@ def dashboard(session: Session, principal: Principal, now: datetime, filters: Da
         where.append(DashCaseMonth.month <= filters.month_to)
     if filters.assistance_type:
         where.append(DashCaseMonth.assistance_type == filters.assistance_type)
-    months = session.execute(select(DashCaseMonth).where(*where)).scalars().all()
+    # Summed by the database, once per township, type and month (a county holds a row per township, type
+    # and month of lodging: over ten thousand in a province's county; the page needs the sums).
+    def summed(key):
+        return session.execute(select(key, *(cast(func.sum(getattr(DashCaseMonth, f)), BigInteger).label(f)
+                                             for f in MONTH_FIELDS)).where(*where).group_by(key)).all()
     names = _townships(session, counties)
     figures = {f.township_id: f for f in session.execute(
         select(DashTownship).where(DashTownship.county_id.in_(counties))).scalars()}
     by_type: dict[str, dict] = defaultdict(lambda: {"running": 0, "completed": 0})
-    trend: dict[date, dict] = defaultdict(lambda: {"lodged": 0, "completed": 0, "on_time": 0})
-    for m in months:
+    for m in summed(DashCaseMonth.assistance_type):
         by_type[m.assistance_type]["running"] += m.running
         by_type[m.assistance_type]["completed"] += m.completed
-        point = trend[m.month]
-        point["lodged"] += m.running + m.completed
-        point["completed"] += m.completed
-        point["on_time"] += m.on_time
+    trend = {m.month: {"lodged": m.running + m.completed, "completed": m.completed, "on_time": m.on_time}
+             for m in summed(DashCaseMonth.month)}
+    months = summed(DashCaseMonth.township_id)
     backlog_where = [DashBacklog.county_id.in_(counties)]
     if filters.assistance_type:
         backlog_where.append(DashBacklog.assistance_type == filters.assistance_type)
@@ -124,7 +127,7 @@ def dashboard(session: Session, principal: Principal, now: datetime, filters: Da
         "refreshed_at": refreshed.refreshed_at if refreshed else None,
         "refresh_ms": refreshed.duration_ms if refreshed else None,
         "age_seconds": round((now - refreshed.refreshed_at).total_seconds()) if refreshed else None,
-        "running": sum(m.running for m in months), "completed": sum(m.completed for m in months),
+        "running": sum(m.running for m in months), "completed": sum(m.completed for m in months),  # per township
         "by_type": sorted(({"type": k, **v} for k, v in by_type.items()), key=lambda r: -(r["running"] + r["completed"])),
         "townships": townships,
         "trend": [{"month": k, **v, "on_time_rate": _rate(v["on_time"], v["completed"])} for k, v in sorted(trend.items())],

@@ -139,8 +139,8 @@ def _listed(principal: Principal, today: date, filters: SupervisorFilters):
         listed.append(CASE.c.status == filters.status)
     if filters.step:
         listed.append(CASE.c.current_step.contains(filters.step, autoescape=True))
-    if filters.overdue:
-        listed.append(overdue_clause)
+    if filters.overdue:  # only a running case has open tasks (an ending withdraws them): its index narrows
+        listed += [CASE.c.status == "running", overdue_clause]
     if filters.lodged_from:
         listed.append(CASE.c.created_at >= start_of_local_day(filters.lodged_from))
     if filters.lodged_to:
@@ -181,7 +181,8 @@ def supervisor_cases(session: Session, principal: Principal, today: date, filter
     total = session.execute(select(func.count()).select_from(CASE).where(*listed)).scalar_one()
     by_status = dict(session.execute(
         select(CASE.c.status, func.count()).where(*base).group_by(CASE.c.status)).all())
-    overdue = session.execute(select(func.count()).select_from(CASE).where(*base, overdue_clause)).scalar_one()
+    overdue = session.execute(select(func.count()).select_from(CASE).where(
+        *base, CASE.c.status == "running", overdue_clause)).scalar_one()  # see _listed
     townships = session.execute(
         select(Unit.id, Unit.name).where(Unit.parent_id.in_(counties), Unit.level == "township").order_by(Unit.code)
     ).all()

@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import csv
 import io
+import tempfile
 from calendar import monthrange
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
+from itertools import chain
+from typing import IO, Iterable, Iterator
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -63,7 +66,7 @@ class Report:
 
     title: str
     header: list[str]
-    rows: list[list]
+    rows: Iterable[list]  # a list, or a stream read once (the payment roll)
 
 
 def _counties(principal: Principal, county_id: int | None = None) -> tuple[int, ...]:
@@ -120,48 +123,64 @@ KEEPERS = {"self": "本人", "family": "家庭成员", "village_staff": "村（�
 
 
 def _payment_roll(session: Session, counties: tuple[int, ...], month: date, assistance_type: str,
-                  revealed: frozenset[int]) -> tuple[Report, Counter]:
+                  revealed: frozenset[int], stream: bool) -> Report:
     """The roll of ``counties``; a row's ID number in full only when its own county is in ``revealed``.
-    A recognition without payment (低收入, amount 0) is on the monthly report, not on the roll."""
+    A recognition without payment (低收入, amount 0) is on the monthly report, not on the roll. With ``stream``
+    its rows are read from the database in batches as they are written out (once, while ``session`` is
+    open: a roll of a province never lies whole in memory); else a list."""
     township, village = aliased(Unit), aliased(Unit)
     types = _types(assistance_type)
-    rows = session.execute(
+    statement = (
         select(RECIPIENT.c.county_id, township.name, village.name, RECIPIENT.c.applicant_name,
                RECIPIENT.c.applicant_id_number, RECIPIENT.c.household_size, RECIPIENT.c.monthly_amount,
                RECIPIENT.c.assistance_type, RECIPIENT.c.payment, RECIPIENT.c.payment_from,
                RECIPIENT.c.payment_account, RECIPIENT.c.account_keeper)
         .join(township, township.id == RECIPIENT.c.township_id).join(village, village.id == RECIPIENT.c.village_id)
-        .where(RECIPIENT.c.county_id.in_(counties), RECIPIENT.c.assistance_type.in_(types),
-               RECIPIENT.c.monthly_amount > 0, _paid_in(month))
+        .where(*_on_roll(counties, month, types))
         .order_by(RECIPIENT.c.county_id, township.code, village.code,
-                  case({kind: i for i, kind in enumerate(types)}, value=RECIPIENT.c.assistance_type), RECIPIENT.c.id)
-    ).all()
-    body = [[r[1], r[2], r[3], r.applicant_id_number if r.county_id in revealed else mask_id_number(r.applicant_id_number),
-             r.household_size, round(float(r.monthly_amount), 2), _type_name(r.assistance_type),
-             f"一次性（{r.payment_from:%Y-%m-%d}）" if r.payment == "once" else "按月",
-             (r.payment_account or "") if r.county_id in revealed else mask_account(r.payment_account),
-             KEEPERS.get(r.account_keeper or "", "")] for r in rows]
-    report = Report(_title(month, assistance_type, "发放名册"),
-                    ["乡镇（街道）", "村（社区）", "户主（本人）", "公民身份号码", "保障人数", "发放金额（元）",
-                     "救助类别", "发放方式", "发放账户（社会保障卡）", "账户保管"], body)
-    return report, Counter(row.county_id for row in rows)
+                  case({kind: i for i, kind in enumerate(types)}, value=RECIPIENT.c.assistance_type), RECIPIENT.c.id))
+    names = {kind: _type_name(kind) for kind in types}
+
+    def lines() -> Iterator[list]:
+        for (county_id, township_name, village_name, name, id_number, size, amount, kind, payment, paid_from,
+             account, keeper) in session.connection().execution_options(yield_per=ROLL_BATCH).execute(statement):
+            shown = county_id in revealed
+            yield [township_name, village_name, name, id_number if shown else mask_id_number(id_number), size,
+                   round(float(amount), 2), names[kind], f"一次性（{paid_from:%Y-%m-%d}）" if payment == "once" else "按月",
+                   (account or "") if shown else mask_account(account), KEEPERS.get(keeper or "", "")]
+
+    return Report(_title(month, assistance_type, "发放名册"),
+                  ["乡镇（街道）", "村（社区）", "户主（本人）", "公民身份号码", "保障人数", "发放金额（元）",
+                   "救助类别", "发放方式", "发放账户（社会保障卡）", "账户保管"], lines() if stream else list(lines()))
+
+
+ROLL_BATCH = 5000  # rows of the payment roll fetched at a time
+
+
+def _on_roll(counties: tuple[int, ...], month: date, types: tuple[str, ...]) -> list:
+    """The benefits on a month's roll of ``counties``."""
+    return [RECIPIENT.c.county_id.in_(counties), RECIPIENT.c.assistance_type.in_(types),
+            RECIPIENT.c.monthly_amount > 0, _paid_in(month)]
 
 
 def payment_roll(session: Session, principal: Principal, month: date, assistance_type: str,
-                 county_id: int | None = None) -> Report:
+                 county_id: int | None = None, stream: bool = False) -> Report:
     """One line per benefit paid in the month (monthly ones, and one-off payments of that month), ID
-    numbers masked (of one county, or all the user's; one type or ``all``)."""
-    return _payment_roll(session, _counties(principal, county_id), month, assistance_type, frozenset())[0]
+    numbers masked (of one county, or all the user's; one type or ``all``); ``stream``: see _payment_roll."""
+    return _payment_roll(session, _counties(principal, county_id), month, assistance_type, frozenset(), stream)
 
 
 def payment_roll_with_id_numbers(session: Session, principal: Principal, now: datetime, month: date,
                                  assistance_type: str, county_id: int | None = None, export_format: str = "csv",
-                                 address: str | None = None) -> Report:
+                                 address: str | None = None, stream: bool = False) -> Report:
     """The bank's copy of the payment roll, with full ID numbers and accounts: only for county (民政局) staff of the county
     of every row, and recorded per county in the ID-reveal audit (the caller commits with the export)."""
     counties = _counties(principal, county_id)
     refuse_unless_allowed(principal, counties)
-    report, per_county = _payment_roll(session, counties, month, assistance_type, allowed_counties(principal))
+    report = _payment_roll(session, counties, month, assistance_type, allowed_counties(principal), stream)
+    per_county = Counter(dict(session.execute(
+        select(RECIPIENT.c.county_id, func.count()).where(*_on_roll(counties, month, _types(assistance_type)))
+        .group_by(RECIPIENT.c.county_id)).all()))
     for county in counties:
         record_reveal(session, principal, now, county, "payment_roll", f"{report.title}（{export_format}）",
                       per_county[county], address)
@@ -170,43 +189,79 @@ def payment_roll_with_id_numbers(session: Session, principal: Principal, now: da
 
 # A text cell beginning with one of these is read as a formula (or DDE) by spreadsheet programs.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_TRIGGER_CHARS = frozenset(FORMULA_TRIGGERS)
 
 
 def neutralise(value):
     """A text cell a spreadsheet would run as a formula, made inert with a leading apostrophe; numbers
     and other text unchanged (numbers come from our own columns and cannot carry a formula)."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if isinstance(value, str) and value[:1] in _TRIGGER_CHARS:
         return "'" + value
     return value
 
 
-def _lines(report: Report) -> list[list]:
-    return [[neutralise(cell) for cell in row] for row in ([report.title], report.header, *report.rows)]
+def _lines(report: Report, clean=None) -> Iterator[list]:
+    """The title, the header and the rows, one line at a time (``rows`` may be a stream), each text
+    ``clean``ed and then made inert (neutralise, inlined: this runs for every cell of a million-row roll)."""
+    for row in chain(([report.title], report.header), report.rows):
+        line = list(row)
+        for i, cell in enumerate(line):
+            if cell.__class__ is str:
+                if clean is not None:
+                    cell = line[i] = clean(cell)
+                if cell[:1] in _TRIGGER_CHARS:
+                    line[i] = "'" + cell
+        yield line
+
+
+def csv_chunks(report: Report, lines_per_chunk: int = 2000) -> Iterator[bytes]:
+    """UTF-8 CSV with a BOM (so spreadsheet programs read the Chinese correctly), in chunks of
+    ``lines_per_chunk`` lines: a streamed report never lies whole in memory."""
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    for n, line in enumerate(_lines(report), start=1):
+        writer.writerow(line)
+        if n % lines_per_chunk == 0:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
 
 
 def to_csv(report: Report) -> bytes:
-    """UTF-8 CSV with a BOM, so spreadsheet programs read the Chinese correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerows(_lines(report))
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    """The whole CSV (see csv_chunks)."""
+    return b"".join(csv_chunks(report))
+
+
+def _without_illegal(value: str) -> str:
+    return ILLEGAL_CHARACTERS_RE.sub("", value)  # control characters are not allowed in XLSX
+
+
+def write_xlsx(report: Report, target: IO[bytes]) -> None:
+    """An XLSX workbook with the report on one sheet, written to ``target`` by openpyxl's write-only mode
+    (rows go to a temporary file as they come, so memory stays flat however long the report). Every text
+    cell is a string cell: text is cleaned before it is made inert, so none starts with "=" (which
+    openpyxl would write as a formula)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("报表")
+    for line in _lines(report, _without_illegal):
+        sheet.append(line)
+    workbook.save(target)
 
 
 def to_xlsx(report: Report) -> bytes:
-    """An XLSX workbook with the report on one sheet; every text cell is a string cell, never a formula."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "报表"
-    for r, line in enumerate(_lines(report), start=1):
-        for c, value in enumerate(line, start=1):
-            cell = sheet.cell(row=r, column=c)
-            if isinstance(value, str):
-                # Control characters are not allowed in XLSX; the string type is set after the value,
-                # because openpyxl makes a formula of any text that starts with "=".
-                cell.value = ILLEGAL_CHARACTERS_RE.sub("", value)
-                cell.data_type = "s"
-            else:
-                cell.value = value
+    """The whole XLSX workbook (see write_xlsx)."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    write_xlsx(report, buffer)
     return buffer.getvalue()
+
+
+def xlsx_chunks(report: Report, chunk_size: int = 1 << 16) -> Iterator[bytes]:
+    """The XLSX workbook written to a temporary file, then read back in chunks (a ZIP is finished only
+    at its end, so nothing can be sent before the last row)."""
+    with tempfile.TemporaryFile() as spool:
+        write_xlsx(report, spool)
+        spool.seek(0)
+        while chunk := spool.read(chunk_size):
+            yield chunk

@@ -3,6 +3,7 @@ county supervisor's view of them. Run by the scheduler; every query is indexed a
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy import and_, case, exists, false, func, insert, or_, select, true, update
 from sqlalchemy.orm import Session, aliased
@@ -105,14 +106,24 @@ def overdue_by_township(session: Session, principal: Principal, today: date) -> 
     counties = supervised_counties(principal)
     if not counties:
         return []
-    overdue = (select(CASE.c.township_id, func.count().label("n")).join(TASK, TASK.c.case_id == CASE.c.id)
-               .where(CASE.c.county_id.in_(counties), TASK.c.status == "open", TASK.c.due_on < today)
-               .group_by(CASE.c.township_id).subquery())
-    return session.execute(
-        select(Unit.id, Unit.name, func.coalesce(overdue.c.n, 0).label("overdue"))
-        .outerjoin(overdue, overdue.c.township_id == Unit.id)
-        .where(Unit.parent_id.in_(counties), Unit.level == "township").order_by(Unit.code)
-    ).all()
+    # Two statements merged here: joined to the townships in SQL, PostgreSQL misjudged the townships' count
+    # (one) and ran the grouped count once per township (15× the work on a province's county).
+    overdue = dict(session.execute(
+        select(CASE.c.township_id, func.count()).join(TASK, TASK.c.case_id == CASE.c.id)
+        # Only a running case has open tasks (an ending withdraws them): the county's running cases by
+        # their index, not all of its cases.
+        .where(CASE.c.county_id.in_(counties), CASE.c.status == "running", TASK.c.status == "open",
+               TASK.c.due_on < today)
+        .group_by(CASE.c.township_id)).all())
+    townships = session.execute(select(Unit.id, Unit.name).where(Unit.parent_id.in_(counties),
+                                                                 Unit.level == "township").order_by(Unit.code)).all()
+    return [TownshipOverdue(t.id, t.name, overdue.get(t.id, 0)) for t in townships]
+
+
+class TownshipOverdue(NamedTuple):
+    id: int
+    name: str
+    overdue: int
 
 
 def _addressed(principal: Principal):

@@ -6,6 +6,7 @@ Nothing is created at import time.
 """
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
@@ -67,6 +68,11 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
     kwargs.setdefault("pool_pre_ping", True)
+    # No parallel query: every statement of a page reads a few thousand index entries at most, and starting
+    # parallel workers costs more than that (over 100 ms a statement on a loaded 2-core server, measured by
+    # bench/province.py). JIUZHU_PG_PARALLEL_WORKERS allows them (e.g. for a big server's scheduler).
+    workers = int(os.environ.get("JIUZHU_PG_PARALLEL_WORKERS") or 0)
+    kwargs.setdefault("connect_args", {"options": f"-c max_parallel_workers_per_gather={workers}"})
     return create_engine(url, **kwargs)
 
 

@@ -189,6 +189,9 @@ class Case(Base):
         Index("ix_case_number_pattern", "number", postgresql_ops={"number": "varchar_pattern_ops"}),
         Index("ix_case_next_due_at", "next_due_at", postgresql_where=text("next_due_at IS NOT NULL"),
               sqlite_where=text("next_due_at IS NOT NULL")),
+        # A county's running cases by township, read without the table (the supervisor's overdue counts).
+        Index("ix_case_running_place", "county_id", "township_id", "id", postgresql_where=text("status = 'running'"),
+              sqlite_where=text("status = 'running'")),
     )
 
 
@@ -226,6 +229,9 @@ class HumanTask(Base):
         Index("ix_human_task_urgency", "role", "unit_id", "due_on", "created_at",
               postgresql_where=text("status = 'open'"), sqlite_where=text("status = 'open'")),
         Index("ix_human_task_due", "due_on", postgresql_where=text("status = 'open'"),
+              sqlite_where=text("status = 'open'")),
+        # A case's open tasks and their due dates (is it overdue? the supervisor's list asks per case).
+        Index("ix_human_task_open_case", "case_id", "due_on", postgresql_where=text("status = 'open'"),
               sqlite_where=text("status = 'open'")),
     )
 
@@ -332,6 +338,7 @@ class Recipient(Base):
         Index("ix_recipient_review_due", "next_review_on", postgresql_where=text("status = 'active'"),
               sqlite_where=text("status = 'active'")),
         Index("ix_recipient_county_type", "county_id", "assistance_type", "status"),
+        Index("ix_recipient_county_review", "county_id", "status", "next_review_on", "review_case_id"),
     )
 
 
@@ -348,6 +355,10 @@ class RecipientChange(Base):
     review_class: Mapped[Optional[str]] = mapped_column(String(1))
     status: Mapped[str] = mapped_column(String(20))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    # The dashboard job's approved / refused tests look a case's changes up by case (an index, not a scan
+    # of the register's history per case).
+    __table_args__ = (Index("ix_recipient_change_case", "case_id", "effect"),)
 
 
 class Household(Base):
