@@ -64,6 +64,12 @@ FIELD_NAMES = {
     "low_income_income_multiple": ("低收入：人均收入低于低保标准的倍数", "Low income: income under × the 低保 standard"),
     "low_income_asset_months": ("低收入：财产不超过低保标准的月数", "Low income: assets up to months of the standard"),
     "low_income_valid_months": ("低收入：认定有效期（月）", "Low income: recognition valid for (months)"),
+    "rigid_income_limit": ("刚性支出：上年度当地居民人均可支配收入（元/年）",
+                           "Rigid expenses: last year's local disposable income a head (yuan a year)"),
+    "rigid_expense_share": ("刚性支出：超过家庭年收入的比例", "Rigid expenses: share of the yearly income they must exceed"),
+    "rigid_valid_months": ("刚性支出：认定有效期（月）", "Rigid expenses: recognition valid for (months)"),
+    "sampling_share": ("县级抽查乡镇审核确认的比例", "Share of township approvals the county samples"),
+    "publicity_min_workdays": ("公示期不少于（工作日）", "Publicity at least (working days)"),
     "effective_from": ("生效日期", "In force from"), "township": ("乡镇（街道）", "Township / street"),
     "note": ("变更说明", "Change note"), "retired_from": ("停止生效日期", "Retired from"),
 }

@@ -88,3 +88,11 @@ def test_each_rules_references_and_tests_exist(rule, references, tests):
         path, _, name = test.partition("::")
         assert Path(path).exists() and re.search(rf"^def {name}\(", Path(path).read_text(encoding="utf-8"), re.M), \
             f"{rule}: {test}"
+
+
+def test_every_value_an_admin_may_change_has_a_name_in_both_languages():
+    """The rules page and its edit form name each value; a field the county data gains needs its names."""
+    from engine.rule_changes import FIELD_NAMES, value_fields
+    for kind in ("models", "rules"):
+        for name in value_fields(kind):
+            assert name in FIELD_NAMES and all(FIELD_NAMES[name]), f"no name for {kind} value {name!r}"
