@@ -15,7 +15,7 @@ from typing import Any, Iterator
 from engine.catalogue.dialect import MILESTONE
 from engine.runtime.budget import MAX_INSTANCES, OverBudget, budget
 from engine.catalogue.declarations import ECONOMIC_PREFIX, PROCESS_DECLARATIONS, REGISTER_PREFIX, TASK_DECLARATIONS
-from engine.catalogue.documents import KINDS as DOCUMENT_KINDS, PREFIX as DOCUMENT_PREFIX, TEMPLATES_DIR as DOCUMENT_TEMPLATES
+from engine.catalogue.documents import ROUTE_KINDS as DOCUMENT_KINDS, PREFIX as DOCUMENT_PREFIX, TEMPLATES_DIR as DOCUMENT_TEMPLATES
 from engine.runtime.expressions import UnsafeExpression, compiled, data_free, data_names, evaluate, execute
 from engine.runtime.timer_rules import TIMER_KINDS, InvalidTimer, check_value
 from engine.workdays import parse_period

@@ -20,21 +20,28 @@ from engine.catalogue.forms import mask_account, mask_id_number
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "documents"
 PREFIX = "document:"
 # Each template's first line names its title and 文号 code: {# title: 受理通知书; code: 低受 #}.
-# The number is the county's first character + 民 + code: 响民低受〔2026〕3号.
-_HEADER = re.compile(r"\{#\s*title:\s*(?P<title>[^;]+?)\s*;\s*code:\s*(?P<code>\S+?)\s*#\}")
+# The number is the county's first character + 民 + code: 响民低受〔2026〕3号. A document the engine issues
+# outside any route (the window's 受理单 and 转办单, the 会审 report) says so: `; scope: window` — a route step
+# cannot issue it (it is rendered with the window's context, not a case's).
+_HEADER = re.compile(r"\{#\s*title:\s*(?P<title>[^;]+?)\s*;\s*code:\s*(?P<code>[^;\s]+?)\s*"
+                     r"(?:;\s*scope:\s*(?P<scope>[a-z_]+)\s*)?#\}")
 
 
-def _read_kinds(directory: Path = TEMPLATES_DIR) -> dict[str, tuple[str, str]]:
-    kinds = {}
+def _read_kinds(directory: Path = TEMPLATES_DIR) -> tuple[dict[str, tuple[str, str]], frozenset[str]]:
+    kinds, outside_routes = {}, set()
     for path in sorted(directory.glob("[!_]*.html")):
         match = _HEADER.match(path.read_text(encoding="utf-8"))
         if match is None:
             raise ValueError(f"{path}: first line must be {{# title: …; code: … #}}")
         kinds[path.stem] = (match["title"], match["code"])
-    return kinds
+        if match["scope"]:
+            outside_routes.add(path.stem)
+    return kinds, frozenset(outside_routes)
 
 
-KINDS = _read_kinds()
+KINDS, NOT_FOR_ROUTES = _read_kinds()
+# What a route step may issue (the workbench offers these; deploy refuses any other).
+ROUTE_KINDS = {kind: names for kind, names in KINDS.items() if kind not in NOT_FOR_ROUTES}
 # Designers edit templates: a sandbox keeps them to data, like expressions.
 _env = SandboxedEnvironment(loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=True, undefined=StrictUndefined)
 _env.filters["mask_id"] = mask_id_number

@@ -16,7 +16,7 @@ from engine.catalogue.declarations import ECONOMIC_SOURCES, REGISTER_FIELDS, REG
 from engine.catalogue.deployment import PROCESSES_DIR
 from engine.catalogue.designer_checks import (CLOCK_VALUES, END_EVENT_PROPERTIES, HUMAN_TASK_PROPERTIES,
                                               PROCESS_PROPERTIES, RECIPIENT_EFFECTS)
-from engine.catalogue.documents import KINDS as DOCUMENT_KINDS, PREFIX as DOCUMENT_PREFIX
+from engine.catalogue.documents import ROUTE_KINDS as DOCUMENT_KINDS, PREFIX as DOCUMENT_PREFIX
 from engine.catalogue.forms import load_form_files
 from engine.catalogue.lanes import LANE_NAMES
 

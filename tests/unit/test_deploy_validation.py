@@ -128,6 +128,13 @@ def test_unsafe_document_condition_and_unknown_document_kind(db, tree):
     assert any("no_such_notice" in p.message and p.element_id == "acceptance" for p in problems)
 
 
+def test_a_window_document_cannot_be_issued_by_a_route_step(db, tree):
+    """The 受理单 is rendered with the window's registration, not a case: no step may issue it."""
+    break_route(tree, "document:supplement_notice", "document:window_receipt")
+    problems = refused(db, tree)
+    assert any("window_receipt" in p.message and p.element_id == "acceptance" for p in problems)
+
+
 def test_unsafe_script_reports_the_line_inside_the_script(db, tree):
     line = break_route(tree, "household_size = len(members)\n", "household_size = len(members)\nimport os\n")
     [problem] = refused(db, tree)
