@@ -14,6 +14,7 @@ from engine.catalogue.versions import get_version
 from engine.runtime.workflow import Workflow
 from engine.store.models import Case
 from tests.browser.test_application_in_browser import CHROMIUM, browser_page, fill_application, log_in, submit
+from tests.factories import signed_by
 
 pytestmark = pytest.mark.browser
 
@@ -26,6 +27,7 @@ def fill_row(page, row: int, name: str, id_number: str, relation: str, income: s
     page.fill(f"input[name=members-{row}-id_number]", id_number)
     page.select_option(f"select[name=members-{row}-relation]", relation)
     page.fill(f"input[name=members-{row}-monthly_income]", income)
+    page.select_option(f"select[name=members-{row}-authorisation]", signed_by(id_number))
 
 
 def test_a_household_of_seven_rows_added_in_the_page_is_lodged(db, clock, tmp_path):
