@@ -2,7 +2,7 @@
 county visits before the decision), until the visit's result is in."""
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.cases.operations import refused
@@ -26,8 +26,14 @@ def awaiting_visit(session: Session, case_id: int) -> bool:
     return bool(session.execute(select(_open_visit(case_id))).scalar())
 
 
-def check_not_awaiting_visit(session: Session, case_id: int, task_id: str) -> None:
-    """Refuse (409) a township, panel or county step of a case whose complaint visit is still open."""
-    held = exists().where(TASK.c.id == task_id, TASK.c.role.not_in(NOT_HELD_ROLES))
-    if session.execute(select(and_(_open_visit(case_id), held))).scalar():
+def awaiting_visit_column(case_id):
+    """The column a task's completion reads with its locked row (no statement of its own): is a complaint's
+    county visit of the case still open?"""
+    return _open_visit(case_id).label("awaiting_visit")
+
+
+def check_not_awaiting_visit(row) -> None:
+    """Refuse (409) a township, panel or county step of a case whose complaint visit is still open (``row``: the
+    task's row read with ``awaiting_visit_column``)."""
+    if row.awaiting_visit and row.role not in NOT_HELD_ROLES:
         raise refused("awaiting the county's home visit", "收到投诉、举报，正在等待县（区）民政局入户调查结果，暂不能办理此步骤")

@@ -26,7 +26,7 @@ from engine.people.accounts import Principal
 from engine.clock import Clock
 from engine.cases.documents import issue_documents
 from engine.cases.cosigning import check_cosigned, signoff_counts
-from engine.cases.holds import check_not_awaiting_visit
+from engine.cases.holds import awaiting_visit_column, check_not_awaiting_visit
 from engine.cases.operations import check_workable
 from engine.catalogue.documents import kinds_for
 from engine.errors import Conflict, Forbidden, FormInvalid, NotFound, RouteFailed
@@ -174,11 +174,12 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
                    CASE.c.revision, CASE.c.county_id, CASE.c.township_id, CASE.c.village_id, CASE.c.accepted_on,
                    CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number, CASE.c.household_id,
                    CASE.c.assistance_type,
-                   select(Unit.code).where(Unit.id == CASE.c.county_id).scalar_subquery().label("county_code"))
+                   select(Unit.code).where(Unit.id == CASE.c.county_id).scalar_subquery().label("county_code"),
+                   awaiting_visit_column(CASE.c.id))
             .join(CASE, CASE.c.id == TASK.c.case_id)
             .where(TASK.c.id == task_id, task_scope(actor)))
     row = check_workable(session, actor, task_id, session.execute(locked(session, stmt)).first(), clock=clock)
-    check_not_awaiting_visit(session, row.case_id, task_id)
+    check_not_awaiting_visit(row)
     version = get_version(session, row.process_version_id)
     now, today = clock.now(), clock.today()
     data = step_data(version, row.form_key, form_data, coerce, today)
