@@ -10,6 +10,8 @@ the step is the next step of the route). A step opened again (退回, 撤回) is
 """
 from __future__ import annotations
 
+from functools import cache
+
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
@@ -41,9 +43,10 @@ def required_signoffs(properties: dict) -> int:
         return 0
 
 
+@cache
 def signoff_counts(task_column):
     """Scalar subqueries of a task's unsigned and signed co-signers, to select with the task (no statement
-    of their own on the completion's hot path)."""
+    of their own on the completion's hot path; built once per column, not on every completion)."""
     def count(signed: bool):
         state = COSIGNER.c.signed_at.is_not(None) if signed else COSIGNER.c.signed_at.is_(None)
         return select(func.count()).where(COSIGNER.c.task_id == task_column, state).scalar_subquery()

@@ -2,13 +2,15 @@
 county visits before the decision), until the visit's result is in."""
 from __future__ import annotations
 
+from functools import cache
+
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.cases.operations import refused
-from engine.store.models import HumanTask, SupervisionReview
+from engine.store.models import Case, HumanTask, SupervisionReview
 
-TASK, REVIEW = HumanTask.__table__, SupervisionReview.__table__
+TASK, REVIEW, CASE = HumanTask.__table__, SupervisionReview.__table__, Case.__table__
 # The 公示 and the village's recording of objections go on while the county visits; the deciders' steps wait.
 NOT_HELD_ROLES = frozenset({"village"})
 
@@ -26,10 +28,11 @@ def awaiting_visit(session: Session, case_id: int) -> bool:
     return bool(session.execute(select(_open_visit(case_id))).scalar())
 
 
-def awaiting_visit_column(case_id):
+@cache
+def awaiting_visit_column():
     """The column a task's completion reads with its locked row (no statement of its own): is a complaint's
-    county visit of the case still open?"""
-    return _open_visit(case_id).label("awaiting_visit")
+    county visit of the case still open? Built once (correlated to the selected case), not on every completion."""
+    return _open_visit(CASE.c.id).label("awaiting_visit")
 
 
 def check_not_awaiting_visit(row) -> None:

@@ -175,7 +175,7 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
                    CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number, CASE.c.household_id,
                    CASE.c.assistance_type,
                    select(Unit.code).where(Unit.id == CASE.c.county_id).scalar_subquery().label("county_code"),
-                   awaiting_visit_column(CASE.c.id))
+                   awaiting_visit_column())
             .join(CASE, CASE.c.id == TASK.c.case_id)
             .where(TASK.c.id == task_id, task_scope(actor)))
     row = check_workable(session, actor, task_id, session.execute(locked(session, stmt)).first(), clock=clock)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import String, bindparam, case as sql_case, cast, func, insert, literal, null, select, update
@@ -98,17 +99,21 @@ def sync_tasks(session, case_id, place: Place, workflow: Workflow, now: datetime
 def notify_new_tasks(session: Session, task_ids: list[str], now: datetime) -> None:
     """One "new task" notification per new inbox row, to its (role, unit), in one INSERT … SELECT (the case
     number read in the same statement); the (task, kind) key keeps it to once per task."""
-    if not task_ids:
-        return
+    if task_ids:
+        session.execute(_new_task_notifications(), {"task_ids": list(task_ids), "now": now})
+
+
+@cache
+def _new_task_notifications():
+    """The INSERT … SELECT of notify_new_tasks, built once (the tasks and the time are parameters)."""
     message = (literal("新待办：案件 ") + CASE.c.number + literal("「") + TASK.c.title + literal("」")
                + sql_case((TASK.c.due_on.is_(None), literal("")),
-                      else_=literal("，办理期限 ") + cast(TASK.c.due_on, String)))
-    session.execute(insert(Notification).from_select(
+                          else_=literal("，办理期限 ") + cast(TASK.c.due_on, String)))
+    return insert(Notification.__table__).from_select(
         ["role", "unit_id", "case_id", "task_id", "user_id", "kind", "message", "created_at"],
         select(TASK.c.role, TASK.c.unit_id, TASK.c.case_id, TASK.c.id, null(), literal("new_task"),
-               func.substr(message, 1, 500),
-               literal(now, UTCDateTime()))
-        .join(CASE, CASE.c.id == TASK.c.case_id).where(TASK.c.id.in_(task_ids))))
+               func.substr(message, 1, 500), bindparam("now", type_=UTCDateTime()))
+        .join(CASE, CASE.c.id == TASK.c.case_id).where(TASK.c.id.in_(bindparam("task_ids", expanding=True))))
 
 
 def task_row(case_id, task: ReadyTask, place: Place, now, today) -> dict:
