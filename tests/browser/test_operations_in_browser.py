@@ -31,6 +31,16 @@ def submit_in(page, form_selector):
     return nav.value
 
 
+def hand_to_colleague(page, task_url, operation, form_selector, colleague, reason):
+    """On the task page, open an operation that hands the task to a colleague (转办, 委派), choose them, give the
+    reason and submit."""
+    page.goto(task_url)
+    page.click(f"#operations summary:has-text('{operation}')")
+    page.select_option(f"{form_selector} select[name=to_user_id]", label=f"测试用户 {colleague}")
+    page.fill(f"{form_selector} textarea[name=reason]", reason)
+    assert submit_in(page, form_selector).status == 200
+
+
 def test_township_sends_back_to_the_village_who_resubmits(live, db, clock, who, unit_id, tmp_path):
     walk = start(db, clock, who, unit_id)
     walk.do("acceptance", acceptance_decision="incomplete", missing_materials="缺少收入证明")
@@ -80,11 +90,7 @@ def test_a_clerk_transfers_a_task_to_a_colleague_who_completes_it(live, db, cloc
     task = walk.open_tasks()[0]
     with browser_page(live, tmp_path) as (base, page):
         log_in(page, base, "township_xs")
-        page.goto(f"{base}/tasks/{task.id}")
-        page.click("#operations summary:has-text('转办')")
-        page.select_option("form.reassign select[name=to_user_id]", label=f"测试用户 {colleague}")
-        page.fill("form.reassign textarea[name=reason]", "本人下周休假，请代为办理")
-        assert submit_in(page, "form.reassign").status == 200
+        hand_to_colleague(page, f"{base}/tasks/{task.id}", "转办", "form.reassign", colleague, "本人下周休假，请代为办理")
         log_out(page)
 
         log_in(page, base, colleague)
@@ -134,11 +140,7 @@ def test_a_clerk_delegates_a_task_the_colleague_fills_it_in_and_returns_it(live,
     task = walk.open_tasks()[0]
     with browser_page(live, tmp_path) as (base, page):
         log_in(page, base, "township_xs")
-        page.goto(f"{base}/tasks/{task.id}")
-        page.click("#operations summary:has-text('委派给同事')")
-        page.select_option("form.delegate select[name=to_user_id]", label=f"测试用户 {colleague}")
-        page.fill("form.delegate textarea[name=reason]", "请协助核对受理材料")
-        assert submit_in(page, "form.delegate").status == 200
+        hand_to_colleague(page, f"{base}/tasks/{task.id}", "委派给同事", "form.delegate", colleague, "请协助核对受理材料")
         assert "已委派" in page.inner_text(".flash")
         page.goto(f"{base}/tasks/{task.id}")
         assert "已委派给" in page.inner_text(".held") and page.locator("form.task-form").count() == 0
