@@ -29,7 +29,7 @@ from engine.catalogue.workbench_choices import workbench_choices
 from engine.catalogue.draft_decisions import decision_source, installed_decisions, route_decision_ids, save_decision
 from engine.catalogue.forms import (DEFAULT_MAX_LENGTH, change_html_rows, coerce_html_form, errors_for_html_form,
                                    html_row_layout, mask_id_number)
-from engine.catalogue.rules import assistance_types, benefit_types, process_for
+from engine.catalogue.rules import assistance_types, benefit_types, model_name, process_for
 from engine.catalogue.versions import get_version, latest_version_id
 from engine.clock import CHINA_TZ, Clock, FrozenClock, to_local_date
 from engine.households.overlaps import raise_flags as refresh_case_flags
@@ -53,7 +53,8 @@ from engine.oversight.saved_filters import (EXPORT_MAX, case_list_report, delete
 from engine.oversight.county_rules import SOURCE as COUNTY_RULES_SOURCE, county_rules
 from engine.oversight.county_reviews import COMPLAINT_KINDS, VERDICTS, case_supervision, supervision_month
 from engine.cases.county_review import register_complaint
-from engine.rule_changes import (MAX_NOTE_CHARS as MAX_RULE_NOTE_CHARS, add_rule_entry, field_name as rule_field_name,
+from engine.rule_changes import (MAX_NOTE_CHARS as MAX_RULE_NOTE_CHARS, add_appeal_entry, add_rule_entry,
+                                 appeal_edit_form, field_name as rule_field_name,
                                  retire_rule_entry, rule_edit_form, value_fields as rule_value_fields)
 from engine.oversight.task_page import next_task_for, sent_back_note, task_operations
 from engine.oversight.files import (age_on, application_defaults, case_file, earlier_entries, household_file,

@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 
 from engine.catalogue.budgets import check_budget
 from engine.catalogue.deployment import NS
-from engine.catalogue.rules import (ENTRY_KINDS, catalog, entry_problems, entry_schema, in_force_among,
-                                    model_among, rule_book, rule_entries_of, stored_entry)
+from engine.catalogue.rules import (APPEAL, BOOK_LISTS, ENTRY_KINDS, appeal_of, appeal_schema, catalog,
+                                    entry_problems, entry_schema, in_force_among, model_among, rule_book,
+                                    rule_entries_of, stored_entry)
 from engine.errors import FormInvalid, NotFound
 from engine.people.accounts import Principal
 from engine.people.security_events import record_event
@@ -72,7 +73,16 @@ FIELD_NAMES = {
     "publicity_min_workdays": ("公示期不少于（工作日）", "Publicity at least (working days)"),
     "effective_from": ("生效日期", "In force from"), "township": ("乡镇（街道）", "Township / street"),
     "note": ("变更说明", "Change note"), "retired_from": ("停止生效日期", "Retired from"),
+    # what every refusal names (kind appeal)
+    "authority": ("行政复议机关", "Administrative review authority"), "court": ("管辖法院", "Court"),
+    "review_days": ("申请行政复议期限（日）", "Administrative review within (days)"),
+    "litigation_months": ("提起行政诉讼期限（月）", "Litigation within (months)"),
+    "complaints_phone": ("监督投诉电话", "Complaints telephone"),
+    "complaints_phone_note": ("投诉电话说明", "About the telephone"),
+    "source": ("依据（文件名称及文号）", "Source (document and 文号)"), "assumption": ("假设及理由", "Assumption and reason"),
 }
+APPEAL_FIELDS = ("authority", "court", "review_days", "litigation_months", "complaints_phone",
+                 "complaints_phone_note", "source", "assumption")
 
 
 def field_name(name: str, zh: bool = True) -> str:
@@ -348,7 +358,8 @@ def _gaps(county: dict[str, Any], today: date) -> list[str]:
         for on in dates:
             for kind in ENTRY_KINDS:
                 if entry_in_force(county, kind, township, on) is None:
-                    gaps.append(f"{township or county['name']} 自 {on} 起将没有生效的{'审批模式' if kind == 'models' else '规则'}")
+                    where = (county.get("township_names") or {}).get(township, township) or county["name"]
+                    gaps.append(f"{where} 自 {on} 起将没有生效的{'审批模式' if kind == 'models' else '规则'}")
                     break
             else:
                 continue
@@ -357,7 +368,11 @@ def _gaps(county: dict[str, Any], today: date) -> list[str]:
 
 
 def _refuse_if_unsafe(session: Session, county: dict[str, Any], today: date) -> None:
-    """Refuse a change after which a deployed route misses its time budget or a place has no rules."""
+    """Refuse a change after which a deployed route misses its time budget or a place has no rules (a
+    township named as the places table names it)."""
+    parent = select(Unit.id).where(Unit.code == county["code"], Unit.level == "county").scalar_subquery()
+    county["township_names"] = dict(session.execute(select(Unit.code, Unit.name).where(
+        Unit.level == "township", Unit.parent_id == parent)).all())
     errors = {}
     if gaps := _gaps(county, today):
         errors["coverage"] = "；".join(gaps)
@@ -397,14 +412,21 @@ def add_rule_entry(session: Session, actor: Principal | None, now: datetime, tod
         raise FormInvalid(errors)
     county[kind].append(candidate)
     _refuse_if_unsafe(session, county, today)
-    row = CountyRuleEntry(county_code=county["code"], township_code=township, kind=kind, effective_from=effective_from,
+    return _store_entry(session, actor, now, county["code"], township, kind, effective_from, entry, note,
+                        _plain({k: v for k, v in (base or {}).items() if k not in ("entry_id", "retired_from")}) or None,
+                        _plain(candidate))
+
+
+def _store_entry(session: Session, actor: Principal | None, now: datetime, county_code: str, township: str | None,
+                 kind: str, effective_from: date, entry: dict[str, Any], note: str, before: Any, after: Any) -> int:
+    """Write an admin's entry and its audit event (the values before and after); returns its id."""
+    row = CountyRuleEntry(county_code=county_code, township_code=township, kind=kind, effective_from=effective_from,
                           entry=entry, note=note, created_by_id=actor.user_id if actor else None, created_at=now)
     session.add(row)
     session.flush()
-    record_event(session, now, "rule_entry_added", actor=actor, entry_id=row.id, county=county["code"],
+    record_event(session, now, "rule_entry_added", actor=actor, entry_id=row.id, county=county_code,
                  township=township, entry_kind=kind, effective_from=effective_from.isoformat(), note=note,
-                 before=_plain({k: v for k, v in (base or {}).items() if k not in ("entry_id", "retired_from")}) or None,
-                 after=_plain(candidate))
+                 before=before, after=after)
     return row.id
 
 
@@ -424,7 +446,7 @@ def retire_rule_entry(session: Session, actor: Principal | None, now: datetime, 
     when = _checked_date(retired_from, today, "retired_from")
     note = _checked_note(note)
     county = rule_book(session, row.county_code)[row.county_code]
-    for entry in county[row.kind]:
+    for entry in county[BOOK_LISTS[row.kind]]:
         if entry.get("entry_id") == row.id:
             entry["retired_from"] = when
     _refuse_if_unsafe(session, county, today)
@@ -434,6 +456,39 @@ def retire_rule_entry(session: Session, actor: Principal | None, now: datetime, 
     record_event(session, now, "rule_entry_retired", actor=actor, entry_id=row.id, county=row.county_code,
                  township=row.township_code, entry_kind=row.kind, effective_from=row.effective_from.isoformat(), note=note,
                  before={"retired_from": None}, after={"retired_from": when.isoformat()})
+
+
+def appeal_edit_form(session: Session, today: date, county_code: str) -> dict[str, Any]:
+    """What the form of a county's 复议/诉讼 data opens with: the county and the data in force today."""
+    county, _township = _place(session, county_code, "")
+    current = appeal_of(county["code"], session, today)
+    return {"county": county, "values": {k: str(current[k]) for k in APPEAL_FIELDS if current.get(k) is not None},
+            "fields": APPEAL_FIELDS, "required": appeal_schema()["required"]}
+
+
+def add_appeal_entry(session: Session, actor: Principal | None, now: datetime, today: date,
+                     form: Mapping[str, str]) -> int:
+    """Change from a date what every refusal notice of a county names (复议机关, court, periods, the complaints
+    telephone), with its source (required, as in the file) and a change note; checked by the file's schema of
+    ``[county.appeal]``; notices issued from that date name it, those issued before keep what they said.
+    Returns the entry's id; refused (FormInvalid, field → Chinese message, nothing written) when wrong."""
+    require_admin(actor)
+    county, _township = _place(session, (form.get("county") or "").strip(), "", lock=True)
+    effective_from = _checked_date(form.get("effective_from"), today, "effective_from")
+    note = _checked_note(form.get("note"))
+    properties = appeal_schema()["properties"]
+    entry = {name: _typed(form[name], properties[name]) for name in APPEAL_FIELDS if (form.get(name) or "").strip()}
+    errors: dict[str, str] = {}
+    for error in Draft202012Validator(appeal_schema()).iter_errors(entry):
+        name = error.message.split("'")[1] if error.validator == "required" else ".".join(
+            map(str, error.absolute_path)) or "entry"
+        errors.setdefault(name, f"「{field_name(name)}」{_schema_message(error)}")
+    before = appeal_of(county["code"], session, effective_from)
+    if not errors and entry.get("source") == before.get("source") and entry != before:
+        errors["source"] = "已修改：依据仍是原来的依据，请写明新取值的依据"
+    if errors:
+        raise FormInvalid(errors)
+    return _store_entry(session, actor, now, county["code"], None, APPEAL, effective_from, entry, note, before, entry)
 
 
 def stored_rule_entries(session: Session, county_code: str | None = None) -> list[dict[str, Any]]:

@@ -7,8 +7,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import (COUNTY_RULES_SOURCE, MAX_RULE_NOTE_CHARS, add_rule_entry, county_rules, retire_rule_entry,
-                    rule_edit_form, rule_field_name, rule_value_fields)
+from engine import (COUNTY_RULES_SOURCE, MAX_RULE_NOTE_CHARS, add_appeal_entry, add_rule_entry, appeal_edit_form, county_rules, model_name,
+                    retire_rule_entry, rule_edit_form, rule_field_name, rule_value_fields)
 from engine.errors import FormInvalid
 
 from .admin import bp
@@ -23,12 +23,16 @@ def _rules_page(status: int = 200, errors: dict | None = None):
     with db().unit_of_work() as uow:
         rows = county_rules(uow.session, clock().today(), on)
     return render_template("admin/rules.html", counties=rows, source=COUNTY_RULES_SOURCE, on=on or clock().today(),
-                           today=clock().today(), errors=errors or {}, label=_label,
+                           today=clock().today(), errors=errors or {}, label=_label, model_label=_model_label,
                            fields=list(rule_value_fields("rules"))), status
 
 
 def _label(name: str) -> str:
     return rule_field_name(name, is_zh())
+
+
+def _model_label(model: str) -> str:
+    return model_name(model, is_zh())
 
 
 @bp.route("/rules")
@@ -43,7 +47,7 @@ def county_rules_page():
 def _edit_page(form: dict, values=None, errors: dict | None = None, status: int = 200):
     return render_template("admin/rule_edit.html", form=form, values=values if values is not None else form["values"],
                            errors=errors or {}, today=clock().today(), max_note=MAX_RULE_NOTE_CHARS,
-                           label=_label), status
+                           label=_label, model_label=_model_label), status
 
 
 @bp.route("/rules/edit", methods=["GET", "POST"])
@@ -74,6 +78,35 @@ def rule_edit():
     flash(_("The entry is saved: from %(date)s new cases take it; running cases keep the rules they started with.",
             date=when), "success")
     return redirect(url_for("admin.county_rules_page", on=when) + f"#county-{county}")
+
+
+@bp.route("/rules/appeal", methods=["GET", "POST"])
+@requires_role("admin")
+def appeal_edit():
+    """GET: the form of what a county's refusal notices name (复议机关, court, periods, complaints telephone),
+    filled with what is in force today. POST: change it from a date (nothing changes when refused)."""
+    county = ((request.form if request.method == "POST" else request.args).get("county") or "").strip()
+    try:
+        with db().unit_of_work() as uow:
+            form = appeal_edit_form(uow.session, clock().today(), county)
+    except FormInvalid as exc:
+        flash("；".join(exc.errors.values()), "error")
+        return _rules_page(422)
+    if request.method == "POST":
+        try:
+            with db().unit_of_work(write=True) as uow:
+                add_appeal_entry(uow.session, current_principal(), clock().now(), clock().today(), request.form)
+                uow.commit()
+        except FormInvalid as exc:
+            return render_template("admin/appeal_edit.html", form=form, values=request.form, errors=exc.errors,
+                                   today=clock().today(), max_note=MAX_RULE_NOTE_CHARS, label=_label), 422
+        when = request.form.get("effective_from", "").strip()
+        flash(_("Saved: refusal notices issued from %(date)s name it; notices issued before keep what they said.",
+                date=when), "success")
+        return redirect(url_for("admin.county_rules_page", on=when) + f"#county-{county}")
+    values = {**form["values"], "effective_from": clock().today().isoformat(), "source": "", "assumption": ""}
+    return render_template("admin/appeal_edit.html", form=form, values=values, errors={}, today=clock().today(),
+                           max_note=MAX_RULE_NOTE_CHARS, label=_label)
 
 
 @bp.route("/rules/<int:entry_id>/retire", methods=["POST"])

@@ -23,7 +23,7 @@ from engine.households.registry import (DECLARATION_SOURCE, DECLARATION_VALID_MO
                                         declared_incomes, link_household, members_of, record_economic_status,
                                         subject_key)
 from engine.people.accounts import Principal
-from engine.clock import Clock
+from engine.clock import Clock, to_local_date
 from engine.cases.documents import issue_documents
 from engine.cases.cosigning import check_cosigned, signoff_counts
 from engine.cases.holds import awaiting_visit_column, check_not_awaiting_visit
@@ -245,7 +245,7 @@ def _issue_documents(session, row, place: Place, properties, data, now) -> None:
     def missing() -> dict:  # the checklist's materials without a scan yet, for the 一次性告知
         return {"missing_materials": [m.name_zh for m in missing_materials(session, row.case_id)]}
     issue_documents(session, case, place, names[place.county_id], properties, data, now, row.task_name, missing,
-                    appeal_of(row.county_code))
+                    appeal_of(row.county_code, session, to_local_date(now)))
 
 
 def decide_flag(session: Session, actor: Principal, clock: Clock, flag_id: int, decision: str, note: str,

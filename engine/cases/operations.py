@@ -416,7 +416,7 @@ def terminate_case(session: Session, actor: Principal, clock: Clock, case_id: in
                                       "township": names.get(case.township_id, ""),
                                       "village": names.get(case.village_id, "")},
                             place, names.get(case.county_id, ""), TERMINATION_NOTICE, {"termination_reason": reason},
-                            now, appeal_of(county_code))
+                            now, appeal_of(county_code, session, clock.today()))
     write_event(session, case_id, now, actor.user_id, "case_terminated", None, TERMINATED_LABEL,
                 {"reason": reason, "notice": number, "before": {"status": "running", "step": case.current_step},
                  "after": {"status": "completed", "outcome": "terminated"}})

@@ -41,6 +41,7 @@ class Era:
     township: str | None
     effective_from: date
     rules: dict[str, Any]
+    township_name: str | None = None  # as the places table names it, where the county data carries the names
 
 
 @dataclass(frozen=True)
@@ -82,10 +83,11 @@ def check_budget(process, problem: Callable, book: dict[str, dict] | None = None
                 late.setdefault(node, (days, path))
     if over:  # one problem per route: the first place and era it does not fit, and how many more
         era, budget, allowed = over[0]
-        place = f"{era.county_name}{'（乡镇（街道）' + era.township + '）' if era.township else ''}"
+        township = f"{era.township_name}（{era.township}）" if era.township_name else era.township
+        place = f"{era.county_name}{'（乡镇（街道）' + township + '）' if era.township else ''}"
         more = f"（另有 {len(over) - 1} 处规则同样超出）" if len(over) > 1 else ""
         problem(process, f"the longest ordinary path takes {budget.total} working days ({budget.describe()}), "
-                f"over the limit of {allowed} in {era.county_name}{' ' + era.township if era.township else ''} "
+                f"over the limit of {allowed} in {era.county_name}{' ' + township if era.township else ''} "
                 f"from {era.effective_from}{f' (and {len(over) - 1} more)' if len(over) > 1 else ''}; shorten "
                 f"the step deadlines or mark the flows the law lets run longer with '{EXTENDS}'",
                 f"办结时限超出：最长的一般路径合计 {budget.total} 个工作日（{budget.describe()}），超过{place}"
@@ -134,7 +136,8 @@ def eras_running(process_id: str, book: dict[str, dict] | None = None) -> Iterat
                 if any(variant_for(kind, model) in t["variants"]
                        and t["variants"][variant_for(kind, model)]["process_id"] == process_id
                        for kind, t in types.items()):
-                    yield Era(code, county["name"], township, on, rules)
+                    yield Era(code, county["name"], township, on, rules,
+                              (county.get("township_names") or {}).get(township))
 
 
 def _limit_days(limit: str, era: Era, assistance_type: str | None) -> int | None:

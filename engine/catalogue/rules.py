@@ -25,8 +25,10 @@ NATIONAL = "national"
 _NAMES = {"name_zh": {"type": "string", "minLength": 1, "maxLength": 100},
           "name_en": {"type": "string", "minLength": 1, "maxLength": 200}}
 CATALOG_SCHEMA = {
-    "type": "object", "additionalProperties": False, "required": ["types"],
-    "properties": {"types": {"type": "object", "minProperties": 1, "additionalProperties": {
+    "type": "object", "additionalProperties": False, "required": ["types", "models"],
+    "properties": {"models": {"type": "object", "minProperties": 1, "additionalProperties": {
+        "type": "object", "additionalProperties": False, "required": ["name_zh", "name_en"], "properties": _NAMES}},
+        "types": {"type": "object", "minProperties": 1, "additionalProperties": {
         "type": "object", "additionalProperties": False, "required": ["name_zh", "name_en", "variants"],
         "properties": {**_NAMES, "applicable": {"type": "boolean"}, "benefit": {
             "type": "object", "additionalProperties": False, "required": ["subject", "payment"],
@@ -115,11 +117,28 @@ ENTRY_FACTS = ("effective_from", "township", "time_limit_wd_by_type", "sources",
 @cache
 def catalog(directory: Path = PROCESSES_DIR) -> dict[str, Any]:
     """The assistance types and their variants (catalog.toml), checked on load."""
+    return _catalog_file(directory)["types"]
+
+
+@cache
+def _catalog_file(directory: Path = PROCESSES_DIR) -> dict[str, Any]:
+    """catalog.toml checked: its schema, and a name for every model a variant is keyed by."""
     source = DataFile(directory / "catalog.toml", "processes/catalog.toml")
     problems = source.schema_problems(CATALOG_SCHEMA)
+    if not problems:
+        problems = [source.problem(("types", key, "variants", variant), f"model '{variant}' has no name in [models]",
+                                   f"审批模式「{variant}」没有在 [models] 中命名")
+                    for key, kind in source.data["types"].items() for variant in kind["variants"]
+                    if variant not in source.data["models"]]
     if problems:
         raise DataFileInvalid(problems)
-    return source.data["types"]
+    return source.data
+
+
+def model_name(model: str, zh: bool = True) -> str:
+    """A delegation model's name for a person (its key where catalog.toml names none)."""
+    names = _catalog_file()["models"].get(model)
+    return (names["name_zh"] if zh else names["name_en"]) if names else model
 
 
 @cache
@@ -150,6 +169,15 @@ def counties(directory: Path = PROCESSES_DIR) -> dict[str, dict[str, Any]]:
 
 
 ENTRY_KINDS = ("models", "rules")
+# An admin may also change, from a date, what every refusal names (复议机关, court, periods): kind ``appeal``,
+# kept in the rule book as the county's ``appeals`` beside the file's ``appeal``.
+APPEAL = "appeal"
+BOOK_LISTS = {"models": "models", "rules": "rules", APPEAL: "appeals"}
+
+
+def appeal_schema() -> dict[str, Any]:
+    """The JSON Schema of a county's 复议/诉讼 data (the file's ``[county.appeal]`` and an admin's entry)."""
+    return COUNTIES_SCHEMA["properties"]["county"]["items"]["properties"]["appeal"]
 
 
 def entry_schema(kind: str) -> dict[str, Any]:
@@ -224,8 +252,8 @@ def rule_book(session: Session, county_code: str | None = None) -> dict[str, dic
     file's, read in the caller's transaction. Nothing of the database is kept in memory, so every web worker
     and the scheduler see an entry as soon as it is committed; rules are read when a case is lodged, never
     on a task's completion, and the table holds a handful of rows per county."""
-    book = {code: {**c, "models": list(c["models"]), "rules": list(c["rules"])} for code, c in counties().items()
-            if county_code is None or code == county_code}
+    book = {code: {**c, "models": list(c["models"]), "rules": list(c["rules"]), "appeals": []}
+            for code, c in counties().items() if county_code is None or code == county_code}
     query = select(CountyRuleEntry).order_by(CountyRuleEntry.id)
     if county_code is not None:
         query = query.where(CountyRuleEntry.county_code == county_code)
@@ -237,7 +265,7 @@ def rule_book(session: Session, county_code: str | None = None) -> dict[str, dic
                                       row.effective_from) or {}
                 entry = {**{k: v for k, v in base.items() if k not in ENTRY_FACTS or k == "time_limit_wd_by_type"},
                          **entry}
-            book[row.county_code][row.kind].append(entry)
+            book[row.county_code][BOOK_LISTS[row.kind]].append(entry)
     return book
 
 
@@ -271,9 +299,14 @@ def rules_in_force(county_code: str, on: date, township_code: str | None = None,
     return entry
 
 
-def appeal_of(county_code: str) -> dict[str, Any]:
-    """Where and within when a refusal can be challenged (复议机关, court, periods), for the notices."""
-    return dict(_county(county_code)["appeal"])
+def appeal_of(county_code: str, session: Session | None = None, on: date | None = None) -> dict[str, Any]:
+    """Where and within when a refusal can be challenged (复议机关, court, periods), for the notices: with
+    ``session`` and ``on``, the admin's entry in force on that day, else the file's."""
+    county = _county(county_code, session)
+    chosen = in_force_among(county.get("appeals", []), on) if on is not None else None
+    if chosen is None:
+        return dict(county["appeal"])
+    return {k: v for k, v in chosen.items() if k not in ENTRY_FACTS}
 
 
 def model_among(models: list[dict], township_code: str | None, on: date) -> dict | None:

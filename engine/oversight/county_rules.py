@@ -18,7 +18,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.catalogue.datafiles import DataFile
-from engine.catalogue.rules import ENTRY_FACTS, PROCESSES_DIR, catalog, in_force_among, rule_book, variant_for
+from engine.catalogue.rules import (ENTRY_FACTS, PROCESSES_DIR, catalog, in_force_among, rule_book,
+                                    variant_for)
 from engine.rule_changes import stored_rule_entries
 from engine.store.models import Unit
 
@@ -65,6 +66,7 @@ class CountyRules:
     models: list[ModelEntry] = field(default_factory=list)
     rules: list[RulesEntry] = field(default_factory=list)
     appeal: dict[str, Any] = field(default_factory=dict)  # 复议机关, court, periods: what every refusal names
+    appeals: list[dict[str, Any]] = field(default_factory=list)  # the admins' changes of it, newest first
     townships: list[tuple[str, str]] = field(default_factory=list)  # (code, name): the places an entry may cover
 
 
@@ -93,7 +95,12 @@ def county_rules(session: Session, today: date, on: date | None = None) -> list[
     result = []
     for code, county in rule_book(session).items():
         i = order[code]
-        entry = CountyRules(code, county["name"], names.get(code), appeal=dict(county["appeal"]),
+        chosen = in_force_among(county["appeals"], on)
+        appeal = {k: v for k, v in (chosen or county["appeal"]).items() if k not in ENTRY_FACTS}
+        entry = CountyRules(code, county["name"], names.get(code), appeal=appeal,
+                            appeals=[{"values": {k: v for k, v in a.items() if k not in ENTRY_FACTS},
+                                      "effective_from": a["effective_from"], "in_force": a is chosen,
+                                      "stored": _stored(stored, a)} for a in reversed(county["appeals"])],
                             townships=[(u.code, u.name) for u in units if u.level == "township"
                                        and u.parent_id == county_ids.get(code)])
         models = county.get("models", [])

@@ -153,7 +153,7 @@ def register(session: Session, actor: Principal, clock: Clock, village_id: int, 
         session.execute(update(REGISTRATION).where(REGISTRATION.c.id == registration_id)
                         .values(household_id=household_id))
     _issue(session, registration_id, number, applicant, difficulty.strip(), rows, county, township,
-           names[village_id], today, appeal_of(place.county_code))
+           names[village_id], today, appeal_of(place.county_code, session, today))
     return registration_id
 
 

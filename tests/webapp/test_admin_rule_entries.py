@@ -11,7 +11,7 @@ from lxml import html
 from sqlalchemy import func, select
 
 from engine.catalogue.rules import process_for, rules_in_force
-from engine.store.models import Case, CountyRuleEntry, SecurityEvent
+from engine.store.models import Case, CountyRuleEntry, Document, SecurityEvent
 from tests.factories import SANTIDIKOU, SHUANGYUAN, start
 
 STREET = "340603004"      # 三堤口街道: publicity is outside its time limit, so its length may change
@@ -172,7 +172,7 @@ def test_a_limit_a_deployed_route_cannot_meet_is_refused_naming_the_route_and_pa
     assert response.status_code == 422
     text = html.fromstring(response.text).xpath("//p[@data-field='budget']")[0].text_content()
     assert "minimum_living_xiangshui" in text and "最长的一般路径" in text and "公示" in text
-    assert "响水县（乡镇（街道）320921100）" in text
+    assert "响水县（乡镇（街道）响水镇（320921100））" in text       # named as the places table names it
     response, _ = edit(admin, "320921", "", time_limit_wd="15", **{"source__time_limit_wd": "响民〔2026〕2号"})
     assert response.status_code == 422 and "超过响水县" in response.text
     response, _ = edit(admin, "320921", XIANGSHUI_TOWN, kind="models", model="national",
@@ -185,7 +185,8 @@ def test_bad_places_and_kinds_are_refused(login, db):
     admin = login("admin")
     assert admin.get("/admin/rules/edit?county=999999&kind=rules").status_code == 422
     assert admin.get("/admin/rules/edit?county=320921&township=220302001&kind=rules").status_code == 422
-    assert admin.get("/admin/rules/edit?county=320921&kind=appeal").status_code == 404
+    assert admin.get("/admin/rules/edit?county=320921&kind=nonsense").status_code == 404
+    assert admin.get("/admin/rules/appeal?county=999999").status_code == 422
     assert admin.get("/admin/rules/edit?county=320921&kind=rules&from=2026-02-30").status_code == 400
     assert admin.get("/admin/rules?on=tomorrow").status_code == 400
     assert admin.post_form("/admin/rules/999/retire", {"retired_from": "2026-10-01", "note": "x"}).status_code == 404
@@ -247,3 +248,75 @@ def test_a_value_the_file_gains_later_reaches_the_admins_entries(db, clock, who,
         monkeypatch.setattr(rules, "counties", lambda directory=rules.PROCESSES_DIR: data)
         found = rules_in_force("340603", clock.today(), STREET, session=s)
         assert found["publicity_days"] == 10 and found["a_value_added_later"] == 3 and found["entry_id"]
+
+
+def appeal_form(admin, county: str = "320921") -> dict[str, str]:
+    page = admin.get(f"/admin/rules/appeal?county={county}")
+    assert page.status_code == 200, page.text
+    form = html.fromstring(page.text).xpath("//form[contains(@class, 'appeal-edit')]")[0]
+    fields = {e.get("name"): (e.get("value") if e.tag == "input" else (e.text or ""))
+              for e in form.xpath(".//input[@name] | .//textarea[@name]")}
+    fields.pop("csrf_token", None)
+    return fields
+
+
+def test_what_refusals_name_changes_from_a_date_for_notices_issued_from_then(login, db, clock, who, unit_id):
+    """The admin changes the county's court and telephone from today: a refusal issued before names the file's
+    court, one issued after the new one; the change is audited before/after and retirable."""
+    before = start(db, clock, who, unit_id)
+    before.do("acceptance", acceptance_decision="not_accepted", acceptance_reasons="户籍不在本镇")
+    admin = login("admin")
+    fields = appeal_form(admin)
+    assert fields["court"] == "响水县人民法院" and fields["source"] == ""   # the one in force; a new source asked
+    refused = admin.post_form("/admin/rules/appeal", {**fields, "court": "盐城市响水县人民法院（新址）"})
+    assert refused.status_code == 422 and 'data-field="source"' in refused.text and entries(db) == []
+    response = admin.post_form("/admin/rules/appeal", {**fields, "court": "盐城市响水县人民法院（新址）",
+                                                       "complaints_phone": "0515-86888888",
+                                                       "source": "响水县人民法院公告〔2026〕1号", "note": "法院更名"})
+    assert response.status_code == 302, response.text
+    after = start(db, clock, who, unit_id)
+    after.do("acceptance", acceptance_decision="not_accepted", acceptance_reasons="户籍不在本镇")
+    with db.unit_of_work() as uow:
+        bodies = {c: uow.session.execute(select(Document.body).where(Document.case_id == c)).scalars().all()
+                  for c in (before.case_id, after.case_id)}
+    assert any("响水县人民法院" in b for b in bodies[before.case_id])
+    assert not any("新址" in b for b in bodies[before.case_id])
+    assert any("盐城市响水县人民法院（新址）" in b for b in bodies[after.case_id])
+    [event] = events(db, "rule_entry_added")
+    assert event.detail["before"]["court"] == "响水县人民法院"
+    assert event.detail["after"]["court"] == "盐城市响水县人民法院（新址）"
+    page = admin.get("/admin/rules")
+    assert "盐城市响水县人民法院（新址）" in page.text          # in force today, shown as the county's
+    [row] = entries(db)
+    assert admin.post_form(f"/admin/rules/{row.id}/retire", {"retired_from": TODAY, "note": "撤回"}).status_code == 302
+    assert "新址" not in html.fromstring(admin.get("/admin/rules").text).xpath(
+        "//section[@data-county='320921']//p[@class='appeal']")[0].text_content()
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("review_days", "5", "不小于 15"), ("court", "", "请填写"), ("complaints_phone", "电话<script>", "应为"),
+    ("litigation_months", "abc", "应为整数"), ("effective_from", "2020-01-01", "不能早于今天"),
+    ("note", " ", "请填写变更说明"),
+])
+def test_a_bad_appeal_entry_is_refused_naming_the_field(login, db, field, value, message):
+    admin = login("admin")
+    fields = {**appeal_form(admin), "source": "某文件〔2026〕1号", "note": "测试"}
+    fields[field] = value
+    response = admin.post_form("/admin/rules/appeal", fields)
+    assert response.status_code == 422 and message in response.text, response.text
+    assert entries(db) == []
+
+
+@pytest.mark.parametrize("username", ["county_mz", "supervisor", "township_xs"])
+def test_only_admins_change_what_refusals_name(login, db, username):
+    user = login(username)
+    assert user.get("/admin/rules/appeal?county=320921").status_code == 403
+    assert user.post_form("/admin/rules/appeal", {"county": "320921", "court": "x法院", "note": "x"}).status_code == 403
+    assert entries(db) == []
+
+
+def test_the_model_form_names_the_models(login, db):
+    admin = login("admin")
+    page = html.fromstring(admin.get("/admin/rules/edit?county=320921&kind=models").text)
+    options = {o.get("value"): o.text_content() for o in page.xpath("//select[@id='f-model']/option")}
+    assert options["xiangshui"].startswith("响水模式") and options["national"].startswith("全国通行")
