@@ -17,7 +17,7 @@ from engine.clock import CHINA_TZ
 from engine.catalogue.documents import KINDS, case_facts_used, kinds_for, render
 from engine.runtime.expressions import evaluate, route_failure
 from engine.store.models import Document
-from engine.store.sequences import next_value
+from engine.store.sequences import next_number
 from engine.people.places import Place
 
 _INSERT_DOCUMENT = insert(Document)
@@ -54,8 +54,7 @@ def issue_document(session: Session, case: dict[str, Any], place: Place, county_
     returns its number (文号)."""
     title, code = KINDS[kind]
     year = now.astimezone(CHINA_TZ).year
-    serial = next_value(session, f"doc:{place.county_id}:{code}:{year}")
-    number = f"{county_name[:1]}民{code}〔{year}〕{serial}号"
+    number = next_number(session, f"{county_name[:1]}民{code}", year)
     _title, _code, body = render(kind, number=number, case=case, data=data, county=county_name, appeal=appeal,
                                  issued_on=now.astimezone(CHINA_TZ).date(), today=date.today)
     session.execute(_INSERT_DOCUMENT, {"case_id": case["id"], "kind": kind, "number": number, "title": title,

@@ -13,7 +13,7 @@ from engine.people.accounts import Principal
 from engine.clock import CHINA_TZ, Clock
 from engine.errors import FormInvalid, Forbidden, NotFound
 from engine.store.models import Case, HumanTask, PanelMeeting, Unit
-from engine.store.sequences import next_value
+from engine.store.sequences import next_number
 from engine.cases.lifecycle import complete_task
 
 TASK, CASE = HumanTask.__table__, Case.__table__
@@ -56,7 +56,7 @@ def hold_meeting(session: Session, chair: Principal, clock: Clock, decisions: di
     now = clock.now()
     year = now.astimezone(CHINA_TZ).year
     unit_name = session.execute(select(Unit.name).where(Unit.id == unit_id)).scalar_one()
-    number = f"{unit_name}评审〔{year}〕{next_value(session, f'panel:{unit_id}:{year}')}号"
+    number = next_number(session, f"{unit_name}评审", year)
     record = []
     errors: dict[str, str] = {}
     for task_id, data in decisions.items():

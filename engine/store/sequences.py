@@ -24,6 +24,19 @@ def next_value(session: Session, key: str) -> int:
     return session.execute(_upsert(session.get_bind().dialect.name), {"counter": key}).scalar_one()
 
 
+def number_key(prefix: str, year: int) -> str:
+    """The counter of the numbers ``<prefix>〔year〕n号``: keyed by the prefix's own text, so two issuers whose
+    numbers read alike (two counties whose names begin with the same character, two townships of one name)
+    count on one counter and never issue the same number; a prefix too long for the key shares a counter
+    with those it begins like, which is still unique."""
+    return f"no:{prefix[:70]}:{year}"
+
+
+def next_number(session: Session, prefix: str, year: int) -> str:
+    """The next 文号 of a prefix and year, ``<prefix>〔year〕n号`` (响民低保〔2026〕12号), in the caller's transaction."""
+    return f"{prefix}〔{year}〕{next_value(session, number_key(prefix, year))}号"
+
+
 @cache
 def _claim(dialect_name: str):
     dialect = postgresql if dialect_name == "postgresql" else sqlite

@@ -28,7 +28,7 @@ from engine.errors import Conflict, DataFileInvalid, Forbidden, FormInvalid, Not
 from engine.people.accounts import DEPARTMENT_ROLES, Principal
 from engine.people.scope import supervised_counties
 from engine.store.models import JointReviewEvent, JointReviewMeeting, JointReviewProject, Unit, User
-from engine.store.sequences import next_value
+from engine.store.sequences import next_number
 from engine.window.items import CIVIL_AFFAIRS, window_rules
 from engine.window.registration import TEXT_MAX
 
@@ -288,9 +288,8 @@ def hold_joint_review(session: Session, chair: Principal, clock: Clock, year: in
     if errors:
         raise FormInvalid(errors)
     now = clock.now()
-    number = f"{county_name[:1]}救会〔{year}〕{next_value(session, f'joint_review:{county_id}:{year}')}号"
-    code = KINDS["joint_review_report"][1]
-    report_number = f"{county_name[:1]}民{code}〔{year}〕{next_value(session, f'joint_review_report:{county_id}:{year}')}号"
+    number = next_number(session, f"{county_name[:1]}救会", year)
+    report_number = next_number(session, f"{county_name[:1]}民{KINDS['joint_review_report'][1]}", year)
     content = {"number": number, "chair": chair.user_id, "held_at": now.isoformat(), "attendees": attendees,
                "present": present, "year": year, "projects": record}
     signature = hashlib.sha256(json.dumps(content, ensure_ascii=False, sort_keys=True).encode("utf-8")).hexdigest()

@@ -26,7 +26,7 @@ from engine.errors import Duplicate, FormInvalid, NotFound, RouteFailed
 from engine.households.registry import find_household
 from engine.people.accounts import Principal
 from engine.people.places import place_of_village, unit_names
-from engine.store.sequences import next_value
+from engine.store.sequences import next_number
 from engine.store.models import Case, WindowItem, WindowRegistration
 from engine.window.items import Item, window_rules
 from engine.workdays import WorkingCalendar, add_workdays_due
@@ -123,7 +123,7 @@ def register(session: Session, actor: Principal, clock: Clock, village_id: int, 
     names = unit_names(session, [place.county_id, place.township_id, village_id])
     county, township = names[place.county_id], names[place.township_id]
     year = now.astimezone(CHINA_TZ).year
-    number = f"{county[:1]}救受〔{year}〕{next_value(session, f'window:{place.county_id}:receipt:{year}')}号"
+    number = next_number(session, f"{county[:1]}救受", year)
     household_id = find_household(session, [applicant.id_number])
     registration_id = session.execute(insert(REGISTRATION).values(
         number=number, county_id=place.county_id, township_id=place.township_id, village_id=village_id,
@@ -143,7 +143,7 @@ def register(session: Session, actor: Principal, clock: Clock, village_id: int, 
         elif requested.outcome == "not_eligible":
             row["status"] = "explained"
         elif item.referred:
-            row.update(_referral(session, calendar, rules.deadlines, place.county_id, county, year, today))
+            row.update(_referral(session, calendar, rules.deadlines, county, year, today))
         else:
             row.update(_start_case(session, actor, clock, item, requested, place, applicant, point, today))
         item_id = session.execute(insert(ITEM).values(row).returning(ITEM.c.id)).scalar_one()
@@ -157,16 +157,15 @@ def register(session: Session, actor: Principal, clock: Clock, village_id: int, 
     return registration_id
 
 
-def _referral(session, calendar, deadlines, county_id, county, year, today) -> dict[str, Any]:
+def _referral(session, calendar, deadlines, county, year, today) -> dict[str, Any]:
     # The window refers at once, on the day it registers: the 1 wd is the window's limit, met by construction.
     referral_due = add_workdays_due(calendar, today, deadlines["referral_wd"])
     notice_due = add_workdays_due(calendar, today, deadlines["not_eligible_wd"])
     initial_due = add_workdays_due(calendar, today, deadlines["initial_wd"])
-    serial = next_value(session, f"window:{county_id}:transfer:{year}")
     return {"status": "referred", "referred_on": today, "referral_due_on": referral_due.on,
             "notice_due_on": notice_due.on, "initial_due_on": initial_due.on, "due_on": initial_due.on,
             "due_provisional": referral_due.provisional or notice_due.provisional or initial_due.provisional,
-            "transfer_number": f"{county[:1]}救转〔{year}〕{serial}号"}
+            "transfer_number": next_number(session, f"{county[:1]}救转", year)}
 
 
 def _start_case(session, actor, clock, item: Item, requested: RequestedItem, place, applicant: Applicant, point,

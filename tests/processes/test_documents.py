@@ -77,3 +77,27 @@ def test_documents_are_issued_in_the_order_the_diagram_lists_them_on_every_store
         loaded = versions.get_version(s, version_id)
     kinds = list(kinds_for(loaded.tasks["approval"]["properties"]))
     assert kinds.index("minimum_living_approval_notice") < kinds.index("minimum_living_announcement")
+
+
+def test_two_counties_whose_names_begin_alike_never_issue_one_number(db, clock, who, unit_id):
+    """文号 read <county's first character>民<code>〔year〕n号: a county an admin adds whose name begins like
+    another's (响水县, 响山区) counts on the same counter, so the numbers stay unique."""
+    from engine.cases.documents import issue_document
+    from engine.catalogue.rules import appeal_of
+    from engine.people.places import Place
+    from engine.store.models import Unit
+    w = start(db, clock, who, unit_id)
+    w.do("acceptance", acceptance_decision="not_accepted", acceptance_reasons="户籍不在本镇")
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
+        xiangshui, xiangshan = (s.execute(select(Unit.id).where(Unit.code == code)).scalar_one()
+                                for code in ("320921", "340603"))
+        case = {"id": w.case_id, "number": w.number, "applicant_name": "王小明", "applicant_id_number": "",
+                "township": "响水镇", "village": "双园村"}
+        data = {"acceptance_reasons": "户籍不在本镇"}
+        numbers = [issue_document(s, case, Place(county, None, None), name, "rejection_notice", data, clock.now(),
+                                  appeal_of("320921"))
+                   for county, name in ((xiangshui, "响水县"), (xiangshan, "响山区"), (xiangshui, "响水县"))]
+        uow.commit()
+    assert len(set(numbers)) == 3 and all(n.startswith("响民") for n in numbers)
+    assert [d.number for d in documents(db, w.case_id).values()]   # all stored: the unique column held
