@@ -53,8 +53,9 @@ from engine.oversight.saved_filters import (EXPORT_MAX, case_list_report, delete
 from engine.oversight.county_rules import SOURCE as COUNTY_RULES_SOURCE, county_rules
 from engine.oversight.county_reviews import COMPLAINT_KINDS, VERDICTS, case_supervision, supervision_month
 from engine.cases.county_review import register_complaint
-from engine.rule_changes import (MAX_NOTE_CHARS as MAX_RULE_NOTE_CHARS, add_appeal_entry, add_rule_entry,
-                                 appeal_edit_form, field_name as rule_field_name,
+from engine.rule_changes import (APPEAL_FIELDS, APPEAL_REQUIRED, MAX_NOTE_CHARS as MAX_RULE_NOTE_CHARS, add_appeal_entry, add_rule_entry,
+                                 appeal_edit_form, counties_without_rules, field_name as rule_field_name,
+                                 set_up_county,
                                  retire_rule_entry, rule_edit_form, value_fields as rule_value_fields)
 from engine.oversight.task_page import next_task_for, sent_back_note, task_operations
 from engine.oversight.files import (age_on, application_defaults, case_file, earlier_entries, household_file,

@@ -83,6 +83,7 @@ FIELD_NAMES = {
 }
 APPEAL_FIELDS = ("authority", "court", "review_days", "litigation_months", "complaints_phone",
                  "complaints_phone_note", "source", "assumption")
+APPEAL_REQUIRED = tuple(appeal_schema()["required"])
 
 
 def field_name(name: str, zh: bool = True) -> str:
@@ -152,7 +153,7 @@ def _place(session: Session, county_code: str, township_code: str,
         session.execute(select(Unit.id).where(Unit.code == county_code, Unit.level == "county").with_for_update())
     county = rule_book(session, county_code).get(county_code)
     if county is None:
-        raise FormInvalid({"county": f"县（区）{county_code} 在 processes/counties.toml 中没有规则，请先在文件中配置"})
+        raise FormInvalid({"county": f"县（区）{county_code} 还没有救助规则：请先在「县（区）救助规则」页为其设立规则"})
     if not township_code:
         return county, None
     parent = select(Unit.id).where(Unit.code == county_code, Unit.level == "county").scalar_subquery()
@@ -352,7 +353,9 @@ def _budget_problems(session: Session, book: dict[str, dict]) -> list[str]:
 def _gaps(county: dict[str, Any], today: date) -> list[str]:
     """Places of the county that would have no model or no rules on some day from today."""
     entries = county["models"] + county["rules"]
-    dates = sorted({today} | {d for e in entries for d in (e["effective_from"], e.get("retired_from")) if d and d >= today})
+    # from today, or from the first rules of a county set up here (before them it had none, and runs no case)
+    start = max([today] + [min(e["effective_from"] for e in entries)] if entries else [today])
+    dates = sorted({start} | {d for e in entries for d in (e["effective_from"], e.get("retired_from")) if d and d >= start})
     gaps = []
     for township in [None] + sorted({e["township"] for e in entries if e.get("township")}):
         for on in dates:
@@ -463,7 +466,67 @@ def appeal_edit_form(session: Session, today: date, county_code: str) -> dict[st
     county, _township = _place(session, county_code, "")
     current = appeal_of(county["code"], session, today)
     return {"county": county, "values": {k: str(current[k]) for k in APPEAL_FIELDS if current.get(k) is not None},
-            "fields": APPEAL_FIELDS, "required": appeal_schema()["required"]}
+            "fields": APPEAL_FIELDS, "required": APPEAL_REQUIRED}
+
+
+def _appeal_from_form(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The posted 复议/诉讼 data as the file writes ``[county.appeal]``, and what its schema finds wrong."""
+    properties = appeal_schema()["properties"]
+    entry = {name: _typed(form[name], properties[name]) for name in APPEAL_FIELDS if (form.get(name) or "").strip()}
+    errors: dict[str, str] = {}
+    for error in Draft202012Validator(appeal_schema()).iter_errors(entry):
+        name = error.message.split("'")[1] if error.validator == "required" else ".".join(
+            map(str, error.absolute_path)) or "entry"
+        errors.setdefault(name, f"「{field_name(name)}」{_schema_message(error)}")
+    return entry, errors
+
+
+def counties_without_rules(session: Session) -> list[tuple[str, str]]:
+    """(code, name) of the counties of the places table that have no rules yet (an admin added them)."""
+    book = rule_book(session)
+    return [(code, name) for code, name in session.execute(
+        select(Unit.code, Unit.name).where(Unit.level == "county").order_by(Unit.code)).all() if code not in book]
+
+
+def set_up_county(session: Session, actor: Principal | None, now: datetime, today: date,
+                  form: Mapping[str, str]) -> None:
+    """Give a county an admin added its first rules from a date: what its refusals name (the form's
+    复议/诉讼 data, with its source), and the delegation model and parameters of a county chosen as the
+    template, in force there on that date, each value marked as an assumption (沿用 … 的取值) until the county's
+    own documents replace it with an entry of its own. Checked as every entry is (schema, checks, time
+    budgets); audited; refused (FormInvalid, nothing written) when anything is wrong."""
+    require_admin(actor)
+    code, template_code = (form.get("county") or "").strip(), (form.get("template") or "").strip()
+    if session.execute(select(Unit.id).where(Unit.code == code, Unit.level == "county").with_for_update()).first() is None:
+        raise FormInvalid({"county": f"没有代码为 {code or '（空）'} 的县（区）：请先在「区划管理」中添加"})
+    if code in rule_book(session, code):
+        raise FormInvalid({"county": f"县（区）{code} 已有救助规则：请在规则页修改"})
+    template = rule_book(session, template_code).get(template_code)
+    if template is None:
+        raise FormInvalid({"template": "请选择沿用哪个县（区）的规则"})
+    effective_from = _checked_date(form.get("effective_from"), today, "effective_from")
+    note = _checked_note(form.get("note"))
+    appeal, errors = _appeal_from_form(form)
+    if errors:
+        raise FormInvalid(errors)
+    copied = []
+    for kind in ENTRY_KINDS:
+        base = entry_in_force(template, kind, None, effective_from)
+        if base is None:
+            raise FormInvalid({"template": f"{template['name']} 自 {effective_from} 起没有生效的规则，不能沿用"})
+        entry = {field: base[field] for field in value_fields(kind) if base.get(field) not in (None, {})}
+        why = (f"沿用{template['name']}自 {base['effective_from']} 起的取值（{template_code}），"
+               f"待本县（区）文件确定后以新条目替换")
+        entry["assumptions"] = {name: why for name in note_names(entry, kind)}
+        problems = _check(kind, code, {**entry, "effective_from": effective_from})
+        if problems:
+            raise FormInvalid(problems)
+        copied.append((kind, entry))
+    _store_entry(session, actor, now, code, None, APPEAL, effective_from, appeal, note, None, appeal)
+    for kind, entry in copied:
+        _store_entry(session, actor, now, code, None, kind, effective_from, entry, note, None,
+                     _plain({**entry, "effective_from": effective_from}))
+    _refuse_if_unsafe(session, rule_book(session, code)[code], today)
 
 
 def add_appeal_entry(session: Session, actor: Principal | None, now: datetime, today: date,
@@ -476,13 +539,7 @@ def add_appeal_entry(session: Session, actor: Principal | None, now: datetime, t
     county, _township = _place(session, (form.get("county") or "").strip(), "", lock=True)
     effective_from = _checked_date(form.get("effective_from"), today, "effective_from")
     note = _checked_note(form.get("note"))
-    properties = appeal_schema()["properties"]
-    entry = {name: _typed(form[name], properties[name]) for name in APPEAL_FIELDS if (form.get(name) or "").strip()}
-    errors: dict[str, str] = {}
-    for error in Draft202012Validator(appeal_schema()).iter_errors(entry):
-        name = error.message.split("'")[1] if error.validator == "required" else ".".join(
-            map(str, error.absolute_path)) or "entry"
-        errors.setdefault(name, f"「{field_name(name)}」{_schema_message(error)}")
+    entry, errors = _appeal_from_form(form)
     before = appeal_of(county["code"], session, effective_from)
     if not errors and entry.get("source") == before.get("source") and entry != before:
         errors["source"] = "已修改：依据仍是原来的依据，请写明新取值的依据"

@@ -7,7 +7,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import (COUNTY_RULES_SOURCE, MAX_RULE_NOTE_CHARS, add_appeal_entry, add_rule_entry, appeal_edit_form, county_rules, model_name,
+from engine import (APPEAL_FIELDS, APPEAL_REQUIRED, COUNTY_RULES_SOURCE, MAX_RULE_NOTE_CHARS, add_appeal_entry, add_rule_entry, appeal_edit_form,
+                    counties_without_rules, set_up_county, county_rules, model_name,
                     retire_rule_entry, rule_edit_form, rule_field_name, rule_value_fields)
 from engine.errors import FormInvalid
 
@@ -22,7 +23,8 @@ def _rules_page(status: int = 200, errors: dict | None = None):
     on = date_arg(request.args, "on")
     with db().unit_of_work() as uow:
         rows = county_rules(uow.session, clock().today(), on)
-    return render_template("admin/rules.html", counties=rows, source=COUNTY_RULES_SOURCE, on=on or clock().today(),
+        without = counties_without_rules(uow.session)
+    return render_template("admin/rules.html", counties=rows, without_rules=without, source=COUNTY_RULES_SOURCE, on=on or clock().today(),
                            today=clock().today(), errors=errors or {}, label=_label, model_label=_model_label,
                            fields=list(rule_value_fields("rules"))), status
 
@@ -107,6 +109,40 @@ def appeal_edit():
     values = {**form["values"], "effective_from": clock().today().isoformat(), "source": "", "assumption": ""}
     return render_template("admin/appeal_edit.html", form=form, values=values, errors={}, today=clock().today(),
                            max_note=MAX_RULE_NOTE_CHARS, label=_label)
+
+
+@bp.route("/rules/setup", methods=["GET", "POST"])
+@requires_role("admin")
+def county_setup():
+    """GET: the form that gives a county an admin added its first rules (what its refusals name, and a county
+    whose model and parameters it takes over as assumptions). POST: set them up (nothing changes when
+    refused)."""
+    source = request.form if request.method == "POST" else request.args
+    county = (source.get("county") or "").strip()
+    with db().unit_of_work() as uow:
+        choices = dict(counties_without_rules(uow.session))
+        templates = [(c.code, c.unit_name or c.name) for c in county_rules(uow.session, clock().today())]
+    if county not in choices:
+        flash(_("This county has rules already, or is not in the places table."), "error")
+        return _rules_page(422)
+    page = {"code": county, "name": choices[county], "templates": templates}
+    values, errors, status = dict(source), {}, 200
+    if request.method == "POST":
+        try:
+            with db().unit_of_work(write=True) as uow:
+                set_up_county(uow.session, current_principal(), clock().now(), clock().today(), request.form)
+                uow.commit()
+        except FormInvalid as exc:
+            errors, status = exc.errors, 422
+        else:
+            flash(_("The county's rules are set up: from %(date)s its cases run under them; each value taken over "
+                    "is marked as an assumption until an entry of its own replaces it.",
+                    date=request.form.get("effective_from", "").strip()), "success")
+            return redirect(url_for("admin.county_rules_page") + f"#county-{county}")
+    values.setdefault("effective_from", clock().today().isoformat())
+    return render_template("admin/county_setup.html", county=page, values=values, errors=errors,
+                           today=clock().today(), max_note=MAX_RULE_NOTE_CHARS, label=_label,
+                           fields=APPEAL_FIELDS, required=APPEAL_REQUIRED), status
 
 
 @bp.route("/rules/<int:entry_id>/retire", methods=["POST"])

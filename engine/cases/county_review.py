@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from engine.cases.lifecycle import start_township_case
 from engine.cases.operations import refused, required_reason
 from engine.cases.writer import locked, write_event
-from engine.catalogue.rules import counties, rules_in_force
+from engine.catalogue.rules import rule_book, rules_in_force
 from engine.catalogue.versions import get_version
 from engine.clock import Clock, start_of_local_day
 from engine.errors import Forbidden, FormInvalid, NotFound
@@ -102,9 +102,10 @@ def sample_month(session: Session, clock: Clock, month: date | None = None) -> l
     label = f"{month:%Y-%m}"
     now = clock.now()
     results = []
+    known = rule_book(session)   # the file's counties and those an admin set up
     for county_id, code in session.execute(select(Unit.id, Unit.code).where(Unit.level == "county")
                                            .order_by(Unit.code)).all():
-        if code not in counties() or not claim(session, f"sampled:{code}:{label}"):
+        if code not in known or not claim(session, f"sampled:{code}:{label}"):
             continue
         share = sampling_share(code, month, session)
         sampled = set(session.execute(select(REVIEW.c.case_id).where(REVIEW.c.kind == "sampling",

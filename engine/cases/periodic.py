@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from engine.cases.lifecycle import start_case, start_township_case
 from engine.store.models import Case, Recipient, Unit
 from engine.store.sequences import claim
-from engine.catalogue.rules import catalog, counties, follow_up_process_for, model_in_force, variant_for
+from engine.catalogue.rules import catalog, follow_up_process_for, model_in_force, rule_book, variant_for
 
 CASE, RECIPIENT = Case.__table__, Recipient.__table__
 
@@ -94,9 +94,10 @@ def open_monthly_cutoffs(session: Session, clock) -> int:
         select(Unit.id, Unit.code, Unit.name, Unit.parent_id).where(Unit.level == "township")).all()
     county_codes = dict(session.execute(select(Unit.id, Unit.code).where(Unit.level == "county")).all())
     opened = 0
+    known = rule_book(session)   # the file's counties and those an admin set up
     for township in townships:
         county_code = county_codes.get(township.parent_id)
-        if county_code not in counties():
+        if county_code not in known:
             continue
         variant = variant_for("monthly_cutoff", model_in_force(county_code, township.code, today, session))
         number = f"{township.code}-{today:%Y%m}-月度"

@@ -257,10 +257,22 @@ def rule_book(session: Session, county_code: str | None = None) -> dict[str, dic
     query = select(CountyRuleEntry).order_by(CountyRuleEntry.id)
     if county_code is not None:
         query = query.where(CountyRuleEntry.county_code == county_code)
-    for row in session.execute(query).scalars():
+    rows = session.execute(query).scalars().all()
+    # A county an admin added has rules once they were set up in the browser (set_up_county): its first appeal
+    # entry names it, and its name is the places table's.
+    added = sorted({r.county_code for r in rows if r.kind == APPEAL and r.county_code not in book})
+    if added:
+        names = dict(session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(added),
+                                                                        Unit.level == "county")).all())
+        book.update({code: {"code": code, "name": names[code], "appeal": None, "models": [], "rules": [],
+                            "appeals": [], "set_up_here": True} for code in added if code in names})
+    for row in rows:
         if row.county_code in book:
             entry = stored_entry(row)
-            if row.kind == "rules":  # a value the file gained since the entry was added: the file's of its day
+            if row.kind == APPEAL and book[row.county_code]["appeal"] is None:
+                book[row.county_code]["appeal"] = {k: v for k, v in entry.items() if k not in ENTRY_FACTS}
+            if row.kind == "rules" and row.county_code in counties():
+                # a value the file gained since the entry was added: the file's of its day
                 base = in_force_among(rule_entries_of(counties()[row.county_code], row.township_code),
                                       row.effective_from) or {}
                 entry = {**{k: v for k, v in base.items() if k not in ENTRY_FACTS or k == "time_limit_wd_by_type"},

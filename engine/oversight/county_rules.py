@@ -94,7 +94,7 @@ def county_rules(session: Session, today: date, on: date | None = None) -> list[
     stored = {item["row"].id: item for item in stored_rule_entries(session)}
     result = []
     for code, county in rule_book(session).items():
-        i = order[code]
+        i = order.get(code)   # None: a county an admin set up here
         chosen = in_force_among(county["appeals"], on)
         appeal = {k: v for k, v in (chosen or county["appeal"]).items() if k not in ENTRY_FACTS}
         entry = CountyRules(code, county["name"], names.get(code), appeal=appeal,
@@ -130,7 +130,7 @@ def county_rules(session: Session, today: date, on: date | None = None) -> list[
 
 def _line(source: DataFile, i: int, kind: str, j: int, entry: dict) -> int | None:
     """The file line of a file's entry (None for an admin's)."""
-    return None if entry.get("entry_id") else source.keys.line_of(("county", i, kind, j))
+    return None if entry.get("entry_id") or i is None else source.keys.line_of(("county", i, kind, j))
 
 
 def _stored(stored: dict[int, dict], entry: dict) -> dict[str, Any] | None:

@@ -11,8 +11,9 @@ from lxml import html
 from sqlalchemy import func, select
 
 from engine.catalogue.rules import process_for, rules_in_force
-from engine.store.models import Case, CountyRuleEntry, Document, SecurityEvent
+from engine.store.models import Case, CountyRuleEntry, Document, SecurityEvent, Unit
 from tests.factories import SANTIDIKOU, SHUANGYUAN, start
+from tests.webapp.test_admin_places import fresh_codes  # noqa: F401  (a fixture)
 
 STREET = "340603004"      # 三堤口街道: publicity is outside its time limit, so its length may change
 XIANGSHUI_TOWN = "320921100"
@@ -320,3 +321,59 @@ def test_the_model_form_names_the_models(login, db):
     page = html.fromstring(admin.get("/admin/rules/edit?county=320921&kind=models").text)
     options = {o.get("value"): o.text_content() for o in page.xpath("//select[@id='f-model']/option")}
     assert options["xiangshui"].startswith("响水模式") and options["national"].startswith("全国通行")
+
+
+def test_a_county_an_admin_added_gets_its_rules_in_the_browser_and_runs_cases(login, db, clock, who, unit_id,
+                                                                              new_user, fresh_codes):
+    """A county added in the places table has no rules and runs no case; the admin sets them up from another
+    county's (each value taken over marked as an assumption) with what its refusals name; then a village
+    clerk there lodges an application on the template's route, and a refusal names the new county's court."""
+    from tests.conftest import wipe_case_data
+    admin = login("admin")
+    code = fresh_codes()
+    assert admin.post_form("/admin/places/add", {"code": code, "name": "试点县"}).status_code == 302
+    with db.unit_of_work() as uow:
+        county_id = uow.session.execute(select(Unit.id).where(Unit.code == code)).scalar_one()
+    assert admin.post_form("/admin/places/add", {"parent_id": county_id, "code": code + "100",
+                                                 "name": "新镇"}).status_code == 302
+    township_id = unit_id(code + "100")
+    assert admin.post_form("/admin/places/add", {"parent_id": township_id, "code": code + "100201",
+                                                 "name": "新村"}).status_code == 302
+    listed = html.fromstring(admin.get("/admin/rules").text).xpath("//section[contains(@class, 'counties-without-rules')]")
+    assert listed and code in listed[0].text_content()
+    page = admin.get(f"/admin/rules/setup?county={code}")
+    assert page.status_code == 200 and "试点县" in page.text
+    appeal = {"county": code, "authority": "试点县人民政府", "court": "试点县人民法院", "review_days": "60",
+              "litigation_months": "6", "complaints_phone": "12345", "effective_from": TODAY, "note": "新设试点县"}
+    refused = admin.post_form("/admin/rules/setup", {**appeal, "template": "320921"})   # no source
+    assert refused.status_code == 422 and 'data-field="source"' in refused.text
+    refused = admin.post_form("/admin/rules/setup", {**appeal, "template": "999999", "source": "试点县政府令〔2026〕1号"})
+    assert refused.status_code == 422 and 'data-field="template"' in refused.text
+    assert entries(db) == []
+    done = admin.post_form("/admin/rules/setup", {**appeal, "template": "320921", "source": "试点县政府令〔2026〕1号"})
+    assert done.status_code == 302, done.text
+    stored = entries(db)
+    assert sorted(e.kind for e in stored) == ["appeal", "models", "rules"]
+    rules_entry = next(e for e in stored if e.kind == "rules")
+    assert rules_entry.entry["assumptions"]["minimum_living_standard"].startswith("沿用响水县")
+    assert admin.get(f"/admin/rules/setup?county={code}").status_code == 422       # set up once
+    section = html.fromstring(admin.get("/admin/rules").text).xpath(f"//section[@data-county='{code}']")[0]
+    assert "试点县人民法院" in section.text_content() and "假设" in section.text_content()
+    with db.unit_of_work() as uow:
+        assert process_for("minimum_living", code, code + "100", clock.today(), uow.session) == \
+            "minimum_living_xiangshui"
+    clerk = new_user(("village", code + "100201"))
+    w = start(db, clock, who, unit_id, village=code + "100201", username=clerk)
+    from engine.cases.lifecycle import complete_task
+    from tests.factories import FORM_DATA
+    [task] = w.open_tasks()
+    with db.unit_of_work(write=True) as uow:   # the new township's clerk refuses
+        complete_task(uow.session, who(new_user(("township", code + "100"))), clock, task.id,
+                      {**FORM_DATA.get("acceptance", {}), "acceptance_decision": "not_accepted",
+                       "acceptance_reasons": "户籍不在本镇"})
+        uow.commit()
+    with db.unit_of_work() as uow:
+        bodies = uow.session.execute(select(Document.body).where(Document.case_id == w.case_id)).scalars().all()
+        assert any("试点县人民法院" in b for b in bodies)
+        assert uow.session.get(Case, w.case_id).number.startswith(code)
+    wipe_case_data(db)   # before the fixture deletes the places the case is in
