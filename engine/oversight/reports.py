@@ -141,8 +141,10 @@ def monthly_report(session: Session, principal: Principal, month: date, assistan
     for county_name in dict.fromkeys(r[0] for r in rows):
         own = [r for r in rows if r[0] == county_name]
         body += [[c, t, _type_name(kind), n, persons, amount] for c, t, kind, n, persons, amount in own]
-        body += [_totals([county_name, "本乡镇（街道）合计" if place.townships else "全县（区）合计", _type_name(kind)], [r for r in own if r[2] == kind])
-                 for kind in types if any(r[2] == kind for r in own)]
+        if len(place.townships) == 1:  # a township's own report: its lines are its totals of each type
+            continue
+        body += [_totals([county_name, "本乡镇（街道）合计" if place.townships else "全县（区）合计", _type_name(kind)],
+                         [r for r in own if r[2] == kind]) for kind in types if any(r[2] == kind for r in own)]
     return Report(_title(month, ALL_TYPES, "保障对象月报"),
                   ["县（区）", "乡镇（街道）", "救助类别", "户（人）数", "人数", "发放金额（元）"],
                   [*body, _totals(["合计", "", ""], rows)])
