@@ -269,7 +269,8 @@ def township_roll(session: Session, principal: Principal, month: date, assistanc
     names = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(place.townships))).all())
     roll = payment_roll(session, principal, month, assistance_type, stream=True, township_id=township_id)
     preview = [line for _n, line in zip(range(ROLL_PREVIEW), roll.rows)]
-    return {"townships": [(t, names[t]) for t in place.townships], "report": report, "title": roll.title, "header": roll.header, "preview": preview, "preview_size": ROLL_PREVIEW,
+    return {"townships": [(t, names[t]) for t in place.townships], "report": report, "title": roll.title,
+            "header": roll.header, "preview": preview, "preview_size": ROLL_PREVIEW,
             "bank_types": sorted({_type_name(k) for kinds in paid.values() for k in kinds})}
 
 

@@ -154,7 +154,8 @@ def test_the_care_ratios_are_the_countys_dated_data_not_the_decision_table(walk,
     outputs = re.findall(r"<outputEntry[^>]*><text>(.*?)</text>", dmn)
     assert outputs and all(o.startswith('"') for o in outputs), "labels only: no amount in the decision table"
     rules = engine.catalogue.rules.rules_in_force("320921", date(2026, 9, 15))
-    assert [rules[f"extreme_poverty_care_ratio_{band}"] for band in ("self_care", "partial", "total")] == [0.1, 0.3, 0.6]
+    bands = ("self_care", "partial", "total")
+    assert [rules[f"extreme_poverty_care_ratio_{band}"] for band in bands] == [0.1, 0.3, 0.6]
     assert "假设" in rules["assumptions"]["extreme_poverty_care_ratio_partial"]
     in_force = engine.catalogue.rules.rules_in_force
     monkeypatch.setattr(engine.catalogue.rules, "rules_in_force", lambda code, on, township=None, session=None: {
