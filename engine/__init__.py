@@ -62,7 +62,9 @@ from engine.oversight.files import (age_on, application_defaults, case_file, ear
                                     render_fields)
 from engine.oversight.search import STATUSES as CASE_STATUSES, SearchRefused, my_cases, search
 from engine.oversight.reports import (ALL_TYPES as ALL_REPORT_TYPES, monthly_report, payment_roll,
-                                      payment_roll_with_id_numbers, to_csv, to_xlsx, csv_chunks, xlsx_chunks)
+                                      payment_roll_with_id_numbers, to_csv, to_xlsx, csv_chunks, xlsx_chunks,
+                                      township_roll)
+from engine.oversight.bank_file import bank_chunks
 from engine.oversight.supervision import (mark_notifications_read, notification_centre, notification_kinds, notifications_for, open_incidents, overdue_by_township,
                                           retry_incident, supervision_items, unread_notifications)
 from engine.people.accounts import NAME_MAX, ROLE_NAMES_ZH, Principal, authenticate, principal_of

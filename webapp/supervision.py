@@ -1,4 +1,5 @@
-"""The county supervisor's views: every case of the county, reports and payment rolls, who saw full ID numbers."""
+"""The county supervisor's views: every case of the county, reports and payment rolls, who saw full ID numbers;
+and the township's own payment roll (its page and its files, the bank's 代发 file among them)."""
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -8,7 +9,7 @@ from flask import Blueprint, abort, current_app, render_template, request, strea
 from engine import (EVENT_KINDS, operation_log, parse_log_filters, ALL_REPORT_TYPES, COUNT_CAP, EXPORT_MAX, PAGE_SIZE, benefit_types, case_list_report,
                     monthly_report, overdue_by_township, parse_filters, payment_roll, payment_roll_with_id_numbers,
                     review_progress, saved_filters, supervised_counties, supervision_items,
-                    supervisor_cases, to_csv, to_xlsx, csv_chunks, xlsx_chunks)
+                    supervisor_cases, to_csv, to_xlsx, csv_chunks, xlsx_chunks, bank_chunks, township_roll)
 
 from .auth import current_principal, requires_role
 from .db import clock, db
@@ -19,7 +20,9 @@ from .pages import delete_list_filter, save_list_filter
 
 bp = Blueprint("supervision", __name__)
 REPORT_FORMATS = {"csv": ("text/csv", "csv"),  # Flask adds the one "; charset=utf-8"
-                  "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx")}
+                  "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+                  "bank": ("text/csv; charset=GBK", "csv")}  # the bank's 代发 file (engine/oversight/bank_file.py)
+CHUNKS = {"csv": csv_chunks, "xlsx": xlsx_chunks, "bank": bank_chunks}
 
 
 def list_filters(source):
@@ -51,12 +54,13 @@ def supervisor():
 
 
 @bp.route("/reports/<kind>")
-@requires_role("county", "county_supervisor")
+@requires_role("county", "county_supervisor", "township")
 def report(kind: str):
     """The monthly report or payment roll (发放名册) of a month, as CSV or XLSX, of one benefit type
-    (``type``, default 低保) or of all (``type=all``), of one county with ``county=<unit id>``. The roll
-    with full ID numbers (``full=1``) is for county staff of that county and is recorded in the ID-reveal
-    audit."""
+    (``type``, default 低保) or of all (``type=all``), of one county with ``county=<unit id>``, of one
+    township with ``township=<unit id>`` (township staff: their own only). The roll with full ID numbers and
+    accounts (``full=1``), and the bank's 代发 file (``format=bank``, always whole), are the bank's copy: for
+    county staff of that county and townships paying under delegation, recorded in the ID-reveal audit."""
     try:
         month = date.fromisoformat((request.args.get("month") or clock().today().strftime("%Y-%m")) + "-01")
     except ValueError:
@@ -64,34 +68,55 @@ def report(kind: str):
     if kind not in ("monthly", "payment-roll"):
         abort(404)
     export_format = request.args.get("format", "csv")
-    if export_format not in REPORT_FORMATS:
+    if export_format not in REPORT_FORMATS or (export_format == "bank" and kind != "payment-roll"):
         abort(400)
     assistance_type = request.args.get("type", "minimum_living")
     county_id = int_arg(request.args, "county")
-    full = kind == "payment-roll" and request.args.get("full") == "1"
+    township_id = int_arg(request.args, "township")
+    full = kind == "payment-roll" and (request.args.get("full") == "1" or export_format == "bank")
 
     def build(uow):
         s = uow.session
         if kind == "monthly":
-            return monthly_report(s, current_principal(), month, assistance_type, county_id)
+            return monthly_report(s, current_principal(), month, assistance_type, county_id, township_id)
         if full:
             table = payment_roll_with_id_numbers(s, current_principal(), clock().now(), month, assistance_type,
-                                                 county_id, export_format, request.remote_addr, stream=True)
+                                                 county_id, export_format, request.remote_addr, stream=True,
+                                                 township_id=township_id)
             uow.commit()  # the reveal is recorded before a single number leaves
             return table
-        return payment_roll(s, current_principal(), month, assistance_type, county_id, stream=True)
+        return payment_roll(s, current_principal(), month, assistance_type, county_id, stream=True,
+                            township_id=township_id)
     return _streamed(build, export_format, write=full)
 
 
+@bp.route("/payment-roll")
+@requires_role("township")
+def township_roll_page():
+    """The township's own payment roll (发放名册) of a month: its totals, the first lines (masked) and its files
+    (CSV, XLSX; the bank's copy and 代发 file of the benefits the township decides)."""
+    try:
+        month = date.fromisoformat((request.args.get("month") or clock().today().strftime("%Y-%m")) + "-01")
+    except ValueError:
+        abort(400)
+    assistance_type = request.args.get("type", ALL_REPORT_TYPES)
+    township_id = int_arg(request.args, "township")
+    with db().unit_of_work() as uow:
+        page = township_roll(uow.session, current_principal(), month, assistance_type, township_id)
+    return render_template("supervision/township_roll.html", month=month, assistance_type=assistance_type,
+                           township_id=township_id, report_types=benefit_types(),
+                           all_report_types=ALL_REPORT_TYPES, **page)
+
+
 def _streamed(build, export_format: str, write: bool = False):
-    """A report as a CSV or XLSX attachment streamed from a unit of work that stays open until the last
-    chunk is sent (a payment roll of a million rows never lies whole in memory); ``build(uow)`` makes the
+    """A report as a CSV, XLSX or bank file attachment streamed from a unit of work that stays open until the
+    last chunk is sent (a payment roll of a million rows never lies whole in memory); ``build(uow)`` makes the
     report (refusals raise before anything is sent)."""
     def body():
         with db().unit_of_work(write=write) as uow:
             table = build(uow)
-            yield table.title
-            yield from (xlsx_chunks(table) if export_format == "xlsx" else csv_chunks(table))
+            yield table.title + ("（银行代发）" if export_format == "bank" else "")
+            yield from CHUNKS[export_format](table)
     chunks = body()
     title = next(chunks)
     return _attachment(stream_with_context(chunks), title, export_format)
@@ -106,7 +131,7 @@ def _attachment(body, title: str, export_format: str):
     """``body`` (bytes or chunks) as a download named ``title``, never cached."""
     from urllib.parse import quote
     mime, ext = REPORT_FORMATS[export_format]
-    response = current_app.response_class(body, mimetype=mime)
+    response = current_app.response_class(body, **({"content_type": mime} if "charset" in mime else {"mimetype": mime}))
     response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(title)}.{ext}"
     # Personal data: no copy in browser or proxy caches.
     response.headers["Cache-Control"] = "no-store"
@@ -118,7 +143,7 @@ def _attachment(body, title: str, export_format: str):
 def export_cases():
     """The filtered case list as CSV or XLSX (ID numbers masked; at most EXPORT_MAX rows)."""
     export_format = request.args.get("format", "csv")
-    if export_format not in REPORT_FORMATS:
+    if export_format not in ("csv", "xlsx"):
         abort(400)
     filters = list_filters(request.args)
     with db().unit_of_work() as uow:

@@ -44,11 +44,15 @@ _COUNT = {"type": "integer", "minimum": 1, "maximum": 365}
 # Amounts and tests the routes compute with (元/月, multiples of the 低保 standard, ages, months), dated like it.
 _YUAN = {"type": "number", "minimum": 0, "maximum": 100000}
 _MULTIPLE = {"type": "number", "exclusiveMinimum": 0, "maximum": 10}
+_RATIO = {"type": "number", "minimum": 0, "maximum": 10}  # a multiple that may be 0 (no allowance in a band)
 AMOUNT_SCHEMAS = {
     "disability_living_subsidy": _YUAN, "disability_nursing_subsidy_severe": _YUAN, "disability_nursing_subsidy": _YUAN,
     "old_age_min_age": {"type": "integer", "minimum": 60, "maximum": 120}, "old_age_allowance_80_89": _YUAN,
     "old_age_allowance_90_99": _YUAN, "old_age_allowance_100_plus": _YUAN,
-    "extreme_poverty_basic_multiple": _MULTIPLE, "low_income_income_multiple": _MULTIPLE,
+    "extreme_poverty_basic_multiple": _MULTIPLE,
+    # 特困 照料护理 of each self-care band (the DMN extreme_poverty_care_allowance decides the band), × the standard.
+    "extreme_poverty_care_ratio_self_care": _RATIO, "extreme_poverty_care_ratio_partial": _RATIO,
+    "extreme_poverty_care_ratio_total": _RATIO, "low_income_income_multiple": _MULTIPLE,
     "low_income_asset_months": {"type": "integer", "minimum": 1, "maximum": 120},
     "low_income_valid_months": {"type": "integer", "minimum": 1, "maximum": 60},
     # 刚性支出困难家庭: last year's local per-capita disposable income (元/年), the share of the household's

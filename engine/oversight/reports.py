@@ -1,14 +1,16 @@
 """The monthly report to the county/district (recipients and amounts per township) and the monthly
 payment roll (发放名册), from the register of recipients — of one benefit type or of all (``all``), monthly
-benefits and one-off payments alike; CSV and XLSX with formula-looking text made inert.
-Full ID numbers are for county staff of each row's county, and every such export is recorded."""
+benefits and one-off payments alike, of the user's counties or, for township staff, of their own township;
+CSV, XLSX and the bank's 代发 file (bank_file.py), with formula-looking text made inert.
+Full ID numbers and accounts (the bank's copy) are for county staff of each row's county, and for township
+staff of the benefits their township decides under delegation (docs/rules.md, readings); every such export is
+recorded."""
 from __future__ import annotations
 
 import csv
 import io
 import tempfile
 from calendar import monthrange
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
 from itertools import chain
@@ -19,13 +21,13 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
-from engine.catalogue.rules import benefit_of, benefit_types, catalog
+from engine.catalogue.rules import NATIONAL, benefit_of, benefit_types, catalog, model_in_force, variant_for
 from engine.people.accounts import Principal
 from engine.errors import Forbidden, NotFound
 from engine.catalogue.forms import mask_account, mask_id_number
 from engine.store.models import Recipient, Unit
 from engine.people.reveals import allowed_counties, record_reveal, refuse_unless_allowed
-from engine.people.scope import supervised_counties
+from engine.people.scope import supervised_counties, township_reach
 
 RECIPIENT = Recipient.__table__
 ALL_TYPES = "all"  # the report or roll of every benefit type, a line per type
@@ -67,17 +69,43 @@ class Report:
     title: str
     header: list[str]
     rows: Iterable[list]  # a list, or a stream read once (the payment roll)
+    month: date | None = None  # the month a payment roll pays
+    totals: tuple[int, float] | None = None  # the bank's copy: its number of payments and their sum
 
 
-def _counties(principal: Principal, county_id: int | None = None) -> tuple[int, ...]:
+@dataclass(frozen=True)
+class Place:
+    """Where a report reaches: ``clause`` confines the register's rows (role × place, in SQL), ``counties``
+    are the counties they lie in; ``townships`` is set for a township's own report (township staff)."""
+
+    clause: object
+    counties: tuple[int, ...]
+    townships: tuple[int, ...] = ()
+
+
+def report_place(session: Session, principal: Principal, county_id: int | None = None,
+                 township_id: int | None = None) -> Place:
+    """The rows a user's report covers: county staff and supervisors, their counties (or one, or one township
+    of theirs); township staff, their own township (or one of theirs) and never another."""
     counties = supervised_counties(principal)
-    if not counties:
-        raise Forbidden("reports are for county staff and supervisors")
-    if county_id is None:
-        return counties
-    if county_id not in counties:
-        raise Forbidden("not a county of this user")
-    return (county_id,)
+    if counties:
+        if county_id is not None:
+            if county_id not in counties:
+                raise Forbidden("not a county of this user", "不是本县（区）")
+            counties = (county_id,)
+        clause = RECIPIENT.c.county_id.in_(counties)
+        return Place(clause if township_id is None else and_(clause, RECIPIENT.c.township_id == township_id), counties)
+    reach = township_reach(session, principal)
+    if not reach.counties:
+        raise Forbidden("reports are for county staff, supervisors and township staff")
+    townships = dict(reach.by_level)["township"]
+    if county_id is not None or (township_id is not None and township_id not in townships):
+        raise Forbidden("a township's report is of its own township", "只能查看本乡镇（街道）的报表和发放名册")
+    clause = reach.clause(RECIPIENT)
+    if township_id is not None:
+        townships = (township_id,)
+        clause = and_(clause, RECIPIENT.c.township_id == township_id)
+    return Place(clause, reach.counties, townships)
 
 
 def _totals(label: list, rows: list[list]) -> list:
@@ -86,17 +114,19 @@ def _totals(label: list, rows: list[list]) -> list:
 
 
 def monthly_report(session: Session, principal: Principal, month: date, assistance_type: str,
-                   county_id: int | None = None) -> Report:
+                   county_id: int | None = None, township_id: int | None = None) -> Report:
     """Benefits (households, or persons for a personal benefit), persons covered and amounts paid in a
     month, per township, of one type (or ``all``: per county, township and type, with each county's total
-    of each type), of one county or all the user's. A one-off payment counts in the month it was paid."""
+    of each type), of one county or all the user's (a township user's: their township's, see report_place).
+    A one-off payment counts in the month it was paid."""
     types = _types(assistance_type)
+    place = report_place(session, principal, county_id, township_id)
     county, township = aliased(Unit), aliased(Unit)
     lines = session.execute(
         select(county.code, township.code, county.name, township.name, RECIPIENT.c.assistance_type, func.count(),
                func.sum(RECIPIENT.c.household_size), func.sum(RECIPIENT.c.monthly_amount))
         .join(county, county.id == RECIPIENT.c.county_id).join(township, township.id == RECIPIENT.c.township_id)
-        .where(RECIPIENT.c.county_id.in_(_counties(principal, county_id)),
+        .where(place.clause,
                RECIPIENT.c.assistance_type.in_(types), _paid_in(month))
         .group_by(county.code, township.code, county.name, township.name, RECIPIENT.c.assistance_type)
     ).all()
@@ -111,8 +141,10 @@ def monthly_report(session: Session, principal: Principal, month: date, assistan
     for county_name in dict.fromkeys(r[0] for r in rows):
         own = [r for r in rows if r[0] == county_name]
         body += [[c, t, _type_name(kind), n, persons, amount] for c, t, kind, n, persons, amount in own]
-        body += [_totals([county_name, "全县（区）合计", _type_name(kind)], [r for r in own if r[2] == kind])
-                 for kind in types if any(r[2] == kind for r in own)]
+        if len(place.townships) == 1:  # a township's own report: its lines are its totals of each type
+            continue
+        body += [_totals([county_name, "本乡镇（街道）合计" if place.townships else "全县（区）合计", _type_name(kind)],
+                         [r for r in own if r[2] == kind]) for kind in types if any(r[2] == kind for r in own)]
     return Report(_title(month, ALL_TYPES, "保障对象月报"),
                   ["县（区）", "乡镇（街道）", "救助类别", "户（人）数", "人数", "发放金额（元）"],
                   [*body, _totals(["合计", "", ""], rows)])
@@ -122,21 +154,21 @@ def monthly_report(session: Session, principal: Principal, month: date, assistan
 KEEPERS = {"self": "本人", "family": "家庭成员", "village_staff": "村（居）委会代管", "township_staff": "乡镇（街道）代管"}
 
 
-def _payment_roll(session: Session, counties: tuple[int, ...], month: date, assistance_type: str,
+def _payment_roll(session: Session, place, month: date, assistance_type: str, types: tuple[str, ...],
                   revealed: frozenset[int], stream: bool) -> Report:
-    """The roll of ``counties``; a row's ID number in full only when its own county is in ``revealed``.
-    A recognition without payment (低收入, amount 0) is on the monthly report, not on the roll. With ``stream``
-    its rows are read from the database in batches as they are written out (once, while ``session`` is
-    open: a roll of a province never lies whole in memory); else a list."""
+    """The roll of the rows ``place`` (a clause) confines, of ``types``; a row's ID number and account in full
+    only when its own county is in ``revealed``. A recognition without payment (低收入, amount 0) is on the
+    monthly report, not on the roll. With ``stream`` its rows are read from the database in batches as they
+    are written out (once, while ``session`` is open: a roll of a province never lies whole in memory); else
+    a list."""
     township, village = aliased(Unit), aliased(Unit)
-    types = _types(assistance_type)
     statement = (
         select(RECIPIENT.c.county_id, township.name, village.name, RECIPIENT.c.applicant_name,
                RECIPIENT.c.applicant_id_number, RECIPIENT.c.household_size, RECIPIENT.c.monthly_amount,
                RECIPIENT.c.assistance_type, RECIPIENT.c.payment, RECIPIENT.c.payment_from,
                RECIPIENT.c.payment_account, RECIPIENT.c.account_keeper)
         .join(township, township.id == RECIPIENT.c.township_id).join(village, village.id == RECIPIENT.c.village_id)
-        .where(*_on_roll(counties, month, types))
+        .where(*_on_roll(place, month, types))
         .order_by(RECIPIENT.c.county_id, township.code, village.code,
                   case({kind: i for i, kind in enumerate(types)}, value=RECIPIENT.c.assistance_type), RECIPIENT.c.id))
     names = {kind: _type_name(kind) for kind in types}
@@ -149,42 +181,97 @@ def _payment_roll(session: Session, counties: tuple[int, ...], month: date, assi
                    round(float(amount), 2), names[kind], f"一次性（{paid_from:%Y-%m-%d}）" if payment == "once" else "按月",
                    (account or "") if shown else mask_account(account), KEEPERS.get(keeper or "", "")]
 
-    return Report(_title(month, assistance_type, "发放名册"),
-                  ["乡镇（街道）", "村（社区）", "户主（本人）", "公民身份号码", "保障人数", "发放金额（元）",
-                   "救助类别", "发放方式", "发放账户（社会保障卡）", "账户保管"], lines() if stream else list(lines()))
+    return Report(_title(month, assistance_type, "发放名册"), list(ROLL_HEADER), lines() if stream else list(lines()),
+                  month)
 
 
+ROLL_HEADER = ("乡镇（街道）", "村（社区）", "户主（本人）", "公民身份号码", "保障人数", "发放金额（元）", "救助类别",
+               "发放方式", "发放账户（社会保障卡）", "账户保管")
 ROLL_BATCH = 5000  # rows of the payment roll fetched at a time
 
 
-def _on_roll(counties: tuple[int, ...], month: date, types: tuple[str, ...]) -> list:
-    """The benefits on a month's roll of ``counties``."""
-    return [RECIPIENT.c.county_id.in_(counties), RECIPIENT.c.assistance_type.in_(types),
-            RECIPIENT.c.monthly_amount > 0, _paid_in(month)]
+def _on_roll(place, month: date, types: tuple[str, ...]) -> list:
+    """The benefits on a month's roll of the rows ``place`` confines."""
+    return [place, RECIPIENT.c.assistance_type.in_(types), RECIPIENT.c.monthly_amount > 0, _paid_in(month)]
 
 
 def payment_roll(session: Session, principal: Principal, month: date, assistance_type: str,
-                 county_id: int | None = None, stream: bool = False) -> Report:
+                 county_id: int | None = None, stream: bool = False, township_id: int | None = None) -> Report:
     """One line per benefit paid in the month (monthly ones, and one-off payments of that month), ID
-    numbers masked (of one county, or all the user's; one type or ``all``); ``stream``: see _payment_roll."""
-    return _payment_roll(session, _counties(principal, county_id), month, assistance_type, frozenset(), stream)
+    numbers and accounts masked, of the user's places (report_place: a county or all the user's, a township's
+    own for township staff; one type or ``all``); ``stream``: see _payment_roll."""
+    place = report_place(session, principal, county_id, township_id)
+    return _payment_roll(session, place.clause, month, assistance_type, _types(assistance_type), frozenset(), stream)
+
+
+def township_paid_types(session: Session, townships: tuple[int, ...], month: date,
+                        types: tuple[str, ...]) -> dict[int, tuple[str, ...]]:
+    """Township id → the types of ``types`` it pays itself in the month: benefits paid monthly whose route in
+    the township, under the delegation model in force on the month's first day, is not the national one
+    (the township decides them: 审核确认 delegated). One-off payments (临时救助) are paid on the approver's
+    decision, by the township or the county according to the amount, and stay on the county's bank copy."""
+    county = aliased(Unit)
+    found = {}
+    for township_id, code, county_code in session.execute(
+            select(Unit.id, Unit.code, county.code).join(county, county.id == Unit.parent_id)
+            .where(Unit.id.in_(townships))).all():
+        model = model_in_force(county_code, code, month, session)
+        found[township_id] = tuple(k for k in types if (benefit_of(k) or {}).get("payment") == "monthly"
+                                   and variant_for(k, model) != NATIONAL)
+    return found
 
 
 def payment_roll_with_id_numbers(session: Session, principal: Principal, now: datetime, month: date,
                                  assistance_type: str, county_id: int | None = None, export_format: str = "csv",
-                                 address: str | None = None, stream: bool = False) -> Report:
-    """The bank's copy of the payment roll, with full ID numbers and accounts: only for county (民政局) staff of the county
-    of every row, and recorded per county in the ID-reveal audit (the caller commits with the export)."""
-    counties = _counties(principal, county_id)
-    refuse_unless_allowed(principal, counties)
-    report = _payment_roll(session, counties, month, assistance_type, allowed_counties(principal), stream)
-    per_county = Counter(dict(session.execute(
-        select(RECIPIENT.c.county_id, func.count()).where(*_on_roll(counties, month, _types(assistance_type)))
-        .group_by(RECIPIENT.c.county_id)).all()))
-    for county in counties:
+                                 address: str | None = None, stream: bool = False,
+                                 township_id: int | None = None) -> Report:
+    """The bank's copy of the payment roll, with full ID numbers and accounts and its totals: for county (民政局)
+    staff of the county of every row; for township staff, of their township's benefits it decides under
+    delegation (township_paid_types; refused when there are none). Recorded per county in the ID-reveal audit
+    (the caller commits with the export)."""
+    place = report_place(session, principal, county_id, township_id)
+    types = _types(assistance_type)
+    clause = place.clause
+    if place.townships:
+        paid = {t: kinds for t, kinds in township_paid_types(session, place.townships, month, types).items() if kinds}
+        if not paid:
+            raise Forbidden("the township decides none of these benefits; the county's bank copy pays them",
+                            "本乡镇（街道）不审核确认这一救助类别，银行用名册由县（区）民政局出具")
+        clause = and_(clause, or_(*(and_(RECIPIENT.c.township_id == t, RECIPIENT.c.assistance_type.in_(kinds))
+                                    for t, kinds in sorted(paid.items()))))
+        revealed = frozenset(place.counties)
+    else:
+        refuse_unless_allowed(principal, place.counties)
+        revealed = allowed_counties(principal)
+    report = _payment_roll(session, clause, month, assistance_type, types, revealed, stream)
+    per_county = {county: (n, float(amount or 0)) for county, n, amount in session.execute(
+        select(RECIPIENT.c.county_id, func.count(), func.sum(RECIPIENT.c.monthly_amount))
+        .where(*_on_roll(clause, month, types)).group_by(RECIPIENT.c.county_id)).all()}
+    for county in place.counties:
         record_reveal(session, principal, now, county, "payment_roll", f"{report.title}（{export_format}）",
-                      per_county[county], address)
+                      per_county.get(county, (0, 0.0))[0], address)
+    report.totals = (sum(n for n, _a in per_county.values()), round(sum(a for _n, a in per_county.values()), 2))
     return report
+
+
+ROLL_PREVIEW = 50  # lines of the roll the township's page shows (the file has them all)
+
+
+def township_roll(session: Session, principal: Principal, month: date, assistance_type: str,
+                  township_id: int | None = None) -> dict:
+    """The township's payment-roll page: its townships (id, name), the month's report of them, the roll's
+    first ROLL_PREVIEW lines (masked) and the types of which the township may take the bank's copy."""
+    place = report_place(session, principal, None, township_id)
+    if not place.townships:
+        raise Forbidden("the township's roll page is for township staff", "本页面供乡镇（街道）经办人员使用")
+    report = monthly_report(session, principal, month, assistance_type, township_id=township_id)
+    paid = township_paid_types(session, place.townships, month, _types(assistance_type))
+    names = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(place.townships))).all())
+    roll = payment_roll(session, principal, month, assistance_type, stream=True, township_id=township_id)
+    preview = [line for _n, line in zip(range(ROLL_PREVIEW), roll.rows)]
+    return {"townships": [(t, names[t]) for t in place.townships], "report": report, "title": roll.title,
+            "header": roll.header, "preview": preview, "preview_size": ROLL_PREVIEW,
+            "bank_types": sorted({_type_name(k) for kinds in paid.values() for k in kinds})}
 
 
 # A text cell beginning with one of these is read as a formula (or DDE) by spreadsheet programs.

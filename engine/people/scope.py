@@ -84,3 +84,16 @@ def reach_of(session: Session, principal: Principal) -> Reach:
     by_level = tuple((level, tuple(sorted(r.id for r in rows if r.level == level)))
                      for level in ("county", "township", "village") if any(r.level == level for r in rows))
     return Reach(tuple(sorted({c for c in counties.values() if c is not None})), by_level)
+
+
+def township_reach(session: Session, principal: Principal) -> Reach:
+    """The townships (乡镇/街道) where the principal holds the township role, with their counties: the
+    places whose own payment roll and monthly report the township runs (one query)."""
+    townships = principal.units_for("township")
+    if not townships:
+        return Reach()
+    rows = session.execute(select(Unit.id, Unit.parent_id)
+                           .where(Unit.id.in_(townships), Unit.level == "township")).all()
+    if not rows:
+        return Reach()
+    return Reach(tuple(sorted({r.parent_id for r in rows})), (("township", tuple(sorted(r.id for r in rows))),))

@@ -81,7 +81,9 @@ def test_payment_roll_lists_each_household_masked_except_the_county_bank_copy(re
     assert supervisor.get("/reports/payment-roll?month=2026-12&full=1").status_code == 403
     full = login("county_mz").get("/reports/payment-roll?month=2026-12&format=csv&full=1").data.decode("utf-8-sig")
     assert "32092119700100011" in full
-    assert login("township_xs").get("/reports/monthly?month=2026-11").status_code == 403
+    own = login("township_xs").get("/reports/monthly?month=2026-11&format=csv").data.decode("utf-8-sig")
+    assert "响水镇" in own and "陈家港镇" not in own, "a township's report is its own township's"
+    assert login("village_sy").get("/reports/monthly?month=2026-11").status_code == 403
     other_county = login("supervisor_tx").get("/reports/payment-roll?month=2026-12&format=csv").data.decode("utf-8-sig")
     assert "户主1" not in other_county and len(other_county.strip().splitlines()) == 2
 

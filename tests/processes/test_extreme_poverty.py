@@ -3,12 +3,14 @@ real BPMN, with who does each step, the amounts and the documents (文书) they 
 from __future__ import annotations
 
 import re
-
+from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+import engine.catalogue.rules
 from engine.cases import lifecycle as cases
 from engine.cases.lifecycle import start_application
 from engine.errors import FormInvalid
@@ -143,6 +145,26 @@ def test_precheck_applies_the_three_conditions(walk, db):
     assert data["able_supporters"] == ["王大军"] and data["meets_extreme_poverty_conditions"] is False
     hearing = walk(SHUANGYUAN, XIANGSHUI, age=40, disability_category="hearing", disability_grade=1)
     assert case_data(db, hearing.case_id)["no_work_capacity"] is False
+
+
+def test_the_care_ratios_are_the_countys_dated_data_not_the_decision_table(walk, db, monkeypatch):
+    """Audit X10: the DMN decides the self-care band only; the 照料护理 of each band is county data (a multiple
+    of the 低保 standard, dated, with its source or assumption), so a county changing it changes new cases."""
+    dmn = Path("processes/decisions/extreme_poverty_care_allowance.dmn").read_text(encoding="utf-8")
+    outputs = re.findall(r"<outputEntry[^>]*><text>(.*?)</text>", dmn)
+    assert outputs and all(o.startswith('"') for o in outputs), "labels only: no amount in the decision table"
+    rules = engine.catalogue.rules.rules_in_force("320921", date(2026, 9, 15))
+    bands = ("self_care", "partial", "total")
+    assert [rules[f"extreme_poverty_care_ratio_{band}"] for band in bands] == [0.1, 0.3, 0.6]
+    assert "假设" in rules["assumptions"]["extreme_poverty_care_ratio_partial"]
+    in_force = engine.catalogue.rules.rules_in_force
+    monkeypatch.setattr(engine.catalogue.rules, "rules_in_force", lambda code, on, township=None, session=None: {
+        **in_force(code, on, township, session), "extreme_poverty_care_ratio_partial": 0.5})
+    w = walk(SHUANGYUAN, XIANGSHUI)
+    for step in ("acceptance", "economic_check", "investigation", "self_care_assessment"):
+        w.do(step)
+    data = case_data(db, w.case_id)
+    assert (data["self_care_level"], data["care_level"], data["care_allowance_ratio"]) == ("partial", "半护理", 0.5)
 
 
 # --- Xiangshui: the township confirms and issues the certificate --------------------------------

@@ -718,6 +718,9 @@ def test_siping_refusal_names_the_reviewing_authority_and_the_court(lodge, db):
 # --- payment through the bank (audit X7) ----------------------------------------------------------------
 WALKS = {"xiangshui": (walk_xiangshui, "county_mz", "响水镇"), "siping": (walk_siping, "district_tx", "仁兴街道"),
          "santidikou": (walk_santidikou, "district_xsq", "三堤口街道")}
+# model → (the township's own user, a user of another township of the same county)
+TOWNSHIP_USERS = {"xiangshui": ("township_xs", "township_cjg"), "siping": ("street_rx", "street_yx"),
+                  "santidikou": ("street_stk", "street_dj")}
 ACCOUNT = "6217001234567890123"
 
 
@@ -726,13 +729,23 @@ def test_a_confirmed_household_is_on_its_townships_payment_roll_with_its_account
     walk, county_user, township = WALKS[model]
     t = walk(lambda m: lodge(m, account={"payment_account": ACCOUNT, "account_keeper": "self"}), clock)
     name = t.walk.case().applicant_name
+    own_user, other_user = TOWNSHIP_USERS[model]
+    november = date(2026, 11, 1)
     with db.unit_of_work() as uow:
-        roll = payment_roll(uow.session, who(county_user), date(2026, 11, 1), "minimum_living")
-        report = monthly_report(uow.session, who(county_user), date(2026, 11, 1), "minimum_living")
-    [line] = [r for r in roll.rows if r[2] == name]
-    assert line[0] == township and line[8] == "*" * 15 + "0123" and ACCOUNT not in map(str, line)
-    assert line[9] == "本人" and roll.header[8] == "发放账户（社会保障卡）"
-    assert any(r[0] == township and r[1] >= 1 for r in report.rows)  # the monthly report of its county
+        s = uow.session
+        rolls = {user: payment_roll(s, who(user), november, kind) for user in (county_user, own_user)
+                 for kind in ("minimum_living", "all")}
+        reports = {user: monthly_report(s, who(user), november, "minimum_living") for user in (county_user, own_user)}
+        other = payment_roll(s, who(other_user), november, "all")
+    for roll in rolls.values():  # the county's roll and the township's own, of 低保 and of every type
+        [line] = [r for r in roll.rows if r[2] == name]
+        assert line[0] == township and line[8] == "*" * 15 + "0123" and ACCOUNT not in map(str, line)
+        assert line[9] == "本人" and roll.header[8] == "发放账户（社会保障卡）"
+    assert {r[0] for r in rolls[own_user].rows} == {township}, "the township's roll is its own township's"
+    assert name not in [r[2] for r in other.rows], "nor on a neighbouring township's"
+    for report in reports.values():  # the monthly report of its county, and of its township
+        assert any(r[0] == township and r[1] >= 1 for r in report.rows)
+    assert {r[0] for r in reports[own_user].rows} == {township, "合计"}
 
 
 def test_an_account_kept_by_village_staff_needs_the_custody_agreement(lodge, clock, db):
