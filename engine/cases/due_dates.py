@@ -39,7 +39,7 @@ def recompute(session: Session, clock: Clock) -> Recomputed:
     """Recompute the due dates of every open task and running case under the current calendar."""
     calendar = WorkingCalendar.load()
     now, today = clock.now(), clock.today()
-    tasks = _recompute_tasks(session)
+    tasks = _recompute_tasks(session, calendar)
     cases = _recompute_cases(session, calendar, now)
     # A 督办 item follows its task's date; one raised on an estimate the notice disproves is closed.
     session.execute(update(ITEM).where(ITEM.c.resolved_at.is_(None)).values(
@@ -59,15 +59,36 @@ def provisional_count(session: Session) -> int:
     return session.execute(tasks).scalar_one() + session.execute(cases).scalar_one()
 
 
-def _recompute_tasks(session: Session) -> int:
+def _suspensions(session: Session) -> dict[int, list[tuple]]:
+    """Case id → (resumed at, working days it was suspended) of each 恢复办理 of a running case: the days its
+    open tasks' dates were moved on by (``writer.shift_due_dates``)."""
+    found: dict[int, list[tuple]] = {}
+    for case_id, at, data in session.execute(
+            select(EVENT.c.case_id, EVENT.c.at, EVENT.c.data).join(CASE, CASE.c.id == EVENT.c.case_id)
+            .where(EVENT.c.kind == "case_resumed", CASE.c.status == "running")):
+        if (data or {}).get("paused_workdays"):
+            found.setdefault(case_id, []).append((at, int(data["paused_workdays"])))
+    return found
+
+
+def _recompute_tasks(session: Session, calendar: WorkingCalendar) -> int:
     rows = session.execute(
-        select(TASK.c.id, TASK.c.task_name, TASK.c.created_at, TASK.c.due_on, TASK.c.due_provisional,
+        select(TASK.c.id, TASK.c.case_id, TASK.c.task_name, TASK.c.created_at, TASK.c.due_on, TASK.c.due_provisional,
                CASE.c.process_version_id)
         .join(CASE, CASE.c.id == TASK.c.case_id).where(TASK.c.status == "open")).all()
+    suspensions = _suspensions(session)
     changes = []
     for row in rows:
         facts = get_version(session, row.process_version_id).tasks.get(row.task_name, {})
         due_on, provisional = task_due(to_local_date(row.created_at), facts.get("properties", {}).get("deadline"))
+        # a suspension the task was open through moved its date on, as it moves on again here
+        paused = sum(days for at, days in suspensions.get(row.case_id, ()) if at > row.created_at)
+        if due_on is not None and paused:
+            try:
+                due_on = calendar.add_workdays(due_on, paused)
+                provisional = provisional or calendar.is_provisional(due_on)
+            except CalendarYearMissing:
+                due_on, provisional = None, True
         if (due_on, provisional) != (row.due_on, row.due_provisional):
             changes.append({"b_id": row.id, "b_due_on": due_on, "b_provisional": provisional})
     write_task_due_dates(session, changes)

@@ -186,7 +186,15 @@ def test_suspend_stops_the_clock_and_resume_moves_due_dates(db, clock, who, unit
     assert walk.case().due_on == calendar.add_workdays(case_due_before, 10)
     [resumed] = events(db, walk.case_id, "case_resumed")
     assert resumed.data["paused_workdays"] == 10 and resumed.data["suspension_reason"] == "申请人住院，暂停办理"
+    # a holiday notice loaded later recomputes every open date from its start: the suspension's shift stays
+    from engine.cases.due_dates import recompute
+    with db.unit_of_work(write=True) as uow:
+        recompute(uow.session, clock)
+        uow.commit()
+    assert walk.open_tasks()[0].due_on == calendar.add_workdays(due_before, 10)
+    assert walk.case().due_on == calendar.add_workdays(case_due_before, 10)
     walk.do("economic_check")
+    assert walk.open_tasks()[0].due_on is None or walk.open_tasks()[0].due_on > clock.today()
 
 
 def test_terminate_by_the_county_with_its_notice(db, clock, who, unit_id):
