@@ -38,7 +38,7 @@ def cosigners(session: Session, task_id: str) -> list:
 def required_signoffs(properties: dict) -> int:
     """The sign-offs the route makes mandatory on a step (会签: its property ``cosign``), 0 when none."""
     try:
-        return max(0, int(properties.get("cosign", 0)))
+        return max(0, int(properties.get("cosign") or 0))
     except (TypeError, ValueError):
         return 0
 
