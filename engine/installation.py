@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.people.accounts import principal_of
+from engine.cases.cosigning import cosign_by
 from engine.cases.lifecycle import complete_task, start_case
 from engine.clock import Clock
 from engine.catalogue.datafiles import DataFile
@@ -29,7 +30,8 @@ CASES_SCHEMA = {
             "lodged_by": {"type": "string"}, "application": {"type": "object"},
             "steps": {"type": "array", "items": {
                 "type": "object", "additionalProperties": False, "required": ["task", "by", "data"],
-                "properties": {"task": {"type": "string"}, "by": {"type": "string"}, "data": {"type": "object"}}}}}}}},
+                "properties": {"task": {"type": "string"}, "by": {"type": "string"}, "data": {"type": "object"},
+                               "cosigned_by": {"type": "array", "items": {"type": "string"}}}}}}}}},
 }
 
 
@@ -54,7 +56,8 @@ def prepare_store(database, now: datetime, directory: Path = DEMO_DIR) -> None:
 
 
 def load_cases(session: Session, clock: Clock, path: Path) -> int:
-    """Lodge the sample cases of a cases file and take each through its listed steps.
+    """Lodge the sample cases of a cases file and take each through its listed steps (a step's ``cosigned_by``
+    users sign it first: the 会签 its route may require).
 
     Only into an installation without cases: sample data must never mix with real work.
     """
@@ -75,8 +78,10 @@ def load_cases(session: Session, clock: Clock, path: Path) -> int:
             task_id = session.execute(select(HumanTask.id).where(
                 HumanTask.case_id == started.id, HumanTask.status == "open",
                 HumanTask.task_name == step["task"])).scalar_one()
-            complete_task(session, principal_of(session, step["by"]), clock, task_id,
-                          _dated(step["data"], clock.today()))
+            holder = principal_of(session, step["by"])
+            # 会签: the co-signers (the second 入户调查 investigator) sign before the holder completes
+            cosign_by(session, holder, clock, task_id, [principal_of(session, u) for u in step.get("cosigned_by", [])])
+            complete_task(session, holder, clock, task_id, _dated(step["data"], clock.today()))
     return len(source.data["case"])
 
 

@@ -8,12 +8,15 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engine.cases.cosigning import cosign_by, cosigners, required_signoffs
 from engine.cases.lifecycle import complete_task, start_case
+from engine.cases.operations import colleagues
 from engine.cases.timers import fire_due_timers_for_case
 from engine.catalogue.form_samples import sample_for_schema  # noqa: F401  (the tests import it from here)
 from engine.catalogue.forms import with_check_digit
 from engine.installation import demo_password
-from engine.store.models import Case, CaseEvent, HumanTask
+from engine.people.accounts import principal_of
+from engine.store.models import Case, CaseEvent, HumanTask, User
 from engine.catalogue.versions import get_version
 
 DEMO_PASSWORD = demo_password()
@@ -58,6 +61,23 @@ FORM_DATA: dict[str, dict[str, Any]] = {
 }
 
 
+def cosign_as_colleagues(session, actor, clock, task) -> list[str]:
+    """The 会签 a step's route asks for (property ``cosign``), signed by the actor's first colleagues of the
+    task's role and unit (the demo's second investigators: township_xs2 …); returns their usernames."""
+    needed = required_signoffs(get_version(session, session.get(Case, task.case_id).process_version_id)
+                               .tasks.get(task.task_name, {}).get("properties", {}))
+    if not needed:
+        return []
+    signers = cosigners(session, task.id)  # signed already (in a browser test, say): only the rest are added
+    needed -= sum(1 for c in signers if c.signed_at is not None)
+    taken = {c.user_id for c in signers}
+    ids = [c.id for c in colleagues(session, actor, task.id) if c.id not in taken][:max(needed, 0)]
+    assert len(ids) == needed, f"{task.task_name} needs {needed} co-signers besides {actor.username}"
+    names = session.execute(select(User.username).where(User.id.in_(ids))).scalars().all()
+    cosign_by(session, actor, clock, task.id, [principal_of(session, name) for name in names])
+    return names
+
+
 @dataclass
 class Walk:
     """A case being walked through its route by the demo users."""
@@ -90,7 +110,9 @@ class Walk:
         username = LANE_USERS[self.township][task.role]
         defaults = (self.form_data or FORM_DATA).get(name, {})
         with self.db.unit_of_work(write=True) as uow:
-            complete_task(uow.session, self.who(username), self.clock, task.id, {**defaults, **overrides})
+            actor = self.who(username)
+            cosign_as_colleagues(uow.session, actor, self.clock, task)
+            complete_task(uow.session, actor, self.clock, task.id, {**defaults, **overrides})
             uow.commit()
         self.trail.append((name, task.role, username))
         self._record()

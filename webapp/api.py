@@ -36,6 +36,8 @@ class TaskSchema(Schema):
     applicant_name = fields.String(required=True)
     applicant_id_number = fields.Method("masked_id")
     village_name = fields.String()
+    claimed_by = fields.String(allow_none=True)  # the holder's name
+    held = fields.String()  # mine (claimed by me, or by someone I stand in for as 代理 today), queue or others
 
     def masked_id(self, row):
         return mask_id_number(row["applicant_id_number"])

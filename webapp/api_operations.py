@@ -19,6 +19,7 @@ from .auth import current_principal
 from .db import clock, db
 from .limits import InputRefused, int_arg
 from .pages import bound_view
+from .notification_texts import notification_text
 
 
 class NoBodySchema(Schema):
@@ -234,7 +235,9 @@ class NotificationSchema(Schema):
 
     id = fields.Integer()
     kind = fields.String()
-    message = fields.String()
+    message = fields.String()  # as stored (Chinese)
+    text = fields.String()  # in the caller's language (the kind's text with the stored params)
+    params = fields.Dict(allow_none=True)
     case_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
     unread = fields.Boolean()
@@ -459,6 +462,7 @@ def notifications():
         items = notification_centre(uow.session, current_principal(), clock().now() if seen else None)
         if seen:
             uow.commit()
+    items = [{**i, "text": notification_text(i)} for i in items]
     return NotificationsSchema().dump({"unread": sum(1 for i in items if i["unread"]), "items": items})
 
 

@@ -65,6 +65,7 @@ def delegate_task(session: Session, actor: Principal, clock: Clock, task_id: str
     write_notifications(session, [{
         "role": row.role, "unit_id": row.unit_id, "case_id": row.case_id, "user_id": to_user_id,
         "kind": "delegated", "created_at": now,
+        "params": {"who": user_name(session, actor.user_id), "number": row.number, "step": row.title, "reason": reason},
         "message": f"{user_name(session, actor.user_id)} 委派您填写案件 {row.number}「{row.title}」，"
                    f"填写后交回：{reason}"[:500]}])
     return row.case_id
@@ -91,6 +92,7 @@ def return_delegation(session: Session, actor: Principal, clock: Clock, task_id:
     write_notifications(session, [{
         "role": row.role, "unit_id": row.unit_id, "case_id": row.case_id, "user_id": delegator,
         "kind": "delegation_returned", "created_at": now,
+        "params": {"who": user_name(session, actor.user_id), "number": row.number, "step": row.title},
         "message": f"{user_name(session, actor.user_id)} 已填写并交回案件 {row.number}「{row.title}」，请审定办理"[:500]}])
     return row.case_id
 
@@ -111,6 +113,7 @@ def recall_delegation(session: Session, actor: Principal, clock: Clock, task_id:
     write_notifications(session, [{
         "role": row.role, "unit_id": row.unit_id, "case_id": row.case_id, "user_id": row.delegated_to_id,
         "kind": "delegation_recalled", "created_at": now,
+        "params": {"who": user_name(session, actor.user_id), "number": row.number, "step": row.title},
         "message": f"{user_name(session, actor.user_id)} 已收回委派：案件 {row.number}「{row.title}」"[:500]}])
     return row.case_id
 
@@ -166,6 +169,7 @@ def set_proxy(session: Session, actor: Principal, clock: Clock, proxy_id: Any, s
                                   ends_on=end, reason=reason, created_by_id=actor.user_id, created_at=now))
         write_notifications(session, [{
             "role": role, "unit_id": unit, "case_id": None, "user_id": proxy_id, "kind": "proxy_named",
+            "params": {"who": user_name(session, actor.user_id), "start": str(start), "end": str(end), "reason": reason},
             "created_at": now, "message": f"{user_name(session, actor.user_id)} {start} 至 {end} 请您代理其待办事项："
                                           f"{reason}"[:500]}])
     _audit(session, actor, now, "proxy_named", {

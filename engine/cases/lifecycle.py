@@ -36,10 +36,10 @@ from engine.catalogue.rules import appeal_of, assistance_type_of, case_parameter
 from engine.people.scope import case_scope, task_scope
 from engine.catalogue.versions import get_version, latest_version_id
 from engine.workdays import WorkingCalendar, add_workdays_due
-from engine.runtime.workflow import SERIALIZER_VERSION, Workflow
+from engine.runtime.workflow import SERIALIZER_VERSION, Workflow, user_tasks_after
 from engine.cases.writer import (CASE, COMPLETE_TASK, INCIDENT, TASK, exclude_publicity, limit_workdays_of, locked,
-                                 notify_once, overall_due_on, record_completion, state_values, sync_tasks, write_event, write_extension,
-                                 write_state)
+                                 overall_due_on, record_completion, state_values, sync_tasks, write_event, write_extension,
+                                 write_notifications, write_state)
 
 START_ROLES = ("village", "township")
 FLAG_NOTE_MAX = FLAG.c.decision_note.type.length
@@ -155,6 +155,30 @@ def case_for_request_token(session: Session, token: str) -> StartedCase | None:
     return StartedCase(row.id, row.number) if row else None
 
 
+_COUNTY_DECIDES: dict[tuple[int, str], bool] = {}
+
+
+def _county_decides_after(version, task_name: str) -> bool:
+    """Whether a county-lane step that issues documents (the decision: 确认/认定/审批 notices) may follow the
+    step ``task_name`` of the route — read from the BPMN once per version (versions never change), not from a
+    list of routes."""
+    key = (version.id, task_name)
+    if key not in _COUNTY_DECIDES:
+        _COUNTY_DECIDES[key] = any(
+            version.tasks[name].get("lane") == "county" and bool(kinds_for(version.tasks[name].get("properties", {})))
+            for name in user_tasks_after(version.spec, task_name) if name in version.tasks)
+    return _COUNTY_DECIDES[key]
+
+
+def objection_recipients(version, task_name: str, place: Place) -> list[tuple[str, int]]:
+    """Who is told of a 公示异议 lodged at ``task_name``: the township, which handles it, and the county where the
+    county decides on the route (the village that recorded it sees it on the case)."""
+    recipients = [("township", place.township_id)]
+    if place.county_id is not None and _county_decides_after(version, task_name):
+        recipients.append(("county", place.county_id))
+    return recipients
+
+
 def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str, form_data: Any,
                   coerce: Callable[[dict, Any], dict] | None = None) -> int:
     """Complete an open task the actor may do; returns the case id.
@@ -205,9 +229,12 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
                accepted_on=today if clock_start is not None and clock_start.met(data) else None)
     exclude_publicity(session, row.case_id, ready_before, workflow, today)
     if properties.get("publicity"):  # a 公示 step is completed only when an objection is lodged (else its timer)
-        notify_once(session, [{"role": "township", "unit_id": row.township_id, "case_id": row.case_id,
-                               "task_id": task_id, "kind": "objection_lodged", "created_at": now,
-                               "message": f"公示异议：案件 {row.number} 在「{row.title}」期间有人提出异议，请及时处理"[:500]}])
+        # one row per recipient (the once-per-task key would keep only the first; a task completes once)
+        write_notifications(session, [{"role": role, "unit_id": unit, "case_id": row.case_id,
+                                       "kind": "objection_lodged", "created_at": now,
+                                       "params": {"number": row.number, "step": row.title},
+                                       "message": f"公示异议：案件 {row.number} 在「{row.title}」期间有人提出异议，请及时处理"[:500]}
+                                      for role, unit in objection_recipients(version, row.task_name, place)])
     # a benefit granted meanwhile is flagged before the decision (no statement for a type no rule names)
     raise_flags(session, row.case_id, today, now, CaseFacts(row.assistance_type, row.household_id, row.county_code))
     check = declared.checks.get(row.task_name)

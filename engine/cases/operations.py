@@ -205,6 +205,7 @@ def reassign_task(session: Session, actor: Principal, clock: Clock, task_id: str
     write_notifications(session, [{
         "role": row.role, "unit_id": row.unit_id, "case_id": row.case_id, "user_id": to_user_id,
         "kind": "reassigned", "created_at": now,
+        "params": {"who": user_name(session, actor.user_id), "number": row.number, "step": row.title, "reason": reason},
         "message": f"{user_name(session, actor.user_id)} 将案件 {row.number}「{row.title}」转交您办理：{reason}"[:500]}])
     return row.case_id
 
@@ -238,6 +239,7 @@ def send_back(session: Session, actor: Principal, clock: Clock, task_id: str, ta
     write_notifications(session, [{
         "role": t.lane or "township", "unit_id": place.unit_for_role(t.lane), "case_id": row.case_id,
         "kind": "sent_back", "created_at": clock.now(),
+        "params": {"number": row.number, "step": row.title, "to_step": t.title, "reason": reason},
         "message": f"案件 {row.number} 由「{row.title}」退回至「{t.title}」：{reason}"[:500]} for t in reopened])
     return row.case_id
 
@@ -273,6 +275,7 @@ def request_correction(session: Session, actor: Principal, clock: Clock, task_id
     if row.village_id is not None:
         write_notifications(session, [{
             "role": "village", "unit_id": row.village_id, "case_id": row.case_id, "kind": "correction_requested",
+            "params": {"number": row.number, "notice": number, "reason": text},
             "created_at": now, "message": f"案件 {row.number} 已一次性告知申请人补正（{number}）：{text}"[:500]}])
     return row.case_id
 
@@ -440,5 +443,6 @@ def urge_task(session: Session, actor: Principal, clock: Clock, task_id: str, me
                 {"task_id": task_id, "message": text})
     write_notifications(session, [{"role": row.role, "unit_id": row.unit_id, "case_id": row.case_id, "kind": "urged",
                                    "created_at": now, "user_id": row.claimed_by_id,
+                                   "params": {"number": row.number, "step": row.title, "reason": text},
                                    "message": f"催办：案件 {row.number}「{row.title}」— {text}"[:500]}])
     return row.case_id

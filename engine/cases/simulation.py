@@ -18,6 +18,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
+from engine.cases.cosigning import cosign_by, required_signoffs
 from engine.cases.lifecycle import complete_task, start_case
 from engine.catalogue.form_samples import sample_for_schema
 from engine.catalogue.rules import catalog, process_for
@@ -27,10 +28,12 @@ from engine.clock import FrozenClock, to_local_date
 from engine.errors import JiuzhuError, NotFound
 from engine.people.accounts import ROLE_NAMES_ZH, STAFF_ROLES, Principal
 from engine.store.database import Database
-from engine.store.models import Base, Case, CaseEvent, CountyRuleEntry, Document, HumanTask, ProcessVersion, Unit, User
+from engine.store.models import (Base, Case, CaseEvent, CountyRuleEntry, Document, HumanTask, ProcessVersion,
+                                 RoleAssignment, Unit, User)
 
 MAX_STEPS = 60   # the longest shipped route has fewer than 30 steps on any path
 SIMULATION_USER = "simulation"
+COSIGNER_IDS = 100  # the simulation co-signers are users 101, 102 … of the scratch store
 
 
 def simulation_start(session: Session, today, process_id: str, demo: dict[str, Any]) -> dict[str, Any]:
@@ -161,6 +164,7 @@ def simulate(session: Session, now: datetime, process_id: str, village_code: Any
                     raise NotFound(f"step {i + 1}: no open step {name!r}", f"第 {i + 1} 步：没有待办的步骤「{name}」")
                 clock.advance(hours=1)  # each step after the one before, so the path reads in order
                 try:
+                    _cosign(s, principal, clock, task_id, now)
                     complete_task(s, principal, clock, task_id, step.get("data"))
                 except JiuzhuError as exc:
                     exc.step = i  # which submission the page should show the problem on
@@ -170,6 +174,27 @@ def simulate(session: Session, now: datetime, process_id: str, village_code: Any
         scratch.engine.dispose()
         if scratch_version is not None:
             forget_version(scratch_version)
+
+
+def _cosign(s: Session, principal: Principal, clock: FrozenClock, task_id: str, now: datetime) -> None:
+    """The 会签 a step requires (property ``cosign``), signed by simulation co-signers of the task's role and
+    unit (made on the scratch store when first needed), as colleagues would sign on the task page."""
+    task = s.get(HumanTask, task_id)
+    needed = required_signoffs(get_version(s, s.get(Case, task.case_id).process_version_id)
+                               .tasks.get(task.task_name, {}).get("properties", {}))
+    signers = []
+    for i in range(1, needed + 1):
+        user_id = COSIGNER_IDS + i
+        if s.get(User, user_id) is None:
+            s.add(User(id=user_id, username=f"{SIMULATION_USER}_{i}", display_name=f"模拟会签人 {i}",
+                       password_hash="!", active=True, created_at=now))
+            s.flush()
+        if s.execute(select(RoleAssignment.id).where(RoleAssignment.user_id == user_id, RoleAssignment.role == task.role,
+                                                     RoleAssignment.unit_id == task.unit_id)).first() is None:
+            s.add(RoleAssignment(user_id=user_id, role=task.role, unit_id=task.unit_id))
+            s.flush()
+        signers.append(Principal(user_id, f"{SIMULATION_USER}_{i}", f"模拟会签人 {i}", ((task.role, task.unit_id),)))
+    cosign_by(s, principal, clock, task_id, signers)
 
 
 def _report(s: Session, clock: FrozenClock, samples: dict[str, dict], case_id: int) -> dict[str, Any]:

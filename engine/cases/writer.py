@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import String, bindparam, case as sql_case, cast, func, insert, literal, null, select, update
+from sqlalchemy import String, bindparam, case as sql_case, cast, func, insert, literal, literal_column, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -100,19 +100,24 @@ def notify_new_tasks(session: Session, task_ids: list[str], now: datetime) -> No
     """One "new task" notification per new inbox row, to its (role, unit), in one INSERT … SELECT (the case
     number read in the same statement); the (task, kind) key keeps it to once per task."""
     if task_ids:
-        session.execute(_new_task_notifications(), {"task_ids": list(task_ids), "now": now})
+        session.execute(_new_task_notifications(session.get_bind().dialect.name),
+                        {"task_ids": list(task_ids), "now": now})
 
 
 @cache
-def _new_task_notifications():
-    """The INSERT … SELECT of notify_new_tasks, built once (the tasks and the time are parameters)."""
+def _new_task_notifications(dialect: str):
+    """The INSERT … SELECT of notify_new_tasks, built once per dialect (the tasks and the time are parameters;
+    the params object is json_object in SQLite, jsonb_build_object in PostgreSQL)."""
+    due = cast(TASK.c.due_on, String)
     message = (literal("新待办：案件 ") + CASE.c.number + literal("「") + TASK.c.title + literal("」")
-               + sql_case((TASK.c.due_on.is_(None), literal("")),
-                          else_=literal("，办理期限 ") + cast(TASK.c.due_on, String)))
+               + sql_case((TASK.c.due_on.is_(None), literal("")), else_=literal("，办理期限 ") + due))
+    build = func.jsonb_build_object if dialect == "postgresql" else func.json_object
+    params = build(literal_column("'number'"), CASE.c.number, literal_column("'step'"), TASK.c.title,
+                   literal_column("'due_on'"), due)
     return insert(Notification.__table__).from_select(
-        ["role", "unit_id", "case_id", "task_id", "user_id", "kind", "message", "created_at"],
+        ["role", "unit_id", "case_id", "task_id", "user_id", "kind", "message", "params", "created_at"],
         select(TASK.c.role, TASK.c.unit_id, TASK.c.case_id, TASK.c.id, null(), literal("new_task"),
-               func.substr(message, 1, 500), bindparam("now", type_=UTCDateTime()))
+               func.substr(message, 1, 500), params, bindparam("now", type_=UTCDateTime()))
         .join(CASE, CASE.c.id == TASK.c.case_id).where(TASK.c.id.in_(bindparam("task_ids", expanding=True))))
 
 

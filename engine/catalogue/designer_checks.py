@@ -23,10 +23,12 @@ from engine.workdays import parse_period
 # The camunda:properties the engine reads, by where they may stand (the one list deploy refuses others by).
 # Read at run time: deadline (cases.writer.task_row, cases.due_dates), publicity (cases.writer.exclude_publicity),
 # document:KIND (cases.documents), recipient (the register, on end events). clock=paused marks a step that waits
-# on the applicant (补正, before the overall limit starts); it is checked, and nothing reads it yet.
+# on the applicant (补正, before the overall limit starts); it is checked, and nothing reads it yet. cosign=N (会签:
+# N co-signers must sign before completion) is read by cases.cosigning.
 # The route declarations (engine.catalogue.declarations reads and checks them): TASK_DECLARATIONS,
 # PROCESS_DECLARATIONS and register.COLUMN on end events.
-RUNTIME_TASK_PROPERTIES = ("deadline", "publicity", f"{DOCUMENT_PREFIX}KIND", "clock")
+RUNTIME_TASK_PROPERTIES = ("deadline", "publicity", f"{DOCUMENT_PREFIX}KIND", "clock", "cosign")
+MAX_COSIGN = 9  # more sign-offs than a unit has colleagues would block the step for good
 # Read at deploy only: a step's own limit from 受理, which the time budget checks (catalogue.budgets).
 DEPLOY_TASK_PROPERTIES = (MILESTONE,)
 HUMAN_TASK_PROPERTIES = RUNTIME_TASK_PROPERTIES + DEPLOY_TASK_PROPERTIES + TASK_DECLARATIONS
@@ -169,6 +171,10 @@ def check_task_properties(element_id: str, properties: dict[str, str]) -> Iterat
             if value not in CLOCK_VALUES:
                 yield refuse(f"clock '{value}' must be one of {', '.join(CLOCK_VALUES)}",
                              f"clock 属性「{value}」应为 {'、'.join(CLOCK_VALUES)}")
+        elif name == "cosign":
+            if not (value or "").strip().isdigit() or not 1 <= int(value) <= MAX_COSIGN:
+                yield refuse(f"cosign '{value}' must be a number of co-signers from 1 to {MAX_COSIGN}",
+                             f"cosign（会签人数）「{value}」应为 1 至 {MAX_COSIGN} 的整数")
         elif name in TASK_DECLARATIONS or name.startswith(ECONOMIC_PREFIX):
             pass  # a declaration: its field and value are checked against the step's form (declarations)
         elif name == "publicity":

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Mapping
 
-from sqlalchemy import case, func, select, true
+from sqlalchemy import case, exists, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from engine.catalogue.rules import assistance_types
@@ -19,14 +19,16 @@ from engine.errors import FormInvalid
 from engine.people.accounts import Principal
 from engine.people.places import unit_names
 from engine.people.scope import task_scope
-from engine.store.models import Case, HumanTask, Unit, User
+from engine.store.models import Case, HumanTask, StandingProxy, Unit, User
 from engine.workdays import CalendarYearMissing, WorkingCalendar
 
-TASK, CASE = HumanTask.__table__, Case.__table__
+TASK, CASE, PROXY = HumanTask.__table__, Case.__table__, StandingProxy.__table__
 PAGE_SIZE = 50
 # Totals stop counting here: "1000+" says enough, and counting further costs a scan per page view.
 COUNT_CAP = 1000
-HELD = ("mine", "queue", "others")  # claimed by me, the unit's shared queue (unclaimed), claimed by a colleague
+# claimed by me (or by someone whose 代理 I am today, in that role and unit), the unit's shared queue (unclaimed),
+# claimed by a colleague
+HELD = ("mine", "queue", "others")
 DUE = ("overdue", "soon", "later", "none")  # past due, due within N working days, due later, no due date
 WITHIN_DEFAULT, WITHIN_MAX = 3, 60
 STEP_MAX = 100
@@ -127,11 +129,19 @@ def soon_until(today: date, within: int) -> date:
         return today + timedelta(days=within)
 
 
+def _stands_in(principal: Principal, today: date):
+    """SQL: the task's holder named the principal their 代理 for today in the task's (role, unit) (the
+    delegation module's rule; only reached for a task a colleague holds)."""
+    return exists().where(PROXY.c.user_id == TASK.c.claimed_by_id, PROXY.c.proxy_id == principal.user_id,
+                          PROXY.c.role == TASK.c.role, PROXY.c.unit_id == TASK.c.unit_id,
+                          PROXY.c.cancelled_at.is_(None), PROXY.c.starts_on <= today, PROXY.c.ends_on >= today)
+
+
 def _buckets(principal: Principal, today: date, within: int) -> dict:
     """Each filtered dimension as an SQL expression (the holder and the due date as their option)."""
     return {
         "held": case((TASK.c.claimed_by_id.is_(None), "queue"), (TASK.c.claimed_by_id == principal.user_id, "mine"),
-                     else_="others"),
+                     (_stands_in(principal, today), "mine"), else_="others"),
         "type": CASE.c.assistance_type, "step": TASK.c.task_name, "village": CASE.c.village_id,
         "due": case((TASK.c.due_on.is_(None), "none"), (TASK.c.due_on < today, "overdue"),
                     (TASK.c.due_on <= soon_until(today, within), "soon"), else_="later"),
@@ -163,13 +173,15 @@ def _range(filters: InboxFilters) -> list:
 def select_inbox_statement(principal: Principal, today: date, filters: InboxFilters = InboxFilters(), page: int = 1,
                            page_size: int = PAGE_SIZE):
     """The inbox query: open tasks in the principal's (role, unit) pairs with the filters, most urgent (or
-    oldest) first."""
+    oldest) first. ``held`` is the row's holder option: "mine" on a task a colleague holds says the principal
+    is their 代理 today (the page marks it as held for them)."""
     holder, village = aliased(User), aliased(Unit)
     return (
         select(TASK.c.id, TASK.c.title, TASK.c.task_name, TASK.c.role, TASK.c.due_on, TASK.c.due_provisional,
                TASK.c.created_at, CASE.c.id.label("case_id"), CASE.c.number, CASE.c.applicant_name,
                CASE.c.applicant_id_number, CASE.c.assistance_type, village.name.label("village_name"),
-               TASK.c.claimed_by_id, holder.display_name.label("claimed_by"), CASE.c.suspended_at)
+               TASK.c.claimed_by_id, holder.display_name.label("claimed_by"), CASE.c.suspended_at,
+               _buckets(principal, today, filters.within)["held"].label("held"))
         .select_from(TASK)
         .join(CASE, CASE.c.id == TASK.c.case_id)
         .outerjoin(village, village.id == CASE.c.village_id)

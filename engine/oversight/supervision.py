@@ -41,6 +41,7 @@ def escalate(session: Session, clock: Clock) -> dict[str, int]:
     ).all()
     notify_once(session, [
         {"role": t.role, "unit_id": t.unit_id, "case_id": t.case_id, "task_id": t.id, "kind": "due_soon",
+         "params": {"number": t.number, "step": t.title, "due_on": str(t.due_on)},
          "message": f"案件 {t.number}「{t.title}」将于 {t.due_on} 到期，请及时办理", "created_at": now}
         for t in due_soon])
     mark_reminded(session, [t.id for t in due_soon], now)
@@ -59,7 +60,8 @@ def escalate(session: Session, clock: Clock) -> dict[str, int]:
     # once per task: the 督办 item found it overdue for the first time, and (task, kind) is unique
     notify_once(session, [
         {"role": t.role, "unit_id": t.unit_id, "case_id": t.case_id, "task_id": t.id, "user_id": t.claimed_by_id,
-         "kind": "overdue", "message": f"案件 {t.number}「{t.title}」已超过办理期限（{t.due_on}），已列入督办"[:500],
+         "kind": "overdue", "params": {"number": t.number, "step": t.title, "due_on": str(t.due_on)},
+         "message": f"案件 {t.number}「{t.title}」已超过办理期限（{t.due_on}），已列入督办"[:500],
          "created_at": now} for t in overdue])
     resolved = session.execute(
         update(ITEM).where(ITEM.c.resolved_at.is_(None),

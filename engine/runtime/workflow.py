@@ -239,6 +239,21 @@ def _facts_of(task_spec) -> dict[str, Any]:
             "properties": dict(task_spec.extensions or {})}
 
 
+def user_tasks_after(spec, bpmn_id: str) -> frozenset[str]:
+    """The user tasks (BPMN ids) a case may reach after the element ``bpmn_id``, on any path (loops included)."""
+    starts = [t for t in spec.task_specs.values() if t.bpmn_id == bpmn_id]
+    seen, found, todo = set(), set(), [o for t in starts for o in t.outputs]
+    while todo:
+        task_spec = todo.pop()
+        if task_spec.name in seen:
+            continue
+        seen.add(task_spec.name)
+        if getattr(task_spec, "manual", False) and task_spec.bpmn_id:
+            found.add(task_spec.bpmn_id)
+        todo.extend(task_spec.outputs)
+    return frozenset(found)
+
+
 def load_spec(spec_json: str):
     """Restore a spec object from its stored JSON (callers cache the result per version).
 

@@ -536,7 +536,10 @@ class Notification(Base):
     # Addressed to one person (a task reassigned to them) rather than to everyone of the (role, unit).
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(String(40))
+    # The Chinese text as written; with ``params`` (its values by name) the page renders the kind's text in the
+    # reader's language (webapp.notification_texts). Rows from before 0023 have no params: their message is shown.
     message: Mapped[str] = mapped_column(String(500))
+    params: Mapped[Optional[dict[str, Any]]] = mapped_column(JsonType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
     __table_args__ = (Index("ix_notification_role_unit", "role", "unit_id", "created_at"),

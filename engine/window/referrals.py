@@ -120,6 +120,7 @@ def _notify_window(session, row, answer: str, clock: Clock) -> None:
     word = {"not_eligible": "答复不符合条件", "eligible": "反馈初步核查及办理情况", "finished": "已办结"}[answer]
     session.execute(insert(NOTE).values(
         role=role, unit_id=unit, case_id=None, task_id=f"window-item-{row.id}", kind=f"window_{answer}",
+        params={"number": registration.number, "applicant": registration.applicant_name, "item": row.item_name},
         message=f"受理单 {registration.number}（{registration.applicant_name}）「{row.item_name}」：承办部门{word}",
         created_at=clock.now()))
 

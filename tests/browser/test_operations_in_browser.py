@@ -171,3 +171,34 @@ def test_a_clerk_delegates_a_task_the_colleague_fills_it_in_and_returns_it(live,
         kinds = uow.session.execute(select(CaseEvent.kind).where(CaseEvent.case_id == walk.case_id)
                                     .order_by(CaseEvent.id)).scalars().all()
     assert kinds[-3:] == ["task_delegated", "task_delegation_returned", "task_completed"]
+
+
+def test_the_second_investigator_co_signs_the_home_visit_before_it_is_completed(live, db, clock, who, unit_id,
+                                                                               tmp_path):
+    """会签 on 入户调查 (the route's property cosign): the clerk adds the second investigator, who signs off from
+    the task page; only then does the step complete."""
+    walk = start(db, clock, who, unit_id)
+    walk.drive_to("home_investigation")
+    task = next(t for t in walk.open_tasks() if t.task_name == "home_investigation")
+    with browser_page(live, tmp_path) as (base, page):
+        log_in(page, base, "township_xs")
+        page.goto(f"{base}/tasks/{task.id}")
+        assert "本步骤须会签" in page.inner_text("#operations .cosigners")
+        page.click("#operations summary:has-text('加签')")
+        page.select_option("form.add-cosigner select[name=user_id]", label="响水镇 李干事")
+        page.fill("form.add-cosigner textarea[name=reason]", "共同入户调查")
+        assert submit_in(page, "form.add-cosigner").status == 200
+        assert "响水镇 李干事" in page.inner_text("#operations .cosigners")
+        log_out(page)
+
+        log_in(page, base, "township_xs2")
+        page.goto(f"{base}/notifications")
+        assert "请您会签" in page.inner_text("ul.notification-list")
+        page.goto(f"{base}/tasks/{task.id}")
+        page.fill("form.sign-off textarea[name=opinion]", "同意调查结论，情况属实")
+        assert submit_in(page, "form.sign-off").status == 200
+        log_out(page)
+    walk.do("home_investigation")  # signed: the clerk completes it (no co-signer is added again)
+    assert "home_investigation" not in walk.open_names()
+    signed = [e for e in walk.events() if e.kind == "task_cosigned"]
+    assert len(signed) == 1 and signed[0].data["opinion"] == "同意调查结论，情况属实"

@@ -165,3 +165,12 @@ def test_cli_deploy_prints_file_line_and_element(db_url, tree):
     assert result.returncode == 1
     assert "minimum_living/xiangshui.bpmn:" in result.stderr and "[acceptance]" in result.stderr
     assert "未部署任何版本" in result.stderr
+
+
+@pytest.mark.parametrize("value", ["0", "two", "10", ""])
+def test_a_cosign_count_that_is_not_1_to_9_is_refused(db, tree, value):
+    """会签: the 入户调查 step's ``cosign`` must be a number of co-signers the engine can wait for."""
+    line = break_route(tree, '<camunda:property name="cosign" value="1" />',
+                       f'<camunda:property name="cosign" value="{value}" />')
+    [problem] = refused(db, tree)
+    assert problem.element_id == "home_investigation" and problem.line == line and "会签" in problem.message_zh
