@@ -2,14 +2,14 @@
 its kind's text in the reader's language; rows written before keep their stored (Chinese) message.
 
 Revision ID: 0023_d
-Revises: 0020_bench
+Revises: 0023_number_serials
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 revision = '0023_d'
-down_revision = '0020_bench'
+down_revision = '0023_number_serials'
 branch_labels = None
 depends_on = None
 
