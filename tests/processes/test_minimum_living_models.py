@@ -32,7 +32,7 @@ DONGJIE_ID = with_check_digit("34060319580101301")
 
 SIPING_FORMS = {
     **FORM_DATA,
-    "check_request": {"check_request_decision": "requested", "check_requested_on": "2026-09-15"},
+    "check_request": {"check_request_decision": "requested", "check_requested_on": "2026-09-15", "privacy_case": False},
     "center_check": {"center_forwarded_on": "2026-09-15", "check_result": "eligible",
                      "check_report_number": "JLHD-220302-2026-0815",
                      "check_findings": "未发现机动车、商业保险及大额存款"},
@@ -802,3 +802,38 @@ def test_a_third_party_investigates_and_letters_ask_the_bank_for_evidence(lodge)
     done = [e for e in t.walk.events() if e.kind == "task_completed" and e.task_name == "home_investigation"]
     assert done[-1].data["third_party_name"] == "淮北市社会工作服务中心" and done[-1].data["evidence_letters"] == letters
     assert t.walk.open_names() and "home_investigation" not in t.walk.open_names()
+
+
+# --- Jilin's privacy route for people living with HIV/AIDS (吉林省办法; audit gap 10) ----------------------
+PRIVACY_CHECK = {"check_result": "eligible", "check_report_number": "TXMZ-HD-2026-0007",
+                 "check_findings": "区民政局直接核对：无机动车、无大额存款"}
+
+
+@pytest.mark.parametrize("decision", ["confirmed", "not_confirmed"])
+def test_siping_privacy_route_the_district_checks_and_confirms_with_no_appraisal_and_no_publicity(
+        lodge, db, decision):
+    t = lodge("siping")
+    t.do("check_request", privacy_case=True)
+    assert t.walk.case().accepted_on is None
+    assert t.walk.open_names() == ["county_privacy_check"] and t.walk.open_tasks()[0].role == "county"
+    t.do("county_privacy_check", **PRIVACY_CHECK)
+    assert t.walk.case().accepted_on is not None, "the district's direct check starts the clock"
+    assert t.walk.open_names() == ["county_privacy_confirmation"]
+    t.do("county_privacy_confirmation", confirmation_decision=decision, confirmed_on="2026-09-25",
+         **({"confirmation_reasons": "家庭人均收入高于当地低保标准"} if decision == "not_confirmed" else {}))
+    case = t.walk.case()
+    assert case.status == "completed" and not t.walk.open_names()
+    assert [role for _step, role, _user in t.steps] == ["township", "county", "county"], "no 评议, no 公示 step"
+    assert publicity_periods(db, t.walk.case_id) == []
+    docs = documents(db, t.walk.case_id)
+    assert not PUBLISHED & {d.kind for d in docs}, "nothing on a board names the household"
+    if decision == "confirmed":
+        assert case.outcome == "end_approved" and registered(db, t.walk.case_id) == (1570.0, "2026-10-01")
+        (notice,) = docs
+        assert notice.kind == "minimum_living_county_confirmation_notice"
+        assert "经我局直接核对、审核（隐私保护，不进行民主评议和公示）" in notice.body and "公示，报我局" not in notice.body
+    else:
+        assert case.outcome == "end_privacy_not_confirmed" and registered(db, t.walk.case_id) is None
+        (notice,) = docs
+        assert notice.kind == "minimum_living_county_non_confirmation_notice" and "由我局直接送达" in notice.body
+        assert "高于当地低保标准" in notice.body and rights_named(notice.body, "siping")
