@@ -13,7 +13,7 @@ from engine.cases.lifecycle import complete_task, start_case
 from engine.cases.operations import colleagues
 from engine.cases.timers import fire_due_timers_for_case
 from engine.catalogue.form_samples import sample_for_schema  # noqa: F401  (the tests import it from here)
-from engine.catalogue.forms import with_check_digit
+from engine.catalogue.forms import SIGNATURES_HINT, with_check_digit
 from engine.installation import demo_password
 from engine.people.accounts import principal_of
 from engine.store.models import Case, CaseEvent, HumanTask, User
@@ -39,6 +39,10 @@ STARTER = {"320921100": "village_sy", "220302001": "community_rx", "340603004": 
            "340603001": "street_dj"}
 LANE_USER = LANE_USERS["320921100"]
 
+# What a home visit records beyond the findings (57号 Art. 16): who investigated, that the household cooperated,
+# and the members present who signed (Walk.do puts the case's applicant there).
+INVESTIGATION_RECORD = {"investigated_by": "staff", "household_cooperation": "cooperated",
+                        "household_signatures": [{"name": "王小明", "signature": "self"}]}
 FORM_DATA: dict[str, dict[str, Any]] = {
     "acceptance": {"acceptance_decision": "accepted", "accepted_on": "2026-09-15"},
     "supplement": {"supplied_materials": "户口簿复印件、收入证明", "supplied_on": "2026-09-16"},
@@ -47,7 +51,8 @@ FORM_DATA: dict[str, dict[str, Any]] = {
     "inform_check_result": {"notified_on": "2026-09-18", "check_objection": False},
     "recheck": {"recheck_result": "eligible", "recheck_findings": "补充材料证明存款已用于医疗"},
     "home_investigation": {"investigators": [{"name": "张干事"}, {"name": "李干事"}], "visited_on": "2026-09-20",
-                           "village_assisted": True, "investigation_findings": "家庭情况属实"},
+                           "village_assisted": True, "investigation_findings": "家庭情况属实",
+                           **INVESTIGATION_RECORD},
     "preliminary_opinion": {"opinion": "eligible", "opinion_reasons": "人均收入低于当地低保标准"},
     "publicity": {"objection_summary": "邻居反映其子女有稳定收入", "objection_lodged_on": "2026-09-24"},
     "objection_handling": {"objection_method": "democratic_appraisal"},
@@ -109,10 +114,16 @@ class Walk:
         assert task is not None, f"{name} not open; open: {self.open_names()}"
         username = LANE_USERS[self.township][task.role]
         defaults = (self.form_data or FORM_DATA).get(name, {})
+        data = {**defaults, **overrides}
+        if SIGNATURES_HINT in str(self._version().forms.get(task.form_key) or ""):
+            # a visit record (57号 Art. 16): the applicant was present and signed, unless the test says otherwise
+            data = {**INVESTIGATION_RECORD, **data}
+            if data["household_signatures"] == INVESTIGATION_RECORD["household_signatures"]:
+                data["household_signatures"] = [{"name": self.case().applicant_name, "signature": "self"}]
         with self.db.unit_of_work(write=True) as uow:
             actor = self.who(username)
             cosign_as_colleagues(uow.session, actor, self.clock, task)
-            complete_task(uow.session, actor, self.clock, task.id, {**defaults, **overrides})
+            complete_task(uow.session, actor, self.clock, task.id, data)
             uow.commit()
         self.trail.append((name, task.role, username))
         self._record()

@@ -29,6 +29,7 @@ from engine.cases.cosigning import check_cosigned, signoff_counts
 from engine.cases.holds import awaiting_visit_column, check_not_awaiting_visit
 from engine.cases.operations import check_workable
 from engine.catalogue.documents import kinds_for
+from engine.catalogue.forms import household_signature_problems
 from engine.errors import Conflict, Forbidden, FormInvalid, NotFound, RouteFailed
 from engine.store.models import STATE_SCHEMA_VERSION, Case, Unit
 from engine.people.places import Place, place_of_village, unit_names
@@ -210,6 +211,9 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     properties = version.tasks.get(row.task_name, {}).get("properties", {})
     check_cosigned(session, task_id, row, properties)
     workflow = Workflow.restore(version.spec, row.state)
+    if row.form_key and (refused := household_signature_problems(version.forms.get(row.form_key) or {}, data,
+                                                                 workflow.data.get("members"))):
+        raise refused
     ready_before = workflow.ready_user_tasks()
     open_before = {t.id for t in ready_before}
     place = Place(row.county_id, row.township_id, row.village_id)

@@ -148,8 +148,12 @@ _SCHEMA_MAPS = ("properties", "$defs", "definitions", "dependentSchemas")
 _SCHEMA_LISTS = ("allOf", "anyOf", "oneOf", "prefixItems")
 _SCHEMA_ONE = ("items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames",
                "unevaluatedProperties", "unevaluatedItems", "additionalItems")
+# x-household-signatures: a list of the household members present at a visit, each item's ``name`` one of the
+# case's household members (the application's ``members``) and its ``signature`` who signed the record.
+SIGNATURES_HINT = "x-household-signatures"
+SIGNATURE_FIELDS = ("name", "signature")
 _HINTS = {"x-title-en", "x-enum-titles", "x-enum-titles-en", "x-rows", "x-widget", "x-default", "x-id-number",
-          "x-date", "x-members", SUM_HINT}
+          "x-date", "x-members", SIGNATURES_HINT, SUM_HINT}
 # x-members: which fields of the form hold the applicant; the member items' own fields are fixed.
 MEMBER_HINT_KEYS = ("applicant_name", "applicant_id_number")
 MEMBER_FIELDS = ("name", "id_number", "relation")
@@ -264,6 +268,13 @@ def _check_hints(node: Mapping[str, Any], field: str, problem) -> None:
         problem(field, "x-id-number must be true or false", "x-id-number 只能是 true 或 false")
     if "x-members" in node:
         _check_member_hint(node, field, problem)
+    if SIGNATURES_HINT in node:
+        items = node.get("items")
+        item_props = items.get("properties") if isinstance(items, dict) else None
+        if node[SIGNATURES_HINT] is not True or node.get("type") != "array" or not isinstance(item_props, dict) \
+                or not all(isinstance(item_props.get(name), dict) for name in SIGNATURE_FIELDS):
+            problem(field, f"{SIGNATURES_HINT} is true on a list whose items have name and signature",
+                    f"{SIGNATURES_HINT} 只能为 true，且只能用于每项有 name、signature 字段的列表")
 
 
 def _check_member_hint(node: Mapping[str, Any], field: str, problem) -> None:
@@ -510,6 +521,8 @@ def message_en(error, field: str, schema) -> str:
         "exclusiveMaximum": f"“{title}” must be less than {_number_text(limit)}",
         "minItems": f"“{title}” needs at least {limit} rows", "maxItems": f"“{title}” may have at most {limit} rows",
     }
+    if kind == "contains":
+        return f"“{title}” needs at least one row with {limit.get('x-title-en', 'what the form asks')}"
     if kind == "type":
         expected = limit if isinstance(limit, str) else limit[0]
         return f"“{title}” must be {_TYPE_EN.get(expected, expected)}"
@@ -553,9 +566,30 @@ def _message_zh(error, path: str, schema) -> tuple[str, str]:
         return path, f"「{title}」不能大于 {_number_text(error.validator_value)}"
     if kind == "minItems":
         return path, f"「{title}」至少需要 {error.validator_value} 项"
+    if kind == "contains":
+        return path, f"「{title}」须至少有一项：{error.validator_value.get('title', '符合要求')}"
     if kind == "maxItems":
         return path, f"「{title}」最多 {error.validator_value} 项"
     return path or "_form", f"「{title}」填写有误"
+
+
+def household_signature_problems(schema: Mapping[str, Any], data: Mapping[str, Any], members: Any) -> FormInvalid | None:
+    """Each person a visit record lists as present (``x-household-signatures``) is a member of the case's
+    household (the application's ``members``, by name), as the 核对授权书 is signed by members (57号 Art. 16);
+    None when they all are (or the case has no member list)."""
+    names = {m.get("name") for m in members if isinstance(m, Mapping)} if isinstance(members, list) else None
+    errors: dict[str, str] = {}
+    errors_en: dict[str, str] = {}
+    for field, prop in (schema.get("properties") or {}).items():
+        rows = data.get(field)
+        if not names or not isinstance(prop, Mapping) or prop.get(SIGNATURES_HINT) is not True \
+                or not isinstance(rows, list):
+            continue
+        for i, row in enumerate(rows):
+            if isinstance(row, Mapping) and row.get("name") not in names:
+                errors[f"{field}.{i}.name"] = f"「{row.get('name')}」不是申请登记的共同生活家庭成员"
+                errors_en[f"{field}.{i}.name"] = f"“{row.get('name')}” is not a household member of the application"
+    return FormInvalid(errors, errors_en) if errors else None
 
 
 # --- HTML forms → JSON -------------------------------------------------------

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from tests.factories import sample_application
 from engine.catalogue.forms import mask_id_number, with_check_digit
+from engine.errors import FormInvalid
 from engine.store.models import Case, Document, HumanTask, Recipient
 from engine.catalogue.versions import get_version
 from engine.oversight.reports import monthly_report, payment_roll
@@ -31,7 +32,7 @@ DONGJIE_ID = with_check_digit("34060319580101301")
 
 SIPING_FORMS = {
     **FORM_DATA,
-    "check_request": {"check_request_decision": "requested", "check_requested_on": "2026-09-15"},
+    "check_request": {"check_request_decision": "requested", "check_requested_on": "2026-09-15", "privacy_case": False},
     "center_check": {"center_forwarded_on": "2026-09-15", "check_result": "eligible",
                      "check_report_number": "JLHD-220302-2026-0815",
                      "check_findings": "未发现机动车、商业保险及大额存款"},
@@ -758,3 +759,94 @@ def test_an_account_kept_by_village_staff_needs_the_custody_agreement(lodge, clo
     # Jiangsu's 5-working-day minimum, last past the 7 days quiet_publicity waits (test_publicity_minimum.py).
     clock.set(datetime(2026, 11, 2, 2, 0, tzinfo=timezone.utc))
     assert "custody_agreement" not in [d.kind for d in documents(db, walk_xiangshui(lodge, clock).walk.case_id)]
+
+
+# --- the home investigation's record and the refusal to cooperate (57号 Art. 16, 29; audit X11) ----------
+APPLICANTS = {"xiangshui": "王小明", "siping": "李淑芬", "santidikou": "张桂兰", "national": "赵德明"}
+
+
+@pytest.mark.parametrize("model", sorted(APPLICANTS))
+def test_a_household_that_refuses_the_investigation_is_ended_in_writing(lodge, db, model):
+    t = lodge(model)
+    t.drive_to("home_investigation")
+    t.do("home_investigation", household_cooperation="refused",
+         refusal_details="申请人拒绝调查人员入户，拒不提供银行流水、拒绝签署补充核对授权书",
+         household_signatures=[{"name": APPLICANTS[model], "signature": "declined"}],
+         investigation_findings="家庭拒不配合，经济状况无法核实")
+    case = t.walk.case()
+    assert case.status == "completed" and case.outcome == "end_refused_cooperation" and not t.walk.open_names()
+    notice = document(db, t.walk.case_id, "investigation_refusal_notice")
+    assert notice.title == "终止审核告知书（拒不配合入户调查）"
+    assert "拒绝调查人员入户" in notice.body and "第十六条、第二十九条" in notice.body and rights_named(notice.body, model)
+    assert APPLICANTS[model] in notice.body and not PUBLISHED & {d.kind for d in documents(db, t.walk.case_id)}
+
+
+def test_the_investigation_record_is_signed_by_a_member_present(lodge):
+    t = lodge("xiangshui")
+    t.drive_to("home_investigation")
+    with pytest.raises(FormInvalid) as info:  # present, but nobody signed
+        t.do("home_investigation", household_signatures=[{"name": "王小明", "signature": "declined"}])
+    assert set(info.value.errors) == {"household_signatures"} and "至少一名家庭成员签字" in info.value.errors[
+        "household_signatures"]
+    with pytest.raises(FormInvalid) as info:  # signed by someone who is not of the household
+        t.do("home_investigation", household_signatures=[{"name": "王小明", "signature": "self"},
+                                                         {"name": "周邻居", "signature": "self"}])
+    assert set(info.value.errors) == {"household_signatures.1.name"}
+    with pytest.raises(FormInvalid) as info:  # a refusal says how the household refused
+        t.do("home_investigation", household_cooperation="refused")
+    assert set(info.value.errors) == {"refusal_details"}
+    assert t.walk.open_names() == ["home_investigation"]
+    t.do("home_investigation", household_signatures=[{"name": "王小明", "signature": "self"},
+                                                     {"name": "王家成员2", "signature": "guardian"}])
+    assert t.walk.open_names() == ["preliminary_opinion"]
+
+
+def test_a_third_party_investigates_and_letters_ask_the_bank_for_evidence(lodge):
+    t = lodge("national")
+    t.drive_to("home_investigation")
+    with pytest.raises(FormInvalid) as info:  # an entrusted third party is named
+        t.do("home_investigation", investigated_by="third_party")
+    assert set(info.value.errors) == {"third_party_name"}
+    letters = [{"addressee": "中国农业银行淮北分行", "sent_on": "2026-09-16", "letter_outcome": "confirmed",
+                "reply_summary": "申请人名下存款余额与申报一致"},
+               {"addressee": "淮北市某物流公司", "sent_on": "2026-09-16", "letter_outcome": "no_reply"}]
+    t.do("home_investigation", investigated_by="third_party", third_party_name="淮北市社会工作服务中心",
+         evidence_letters=letters)
+    done = [e for e in t.walk.events() if e.kind == "task_completed" and e.task_name == "home_investigation"]
+    assert done[-1].data["third_party_name"] == "淮北市社会工作服务中心" and done[-1].data["evidence_letters"] == letters
+    assert t.walk.open_names() and "home_investigation" not in t.walk.open_names()
+
+
+# --- Jilin's privacy route for people living with HIV/AIDS (吉林省办法; audit gap 10) ----------------------
+PRIVACY_CHECK = {"check_result": "eligible", "check_report_number": "TXMZ-HD-2026-0007",
+                 "check_findings": "区民政局直接核对：无机动车、无大额存款"}
+
+
+@pytest.mark.parametrize("decision", ["confirmed", "not_confirmed"])
+def test_siping_privacy_route_the_district_checks_and_confirms_with_no_appraisal_and_no_publicity(
+        lodge, db, decision):
+    t = lodge("siping")
+    t.do("check_request", privacy_case=True)
+    assert t.walk.case().accepted_on is None
+    assert t.walk.open_names() == ["county_privacy_check"] and t.walk.open_tasks()[0].role == "county"
+    t.do("county_privacy_check", **PRIVACY_CHECK)
+    assert t.walk.case().accepted_on is not None, "the district's direct check starts the clock"
+    assert t.walk.open_names() == ["county_privacy_confirmation"]
+    t.do("county_privacy_confirmation", confirmation_decision=decision, confirmed_on="2026-09-25",
+         **({"confirmation_reasons": "家庭人均收入高于当地低保标准"} if decision == "not_confirmed" else {}))
+    case = t.walk.case()
+    assert case.status == "completed" and not t.walk.open_names()
+    assert [role for _step, role, _user in t.steps] == ["township", "county", "county"], "no 评议, no 公示 step"
+    assert publicity_periods(db, t.walk.case_id) == []
+    docs = documents(db, t.walk.case_id)
+    assert not PUBLISHED & {d.kind for d in docs}, "nothing on a board names the household"
+    if decision == "confirmed":
+        assert case.outcome == "end_approved" and registered(db, t.walk.case_id) == (1570.0, "2026-10-01")
+        (notice,) = docs
+        assert notice.kind == "minimum_living_county_confirmation_notice"
+        assert "经我局直接核对、审核（隐私保护，不进行民主评议和公示）" in notice.body and "公示，报我局" not in notice.body
+    else:
+        assert case.outcome == "end_privacy_not_confirmed" and registered(db, t.walk.case_id) is None
+        (notice,) = docs
+        assert notice.kind == "minimum_living_county_non_confirmation_notice" and "由我局直接送达" in notice.body
+        assert "高于当地低保标准" in notice.body and rights_named(notice.body, "siping")
