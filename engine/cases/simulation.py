@@ -21,6 +21,7 @@ from sqlalchemy.pool import StaticPool
 from engine.cases.cosigning import cosign_by, required_signoffs
 from engine.cases.lifecycle import complete_task, start_case
 from engine.catalogue.form_samples import sample_for_schema
+from engine.catalogue.forms import SIGNATURES_HINT
 from engine.catalogue.rules import catalog, process_for
 from engine.catalogue.drafts import deploy_scratch
 from engine.catalogue.versions import forget_version, get_version, latest_version_id
@@ -68,8 +69,14 @@ def _village_on_route(session: Session, today, process_id: str, villages: list) 
     return villages[0][0] if villages else None
 
 
-def _step_sample(samples: dict[str, dict], task_name: str, schema: dict, today) -> dict[str, Any]:
-    return samples[task_name] if task_name in samples else sample_for_schema(schema, today)
+def _step_sample(samples: dict[str, dict], task_name: str, schema: dict, today, applicant: str) -> dict[str, Any]:
+    """A step's prefilled data: the demo's walk of it, else made from its form; a visit record is signed by
+    the simulated case's own applicant (the signatures name the case's members)."""
+    sample = dict(samples[task_name]) if task_name in samples else sample_for_schema(schema, today)
+    for field, node in (schema.get("properties") or {}).items():
+        if isinstance(node, dict) and node.get(SIGNATURES_HINT) and field in sample:
+            sample[field] = [{"name": applicant, "signature": "self"}]
+    return sample
 
 
 def _county_units(session: Session, village_code: Any) -> tuple[int, list]:
@@ -198,7 +205,8 @@ def _cosign(s: Session, principal: Principal, clock: FrozenClock, task_id: str, 
 
 
 def _report(s: Session, clock: FrozenClock, samples: dict[str, dict], case_id: int) -> dict[str, Any]:
-    version = get_version(s, s.get(Case, case_id).process_version_id)
+    case = s.get(Case, case_id)
+    version = get_version(s, case.process_version_id)
     units = dict(s.execute(select(Unit.id, Unit.name)).all())
     documents = s.execute(select(Document.kind, Document.title, Document.issued_at)
                           .where(Document.case_id == case_id).order_by(Document.id)).all()
@@ -213,7 +221,8 @@ def _report(s: Session, clock: FrozenClock, samples: dict[str, dict], case_id: i
         if task.status == "open":
             schema = version.forms.get(task.form_key) or {}
             open_steps.append({**row, "form_key": task.form_key, "schema": schema,
-                               "sample": _step_sample(samples, task.task_name, schema, to_local_date(clock.now()))})
+                               "sample": _step_sample(samples, task.task_name, schema, to_local_date(clock.now()),
+                                                      case.applicant_name)})
         else:
             done_at = task.completed_at
             row["documents"] = [{"kind": d.kind, "title": d.title} for d in documents
