@@ -475,6 +475,16 @@ def test_an_orphan_is_confirmed_by_the_district_with_the_orphan_allowance_and_re
             "extreme_poverty", "孤儿", data["monthly_amount"])
 
 
+@pytest.mark.parametrize("village, process_id, issuer", [(SHUANGYUAN, XIANGSHUI, "响水县响水镇人民政府"),
+                                                     (RENXING, SIPING, "四平市铁西区仁兴街道办事处")])
+def test_where_the_township_confirms_it_issues_the_orphan_notice(walk, db, village, process_id, issuer):
+    w = walk(village, process_id, **ORPHAN)
+    w.drive_to(None)
+    assert w.case().outcome == "end_confirmed"
+    [notice] = documents(db, w.case_id)["extreme_poverty_orphan_confirmation"]
+    assert issuer in notice.body and "1200.00 元/月" in notice.body and "孙桂芳" in notice.body
+
+
 def test_an_adult_is_not_an_orphan_and_keeps_the_1_3_multiple(walk, clock, db):
     from engine.store.models import Recipient
 
