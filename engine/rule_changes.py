@@ -68,6 +68,7 @@ FIELD_NAMES = {
                                            "特困 care allowance, partly dependent: × the 低保 standard"),
     "extreme_poverty_care_ratio_total": ("特困照料护理标准，完全失能：低保标准的倍数",
                                          "特困 care allowance, fully dependent: × the 低保 standard"),
+    "orphan_basic_allowance": ("特困人员（孤儿）基本生活费（元/月）", "特困 orphan: basic living allowance (yuan a month)"),
     "low_income_income_multiple": ("低收入：人均收入低于低保标准的倍数", "Low income: income under × the 低保 standard"),
     "low_income_asset_months": ("低收入：财产不超过低保标准的月数", "Low income: assets up to months of the standard"),
     "low_income_valid_months": ("低收入：认定有效期（月）", "Low income: recognition valid for (months)"),

@@ -67,14 +67,15 @@ PROCESS_DECLARATIONS = ("overall_limit", "summary", *(f"applicant.{part}" for pa
 # payment (catalogue ``payment = "once"``) is registered ``paid`` on payment_from and never reviewed.
 REGISTER_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "register": (("monthly_amount", "payment_from"),
-                 ("household_size", "review_class", "care_level", "next_review_on")),
+                 ("household_size", "review_class", "care_level", "category", "next_review_on")),
     "update": (("monthly_amount", "review_class", "recipient_case_number"), ("household_size", "next_review_on")),
     "continue": (("review_class", "recipient_case_number"), ("household_size", "next_review_on")),
     "stop": (("stopped_from", "recipient_case_number"), ()),
 }
 REGISTER_FIELDS_ZH = {"monthly_amount": "月救助金额", "payment_from": "发放起始日期", "household_size": "保障人数",
                       "review_class": "分类管理类别", "next_review_on": "下次复核日期", "stopped_from": "停发日期",
-                      "recipient_case_number": "救助对象原案件编号", "care_level": "供养（护理）等级"}
+                      "recipient_case_number": "救助对象原案件编号", "care_level": "供养（护理）等级",
+                      "category": "救助对象类别"}
 
 Problem = Callable[..., None]  # problem(node, message, message_zh, line=None), as in deployment.validate_file
 

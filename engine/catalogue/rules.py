@@ -49,7 +49,7 @@ AMOUNT_SCHEMAS = {
     "disability_living_subsidy": _YUAN, "disability_nursing_subsidy_severe": _YUAN, "disability_nursing_subsidy": _YUAN,
     "old_age_min_age": {"type": "integer", "minimum": 60, "maximum": 120}, "old_age_allowance_80_89": _YUAN,
     "old_age_allowance_90_99": _YUAN, "old_age_allowance_100_plus": _YUAN,
-    "extreme_poverty_basic_multiple": _MULTIPLE,
+    "extreme_poverty_basic_multiple": _MULTIPLE, "orphan_basic_allowance": _YUAN,
     # 特困 照料护理 of each self-care band (the DMN extreme_poverty_care_allowance decides the band), × the standard.
     "extreme_poverty_care_ratio_self_care": _RATIO, "extreme_poverty_care_ratio_partial": _RATIO,
     "extreme_poverty_care_ratio_total": _RATIO, "low_income_income_multiple": _MULTIPLE,

@@ -104,7 +104,8 @@ def _register(session: Session, case_id: int, value, data: dict[str, Any], today
                 review_class=review_class, next_review_on=next_review_on,
                 review_case_id=None, status="paid" if once else "active", updated_at=now,
                 household_id=case.household_id, person_id=person_id, payment=benefit["payment"],
-                care_level=value("care_level"), active_key=key, payment_account=payment.get("payment_account"),
+                care_level=value("care_level"), category=value("category"), active_key=key,
+                payment_account=payment.get("payment_account"),
                 account_keeper=payment.get("account_keeper")).returning(RECIPIENT.c.id)).scalar_one()
     except IntegrityError:
         other = session.execute(select(CASE.c.id, CASE.c.number).join(RECIPIENT, RECIPIENT.c.case_id == CASE.c.id)

@@ -327,6 +327,7 @@ class Recipient(Base):
     person_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("person.id"), index=True)  # the beneficiary
     payment: Mapped[str] = mapped_column(String(10), default="monthly", server_default="monthly")  # monthly | once
     care_level: Mapped[Optional[str]] = mapped_column(String(40))  # 特困: 全自理 / 半护理 / 全护理
+    category: Mapped[Optional[str]] = mapped_column(String(40))  # within the type, as the route declares: 特困 孤儿
     # 社会化发放 (57号第二十五条): the account paid into, and who keeps it — self, family, or village/township
     # staff (代管, which needs a written agreement filed with the county, 第二十六条).
     payment_account: Mapped[Optional[str]] = mapped_column(String(40))

@@ -194,7 +194,7 @@ def test_the_items_own_part_starts_their_routes_at_once(db, clock, who, unit_id)
     own = {
         "extreme_poverty": {"age": 72, "hukou_type": "rural", "disability_category": "none", "disability_grade": 0,
                             "savings": 800, "assets": "自住平房一间", "supporters": [],
-                            "preferred_care_mode": "dispersed"},
+                            "preferred_care_mode": "dispersed", "orphan": False},
         "temporary_assistance": {"household_size": 1, "temporary_kind": "medical_expense",
                                  "temporary_occurred_on": "2026-09-10", "requested_amount": 3000,
                                  "temporary_description": "住院自付费用高", "temporary_existing_recipient": False},

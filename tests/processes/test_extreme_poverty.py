@@ -73,7 +73,7 @@ def application(village: str, **overrides) -> dict[str, Any]:
             "assets": "自住平房一间，无车辆", "supporters": [
                 {"name": f"{name[0]}小军", "id_number": with_check_digit(son17), "relation": "child",
                  "supporter_status": "incapacitated_missing_imprisoned"}],
-            "preferred_care_mode": "dispersed", "authorises_check": True, **overrides}
+            "preferred_care_mode": "dispersed", "orphan": False, "authorises_check": True, **overrides}
 
 
 @pytest.fixture
@@ -436,6 +436,80 @@ def test_a_minors_support_is_confirmed_but_not_published(walk, clock, db):
     assert "extreme_poverty_certificate" in docs and "extreme_poverty_announcement" not in docs
 
 
+# --- 特困人员（孤儿）: the guardian applies, the category and its allowance are the county's ------------
+ORPHAN = {"applicant_name": "孙小雨", "age": 12, "channel": "entrusted", "proxy_name": "孙桂芳", "orphan": True,
+          "guardian_relation": "grandparent", "orphan_evidence": "父母均于2025年交通事故中死亡，有死亡医学证明书",
+          "supporters": [], "monthly_income": 0, "savings": 0, "assets": "无房产、车辆"}
+
+
+def test_an_orphan_is_confirmed_by_the_district_with_the_orphan_allowance_and_registered_as_such(walk, clock, db):
+    """Seed 001 (特困人员（孤儿）供养): a child under 18 whose parents are dead, for whom the guardian applies, is
+    confirmed with the 孤儿 confirmation notice; the basic living part is the county's orphan allowance
+    (counties.toml ``orphan_basic_allowance``), not 1.3 × the 低保 standard; the register records the category."""
+    from engine.store.models import Recipient
+
+    w = walk(SANTIDIKOU, NATIONAL, **ORPHAN)
+    for step in ("acceptance", "economic_check", "investigation", "democratic_appraisal"):
+        w.do(step)
+    w.do("self_care_assessment", **ADL_SELF)
+    w.do("preliminary_opinion", opinion_reasons="未满16周岁，父母双亡，无收入，符合特困人员（孤儿）认定条件")
+    end_publicity(w, clock)
+    assert w.do("confirmation", household_spot_check=True) == "district_xsq"
+    w.do("care_agreement", caregiver_name="孙桂芳", caregiver_relation="relative")
+    assert w.case().outcome == "end_confirmed"
+    data = case_data(db, w.case_id)
+    assert data["support_category"] == "孤儿" and data["basic_living_amount"] == 1200.0  # 相山区's assumed allowance
+    assert data["monthly_amount"] == 1200.0 + data["care_allowance"]
+    docs = documents(db, w.case_id)
+    assert "extreme_poverty_announcement" not in docs, "a minor is not announced"
+    [notice] = docs["extreme_poverty_orphan_confirmation"]
+    assert notice.title == "特困人员（孤儿）救助供养确认通知书" and notice.number == "淮民特孤〔2026〕1号"
+    for text in ("孙桂芳（孙小雨的监护人，祖父母、外祖父母）", "特困人员（孤儿）", "交通事故中死亡", "1200.00 元/月",
+                 "孤儿基本生活费标准", "年满18周岁", "淮北市相山区民政局"):
+        assert text in notice.body, text
+    certificate = docs["extreme_poverty_certificate"][0]
+    assert "孤儿（监护人 孙桂芳）" in certificate.body and "1.3 倍" not in certificate.body
+    with db.unit_of_work() as uow:
+        benefit = uow.session.execute(select(Recipient).where(Recipient.case_id == w.case_id)).scalar_one()
+        assert (benefit.assistance_type, benefit.category, benefit.monthly_amount) == (
+            "extreme_poverty", "孤儿", data["monthly_amount"])
+
+
+@pytest.mark.parametrize("village, process_id, issuer", [(SHUANGYUAN, XIANGSHUI, "响水县响水镇人民政府"),
+                                                     (RENXING, SIPING, "四平市铁西区仁兴街道办事处")])
+def test_where_the_township_confirms_it_issues_the_orphan_notice(walk, db, village, process_id, issuer):
+    w = walk(village, process_id, **ORPHAN)
+    w.drive_to(None)
+    assert w.case().outcome == "end_confirmed"
+    [notice] = documents(db, w.case_id)["extreme_poverty_orphan_confirmation"]
+    assert issuer in notice.body and "1200.00 元/月" in notice.body and "孙桂芳" in notice.body
+
+
+def test_an_adult_is_not_an_orphan_and_keeps_the_1_3_multiple(walk, clock, db):
+    from engine.store.models import Recipient
+
+    w = walk(SHUANGYUAN, XIANGSHUI)
+    w.drive_to(None)
+    data = case_data(db, w.case_id)
+    assert data["support_category"] is None and data["basic_living_amount"] == 1014.0  # 780 × 1.3
+    assert "extreme_poverty_orphan_confirmation" not in documents(db, w.case_id)
+    with db.unit_of_work() as uow:
+        assert uow.session.execute(select(Recipient.category).where(Recipient.case_id == w.case_id)).scalar_one() is None
+
+
+@pytest.mark.parametrize("change, field", [
+    ({"age": 18}, "age"),                         # 孤儿 are under 18
+    ({"proxy_name": None}, "proxy_name"),         # the guardian applies
+    ({"guardian_relation": None}, "guardian_relation"),
+    ({"orphan_evidence": None}, "orphan_evidence"),
+])
+def test_an_orphans_application_needs_a_minor_the_guardian_and_the_proof(walk, change, field):
+    application = {k: v for k, v in {**ORPHAN, **change}.items() if v is not None}
+    with pytest.raises(FormInvalid) as refused:
+        walk(SANTIDIKOU, NATIONAL, **application)
+    assert field in refused.value.errors
+
+
 # --- national route at 三堤口街道: the district confirms ----------------------------------------
 def test_santidikou_district_assesses_confirms_and_issues_the_certificate(walk, clock, db):
     w = walk(SANTIDIKOU, NATIONAL)
@@ -547,10 +621,10 @@ def test_lodged_and_accepted_through_the_web_forms(login, unit_id, db):
     page = clerk.get("/cases/new?assistance_type=extreme_poverty")
     assert page.status_code == 200 and "特困人员救助供养申请" in page.text and "响水模式" in page.text
     data = application(SHUANGYUAN)
-    form = {k: str(v) for k, v in data.items() if k not in ("supporters", "authorises_check")}
+    form = {k: str(v) for k, v in data.items() if k not in ("supporters", "authorises_check", "orphan")}
     son = data["supporters"][0]
     form.update({f"supporters-0-{k}": v for k, v in son.items()})
-    form.update({"supporters-1-name": "", "supporters-1-id_number": "", "authorises_check": "true",
+    form.update({"supporters-1-name": "", "supporters-1-id_number": "", "authorises_check": "true", "orphan": "false",
                  "village_id": str(unit_id(SHUANGYUAN)), "assistance_type": "extreme_poverty"})
     response = clerk.post_form("/cases/new", form)
     assert response.status_code == 302, response.text

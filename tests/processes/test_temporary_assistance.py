@@ -49,6 +49,13 @@ FORMS = {
                           "temporary_assistance_method": "cash", "temporary_approved_on": "2026-09-30"},
     "county_approval": {"temporary_approval_decision": "approved", "temporary_approved_amount": 600,
                         "temporary_assistance_method": "cash", "temporary_approved_on": "2026-09-30"},
+    "democratic_appraisal": {"appraisal_held_on": "2026-09-18", "participants": 9, "villager_representatives": 7,
+                             "votes_for": 8, "votes_against": 1, "appraisal_conclusion": "因病支出突增属实，同意给予小额临时救助"},
+    "appraisal_publicity": {"objection_summary": "居民反映其家庭有经营性收入", "objection_lodged_on": "2026-09-20"},
+    "street_approval": {"temporary_approval_decision": "approved", "temporary_approved_amount": 600,
+                        "temporary_assistance_method": "cash", "temporary_approved_on": "2026-09-30"},
+    "approval_publicity": {"objection_summary": "居民反映其子女有稳定收入", "objection_lodged_on": "2026-10-02"},
+    "longterm_publicity": {"longterm_posted_on": "2026-10-09", "longterm_places": "三堤口社区居务公开栏"},
     "panel_review": {"panel_decision": "approved", "votes_for": 5, "votes_against": 0, "votes_abstain": 0,
                      "panel_opinion": "情况属实，同意救助", "meeting_number": "STK-PS-2026-09"},
     "emergency_relief": {"temporary_emergency_amount": 1000, "temporary_emergency_method": "cash_and_goods",
@@ -130,7 +137,6 @@ def to_approval(w, clock, amount, objection=False, check=True) -> list[str]:
     (XIANGSHUI, SHUANGYUAN, 5000, "township_approval", "township", "township_xs", "township"),
     (SIPING, RENXING, 300, "county_approval", "county", "district_tx", "county"),
     (SIPING, RENXING, 3000, "county_approval", "county", "district_tx", "county"),
-    (SANTIDIKOU_ROUTE, SANTIDIKOU, 730, "panel_review", "review_panel", "panel_stk", "panel"),
     (SANTIDIKOU_ROUTE, SANTIDIKOU, 730.01, "county_approval", "county", "district_xsq", "county"),
     (NATIONAL, DONGJIE, 700, "township_approval", "township", "street_dj", "township"),
     (NATIONAL, DONGJIE, 3000, "county_approval", "county", "district_xsq", "county"),
@@ -143,8 +149,7 @@ def test_amount_and_model_choose_the_approver(walk, clock, db, process_id, villa
     assert w.open_tasks()[0].role == role
     data = case_data(db, w)
     assert data["approver"] == approver and data["temporary_approval_basis"] == amount
-    decision = {} if task == "panel_review" else {"temporary_approved_amount": amount}
-    assert w.do(task, **decision) == username
+    assert w.do(task, temporary_approved_amount=amount) == username
     case = w.case()
     assert case.status == "completed" and case.outcome == "end_approved"
 
@@ -167,10 +172,10 @@ def test_raising_the_small_limit_moves_the_decision_down(walk, clock, db, monkey
     assert after.open_names() == ["township_approval"]
     assert after.do("township_approval", temporary_approved_amount=1000) == "street_dj"
 
-    # 三堤口: the same change turns a district case into a panel case.
+    # 三堤口: the same change turns a district case into a street case (民主评议 first).
     small = walk(SANTIDIKOU_ROUTE, SANTIDIKOU, 1000)
-    to_approval(small, clock, 1000)
-    assert small.open_names() == ["panel_review"] and case_data(db, small)["approver"] == "panel"
+    to_street(small, 1000)
+    assert small.open_names() == ["democratic_appraisal"] and case_data(db, small)["approver"] == "panel"
 
 
 def test_refused_amount_is_decided_by_who_would_grant_the_request(walk, clock, db):
@@ -280,35 +285,118 @@ def test_siping_incomplete_then_not_accepted(walk):
     assert w.case().outcome == "end_not_accepted"
 
 
-# --- Santidikou: the review panel for small amounts, the district above ------------------------------
-def test_santidikou_panel_approves_a_small_grant(walk, clock, db):
+# --- Santidikou: small amounts appraised, reviewed and approved by the street, the district above -------------
+def to_street(w, amount, **opinion) -> None:
+    """Accept, check, investigate and propose ``amount``: the route then knows who approves."""
+    w.do("acceptance")
+    w.do("economic_check")
+    w.do("home_investigation")
+    w.do("review_opinion", temporary_proposed_amount=amount, **opinion)
+
+
+def pass_publicity(w, clock, name) -> None:
+    assert w.open_names() == [name] and w.open_tasks()[0].role == "village"
+    assert not w.fire_timers(), "the 公示 lasts its 7 days"
+    clock.advance(days=7, minutes=1)
+    assert w.fire_timers()
+
+
+def test_santidikou_small_grant_appraised_reviewed_approved_by_the_street_publicised_and_filed(walk, clock, db, who):
+    """Seed 003 二: the street organises the 民主评议 (its result publicised), the 评审小组 gives its 审批意见, the
+    street approves (审批结果公示, then 长期公示); the grant is on the register, in the district's monthly report
+    of 小额临时救助 and on its month's 备案 list."""
+    from engine.clock import to_local_date
+    from engine.oversight.county_reviews import supervision_month
+    from engine.oversight.reports import monthly_report
+    from engine.store.models import Recipient
+
     w = walk(SANTIDIKOU_ROUTE, SANTIDIKOU, 600)
-    to_approval(w, clock, 600)
-    assert w.do("panel_review") == "panel_stk"
-    case = w.case()
-    assert case.outcome == "end_approved"
-    data = case_data(db, w)
-    assert data["temporary_approval_decision"] == "approved" and data["temporary_approved_amount"] == 600
-    notice = documents(db, w.case_id)["temporary_assistance_approval_notice"]
-    assert notice.number == "淮民临批〔2026〕1号"
+    to_street(w, 600)
+    assert w.open_names() == ["democratic_appraisal"] and w.open_tasks()[0].role == "township"
+    assert w.do("democratic_appraisal") == "street_stk"
+    appraisal = documents(db, w.case_id)["temporary_assistance_appraisal_publicity"]
+    assert appraisal.title == "临时救助民主评议结果公示" and "三堤口街道办事处" in appraisal.body
+    assert "600.00" in appraisal.body and "因病支出突增属实" in appraisal.body and ID_NUMBERS[SANTIDIKOU] not in appraisal.body
+    pass_publicity(w, clock, "appraisal_publicity")
+    assert w.open_names() == ["panel_review"] and w.do("panel_review") == "panel_stk"
+    assert w.case().status == "running", "the panel gives its opinion; the street decides"
+    assert w.open_names() == ["street_approval"] and w.open_tasks()[0].role == "township"
+    assert w.do("street_approval") == "street_stk"
+    docs = documents(db, w.case_id)
+    assert set(docs) == {"temporary_assistance_appraisal_publicity", "temporary_assistance_approval_notice",
+                         "temporary_assistance_approval_publicity"}
+    notice = docs["temporary_assistance_approval_notice"]
+    assert notice.number == "淮民临批〔2026〕1号" and "600.00 元" in notice.body
     assert "淮北市相山区三堤口街道办事处" in notice.body and "三堤口街道临时救助评审小组评审" in notice.body
-    assert "600.00 元" in notice.body
+    assert "2026-09-30" in docs["temporary_assistance_approval_publicity"].body
+    pass_publicity(w, clock, "approval_publicity")
+    assert w.do("longterm_publicity") == "street_stk"
+    case = w.case()
+    assert case.status == "completed" and case.outcome == "end_approved"
+    longterm = documents(db, w.case_id)["temporary_assistance_longterm_publicity"]
+    assert longterm.title == "临时救助对象长期公示" and "三堤口社区居务公开栏" in longterm.body and "12345" in longterm.body
+
+    with db.unit_of_work() as uow:
+        s = uow.session
+        benefit = s.execute(select(Recipient).where(Recipient.case_id == w.case_id)).scalar_one()
+        assert (benefit.assistance_type, benefit.payment, benefit.monthly_amount) == ("temporary_assistance", "once", 600)
+        report = monthly_report(s, who("district_xsq"), benefit.payment_from.replace(day=1), "temporary_assistance")
+        assert ["三堤口街道", 1, 3, 600.0] in report.rows
+        day = to_local_date(case.completed_at)
+        [xiangshan] = [m for m in supervision_month(s, who("district_xsq"), day.replace(day=1)) if m.county == "淮北市相山区"]
+        [filed] = [f for f in xiangshan.filings if f["id"] == w.case_id]
+        assert filed["monthly_amount"] == 600 and filed["township"] == "三堤口街道"
 
 
-def test_santidikou_panel_sends_back_then_refuses(walk, clock, db):
+def test_santidikou_panel_sends_back_then_the_street_refuses_in_writing(walk, clock, db):
     w = walk(SANTIDIKOU_ROUTE, SANTIDIKOU, 600)
-    to_approval(w, clock, 600)
+    to_street(w, 600)
+    w.do("democratic_appraisal")
+    pass_publicity(w, clock, "appraisal_publicity")
     w.do("panel_review", panel_decision="reinvestigate", votes_for=1, votes_against=4,
          panel_opinion="收入情况不清，退回重新调查")
     assert w.open_names() == ["home_investigation"] and w.open_tasks()[0].role == "township"
     w.do("home_investigation", investigation_findings="家庭有经营性收入")
     w.do("review_opinion", temporary_opinion="ineligible", temporary_proposed_amount=0,
          temporary_opinion_reasons="家庭有经营性收入")
-    assert w.open_names() == ["panel_review"], "the request (600) is within the street's limit"
+    assert w.open_names() == ["panel_review"], "600 is within the street's limit; an ineligible opinion is not appraised"
     w.do("panel_review", panel_decision="rejected", votes_for=0, votes_against=5, panel_opinion="家庭有经营性收入，不予救助")
+    assert w.open_names() == ["street_approval"]
+    assert w.do("street_approval", temporary_approval_decision="rejected",
+                temporary_approval_reasons="家庭有经营性收入，可自行负担医疗支出") == "street_stk"
     assert w.case().outcome == "end_rejected"
-    refusal = documents(db, w.case_id)["temporary_assistance_refusal_notice"]
-    assert "三堤口街道办事处" in refusal.body and "家庭有经营性收入，不予救助" in refusal.body
+    docs = documents(db, w.case_id)
+    assert "temporary_assistance_approval_publicity" not in docs and "temporary_assistance_approval_notice" not in docs
+    refusal = docs["temporary_assistance_refusal_notice"]
+    assert "三堤口街道办事处" in refusal.body and "家庭有经营性收入，可自行负担医疗支出" in refusal.body
+    assert "行政复议" in refusal.body and "行政诉讼" in refusal.body and "淮北市相山区人民政府" in refusal.body
+
+
+def test_santidikou_objections_to_either_publicity_send_the_case_back_to_the_investigation(walk, clock, db):
+    w = walk(SANTIDIKOU_ROUTE, SANTIDIKOU, 600)
+    to_street(w, 600)
+    w.do("democratic_appraisal")
+    assert w.do("appraisal_publicity") == "community_stk", "an objection to the appraisal's result"
+    assert w.open_names() == ["home_investigation"]
+    w.do("home_investigation")
+    w.do("review_opinion", temporary_proposed_amount=500)
+    assert w.open_names() == ["democratic_appraisal"], "appraised again after the new investigation"
+    w.do("democratic_appraisal")
+    pass_publicity(w, clock, "appraisal_publicity")
+    w.do("panel_review")
+    w.do("street_approval", temporary_approved_amount=500)
+    assert w.do("approval_publicity") == "community_stk", "an objection to the approval"
+    assert w.open_names() == ["home_investigation"] and w.case().status == "running"
+
+
+def test_santidikou_large_request_found_ineligible_is_refused_by_the_district(walk, clock, db):
+    w = walk(SANTIDIKOU_ROUTE, SANTIDIKOU, 3000)
+    to_street(w, 0, temporary_opinion="ineligible", temporary_opinion_reasons="家庭存款足以负担医疗支出")
+    assert w.open_names() == ["county_approval"], "the request (3000) is above the street's limit; no 公示"
+    assert w.do("county_approval", temporary_approval_decision="rejected",
+                temporary_approval_reasons="家庭金融资产超过规定") == "district_xsq"
+    assert w.case().outcome == "end_rejected"
+    assert "淮北市相山区民政局" in documents(db, w.case_id)["temporary_assistance_refusal_notice"].body
 
 
 def test_santidikou_large_amount_goes_to_the_district(walk, clock, db):

@@ -105,6 +105,7 @@ def test_an_items_own_part_starts_its_route_and_its_rows_work_without_javascript
             "extreme_poverty__hukou_type": "rural", "extreme_poverty__disability_category": "none",
             "extreme_poverty__disability_grade": "0", "extreme_poverty__savings": "0",
             "extreme_poverty__assets": "旧平房一间", "extreme_poverty__preferred_care_mode": "centralised",
+            "extreme_poverty__orphan": "false",
             "extreme_poverty__supporters-0-name": ""}
     more = clerk.post_form("/window/new", {**form, "_rows": "add:extreme_poverty__supporters"})
     assert more.status_code == 200 and 'name="extreme_poverty__supporters-1-name"' in more.text
