@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from engine import window_rules
+from engine import charity_lists, window_rules
 
 from .pages import is_zh
 
@@ -72,10 +72,23 @@ def named(thing, stem: str = "name") -> str:
     return get(f"{stem}_zh") if is_zh() else (get(f"{stem}_en") or get(f"{stem}_zh"))
 
 
+def charity_name(stored: str) -> str:
+    """A charity's or its project's name as a 转介 keeps it (Chinese), in the page's language where the county's
+    list still names it."""
+    if is_zh():
+        return stored
+    for organisations in charity_lists().values():
+        for o in organisations:
+            found = o if o["name_zh"] == stored else next((p for p in o["projects"] if p["name_zh"] == stored), None)
+            if found:
+                return found["name_en"]
+    return stored
+
+
 def helpers() -> dict:
     """The labels the window's and the joint review's templates use."""
     return {"item_status": item_status, "project_status": project_status, "opinion_name": opinion_name,
             "decision_name": decision_name, "charity_kind": charity_kind, "item_name": item_name,
-            "department_name": department_name, "named": named, "opinion_names": {k: str(v) for k, v in OPINIONS.items()},
+            "department_name": department_name, "named": named, "charity_name": charity_name, "opinion_names": {k: str(v) for k, v in OPINIONS.items()},
             "decision_names": {k: str(v) for k, v in DECISIONS.items()},
             "item_statuses": {k: str(v) for k, v in ITEM_STATUS.items()}}
