@@ -21,7 +21,7 @@ from . import window_labels
 from .pages import ROWS_CONTROL
 
 bp = Blueprint("window", __name__)
-bp.context_processor(window_labels.helpers)  # names, statuses, opinions and decisions in the page's language
+bp.app_context_processor(window_labels.helpers)  # the window's labels, on the dossier's items too
 WINDOW_ROLES = ("township", "village")
 LEDGER_ROLES = ("township", "village", "county", "county_supervisor")
 LIAISON_ROLES = tuple(role for d in window_rules().departments.values() if (role := d.get("role")))
