@@ -85,7 +85,7 @@ from engine.redaction import install_log_redaction
 from engine.logs import REQUEST_ID, configure_logging
 from engine.store.database import Database
 from engine.store.migrations import upgrade
-from engine.window.charities import charity_referrals, projects_for as charity_projects, record_charity_feedback, refer_to_charity
+from engine.window.charities import charities as charity_lists, charity_referrals, projects_for as charity_projects, record_charity_feedback, refer_to_charity
 from engine.window.demo import load_window_demo
 from engine.window.items import window_rules
 from engine.window.ledger import household_registrations, ledger as window_ledger, ledger_report, overview as window_overview, registration_view

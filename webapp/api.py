@@ -14,12 +14,14 @@ from .auth import current_principal
 from .db import clock, db
 from .api_operations import SCHEMAS as OPERATION_SCHEMAS, json_body, operation_paths, register as register_operations
 from .api_window import SCHEMAS as WINDOW_SCHEMAS, register as register_window, window_paths
+from .api_joint_review import SCHEMAS as JOINT_REVIEW_SCHEMAS, joint_review_paths, register as register_joint_review
 from .limits import page_arg
 from .search import my_cases_page, search_results
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 register_operations(bp)
 register_window(bp)
+register_joint_review(bp)
 
 
 class TaskSchema(Schema):
@@ -184,7 +186,7 @@ def openapi():
     spec = APISpec(title="Jiuzhu API", version="1", openapi_version="3.0.3", plugins=[MarshmallowPlugin()])
     for schema in (TaskSchema, InboxSchema, CompleteTaskSchema, CompletedSchema, ErrorSchema, CaseHitSchema,
                    HouseholdHitSchema, SearchSchema, TypeCountSchema, MyCasesSchema, *OPERATION_SCHEMAS,
-                   *WINDOW_SCHEMAS):
+                   *WINDOW_SCHEMAS, *JOINT_REVIEW_SCHEMAS):
         spec.components.schema(schema.__name__.removesuffix("Schema"), schema=schema)
     err = {"content": {"application/json": {"schema": "Error"}}}
     spec.path(path="/api/v1/tasks", operations={"get": {
@@ -222,4 +224,5 @@ def openapi():
         "200": {"description": "token"}}}})
     operation_paths(spec, err)
     window_paths(spec, err)
+    joint_review_paths(spec, err)
     return jsonify(spec.to_dict())

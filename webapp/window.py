@@ -17,9 +17,11 @@ from engine.errors import Conflict, FormInvalid, NotFound
 from .auth import current_principal, requires_role
 from .db import clock, db
 from .limits import InputRefused, date_arg, int_arg
+from . import window_labels
 from .pages import ROWS_CONTROL
 
 bp = Blueprint("window", __name__)
+bp.app_context_processor(window_labels.helpers)  # the window's labels, on the dossier's items too
 WINDOW_ROLES = ("township", "village")
 LEDGER_ROLES = ("township", "village", "county", "county_supervisor")
 LIAISON_ROLES = tuple(role for d in window_rules().departments.values() if (role := d.get("role")))
@@ -180,8 +182,7 @@ def referrals():
     show_all = int_arg(request.args, "all", 0, 0, 1) == 1
     with db().unit_of_work() as uow:
         rows = referrals_inbox(uow.session, current_principal(), open_only=not show_all)
-    return render_template("window/referrals.html", rows=rows, today=clock().today(), show_all=show_all,
-                           status_zh=WINDOW_STATUS_ZH)
+    return render_template("window/referrals.html", rows=rows, today=clock().today(), show_all=show_all)
 
 
 @bp.route("/window/referrals/<int:item_id>", methods=["GET", "POST"])
@@ -209,7 +210,7 @@ def referral(item_id: int):
         row = referral_for(uow.session, principal, item_id)
     status = 422 if errors else 200
     return render_template("window/referral.html", row=row, errors=errors, values=request.form,
-                           status_zh=WINDOW_STATUS_ZH, today=clock().today()), status
+                           today=clock().today()), status
 
 
 def _date_arg(name: str) -> date | None:
@@ -241,8 +242,7 @@ def _ledger_rows():
 def ledger():
     """受理、转办、办理结果登记表: every registration's items, filterable."""
     rows, filters = _ledger_rows()
-    return render_template("window/ledger.html", rows=rows, filters=filters, departments=window_rules().departments,
-                           status_zh=WINDOW_STATUS_ZH)
+    return render_template("window/ledger.html", rows=rows, filters=filters, departments=window_rules().departments)
 
 
 @bp.route("/window/ledger.csv")

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import (window_rules, JOINT_REVIEW_DECISIONS, JOINT_REVIEW_OPINIONS, JOINT_REVIEW_STATUS, hold_joint_review,
-                    joint_review_agenda, joint_review_meeting, joint_review_meetings, joint_review_members,
+from engine import (hold_joint_review, joint_review_agenda, joint_review_meeting, joint_review_meetings,
+                    joint_review_members,
                     joint_review_projects, project_submitters, review_project, submit_project)
 from engine.errors import Conflict, FormInvalid
 
@@ -15,6 +15,7 @@ from .auth import current_principal, requires_role
 from .db import clock, db
 from .limits import InputRefused, int_arg
 from .window import LIAISON_ROLES, bp
+from .window_labels import department_name
 
 OFFICE = "county"
 
@@ -55,7 +56,7 @@ def projects():
     values = request.form if request.method == "POST" else next(
         ({k: str(v if v is not None else "") for k, v in r.items()} for r in rows if r["id"] == editing), {})
     return render_template("window/projects.html", rows=rows, errors=errors, values=values, editing=editing,
-                           departments=[(d, window_rules().departments[d]["name_zh"]) for d in sorted({d for d, _c in places})], status_zh=JOINT_REVIEW_STATUS,
+                           departments=[(d, department_name(d)) for d in sorted({d for d, _c in places})],
                            year=clock().today().year), status
 
 
@@ -72,7 +73,7 @@ def _joint_review_page(year: int, status: int = 200):
         rows = joint_review_projects(s, current_principal(), year)
         past = joint_review_meetings(s, current_principal())
     return render_template("window/joint_review.html", rows=rows, meetings=past, year=year,
-                           status_zh=JOINT_REVIEW_STATUS, office=current_principal().has_role(OFFICE)), status
+                           office=current_principal().has_role(OFFICE)), status
 
 
 @bp.route("/window/joint-review/projects/<int:project_id>", methods=["POST"])
@@ -137,8 +138,7 @@ def joint_review_meeting_page():
         agenda = joint_review_agenda(uow.session, principal, year)
     values = request.form if request.method == "POST" else None
     return render_template("window/joint_review_meeting.html", agenda=agenda, members=members, year=year,
-                           errors=errors, values=values, opinions=JOINT_REVIEW_OPINIONS,
-                           decisions=JOINT_REVIEW_DECISIONS), (422 if errors else 200)
+                           errors=errors, values=values), (422 if errors else 200)
 
 
 @bp.route("/window/joint-review/meetings/<int:meeting_id>/report")

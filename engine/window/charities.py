@@ -31,13 +31,16 @@ SCHEMA = {
             "type": "object", "additionalProperties": False, "required": ["code", "organisations"],
             "properties": {"code": {"type": "string", "pattern": "^[0-9]{6}$"}, "organisations": {
                 "type": "array", "items": {
-                    "type": "object", "additionalProperties": False, "required": ["code", "name_zh", "projects"],
+                    "type": "object", "additionalProperties": False, "required": ["code", "name_zh", "name_en", "projects"],
                     "properties": {"code": _CODE, "name_zh": {"type": "string", "minLength": 1, "maxLength": 100},
+                                   "name_en": {"type": "string", "minLength": 1, "maxLength": 200},
                                    "projects": {"type": "array", "minItems": 1, "items": {
                                        "type": "object", "additionalProperties": False,
-                                       "required": ["code", "name_zh", "kind"],
+                                       "required": ["code", "name_zh", "name_en", "kind"],
                                        "properties": {"code": _CODE, "name_zh": {"type": "string", "minLength": 1,
                                                                                  "maxLength": 100},
+                                                      "name_en": {"type": "string", "minLength": 1,
+                                                                  "maxLength": 200},
                                                       "kind": {"enum": sorted(KINDS_ZH)},
                                                       "retired_from": {"type": "string", "format": "date"}}}}}}}}}},
     },
@@ -65,8 +68,8 @@ def charities(directory: Path = PROCESSES_DIR) -> dict[str, list[dict]]:
 
 def projects_for(county_code: str, day: date) -> list[dict]:
     """The projects a county's windows may refer to on ``day``: organisation, project and kind, with names."""
-    return [{"organisation": o["code"], "organisation_zh": o["name_zh"], "project": p["code"],
-             "project_zh": p["name_zh"], "kind": p["kind"], "kind_zh": KINDS_ZH[p["kind"]]}
+    return [{"organisation": o["code"], "organisation_zh": o["name_zh"], "organisation_en": o["name_en"],
+             "project": p["code"], "project_zh": p["name_zh"], "project_en": p["name_en"], "kind": p["kind"], "kind_zh": KINDS_ZH[p["kind"]]}
             for o in charities().get(county_code, []) for p in o["projects"]
             if p.get("retired_from") is None or day < p["retired_from"]]
 

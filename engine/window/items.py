@@ -21,8 +21,9 @@ SOURCE = "processes/window_items.toml"
 CIVIL_AFFAIRS = "civil_affairs"
 _CODE = {"type": "string", "pattern": "^[a-z][a-z0-9_]{1,39}$"}
 _ITEM = {
-    "type": "object", "additionalProperties": False, "required": ["code", "name_zh", "department"],
+    "type": "object", "additionalProperties": False, "required": ["code", "name_zh", "name_en", "department"],
     "properties": {"code": _CODE, "name_zh": {"type": "string", "minLength": 1, "maxLength": 60},
+                   "name_en": {"type": "string", "minLength": 1, "maxLength": 100},
                    "department": _CODE, "assistance_type": _CODE, "limit_wd": {"type": "integer", "minimum": 1,
                                                                                 "maximum": 120},
                    "note": {"type": "string"}, "source": {"type": "string"},
@@ -39,8 +40,9 @@ SCHEMA = {
                       "properties": {"referral_wd": _WD, "not_eligible_wd": _WD, "initial_wd": _WD,
                                      "feedback_wd": _WD, "source": {"type": "string"}}},
         "departments": {"type": "object", "additionalProperties": {
-            "type": "object", "additionalProperties": False, "required": ["name_zh"],
-            "properties": {"name_zh": {"type": "string", "minLength": 1}, "role": {"type": "string"}}}},
+            "type": "object", "additionalProperties": False, "required": ["name_zh", "name_en"],
+            "properties": {"name_zh": {"type": "string", "minLength": 1}, "name_en": {"type": "string", "minLength": 1},
+                           "role": {"type": "string"}}}},
         "items": {"type": "array", "minItems": 1, "items": _ITEM},
         "county": {"type": "array", "items": {
             "type": "object", "additionalProperties": False, "required": ["code", "items"],
@@ -58,6 +60,8 @@ class Item:
     name_zh: str
     department: str
     department_zh: str
+    name_en: str = ""
+    department_en: str = ""
     assistance_type: str | None = None   # 民政 items: the Jiuzhu type whose route the item starts
     limit_wd: int | None = None          # referred items: working days to finish after the initial handling
     note: str | None = None
@@ -99,14 +103,29 @@ class WindowRules:
         """The department whose referrals a liaison role answers."""
         return next((code for code, d in self.departments.items() if d.get("role") == role), None)
 
+    def item_name(self, code: str, zh: bool, stored: str = "") -> str:
+        """An item's name in a language, by its code (a county's own item where no common one has the code);
+        ``stored`` (the name kept on a registered item) when the code is no longer listed."""
+        found = next((i for i in self.items if i.code == code), None) or next(
+            (i for items in self.county_items.values() for i in items if i.code == code), None)
+        if found is None:
+            return stored or code
+        return found.name_zh if zh else found.name_en
+
+    def department_name(self, code: str, zh: bool) -> str:
+        """A department's name in a language, or its code."""
+        department = self.departments.get(code)
+        return department["name_zh" if zh else "name_en"] if department else code
+
     def role_of(self, department: str) -> str | None:
         """The liaison role of a department (None for 民政)."""
         return self.departments.get(department, {}).get("role")
 
 
 def _item(raw: dict[str, Any], departments: dict) -> Item:
-    return Item(raw["code"], raw["name_zh"], raw["department"], departments[raw["department"]]["name_zh"],
-                raw.get("assistance_type"), raw.get("limit_wd"), raw.get("note"),
+    department = departments[raw["department"]]
+    return Item(raw["code"], raw["name_zh"], raw["department"], department["name_zh"], raw["name_en"],
+                department["name_en"], raw.get("assistance_type"), raw.get("limit_wd"), raw.get("note"),
                 raw.get("effective_from"), raw.get("retired_from"))
 
 

@@ -43,8 +43,9 @@ NAME_MAX, BUDGET_MAX = 100, 10_000_000_000
 ATTENDEES_MAX = MEETING.c.attendees.type.length
 _CODE = {"type": "string", "pattern": "^[a-z][a-z0-9_]{1,39}$"}
 _MEMBERS = {"type": "array", "minItems": 2, "items": {
-    "type": "object", "additionalProperties": False, "required": ["code", "name_zh"],
+    "type": "object", "additionalProperties": False, "required": ["code", "name_zh", "name_en"],
     "properties": {"code": _CODE, "name_zh": {"type": "string", "minLength": 1, "maxLength": 60},
+                   "name_en": {"type": "string", "minLength": 1, "maxLength": 100},
                    "department": _CODE}}}
 SCHEMA = {"type": "object", "additionalProperties": False, "required": ["members"], "properties": {
     "source": {"type": "string"}, "assumption": {"type": "string"}, "members": _MEMBERS,
@@ -61,6 +62,7 @@ class Member:
     code: str
     name_zh: str
     department: str | None = None
+    name_en: str = ""
 
 
 @cache
@@ -86,7 +88,7 @@ def member_lists(directory: Path = PROCESSES_DIR) -> dict[str | None, tuple[Memb
                 problems.append(source.problem(where + (j, "department"),
                                                f"unknown department '{member['department']}'",
                                                f"未知的部门「{member['department']}」（见 window_items.toml）"))
-        out[county] = tuple(Member(m["code"], m["name_zh"], m.get("department")) for m in raw)
+        out[county] = tuple(Member(m["code"], m["name_zh"], m.get("department"), m["name_en"]) for m in raw)
     if problems:
         raise DataFileInvalid(problems)
     return out

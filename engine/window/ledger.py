@@ -124,12 +124,12 @@ def overview(session: Session, principal: Principal, today: date) -> dict[str, l
     departments = window_rules().departments
     supervision = session.execute(
         select(SUPERVISION.c.id, SUPERVISION.c.stage, SUPERVISION.c.due_on, SUPERVISION.c.department,
-               SUPERVISION.c.township_id, ITEM.c.item_name, ITEM.c.transfer_number, ITEM.c.registration_id)
+               SUPERVISION.c.township_id, ITEM.c.item_code, ITEM.c.item_name, ITEM.c.transfer_number, ITEM.c.registration_id)
         .join(ITEM, ITEM.c.id == SUPERVISION.c.window_item_id)
         .where(SUPERVISION.c.county_id.in_(counties), SUPERVISION.c.resolved_at.is_(None))
         .order_by(SUPERVISION.c.due_on, SUPERVISION.c.id)).all()
     return {"townships": tally(lambda r: names.get(r.township_id, str(r.township_id))),
-            "departments": tally(lambda r: departments.get(r.department, {}).get("name_zh", r.department)),
+            "departments": tally(lambda r: r.department),   # by code: the page names it in its language
             "supervision": [{**row._asdict(), "township": names.get(row.township_id, ""),
                              "department_zh": departments.get(row.department, {}).get("name_zh", row.department)}
                             for row in supervision]}

@@ -78,6 +78,12 @@ def test_window_registers_the_liaison_answers_the_dossier_shows_it(db, clock, tm
         assert "最低生活保障" in dossier.inner_text() and "医疗救助" in dossier.inner_text()
         page.goto(f"{base}/window/ledger")
         assert "孙秀英" in page.content()
+        for width in (1366, 390):  # every column in view at a desktop width, cards on a phone: no sideways scroll
+            page.set_viewport_size({"width": width, "height": 900})
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            right = page.evaluate("Math.max(...[...document.querySelectorAll('table.ledger-table tr > *')]"
+                                  ".map(c => c.getBoundingClientRect().right))")
+            assert right <= width, (width, right)
         shoot(page, tmp_path, "window-ledger")
         log_out(page)
         log_in(page, base, "county_mz")

@@ -174,12 +174,12 @@ def test_the_charities_list_is_checked_with_lines(tmp_path):
     assert {p["kind"] for p in projects_for("320921", date(2026, 9, 15))} == {
         "charity_project", "fundraising", "professional_service", "volunteer"}
     (tmp_path / "charities.toml").write_text('[[county]]\ncode = "320921"\n\n[[county.organisations]]\n'
-                                            'code = "x_org"\nname_zh = "某机构"\nprojects = [\n'
-                                            '  { code = "p_one", name_zh = "项目", kind = "lottery" },\n]\n',
-                                            encoding="utf-8")
+                                            'code = "x_org"\nname_zh = "某机构"\nname_en = "An organisation"\n'
+                                            'projects = [\n  { code = "p_one", name_zh = "项目", name_en = "A project",'
+                                            ' kind = "lottery" },\n]\n', encoding="utf-8")
     with pytest.raises(DataFileInvalid) as exc:
         charities.__wrapped__(tmp_path)
-    assert [p.line for p in exc.value.problems] == [8]
+    assert [p.line for p in exc.value.problems] == [9]
 
 
 def test_the_items_own_part_starts_their_routes_at_once(db, clock, who, unit_id):
