@@ -9,11 +9,10 @@ from typing import Any
 
 from functools import cache
 
-from sqlalchemy import Text, cast, func, literal, select
-from sqlalchemy.dialects import postgresql
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.cases.writer import CASE, PLAN_MARGIN, state_values, task_row, write_firings
+from engine.cases.writer import CASE, PLAN_MARGIN, plan_parts, state_values, task_row, write_firings
 from engine.clock import Clock
 from engine.catalogue.declarations import RouteDeclarations
 from engine.people.places import Place
@@ -28,13 +27,9 @@ _DUE_COLUMNS = (CASE.c.id, CASE.c.process_version_id, CASE.c.revision, CASE.c.co
 
 @cache
 def due_columns(dialect_name: str) -> tuple:
-    """The columns the sweep reads of each due case: its keys and place, and its timer plan without the
-    plan's state (``plan_facts``), stripped by the database."""
-    if dialect_name == "postgresql":
-        facts = cast(cast(CASE.c.timer_plan, postgresql.JSONB).op("-")(literal("state")), Text)
-    else:
-        facts = func.json_remove(CASE.c.timer_plan, "$.state")
-    return (*_DUE_COLUMNS, facts.label("plan_facts"))
+    """The columns the sweep reads of each due case: its keys and place, and the facts of its timer plan
+    without the plan's state (``plan_facts``; see ``engine.cases.writer.plan_parts``)."""
+    return (*_DUE_COLUMNS, plan_parts(dialect_name)[0].label("plan_facts"))
 
 
 def due_rows(session: Session, where, *, limit: int | None = None, order_by=None, lock: bool = False) -> list:
@@ -123,7 +118,9 @@ def fire_due_timers_for_case(session: Session, clock: Clock, case_id: int) -> bo
 # a timer pending stores, beside the state, what firing it will write (case.timer_plan); the sweep then
 # applies plans without touching SpiffWorkflow. A plan always matches the state it was stored with, since
 # both are written by the same UPDATE; outcomes that need the workflow itself (the case ends, or a 公示 is
-# excluded from the time limit) get no plan and take the full path.
+# excluded from the time limit) get no plan and take the full path. The plan keeps its facts and the
+# successor state apart (writer.plan_parts): the sweep reads the facts only, and the state is copied
+# into case.state by the database, so neither the old nor the new state crosses the connection.
 
 
 def _from_plan(row, plan: dict, now: datetime, today) -> Firing:
