@@ -85,11 +85,6 @@ def start_cases(session: Session, clock: Clock, starts: list[PlannedStart]
                 params[key] = case_parameters(session, place.county_id, place.township_id, s.process_id, today)
             declared = version.declarations
             data = {**data, **declared.payment_defaults(data)}
-            try:
-                workflow = Workflow.start(version.spec, {**data, **params[key]}, now)
-            except RouteFailed as exc:
-                exc.process_id = s.process_id
-                raise
         except Exception as exc:  # as start_case would raise it: this case only, nothing written
             failed[s.key] = exc
             continue
@@ -98,11 +93,17 @@ def start_cases(session: Session, clock: Clock, starts: list[PlannedStart]
                 or declared_incomes(members) or declared.assets_of(data)):
             alone.append(s)  # the registry has more to record than the batch path writes
             continue
-        candidates.append((s, version, declared, place, assistance_type, data, workflow, members[0]))
+        candidates.append((s, version, declared, place, assistance_type, data, params[key], members[0]))
     known = known_households(session, [c[-1].id_number for c in candidates])
-    for s, version, declared, place, assistance_type, data, workflow, member in candidates:
+    for s, version, declared, place, assistance_type, data, rule_values, member in candidates:
         if member.id_number not in known:
             alone.append(s)  # a household to create or join: link_household's full path
+            continue
+        try:
+            workflow = Workflow.start(version.spec, {**data, **rule_values}, now)
+        except RouteFailed as exc:  # as start_case raises it
+            exc.process_id = s.process_id
+            failed[s.key] = exc
             continue
         person_id, household_id = known[member.id_number]
         row = new_case_row(version, s.process_id, assistance_type, place, "", declared.applicant_of(data), workflow,
