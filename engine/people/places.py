@@ -35,17 +35,10 @@ class Place:
 
 def place_of_village(session: Session, village_id: int) -> Place:
     """The place of a village, with its township and county (one query)."""
-    township, county = aliased(Unit), aliased(Unit)
-    row = session.execute(
-        select(Unit.id, township.id.label("township_id"), county.id.label("county_id"), county.code,
-               township.code.label("township_code"))
-        .join(township, township.id == Unit.parent_id)
-        .join(county, county.id == township.parent_id)
-        .where(Unit.id == village_id, Unit.level == "village")
-    ).first()
-    if row is None:
+    place = places_of_villages(session, (village_id,)).get(village_id)
+    if place is None:
         raise NotFound(f"village {village_id}", "所选村（社区）不存在")
-    return Place(row.county_id, row.township_id, row.id, row.code, row.township_code)
+    return place
 
 
 def places_of_villages(session: Session, village_ids) -> dict[int, Place]:
