@@ -55,17 +55,15 @@ def sweep(db: Database, clock: Clock, batch_size: int = 200, max_batches: int | 
         with db.unit_of_work(write=True) as uow:
             session = uow.session
             now, today = clock.now(), clock.today()
-            stmt = (select(*timers.DUE_COLUMNS).where(CASE.c.next_due_at <= now)
-                    .order_by(CASE.c.next_due_at).limit(batch_size))
-            if db.is_postgres:
-                stmt = stmt.with_for_update(skip_locked=True, of=CASE)
-            rows = session.execute(stmt).all()
+            rows = timers.due_rows(session, CASE.c.next_due_at <= now, order_by=CASE.c.next_due_at,
+                                   limit=batch_size, lock=db.is_postgres)
             if not rows:
                 break
+            states = timers.states_of(session, rows, now)  # one statement, for the cases without a plan
             firings, failures = [], []
             for row in rows:
                 try:
-                    firings.append(timers.plan(session, clock, row))
+                    firings.append(timers.plan(session, clock, row, states.get(row.id)))
                 except Exception as exc:  # one bad case must not stop the others
                     log.exception("timer of case %s failed", row.id)
                     failures.append((row.id, exc))

@@ -31,16 +31,16 @@ from engine.cases.operations import check_workable
 from engine.catalogue.documents import kinds_for
 from engine.catalogue.forms import household_signature_problems
 from engine.errors import Conflict, Forbidden, FormInvalid, NotFound, RouteFailed
-from engine.store.models import STATE_SCHEMA_VERSION, Case, Unit
+from engine.store.models import Case, Unit
 from engine.people.places import Place, place_of_village, unit_names
 from engine.catalogue.rules import appeal_of, assistance_type_of, case_parameters, process_for
 from engine.people.scope import case_scope, task_scope
 from engine.catalogue.versions import get_version, latest_version_id
 from engine.workdays import WorkingCalendar, add_workdays_due
-from engine.runtime.workflow import SERIALIZER_VERSION, Workflow, user_tasks_after
+from engine.runtime.workflow import Workflow, user_tasks_after
 from engine.cases.writer import (CASE, COMPLETE_TASK, INCIDENT, TASK, exclude_publicity, limit_workdays_of, locked,
-                                 overall_due_on, record_completion, state_values, sync_tasks, write_event, write_extension,
-                                 write_notifications, write_state)
+                                 new_case_row, overall_due_on, record_completion, sync_tasks, write_event,
+                                 write_extension, write_notifications, write_state)
 
 START_ROLES = ("village", "township")
 FLAG_NOTE_MAX = FLAG.c.decision_note.type.length
@@ -101,15 +101,9 @@ def _start(session: Session, actor_id: int | None, clock: Clock, process_id: str
     check_duplicates(session, assistance_type, members)
     number = number or numbering.next_case_number(session, place, today)
     applicant_name, applicant_id_number = declared.applicant_of(data)
-    case_id = session.execute(insert(CASE).values(
-        number=number, process_version_id=version.id, process_id=process_id,
-        assistance_type=assistance_type,
-        applicant_name=applicant_name, applicant_id_number=applicant_id_number,
-        county_id=place.county_id, township_id=place.township_id, village_id=place.village_id,
-        serializer_version=SERIALIZER_VERSION, schema_version=STATE_SCHEMA_VERSION, revision=1,
-        accepted_on=None, created_at=now, started_by_id=actor_id, request_token=request_token,
-        **state_values(workflow, now, version.declarations),
-    ).returning(CASE.c.id)).scalar_one()
+    case_id = session.execute(insert(CASE).values(new_case_row(
+        version, process_id, assistance_type, place, number, (applicant_name, applicant_id_number), workflow, now,
+        actor_id, request_token)).returning(CASE.c.id)).scalar_one()
     write_event(session, case_id, now, actor_id, "case_started", None, version.name, data)
     if members:
         _link_household(session, case_id, place, members, declared, data, actor_id, today, now,

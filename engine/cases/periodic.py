@@ -6,10 +6,13 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
-from engine.cases.lifecycle import start_case, start_township_case
+from engine.cases.batch_start import PlannedStart, start_cases
+from engine.cases.lifecycle import start_township_case
+from engine.errors import NotFound
+from engine.people.places import places_of_villages
 from engine.store.models import Case, Recipient, Unit
 from engine.store.sequences import claim
 from engine.catalogue.rules import catalog, follow_up_process_for, model_in_force, rule_book, variant_for
@@ -38,9 +41,10 @@ def start_due_reviews(session: Session, clock, limit: int = 100, skip: Collectio
     Claiming, starting and linking happen in the caller's one transaction: on PostgreSQL the due
     rows are locked FOR UPDATE SKIP LOCKED, so a concurrent scheduler takes other households, and a
     recipient stops being due (it is linked to its review) in the same commit that creates the
-    review. So no household is reviewed twice, and a batch lost to a crash is redone whole. A
-    review that cannot start (bad register data, a place without a route) is undone alone, in a
-    savepoint, and its recipient stays due.
+    review. So no household is reviewed twice, and a batch lost to a crash is redone whole. The
+    reviews are started together (engine.cases.batch_start: a few statements per batch). A review
+    that cannot start (bad register data, a place without a route) writes nothing and its recipient
+    stays due.
     """
     today = clock.today()
     stmt = (select(RECIPIENT, CASE.c.number).join(CASE, CASE.c.id == RECIPIENT.c.case_id)
@@ -55,18 +59,29 @@ def start_due_reviews(session: Session, clock, limit: int = 100, skip: Collectio
     batch = ReviewBatch()
     if not due:
         return batch
-    codes = dict(session.execute(select(Unit.id, Unit.code)).all())
+    places = places_of_villages(session, {r.village_id for r in due})
+    routes: dict[tuple, str] = {}
+    planned = []
     for r in due:
+        place = places.get(r.village_id)
         try:
-            with session.begin_nested():  # rolled back alone if this household's review fails
-                process_id = follow_up_process_for("periodic_review", r.assistance_type, codes[r.county_id],
-                                                   codes[r.township_id], today, session)
-                review = start_case(session, None, clock, process_id, r.village_id, review_start_data(r))
-                session.execute(update(RECIPIENT).where(RECIPIENT.c.id == r.id).values(review_case_id=review.id))
+            if place is None:
+                raise NotFound(f"village {r.village_id}", "所选村（社区）不存在")
+            key = (r.assistance_type, place.county_code, place.township_code)
+            if key not in routes:
+                routes[key] = follow_up_process_for("periodic_review", r.assistance_type, place.county_code,
+                                                    place.township_code, today, session)
         except Exception as exc:  # one household's bad data must not hold back the others
             batch.failed[r.id] = exc
-        else:
-            batch.started += 1
+            continue
+        planned.append(PlannedStart(r.id, routes[key], r.village_id, review_start_data(r)))
+    started, failed = start_cases(session, clock, planned)
+    batch.failed.update(failed)
+    if started:  # linked to its review in the commit that creates it: no longer due
+        session.execute(update(RECIPIENT).where(RECIPIENT.c.id == bindparam("b_id"))
+                        .values(review_case_id=bindparam("b_case")),
+                        [{"b_id": rid, "b_case": review.id} for rid, review in sorted(started.items())])
+    batch.started = len(started)
     return batch
 
 

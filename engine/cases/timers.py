@@ -7,19 +7,55 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from functools import cache
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.cases.writer import CASE, PLAN_MARGIN, state_values, task_row, write_firings
+from engine.cases.writer import CASE, PLAN_MARGIN, plan_parts, state_values, task_row, write_firings
 from engine.clock import Clock
 from engine.catalogue.declarations import RouteDeclarations
 from engine.people.places import Place
 from engine.catalogue.versions import get_version
 from engine.runtime.workflow import ReadyTask, Workflow
 
-# What the sweep reads of each due case, together with its lock.
-DUE_COLUMNS = (CASE.c.id, CASE.c.process_version_id, CASE.c.state, CASE.c.revision, CASE.c.county_id,
-               CASE.c.township_id, CASE.c.village_id, CASE.c.timer_plan, CASE.c.next_due_at)
+# What the sweep reads of each due case, together with its lock: not the state (~15 KB a case), which a
+# case with a timer plan never needs; the plan without its successor state (written server-side).
+_DUE_COLUMNS = (CASE.c.id, CASE.c.process_version_id, CASE.c.revision, CASE.c.county_id, CASE.c.township_id,
+                CASE.c.village_id, CASE.c.next_due_at)
+
+
+@cache
+def due_columns(dialect_name: str) -> tuple:
+    """The columns the sweep reads of each due case: its keys and place, and the facts of its timer plan
+    without the plan's state (``plan_facts``; see ``engine.cases.writer.plan_parts``)."""
+    return (*_DUE_COLUMNS, plan_parts(dialect_name)[0].label("plan_facts"))
+
+
+def due_rows(session: Session, where, *, limit: int | None = None, order_by=None, lock: bool = False) -> list:
+    """The cases matching ``where``, as the sweep reads them (see ``due_columns``); ``lock``: FOR UPDATE
+    SKIP LOCKED (PostgreSQL), so concurrent schedulers take other cases."""
+    stmt = select(*due_columns(session.get_bind().dialect.name)).where(where)
+    if order_by is not None:
+        stmt = stmt.order_by(order_by)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    if lock:
+        stmt = stmt.with_for_update(skip_locked=True, of=CASE)
+    return session.execute(stmt).all()
+
+
+def uses_plan(row, now: datetime) -> bool:
+    """Whether the case's stored timer plan replaces restoring its workflow (its timer is due by ``now``)."""
+    return bool(row.plan_facts) and row.next_due_at is not None and row.next_due_at + PLAN_MARGIN <= now
+
+
+def states_of(session: Session, rows, now: datetime) -> dict[int, str]:
+    """The stored states of the due cases that have no usable plan, in one statement."""
+    ids = [r.id for r in rows if not uses_plan(r, now)]
+    if not ids:
+        return {}
+    return dict(session.execute(select(CASE.c.id, CASE.c.state).where(CASE.c.id.in_(ids))).all())
 
 
 @dataclass
@@ -38,16 +74,18 @@ class Firing:
     moved: bool
 
 
-def plan(session: Session, clock: Clock, row) -> Firing:
-    """Restore the case, fire what is due by ``clock`` and compute the writes (writes nothing).
+def plan(session: Session, clock: Clock, row, state: str | None) -> Firing:
+    """Restore the case (its stored ``state``), fire what is due by ``clock`` and compute the writes
+    (writes nothing).
 
-    A stored timer plan for a due timer replaces all of that.
+    A stored timer plan for a due timer replaces all of that (``state`` is then not needed: the writer
+    copies the plan's state server-side).
     """
     now, today = clock.now(), clock.today()
-    if row.timer_plan and row.next_due_at is not None and row.next_due_at + PLAN_MARGIN <= now:
-        return _from_plan(row, json.loads(row.timer_plan), now, today)
+    if uses_plan(row, now):
+        return _from_plan(row, json.loads(row.plan_facts), now, today)
     version = get_version(session, row.process_version_id)
-    workflow = Workflow.restore(version.spec, row.state)
+    workflow = Workflow.restore(version.spec, state)
     ready_before = workflow.ready_user_tasks()
     before = {t.id for t in ready_before}
     fired = workflow.due_timer_names(now)
@@ -68,8 +106,8 @@ def plan(session: Session, clock: Clock, row) -> Firing:
 
 def fire_due_timers_for_case(session: Session, clock: Clock, case_id: int) -> bool:
     """Fire the due timers of one case (caller holds its lock); True if anything moved."""
-    row = session.execute(select(*DUE_COLUMNS).where(CASE.c.id == case_id)).one()
-    firing = plan(session, clock, row)
+    (row,) = due_rows(session, CASE.c.id == case_id)
+    firing = plan(session, clock, row, states_of(session, [row], clock.now()).get(row.id))
     write_firings(session, [firing], clock.now(), clock.today())
     return firing.moved
 
@@ -80,7 +118,9 @@ def fire_due_timers_for_case(session: Session, clock: Clock, case_id: int) -> bo
 # a timer pending stores, beside the state, what firing it will write (case.timer_plan); the sweep then
 # applies plans without touching SpiffWorkflow. A plan always matches the state it was stored with, since
 # both are written by the same UPDATE; outcomes that need the workflow itself (the case ends, or a 公示 is
-# excluded from the time limit) get no plan and take the full path.
+# excluded from the time limit) get no plan and take the full path. The plan keeps its facts and the
+# successor state apart (writer.plan_parts): the sweep reads the facts only, and the state is copied
+# into case.state by the database, so neither the old nor the new state crosses the connection.
 
 
 def _from_plan(row, plan: dict, now: datetime, today) -> Firing:
@@ -89,7 +129,8 @@ def _from_plan(row, plan: dict, now: datetime, today) -> Firing:
     next_due = datetime.fromisoformat(plan["next_due_at"]) if plan["next_due_at"] else None
     return Firing(
         case_id=row.id, revision=row.revision,
-        values={"state": plan["state"], "updated_at": now, "next_due_at": next_due,
+        # No "state": the writer copies the plan's own server-side (write_firings).
+        values={"updated_at": now, "next_due_at": next_due,
                 "current_step": plan["current_step"], "summary": plan["summary"], "status": "running",
                 "outcome": None, "completed_at": None, "timer_plan": None, "revision": row.revision + 1},
         events=[{"case_id": row.id, "at": now, "actor_id": None, "kind": "timer_fired", "task_name": None,

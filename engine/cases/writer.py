@@ -11,7 +11,7 @@ completion and its effect on the register (``record_completion``).
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from functools import cache
 from typing import Any
@@ -25,8 +25,8 @@ from engine.clock import to_local_date
 from engine.errors import Conflict
 from engine.households.register import apply_outcome
 from engine.people.places import Place
-from engine.runtime.workflow import ReadyTask, Workflow
-from engine.store.models import Case, CaseEvent, HumanTask, Incident, Notification, UTCDateTime
+from engine.runtime.workflow import SERIALIZER_VERSION, ReadyTask, Workflow
+from engine.store.models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Incident, Notification, UTCDateTime
 from engine.workdays import CalendarYearMissing, Due, WorkingCalendar, add_workdays_due, due, parse_period
 
 CASE = Case.__table__
@@ -40,6 +40,8 @@ COMPLETE_TASK = update(TASK).where(TASK.c.id == bindparam("b_id")).values(
 UPDATE_CASE = update(CASE).where(CASE.c.id == bindparam("b_id"), CASE.c.revision == bindparam("b_revision"))
 # A timer plan is applied a moment after its due time, as SpiffWorkflow fires strictly after it.
 PLAN_MARGIN = timedelta(seconds=1)
+# case.timer_plan: the facts of the firing as JSON, this separator, then the state after it.
+PLAN_SEPARATOR = "\n"
 
 
 def exclude_publicity(session, case_id, ready_before: list[ReadyTask], workflow: Workflow, today: date) -> None:
@@ -186,6 +188,47 @@ def state_values(workflow: Workflow, now: datetime, declared: RouteDeclarations)
     return values
 
 
+def new_case_row(version, process_id: str, assistance_type: str | None, place: Place, number: str,
+                 applicant: tuple[str, str], workflow: Workflow, now: datetime, actor_id: int | None,
+                 request_token: str | None = None, household_id: int | None = None) -> dict[str, Any]:
+    """The ``case`` row of a case just started (its workflow run to the first wait)."""
+    return {"number": number, "process_version_id": version.id, "process_id": process_id,
+            "assistance_type": assistance_type, "applicant_name": applicant[0], "applicant_id_number": applicant[1],
+            "county_id": place.county_id, "township_id": place.township_id, "village_id": place.village_id,
+            "serializer_version": SERIALIZER_VERSION, "schema_version": STATE_SCHEMA_VERSION, "revision": 1,
+            "accepted_on": None, "created_at": now, "started_by_id": actor_id, "request_token": request_token,
+            "household_id": household_id, **state_values(workflow, now, version.declarations)}
+
+
+@dataclass
+class NewCase:
+    """A started case to write in a batch (``write_started_cases``)."""
+
+    row: dict[str, Any]  # new_case_row
+    place: Place
+    ready: list[ReadyTask]
+    title: str  # of the case_started event: the version's name
+    data: dict[str, Any]  # the start data, recorded in the event
+
+
+def write_started_cases(session: Session, cases: list[NewCase], now: datetime, today: date) -> list[int]:
+    """Write a batch of started cases as ``start_case`` writes one — the case rows, their case_started
+    events, their first inbox rows and those rows' notifications — in four statements; returns the new ids
+    in the order of ``cases``."""
+    if not cases:
+        return []
+    ids = list(session.execute(insert(CASE).returning(CASE.c.id, sort_by_parameter_order=True),
+                               [c.row for c in cases]).scalars())
+    session.execute(INSERT_EVENT, [{"case_id": case_id, "at": now, "actor_id": c.row["started_by_id"],
+                                    "kind": "case_started", "task_name": None, "title": c.title, "data": c.data}
+                                   for case_id, c in zip(ids, cases)])
+    tasks = [task_row(case_id, t, c.place, now, today) for case_id, c in zip(ids, cases) for t in c.ready]
+    if tasks:
+        session.execute(insert(TASK), tasks)
+        notify_new_tasks(session, [t["id"] for t in tasks], now)
+    return ids
+
+
 def write_state(session, case_id, revision, workflow: Workflow, now, actor_id, declared: RouteDeclarations,
                accepted_on: date | None = None) -> None:
     """Write the new state under the revision check; a lost race changes nothing."""
@@ -231,13 +274,27 @@ def plan_next_timer(workflow: Workflow, due: datetime, declared: RouteDeclaratio
         return None
     ready = successor.ready_user_tasks()
     next_due = successor.next_timer_due()
-    return json.dumps({
-        "state": successor.dump(), "fired": fired, "withdrawn": sorted(before - {t.id for t in ready}),
+    facts = json.dumps({
+        "fired": fired, "withdrawn": sorted(before - {t.id for t in ready}),
         "new": [asdict(t) for t in ready if t.id not in before],
         "next_due_at": next_due.isoformat() if next_due else None,
         "current_step": "、".join(dict.fromkeys(t.title for t in ready))[:200] or None,
         "summary": declared.summary_of(successor.data),
     }, ensure_ascii=False)
+    return facts + PLAN_SEPARATOR + successor.dump()  # compact JSON holds no raw newline
+
+
+def plan_parts(dialect_name: str):
+    """SQL of a stored timer plan's two parts, (facts, state): the database cuts the text at the separator,
+    so the sweep reads the facts without the ~15 KB state and the UPDATE copies the state without either
+    crossing the connection. A plan stored before this layout (one JSON object) has no facts: full path."""
+    plan = CASE.c.timer_plan
+    if dialect_name == "postgresql":
+        at = func.strpos(plan, PLAN_SEPARATOR)
+    else:
+        at = func.instr(plan, PLAN_SEPARATOR)
+    facts = sql_case((at > 0, func.substr(plan, 1, at - 1)), else_=null())
+    return facts, func.substr(plan, at + 1)
 
 
 def write_firings(session: Session, firings: list, now: datetime, today) -> None:
@@ -254,18 +311,33 @@ def write_firings(session: Session, firings: list, now: datetime, today) -> None
     if new_tasks:
         session.execute(insert(TASK), new_tasks)
         notify_new_tasks(session, [row["id"] for row in new_tasks], now)
-    columns = sorted(firings[0].values)
-    stmt = (update(CASE).where(CASE.c.id == bindparam("b_id"), CASE.c.revision == bindparam("b_revision"))
-            .values({c: bindparam(f"v_{c}") for c in columns}))
-    params = [{"b_id": f.case_id, "b_revision": f.revision, **{f"v_{c}": f.values[c] for c in columns}}
-              for f in firings]
-    result = session.execute(stmt, params)
-    if result.rowcount not in (-1, len(firings)):
-        raise Conflict("a case changed while its timers fired")
+    # Cases fired from their timer plan carry no state: the UPDATE copies the plan's own (SET reads the old
+    # row, so the plan is read before it is cleared), and 15 KB a case never crosses the connection twice.
+    for group in ([f for f in firings if "state" in f.values], [f for f in firings if "state" not in f.values]):
+        if not group:
+            continue
+        columns = sorted(group[0].values)
+        stmt = _update_fired(session.get_bind().dialect.name, tuple(columns), "state" not in columns)
+        params = [{"b_id": f.case_id, "b_revision": f.revision, **{f"v_{c}": f.values[c] for c in columns}}
+                  for f in group]
+        result = session.execute(stmt, params)
+        if result.rowcount not in (-1, len(group)):
+            raise Conflict("a case changed while its timers fired")
     for f in firings:  # rare, per-case effects: a case that ended, a 公示 excluded from the time limit
         if f.workflow is not None:
             record_completion(session, f.case_id, f.workflow, now, None, f.declared)
             exclude_publicity(session, f.case_id, f.ready_before, f.workflow, today)
+
+
+@cache
+def _update_fired(dialect_name: str, columns: tuple[str, ...], planned_state: bool):
+    """The UPDATE of fired cases under their revisions, built once per shape; ``planned_state``: the new
+    state is the one in the case's timer plan."""
+    values = {c: bindparam(f"v_{c}") for c in columns}
+    if planned_state:
+        values["state"] = plan_parts(dialect_name)[1]
+    return (update(CASE).where(CASE.c.id == bindparam("b_id"), CASE.c.revision == bindparam("b_revision"))
+            .values(values))
 
 
 def write_migration(session: Session, case_id: int, revision: int, version_id: int, state: str, now: datetime,

@@ -134,6 +134,24 @@ def flag_household_cases(session: Session, household_id: int | None, except_case
     return sum(raise_flags(session, other, today, now) for other in others)
 
 
+def flag_household_cases_batch(session: Session, new_cases: dict[int, int], today: date, now: datetime) -> int:
+    """``flag_household_cases`` for cases just started together (case id → household id, in the order they
+    were started): the households' running cases in one statement, each checked with its facts known; a case
+    sees the batch's cases started before it, as one by one."""
+    if not new_cases:
+        return 0
+    rows = session.execute(select(CASE.c.id, CASE.c.assistance_type, CASE.c.household_id, Unit.code)
+                           .join(Unit, Unit.id == CASE.c.county_id)
+                           .where(CASE.c.household_id.in_(set(new_cases.values())), CASE.c.status == "running")
+                           .order_by(CASE.c.id)).all()
+    raised = 0
+    for case_id, household_id in new_cases.items():
+        for r in rows:
+            if r.household_id == household_id and r.id != case_id and (r.id not in new_cases or r.id < case_id):
+                raised += raise_flags(session, r.id, today, now, CaseFacts(r.assistance_type, r.household_id, r.code))
+    return raised
+
+
 def _about_open(rule: dict[str, Any]) -> bool:
     """A rule about holding two benefits at once also covers an open application of the other type."""
     return not rule.get("within_months") and not rule.get("when_care_level")

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import func, insert, literal, select, union_all, update
+from sqlalchemy import bindparam, func, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
@@ -149,6 +149,40 @@ def link_household(session: Session, place, members: list[Member], contact: Mapp
     session.execute(update(HOUSEHOLD).where(HOUSEHOLD.c.id == household_id, HOUSEHOLD.c.head_id.is_(None))
                     .values(head_id=applicant_id))
     return HouseholdLink(household_id, applicant_id)
+
+
+def known_households(session: Session, id_numbers: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """ID number → (person id, household id) of those of these people who are in a household (one statement)."""
+    numbers = list(id_numbers)
+    if not numbers:
+        return {}
+    return {r.id_number: (r.id, r.household_id) for r in session.execute(
+        select(PERSON.c.id_number, PERSON.c.id, PERSON.c.household_id)
+        .where(PERSON.c.id_number.in_(numbers), PERSON.c.household_id.is_not(None)))}
+
+
+def relink_known_applicants(session: Session, links: list[tuple[int, int, Member, Any]], now: datetime) -> None:
+    """What ``link_household`` writes, with a partial member list and no contact, for applicants already in
+    their household — ``(person id, household id, member, place)`` each, many at once (a batch of reviews):
+    nobody joins or leaves, so the person's name and place are brought up to date and the household gets its
+    head if it has none. In id order, so two concurrent batches lock rows in the same order."""
+    if not links:
+        return
+    people = [{"b_id": person_id, "name": m.name, "updated_at": now, "household_id": household_id,
+               "county_id": place.county_id, "township_id": place.township_id, "village_id": place.village_id,
+               **({"disability_level": m.disability_level} if m.disability_level else {})}
+              for person_id, household_id, m, place in sorted(links, key=lambda link: link[0])]
+    for shape in {tuple(sorted(p)) for p in people}:  # one statement per set of columns (disability level or not)
+        rows = [p for p in people if tuple(sorted(p)) == shape]
+        session.execute(update(PERSON).where(PERSON.c.id == bindparam("b_id")).values(
+            {c: bindparam(c) for c in shape if c != "b_id"}), rows)
+    first: dict[int, int] = {}  # a household without a head gets its first applicant, as one by one
+    for person_id, household_id, _m, _p in links:
+        first.setdefault(household_id, person_id)
+    heads = sorted(first.items())
+    session.execute(update(HOUSEHOLD).where(HOUSEHOLD.c.id == bindparam("b_household"),
+                                            HOUSEHOLD.c.head_id.is_(None)).values(head_id=bindparam("b_head")),
+                    [{"b_household": h, "b_head": p} for h, p in heads])
 
 
 def _update_members(session, household_id: int, place, members: list[Member], case_id, actor_id, today, now,

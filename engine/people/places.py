@@ -35,17 +35,23 @@ class Place:
 
 def place_of_village(session: Session, village_id: int) -> Place:
     """The place of a village, with its township and county (one query)."""
+    place = places_of_villages(session, (village_id,)).get(village_id)
+    if place is None:
+        raise NotFound(f"village {village_id}", "所选村（社区）不存在")
+    return place
+
+
+def places_of_villages(session: Session, village_ids) -> dict[int, Place]:
+    """The places of many villages (as ``place_of_village``), in one query; unknown ids are left out."""
     township, county = aliased(Unit), aliased(Unit)
-    row = session.execute(
+    rows = session.execute(
         select(Unit.id, township.id.label("township_id"), county.id.label("county_id"), county.code,
                township.code.label("township_code"))
         .join(township, township.id == Unit.parent_id)
         .join(county, county.id == township.parent_id)
-        .where(Unit.id == village_id, Unit.level == "village")
-    ).first()
-    if row is None:
-        raise NotFound(f"village {village_id}", "所选村（社区）不存在")
-    return Place(row.county_id, row.township_id, row.id, row.code, row.township_code)
+        .where(Unit.id.in_(list(village_ids)), Unit.level == "village")
+    ).all()
+    return {r.id: Place(r.county_id, r.township_id, r.id, r.code, r.township_code) for r in rows}
 
 
 def villages_for(session: Session, village_ids, township_ids) -> list[tuple[int, str, str]]:

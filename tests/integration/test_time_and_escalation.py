@@ -192,3 +192,22 @@ def test_a_timer_plan_fires_exactly_as_the_full_path(walk, db, clock):
     planned.do("confirmation")
     full.do("confirmation")
     assert planned.case().summary["monthly_amount"] == full.case().summary["monthly_amount"] == 1840.0
+
+
+def test_a_plan_stored_in_the_old_layout_takes_the_full_path(walk, db, clock):
+    """A timer plan stored as one JSON object (before its facts and state were kept apart) is not read as a
+    plan: the case's timer fires from its restored state, with the same result."""
+    import json
+    w = walk()
+    w.drive_to("publicity")
+    facts, state = w.case().timer_plan.split("\n", 1)
+    with db.unit_of_work(write=True) as uow:
+        uow.session.execute(update(Case).where(Case.id == w.case_id).values(
+            timer_plan=json.dumps({**json.loads(facts), "state": state}, ensure_ascii=False)))
+        uow.commit()
+    clock.advance(days=7, minutes=1)
+    assert w.fire_timers()
+    case = w.case()
+    assert (case.current_step, case.next_due_at, case.timer_plan) == ("审核确认", None, None)
+    assert w.open_names() == ["confirmation"]
+    assert [e.kind for e in w.events()].count("timer_fired") == 1
