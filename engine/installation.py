@@ -73,7 +73,7 @@ def load_cases(session: Session, clock: Clock, path: Path) -> int:
             raise DataFileInvalid([source.problem(("case", i, "village"), f"village {entry['village']} is not loaded",
                                                   f"村（社区）{entry['village']} 不存在")])
         started = start_case(session, principal_of(session, entry["lodged_by"]), clock, entry["process"],
-                             villages[entry["village"]], entry["application"])
+                             villages[entry["village"]], _dated(entry["application"], clock.today()))
         for step in entry.get("steps", []):
             task_id = session.execute(select(HumanTask.id).where(
                 HumanTask.case_id == started.id, HumanTask.status == "open",
@@ -92,7 +92,7 @@ def demo_walk(process_id: str, today: date) -> dict[str, Any]:
     if not cases:
         return {}
     steps = {step["task"]: _dated(step["data"], today) for case in cases for step in case.get("steps", [])}
-    return {"village": cases[0]["village"], "application": cases[0]["application"], "steps": steps}
+    return {"village": cases[0]["village"], "application": _dated(cases[0]["application"], today), "steps": steps}
 
 
 def _dated(data: dict[str, Any], today: date) -> dict[str, Any]:

@@ -96,12 +96,12 @@ def test_after_a_change_the_user_logs_in_with_what_is_current(app, db, clock, lo
 
 def test_a_role_change_takes_effect_on_the_next_log_in(app, db, clock, login, new_user):
     username = new_user(("township", "320921100"))
-    assert login(username).get("/reports/monthly?month=2026-11").status_code == 403
+    assert login(username).get("/supervisor/dashboard").status_code == 403
     with db.unit_of_work(write=True) as uow:
         s = uow.session
         change_roles(s, None, clock.now(), username, [("county", "320921")])
         uow.commit()
-    assert login(username).get("/reports/monthly?month=2026-11").status_code == 200
+    assert login(username).get("/supervisor/dashboard").status_code == 200
 
 
 def test_users_created_and_their_roles_set_from_the_command_line(app, db_url, login, monkeypatch):
