@@ -361,7 +361,7 @@ def _gaps(county: dict[str, Any], today: date) -> list[str]:
     """Places of the county that would have no model or no rules on some day from today."""
     entries = county["models"] + county["rules"]
     # from today, or from the first rules of a county set up here (before them it had none, and runs no case)
-    start = max([today] + [min(e["effective_from"] for e in entries)] if entries else [today])
+    start = max(today, min(e["effective_from"] for e in entries)) if entries else today
     dates = sorted({start} | {d for e in entries for d in (e["effective_from"], e.get("retired_from")) if d and d >= start})
     gaps = []
     for township in [None] + sorted({e["township"] for e in entries if e.get("township")}):
