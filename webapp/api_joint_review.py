@@ -18,6 +18,7 @@ from .auth import current_principal, requires_role
 from .db import clock, db
 from .limits import InputRefused, int_arg
 from .window import LIAISON_ROLES
+from .window_labels import department_name_en, in_english, project_status
 
 OFFICE, SUPERVISOR = "county", "county_supervisor"
 
@@ -68,6 +69,7 @@ class ProjectSchema(Schema):
     county_id = fields.Integer()
     department = fields.String()
     department_zh = fields.String()
+    department_en = fields.Function(lambda row: department_name_en(row["department"]))
     year = fields.Integer()
     name = fields.String()
     description = fields.String()
@@ -75,6 +77,7 @@ class ProjectSchema(Schema):
     beneficiaries = fields.Integer(allow_none=True)
     status = fields.String(metadata={"enum": sorted(JOINT_REVIEW_STATUS)})
     status_zh = fields.String()
+    status_en = fields.Function(lambda row: in_english(project_status, row["status"]))
     review_note = fields.String(allow_none=True)
     approved_budget = fields.Float(allow_none=True)
     meeting_id = fields.Integer(allow_none=True)

@@ -17,6 +17,7 @@ from .auth import current_principal, requires_role
 from .db import clock, db
 from .limits import int_arg
 from .window import LEDGER_ROLES, LIAISON_ROLES, WINDOW_ROLES, ledger_filters
+from .window_labels import department_name_en, in_english, item_status
 
 
 class ApplicantSchema(Schema):
@@ -62,8 +63,10 @@ class WindowItemSchema(Schema):
     item_name = fields.String()
     department = fields.String()
     department_zh = fields.String()
+    department_en = fields.Function(lambda row: department_name_en(row["department"]))
     status = fields.String()
     status_zh = fields.String()
+    status_en = fields.Function(lambda row: in_english(item_status, row["status"]))
     case_id = fields.Integer(allow_none=True)
     note = fields.String(allow_none=True)
     transfer_number = fields.String(allow_none=True)

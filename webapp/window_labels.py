@@ -4,7 +4,7 @@ Flask-Babel, English msgids whose Chinese is exactly the engine's text (the engi
 documents and exports, which are Chinese documents; tests/webapp/test_window_english.py checks both agree)."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import force_locale, lazy_gettext as _l
 
 from engine import charity_lists, window_rules
 
@@ -41,6 +41,13 @@ def project_status(code: str | None) -> str:
     return _label(PROJECT_STATUS, code)
 
 
+def in_english(label, code: str | None) -> str:
+    """``label(code)`` in English whatever the request's language: the API gives both (``status_zh`` beside
+    ``status_en``), so a client reads the language it shows."""
+    with force_locale("en"):
+        return label(code)
+
+
 def opinion_name(code: str | None) -> str:
     """A member unit's opinion at the joint review."""
     return _label(OPINIONS, code)
@@ -64,6 +71,11 @@ def item_name(code: str, stored: str = "") -> str:
 def department_name(code: str) -> str:
     """A department's name."""
     return window_rules().department_name(code, is_zh())
+
+
+def department_name_en(code: str) -> str:
+    """A department's English name (the API's ``department_en``, beside its ``department_zh``)."""
+    return window_rules().department_name(code, False)
 
 
 def named(thing, stem: str = "name") -> str:

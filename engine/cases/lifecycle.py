@@ -150,19 +150,16 @@ def case_for_request_token(session: Session, token: str) -> StartedCase | None:
     return StartedCase(row.id, row.number) if row else None
 
 
-_COUNTY_DECIDES: dict[tuple[int, str], bool] = {}
-
-
 def _county_decides_after(version, task_name: str) -> bool:
     """Whether a county-lane step that issues documents (the decision: 确认/认定/审批 notices) may follow the
     step ``task_name`` of the route — read from the BPMN once per version (versions never change), not from a
     list of routes."""
-    key = (version.id, task_name)
-    if key not in _COUNTY_DECIDES:
-        _COUNTY_DECIDES[key] = any(
+    key = ("county_decides_after", task_name)
+    if key not in version.derived:
+        version.derived[key] = any(
             version.tasks[name].get("lane") == "county" and bool(kinds_for(version.tasks[name].get("properties", {})))
             for name in user_tasks_after(version.spec, task_name) if name in version.tasks)
-    return _COUNTY_DECIDES[key]
+    return version.derived[key]
 
 
 def objection_recipients(version, task_name: str, place: Place) -> list[tuple[str, int]]:

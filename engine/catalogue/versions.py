@@ -6,7 +6,7 @@ life of the process without invalidation.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import func, select
@@ -32,6 +32,9 @@ class LoadedVersion:
     validators: dict[str, FormValidator]
     bpmn_xml: str
     declarations: RouteDeclarations  # the data names the engine reads from this route
+    # Facts worked out from the spec on first use (the version never changes, so neither do they); they live
+    # and die with the version, so a simulation's forgotten scratch version takes its own with it.
+    derived: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def validator(self, form_key: str) -> FormValidator:
         """The compiled validator of a form of this version."""

@@ -29,6 +29,7 @@ def test_submit_change_review_meet_and_read(login):
     assert made.status_code == 201, made.json
     project = made.json
     assert project["department"] == "medical_insurance" and project["status"] == "submitted"
+    assert project["status_en"] == "Awaiting initial review" and project["department_en"] != project["department_zh"]
     changed = _send(liaison, f"{BASE}/projects/{project['id']}", {**PROJECT, "budget": 500000}, "put")
     assert changed.status_code == 200 and changed.json["budget"] == 500000
     assert [p["id"] for p in liaison.client.get(f"{BASE}/projects?year=2026").json["items"]] == [project["id"]]

@@ -44,6 +44,9 @@ def test_register_answer_and_ledger_through_the_api(login, unit_id):
     answered = _post(liaison, f"/api/v1/window/referrals/{item_id}/answer",
                      {"answer": "eligible", "note": "初步核查符合医疗救助条件"})
     assert answered.status_code == 200 and answered.json["status"] == "handling"
+    # Both languages, whatever the caller's: a client shows the one it needs.
+    assert (answered.json["status_zh"], answered.json["status_en"]) == ("部门办理中", "Being handled by the department")
+    assert answered.json["department_en"] and answered.json["department_en"] != answered.json["department_zh"]
     again = clerk.client.get(f"/api/v1/window/registrations/{registration['id']}").json
     assert next(i for i in again["items"] if i["id"] == item_id)["answer_note"] == "初步核查符合医疗救助条件"
     rows = clerk.client.get("/api/v1/window/ledger?department=medical_insurance").json["items"]
