@@ -65,7 +65,9 @@ def linked(db) -> int:
                                    .where(Recipient.review_case_id.is_not(None))).scalar_one()
 
 
-def wait_until(predicate, seconds: float = 60, every: float = 0.2) -> None:
+def wait_until(predicate, seconds: float = 240, every: float = 0.2) -> None:
+    # Generous: two scheduler processes start and work on a shared 2-core machine; a wrong result still fails
+    # (the counts are checked after), only a slow one waits longer.
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():
