@@ -21,7 +21,7 @@ from engine.people.accounts import Principal
 from engine.people.scope import household_scope
 from engine.store.models import Case, Household, HouseholdEvent, Person, Recipient
 from engine.store.sequences import claim
-from engine.workdays import CalendarYearMissing, Due, WorkingCalendar, add_months
+from engine.workdays import Due, add_months, due_by
 
 CASE, HOUSEHOLD, PERSON = Case.__table__, Household.__table__, Person.__table__
 H_EVENT, RECIPIENT = HouseholdEvent.__table__, Recipient.__table__
@@ -41,16 +41,8 @@ class DeathRecorded:
 
 
 def review_due_after_death(died_on: date, months: int) -> Due:
-    """The last day of a review ``months`` after a death: that day, or the working day before it when it is a
-    day off in the holiday calendar (the limit is "within", so it is never moved later)."""
-    day = add_months(died_on, months)
-    try:
-        calendar = WorkingCalendar.load()
-        while not calendar.is_workday(day):
-            day = date.fromordinal(day.toordinal() - 1)
-        return Due(day, calendar.is_provisional(day))
-    except CalendarYearMissing:  # beyond the statutory estimate: the calendar date, flagged 暂定
-        return Due(add_months(died_on, months), True)
+    """The last day of a review ``months`` after a death (``due_by``: never on a day off, never later)."""
+    return due_by(add_months(died_on, months))
 
 
 def record_death(session: Session, principal: Principal, clock, household_id: int, person_id: int,
