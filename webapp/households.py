@@ -6,7 +6,8 @@ from datetime import date
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import age_on, household_archive, household_file, household_registrations, record_death
+from engine import (SELF_CARE_REPORTERS, age_on, household_archive, household_file, household_registrations, record_death,
+                    report_self_care_change)
 from .attachments import blobs
 from .auth import current_principal
 from .db import clock, db
@@ -59,3 +60,18 @@ def report_death(household_id: int):
     else:
         flash(_("Death recorded. The household holds no benefit that a death puts under review."), "success")
     return redirect(url_for("households.dossier", household_id=household_id))
+
+
+@bp.route("/households/<int:household_id>/benefits/<int:recipient_id>/self-care-change", methods=["POST"])
+def report_self_care(household_id: int, recipient_id: int):
+    """A reported change in a 特困 person's self-care ability: the re-assessment (10 working days) starts."""
+    reported_by, report = request.form.get("reported_by", ""), (request.form.get("change_report") or "").strip()
+    if reported_by not in SELF_CARE_REPORTERS or not 4 <= len(report) <= 2000:
+        flash(_("Say who reported the change and describe it (4 to 2000 characters)."), "error")
+        return _dossier_page(household_id), 400
+    with db().unit_of_work(write=True) as uow:
+        started = report_self_care_change(uow.session, current_principal(), clock(), recipient_id, reported_by,
+                                          report, household_id)
+        uow.commit()
+    flash(_("Re-assessment %(case)s started: due within 10 working days.", case=started.number), "success")
+    return redirect(url_for("cases.case", case_id=started.id))
