@@ -28,6 +28,7 @@ CASE, PERSON, RECIPIENT, SEQUENCE = Case.__table__, Person.__table__, Recipient.
 ORPHAN = "孤儿"
 ADULT_MONTHS = 18 * 12
 KEY = "came_of_age:"
+LEAD = "orphan_review_lead_days"
 MAX_LEAD_DAYS = 365  # the county value's upper bound (engine.catalogue.rules.AMOUNT_SCHEMAS)
 
 
@@ -36,14 +37,16 @@ def eighteenth_birthday(birth_date: date) -> date:
     return add_months(birth_date, ADULT_MONTHS)
 
 
-def _lead_days(session: Session, place, today: date) -> int | None:
-    """The county's ``orphan_review_lead_days`` for the place (None without rules there)."""
+def _lead_days(session: Session, place, today: date) -> tuple[int | None, bool]:
+    """The county's ``orphan_review_lead_days`` for the place (None without rules there), and whether the county
+    data marks it as an assumption (said on the review, so the supervisor reading the case sees it)."""
     if place is None:
-        return None
+        return None, False
     try:
-        return rules_in_force(place.county_code, today, place.township_code, session).get("orphan_review_lead_days")
+        entry = rules_in_force(place.county_code, today, place.township_code, session)
     except NotFound:
-        return None
+        return None, False
+    return entry.get("orphan_review_lead_days"), LEAD in entry.get("assumptions", {})
 
 
 def start_coming_of_age_reviews(session: Session, clock, limit: int = 100) -> ReviewBatch:
@@ -64,17 +67,19 @@ def start_coming_of_age_reviews(session: Session, clock, limit: int = 100) -> Re
         stmt = stmt.with_for_update(skip_locked=True, of=RECIPIENT)
     candidates = session.execute(stmt).all()
     places = places_of_villages(session, {r.village_id for r in candidates})
-    due = []
+    due, leads = [], {}
     for r in candidates:
-        lead = _lead_days(session, places.get(r.village_id), today)
+        lead, assumed = _lead_days(session, places.get(r.village_id), today)
         if lead is None or eighteenth_birthday(r.birth_date) - timedelta(days=int(lead)) <= today:
             due.append(r)  # a place without the value: reviewed now rather than never
+            leads[r.id] = (f"按本县规则于生日前{int(lead)}天发起复核{'（设计假设，见县（区）救助规则说明）' if assumed else ''}。"
+                           if lead is not None else "本地未设提前天数，即时发起复核。")
     birthdays = {r.id: eighteenth_birthday(r.birth_date) for r in due}
 
     def start_data(r):
         return {**review_start_data(r), "start_reason": "came_of_age",
                 "start_notes": f"孤儿{r.person_name}于{birthdays[r.id].isoformat()}年满18周岁：在校就读（义务教育、高中、"
-                               "中职、高等教育）的继续供养，否则终止（《特困人员认定办法》第二十四条）。"}
+                               "中职、高等教育）的继续供养，否则终止（《特困人员认定办法》第二十四条）。" + leads[r.id]}
     batch = start_reviews(session, clock, due, start_data)
     for recipient_id, review in batch.cases.items():
         claim(session, f"{KEY}{recipient_id}")

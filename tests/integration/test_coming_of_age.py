@@ -51,6 +51,7 @@ def test_an_orphan_turning_18_within_the_lead_is_reviewed_once_due_on_the_birthd
         started = s.execute(select(CaseEvent.data).where(CaseEvent.case_id == review.id,
                                                          CaseEvent.kind == "case_started")).scalar_one()
         assert started["start_reason"] == "came_of_age" and "2026-10-01" in started["start_notes"]
+        assert "生日前30天" in started["start_notes"] and "设计假设" in started["start_notes"], "the assumption is said"
         assert s.get(Recipient, ids["李小风"]).review_case_id is None
         assert s.get(Recipient, ids["王大爷"]).review_case_id is None
         s.execute(update(Recipient).where(Recipient.id == ids["孙小雨"]).values(review_case_id=None))  # the review ended:
@@ -62,3 +63,12 @@ def test_an_orphan_turning_18_within_the_lead_is_reviewed_once_due_on_the_birthd
 
 def test_the_birthday_of_a_leap_day_child():
     assert eighteenth_birthday(date(2008, 2, 29)) == date(2026, 2, 28)
+
+
+def test_the_supervisor_reads_the_assumption_on_the_review(db, clock, orphans, login):
+    ids = orphans({"孙小雨": (date(2008, 10, 1), "孤儿")})
+    coming_of_age_sweep(db, clock)
+    with db.unit_of_work() as uow:
+        review_id = uow.session.get(Recipient, ids["孙小雨"]).review_case_id
+    page = login("supervisor").get(f"/cases/{review_id}").text
+    assert "孤儿年满18周岁" in page and "设计假设" in page and "2026-09-30" in page
