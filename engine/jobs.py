@@ -25,6 +25,7 @@ from engine.cases.writer import write_firings, write_timer_failure
 from engine.store.database import Database
 from engine.errors import RouteFailed
 from engine.store.models import Case, CaseEvent, Incident
+from engine.cases.coming_of_age import start_coming_of_age_reviews
 from engine.cases.county_review import sample_month
 from engine.cases.periodic import open_monthly_cutoffs, start_due_reviews
 from engine.oversight.supervision import escalate
@@ -145,6 +146,22 @@ def review_sweep(db: Database, clock: Clock, batch_size: int = 100, max_batches:
     return {"started": started, "batches": batches, "failed": len(failed)}
 
 
+def coming_of_age_sweep(db: Database, clock: Clock, batch_size: int = 100) -> dict[str, int]:
+    """Start the reviews of orphans turning 18, one transaction per batch (see
+    engine.cases.coming_of_age.start_coming_of_age_reviews); a review that cannot start is logged."""
+    started = batches = 0
+    while True:
+        with db.unit_of_work(write=True) as uow:
+            batch = start_coming_of_age_reviews(uow.session, clock, batch_size)
+            uow.commit()
+        for recipient_id, exc in batch.failed.items():
+            log.error("coming-of-age review of recipient %s could not start: %s", recipient_id, exc)
+        started += batch.started
+        batches += 1
+        if batch.claimed < batch_size or not batch.started:  # the rest failed: left for the next run
+            return {"started": started, "batches": batches, "failed": len(batch.failed)}
+
+
 def cutoff_sweep(db: Database, clock: Clock) -> int:
     """Open this month's cut-off cases in one transaction (see engine.cases.periodic.open_monthly_cutoffs)."""
     with db.unit_of_work(write=True) as uow:
@@ -198,6 +215,9 @@ def run_forever(db: Database, clock: Clock, interval_seconds: float = 5.0, batch
         result = review_sweep(db, clock, review_batch_size)
         if result["started"]:
             log.info("periodic reviews started: %d", result["started"])
+        adults = coming_of_age_sweep(db, clock)
+        if adults["started"]:
+            log.info("reviews of orphans turning 18 started: %d", adults["started"])
         cutoffs = cutoff_sweep(db, clock)
         if cutoffs:
             log.info("monthly cut-offs opened: %d", cutoffs)

@@ -367,6 +367,20 @@ def add_workdays_due(calendar: WorkingCalendar, start: date, n: int) -> Due:
     return Due(day, calendar.is_provisional_span(start, day))
 
 
+def due_by(day: date) -> Due:
+    """A limit that must be met by ``day`` ("within 3 months", "before the 18th birthday"): that day, or the working
+    day before it when it is a day off (never moved later); a day beyond every loaded or estimated year is kept,
+    flagged provisional (暂定)."""
+    try:
+        calendar = WorkingCalendar.load()
+        last = day
+        while not calendar.is_workday(last):
+            last = date.fromordinal(last.toordinal() - 1)
+        return Due(last, calendar.is_provisional(last))
+    except CalendarYearMissing:
+        return Due(day, True)
+
+
 # --- months (payments start on the first of a month; reviews fall due months later) ----------
 def add_months(day: date, months: int) -> date:
     """The same day ``months`` later (clamped to the month's end)."""

@@ -1,9 +1,13 @@
 """The household's dossier (一户一档): one page with everything the registry knows, and its archive."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, render_template, request
+from datetime import date
 
-from engine import age_on, household_archive, household_file, household_registrations
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from engine import (SELF_CARE_REPORTERS, age_on, household_archive, household_file, household_registrations, record_death,
+                    report_self_care_change)
 from .attachments import blobs
 from .auth import current_principal
 from .db import clock, db
@@ -14,6 +18,10 @@ bp = Blueprint("households", __name__)
 @bp.route("/households/<int:household_id>")
 def dossier(household_id: int):
     """Members and their history, every application and benefit, documents, attachments, a timeline."""
+    return _dossier_page(household_id)
+
+
+def _dossier_page(household_id: int):
     with db().unit_of_work() as uow:
         file = household_file(uow.session, current_principal(), household_id)
         window_items = household_registrations(uow.session, current_principal(), household_id, clock().today())
@@ -30,3 +38,40 @@ def archive(household_id: int):
         uow.commit()
     return Response(content, mimetype="application/zip", headers={
         "Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"})
+
+
+@bp.route("/households/<int:household_id>/deaths", methods=["POST"])
+def report_death(household_id: int):
+    """The township records a member's death; the review it starts (低保: within 3 months) is linked back."""
+    try:
+        person_id = int(request.form.get("person_id", ""))
+        died_on = date.fromisoformat(request.form.get("died_on", ""))
+    except ValueError:
+        flash(_("Choose the member and enter the date of death (YYYY-MM-DD)."), "error")
+        return _dossier_page(household_id), 400
+    with db().unit_of_work(write=True) as uow:
+        done = record_death(uow.session, current_principal(), clock(), household_id, person_id, died_on)
+        uow.commit()
+    if not done.recorded:
+        flash(_("This death was already recorded; nothing new was started."), "info")
+    elif done.started or done.hastened:
+        flash(_("Death recorded. Review %(cases)s must be completed by %(due)s.",
+                cases="、".join(done.started + done.hastened), due=done.due_on), "success")
+    else:
+        flash(_("Death recorded. The household holds no benefit that a death puts under review."), "success")
+    return redirect(url_for("households.dossier", household_id=household_id))
+
+
+@bp.route("/households/<int:household_id>/benefits/<int:recipient_id>/self-care-change", methods=["POST"])
+def report_self_care(household_id: int, recipient_id: int):
+    """A reported change in a 特困 person's self-care ability: the re-assessment (10 working days) starts."""
+    reported_by, report = request.form.get("reported_by", ""), (request.form.get("change_report") or "").strip()
+    if reported_by not in SELF_CARE_REPORTERS or not 4 <= len(report) <= 2000:
+        flash(_("Say who reported the change and describe it (4 to 2000 characters)."), "error")
+        return _dossier_page(household_id), 400
+    with db().unit_of_work(write=True) as uow:
+        started = report_self_care_change(uow.session, current_principal(), clock(), recipient_id, reported_by,
+                                          report, household_id)
+        uow.commit()
+    flash(_("Re-assessment %(case)s started: due within 10 working days.", case=started.number), "success")
+    return redirect(url_for("cases.case", case_id=started.id))

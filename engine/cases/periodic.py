@@ -26,6 +26,7 @@ class ReviewBatch:
 
     started: int = 0
     failed: dict[int, Exception] = field(default_factory=dict)  # recipient id → why its review did not start
+    cases: dict[int, Any] = field(default_factory=dict)  # recipient id → its review (StartedCase)
 
     @property
     def claimed(self) -> int:
@@ -56,6 +57,15 @@ def start_due_reviews(session: Session, clock, limit: int = 100, skip: Collectio
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True, of=RECIPIENT)
     due = session.execute(stmt).all()
+    return start_reviews(session, clock, due, review_start_data)
+
+
+def start_reviews(session: Session, clock, due, start_data) -> ReviewBatch:
+    """Start a review for each register row of ``due`` (recipient columns and the granting case's ``number``),
+    its start form ``start_data(row)``, on the review route of its type in its place, and link each recipient
+    to its review in the same transaction. Shared by the due reviews and the reviews an event starts (a
+    death: engine.households.deaths). A review that cannot start writes nothing and is reported."""
+    today = clock.today()
     batch = ReviewBatch()
     if not due:
         return batch
@@ -74,7 +84,7 @@ def start_due_reviews(session: Session, clock, limit: int = 100, skip: Collectio
         except Exception as exc:  # one household's bad data must not hold back the others
             batch.failed[r.id] = exc
             continue
-        planned.append(PlannedStart(r.id, routes[key], r.village_id, review_start_data(r)))
+        planned.append(PlannedStart(r.id, routes[key], r.village_id, start_data(r)))
     started, failed = start_cases(session, clock, planned)
     batch.failed.update(failed)
     if started:  # linked to its review in the commit that creates it: no longer due
@@ -82,6 +92,7 @@ def start_due_reviews(session: Session, clock, limit: int = 100, skip: Collectio
                         .values(review_case_id=bindparam("b_case")),
                         [{"b_id": rid, "b_case": review.id} for rid, review in sorted(started.items())])
     batch.started = len(started)
+    batch.cases = started
     return batch
 
 

@@ -376,6 +376,14 @@ def write_case_due(session: Session, case_id: int, due_on: Due, limit_workdays: 
                      "provisional": due_on.provisional})
 
 
+def write_event_limit(session: Session, case_id: int, due_on: Due, now: datetime, title: str,
+                      data: dict[str, Any]) -> None:
+    """A case's overall limit set by the event that started it (a death: the review within 3 months of it),
+    with the event that says why. Such a case has no acceptance day, so a holiday notice leaves it alone."""
+    session.execute(update(CASE).where(CASE.c.id == case_id).values(due_on=due_on.on, due_provisional=due_on.provisional))
+    write_event(session, case_id, now, None, "deadline_set", None, title, data)
+
+
 def mark_reminded(session: Session, task_ids: list[str], now: datetime) -> None:
     """Tasks whose due-soon reminder was sent (never twice)."""
     if task_ids:

@@ -68,7 +68,8 @@ PROCESS_DECLARATIONS = ("overall_limit", "summary", *(f"applicant.{part}" for pa
 REGISTER_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "register": (("monthly_amount", "payment_from"),
                  ("household_size", "review_class", "care_level", "category", "next_review_on")),
-    "update": (("monthly_amount", "review_class", "recipient_case_number"), ("household_size", "next_review_on")),
+    "update": (("monthly_amount", "review_class", "recipient_case_number"), ("household_size", "next_review_on",
+                                                                             "care_level")),
     "continue": (("review_class", "recipient_case_number"), ("household_size", "next_review_on")),
     "stop": (("stopped_from", "recipient_case_number"), ()),
 }

@@ -50,6 +50,7 @@ AMOUNT_SCHEMAS = {
     "old_age_min_age": {"type": "integer", "minimum": 60, "maximum": 120}, "old_age_allowance_80_89": _YUAN,
     "old_age_allowance_90_99": _YUAN, "old_age_allowance_100_plus": _YUAN,
     "extreme_poverty_basic_multiple": _MULTIPLE, "orphan_basic_allowance": _YUAN,
+    "orphan_basic_allowance_centralised": _YUAN, "orphan_review_lead_days": {"type": "integer", "minimum": 0, "maximum": 365},
     # 特困 照料护理 of each self-care band (the DMN extreme_poverty_care_allowance decides the band), × the standard.
     "extreme_poverty_care_ratio_self_care": _RATIO, "extreme_poverty_care_ratio_partial": _RATIO,
     "extreme_poverty_care_ratio_total": _RATIO, "low_income_income_multiple": _MULTIPLE,

@@ -63,6 +63,8 @@ def apply_outcome(session: Session, case_id: int, outcome: Outcome, data: dict[s
             values["monthly_amount"] = float(value("monthly_amount"))
         if value("household_size"):
             values["household_size"] = int(value("household_size"))
+        if outcome.effect == "update" and value("care_level"):  # a self-care re-assessment changed the band
+            values["care_level"] = str(value("care_level"))
     elif outcome.effect == "stop":
         values.update(status="stopped", stopped_from=_iso(value("stopped_from"), first_of_next_month(today)))
     if outcome.effect == "stop":

@@ -193,7 +193,7 @@ def household_file(session: Session, principal: Principal, household_id: int) ->
     return HouseholdFile(facts, history, cases, benefits, documents, attachments, timeline)
 
 
-_EVENT_ZH = {"created": "建档", "joined": "成员加入", "left": "成员迁出", "changed": "信息变更"}
+_EVENT_ZH = {"created": "建档", "joined": "成员加入", "left": "成员迁出", "changed": "信息变更", "died": "成员死亡"}
 _EFFECT_ZH = {"register": "纳入", "update": "变更", "continue": "继续享受", "stop": "停发"}
 
 

@@ -485,6 +485,19 @@ def test_where_the_township_confirms_it_issues_the_orphan_notice(walk, db, villa
     assert issuer in notice.body and "1200.00 元/月" in notice.body and "孙桂芳" in notice.body
 
 
+def test_an_orphan_placed_in_an_institution_gets_the_centralised_allowance(walk, db):
+    """集中供养 orphans get the county's dated ``orphan_basic_allowance_centralised`` (an assumption shown with the
+    rules), 分散供养 ones ``orphan_basic_allowance``; the notice states the amount paid."""
+    w = walk(SHUANGYUAN, XIANGSHUI, **ORPHAN, preferred_care_mode="centralised")
+    w.drive_to("confirmation", proposed_care_mode="centralised")
+    w.do("confirmation", care_mode="centralised", care_institution="响水县儿童福利院", household_spot_check=True)
+    w.drive_to(None)
+    data = case_data(db, w.case_id)
+    assert data["basic_living_amount"] == 1600.0 and data["monthly_amount"] == 1600.0 + data["care_allowance"]
+    [notice] = documents(db, w.case_id)["extreme_poverty_orphan_confirmation"]
+    assert "1600.00 元/月" in notice.body and "响水县儿童福利院" in notice.body
+
+
 def test_an_adult_is_not_an_orphan_and_keeps_the_1_3_multiple(walk, clock, db):
     from engine.store.models import Recipient
 

@@ -1,0 +1,100 @@
+"""A member's death, recorded in the register, and the review it starts (2022 notice: a 低保 household is
+reviewed within 3 months after a member's death).
+
+The recording use case starts the review itself, not the scheduler: the death and its review are written
+in one transaction, so there is never a death on file whose review waits for the next sweep, and the
+township that records it sees at once which review it started (and where to find it). A second report
+of the same person's death is refused by the database (a once-only key), so it starts nothing.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from engine.cases.periodic import review_start_data, start_reviews
+from engine.cases.writer import write_event_limit
+from engine.errors import FormInvalid, NotFound
+from engine.people.accounts import Principal
+from engine.people.scope import household_scope
+from engine.store.models import Case, Household, HouseholdEvent, Person, Recipient
+from engine.store.sequences import claim
+from engine.workdays import Due, add_months, due_by
+
+CASE, HOUSEHOLD, PERSON = Case.__table__, Household.__table__, Person.__table__
+H_EVENT, RECIPIENT = HouseholdEvent.__table__, Recipient.__table__
+# The benefits a member's death puts under review, and within how many months of it (2022 notice, 低保).
+DEATH_REVIEW_MONTHS = {"minimum_living": 3}
+
+
+@dataclass(frozen=True)
+class DeathRecorded:
+    """What recording a death did: whether it was new, the reviews it started and those already running
+    whose limit it brought forward (case numbers), and the reviews' due date."""
+
+    recorded: bool
+    started: tuple[str, ...] = ()
+    hastened: tuple[str, ...] = ()
+    due_on: date | None = None
+
+
+def review_due_after_death(died_on: date, months: int) -> Due:
+    """The last day of a review ``months`` after a death (``due_by``: never on a day off, never later)."""
+    return due_by(add_months(died_on, months))
+
+
+def record_death(session: Session, principal: Principal, clock, household_id: int, person_id: int,
+                 died_on: date) -> DeathRecorded:
+    """Record that a member of a household in the township's place died on ``died_on`` (a household event
+    by the acting user) and start the review of each benefit of the household that a death puts under
+    review (``DEATH_REVIEW_MONTHS``), due that many months after the death. A review already running for
+    the benefit is not doubled: its limit is brought forward when the death's is earlier. The caller commits."""
+    member = session.execute(
+        select(PERSON.c.id, PERSON.c.name, PERSON.c.birth_date).join(HOUSEHOLD, HOUSEHOLD.c.id == PERSON.c.household_id)
+        .where(PERSON.c.id == person_id, HOUSEHOLD.c.id == household_id,
+               household_scope(principal, ("township",)))).first()
+    if member is None:
+        raise NotFound(f"member {person_id} of household {household_id}", "该户没有这名成员，或不在您的辖区")
+    today, now = clock.today(), clock.now()
+    if died_on > today:
+        raise FormInvalid({"died_on": "死亡日期不能晚于今天"}, {"died_on": "The date of death cannot be in the future"})
+    if member.birth_date and died_on < member.birth_date:
+        raise FormInvalid({"died_on": "死亡日期不能早于出生日期"}, {"died_on": "The date of death is before the birth date"})
+    if not claim(session, f"died:{person_id}"):
+        return DeathRecorded(False)
+    session.execute(insert(H_EVENT).values(household_id=household_id, person_id=person_id, kind="died", on=died_on,
+                                           case_id=None, actor_id=principal.user_id, at=now,
+                                           detail={"died_on": died_on.isoformat()}))
+    benefits = session.execute(
+        select(RECIPIENT, CASE.c.number).join(CASE, CASE.c.id == RECIPIENT.c.case_id)
+        .where(RECIPIENT.c.household_id == household_id, RECIPIENT.c.status == "active",
+               RECIPIENT.c.assistance_type.in_(list(DEATH_REVIEW_MONTHS)))
+        .order_by(RECIPIENT.c.id)).all()
+    if not benefits:
+        return DeathRecorded(True)
+    notes = f"家庭成员{member.name}于{died_on.isoformat()}死亡，应于死亡后{{months}}个月内完成复核（2022年通知）。"
+    started, hastened, due_on = [], [], None
+    for months in sorted({DEATH_REVIEW_MONTHS[b.assistance_type] for b in benefits}):
+        due = review_due_after_death(died_on, months)
+        due_on = due.on if due_on is None else min(due_on, due.on)
+        text = notes.format(months=months)
+        rows = [b for b in benefits if DEATH_REVIEW_MONTHS[b.assistance_type] == months]
+        running = [b.review_case_id for b in rows if b.review_case_id is not None]
+        batch = start_reviews(session, clock, [b for b in rows if b.review_case_id is None],
+                              lambda r: {**review_start_data(r), "start_reason": "death", "start_notes": text})
+        if batch.failed:  # the death is not on file without the review it must start
+            raise next(iter(batch.failed.values()))
+        detail = {"reason": "death", "person_id": person_id, "died_on": died_on.isoformat(), "to": due.on.isoformat()}
+        for review in batch.cases.values():
+            write_event_limit(session, review.id, due, now, f"家庭成员死亡：{months}个月内完成复核", detail)
+            started.append(review.number)
+        for case_id, number, was in session.execute(
+                select(CASE.c.id, CASE.c.number, CASE.c.due_on).where(CASE.c.id.in_(running),
+                                                                       CASE.c.status == "running")).all():
+            if was is None or was > due.on:
+                write_event_limit(session, case_id, due, now, f"家庭成员死亡：{months}个月内完成复核",
+                                  {**detail, "from": was.isoformat() if was else None})
+                hastened.append(number)
+    return DeathRecorded(True, tuple(started), tuple(hastened), due_on)
