@@ -1,5 +1,5 @@
 """A household that refuses to cooperate with the 入户调查 on the routes other than 低保 (R53): the application
-routes end in writing with the reasons and the rights; a periodic review proposes to stop the benefit and the
+routes (特困, 低收入, 刚性支出, 临时救助) end in writing with the reasons and the rights; a periodic review proposes to stop the benefit and the
 decider decides it as any stop, with its written decision (docs/rules.md, Readings)."""
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from sqlalchemy import select
 from engine.store.models import Case, Document, Recipient
 from tests.factories import DONGJIE, RENXING, SANTIDIKOU, SHUANGYUAN, start
 from tests.processes import test_dynamic_management as dm
+from tests.processes import test_extreme_poverty as ep
 from tests.processes import test_rigid_expenditure as rigid
 from tests.processes import test_subsidies_allowances as subsidies
 from tests.processes import test_temporary_assistance as temporary
@@ -34,7 +35,16 @@ def rigid_case(db, clock, who, unit_id):
                  form_data=rigid.FORMS, fresh_applicant=True)
 
 
+def extreme_poverty_case(process_id, village):
+    return lambda db, clock, who, unit_id: start(
+        db, clock, who, unit_id, village=village, process_id=process_id, data=ep.application(village),
+        form_data=ep.EP_FORM_DATA, fresh_applicant=True)
+
+
 APPLICATIONS = {
+    "extreme_poverty_xiangshui": extreme_poverty_case("extreme_poverty_xiangshui", SHUANGYUAN),
+    "extreme_poverty_siping": extreme_poverty_case("extreme_poverty_siping", RENXING),
+    "extreme_poverty_national": extreme_poverty_case("extreme_poverty_national", DONGJIE),
     "temporary_assistance_national": temporary_case("temporary_assistance_national", DONGJIE),
     "temporary_assistance_siping": temporary_case("temporary_assistance_siping", RENXING),
     "temporary_assistance_xiangshui": temporary_case("temporary_assistance_xiangshui", SHUANGYUAN),
@@ -53,11 +63,13 @@ def documents(db, case_id) -> dict[str, Document]:
 @pytest.mark.parametrize("route", sorted(APPLICATIONS))
 def test_an_application_whose_household_refuses_the_investigation_ends_in_writing(db, clock, who, unit_id, route):
     w = APPLICATIONS[route](db, clock, who, unit_id)
-    w.drive_to("home_investigation")
+    step = "investigation" if route.startswith("extreme_poverty") else "home_investigation"
+    w.drive_to(step)
     applicant = w.case().applicant_name
-    w.do("home_investigation", household_cooperation="refused", refusal_details=REFUSAL,
-         household_signatures=[{"name": applicant, "signature": "declined"}],
-         investigation_findings="家庭拒不配合，经济状况无法核实")
+    signatures = {} if step == "investigation" else {  # the 特困 record has no signature list
+        "household_signatures": [{"name": applicant, "signature": "declined"}]}
+    w.do(step, household_cooperation="refused", refusal_details=REFUSAL, investigation_findings="家庭拒不配合，经济状况无法核实",
+         **signatures)
     case = w.case()
     assert case.status == "completed" and case.outcome == "end_refused_cooperation" and not w.open_names()
     docs = documents(db, w.case_id)
