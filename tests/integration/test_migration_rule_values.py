@@ -48,6 +48,17 @@ def new_version(db, clock, who, process_id: str, xml: str) -> int:
     return outcome.version_id
 
 
+def preview_and_migrate(db, clock, who, version_id: int, case_id: int):
+    """The designer's preview of the one running case, then the batch moving it: (verdict, result)."""
+    route = "minimum_living_xiangshui"
+    with db.unit_of_work() as uow:
+        [verdict] = migration_preview(uow.session, who("designer"), route, version_id)
+    with db.unit_of_work(write=True) as uow:
+        [result] = migrate_cases(uow.session, who("designer"), clock.now(), route, version_id, [case_id])
+        uow.commit()
+    return verdict, result
+
+
 def data_of(db, case_id: int) -> dict:
     with db.unit_of_work() as uow:
         case = uow.session.get(Case, case_id)
@@ -60,14 +71,9 @@ def test_a_rule_value_the_new_version_reads_is_filled_from_the_rules_of_the_lodg
     without(db, old_case.case_id, "low_income_income_multiple")
     clock.set(datetime(2026, 9, 21, 2, 0, tzinfo=timezone.utc))
     v2 = new_version(db, clock, who, "minimum_living_xiangshui", route_xml("xiangshui", EDGE_LINE))
-    with db.unit_of_work() as uow:
-        [verdict] = migration_preview(uow.session, who("designer"), "minimum_living_xiangshui", v2)
+    verdict, result = preview_and_migrate(db, clock, who, v2, old_case.case_id)
     assert verdict.safe and verdict.added == (("low_income_income_multiple", 1.5),)
     assert "受理日（2026-09-15）" in verdict.reason_zh and "low_income_income_multiple = 1.5" in verdict.reason_zh
-    with db.unit_of_work(write=True) as uow:
-        [result] = migrate_cases(uow.session, who("designer"), clock.now(), "minimum_living_xiangshui", v2,
-                                 [old_case.case_id])
-        uow.commit()
     assert result.result == "migrated"
     with db.unit_of_work() as uow:
         event = uow.session.execute(select(CaseEvent).where(CaseEvent.case_id == old_case.case_id,
@@ -92,14 +98,9 @@ def test_a_rule_value_the_lodging_day_had_not_refuses_the_move_up_front(db, cloc
         row = uow.session.get(Case, case.case_id)
         before = (row.process_version_id, row.revision, row.state)
     v2 = new_version(db, clock, who, "minimum_living_xiangshui", route_xml("xiangshui", EDGE_LINE))
-    with db.unit_of_work() as uow:
-        [verdict] = migration_preview(uow.session, who("designer"), "minimum_living_xiangshui", v2)
+    verdict, result = preview_and_migrate(db, clock, who, v2, case.case_id)
     assert not verdict.safe and "「low_income_income_multiple」" in verdict.reason_zh
     assert "受理日（2020-06-01）" in verdict.reason_zh
-    with db.unit_of_work(write=True) as uow:
-        [result] = migrate_cases(uow.session, who("designer"), clock.now(), "minimum_living_xiangshui", v2,
-                                 [case.case_id])
-        uow.commit()
     assert result.result == "refused"
     with db.unit_of_work() as uow:
         row = uow.session.get(Case, case.case_id)
