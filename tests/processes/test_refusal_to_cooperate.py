@@ -104,3 +104,16 @@ def test_a_household_that_refuses_the_review_visit_has_its_benefit_stopped_by_th
     assert "拒不配合入户核查" in record
     with db.unit_of_work() as uow:
         assert uow.session.get(Case, w.case_id).outcome == "end_stopped"
+
+
+def test_a_supported_person_who_refuses_the_review_visit_goes_to_the_termination_publicity(db, clock, who, unit_id):
+    """特困: a stop is a termination, publicised first (认定办法第二十四至二十六条), as on every 特困 stop."""
+    p = dm.PLACES["national"]
+    w = start(db, clock, who, unit_id, village=p["village"], process_id="periodic_review_national",
+              data=dm.recipient("national", assistance_type="extreme_poverty", amount=1100, size=1, review_class="A"),
+              username=p["township_user"], form_data=dm.REVIEW_STEPS)
+    w.do("home_visit", household_cooperation="refused", refusal_details="本人拒绝调查人员入户，拒不说明其子赡养情况",
+         household_signatures=[{"name": p["name"], "signature": "declined"}])
+    assert w.do("decision") == p["decider"]
+    assert w.open_names() == ["termination_publicity"]
+    assert "benefit_stop_decision" not in documents(db, w.case_id), "no decision before the publicity"
