@@ -25,6 +25,7 @@ from engine.households.registry import (DECLARATION_SOURCE, DECLARATION_VALID_MO
 from engine.people.accounts import Principal
 from engine.clock import Clock, to_local_date
 from engine.cases.documents import issue_documents
+from engine.cases.amount_limits import check_amount_caps
 from engine.cases.cosigning import check_cosigned, signoff_counts
 from engine.cases.holds import awaiting_visit_column, check_not_awaiting_visit
 from engine.cases.operations import check_workable
@@ -205,6 +206,7 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     if row.form_key and (refused := household_signature_problems(version.forms.get(row.form_key) or {}, data,
                                                                  workflow.data.get("members"))):
         raise refused
+    check_amount_caps(session, properties, data, version.process_id, row.county_id, row.township_id, today)
     ready_before = workflow.ready_user_tasks()
     open_before = {t.id for t in ready_before}
     place = Place(row.county_id, row.township_id, row.village_id)

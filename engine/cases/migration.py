@@ -8,18 +8,21 @@ moved on since the preview is judged as it is now.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.cases.writer import locked, write_migration
+from engine.catalogue.rules import case_parameters, parameter_names
 from engine.catalogue.versions import get_version
+from engine.clock import to_local_date
 from engine.errors import Conflict, NotFound
 from engine.people.accounts import Principal
 from engine.people.scope import case_scope
-from engine.runtime.migration import check_migration, migrated_state
-from engine.store.models import Case, ProcessVersion
+from engine.runtime.migration import check_migration, migrated_state, names_held, names_read
+from engine.store.models import Case, CaseEvent, ProcessVersion
 
 MAX_BATCH = 500
 ROLES = ("designer",)
@@ -36,6 +39,8 @@ class CaseVerdict:
     safe: bool
     reason_zh: str
     result: str = ""   # in a batch: migrated | refused | conflict
+    # rule values the new version reads and the case lacks, filled from the rules in force when it was lodged
+    added: tuple[tuple[str, Any], ...] = ()
 
 
 def _target(session: Session, process_id: str, version_id: int) -> ProcessVersion:
@@ -45,10 +50,37 @@ def _target(session: Session, process_id: str, version_id: int) -> ProcessVersio
     return target
 
 
+def _lodged_on(session: Session, case: Case) -> date:
+    """The day the case was lodged (its case_started event), whose rules it carries."""
+    at = session.execute(select(CaseEvent.at).where(CaseEvent.case_id == case.id, CaseEvent.kind == "case_started")
+                         .order_by(CaseEvent.id).limit(1)).scalar_one_or_none()
+    return to_local_date(at or case.created_at)
+
+
 def _verdict(session: Session, case: Case, target_id: int) -> CaseVerdict:
-    found = check_migration(get_version(session, case.process_version_id).spec, get_version(session, target_id).spec,
-                            case.state)
-    return CaseVerdict(case.id, case.number, case.process_version_id, found.steps, found.safe, found.reason_zh)
+    old, new = get_version(session, case.process_version_id).spec, get_version(session, target_id).spec
+    found = check_migration(old, new, case.state)
+    verdict = CaseVerdict(case.id, case.number, case.process_version_id, found.steps, found.safe, found.reason_zh)
+    if not found.safe:
+        return verdict
+    # A new version may read a county rule value cases lodged before it never received: give the case the
+    # value in force on its own lodging day, or refuse the move now rather than let the case fail at the step.
+    lacking = sorted((names_read(new) & parameter_names()) - names_held(old, case.state))
+    if not lacking:
+        return verdict
+    on = _lodged_on(session, case)
+    try:
+        rules = case_parameters(session, case.county_id, case.township_id, case.process_id, on)
+    except NotFound:  # a case lodged before the county's recorded rules begin
+        rules = {}
+    if missing := [name for name in lacking if name not in rules]:
+        return replace(verdict, safe=False, reason_zh=(
+            f"新版本读取的县级规则参数「{'、'.join(missing)}」在本案受理日（{on.isoformat()}）施行的规则中没有，"
+            f"不迁移；请先为该县（区）补充该日施行的这些参数"))
+    added = tuple((name, rules[name]) for name in lacking)
+    return replace(verdict, added=added, reason_zh=(
+        f"新版本读取的县级规则参数按本案受理日（{on.isoformat()}）施行的规则补入："
+        + "；".join(f"{name} = {value}" for name, value in added)))
 
 
 def migration_preview(session: Session, principal: Principal, process_id: str, version_id: int) -> list[CaseVerdict]:
@@ -81,14 +113,15 @@ def migrate_cases(session: Session, principal: Principal, now: datetime, process
             results.append(replace(verdict, result="refused"))
             continue
         try:
-            state = migrated_state(get_version(session, version_id).spec, case.state)
+            state = migrated_state(get_version(session, version_id).spec, case.state, dict(verdict.added))
         except Exception as exc:  # noqa: BLE001 - a state the new spec cannot hold stays where it is
             results.append(replace(verdict, safe=False, result="refused",
                                    reason_zh=f"新版本无法载入该案件的记录：{type(exc).__name__}"))
             continue
         try:
             write_migration(session, case.id, case.revision, version_id, state, now, principal.user_id,
-                            {"from_version": case.process_version_id, "to_version": version_id})
+                            {"from_version": case.process_version_id, "to_version": version_id,
+                             **({"added_rule_values": dict(verdict.added)} if verdict.added else {})})
         except Conflict:
             results.append(replace(verdict, result="conflict"))
             continue

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Iterator
 
 from engine.catalogue.dialect import MILESTONE
+from engine.catalogue.rules import parameter_names
 from engine.runtime.budget import MAX_INSTANCES, OverBudget, budget
 from engine.catalogue.declarations import ECONOMIC_PREFIX, PROCESS_DECLARATIONS, REGISTER_PREFIX, TASK_DECLARATIONS
 from engine.catalogue.documents import ROUTE_KINDS as DOCUMENT_KINDS, PREFIX as DOCUMENT_PREFIX, TEMPLATES_DIR as DOCUMENT_TEMPLATES
@@ -24,10 +25,12 @@ from engine.workdays import parse_period
 # Read at run time: deadline (cases.writer.task_row, cases.due_dates), publicity (cases.writer.exclude_publicity),
 # document:KIND (cases.documents), recipient (the register, on end events). clock=paused marks a step that waits
 # on the applicant (补正, before the overall limit starts); it is checked, and nothing reads it yet. cosign=N (会签:
-# N co-signers must sign before completion) is read by cases.cosigning.
+# N co-signers must sign before completion) is read by cases.cosigning; at_most:FIELD=NAME (the form's amount FIELD
+# capped by the county rule value NAME in force on the day of the decision) by cases.amount_limits.
 # The route declarations (engine.catalogue.declarations reads and checks them): TASK_DECLARATIONS,
 # PROCESS_DECLARATIONS and register.COLUMN on end events.
-RUNTIME_TASK_PROPERTIES = ("deadline", "publicity", f"{DOCUMENT_PREFIX}KIND", "clock", "cosign")
+AT_MOST = "at_most:"
+RUNTIME_TASK_PROPERTIES = ("deadline", "publicity", f"{DOCUMENT_PREFIX}KIND", "clock", "cosign", f"{AT_MOST}FIELD")
 MAX_COSIGN = 9  # more sign-offs than a unit has colleagues would block the step for good
 # Read at deploy only: a step's own limit from 受理, which the time budget checks (catalogue.budgets).
 DEPLOY_TASK_PROPERTIES = (MILESTONE,)
@@ -175,6 +178,12 @@ def check_task_properties(element_id: str, properties: dict[str, str]) -> Iterat
             if not (value or "").strip().isdigit() or not 1 <= int(value) <= MAX_COSIGN:
                 yield refuse(f"cosign '{value}' must be a number of co-signers from 1 to {MAX_COSIGN}",
                              f"cosign（会签人数）「{value}」应为 1 至 {MAX_COSIGN} 的整数")
+        elif name.startswith(AT_MOST):
+            if not name[len(AT_MOST):] or (value or "").strip() not in parameter_names():
+                yield refuse(f"{name} needs a form field after '{AT_MOST}' and a county rule value such as "
+                             f"small_temporary_limit, not '{value}'",
+                             f"{name}：「{AT_MOST}」后须写表单字段，取值须为县（区）规则参数（如 small_temporary_limit），"
+                             f"而非「{value}」")
         elif name in TASK_DECLARATIONS or name.startswith(ECONOMIC_PREFIX):
             pass  # a declaration: its field and value are checked against the step's form (declarations)
         elif name == "publicity":

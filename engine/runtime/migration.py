@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Mapping
 
 from SpiffWorkflow.util.task import TaskState
 
+from engine.runtime.expressions import UnsafeExpression, data_names
 from engine.runtime.workflow import Workflow, _facts_of
+from engine.runtime.workflow_texts import walk
 
 _AT = (TaskState.READY, TaskState.WAITING, TaskState.STARTED)
 
@@ -67,6 +71,30 @@ def check_migration(old_spec, new_spec, state: str) -> Verdict:
     return Verdict(True, steps)
 
 
-def migrated_state(new_spec, state: str) -> str:
-    """The state restored onto ``new_spec`` and stored again (call after a safe verdict)."""
-    return Workflow.restore(new_spec, state).dump()
+@lru_cache(maxsize=64)
+def names_read(spec) -> frozenset[str]:
+    """Every task data name the designer texts of ``spec`` read (scripts, conditions, timers, decision tables)."""
+    names: set[str] = set()
+    for text in walk(spec)[0]:
+        try:
+            names |= data_names(text.source, text.mode)
+        except UnsafeExpression:
+            continue  # deploy refused it; nothing of it runs
+    return frozenset(names)
+
+
+def names_held(old_spec, state: str) -> frozenset[str]:
+    """The data names a case in ``state`` holds now (the facts of its latest step)."""
+    return frozenset(Workflow.restore(old_spec, state).data)
+
+
+def migrated_state(new_spec, state: str, added: Mapping[str, Any] | None = None) -> str:
+    """The state restored onto ``new_spec`` and stored again (call after a safe verdict); ``added`` values
+    (rule values the new version reads and the case lacks) join the data of every step not yet done and of
+    the latest one, never replacing a value the case has."""
+    workflow = Workflow.restore(new_spec, state)
+    if added:
+        wf = workflow._wf
+        for task in [*wf.get_tasks(state=TaskState.NOT_FINISHED_MASK), *([wf.last_task] if wf.last_task else [])]:
+            task.data = {**added, **task.data}
+    return workflow.dump()

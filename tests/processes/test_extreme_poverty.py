@@ -46,6 +46,7 @@ EP_FORM_DATA: dict[str, dict[str, Any]] = {
     **{k: FORM_DATA[k] for k in ("acceptance", "supplement", "economic_check", "inform_check_result", "recheck",
                                  "publicity", "objection_handling", "democratic_appraisal", "reinvestigation")},
     "investigation": {"investigators": [{"name": "张干事"}, {"name": "李干事"}], "visited_on": "2026-09-18",
+                      "household_cooperation": "cooperated",
                       "village_assisted": True, "living_situation": "独居，患高血压，行动不便",
                       "supporters_findings": "唯一儿子在监狱服刑，无履行赡养义务能力",
                       "investigation_findings": "情况属实", "appraisal_requested": False},

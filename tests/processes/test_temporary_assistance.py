@@ -6,11 +6,14 @@ Small-amount limits of the demo places (small_temporary_limit = 低保 standard 
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 from sqlalchemy import select
 
 import engine.catalogue.rules
 from engine.catalogue.forms import with_check_digit
+from engine.errors import FormInvalid
 from engine.store.models import Case, Document, HumanTask
 from engine.catalogue.versions import get_version
 from engine.runtime.workflow import Workflow
@@ -346,6 +349,67 @@ def test_santidikou_small_grant_appraised_reviewed_approved_by_the_street_public
         [xiangshan] = [m for m in supervision_month(s, who("district_xsq"), day.replace(day=1)) if m.county == "淮北市相山区"]
         [filed] = [f for f in xiangshan.filings if f["id"] == w.case_id]
         assert filed["monthly_amount"] == 600 and filed["township"] == "三堤口街道"
+
+
+def to_street_approval(w, clock, amount) -> None:
+    """A small request appraised, publicised and reviewed by the panel: the street's approval is open."""
+    to_street(w, amount)
+    w.do("democratic_appraisal")
+    pass_publicity(w, clock, "appraisal_publicity")
+    w.do("panel_review")
+    assert w.open_names() == ["street_approval"]
+
+
+def test_santidikou_the_street_approves_up_to_its_limit_and_not_a_fen_more(walk, clock, db):
+    """R56: the street may approve up to the district's small-amount limit (730 × 1 = 730 元 for 三堤口街道); more
+    is refused at the step with the limit named, nothing changes, and the limit itself is approved."""
+    w = walk(SANTIDIKOU_ROUTE, SANTIDIKOU, 730)
+    to_street_approval(w, clock, 730)
+    with pytest.raises(FormInvalid) as info:
+        w.do("street_approval", temporary_approved_amount=730.01)
+    message = info.value.errors["temporary_approved_amount"]
+    assert set(info.value.errors) == {"temporary_approved_amount"}
+    assert "730.01 元超过小额临时救助审批额度" in message and " 730 元" in message and "区）民政局审批" in message
+    assert w.open_names() == ["street_approval"] and "temporary_assistance_approval_notice" not in documents(db, w.case_id)
+    assert w.do("street_approval", temporary_approved_amount=730) == "street_stk"
+    assert w.open_names() == ["approval_publicity"]
+    assert "730.00 元" in documents(db, w.case_id)["temporary_assistance_approval_notice"].body
+
+
+def test_santidikou_a_limit_changed_from_a_date_caps_the_streets_decisions_from_that_date(walk, clock, db, who):
+    """The authority to approve is the one in force on the day of the decision: an admin halves 三堤口街道's
+    multiple from 2026-10-01; a case decided before keeps 730 元, one lodged the same day but decided from
+    October may approve at most 365 元."""
+    from engine.catalogue.rules import rules_in_force
+    from engine.rule_changes import add_rule_entry, form_of_entry
+
+    before, after = walk(SANTIDIKOU_ROUTE, SANTIDIKOU, 700), walk(SANTIDIKOU_ROUTE, SANTIDIKOU, 700)
+    to_street(before, 700)
+    to_street(after, 700)
+    for w in (before, after):
+        w.do("democratic_appraisal")
+    pass_publicity(before, clock, "appraisal_publicity")
+    after.fire_timers()
+    assert after.open_names() == ["panel_review"]
+    for w in (before, after):
+        w.do("panel_review")
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
+        street = rules_in_force("340603", clock.today(), "340603004", session=s)
+        form = {**form_of_entry("rules", street), "county": "340603", "township": "340603004", "kind": "rules",
+                "effective_from": "2026-10-01", "note": "测试：小额临时救助审批额度调整",
+                "small_temporary_multiple": "0.5",
+                "source.small_temporary_multiple": "相民〔2026〕30号：街道审批额度调整为低保标准的0.5倍"}
+        add_rule_entry(s, who("admin"), clock.now(), clock.today(), form)
+        uow.commit()
+    assert before.do("street_approval", temporary_approved_amount=700) == "street_stk"
+    clock.set(datetime(2026, 10, 9, 2, 0, tzinfo=timezone.utc))   # the first working day after National Day
+    with pytest.raises(FormInvalid) as info:
+        after.do("street_approval", temporary_approved_amount=700)
+    message = info.value.errors["temporary_approved_amount"]
+    assert " 365 元" in message and "2026-10-01 起执行" in message
+    assert case_data(db, after)["small_temporary_limit"] == 730, "the case keeps the rules it was lodged under"
+    assert after.do("street_approval", temporary_approved_amount=365) == "street_stk"
 
 
 def test_santidikou_panel_sends_back_then_the_street_refuses_in_writing(walk, clock, db):

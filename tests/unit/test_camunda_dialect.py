@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 
 from engine.catalogue import versions
 from engine.catalogue.deployment import deploy, validate_file
-from engine.catalogue.designer_checks import HUMAN_TASK_PROPERTIES, RUNTIME_TASK_PROPERTIES
+from engine.catalogue.designer_checks import AT_MOST, HUMAN_TASK_PROPERTIES, RUNTIME_TASK_PROPERTIES
 from engine.catalogue.documents import PREFIX as DOCUMENT_PREFIX
 from engine.catalogue.forms import load_form_files
 from engine.cases.lifecycle import start_case
@@ -111,7 +111,8 @@ def test_the_known_task_properties_are_the_ones_the_engine_reads():
     for path in Path("engine/cases").rglob("*.py"):
         read |= set(re.findall(r'properties[^\n]*?\.get\("([^"]+)"\)', path.read_text(encoding="utf-8")))
     assert read and read <= set(HUMAN_TASK_PROPERTIES)
-    assert read == set(RUNTIME_TASK_PROPERTIES) - {"clock", f"{DOCUMENT_PREFIX}KIND"}   # documents go by prefix
+    # documents and amount caps go by their prefix
+    assert read == set(RUNTIME_TASK_PROPERTIES) - {"clock", f"{DOCUMENT_PREFIX}KIND", f"{AT_MOST}FIELD"}
 
 
 @pytest.mark.parametrize(("element", "named", "hint"), [

@@ -84,10 +84,12 @@ function gatewayBranch() {
 }
 
 // Deploy refuses a camunda:property name the engine does not read (names as the server's choices list them;
-// a NAME ending in COLUMN stands for any column after its prefix, e.g. register:COLUMN).
+// a NAME ending in COLUMN or FIELD stands for any column or form field after its prefix, e.g. register.COLUMN,
+// at_most:FIELD).
+const PLACEHOLDERS = ['COLUMN', 'FIELD'];
 function knownName(name, known, prefixes) {
   return known.includes(name) || prefixes.some((prefix) => name.startsWith(prefix))
-    || known.some((k) => k.endsWith('COLUMN') && name.startsWith(k.slice(0, -'COLUMN'.length)));
+    || known.some((k) => PLACEHOLDERS.some((p) => k.endsWith(p) && name.startsWith(k.slice(0, -p.length))));
 }
 
 function unknownProperty() {
