@@ -70,7 +70,8 @@ def event_kind_names() -> dict[str, str]:
             "case_resumed": _("Resumed"), "case_terminated": _("Terminated"),
             "deadline_extended": _("Time limit extended"), "deadline_recomputed": _("Due dates recomputed"),
             "flag_decided": _("Check decided"), "attachment_added": _("Attachment added"),
-            "migrated": _("Moved to another version"), "incident": _("Incident")}
+            "migrated": _("Moved to another version"), "incident": _("Incident"),
+            "documents_voided": _("Documents voided"), "privacy_restricted": _("Privacy case")}
 
 
 def inject_helpers():

@@ -26,8 +26,9 @@ _INSERT_DOCUMENT = insert(Document)
 def issue_documents(session: Session, case: dict[str, Any], place: Place, county_name: str,
                     properties: dict[str, str], data: dict[str, Any], now: datetime,
                     element_id: str | None = None, case_extra: Callable[[], dict[str, Any]] | None = None,
-                    appeal: dict[str, Any] | None = None) -> list[str]:
-    """Issue every document whose condition holds for ``data``; returns their numbers.
+                    appeal: dict[str, Any] | None = None, task_id: str | None = None) -> list[str]:
+    """Issue every document whose condition holds for ``data``; returns their numbers. ``task_id``: the
+    completion issuing them (undoing it voids them, engine.cases.voiding).
 
     A condition that is refused, over budget or fails raises RouteFailed naming ``element_id``.
     ``case_extra`` gives more facts of the case for the templates, asked for only when a chosen document's
@@ -44,12 +45,13 @@ def issue_documents(session: Session, case: dict[str, Any], place: Place, county
     if case_extra is not None and any(case_facts_used(kind) - case.keys() for kind, _ in chosen):
         case = {**case, **case_extra()}
     for kind, _kind in chosen:
-        numbers.append(issue_document(session, case, place, county_name, kind, data, now, appeal))
+        numbers.append(issue_document(session, case, place, county_name, kind, data, now, appeal, task_id))
     return numbers
 
 
 def issue_document(session: Session, case: dict[str, Any], place: Place, county_name: str, kind: str,
-                   data: dict[str, Any], now: datetime, appeal: dict[str, Any] | None = None) -> str:
+                   data: dict[str, Any], now: datetime, appeal: dict[str, Any] | None = None,
+                   task_id: str | None = None) -> str:
     """Number, render and store one document of ``kind`` for a case (``appeal``: as for ``issue_documents``);
     returns its number (文号)."""
     title, code = KINDS[kind]
@@ -58,5 +60,5 @@ def issue_document(session: Session, case: dict[str, Any], place: Place, county_
     _title, _code, body = render(kind, number=number, case=case, data=data, county=county_name, appeal=appeal,
                                  issued_on=now.astimezone(CHINA_TZ).date(), today=date.today)
     session.execute(_INSERT_DOCUMENT, {"case_id": case["id"], "kind": kind, "number": number, "title": title,
-                                       "body": body, "issued_at": now})
+                                       "body": body, "issued_at": now, "task_id": task_id})
     return number

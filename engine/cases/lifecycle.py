@@ -29,6 +29,8 @@ from engine.cases.amount_limits import check_amount_caps
 from engine.cases.cosigning import check_cosigned, signoff_counts
 from engine.cases.holds import awaiting_visit_column, check_not_awaiting_visit
 from engine.cases.operations import check_workable
+from engine.cases.privacy import restrict_to_street_and_county
+from engine.cases.voiding import void_superseded
 from engine.catalogue.documents import kinds_for
 from engine.catalogue.forms import household_signature_problems
 from engine.errors import Conflict, Forbidden, FormInvalid, NotFound, RouteFailed
@@ -213,7 +215,7 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     try:
         workflow.complete(task_id, data, now)
         if kinds_for(properties):
-            _issue_documents(session, row, place, properties, workflow.data, now)
+            _issue_documents(session, row, place, properties, workflow.data, now, task_id)
     except RouteFailed as exc:
         exc.case_id = row.case_id  # the caller records the incident once its transaction is undone
         raise
@@ -226,6 +228,10 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
                accepted_on=today if clock_start is not None and clock_start.met(data) else None)
     exclude_publicity(session, row.case_id, ready_before, workflow, today)
     if properties.get("publicity"):  # a 公示 step is completed only when an objection is lodged (else its timer)
+        # the objection sends the case back over steps already done: what they issued is superseded
+        publicity_steps = {name for name, facts in version.tasks.items() if facts.get("properties", {}).get("publicity")}
+        void_superseded(session, row.case_id, workflow, publicity_steps, now, actor.user_id,
+                        f"「{row.title}」期间有异议，重新调查后重新办理", task_id, row.task_name)
         # one row per recipient (the once-per-task key would keep only the first; a task completes once)
         write_notifications(session, [{"role": role, "unit_id": unit, "case_id": row.case_id,
                                        "kind": "objection_lodged", "created_at": now,
@@ -234,6 +240,9 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
                                       for role, unit in objection_recipients(version, row.task_name, place)])
     # a benefit granted meanwhile is flagged before the decision (no statement for a type no rule names)
     raise_flags(session, row.case_id, today, now, CaseFacts(row.assistance_type, row.household_id, row.county_code))
+    privacy = declared.privacy.get(row.task_name)
+    if privacy is not None and privacy.met(data):
+        restrict_to_street_and_county(session, row.case_id, row.household_id, now, actor.user_id, row.task_name)
     check = declared.checks.get(row.task_name)
     if check is not None and row.household_id is not None:
         record_economic_status(session, row.household_id, kind="verification", source=check.source,
@@ -260,7 +269,7 @@ def step_data(version, form_key: str | None, form_data: Any, coerce: Callable[[d
 
 
 # --- shared steps ---------------------------------------------------------------
-def _issue_documents(session, row, place: Place, properties, data, now) -> None:
+def _issue_documents(session, row, place: Place, properties, data, now, task_id: str) -> None:
     names = unit_names(session, (place.county_id, place.township_id, place.village_id))
     case = {"id": row.case_id, "number": row.number, "applicant_name": row.applicant_name,
             "applicant_id_number": row.applicant_id_number,
@@ -269,7 +278,7 @@ def _issue_documents(session, row, place: Place, properties, data, now) -> None:
     def missing() -> dict:  # the checklist's materials without a scan yet, for the 一次性告知
         return {"missing_materials": [m.name_zh for m in missing_materials(session, row.case_id)]}
     issue_documents(session, case, place, names[place.county_id], properties, data, now, row.task_name, missing,
-                    appeal_of(row.county_code, session, to_local_date(now)))
+                    appeal_of(row.county_code, session, to_local_date(now)), task_id)
 
 
 def decide_flag(session: Session, actor: Principal, clock: Clock, flag_id: int, decision: str, note: str,

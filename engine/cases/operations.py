@@ -18,6 +18,7 @@ from sqlalchemy import delete, exists, select
 from sqlalchemy.orm import Session
 
 from engine.cases.documents import KINDS, issue_document
+from engine.cases.voiding import void_undone
 from engine.cases.writer import (CASE, EVENT, TASK, locked, reopen_tasks, shift_due_dates, write_event,
                                  write_holder, write_notifications, write_state, write_suspension, write_termination)
 from engine.catalogue.rules import appeal_of
@@ -231,7 +232,7 @@ def send_back(session: Session, actor: Principal, clock: Clock, task_id: str, ta
     if target_task_id not in targets:
         raise FormInvalid({"target_task_id": "请从列表中选择要退回到的步骤"})
     target = targets[target_task_id]
-    reopened = _reset(session, row, version, workflow, target.id, clock, actor)
+    reopened = _reset(session, row, version, workflow, target.id, clock, actor, f"退回至「{target.title}」：{reason}")
     place = Place(row.county_id, row.township_id, row.village_id)
     write_event(session, row.case_id, clock.now(), actor.user_id, "task_sent_back", row.task_name, row.title,
                 {"from_task_id": task_id, "from_step": row.title, "to_task_id": target.id, "to_step": target.title,
@@ -280,10 +281,13 @@ def request_correction(session: Session, actor: Principal, clock: Clock, task_id
     return row.case_id
 
 
-def _reset(session, row, version, workflow: Workflow, target_id: str, clock: Clock, actor: Principal) -> list:
-    """Reset the workflow to ``target_id`` and write the inbox rows and the state; returns the READY tasks."""
+def _reset(session, row, version, workflow: Workflow, target_id: str, clock: Clock, actor: Principal,
+           why: str) -> list:
+    """Reset the workflow to ``target_id`` and write the inbox rows and the state; the documents of the
+    completions undone are void (``why``); returns the READY tasks."""
     now, today = clock.now(), clock.today()
     open_before = {t.id for t in workflow.ready_user_tasks()}
+    undone = workflow.completed_from(target_id)
     try:
         workflow.reset_to(target_id, now)
     except WorkflowError as exc:  # a task the route cannot reopen (inside a multi-instance or subprocess)
@@ -293,6 +297,7 @@ def _reset(session, row, version, workflow: Workflow, target_id: str, clock: Clo
     # a reopened step is signed afresh (加签): the sign-offs of its last round stay in the audit trail
     session.execute(delete(TaskCosigner).where(TaskCosigner.task_id.in_([t.id for t in workflow.ready_user_tasks()])))
     write_state(session, row.case_id, row.revision, workflow, now, actor.user_id, version.declarations)
+    void_undone(session, row.case_id, undone, now, actor.user_id, why, row.task_name)
     return workflow.ready_user_tasks()
 
 
@@ -346,7 +351,7 @@ def withdraw(session: Session, actor: Principal, clock: Clock, task_id: str) -> 
     workflow = Workflow.restore(version.spec, row.state)
     if not workflow.follows(task_id):
         raise refused("the case moved on", "案件已进入后续环节，不能撤回")
-    _reset(session, row, version, workflow, task_id, clock, actor)
+    _reset(session, row, version, workflow, task_id, clock, actor, f"撤回「{row.title}」")
     write_event(session, row.case_id, clock.now(), actor.user_id, "task_withdrawn", row.task_name, row.title,
                 {"task_id": task_id, "withdrawn_tasks": [r.id for r in next_rows]})
     return row.case_id

@@ -15,6 +15,9 @@ on the process (select the pool in Camunda Modeler)
 on a user task
     ``starts_clock``      ``True``, ``field == 'value'`` or ``field in ('a', 'b')`` over the
                           task's own form: completing the task this way starts the overall limit
+on a user task that may record a privacy case (吉林: 艾滋病病人或感染者)
+    ``privacy``           a condition of the same shape over the task's form: completing the task this
+                          way hides the case and its household from the village (engine.people.scope)
 on a user task that checks the household's economic situation (核对, 入户调查)
     ``economic.source``   where the finding comes from: 省核对平台, 区社会救助中心, 入户调查, 邻里访问, 信函索证
     ``economic.result``, ``economic.report_number``, ``economic.findings``   fields of the task's form
@@ -58,7 +61,7 @@ APPLICANT_FIELDS = ("name", "id_number")
 # relation, monthly_income, disability_level), the address and phone, the declared assets.
 APPLICANT_OPTIONAL = ("members", "address", "phone", "assets", "payment_account", "account_keeper")
 # The declarations' property names, as the checks below read them (designer_checks' known lists use these).
-TASK_DECLARATIONS = ("starts_clock", *(ECONOMIC_PREFIX + part for part in ("source", *ECONOMIC_FIELDS, "valid_months")))
+TASK_DECLARATIONS = ("starts_clock", "privacy", *(ECONOMIC_PREFIX + part for part in ("source", *ECONOMIC_FIELDS, "valid_months")))
 PROCESS_DECLARATIONS = ("overall_limit", "summary", *(f"applicant.{part}" for part in APPLICANT_FIELDS + APPLICANT_OPTIONAL))
 # register column → (required, optional) per outcome; every required column must be declared. An
 # undeclared household_size keeps its register value (on ``register``: the household's members, one for a
@@ -150,6 +153,7 @@ class RouteDeclarations:
     clock_starts: Mapping[str, ClockStart] = field(default_factory=dict)
     outcomes: Mapping[str, Outcome] = field(default_factory=dict)
     checks: Mapping[str, EconomicCheck] = field(default_factory=dict)
+    privacy: Mapping[str, ClockStart] = field(default_factory=dict)  # task → the condition that restricts the case
 
     @classmethod
     def from_stored(cls, stored: Mapping[str, Any] | None) -> "RouteDeclarations":
@@ -164,6 +168,7 @@ class RouteDeclarations:
             outcomes={end: Outcome(o["effect"], dict(o["fields"])) for end, o in stored["outcomes"].items()},
             checks={task: EconomicCheck(c["source"], dict(c["fields"]), c["valid_months"])
                     for task, c in stored.get("checks", {}).items()},
+            privacy={name: ClockStart(c["field"], tuple(c["values"])) for name, c in stored.get("privacy", {}).items()},
         )
 
     def summary_of(self, data: Mapping[str, Any]) -> dict[str, Any]:
@@ -210,16 +215,20 @@ def check_process(process, forms: Mapping[str, dict], decisions: Mapping[str, An
         "summary": _check_summary(process, props, known, problem),
         "overall_limit": _check_limit(process, props, known, problem),
         "applicant": _check_applicant(process, props, forms, problem),
-        "clock_starts": {}, "outcomes": {}, "checks": {},
+        "clock_starts": {}, "outcomes": {}, "checks": {}, "privacy": {},
     }
     clock_tasks = []  # every element declaring starts_clock, checked or not
     for node in _elements(process):
         node_props = _properties(node)
         if "starts_clock" in node_props:
             clock_tasks.append(node.get("id"))
-            clock = _check_clock(node, node_props["starts_clock"], forms, problem)
+            clock = _check_condition(node, "starts_clock", node_props["starts_clock"], forms, problem)
             if clock is not None:
                 stored["clock_starts"][node.get("id")] = clock
+        if "privacy" in node_props:
+            privacy = _check_condition(node, "privacy", node_props["privacy"], forms, problem)
+            if privacy is not None:
+                stored["privacy"][node.get("id")] = privacy
         if any(name.startswith(ECONOMIC_PREFIX) for name in node_props):
             check = _check_economic(node, node_props, forms, problem)
             if check is not None:
@@ -348,10 +357,11 @@ def _check_applicant(process, props, forms, problem) -> dict[str, str]:
     return applicant
 
 
-def _check_clock(node, declared: tuple[str, int | None], forms, problem) -> dict[str, Any] | None:
+def _check_condition(node, name: str, declared: tuple[str, int | None], forms, problem) -> dict[str, Any] | None:
+    """A task condition (``starts_clock``, ``privacy``) over the task's own form, as deploy stores it."""
     source, line = declared
     if etree.QName(node).localname not in ("userTask", "manualTask"):
-        problem(node, "starts_clock belongs on a user task", "starts_clock 只能写在用户任务上", line)
+        problem(node, f"{name} belongs on a user task", f"{name} 只能写在用户任务上", line)
         return None
     form_key = node.get(f"{{{CAMUNDA}}}formKey")
     if form_key is not None and form_key not in forms:
@@ -360,21 +370,21 @@ def _check_clock(node, declared: tuple[str, int | None], forms, problem) -> dict
     try:
         clock = _parse_condition(source)
     except ValueError:
-        problem(node, f"starts_clock '{source}' must be True, field == 'value' or field in ('a', 'b')",
-                f"starts_clock「{source}」格式应为 True、字段 == '值' 或 字段 in ('值1', '值2')", line)
+        problem(node, f"{name} '{source}' must be True, field == 'value' or field in ('a', 'b')",
+                f"{name}「{source}」格式应为 True、字段 == '值' 或 字段 in ('值1', '值2')", line)
         return None
     if clock.field is None:
         return {"field": None, "values": []}
     if clock.field not in schema:
-        problem(node, f"starts_clock names '{clock.field}', which is not a field of this task's form",
-                f"starts_clock 引用的「{clock.field}」不是本步骤表单的字段", line)
+        problem(node, f"{name} names '{clock.field}', which is not a field of this task's form",
+                f"{name} 引用的「{clock.field}」不是本步骤表单的字段", line)
         return None
     allowed = schema[clock.field].get("enum")
     for value in clock.values:
         if allowed is not None and value not in allowed:
-            problem(node, f"starts_clock compares '{clock.field}' with {value!r}, which the form never gives "
+            problem(node, f"{name} compares '{clock.field}' with {value!r}, which the form never gives "
                     f"(choices: {', '.join(map(str, allowed))})",
-                    f"starts_clock 中「{clock.field}」的取值 {value!r} 不在表单选项中（{'、'.join(map(str, allowed))}）", line)
+                    f"{name} 中「{clock.field}」的取值 {value!r} 不在表单选项中（{'、'.join(map(str, allowed))}）", line)
             return None
     return {"field": clock.field, "values": list(clock.values)}
 

@@ -52,7 +52,8 @@ def household_archive(session: Session, principal: Principal, household_id: int,
             body = session.execute(select(DOCUMENT.c.body).where(DOCUMENT.c.id == doc.id)).scalar_one()
             name = f"documents/{doc.issued_at:%Y%m%d}-{_safe(doc.number)}.pdf"
             archive.writestr(name, to_pdf(body, doc.title))
-            entries.append((name, f"{doc.title} {doc.number}（案件 {doc.case_number}）"))
+            void = f"（已作废：{doc.voided_reason}）" if doc.voided_at else ""  # kept in the file, marked
+            entries.append((name, f"{doc.title} {doc.number}（案件 {doc.case_number}）{void}"))
         for a in dossier.attachments:
             name = f"attachments/{a['id']:06d}-{_safe(a['material'])}.{EXTENSIONS.get(a['media_type'], 'bin')}"
             archive.writestr(name, attachment_bytes(a["sha256"]))

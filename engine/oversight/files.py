@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Mapping
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.catalogue.forms import age_on, mask_id_number
@@ -25,7 +25,7 @@ from engine.households.overlaps import flags_of
 from engine.people.accounts import Principal
 from engine.people.places import unit_names
 from engine.people.reveals import allowed_counties, record_reveal
-from engine.people.scope import case_scope, household_scope
+from engine.people.scope import case_scope, household_scope, place_scope
 from engine.store.models import (Attachment, Case, CaseEvent, Document, EconomicRecord, Household, HouseholdEvent,
                                  Person, Recipient, RecipientChange, User)
 
@@ -147,7 +147,10 @@ def case_file(session: Session, principal: Principal, case_id: int, task_name: s
         raise NotFound(f"case {case_id}")
     checks = get_version(session, case.process_version_id).declarations.checks
     reveal = bool(task_name in checks and now is not None and case.county_id in allowed_counties(principal))
-    household = _household_facts(session, case.household_id, reveal) if case.household_id else None
+    # the household of a privacy case is hidden from the village (engine.people.scope): its file stays out
+    household_id = case.household_id if case.household_id is not None and session.execute(select(exists().where(
+        HOUSEHOLD.c.id == case.household_id, household_scope(principal)))).scalar() else None
+    household = _household_facts(session, household_id, reveal) if household_id else None
     if reveal and household is not None and now is not None:
         record_reveal(session, principal, now, case.county_id, "check_task",
                       f"案件 {case.number} 核对步骤：家庭成员身份号码", len(household.members), address)
@@ -155,9 +158,9 @@ def case_file(session: Session, principal: Principal, case_id: int, task_name: s
     returned = None
     if task_name and any(s.task_name == task_name for s in steps) and steps:
         returned = steps[-1]  # this step was done before: the last step sent the case back here
-    return CaseFile(household, steps, returned, _attachments(session, case_id=case_id),
-                    _other_cases(session, case.household_id, case_id),
-                    _benefits(session, case.household_id), flags_of(session, case_id))
+    return CaseFile(household, steps, returned, _attachments(session, place_scope(ATTACHMENT, principal), case_id=case_id),
+                    _other_cases(session, case_scope(principal), household_id, case_id),
+                    _benefits(session, household_id), flags_of(session, case_id))
 
 
 def household_file(session: Session, principal: Principal, household_id: int) -> HouseholdFile:
@@ -172,14 +175,14 @@ def household_file(session: Session, principal: Principal, household_id: int) ->
         select(H_EVENT, PERSON.c.name.label("person_name"), actor.display_name.label("actor_name"))
         .outerjoin(PERSON, PERSON.c.id == H_EVENT.c.person_id).outerjoin(actor, actor.id == H_EVENT.c.actor_id)
         .where(H_EVENT.c.household_id == household_id).order_by(H_EVENT.c.id).limit(MAX_ROWS)).mappings()]
-    cases = _other_cases(session, household_id, None)
+    cases = _other_cases(session, case_scope(principal), household_id, None)
     benefits = _benefits(session, household_id, with_history=True)
     documents = session.execute(
         select(DOCUMENT.c.id, DOCUMENT.c.case_id, DOCUMENT.c.kind, DOCUMENT.c.number, DOCUMENT.c.title,
-               DOCUMENT.c.issued_at, CASE.c.number.label("case_number"))
+               DOCUMENT.c.issued_at, DOCUMENT.c.voided_at, DOCUMENT.c.voided_reason, CASE.c.number.label("case_number"))
         .join(CASE, CASE.c.id == DOCUMENT.c.case_id).where(CASE.c.household_id == household_id)
         .order_by(DOCUMENT.c.issued_at, DOCUMENT.c.id).limit(MAX_ROWS)).all()
-    attachments = _attachments(session, household_id=household_id)
+    attachments = _attachments(session, place_scope(ATTACHMENT, principal), household_id=household_id)
     timeline = sorted(
         [{"at": h["at"], "kind": "household", "text": f"{_EVENT_ZH.get(h['kind'], h['kind'])} {h['person_name'] or ''}"}
          for h in history]
@@ -239,8 +242,9 @@ def _steps(session, case, reveal: bool) -> list[StepResult]:
     return out
 
 
-def _attachments(session, *, case_id: int | None = None, household_id: int | None = None) -> list[dict[str, Any]]:
-    where = ATTACHMENT.c.case_id == case_id if case_id is not None else ATTACHMENT.c.household_id == household_id
+def _attachments(session, scope, *, case_id: int | None = None, household_id: int | None = None) -> list[dict[str, Any]]:
+    where = and_(ATTACHMENT.c.case_id == case_id if case_id is not None else ATTACHMENT.c.household_id == household_id,
+                 scope)
     names = materials().by_key
     rows = session.execute(select(ATTACHMENT.c.id, ATTACHMENT.c.sha256, ATTACHMENT.c.material, ATTACHMENT.c.filename,
                                   ATTACHMENT.c.media_type, ATTACHMENT.c.size, ATTACHMENT.c.case_id,
@@ -255,12 +259,12 @@ def _type_name(assistance_type: str | None) -> str:
     return catalog().get(assistance_type or "", {}).get("name_zh", assistance_type or "")
 
 
-def _other_cases(session, household_id: int | None, except_case: int | None) -> list[Any]:
+def _other_cases(session, scope, household_id: int | None, except_case: int | None) -> list[Any]:
     if household_id is None:
         return []
     query = select(CASE.c.id, CASE.c.number, CASE.c.assistance_type, CASE.c.status, CASE.c.current_step,
                    CASE.c.outcome, CASE.c.summary, CASE.c.created_at, CASE.c.completed_at,
-                   CASE.c.applicant_name).where(CASE.c.household_id == household_id)
+                   CASE.c.applicant_name).where(CASE.c.household_id == household_id, scope)
     if except_case is not None:
         query = query.where(CASE.c.id != except_case)
     rows = session.execute(query.order_by(CASE.c.created_at.desc(), CASE.c.id.desc()).limit(MAX_ROWS)).all()

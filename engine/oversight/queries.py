@@ -84,7 +84,8 @@ def case_view(session: Session, principal: Principal, case_id: int) -> CaseView:
         .where(TASK.c.case_id == case_id, TASK.c.status == "open").order_by(TASK.c.created_at)
     ).all()
     documents = session.execute(select(Document.id, Document.kind, Document.number, Document.title,
-                                       Document.issued_at).where(Document.case_id == case_id)
+                                       Document.issued_at, Document.voided_at, Document.voided_reason)
+                                .where(Document.case_id == case_id)
                                 .order_by(Document.id)).all()
     version = get_version(session, case.process_version_id)
     workflow = Workflow.restore(version.spec, case.state)

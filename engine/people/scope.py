@@ -2,12 +2,17 @@
 
 Nothing is filtered after loading: each query that returns cases or tasks
 carries one of these clauses.
+
+A privacy case (吉林: 艾滋病病人或感染者, ``case.privacy``) and its household's file (``household.privacy``:
+the household, its members, its scans) are left out of every village-level match: the community that lodged
+the case no longer sees it once the street records the condition; the street and the county still do.
+Tasks and notifications addressed to the case's village are left out too (``addressed_to_hidden_village``).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, exists, false, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.people.accounts import STAFF_ROLES, Principal
@@ -17,26 +22,56 @@ TASK_ROLES = STAFF_ROLES - {"county_supervisor"}
 TASK = HumanTask.__table__
 CASE = Case.__table__
 HOUSEHOLD = Household.__table__
+# Aliases for the privacy subqueries, so that a query already reading case or household keeps its own rows
+# (SQLAlchemy would otherwise correlate the subquery's table away).
+PRIVATE_CASE, PRIVATE_HOUSEHOLD = CASE.alias("private_case"), HOUSEHOLD.alias("private_household")
+
+
+def hidden_from_village(table):
+    """The clause true for rows of ``table`` that a village may not see: a privacy case (its own column) or a
+    row of a privacy household (the household's column, through ``household_id``); None when the table has
+    neither (nothing of it is withheld)."""
+    if "privacy" in table.c:
+        return table.c.privacy.is_(True)
+    if "household_id" in table.c:
+        return exists().where(PRIVATE_HOUSEHOLD.c.id == table.c.household_id, PRIVATE_HOUSEHOLD.c.privacy.is_(True))
+    return None
+
+
+def addressed_to_hidden_village(table):
+    """Rows of ``table`` (tasks, notifications: ``case_id`` and ``unit_id``) addressed to the village of a
+    privacy case: the community no longer works on, or hears about, a case it may not see."""
+    return exists().where(PRIVATE_CASE.c.id == table.c.case_id, PRIVATE_CASE.c.privacy.is_(True),
+                          PRIVATE_CASE.c.village_id == table.c.unit_id)
+
+
+def in_villages(table, units):
+    """Rows of ``table`` in the villages ``units``, less what a village may not see (``hidden_from_village``)."""
+    clause = table.c.village_id.in_(units)
+    hidden = hidden_from_village(table)
+    return clause if hidden is None else and_(clause, ~hidden)
 
 
 def task_scope(principal: Principal):
-    """Tasks whose (role, unit) is one the principal holds; supervisors hold none."""
+    """Tasks whose (role, unit) is one the principal holds, less a privacy case's village tasks; supervisors
+    hold none."""
     by_role: dict[str, list[int]] = {}
     for role, unit in principal.roles:
         if role in TASK_ROLES:
             by_role.setdefault(role, []).append(unit)
     if not by_role:
         return false()
-    return or_(*(and_(TASK.c.role == role, TASK.c.unit_id.in_(units)) for role, units in sorted(by_role.items())))
+    return and_(or_(*(and_(TASK.c.role == role, TASK.c.unit_id.in_(units)) for role, units in sorted(by_role.items()))),
+                ~addressed_to_hidden_village(TASK))
 
 
 def place_scope(table, principal: Principal, roles=STAFF_ROLES):
     """Rows of ``table`` (any table with county_id, township_id and village_id columns) whose place
-    includes a unit where the principal holds one of ``roles``."""
+    includes a unit where the principal holds one of ``roles`` (a village: less ``hidden_from_village``)."""
     units = sorted({unit for role, unit in principal.roles if role in roles})
     if not units:
         return false()
-    return or_(table.c.village_id.in_(units), table.c.township_id.in_(units), table.c.county_id.in_(units))
+    return or_(in_villages(table, units), table.c.township_id.in_(units), table.c.county_id.in_(units))
 
 
 def case_scope(principal: Principal, roles=STAFF_ROLES):
@@ -68,7 +103,8 @@ class Reach:
         if not self.counties:
             return false()
         return and_(table.c.county_id.in_(self.counties),
-                    or_(*(table.c[f"{level}_id"].in_(units) for level, units in self.by_level)))
+                    or_(*(in_villages(table, units) if level == "village" else table.c[f"{level}_id"].in_(units)
+                          for level, units in self.by_level)))
 
 
 def reach_of(session: Session, principal: Principal) -> Reach:

@@ -373,6 +373,32 @@ class Workflow:
         return all(t.is_descendant_of(task) for t in pending) and not any(
             t.state == TaskState.COMPLETED and t.task_spec.manual for t in task if t is not task)
 
+    def completed_from(self, task_id: str) -> list[str]:
+        """Ids of COMPLETED user task ``task_id`` and of every completed user task after it: the completions
+        that ``reset_to(task_id)`` undoes (their documents are void)."""
+        task = self._wf.get_task_from_id(UUID(task_id))
+        if task is None:
+            return []
+        return [str(t.id) for t in task if t.task_spec.manual and t.state == TaskState.COMPLETED]
+
+    def reachable_steps(self, boundary: frozenset[str] = frozenset()) -> set[str]:
+        """Element ids of the user tasks the route can still reach from where the case waits (its READY and
+        WAITING tasks, themselves included), read from the spec's flows, never passing a step of
+        ``boundary`` (steps of an earlier round: going there would be a further send-back, not this redo). A
+        step done before and reachable again is being redone (a loop back, e.g. a 公示 objection reopening
+        the investigation)."""
+        pending = self._wf.get_tasks(state=TaskState.READY | TaskState.WAITING | TaskState.STARTED)
+        seen, stack, found = set(), [t.task_spec for t in pending], set()
+        while stack:
+            spec = stack.pop()
+            if spec.name in seen or (spec.manual and spec.bpmn_id in boundary):
+                continue
+            seen.add(spec.name)
+            if spec.manual:
+                found.add(spec.bpmn_id)
+            stack.extend(spec.outputs)
+        return found
+
     def reset_to(self, task_id: str, now: datetime) -> None:
         """Open COMPLETED user task ``task_id`` again (退回, 撤回) and drop everything after it.
 

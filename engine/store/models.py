@@ -180,6 +180,9 @@ class Case(Base):
     # 挂起: while set, nothing can be done on the case and its time limits stand still (see cases.operations).
     suspended_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
     suspended_reason: Mapped[Optional[str]] = mapped_column(String(500))
+    # 隐私保护 (吉林: 艾滋病病人或感染者): set when a step declaring ``privacy`` records it; from then on the
+    # community (村/居委会) that lodged the case no longer sees it (engine.people.scope), only the street and county.
+    privacy: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     __table_args__ = (
         Index("ix_case_county_status", "county_id", "status", "created_at"),
@@ -298,6 +301,12 @@ class Document(Base):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The human task whose completion issued it: undoing that completion (退回, 撤回, a 公示 objection
+    # reopening the investigation) voids it (作废) with who, when and why; it is kept, never deleted.
+    task_id: Mapped[Optional[str]] = mapped_column(String(36))
+    voided_at: Mapped[Optional[datetime]] = mapped_column(UTCDateTime())
+    voided_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
+    voided_reason: Mapped[Optional[str]] = mapped_column(String(500))
 
 
 class Recipient(Base):
@@ -375,6 +384,8 @@ class Household(Base):
     address: Mapped[Optional[str]] = mapped_column(String(200))
     phone: Mapped[Optional[str]] = mapped_column(String(20))
     head_id: Mapped[Optional[int]] = mapped_column(BigId)  # the person who heads it (户主 / 申请人)
+    # A privacy case of this household was recorded: its file, members and scans are hidden from the village.
+    privacy: Mapped[bool] = mapped_column(default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

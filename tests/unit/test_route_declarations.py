@@ -79,6 +79,12 @@ BAD_VALUES = {
     "clock start is matched, never evaluated": (
         MINIMUM_LIVING, CLOCK, """name="starts_clock" value="acceptance_decision.startswith('acc')" />""",
         "acceptance", "格式应为"),
+    "privacy names a field of another step's form": (
+        "minimum_living/siping.bpmn", 'name="privacy" value="privacy_case == True"',
+        'name="privacy" value="near_relative == True"', "check_request", "privacy 引用的「near_relative」不是本步骤表单的字段"),
+    "privacy is matched, never evaluated": (
+        "minimum_living/siping.bpmn", 'name="privacy" value="privacy_case == True"',
+        'name="privacy" value="privacy_case or True"', "check_request", "privacy「privacy_case or True」格式应为"),
     "summary field the route never holds": (
         MINIMUM_LIVING, 'value="household_size, per_capita_income,', 'value="household_size, per_capita_incom,',
         "minimum_living_xiangshui", "「per_capita_incom」在本流程的表单、脚本任务、决策表和县级规则中都不存在"),
