@@ -41,7 +41,8 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Duplicate)
     def duplicate(exc):
-        return _respond(409, exc.message_zh, f"Refused: {exc} — see case {exc.case_number}.", code="duplicate",
+        see = f" — see case {exc.case_number}" if exc.case_number else ""
+        return _respond(409, exc.message_zh, f"Refused: {exc}{see}.", code="duplicate",
                         case_number=exc.case_number, case_id=exc.case_id)
 
     @app.errorhandler(FormInvalid)

@@ -106,12 +106,17 @@ def check_duplicates(session: Session, assistance_type: str | None, members: lis
         keys = [f"p{r.id}:{assistance_type}" for r in known if r.id_number == members[0].id_number]
     if not keys:
         return
-    open_cases = select(CASE.c.id, CASE.c.number, literal("open").label("why")).where(CASE.c.open_key.in_(keys))
-    granting = (select(CASE.c.id, CASE.c.number, literal("receiving").label("why"))
+    open_cases = select(CASE.c.id, CASE.c.number, CASE.c.privacy, literal("open").label("why")).where(CASE.c.open_key.in_(keys))
+    granting = (select(CASE.c.id, CASE.c.number, CASE.c.privacy, literal("receiving").label("why"))
                 .join(RECIPIENT, RECIPIENT.c.case_id == CASE.c.id).where(RECIPIENT.c.active_key.in_(keys)))
     hit = session.execute(union_all(open_cases, granting).limit(1)).first()
     if hit is None:
         return
+    if hit.privacy:
+        # Still refused (no benefit twice), but a privacy case (R59) is never named: whoever lodges, usually the
+        # village that may no longer see it, learns only that the street holds the matter.
+        raise Duplicate(f"a case of {assistance_type} is already held by the street",
+                        f"该{_subject_zh(benefit)}的同类事项已由街道（乡镇）办理，不能重复申请，请向街道（乡镇）咨询")
     if hit.why == "open":
         raise Duplicate(f"open application {hit.number} of {assistance_type}",
                         f"该{_subject_zh(benefit)}已有一件办理中的同类申请（案件 {hit.number}），不能重复申请",

@@ -106,3 +106,17 @@ def test_the_street_the_district_and_the_supervisor_still_see_it(cases, login):
     assert number in supervisor.get("/supervisor").text
     assert number in supervisor.get("/supervisor/export", query_string={"format": "csv"}).get_data(as_text=True)
     assert login("street_yx").get(f"/cases/{private}").status_code == 404  # another street: as before
+
+
+def test_lodging_the_household_again_is_refused_without_naming_the_privacy_case(db, clock, who, unit_id, cases):
+    """No benefit twice — the household cannot be lodged again — but the refusal never names the case the
+    community may no longer see."""
+    from engine import start_case
+    from engine.errors import Duplicate
+    with db.unit_of_work(write=True) as uow:
+        with pytest.raises(Duplicate) as refused:
+            start_case(uow.session, who("community_rx"), clock, SIPING, unit_id(RENXING),
+                       household("李淑芬", cases["id_number"], "四平市铁西区仁兴街道仁兴社区5组"))
+    assert refused.value.case_number is None and refused.value.case_id is None
+    assert cases["private"].number not in refused.value.message_zh + str(refused.value)
+    assert "街道" in refused.value.message_zh
