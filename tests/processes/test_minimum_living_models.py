@@ -850,3 +850,13 @@ def test_siping_privacy_route_the_district_checks_and_confirms_with_no_appraisal
         (notice,) = docs
         assert notice.kind == "minimum_living_county_non_confirmation_notice" and "由我局直接送达" in notice.body
         assert "高于当地低保标准" in notice.body and rights_named(notice.body, "siping")
+
+
+def test_siping_privacy_case_is_never_sent_back_to_the_community_for_missing_materials(lodge):
+    """The community may no longer see a privacy case (R59), so its 补正 cannot go back there: the street
+    collects the materials itself and asks for the check only when they are complete."""
+    t = lodge("siping")
+    with pytest.raises(FormInvalid) as info:
+        t.do("check_request", privacy_case=True, check_request_decision="incomplete", missing_materials="户口簿复印件")
+    assert "check_request_decision" in info.value.errors
+    assert t.walk.open_names() == ["check_request"] and not t.walk.case().privacy
