@@ -14,6 +14,9 @@ http_cases_per_s
 http_cpu_ms_per_case
     The worker's CPU time (user + system, /proc/<pid>/stat) over the measured instances ÷ instances.
     Target ≤ 15 (SQLite).
+http_bytes_per_case
+    What the store grew by over the measured instances ÷ instances (SQLite: used pages after a WAL
+    checkpoint; PostgreSQL's database size is printed beside). Target ≤ 5 KB (SQLite).
 
 Both stores: SQLite (a file in a temp dir) and PostgreSQL (a database of its own, dropped after), each
 migrated and loaded by ``prepare_store`` (the demo places and users). Every instance is checked to end
@@ -164,6 +167,18 @@ class Server:
         self.log.close()
 
 
+def _stored_bytes(database: Database) -> int:
+    """The bytes the store's rows take: SQLite's used pages (free pages left out, the WAL checkpointed into
+    the file first), PostgreSQL's database size."""
+    with database.engine.connect() as conn:
+        if database.is_postgres:
+            return conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        pages, free, size = (conn.exec_driver_sql(f"PRAGMA {p}").scalar_one()
+                             for p in ("page_count", "freelist_count", "page_size"))
+        return (pages - free) * size
+
+
 def _instance(users: dict[str, Client], i: int, today: str) -> None:
     """One instance of the route, start to end, as the three users do it."""
     born = date(1930, 1, 1) + timedelta(days=i)
@@ -202,6 +217,7 @@ def measure_store(label: str, database_url: str, say=print) -> dict[str, float]:
             serial += 1
         rates, cpu_ms = [], []
         database = Database(database_url)
+        bytes0 = _stored_bytes(database)
         for run in range(RUNS):
             with database.unit_of_work() as uow:
                 first_case = uow.session.execute(text('SELECT coalesce(max(id), 0) FROM "case"')).scalar_one()
@@ -223,10 +239,14 @@ def measure_store(label: str, database_url: str, say=print) -> dict[str, float]:
                 f"({elapsed * 1000 / CASES / 8:.1f} ms per request, 8 requests each); worker CPU "
                 f"{cpu * 1000 / CASES:.1f} ms per instance; all {CASES} ended at end_approved, no task open; load "
                 f"average {os.getloadavg()[0]:.2f}")
+        per_case = (_stored_bytes(database) - bytes0) / (RUNS * CASES)
+        say(f"[http {label}] stored bytes per completed case: {per_case:,.0f} (the database's growth over the "
+            f"{RUNS * CASES} measured instances{'' if database.is_postgres else ', WAL checkpointed'})")
         database.dispose()
     finally:
         server.stop()
-    figures = {"http_cases_per_s": statistics.median(rates), "http_cpu_ms_per_case": statistics.median(cpu_ms)}
+    figures = {"http_cases_per_s": statistics.median(rates), "http_cpu_ms_per_case": statistics.median(cpu_ms),
+               "http_bytes_per_case": per_case}
     say(f"[http {label}] median {figures['http_cases_per_s']:.1f} instances/s "
         f"({figures['http_cases_per_s'] / SPIFFARENA['http_cases_per_s']:.1f}× SpiffArena's 3.33), worker CPU "
         f"{figures['http_cpu_ms_per_case']:.1f} ms per instance (SpiffArena ~270: "
@@ -253,10 +273,13 @@ def main() -> int:
     figures = measure_http(postgres=os.environ.get("BENCH_POSTGRES") != "0")
     for store, values in figures.items():
         for name, value in values.items():
+            if name not in TARGETS:
+                continue
             say_target = f" (target {'≥' if name.endswith('per_s') else '≤'} {TARGETS[name]:g} on SQLite)"
             print(f"[http] {store} {name} {value:.2f}{say_target}", flush=True)
     for name in TARGETS:
         print(f"{name}={figures['sqlite'][name]:.2f}", flush=True)
+    print(f"http_bytes_per_case={figures['sqlite']['http_bytes_per_case']:.0f}", flush=True)
     return 0
 
 

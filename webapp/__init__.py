@@ -35,6 +35,10 @@ def _configure(app: Flask, overrides: dict[str, Any]) -> None:
         SESSION_COOKIE_SAMESITE="Lax",
         # Secure unless told otherwise: only `jiuzhu run` (make run's plain-HTTP demo) turns it off.
         SESSION_COOKIE_SECURE=_env_flag("JIUZHU_COOKIE_SECURE", True),
+        # The signed cookie is sent again only when its contents change: its expiry, set at log-in, already
+        # outlasts the server-side session (which is what ends it), so re-signing it on every response
+        # would buy nothing and cost every request.
+        SESSION_REFRESH_EACH_REQUEST=False,
         SESSION_LIFETIME=timedelta(hours=float(os.environ.get("JIUZHU_SESSION_HOURS") or 8)),
         SESSION_IDLE_TIMEOUT=timedelta(minutes=float(os.environ.get("JIUZHU_SESSION_IDLE_MINUTES") or 30)),
         PROXY_HOPS=int(os.environ.get("JIUZHU_PROXY_HOPS") or 0),

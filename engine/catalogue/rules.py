@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from engine.catalogue.datafiles import DataFile
 from engine.errors import DataFileInvalid, NotFound
 from engine.runtime.expressions import days_duration
+from engine.store.memo import remembered
 from engine.store.models import CountyRuleEntry, Unit
 
 PROCESSES_DIR = Path(__file__).resolve().parents[2] / "processes"
@@ -262,7 +263,8 @@ def rule_book(session: Session, county_code: str | None = None) -> dict[str, dic
     query = select(CountyRuleEntry).order_by(CountyRuleEntry.id)
     if county_code is not None:
         query = query.where(CountyRuleEntry.county_code == county_code)
-    rows = session.execute(query).scalars().all()
+    # A new application reads its county's book three times (route, rules, model); once per transaction.
+    rows = remembered(session, ("rule_book", county_code), lambda: tuple(session.execute(query).scalars()))
     # A county an admin added has rules once they were set up in the browser (set_up_county): its first appeal
     # entry names it, and its name is the places table's.
     added = sorted({r.county_code for r in rows if r.kind == APPEAL and r.county_code not in book})

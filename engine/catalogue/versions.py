@@ -9,12 +9,13 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from engine.catalogue.declarations import PROCESS_KEY, RouteDeclarations
 from engine.errors import NotFound
 from engine.catalogue.forms import FormValidator
+from engine.store.memo import remembered
 from engine.store.models import ProcessVersion
 from engine.runtime.workflow import load_spec
 
@@ -88,11 +89,13 @@ def _in_diagram_order(tasks: dict[str, Any], bpmn_xml: str) -> dict[str, Any]:
     return ordered
 
 
+_LATEST_VERSION = select(func.max(ProcessVersion.id)).where(ProcessVersion.process_id == bindparam("process_id"))
+
+
 def latest_version_id(session: Session, process_id: str) -> int:
     """The newest deployed version of a process."""
-    version_id = session.execute(
-        select(func.max(ProcessVersion.id)).where(ProcessVersion.process_id == process_id)
-    ).scalar()
+    version_id = remembered(session, ("latest_version_id", process_id), lambda: session.execute(
+        _LATEST_VERSION, {"process_id": process_id}).scalar())
     if version_id is None:
         raise NotFound(f"process {process_id} is not deployed", "该流程尚未部署")
     return version_id

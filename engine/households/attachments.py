@@ -262,10 +262,13 @@ def attachment_panel(session: Session, actor: Principal, *, case_id: int | None 
         listed = attachments_for(session, actor, household_id=household_id)
         return AttachmentPanel(None, household_id, listed, [], materials().choices(None),
                                household_place(session, actor, household_id, TASK_ROLES) is not None)
-    case = case_place(session, actor, case_id)
+    # The place and whether the actor may upload there (a task role in it), in one statement.
+    case = session.execute(select(CASE.c.household_id, CASE.c.assistance_type,
+                                  case_scope(actor, TASK_ROLES).label("in_task_place"))
+                           .where(CASE.c.id == case_id, case_scope(actor))).first()
     if case is None:
         raise NotFound(f"case {case_id}")
-    may_upload = case.household_id is not None and case_place(session, actor, case_id, TASK_ROLES) is not None
+    may_upload = case.household_id is not None and bool(case.in_task_place)
     return AttachmentPanel(case_id, case.household_id, _listed(session, actor, _of_case(case_id, case.household_id)),
                            checklist(session, case_id), materials().choices(case.assistance_type), may_upload)
 

@@ -138,11 +138,14 @@ def _display(prop: Mapping[str, Any], value: Any, reveal: bool) -> str:
 
 
 def case_file(session: Session, principal: Principal, case_id: int, task_name: str | None = None,
-              now: datetime | None = None, address: str | None = None) -> CaseFile:
+              now: datetime | None = None, address: str | None = None, case_row: Any = None) -> CaseFile:
     """The file a task's decider reads. On a checking step (one declaring ``economic.source``: the 核对
     needs the members' full ID numbers) county staff of the case's county see them in full, and each
-    showing is recorded (``now`` given: the caller's unit of work writes); everyone else sees them masked."""
-    case = session.execute(select(CASE).where(CASE.c.id == case_id, case_scope(principal))).first()
+    showing is recorded (``now`` given: the caller's unit of work writes); everyone else sees them masked.
+    ``case_row``: the case's row as ``case_view`` read it for the same principal in this transaction (so
+    already checked to be in their place), not read again."""
+    case = case_row if case_row is not None and case_row.id == case_id else session.execute(
+        select(CASE).where(CASE.c.id == case_id, case_scope(principal))).first()
     if case is None:
         raise NotFound(f"case {case_id}")
     checks = get_version(session, case.process_version_id).declarations.checks
@@ -163,6 +166,10 @@ def case_file(session: Session, principal: Principal, case_id: int, task_name: s
                     _benefits(session, household_id), flags_of(session, case_id))
 
 
+# Made once, not per call: building an alias costs more than the query (it proxies every column).
+_HOUSEHOLD_FILE_ACTOR = aliased(User)
+
+
 def household_file(session: Session, principal: Principal, household_id: int) -> HouseholdFile:
     """The dossier of a household in the actor's place."""
     found = session.execute(select(HOUSEHOLD.c.id).where(HOUSEHOLD.c.id == household_id,
@@ -170,7 +177,7 @@ def household_file(session: Session, principal: Principal, household_id: int) ->
     if found is None:
         raise NotFound(f"household {household_id}")
     facts = _household_facts(session, household_id, False)
-    actor = aliased(User)
+    actor = _HOUSEHOLD_FILE_ACTOR
     history = [dict(r) for r in session.execute(
         select(H_EVENT, PERSON.c.name.label("person_name"), actor.display_name.label("actor_name"))
         .outerjoin(PERSON, PERSON.c.id == H_EVENT.c.person_id).outerjoin(actor, actor.id == H_EVENT.c.actor_id)
@@ -225,9 +232,13 @@ def _members(session, household_id: int, head_id: int | None) -> list[Any]:
                            .order_by((PERSON.c.id == head_id).desc(), PERSON.c.id)).all()
 
 
+# Made once, not per call: building an alias costs more than the query (it proxies every column).
+_STEPS_ACTOR = aliased(User)
+
+
 def _steps(session, case, reveal: bool) -> list[StepResult]:
     version = get_version(session, case.process_version_id)
-    actor = aliased(User)
+    actor = _STEPS_ACTOR
     out = []
     for e in session.execute(select(EVENT.c.task_name, EVENT.c.title, EVENT.c.at, EVENT.c.data, EVENT.c.kind,
                                     actor.display_name).outerjoin(actor, actor.id == EVENT.c.actor_id)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Mapping
 
 from sqlalchemy import case, exists, func, select, true
@@ -129,23 +131,31 @@ def soon_until(today: date, within: int) -> date:
         return today + timedelta(days=within)
 
 
-def _stands_in(principal: Principal, today: date):
+def _stands_in(user_id: int, today: date):
     """SQL: the task's holder named the principal their 代理 for today in the task's (role, unit) (the
     delegation module's rule; only reached for a task a colleague holds)."""
-    return exists().where(PROXY.c.user_id == TASK.c.claimed_by_id, PROXY.c.proxy_id == principal.user_id,
+    return exists().where(PROXY.c.user_id == TASK.c.claimed_by_id, PROXY.c.proxy_id == user_id,
                           PROXY.c.role == TASK.c.role, PROXY.c.unit_id == TASK.c.unit_id,
                           PROXY.c.cancelled_at.is_(None), PROXY.c.starts_on <= today, PROXY.c.ends_on >= today)
 
 
-def _buckets(principal: Principal, today: date, within: int) -> dict:
+def _buckets(principal: Principal, today: date, within: int) -> Mapping:
     """Each filtered dimension as an SQL expression (the holder and the due date as their option)."""
-    return {
-        "held": case((TASK.c.claimed_by_id.is_(None), "queue"), (TASK.c.claimed_by_id == principal.user_id, "mine"),
-                     (_stands_in(principal, today), "mine"), else_="others"),
+    return _bucket_expressions(principal.user_id, today, soon_until(today, within))
+
+
+@lru_cache(maxsize=1024)
+def _bucket_expressions(user_id: int, today: date, soon: date) -> Mapping:
+    # Kept per (person, day, last "soon" day): an inbox page uses them four times, and building them costs
+    # more than the statements' round trips. Every value they depend on is in the key (the calendar's
+    # answer too), and the expressions are immutable, so a kept one is the one that would be built.
+    return MappingProxyType({
+        "held": case((TASK.c.claimed_by_id.is_(None), "queue"), (TASK.c.claimed_by_id == user_id, "mine"),
+                     (_stands_in(user_id, today), "mine"), else_="others"),
         "type": CASE.c.assistance_type, "step": TASK.c.task_name, "village": CASE.c.village_id,
         "due": case((TASK.c.due_on.is_(None), "none"), (TASK.c.due_on < today, "overdue"),
-                    (TASK.c.due_on <= soon_until(today, within), "soon"), else_="later"),
-    }
+                    (TASK.c.due_on <= soon, "soon"), else_="later"),
+    })
 
 
 def _chosen(filters: InboxFilters) -> dict:
@@ -170,12 +180,17 @@ def _range(filters: InboxFilters) -> list:
     return clauses
 
 
+# Made once, not per call: building an alias costs more than the query (it proxies every column).
+_SELECT_INBOX_STATEMENT_HOLDER = aliased(User)
+_SELECT_INBOX_STATEMENT_VILLAGE = aliased(Unit)
+
+
 def select_inbox_statement(principal: Principal, today: date, filters: InboxFilters = InboxFilters(), page: int = 1,
                            page_size: int = PAGE_SIZE):
     """The inbox query: open tasks in the principal's (role, unit) pairs with the filters, most urgent (or
     oldest) first. ``held`` is the row's holder option: "mine" on a task a colleague holds says the principal
     is their 代理 today (the page marks it as held for them)."""
-    holder, village = aliased(User), aliased(Unit)
+    holder, village = _SELECT_INBOX_STATEMENT_HOLDER, _SELECT_INBOX_STATEMENT_VILLAGE
     return (
         select(TASK.c.id, TASK.c.title, TASK.c.task_name, TASK.c.role, TASK.c.due_on, TASK.c.due_provisional,
                TASK.c.created_at, CASE.c.id.label("case_id"), CASE.c.number, CASE.c.applicant_name,

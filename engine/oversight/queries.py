@@ -25,9 +25,13 @@ from engine.oversight.timeline import case_timeline
 CASE, TASK, EVENT = Case.__table__, HumanTask.__table__, CaseEvent.__table__
 
 
+# Made once, not per call: building an alias costs more than the query (it proxies every column).
+_TASK_FOR_HOLDER = aliased(User)
+
+
 def task_for(session: Session, principal: Principal, task_id: str):
     """A task the principal may work on (any status), or NotFound."""
-    holder = aliased(User)
+    holder = _TASK_FOR_HOLDER
     row = session.execute(
         select(TASK, User.display_name.label("completed_by_name"), holder.display_name.label("claimed_by_name"))
         .outerjoin(User, User.id == TASK.c.completed_by_id).outerjoin(holder, holder.id == TASK.c.claimed_by_id)
@@ -65,19 +69,24 @@ class CaseView:
     timeline: list  # the events with each step's values and what changed (oversight.timeline.Entry)
 
 
+# Made once, not per call: building an alias costs more than the query (it proxies every column).
+_CASE_VIEW_HOLDER = aliased(User)
+_CASE_VIEW_ACTOR = aliased(User)
+
+
 def case_view(session: Session, principal: Principal, case_id: int) -> CaseView:
     """The case with its history, open tasks and diagram state, if in the principal's place."""
     case = session.execute(select(CASE).where(CASE.c.id == case_id, case_scope(principal))).first()
     if case is None:
         raise NotFound(f"case {case_id}")
     names = unit_names(session, (case.village_id, case.township_id, case.county_id))
-    actor = aliased(User)
+    actor = _CASE_VIEW_ACTOR
     events = session.execute(
         select(EVENT, actor.display_name.label("actor_name"))
         .outerjoin(actor, actor.id == EVENT.c.actor_id)
         .where(EVENT.c.case_id == case_id).order_by(EVENT.c.id)
     ).all()
-    holder = aliased(User)
+    holder = _CASE_VIEW_HOLDER
     open_tasks = session.execute(
         select(TASK, Unit.name.label("unit_name"), holder.display_name.label("claimed_by_name"))
         .join(Unit, Unit.id == TASK.c.unit_id).outerjoin(holder, holder.id == TASK.c.claimed_by_id)
@@ -156,10 +165,15 @@ def count_supervisor_cases(session: Session, principal: Principal, today: date, 
     return session.execute(select(func.count()).select_from(capped.subquery())).scalar_one()
 
 
+# Made once, not per call: building an alias costs more than the query (it proxies every column).
+_SELECT_SUPERVISOR_CASES_TOWNSHIP = aliased(Unit)
+_SELECT_SUPERVISOR_CASES_VILLAGE = aliased(Unit)
+
+
 def select_supervisor_cases(principal: Principal, today: date, filters: SupervisorFilters):
     """The list's query, every row (the page adds limit and offset; an export streams it)."""
     _base, listed, overdue_clause = _listed(principal, today, filters)
-    township, village = aliased(Unit), aliased(Unit)
+    township, village = _SELECT_SUPERVISOR_CASES_TOWNSHIP, _SELECT_SUPERVISOR_CASES_VILLAGE
     return (
         select(CASE.c.id, CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number, CASE.c.status,
                CASE.c.current_step, CASE.c.outcome, CASE.c.summary, CASE.c.created_at, CASE.c.updated_at,

@@ -113,6 +113,11 @@ def _totals(label: list, rows: list[list]) -> list:
     return [*label, sum(r[-3] for r in rows), sum(r[-2] for r in rows), round(sum(r[-1] for r in rows), 2)]
 
 
+# Made once, not per call: building an alias costs more than the query (it proxies every column).
+_MONTHLY_REPORT_COUNTY = aliased(Unit)
+_MONTHLY_REPORT_TOWNSHIP = aliased(Unit)
+
+
 def monthly_report(session: Session, principal: Principal, month: date, assistance_type: str,
                    county_id: int | None = None, township_id: int | None = None) -> Report:
     """Benefits (households, or persons for a personal benefit), persons covered and amounts paid in a
@@ -121,7 +126,7 @@ def monthly_report(session: Session, principal: Principal, month: date, assistan
     A one-off payment counts in the month it was paid."""
     types = _types(assistance_type)
     place = report_place(session, principal, county_id, township_id)
-    county, township = aliased(Unit), aliased(Unit)
+    county, township = _MONTHLY_REPORT_COUNTY, _MONTHLY_REPORT_TOWNSHIP
     lines = session.execute(
         select(county.code, township.code, county.name, township.name, RECIPIENT.c.assistance_type, func.count(),
                func.sum(RECIPIENT.c.household_size), func.sum(RECIPIENT.c.monthly_amount))
@@ -154,6 +159,11 @@ def monthly_report(session: Session, principal: Principal, month: date, assistan
 KEEPERS = {"self": "本人", "family": "家庭成员", "village_staff": "村（居）委会代管", "township_staff": "乡镇（街道）代管"}
 
 
+# Made once, not per call: building an alias costs more than the query (it proxies every column).
+_PAYMENT_ROLL_TOWNSHIP = aliased(Unit)
+_PAYMENT_ROLL_VILLAGE = aliased(Unit)
+
+
 def _payment_roll(session: Session, place, month: date, assistance_type: str, types: tuple[str, ...],
                   revealed: frozenset[int], stream: bool) -> Report:
     """The roll of the rows ``place`` (a clause) confines, of ``types``; a row's ID number and account in full
@@ -161,7 +171,7 @@ def _payment_roll(session: Session, place, month: date, assistance_type: str, ty
     monthly report, not on the roll. With ``stream`` its rows are read from the database in batches as they
     are written out (once, while ``session`` is open: a roll of a province never lies whole in memory); else
     a list."""
-    township, village = aliased(Unit), aliased(Unit)
+    township, village = _PAYMENT_ROLL_TOWNSHIP, _PAYMENT_ROLL_VILLAGE
     statement = (
         select(RECIPIENT.c.county_id, township.name, village.name, RECIPIENT.c.applicant_name,
                RECIPIENT.c.applicant_id_number, RECIPIENT.c.household_size, RECIPIENT.c.monthly_amount,
@@ -204,13 +214,17 @@ def payment_roll(session: Session, principal: Principal, month: date, assistance
     return _payment_roll(session, place.clause, month, assistance_type, _types(assistance_type), frozenset(), stream)
 
 
+# Made once, not per call: building an alias costs more than the query (it proxies every column).
+_TOWNSHIP_PAID_TYPES_COUNTY = aliased(Unit)
+
+
 def township_paid_types(session: Session, townships: tuple[int, ...], month: date,
                         types: tuple[str, ...]) -> dict[int, tuple[str, ...]]:
     """Township id → the types of ``types`` it pays itself in the month: benefits paid monthly whose route in
     the township, under the delegation model in force on the month's first day, is not the national one
     (the township decides them: 审核确认 delegated). One-off payments (临时救助) are paid on the approver's
     decision, by the township or the county according to the amount, and stay on the county's bank copy."""
-    county = aliased(Unit)
+    county = _TOWNSHIP_PAID_TYPES_COUNTY
     found = {}
     for township_id, code, county_code in session.execute(
             select(Unit.id, Unit.code, county.code).join(county, county.id == Unit.parent_id)

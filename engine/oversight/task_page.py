@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.cases.cosigning import cosigners, required_signoffs
@@ -46,15 +46,17 @@ class Operations:
 def task_operations(session: Session, actor: Principal, task_id: str, today=None) -> Operations:
     """What ``actor`` may do on the task now, by the same rules the operations check (``today``: for a
     standing proxy)."""
-    row = session.execute(select(*TASK_COLUMNS).join(CASE, CASE.c.id == TASK.c.case_id).where(
-        TASK.c.id == task_id, case_scope(actor))).first()
+    # Whether the actor may urge the case and works on the task (the scope clauses on the row just read),
+    # in the statement that reads it.
+    row = session.execute(select(*TASK_COLUMNS, case_scope(actor, URGE_ROLES).label("urgeable"),
+                                 task_scope(actor).label("mine"))
+                          .join(CASE, CASE.c.id == TASK.c.case_id).where(TASK.c.id == task_id,
+                                                                         case_scope(actor))).first()
     if row is None or row.status != "open" or row.suspended_at is not None:
         return Operations()
     holder = user_name(session, row.claimed_by_id) if row.claimed_by_id else None
-    urge = any(actor.has_role(r) for r in URGE_ROLES) and session.execute(
-        select(exists().where(CASE.c.id == row.case_id, case_scope(actor, URGE_ROLES)))).scalar()
-    mine = session.execute(select(exists().where(TASK.c.id == task_id, task_scope(actor)))).scalar()
-    if not mine:
+    urge = any(actor.has_role(r) for r in URGE_ROLES) and bool(row.urgeable)
+    if not row.mine:
         return Operations(urge=bool(urge), holder=holder)
     signers = tuple(cosigners(session, task_id))
     sign = any(c.user_id == actor.user_id and c.signed_at is None for c in signers)

@@ -38,9 +38,13 @@ class PlaceRow:
     roles: int
 
 
+# Made once, not per call: building an alias costs more than the query (it proxies every column).
+_PLACES_UNDER_CHILD = aliased(Unit)
+
+
 def places_under(session: Session, parent_id: int | None) -> list[PlaceRow]:
     """The units directly under ``parent_id`` (the counties when None), by code, with their counts."""
-    child = aliased(Unit)
+    child = _PLACES_UNDER_CHILD
     children = (select(func.count()).select_from(child).where(child.parent_id == Unit.id)
                 .correlate(Unit).scalar_subquery())
     roles = (select(func.count()).select_from(RoleAssignment).where(RoleAssignment.unit_id == Unit.id)

@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.errors import NotFound
+from engine.store.memo import remembered
 from engine.store.models import Unit
 
 # Which level of the case's place holds the tasks of a lane (role).
@@ -34,36 +36,46 @@ class Place:
 
 
 def place_of_village(session: Session, village_id: int) -> Place:
-    """The place of a village, with its township and county (one query)."""
-    place = places_of_villages(session, (village_id,)).get(village_id)
+    """The place of a village, with its township and county (one query, asked once per transaction)."""
+    place = remembered(session, ("place_of_village", village_id),
+                       lambda: places_of_villages(session, (village_id,)).get(village_id))
     if place is None:
         raise NotFound(f"village {village_id}", "所选村（社区）不存在")
     return place
 
 
+@cache
+def _places_statement():
+    # Built once (with its aliases): building it is most of what a call costs; the ids are bound per call.
+    township, county = aliased(Unit), aliased(Unit)
+    return (select(Unit.id, township.id.label("township_id"), county.id.label("county_id"), county.code,
+                   township.code.label("township_code"))
+            .join(township, township.id == Unit.parent_id)
+            .join(county, county.id == township.parent_id)
+            .where(Unit.id.in_(bindparam("village_ids", expanding=True)), Unit.level == "village"))
+
+
 def places_of_villages(session: Session, village_ids) -> dict[int, Place]:
     """The places of many villages (as ``place_of_village``), in one query; unknown ids are left out."""
-    township, county = aliased(Unit), aliased(Unit)
-    rows = session.execute(
-        select(Unit.id, township.id.label("township_id"), county.id.label("county_id"), county.code,
-               township.code.label("township_code"))
-        .join(township, township.id == Unit.parent_id)
-        .join(county, county.id == township.parent_id)
-        .where(Unit.id.in_(list(village_ids)), Unit.level == "village")
-    ).all()
+    rows = session.execute(_places_statement(), {"village_ids": list(village_ids)}).all()
     return {r.id: Place(r.county_id, r.township_id, r.id, r.code, r.township_code) for r in rows}
+
+
+@cache
+def _villages_statement():
+    township = aliased(Unit)
+    return (select(Unit.id, Unit.name, township.name.label("township"))
+            .join(township, township.id == Unit.parent_id)
+            .where(Unit.level == "village")
+            .where((Unit.id.in_(bindparam("village_ids", expanding=True)))
+                   | (Unit.parent_id.in_(bindparam("township_ids", expanding=True))))
+            .order_by(township.code, Unit.code))
 
 
 def villages_for(session: Session, village_ids, township_ids) -> list[tuple[int, str, str]]:
     """(id, village name, township name) of the villages a user may lodge applications for."""
-    township = aliased(Unit)
-    rows = session.execute(
-        select(Unit.id, Unit.name, township.name.label("township"))
-        .join(township, township.id == Unit.parent_id)
-        .where(Unit.level == "village")
-        .where((Unit.id.in_(tuple(village_ids) or (-1,))) | (Unit.parent_id.in_(tuple(township_ids) or (-1,))))
-        .order_by(township.code, Unit.code)
-    ).all()
+    rows = session.execute(_villages_statement(), {"village_ids": list(village_ids) or [-1],
+                                                   "township_ids": list(township_ids) or [-1]}).all()
     return [(r.id, r.name, r.township) for r in rows]
 
 

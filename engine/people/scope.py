@@ -107,12 +107,16 @@ class Reach:
                           for level, units in self.by_level)))
 
 
+# Made once, not per call: building an alias costs more than the query (it proxies every column).
+_REACH_OF_PARENT = aliased(Unit)
+
+
 def reach_of(session: Session, principal: Principal) -> Reach:
     """The principal's staff units with their levels and counties (one query)."""
     units = principal.staff_units
     if not units:
         return Reach()
-    parent = aliased(Unit)
+    parent = _REACH_OF_PARENT
     rows = session.execute(select(Unit.id, Unit.level, Unit.parent_id, parent.parent_id.label("grandparent_id"))
                            .outerjoin(parent, parent.id == Unit.parent_id).where(Unit.id.in_(units))).all()
     counties = {r.id: {"county": r.id, "township": r.parent_id, "village": r.grandparent_id}.get(r.level)

@@ -16,6 +16,8 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.store.memo import watch_sessions
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "instance" / "jiuzhu.sqlite3"
 
@@ -118,6 +120,7 @@ class Database:
 
     def __init__(self, url: str | None = None, **engine_kwargs) -> None:
         self.engine = make_engine(url, **engine_kwargs)
+        watch_sessions()
         writing, reading = ({}, {"postgresql_readonly": True}) if self.is_postgres else ({"sqlite_immediate": True}, {})
         factory = partial(sessionmaker, expire_on_commit=False, autoflush=False)
         self._writers = factory(self.engine.execution_options(**writing))

@@ -176,6 +176,17 @@ def test_the_session_cookie_is_secure_by_default(app, login):
     assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
 
 
+def test_the_cookie_is_sent_again_only_when_its_contents_change(app, login):
+    user = login("township_xs")
+    user.get("/inbox")  # the first page after log-in: any flash or CSRF secret is settled
+    quiet = user.get("/inbox")
+    assert quiet.status_code == 200 and "Set-Cookie" not in quiet.headers  # nothing changed: not re-signed
+    again = user.get("/inbox")
+    assert again.status_code == 200  # the cookie kept still logs in (a dead one redirects to /login)
+    out = user.post_form("/logout", {})
+    assert out.status_code == 302 and "Set-Cookie" in out.headers  # a change is sent at once
+
+
 def test_the_operator_can_turn_secure_off_and_make_run_does(db, clock, db_url, monkeypatch):
     from webapp import create_app
     from webapp.cli import main
