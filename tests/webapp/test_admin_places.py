@@ -253,3 +253,25 @@ def test_an_admin_adds_a_province_and_puts_counties_under_it(login, db, fresh_co
             uow.session.execute(Unit.__table__.update().where(Unit.code.in_([inside, outside])).values(parent_id=None))
             uow.session.execute(delete(Unit).where(Unit.code == "99"))
             uow.commit()
+
+
+def test_a_county_joining_a_province_logs_its_supervisors_out(login, db, unit_id):
+    province = login("province_js")
+    county_supervisor = login("supervisor")
+    assert province.get("/supervisor/province").status_code == 200
+    admin = login("admin")
+    try:
+        assert admin.post_form("/admin/places/add", {"parent_id": unit_id("32"), "code": "329901",
+                                                     "name": "新设县"}).status_code == 302
+        assert unit(db, "329901").parent_id == unit_id("32")
+        assert province.get("/supervisor/province").status_code in (302, 401)  # logged out: counties changed
+        assert county_supervisor.get("/supervisor").status_code == 200  # a county supervisor is not
+        again = login("province_js")
+        with db.unit_of_work() as uow:
+            from engine.people.accounts import principal_of
+            assert unit(db, "329901").id in principal_of(uow.session, "province_js").units_for("county_supervisor")
+        assert again.get("/supervisor/province").status_code == 200
+    finally:
+        with db.unit_of_work(write=True) as uow:
+            uow.session.execute(delete(Unit).where(Unit.code == "329901"))
+            uow.commit()
