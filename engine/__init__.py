@@ -40,7 +40,7 @@ from engine.installation import DEMO_DIR, demo_password, demo_walk, load_cases, 
 from engine.jobs import dashboard_sweep, record_run, run_forever, sampling_sweep, sweep
 from engine.oversight.health import health, queue_sizes
 from engine.catalogue.names_en import english_name
-from engine.oversight.dashboard import DashboardFilters, OUTLIER_Z, dashboard, version_heat
+from engine.oversight.dashboard import DashboardFilters, OUTLIER_Z, dashboard, province_counties, version_heat
 from engine.oversight.queries import (COUNT_CAP, PAGE_SIZE, SupervisorFilters, case_form, case_view, deployed_versions,
                                       document_for, supervisor_cases, task_for, task_schema)
 from engine.oversight.inbox import (WITHIN_MAX as INBOX_WITHIN_MAX, InboxFilters, inbox as inbox_tasks, inbox_counts,
@@ -63,7 +63,7 @@ from engine.oversight.task_page import next_task_for, sent_back_note, task_opera
 from engine.oversight.files import (age_on, application_defaults, case_file, earlier_entries, household_file,
                                     render_fields)
 from engine.oversight.search import STATUSES as CASE_STATUSES, SearchRefused, my_cases, search
-from engine.oversight.reports import (ALL_TYPES as ALL_REPORT_TYPES, monthly_report, payment_roll,
+from engine.oversight.reports import (ALL_TYPES as ALL_REPORT_TYPES, Report, monthly_report, payment_roll,
                                       payment_roll_with_id_numbers, to_csv, to_xlsx, csv_chunks, xlsx_chunks,
                                       township_roll)
 from engine.oversight.bank_file import bank_chunks
@@ -71,7 +71,8 @@ from engine.oversight.supervision import (mark_notifications_read, notification_
                                           retry_incident, supervision_items, unread_notifications)
 from engine.people.accounts import NAME_MAX, ROLE_NAMES_ZH, Principal, authenticate, principal_of
 from engine.people.directory import CODE_DIGITS, load_places, load_users, read_places, read_users
-from engine.people.place_admin import add_place, load_places_file, place_path, places_under, rename_place
+from engine.people.place_admin import (add_place, load_places_file, move_county, place_path, places_under, provinces_for,
+                                       rename_place)
 from engine.people.user_list import USERS_PAGE_SIZE, list_users, user_detail
 from engine.people.places import place_of_village, villages_for
 from engine.people.reveals import PAGE_SIZE as REVEALS_PAGE_SIZE, reveals_for_supervisor

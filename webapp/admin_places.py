@@ -1,5 +1,6 @@
-"""The admin's places pages: the tree of counties → townships/streets → villages/communities, adding and
-renaming a unit, and loading a whole county from a places file (a dry run and its report first)."""
+"""The admin's places pages: the tree of provinces → counties → townships/streets → villages/communities,
+adding and renaming a unit, putting a county under its province, and loading a whole county from a places
+file (a dry run and its report first)."""
 from __future__ import annotations
 
 import tempfile
@@ -8,7 +9,8 @@ from pathlib import Path
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import CODE_DIGITS, NAME_MAX, add_place, load_places_file, place_path, places_under, read_places, rename_place
+from engine import (CODE_DIGITS, NAME_MAX, add_place, load_places_file, move_county, place_path, places_under,
+                    provinces_for, read_places, rename_place)
 from engine.errors import DataFileInvalid, FormInvalid
 
 from .admin import bp, uploaded_text
@@ -16,7 +18,7 @@ from .auth import current_principal, requires_role
 from .db import clock, db
 from .limits import int_arg
 
-CHILD_LEVEL = {None: "county", "county": "township", "township": "village"}
+CHILD_LEVEL = {None: "county", "province": "county", "county": "township", "township": "village"}
 
 
 def _tree_page(unit_id: int | None, errors: dict | None = None, values: dict | None = None, status: int = 200):
@@ -24,17 +26,18 @@ def _tree_page(unit_id: int | None, errors: dict | None = None, values: dict | N
         s = uow.session
         path = place_path(s, unit_id) if unit_id is not None else []
         children = places_under(s, unit_id)
-    unit = path[-1] if path else None
+        unit = path[-1] if path else None
+        provinces = [(p.id, p.code, p.name) for p in provinces_for(s, unit)] if unit and unit.level == "county" else []
     child_level = CHILD_LEVEL.get(unit.level if unit else None)
     return render_template("admin/places.html", unit=unit, path=path, children=children, child_level=child_level,
-                           code_digits=CODE_DIGITS, name_max=NAME_MAX, errors=errors or {},
+                           code_digits=CODE_DIGITS, name_max=NAME_MAX, errors=errors or {}, provinces=provinces,
                            values=values or {}), status
 
 
 @bp.route("/places")
 @requires_role("admin")
 def places():
-    """The counties, each a link to its townships/streets; a form to add a county."""
+    """The provinces and the counties in none, each a link to the units below; a form to add either."""
     return _tree_page(None)
 
 
@@ -59,6 +62,22 @@ def add_place_view():
         return _tree_page(parent_id, exc.errors, {"code": code, "name": name}, 422)
     flash(_("Added %(name)s (%(code)s).", name=name.strip(), code=code.strip()), "success")
     return redirect(url_for("admin.place", unit_id=parent_id) if parent_id else url_for("admin.places"))
+
+
+@bp.route("/places/<int:unit_id>/province", methods=["POST"])
+@requires_role("admin")
+def move_county_view(unit_id: int):
+    """Put a county under its province (or under none): the province's supervisors then supervise it."""
+    province_id = int_arg(request.form, "province_id", None)
+    try:
+        with db().unit_of_work(write=True) as uow:
+            changed = move_county(uow.session, current_principal(), clock().now(), unit_id, province_id)
+            uow.commit()
+    except FormInvalid as exc:
+        return _tree_page(unit_id, exc.errors, None, 422)
+    flash(_("The county's province is changed.") if changed else _("The county's province is unchanged."),
+          "success" if changed else "info")
+    return redirect(url_for("admin.place", unit_id=unit_id))
 
 
 @bp.route("/places/<int:unit_id>/rename", methods=["POST"])

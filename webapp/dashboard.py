@@ -1,19 +1,22 @@
-"""The county supervisor's dashboard (charts with their tables) and the heatmap of a route's steps."""
+"""The county supervisor's dashboard and the province supervisor's (charts with their tables, the tables as
+CSV/XLSX) and the heatmap of a route's steps."""
 from __future__ import annotations
 
 import json
 import re
 from datetime import date
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 
-from engine import OUTLIER_Z, DashboardFilters, assistance_types, benefit_types, dashboard as dashboard_figures, version_heat
+from engine import (OUTLIER_Z, DashboardFilters, Report, assistance_types, benefit_types, dashboard as dashboard_figures,
+                    version_heat)
 
 from .auth import current_principal, requires_role
 from .db import clock, db
-from .limits import InputRefused
+from .limits import InputRefused, int_arg
 from .pages import is_zh
+from .supervision import download_report
 
 bp = Blueprint("dashboard", __name__)
 MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
@@ -29,31 +32,74 @@ def month_arg(name: str) -> date | None:
     return date.fromisoformat(raw + "-01")
 
 
-@bp.route("/supervisor/dashboard")
-@requires_role("county_supervisor", "county")
-def dashboard():
-    """Charts and tables of the supervised counties, read from the scheduler's summary tables."""
-    types = {t["type"]: t["name_zh"] if is_zh() else t["name_en"] for t in assistance_types() + benefit_types()}
+def _types() -> dict[str, str]:
+    return {t["type"]: t["name_zh"] if is_zh() else t["name_en"] for t in assistance_types() + benefit_types()}
+
+
+def _filters(types: dict[str, str]) -> DashboardFilters:
+    """The page's filters from the query string; HTTP 400 for a malformed month, type or county."""
     assistance_type = request.args.get("type") or None
     if assistance_type is not None and assistance_type not in types:
         raise InputRefused("unknown assistance type", "未知的救助类型")
-    filters = DashboardFilters(month_arg("from"), month_arg("to"), assistance_type)
+    return DashboardFilters(month_arg("from"), month_arg("to"), assistance_type, int_arg(request.args, "county", None))
+
+
+def _page(level: str):
+    """The dashboard page (``level`` township: a county's; county: a province's), or its areas' table as CSV or
+    XLSX with ``?format=``."""
+    types = _types()
+    filters = _filters(types)
+    export_format = request.args.get("format")
+    if export_format not in (None, "csv", "xlsx"):
+        abort(400)
     with db().unit_of_work() as uow:
-        figures = dashboard_figures(uow.session, current_principal(), clock().now(), filters)
+        figures = dashboard_figures(uow.session, current_principal(), clock().now(), filters, level)
+    if export_format:
+        return download_report(areas_report(figures), export_format)
+    areas = figures["areas"]
     charts = {
-        "townships": [[t["township"], t["running"], t["completed"]] for t in figures["townships"]],
+        "areas": [[t["area"], t["running"], t["completed"]] for t in areas],
         "status": [[_("Running"), figures["running"]], [_("Completed"), figures["completed"]]],
         "types": [[types.get(t["type"], t["type"] or "—"), t["running"] + t["completed"]] for t in figures["by_type"]],
-        "on_time": [[t["township"], t["on_time_rate"]] for t in figures["townships"]],
+        "on_time": [[t["area"], t["on_time_rate"]] for t in areas],
         "trend": [[m["month"].strftime("%Y-%m"), m["on_time_rate"], m["lodged"]] for m in figures["trend"]],
         "backlog": [[b["step"], b["open"], b["overdue"]] for b in figures["backlog"][:15]],
-        "decisions": [[t["township"], t["approved"], t["refused"], bool(t["outlier"])] for t in figures["townships"]],
+        "decisions": [[t["area"], t["approved"], t["refused"], bool(t["outlier"])] for t in areas],
         "labels": {"running": _("Running"), "completed": _("Completed"), "on_time": _("On-time rate (%)"),
                    "lodged": _("Cases lodged"), "open": _("Open tasks"), "overdue": _("Overdue"),
                    "approved": _("Approved"), "refused": _("Refused"), "outlier": _("Outlier")},
     }
-    return render_template("supervision/dashboard.html", f=figures, filters=filters, types=types,
+    query = {k: v for k, v in request.args.items() if k in ("from", "to", "type", "county") and v}
+    return render_template("supervision/dashboard.html", f=figures, filters=filters, types=types, query=query,
                            charts_json=json.dumps(charts, ensure_ascii=False), outlier_z=OUTLIER_Z)
+
+
+def areas_report(figures: dict) -> Report:
+    """The dashboard's table of townships (or counties) as a report for CSV/XLSX."""
+    province = figures["level"] == "county"
+    header = [_("County") if province else _("Township"), _("Running"), _("Completed"), _("On-time rate"),
+              _("Approved"), _("Refused"), _("Approval rate"), _("Mean days to decision"), _("Outlier"),
+              _("Overdue tasks"), _("督办"), _("Reviews due"), _("Reviews done")]
+    rows = [[a["area"], a["running"], a["completed"], a["on_time_rate"], a["approved"], a["refused"],
+             a["approval_rate"], a["mean_days"], " ".join(a["outlier"]), a["overdue_tasks"], a["supervision_open"],
+             a["reviews_due"], a["reviews_done"]] for a in figures["areas"]]
+    return Report(_("Province dashboard") if province else _("County dashboard"), header, rows)
+
+
+@bp.route("/supervisor/dashboard")
+@requires_role("county_supervisor", "county")
+def dashboard():
+    """Charts and tables of the supervised counties (or of one of them, ``?county=``), per township, read from
+    the scheduler's summary tables; 404 for a county the user does not supervise."""
+    return _page("township")
+
+
+@bp.route("/supervisor/province")
+@requires_role("province_supervisor")
+def province():
+    """The province supervisor's dashboard: the same figures per county of the province, each county a link to
+    its own dashboard and case list (read-only)."""
+    return _page("county")
 
 
 @bp.route("/supervisor/dashboard/versions/<int:version_id>")

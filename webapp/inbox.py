@@ -20,6 +20,7 @@ from engine import get_version
 from .auth import current_principal, requires_role
 from .db import clock, db
 from .limits import InputRefused, int_arg, page_arg
+from .notification_texts import KIND_NAMES
 
 
 from .pages import (FORM_CONTROL_FIELDS, ROWS_CONTROL, bound_view, delete_list_filter, is_zh, render_rows_changed,
@@ -313,8 +314,7 @@ def _colleagues_for(s, principal, from_user: int) -> list:
     return [c for c in colleagues(s, principal, first[0].task_id) if c.id != from_user] if first else []
 
 
-NOTIFICATION_KINDS = ("new_task", "due_soon", "overdue", "reassigned", "sent_back", "urged", "objection_lodged",
-                      "window_not_eligible", "window_eligible", "window_finished")
+NOTIFICATION_KINDS = tuple(KIND_NAMES)
 
 
 @bp.route("/notifications")

@@ -96,9 +96,9 @@ def date_arg(source, name: str) -> date | None:
         raise InputRefused(f"{name} must be a date", "日期格式应为 YYYY-MM-DD") from None
 
 
-def page_arg() -> int:
-    """The ``page`` query parameter (1 … MAX_PAGE)."""
-    return int_arg(request.args, "page", 1, 1, MAX_PAGE)
+def page_arg(name: str = "page") -> int:
+    """A page-number query parameter (``page`` unless named; 1 … MAX_PAGE)."""
+    return int_arg(request.args, name, 1, 1, MAX_PAGE)
 
 
 def larger_body(limit: int):

@@ -30,6 +30,17 @@ TEXTS = {
     "window_finished": "Registration %(number)s (%(applicant)s) “%(item)s”: the department has finished",
 }
 STEPS = ("step", "to_step")
+# Every kind's name (msgid) as the notification centre lists and filters it: each kind of TEXTS but the
+# variant new_task_due, which is a new task.
+KIND_NAMES = {
+    "new_task": "New task", "due_soon": "Due soon", "overdue": "Overdue", "reassigned": "Reassigned to you",
+    "sent_back": "Sent back", "urged": "Urged", "objection_lodged": "Objection lodged",
+    "correction_requested": "Awaiting the applicant's correction", "delegated": "Delegated to you",
+    "delegation_returned": "Delegation returned", "delegation_recalled": "Delegation recalled",
+    "proxy_named": "Named as proxy", "cosign_requested": "Co-signing requested", "cosigned": "Co-signed",
+    "window_not_eligible": "Referral: not eligible", "window_eligible": "Referral: in hand",
+    "window_finished": "Referral: finished",
+}
 
 
 def notification_text(note) -> str:

@@ -25,8 +25,9 @@ def init_app(app) -> None:
     app.add_template_filter(mask_id_filter, "mask_id")
     app.add_template_filter(local_dt, "local_dt")
     app.add_template_filter(step_en, "step_en")
-    from .notification_texts import notification_text  # it renders step names with step_en
+    from .notification_texts import KIND_NAMES, notification_text  # it renders step names with step_en
     app.add_template_filter(notification_text, "note_text")
+    app.jinja_env.globals["notification_kind_names"] = KIND_NAMES
     app.context_processor(inject_helpers)
 
 

@@ -42,7 +42,7 @@ def supervisor():
     with db().unit_of_work() as uow:
         s = uow.session
         result = supervisor_cases(s, current_principal(), today, filters, page)
-        items = supervision_items(s, current_principal(), today)
+        items = supervision_items(s, current_principal(), today, page_arg("items_page"))
         by_township = overdue_by_township(s, current_principal(), today)
         reviews = review_progress(s, supervised_counties(current_principal()), today)
         saved = saved_filters(s, current_principal(), today)
@@ -122,7 +122,7 @@ def _streamed(build, export_format: str, write: bool = False):
     return _attachment(stream_with_context(chunks), title, export_format)
 
 
-def _download(table, export_format: str):
+def download_report(table, export_format: str):
     """A report as a CSV or XLSX attachment."""
     return _attachment(to_xlsx(table) if export_format == "xlsx" else to_csv(table), table.title, export_format)
 
@@ -148,7 +148,7 @@ def export_cases():
     filters = list_filters(request.args)
     with db().unit_of_work() as uow:
         table = case_list_report(uow.session, current_principal(), clock().today(), filters)
-    return _download(table, export_format)
+    return download_report(table, export_format)
 
 
 @bp.route("/supervisor/filters", methods=["POST"], endpoint="save_list_filter")

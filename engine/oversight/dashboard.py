@@ -1,4 +1,4 @@
-"""The county supervisor's dashboard, read from the summary tables the scheduler's dashboard job writes
+"""The county supervisor's dashboard (per township) and the province supervisor's (per county), read from the summary tables the scheduler's dashboard job writes
 (engine.oversight.dashboard_refresh): cases by status, type and township, on-time rates and their trend,
 backlog by step, time spent per step, approvals and refusals with outliers, 督办 and periodic reviews.
 
@@ -17,7 +17,7 @@ from datetime import date, datetime
 from sqlalchemy import BigInteger, cast, func, select
 from sqlalchemy.orm import Session
 
-from engine.people.accounts import Principal
+from engine.people.accounts import PROVINCE_ROLE, Principal
 from engine.people.scope import supervised_counties
 from engine.errors import NotFound
 from engine.store.models import DashBacklog, DashCaseMonth, DashRefresh, DashStepTime, DashTownship, ProcessVersion, Unit
@@ -30,11 +30,13 @@ MAD_TO_SIGMA = 1.4826  # makes the MAD estimate the standard deviation of normal
 
 @dataclass
 class DashboardFilters:
-    """Months of lodging (inclusive, first days of months) and an assistance type."""
+    """Months of lodging (inclusive, first days of months), an assistance type, and one county of those the
+    principal supervises (a province supervisor's drill-down; None: all of them)."""
 
     month_from: date | None = None
     month_to: date | None = None
     assistance_type: str | None = None
+    county_id: int | None = None
 
 
 def robust_z(values: dict[int, float]) -> dict[int, float]:
@@ -52,35 +54,46 @@ def _rate(part: int, whole: int) -> float | None:
     return round(100.0 * part / whole, 1) if whole else None
 
 
-def _townships(session: Session, counties) -> dict[int, str]:
-    return dict(session.execute(select(Unit.id, Unit.name).where(Unit.parent_id.in_(counties),
-                                                                Unit.level == "township").order_by(Unit.code)).all())
+def _areas(session: Session, counties, level: str) -> dict[int, str]:
+    """The units the dashboard compares, by id with their names: the counties' townships, or the counties."""
+    where = Unit.parent_id.in_(counties) if level == "township" else Unit.id.in_(counties)
+    return dict(session.execute(select(Unit.id, Unit.name).where(where, Unit.level == level)
+                                .order_by(Unit.code)).all())
 
 
-def _township_rows(months, names: dict[int, str], figures) -> list[dict]:
+def _area_figures(session: Session, counties, level: str) -> dict[int, dict]:
+    """Overdue tasks, open 督办 and reviews per township, or summed per county."""
+    key = DashTownship.township_id if level == "township" else DashTownship.county_id
+    fields = ("overdue_tasks", "supervision_open", "reviews_due", "reviews_running", "reviews_done")
+    return {r.key: r._asdict() for r in session.execute(
+        select(key.label("key"), *(cast(func.sum(getattr(DashTownship, f)), BigInteger).label(f) for f in fields))
+        .where(DashTownship.county_id.in_(counties)).group_by(key)).all()}
+
+
+def _area_rows(months, names: dict[int, str], figures: dict[int, dict]) -> list[dict]:
+    """One row per compared unit (``area_id``, ``area``) with its sums and its outlier marks."""
     totals: dict[int, dict] = {t: defaultdict(int) for t in names}
     for m in months:
-        row = totals.setdefault(m.township_id, defaultdict(int))
+        row = totals.setdefault(m.key, defaultdict(int))
         for field in MONTH_FIELDS:
             row[field] += getattr(m, field) or 0
     out = []
     for township_id, name in names.items():
-        t, f = totals[township_id], figures.get(township_id)
+        t, f = totals[township_id], figures.get(township_id) or {}
         decided = t["approved"] + t["refused"]
-        out.append({"township_id": township_id, "township": name, "running": t["running"],
+        out.append({"area_id": township_id, "area": name, "running": t["running"],
                     "completed": t["completed"], "on_time_rate": _rate(t["on_time"], t["completed"]),
                     "approved": t["approved"], "refused": t["refused"], "decided": decided,
                     "approval_rate": _rate(t["approved"], decided),
                     "mean_days": round(t["decision_days"] / t["completed"], 1) if t["completed"] else None,
-                    "overdue_tasks": f.overdue_tasks if f else 0, "supervision_open": f.supervision_open if f else 0,
-                    "reviews_due": f.reviews_due if f else 0, "reviews_running": f.reviews_running if f else 0,
-                    "reviews_done": f.reviews_done if f else 0, "outlier": []})
+                    **{k: int(f.get(k) or 0) for k in ("overdue_tasks", "supervision_open", "reviews_due",
+                                                       "reviews_running", "reviews_done")}, "outlier": []})
     eligible = [r for r in out if r["decided"] >= MIN_DECIDED]
-    rate_z = robust_z({r["township_id"]: r["approval_rate"] for r in eligible})
-    days_z = robust_z({r["township_id"]: r["mean_days"] for r in eligible if r["mean_days"] is not None})
+    rate_z = robust_z({r["area_id"]: r["approval_rate"] for r in eligible})
+    days_z = robust_z({r["area_id"]: r["mean_days"] for r in eligible if r["mean_days"] is not None})
     for r in out:
-        r["approval_z"] = round(rate_z[r["township_id"]], 1) if r["township_id"] in rate_z else None
-        r["days_z"] = round(days_z[r["township_id"]], 1) if r["township_id"] in days_z else None
+        r["approval_z"] = round(rate_z[r["area_id"]], 1) if r["area_id"] in rate_z else None
+        r["days_z"] = round(days_z[r["area_id"]], 1) if r["area_id"] in days_z else None
         if (r["approval_z"] or 0) > OUTLIER_Z:
             r["outlier"].append("approves_more")
         if (r["days_z"] or 0) < -OUTLIER_Z:
@@ -88,11 +101,35 @@ def _township_rows(months, names: dict[int, str], figures) -> list[dict]:
     return out
 
 
-def dashboard(session: Session, principal: Principal, now: datetime, filters: DashboardFilters) -> dict:
-    """Every figure of the dashboard for the principal's supervised counties, with the tables' age."""
+def dashboard_counties(principal: Principal, filters: DashboardFilters) -> tuple[int, ...]:
+    """The counties a county dashboard covers: the one asked for (NotFound unless the principal supervises it)
+    or every county the principal supervises."""
     counties = supervised_counties(principal)
     if not counties:
         raise NotFound("not a county supervisor")
+    if filters.county_id is not None:
+        if filters.county_id not in counties:
+            raise NotFound(f"county {filters.county_id}", "您不监督该县（区）")
+        return (filters.county_id,)
+    return counties
+
+
+def province_counties(session: Session, principal: Principal) -> tuple[int, ...]:
+    """The counties under the provinces where the principal holds the province supervisor's role (SQL)."""
+    provinces = principal.units_for(PROVINCE_ROLE)
+    if not provinces:
+        raise NotFound("not a province supervisor")
+    return tuple(session.execute(select(Unit.id).where(Unit.parent_id.in_(provinces), Unit.level == "county")
+                                 .order_by(Unit.code)).scalars())
+
+
+def dashboard(session: Session, principal: Principal, now: datetime, filters: DashboardFilters,
+              level: str = "township") -> dict:
+    """Every figure of the dashboard with the tables' age: per township of the supervised counties (or of the
+    filter's one county), or with ``level="county"`` per county of the principal's provinces."""
+    counties = province_counties(session, principal) if level == "county" else dashboard_counties(principal, filters)
+    if not counties:
+        counties = (-1,)  # a province with no county yet: every figure zero
     where = [DashCaseMonth.county_id.in_(counties)]
     if filters.month_from:
         where.append(DashCaseMonth.month >= filters.month_from)
@@ -105,16 +142,15 @@ def dashboard(session: Session, principal: Principal, now: datetime, filters: Da
     def summed(key):
         return session.execute(select(key, *(cast(func.sum(getattr(DashCaseMonth, f)), BigInteger).label(f)
                                              for f in MONTH_FIELDS)).where(*where).group_by(key)).all()
-    names = _townships(session, counties)
-    figures = {f.township_id: f for f in session.execute(
-        select(DashTownship).where(DashTownship.county_id.in_(counties))).scalars()}
+    names = _areas(session, counties, level)
+    figures = _area_figures(session, counties, level)
     by_type: dict[str, dict] = defaultdict(lambda: {"running": 0, "completed": 0})
     for m in summed(DashCaseMonth.assistance_type):
         by_type[m.assistance_type]["running"] += m.running
         by_type[m.assistance_type]["completed"] += m.completed
     trend = {m.month: {"lodged": m.running + m.completed, "completed": m.completed, "on_time": m.on_time}
              for m in summed(DashCaseMonth.month)}
-    months = summed(DashCaseMonth.township_id)
+    months = summed((DashCaseMonth.township_id if level == "township" else DashCaseMonth.county_id).label("key"))
     backlog_where = [DashBacklog.county_id.in_(counties)]
     if filters.assistance_type:
         backlog_where.append(DashBacklog.assistance_type == filters.assistance_type)
@@ -122,22 +158,20 @@ def dashboard(session: Session, principal: Principal, now: datetime, filters: Da
         select(DashBacklog.step, func.sum(DashBacklog.open).label("open"), func.sum(DashBacklog.overdue).label("overdue"))
         .where(*backlog_where).group_by(DashBacklog.step).order_by(func.sum(DashBacklog.open).desc())).all()
     refreshed = session.get(DashRefresh, 1)
-    townships = _township_rows(months, names, figures)
+    areas = _area_rows(months, names, figures)
     return {
         "refreshed_at": refreshed.refreshed_at if refreshed else None,
         "refresh_ms": refreshed.duration_ms if refreshed else None,
         "age_seconds": round((now - refreshed.refreshed_at).total_seconds()) if refreshed else None,
-        "running": sum(m.running for m in months), "completed": sum(m.completed for m in months),  # per township
+        "level": level, "counties": counties,
+        "running": sum(m.running for m in months), "completed": sum(m.completed for m in months),  # per area
         "by_type": sorted(({"type": k, **v} for k, v in by_type.items()), key=lambda r: -(r["running"] + r["completed"])),
-        "townships": townships,
+        "areas": areas,
         "trend": [{"month": k, **v, "on_time_rate": _rate(v["on_time"], v["completed"])} for k, v in sorted(trend.items())],
         "backlog": [{"step": b.step, "open": int(b.open), "overdue": int(b.overdue)} for b in backlog],
         "step_times": step_times(session, counties),
-        "overdue_tasks": sum(r["overdue_tasks"] for r in townships),
-        "supervision_open": sum(r["supervision_open"] for r in townships),
-        "reviews_due": sum(r["reviews_due"] for r in townships),
-        "reviews_running": sum(r["reviews_running"] for r in townships),
-        "reviews_done": sum(r["reviews_done"] for r in townships),
+        **{k: sum(r[k] for r in areas) for k in ("overdue_tasks", "supervision_open", "reviews_due",
+                                                  "reviews_running", "reviews_done")},
     }
 
 

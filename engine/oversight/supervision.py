@@ -81,20 +81,29 @@ def escalate(session: Session, clock: Clock) -> dict[str, int]:
 # Made once, not per call: building an alias costs more than the query (it proxies every column).
 _SUPERVISION_ITEMS_TOWNSHIP = aliased(Unit)
 
+ITEMS_PAGE_SIZE = 50  # 督办 items on one page: a province's county may hold thousands
 
-def supervision_items(session: Session, principal: Principal, today: date):
-    """Open 督办 items of the supervised counties, most overdue first, with days late in working days."""
+
+def supervision_items(session: Session, principal: Principal, today: date, page: int = 1,
+                      page_size: int = ITEMS_PAGE_SIZE) -> dict:
+    """One page of the open 督办 items of the supervised counties, most overdue first, with days late in
+    working days: ``{"rows", "total", "page", "page_size"}`` (the page size is bounded)."""
     counties = supervised_counties(principal)
+    page, page_size = max(page, 1), min(max(page_size, 1), ITEMS_PAGE_SIZE)
+    empty = {"rows": [], "total": 0, "page": page, "page_size": page_size}
     if not principal.has_role("county_supervisor") or not counties:
-        return []
+        return empty
+    where = (ITEM.c.county_id.in_(counties), ITEM.c.resolved_at.is_(None))
+    total = session.execute(select(func.count()).select_from(ITEM).where(*where)).scalar_one()
+    if not total:
+        return empty
     township = _SUPERVISION_ITEMS_TOWNSHIP
     rows = session.execute(
         select(ITEM.c.id, ITEM.c.case_id, ITEM.c.step, ITEM.c.due_on, ITEM.c.created_at, CASE.c.number,
                CASE.c.applicant_name, township.name.label("township"), TASK.c.due_provisional)
         .join(CASE, CASE.c.id == ITEM.c.case_id).join(township, township.id == ITEM.c.township_id)
         .join(TASK, TASK.c.id == ITEM.c.task_id)
-        .where(ITEM.c.county_id.in_(counties), ITEM.c.resolved_at.is_(None))
-        .order_by(ITEM.c.due_on, ITEM.c.id)
+        .where(*where).order_by(ITEM.c.due_on, ITEM.c.id).limit(page_size).offset((page - 1) * page_size)
     ).all()
     calendar = WorkingCalendar.load()
     out = []
@@ -104,7 +113,7 @@ def supervision_items(session: Session, principal: Principal, today: date):
         except CalendarYearMissing:
             late = None
         out.append({**row._asdict(), "workdays_late": late})
-    return out
+    return {"rows": out, "total": total, "page": page, "page_size": page_size}
 
 
 def overdue_by_township(session: Session, principal: Principal, today: date) -> list:

@@ -11,12 +11,14 @@ from sqlalchemy.orm import Session
 
 from engine.store.models import RoleAssignment, Unit, User
 
-ROLES = ("village", "township", "county", "county_supervisor", "designer", "admin")
+ROLES = ("village", "township", "county", "county_supervisor", "province_supervisor", "designer", "admin")
 STAFF_ROLES = frozenset({"village", "township", "county", "county_supervisor", "review_panel",
                          "disability_federation", "district_center"})
+# The province's supervisor (省级民政厅 督导): read-only, a county supervisor of every county in the province.
+PROVINCE_ROLE = "province_supervisor"
 ROLE_NAMES_ZH = {
     "village": "村（居）委会", "township": "乡镇（街道）", "county": "县（区）民政局",
-    "county_supervisor": "县级监督", "designer": "流程设计", "admin": "系统管理",
+    "county_supervisor": "县级监督", "province_supervisor": "省级民政厅督导", "designer": "流程设计", "admin": "系统管理",
     "review_panel": "评审小组", "disability_federation": "县（区）残联", "district_center": "区社会救助中心",
 }
 # The department liaisons (联络专员) of the one-window intake (seed 001): each answers the referrals of its
@@ -84,15 +86,26 @@ class Principal:
 
 
 def load_principal(session: Session, user: User) -> Principal:
-    """The principal of a user, with names of the units they work in."""
+    """The principal of a user, with names of the units they work in. A province supervisor (省级督导)
+    supervises every county under its province: the counties are read here, in SQL, once per log-in, and
+    held as ``county_supervisor`` in each, so every county supervisor's query confines them in SQL (an
+    admin who moves a county in or out of a province ends those supervisors' sessions)."""
     rows = session.execute(
         select(RoleAssignment.role, RoleAssignment.unit_id, Unit.name)
         .join(Unit, Unit.id == RoleAssignment.unit_id)
         .where(RoleAssignment.user_id == user.id)
         .order_by(RoleAssignment.id)
     ).all()
-    return Principal(user.id, user.username, user.display_name,
-                     tuple((r.role, r.unit_id) for r in rows), {r.unit_id: r.name for r in rows})
+    roles = [(r.role, r.unit_id) for r in rows]
+    names = {r.unit_id: r.name for r in rows}
+    provinces = [r.unit_id for r in rows if r.role == PROVINCE_ROLE]
+    if provinces:
+        for county_id, name in session.execute(select(Unit.id, Unit.name).where(
+                Unit.parent_id.in_(provinces), Unit.level == "county").order_by(Unit.code)).all():
+            if ("county_supervisor", county_id) not in roles:
+                roles.append(("county_supervisor", county_id))
+            names[county_id] = name
+    return Principal(user.id, user.username, user.display_name, tuple(roles), names)
 
 
 def authenticate(session: Session, username: str, password: str) -> Principal | None:

@@ -7,6 +7,9 @@ commit: the command that calls them owns the transaction.
 
 Places file (TOML)::
 
+    [[province]]                    # optional: the provinces (省) above the counties
+    code = "32"                     # 2-digit province code; a county whose code begins with it lies in it
+    name = "江苏省"
     [[county]]
     code = "320921"                 # 6-digit administrative code (县/区)
     name = "响水县"
@@ -41,8 +44,9 @@ from engine.people.users import USERNAME_PATTERN, change_roles, create_user, dea
 
 _NAME = {"type": "string", "minLength": 1, "maxLength": NAME_MAX}
 # The digits of an administrative code (统计用区划代码) at each level; a child's code begins with its parent's.
-CODE_DIGITS = {"county": 6, "township": 9, "village": 12}
-LEVEL_BELOW = {None: "county", "county": "township", "township": "village"}
+CODE_DIGITS = {"province": 2, "county": 6, "township": 9, "village": 12}
+# A county may stand at the top (an installation of one county) or under its province (省).
+LEVEL_BELOW = {None: "county", "province": "county", "county": "township", "township": "village"}
 
 
 def _code(level: str) -> dict:
@@ -51,7 +55,10 @@ def _code(level: str) -> dict:
 
 PLACES_SCHEMA = {
     "type": "object", "additionalProperties": False, "required": ["county"],
-    "properties": {"county": {"type": "array", "minItems": 1, "items": {
+    "properties": {"province": {"type": "array", "items": {
+        "type": "object", "additionalProperties": False, "required": ["code", "name"],
+        "properties": {"code": _code("province"), "name": _NAME}}},
+                   "county": {"type": "array", "minItems": 1, "items": {
         "type": "object", "additionalProperties": False, "required": ["code", "name"],
         "properties": {
             "code": _code("county"), "name": _NAME,
@@ -77,7 +84,7 @@ USERS_SCHEMA = {
                 "roles": {"type": "array", "items": {
                     "type": "object", "additionalProperties": False, "required": ["role", "unit"],
                     "properties": {"role": {"enum": sorted(ROLE_NAMES_ZH)},
-                                   "unit": {"type": "string", "pattern": "^[0-9]{6}([0-9]{3}([0-9]{3})?)?$"}}}}}}}},
+                                   "unit": {"type": "string", "pattern": "^[0-9]{2}([0-9]{4}([0-9]{3}([0-9]{3})?)?)?$"}}}}}}}},
 }
 
 
@@ -107,6 +114,11 @@ def read_places(path: Path, display_name: str | None = None) -> DataFile:
     source = DataFile(path, display_name)
     problems = source.schema_problems(PLACES_SCHEMA)
     seen: set[str] = set()
+    for i, province in enumerate(source.data.get("province", []) if not problems else []):
+        if province["code"] in seen:
+            problems.append(source.problem(("province", i, "code"), f"code {province['code']} appears twice",
+                                           f"代码 {province['code']} 重复"))
+        seen.add(province["code"])
     for i, county in enumerate(source.data.get("county", []) if not problems else []):
         units = [(("county", i), county["code"], "county", "")]
         for j, township in enumerate(county.get("township", [])):
@@ -126,7 +138,8 @@ def read_places(path: Path, display_name: str | None = None) -> DataFile:
 
 
 def load_places(session: Session, source: DataFile) -> LoadReport:
-    """Create or update the counties, townships and villages of a checked places file."""
+    """Create or update the provinces, counties, townships and villages of a checked places file. A county
+    lies in the province whose code begins its own, from the file or already stored."""
     report = LoadReport()
     existing = {u.code: u for u in session.execute(select(Unit)).scalars()}
 
@@ -145,14 +158,23 @@ def load_places(session: Session, source: DataFile) -> LoadReport:
             report.unchanged += 1
         return unit
 
+    for province_entry in source.data.get("province", []):
+        upsert(province_entry["code"], province_entry["name"], "province", None)
     for county_entry in source.data["county"]:
-        county = upsert(county_entry["code"], county_entry["name"], "county", None)
+        province = province_of_code(existing, county_entry["code"])
+        county = upsert(county_entry["code"], county_entry["name"], "county", province)
         for township_entry in county_entry.get("township", []):
             township = upsert(township_entry["code"], township_entry["name"], "township", county)
             for village in township_entry.get("villages", []):
                 upsert(village["code"], village["name"], "village", township)
     session.flush()
     return report
+
+
+def province_of_code(units: dict[str, Unit], county_code: str) -> Unit | None:
+    """The province (among ``units`` by code) a county's code lies in, or None."""
+    unit = units.get(county_code[:CODE_DIGITS["province"]])
+    return unit if unit is not None and unit.level == "province" else None
 
 
 def read_users(path: Path, session: Session) -> DataFile:

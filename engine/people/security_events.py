@@ -14,7 +14,7 @@ from engine.store.models import SecurityEvent, User
 EVENT = SecurityEvent.__table__
 KINDS = ("login_throttled", "login_locked", "login_unlocked", "user_created", "user_deactivated",
          "password_changed", "roles_changed", "dossier_exported", "user_reactivated", "place_added",
-         "place_renamed", "places_loaded", "calendar_loaded", "rule_entry_added", "rule_entry_retired")
+         "place_renamed", "places_loaded", "calendar_loaded", "rule_entry_added", "rule_entry_retired", "county_moved")
 
 
 def record_event(session: Session, now: datetime, kind: str, *, actor: Principal | None = None,

@@ -26,9 +26,9 @@ USERNAME_PATTERN = "^[A-Za-z0-9_.-]{3,64}$"
 ASSIGNABLE_ROLES = tuple(ROLES) + tuple(sorted(STAFF_ROLES - set(ROLES))) + tuple(DEPARTMENT_ROLES)
 # The level of place each role is held at; roles not listed (designer, admin) may be held anywhere.
 ROLE_LEVELS = {"village": "village", "township": "township", "review_panel": "township", "county": "county",
-               "county_supervisor": "county", "disability_federation": "county", "district_center": "county",
+               "county_supervisor": "county", "province_supervisor": "province", "disability_federation": "county", "district_center": "county",
                **{role: "county" for role in DEPARTMENT_ROLES}}
-LEVEL_NAMES_ZH = {"village": "村（社区）", "township": "乡镇（街道）", "county": "县（区）"}
+LEVEL_NAMES_ZH = {"village": "村（社区）", "township": "乡镇（街道）", "county": "县（区）", "province": "省（自治区、直辖市）"}
 
 
 def require_admin(actor: Principal | None) -> None:

@@ -54,13 +54,13 @@ class Base(DeclarativeBase):
 
 
 class Unit(Base):
-    """An administrative unit: county/district → township/street → village/community."""
+    """An administrative unit: (province →) county/district → township/street → village/community."""
 
     __tablename__ = "unit"
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    level: Mapped[str] = mapped_column(String(20))  # county | township | village
+    level: Mapped[str] = mapped_column(String(20))  # province | county | township | village
     parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("unit.id"), index=True)
     parent: Mapped[Optional["Unit"]] = relationship(remote_side=[id])
 

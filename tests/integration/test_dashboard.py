@@ -28,7 +28,7 @@ def test_the_job_counts_cases_decisions_backlog_and_step_times(db, clock, who, u
     assert written["dash_case_month"] >= 1
     f = _figures(db, who, clock)
     assert (f["running"], f["completed"]) == (1, 2) and f["age_seconds"] == 0
-    xs = next(t for t in f["townships"] if t["township"] == "响水镇")
+    xs = next(t for t in f["areas"] if t["area"] == "响水镇")
     assert (xs["approved"], xs["refused"], xs["running"], xs["completed"]) == (1, 1, 1, 2)
     assert xs["on_time_rate"] == 100.0 and f["by_type"][0]["type"] == "minimum_living"
     # The third case's acceptance (5 working days) fell due while the first went through 公示.

@@ -193,3 +193,29 @@ def test_the_cli_loads_places_and_refuses_a_bad_file_with_exit_status_1(db, db_u
     bad = subprocess.run([sys.executable, "-m", "webapp.cli", "load-places", str(path)], env=env,
                          capture_output=True, text=True, timeout=120)
     assert bad.returncode == 1 and "county.toml:7" in bad.stderr and "未载入任何内容" in bad.stderr
+
+
+def test_a_county_lies_in_the_province_its_code_begins_with_and_the_province_supervises_it(db, tmp_path):
+    from engine.people.accounts import principal_of
+    path = county_file(tmp_path / "county.toml", townships=1, villages=1)
+    path.write_text('[[province]]\ncode = "32"\nname = "江苏省"\n\n' + path.read_text(encoding="utf-8"), encoding="utf-8")
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
+        report = load_places(s, read_places(path))
+        uow.commit()
+    assert "32" not in report.created and "32" not in report.updated  # stored already, unchanged
+    with db.unit_of_work() as uow:
+        s = uow.session
+        province = s.execute(select(Unit.id).where(Unit.code == "32", Unit.level == "province")).scalar_one()
+        county = s.execute(select(Unit).where(Unit.code == "320999")).scalar_one()
+        assert county.parent_id == province
+        assert county.id in principal_of(s, "province_js").units_for("county_supervisor")
+        assert county.id not in principal_of(s, "supervisor").units_for("county_supervisor")
+    # A province's code has 2 digits, and appears once; nothing loads.
+    for bad, message in (('[[province]]\ncode = "320"\nname = "错"\n\n', "'320' does not match"),
+                         ('[[province]]\ncode = "32"\nname = "江苏省"\n\n' * 2, "重复")):
+        path.write_text(bad + county_file(tmp_path / "plain.toml", 1, 1).read_text(encoding="utf-8"), encoding="utf-8")
+        with pytest.raises(DataFileInvalid) as refused:
+            read_places(path)
+        [problem] = refused.value.problems
+        assert message in problem.message_zh

@@ -10,6 +10,8 @@ from engine.cases.lifecycle import extend_deadline
 from engine.errors import FormInvalid
 from engine.store.models import Case, HumanTask, Incident, Notification, SupervisionItem
 from engine.jobs import MAX_ATTEMPTS, escalation_sweep, sweep
+from engine.oversight.supervision import supervision_items
+from engine.people.accounts import principal_of
 from engine.workdays import WorkingCalendar
 from tests.factories import start
 
@@ -77,6 +79,18 @@ def test_reminder_then_exactly_one_supervision_item_per_overdue_task(walk, db, c
     assert 'data-township="响水镇">响水镇 <strong>2</strong>' in page
     assert login("township_xs").get("/supervisor").status_code == 403
     assert "督办事项" not in login("supervisor_tx").get("/supervisor").text
+    assert first.number in login("province_js").get("/supervisor").text  # 响水县 is in 江苏省
+    # Paged, with the count: one item a page, the second page the later one; the page size is bounded.
+    with db.unit_of_work() as uow:
+        supervisor = principal_of(uow.session, "supervisor")
+        one, two = (supervision_items(uow.session, supervisor, clock.today(), page, 1) for page in (1, 2))
+        bounded = supervision_items(uow.session, supervisor, clock.today(), 1, 10_000)
+    assert (one["total"], len(one["rows"]), len(two["rows"])) == (2, 1, 1) and bounded["page_size"] == 50
+    assert {one["rows"][0]["case_id"], two["rows"][0]["case_id"]} == {first.case_id, second.case_id}
+    assert 'class="items-total">2<' in page and "items-pager" not in page
+    assert login("supervisor").get("/supervisor?items_page=x").status_code == 400
+    beyond = login("supervisor").get("/supervisor?items_page=2")  # past the last page: the count, no rows
+    assert beyond.status_code == 200 and 'class="items-total">2<' in beyond.text
     first.do("acceptance")
     escalation_sweep(db, clock)
     with db.unit_of_work() as uow:

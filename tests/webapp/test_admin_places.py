@@ -65,10 +65,12 @@ def test_only_admins_open_the_console(login, username, unit_id):
     assert "/admin/places" not in user.get("/inbox").text if username != "designer" else True
 
 
-def test_the_tree_lists_counties_townships_and_villages(login, unit_id):
+def test_the_tree_lists_provinces_counties_townships_and_villages(login, unit_id):
     admin = login("admin")
-    counties = admin.get("/admin/places").text
-    assert "响水县" in counties and "320921" in counties and 'href="/admin/places"' in admin.get("/inbox").text
+    provinces = admin.get("/admin/places").text
+    assert "江苏省" in provinces and "吉林省" in provinces and 'href="/admin/places"' in admin.get("/inbox").text
+    counties = admin.get(f"/admin/places/{unit_id('32')}").text
+    assert "响水县" in counties and "320921" in counties and "四平市铁西区" not in counties
     county = admin.get(f"/admin/places/{unit_id('320921')}").text
     assert "响水镇" in county and "陈家港镇" in county and "320921100" in county
     township = admin.get(f"/admin/places/{unit_id('320921100')}").text
@@ -216,3 +218,60 @@ def test_the_command_line_load_is_audited_too(db, db_url, fresh_codes, tmp_path,
     assert result.exit_code == 0 and "4 created" in result.output, result.output
     [event] = [e for e in events(db, "places_loaded") if county in e.detail["codes"]]
     assert event.detail["via"] == "cli" and event.actor_id is None and event.detail["file"] == "county.toml"
+
+
+def test_an_admin_adds_a_province_and_puts_counties_under_it(login, db, fresh_codes, unit_id):
+    admin = login("admin")
+    inside, outside = fresh_codes(), fresh_codes()
+    try:
+        assert admin.post_form("/admin/places/add", {"code": "99", "name": "试点省"}).status_code == 302
+        province = unit(db, "99")
+        assert (province.level, province.parent_id) == ("province", None)
+        # A county added on the province's page lies in it; one added at the top lies in none.
+        assert admin.post_form("/admin/places/add", {"parent_id": province.id, "code": inside,
+                                                     "name": "省内县"}).status_code == 302
+        assert unit(db, inside).parent_id == province.id and unit(db, inside).level == "county"
+        assert admin.post_form("/admin/places/add", {"code": outside, "name": "待归省县"}).status_code == 302
+        assert unit(db, outside).parent_id is None
+        page = admin.get(f"/admin/places/{unit(db, outside).id}").text
+        assert 'class="inline-form province-form"' in page and "试点省 · 99" in page
+        response = admin.post_form(f"/admin/places/{unit(db, outside).id}/province", {"province_id": province.id})
+        assert response.status_code == 302 and unit(db, outside).parent_id == province.id
+        assert events(db, "county_moved")[-1].detail == {"code": outside, "before": None, "after": "99"}
+        # 响水县's code does not begin with 99: refused, nothing changed.
+        response = admin.post_form(f"/admin/places/{unit_id('320921')}/province", {"province_id": province.id})
+        assert response.status_code == 422 and "不属于上级 99" in response.text
+        assert unit(db, "320921").parent_id == unit_id("32")
+        # Back under none, and a county cannot be put under a township.
+        assert admin.post_form(f"/admin/places/{unit(db, outside).id}/province", {}).status_code == 302
+        assert unit(db, outside).parent_id is None
+        response = admin.post_form(f"/admin/places/{unit(db, outside).id}/province",
+                                   {"province_id": unit_id("320921100")})
+        assert response.status_code == 422 and unit(db, outside).parent_id is None
+    finally:
+        with db.unit_of_work(write=True) as uow:
+            uow.session.execute(Unit.__table__.update().where(Unit.code.in_([inside, outside])).values(parent_id=None))
+            uow.session.execute(delete(Unit).where(Unit.code == "99"))
+            uow.commit()
+
+
+def test_a_county_joining_a_province_logs_its_supervisors_out(login, db, unit_id):
+    province = login("province_js")
+    county_supervisor = login("supervisor")
+    assert province.get("/supervisor/province").status_code == 200
+    admin = login("admin")
+    try:
+        assert admin.post_form("/admin/places/add", {"parent_id": unit_id("32"), "code": "329901",
+                                                     "name": "新设县"}).status_code == 302
+        assert unit(db, "329901").parent_id == unit_id("32")
+        assert province.get("/supervisor/province").status_code in (302, 401)  # logged out: counties changed
+        assert county_supervisor.get("/supervisor").status_code == 200  # a county supervisor is not
+        again = login("province_js")
+        with db.unit_of_work() as uow:
+            from engine.people.accounts import principal_of
+            assert unit(db, "329901").id in principal_of(uow.session, "province_js").units_for("county_supervisor")
+        assert again.get("/supervisor/province").status_code == 200
+    finally:
+        with db.unit_of_work(write=True) as uow:
+            uow.session.execute(delete(Unit).where(Unit.code == "329901"))
+            uow.commit()

@@ -20,7 +20,7 @@ def test_the_dashboard_shows_the_jobs_figures_to_the_county_only(db, clock, who,
     page = supervisor.get("/supervisor/dashboard").text
     assert re.search(r'class="dash-running">1<', page) and re.search(r'class="dash-completed">1<', page)
     data = json.loads(re.search(r'id="dashboard-data">(.*?)</script>', page, re.S).group(1))
-    assert ["响水镇", 1, 1] in data["townships"] and data["labels"]["running"] == "办理中"
+    assert ["响水镇", 1, 1] in data["areas"] and data["labels"]["running"] == "办理中"
     assert "分钟前" in page and 'id="chart-trend"' in page and "稳健 z 分数" in page
     version_link = re.search(r'href="(/supervisor/dashboard/versions/\d+)"', page).group(1)
     heat = supervisor.get(version_link)

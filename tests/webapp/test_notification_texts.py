@@ -95,3 +95,22 @@ def test_operation_notifications_are_complete_in_english(db, clock, who, unit_id
     text = page.get("/notifications").text
     assert f"响水镇 张干事 handed case {walk.number} “Acceptance review” to you: 本人休假" in text
     assert "转交您办理" not in text and "新待办" not in text
+
+
+def test_the_centre_filters_by_every_kind_it_has_a_text_for(db, clock, unit_id, login):
+    from webapp.notification_texts import KIND_NAMES, TEXTS
+    assert set(KIND_NAMES) == set(TEXTS) - {"new_task_due"}
+    kinds = ("delegated", "cosign_requested", "proxy_named", "correction_requested", "window_finished")
+    with db.unit_of_work(write=True) as uow:
+        for kind in kinds:
+            uow.session.add(Notification(role="township", unit_id=unit_id("320921100"), case_id=None, kind=kind,
+                                         message=f"旧消息 {kind}", created_at=clock.now()))
+        uow.commit()
+    clerk = login("township_xs")
+    page = clerk.get("/notifications").text
+    for kind in kinds:
+        assert f'class="kind-{kind}" href="/notifications?kind={kind}"' in page, kind
+    assert "委派给您" in page
+    filtered = clerk.get("/notifications?kind=cosign_requested").text
+    assert "旧消息 cosign_requested" in filtered and "旧消息 delegated" not in filtered
+    assert clerk.get("/notifications?kind=nonsense").status_code == 400

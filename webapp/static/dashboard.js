@@ -26,8 +26,8 @@
     data: d.status.map(function (r) { return { name: r[0], value: r[1] }; }), label: { formatter: '{b}: {c}' } }] });
   draw('chart-types', { tooltip: { trigger: 'item' }, series: [{ type: 'pie', radius: '65%',
     data: d.types.map(function (r) { return { name: r[0], value: r[1] }; }), label: { formatter: '{b}: {c}' } }] });
-  draw('chart-townships', { legend: {}, xAxis: Object.assign({ data: col(d.townships, 0) }, slanted), yAxis: { type: 'value' },
-    series: bars(d.townships, [L.running, L.completed], ['#c27803', '#0e9f6e'], 'cases') });
+  draw('chart-townships', { legend: {}, xAxis: Object.assign({ data: col(d.areas, 0) }, slanted), yAxis: { type: 'value' },
+    series: bars(d.areas, [L.running, L.completed], ['#c27803', '#0e9f6e'], 'cases') });
   draw('chart-on-time', { xAxis: Object.assign({ data: col(d.on_time, 0) }, slanted), yAxis: { type: 'value', max: 100 },
     series: [{ name: L.on_time, type: 'bar', data: col(d.on_time, 1), itemStyle: { color: '#1c64f2' } }] });
   draw('chart-trend', { legend: {}, xAxis: { type: 'category', data: col(d.trend, 0) },
