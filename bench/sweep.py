@@ -28,7 +28,8 @@ exactly as the sweep sends it and its time alone; the engine's in-memory work al
 dump) on the same states, stage by stage, i.e. the floor of a sweep without SQL. With
 BENCH_PROFILE=1 or BENCH_SWEEP_PROFILE=1 (always when run as `python -m bench.sweep`, unless
 BENCH_SWEEP_PROFILE=0) one more sweep runs under cProfile and its top functions are printed in ms
-per fired case.
+per fired case. BENCH_SWEEP_COMPRESSION=pglz sets the case's state and timer plan back to pglz (migration
+0024_e made them lz4) for a before/after pair in one session.
 """
 from __future__ import annotations
 
@@ -379,6 +380,7 @@ def measure_sweep(target: Any = None, say: Callable[[str], None] = print, profil
     try:
         database = Database(own.url)
         prepare_store(database, START)
+        _compression(database, say)
         fixture = _Fixture(database, say)
         fixture.load()
         clock = fixture.sweep_clock
@@ -486,6 +488,22 @@ def _engine_floor(database: Database, fixture: "_Fixture", clock: FrozenClock,
         say(f"[sweep]     {secs * 1000 / n:6.3f} ms per case  {name}")
     return {"ms_per_case": total * 1000 / n, "cpu_ms_per_case": cpu * 1000 / n,
             "stages_ms_per_case": {k: v * 1000 / n for k, v in stages.items()}}
+
+
+def _compression(database, say) -> None:
+    """The TOAST compression of the case's state and timer plan for this run (BENCH_SWEEP_COMPRESSION)."""
+    method = os.environ.get("BENCH_SWEEP_COMPRESSION")
+    if method:
+        if method not in ("pglz", "lz4"):
+            raise SystemExit(f"BENCH_SWEEP_COMPRESSION must be pglz or lz4, not {method!r}")
+        with database.engine.begin() as conn:
+            for column in ("state", "timer_plan"):
+                conn.exec_driver_sql(f'ALTER TABLE "case" ALTER COLUMN {column} SET COMPRESSION {method}')
+    with database.engine.connect() as conn:
+        methods = dict(conn.exec_driver_sql("SELECT attname, attcompression FROM pg_attribute WHERE attrelid = "
+                                            "'\"case\"'::regclass AND attname IN ('state', 'timer_plan')").all())
+    say(f"[sweep] case.state / case.timer_plan compression: {methods.get('state') or 'default'} / "
+        f"{methods.get('timer_plan') or 'default'} (l = lz4, p = pglz)")
 
 
 def _lookup_statement(database: Database, clock: FrozenClock) -> dict:
