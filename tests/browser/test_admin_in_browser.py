@@ -104,6 +104,8 @@ def test_an_admin_adds_a_township_and_its_clerk_then_deactivates_them(db, clock,
         with admin.expect_navigation():
             admin.get_by_role("link", name="区划管理").click()
         shoot(admin, tmp_path, "places")
+        with admin.expect_navigation():  # the top lists the provinces; 响水县 is under 江苏省
+            admin.get_by_role("link", name="江苏省").click()
         with admin.expect_navigation():
             admin.get_by_role("link", name="响水县").click()
         admin.fill("form.add-place input[name=code]", township_code)

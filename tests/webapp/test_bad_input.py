@@ -236,6 +236,7 @@ def site(db, clock, who, unit_id, app):
                    "process_id": "minimum_living_xiangshui", "version_id": version_id, "form_key": "acceptance",
                    "filter_id": filter_id, "decision_id": "temporary_assistance_approver", "entry_id": entry_id}
     path_values["proxy_id"] = 1  # 代理: none of the caller's (refused 404)
+    path_values["recipient_id"] = 1  # a benefit of another household, or none: refused 404 either way
     rules = []
     for rule in app.url_map.iter_rules():
         if rule.endpoint == "static":
