@@ -108,6 +108,12 @@ def test_a_clerk_transfers_a_task_to_a_colleague_who_completes_it(live, db, cloc
 
 
 def test_a_supervisor_urges_a_late_task_and_the_clerk_sees_it(live, db, clock, who, unit_id, tmp_path):
+    from sqlalchemy import update
+    from engine.store.models import User
+    with db.unit_of_work(write=True) as uow:  # the clerk has not opened the notification centre yet: an earlier
+        uow.session.execute(update(User).where(User.username == "township_xs")  # test's visit, at a later
+                            .values(notifications_seen_at=None))             # clock, would hide the badge
+        uow.commit()
     walk = start(db, clock, who, unit_id)
     clock.advance(days=10)  # the acceptance is overdue
     with browser_page(live, tmp_path) as (base, page):
