@@ -67,9 +67,11 @@ def start_coming_of_age_reviews(session: Session, clock, limit: int = 100) -> Re
         stmt = stmt.with_for_update(skip_locked=True, of=RECIPIENT)
     candidates = session.execute(stmt).all()
     places = places_of_villages(session, {r.village_id for r in candidates})
-    due, leads = [], {}
+    due, leads, by_village = [], {}, {}
     for r in candidates:
-        lead, assumed = _lead_days(session, places.get(r.village_id), today)
+        if r.village_id not in by_village:  # the county's value once per village, not once per orphan
+            by_village[r.village_id] = _lead_days(session, places.get(r.village_id), today)
+        lead, assumed = by_village[r.village_id]
         if lead is None or eighteenth_birthday(r.birth_date) - timedelta(days=int(lead)) <= today:
             due.append(r)  # a place without the value: reviewed now rather than never
             leads[r.id] = (f"按本县规则于生日前{int(lead)}天发起复核{'（设计假设，见县（区）救助规则说明）' if assumed else ''}。"

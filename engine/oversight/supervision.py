@@ -13,7 +13,7 @@ from engine.clock import Clock
 from engine.errors import NotFound
 from engine.cases.writer import insert_ignoring_duplicates, mark_reminded, notify_once, requeue_timers
 from engine.store.models import Case, HumanTask, Incident, Notification, SupervisionItem, Unit, User
-from engine.people.scope import addressed_to_hidden_village, supervised_counties
+from engine.people.scope import supervised_counties, village_pair
 from engine.workdays import CalendarYearMissing, WorkingCalendar
 
 TASK, CASE = HumanTask.__table__, Case.__table__
@@ -143,11 +143,11 @@ class TownshipOverdue(NamedTuple):
 
 def _addressed(principal: Principal):
     """Notifications to the principal's (role, unit) pairs, or to them by name (a task reassigned to them)."""
-    pairs = [and_(NOTE.c.role == role, NOTE.c.unit_id == unit) for role, unit in principal.roles]
+    pairs = [village_pair(NOTE, and_(NOTE.c.role == role, NOTE.c.unit_id == unit), role)
+             for role, unit in principal.roles]
     if not pairs:
         return false()
-    return and_(or_(*pairs), or_(NOTE.c.user_id.is_(None), NOTE.c.user_id == principal.user_id),
-                ~addressed_to_hidden_village(NOTE))
+    return and_(or_(*pairs), or_(NOTE.c.user_id.is_(None), NOTE.c.user_id == principal.user_id))
 
 
 def notifications_for(session: Session, principal: Principal, limit: int = 20, kind: str | None = None,

@@ -45,6 +45,13 @@ def addressed_to_hidden_village(table):
                           PRIVATE_CASE.c.village_id == table.c.unit_id)
 
 
+def village_pair(table, clause, role: str):
+    """``clause`` (rows addressed to a (role, unit) pair), less what is addressed to a privacy case's village
+    when the role is the village's: only the village role is held at villages, so the other roles' rows never
+    need the look-up (it stays off the township's and county's inbox and notification queries)."""
+    return and_(clause, ~addressed_to_hidden_village(table)) if role == "village" else clause
+
+
 def in_villages(table, units):
     """Rows of ``table`` in the villages ``units``, less what a village may not see (``hidden_from_village``)."""
     clause = table.c.village_id.in_(units)
@@ -61,8 +68,8 @@ def task_scope(principal: Principal):
             by_role.setdefault(role, []).append(unit)
     if not by_role:
         return false()
-    return and_(or_(*(and_(TASK.c.role == role, TASK.c.unit_id.in_(units)) for role, units in sorted(by_role.items()))),
-                ~addressed_to_hidden_village(TASK))
+    return or_(*(village_pair(TASK, and_(TASK.c.role == role, TASK.c.unit_id.in_(units)), role)
+                 for role, units in sorted(by_role.items())))
 
 
 def place_scope(table, principal: Principal, roles=STAFF_ROLES):
