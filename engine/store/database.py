@@ -6,6 +6,8 @@ Nothing is created at import time.
 """
 from __future__ import annotations
 
+import json
+
 import os
 from contextlib import contextmanager
 from functools import partial
@@ -55,11 +57,17 @@ def _begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+_json_text = partial(json.dumps, ensure_ascii=False)
+
+
 def make_engine(url: str | None = None, **kwargs) -> Engine:
     """Create an engine for the given URL (default: the embedded SQLite file)."""
     url = normalise_url(url or default_database_url())
     # Statement parameters (ID numbers among them) stay out of error messages and echo logs.
     kwargs.setdefault("hide_parameters", True)
+    # JSON columns as UTF-8, not \uXXXX escapes: a Chinese name or address stored in half the bytes (SQLite keeps
+    # the text as written; PostgreSQL's JSONB is the same either way).
+    kwargs.setdefault("json_serializer", _json_text)
     if url.startswith("sqlite"):
         if url.startswith("sqlite:///") and ":memory:" not in url:
             Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
