@@ -118,7 +118,7 @@ def profile_store(database_url: str) -> None:
     if tally.profiler:
         for key in ("cumulative", "tottime"):
             out = io.StringIO()
-            pstats.Stats(tally.profiler, stream=out).sort_stats(key).print_stats(45)
+            pstats.Stats(tally.profiler, stream=out).sort_stats(key).print_stats(os.environ.get("BENCH_HTTP_PROFILE_FILTER", ""), int(os.environ.get("BENCH_HTTP_PROFILE_LINES", 45)))
             print(out.getvalue())
     app.extensions["jiuzhu.db"].dispose()
 

@@ -23,8 +23,8 @@ from .limits import InputRefused, int_arg, page_arg
 from .notification_texts import KIND_NAMES
 
 
-from .pages import (FORM_CONTROL_FIELDS, ROWS_CONTROL, bound_view, delete_list_filter, is_zh, render_rows_changed,
-                    save_list_filter)
+from .pages import (FORM_CONTROL_FIELDS, ROWS_CONTROL, bound_view, delete_list_filter, is_zh, note_unread,
+                    render_rows_changed, save_list_filter)
 
 bp = Blueprint("inbox", __name__)
 
@@ -61,6 +61,7 @@ def inbox():
         counts = inbox_counts(s, principal, today, filters)
         notes = notifications_for(s, principal, limit=5, besides="new_task")  # the list below shows new tasks
         saved = saved_filters(s, principal, today, "inbox")
+        note_unread(s)
     return render_template("inbox/inbox.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
                            count_cap=COUNT_CAP, today=today, notes=notes, filters=filters, query=filters.to_query(),
                            without=inbox_without, choose=lambda dim, key: {**inbox_without(filters, dim).to_query(),
@@ -98,13 +99,14 @@ def _task_context(s, task_id, form_values=None, errors=None, record_reveal=False
     note = sent_back_note(s, task.case_id, task_id) if task.status == "open" else None
     if note is not None and form_values is None:  # open again: start from what was entered last time
         form_values = earlier_entries(s, principal, task.case_id, task.task_name, schema)
+    note_unread(s)
     delegation = returned_delegation(s, task.case_id, task_id) if task.status == "open" else None
     if delegation is not None and form_values is None:  # 委派 returned: what the delegate entered
         form_values = delegation["data"]
     return {"task": task, "view": view, "schema": schema, "values": form_values or {}, "errors": errors or {},
             "today": clock().today().isoformat(), "file": file, "flag_note_max": FLAG_NOTE_MAX,
             "attachments": attachment_panel(s, principal, case_id=task.case_id),
-            "ops": task_operations(s, principal, task_id, clock().today()), "sent_back": note,
+            "ops": task_operations(s, principal, task_id, clock().today(), view.workflow), "sent_back": note,
             "delegation": delegation, "reason_max": REASON_MAX,
             "from_case": int_arg(request.args, "from_case", None, 1),
             "can_withdraw": task.status == "completed" and getattr(withdrawable(s, principal, task.case_id), "id",

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine import ROLE_NAMES_ZH, delete_filter, english_name, save_filter, unread_notifications
@@ -58,8 +58,18 @@ def header_unread() -> int:
     principal = current_principal()
     if principal is None or not principal.roles:
         return 0
+    if "header_unread" in g:  # read by the view in its own unit of work (note_unread)
+        return g.header_unread
     with db().unit_of_work() as uow:
         return unread_notifications(uow.session, principal)
+
+
+def note_unread(session) -> None:
+    """Read the header's unread count in the view's unit of work (the busiest pages: the inbox, a task), so the
+    header needs no transaction of its own."""
+    principal = current_principal()
+    if principal is not None and principal.roles:
+        g.header_unread = unread_notifications(session, principal)
 
 
 def event_kind_names() -> dict[str, str]:

@@ -214,9 +214,15 @@ def reassign_task(session: Session, actor: Principal, clock: Clock, task_id: str
 # --- 退回 / 撤回 -------------------------------------------------------------------
 def send_back_targets(session: Session, actor: Principal, task_id: str) -> list[DoneTask]:
     """The completed steps an open task of the actor's may be sent back to, nearest first."""
-    row = open_task(session, actor, task_id, lock=False)
-    version = get_version(session, row.process_version_id)
-    return Workflow.restore(version.spec, row.state).steps_before(task_id)
+    return steps_back(session, open_task(session, actor, task_id, lock=False), task_id)
+
+
+def steps_back(session: Session, row, task_id: str, workflow: Workflow | None = None) -> list[DoneTask]:
+    """The completed steps before the open task ``task_id`` of the case ``row`` (an open task's row, already
+    checked workable), nearest first; ``workflow``: the case's state already restored from that row."""
+    if workflow is None:
+        workflow = Workflow.restore(get_version(session, row.process_version_id).spec, row.state)
+    return workflow.steps_before(task_id)
 
 
 def send_back(session: Session, actor: Principal, clock: Clock, task_id: str, target_task_id: Any,

@@ -67,6 +67,7 @@ class CaseView:
     version_name: str
     documents: list
     timeline: list  # the events with each step's values and what changed (oversight.timeline.Entry)
+    workflow: Any = None  # the state restored (read it, do not change it: the page's other parts read it too)
 
 
 # Made once, not per call: building an alias costs more than the query (it proxies every column).
@@ -101,7 +102,7 @@ def case_view(session: Session, principal: Principal, case_id: int) -> CaseView:
     return CaseView(case, names.get(case.village_id, ""), names.get(case.township_id, ""),
                     names.get(case.county_id, ""), events, open_tasks, workflow.element_states(),
                     version.bpmn_xml, workflow.data, version.name, documents,
-                    case_timeline(events, version.tasks, version.forms))
+                    case_timeline(events, version.tasks, version.forms), workflow)
 
 
 def document_for(session: Session, principal: Principal, case_id: int, document_id: int):

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases.cosigning import cosigners, required_signoffs
 from engine.cases.operations import (CORRECTION_ROLES, URGE_ROLES, TASK_COLUMNS, colleagues, holder_gone,
-                                     proxy_for, send_back_targets, user_name)
+                                     proxy_for, steps_back, user_name)
 from engine.catalogue.versions import get_version
 from engine.people.accounts import Principal
 from engine.people.scope import case_scope, task_scope
@@ -43,9 +43,9 @@ class Operations:
     acting_for: str | None = None   # the actor works on it as the holder's standing proxy (代理) today
 
 
-def task_operations(session: Session, actor: Principal, task_id: str, today=None) -> Operations:
+def task_operations(session: Session, actor: Principal, task_id: str, today=None, workflow=None) -> Operations:
     """What ``actor`` may do on the task now, by the same rules the operations check (``today``: for a
-    standing proxy)."""
+    standing proxy; ``workflow``: the case's state as the caller restored it in this transaction)."""
     # Whether the actor may urge the case and works on the task (the scope clauses on the row just read),
     # in the statement that reads it.
     row = session.execute(select(*TASK_COLUMNS, case_scope(actor, URGE_ROLES).label("urgeable"),
@@ -76,7 +76,7 @@ def task_operations(session: Session, actor: Principal, task_id: str, today=None
         claim=row.claimed_by_id is None, release=row.claimed_by_id == actor.user_id or gone,
         reassign=free or gone, send_back=acts, urge=bool(urge), holder=holder,
         colleagues=tuple(colleagues(session, actor, task_id)) if acts or gone else (),
-        targets=tuple(send_back_targets(session, actor, task_id)) if acts else (),
+        targets=tuple(steps_back(session, row, task_id, workflow)) if acts else (),  # row: open, workable
         delegate=acts, cosign=acts, sign=sign, cosigners=signers, cosign_required=required,
         correction=acts and row.role in CORRECTION_ROLES, acting_for=holder if proxy else None)
 
