@@ -9,12 +9,14 @@ from __future__ import annotations
 import json
 
 import os
+import time
 from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from typing import Iterator
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -77,13 +79,39 @@ def make_engine(url: str | None = None, **kwargs) -> Engine:
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    kwargs.setdefault("pool_pre_ping", True)
     # No parallel query: every statement of a page reads a few thousand index entries at most, and starting
     # parallel workers costs more than that (over 100 ms a statement on a loaded 2-core server, measured by
     # bench/province.py). JIUZHU_PG_PARALLEL_WORKERS allows them (e.g. for a big server's scheduler).
     workers = int(os.environ.get("JIUZHU_PG_PARALLEL_WORKERS") or 0)
     kwargs.setdefault("connect_args", {"options": f"-c max_parallel_workers_per_gather={workers}"})
-    return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    if not kwargs.get("pool_pre_ping"):
+        event.listen(engine, "checkin", _note_idle)
+        event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect))
+    return engine
+
+
+# A pooled connection idle this long is pinged before use (a server restart or a proxy's idle cut would have
+# closed it); one used less than this ago is not: a request opens two or three units of work, and SQLAlchemy's
+# pool_pre_ping would send a round trip before each. A connection lost within the window fails its statement,
+# SQLAlchemy invalidates the pool on that disconnect, and the next unit of work connects afresh.
+PING_AFTER_IDLE_S = float(os.environ.get("JIUZHU_PG_PING_AFTER_IDLE_S") or 10)
+
+
+def _note_idle(_dbapi_connection, record) -> None:
+    record.info["jiuzhu_idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dialect, dbapi_connection, record, _proxy) -> None:
+    since = record.info.get("jiuzhu_idle_since")
+    if since is not None and time.monotonic() - since < PING_AFTER_IDLE_S:
+        return
+    try:
+        alive = dialect.do_ping(dbapi_connection)
+    except Exception as exc:  # the pool retries the checkout with a new connection
+        raise DisconnectionError("the pooled connection did not answer") from exc
+    if alive is False:
+        raise DisconnectionError("the pooled connection did not answer")
 
 
 def is_postgres(engine: Engine) -> bool:

@@ -96,3 +96,19 @@ def test_every_transaction_of_a_writing_unit_of_work_takes_the_sqlite_write_lock
             other.execute("ROLLBACK")
         finally:
             other.close()
+
+
+def test_a_pooled_connection_lost_while_idle_is_replaced_before_use(db, monkeypatch):
+    """The pool pings a connection only after it was idle (JIUZHU_PG_PING_AFTER_IDLE_S): one the server closed
+    meanwhile (a restart, an idle cut) is replaced at checkout, and the unit of work runs on a new one."""
+    if not db.is_postgres:
+        pytest.skip("SQLite has no server to lose")
+    import engine.store.database as database_module
+    with db.engine.connect() as other:
+        with db.unit_of_work() as uow:  # a second pooled connection, idle in the pool once this ends
+            lost = uow.session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        assert other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": lost}).scalar_one()
+    monkeypatch.setattr(database_module, "PING_AFTER_IDLE_S", 0.0)
+    with db.unit_of_work() as first, db.unit_of_work() as second:  # both pooled connections come out
+        pids = {u.session.execute(text("SELECT pg_backend_pid()")).scalar_one() for u in (first, second)}
+    assert lost not in pids and len(pids) == 2
