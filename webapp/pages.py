@@ -3,7 +3,7 @@ from __future__ import annotations
 
 
 from flask import flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from engine import ROLE_NAMES_ZH, delete_filter, english_name, save_filter, unread_notifications
 from engine import DEFAULT_MAX_LENGTH, change_html_rows, html_row_layout
@@ -72,24 +72,38 @@ def note_unread(session) -> None:
         g.header_unread = unread_notifications(session, principal)
 
 
-def event_kind_names() -> dict[str, str]:
-    """The name of each kind of audit event, in the page's language (the timeline's and the log's filters)."""
-    return {"case_started": _("Application lodged"), "task_completed": _("Step completed"), "timer_fired": _("Timer"),
-            "case_completed": _("Case ended"), "task_claimed": _("Claimed"), "task_released": _("Released"),
-            "task_reassigned": _("Reassigned"), "task_sent_back": _("Sent back"),
-            "task_withdrawn": _("Completion withdrawn"), "task_urged": _("Urged"), "case_suspended": _("Suspended"),
-            "case_resumed": _("Resumed"), "case_terminated": _("Terminated"),
-            "deadline_extended": _("Time limit extended"), "deadline_recomputed": _("Due dates recomputed"),
-            "flag_decided": _("Check decided"), "attachment_added": _("Attachment added"),
-            "migrated": _("Moved to another version"), "incident": _("Incident"),
-            "documents_voided": _("Documents voided"), "privacy_restricted": _("Privacy case")}
+# The name of each kind of audit event, translated when a page shows it (the timeline's and the log's filters):
+# lazy strings, so the pages that show none pay nothing.
+EVENT_KIND_NAMES = {
+    "case_started": _l("Application lodged"),
+    "task_completed": _l("Step completed"),
+    "timer_fired": _l("Timer"),
+    "case_completed": _l("Case ended"),
+    "task_claimed": _l("Claimed"),
+    "task_released": _l("Released"),
+    "task_reassigned": _l("Reassigned"),
+    "task_sent_back": _l("Sent back"),
+    "task_withdrawn": _l("Completion withdrawn"),
+    "task_urged": _l("Urged"),
+    "case_suspended": _l("Suspended"),
+    "case_resumed": _l("Resumed"),
+    "case_terminated": _l("Terminated"),
+    "deadline_extended": _l("Time limit extended"),
+    "deadline_recomputed": _l("Due dates recomputed"),
+    "flag_decided": _l("Check decided"),
+    "attachment_added": _l("Attachment added"),
+    "migrated": _l("Moved to another version"),
+    "incident": _l("Incident"),
+    "documents_voided": _l("Documents voided"),
+    "privacy_restricted": _l("Privacy case"),
+}
 
 
 def inject_helpers():
     principal = current_principal()
     return {"principal": principal, "role_names": ROLE_NAMES_ZH, "remaining_workdays": remaining_workdays,
             "text_max": DEFAULT_MAX_LENGTH,  # the server's bound on a text field whose schema sets none
-            "html_row_layout": html_row_layout, "header_unread": header_unread, "event_kind_names": event_kind_names(),
+            "html_row_layout": html_row_layout, "header_unread": header_unread, "event_kind_names": EVENT_KIND_NAMES,
             "calendar_missing_year": (missing_notice(WorkingCalendar.load(), clock().today())
                                       if principal and principal.has_role("admin") else None)}
 
