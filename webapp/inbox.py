@@ -95,7 +95,7 @@ def _task_context(s, task_id, form_values=None, errors=None, record_reveal=False
         refresh_case_flags(s, task.case_id, clock().today(), clock().now())
     file = case_file(s, principal, task.case_id, task.task_name if task.status == "open" else None,
                      now=clock().now() if record_reveal and task.status == "open" else None,
-                     address=request.remote_addr, case_row=view.case)
+                     address=request.remote_addr, case_row=view.case, events=view.events)
     note = sent_back_note(s, task.case_id, task_id) if task.status == "open" else None
     if note is not None and form_values is None:  # open again: start from what was entered last time
         form_values = earlier_entries(s, principal, task.case_id, task.task_name, schema)

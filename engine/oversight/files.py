@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Mapping
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.catalogue.forms import age_on, mask_id_number
@@ -138,12 +138,14 @@ def _display(prop: Mapping[str, Any], value: Any, reveal: bool) -> str:
 
 
 def case_file(session: Session, principal: Principal, case_id: int, task_name: str | None = None,
-              now: datetime | None = None, address: str | None = None, case_row: Any = None) -> CaseFile:
+              now: datetime | None = None, address: str | None = None, case_row: Any = None,
+              events: list | None = None) -> CaseFile:
     """The file a task's decider reads. On a checking step (one declaring ``economic.source``: the 核对
     needs the members' full ID numbers) county staff of the case's county see them in full, and each
     showing is recorded (``now`` given: the caller's unit of work writes); everyone else sees them masked.
     ``case_row``: the case's row as ``case_view`` read it for the same principal in this transaction (so
-    already checked to be in their place), not read again."""
+    already checked to be in their place), not read again; ``events``: its events as ``case_view`` read them
+    (every kind, in order, with ``actor_name``)."""
     case = case_row if case_row is not None and case_row.id == case_id else session.execute(
         select(CASE).where(CASE.c.id == case_id, case_scope(principal))).first()
     if case is None:
@@ -151,13 +153,15 @@ def case_file(session: Session, principal: Principal, case_id: int, task_name: s
     checks = get_version(session, case.process_version_id).declarations.checks
     reveal = bool(task_name in checks and now is not None and case.county_id in allowed_counties(principal))
     # the household of a privacy case is hidden from the village (engine.people.scope): its file stays out
-    household_id = case.household_id if case.household_id is not None and session.execute(select(exists().where(
-        HOUSEHOLD.c.id == case.household_id, household_scope(principal)))).scalar() else None
-    household = _household_facts(session, household_id, reveal) if household_id else None
+    found = session.execute(select(HOUSEHOLD).where(HOUSEHOLD.c.id == case.household_id,
+                                                    household_scope(principal))).first() \
+        if case.household_id is not None else None
+    household_id = found.id if found is not None else None
+    household = _household_facts(session, household_id, reveal, found) if found is not None else None
     if reveal and household is not None and now is not None:
         record_reveal(session, principal, now, case.county_id, "check_task",
                       f"案件 {case.number} 核对步骤：家庭成员身份号码", len(household.members), address)
-    steps = _steps(session, case, reveal)
+    steps = _steps(session, case, reveal, events)
     returned = None
     if task_name and any(s.task_name == task_name for s in steps) and steps:
         returned = steps[-1]  # this step was done before: the last step sent the case back here
@@ -207,8 +211,9 @@ _EVENT_ZH = {"created": "建档", "joined": "成员加入", "left": "成员迁�
 _EFFECT_ZH = {"register": "纳入", "update": "变更", "continue": "继续享受", "stop": "停发"}
 
 
-def _household_facts(session, household_id: int, reveal: bool) -> HouseholdFacts:
-    h = session.execute(select(HOUSEHOLD).where(HOUSEHOLD.c.id == household_id)).one()
+def _household_facts(session, household_id: int, reveal: bool, row: Any = None) -> HouseholdFacts:
+    """``row``: the household's row, already read."""
+    h = row if row is not None else session.execute(select(HOUSEHOLD).where(HOUSEHOLD.c.id == household_id)).one()
     names = unit_names(session, (h.county_id, h.township_id, h.village_id))
     members = []
     for p in _members(session, household_id, h.head_id):
@@ -236,19 +241,28 @@ def _members(session, household_id: int, head_id: int | None) -> list[Any]:
 _STEPS_ACTOR = aliased(User)
 
 
-def _steps(session, case, reveal: bool) -> list[StepResult]:
+_STEP_KINDS = ("case_started", "task_completed")
+
+
+def _steps(session, case, reveal: bool, events: list | None = None) -> list[StepResult]:
+    """The application and each completed step with its values; ``events``: the case's events already read."""
     version = get_version(session, case.process_version_id)
-    actor = _STEPS_ACTOR
+    if events is None:
+        actor = _STEPS_ACTOR
+        events = session.execute(select(EVENT.c.task_name, EVENT.c.title, EVENT.c.at, EVENT.c.data, EVENT.c.kind,
+                                        actor.display_name.label("actor_name"))
+                                 .outerjoin(actor, actor.id == EVENT.c.actor_id)
+                                 .where(EVENT.c.case_id == case.id, EVENT.c.kind.in_(_STEP_KINDS))
+                                 .order_by(EVENT.c.id)).all()
     out = []
-    for e in session.execute(select(EVENT.c.task_name, EVENT.c.title, EVENT.c.at, EVENT.c.data, EVENT.c.kind,
-                                    actor.display_name).outerjoin(actor, actor.id == EVENT.c.actor_id)
-                             .where(EVENT.c.case_id == case.id, EVENT.c.kind.in_(("case_started", "task_completed")))
-                             .order_by(EVENT.c.id)).all():
+    for e in events:
+        if e.kind not in _STEP_KINDS:
+            continue
         form_key = (version.tasks.get("@start", {}) if e.kind == "case_started"
                     else version.tasks.get(e.task_name or "", {})).get("form_key")
         schema = version.forms.get(form_key) if form_key else None
         title = "" if e.kind == "case_started" else e.title or ""  # the application itself, not the route's name
-        out.append(StepResult(e.task_name or "@start", title, e.display_name or "系统", e.at,
+        out.append(StepResult(e.task_name or "@start", title, e.actor_name or "系统", e.at,
                               render_fields(schema, e.data or {}, reveal)))
     return out
 
