@@ -96,11 +96,11 @@ def _task_context(s, task_id, form_values=None, errors=None, record_reveal=False
     file = case_file(s, principal, task.case_id, task.task_name if task.status == "open" else None,
                      now=clock().now() if record_reveal and task.status == "open" else None,
                      address=request.remote_addr, case_row=view.case, events=view.events)
-    note = sent_back_note(s, task.case_id, task_id) if task.status == "open" else None
+    note = sent_back_note(s, task.case_id, task_id, view.events) if task.status == "open" else None
     if note is not None and form_values is None:  # open again: start from what was entered last time
         form_values = earlier_entries(s, principal, task.case_id, task.task_name, schema)
     note_unread(s)
-    delegation = returned_delegation(s, task.case_id, task_id) if task.status == "open" else None
+    delegation = returned_delegation(s, task.case_id, task_id, view.events) if task.status == "open" else None
     if delegation is not None and form_values is None:  # 委派 returned: what the delegate entered
         form_values = delegation["data"]
     return {"task": task, "view": view, "schema": schema, "values": form_values or {}, "errors": errors or {},

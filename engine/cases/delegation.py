@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases.lifecycle import step_data
 from engine.cases.operations import (_still_holds, open_task, refused, required_reason, user_name)
-from engine.cases.writer import CASE, EVENT, TASK, write_event, write_notifications
+from engine.cases.writer import CASE, EVENT, TASK, recent_events, write_event, write_notifications
 from engine.catalogue.versions import get_version
 from engine.clock import Clock
 from engine.errors import Forbidden, FormInvalid, NotFound
@@ -118,16 +118,14 @@ def recall_delegation(session: Session, actor: Principal, clock: Clock, task_id:
     return row.case_id
 
 
-def returned_delegation(session: Session, case_id: int, task_id: str) -> dict | None:
-    """What the delegate entered, who and when, if the task's latest delegation event is its return."""
-    for e in session.execute(select(EVENT.c.kind, EVENT.c.at, EVENT.c.data, User.display_name)
-                             .outerjoin(User, User.id == EVENT.c.actor_id)
-                             .where(EVENT.c.case_id == case_id, EVENT.c.kind.in_(_DELEGATION_EVENTS))
-                             .order_by(EVENT.c.id.desc()).limit(20)).all():
+def returned_delegation(session: Session, case_id: int, task_id: str, events: list | None = None) -> dict | None:
+    """What the delegate entered, who and when, if the task's latest delegation event is its return
+    (``events``: the case's events already read, see ``recent_events``)."""
+    for e in recent_events(session, case_id, _DELEGATION_EVENTS, events):
         if (e.data or {}).get("task_id") == task_id:
             if e.kind != "task_delegation_returned":
                 return None
-            return {"by": e.display_name, "at": e.at, "data": e.data.get("data") or {}}
+            return {"by": e.actor_name, "at": e.at, "data": e.data.get("data") or {}}
     return None
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import String, bindparam, case as sql_case, cast, func, insert, literal, literal_column, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from engine.catalogue.declarations import OverallLimit, RouteDeclarations
 from engine.clock import to_local_date
@@ -26,12 +26,13 @@ from engine.errors import Conflict
 from engine.households.register import apply_outcome
 from engine.people.places import Place
 from engine.runtime.workflow import SERIALIZER_VERSION, ReadyTask, Workflow
-from engine.store.models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Incident, Notification, UTCDateTime
+from engine.store.models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Incident, Notification, User, UTCDateTime
 from engine.workdays import CalendarYearMissing, Due, WorkingCalendar, add_workdays_due, due, parse_period
 
 CASE = Case.__table__
 TASK = HumanTask.__table__
 EVENT = CaseEvent.__table__
+_RECENT_ACTOR = aliased(User)  # made once: an alias proxies every column
 INCIDENT = Incident.__table__
 # Hot-path statements, built once (building a statement costs more than running it on SQLite).
 INSERT_EVENT = insert(EVENT)
@@ -78,6 +79,19 @@ def locked(session: Session, stmt):
 def write_event(session, case_id, now, actor_id, kind, task_name, title, data) -> None:
     session.execute(INSERT_EVENT, {"case_id": case_id, "at": now, "actor_id": actor_id, "kind": kind,
                                     "task_name": task_name, "title": title, "data": data})
+
+
+def recent_events(session, case_id: int, kinds: tuple[str, ...], events: list | None = None, limit: int = 20) -> list:
+    """The case's latest ``limit`` events of ``kinds``, newest first, each with ``kind``, ``at``, ``data`` and
+    ``actor_name``; ``events``: every event of the case in order (with ``actor_name``) already read in this
+    transaction (the task page's case view), filtered here instead of read again."""
+    if events is not None:
+        return [e for e in reversed(events) if e.kind in kinds][:limit]
+    actor = _RECENT_ACTOR
+    return session.execute(select(EVENT.c.kind, EVENT.c.at, EVENT.c.data, actor.display_name.label("actor_name"))
+                           .outerjoin(actor, actor.id == EVENT.c.actor_id)
+                           .where(EVENT.c.case_id == case_id, EVENT.c.kind.in_(kinds))
+                           .order_by(EVENT.c.id.desc()).limit(limit)).all()
 
 
 def sync_tasks(session, case_id, place: Place, workflow: Workflow, now: datetime, today: date,

@@ -10,12 +10,13 @@ from sqlalchemy.orm import Session
 from engine.cases.cosigning import cosigners, required_signoffs
 from engine.cases.operations import (CORRECTION_ROLES, URGE_ROLES, TASK_COLUMNS, colleagues, holder_gone,
                                      proxy_for, steps_back, user_name)
+from engine.cases.writer import recent_events
 from engine.catalogue.versions import get_version
 from engine.people.accounts import Principal
 from engine.people.scope import case_scope, task_scope
-from engine.store.models import Case, CaseEvent, HumanTask, User
+from engine.store.models import Case, HumanTask
 
-CASE, TASK, EVENT = Case.__table__, HumanTask.__table__, CaseEvent.__table__
+CASE, TASK = Case.__table__, HumanTask.__table__
 
 
 @dataclass(frozen=True)
@@ -81,15 +82,13 @@ def task_operations(session: Session, actor: Principal, task_id: str, today=None
         correction=acts and row.role in CORRECTION_ROLES, acting_for=holder if proxy else None)
 
 
-def sent_back_note(session: Session, case_id: int, task_id: str) -> dict | None:
-    """Who sent the case back to (or took back) task ``task_id`` and why, if that is how it is open again."""
-    for e in session.execute(select(EVENT.c.kind, EVENT.c.at, EVENT.c.data, User.display_name)
-                             .outerjoin(User, User.id == EVENT.c.actor_id)
-                             .where(EVENT.c.case_id == case_id, EVENT.c.kind.in_(("task_sent_back", "task_withdrawn")))
-                             .order_by(EVENT.c.id.desc()).limit(20)).all():
+def sent_back_note(session: Session, case_id: int, task_id: str, events: list | None = None) -> dict | None:
+    """Who sent the case back to (or took back) task ``task_id`` and why, if that is how it is open again
+    (``events``: the case's events already read, see ``recent_events``)."""
+    for e in recent_events(session, case_id, ("task_sent_back", "task_withdrawn"), events):
         data = e.data or {}
         if data.get("to_task_id", data.get("task_id")) == task_id:
-            return {"kind": e.kind, "at": e.at, "by": e.display_name or "系统", "reason": data.get("reason"),
+            return {"kind": e.kind, "at": e.at, "by": e.actor_name or "系统", "reason": data.get("reason"),
                     "from_step": data.get("from_step")}
     return None
 
