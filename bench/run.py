@@ -199,6 +199,9 @@ def make_app(database: Database, clock: FrozenClock):
 RAW_ID_NUMBER = "320921197001011236"  # the raw baseline's applicant, and the first case's
 
 
+_RAW_APPLICANT_LODGED: set = set()  # the stores whose first case is the raw baseline's applicant's
+
+
 def prepare_cases(database: Database, clock: FrozenClock, n: int) -> list[str]:
     """Start n cases through the engine; return their open 'acceptance' task ids."""
     with database.unit_of_work() as uow:
@@ -209,9 +212,11 @@ def prepare_cases(database: Database, clock: FrozenClock, n: int) -> list[str]:
     with database.unit_of_work(write=True) as uow:
         s = uow.session
         for i in range(n):  # one household each: the registry refuses a second open 低保 for the same people
-            app = sample_application("王小明", RAW_ID_NUMBER if i == 0 else fresh_id_number(), [300, 0, 200])
+            first = i == 0 and database not in _RAW_APPLICANT_LODGED  # the raw baseline's applicant, once a store
+            app = sample_application("王小明", RAW_ID_NUMBER if first else fresh_id_number(), [300, 0, 200])
             case_ids.append(start_case(s, village, clock, PROCESS_ID, village_id, app).id)
         uow.commit()
+    _RAW_APPLICANT_LODGED.add(database)
     with database.unit_of_work() as uow:
         s = uow.session
         rows = s.execute(select(HumanTask.case_id, HumanTask.id).where(
