@@ -2,7 +2,8 @@
 for a batch, with the statements of the batch instead of twenty per case.
 
 Each case is still checked and started on its own — its start form validated, its rule values read for its
-place, its workflow run to the first wait by SpiffWorkflow — but nothing is written until the batch is
+place, its workflow run to the first wait (by SpiffWorkflow, or from the version's start template when the
+route starts with script tasks then a user task: engine.runtime.workflow.StartTemplate) — but nothing is written until the batch is
 known, and then the case writer writes it whole (``write_started_cases``: the case rows, their events, their
 inbox rows and notifications), with the batch's case numbers taken in one statement per county and the
 registry brought up to date in a statement or two. So a batch-started case is the row-for-row equal of a case
@@ -31,7 +32,7 @@ from engine.errors import RouteFailed
 from engine.households.overlaps import CaseFacts, flag_household_cases_batch, raise_flags
 from engine.households.registry import declared_incomes, known_households, members_of, relink_known_applicants
 from engine.people.places import places_of_villages
-from engine.runtime.workflow import Workflow
+from engine.runtime.workflow import StartTemplate, Workflow
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def start_cases(session: Session, clock: Clock, starts: list[PlannedStart]
             alone.append(s)  # a household to create or join: link_household's full path
             continue
         try:
-            workflow = Workflow.start(version.spec, {**data, **rule_values}, now)
+            workflow = _start_workflow(version, {**data, **rule_values}, now)
         except RouteFailed as exc:  # as start_case raises it
             exc.process_id = s.process_id
             failed[s.key] = exc
@@ -123,6 +124,20 @@ def start_cases(session: Session, clock: Clock, starts: list[PlannedStart]
         except Exception as exc:  # one household's bad data must not hold back the others
             failed[s.key] = exc
     return started, failed
+
+
+def _start_workflow(version, data: dict[str, Any], now) -> Workflow:
+    """The case's workflow run to its first wait: from the version's start template when it has one (the
+    route's start scripts replayed on the case's data, SpiffWorkflow not run), else by SpiffWorkflow."""
+    # Kept with the version (it never changes, nor does its template; None: not of the template's shape),
+    # built from the first case started on it.
+    if "start_template" in version.derived:
+        template = version.derived["start_template"]
+        workflow = template.start(data, now) if template is not None else None
+        return workflow if workflow is not None else Workflow.start(version.spec, data, now)
+    workflow = Workflow.start(version.spec, data, now)
+    version.derived["start_template"] = StartTemplate.of(version.spec, workflow)
+    return workflow
 
 
 def _write(session: Session, ready: list[_Prepared], now, today) -> dict[Hashable, StartedCase]:

@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any, Iterator
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from lxml import etree
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -27,11 +27,16 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.workflow import VERSION as SERIALIZER_MODULE_VERSION
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter, WorkflowConverter
 from SpiffWorkflow.bpmn.specs.event_definitions import timer as timer_module
+from SpiffWorkflow.bpmn.specs.event_definitions.simple import NoneEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
+from SpiffWorkflow.bpmn.specs.mixins.events.start_event import StartEvent
+from SpiffWorkflow.bpmn.specs.mixins.script_task import ScriptTask
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 from SpiffWorkflow.camunda.serializer.config import CAMUNDA_CONFIG
 from SpiffWorkflow.dmn.parser.BpmnDmnParser import BpmnDmnParser
+from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
 from engine.clock import ClockedDatetime, clock_context
@@ -268,9 +273,18 @@ def load_spec(spec_json: str):
 class Workflow:
     """A running case's workflow; methods return plain values."""
 
-    def __init__(self, wf: BpmnWorkflow) -> None:
-        self._wf = wf
+    def __init__(self, wf: BpmnWorkflow | None, spec=None, state: str | None = None) -> None:
+        self._bpmn = wf  # None: restored from ``state`` on ``spec`` when first needed (a templated start)
+        self._spec, self._state = spec, state
         self._memo: dict[str, Any] = {}  # derived views, dropped whenever the workflow runs
+
+    @property
+    def _wf(self) -> BpmnWorkflow:
+        if self._bpmn is None:
+            dct = json.loads(self._state)
+            dct["spec"], dct["subprocess_specs"] = self._spec, {}
+            self._bpmn = _registry().restore(dct)
+        return self._bpmn
 
     def _memoised(self, key: str, compute):
         if key not in self._memo:
@@ -497,6 +511,130 @@ class Workflow:
             elif task.state == TaskState.COMPLETED and states.get(bpmn_id) != "active":
                 states[bpmn_id] = "completed"
         return states
+
+
+class StartTemplate:
+    """A route's start, run once to its first user task and replayed per case from the stored state.
+
+    Only for a route whose start is of a known shape: the process's one none start event, then script tasks
+    one after the other (no gateway, no timer, no boundary event, no data associations: nothing reads the
+    data to choose a way), then a user task. A case's state then differs from the template's only by its
+    data: the start data on the root task, what each script leaves (``prepare``: previous_monthly_amount …),
+    the deltas that follow from them, and fresh task ids. So per case the scripts are run again — the same
+    designer text through the same sandboxed script engine, under a budget of its own, seeing the case's
+    clock — and those parts are patched into a copy of the template's serialized state; SpiffWorkflow is
+    not run. ``of`` returns None for any other shape, and ``start`` returns None when a case's replay fails
+    or could differ (the caller then runs ``Workflow.start``, which raises the route's own error).
+    """
+
+    def __init__(self, spec, scripts: list, user_task, state: dict, kinds: dict[str, int | None]) -> None:
+        self._spec, self._scripts, self._state, self._kinds = spec, scripts, state, kinds
+        self._facts = _facts_of(user_task)
+        self._ready_id = next(tid for tid, place in kinds.items() if place == len(scripts) + 2)
+
+    @classmethod
+    def of(cls, spec, workflow: "Workflow") -> "StartTemplate | None":
+        """The template of ``spec`` from ``workflow``, a case of it just started (``Workflow.start``), or None
+        when the route's start is not of the known shape."""
+        chain = _start_chain(spec)
+        if chain is None:
+            return None
+        scripts, user_task = chain
+        wf = workflow._wf
+        ready = wf.get_tasks(state=TaskState.READY)
+        if (workflow.is_completed or len(ready) != 1 or ready[0].task_spec is not user_task or wf.bpmn_events
+                or wf.waiting_events() or wf.subprocesses or wf.get_tasks(state=TaskState.WAITING | TaskState.STARTED)):
+            return None
+        # Which step of the chain's data each task holds (its place on the chain: the root, the start event,
+        # the scripts, the user task), or none (a task predicted beyond the user task, holding no data).
+        # Anything else is a shape not understood: no template.
+        chain_specs = [spec.start, spec.start.outputs[0], *scripts, user_task]
+        kinds: dict[str, int | None] = {}
+        task = wf.task_tree
+        for place, task_spec in enumerate(chain_specs):
+            if task is None or task.task_spec is not task_spec:
+                return None
+            kinds[str(task.id)] = place
+            task = task.children[0] if len(task.children) == 1 else None
+        for task in wf.get_tasks(state=TaskState.ANY_MASK):
+            if str(task.id) not in kinds:
+                if task.data:
+                    return None
+                kinds[str(task.id)] = None
+        return cls(spec, scripts, user_task, json.loads(workflow.dump()), kinds)
+
+    def start(self, data: dict[str, Any], now: datetime) -> "Workflow | None":
+        """The case's workflow as ``Workflow.start(spec, data, now)`` would leave it, or None (run it then)."""
+        # the data at each step of the chain: the start data seeded on the root, then after each script
+        steps = [dict(data)]
+        try:
+            with clock_context(now), budget():
+                for script_spec in self._scripts:
+                    context = copy.deepcopy(steps[-1])  # as SpiffWorkflow gives a task its parent's data
+                    script_engine().environment.execute(script_spec.script, context, {})
+                    steps.append(context)
+        except Exception:  # the full run raises the route's own error, naming the element
+            return None
+        # by place in the chain: the start event holds the root's data, the user task the last script's
+        steps = [steps[0], steps[0], *steps[1:], steps[-1]]
+        new_ids = {old: str(uuid4()) for old in self._state["tasks"]}
+        stamp = datetime.now().timestamp()
+        tasks = {}
+        for old, task in self._state["tasks"].items():
+            kind = self._kinds[old]
+            own = steps[kind] if kind is not None else {}
+            parent = task["parent"]
+            out = {**task, "id": new_ids[old], "parent": new_ids[parent] if parent else None,
+                   "children": [new_ids[c] for c in task["children"]], "last_state_change": stamp}
+            if parent is None:
+                out["data"] = steps[0]
+            else:
+                above = steps[self._kinds[parent]] if self._kinds[parent] is not None else {}
+                out["delta"] = {"updates": DeepMerge.get_updated_keys(above, own),
+                                "deletions": DeepMerge.get_deleted_keys(above, own)}
+            tasks[new_ids[old]] = out
+        state = {**self._state, "tasks": tasks, "root": new_ids[self._state["root"]],
+                 "last_task": new_ids[self._state["last_task"]] if self._state["last_task"] else None}
+        try:
+            dump = json.dumps(state, ensure_ascii=False, separators=(",", ":"))
+        except (TypeError, ValueError):  # a value JSON cannot hold: the full run fails as it always did
+            return None
+        if len(dump) > MAX_STATE_CHARS:
+            return None
+        workflow = Workflow(None, self._spec, dump)
+        workflow._memo.update(dump=dump, completed=False, data=dict(steps[-1]),
+                              ready=[ReadyTask(id=new_ids[self._ready_id], **self._facts)])
+        return workflow
+
+
+def _start_chain(spec):
+    """(script task specs, first user task spec) when the process starts with its one none start event, then
+    script tasks only, then a user task, nothing on the way choosing by the data; else None."""
+    start = spec.start
+    if len(start.outputs) != 1 or not isinstance(start.outputs[0], StartEvent):
+        return None
+    event = start.outputs[0]
+    if not isinstance(event.event_definition, NoneEventDefinition):
+        return None
+    scripts, node = [], event
+    while True:
+        if len(node.outputs) != 1 or node.inputs and len(node.inputs) != 1 or _has_extras(node):
+            return None
+        node = node.outputs[0]
+        if isinstance(node, ScriptTask):
+            scripts.append(node)
+        elif isinstance(node, UserTask) and getattr(node, "manual", False) and not _has_extras(node):
+            return scripts, node  # a step a loop may come back to later: the first arrival is the chain's
+        else:
+            return None
+
+
+def _has_extras(task_spec) -> bool:
+    # Anything that would read or change the data beyond the element's own script: data associations,
+    # input/output specifications, pre- and post-scripts (Spiff's dialect), multi-instance or loop settings.
+    return bool(getattr(task_spec, "data_input_associations", None) or getattr(task_spec, "data_output_associations", None)
+                or getattr(task_spec, "io_specification", None) or getattr(task_spec, "prescript", None)
+                or getattr(task_spec, "postscript", None) or getattr(task_spec, "loop_characteristics", None))
 
 
 # PendingBpmnEvent.event_type is the class name: TimeDateEventDefinition does not end in "TimerEventDefinition".

@@ -13,11 +13,12 @@ from engine.catalogue.forms import with_check_digit
 from engine.cases import batch_start
 from engine.cases.lifecycle import start_case
 from engine.cases.periodic import review_start_data, start_due_reviews
-from engine.runtime.workflow import Workflow
+from engine.runtime.workflow import StartTemplate, Workflow
 from engine.catalogue.versions import get_version
 from engine.store.models import Case, CaseEvent, Household, HumanTask, Notification, Person, Recipient
 from tests.factories import SHUANGYUAN, Walk, start
 from tests.processes.test_dynamic_management import REVIEW_STEPS
+from tests.unit.test_start_template import normalised_state
 
 HOUSEHOLDS = 12
 
@@ -56,11 +57,29 @@ def batch_only(monkeypatch):
     monkeypatch.setattr(batch_start, "start_case", alone)
 
 
+@pytest.fixture
+def templated(monkeypatch):
+    """What the start templates gave: one entry per templated start (None: the review fell back)."""
+    given = []
+    real = StartTemplate.start
+
+    def start(self, data, now):
+        given.append(real(self, data, now))
+        return given[-1]
+    monkeypatch.setattr(StartTemplate, "start", start)
+    return given
+
+
 def _snapshot(s, case_id: int) -> dict:
-    """What a started review is, without what differs by nature (ids, number, SpiffWorkflow task ids)."""
+    """What a started review is, without what differs by nature (ids, number, SpiffWorkflow task ids): its
+    rows, and its workflow restored — the state (task ids and times aside), the data, the ready tasks, and
+    the data and ready tasks once the first task is completed."""
     case = s.get(Case, case_id)
     version = get_version(s, case.process_version_id)
     workflow = Workflow.restore(version.spec, case.state)
+    after = Workflow.restore(version.spec, case.state)
+    after.complete(after.ready_user_tasks()[0].id, {**REVIEW_STEPS["home_visit"], "household_cooperation": "cooperated"},
+                   datetime(2026, 9, 2, tzinfo=timezone.utc))
     skip = {"id", "number", "state", "timer_plan"}
     person = s.execute(select(Person).where(Person.id_number == case.applicant_id_number)).scalar_one()
     household = s.get(Household, case.household_id)
@@ -78,6 +97,9 @@ def _snapshot(s, case_id: int) -> dict:
         "person": (person.name, person.household_id, person.county_id, person.township_id, person.village_id,
                    person.relation, person.updated_at),
         "household_head": household.head_id,
+        "state": normalised_state(case.state),
+        "after_first_task": (after.data, [(t.name, t.lane) for t in after.ready_user_tasks()],
+                             normalised_state(after.dump())),
     }
 
 
@@ -99,10 +121,32 @@ def _alone_and_batched(db, clock, recipient_id: int) -> tuple[dict, dict]:
     return snapshot, batched
 
 
-def test_a_batch_started_review_is_the_review_started_alone(due, db, clock, batch_only):
+def test_a_batch_started_review_is_the_review_started_alone(due, db, clock, batch_only, templated):
     alone, batched = _alone_and_batched(db, clock, due[0])
     assert batched == alone
     assert batched["task_ids"] and batched["ready"] == [("home_visit", "township")]
+    # the route's second review in this process comes from its start template (the first one built it)
+    alone, batched = _alone_and_batched(db, clock, due[1])
+    assert templated and templated[-1] is not None, "the review route's start is of the template's shape"
+    assert batched == alone
+    assert batched["after_first_task"][1] == [("check", "township")]
+    assert batched["data"]["previous_monthly_amount"] == 1840.0 and batched["data"]["previous_review_class"] == "B"
+
+
+def test_a_review_the_template_declines_is_run_whole_and_the_same(due, db, clock, batch_only, templated,
+                                                                   monkeypatch):
+    _alone_and_batched(db, clock, due[0])  # the template is built
+    runs = []
+    real = Workflow.start
+
+    def start(spec, data, now):
+        runs.append(spec)
+        return real(spec, data, now)
+    monkeypatch.setattr(batch_start.Workflow, "start", staticmethod(start))
+    monkeypatch.setattr(StartTemplate, "start", lambda self, data, now: templated.append(None))
+    alone, batched = _alone_and_batched(db, clock, due[1])
+    assert templated[-1] is None and len(runs) == 2, "started alone, then in the batch by the full run"
+    assert batched == alone
 
 
 def test_a_batch_started_review_runs_to_its_end(due, db, clock, who, batch_only):
