@@ -83,7 +83,10 @@ def start_cases(session: Session, clock: Clock, starts: list[PlannedStart]
             data = version.validator(start_form).validate(s.form_data, today) if start_form else dict(s.form_data)
             key = (place.county_id, place.township_id, s.process_id)
             if key not in params:
-                params[key] = case_parameters(session, place.county_id, place.township_id, s.process_id, today)
+                codes = ({place.county_id: place.county_code, place.township_id: place.township_code}
+                         if place.county_code and place.township_code else None)
+                params[key] = case_parameters(session, place.county_id, place.township_id, s.process_id, today,
+                                              codes)
             declared = version.declarations
             data = {**data, **declared.payment_defaults(data)}
         except Exception as exc:  # as start_case would raise it: this case only, nothing written

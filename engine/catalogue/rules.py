@@ -407,9 +407,12 @@ def parameter_names() -> frozenset[str]:
     return frozenset(rule_fields) - frozenset(ENTRY_FACTS) | frozenset(DERIVED_PARAMETERS)
 
 
-def case_parameters(session: Session, county_id: int, township_id: int, process_id: str, on: date) -> dict[str, Any]:
-    """The rule values a new case carries in its data for its whole life."""
-    codes = dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_((county_id, township_id)))).all())
+def case_parameters(session: Session, county_id: int, township_id: int, process_id: str, on: date,
+                    codes: dict[int, str] | None = None) -> dict[str, Any]:
+    """The rule values a new case carries in its data for its whole life (``codes``: the county's and the
+    township's unit codes by id when the caller has them, else read)."""
+    if codes is None:
+        codes = dict(session.execute(select(Unit.id, Unit.code).where(Unit.id.in_((county_id, township_id)))).all())
     rules = rules_in_force(codes[county_id], on, codes[township_id], session=session)
     model = model_in_force(codes[county_id], codes[township_id], on, session)
     days = rules["publicity_days"]
