@@ -11,8 +11,11 @@ all, and is redone).
 """
 from __future__ import annotations
 
+import gc
 import logging
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -119,11 +122,43 @@ def escalation_sweep(db: Database, clock: Clock) -> dict[str, int]:
     return result
 
 
+_frozen = {"sweeps": 0}
+_frozen_lock = threading.Lock()
+
+
+@contextmanager
+def long_lived_objects_frozen():
+    """Keep the cycle collector off the objects alive when the block starts (the loaded specs, the rule
+    books, the ORM's machinery): collected once, then frozen (``gc.freeze``) until the last such block of
+    the process ends (``gc.unfreeze`` gives them back to the collector). A sweep makes a great many
+    short-lived objects, and each collection of the oldest generation walked the whole heap: a third of
+    the review sweep's time went to it. Reference counting frees as before; only cycles among frozen
+    objects wait for the unfreeze."""
+    with _frozen_lock:
+        _frozen["sweeps"] += 1
+        if _frozen["sweeps"] == 1:
+            gc.collect()
+            gc.freeze()
+    try:
+        yield
+    finally:
+        with _frozen_lock:
+            _frozen["sweeps"] -= 1
+            if _frozen["sweeps"] == 0:
+                gc.unfreeze()
+
+
 def review_sweep(db: Database, clock: Clock, batch_size: int = 100, max_batches: int | None = None) -> dict[str, int]:
-    """Start every due periodic review, one transaction per batch (see engine.cases.periodic.start_due_reviews).
+    """Start every due periodic review, one transaction per batch (see engine.cases.periodic.start_due_reviews),
+    with the process's long-lived objects frozen for the collector (``long_lived_objects_frozen``).
 
     A household whose review cannot start is logged and left due for the next sweep.
     """
+    with long_lived_objects_frozen():
+        return _review_sweep(db, clock, batch_size, max_batches)
+
+
+def _review_sweep(db: Database, clock: Clock, batch_size: int, max_batches: int | None) -> dict[str, int]:
     started = batches = 0
     failed: set[int] = set()
     while max_batches is None or batches < max_batches:
