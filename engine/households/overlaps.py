@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import insert, literal, null, select, union_all
+from sqlalchemy import insert, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from engine.catalogue.datafiles import DataFile
@@ -172,28 +172,26 @@ def _hits(rule, benefits, open_cases, today: date) -> list[dict[str, Any]]:
     return hits
 
 
-def undecided(session: Session, case_id: int) -> list[str]:
-    """The messages of the case's flags nobody has decided on yet."""
-    return list(session.execute(select(FLAG.c.message).where(FLAG.c.case_id == case_id,
-                                                             FLAG.c.decision.is_(None)).order_by(FLAG.c.id)).scalars())
-
-
 def require_decided(session: Session, case_id: int, today: date, now: datetime) -> None:
     """Before a benefit is registered: raise the flags the household's benefits call for today, and refuse
     while any flag is undecided (the approver records the decision on the case's task page) or refused."""
     raise_flags(session, case_id, today, now)
-    pending = undecided(session, case_id)
+    standing = session.execute(select(FLAG.c.message, FLAG.c.decision).where(
+        FLAG.c.case_id == case_id, or_(FLAG.c.decision.is_(None), FLAG.c.decision == "refuse")).order_by(FLAG.c.id)).all()
+    pending = [r.message for r in standing if r.decision is None]
     if pending:
         raise FormInvalid({"_flags": "请先对案件提示作出处理决定：" + "；".join(pending)})
-    refused = session.execute(select(FLAG.c.message).where(FLAG.c.case_id == case_id, FLAG.c.decision == "refuse")
-                              ).scalars().first()
+    refused = next((r.message for r in standing if r.decision == "refuse"), None)
     if refused:
         raise FormInvalid({"_flags": f"案件提示已决定不予纳入（{refused}），不能登记救助"})
 
 
+_OTHER_CASE = CASE.alias("other")  # made once: an alias proxies every column
+
+
 def flags_of(session: Session, case_id: int) -> list[dict[str, Any]]:
     """The case's flags, for its pages: message, other case, decision and who took it."""
-    other = CASE.alias("other")
+    other = _OTHER_CASE
     rows = session.execute(select(FLAG, other.c.number.label("other_number"), User.display_name.label("decided_by"))
                            .outerjoin(other, other.c.id == FLAG.c.other_case_id)
                            .outerjoin(User, User.id == FLAG.c.decided_by_id)

@@ -73,6 +73,11 @@ def apply_outcome(session: Session, case_id: int, outcome: Outcome, data: dict[s
     _history(session, target.id, case_id, outcome.effect, today, now)
 
 
+# What a grant reads of its case (not the whole row: its state was written a statement ago).
+_REGISTER_CASE_COLUMNS = (CASE.c.id, CASE.c.assistance_type, CASE.c.applicant_id_number, CASE.c.applicant_name,
+                          CASE.c.county_id, CASE.c.township_id, CASE.c.village_id, CASE.c.household_id)
+
+
 def _register(session: Session, case_id: int, value, data: dict[str, Any], today: date, now: datetime,
               payment: dict[str, str | None]) -> None:
     """A granted benefit: one row per benefit, of the household or the applicant (the type's subject). A
@@ -82,7 +87,7 @@ def _register(session: Session, case_id: int, value, data: dict[str, Any], today
     A monthly benefit is ``active`` and reviewed from the route's own next-review date, else at the type's
     cadence (``next_review``); a one-off payment (payment = once) is ``paid`` on its date (the decision
     day unless the route says) and never reviewed. A personal benefit covers one person."""
-    case = session.execute(select(CASE).where(CASE.c.id == case_id)).one()
+    case = session.execute(select(*_REGISTER_CASE_COLUMNS).where(CASE.c.id == case_id)).one()
     assistance_type = case.assistance_type or "minimum_living"
     benefit = benefit_of(assistance_type) or {"subject": "household", "payment": "monthly"}
     person_id = session.execute(select(PERSON.c.id).where(PERSON.c.id_number == case.applicant_id_number)).scalar()
