@@ -62,7 +62,7 @@ def test_the_workbook_is_a_stream_of_rows_a_spreadsheet_program_opens(tmp_path):
     if office is None:
         pytest.skip("LibreOffice is not installed: opened with openpyxl only")
     (tmp_path / "roll.xlsx").write_bytes(data)
-    subprocess.run([office, "--headless", "--convert-to", "csv", "--outdir", str(tmp_path), str(tmp_path / "roll.xlsx")],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run([office, "--headless", "--convert-to", "csv", "--outdir", str(tmp_path),
+                    str(tmp_path / "roll.xlsx")], check=True, capture_output=True, timeout=120)
     converted = (tmp_path / "roll.csv").read_text(encoding="utf-8", errors="replace").splitlines()
     assert len(converted) == 5002 and converted[2].startswith("000000,")
