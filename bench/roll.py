@@ -4,8 +4,9 @@
 
 The roll is the engine's (``engine.oversight.reports.payment_roll`` with ``stream=True``, of every benefit
 type, the month of bench.households.START) written by the same chunk writers as GET /reports/payment-roll
-(``csv_chunks`` / ``xlsx_chunks``: openpyxl's write-only mode); ``county``: the roll of 响水县 alone (the
-baseline of the memory figure), ``province``: of every county, by a principal supervising them all.
+(``csv_chunks`` / ``xlsx_chunks``: the sheet streamed by engine/oversight/xlsx_sheet.py); ``county``: the
+roll of 响水县 alone (the baseline of the memory figure), ``province``: of every county, by a principal
+supervising them all.
 Run by bench/province.py.
 """
 from __future__ import annotations

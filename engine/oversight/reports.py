@@ -16,7 +16,6 @@ from datetime import date, datetime
 from itertools import chain
 from typing import IO, Iterable, Iterator
 
-from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -28,6 +27,7 @@ from engine.catalogue.forms import mask_account, mask_id_number
 from engine.store.models import Recipient, Unit
 from engine.people.reveals import allowed_counties, record_reveal, refuse_unless_allowed
 from engine.people.scope import supervised_counties, township_reach
+from engine.oversight.xlsx_sheet import write_sheet
 
 RECIPIENT = Recipient.__table__
 ALL_TYPES = "all"  # the report or roll of every benefit type, a line per type
@@ -340,15 +340,11 @@ def _without_illegal(value: str) -> str:
 
 
 def write_xlsx(report: Report, target: IO[bytes]) -> None:
-    """An XLSX workbook with the report on one sheet, written to ``target`` by openpyxl's write-only mode
-    (rows go to a temporary file as they come, so memory stays flat however long the report). Every text
-    cell is a string cell: text is cleaned before it is made inert, so none starts with "=" (which
-    openpyxl would write as a formula)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("报表")
-    for line in _lines(report, _without_illegal):
-        sheet.append(line)
-    workbook.save(target)
+    """An XLSX workbook with the report on one sheet, written to ``target`` as a stream (xlsx_sheet: a row at
+    a time into the ZIP, so memory stays flat however long the report). Text is cleaned of the control
+    characters XML cannot hold, made inert (_lines, the rule of the CSV) and written as a text cell, never
+    read as a formula or a number (ID numbers keep their digits); numbers stay numbers."""
+    write_sheet(_lines(report, _without_illegal), target, "报表")
 
 
 def to_xlsx(report: Report) -> bytes:
