@@ -75,6 +75,8 @@ SCALE = float(os.environ.get("BENCH_SCALE", 1))  # the smoke test of `make test`
 N_CASES = int(os.environ.get("BENCH_SWEEP_CASES") or max(1_000, int(100_000 * SCALE)))
 N_DUE = int(os.environ.get("BENCH_SWEEP_DUE") or max(10, int(1_000 * SCALE)))
 SWEEPS = max(5, int(os.environ.get("BENCH_SWEEPS", 5)))
+# BENCH_SWEEP_BATCH: another batch size than engine.jobs.sweep's default, to compare.
+SWEEP_BATCH = {"batch_size": int(os.environ["BENCH_SWEEP_BATCH"])} if os.environ.get("BENCH_SWEEP_BATCH") else {}
 TARGET_MS = 1000.0
 FLOOR_N = 300  # due states used for the engine-only floor
 CASE, TASK, EVENT = Case.__table__, HumanTask.__table__, CaseEvent.__table__
@@ -399,7 +401,7 @@ def measure_sweep(target: Any = None, say: Callable[[str], None] = print, profil
             gc.collect()
             with _SqlProbe(database.engine) as probe:
                 t, c = time.perf_counter(), time.process_time()
-                result = sweep(database, clock)
+                result = sweep(database, clock, **SWEEP_BATCH)
                 elapsed, cpu = time.perf_counter() - t, time.process_time() - c
             fixture.check_moved_on(result)
             samples.append(elapsed * 1000)
