@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import String, bindparam, case as sql_case, cast, func, insert, literal, literal_column, null, select, update
@@ -155,9 +155,16 @@ def task_due(today: date, deadline: str | None) -> tuple[date | None, bool]:
     if not deadline:
         return None, False
     try:
-        return due(WorkingCalendar.load(), today, deadline)
+        return _due(WorkingCalendar.load(), today, deadline)
     except CalendarYearMissing:  # a year beyond the statutory estimate too: no date, still flagged
         return None, True
+
+
+@lru_cache(maxsize=512)
+def _due(calendar: WorkingCalendar, today: date, deadline: str) -> Due:
+    """``due`` remembered per loaded calendar (a new notice loads a new one), day and period: a sweep gives
+    thousands of tasks the same few deadlines on the same day."""
+    return due(calendar, today, deadline)
 
 
 def overall_due_on(accepted_on: date, data: dict, limit: OverallLimit) -> date | None:
