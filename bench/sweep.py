@@ -29,7 +29,9 @@ dump) on the same states, stage by stage, i.e. the floor of a sweep without SQL.
 BENCH_PROFILE=1 or BENCH_SWEEP_PROFILE=1 (always when run as `python -m bench.sweep`, unless
 BENCH_SWEEP_PROFILE=0) one more sweep runs under cProfile and its top functions are printed in ms
 per fired case. BENCH_SWEEP_COMPRESSION=pglz sets the case's state and timer plan back to pglz (migration
-0024_e made them lz4) for a before/after pair in one session.
+0024_e made them lz4) for a before/after pair in one session. BENCH_SWEEP_BATCH: another batch size than
+engine.jobs.sweep's default (200). Each sample also prints the WAL the server wrote during it
+(pg_current_wal_insert_lsn before and after).
 """
 from __future__ import annotations
 
@@ -75,6 +77,8 @@ SCALE = float(os.environ.get("BENCH_SCALE", 1))  # the smoke test of `make test`
 N_CASES = int(os.environ.get("BENCH_SWEEP_CASES") or max(1_000, int(100_000 * SCALE)))
 N_DUE = int(os.environ.get("BENCH_SWEEP_DUE") or max(10, int(1_000 * SCALE)))
 SWEEPS = max(5, int(os.environ.get("BENCH_SWEEPS", 5)))
+# BENCH_SWEEP_BATCH: another batch size than engine.jobs.sweep's default, to compare.
+SWEEP_BATCH = {"batch_size": int(os.environ["BENCH_SWEEP_BATCH"])} if os.environ.get("BENCH_SWEEP_BATCH") else {}
 TARGET_MS = 1000.0
 FLOOR_N = 300  # due states used for the engine-only floor
 CASE, TASK, EVENT = Case.__table__, HumanTask.__table__, CaseEvent.__table__
@@ -297,6 +301,18 @@ def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False, default=str)
 
 
+def _wal_lsn(database: Database) -> str:
+    with database.engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT pg_current_wal_insert_lsn()::text").scalar()
+
+
+def _wal_mb_since(database: Database, lsn: str) -> float:
+    """The WAL written since ``lsn`` in MB (the sweep's share of the server's write-ahead log)."""
+    with database.engine.connect() as conn:
+        return float(conn.exec_driver_sql("SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), %s::pg_lsn)",
+                                    (lsn,)).scalar()) / 1e6
+
+
 # --- statements and their time ------------------------------------------------------------------
 class _SqlProbe:
     """The statements an engine sends and the wall time spent inside each cursor.execute.
@@ -397,10 +413,12 @@ def measure_sweep(target: Any = None, say: Callable[[str], None] = print, profil
         for i in range(SWEEPS):
             fixture.reset()
             gc.collect()
+            wal_before = _wal_lsn(database)
             with _SqlProbe(database.engine) as probe:
                 t, c = time.perf_counter(), time.process_time()
-                result = sweep(database, clock)
+                result = sweep(database, clock, **SWEEP_BATCH)
                 elapsed, cpu = time.perf_counter() - t, time.process_time() - c
+            wal_mb = _wal_mb_since(database, wal_before)
             fixture.check_moved_on(result)
             samples.append(elapsed * 1000)
             details.append({"ms": elapsed * 1000, "cpu_ms": cpu * 1000, "sql_ms": probe.seconds * 1000,
@@ -412,7 +430,7 @@ def measure_sweep(target: Any = None, say: Callable[[str], None] = print, profil
             say(f"[sweep] sweep {i + 1}/{SWEEPS}: {elapsed * 1000:.0f} ms = {elapsed * 1000 / N_DUE:.2f} ms per "
                 f"fired case (fired {result.fired}, {result.batches} batches, {probe.n:,} SQL statements, "
                 f"{probe.seconds * 1000:.0f} ms inside cursor.execute; process CPU {cpu * 1000:.0f} ms; "
-                f"load {_load()})")
+                f"WAL {wal_mb:.1f} MB; load {_load()})")
         median = statistics.median(samples)
         fired_total = N_DUE * SWEEPS
         per_case = {k: kinds[(k, "n")] / fired_total for k, part in kinds if part == "n"}

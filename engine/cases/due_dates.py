@@ -106,7 +106,7 @@ def _recompute_cases(session: Session, calendar: WorkingCalendar, now) -> int:
         try:
             if row.due_on is None and row.limit_workdays is None:
                 # Lodged before limits were kept in working days and while the year was missing.
-                state = session.execute(select(CASE.c.state).where(CASE.c.id == row.id)).scalar_one()
+                state = session.execute(select(Case.state).where(CASE.c.id == row.id)).scalar_one()
                 version = get_version(session, row.process_version_id)
                 data = Workflow.restore(version.spec, state).data
                 overall = overall_due(row.accepted_on, data, version.declarations.overall_limit)

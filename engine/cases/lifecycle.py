@@ -34,7 +34,7 @@ from engine.cases.voiding import void_superseded
 from engine.catalogue.documents import kinds_for
 from engine.catalogue.forms import household_signature_problems
 from engine.errors import Conflict, Forbidden, FormInvalid, NotFound, RouteFailed
-from engine.store.models import Case, Unit
+from engine.store.models import Case, Unit, case_state
 from engine.people.places import Place, place_of_village, unit_names
 from engine.catalogue.rules import appeal_of, assistance_type_of, case_parameters, process_for
 from engine.people.scope import case_scope, task_scope
@@ -189,7 +189,7 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     stmt = (select(TASK.c.case_id, TASK.c.status, TASK.c.form_key, TASK.c.task_name, TASK.c.title,
                    TASK.c.completed_at, TASK.c.completed_by_id, TASK.c.claimed_by_id, CASE.c.suspended_at,
                    TASK.c.role, TASK.c.unit_id, TASK.c.delegated_to_id, *signoff_counts(TASK.c.id),
-                   CASE.c.process_version_id, CASE.c.state,
+                   CASE.c.process_version_id, Case.state,
                    CASE.c.revision, CASE.c.county_id, CASE.c.township_id, CASE.c.village_id, CASE.c.accepted_on,
                    CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number, CASE.c.household_id,
                    CASE.c.assistance_type,
@@ -335,7 +335,7 @@ def extend_deadline(session: Session, actor: Principal, clock: Clock, case_id: i
     if case.accepted_on is None or case.status != "running":
         raise FormInvalid({"_form": "只有已受理、办理中的案件可以延期"})
     version = get_version(session, case.process_version_id)
-    data = Workflow.restore(version.spec, case.state).data
+    data = Workflow.restore(version.spec, case_state(case)).data
     maximum = int(data.get("extension_limit_wd") or 45)
     calendar = WorkingCalendar.load()
     current = case.due_on or overall_due_on(case.accepted_on, data, version.declarations.overall_limit)

@@ -30,7 +30,7 @@ from engine.people.accounts import Principal
 from engine.people.places import Place, unit_names
 from engine.people.scope import case_scope, task_scope
 from engine.runtime.workflow import DoneTask, Workflow, WorkflowError
-from engine.store.models import RoleAssignment, StandingProxy, TaskCosigner, Unit, User
+from engine.store.models import Case, RoleAssignment, case_state, StandingProxy, TaskCosigner, Unit, User
 from engine.workdays import CalendarYearMissing, WorkingCalendar
 
 REASON_MIN, REASON_MAX = 2, 500
@@ -43,7 +43,7 @@ URGE_ROLES = ("county", "county_supervisor")
 TASK_COLUMNS = (TASK.c.id, TASK.c.case_id, TASK.c.status, TASK.c.task_name, TASK.c.title, TASK.c.role,
                  TASK.c.unit_id, TASK.c.claimed_by_id, TASK.c.completed_at, TASK.c.completed_by_id,
                  TASK.c.delegated_to_id, TASK.c.delegated_by_id, TASK.c.form_key,
-                 CASE.c.process_version_id, CASE.c.state, CASE.c.revision, CASE.c.status.label("case_status"),
+                 CASE.c.process_version_id, Case.state, CASE.c.revision, CASE.c.status.label("case_status"),
                  CASE.c.suspended_at, CASE.c.county_id, CASE.c.township_id, CASE.c.village_id, CASE.c.number,
                  CASE.c.assistance_type)
 CORRECTION_ROLES = ("township", "county")
@@ -404,7 +404,7 @@ def resume_case(session: Session, actor: Principal, clock: Clock, case_id: int, 
     except CalendarYearMissing:  # beyond any estimate: the dates stay, recomputed when the notice is loaded
         paused = 0
     version = get_version(session, case.process_version_id)
-    next_due = Workflow.restore(version.spec, case.state).next_timer_due()
+    next_due = Workflow.restore(version.spec, case_state(case)).next_timer_due()
     write_suspension(session, case_id, case.revision, None, None, next_due, now)
     write_event(session, case_id, now, actor.user_id, "case_resumed", None, "恢复办理",
                 {"reason": reason, "suspended_since": case.suspended_at.isoformat(), "paused_workdays": paused,
@@ -419,7 +419,7 @@ def terminate_case(session: Session, actor: Principal, clock: Clock, case_id: in
     reason = required_reason(reason)
     now = clock.now()
     version = get_version(session, case.process_version_id)
-    workflow = Workflow.restore(version.spec, case.state)
+    workflow = Workflow.restore(version.spec, case_state(case))
     workflow.cancel()
     write_termination(session, case_id, case.revision, workflow.dump(), TERMINATED_LABEL, now)
     place = Place(case.county_id, case.township_id, case.village_id)

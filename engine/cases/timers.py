@@ -12,10 +12,11 @@ from functools import cache
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.cases.writer import CASE, PLAN_MARGIN, plan_parts, state_values, task_row, write_firings
+from engine.cases.writer import CASE, PLAN_MARGIN, plan_facts_sql, state_values, task_row, write_firings
 from engine.clock import Clock
 from engine.catalogue.declarations import RouteDeclarations
 from engine.people.places import Place
+from engine.store.models import Case
 from engine.catalogue.versions import get_version
 from engine.runtime.workflow import ReadyTask, Workflow
 
@@ -26,16 +27,16 @@ _DUE_COLUMNS = (CASE.c.id, CASE.c.process_version_id, CASE.c.revision, CASE.c.co
 
 
 @cache
-def due_columns(dialect_name: str) -> tuple:
+def due_columns() -> tuple:
     """The columns the sweep reads of each due case: its keys and place, and the facts of its timer plan
-    without the plan's state (``plan_facts``; see ``engine.cases.writer.plan_parts``)."""
-    return (*_DUE_COLUMNS, plan_parts(dialect_name)[0].label("plan_facts"))
+    without the plan's state (``plan_facts``; see ``engine.cases.writer.plan_facts_sql``)."""
+    return (*_DUE_COLUMNS, plan_facts_sql().label("plan_facts"))
 
 
 def due_rows(session: Session, where, *, limit: int | None = None, order_by=None, lock: bool = False) -> list:
     """The cases matching ``where``, as the sweep reads them (see ``due_columns``); ``lock``: FOR UPDATE
     SKIP LOCKED (PostgreSQL), so concurrent schedulers take other cases."""
-    stmt = select(*due_columns(session.get_bind().dialect.name)).where(where)
+    stmt = select(*due_columns()).where(where)
     if order_by is not None:
         stmt = stmt.order_by(order_by)
     if limit is not None:
@@ -51,11 +52,12 @@ def uses_plan(row, now: datetime) -> bool:
 
 
 def states_of(session: Session, rows, now: datetime) -> dict[int, str]:
-    """The stored states of the due cases that have no usable plan, in one statement."""
+    """The current states of the due cases that have no usable plan, in one statement (``Case.state``: the
+    stored state, or the tail of a plan that fired)."""
     ids = [r.id for r in rows if not uses_plan(r, now)]
     if not ids:
         return {}
-    return dict(session.execute(select(CASE.c.id, CASE.c.state).where(CASE.c.id.in_(ids))).all())
+    return dict(session.execute(select(CASE.c.id, Case.state).where(CASE.c.id.in_(ids))).all())
 
 
 @dataclass
@@ -78,8 +80,8 @@ def plan(session: Session, clock: Clock, row, state: str | None) -> Firing:
     """Restore the case (its stored ``state``), fire what is due by ``clock`` and compute the writes
     (writes nothing).
 
-    A stored timer plan for a due timer replaces all of that (``state`` is then not needed: the writer
-    copies the plan's state server-side).
+    A stored timer plan for a due timer replaces all of that (``state`` is then not needed: the plan's
+    tail becomes the case's state, nothing is copied).
     """
     now, today = clock.now(), clock.today()
     if uses_plan(row, now):
@@ -119,8 +121,11 @@ def fire_due_timers_for_case(session: Session, clock: Clock, case_id: int) -> bo
 # applies plans without touching SpiffWorkflow. A plan always matches the state it was stored with, since
 # both are written by the same UPDATE; outcomes that need the workflow itself (the case ends, or a 公示 is
 # excluded from the time limit) get no plan and take the full path. The plan keeps its facts and the
-# successor state apart (writer.plan_parts): the sweep reads the facts only, and the state is copied
-# into case.state by the database, so neither the old nor the new state crosses the connection.
+# successor state apart (writer.plan_facts_sql): the sweep reads the facts only. Applying a plan sets
+# case.state to '' (PLAN_APPLIED) and keeps the plan: its tail is from then on the case's state
+# (Case.state / case_state, read the same way everywhere), so no state crosses the connection, and none
+# is compressed or written (issue 14). The empty state also marks the plan as applied: its facts read as
+# NULL, and the next timer (if any) takes the full path, which writes a state and a new plan.
 
 
 def _from_plan(row, plan: dict, now: datetime, today) -> Firing:
@@ -129,10 +134,10 @@ def _from_plan(row, plan: dict, now: datetime, today) -> Firing:
     next_due = datetime.fromisoformat(plan["next_due_at"]) if plan["next_due_at"] else None
     return Firing(
         case_id=row.id, revision=row.revision,
-        # No "state": the writer copies the plan's own server-side (write_firings).
+        # No "state" nor "timer_plan": the writer keeps the plan, whose tail becomes the state (write_firings).
         values={"updated_at": now, "next_due_at": next_due,
                 "current_step": plan["current_step"], "summary": plan["summary"], "status": "running",
-                "outcome": None, "completed_at": None, "timer_plan": None, "revision": row.revision + 1},
+                "outcome": None, "completed_at": None, "revision": row.revision + 1},
         events=[{"case_id": row.id, "at": now, "actor_id": None, "kind": "timer_fired", "task_name": None,
                  "title": name, "data": {}} for name in plan["fired"]],
         withdrawn=plan["withdrawn"], new_tasks=[task_row(row.id, t, place, now, today) for t in ready],

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from sqlalchemy import String, bindparam, case as sql_case, cast, func, insert, literal, literal_column, null, select, update
@@ -26,7 +26,10 @@ from engine.errors import Conflict
 from engine.households.register import apply_outcome
 from engine.people.places import Place
 from engine.runtime.workflow import SERIALIZER_VERSION, ReadyTask, Workflow
-from engine.store.models import STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Incident, Notification, User, UTCDateTime
+from engine.store.models import (
+    PLAN_APPLIED_SQL, PLAN_SEPARATOR, STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Incident, Notification, User,
+    UTCDateTime, plan_separator_at,
+)
 from engine.workdays import CalendarYearMissing, Due, WorkingCalendar, add_workdays_due, due, parse_period
 
 CASE = Case.__table__
@@ -41,8 +44,6 @@ COMPLETE_TASK = update(TASK).where(TASK.c.id == bindparam("b_id")).values(
 UPDATE_CASE = update(CASE).where(CASE.c.id == bindparam("b_id"), CASE.c.revision == bindparam("b_revision"))
 # A timer plan is applied a moment after its due time, as SpiffWorkflow fires strictly after it.
 PLAN_MARGIN = timedelta(seconds=1)
-# case.timer_plan: the facts of the firing as JSON, this separator, then the state after it.
-PLAN_SEPARATOR = "\n"
 
 
 def exclude_publicity(session, case_id, ready_before: list[ReadyTask], workflow: Workflow, today: date) -> None:
@@ -154,9 +155,16 @@ def task_due(today: date, deadline: str | None) -> tuple[date | None, bool]:
     if not deadline:
         return None, False
     try:
-        return due(WorkingCalendar.load(), today, deadline)
+        return _due(WorkingCalendar.load(), today, deadline)
     except CalendarYearMissing:  # a year beyond the statutory estimate too: no date, still flagged
         return None, True
+
+
+@lru_cache(maxsize=512)
+def _due(calendar: WorkingCalendar, today: date, deadline: str) -> Due:
+    """``due`` remembered per loaded calendar (a new notice loads a new one), day and period: a sweep gives
+    thousands of tasks the same few deadlines on the same day."""
+    return due(calendar, today, deadline)
 
 
 def overall_due_on(accepted_on: date, data: dict, limit: OverallLimit) -> date | None:
@@ -298,17 +306,14 @@ def plan_next_timer(workflow: Workflow, due: datetime, declared: RouteDeclaratio
     return facts + PLAN_SEPARATOR + successor.dump()  # compact JSON holds no raw newline
 
 
-def plan_parts(dialect_name: str):
-    """SQL of a stored timer plan's two parts, (facts, state): the database cuts the text at the separator,
-    so the sweep reads the facts without the ~15 KB state and the UPDATE copies the state without either
-    crossing the connection. A plan stored before this layout (one JSON object) has no facts: full path."""
+def plan_facts_sql():
+    """SQL of the facts of a case's timer plan, without the ~15 KB state after them: the database cuts the
+    text at the separator, so the sweep reads the facts alone. NULL when there is no plan to apply: none, a
+    plan stored before this layout (one JSON object), or a plan already applied (``case.state`` is PLAN_APPLIED:
+    the plan's tail is the case's state)."""
     plan = CASE.c.timer_plan
-    if dialect_name == "postgresql":
-        at = func.strpos(plan, PLAN_SEPARATOR)
-    else:
-        at = func.instr(plan, PLAN_SEPARATOR)
-    facts = sql_case((at > 0, func.substr(plan, 1, at - 1)), else_=null())
-    return facts, func.substr(plan, at + 1)
+    at = plan_separator_at(plan)
+    return sql_case((CASE.c.state == PLAN_APPLIED_SQL, null()), (at > 0, func.substr(plan, 1, at - 1)), else_=null())
 
 
 def write_firings(session: Session, firings: list, now: datetime, today) -> None:
@@ -325,13 +330,14 @@ def write_firings(session: Session, firings: list, now: datetime, today) -> None
     if new_tasks:
         session.execute(insert(TASK), new_tasks)
         notify_new_tasks(session, [row["id"] for row in new_tasks], now)
-    # Cases fired from their timer plan carry no state: the UPDATE copies the plan's own (SET reads the old
-    # row, so the plan is read before it is cleared), and 15 KB a case never crosses the connection twice.
+    # Cases fired from their timer plan carry no state: the UPDATE sets case.state to '' (PLAN_APPLIED) and
+    # keeps the plan, whose tail is then the case's state (models.current_state_sql). No state is copied,
+    # compressed or written: the row keeps its TOAST pointer to the plan as it is.
     for group in ([f for f in firings if "state" in f.values], [f for f in firings if "state" not in f.values]):
         if not group:
             continue
         columns = sorted(group[0].values)
-        stmt = _update_fired(session.get_bind().dialect.name, tuple(columns), "state" not in columns)
+        stmt = _update_fired(tuple(columns), "state" not in columns)
         params = [{"b_id": f.case_id, "b_revision": f.revision, **{f"v_{c}": f.values[c] for c in columns}}
                   for f in group]
         result = session.execute(stmt, params)
@@ -344,12 +350,12 @@ def write_firings(session: Session, firings: list, now: datetime, today) -> None
 
 
 @cache
-def _update_fired(dialect_name: str, columns: tuple[str, ...], planned_state: bool):
+def _update_fired(columns: tuple[str, ...], planned_state: bool):
     """The UPDATE of fired cases under their revisions, built once per shape; ``planned_state``: the new
-    state is the one in the case's timer plan."""
+    state is the tail of the case's timer plan (state PLAN_APPLIED, the plan kept)."""
     values = {c: bindparam(f"v_{c}") for c in columns}
     if planned_state:
-        values["state"] = plan_parts(dialect_name)[1]
+        values["state"] = PLAN_APPLIED_SQL
     return (update(CASE).where(CASE.c.id == bindparam("b_id"), CASE.c.revision == bindparam("b_revision"))
             .values(values))
 
@@ -358,7 +364,7 @@ def write_migration(session: Session, case_id: int, revision: int, version_id: i
                     actor_id: int, data: dict[str, Any]) -> None:
     """Move a case onto another version of its route (its state restored there), with the audit event."""
     result = session.execute(update(CASE).where(CASE.c.id == case_id, CASE.c.revision == revision).values(
-        process_version_id=version_id, state=state, revision=revision + 1, updated_at=now))
+        process_version_id=version_id, state=state, timer_plan=None, revision=revision + 1, updated_at=now))
     if result.rowcount != 1:
         raise Conflict("case changed concurrently")
     write_event(session, case_id, now, actor_id, "migrated", None, "迁移到新版本", data)

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session, aliased
 from engine.clock import start_of_local_day
 from engine.people.accounts import Principal
 from engine.errors import NotFound
-from engine.store.models import Case, CaseEvent, Document, HumanTask, ProcessVersion, Unit, User
+from engine.store.models import Case, CaseEvent, Document, HumanTask, ProcessVersion, Unit, User, case_state
 from engine.people.places import unit_names
 from engine.people.scope import case_scope, supervised_counties, task_scope
 from engine.catalogue.versions import get_version
@@ -98,7 +98,7 @@ def case_view(session: Session, principal: Principal, case_id: int) -> CaseView:
                                 .where(Document.case_id == case_id)
                                 .order_by(Document.id)).all()
     version = get_version(session, case.process_version_id)
-    workflow = Workflow.restore(version.spec, case.state)
+    workflow = Workflow.restore(version.spec, case_state(case))
     return CaseView(case, names.get(case.village_id, ""), names.get(case.township_id, ""),
                     names.get(case.county_id, ""), events, open_tasks, workflow.element_states(),
                     version.bpmn_xml, workflow.data, version.name, documents,

@@ -7,10 +7,13 @@ from typing import Any, Optional
 
 from sqlalchemy import (
     JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, String, Text,
-    TypeDecorator, UniqueConstraint, text,
+    TypeDecorator, UniqueConstraint, literal_column, text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.functions import FunctionElement, func
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -22,6 +25,35 @@ NAMING_CONVENTION = {
 
 # Schema version of what we store in case.state, beside SpiffWorkflow's own serializer version.
 STATE_SCHEMA_VERSION = 1
+# case.timer_plan: the facts of the firing as JSON, this separator, then the state after it.
+PLAN_SEPARATOR = "\n"
+# case.state once a timer fired from the plan: the state is the plan's tail (no state is the empty text).
+PLAN_APPLIED = ""
+# The same in SQL, written inline as text: a bound value would take the column's type, which on SQLite
+# compresses it (CompressedText), and a compressed state is a BLOB, never equal to it.
+PLAN_APPLIED_SQL = literal_column("''", Text())
+
+
+class _Position(FunctionElement):
+    """The 1-based position of a string in a text, 0 if absent: ``instr`` (SQLite), ``strpos`` (PostgreSQL)."""
+
+    type = Integer()
+    inherit_cache = True
+
+
+@compiles(_Position)
+def _position_sqlite(element, compiler, **kw):
+    return f"instr({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_Position, "postgresql")
+def _position_postgresql(element, compiler, **kw):
+    return f"strpos({compiler.process(element.clauses, **kw)})"
+
+
+def plan_separator_at(plan):
+    """SQL: where the separator is in a stored timer plan (0: a plan of the old one-object layout)."""
+    return _Position(plan, PLAN_SEPARATOR)
 
 JsonType = JSON().with_variant(JSONB(), "postgresql")
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -52,7 +84,7 @@ class CompressedText(TypeDecorator):
     """Long text written once and read whole (a workflow state, a document's body): on SQLite stored
     zlib-compressed as a BLOB (a state ~8.4 KB → ~1.7 KB; SQLite compresses nothing itself), on PostgreSQL as
     text that TOAST compresses (lz4 for the state, migration 0024_e). Reading takes either form, so text written
-    by SQL (the sweep copies a timer plan's state server-side) and rows stored before this read as they are."""
+    by SQL (a fired plan's empty state, migration 0025_a's downgrade) and rows stored before this read as they are."""
 
     impl = Text
     cache_ok = True
@@ -153,6 +185,20 @@ class ProcessDraft(Base):
     saved_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+def current_state_sql(table):
+    """SQL of a case's current state: its stored state, or else its timer plan's tail (a fired plan)."""
+    plan = table.c.timer_plan
+    return func.coalesce(func.nullif(table.c.state, PLAN_APPLIED_SQL), func.substr(plan, plan_separator_at(plan) + 1),
+                         type_=CompressedText())
+
+
+def case_state(row) -> str:
+    """A case's current state from a case row (ORM object or a row of ``select(CASE)``): the stored state,
+    or, after a timer fired from the plan, the plan's tail."""
+    state = row.stored_state if isinstance(row, Case) else row.state
+    return state if state != PLAN_APPLIED else row.timer_plan.split(PLAN_SEPARATOR, 1)[1]
+
+
 class Case(Base):
     """One application or review cycle: its place, its workflow state and where it is."""
 
@@ -171,9 +217,33 @@ class Case(Base):
     outcome: Mapped[Optional[str]] = mapped_column(String(60))
     current_step: Mapped[Optional[str]] = mapped_column(String(200))
     summary: Mapped[dict[str, Any]] = mapped_column(JsonType)
-    state: Mapped[str] = mapped_column(CompressedText)
-    # The writes that firing the next timer will call for, worked out when the timer was set (same state).
+    # The workflow state as written; '' (PLAN_APPLIED) once a timer fired from the case's plan: the state
+    # is then the plan's tail (the successor state stored with it), never copied. Read it through
+    # ``Case.state`` (the SQL expression, or the attribute of an ORM object) or ``case_state(row)`` for a
+    # row of ``select(CASE)``.
+    stored_state: Mapped[str] = mapped_column("state", CompressedText)
+    # The writes that firing the next timer will call for, worked out when the timer was set (same state):
+    # facts JSON, PLAN_SEPARATOR, the state after the firing. Kept after it fired, while state is ''.
     timer_plan: Mapped[Optional[str]] = mapped_column(Text)
+
+    @hybrid_property
+    def state(self) -> str:
+        """The case's current workflow state (see ``stored_state``)."""
+        return case_state(self)
+
+    @state.inplace.setter
+    def _state_setter(self, value: str) -> None:
+        self.stored_state = value
+
+    @state.inplace.expression
+    @classmethod
+    def _state_expression(cls):
+        return current_state_sql(cls.__table__).label("state")
+
+    @state.inplace.update_expression
+    @classmethod
+    def _state_update(cls, value):
+        return [(cls.stored_state, value)]
     serializer_version: Mapped[str] = mapped_column(String(10))
     schema_version: Mapped[int] = mapped_column(Integer)
     revision: Mapped[int] = mapped_column(Integer)

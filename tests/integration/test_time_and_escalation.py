@@ -8,8 +8,11 @@ from sqlalchemy import func, select, update
 
 from engine.cases.lifecycle import extend_deadline
 from engine.errors import FormInvalid
-from engine.store.models import Case, HumanTask, Incident, Notification, SupervisionItem
+from engine.store.models import PLAN_APPLIED, Case, HumanTask, Incident, Notification, SupervisionItem, case_state
+from engine.catalogue.versions import get_version
+from engine.cases.timers import due_rows
 from engine.jobs import MAX_ATTEMPTS, escalation_sweep, sweep
+from engine.runtime.workflow import Workflow
 from engine.oversight.supervision import supervision_items
 from engine.people.accounts import principal_of
 from engine.workdays import WorkingCalendar
@@ -194,18 +197,70 @@ def test_a_timer_plan_fires_exactly_as_the_full_path(walk, db, clock):
         s = uow.session
         s.execute(update(Case).where(Case.id == full.case_id).values(timer_plan=None))
         uow.commit()
+    waiting = planned.case(), full.case()
     clock.advance(days=7, minutes=1)
     assert planned.fire_timers() and full.fire_timers()
     a, b = planned.case(), full.case()
-    assert (a.current_step, a.next_due_at, a.status, a.revision, a.timer_plan) == \
-        (b.current_step, b.next_due_at, b.status, b.revision, b.timer_plan)
+    assert (a.current_step, a.next_due_at, a.status, a.revision) == (b.current_step, b.next_due_at, b.status, b.revision)
     assert {k: v for k, v in a.summary.items()} == {k: v for k, v in b.summary.items()}
+    # The plan is kept and its tail is now the case's state (no state written); the full path wrote one.
+    assert (a.stored_state, b.timer_plan) == (PLAN_APPLIED, None)
+    assert a.state == a.timer_plan.split("\n", 1)[1] and b.state == b.stored_state
+    _same_workflow(db, a, b, waiting)
     assert [(e.kind, e.title) for e in planned.events()] == [(e.kind, e.title) for e in full.events()]
     assert [(t.task_name, t.role, t.due_on) for t in planned.open_tasks()] == \
         [(t.task_name, t.role, t.due_on) for t in full.open_tasks()]
     planned.do("confirmation")
     full.do("confirmation")
     assert planned.case().summary["monthly_amount"] == full.case().summary["monthly_amount"] == 1840.0
+
+
+def _same_workflow(db, a: Case, b: Case, waiting: tuple[Case, Case]) -> None:
+    """Two cases' current states restore to the same workflow: the same data where their ``waiting`` states
+    agreed (two applicants), the same READY steps and next timer; and every way the engine reads a state (the
+    ORM attribute, the SQL expression, a row of select(CASE)) agrees."""
+    with db.unit_of_work() as uow:
+        s = uow.session
+        spec = get_version(s, a.process_version_id).spec
+        for case in (a, b):
+            by_sql = s.execute(select(Case.state).where(Case.id == case.id)).scalar_one()
+            row = s.execute(select(Case.__table__).where(Case.id == case.id)).one()
+            assert by_sql == case_state(row) == case.state
+    wa, wb = Workflow.restore(spec, a.state), Workflow.restore(spec, b.state)
+    before = [Workflow.restore(spec, c.state).data for c in waiting]
+    differing = {k for k in before[0] if before[0][k] != before[1].get(k)}
+    assert set(wa.data) == set(wb.data) and wa.next_timer_due() == wb.next_timer_due()
+    assert {k: v for k, v in wa.data.items() if k not in differing} == \
+        {k: v for k, v in wb.data.items() if k not in differing}
+    assert [t.name for t in wa.ready_user_tasks()] == [t.name for t in wb.ready_user_tasks()]
+    assert [t.id for t in wa.ready_user_tasks()] == [t.id for t in Workflow.restore(spec, a.timer_plan.split(
+        "\n", 1)[1]).ready_user_tasks()]
+
+
+def test_a_fired_plan_is_not_applied_twice(walk, db, clock):
+    """After a timer fired from its plan (the plan kept as the case's state), the sweep reads no plan to apply
+    for it: a timer made due again takes the full path from the plan's tail, and writes a state of its own."""
+    w = walk()
+    w.drive_to("publicity")
+    clock.advance(days=7, minutes=1)
+    assert w.fire_timers() and w.open_names() == ["confirmation"]
+    fired = w.case()
+    assert fired.stored_state == PLAN_APPLIED
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
+        (row,) = due_rows(s, Case.id == w.case_id)
+        assert row.plan_facts is None
+        s.execute(update(Case).where(Case.id == w.case_id).values(next_due_at=clock.now()))
+        uow.commit()
+    assert not w.fire_timers()  # nothing is due in the workflow: nothing moves, nothing is fired twice
+    case = w.case()
+    assert w.open_names() == ["confirmation"] and [e.kind for e in w.events()].count("timer_fired") == 1
+    assert case.stored_state not in (PLAN_APPLIED, None) and case.timer_plan is None and case.next_due_at is None
+    with db.unit_of_work() as uow:
+        spec = get_version(uow.session, case.process_version_id).spec
+    assert Workflow.restore(spec, case.state).data == Workflow.restore(spec, fired.state).data
+    w.do("confirmation")
+    assert w.case().summary["monthly_amount"] == 1840.0 and w.case().stored_state != PLAN_APPLIED
 
 
 def test_a_plan_stored_in_the_old_layout_takes_the_full_path(walk, db, clock):
@@ -225,3 +280,29 @@ def test_a_plan_stored_in_the_old_layout_takes_the_full_path(walk, db, clock):
     assert (case.current_step, case.next_due_at, case.timer_plan) == ("审核确认", None, None)
     assert w.open_names() == ["confirmation"]
     assert [e.kind for e in w.events()].count("timer_fired") == 1
+
+
+def test_migration_0025_a_downgrade_writes_fired_plans_back_into_the_state(walk, db, clock):
+    """Downgrading below 0025_a gives a case fired from its plan its state back (the plan's tail) and no plan,
+    as the code before it expects; upgrading again changes nothing."""
+    from alembic import command
+
+    from engine.store.migrations import alembic_config, upgrade
+    w = walk()
+    w.drive_to("publicity")
+    clock.advance(days=7, minutes=1)
+    assert w.fire_timers()
+    fired = w.case()
+    assert fired.stored_state == PLAN_APPLIED
+    cfg = alembic_config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0024_e")
+    try:
+        case = w.case()
+        assert (case.stored_state, case.timer_plan) == (fired.timer_plan.split("\n", 1)[1], None)
+    finally:
+        upgrade(db.engine)
+    assert w.case().state == fired.state
+    w.do("confirmation")
+    assert w.case().summary["monthly_amount"] == 1840.0
