@@ -57,8 +57,9 @@ def inbox():
     principal = current_principal()
     with db().unit_of_work() as uow:
         s = uow.session
-        rows, total = inbox_tasks(s, principal, today, filters, page)
+        rows, _ = inbox_tasks(s, principal, today, filters, page, with_total=False)
         counts = inbox_counts(s, principal, today, filters)
+        total = counts["total"]  # the facets' grouped statement counts the filtered inbox too
         notes = notifications_for(s, principal, limit=5, besides="new_task")  # the list below shows new tasks
         saved = saved_filters(s, principal, today, "inbox")
         note_unread(s)

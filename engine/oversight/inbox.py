@@ -215,11 +215,11 @@ def count_inbox(session: Session, principal: Principal, today: date, filters: In
 
 
 def inbox(session: Session, principal: Principal, today: date, filters: InboxFilters = InboxFilters(),
-          page: int = 1, page_size: int = PAGE_SIZE):
+          page: int = 1, page_size: int = PAGE_SIZE, with_total: bool = True):
     """Open tasks of the principal's roles in their units with the filters, and the total (capped at
-    COUNT_CAP + 1)."""
+    COUNT_CAP + 1; None when not ``with_total``: the page takes the exact one from ``inbox_counts``)."""
     rows = session.execute(select_inbox_statement(principal, today, filters, page, page_size)).all()
-    return rows, count_inbox(session, principal, today, filters)
+    return rows, count_inbox(session, principal, today, filters) if with_total else None
 
 
 def inbox_counts(session: Session, principal: Principal, today: date,
