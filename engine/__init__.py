@@ -44,7 +44,7 @@ from engine.oversight.dashboard import DashboardFilters, OUTLIER_Z, dashboard, p
 from engine.oversight.queries import (COUNT_CAP, PAGE_SIZE, SupervisorFilters, case_form, case_view, deployed_versions,
                                       document_for, supervisor_cases, task_for, task_schema)
 from engine.oversight.inbox import (WITHIN_MAX as INBOX_WITHIN_MAX, InboxFilters, inbox as inbox_tasks, inbox_counts,
-                                    parse_inbox_filters, without as inbox_without)
+                                    inbox_rows, parse_inbox_filters, without as inbox_without)
 from engine.oversight.archive import household_archive
 from engine.oversight.timeline import (EVENT_KINDS, LogFilters, filter_timeline, operation_log,
                                       parse_log_filters, timeline_choices)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from engine import (COUNT_CAP, INBOX_WITHIN_MAX, attachment_panel, inbox_without, parse_inbox_filters, saved_filters, FLAG_NOTE_MAX, PAGE_SIZE, case_file, case_form, case_view, decide_flag, hold_panel_meeting,
-                    inbox_tasks, notifications_for, panel_agenda, panel_meetings, refresh_case_flags, task_for, task_schema)
+                    inbox_rows, notifications_for, panel_agenda, panel_meetings, refresh_case_flags, task_for, task_schema)
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from engine import (MAX_BATCH, REASON_MAX, claim_task, colleagues, complete_task, earlier_entries,
@@ -57,7 +57,7 @@ def inbox():
     principal = current_principal()
     with db().unit_of_work() as uow:
         s = uow.session
-        rows, _ = inbox_tasks(s, principal, today, filters, page, with_total=False)
+        rows = inbox_rows(s, principal, today, filters, page)
         counts = inbox_counts(s, principal, today, filters)
         total = counts["total"]  # the facets' grouped statement counts the filtered inbox too
         notes = notifications_for(s, principal, limit=5, besides="new_task")  # the list below shows new tasks

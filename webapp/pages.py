@@ -58,18 +58,16 @@ def header_unread() -> int:
     principal = current_principal()
     if principal is None or not principal.roles:
         return 0
-    if "header_unread" in g:  # read by the view in its own unit of work (note_unread)
-        return g.header_unread
-    with db().unit_of_work() as uow:
-        return unread_notifications(uow.session, principal)
+    if "header_unread" not in g:  # not read by the view in its own unit of work (note_unread)
+        with db().unit_of_work() as uow:
+            note_unread(uow.session)
+    return g.header_unread
 
 
 def note_unread(session) -> None:
     """Read the header's unread count in the view's unit of work (the busiest pages: the inbox, a task), so the
     header needs no transaction of its own."""
-    principal = current_principal()
-    if principal is not None and principal.roles:
-        g.header_unread = unread_notifications(session, principal)
+    g.header_unread = unread_notifications(session, current_principal())
 
 
 # The name of each kind of audit event, translated when a page shows it (the timeline's and the log's filters):

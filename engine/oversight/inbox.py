@@ -214,12 +214,18 @@ def count_inbox(session: Session, principal: Principal, today: date, filters: In
     return session.execute(select(func.count()).select_from(capped.subquery())).scalar_one()
 
 
+def inbox_rows(session: Session, principal: Principal, today: date, filters: InboxFilters = InboxFilters(),
+               page: int = 1, page_size: int = PAGE_SIZE) -> list:
+    """One page of the filtered inbox (the page takes its total from ``inbox_counts``, which counts it too)."""
+    return session.execute(select_inbox_statement(principal, today, filters, page, page_size)).all()
+
+
 def inbox(session: Session, principal: Principal, today: date, filters: InboxFilters = InboxFilters(),
-          page: int = 1, page_size: int = PAGE_SIZE, with_total: bool = True):
+          page: int = 1, page_size: int = PAGE_SIZE):
     """Open tasks of the principal's roles in their units with the filters, and the total (capped at
-    COUNT_CAP + 1; None when not ``with_total``: the page takes the exact one from ``inbox_counts``)."""
-    rows = session.execute(select_inbox_statement(principal, today, filters, page, page_size)).all()
-    return rows, count_inbox(session, principal, today, filters) if with_total else None
+    COUNT_CAP + 1)."""
+    return (inbox_rows(session, principal, today, filters, page, page_size),
+            count_inbox(session, principal, today, filters))
 
 
 def inbox_counts(session: Session, principal: Principal, today: date,

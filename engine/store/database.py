@@ -7,7 +7,6 @@ Nothing is created at import time.
 from __future__ import annotations
 
 import json
-
 import os
 import time
 from contextlib import contextmanager

@@ -182,6 +182,11 @@ def test_the_timeline_shows_values_and_what_changed(db, clock, who, unit_id, log
     only = login("township_xs").get(f"/cases/{walk.case_id}?event_kind=task_sent_back").text
     only_history = only.split('<ol class="history">')[1].split("</ol>")[0]
     assert "收入证明不清晰" in only_history and "户口簿复印件" not in only_history
+    assert '<option value="task_sent_back" selected>退回 (1)</option>' in only  # the kind's name, in the page's language
+    english = login("township_xs")
+    english.post_form("/lang/en", {"next": "/"})
+    assert '<option value="task_sent_back" selected>Sent back (1)</option>' in english.get(
+        f"/cases/{walk.case_id}?event_kind=task_sent_back").text
     by_person = login("township_xs").get(f"/cases/{walk.case_id}?actor={who('village_sy').user_id}").text
     assert "受理审查" not in by_person.split('<ol class="history">')[1].split("</ol>")[0]
     assert login("township_xs").get(f"/cases/{walk.case_id}?event_kind=nope").status_code == 400
