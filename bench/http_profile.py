@@ -7,7 +7,7 @@ the SQL statements (counted by an SQLAlchemy ``before_cursor_execute`` listener)
 process (median), then the totals per instance. BENCH_HTTP_PROFILE=1 adds a cProfile of the measured
 instances (top functions by cumulative and by own time; BENCH_HTTP_PROFILE_ONLY="GET  /inbox" profiles only
 the requests whose label holds that text), BENCH_HTTP_SQL=1 the statements of each kind of request. Knobs: BENCH_HTTP_CASES (40), BENCH_HTTP_WARMUP
-(10), BENCH_POSTGRES=1 for PostgreSQL (a database of its own, dropped after) instead of SQLite.
+(10), BENCH_HTTP_PROFILE_DUMP=<file> writes the cProfile's stats to a file, BENCH_POSTGRES=1 for PostgreSQL (a database of its own, dropped after) instead of SQLite.
 """
 from __future__ import annotations
 
@@ -116,6 +116,8 @@ def profile_store(database_url: str) -> None:
             for line in statements:
                 print("   ", line)
     if tally.profiler:
+        if os.environ.get("BENCH_HTTP_PROFILE_DUMP"):  # a file for pstats / snakeviz
+            tally.profiler.dump_stats(os.environ["BENCH_HTTP_PROFILE_DUMP"])
         for key in ("cumulative", "tottime"):
             out = io.StringIO()
             pstats.Stats(tally.profiler, stream=out).sort_stats(key).print_stats(os.environ.get("BENCH_HTTP_PROFILE_FILTER", ""), int(os.environ.get("BENCH_HTTP_PROFILE_LINES", 45)))

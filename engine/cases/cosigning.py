@@ -14,7 +14,7 @@ from functools import cache
 
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from engine.cases.operations import _still_holds, open_task, refused, required_reason, user_name
@@ -29,10 +29,14 @@ COSIGNER = TaskCosigner.__table__
 
 def cosigners(session: Session, task_id: str) -> list:
     """(user_id, display_name, signed_at, opinion) of a task's co-signers, in the order added."""
-    return session.execute(
-        select(COSIGNER.c.user_id, User.display_name, COSIGNER.c.signed_at, COSIGNER.c.opinion)
-        .join(User, User.id == COSIGNER.c.user_id).where(COSIGNER.c.task_id == task_id)
-        .order_by(COSIGNER.c.id)).all()
+    return session.execute(_cosigners_statement(), {"task_id": task_id}).all()
+
+
+@cache
+def _cosigners_statement():
+    return (select(COSIGNER.c.user_id, User.display_name, COSIGNER.c.signed_at, COSIGNER.c.opinion)
+            .join(User, User.id == COSIGNER.c.user_id).where(COSIGNER.c.task_id == bindparam("task_id"))
+            .order_by(COSIGNER.c.id))
 
 
 def required_signoffs(properties: dict) -> int:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, Callable
 
-from sqlalchemy import exists, insert, select, true, update
+from sqlalchemy import bindparam, exists, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -186,18 +187,9 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
     # One statement finds the task within the actor's scope and locks both rows
     # (PostgreSQL). A racing loser waits here and then reads the winner's
     # "completed". On SQLite the writing unit of work already holds the write lock.
-    stmt = (select(TASK.c.case_id, TASK.c.status, TASK.c.form_key, TASK.c.task_name, TASK.c.title,
-                   TASK.c.completed_at, TASK.c.completed_by_id, TASK.c.claimed_by_id, CASE.c.suspended_at,
-                   TASK.c.role, TASK.c.unit_id, TASK.c.delegated_to_id, *signoff_counts(TASK.c.id),
-                   CASE.c.process_version_id, Case.state,
-                   CASE.c.revision, CASE.c.county_id, CASE.c.township_id, CASE.c.village_id, CASE.c.accepted_on,
-                   CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number, CASE.c.household_id,
-                   CASE.c.assistance_type,
-                   select(Unit.code).where(Unit.id == CASE.c.county_id).scalar_subquery().label("county_code"),
-                   awaiting_visit_column())
-            .join(CASE, CASE.c.id == TASK.c.case_id)
-            .where(TASK.c.id == task_id, task_scope(actor)))
-    row = check_workable(session, actor, task_id, session.execute(locked(session, stmt)).first(), clock=clock)
+    row = check_workable(session, actor, task_id, session.execute(
+        _completion_row_statement(actor, session.get_bind().dialect.name == "postgresql"),
+        {"task_id": task_id}).first(), clock=clock)
     check_not_awaiting_visit(row)
     version = get_version(session, row.process_version_id)
     now, today = clock.now(), clock.today()
@@ -250,6 +242,24 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
                                case_id=row.case_id, task_name=row.task_name, actor_id=actor.user_id, now=now,
                                **check.values(data))
     return row.case_id
+
+
+@lru_cache(maxsize=1024)
+def _completion_row_statement(actor: Principal, lock_rows: bool):
+    """The task with its case's facts, within the actor's scope, locking both rows on PostgreSQL (``lock_rows``);
+    built once per actor, the task id bound at execution."""
+    stmt = (select(TASK.c.case_id, TASK.c.status, TASK.c.form_key, TASK.c.task_name, TASK.c.title,
+                   TASK.c.completed_at, TASK.c.completed_by_id, TASK.c.claimed_by_id, CASE.c.suspended_at,
+                   TASK.c.role, TASK.c.unit_id, TASK.c.delegated_to_id, *signoff_counts(TASK.c.id),
+                   CASE.c.process_version_id, Case.state,
+                   CASE.c.revision, CASE.c.county_id, CASE.c.township_id, CASE.c.village_id, CASE.c.accepted_on,
+                   CASE.c.number, CASE.c.applicant_name, CASE.c.applicant_id_number, CASE.c.household_id,
+                   CASE.c.assistance_type,
+                   select(Unit.code).where(Unit.id == CASE.c.county_id).scalar_subquery().label("county_code"),
+                   awaiting_visit_column())
+            .join(CASE, CASE.c.id == TASK.c.case_id)
+            .where(TASK.c.id == bindparam("task_id"), task_scope(actor)))
+    return stmt.with_for_update() if lock_rows else stmt
 
 
 def step_data(version, form_key: str | None, form_data: Any, coerce: Callable[[dict, Any], dict] | None,

@@ -12,9 +12,10 @@ FormInvalid (a reason is missing), and changes nothing.
 from __future__ import annotations
 
 from datetime import date
+from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import delete, exists, select
+from sqlalchemy import bindparam, delete, exists, select
 from sqlalchemy.orm import Session
 
 from engine.cases.documents import KINDS, issue_document
@@ -176,13 +177,29 @@ def release_task(session: Session, actor: Principal, clock: Clock, task_id: str)
 def colleagues(session: Session, actor: Principal, task_id: str) -> list:
     """(id, display name) of the active people who hold the task's role in its unit, but the actor: whom
     it may be reassigned to."""
-    row = session.execute(select(TASK.c.role, TASK.c.unit_id).where(TASK.c.id == task_id, task_scope(actor))).first()
+    row = session.execute(_task_place_statement(actor), {"task_id": task_id}).first()
     if row is None:
         raise NotFound(f"task {task_id}")
-    return session.execute(
-        select(User.id, User.display_name).join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(RoleAssignment.role == row.role, RoleAssignment.unit_id == row.unit_id, User.active.is_(True),
-               User.id != actor.user_id).order_by(User.display_name, User.id)).all()
+    return colleagues_at(session, actor, row.role, row.unit_id)
+
+
+def colleagues_at(session: Session, actor: Principal, role: str, unit_id: int) -> list:
+    """``colleagues`` of a task whose (role, unit) the caller has read in the actor's place."""
+    return session.execute(_colleagues_statement(), {"role": role, "unit_id": unit_id,
+                                                      "user_id": actor.user_id}).all()
+
+
+@lru_cache(maxsize=1024)
+def _task_place_statement(actor: Principal):
+    """A task's (role, unit) if in the actor's place; built once per actor, the task id bound at execution."""
+    return select(TASK.c.role, TASK.c.unit_id).where(TASK.c.id == bindparam("task_id"), task_scope(actor))
+
+
+@cache
+def _colleagues_statement():
+    return (select(User.id, User.display_name).join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(RoleAssignment.role == bindparam("role"), RoleAssignment.unit_id == bindparam("unit_id"),
+                   User.active.is_(True), User.id != bindparam("user_id")).order_by(User.display_name, User.id))
 
 
 def reassign_task(session: Session, actor: Principal, clock: Clock, task_id: str, to_user_id: Any,

@@ -8,7 +8,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.catalogue.datafiles import DataFile
@@ -260,11 +260,9 @@ def rule_book(session: Session, county_code: str | None = None) -> dict[str, dic
     on a task's completion, and the table holds a handful of rows per county."""
     book = {code: {**c, "models": list(c["models"]), "rules": list(c["rules"]), "appeals": []}
             for code, c in counties().items() if county_code is None or code == county_code}
-    query = select(CountyRuleEntry).order_by(CountyRuleEntry.id)
-    if county_code is not None:
-        query = query.where(CountyRuleEntry.county_code == county_code)
     # A new application reads its county's book three times (route, rules, model); once per transaction.
-    rows = remembered(session, ("rule_book", county_code), lambda: tuple(session.execute(query).scalars()))
+    rows = remembered(session, ("rule_book", county_code), lambda: tuple(session.execute(
+        _entries_statement(county_code is not None), {"county_code": county_code}).scalars()))
     # A county an admin added has rules once they were set up in the browser (set_up_county): its first appeal
     # entry names it, and its name is the places table's.
     added = sorted({r.county_code for r in rows if r.kind == APPEAL and r.county_code not in book})
@@ -286,6 +284,13 @@ def rule_book(session: Session, county_code: str | None = None) -> dict[str, dic
                          **entry}
             book[row.county_code][BOOK_LISTS[row.kind]].append(entry)
     return book
+
+
+@cache
+def _entries_statement(of_one_county: bool):
+    """The rule entries (of the county ``county_code``, bound at execution), built once."""
+    query = select(CountyRuleEntry).order_by(CountyRuleEntry.id)
+    return query.where(CountyRuleEntry.county_code == bindparam("county_code")) if of_one_county else query
 
 
 def _county(code: str, session: Session | None = None) -> dict[str, Any]:

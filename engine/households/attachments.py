@@ -16,13 +16,14 @@ import re
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache, lru_cache
 from io import BytesIO
 from pathlib import Path
 
 import puremagic
 from PIL import Image, ImageFile
 from pypdf import PdfReader
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from engine.catalogue.materials import Material, materials
@@ -187,10 +188,15 @@ class AttachmentPanel:
 
 def _of_case(case_id: int, household_id: int | None):
     """A case's attachments: its own, and its household's that belong to no case."""
-    own = ATTACHMENT.c.case_id == case_id
-    if household_id is None:
+    return _of_case_bound(household_id is not None), {"case_id": case_id, "household_id": household_id}
+
+
+@cache
+def _of_case_bound(with_household: bool):
+    own = ATTACHMENT.c.case_id == bindparam("case_id")
+    if not with_household:
         return own
-    return or_(own, and_(ATTACHMENT.c.household_id == household_id, ATTACHMENT.c.case_id.is_(None)))
+    return or_(own, and_(ATTACHMENT.c.household_id == bindparam("household_id"), ATTACHMENT.c.case_id.is_(None)))
 
 
 def case_place(session: Session, actor: Principal, case_id: int, roles=STAFF_ROLES):
@@ -215,38 +221,69 @@ def attachments_for(session: Session, actor: Principal, *, case_id: int | None =
         case = case_place(session, actor, case_id)
         if case is None:
             raise NotFound(f"case {case_id}")
-        return _listed(session, actor, _of_case(case_id, case.household_id))
+        return _listed(session, actor, *_of_case(case_id, case.household_id))
     if household_place(session, actor, household_id) is None:
         raise NotFound(f"household {household_id}")
-    return _listed(session, actor, ATTACHMENT.c.household_id == household_id)
+    return _listed(session, actor, _of_household(), {"household_id": household_id})
 
 
-def _listed(session: Session, actor: Principal, which) -> list:
+@cache
+def _of_household():
+    return ATTACHMENT.c.household_id == bindparam("household_id")
+
+
+def _listed(session: Session, actor: Principal, which, values: dict) -> list:
+    """The attachments ``which`` (a clause built once, its values bound from ``values``) in the actor's place."""
+    return session.execute(_listed_statement(actor, which), values).all()
+
+
+# Statements built once per (actor, shape), the ids bound at execution: building one costs more than running it.
+@lru_cache(maxsize=1024)
+def _listed_statement(actor: Principal, which):
     step = (select(TASK.c.title).where(TASK.c.case_id == ATTACHMENT.c.case_id, TASK.c.task_name == ATTACHMENT.c.task_name)
             .limit(1).scalar_subquery())
-    return session.execute(
-        select(ATTACHMENT.c.id, ATTACHMENT.c.material, ATTACHMENT.c.filename, ATTACHMENT.c.media_type,
-               ATTACHMENT.c.size, ATTACHMENT.c.case_id, ATTACHMENT.c.task_name, step.label("step_title"),
-               ATTACHMENT.c.uploaded_at, User.display_name.label("uploaded_by"))
-        .outerjoin(User, User.id == ATTACHMENT.c.uploaded_by_id)
-        .where(which, place_scope(ATTACHMENT, actor)).order_by(ATTACHMENT.c.id)).all()
+    return (select(ATTACHMENT.c.id, ATTACHMENT.c.material, ATTACHMENT.c.filename, ATTACHMENT.c.media_type,
+                   ATTACHMENT.c.size, ATTACHMENT.c.case_id, ATTACHMENT.c.task_name, step.label("step_title"),
+                   ATTACHMENT.c.uploaded_at, User.display_name.label("uploaded_by"))
+            .outerjoin(User, User.id == ATTACHMENT.c.uploaded_by_id)
+            .where(which, place_scope(ATTACHMENT, actor)).order_by(ATTACHMENT.c.id))
 
 
 def checklist(session: Session, case_id: int) -> list[ChecklistItem]:
     """The materials the case's type needs (the disabled members' too, when the household has one),
     each with the number of scans filed for it."""
-    disabled = exists().where(PERSON.c.household_id == CASE.c.household_id, PERSON.c.disability_level.is_not(None),
-                              PERSON.c.disability_level.not_in(NO_DISABILITY))
-    case = session.execute(select(CASE.c.assistance_type, CASE.c.household_id, disabled.label("disabled"))
-                           .where(CASE.c.id == case_id)).first()
+    case = session.execute(_checklist_case_statement(), {"case_id": case_id}).first()
     if case is None:
         raise NotFound(f"case {case_id}")
+    return _checklist_of(session, case_id, case)
+
+
+def _checklist_of(session: Session, case_id: int, case) -> list[ChecklistItem]:
+    """``checklist`` of a case whose assistance_type, household_id and ``disabled`` the caller has read."""
     needed = materials().checklist(case.assistance_type).items(bool(case.disabled))
     if not needed:
         return []
-    counts = dict(session.execute(select(ATTACHMENT.c.material, func.count()).where(
-        _of_case(case_id, case.household_id)).group_by(ATTACHMENT.c.material)).all())
+    which, values = _of_case(case_id, case.household_id)
+    counts = dict(session.execute(_material_counts_statement(which), values).all())
     return [ChecklistItem(m, counts.get(m.key, 0)) for m in needed]
+
+
+@cache
+def _disabled_member():
+    """SQL: the case's household has a disabled member (the disabled members' materials are needed too)."""
+    return exists().where(PERSON.c.household_id == CASE.c.household_id, PERSON.c.disability_level.is_not(None),
+                          PERSON.c.disability_level.not_in(NO_DISABILITY)).label("disabled")
+
+
+@cache
+def _checklist_case_statement():
+    return select(CASE.c.assistance_type, CASE.c.household_id, _disabled_member()).where(
+        CASE.c.id == bindparam("case_id"))
+
+
+@cache
+def _material_counts_statement(which):
+    return select(ATTACHMENT.c.material, func.count()).where(which).group_by(ATTACHMENT.c.material)
 
 
 def missing_materials(session: Session, case_id: int) -> list[Material]:
@@ -262,15 +299,22 @@ def attachment_panel(session: Session, actor: Principal, *, case_id: int | None 
         listed = attachments_for(session, actor, household_id=household_id)
         return AttachmentPanel(None, household_id, listed, [], materials().choices(None),
                                household_place(session, actor, household_id, TASK_ROLES) is not None)
-    # The place and whether the actor may upload there (a task role in it), in one statement.
-    case = session.execute(select(CASE.c.household_id, CASE.c.assistance_type,
-                                  case_scope(actor, TASK_ROLES).label("in_task_place"))
-                           .where(CASE.c.id == case_id, case_scope(actor))).first()
+    # The place, whether the actor may upload there (a task role in it) and what the checklist needs of the
+    # case, in one statement.
+    case = session.execute(_panel_case_statement(actor), {"case_id": case_id}).first()
     if case is None:
         raise NotFound(f"case {case_id}")
     may_upload = case.household_id is not None and bool(case.in_task_place)
-    return AttachmentPanel(case_id, case.household_id, _listed(session, actor, _of_case(case_id, case.household_id)),
-                           checklist(session, case_id), materials().choices(case.assistance_type), may_upload)
+    return AttachmentPanel(case_id, case.household_id, _listed(session, actor, *_of_case(case_id, case.household_id)),
+                           _checklist_of(session, case_id, case), materials().choices(case.assistance_type),
+                           may_upload)
+
+
+@lru_cache(maxsize=1024)
+def _panel_case_statement(actor: Principal):
+    return (select(CASE.c.household_id, CASE.c.assistance_type, case_scope(actor, TASK_ROLES).label("in_task_place"),
+                   _disabled_member())
+            .where(CASE.c.id == bindparam("case_id"), case_scope(actor)))
 
 
 def fetch_attachment(session: Session, actor: Principal, now: datetime, blobs: BlobStore, attachment_id: int,

@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from sqlalchemy import insert, literal, null, or_, select, union_all
+from sqlalchemy import bindparam, insert, literal, null, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from engine.catalogue.datafiles import DataFile
@@ -84,33 +84,22 @@ def raise_flags(session: Session, case_id: int, today: date, now: datetime, know
     case's type (once per rule and other benefit); returns how many new flags were raised. ``known``: the
     case's facts when the caller has read them already. A type no rule names costs one statement (none with
     ``known``); otherwise one more for what the household has, and one for its flags when something is found."""
-    case = known or session.execute(select(CASE.c.assistance_type, CASE.c.household_id, Unit.code)
-                                    .join(Unit, Unit.id == CASE.c.county_id).where(CASE.c.id == case_id)).first()
+    case = known or session.execute(_case_facts_statement(), {"case_id": case_id}).first()
     if case is None or case.household_id is None:
         return 0
     in_force = [r for r in rules_for(case.assistance_type) if _in_force(r, case.code, today)]
     if not in_force:
         return 0
     others = {r["types"][1] for r in in_force}
-    # What the household has of those types, in one statement: its benefits and its open applications.
-    benefits_q = (select(RECIPIENT.c.id, RECIPIENT.c.case_id, RECIPIENT.c.assistance_type, RECIPIENT.c.status,
-                         RECIPIENT.c.payment_from, RECIPIENT.c.monthly_amount, RECIPIENT.c.care_level, CASE.c.number)
-                  .join(CASE, CASE.c.id == RECIPIENT.c.case_id)
-                  .where(RECIPIENT.c.household_id == case.household_id, RECIPIENT.c.assistance_type.in_(others),
-                         RECIPIENT.c.case_id != case_id))
-    open_q = (select(null(), CASE.c.id, CASE.c.assistance_type, literal("running"), null(), null(), null(),
-                     CASE.c.number)
-              .where(CASE.c.household_id == case.household_id, CASE.c.assistance_type.in_(others),
-                     CASE.c.status == "running", CASE.c.id != case_id))
-    rows = session.execute(union_all(benefits_q, open_q) if any(_about_open(r) for r in in_force)
-                           else benefits_q).all()
+    rows = session.execute(_holdings_statement(tuple(sorted(others)), any(_about_open(r) for r in in_force)),
+                           {"household_id": case.household_id, "case_id": case_id}).all()
     benefits = [r for r in rows if r.id is not None]
     open_cases = [r for r in rows if r.id is None]
     hits = [(rule, hit) for rule in in_force for hit in _hits(rule, benefits, open_cases, today)]
     if not hits:
         return 0
     flagged = {(f.rule, f.other_recipient_id, f.other_case_id) for f in session.execute(
-        select(FLAG.c.rule, FLAG.c.other_recipient_id, FLAG.c.other_case_id).where(FLAG.c.case_id == case_id))}
+        _flagged_statement(), {"case_id": case_id})}
     raised = 0
     for rule, hit in hits:
         if (rule["key"], hit["recipient_id"], hit["case_id"]) in flagged:
@@ -123,14 +112,52 @@ def raise_flags(session: Session, case_id: int, today: date, now: datetime, know
     return raised
 
 
+# The check's statements are built once, the ids bound at execution: building one costs more than running it.
+@cache
+def _case_facts_statement():
+    return (select(CASE.c.assistance_type, CASE.c.household_id, Unit.code).join(Unit, Unit.id == CASE.c.county_id)
+            .where(CASE.c.id == bindparam("case_id")))
+
+
+@cache
+def _holdings_statement(others: tuple[str, ...], with_open: bool):
+    """What the household has of the ``others`` types, in one statement: its benefits (and, ``with_open``, its
+    open applications), besides the case's own."""
+    household_id, case_id = bindparam("household_id"), bindparam("case_id")
+    benefits_q = (select(RECIPIENT.c.id, RECIPIENT.c.case_id, RECIPIENT.c.assistance_type, RECIPIENT.c.status,
+                         RECIPIENT.c.payment_from, RECIPIENT.c.monthly_amount, RECIPIENT.c.care_level, CASE.c.number)
+                  .join(CASE, CASE.c.id == RECIPIENT.c.case_id)
+                  .where(RECIPIENT.c.household_id == household_id, RECIPIENT.c.assistance_type.in_(others),
+                         RECIPIENT.c.case_id != case_id))
+    if not with_open:
+        return benefits_q
+    open_q = (select(null(), CASE.c.id, CASE.c.assistance_type, literal("running"), null(), null(), null(),
+                     CASE.c.number)
+              .where(CASE.c.household_id == household_id, CASE.c.assistance_type.in_(others),
+                     CASE.c.status == "running", CASE.c.id != case_id))
+    return union_all(benefits_q, open_q)
+
+
+@cache
+def _flagged_statement():
+    return select(FLAG.c.rule, FLAG.c.other_recipient_id, FLAG.c.other_case_id).where(
+        FLAG.c.case_id == bindparam("case_id"))
+
+
+@cache
+def _other_running_statement():
+    return select(CASE.c.id).where(CASE.c.household_id == bindparam("household_id"), CASE.c.status == "running",
+                                   CASE.c.id != bindparam("case_id"))
+
+
 def flag_household_cases(session: Session, household_id: int | None, except_case_id: int, today: date,
                          now: datetime) -> int:
     """A household's benefits or open applications changed (a new application, a benefit granted): check its
     other open cases again, so the flags are on them before their deciding step; returns how many were raised."""
     if household_id is None:
         return 0
-    others = session.execute(select(CASE.c.id).where(CASE.c.household_id == household_id, CASE.c.status == "running",
-                                                     CASE.c.id != except_case_id)).scalars().all()
+    others = session.execute(_other_running_statement(),
+                             {"household_id": household_id, "case_id": except_case_id}).scalars().all()
     return sum(raise_flags(session, other, today, now) for other in others)
 
 
@@ -176,8 +203,7 @@ def require_decided(session: Session, case_id: int, today: date, now: datetime) 
     """Before a benefit is registered: raise the flags the household's benefits call for today, and refuse
     while any flag is undecided (the approver records the decision on the case's task page) or refused."""
     raise_flags(session, case_id, today, now)
-    standing = session.execute(select(FLAG.c.message, FLAG.c.decision).where(
-        FLAG.c.case_id == case_id, or_(FLAG.c.decision.is_(None), FLAG.c.decision == "refuse")).order_by(FLAG.c.id)).all()
+    standing = session.execute(_standing_flags_statement(), {"case_id": case_id}).all()
     pending = [r.message for r in standing if r.decision is None]
     if pending:
         raise FormInvalid({"_flags": "请先对案件提示作出处理决定：" + "；".join(pending)})
@@ -186,14 +212,24 @@ def require_decided(session: Session, case_id: int, today: date, now: datetime) 
         raise FormInvalid({"_flags": f"案件提示已决定不予纳入（{refused}），不能登记救助"})
 
 
+@cache
+def _standing_flags_statement():
+    return select(FLAG.c.message, FLAG.c.decision).where(
+        FLAG.c.case_id == bindparam("case_id"), or_(FLAG.c.decision.is_(None), FLAG.c.decision == "refuse")
+    ).order_by(FLAG.c.id)
+
+
 _OTHER_CASE = CASE.alias("other")  # made once: an alias proxies every column
 
 
 def flags_of(session: Session, case_id: int) -> list[dict[str, Any]]:
     """The case's flags, for its pages: message, other case, decision and who took it."""
+    return [dict(r) for r in session.execute(_flags_of_statement(), {"case_id": case_id}).mappings().all()]
+
+
+@cache
+def _flags_of_statement():
     other = _OTHER_CASE
-    rows = session.execute(select(FLAG, other.c.number.label("other_number"), User.display_name.label("decided_by"))
-                           .outerjoin(other, other.c.id == FLAG.c.other_case_id)
-                           .outerjoin(User, User.id == FLAG.c.decided_by_id)
-                           .where(FLAG.c.case_id == case_id).order_by(FLAG.c.id)).mappings().all()
-    return [dict(r) for r in rows]
+    return (select(FLAG, other.c.number.label("other_number"), User.display_name.label("decided_by"))
+            .outerjoin(other, other.c.id == FLAG.c.other_case_id).outerjoin(User, User.id == FLAG.c.decided_by_id)
+            .where(FLAG.c.case_id == bindparam("case_id")).order_by(FLAG.c.id))

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, Mapping
 
-from sqlalchemy import and_, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.catalogue.forms import age_on, mask_id_number
@@ -153,8 +154,7 @@ def case_file(session: Session, principal: Principal, case_id: int, task_name: s
     checks = get_version(session, case.process_version_id).declarations.checks
     reveal = bool(task_name in checks and now is not None and case.county_id in allowed_counties(principal))
     # the household of a privacy case is hidden from the village (engine.people.scope): its file stays out
-    found = session.execute(select(HOUSEHOLD).where(HOUSEHOLD.c.id == case.household_id,
-                                                    household_scope(principal))).first() \
+    found = session.execute(_household_in_scope(principal), {"household_id": case.household_id}).first() \
         if case.household_id is not None else None
     household_id = found.id if found is not None else None
     household = _household_facts(session, household_id, reveal, found) if found is not None else None
@@ -213,7 +213,7 @@ _EFFECT_ZH = {"register": "纳入", "update": "变更", "continue": "继续享�
 
 def _household_facts(session, household_id: int, reveal: bool, row: Any = None) -> HouseholdFacts:
     """``row``: the household's row, already read."""
-    h = row if row is not None else session.execute(select(HOUSEHOLD).where(HOUSEHOLD.c.id == household_id)).one()
+    h = row if row is not None else session.execute(_HOUSEHOLD_ROW, {"household_id": household_id}).one()
     names = unit_names(session, (h.county_id, h.township_id, h.village_id))
     members = []
     for p in _members(session, household_id, h.head_id):
@@ -222,8 +222,7 @@ def _household_facts(session, household_id: int, reveal: bool, row: Any = None) 
                         "relation": RELATIONS_ZH.get(p.relation or "", p.relation or ""),
                         "disability_level": p.disability_level})
     economic = []
-    for r in session.execute(select(ECONOMIC).where(ECONOMIC.c.household_id == household_id)
-                             .order_by(ECONOMIC.c.checked_on.desc(), ECONOMIC.c.id.desc()).limit(MAX_ROWS)).mappings():
+    for r in session.execute(_ECONOMIC_ROWS, {"household_id": household_id}).mappings():
         incomes = [{**i, "id_number": i.get("id_number") if reveal else mask_id_number(i.get("id_number"))}
                    for i in (r["incomes"] or []) if isinstance(i, Mapping)]
         economic.append({**dict(r), "incomes": incomes})
@@ -233,8 +232,21 @@ def _household_facts(session, household_id: int, reveal: bool, row: Any = None) 
 
 def _members(session, household_id: int, head_id: int | None) -> list[Any]:
     """The household's members, its head first."""
-    return session.execute(select(PERSON).where(PERSON.c.household_id == household_id)
-                           .order_by((PERSON.c.id == head_id).desc(), PERSON.c.id)).all()
+    return session.execute(_MEMBERS, {"household_id": household_id, "head_id": head_id}).all()
+
+
+# The file's statements are built once (per scope where the place is in them), the ids bound at execution:
+# building a statement costs more than running it.
+_HOUSEHOLD_ROW = select(HOUSEHOLD).where(HOUSEHOLD.c.id == bindparam("household_id"))
+_ECONOMIC_ROWS = (select(ECONOMIC).where(ECONOMIC.c.household_id == bindparam("household_id"))
+                  .order_by(ECONOMIC.c.checked_on.desc(), ECONOMIC.c.id.desc()).limit(MAX_ROWS))
+_MEMBERS = (select(PERSON).where(PERSON.c.household_id == bindparam("household_id"))
+            .order_by((PERSON.c.id == bindparam("head_id")).desc(), PERSON.c.id))
+
+
+@lru_cache(maxsize=1024)
+def _household_in_scope(principal: Principal):
+    return select(HOUSEHOLD).where(HOUSEHOLD.c.id == bindparam("household_id"), household_scope(principal))
 
 
 # Made once, not per call: building an alias costs more than the query (it proxies every column).
@@ -268,16 +280,23 @@ def _steps(session, case, reveal: bool, events: list | None = None) -> list[Step
 
 
 def _attachments(session, scope, *, case_id: int | None = None, household_id: int | None = None) -> list[dict[str, Any]]:
-    where = and_(ATTACHMENT.c.case_id == case_id if case_id is not None else ATTACHMENT.c.household_id == household_id,
-                 scope)
     names = materials().by_key
-    rows = session.execute(select(ATTACHMENT.c.id, ATTACHMENT.c.sha256, ATTACHMENT.c.material, ATTACHMENT.c.filename,
-                                  ATTACHMENT.c.media_type, ATTACHMENT.c.size, ATTACHMENT.c.case_id,
-                                  ATTACHMENT.c.task_name, ATTACHMENT.c.uploaded_at)
-                           .where(where).order_by(ATTACHMENT.c.id).limit(MAX_ROWS)).mappings().all()
+    rows = session.execute(_attachments_statement(scope, case_id is not None),
+                           {"case_id": case_id, "household_id": household_id}).mappings().all()
     return [{**r, "material_name": names[r["material"]].name_zh if r["material"] in names else r["material"],
              "material_name_en": names[r["material"]].name_en if r["material"] in names else r["material"]}
             for r in rows]
+
+
+@lru_cache(maxsize=1024)
+def _attachments_statement(scope, of_case: bool):
+    """A case's (``of_case``) or a household's attachments within ``scope`` (a clause built once per place)."""
+    which = ATTACHMENT.c.case_id == bindparam("case_id") if of_case else \
+        ATTACHMENT.c.household_id == bindparam("household_id")
+    return (select(ATTACHMENT.c.id, ATTACHMENT.c.sha256, ATTACHMENT.c.material, ATTACHMENT.c.filename,
+                   ATTACHMENT.c.media_type, ATTACHMENT.c.size, ATTACHMENT.c.case_id, ATTACHMENT.c.task_name,
+                   ATTACHMENT.c.uploaded_at)
+            .where(which, scope).order_by(ATTACHMENT.c.id).limit(MAX_ROWS))
 
 
 def _type_name(assistance_type: str | None) -> str:
@@ -287,13 +306,19 @@ def _type_name(assistance_type: str | None) -> str:
 def _other_cases(session, scope, household_id: int | None, except_case: int | None) -> list[Any]:
     if household_id is None:
         return []
+    rows = session.execute(_other_cases_statement(scope, except_case is not None),
+                           {"household_id": household_id, "except_case": except_case}).all()
+    return [_CaseRow(r, _type_name(r.assistance_type)) for r in rows]
+
+
+@lru_cache(maxsize=1024)
+def _other_cases_statement(scope, besides_one: bool):
     query = select(CASE.c.id, CASE.c.number, CASE.c.assistance_type, CASE.c.status, CASE.c.current_step,
                    CASE.c.outcome, CASE.c.summary, CASE.c.created_at, CASE.c.completed_at,
-                   CASE.c.applicant_name).where(CASE.c.household_id == household_id, scope)
-    if except_case is not None:
-        query = query.where(CASE.c.id != except_case)
-    rows = session.execute(query.order_by(CASE.c.created_at.desc(), CASE.c.id.desc()).limit(MAX_ROWS)).all()
-    return [_CaseRow(r, _type_name(r.assistance_type)) for r in rows]
+                   CASE.c.applicant_name).where(CASE.c.household_id == bindparam("household_id"), scope)
+    if besides_one:
+        query = query.where(CASE.c.id != bindparam("except_case"))
+    return query.order_by(CASE.c.created_at.desc(), CASE.c.id.desc()).limit(MAX_ROWS)
 
 
 class _CaseRow:
@@ -310,10 +335,7 @@ class _CaseRow:
 def _benefits(session, household_id: int | None, with_history: bool = False) -> list[dict[str, Any]]:
     if household_id is None:
         return []
-    rows = session.execute(select(RECIPIENT, CASE.c.number.label("case_number"))
-                           .join(CASE, CASE.c.id == RECIPIENT.c.case_id)
-                           .where(RECIPIENT.c.household_id == household_id)
-                           .order_by(RECIPIENT.c.payment_from.desc(), RECIPIENT.c.id.desc()).limit(MAX_ROWS)).mappings().all()
+    rows = session.execute(_BENEFITS, {"household_id": household_id}).mappings().all()
     out = [{**dict(r), "type_name": _type_name(r["assistance_type"]), "status_zh": STATUS_ZH.get(r["status"], r["status"]),
             "applicant_id_number": mask_id_number(r["applicant_id_number"]), "history": []} for r in rows]
     if with_history and out:
@@ -322,6 +344,11 @@ def _benefits(session, household_id: int | None, with_history: bool = False) -> 
                                   .order_by(CHANGE.c.id)).mappings():
             by_id[ch["recipient_id"]]["history"].append(dict(ch))
     return out
+
+
+_BENEFITS = (select(RECIPIENT, CASE.c.number.label("case_number")).join(CASE, CASE.c.id == RECIPIENT.c.case_id)
+             .where(RECIPIENT.c.household_id == bindparam("household_id"))
+             .order_by(RECIPIENT.c.payment_from.desc(), RECIPIENT.c.id.desc()).limit(MAX_ROWS))
 
 
 def application_defaults(session: Session, principal: Principal, household_id: int, schema: Mapping[str, Any] | None,

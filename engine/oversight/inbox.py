@@ -139,9 +139,10 @@ def _stands_in(user_id: int, today: date):
                           PROXY.c.cancelled_at.is_(None), PROXY.c.starts_on <= today, PROXY.c.ends_on >= today)
 
 
-def _buckets(principal: Principal, today: date, within: int) -> Mapping:
-    """Each filtered dimension as an SQL expression (the holder and the due date as their option)."""
-    return _bucket_expressions(principal.user_id, today, soon_until(today, within))
+def _buckets(principal: Principal, today: date, soon: date) -> Mapping:
+    """Each filtered dimension as an SQL expression (the holder and the due date as their option); ``soon`` is
+    the last day of "due soon" (``soon_until``)."""
+    return _bucket_expressions(principal.user_id, today, soon)
 
 
 @lru_cache(maxsize=1024)
@@ -163,9 +164,9 @@ def _chosen(filters: InboxFilters) -> dict:
             "village": filters.village_id, "due": filters.due}
 
 
-def _where(principal: Principal, today: date, filters: InboxFilters) -> list:
+def _where(principal: Principal, today: date, soon: date, filters: InboxFilters) -> list:
     """The clauses of the filtered inbox: the person's place first, then every chosen option."""
-    buckets = _buckets(principal, today, filters.within)
+    buckets = _buckets(principal, today, soon)
     clauses = [TASK.c.status == "open", task_scope(principal), *_range(filters)]
     clauses += [buckets[key] == value for key, value in _chosen(filters).items() if value is not None]
     return clauses
@@ -190,18 +191,26 @@ def select_inbox_statement(principal: Principal, today: date, filters: InboxFilt
     """The inbox query: open tasks in the principal's (role, unit) pairs with the filters, most urgent (or
     oldest) first. ``held`` is the row's holder option: "mine" on a task a colleague holds says the principal
     is their 代理 today (the page marks it as held for them)."""
+    return _inbox_statement(principal, today, soon_until(today, filters.within), filters, page, page_size)
+
+
+# The inbox's statements are built once per (principal, day, last "soon" day, filters, page): building one costs
+# more than the database's work on it; every value they hold is in the key, and statements are immutable.
+@lru_cache(maxsize=1024)
+def _inbox_statement(principal: Principal, today: date, soon: date, filters: InboxFilters, page: int,
+                     page_size: int):
     holder, village = _SELECT_INBOX_STATEMENT_HOLDER, _SELECT_INBOX_STATEMENT_VILLAGE
     return (
         select(TASK.c.id, TASK.c.title, TASK.c.task_name, TASK.c.role, TASK.c.due_on, TASK.c.due_provisional,
                TASK.c.created_at, CASE.c.id.label("case_id"), CASE.c.number, CASE.c.applicant_name,
                CASE.c.applicant_id_number, CASE.c.assistance_type, village.name.label("village_name"),
                TASK.c.claimed_by_id, holder.display_name.label("claimed_by"), CASE.c.suspended_at,
-               _buckets(principal, today, filters.within)["held"].label("held"))
+               _buckets(principal, today, soon)["held"].label("held"))
         .select_from(TASK)
         .join(CASE, CASE.c.id == TASK.c.case_id)
         .outerjoin(village, village.id == CASE.c.village_id)
         .outerjoin(holder, holder.id == TASK.c.claimed_by_id)
-        .where(*_where(principal, today, filters))
+        .where(*_where(principal, today, soon, filters))
         .order_by(*(URGENCY_ORDER if filters.by_urgency else (TASK.c.created_at, TASK.c.id)))
         .limit(page_size).offset((max(page, 1) - 1) * page_size)
     )
@@ -210,7 +219,7 @@ def select_inbox_statement(principal: Principal, today: date, filters: InboxFilt
 def count_inbox(session: Session, principal: Principal, today: date, filters: InboxFilters) -> int:
     """How many open tasks the filtered inbox holds (capped at COUNT_CAP + 1)."""
     capped = select(TASK.c.id).join(CASE, CASE.c.id == TASK.c.case_id).where(
-        *_where(principal, today, filters)).limit(COUNT_CAP + 1)
+        *_where(principal, today, soon_until(today, filters.within), filters)).limit(COUNT_CAP + 1)
     return session.execute(select(func.count()).select_from(capped.subquery())).scalar_one()
 
 
@@ -233,13 +242,9 @@ def inbox_counts(session: Session, principal: Principal, today: date,
     """Every option of every filter with how many open tasks it would show given the other filters:
     ``{dimension: [{"key", "label_zh", "label_en", "count"}]}`` plus ``"total"`` (the filtered inbox).
     One grouped statement in the principal's place."""
-    buckets = _buckets(principal, today, filters.within)
-    names = list(buckets)
-    groups = session.execute(
-        select(*(buckets[n].label(n) for n in names), func.min(TASK.c.title).label("title"), func.count().label("n"))
-        .select_from(TASK).join(CASE, CASE.c.id == TASK.c.case_id)
-        .where(TASK.c.status == "open", task_scope(principal), *_range(filters))
-        .group_by(*(buckets[n] for n in names))).all()
+    soon = soon_until(today, filters.within)
+    names = list(_buckets(principal, today, soon))
+    groups = session.execute(_facets_statement(principal, today, soon, filters)).all()
     chosen = _chosen(filters)
     counts: dict[str, dict] = {n: {} for n in names}
     titles: dict[str, str] = {}
@@ -253,6 +258,16 @@ def inbox_counts(session: Session, principal: Principal, today: date,
             if not misses or misses == [n]:
                 counts[n][getattr(g, n)] = counts[n].get(getattr(g, n), 0) + g.n
     return {**_labelled(session, counts, titles, chosen), "total": total}
+
+
+@lru_cache(maxsize=1024)
+def _facets_statement(principal: Principal, today: date, soon: date, filters: InboxFilters):
+    buckets = _buckets(principal, today, soon)
+    return (select(*(buckets[n].label(n) for n in buckets), func.min(TASK.c.title).label("title"),
+                   func.count().label("n"))
+            .select_from(TASK).join(CASE, CASE.c.id == TASK.c.case_id)
+            .where(TASK.c.status == "open", task_scope(principal), *_range(filters))
+            .group_by(*buckets.values()))
 
 
 _HELD_LABELS = {"mine": ("我认领的", "Claimed by me"), "queue": ("本单位待认领", "Shared queue"),

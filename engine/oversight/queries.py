@@ -6,9 +6,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.clock import start_of_local_day
@@ -31,15 +32,20 @@ _TASK_FOR_HOLDER = aliased(User)
 
 def task_for(session: Session, principal: Principal, task_id: str):
     """A task the principal may work on (any status), or NotFound."""
-    holder = _TASK_FOR_HOLDER
-    row = session.execute(
-        select(TASK, User.display_name.label("completed_by_name"), holder.display_name.label("claimed_by_name"))
-        .outerjoin(User, User.id == TASK.c.completed_by_id).outerjoin(holder, holder.id == TASK.c.claimed_by_id)
-        .where(TASK.c.id == task_id, task_scope(principal))
-    ).first()
+    row = session.execute(_task_for_statement(principal), {"task_id": task_id}).first()
     if row is None:
         raise NotFound(f"task {task_id}")
     return row
+
+
+# The page's statements are built once (per principal where their place is in them), the ids bound at execution:
+# building a statement costs more than running it. Every other value is in the key; statements are immutable.
+@lru_cache(maxsize=1024)
+def _task_for_statement(principal: Principal):
+    holder = _TASK_FOR_HOLDER
+    return (select(TASK, User.display_name.label("completed_by_name"), holder.display_name.label("claimed_by_name"))
+            .outerjoin(User, User.id == TASK.c.completed_by_id).outerjoin(holder, holder.id == TASK.c.claimed_by_id)
+            .where(TASK.c.id == bindparam("task_id"), task_scope(principal)))
 
 
 def task_schema(session: Session, principal: Principal, task_id: str) -> dict:
@@ -77,32 +83,38 @@ _CASE_VIEW_ACTOR = aliased(User)
 
 def case_view(session: Session, principal: Principal, case_id: int) -> CaseView:
     """The case with its history, open tasks and diagram state, if in the principal's place."""
-    case = session.execute(select(CASE).where(CASE.c.id == case_id, case_scope(principal))).first()
+    case = session.execute(_case_in_scope(principal), {"case_id": case_id}).first()
     if case is None:
         raise NotFound(f"case {case_id}")
     names = unit_names(session, (case.village_id, case.township_id, case.county_id))
-    actor = _CASE_VIEW_ACTOR
-    events = session.execute(
-        select(EVENT, actor.display_name.label("actor_name"))
-        .outerjoin(actor, actor.id == EVENT.c.actor_id)
-        .where(EVENT.c.case_id == case_id).order_by(EVENT.c.id)
-    ).all()
-    holder = _CASE_VIEW_HOLDER
-    open_tasks = session.execute(
-        select(TASK, Unit.name.label("unit_name"), holder.display_name.label("claimed_by_name"))
-        .join(Unit, Unit.id == TASK.c.unit_id).outerjoin(holder, holder.id == TASK.c.claimed_by_id)
-        .where(TASK.c.case_id == case_id, TASK.c.status == "open").order_by(TASK.c.created_at)
-    ).all()
-    documents = session.execute(select(Document.id, Document.kind, Document.number, Document.title,
-                                       Document.issued_at, Document.voided_at, Document.voided_reason)
-                                .where(Document.case_id == case_id)
-                                .order_by(Document.id)).all()
+    events, open_tasks, documents = (session.execute(statement, {"case_id": case_id}).all()
+                                     for statement in _case_view_statements())
     version = get_version(session, case.process_version_id)
     workflow = Workflow.restore(version.spec, case_state(case))
     return CaseView(case, names.get(case.village_id, ""), names.get(case.township_id, ""),
                     names.get(case.county_id, ""), events, open_tasks, workflow.element_states(),
                     version.bpmn_xml, workflow.data, version.name, documents,
                     case_timeline(events, version.tasks, version.forms), workflow)
+
+
+@lru_cache(maxsize=1024)
+def _case_in_scope(principal: Principal):
+    return select(CASE).where(CASE.c.id == bindparam("case_id"), case_scope(principal))
+
+
+@cache
+def _case_view_statements():
+    """The case's events (with their actors' names), open tasks (with unit and holder) and documents."""
+    actor, holder, case_id = _CASE_VIEW_ACTOR, _CASE_VIEW_HOLDER, bindparam("case_id")
+    return (
+        select(EVENT, actor.display_name.label("actor_name")).outerjoin(actor, actor.id == EVENT.c.actor_id)
+        .where(EVENT.c.case_id == case_id).order_by(EVENT.c.id),
+        select(TASK, Unit.name.label("unit_name"), holder.display_name.label("claimed_by_name"))
+        .join(Unit, Unit.id == TASK.c.unit_id).outerjoin(holder, holder.id == TASK.c.claimed_by_id)
+        .where(TASK.c.case_id == case_id, TASK.c.status == "open").order_by(TASK.c.created_at),
+        select(Document.id, Document.kind, Document.number, Document.title, Document.issued_at, Document.voided_at,
+               Document.voided_reason).where(Document.case_id == case_id).order_by(Document.id),
+    )
 
 
 def document_for(session: Session, principal: Principal, case_id: int, document_id: int):

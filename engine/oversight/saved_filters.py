@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, Callable, Mapping
 
 from sqlalchemy import delete, or_, select
@@ -58,6 +59,7 @@ class _SavedList:
     count: Callable[[Session, Principal, date, Any], int]
     home: Callable[[Session, Principal], tuple[int, int | None] | None]
     shared_with: Callable[[Principal], Any]
+    has_list: Callable[[Principal], bool]  # whether ``home`` gives a place (asked without reading it)
 
 
 def _supervisor_home(session: Session, principal: Principal) -> tuple[int, None] | None:
@@ -87,9 +89,10 @@ def _inbox_home(session: Session, principal: Principal) -> tuple[int, int] | Non
 
 LISTS = {
     "cases": _SavedList(parse_filters, count_supervisor_cases, _supervisor_home,
-                        lambda p: SavedFilter.county_id.in_(supervised_counties(p) or (-1,))),
+                        lambda p: SavedFilter.county_id.in_(supervised_counties(p) or (-1,)),
+                        lambda p: bool(supervised_counties(p))),
     "inbox": _SavedList(parse_inbox_filters, count_inbox, _inbox_home,
-                        lambda p: SavedFilter.unit_id.in_(p.staff_units or (-1,))),
+                        lambda p: SavedFilter.unit_id.in_(p.staff_units or (-1,)), lambda p: bool(p.staff_units)),
 }
 
 
@@ -119,16 +122,21 @@ def saved_filters(session: Session, principal: Principal, today: date, kind: str
     """The principal's own filters of a list and those shared with them, each with its live count (counted
     within the principal's own place: a colleague's filter shows the principal's tasks)."""
     saved_list = LISTS[kind]
-    if saved_list.home(session, principal) is None:
+    if not saved_list.has_list(principal):
         return []
-    rows = session.execute(
-        select(SavedFilter, User.display_name).join(User, User.id == SavedFilter.owner_id)
-        .where(SavedFilter.kind == kind, saved_list.shared_with(principal),
-               or_(SavedFilter.owner_id == principal.user_id, SavedFilter.shared.is_(True)))
-        .order_by(SavedFilter.name, SavedFilter.id)).all()
+    rows = session.execute(_saved_filters_statement(kind, principal)).all()
     return [{"id": f.id, "name": f.name, "shared": f.shared, "owner": owner, "mine": f.owner_id == principal.user_id,
              "query": f.query, "count": saved_list.count(session, principal, today, saved_list.parse(f.query))}
             for f, owner in rows]
+
+
+@lru_cache(maxsize=1024)
+def _saved_filters_statement(kind: str, principal: Principal):
+    """Built once per (list, principal): every value is in the key, and statements are immutable."""
+    return (select(SavedFilter, User.display_name).join(User, User.id == SavedFilter.owner_id)
+            .where(SavedFilter.kind == kind, LISTS[kind].shared_with(principal),
+                   or_(SavedFilter.owner_id == principal.user_id, SavedFilter.shared.is_(True)))
+            .order_by(SavedFilter.name, SavedFilter.id))
 
 
 def delete_filter(session: Session, principal: Principal, filter_id: int) -> None:

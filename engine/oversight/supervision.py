@@ -3,6 +3,7 @@ county supervisor's view of them. Run by the scheduler; every query is indexed a
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from typing import NamedTuple
 
 from sqlalchemy import and_, case, exists, false, func, insert, or_, select, true, update
@@ -143,28 +144,45 @@ class TownshipOverdue(NamedTuple):
 
 def _addressed(principal: Principal):
     """Notifications to the principal's (role, unit) pairs, or to them by name (a task reassigned to them)."""
-    pairs = [village_pair(NOTE, and_(NOTE.c.role == role, NOTE.c.unit_id == unit), role)
-             for role, unit in principal.roles]
+    return _addressed_to(principal.user_id, principal.roles)
+
+
+# The notification statements are built once per (user, roles) and shape, not per request (building one costs
+# more than running it); every value is in the key, and statements are immutable.
+@lru_cache(maxsize=1024)
+def _addressed_to(user_id: int, roles: tuple[tuple[str, int], ...]):
+    pairs = [village_pair(NOTE, and_(NOTE.c.role == role, NOTE.c.unit_id == unit), role) for role, unit in roles]
     if not pairs:
         return false()
-    return and_(or_(*pairs), or_(NOTE.c.user_id.is_(None), NOTE.c.user_id == principal.user_id))
+    return and_(or_(*pairs), or_(NOTE.c.user_id.is_(None), NOTE.c.user_id == user_id))
 
 
 def notifications_for(session: Session, principal: Principal, limit: int = 20, kind: str | None = None,
                       besides: str | None = None):
     """Recent reminders and operations' messages addressed to the principal (of one ``kind``, or of any kind
     ``besides`` one), newest first."""
-    return session.execute(select(NOTE).where(_addressed(principal), NOTE.c.kind == kind if kind else true(),
-                                              NOTE.c.kind != besides if besides else true())
-                           .order_by(NOTE.c.created_at.desc(), NOTE.c.id.desc()).limit(limit)).all()
+    return session.execute(_notifications_statement(principal.user_id, principal.roles, limit, kind, besides)).all()
+
+
+@lru_cache(maxsize=1024)
+def _notifications_statement(user_id: int, roles: tuple, limit: int, kind: str | None, besides: str | None):
+    return (select(NOTE).where(_addressed_to(user_id, roles), NOTE.c.kind == kind if kind else true(),
+                               NOTE.c.kind != besides if besides else true())
+            .order_by(NOTE.c.created_at.desc(), NOTE.c.id.desc()).limit(limit))
 
 
 def unread_notifications(session: Session, principal: Principal) -> int:
     """How many of the principal's notifications came since they last opened the notification centre
     (counted up to 100: "99+" says enough)."""
-    seen = select(User.notifications_seen_at).where(User.id == principal.user_id).scalar_subquery()
-    newer = select(NOTE.c.id).where(_addressed(principal), or_(seen.is_(None), NOTE.c.created_at > seen)).limit(100)
-    return session.execute(select(func.count()).select_from(newer.subquery())).scalar_one()
+    return session.execute(_unread_statement(principal.user_id, principal.roles)).scalar_one()
+
+
+@lru_cache(maxsize=1024)
+def _unread_statement(user_id: int, roles: tuple):
+    seen = select(User.notifications_seen_at).where(User.id == user_id).scalar_subquery()
+    newer = select(NOTE.c.id).where(_addressed_to(user_id, roles), or_(seen.is_(None), NOTE.c.created_at > seen)
+                                    ).limit(100)
+    return select(func.count()).select_from(newer.subquery())
 
 
 def notification_kinds(session: Session, principal: Principal) -> dict[str, dict[str, int]]:

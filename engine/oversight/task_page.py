@@ -3,12 +3,13 @@ in engine.cases.operations check), who sent a reopened task back and why, and th
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from engine.cases.cosigning import cosigners, required_signoffs
-from engine.cases.operations import (CORRECTION_ROLES, URGE_ROLES, TASK_COLUMNS, colleagues, holder_gone,
+from engine.cases.operations import (CORRECTION_ROLES, URGE_ROLES, TASK_COLUMNS, colleagues_at, holder_gone,
                                      proxy_for, steps_back, user_name)
 from engine.cases.writer import recent_events
 from engine.catalogue.versions import get_version
@@ -44,15 +45,20 @@ class Operations:
     acting_for: str | None = None   # the actor works on it as the holder's standing proxy (代理) today
 
 
+@lru_cache(maxsize=1024)
+def _operations_row_statement(actor: Principal):
+    """The task row with whether the actor may urge its case and works on it (the scope clauses on the row),
+    built once per actor, the task id bound at execution."""
+    return (select(*TASK_COLUMNS, case_scope(actor, URGE_ROLES).label("urgeable"), task_scope(actor).label("mine"))
+            .join(CASE, CASE.c.id == TASK.c.case_id).where(TASK.c.id == bindparam("task_id"), case_scope(actor)))
+
+
 def task_operations(session: Session, actor: Principal, task_id: str, today=None, workflow=None) -> Operations:
     """What ``actor`` may do on the task now, by the same rules the operations check (``today``: for a
     standing proxy; ``workflow``: the case's state as the caller restored it in this transaction)."""
     # Whether the actor may urge the case and works on the task (the scope clauses on the row just read),
     # in the statement that reads it.
-    row = session.execute(select(*TASK_COLUMNS, case_scope(actor, URGE_ROLES).label("urgeable"),
-                                 task_scope(actor).label("mine"))
-                          .join(CASE, CASE.c.id == TASK.c.case_id).where(TASK.c.id == task_id,
-                                                                         case_scope(actor))).first()
+    row = session.execute(_operations_row_statement(actor), {"task_id": task_id}).first()
     if row is None or row.status != "open" or row.suspended_at is not None:
         return Operations()
     holder = user_name(session, row.claimed_by_id) if row.claimed_by_id else None
@@ -76,7 +82,7 @@ def task_operations(session: Session, actor: Principal, task_id: str, today=None
     return Operations(
         claim=row.claimed_by_id is None, release=row.claimed_by_id == actor.user_id or gone,
         reassign=free or gone, send_back=acts, urge=bool(urge), holder=holder,
-        colleagues=tuple(colleagues(session, actor, task_id)) if acts or gone else (),
+        colleagues=tuple(colleagues_at(session, actor, row.role, row.unit_id)) if acts or gone else (),
         targets=tuple(steps_back(session, row, task_id, workflow)) if acts else (),  # row: open, workable
         delegate=acts, cosign=acts, sign=sign, cosigners=signers, cosign_required=required,
         correction=acts and row.role in CORRECTION_ROLES, acting_for=holder if proxy else None)
@@ -96,11 +102,16 @@ def sent_back_note(session: Session, case_id: int, task_id: str, events: list | 
 def next_task_for(session: Session, actor: Principal, after_case_id: int) -> str | None:
     """The actor's most urgent open task (their own or the queue's, not another's), preferring another step of
     the case just done: where the inbox sends them after completing a step."""
+    same, most_urgent = _next_task_statements(actor)
+    found = session.execute(same, {"case_id": after_case_id}).scalar()
+    return found if found is not None else session.execute(most_urgent).scalar()
+
+
+@lru_cache(maxsize=1024)
+def _next_task_statements(actor: Principal):
+    """(the actor's open task of the case ``case_id``, their most urgent open task), built once per actor."""
     base = select(TASK.c.id).join(CASE, CASE.c.id == TASK.c.case_id).where(
         TASK.c.status == "open", task_scope(actor), CASE.c.suspended_at.is_(None),
         (TASK.c.claimed_by_id.is_(None)) | (TASK.c.claimed_by_id == actor.user_id))
-    same = session.execute(base.where(TASK.c.case_id == after_case_id).limit(1)).scalar()
-    if same is not None:
-        return same
-    return session.execute(base.order_by(TASK.c.due_on.asc().nulls_last(), TASK.c.created_at, TASK.c.id)
-                           .limit(1)).scalar()
+    return (base.where(TASK.c.case_id == bindparam("case_id")).limit(1),
+            base.order_by(TASK.c.due_on.asc().nulls_last(), TASK.c.created_at, TASK.c.id).limit(1))

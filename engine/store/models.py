@@ -1,6 +1,7 @@
 """SQLAlchemy 2.0 typed models: places, people, log-in sessions, process versions, cases, inbox, audit."""
 from __future__ import annotations
 
+import functools
 import zlib
 from datetime import date, datetime, timezone
 from typing import Any, Optional
@@ -192,6 +193,12 @@ def current_state_sql(table):
                          type_=CompressedText())
 
 
+@functools.cache
+def _current_state_label(table):
+    """``current_state_sql`` labelled "state", built once per table (every ``Case.state`` in a statement asks)."""
+    return current_state_sql(table).label("state")
+
+
 def case_state(row) -> str:
     """A case's current state from a case row (ORM object or a row of ``select(CASE)``): the stored state,
     or, after a timer fired from the plan, the plan's tail."""
@@ -238,7 +245,7 @@ class Case(Base):
     @state.inplace.expression
     @classmethod
     def _state_expression(cls):
-        return current_state_sql(cls.__table__).label("state")
+        return _current_state_label(cls.__table__)
 
     @state.inplace.update_expression
     @classmethod
