@@ -147,7 +147,7 @@ def _write(session: Session, ready: list[_Prepared], now, today) -> dict[Hashabl
     by_county: dict[str, list[_Prepared]] = defaultdict(list)
     for p in ready:
         by_county[p.new.place.county_code].append(p)
-    for group in by_county.values():
+    for _county, group in sorted(by_county.items()):  # counters taken in one order: two batches never deadlock
         for p, number in zip(group, numbering.next_case_numbers(session, group[0].new.place, today, len(group))):
             p.new.row["number"] = number
     ids = write_started_cases(session, [p.new for p in ready], now, today)

@@ -1,0 +1,67 @@
+"""Rows written by engine.store.bulk.insert_rows (one statement: PostgreSQL's unnest of binary arrays) are the
+rows SQLAlchemy's executemany writes — every column, the columns' own defaults, JSON, UTC times, NULLs among
+values — and the keys it returns are in the rows' order; on PostgreSQL it is one statement whatever the size."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import event, insert, select
+
+from engine.store.bulk import insert_rows
+from engine.store.models import Case, CaseEvent
+from tests.factories import start
+
+CASE, EVENT = Case.__table__, CaseEvent.__table__
+DEFAULTED = ("timer_attempts", "due_provisional", "privacy")  # given by the columns' defaults when left out
+
+
+def _rows(model: dict, tag: str, n: int, now) -> list[dict]:
+    rows = []
+    for i in range(n):
+        row = {k: v for k, v in model.items() if k not in ("id", *DEFAULTED)}
+        row.update(number=f"{tag}-{i}", applicant_name=f"复核户{i}\"'\\{{}}", request_token=None, open_key=None,
+                   summary={"i": i, "名": ["a", None, 1.5], "quote": '"\\'},
+                   next_due_at=None if i % 2 else now + timedelta(days=i),
+                   accepted_on=None if i % 3 else now.date(), current_step=None if i == 1 else "入户调查")
+        rows.append(row)
+    return rows
+
+
+def _written(s, ids: list[int]) -> list[dict]:
+    by_id = {r.id: dict(r._mapping) for r in s.execute(select(CASE).where(CASE.c.id.in_(ids)))}
+    return [{k: v for k, v in by_id[i].items() if k not in ("id", "number")} for i in ids]
+
+
+def test_rows_in_one_statement_are_the_rows_sqlalchemy_writes(db, clock, who, unit_id):
+    origin = start(db, clock, who, unit_id)
+    now = clock.now()
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
+        model = dict(s.execute(select(CASE).where(CASE.c.id == origin.case_id)).one()._mapping)
+        for n in (5, 1):  # several rows (some columns alike in all), and one (every column alike)
+            expected_ids = list(s.execute(insert(CASE).returning(CASE.c.id, sort_by_parameter_order=True),
+                                          _rows(model, f"sa{n}", n, now)).scalars())
+            event.listen(db.engine, "before_cursor_execute", count)
+            try:
+                ids = insert_rows(s, CASE, _rows(model, f"bulk{n}", n, now), returning=CASE.c.id)
+            finally:
+                event.remove(db.engine, "before_cursor_execute", count)
+            assert _written(s, ids) == _written(s, expected_ids)
+            numbers = dict(s.execute(select(CASE.c.id, CASE.c.number).where(CASE.c.id.in_(ids))).all())
+            assert [numbers[i] for i in ids] == [f"bulk{n}-{i}" for i in range(n)], "keys in the rows' order"
+            assert {r[k] for r in _written(s, ids) for k in DEFAULTED} == {0, False}
+        if db.is_postgres:
+            assert len(statements) == 2 and all("unnest" in x for x in statements)
+        # without a key to return, and a JSON column
+        events = [{"case_id": i, "at": now, "actor_id": None, "kind": "case_started", "task_name": None,
+                   "title": "复核", "data": {"n": k, "text": "引号\"", "none": None}} for k, i in enumerate(ids + expected_ids)]
+        assert insert_rows(s, EVENT, events) == []
+        got = s.execute(select(EVENT.c.case_id, EVENT.c.at, EVENT.c.data).where(EVENT.c.kind == "case_started",
+                                                                               EVENT.c.title == "复核")
+                        .order_by(EVENT.c.id)).all()
+        assert [tuple(r) for r in got] == [(e["case_id"], now, e["data"]) for e in events]
+        assert insert_rows(s, EVENT, []) == []
