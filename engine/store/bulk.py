@@ -1,4 +1,5 @@
-"""Many rows of one table in one statement (a batch of started cases: their case, event and task rows).
+"""Many rows of one table in one statement (a batch of started cases: their case, event and task rows, the
+recipients, people and households they update).
 
 On PostgreSQL the rows go as one ``INSERT … SELECT … FROM unnest(<one array per column>) WITH ORDINALITY
 ORDER BY ordinality``, the arrays sent in psycopg's binary format: one short statement whatever the batch's
@@ -16,7 +17,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Column, Table, insert
+from sqlalchemy import Column, Table, bindparam, insert, update
 from sqlalchemy.orm import Session
 
 
@@ -29,11 +30,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]], retu
     names = tuple(rows[0])
     defaults = _scalar_defaults(table, names)
     if dialect.name != "postgresql" or defaults is None or any(tuple(r) != names for r in rows):
-        stmt = insert(table)
-        if returning is None:
-            session.execute(stmt, rows)
-            return []
-        return list(session.execute(stmt.returning(returning, sort_by_parameter_order=True), rows).scalars())
+        return _insert_many(session, table, rows, returning)
     if defaults:  # the columns' own defaults, as SQLAlchemy fills them in for a column not given
         rows = [{**r, **defaults} for r in rows]
         names = tuple(rows[0])
@@ -45,6 +42,8 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]], retu
         values = [rows[0][name]] if same[i] else [r[name] for r in rows]
         if bind is not None:
             values = [None if v is None else bind(v) for v in values]
+        if not same[i] and not _one_type(values):  # psycopg's arrays hold one type: SQLAlchemy's own way
+            return _insert_many(session, table, rows, returning)
         params[f"p{i}"] = values[0] if same[i] else values
     if all(same):
         params["n"] = list(range(len(rows)))
@@ -53,6 +52,18 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]], retu
     # The keys come from the table's sequence in the SELECT's order (ORDER BY ordinality), so sorted they are
     # in the rows' order: the assumption SQLAlchemy's own sort_by_parameter_order makes on PostgreSQL.
     return sorted(result.scalars()) if returning is not None else []
+
+
+def _insert_many(session: Session, table: Table, rows: list[dict[str, Any]], returning: Column | None) -> list:
+    stmt = insert(table)
+    if returning is None:
+        session.execute(stmt, rows)
+        return []
+    return list(session.execute(stmt.returning(returning, sort_by_parameter_order=True), rows).scalars())
+
+
+def _one_type(values: list) -> bool:
+    return len({type(v) for v in values if v is not None}) <= 1
 
 
 def _same_in_every_row(rows: list[dict[str, Any]], name: str) -> bool:
@@ -103,3 +114,60 @@ def _unnest_insert(table: Table, names: tuple[str, ...], same: tuple[bool, ...],
            f"SELECT {', '.join(selected)} FROM unnest({', '.join(arrays)}) WITH ORDINALITY "
            f"AS u({', '.join(aliases)}, ord) ORDER BY u.ord")
     return sql + (f" RETURNING {quote(returning)}" if returning else "")
+
+
+def update_rows(session: Session, table: Table, key: str, rows: list[dict[str, Any]],
+                where_null: tuple[str, ...] = ()) -> None:
+    """Update many rows of ``table`` in one statement: each dict names its row by ``key`` and gives the new
+    values of its other columns (the same columns in every dict); ``where_null``: columns that must still be
+    NULL for a row to change. A row named twice takes the last dict's values, as one UPDATE after another
+    would leave it. On PostgreSQL the rows are first locked in key order (one SELECT … ORDER BY … FOR UPDATE),
+    so two concurrent batches naming some of the same rows queue instead of deadlocking, then changed by one
+    ``UPDATE … FROM unnest(…)``; on SQLite by SQLAlchemy's executemany, in key order."""
+    if not rows:
+        return
+    rows = list({r[key]: r for r in rows}.values())  # the last dict of a row wins
+    rows.sort(key=lambda r: r[key])
+    dialect = session.get_bind().dialect
+    names = tuple(n for n in rows[0] if n != key)
+    if dialect.name != "postgresql" or any(tuple(n for n in r if n != key) != names for r in rows):
+        return _update_many(session, table, key, rows, names, where_null)
+    keys = [r[key] for r in rows]
+    params: dict[str, Any] = {"keys": keys}
+    for i, name in enumerate(names):
+        bind = _bind_processor(table.c[name], dialect)
+        params[f"p{i}"] = [r[name] if bind is None or r[name] is None else bind(r[name]) for r in rows]
+    if not all(_one_type(values) for values in params.values()):  # psycopg's arrays hold one type
+        return _update_many(session, table, key, rows, names, where_null)
+    lock, change = _unnest_update(table, key, names, where_null, dialect)
+    connection = session.connection()
+    connection.exec_driver_sql(lock, {"keys": keys})
+    connection.exec_driver_sql(change, params)
+
+
+def _update_many(session: Session, table: Table, key: str, rows: list[dict[str, Any]], names: tuple[str, ...],
+                 where_null: tuple[str, ...]) -> None:
+    stmt = (update(table).where(table.c[key] == bindparam(f"b_{key}"), *[table.c[n].is_(None) for n in where_null])
+            .values({n: bindparam(f"b_{n}") for n in names}))
+    session.execute(stmt, [{f"b_{n}": v for n, v in r.items()} for r in rows])
+
+
+@lru_cache(maxsize=64)
+def _unnest_update(table: Table, key: str, names: tuple[str, ...], where_null: tuple[str, ...], dialect
+                   ) -> tuple[str, str]:
+    """The lock and the UPDATE of ``update_rows`` (psycopg placeholders, binary arrays)."""
+    quote = dialect.identifier_preparer.quote
+    name_of = dialect.identifier_preparer.format_table(table)
+    key_type = table.c[key].type.dialect_impl(dialect).compile(dialect=dialect)
+    lock = (f"SELECT {quote(key)} FROM {name_of} WHERE {quote(key)} = ANY(%(keys)b::{key_type}[]) "
+            f"ORDER BY {quote(key)} FOR UPDATE")
+    sets, arrays = [], [f"%(keys)b::{key_type}[]"]
+    for i, name in enumerate(names):
+        sql_type = table.c[name].type.dialect_impl(dialect).compile(dialect=dialect)
+        array_type = "TEXT" if sql_type in ("JSON", "JSONB") else sql_type
+        arrays.append(f"%(p{i})b::{array_type}[]")
+        sets.append(f"{quote(name)} = u.c{i}" + (f"::{sql_type}" if array_type != sql_type else ""))
+    conditions = [f"{name_of}.{quote(key)} = u.k", *[f"{name_of}.{quote(n)} IS NULL" for n in where_null]]
+    change = (f"UPDATE {name_of} SET {', '.join(sets)} FROM unnest({', '.join(arrays)}) "
+              f"AS u(k, {', '.join(f'c{i}' for i in range(len(names)))}) WHERE {' AND '.join(conditions)}")
+    return lock, change

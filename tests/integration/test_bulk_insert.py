@@ -65,3 +65,34 @@ def test_rows_in_one_statement_are_the_rows_sqlalchemy_writes(db, clock, who, un
                         .order_by(EVENT.c.id)).all()
         assert [tuple(r) for r in got] == [(e["case_id"], now, e["data"]) for e in events]
         assert insert_rows(s, EVENT, []) == []
+
+
+def test_rows_updated_in_one_statement_are_the_rows_sqlalchemy_updates(db, clock, who, unit_id):
+    from sqlalchemy import bindparam, update
+
+    from engine.store.bulk import update_rows
+    from engine.store.models import Household
+    HOUSEHOLD = Household.__table__
+    cases = [start(db, clock, who, unit_id) for _ in range(4)]
+    now = clock.now()
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
+        ids = [c.case_id for c in cases]
+        households = s.execute(select(CASE.c.household_id).where(CASE.c.id.in_(ids)).order_by(CASE.c.id)).scalars().all()
+        # a row named twice takes the last values; JSON and times bound as SQLAlchemy binds them
+        update_rows(s, CASE, "id", [{"id": ids[0], "summary": {"first": 1}, "updated_at": now},
+                                    {"id": ids[1], "summary": {"名": "二\""}, "updated_at": now},
+                                    {"id": ids[0], "summary": {"last": [1, None]}, "updated_at": now}])
+        s.execute(update(CASE).where(CASE.c.id == bindparam("b_id")).values(summary=bindparam("b_s")),
+                  [{"b_id": ids[2], "b_s": {"名": "二\""}}])
+        got = dict(s.execute(select(CASE.c.id, CASE.c.summary).where(CASE.c.id.in_(ids))).all())
+        assert (got[ids[0]], got[ids[1]], got[ids[2]]) == ({"last": [1, None]}, {"名": "二\""}, {"名": "二\""})
+        assert s.execute(select(CASE.c.updated_at).where(CASE.c.id == ids[1])).scalar_one() == now
+        # where_null: only the rows whose column is still NULL change
+        s.execute(update(HOUSEHOLD).where(HOUSEHOLD.c.id == households[0]).values(head_id=None))
+        heads = dict(s.execute(select(HOUSEHOLD.c.id, HOUSEHOLD.c.head_id).where(HOUSEHOLD.c.id.in_(households))).all())
+        person = heads[households[1]]
+        update_rows(s, HOUSEHOLD, "id", [{"id": h, "head_id": person} for h in households[:2]], where_null=("head_id",))
+        after = dict(s.execute(select(HOUSEHOLD.c.id, HOUSEHOLD.c.head_id).where(HOUSEHOLD.c.id.in_(households))).all())
+        assert after == {**heads, households[0]: person}
+        update_rows(s, HOUSEHOLD, "id", [])
