@@ -86,7 +86,7 @@ def start_reviews(session: Session, clock, due, start_data) -> ReviewBatch:
             batch.failed[r.id] = exc
             continue
         planned.append(PlannedStart(r.id, routes[key], r.village_id, start_data(r)))
-    started, failed = start_cases(session, clock, planned)
+    started, failed = start_cases(session, clock, planned, places)
     batch.failed.update(failed)
     if started:  # linked to its review in the commit that creates it: no longer due
         update_rows(session, RECIPIENT, "id", [{"id": rid, "review_case_id": review.id} for rid, review in started.items()])
