@@ -14,6 +14,7 @@ a row written here is the row SQLAlchemy writes.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from typing import Any
 
@@ -91,6 +92,12 @@ def _bind_processor(column: Column, dialect):
     return column.type.dialect_impl(dialect).bind_processor(dialect)
 
 
+def _sql_type(column: Column, dialect) -> str:
+    """The column's type for a cast, without its length or precision (as SQLAlchemy casts its binds): an
+    explicit cast to VARCHAR(n) would cut a longer text silently, where the INSERT or UPDATE refuses it."""
+    return re.sub(r"\(.*?\)", "", column.type.dialect_impl(dialect).compile(dialect=dialect))
+
+
 @lru_cache(maxsize=256)
 def _unnest_insert(table: Table, names: tuple[str, ...], same: tuple[bool, ...], returning: str | None,
                    dialect) -> str:
@@ -99,7 +106,7 @@ def _unnest_insert(table: Table, names: tuple[str, ...], same: tuple[bool, ...],
     quote = dialect.identifier_preparer.quote
     selected, arrays, aliases = [], [], []
     for i, name in enumerate(names):
-        sql_type = table.c[name].type.dialect_impl(dialect).compile(dialect=dialect)
+        sql_type = _sql_type(table.c[name], dialect)
         if same[i]:
             selected.append(f"%(p{i})s::{sql_type}")
             continue
@@ -158,12 +165,12 @@ def _unnest_update(table: Table, key: str, names: tuple[str, ...], where_null: t
     """The lock and the UPDATE of ``update_rows`` (psycopg placeholders, binary arrays)."""
     quote = dialect.identifier_preparer.quote
     name_of = dialect.identifier_preparer.format_table(table)
-    key_type = table.c[key].type.dialect_impl(dialect).compile(dialect=dialect)
+    key_type = _sql_type(table.c[key], dialect)
     lock = (f"SELECT {quote(key)} FROM {name_of} WHERE {quote(key)} = ANY(%(keys)b::{key_type}[]) "
             f"ORDER BY {quote(key)} FOR UPDATE")
     sets, arrays = [], [f"%(keys)b::{key_type}[]"]
     for i, name in enumerate(names):
-        sql_type = table.c[name].type.dialect_impl(dialect).compile(dialect=dialect)
+        sql_type = _sql_type(table.c[name], dialect)
         array_type = "TEXT" if sql_type in ("JSON", "JSONB") else sql_type
         arrays.append(f"%(p{i})b::{array_type}[]")
         sets.append(f"{quote(name)} = u.c{i}" + (f"::{sql_type}" if array_type != sql_type else ""))

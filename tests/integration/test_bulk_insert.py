@@ -96,3 +96,25 @@ def test_rows_updated_in_one_statement_are_the_rows_sqlalchemy_updates(db, clock
         after = dict(s.execute(select(HOUSEHOLD.c.id, HOUSEHOLD.c.head_id).where(HOUSEHOLD.c.id.in_(households))).all())
         assert after == {**heads, households[0]: person}
         update_rows(s, HOUSEHOLD, "id", [])
+
+
+def test_a_text_too_long_for_its_column_is_refused_not_cut(db, clock, who, unit_id):
+    import pytest
+    from sqlalchemy.exc import DBAPIError
+
+    from engine.store.bulk import update_rows
+    if not db.is_postgres:
+        pytest.skip("SQLite keeps text of any length")
+    origin = start(db, clock, who, unit_id)
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
+        model = dict(s.execute(select(CASE).where(CASE.c.id == origin.case_id)).one()._mapping)
+        rows = _rows(model, "long", 2, clock.now())
+        rows[1]["applicant_id_number"] = "3" * 19  # String(18)
+        with pytest.raises(DBAPIError), s.begin_nested():
+            insert_rows(s, CASE, rows, returning=CASE.c.id)
+        with pytest.raises(DBAPIError), s.begin_nested():
+            update_rows(s, CASE, "id", [{"id": origin.case_id, "applicant_id_number": "3" * 19},
+                                        {"id": origin.case_id + 1, "applicant_id_number": "3" * 18}])
+        assert s.execute(select(CASE.c.applicant_id_number).where(CASE.c.id == origin.case_id)).scalar_one() \
+            == model["applicant_id_number"]
