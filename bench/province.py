@@ -345,7 +345,7 @@ def measure_reviews(database, say=print) -> dict[str, float]:
                                     {"later": START.date() + timedelta(days=30), "today": START.date()}).rowcount
         uow.commit()
     say(f"[reviews] {moved:,} benefits the generator made due now due in 30 days; {REVIEWS:,} made due per run")
-    rates = []
+    rates, client_ms = [], []
     for run in range(REVIEW_RUNS):
         with database.unit_of_work(write=True) as uow:
             s = uow.session
@@ -364,10 +364,12 @@ def measure_reviews(database, say=print) -> dict[str, float]:
                                            "next_review_on <= :today AND review_case_id IS NULL"),
                                       {"today": START.date()}).scalar_one()
         assert due == len(chosen), (due, len(chosen))
-        t0 = time.perf_counter()
+        server_before = _server_cpu(database)
+        t0, cpu0 = time.perf_counter(), time.process_time()
         with ThreadPoolExecutor(2) as pool:
             results = list(pool.map(lambda _i: review_sweep(database, clock), range(2)))
-        elapsed = time.perf_counter() - t0
+        elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        server_after = _server_cpu(database)
         started = sum(r["started"] for r in results)
         with database.unit_of_work() as uow:
             s = uow.session
@@ -382,10 +384,32 @@ def measure_reviews(database, say=print) -> dict[str, float]:
         assert started == linked == distinct_reviews == new_cases == len(chosen) and twice == 0, \
             (started, linked, distinct_reviews, new_cases, len(chosen), twice)
         rates.append(started / elapsed)
+        client_ms.append(cpu * 1000 / started)
+        server = (f", the database's {sum(server_after[p] - server_before.get(p, 0) for p in server_after) * 1000 / started:.2f} ms"
+                  if server_after else "")
         say(f"[reviews] run {run + 1}/{REVIEW_RUNS}: {started:,} reviews started in {elapsed:.1f} s by two schedulers "
             f"({', '.join(str(r['started']) for r in results)}) = {started / elapsed:.0f}/s; each benefit linked to "
-            f"its own new case, no household's benefit twice; load average {os.getloadavg()[0]:.2f}")
+            f"its own new case, no household's benefit twice; CPU per review: the schedulers' {client_ms[-1]:.2f} ms"
+            f"{server}; load average {os.getloadavg()[0]:.2f}")
+    say(f"[reviews] the schedulers' CPU per review, median {statistics.median(client_ms):.2f} ms")
     return {"review_start_per_s": statistics.median(rates)}
+
+
+def _server_cpu(database) -> dict[int, float]:
+    """CPU seconds (user + system) of each server process connected to the bench's database, when the server
+    runs on this machine (read from /proc; empty otherwise): the database's share of the reviews' work."""
+    with database.unit_of_work() as uow:
+        pids = uow.session.execute(text("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+                                   ).scalars().all()
+    seconds = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            return {}
+        seconds[pid] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return seconds
 
 
 def measure_sweep_1m(say=print) -> dict[str, float]:

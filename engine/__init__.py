@@ -37,7 +37,7 @@ from engine.households.attachments import (MAX_ATTACHMENT_BYTES, BlobStore, atta
                                            checklist as materials_checklist, fetch_attachment, missing_materials)
 from engine.households.register import review_progress
 from engine.installation import DEMO_DIR, demo_password, demo_walk, load_cases, load_directory, prepare_store
-from engine.jobs import dashboard_sweep, record_run, run_forever, sampling_sweep, sweep
+from engine.jobs import REVIEW_BATCH, dashboard_sweep, record_run, run_forever, sampling_sweep, sweep
 from engine.oversight.health import health, queue_sizes
 from engine.catalogue.names_en import english_name
 from engine.oversight.dashboard import DashboardFilters, OUTLIER_Z, dashboard, province_counties, version_heat

@@ -41,6 +41,9 @@ CASE, EVENT, INCIDENT = Case.__table__, CaseEvent.__table__, Incident.__table__
 MAX_ATTEMPTS = 5
 DASHBOARD_MINUTES = 5
 BASE_DELAY = timedelta(minutes=1)   # retries after 1, 2, 4, 8 minutes, then an incident
+# Periodic reviews started per transaction: 200 starts ~8% more a second than 100 (one commit, one claim and
+# a few statements for twice the reviews; bench/README.md, "Reviews started per second").
+REVIEW_BATCH = 200
 
 
 @dataclass
@@ -129,15 +132,16 @@ _frozen_lock = threading.Lock()
 @contextmanager
 def long_lived_objects_frozen():
     """Keep the cycle collector off the objects alive when the block starts (the loaded specs, the rule
-    books, the ORM's machinery): collected once, then frozen (``gc.freeze``) until the last such block of
-    the process ends (``gc.unfreeze`` gives them back to the collector). A sweep makes a great many
-    short-lived objects, and each collection of the oldest generation walked the whole heap: a third of
-    the review sweep's time went to it. Reference counting frees as before; only cycles among frozen
-    objects wait for the unfreeze."""
+    books, the ORM's machinery): frozen (``gc.freeze``) until the last such block of the process ends
+    (``gc.unfreeze`` gives them back to the collector). A sweep makes a great many short-lived objects, and
+    each collection of the oldest generation walked the whole heap: a third of the review sweep's time went
+    to it. Reference counting frees as before; only cycles among frozen objects wait for the unfreeze. No
+    collection first: it walked the whole heap once per sweep (~0.3 s holding the interpreter lock, 0.3 ms
+    a review of a 1,000-review sweep), and a cycle that was garbage at the start is collected after the
+    unfreeze all the same."""
     with _frozen_lock:
         _frozen["sweeps"] += 1
         if _frozen["sweeps"] == 1:
-            gc.collect()
             gc.freeze()
     try:
         yield
@@ -148,7 +152,7 @@ def long_lived_objects_frozen():
                 gc.unfreeze()
 
 
-def review_sweep(db: Database, clock: Clock, batch_size: int = 100, max_batches: int | None = None) -> dict[str, int]:
+def review_sweep(db: Database, clock: Clock, batch_size: int = REVIEW_BATCH, max_batches: int | None = None) -> dict[str, int]:
     """Start every due periodic review, one transaction per batch (see engine.cases.periodic.start_due_reviews),
     with the process's long-lived objects frozen for the collector (``long_lived_objects_frozen``).
 
@@ -230,7 +234,7 @@ def record_run(db: Database, clock: Clock, job: str, duration_ms: int) -> None:
 
 
 def run_forever(db: Database, clock: Clock, interval_seconds: float = 5.0, batch_size: int = 200,
-                review_batch_size: int = 100) -> None:
+                review_batch_size: int = REVIEW_BATCH) -> None:
     """Run sweeps on an APScheduler blocking scheduler until the process is stopped."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 

@@ -11,6 +11,7 @@ from flask import Flask
 
 from engine import Clock
 from engine import Database
+from engine import REVIEW_BATCH
 
 
 def _database() -> Database:
@@ -161,7 +162,7 @@ def _recompute_due_dates() -> None:
 @main.command()
 @click.option("--interval", default=5.0, help="seconds between sweeps")
 @click.option("--batch-size", default=200, help="cases whose timers fire per transaction")
-@click.option("--review-batch-size", default=100, help="periodic reviews started per transaction")
+@click.option("--review-batch-size", default=REVIEW_BATCH, help="periodic reviews started per transaction")
 def scheduler(interval: float, batch_size: int, review_batch_size: int) -> None:
     """Run the scheduler process: due BPMN timers (公示期满 …), reminders and 督办 items, periodic
     reviews (复核) and monthly cut-offs."""

@@ -31,7 +31,7 @@ from engine.clock import Clock
 from engine.errors import RouteFailed
 from engine.households.overlaps import CaseFacts, flag_household_cases_batch, raise_flags
 from engine.households.registry import declared_incomes, known_households, members_of, relink_known_applicants
-from engine.people.places import places_of_villages
+from engine.people.places import Place, places_of_villages
 from engine.runtime.workflow import StartTemplate, Workflow
 
 
@@ -56,14 +56,16 @@ class _Prepared:
     member: Any
 
 
-def start_cases(session: Session, clock: Clock, starts: list[PlannedStart]
+def start_cases(session: Session, clock: Clock, starts: list[PlannedStart], places: dict[int, Place] | None = None
                 ) -> tuple[dict[Hashable, StartedCase], dict[Hashable, Exception]]:
     """Start the planned cases as the scheduler (no actor); returns (started by key, why not by key). A case
-    that cannot start (its start form refuses the data, its route fails) writes nothing and is reported."""
+    that cannot start (its start form refuses the data, its route fails) writes nothing and is reported.
+    ``places``: the villages' places when the caller has read them (``places_of_villages``)."""
     started: dict[Hashable, StartedCase] = {}
     failed: dict[Hashable, Exception] = {}
     now, today = clock.now(), clock.today()
-    places = places_of_villages(session, {s.village_id for s in starts})
+    if places is None:
+        places = places_of_villages(session, {s.village_id for s in starts})
     versions: dict[str, Any] = {}
     params: dict[tuple, dict] = {}
     ready: list[_Prepared] = []
@@ -147,7 +149,7 @@ def _write(session: Session, ready: list[_Prepared], now, today) -> dict[Hashabl
     by_county: dict[str, list[_Prepared]] = defaultdict(list)
     for p in ready:
         by_county[p.new.place.county_code].append(p)
-    for group in by_county.values():
+    for _county, group in sorted(by_county.items()):  # counters taken in one order: two batches never deadlock
         for p, number in zip(group, numbering.next_case_numbers(session, group[0].new.place, today, len(group))):
             p.new.row["number"] = number
     ids = write_started_cases(session, [p.new for p in ready], now, today)

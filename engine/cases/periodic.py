@@ -6,13 +6,14 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.cases.batch_start import PlannedStart, start_cases
 from engine.cases.lifecycle import start_township_case
 from engine.errors import NotFound
 from engine.people.places import places_of_villages
+from engine.store.bulk import update_rows
 from engine.store.models import Case, Recipient, Unit
 from engine.store.sequences import claim
 from engine.catalogue.rules import catalog, follow_up_process_for, model_in_force, rule_book, variant_for
@@ -85,12 +86,10 @@ def start_reviews(session: Session, clock, due, start_data) -> ReviewBatch:
             batch.failed[r.id] = exc
             continue
         planned.append(PlannedStart(r.id, routes[key], r.village_id, start_data(r)))
-    started, failed = start_cases(session, clock, planned)
+    started, failed = start_cases(session, clock, planned, places)
     batch.failed.update(failed)
     if started:  # linked to its review in the commit that creates it: no longer due
-        session.execute(update(RECIPIENT).where(RECIPIENT.c.id == bindparam("b_id"))
-                        .values(review_case_id=bindparam("b_case")),
-                        [{"b_id": rid, "b_case": review.id} for rid, review in sorted(started.items())])
+        update_rows(session, RECIPIENT, "id", [{"id": rid, "review_case_id": review.id} for rid, review in started.items()])
     batch.started = len(started)
     batch.cases = started
     return batch

@@ -26,6 +26,7 @@ from engine.errors import Conflict
 from engine.households.register import apply_outcome
 from engine.people.places import Place
 from engine.runtime.workflow import SERIALIZER_VERSION, ReadyTask, Workflow
+from engine.store.bulk import insert_rows
 from engine.store.models import (
     PLAN_APPLIED_SQL, PLAN_SEPARATOR, STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Incident, Notification, User,
     UTCDateTime, plan_separator_at,
@@ -235,18 +236,17 @@ class NewCase:
 
 def write_started_cases(session: Session, cases: list[NewCase], now: datetime, today: date) -> list[int]:
     """Write a batch of started cases as ``start_case`` writes one — the case rows, their case_started
-    events, their first inbox rows and those rows' notifications — in four statements; returns the new ids
-    in the order of ``cases``."""
+    events, their first inbox rows and those rows' notifications — in four statements (``insert_rows``);
+    returns the new ids in the order of ``cases``."""
     if not cases:
         return []
-    ids = list(session.execute(insert(CASE).returning(CASE.c.id, sort_by_parameter_order=True),
-                               [c.row for c in cases]).scalars())
-    session.execute(INSERT_EVENT, [{"case_id": case_id, "at": now, "actor_id": c.row["started_by_id"],
-                                    "kind": "case_started", "task_name": None, "title": c.title, "data": c.data}
-                                   for case_id, c in zip(ids, cases)])
+    ids = insert_rows(session, CASE, [c.row for c in cases], returning=CASE.c.id)
+    insert_rows(session, EVENT, [{"case_id": case_id, "at": now, "actor_id": c.row["started_by_id"],
+                                  "kind": "case_started", "task_name": None, "title": c.title, "data": c.data}
+                                 for case_id, c in zip(ids, cases)])
     tasks = [task_row(case_id, t, c.place, now, today) for case_id, c in zip(ids, cases) for t in c.ready]
     if tasks:
-        session.execute(insert(TASK), tasks)
+        insert_rows(session, TASK, tasks)
         notify_new_tasks(session, [t["id"] for t in tasks], now)
     return ids
 

@@ -10,6 +10,7 @@ and again when the case is decided. The deciding official records a decision on 
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
@@ -171,10 +172,13 @@ def flag_household_cases_batch(session: Session, new_cases: dict[int, int], toda
                            .join(Unit, Unit.id == CASE.c.county_id)
                            .where(CASE.c.household_id.in_(set(new_cases.values())), CASE.c.status == "running")
                            .order_by(CASE.c.id)).all()
+    by_household = defaultdict(list)  # in id order, each household's own: a batch's households are many
+    for r in rows:
+        by_household[r.household_id].append(r)
     raised = 0
     for case_id, household_id in new_cases.items():
-        for r in rows:
-            if r.household_id == household_id and r.id != case_id and (r.id not in new_cases or r.id < case_id):
+        for r in by_household[household_id]:
+            if r.id != case_id and (r.id not in new_cases or r.id < case_id):
                 raised += raise_flags(session, r.id, today, now, CaseFacts(r.assistance_type, r.household_id, r.code))
     return raised
 

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import bindparam, func, insert, literal, select, union_all, update
+from sqlalchemy import func, insert, literal, select, union_all, update
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
 from engine.catalogue.rules import benefit_of
 from engine.errors import Duplicate
+from engine.store.bulk import update_rows
 from engine.store.sequences import next_value
 from engine.store.models import Case, EconomicRecord, Household, HouseholdEvent, Person, Recipient
 
@@ -173,21 +174,16 @@ def relink_known_applicants(session: Session, links: list[tuple[int, int, Member
     head if it has none. In id order, so two concurrent batches lock rows in the same order."""
     if not links:
         return
-    people = [{"b_id": person_id, "name": m.name, "updated_at": now, "household_id": household_id,
+    people = [{"id": person_id, "name": m.name, "updated_at": now, "household_id": household_id,
                "county_id": place.county_id, "township_id": place.township_id, "village_id": place.village_id,
                **({"disability_level": m.disability_level} if m.disability_level else {})}
               for person_id, household_id, m, place in sorted(links, key=lambda link: link[0])]
-    for shape in {tuple(sorted(p)) for p in people}:  # one statement per set of columns (disability level or not)
-        rows = [p for p in people if tuple(sorted(p)) == shape]
-        session.execute(update(PERSON).where(PERSON.c.id == bindparam("b_id")).values(
-            {c: bindparam(c) for c in shape if c != "b_id"}), rows)
+    for shape in dict.fromkeys(tuple(sorted(p)) for p in people):  # one statement per set of columns
+        update_rows(session, PERSON, "id", [p for p in people if tuple(sorted(p)) == shape])
     first: dict[int, int] = {}  # a household without a head gets its first applicant, as one by one
     for person_id, household_id, _m, _p in links:
         first.setdefault(household_id, person_id)
-    heads = sorted(first.items())
-    session.execute(update(HOUSEHOLD).where(HOUSEHOLD.c.id == bindparam("b_household"),
-                                            HOUSEHOLD.c.head_id.is_(None)).values(head_id=bindparam("b_head")),
-                    [{"b_household": h, "b_head": p} for h, p in heads])
+    update_rows(session, HOUSEHOLD, "id", [{"id": h, "head_id": p} for h, p in first.items()], where_null=("head_id",))
 
 
 def _update_members(session, household_id: int, place, members: list[Member], case_id, actor_id, today, now,
