@@ -98,6 +98,13 @@ def _sql_type(column: Column, dialect) -> str:
     return re.sub(r"\(.*?\)", "", column.type.dialect_impl(dialect).compile(dialect=dialect))
 
 
+def _array_type(column: Column, dialect) -> tuple[str, str]:
+    """(the column's type for a cast, the type of the array its values travel in): JSON travels as text (its
+    bind processing makes the text) and becomes JSON on the server."""
+    sql_type = _sql_type(column, dialect)
+    return sql_type, "TEXT" if sql_type in ("JSON", "JSONB") else sql_type
+
+
 @lru_cache(maxsize=256)
 def _unnest_insert(table: Table, names: tuple[str, ...], same: tuple[bool, ...], returning: str | None,
                    dialect) -> str:
@@ -106,12 +113,10 @@ def _unnest_insert(table: Table, names: tuple[str, ...], same: tuple[bool, ...],
     quote = dialect.identifier_preparer.quote
     selected, arrays, aliases = [], [], []
     for i, name in enumerate(names):
-        sql_type = _sql_type(table.c[name], dialect)
+        sql_type, array_type = _array_type(table.c[name], dialect)
         if same[i]:
             selected.append(f"%(p{i})s::{sql_type}")
             continue
-        # JSON travels as text (its bind processing makes the text) and becomes JSON on the server.
-        array_type = "TEXT" if sql_type in ("JSON", "JSONB") else sql_type
         arrays.append(f"%(p{i})b::{array_type}[]")
         aliases.append(f"c{i}")
         selected.append(f"u.c{i}::{sql_type}" if array_type != sql_type else f"u.c{i}")
@@ -170,8 +175,7 @@ def _unnest_update(table: Table, key: str, names: tuple[str, ...], where_null: t
             f"ORDER BY {quote(key)} FOR UPDATE")
     sets, arrays = [], [f"%(keys)b::{key_type}[]"]
     for i, name in enumerate(names):
-        sql_type = _sql_type(table.c[name], dialect)
-        array_type = "TEXT" if sql_type in ("JSON", "JSONB") else sql_type
+        sql_type, array_type = _array_type(table.c[name], dialect)
         arrays.append(f"%(p{i})b::{array_type}[]")
         sets.append(f"{quote(name)} = u.c{i}" + (f"::{sql_type}" if array_type != sql_type else ""))
     conditions = [f"{name_of}.{quote(key)} = u.k", *[f"{name_of}.{quote(n)} IS NULL" for n in where_null]]
