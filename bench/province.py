@@ -286,6 +286,7 @@ ROLL_RUNS = max(1, int(os.environ.get("BENCH_ROLL_RUNS", 3)))
 REVIEW_RUNS = max(1, int(os.environ.get("BENCH_REVIEW_RUNS", 3)))
 ARCHIVE_RUNS = max(1, int(os.environ.get("BENCH_ARCHIVE_RUNS", 3)))
 REVIEWS = max(10, int(os.environ.get("BENCH_REVIEWS", 3000)))  # due reviews per run
+REVIEW_SCHEDULERS = os.environ.get("BENCH_REVIEW_SCHEDULERS", "processes")  # or "threads" (measure_reviews)
 SWEEP_CASES, SWEEP_DUE = max(1_000, round(1_000_000 * SCALE)), max(10, round(10_000 * SCALE))
 MORE_TARGETS = {"payment_roll_1m_s": 30.0, "payment_roll_1m_xlsx_s": 30.0, "review_start_per_s": 1000.0,
                 "sweep_1m_ms": 2000.0}
@@ -330,14 +331,14 @@ def measure_roll(database, say=print) -> dict[str, float]:
 
 
 def measure_reviews(database, say=print) -> dict[str, float]:
-    """Periodic reviews started by the scheduler's job (engine.jobs.review_sweep), two schedulers at once
-    (threads, as two scheduler processes share the work by FOR UPDATE SKIP LOCKED): each run makes REVIEWS
-    fresh active monthly benefits of the demo counties (the ones with review routes) due, runs both to the
-    end, and checks that each started exactly once (every benefit linked to its own new review case, no
-    household with two reviews of one benefit type, none failed). The figure: median reviews started per second."""
-    from concurrent.futures import ThreadPoolExecutor
-    from engine.jobs import review_sweep
-    from engine.catalogue.rules import counties as route_counties
+    """Periodic reviews started by the scheduler's job (engine.jobs.review_sweep), two schedulers at once,
+    as production runs them: two scheduler processes (``_Schedulers``, started and warmed once, before the
+    first run) sharing the work by FOR UPDATE SKIP LOCKED; BENCH_REVIEW_SCHEDULERS=threads runs them as two
+    threads of this process instead (the figure before 2026-12-02, held to one core by the interpreter lock).
+    Each run makes REVIEWS fresh active monthly benefits of the demo counties (the ones with review routes)
+    due, runs both to the end, and checks that each started exactly once (every benefit linked to its own
+    new review case, no household with two reviews of one benefit type, none failed). The figure: median
+    reviews started per second."""
     clock = FrozenClock(START)
     with database.unit_of_work(write=True) as uow:  # the generator's due reviews wait 30 days more
         moved = uow.session.execute(text("UPDATE recipient SET next_review_on = :later WHERE status = 'active' "
@@ -346,53 +347,123 @@ def measure_reviews(database, say=print) -> dict[str, float]:
         uow.commit()
     say(f"[reviews] {moved:,} benefits the generator made due now due in 30 days; {REVIEWS:,} made due per run")
     rates, client_ms = [], []
-    for run in range(REVIEW_RUNS):
-        with database.unit_of_work(write=True) as uow:
-            s = uow.session
-            before = s.execute(text('SELECT max(id) FROM "case"')).scalar_one()
-            chosen = s.execute(text("""
-                UPDATE recipient SET next_review_on = :day WHERE id IN (
-                    SELECT r.id FROM recipient r JOIN unit u ON u.id = r.county_id
-                    WHERE u.code = ANY(:codes) AND r.status = 'active' AND r.payment = 'monthly'
-                                      AND r.review_case_id IS NULL AND r.next_review_on > :today
-                    ORDER BY r.id LIMIT :n)
-                RETURNING id"""), {"day": START.date() - timedelta(days=1), "today": START.date(),
-                                   "codes": sorted(route_counties()), "n": REVIEWS}).scalars().all()
-            uow.commit()
-        with database.unit_of_work() as uow:  # nothing else is due (an earlier run's leftovers would count)
-            due = uow.session.execute(text("SELECT count(*) FROM recipient WHERE status = 'active' AND "
-                                           "next_review_on <= :today AND review_case_id IS NULL"),
-                                      {"today": START.date()}).scalar_one()
-        assert due == len(chosen), (due, len(chosen))
-        server_before = _server_cpu(database)
-        t0, cpu0 = time.perf_counter(), time.process_time()
-        with ThreadPoolExecutor(2) as pool:
-            results = list(pool.map(lambda _i: review_sweep(database, clock), range(2)))
-        elapsed, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-        server_after = _server_cpu(database)
-        started = sum(r["started"] for r in results)
-        with database.unit_of_work() as uow:
-            s = uow.session
-            linked, distinct_reviews, new_cases, twice = s.execute(text("""
-                SELECT count(r.review_case_id), count(DISTINCT r.review_case_id),
-                       (SELECT count(*) FROM "case" WHERE id > :before),
-                       (SELECT count(*) FROM (SELECT c.household_id FROM "case" c
-                                              JOIN recipient b ON b.review_case_id = c.id WHERE c.id > :before
-                                              GROUP BY c.household_id, b.assistance_type HAVING count(*) > 1) d)
-                FROM recipient r WHERE r.id = ANY(:ids)"""), {"before": before, "ids": chosen}).one()
-        assert not any(r["failed"] for r in results), results
-        assert started == linked == distinct_reviews == new_cases == len(chosen) and twice == 0, \
-            (started, linked, distinct_reviews, new_cases, len(chosen), twice)
-        rates.append(started / elapsed)
-        client_ms.append(cpu * 1000 / started)
-        server = (f", the database's {sum(server_after[p] - server_before.get(p, 0) for p in server_after) * 1000 / started:.2f} ms"
-                  if server_after else "")
-        say(f"[reviews] run {run + 1}/{REVIEW_RUNS}: {started:,} reviews started in {elapsed:.1f} s by two schedulers "
-            f"({', '.join(str(r['started']) for r in results)}) = {started / elapsed:.0f}/s; each benefit linked to "
-            f"its own new case, no household's benefit twice; CPU per review: the schedulers' {client_ms[-1]:.2f} ms"
-            f"{server}; load average {os.getloadavg()[0]:.2f}")
+    with _Schedulers(database, clock, REVIEW_SCHEDULERS) as schedulers:
+        say(f"[reviews] two schedulers as {REVIEW_SCHEDULERS}")
+        for run in range(REVIEW_RUNS):
+            _review_run(database, schedulers, run, rates, client_ms, say)
     say(f"[reviews] the schedulers' CPU per review, median {statistics.median(client_ms):.2f} ms")
     return {"review_start_per_s": statistics.median(rates)}
+
+
+def _review_run(database, schedulers, run: int, rates: list, client_ms: list, say) -> None:
+    """One run of measure_reviews: make REVIEWS benefits due, let both schedulers start them, check, record."""
+    from engine.catalogue.rules import counties as route_counties
+    with database.unit_of_work(write=True) as uow:
+        s = uow.session
+        before = s.execute(text('SELECT max(id) FROM "case"')).scalar_one()
+        chosen = s.execute(text("""
+            UPDATE recipient SET next_review_on = :day WHERE id IN (
+                SELECT r.id FROM recipient r JOIN unit u ON u.id = r.county_id
+                WHERE u.code = ANY(:codes) AND r.status = 'active' AND r.payment = 'monthly'
+                                  AND r.review_case_id IS NULL AND r.next_review_on > :today
+                ORDER BY r.id LIMIT :n)
+            RETURNING id"""), {"day": START.date() - timedelta(days=1), "today": START.date(),
+                               "codes": sorted(route_counties()), "n": REVIEWS}).scalars().all()
+        uow.commit()
+    with database.unit_of_work() as uow:  # nothing else is due (an earlier run's leftovers would count)
+        due = uow.session.execute(text("SELECT count(*) FROM recipient WHERE status = 'active' AND "
+                                       "next_review_on <= :today AND review_case_id IS NULL"),
+                                  {"today": START.date()}).scalar_one()
+    assert due == len(chosen), (due, len(chosen))
+    assert len(chosen) == REVIEWS, (f"only {len(chosen):,} benefits left to make due ({REVIEWS:,} needed): each run "
+                                    "reviews its own; measure a fresh store or a larger BENCH_SCALE")
+    server_before = _server_cpu(database)
+    t0 = time.perf_counter()
+    results, cpu = schedulers.sweep()
+    elapsed = time.perf_counter() - t0
+    server_after = _server_cpu(database)
+    started = sum(r["started"] for r in results)
+    with database.unit_of_work() as uow:
+        s = uow.session
+        linked, distinct_reviews, new_cases, twice = s.execute(text("""
+            SELECT count(r.review_case_id), count(DISTINCT r.review_case_id),
+                   (SELECT count(*) FROM "case" WHERE id > :before),
+                   (SELECT count(*) FROM (SELECT c.household_id FROM "case" c
+                                          JOIN recipient b ON b.review_case_id = c.id WHERE c.id > :before
+                                          GROUP BY c.household_id, b.assistance_type HAVING count(*) > 1) d)
+            FROM recipient r WHERE r.id = ANY(:ids)"""), {"before": before, "ids": chosen}).one()
+    assert not any(r["failed"] for r in results), results
+    assert started == linked == distinct_reviews == new_cases == len(chosen) and twice == 0, \
+        (started, linked, distinct_reviews, new_cases, len(chosen), twice)
+    rates.append(started / elapsed)
+    client_ms.append(cpu * 1000 / started)
+    server = (f", the database's {sum(server_after[p] - server_before.get(p, 0) for p in server_after) * 1000 / started:.2f} ms"
+              if server_after else "")
+    say(f"[reviews] run {run + 1}/{REVIEW_RUNS}: {started:,} reviews started in {elapsed:.1f} s by two schedulers "
+        f"({', '.join(str(r['started']) for r in results)}) = {started / elapsed:.0f}/s; each benefit linked to "
+        f"its own new case, no household's benefit twice; CPU per review: the schedulers' {client_ms[-1]:.2f} ms"
+        f"{server}; load average {os.getloadavg()[0]:.2f}")
+
+
+class _Schedulers:
+    """Two schedulers for measure_reviews. ``processes``: two processes of their own (spawned, each with its
+    own Database on the bench's store, its route versions loaded before the first run, as a long-running
+    scheduler has them), told to sweep over a pipe; ``threads``: two threads of this process.
+    ``sweep()`` runs one review_sweep in each at once and returns their results and their CPU seconds."""
+
+    def __init__(self, database, clock, mode: str) -> None:
+        self.database, self.clock, self.mode, self.workers = database, clock, mode, []
+
+    def __enter__(self):
+        if self.mode == "processes":
+            import multiprocessing
+            context = multiprocessing.get_context("spawn")
+            url = self.database.engine.url.render_as_string(hide_password=False)
+            for _ in range(2):
+                ours, theirs = context.Pipe()
+                worker = context.Process(target=_scheduler_process, args=(theirs, url, self.clock.now()), daemon=True)
+                worker.start()
+                self.workers.append((worker, ours))
+            for _worker, pipe in self.workers:
+                assert pipe.recv() == "ready"
+        return self
+
+    def sweep(self):
+        if self.mode != "processes":
+            from concurrent.futures import ThreadPoolExecutor
+            from engine.jobs import review_sweep
+            cpu0 = time.process_time()
+            with ThreadPoolExecutor(2) as pool:
+                results = list(pool.map(lambda _i: review_sweep(self.database, self.clock), range(2)))
+            return results, time.process_time() - cpu0
+        for _worker, pipe in self.workers:
+            pipe.send("sweep")
+        answers = [pipe.recv() for _worker, pipe in self.workers]
+        return [a["result"] for a in answers], sum(a["cpu"] for a in answers)
+
+    def __exit__(self, *exc) -> None:
+        for worker, pipe in self.workers:
+            pipe.send("stop")
+            worker.join(timeout=30)
+
+
+def _scheduler_process(pipe, url: str, now) -> None:
+    """A scheduler process of measure_reviews: loads every deployed route version, then sweeps when told."""
+    from sqlalchemy import select
+    from engine.catalogue.versions import get_version
+    from engine.jobs import review_sweep
+    from engine.store.database import Database
+    from engine.store.models import ProcessVersion
+    database, clock = Database(url), FrozenClock(now)
+    with database.unit_of_work() as uow:
+        for version_id in uow.session.execute(select(ProcessVersion.id)).scalars():
+            get_version(uow.session, version_id)
+    pipe.send("ready")
+    while pipe.recv() == "sweep":
+        cpu0 = time.process_time()
+        result = review_sweep(database, clock)
+        pipe.send({"result": result, "cpu": time.process_time() - cpu0})
+    database.dispose()
 
 
 def _server_cpu(database) -> dict[int, float]:
