@@ -1,5 +1,5 @@
 """A member's death, recorded in the register, and the review it starts (2022 notice: a 低保 household is
-reviewed within 3 months after a member's death).
+reviewed within 3 months after a member's death; a county rule, ``death_review_months_by_type``).
 
 The recording use case starts the review itself, not the scheduler: the death and its review are written
 in one transaction, so there is never a death on file whose review waits for the next sweep, and the
@@ -14,19 +14,18 @@ from datetime import date
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from engine.catalogue.rules import death_review_months, rules_in_force
 from engine.cases.periodic import review_start_data, start_reviews
 from engine.cases.writer import write_event_limit
 from engine.errors import FormInvalid, NotFound
 from engine.people.accounts import Principal
 from engine.people.scope import household_scope
-from engine.store.models import Case, Household, HouseholdEvent, Person, Recipient
+from engine.store.models import Case, Household, HouseholdEvent, Person, Recipient, Unit
 from engine.store.sequences import claim
 from engine.workdays import Due, add_months, due_by
 
 CASE, HOUSEHOLD, PERSON = Case.__table__, Household.__table__, Person.__table__
 H_EVENT, RECIPIENT = HouseholdEvent.__table__, Recipient.__table__
-# The benefits a member's death puts under review, and within how many months of it (2022 notice, 低保).
-DEATH_REVIEW_MONTHS = {"minimum_living": 3}
 
 
 @dataclass(frozen=True)
@@ -49,10 +48,15 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
                  died_on: date) -> DeathRecorded:
     """Record that a member of a household in the township's place died on ``died_on`` (a household event
     by the acting user) and start the review of each benefit of the household that a death puts under
-    review (``DEATH_REVIEW_MONTHS``), due that many months after the death. A review already running for
-    the benefit is not doubled: its limit is brought forward when the death's is earlier. The caller commits."""
+    review, due that many months after the death: the county's rule in force on the day of the death
+    (``death_review_months_by_type``, engine.catalogue.rules; 低保 3 where the entry does not say). A review
+    already running for the benefit is not doubled: its limit is brought forward when the death's is earlier. The caller commits."""
+    county, township = Unit.__table__.alias("county"), Unit.__table__.alias("township")
     member = session.execute(
-        select(PERSON.c.id, PERSON.c.name, PERSON.c.birth_date).join(HOUSEHOLD, HOUSEHOLD.c.id == PERSON.c.household_id)
+        select(PERSON.c.id, PERSON.c.name, PERSON.c.birth_date, county.c.code.label("county_code"),
+               township.c.code.label("township_code"))
+        .join(HOUSEHOLD, HOUSEHOLD.c.id == PERSON.c.household_id)
+        .join(county, county.c.id == HOUSEHOLD.c.county_id).join(township, township.c.id == HOUSEHOLD.c.township_id)
         .where(PERSON.c.id == person_id, HOUSEHOLD.c.id == household_id,
                household_scope(principal, ("township",)))).first()
     if member is None:
@@ -62,6 +66,7 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
         raise FormInvalid({"died_on": "死亡日期不能晚于今天"}, {"died_on": "The date of death cannot be in the future"})
     if member.birth_date and died_on < member.birth_date:
         raise FormInvalid({"died_on": "死亡日期不能早于出生日期"}, {"died_on": "The date of death is before the birth date"})
+    review_months = death_review_months(rules_in_force(member.county_code, died_on, member.township_code, session))
     if not claim(session, f"died:{person_id}"):
         return DeathRecorded(False)
     session.execute(insert(H_EVENT).values(household_id=household_id, person_id=person_id, kind="died", on=died_on,
@@ -70,17 +75,17 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
     benefits = session.execute(
         select(RECIPIENT, CASE.c.number).join(CASE, CASE.c.id == RECIPIENT.c.case_id)
         .where(RECIPIENT.c.household_id == household_id, RECIPIENT.c.status == "active",
-               RECIPIENT.c.assistance_type.in_(list(DEATH_REVIEW_MONTHS)))
+               RECIPIENT.c.assistance_type.in_(list(review_months)))
         .order_by(RECIPIENT.c.id)).all()
     if not benefits:
         return DeathRecorded(True)
     notes = f"家庭成员{member.name}于{died_on.isoformat()}死亡，应于死亡后{{months}}个月内完成复核（2022年通知）。"
     started, hastened, due_on = [], [], None
-    for months in sorted({DEATH_REVIEW_MONTHS[b.assistance_type] for b in benefits}):
+    for months in sorted({review_months[b.assistance_type] for b in benefits}):
         due = review_due_after_death(died_on, months)
         due_on = due.on if due_on is None else min(due_on, due.on)
         text = notes.format(months=months)
-        rows = [b for b in benefits if DEATH_REVIEW_MONTHS[b.assistance_type] == months]
+        rows = [b for b in benefits if review_months[b.assistance_type] == months]
         running = [b.review_case_id for b in rows if b.review_case_id is not None]
         batch = start_reviews(session, clock, [b for b in rows if b.review_case_id is None],
                               lambda r: {**review_start_data(r), "start_reason": "death", "start_notes": text})

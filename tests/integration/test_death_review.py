@@ -138,3 +138,35 @@ def test_the_township_records_a_death_on_the_household_page(db, clock, who, hous
         review = uow.session.execute(select(Case).where(Case.process_id.like("periodic_review%"))).scalar_one()
     case_page = township.get(f"/cases/{review.id}").text
     assert "2026-12-10" in case_page
+
+
+def _death_rule(db, who, clock, months: str):
+    from engine.catalogue.rules import rules_in_force
+    from engine.rule_changes import add_rule_entry, form_of_entry
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
+        form = {**form_of_entry("rules", rules_in_force("320921", clock.today(), session=s)), "county": "320921",
+                "kind": "rules", "effective_from": clock.today().isoformat(), "note": "测试：死亡后复核期限",
+                "death_review_months_by_type.minimum_living": months,
+                "source.death_review_months_by_type.minimum_living": "响民〔2026〕41号：家庭成员死亡后2个月内复核"}
+        add_rule_entry(s, who("admin"), clock.now(), clock.today(), form)
+        uow.commit()
+
+
+def test_the_county_s_rule_sets_the_months_and_a_bad_value_is_refused_by_name(db, clock, who, household):
+    """The months are the county's rule (counties.toml or an admin's dated entry), 3 for 低保 by default; an
+    entry of no months is refused naming the value, nothing written; one of 2 months makes the review due 2
+    months after a death from its date."""
+    from engine.catalogue.rules import DEATH_REVIEW_MONTHS, death_review_months, rules_in_force
+    from engine.store.models import CountyRuleEntry
+    assert death_review_months(rules_in_force("320921", clock.today())) == DEATH_REVIEW_MONTHS == {"minimum_living": 3}
+    with pytest.raises(FormInvalid) as refused:
+        _death_rule(db, who, clock, "0")
+    assert "死亡后复核" in refused.value.errors["death_review_months_by_type.minimum_living"]
+    with db.unit_of_work() as uow:
+        assert uow.session.execute(select(CountyRuleEntry.id)).first() is None
+    _death_rule(db, who, clock, "2")
+    household_id, members = household()
+    done = _record(db, who, clock, household_id, members[1], clock.today())
+    # 2026-11-15 is a Sunday: due the Friday before
+    assert done.due_on == date(2026, 11, 13) and len(done.started) == 1
