@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from engine.catalogue.budgets import check_budget
 from engine.catalogue.deployment import NS
-from engine.catalogue.rules import (APPEAL, BOOK_LISTS, ENTRY_KINDS, appeal_of, appeal_schema, catalog,
+from engine.catalogue.rules import (APPEAL, BOOK_LISTS, ENTRY_KINDS, MONTHLY_BY_TYPE, appeal_of, appeal_schema, catalog,
                                     entry_problems, entry_schema, in_force_among, model_among, rule_book,
                                     rule_entries_of, stored_entry)
 from engine.errors import FormInvalid, NotFound
@@ -53,6 +53,7 @@ FIELD_NAMES = {
     "review_interval_months_b": ("B类复核间隔（月）", "Review interval, class B (months)"),
     "review_interval_months_c": ("C类复核间隔（月）", "Review interval, class C (months)"),
     "review_interval_months_by_type": ("按类别的复核间隔（月）", "Review interval by type (months)"),
+    "death_review_months_by_type": ("家庭成员死亡后复核期限（月），按类别", "Review after a member's death, by type (months)"),
     "time_limit_wd_by_type": ("按类别的办结时限（工作日）", "Overall time limit by type (working days)"),
     "disability_living_subsidy": ("困难残疾人生活补贴（元/月）", "Living subsidy for the disabled (yuan a month)"),
     "disability_nursing_subsidy_severe": ("重度残疾人护理补贴，一级（元/月）", "Nursing subsidy, level 1 (yuan a month)"),
@@ -117,7 +118,7 @@ def value_fields(kind: str) -> dict[str, dict[str, Any]]:
 def by_type_choices(field: str) -> list[str]:
     """The assistance types a per-type value may name (review intervals: the types paid monthly)."""
     types = catalog()
-    if field == "review_interval_months_by_type":
+    if field in MONTHLY_BY_TYPE:
         return [k for k, t in types.items() if (t.get("benefit") or {}).get("payment") == "monthly"]
     if field == "overrides":
         return [k for k, t in types.items() if len(t.get("variants", {})) > 1]

@@ -57,8 +57,11 @@ def report_death(household_id: int):
     elif done.started or done.hastened:
         flash(_("Death recorded. Review %(cases)s must be completed by %(due)s.",
                 cases="、".join(done.started + done.hastened), due=done.due_on), "success")
-    else:
+    elif not done.stopped:
         flash(_("Death recorded. The household holds no benefit that a death puts under review."), "success")
+    if done.stopped:
+        flash(_("The person's own benefits (cases %(cases)s) stop from the month after the death.",
+                cases="、".join(done.stopped)), "success")
     return redirect(url_for("households.dossier", household_id=household_id))
 
 

@@ -93,6 +93,7 @@ EVENT_KIND_NAMES = {
     "migrated": _l("Moved to another version"),
     "incident": _l("Incident"),
     "documents_voided": _l("Documents voided"),
+    "benefit_stopped": _l("Benefit stopped"),
     "privacy_restricted": _l("Privacy case"),
 }
 

@@ -1,43 +1,49 @@
 """A member's death, recorded in the register, and the review it starts (2022 notice: a 低保 household is
-reviewed within 3 months after a member's death).
+reviewed within 3 months after a member's death; a county rule, ``death_review_months_by_type``).
 
 The recording use case starts the review itself, not the scheduler: the death and its review are written
 in one transaction, so there is never a death on file whose review waits for the next sweep, and the
 township that records it sees at once which review it started (and where to find it). A second report
 of the same person's death is refused by the database (a once-only key), so it starts nothing.
+
+A recipient's own death ends the benefits that are theirs alone (特困, 两项补贴, 尊老金: the catalogue's personal
+benefits) from the month after it, in the same transaction; a household benefit (低保) is reviewed instead.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
+from engine.catalogue.rules import benefit_of, death_review_months, rules_in_force
 from engine.cases.periodic import review_start_data, start_reviews
-from engine.cases.writer import write_event_limit
+from engine.cases.writer import write_event, write_event_limit
 from engine.errors import FormInvalid, NotFound
 from engine.people.accounts import Principal
 from engine.people.scope import household_scope
-from engine.store.models import Case, Household, HouseholdEvent, Person, Recipient
+from engine.store.models import (Case, Household, HouseholdEvent, Notification, Person, Recipient, RecipientChange,
+                                 Unit)
 from engine.store.sequences import claim
-from engine.workdays import Due, add_months, due_by
+from engine.workdays import Due, add_months, due_by, first_of_next_month
 
 CASE, HOUSEHOLD, PERSON = Case.__table__, Household.__table__, Person.__table__
 H_EVENT, RECIPIENT = HouseholdEvent.__table__, Recipient.__table__
-# The benefits a member's death puts under review, and within how many months of it (2022 notice, 低保).
-DEATH_REVIEW_MONTHS = {"minimum_living": 3}
+CHANGE, NOTE = RecipientChange.__table__, Notification.__table__
 
 
 @dataclass(frozen=True)
 class DeathRecorded:
     """What recording a death did: whether it was new, the reviews it started and those already running
-    whose limit it brought forward (case numbers), and the reviews' due date."""
+    whose limit it brought forward (case numbers), the reviews' due date, and the granting cases of the person's
+    own benefits it stopped."""
 
     recorded: bool
     started: tuple[str, ...] = ()
     hastened: tuple[str, ...] = ()
     due_on: date | None = None
+    stopped: tuple[str, ...] = ()
 
 
 def review_due_after_death(died_on: date, months: int) -> Due:
@@ -49,10 +55,15 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
                  died_on: date) -> DeathRecorded:
     """Record that a member of a household in the township's place died on ``died_on`` (a household event
     by the acting user) and start the review of each benefit of the household that a death puts under
-    review (``DEATH_REVIEW_MONTHS``), due that many months after the death. A review already running for
-    the benefit is not doubled: its limit is brought forward when the death's is earlier. The caller commits."""
+    review, due that many months after the death: the county's rule in force on the day of the death
+    (``death_review_months_by_type``, engine.catalogue.rules; 低保 3 where the entry does not say). A review
+    already running for the benefit is not doubled: its limit is brought forward when the death's is earlier. The caller commits."""
+    county, township = Unit.__table__.alias("county"), Unit.__table__.alias("township")
     member = session.execute(
-        select(PERSON.c.id, PERSON.c.name, PERSON.c.birth_date).join(HOUSEHOLD, HOUSEHOLD.c.id == PERSON.c.household_id)
+        select(PERSON.c.id, PERSON.c.name, PERSON.c.birth_date, county.c.code.label("county_code"),
+               township.c.code.label("township_code"))
+        .join(HOUSEHOLD, HOUSEHOLD.c.id == PERSON.c.household_id)
+        .join(county, county.c.id == HOUSEHOLD.c.county_id).join(township, township.c.id == HOUSEHOLD.c.township_id)
         .where(PERSON.c.id == person_id, HOUSEHOLD.c.id == household_id,
                household_scope(principal, ("township",)))).first()
     if member is None:
@@ -62,25 +73,27 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
         raise FormInvalid({"died_on": "死亡日期不能晚于今天"}, {"died_on": "The date of death cannot be in the future"})
     if member.birth_date and died_on < member.birth_date:
         raise FormInvalid({"died_on": "死亡日期不能早于出生日期"}, {"died_on": "The date of death is before the birth date"})
+    review_months = death_review_months(rules_in_force(member.county_code, died_on, member.township_code, session))
     if not claim(session, f"died:{person_id}"):
         return DeathRecorded(False)
     session.execute(insert(H_EVENT).values(household_id=household_id, person_id=person_id, kind="died", on=died_on,
                                            case_id=None, actor_id=principal.user_id, at=now,
                                            detail={"died_on": died_on.isoformat()}))
+    stopped = stop_personal_benefits(session, principal, now, person_id, member.name, died_on)
     benefits = session.execute(
         select(RECIPIENT, CASE.c.number).join(CASE, CASE.c.id == RECIPIENT.c.case_id)
         .where(RECIPIENT.c.household_id == household_id, RECIPIENT.c.status == "active",
-               RECIPIENT.c.assistance_type.in_(list(DEATH_REVIEW_MONTHS)))
+               RECIPIENT.c.assistance_type.in_(list(review_months)))
         .order_by(RECIPIENT.c.id)).all()
     if not benefits:
-        return DeathRecorded(True)
+        return DeathRecorded(True, stopped=stopped)
     notes = f"家庭成员{member.name}于{died_on.isoformat()}死亡，应于死亡后{{months}}个月内完成复核（2022年通知）。"
     started, hastened, due_on = [], [], None
-    for months in sorted({DEATH_REVIEW_MONTHS[b.assistance_type] for b in benefits}):
+    for months in sorted({review_months[b.assistance_type] for b in benefits}):
         due = review_due_after_death(died_on, months)
         due_on = due.on if due_on is None else min(due_on, due.on)
         text = notes.format(months=months)
-        rows = [b for b in benefits if DEATH_REVIEW_MONTHS[b.assistance_type] == months]
+        rows = [b for b in benefits if review_months[b.assistance_type] == months]
         running = [b.review_case_id for b in rows if b.review_case_id is not None]
         batch = start_reviews(session, clock, [b for b in rows if b.review_case_id is None],
                               lambda r: {**review_start_data(r), "start_reason": "death", "start_notes": text})
@@ -97,4 +110,36 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
                 write_event_limit(session, case_id, due, now, f"家庭成员死亡：{months}个月内完成复核",
                                   {**detail, "from": was.isoformat() if was else None})
                 hastened.append(number)
-    return DeathRecorded(True, tuple(started), tuple(hastened), due_on)
+    return DeathRecorded(True, tuple(started), tuple(hastened), due_on, stopped)
+
+
+def stop_personal_benefits(session: Session, principal: Principal, now, person_id: int, name: str,
+                           died_on: date) -> tuple[str, ...]:
+    """Stop every active benefit the person receives themself (a personal benefit: 特困, 两项补贴, 尊老金 …;
+    the catalogue's ``subject = "person"``) from the month after the death (终止 effective next month:
+    《特困人员认定办法》第二十四—二十六条; the payment roll pays a benefit only before its ``stopped_from``).
+    Each stop is in the benefit's history, an event on its granting case, and a notice to the county's
+    supervisor. Returns the granting cases' numbers. A household benefit (低保) is not stopped: the death
+    starts its review instead."""
+    stopped_from = first_of_next_month(died_on)
+    rows = session.execute(
+        select(RECIPIENT.c.id, RECIPIENT.c.case_id, RECIPIENT.c.assistance_type, RECIPIENT.c.county_id,
+               RECIPIENT.c.monthly_amount, RECIPIENT.c.review_class, CASE.c.number)
+        .join(CASE, CASE.c.id == RECIPIENT.c.case_id)
+        .where(RECIPIENT.c.person_id == person_id, RECIPIENT.c.status == "active")
+        .order_by(RECIPIENT.c.id).with_for_update(of=RECIPIENT)).all()
+    personal = [r for r in rows if (benefit_of(r.assistance_type) or {}).get("subject") == "person"]
+    for r in personal:
+        session.execute(update(RECIPIENT).where(RECIPIENT.c.id == r.id).values(
+            status="stopped", stopped_from=stopped_from, active_key=None, updated_at=now))
+        session.execute(insert(CHANGE).values(recipient_id=r.id, case_id=r.case_id, effect="stop", on=died_on,
+                                              monthly_amount=r.monthly_amount, review_class=r.review_class,
+                                              status="stopped", at=now))
+        title = f"受助人{name}于{died_on.isoformat()}死亡：自{stopped_from:%Y年%m月}起停发"
+        write_event(session, r.case_id, now, principal.user_id, "benefit_stopped", None, title,
+                    {"reason": "death", "person_id": person_id, "died_on": died_on.isoformat(),
+                     "stopped_from": stopped_from.isoformat()})
+        session.execute(insert(NOTE).values(role="county_supervisor", unit_id=r.county_id, case_id=r.case_id,
+                                            task_id=None, user_id=None, kind="benefit_stopped",
+                                            message=f"案件 {r.number}：{title}", created_at=now))
+    return tuple(r.number for r in personal)

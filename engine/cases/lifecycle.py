@@ -22,7 +22,7 @@ from engine.households.overlaps import DECISIONS, FLAG, CaseFacts, flag_househol
 from engine.workdays import add_months
 from engine.households.registry import (DECLARATION_SOURCE, DECLARATION_VALID_MONTHS, check_duplicates,
                                         declared_incomes, link_household, members_of, record_economic_status,
-                                        subject_key)
+                                        refuse_withheld, subject_key)
 from engine.people.accounts import Principal
 from engine.clock import Clock, to_local_date
 from engine.cases.documents import issue_documents
@@ -72,8 +72,7 @@ def start_case(session: Session, actor: Principal | None, clock: Clock, process_
     if actor is not None and not (village_id in actor.units_for("village")
                                   or place.township_id in actor.units_for("township")):
         raise NotFound(f"village {village_id} outside the actor's units")
-    return _start(session, actor.user_id if actor is not None else None, clock, process_id, place, form_data,
-                  request_token=request_token)
+    return _start(session, actor, clock, process_id, place, form_data, request_token=request_token)
 
 
 def start_township_case(session: Session, clock: Clock, process_id: str, township_id: int,
@@ -85,8 +84,9 @@ def start_township_case(session: Session, clock: Clock, process_id: str, townshi
     return _start(session, None, clock, process_id, place, form_data, number)
 
 
-def _start(session: Session, actor_id: int | None, clock: Clock, process_id: str, place: Place,
+def _start(session: Session, actor: Principal | None, clock: Clock, process_id: str, place: Place,
            form_data: dict[str, Any], number: str | None = None, request_token: str | None = None) -> StartedCase:
+    actor_id = actor.user_id if actor is not None else None
     version = get_version(session, latest_version_id(session, process_id))
     start_form = version.tasks.get("@start", {}).get("form_key")
     now = clock.now()
@@ -102,7 +102,8 @@ def _start(session: Session, actor_id: int | None, clock: Clock, process_id: str
         raise
     assistance_type = assistance_type_of(process_id)
     members = members_of(data, declared.applicant) if place.village_id is not None else []
-    check_duplicates(session, assistance_type, members)
+    check_duplicates(session, assistance_type, members)  # first: a privacy case's refusal names no case either
+    refuse_withheld(session, actor, [m.id_number for m in members])
     number = number or numbering.next_case_number(session, place, today)
     applicant_name, applicant_id_number = declared.applicant_of(data)
     case_id = session.execute(insert(CASE).values(new_case_row(

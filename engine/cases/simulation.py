@@ -204,12 +204,19 @@ def _cosign(s: Session, principal: Principal, clock: FrozenClock, task_id: str, 
     cosign_by(s, principal, clock, task_id, signers)
 
 
+def _listed(document: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in document.items() if k != "issued_at"}
+
+
 def _report(s: Session, clock: FrozenClock, samples: dict[str, dict], case_id: int) -> dict[str, Any]:
     case = s.get(Case, case_id)
     version = get_version(s, case.process_version_id)
     units = dict(s.execute(select(Unit.id, Unit.name)).all())
-    documents = s.execute(select(Document.kind, Document.title, Document.issued_at)
-                          .where(Document.case_id == case_id).order_by(Document.id)).all()
+    # A voided document (engine.cases.voiding) is listed as such, as the case page lists it, never as valid.
+    documents = [{"kind": d.kind, "title": d.title, "number": d.number, "issued_at": d.issued_at,
+                  "voided": d.voided_at is not None, "voided_reason": d.voided_reason} for d in s.execute(
+        select(Document.kind, Document.title, Document.number, Document.issued_at, Document.voided_at,
+               Document.voided_reason).where(Document.case_id == case_id).order_by(Document.id))]
     tasks = s.execute(select(HumanTask).where(HumanTask.case_id == case_id)
                       .order_by(HumanTask.created_at, HumanTask.id)).scalars().all()
     taken, open_steps = [], []
@@ -225,13 +232,13 @@ def _report(s: Session, clock: FrozenClock, samples: dict[str, dict], case_id: i
                                                       case.applicant_name)})
         else:
             done_at = task.completed_at
-            row["documents"] = [{"kind": d.kind, "title": d.title} for d in documents
-                                if done_at and task.created_at < d.issued_at <= done_at]
+            row["documents"] = [_listed(d) for d in documents
+                                if done_at and task.created_at < d["issued_at"] <= done_at]
             taken.append(row)
     case = s.get(Case, case_id)
     events = s.execute(select(CaseEvent.kind, CaseEvent.title).where(CaseEvent.case_id == case_id)
                        .order_by(CaseEvent.id)).all()
     return {"status": case.status, "number": case.number, "taken": taken, "open": open_steps,
-            "documents": [{"kind": d.kind, "title": d.title} for d in documents],
+            "documents": [_listed(d) for d in documents],
             "elements": [t["task"] for t in taken], "current": [t["task"] for t in open_steps],
             "events": [{"kind": e.kind, "title": e.title} for e in events][-40:]}

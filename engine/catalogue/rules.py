@@ -109,11 +109,27 @@ COUNTIES_SCHEMA = {
                     "review_interval_months_c": {"type": "integer", "minimum": 1, "maximum": 60},
                     "review_interval_months_by_type": {"type": "object", "additionalProperties": {
                         "type": "integer", "minimum": 1, "maximum": 60}},
+                    # months after a recipient household member's death within which its review is due
+                    # (2022 notice: 低保 3); optional, so entries stored before it keep reading (the default).
+                    "death_review_months_by_type": {"type": "object", "additionalProperties": {
+                        "type": "integer", "minimum": 1, "maximum": 12}},
                     **AMOUNT_SCHEMAS,
                     "township": {"type": "string", "pattern": "^[0-9]{9}$"},
                     "time_limit_wd_by_type": {"type": "object", "additionalProperties": _COUNT},
                     "sources": _NOTES, "assumptions": _NOTES}}}}}}},
 }
+# The per-type values that only a benefit paid monthly (one that is reviewed) may have.
+MONTHLY_BY_TYPE = ("review_interval_months_by_type", "death_review_months_by_type")
+# Within how many months of a recipient household member's death its review is due, per benefit, where a
+# county's entry does not say (2022 notice: 低保 within 3 months).
+DEATH_REVIEW_MONTHS = {"minimum_living": 3}
+
+
+def death_review_months(entry: dict[str, Any]) -> dict[str, int]:
+    """The benefits a member's death puts under review, and within how many months, by a rule entry."""
+    return entry.get("death_review_months_by_type") or DEATH_REVIEW_MONTHS
+
+
 # Values that are not county data but facts of the entry: whom it covers and why each value is what it is
 # (and, for an admin's entry, its id and retirement).
 ENTRY_FACTS = ("effective_from", "township", "time_limit_wd_by_type", "sources", "assumptions", "entry_id",
@@ -218,11 +234,12 @@ def entry_problems(kind: str, county_code: str, entry: dict[str, Any],
             if key not in types:
                 found.append((("time_limit_wd_by_type", key), f"unknown assistance type '{key}'",
                               f"未知的救助类别「{key}」"))
-        for key in entry["review_interval_months_by_type"]:
-            if (types.get(key, {}).get("benefit") or {}).get("payment") != "monthly":
-                found.append((("review_interval_months_by_type", key),
-                              f"'{key}' is not an assistance type paid monthly (only those are reviewed)",
-                              f"「{key}」不是按月发放的救助类别（只有按月发放的才复核）"))
+        for field in MONTHLY_BY_TYPE:
+            for key in entry.get(field, {}):
+                if (types.get(key, {}).get("benefit") or {}).get("payment") != "monthly":
+                    found.append(((field, key),
+                                  f"'{key}' is not an assistance type paid monthly (only those are reviewed)",
+                                  f"「{key}」不是按月发放的救助类别（只有按月发放的才复核）"))
     fields = entry_schema(kind)["properties"]
     for notes in ("sources", "assumptions"):
         for name in entry.get(notes, {}):

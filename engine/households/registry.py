@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
 from engine.catalogue.rules import benefit_of
-from engine.errors import Duplicate
+from engine.errors import Duplicate, Forbidden
+from engine.people.accounts import Principal
+from engine.people.scope import withheld_people
 from engine.store.bulk import update_rows
 from engine.store.sequences import next_value
 from engine.store.models import Case, EconomicRecord, Household, HouseholdEvent, Person, Recipient
@@ -90,6 +92,19 @@ def find_household(session: Session, id_numbers: Iterable[str]) -> int | None:
     rows = dict(session.execute(select(PERSON.c.id_number, PERSON.c.household_id)
                                 .where(PERSON.c.id_number.in_(numbers), PERSON.c.household_id.is_not(None))).all())
     return next((rows[n] for n in numbers if n in rows), None)
+
+
+def refuse_withheld(session: Session, principal: Principal | None, id_numbers: Iterable[str]) -> None:
+    """Refuse (Forbidden, nothing written) when any of these people belongs to a household whose file the
+    principal may not see (``withheld_people``: a privacy household, for a village): they can neither be
+    registered, attached nor added through that village. The message names neither the household nor its
+    case; it sends the applicant to the street (乡镇/街道), which holds the file. ``None``: the scheduler."""
+    numbers = list(id_numbers)
+    if principal is None or not numbers:
+        return
+    if session.execute(withheld_people(principal, numbers).limit(1)).first() is not None:
+        raise Forbidden("the person's household file is withheld from the actor (privacy)",
+                        "该申请人的事项由街道（乡镇）办理，请到街道（乡镇）受理窗口申请")
 
 
 def check_duplicates(session: Session, assistance_type: str | None, members: list[Member]) -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.catalogue.datafiles import DataFile
-from engine.catalogue.rules import (ENTRY_FACTS, PROCESSES_DIR, catalog, in_force_among, rule_book,
+from engine.catalogue.rules import (ENTRY_FACTS, MONTHLY_BY_TYPE, PROCESSES_DIR, catalog, in_force_among, rule_book,
                                     variant_for)
 from engine.rule_changes import stored_rule_entries
 from engine.store.models import Unit
@@ -116,7 +116,7 @@ def county_rules(session: Session, today: date, on: date | None = None) -> list[
         current = _in_force_per_place(rules, on)
         for j, rule in enumerate(rules):
             values = {k: v for k, v in rule.items() if k not in ENTRY_FACTS or k == "time_limit_wd_by_type"}
-            for by_type in ("review_interval_months_by_type", "time_limit_wd_by_type"):
+            for by_type in (*MONTHLY_BY_TYPE, "time_limit_wd_by_type"):
                 values[by_type] = {types.get(k, {}).get("name_zh", k): n for k, n in values.get(by_type, {}).items()}
             entry.rules.append(RulesEntry(rule["effective_from"], values, id(rule) in current,
                                           _line(source, i, "rules", j, rule), rule.get("township"),

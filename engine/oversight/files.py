@@ -202,7 +202,8 @@ def household_file(session: Session, principal: Principal, household_id: int) ->
            for c in cases if c.completed_at]
         + [{"at": ch["at"], "kind": "benefit", "text": f"{b['type_name']} {_EFFECT_ZH.get(ch['effect'], ch['effect'])}"
             f" {ch['monthly_amount'] or 0:.2f} 元"} for b in benefits for ch in b["history"]]
-        + [{"at": d.issued_at, "kind": "document", "text": f"文书 {d.title} {d.number}"} for d in documents],
+        + [{"at": d.issued_at, "kind": "document",
+            "text": f"文书 {d.title} {d.number}{'（已作废）' if d.voided_at else ''}"} for d in documents],
         key=lambda e: e["at"])
     return HouseholdFile(facts, history, cases, benefits, documents, attachments, timeline)
 

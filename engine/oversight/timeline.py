@@ -26,7 +26,7 @@ DATA_KINDS = ("case_started", "task_completed")  # events whose data is a form's
 EVENT_KINDS = ("case_started", "task_completed", "timer_fired", "case_completed", "task_claimed", "task_released",
                "task_reassigned", "task_sent_back", "task_withdrawn", "task_urged", "case_suspended", "case_resumed",
                "case_terminated", "deadline_extended", "deadline_recomputed", "flag_decided", "attachment_added",
-               "migrated", "incident", "documents_voided", "privacy_restricted")
+               "migrated", "incident", "documents_voided", "privacy_restricted", "benefit_stopped")
 LOG_PAGE_SIZE = 50
 PERSON_MAX = 50
 

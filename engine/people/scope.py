@@ -17,12 +17,13 @@ from sqlalchemy import and_, exists, false, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.people.accounts import STAFF_ROLES, Principal
-from engine.store.models import Case, Household, HumanTask, Unit
+from engine.store.models import Case, Household, HumanTask, Person, Unit
 
 TASK_ROLES = STAFF_ROLES - {"county_supervisor"}
 TASK = HumanTask.__table__
 CASE = Case.__table__
 HOUSEHOLD = Household.__table__
+PERSON = Person.__table__
 # Aliases for the privacy subqueries, so that a query already reading case or household keeps its own rows
 # (SQLAlchemy would otherwise correlate the subquery's table away).
 PRIVATE_CASE, PRIVATE_HOUSEHOLD = CASE.alias("private_case"), HOUSEHOLD.alias("private_household")
@@ -102,6 +103,15 @@ def case_scope(principal: Principal, roles=STAFF_ROLES):
 def household_scope(principal: Principal, roles=STAFF_ROLES):
     """Households whose place includes a unit where the principal holds a staff role (or one of ``roles``)."""
     return place_scope(HOUSEHOLD, principal, roles)
+
+
+def withheld_people(principal: Principal, id_numbers):
+    """The people among ``id_numbers`` whose household's file the principal may not see: a privacy household
+    (``hidden_from_village``) outside their ``household_scope``. A village cannot reach such a household through
+    the window or a lodging either (register, find, attach or add its people); the street and county still can."""
+    return (select(PERSON.c.id).join(PRIVATE_HOUSEHOLD, PRIVATE_HOUSEHOLD.c.id == PERSON.c.household_id)
+            .where(PERSON.c.id_number.in_(list(id_numbers)), PRIVATE_HOUSEHOLD.c.privacy.is_(True),
+                   ~PRIVATE_HOUSEHOLD.c.id.in_(select(HOUSEHOLD.c.id).where(household_scope(principal)))))
 
 
 def supervised_counties(principal: Principal) -> tuple[int, ...]:

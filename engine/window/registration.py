@@ -23,7 +23,7 @@ from engine.catalogue.rules import appeal_of, process_for
 from engine.catalogue.versions import get_version, latest_version_id
 from engine.clock import CHINA_TZ, Clock
 from engine.errors import Duplicate, FormInvalid, NotFound, RouteFailed
-from engine.households.registry import find_household
+from engine.households.registry import find_household, refuse_withheld
 from engine.people.accounts import Principal
 from engine.people.places import place_of_village, unit_names
 from engine.store.sequences import next_number
@@ -120,6 +120,7 @@ def register(session: Session, actor: Principal, clock: Clock, village_id: int, 
                           applicant.phone.strip(), applicant.monthly_income, applicant.authorises_check)
     if errors := _problems(applicant, difficulty, items, known, today):
         raise FormInvalid(errors)
+    refuse_withheld(session, actor, [applicant.id_number])
     names = unit_names(session, [place.county_id, place.township_id, village_id])
     county, township = names[place.county_id], names[place.township_id]
     year = now.astimezone(CHINA_TZ).year

@@ -19,9 +19,10 @@ from tests.factories import SHUANGYUAN, start
 @pytest.fixture
 def household(db, clock, who, unit_id):
     """A 双园村 household of three (its application's case), optionally holding a 低保 benefit."""
-    def make(benefit: bool = True, review_case_id: int | None = None):
+    def make(benefit: bool = True, review_case_id: int | None = None, personal: tuple[str, ...] = ()):
         origin = start(db, clock, who, unit_id)
         case = origin.case()
+        granting = [start(db, clock, who, unit_id).case_id for _ in personal]
         with db.unit_of_work(write=True) as uow:
             s = uow.session
             members = s.execute(select(Person.id, Person.name).where(Person.household_id == case.household_id)
@@ -35,6 +36,15 @@ def household(db, clock, who, unit_id):
                     next_review_on=date(2027, 3, 1), review_case_id=review_case_id, status="active",
                     updated_at=datetime.now(timezone.utc), household_id=case.household_id,
                     person_id=members[0].id))
+            for i, assistance_type in enumerate(personal):  # the applicant's own benefits, each its own case
+                s.execute(insert(Recipient).values(
+                    assistance_type=assistance_type, case_id=granting[i],
+                    county_id=case.county_id, township_id=case.township_id, village_id=case.village_id,
+                    applicant_name=case.applicant_name, applicant_id_number=case.applicant_id_number,
+                    household_size=1, monthly_amount=100.0 + i, payment_from=date(2026, 1, 1), stopped_from=None,
+                    review_class="A", next_review_on=date(2027, 1, 1), review_case_id=None, status="active",
+                    updated_at=datetime.now(timezone.utc), household_id=case.household_id,
+                    person_id=members[0].id, active_key=f"p{members[0].id}:{assistance_type}"))
             uow.commit()
         return case.household_id, [m.id for m in members]
     return make
@@ -138,3 +148,71 @@ def test_the_township_records_a_death_on_the_household_page(db, clock, who, hous
         review = uow.session.execute(select(Case).where(Case.process_id.like("periodic_review%"))).scalar_one()
     case_page = township.get(f"/cases/{review.id}").text
     assert "2026-12-10" in case_page
+
+
+def _death_rule(db, who, clock, months: str):
+    from engine.catalogue.rules import rules_in_force
+    from engine.rule_changes import add_rule_entry, form_of_entry
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
+        form = {**form_of_entry("rules", rules_in_force("320921", clock.today(), session=s)), "county": "320921",
+                "kind": "rules", "effective_from": clock.today().isoformat(), "note": "测试：死亡后复核期限",
+                "death_review_months_by_type.minimum_living": months,
+                "source.death_review_months_by_type.minimum_living": "响民〔2026〕41号：家庭成员死亡后2个月内复核"}
+        add_rule_entry(s, who("admin"), clock.now(), clock.today(), form)
+        uow.commit()
+
+
+def test_the_county_s_rule_sets_the_months_and_a_bad_value_is_refused_by_name(db, clock, who, household):
+    """The months are the county's rule (counties.toml or an admin's dated entry), 3 for 低保 by default; an
+    entry of no months is refused naming the value, nothing written; one of 2 months makes the review due 2
+    months after a death from its date."""
+    from engine.catalogue.rules import DEATH_REVIEW_MONTHS, death_review_months, rules_in_force
+    from engine.store.models import CountyRuleEntry
+    assert death_review_months(rules_in_force("320921", clock.today())) == DEATH_REVIEW_MONTHS == {"minimum_living": 3}
+    with pytest.raises(FormInvalid) as refused:
+        _death_rule(db, who, clock, "0")
+    assert "死亡后复核" in refused.value.errors["death_review_months_by_type.minimum_living"]
+    with db.unit_of_work() as uow:
+        assert uow.session.execute(select(CountyRuleEntry.id)).first() is None
+    _death_rule(db, who, clock, "2")
+    household_id, members = household()
+    done = _record(db, who, clock, household_id, members[1], clock.today())
+    # 2026-11-15 is a Sunday: due the Friday before
+    assert done.due_on == date(2026, 11, 13) and len(done.started) == 1
+
+
+def test_a_recipient_s_own_death_stops_their_personal_benefits_from_the_next_month(db, clock, who, household):
+    """特困, 两项补贴, 尊老金 are the person's own: their death stops each from the month after it (终止 effective
+    next month), in the benefit's history, with an event on its case and a notice to the county's supervisor;
+    no payment roll after it pays them. The household's 低保 is not stopped but reviewed; another member's
+    death stops nothing personal."""
+    from engine.oversight.reports import payment_roll
+    from engine.oversight.supervision import notifications_for
+    from engine.store.models import RecipientChange
+    personal = ("extreme_poverty", "disability_subsidy", "old_age_allowance")
+    household_id, members = household(personal=personal)
+    assert not _record(db, who, clock, household_id, members[1], date(2026, 9, 1)).stopped
+    done = _record(db, who, clock, household_id, members[0], date(2026, 9, 10))
+    assert len(done.stopped) == 3 and not done.started  # the 低保 review is the one the first death started
+    with db.unit_of_work() as uow:
+        s = uow.session
+        rows = {r.assistance_type: r for r in s.execute(
+            select(Recipient).where(Recipient.household_id == household_id)).scalars()}
+        for t in personal:
+            assert (rows[t].status, rows[t].stopped_from, rows[t].active_key) == ("stopped", date(2026, 10, 1), None)
+            events = s.execute(select(CaseEvent.title).where(CaseEvent.case_id == rows[t].case_id,
+                                                             CaseEvent.kind == "benefit_stopped")).scalars().all()
+            assert len(events) == 1 and "2026-09-10死亡" in events[0] and "2026年10月起停发" in events[0]
+            assert s.execute(select(RecipientChange.effect).where(
+                RecipientChange.recipient_id == rows[t].id)).scalars().all() == ["stop"]
+        assert rows["minimum_living"].status == "active"
+        notes = notifications_for(s, who("supervisor"), kind="benefit_stopped")
+        assert len(notes) == 3 and all("停发" in n.message for n in notes)
+        assert not notifications_for(s, who("township_xs"), kind="benefit_stopped")
+
+        def paid(month):
+            return sorted(line[6] for line in payment_roll(s, who("township_xs"), month, "all").rows
+                          if line[3] and line[2] == rows["minimum_living"].applicant_name)
+        september, october = paid(date(2026, 9, 1)), paid(date(2026, 10, 1))
+    assert len(september) == 4 and len(october) == 1

@@ -142,6 +142,7 @@ def test_an_unknown_model_in_counties_toml_is_refused_with_its_line(tmp_path):
 
 
 BY_TYPE = "review_interval_months_by_type = { extreme_poverty = 12, old_age_allowance = 12 }"
+DEATH = "death_review_months_by_type = { minimum_living = 3 }"
 LIMITS = ("time_limit_wd_by_type = { extreme_poverty = 35, disability_subsidy = 35, low_income = 30, "
           "temporary_assistance = 30, rigid_expenditure = 30 }")
 SOURCE = 'democratic_appraisal = "民发〔2021〕57号第十九条：公示有异议的，重新调查或民主评议"'
@@ -157,6 +158,10 @@ OWN_RULES = 'township = "340603004"               # 三堤口街道: its own mod
     # a cadence of its own for a one-off payment (never reviewed), and one of no months
     (BY_TYPE, BY_TYPE.replace("extreme_poverty", "temporary_assistance")),
     (BY_TYPE, BY_TYPE.replace("= 12,", "= 0,")),
+    # a death review for a one-off payment, one of no months, one of a word
+    (DEATH, DEATH.replace("minimum_living", "temporary_assistance")),
+    (DEATH, DEATH.replace("= 3", "= 0")),
+    (DEATH, DEATH.replace("= 3", '= "three"')),
     # a limit for a type the catalogue does not have; a source or assumption about no value of the entry;
     # a township's own rules naming a township of another county
     (LIMITS, LIMITS.replace("low_income", "low_incme")),

@@ -50,6 +50,12 @@ def test_send_back_voids_what_the_undone_steps_issued_only(db, clock, who, unit_
     assert "已作废" in page and "受理材料中户口簿页缺失" in page
     printed = login("township_xs").get(f"/cases/{walk.case_id}/documents/{voided.id}").text
     assert "void-banner" in printed and "已作废" in printed
+    with db.unit_of_work() as uow:  # the household file's timeline says so too, not only its document list
+        from engine import household_file
+        from engine.store.models import Case
+        dossier = household_file(uow.session, who("township_xs"), uow.session.get(Case, walk.case_id).household_id)
+    assert [e["text"] for e in dossier.timeline if e["kind"] == "document"] == [
+        f"文书 {voided.title} {voided.number}（已作废）"]
 
 
 def test_an_objection_to_the_approval_voids_the_approval_publicity_and_the_redo_issues_a_new_one(lodge, db):

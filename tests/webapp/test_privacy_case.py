@@ -120,3 +120,43 @@ def test_lodging_the_household_again_is_refused_without_naming_the_privacy_case(
     assert refused.value.case_number is None and refused.value.case_id is None
     assert cases["private"].number not in refused.value.message_zh + str(refused.value)
     assert "街道" in refused.value.message_zh
+
+
+def _window_register(db, clock, who, unit_id, username, id_number):
+    from engine.window.registration import Applicant, RequestedItem, register
+    with db.unit_of_work(write=True) as uow:
+        rid = register(uow.session, who(username), clock, unit_id(RENXING),
+                       Applicant("李淑芬", id_number, "四平市铁西区仁兴街道仁兴社区5组", "13800000000", 300.0, True),
+                       "生活困难", [RequestedItem("employment_aid")])
+        uow.commit()
+    return rid
+
+
+def test_the_community_cannot_reach_the_privacy_household_through_the_window_or_a_lodging(db, clock, who, unit_id,
+                                                                                         cases):
+    """Neither the one-window registration at the community's service point nor lodging another type of
+    application can register, find or attach a person of the household the community may no longer see; the
+    refusal names neither; nothing is written. The street still registers them; the community's other
+    households are untouched."""
+    from engine import start_case
+    from engine.errors import Forbidden
+    from engine.store.models import Person, WindowRegistration
+    with db.unit_of_work() as uow:
+        before = uow.session.execute(select(Person.id).where(Person.household_id == cases["household"])).all()
+    with pytest.raises(Forbidden) as refused:
+        _window_register(db, clock, who, unit_id, "community_rx", cases["id_number"])
+    assert "街道" in refused.value.message_zh and cases["private"].number not in refused.value.message_zh
+    from tests.processes import test_temporary_assistance as temporary
+    other_type = {**temporary.application(RENXING, 600), "applicant_id_number": cases["id_number"]}
+    with db.unit_of_work(write=True) as uow, pytest.raises(Forbidden):
+        start_case(uow.session, who("community_rx"), clock, temporary.SIPING, unit_id(RENXING), other_type)
+    with db.unit_of_work() as uow:
+        assert uow.session.execute(select(WindowRegistration.id).where(
+            WindowRegistration.applicant_id_number == cases["id_number"])).first() is None
+        assert uow.session.execute(select(Person.id).where(Person.household_id == cases["household"])).all() == before
+    street = _window_register(db, clock, who, unit_id, "street_rx", cases["id_number"])
+    ordinary = _window_register(db, clock, who, unit_id, "community_rx", cases["ordinary_id"])
+    with db.unit_of_work() as uow:
+        s = uow.session
+        assert s.get(WindowRegistration, street).household_id == cases["household"]
+        assert s.get(WindowRegistration, ordinary).household_id == cases["ordinary_household"]

@@ -51,13 +51,18 @@ function mark(report) {
   if (first) canvas.scrollToElement(first, { top: 150, bottom: 150, left: 300, right: 300 });
 }
 
+// A voided document (文书作废) is named as voided, with why, never passed off as valid.
+function documentLabel(d) {
+  return d.voided ? `${d.title} ${d.number}（${t('已作废', 'voided')}：${d.voided_reason || ''}）` : `${d.title} ${d.number}`;
+}
+
 function showTaken(report) {
   const body = document.getElementById('sim-taken');
   body.replaceChildren(...report.taken.map((step, i) => {
     const tr = document.createElement('tr');
     tr.dataset.task = step.task;
     tr.append(cell(String(i + 1)), cell(step.title), cell(step.role_name), cell(step.unit), cell(step.deadline),
-      cell(step.due_on), cell(step.documents.map((d) => d.title).join('、')));
+      cell(step.due_on), cell(step.documents.map(documentLabel).join('、')));
     return tr;
   }));
   document.getElementById('sim-outcome').textContent = report.status === 'running'
