@@ -58,7 +58,7 @@ def _begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-_json_text = partial(json.dumps, ensure_ascii=False)
+_json_text = partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
 
 def make_engine(url: str | None = None, **kwargs) -> Engine:
