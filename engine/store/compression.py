@@ -37,11 +37,14 @@ def _dictionaries() -> tuple[dict[str, bytes], dict[int, bytes]]:
 
 def compress(value: str, kind: str | None) -> bytes:
     """``value`` as a zlib stream, with the newest dictionary of ``kind`` (plain zlib when there is none)."""
-    dictionary = _dictionaries()[0].get(kind) if kind else None
+    return compress_with(value, _dictionaries()[0].get(kind) if kind else None)
+
+
+def compress_with(value: str, dictionary: bytes | None) -> bytes:
+    """``value`` as a zlib stream with this preset dictionary (plain zlib for None)."""
     if dictionary is None:
         return zlib.compress(value.encode())
-    compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, zlib.MAX_WBITS, 9,
-                                  zlib.Z_DEFAULT_STRATEGY, dictionary)
+    compressor = zlib.compressobj(zdict=dictionary)
     return compressor.compress(value.encode()) + compressor.flush()
 
 

@@ -6,12 +6,10 @@ form the code before it reads. PostgreSQL stores text that TOAST compresses: not
 Revision ID: 0026_a
 Revises: 0025_a
 """
-import zlib
-
 from alembic import op
 import sqlalchemy as sa
 
-from engine.store.compression import DICTIONARY_DIR, decompress
+from engine.store.compression import DICTIONARY_DIR, compress_with, decompress
 
 revision = '0026_a'
 down_revision = '0025_a'
@@ -23,22 +21,12 @@ COLUMNS = (('"case"', "state", "workflow-1.txt"), ("document", "body", "document
 BATCH = 500
 
 
-def _with(dictionary: bytes | None):
-    def compress(text: str) -> bytes:
-        if dictionary is None:
-            return zlib.compress(text.encode())
-        compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, zlib.MAX_WBITS, 9,
-                                      zlib.Z_DEFAULT_STRATEGY, dictionary)
-        return compressor.compress(text.encode()) + compressor.flush()
-    return compress
-
-
 def _recompress(to_dictionary: bool) -> None:
     conn = op.get_bind()
     if conn.dialect.name != "sqlite":
         return
     for table, column, name in COLUMNS:
-        compress = _with((DICTIONARY_DIR / name).read_bytes() if to_dictionary else None)
+        dictionary = (DICTIONARY_DIR / name).read_bytes() if to_dictionary else None
         last = 0
         while True:
             rows = conn.execute(sa.text(f"SELECT id, {column} FROM {table} WHERE id > :last AND "
@@ -47,7 +35,7 @@ def _recompress(to_dictionary: bool) -> None:
             if not rows:
                 break
             conn.execute(sa.text(f"UPDATE {table} SET {column} = :value WHERE id = :id"),
-                         [{"id": id_, "value": compress(decompress(value))} for id_, value in rows])
+                         [{"id": id_, "value": compress_with(decompress(value), dictionary)} for id_, value in rows])
             last = rows[-1][0]
 
 
