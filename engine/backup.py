@@ -121,7 +121,11 @@ def restore(database: Database, attachments_dir: Path, archive: Path) -> dict:
             database.engine.dispose()
             source, target = sqlite3.connect(Path(work) / SQLITE_MEMBER), sqlite3.connect(_sqlite_path(database))
             try:
+                # A WAL store cannot take pages of another size (a backup of a 16 KB-page store into a 4 KB
+                # one, or the reverse): copy in rollback-journal mode, then back to WAL.
+                target.execute("PRAGMA journal_mode=DELETE")
                 source.backup(target)
+                target.execute("PRAGMA journal_mode=WAL")
             finally:
                 source.close()
                 target.close()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import functools
-import zlib
 from datetime import date, datetime, timezone
 from typing import Any, Optional
 
@@ -15,6 +14,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql.functions import FunctionElement, func
+
+from engine.store.compression import compress, decompress
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -83,21 +84,27 @@ class UTCDateTime(TypeDecorator):
 
 class CompressedText(TypeDecorator):
     """Long text written once and read whole (a workflow state, a document's body): on SQLite stored
-    zlib-compressed as a BLOB (a state ~8.4 KB → ~1.7 KB; SQLite compresses nothing itself), on PostgreSQL as
-    text that TOAST compresses (lz4 for the state, migration 0024_e). Reading takes either form, so text written
-    by SQL (a fired plan's empty state, migration 0025_a's downgrade) and rows stored before this read as they are."""
+    zlib-compressed as a BLOB with the preset dictionary of its ``kind`` (engine/store/compression.py: a state
+    ~8.4 KB → ~1 KB; SQLite compresses nothing itself), on PostgreSQL as text that TOAST compresses (lz4 for the
+    state, migration 0024_e). Reading takes every form, so text written by SQL (a fired plan's empty state,
+    migration 0025_a's downgrade), values compressed without a dictionary and rows stored before compression
+    read as they are."""
 
     impl = Text
     cache_ok = True
 
+    def __init__(self, kind: str | None = None) -> None:
+        super().__init__()
+        self.kind = kind
+
     def process_bind_param(self, value, dialect):
         if value is not None and dialect.name == "sqlite":
-            return zlib.compress(value.encode())
+            return compress(value, self.kind)
         return value
 
     def process_result_value(self, value, dialect):
         if isinstance(value, bytes):
-            return zlib.decompress(value).decode()
+            return decompress(value)
         return value
 
 
@@ -190,7 +197,7 @@ def current_state_sql(table):
     """SQL of a case's current state: its stored state, or else its timer plan's tail (a fired plan)."""
     plan = table.c.timer_plan
     return func.coalesce(func.nullif(table.c.state, PLAN_APPLIED_SQL), func.substr(plan, plan_separator_at(plan) + 1),
-                         type_=CompressedText())
+                         type_=CompressedText("workflow"))
 
 
 @functools.cache
@@ -228,7 +235,7 @@ class Case(Base):
     # is then the plan's tail (the successor state stored with it), never copied. Read it through
     # ``Case.state`` (the SQL expression, or the attribute of an ORM object) or ``case_state(row)`` for a
     # row of ``select(CASE)``.
-    stored_state: Mapped[str] = mapped_column("state", CompressedText)
+    stored_state: Mapped[str] = mapped_column("state", CompressedText("workflow"))
     # The writes that firing the next timer will call for, worked out when the timer was set (same state):
     # facts JSON, PLAN_SEPARATOR, the state after the firing. Kept after it fired, while state is ''.
     timer_plan: Mapped[Optional[str]] = mapped_column(Text)
@@ -397,7 +404,7 @@ class Document(Base):
     kind: Mapped[str] = mapped_column(String(60))
     number: Mapped[str] = mapped_column(String(60), unique=True)
     title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(CompressedText)
+    body: Mapped[str] = mapped_column(CompressedText("document"))
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The human task whose completion issued it: undoing that completion (退回, 撤回, a 公示 objection
     # reopening the investigation) voids it (作废) with who, when and why; it is kept, never deleted.

@@ -73,3 +73,30 @@ def test_restore_refuses_what_is_not_a_backup_and_the_cli_says_why(db, tmp_path,
     assert result.exit_code == 1 and "不是可识别的备份文件" in result.output + (result.stderr if result.stderr_bytes else "")
     with pytest.raises(BackupFailed):
         restore(db, tmp_path / "a", bogus)
+
+
+@pytest.mark.parametrize("old_page_size", [4096, 65536])
+def test_a_backup_restores_into_a_sqlite_store_of_another_page_size(db, clock, who, unit_id, tmp_path,
+                                                                    old_page_size):
+    if db.is_postgres:
+        pytest.skip("page sizes are SQLite's")
+    import sqlite3
+    start(db, clock, who, unit_id).drive_to("confirmation")
+    before = contents(db)
+    archive = tmp_path / "backup" / "jiuzhu.tar.gz"
+    backup(db, tmp_path / "attachments", archive, clock.now())
+    path = tmp_path / "older.sqlite3"
+    older = sqlite3.connect(path)  # a store made before 16 KB pages (or with larger ones), in WAL mode
+    older.execute(f"PRAGMA page_size={old_page_size}")
+    older.execute("PRAGMA journal_mode=WAL")
+    older.execute("CREATE TABLE t (x)")
+    older.close()
+    target = Database(f"sqlite:///{path}")
+    try:
+        restore(target, tmp_path / "restored-attachments", archive)
+        assert contents(target) == before
+        with target.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA page_size").scalar_one() == 16384
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+    finally:
+        target.dispose()

@@ -25,3 +25,51 @@ def test_the_case_state_is_compressed_with_lz4_on_postgresql(db):
             "SELECT attname, attcompression FROM pg_attribute WHERE attrelid = '\"case\"'::regclass "
             "AND attname IN ('state', 'timer_plan')").all())
     assert methods == ({"state": "l", "timer_plan": "l"} if offered else {"state": "", "timer_plan": ""})
+
+
+def test_migration_0026_a_recompresses_states_and_bodies_and_the_downgrade_restores_plain_zlib(db, clock, who,
+                                                                                               unit_id):
+    """Upgrade: SQLite's stored states and document bodies take the preset dictionaries; downgrade: plain zlib
+    again (what the code before reads). PostgreSQL stores text: both directions leave it as it is. Every value
+    reads the same throughout."""
+    import zlib
+
+    from alembic import command
+    from sqlalchemy import text
+
+    from engine.store.compression import decompress
+    from engine.store.migrations import alembic_config, upgrade
+    from tests.factories import start
+
+    walk = start(db, clock, who, unit_id)
+    walk.drive_to("confirmation")
+    walk.do("confirmation")  # issues the approval notice (a document)
+
+    def stored():
+        with db.engine.connect() as conn:
+            return [row for query in ('SELECT state FROM "case"', "SELECT body FROM document")
+                    for row in conn.execute(text(query)).scalars()]
+
+    def read(values):
+        return [decompress(v) if isinstance(v, bytes) else v for v in values]
+
+    current = stored()
+    assert len(current) >= 2
+    cfg = alembic_config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0025_a")
+    try:
+        old = stored()
+        assert read(old) == read(current)
+        if db.is_postgres:
+            assert old == current and all(isinstance(v, str) for v in old)
+        else:
+            assert all(isinstance(v, bytes) and not v[1] & 0x20 for v in old)  # plain zlib, no dictionary
+            assert [zlib.decompress(v).decode() for v in old] == read(current)
+    finally:
+        upgrade(db.engine)
+    again = stored()
+    assert read(again) == read(current)
+    if not db.is_postgres:
+        assert all(v[1] & 0x20 for v in again) and sum(map(len, again)) < sum(map(len, old)) / 1.5
