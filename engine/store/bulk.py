@@ -182,3 +182,54 @@ def _unnest_update(table: Table, key: str, names: tuple[str, ...], where_null: t
     change = (f"UPDATE {name_of} SET {', '.join(sets)} FROM unnest({', '.join(arrays)}) "
               f"AS u(k, {', '.join(f'c{i}' for i in range(len(names)))}) WHERE {' AND '.join(conditions)}")
     return lock, change
+
+
+def update_matching(session: Session, table: Table, key: str, match: str, rows: list[tuple[Any, Any, dict[str, Any]]],
+                    fixed: dict[str, str] | None = None) -> int | None:
+    """Update rows the caller has locked already, in one statement, each only if its ``match`` column still has
+    the value given: ``rows`` are (key, the expected value of ``match``, the new values: the same columns in
+    each); ``fixed``: columns set to one SQL expression in every row. Returns how many rows changed, or None
+    when the rows cannot go as arrays (SQLite, columns that differ, mixed types): the caller's own path then.
+    A column whose value is the same in every row is sent once (as ``insert_rows`` does)."""
+    dialect = session.get_bind().dialect
+    if not rows or dialect.name != "postgresql":
+        return None
+    names = tuple(rows[0][2])
+    if any(tuple(values) != names for _, _, values in rows):
+        return None
+    dicts = [values for _, _, values in rows]
+    same = tuple(_same_in_every_row(dicts, name) for name in names)
+    params: dict[str, Any] = {"keys": [r[0] for r in rows], "matches": [r[1] for r in rows]}
+    for i, name in enumerate(names):
+        bind = _bind_processor(table.c[name], dialect)
+        values = [dicts[0][name]] if same[i] else [d[name] for d in dicts]
+        if bind is not None:
+            values = [None if v is None else bind(v) for v in values]
+        if not same[i] and not _one_type(values):
+            return None
+        params[f"p{i}"] = values[0] if same[i] else values
+    if not all(_one_type(params[p]) for p in ("keys", "matches")):
+        return None
+    sql = _unnest_matching_update(table, key, match, names, same, tuple(sorted((fixed or {}).items())), dialect)
+    return session.connection().exec_driver_sql(sql, params).rowcount
+
+
+@lru_cache(maxsize=64)
+def _unnest_matching_update(table: Table, key: str, match: str, names: tuple[str, ...], same: tuple[bool, ...],
+                            fixed: tuple[tuple[str, str], ...], dialect) -> str:
+    """The statement of ``update_matching`` (psycopg placeholders; binary arrays for the values that differ)."""
+    quote = dialect.identifier_preparer.quote
+    name_of = dialect.identifier_preparer.format_table(table)
+    arrays = [f"%(keys)b::{_sql_type(table.c[key], dialect)}[]", f"%(matches)b::{_sql_type(table.c[match], dialect)}[]"]
+    aliases, sets = ["k", "m"], []
+    for i, name in enumerate(names):
+        sql_type, array_type = _array_type(table.c[name], dialect)
+        if same[i]:
+            sets.append(f"{quote(name)} = %(p{i})s::{sql_type}")
+            continue
+        arrays.append(f"%(p{i})b::{array_type}[]")
+        aliases.append(f"c{i}")
+        sets.append(f"{quote(name)} = u.c{i}" + (f"::{sql_type}" if array_type != sql_type else ""))
+    sets += [f"{quote(name)} = {sql}" for name, sql in fixed]
+    return (f"UPDATE {name_of} SET {', '.join(sets)} FROM unnest({', '.join(arrays)}) AS u({', '.join(aliases)}) "
+            f"WHERE {name_of}.{quote(key)} = u.k AND {name_of}.{quote(match)} = u.m")
