@@ -35,17 +35,10 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]], retu
     if defaults:  # the columns' own defaults, as SQLAlchemy fills them in for a column not given
         rows = [{**r, **defaults} for r in rows]
         names = tuple(rows[0])
-    columns = [table.c[name] for name in names]
     same = tuple(_same_in_every_row(rows, name) for name in names)
-    params: dict[str, Any] = {}
-    for i, (name, column) in enumerate(zip(names, columns)):
-        bind = _bind_processor(column, dialect)
-        values = [rows[0][name]] if same[i] else [r[name] for r in rows]
-        if bind is not None:
-            values = [None if v is None else bind(v) for v in values]
-        if not same[i] and not _one_type(values):  # psycopg's arrays hold one type: SQLAlchemy's own way
-            return _insert_many(session, table, rows, returning)
-        params[f"p{i}"] = values[0] if same[i] else values
+    params = _array_params(table, names, rows, same, dialect)
+    if params is None:  # mixed types in a column: SQLAlchemy's own way
+        return _insert_many(session, table, rows, returning)
     if all(same):
         params["n"] = list(range(len(rows)))
     sql = _unnest_insert(table, names, same, returning.name if returning is not None else None, dialect)
@@ -105,21 +98,44 @@ def _array_type(column: Column, dialect) -> tuple[str, str]:
     return sql_type, "TEXT" if sql_type in ("JSON", "JSONB") else sql_type
 
 
+def _sources(table: Table, names: tuple[str, ...], same: tuple[bool, ...], dialect) -> tuple[list, list, list]:
+    """Where each column's value comes from in an unnest statement: (one SQL value per column: ``%(pN)s``
+    cast, for a value sent once, or ``u.cN`` from its array; the arrays, ``%(pN)b``; their aliases)."""
+    values, arrays, aliases = [], [], []
+    for i, name in enumerate(names):
+        sql_type, array_type = _array_type(table.c[name], dialect)
+        if same[i]:
+            values.append(f"%(p{i})s::{sql_type}")
+            continue
+        arrays.append(f"%(p{i})b::{array_type}[]")
+        aliases.append(f"c{i}")
+        values.append(f"u.c{i}::{sql_type}" if array_type != sql_type else f"u.c{i}")
+    return values, arrays, aliases
+
+
+def _array_params(table: Table, names: tuple[str, ...], rows: list[dict[str, Any]], same: tuple[bool, ...],
+                  dialect) -> dict[str, Any] | None:
+    """The ``pN`` parameters of ``_sources``'s statement, bound as SQLAlchemy binds each column (a value sent
+    once, or a list per column), or None when a column's values are of mixed types (psycopg's arrays hold one)."""
+    params: dict[str, Any] = {}
+    for i, name in enumerate(names):
+        bind = _bind_processor(table.c[name], dialect)
+        values = [rows[0][name]] if same[i] else [r[name] for r in rows]
+        if bind is not None:
+            values = [None if v is None else bind(v) for v in values]
+        if not same[i] and not _one_type(values):
+            return None
+        params[f"p{i}"] = values[0] if same[i] else values
+    return params
+
+
 @lru_cache(maxsize=256)
 def _unnest_insert(table: Table, names: tuple[str, ...], same: tuple[bool, ...], returning: str | None,
                    dialect) -> str:
     """The statement for these columns, those sent once marked in ``same`` (psycopg placeholders: ``%(pN)s``
     for a value sent once, ``%(pN)b`` for a binary array)."""
     quote = dialect.identifier_preparer.quote
-    selected, arrays, aliases = [], [], []
-    for i, name in enumerate(names):
-        sql_type, array_type = _array_type(table.c[name], dialect)
-        if same[i]:
-            selected.append(f"%(p{i})s::{sql_type}")
-            continue
-        arrays.append(f"%(p{i})b::{array_type}[]")
-        aliases.append(f"c{i}")
-        selected.append(f"u.c{i}::{sql_type}" if array_type != sql_type else f"u.c{i}")
+    selected, arrays, aliases = _sources(table, names, same, dialect)
     if not arrays:  # every row alike: still one row per entry
         arrays, aliases = ["%(n)b::INTEGER[]"], ["n"]
     sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({', '.join(quote(n) for n in names)}) "
@@ -199,17 +215,11 @@ def update_matching(session: Session, table: Table, key: str, match: str, rows: 
         return None
     dicts = [values for _, _, values in rows]
     same = tuple(_same_in_every_row(dicts, name) for name in names)
-    params: dict[str, Any] = {"keys": [r[0] for r in rows], "matches": [r[1] for r in rows]}
-    for i, name in enumerate(names):
-        bind = _bind_processor(table.c[name], dialect)
-        values = [dicts[0][name]] if same[i] else [d[name] for d in dicts]
-        if bind is not None:
-            values = [None if v is None else bind(v) for v in values]
-        if not same[i] and not _one_type(values):
-            return None
-        params[f"p{i}"] = values[0] if same[i] else values
-    if not all(_one_type(params[p]) for p in ("keys", "matches")):
+    params = _array_params(table, names, dicts, same, dialect)
+    keys, matches = [r[0] for r in rows], [r[1] for r in rows]
+    if params is None or not _one_type(keys) or not _one_type(matches):
         return None
+    params.update(keys=keys, matches=matches)
     sql = _unnest_matching_update(table, key, match, names, same, tuple(sorted((fixed or {}).items())), dialect)
     return session.connection().exec_driver_sql(sql, params).rowcount
 
@@ -221,15 +231,9 @@ def _unnest_matching_update(table: Table, key: str, match: str, names: tuple[str
     quote = dialect.identifier_preparer.quote
     name_of = dialect.identifier_preparer.format_table(table)
     arrays = [f"%(keys)b::{_sql_type(table.c[key], dialect)}[]", f"%(matches)b::{_sql_type(table.c[match], dialect)}[]"]
-    aliases, sets = ["k", "m"], []
-    for i, name in enumerate(names):
-        sql_type, array_type = _array_type(table.c[name], dialect)
-        if same[i]:
-            sets.append(f"{quote(name)} = %(p{i})s::{sql_type}")
-            continue
-        arrays.append(f"%(p{i})b::{array_type}[]")
-        aliases.append(f"c{i}")
-        sets.append(f"{quote(name)} = u.c{i}" + (f"::{sql_type}" if array_type != sql_type else ""))
+    values, more, aliases = _sources(table, names, same, dialect)
+    sets = [f"{quote(name)} = {value}" for name, value in zip(names, values)]
     sets += [f"{quote(name)} = {sql}" for name, sql in fixed]
-    return (f"UPDATE {name_of} SET {', '.join(sets)} FROM unnest({', '.join(arrays)}) AS u({', '.join(aliases)}) "
+    return (f"UPDATE {name_of} SET {', '.join(sets)} FROM unnest({', '.join(arrays + more)}) "
+            f"AS u({', '.join(['k', 'm'] + aliases)}) "
             f"WHERE {name_of}.{quote(key)} = u.k AND {name_of}.{quote(match)} = u.m")
