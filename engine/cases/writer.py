@@ -26,7 +26,7 @@ from engine.errors import Conflict
 from engine.households.register import apply_outcome
 from engine.people.places import Place
 from engine.runtime.workflow import SERIALIZER_VERSION, ReadyTask, Workflow
-from engine.store.bulk import insert_rows
+from engine.store.bulk import insert_rows, update_matching
 from engine.store.models import (
     PLAN_APPLIED_SQL, PLAN_SEPARATOR, STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Incident, Notification, User,
     UTCDateTime, plan_separator_at,
@@ -320,15 +320,14 @@ def write_firings(session: Session, firings: list, now: datetime, today) -> None
     """Write a batch of timer firings (engine.cases.timers.Firing): events, withdrawn and new inbox rows, and the cases under their revisions."""
     if not firings:
         return
-    events = [e for f in firings for e in f.events]
-    if events:
-        session.execute(insert(EVENT), events)
+    # One statement per table for the whole batch (engine.store.bulk: arrays, not a row per execute).
+    insert_rows(session, EVENT, [e for f in firings for e in f.events])
     withdrawn = [task_id for f in firings for task_id in f.withdrawn]
     if withdrawn:
         session.execute(update(TASK).where(TASK.c.id.in_(withdrawn)).values(status="withdrawn", completed_at=now))
     new_tasks = [row for f in firings for row in f.new_tasks]
     if new_tasks:
-        session.execute(insert(TASK), new_tasks)
+        insert_rows(session, TASK, new_tasks)
         notify_new_tasks(session, [row["id"] for row in new_tasks], now)
     # Cases fired from their timer plan carry no state: the UPDATE sets case.state to '' (PLAN_APPLIED) and
     # keeps the plan, whose tail is then the case's state (models.current_state_sql). No state is copied,
@@ -337,11 +336,16 @@ def write_firings(session: Session, firings: list, now: datetime, today) -> None
         if not group:
             continue
         columns = sorted(group[0].values)
-        stmt = _update_fired(tuple(columns), "state" not in columns)
-        params = [{"b_id": f.case_id, "b_revision": f.revision, **{f"v_{c}": f.values[c] for c in columns}}
-                  for f in group]
-        result = session.execute(stmt, params)
-        if result.rowcount not in (-1, len(group)):
+        planned = "state" not in columns
+        # PostgreSQL: one UPDATE … FROM unnest(…) for the batch (the cases are locked by the sweep's SELECT).
+        changed = update_matching(session, CASE, "id", "revision", [(f.case_id, f.revision, f.values) for f in group],
+                                  {"state": "''"} if planned else None)
+        if changed is None:
+            stmt = _update_fired(tuple(columns), planned)
+            params = [{"b_id": f.case_id, "b_revision": f.revision, **{f"v_{c}": f.values[c] for c in columns}}
+                      for f in group]
+            changed = session.execute(stmt, params).rowcount
+        if changed not in (-1, len(group)):
             raise Conflict("a case changed while its timers fired")
     for f in firings:  # rare, per-case effects: a case that ended, a 公示 excluded from the time limit
         if f.workflow is not None:

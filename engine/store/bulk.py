@@ -35,17 +35,10 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]], retu
     if defaults:  # the columns' own defaults, as SQLAlchemy fills them in for a column not given
         rows = [{**r, **defaults} for r in rows]
         names = tuple(rows[0])
-    columns = [table.c[name] for name in names]
     same = tuple(_same_in_every_row(rows, name) for name in names)
-    params: dict[str, Any] = {}
-    for i, (name, column) in enumerate(zip(names, columns)):
-        bind = _bind_processor(column, dialect)
-        values = [rows[0][name]] if same[i] else [r[name] for r in rows]
-        if bind is not None:
-            values = [None if v is None else bind(v) for v in values]
-        if not same[i] and not _one_type(values):  # psycopg's arrays hold one type: SQLAlchemy's own way
-            return _insert_many(session, table, rows, returning)
-        params[f"p{i}"] = values[0] if same[i] else values
+    params = _array_params(table, names, rows, same, dialect)
+    if params is None:  # mixed types in a column: SQLAlchemy's own way
+        return _insert_many(session, table, rows, returning)
     if all(same):
         params["n"] = list(range(len(rows)))
     sql = _unnest_insert(table, names, same, returning.name if returning is not None else None, dialect)
@@ -105,21 +98,44 @@ def _array_type(column: Column, dialect) -> tuple[str, str]:
     return sql_type, "TEXT" if sql_type in ("JSON", "JSONB") else sql_type
 
 
+def _sources(table: Table, names: tuple[str, ...], same: tuple[bool, ...], dialect) -> tuple[list, list, list]:
+    """Where each column's value comes from in an unnest statement: (one SQL value per column: ``%(pN)s``
+    cast, for a value sent once, or ``u.cN`` from its array; the arrays, ``%(pN)b``; their aliases)."""
+    values, arrays, aliases = [], [], []
+    for i, name in enumerate(names):
+        sql_type, array_type = _array_type(table.c[name], dialect)
+        if same[i]:
+            values.append(f"%(p{i})s::{sql_type}")
+            continue
+        arrays.append(f"%(p{i})b::{array_type}[]")
+        aliases.append(f"c{i}")
+        values.append(f"u.c{i}::{sql_type}" if array_type != sql_type else f"u.c{i}")
+    return values, arrays, aliases
+
+
+def _array_params(table: Table, names: tuple[str, ...], rows: list[dict[str, Any]], same: tuple[bool, ...],
+                  dialect) -> dict[str, Any] | None:
+    """The ``pN`` parameters of ``_sources``'s statement, bound as SQLAlchemy binds each column (a value sent
+    once, or a list per column), or None when a column's values are of mixed types (psycopg's arrays hold one)."""
+    params: dict[str, Any] = {}
+    for i, name in enumerate(names):
+        bind = _bind_processor(table.c[name], dialect)
+        values = [rows[0][name]] if same[i] else [r[name] for r in rows]
+        if bind is not None:
+            values = [None if v is None else bind(v) for v in values]
+        if not same[i] and not _one_type(values):
+            return None
+        params[f"p{i}"] = values[0] if same[i] else values
+    return params
+
+
 @lru_cache(maxsize=256)
 def _unnest_insert(table: Table, names: tuple[str, ...], same: tuple[bool, ...], returning: str | None,
                    dialect) -> str:
     """The statement for these columns, those sent once marked in ``same`` (psycopg placeholders: ``%(pN)s``
     for a value sent once, ``%(pN)b`` for a binary array)."""
     quote = dialect.identifier_preparer.quote
-    selected, arrays, aliases = [], [], []
-    for i, name in enumerate(names):
-        sql_type, array_type = _array_type(table.c[name], dialect)
-        if same[i]:
-            selected.append(f"%(p{i})s::{sql_type}")
-            continue
-        arrays.append(f"%(p{i})b::{array_type}[]")
-        aliases.append(f"c{i}")
-        selected.append(f"u.c{i}::{sql_type}" if array_type != sql_type else f"u.c{i}")
+    selected, arrays, aliases = _sources(table, names, same, dialect)
     if not arrays:  # every row alike: still one row per entry
         arrays, aliases = ["%(n)b::INTEGER[]"], ["n"]
     sql = (f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({', '.join(quote(n) for n in names)}) "
@@ -182,3 +198,42 @@ def _unnest_update(table: Table, key: str, names: tuple[str, ...], where_null: t
     change = (f"UPDATE {name_of} SET {', '.join(sets)} FROM unnest({', '.join(arrays)}) "
               f"AS u(k, {', '.join(f'c{i}' for i in range(len(names)))}) WHERE {' AND '.join(conditions)}")
     return lock, change
+
+
+def update_matching(session: Session, table: Table, key: str, match: str, rows: list[tuple[Any, Any, dict[str, Any]]],
+                    fixed: dict[str, str] | None = None) -> int | None:
+    """Update rows the caller has locked already, in one statement, each only if its ``match`` column still has
+    the value given: ``rows`` are (key, the expected value of ``match``, the new values: the same columns in
+    each); ``fixed``: columns set to one SQL expression in every row. Returns how many rows changed, or None
+    when the rows cannot go as arrays (SQLite, columns that differ, mixed types): the caller's own path then.
+    A column whose value is the same in every row is sent once (as ``insert_rows`` does)."""
+    dialect = session.get_bind().dialect
+    if not rows or dialect.name != "postgresql":
+        return None
+    names = tuple(rows[0][2])
+    if any(tuple(values) != names for _, _, values in rows):
+        return None
+    dicts = [values for _, _, values in rows]
+    same = tuple(_same_in_every_row(dicts, name) for name in names)
+    params = _array_params(table, names, dicts, same, dialect)
+    keys, matches = [r[0] for r in rows], [r[1] for r in rows]
+    if params is None or not _one_type(keys) or not _one_type(matches):
+        return None
+    params.update(keys=keys, matches=matches)
+    sql = _unnest_matching_update(table, key, match, names, same, tuple(sorted((fixed or {}).items())), dialect)
+    return session.connection().exec_driver_sql(sql, params).rowcount
+
+
+@lru_cache(maxsize=64)
+def _unnest_matching_update(table: Table, key: str, match: str, names: tuple[str, ...], same: tuple[bool, ...],
+                            fixed: tuple[tuple[str, str], ...], dialect) -> str:
+    """The statement of ``update_matching`` (psycopg placeholders; binary arrays for the values that differ)."""
+    quote = dialect.identifier_preparer.quote
+    name_of = dialect.identifier_preparer.format_table(table)
+    arrays = [f"%(keys)b::{_sql_type(table.c[key], dialect)}[]", f"%(matches)b::{_sql_type(table.c[match], dialect)}[]"]
+    values, more, aliases = _sources(table, names, same, dialect)
+    sets = [f"{quote(name)} = {value}" for name, value in zip(names, values)]
+    sets += [f"{quote(name)} = {sql}" for name, sql in fixed]
+    return (f"UPDATE {name_of} SET {', '.join(sets)} FROM unnest({', '.join(arrays + more)}) "
+            f"AS u({', '.join(['k', 'm'] + aliases)}) "
+            f"WHERE {name_of}.{quote(key)} = u.k AND {name_of}.{quote(match)} = u.m")

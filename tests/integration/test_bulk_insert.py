@@ -118,3 +118,31 @@ def test_a_text_too_long_for_its_column_is_refused_not_cut(db, clock, who, unit_
                                         {"id": origin.case_id + 1, "applicant_id_number": "3" * 18}])
         assert s.execute(select(CASE.c.applicant_id_number).where(CASE.c.id == origin.case_id)).scalar_one() \
             == model["applicant_id_number"]
+
+
+def test_rows_updated_only_where_they_still_match(db, clock, who, unit_id):
+    """engine.store.bulk.update_matching (the sweep's fired cases under their revisions): a row whose ``match``
+    column moved on is left alone and counted out; values alike in every row, JSON, NULLs and a fixed SQL value
+    are written as SQLAlchemy writes them; SQLite gets None (the caller's own path)."""
+    from engine.store.bulk import update_matching
+    cases = [start(db, clock, who, unit_id) for _ in range(3)]
+    now = clock.now()
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
+        ids = [c.case_id for c in cases]
+        revisions = dict(s.execute(select(CASE.c.id, CASE.c.revision).where(CASE.c.id.in_(ids))).all())
+        rows = [(i, revisions[i] - (1 if i == ids[2] else 0),  # the third one changed meanwhile
+                 {"revision": revisions[i] + 1, "summary": {"名": f"二\"{k}"}, "updated_at": now,
+                  "next_due_at": None if k else now, "outcome": None}) for k, i in enumerate(ids)]
+        changed = update_matching(s, CASE, "id", "revision", rows, {"current_step": "'公示'"})
+        got = {r.id: r for r in s.execute(select(CASE).where(CASE.c.id.in_(ids)))}
+        if not db.is_postgres:
+            assert changed is None and got[ids[0]].revision == revisions[ids[0]]
+            return
+        assert changed == 2
+        for k, i in enumerate(ids[:2]):
+            row = got[i]
+            assert (row.revision, row.summary, row.updated_at, row.next_due_at, row.current_step) == (
+                revisions[i] + 1, {"名": f"二\"{k}"}, now, None if k else now, "公示")
+        assert got[ids[2]].revision == revisions[ids[2]] and got[ids[2]].current_step != "公示"
+        assert update_matching(s, CASE, "id", "revision", []) is None

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 
 from engine.cases.lifecycle import extend_deadline
 from engine.errors import FormInvalid
@@ -306,3 +306,50 @@ def test_migration_0025_a_downgrade_writes_fired_plans_back_into_the_state(walk,
     assert w.case().state == fired.state
     w.do("confirmation")
     assert w.case().summary["monthly_amount"] == 1840.0
+
+
+def test_a_sweep_whose_commit_is_lost_is_redone_once_by_the_next(walk, db, clock, monkeypatch):
+    """The sweep commits asynchronously on PostgreSQL (engine.jobs._ASYNC_COMMIT): a commit lost in a crash
+    is as if the batch rolled back, so the next sweep fires the same cases, and nothing happens twice."""
+    from engine.store.database import UnitOfWork
+    cases = [walk(), walk()]
+    for w in cases:
+        w.drive_to("publicity")
+    clock.advance(days=8)
+
+    def crash(self):
+        raise ConnectionError("server gone before the commit reached the disk")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(UnitOfWork, "commit", crash)
+        with pytest.raises(ConnectionError):
+            sweep(db, clock)
+    for w in cases:
+        assert w.open_names() == ["publicity"] and w.case().next_due_at <= clock.now(), "still due"
+    assert sweep(db, clock).fired == 2
+    assert sweep(db, clock).fired == 0
+    for w in cases:
+        assert w.open_names() == ["confirmation"]
+        assert [e.kind for e in w.events()].count("timer_fired") == 1
+    with db.unit_of_work() as uow:
+        s = uow.session
+        task_ids = s.execute(select(HumanTask.id).where(HumanTask.case_id.in_([w.case_id for w in cases]),
+                                                        HumanTask.status == "open")).scalars().all()
+        assert len(task_ids) == 2
+        per_task = s.execute(select(Notification.task_id, func.count()).where(Notification.task_id.in_(task_ids))
+                             .group_by(Notification.task_id)).all()
+        assert per_task and all(n == 1 for _, n in per_task), "one notification per new task, not two"
+
+
+def test_only_the_sweep_commits_asynchronously(walk, db, clock):
+    """SET LOCAL ends with the sweep's transaction: the pooled connection's next transaction (a request's)
+    commits synchronously again."""
+    if not db.is_postgres:
+        pytest.skip("synchronous_commit is PostgreSQL's")
+    w = walk()
+    w.drive_to("publicity")
+    clock.advance(days=8)
+    assert sweep(db, clock).fired == 1
+    for _ in range(3):  # whichever pooled connection comes next
+        with db.unit_of_work(write=True) as uow:
+            assert uow.session.execute(text("SHOW synchronous_commit")).scalar_one() == "on"
