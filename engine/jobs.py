@@ -58,7 +58,8 @@ REVIEW_BATCH = 200
 # written in order, so any later synchronous commit (a clerk completing the new 审核确认 task, say) flushes
 # the sweep's commit with it; a transaction that read the sweep's writes cannot outlive them. What a crash
 # can cost is the repeated work, never a wrong state. Only this job: a request's commit stays synchronous,
-# since its user was told "done". (bench/README.md, "The sweep's commits")
+# since its user was told "done". (bench/README.md: "The sweep's batches as set-based statements,
+# committed asynchronously")
 _ASYNC_COMMIT = text("SET LOCAL synchronous_commit = off")
 
 
