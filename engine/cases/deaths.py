@@ -14,23 +14,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from engine.catalogue.rules import benefit_of, death_review_months, rules_in_force
 from engine.cases.periodic import review_start_data, start_reviews
 from engine.cases.writer import write_event, write_event_limit
+from engine.households.register import stop_benefit
 from engine.errors import FormInvalid, NotFound
 from engine.people.accounts import Principal
 from engine.people.scope import household_scope
-from engine.store.models import (Case, Household, HouseholdEvent, Notification, Person, Recipient, RecipientChange,
-                                 Unit)
+from engine.store.models import Case, Household, HouseholdEvent, Notification, Person, Recipient, Unit
 from engine.store.sequences import claim
 from engine.workdays import Due, add_months, due_by, first_of_next_month
 
 CASE, HOUSEHOLD, PERSON = Case.__table__, Household.__table__, Person.__table__
 H_EVENT, RECIPIENT = HouseholdEvent.__table__, Recipient.__table__
-CHANGE, NOTE = RecipientChange.__table__, Notification.__table__
+NOTE = Notification.__table__
 
 
 @dataclass(frozen=True)
@@ -124,17 +124,13 @@ def stop_personal_benefits(session: Session, principal: Principal, now, person_i
     stopped_from = first_of_next_month(died_on)
     rows = session.execute(
         select(RECIPIENT.c.id, RECIPIENT.c.case_id, RECIPIENT.c.assistance_type, RECIPIENT.c.county_id,
-               RECIPIENT.c.monthly_amount, RECIPIENT.c.review_class, CASE.c.number)
+               CASE.c.number)
         .join(CASE, CASE.c.id == RECIPIENT.c.case_id)
         .where(RECIPIENT.c.person_id == person_id, RECIPIENT.c.status == "active")
         .order_by(RECIPIENT.c.id).with_for_update(of=RECIPIENT)).all()
     personal = [r for r in rows if (benefit_of(r.assistance_type) or {}).get("subject") == "person"]
     for r in personal:
-        session.execute(update(RECIPIENT).where(RECIPIENT.c.id == r.id).values(
-            status="stopped", stopped_from=stopped_from, active_key=None, updated_at=now))
-        session.execute(insert(CHANGE).values(recipient_id=r.id, case_id=r.case_id, effect="stop", on=died_on,
-                                              monthly_amount=r.monthly_amount, review_class=r.review_class,
-                                              status="stopped", at=now))
+        stop_benefit(session, r.id, r.case_id, stopped_from, died_on, now)
         title = f"受助人{name}于{died_on.isoformat()}死亡：自{stopped_from:%Y年%m月}起停发"
         write_event(session, r.case_id, now, principal.user_id, "benefit_stopped", None, title,
                     {"reason": "death", "person_id": person_id, "died_on": died_on.isoformat(),

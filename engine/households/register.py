@@ -125,6 +125,15 @@ def _register(session: Session, case_id: int, value, data: dict[str, Any], today
     flag_household_cases(session, case.household_id, case_id, today, now)
 
 
+def stop_benefit(session: Session, recipient_id: int, case_id: int, stopped_from: date, on: date,
+                 now: datetime) -> None:
+    """Stop a benefit from ``stopped_from`` (no longer active: its subject may be granted the type again), with
+    its history entry dated ``on`` and credited to ``case_id``; the caller holds the row's lock."""
+    session.execute(update(RECIPIENT).where(RECIPIENT.c.id == recipient_id).values(
+        status="stopped", stopped_from=stopped_from, active_key=None, updated_at=now))
+    _history(session, recipient_id, case_id, "stop", on, now)
+
+
 def _history(session: Session, recipient_id: int, case_id: int, effect: str, today: date, now: datetime) -> None:
     row = session.execute(select(RECIPIENT.c.monthly_amount, RECIPIENT.c.review_class, RECIPIENT.c.status)
                           .where(RECIPIENT.c.id == recipient_id)).one()
