@@ -62,6 +62,9 @@ def report_death(household_id: int):
     if done.stopped:
         flash(_("The person's own benefits (cases %(cases)s) stop from the month after the death.",
                 cases="、".join(done.stopped)), "success")
+    if done.terminated:
+        flash(_("The death ends cases %(cases)s of the person: terminated, their open tasks withdrawn.",
+                cases="、".join(done.terminated)), "success")
     return redirect(url_for("households.dossier", household_id=household_id))
 
 

@@ -7,20 +7,25 @@ township that records it sees at once which review it started (and where to find
 of the same person's death is refused by the database (a once-only key), so it starts nothing.
 
 A recipient's own death ends the benefits that are theirs alone (特困, 两项补贴, 尊老金: the catalogue's personal
-benefits) from the month after it, in the same transaction; a household benefit (低保) is reviewed instead.
+benefits) from the month after it, in the same transaction; a household benefit (低保) is reviewed instead. The
+cases the death makes moot end with them, terminated by the system (no 终止办理通知书: nobody decided it): a
+review (复核) still running for a benefit it stopped, and an application of a personal benefit for the person.
+A household benefit's application goes on.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
-from engine.catalogue.rules import benefit_of, death_review_months, rules_in_force
+from engine.catalogue.rules import benefit_of, catalog, death_review_months, rules_in_force
+from engine.cases.operations import cancel_running_case
 from engine.cases.periodic import review_start_data, start_reviews
-from engine.cases.writer import write_event, write_event_limit
+from engine.cases.writer import TASK, locked, write_event, write_event_limit, write_notifications
 from engine.households.register import stop_benefit
+from engine.households.registry import subject_key
 from engine.errors import FormInvalid, NotFound
 from engine.people.accounts import Principal
 from engine.people.scope import household_scope
@@ -31,19 +36,21 @@ from engine.workdays import Due, add_months, due_by, first_of_next_month
 CASE, HOUSEHOLD, PERSON = Case.__table__, Household.__table__, Person.__table__
 H_EVENT, RECIPIENT = HouseholdEvent.__table__, Recipient.__table__
 NOTE = Notification.__table__
+ENDED_BY_DEATH = "受助人死亡，终止办理"
 
 
 @dataclass(frozen=True)
 class DeathRecorded:
     """What recording a death did: whether it was new, the reviews it started and those already running
-    whose limit it brought forward (case numbers), the reviews' due date, and the granting cases of the person's
-    own benefits it stopped."""
+    whose limit it brought forward (case numbers), the reviews' due date, the granting cases of the person's
+    own benefits it stopped, and the cases it made moot and ended (their reviews, applications for the person)."""
 
     recorded: bool
     started: tuple[str, ...] = ()
     hastened: tuple[str, ...] = ()
     due_on: date | None = None
     stopped: tuple[str, ...] = ()
+    terminated: tuple[str, ...] = ()
 
 
 def review_due_after_death(died_on: date, months: int) -> Due:
@@ -57,7 +64,9 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
     by the acting user) and start the review of each benefit of the household that a death puts under
     review, due that many months after the death: the county's rule in force on the day of the death
     (``death_review_months_by_type``, engine.catalogue.rules; 低保 3 where the entry does not say). A review
-    already running for the benefit is not doubled: its limit is brought forward when the death's is earlier. The caller commits."""
+    already running for the benefit is not doubled: its limit is brought forward when the death's is earlier.
+    The person's own benefits stop (``stop_personal_benefits``) and the cases the death makes moot end
+    (``end_moot_cases``). The caller commits."""
     county, township = Unit.__table__.alias("county"), Unit.__table__.alias("township")
     member = session.execute(
         select(PERSON.c.id, PERSON.c.name, PERSON.c.birth_date, county.c.code.label("county_code"),
@@ -79,6 +88,8 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
     session.execute(insert(H_EVENT).values(household_id=household_id, person_id=person_id, kind="died", on=died_on,
                                            case_id=None, actor_id=principal.user_id, at=now,
                                            detail={"died_on": died_on.isoformat()}))
+    # The cases first, then the benefits: the order a review's completion locks them in (case, then register).
+    terminated = end_moot_cases(session, principal, now, household_id, person_id, member.name, died_on)
     stopped = stop_personal_benefits(session, principal, now, person_id, member.name, died_on)
     benefits = session.execute(
         select(RECIPIENT, CASE.c.number).join(CASE, CASE.c.id == RECIPIENT.c.case_id)
@@ -86,7 +97,7 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
                RECIPIENT.c.assistance_type.in_(list(review_months)))
         .order_by(RECIPIENT.c.id)).all()
     if not benefits:
-        return DeathRecorded(True, stopped=stopped)
+        return DeathRecorded(True, stopped=stopped, terminated=terminated)
     notes = f"家庭成员{member.name}于{died_on.isoformat()}死亡，应于死亡后{{months}}个月内完成复核（2022年通知）。"
     started, hastened, due_on = [], [], None
     for months in sorted({review_months[b.assistance_type] for b in benefits}):
@@ -110,7 +121,7 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
                 write_event_limit(session, case_id, due, now, f"家庭成员死亡：{months}个月内完成复核",
                                   {**detail, "from": was.isoformat() if was else None})
                 hastened.append(number)
-    return DeathRecorded(True, tuple(started), tuple(hastened), due_on, stopped)
+    return DeathRecorded(True, tuple(started), tuple(hastened), due_on, stopped, terminated)
 
 
 def stop_personal_benefits(session: Session, principal: Principal, now, person_id: int, name: str,
@@ -119,8 +130,8 @@ def stop_personal_benefits(session: Session, principal: Principal, now, person_i
     the catalogue's ``subject = "person"``) from the month after the death (终止 effective next month:
     《特困人员认定办法》第二十四—二十六条; the payment roll pays a benefit only before its ``stopped_from``).
     Each stop is in the benefit's history, an event on its granting case, and a notice to the county's
-    supervisor. Returns the granting cases' numbers. A household benefit (低保) is not stopped: the death
-    starts its review instead."""
+    supervisor; a review that was running for it is no longer linked (``end_moot_cases`` ended it). Returns the
+    granting cases' numbers. A household benefit (低保) is not stopped: the death starts its review instead."""
     stopped_from = first_of_next_month(died_on)
     rows = session.execute(
         select(RECIPIENT.c.id, RECIPIENT.c.case_id, RECIPIENT.c.assistance_type, RECIPIENT.c.county_id,
@@ -139,3 +150,42 @@ def stop_personal_benefits(session: Session, principal: Principal, now, person_i
                                             task_id=None, user_id=None, kind="benefit_stopped",
                                             message=f"案件 {r.number}：{title}", created_at=now))
     return tuple(r.number for r in personal)
+
+
+def end_moot_cases(session: Session, principal: Principal, now, household_id: int, person_id: int, name: str,
+                   died_on: date) -> tuple[str, ...]:
+    """End the running cases a person's death makes moot: the review (复核) linked to each active personal
+    benefit of theirs (which ``stop_personal_benefits`` stops) and every application of a personal benefit
+    for them (its ``open_key`` names them: ``subject_key``), suspended or not. Each is cancelled as 终止 cancels
+    one (``cancel_running_case``: its open tasks withdrawn from every inbox, under its revision: Conflict when
+    someone changed it first), but by the system and without the written notice, with an event that says why
+    and who recorded the death, and a notice to the units that held its open tasks and to the county's
+    supervisor. One SELECT finds the cases (locked), one their open tasks' units. A household benefit's
+    application (低保) goes on. Returns the case numbers."""
+    personal = [t for t, entry in catalog().items() if (entry.get("benefit") or {}).get("subject") == "person"]
+    reviews = select(RECIPIENT.c.review_case_id).where(
+        RECIPIENT.c.person_id == person_id, RECIPIENT.c.status == "active",
+        RECIPIENT.c.assistance_type.in_(personal), RECIPIENT.c.review_case_id.is_not(None))
+    cases = session.execute(locked(session, select(CASE).where(
+        or_(CASE.c.open_key.in_([subject_key(t, household_id, person_id) for t in personal]),
+            CASE.c.id.in_(reviews)), CASE.c.status == "running").order_by(CASE.c.id))).all()
+    if not cases:
+        return ()
+    holders = session.execute(select(TASK.c.case_id, TASK.c.role, TASK.c.unit_id).distinct().where(
+        TASK.c.case_id.in_([c.id for c in cases]), TASK.c.status == "open")).all()
+    title = f"受助人{name}于{died_on.isoformat()}死亡，终止办理"
+    detail = {"reason": "death", "person_id": person_id, "died_on": died_on.isoformat(),
+              "recorded_by": principal.display_name, "recorded_by_id": principal.user_id}
+    notes = []
+    for case in cases:
+        cancel_running_case(session, case, now)
+        write_event(session, case.id, now, None, "case_terminated", None, ENDED_BY_DEATH,
+                    {**detail, "before": {"status": "running", "step": case.current_step},
+                     "after": {"status": "completed", "outcome": "terminated"}})
+        params = {"number": case.number, "name": name, "died_on": died_on.isoformat()}
+        notes += [{"role": role, "unit_id": unit_id, "case_id": case.id, "kind": "ended_by_death", "created_at": now,
+                   "params": params, "message": f"案件 {case.number}：{title}，待办事项已撤回"[:500]}
+                  for role, unit_id in sorted({(h.role, h.unit_id) for h in holders if h.case_id == case.id}
+                                              | {("county_supervisor", case.county_id)})]
+    write_notifications(session, notes)
+    return tuple(c.number for c in cases)

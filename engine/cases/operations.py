@@ -435,10 +435,7 @@ def terminate_case(session: Session, actor: Principal, clock: Clock, case_id: in
     case = _running_case(session, actor, case_id, TERMINATE_ROLES, "终止办理")
     reason = required_reason(reason)
     now = clock.now()
-    version = get_version(session, case.process_version_id)
-    workflow = Workflow.restore(version.spec, case_state(case))
-    workflow.cancel()
-    write_termination(session, case_id, case.revision, workflow.dump(), TERMINATED_LABEL, now)
+    cancel_running_case(session, case, now)
     place = Place(case.county_id, case.township_id, case.village_id)
     names = unit_names(session, (case.county_id, case.township_id, case.village_id))
     county_code = session.execute(select(Unit.code).where(Unit.id == case.county_id)).scalar_one()
@@ -452,6 +449,17 @@ def terminate_case(session: Session, actor: Principal, clock: Clock, case_id: in
                 {"reason": reason, "notice": number, "before": {"status": "running", "step": case.current_step},
                  "after": {"status": "completed", "outcome": "terminated"}})
     return number
+
+
+def cancel_running_case(session: Session, case, now) -> None:
+    """End a running case (a ``select(CASE)`` row read under its lock) without finishing its route: its workflow
+    cancelled, then ``write_termination`` (open tasks withdrawn, timers, 挂起 and its subject's open key cleared)
+    under the revision read, so a case someone changed since raises Conflict. Shared by 终止 (``terminate_case``)
+    and the cases a person's death ends (engine.cases.deaths); the caller writes the event that says why."""
+    version = get_version(session, case.process_version_id)
+    workflow = Workflow.restore(version.spec, case_state(case))
+    workflow.cancel()
+    write_termination(session, case.id, case.revision, workflow.dump(), TERMINATED_LABEL, now)
 
 
 def urge_task(session: Session, actor: Principal, clock: Clock, task_id: str, message: Any) -> int:

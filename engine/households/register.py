@@ -128,9 +128,11 @@ def _register(session: Session, case_id: int, value, data: dict[str, Any], today
 def stop_benefit(session: Session, recipient_id: int, case_id: int, stopped_from: date, on: date,
                  now: datetime) -> None:
     """Stop a benefit from ``stopped_from`` (no longer active: its subject may be granted the type again), with
-    its history entry dated ``on`` and credited to ``case_id``; the caller holds the row's lock."""
+    its history entry dated ``on`` and credited to ``case_id``; the caller holds the row's lock. Like a stop
+    decided by a review (``apply_outcome``), it leaves the benefit under no review: the caller ends a review
+    that was running for it (a death: engine.cases.deaths)."""
     session.execute(update(RECIPIENT).where(RECIPIENT.c.id == recipient_id).values(
-        status="stopped", stopped_from=stopped_from, active_key=None, updated_at=now))
+        status="stopped", stopped_from=stopped_from, active_key=None, review_case_id=None, updated_at=now))
     _history(session, recipient_id, case_id, "stop", on, now)
 
 
