@@ -156,6 +156,9 @@ def test_suspend_resume_terminate_and_urge_pages(walk, login, db, clock):
     assert ended.status_code == 303
     page = clerk.get(f"/cases/{walk.case_id}").text
     assert "终止办理通知书" in page and "申请人已迁出本县" in page
+    # The history names the status and outcome in the page's language, never the stored codes.
+    assert "<del>办理中</del> → <ins>已办结</ins>" in page and "<ins>终止办理</ins>" in page
+    assert "<del>running</del>" not in page and "<ins>terminated</ins>" not in page
 
 
 def test_api_operations_allowed_and_refused(walk, login, db, who, colleague):
