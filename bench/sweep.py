@@ -375,7 +375,7 @@ class _SqlProbe:
     def kind(statement: str) -> str:
         words = " ".join(statement.split())
         head = words.split(" ")[0].upper()
-        if head == "SELECT" and "FOR UPDATE" in words:
+        if head in ("SELECT", "WITH") and "FOR UPDATE" in words:
             return "SELECT … FOR UPDATE SKIP LOCKED (batch lookup)"
         if head == "SELECT":
             return "SELECT FROM " + (words.split(" FROM ", 1)[1].split(" ")[0] if " FROM " in words else "?")
@@ -551,7 +551,7 @@ def _lookup_statement(database: Database, clock: FrozenClock) -> dict:
 
     event.listen(database.engine, "before_cursor_execute", listener)
     try:
-        scheduler.sweep(database, clock)
+        scheduler.sweep(database, clock, workers=1)  # one thread: the first lookup is captured, none runs
     except _Captured:
         pass  # nothing ran: the unit of work rolled back before the lookup executed
     finally:

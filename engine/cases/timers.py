@@ -35,14 +35,17 @@ def due_columns() -> tuple:
 
 def due_rows(session: Session, where, *, limit: int | None = None, order_by=None, lock: bool = False) -> list:
     """The cases matching ``where``, as the sweep reads them (see ``due_columns``); ``lock``: FOR UPDATE
-    SKIP LOCKED (PostgreSQL), so concurrent schedulers take other cases."""
-    stmt = select(*due_columns()).where(where)
+    SKIP LOCKED (PostgreSQL), so concurrent schedulers take other cases. Locked, the cases are claimed by their
+    ids first and their plans read after: the database then cuts (decompresses) only the plans of the cases
+    this sweep got, not those of the cases another thread holds and the scan skips."""
+    stmt = select(*((CASE.c.id,) if lock else due_columns())).where(where)
     if order_by is not None:
         stmt = stmt.order_by(order_by)
     if limit is not None:
         stmt = stmt.limit(limit)
     if lock:
-        stmt = stmt.with_for_update(skip_locked=True, of=CASE)
+        claimed = stmt.with_for_update(skip_locked=True, of=CASE).cte("claimed")
+        stmt = select(*due_columns()).join_from(CASE, claimed, claimed.c.id == CASE.c.id)
     return session.execute(stmt).all()
 
 
