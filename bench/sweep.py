@@ -30,7 +30,8 @@ BENCH_PROFILE=1 or BENCH_SWEEP_PROFILE=1 (always when run as `python -m bench.sw
 BENCH_SWEEP_PROFILE=0) one more sweep runs under cProfile and its top functions are printed in ms
 per fired case. BENCH_SWEEP_COMPRESSION=pglz sets the case's state and timer plan back to pglz (migration
 0024_e made them lz4) for a before/after pair in one session. BENCH_SWEEP_BATCH: another batch size than
-engine.jobs.sweep's default (200). Each sample also prints the WAL the server wrote during it
+engine.jobs.sweep's default (200). BENCH_SWEEP_WORKERS: another number of sweeping threads than
+engine.jobs.SWEEP_WORKERS (2; 1 = the sweep on one connection, as before). Each sample also prints the WAL the server wrote during it
 (pg_current_wal_insert_lsn before and after).
 """
 from __future__ import annotations
@@ -79,7 +80,20 @@ N_DUE = int(os.environ.get("BENCH_SWEEP_DUE") or max(10, int(1_000 * SCALE)))
 SWEEPS = max(5, int(os.environ.get("BENCH_SWEEPS", 5)))
 # BENCH_SWEEP_BATCH: another batch size than engine.jobs.sweep's default, to compare.
 SWEEP_BATCH = {"batch_size": int(os.environ["BENCH_SWEEP_BATCH"])} if os.environ.get("BENCH_SWEEP_BATCH") else {}
+# BENCH_SWEEP_WORKERS: another number of sweeping threads than engine.jobs.SWEEP_WORKERS (1: one connection).
+if os.environ.get("BENCH_SWEEP_WORKERS"):
+    SWEEP_BATCH["workers"] = int(os.environ["BENCH_SWEEP_WORKERS"])
 TARGET_MS = 1000.0
+
+
+def _workers() -> int:
+    """The sweep's threads (engine.jobs.sweep: one on SQLite, never here)."""
+    from engine.jobs import SWEEP_WORKERS
+    return max(1, SWEEP_BATCH.get("workers") or SWEEP_WORKERS)
+
+
+def _summed() -> str:
+    return f" (summed over the sweep's {_workers()} connections)" if _workers() > 1 else ""
 FLOOR_N = 300  # due states used for the engine-only floor
 CASE, TASK, EVENT = Case.__table__, HumanTask.__table__, CaseEvent.__table__
 
@@ -361,7 +375,7 @@ class _SqlProbe:
     def kind(statement: str) -> str:
         words = " ".join(statement.split())
         head = words.split(" ")[0].upper()
-        if head == "SELECT" and "FOR UPDATE" in words:
+        if head in ("SELECT", "WITH") and "FOR UPDATE" in words:
             return "SELECT … FOR UPDATE SKIP LOCKED (batch lookup)"
         if head == "SELECT":
             return "SELECT FROM " + (words.split(" FROM ", 1)[1].split(" ")[0] if " FROM " in words else "?")
@@ -437,9 +451,10 @@ def measure_sweep(target: Any = None, say: Callable[[str], None] = print, profil
         sql_per_case = {k: kinds[(k, "s")] * 1000 / fired_total for k, part in kinds if part == "n"}
         med_detail = sorted(details, key=lambda d: d["ms"])[len(details) // 2]
         say(f"[sweep] SQL per fired case (mean of the {SWEEPS} sweeps): {statements / fired_total:.2f} statements, "
-            f"{sum(sql_per_case.values()):.2f} ms inside cursor.execute; the median sweep spent "
+            f"{sum(sql_per_case.values()):.2f} ms inside cursor.execute{_summed()}; the median sweep spent "
             f"{med_detail['sql_ms'] / N_DUE:.2f} ms per case inside cursor.execute and "
-            f"{(med_detail['ms'] - med_detail['sql_ms']) / N_DUE:.2f} ms outside (Python, COMMIT). By kind:")
+            f"{(med_detail['ms'] * _workers() - med_detail['sql_ms']) / N_DUE:.2f} ms outside (Python, COMMIT"
+            f"{', and waiting for the interpreter lock' if _workers() > 1 else ''}). By kind:")
         for kind in sorted(per_case, key=lambda k: (-per_case[k], -sql_per_case[k])):
             say(f"[sweep]     {per_case[kind]:6.3f} per case  {sql_per_case[kind]:6.3f} ms per case  {kind}")
         say(f"[sweep] scheduler sweep over {N_CASES:,} waiting cases, {N_DUE:,} due: median {median:.0f} ms over "
@@ -536,7 +551,7 @@ def _lookup_statement(database: Database, clock: FrozenClock) -> dict:
 
     event.listen(database.engine, "before_cursor_execute", listener)
     try:
-        scheduler.sweep(database, clock)
+        scheduler.sweep(database, clock, workers=1)  # one thread: the first lookup is captured, none runs
     except _Captured:
         pass  # nothing ran: the unit of work rolled back before the lookup executed
     finally:

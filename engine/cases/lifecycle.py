@@ -113,7 +113,7 @@ def _start(session: Session, actor: Principal | None, clock: Clock, process_id: 
     if members:
         _link_household(session, case_id, place, members, declared, data, actor_id, today, now,
                         listed="members" in declared.applicant, assistance_type=assistance_type)
-    sync_tasks(session, case_id, place, workflow, now, today, set())
+    sync_tasks(session, case_id, number, place, workflow, now, today, set())
     record_completion(session, case_id, workflow, now, actor_id, version.declarations)
     return StartedCase(case_id, number)
 
@@ -214,7 +214,7 @@ def complete_task(session: Session, actor: Principal, clock: Clock, task_id: str
         raise
     session.execute(COMPLETE_TASK, {"b_id": task_id, "b_at": now, "b_by": actor.user_id})
     write_event(session, row.case_id, now, actor.user_id, "task_completed", row.task_name, row.title, data)
-    sync_tasks(session, row.case_id, place, workflow, now, today, open_before - {task_id})
+    sync_tasks(session, row.case_id, row.number, place, workflow, now, today, open_before - {task_id})
     declared = version.declarations
     clock_start = declared.clock_starts.get(row.task_name) if row.accepted_on is None else None
     write_state(session, row.case_id, row.revision, workflow, now, actor.user_id, declared,

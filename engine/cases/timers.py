@@ -22,7 +22,7 @@ from engine.runtime.workflow import ReadyTask, Workflow
 
 # What the sweep reads of each due case, together with its lock: not the state (~15 KB a case), which a
 # case with a timer plan never needs; the plan without its successor state (written server-side).
-_DUE_COLUMNS = (CASE.c.id, CASE.c.process_version_id, CASE.c.revision, CASE.c.county_id, CASE.c.township_id,
+_DUE_COLUMNS = (CASE.c.id, CASE.c.number, CASE.c.process_version_id, CASE.c.revision, CASE.c.county_id, CASE.c.township_id,
                 CASE.c.village_id, CASE.c.next_due_at)
 
 
@@ -35,14 +35,17 @@ def due_columns() -> tuple:
 
 def due_rows(session: Session, where, *, limit: int | None = None, order_by=None, lock: bool = False) -> list:
     """The cases matching ``where``, as the sweep reads them (see ``due_columns``); ``lock``: FOR UPDATE
-    SKIP LOCKED (PostgreSQL), so concurrent schedulers take other cases."""
-    stmt = select(*due_columns()).where(where)
+    SKIP LOCKED (PostgreSQL), so concurrent schedulers take other cases. Locked, the cases are claimed by their
+    ids first and their plans read after: the database then cuts (decompresses) only the plans of the cases
+    this sweep got, not those of the cases another thread holds and the scan skips."""
+    stmt = select(*((CASE.c.id,) if lock else due_columns())).where(where)
     if order_by is not None:
         stmt = stmt.order_by(order_by)
     if limit is not None:
         stmt = stmt.limit(limit)
     if lock:
-        stmt = stmt.with_for_update(skip_locked=True, of=CASE)
+        claimed = stmt.with_for_update(skip_locked=True, of=CASE).cte("claimed")
+        stmt = select(*due_columns()).join_from(CASE, claimed, claimed.c.id == CASE.c.id)
     return session.execute(stmt).all()
 
 
@@ -65,6 +68,7 @@ class Firing:
     """The writes that firing one case's due timers calls for."""
 
     case_id: int
+    number: str
     revision: int
     values: dict[str, Any]
     events: list[dict[str, Any]]
@@ -95,7 +99,7 @@ def plan(session: Session, clock: Clock, row, state: str | None) -> Firing:
     ready = {t.id: t for t in workflow.ready_user_tasks()}
     place = Place(row.county_id, row.township_id, row.village_id)
     return Firing(
-        case_id=row.id, revision=row.revision,
+        case_id=row.id, number=row.number, revision=row.revision,
         values={**state_values(workflow, now, version.declarations), "revision": row.revision + 1},
         events=[{"case_id": row.id, "at": now, "actor_id": None, "kind": "timer_fired", "task_name": None,
                  "title": name, "data": {}} for name in fired],
@@ -133,7 +137,7 @@ def _from_plan(row, plan: dict, now: datetime, today) -> Firing:
     ready = [ReadyTask(**t) for t in plan["new"]]
     next_due = datetime.fromisoformat(plan["next_due_at"]) if plan["next_due_at"] else None
     return Firing(
-        case_id=row.id, revision=row.revision,
+        case_id=row.id, number=row.number, revision=row.revision,
         # No "state" nor "timer_plan": the writer keeps the plan, whose tail becomes the state (write_firings).
         values={"updated_at": now, "next_due_at": next_due,
                 "current_step": plan["current_step"], "summary": plan["summary"], "status": "running",

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import String, bindparam, case as sql_case, cast, func, insert, literal, literal_column, null, select, update
+from sqlalchemy import bindparam, case as sql_case, func, insert, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -29,7 +29,7 @@ from engine.runtime.workflow import SERIALIZER_VERSION, ReadyTask, Workflow
 from engine.store.bulk import insert_rows, update_matching
 from engine.store.models import (
     PLAN_APPLIED_SQL, PLAN_SEPARATOR, STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Incident, Notification, User,
-    UTCDateTime, plan_separator_at,
+    plan_separator_at,
 )
 from engine.workdays import CalendarYearMissing, Due, WorkingCalendar, add_workdays_due, due, parse_period
 
@@ -96,8 +96,8 @@ def recent_events(session, case_id: int, kinds: tuple[str, ...], events: list | 
                            .order_by(EVENT.c.id.desc()).limit(limit)).all()
 
 
-def sync_tasks(session, case_id, place: Place, workflow: Workflow, now: datetime, today: date,
-                open_ids: set[str]) -> None:
+def sync_tasks(session, case_id, number: str, place: Place, workflow: Workflow, now: datetime, today: date,
+               open_ids: set[str]) -> None:
     """Make the open human_task rows of the case equal the workflow's READY user tasks.
 
     ``open_ids`` are the rows open before this change (the READY tasks the
@@ -110,33 +110,25 @@ def sync_tasks(session, case_id, place: Place, workflow: Workflow, now: datetime
         session.execute(update(TASK).where(TASK.c.id.in_(gone)).values(status="withdrawn", completed_at=now))
     new = [t for tid, t in ready.items() if tid not in open_ids]
     if new:
-        session.execute(insert(TASK), [task_row(case_id, t, place, now, today) for t in new])
-        notify_new_tasks(session, [t.id for t in new], now)
+        rows = [task_row(case_id, t, place, now, today) for t in new]
+        session.execute(insert(TASK), rows)
+        notify_new_tasks(session, rows, lambda _: number, now)
 
 
-def notify_new_tasks(session: Session, task_ids: list[str], now: datetime) -> None:
-    """One "new task" notification per new inbox row, to its (role, unit), in one INSERT … SELECT (the case
-    number read in the same statement); the (task, kind) key keeps it to once per task."""
-    if task_ids:
-        session.execute(_new_task_notifications(session.get_bind().dialect.name),
-                        {"task_ids": list(task_ids), "now": now})
+def notify_new_tasks(session: Session, tasks: list[dict[str, Any]], number_of, now: datetime) -> None:
+    """One "new task" notification per new inbox row (``task_row`` dicts), to its (role, unit), in one
+    statement (``insert_rows``); ``number_of(case_id)`` gives each case's number. The (task, kind) key keeps
+    it to once per task."""
+    insert_rows(session, Notification.__table__, [new_task_notification(t, number_of(t["case_id"]), now) for t in tasks])
 
 
-@cache
-def _new_task_notifications(dialect: str):
-    """The INSERT … SELECT of notify_new_tasks, built once per dialect (the tasks and the time are parameters;
-    the params object is json_object in SQLite, jsonb_build_object in PostgreSQL)."""
-    due = cast(TASK.c.due_on, String)
-    message = (literal("新待办：案件 ") + CASE.c.number + literal("「") + TASK.c.title + literal("」")
-               + sql_case((TASK.c.due_on.is_(None), literal("")), else_=literal("，办理期限 ") + due))
-    build = func.jsonb_build_object if dialect == "postgresql" else func.json_object
-    params = build(literal_column("'number'"), CASE.c.number, literal_column("'step'"), TASK.c.title,
-                   literal_column("'due_on'"), due)
-    return insert(Notification.__table__).from_select(
-        ["role", "unit_id", "case_id", "task_id", "user_id", "kind", "message", "params", "created_at"],
-        select(TASK.c.role, TASK.c.unit_id, TASK.c.case_id, TASK.c.id, null(), literal("new_task"),
-               func.substr(message, 1, 500), params, bindparam("now", type_=UTCDateTime()))
-        .join(CASE, CASE.c.id == TASK.c.case_id).where(TASK.c.id.in_(bindparam("task_ids", expanding=True))))
+def new_task_notification(task: dict[str, Any], number: str, now: datetime) -> dict[str, Any]:
+    """The "new task" notification of one new inbox row: the case number, the step and its due date."""
+    due_on = task["due_on"].isoformat() if task["due_on"] else None
+    message = f"新待办：案件 {number}「{task['title']}」" + (f"，办理期限 {due_on}" if due_on else "")
+    return {"role": task["role"], "unit_id": task["unit_id"], "case_id": task["case_id"], "task_id": task["id"],
+            "user_id": None, "kind": "new_task", "message": message[:500],
+            "params": {"number": number, "step": task["title"], "due_on": due_on}, "created_at": now}
 
 
 def task_row(case_id, task: ReadyTask, place: Place, now, today) -> dict:
@@ -247,7 +239,8 @@ def write_started_cases(session: Session, cases: list[NewCase], now: datetime, t
     tasks = [task_row(case_id, t, c.place, now, today) for case_id, c in zip(ids, cases) for t in c.ready]
     if tasks:
         insert_rows(session, TASK, tasks)
-        notify_new_tasks(session, [t["id"] for t in tasks], now)
+        numbers = {case_id: c.row["number"] for case_id, c in zip(ids, cases)}
+        notify_new_tasks(session, tasks, numbers.__getitem__, now)
     return ids
 
 
@@ -328,7 +321,8 @@ def write_firings(session: Session, firings: list, now: datetime, today) -> None
     new_tasks = [row for f in firings for row in f.new_tasks]
     if new_tasks:
         insert_rows(session, TASK, new_tasks)
-        notify_new_tasks(session, [row["id"] for row in new_tasks], now)
+        numbers = {f.case_id: f.number for f in firings}
+        notify_new_tasks(session, new_tasks, numbers.__getitem__, now)
     # Cases fired from their timer plan carry no state: the UPDATE sets case.state to '' (PLAN_APPLIED) and
     # keeps the plan, whose tail is then the case's state (models.current_state_sql). No state is copied,
     # compressed or written: the row keeps its TOAST pointer to the plan as it is.

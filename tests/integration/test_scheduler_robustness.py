@@ -1,5 +1,5 @@
 """Real scheduler processes: two on PostgreSQL never fire a timer twice; one killed with SIGKILL
-mid-sweep and restarted leaves every case correct."""
+mid-sweep and restarted leaves every case correct; one sweep's threads share its batches."""
 from __future__ import annotations
 
 import os
@@ -7,11 +7,13 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from engine.clock import Clock, FrozenClock
+from engine.jobs import SWEEP_WORKERS, sweep
 from tests.factories import sample_application
 from engine.catalogue.forms import with_check_digit
 from engine.store.models import CaseEvent, HumanTask
@@ -79,6 +81,24 @@ def test_two_schedulers_on_postgres_never_fire_the_same_timer_twice(db, db_url, 
             proc.terminate()
             proc.wait(timeout=10)
     assert_all_moved_on(db, ids)
+
+
+def test_one_sweeps_threads_share_its_batches_and_fire_each_timer_once(db, who, unit_id, monkeypatch):
+    """On PostgreSQL a sweep takes batches on several connections at once (engine.jobs.SWEEP_WORKERS); each due
+    case is fired by exactly one of them, and ``max_batches`` bounds the batches of all of them together."""
+    if not db.is_postgres:
+        pytest.skip("a sweep works on one connection on SQLite")
+    assert SWEEP_WORKERS > 1
+    monkeypatch.setenv(PUBLICITY_OVERRIDE_ENV, "PT1S")
+    ids = cases_in_publicity(db, who, unit_id, 24)
+    clock = FrozenClock(Clock().now() + timedelta(minutes=1))
+    bounded = sweep(db, clock, batch_size=3, max_batches=2, workers=3)
+    assert (bounded.fired, bounded.batches) == (6, 2)
+    rest = sweep(db, clock, batch_size=3, workers=3)
+    assert (rest.fired, rest.failed) == (18, [])
+    assert rest.batches >= 6
+    assert_all_moved_on(db, ids)
+    assert sweep(db, clock, batch_size=3, workers=3).fired == 0
 
 
 def test_scheduler_killed_mid_sweep_and_restarted_leaves_every_case_correct(db, db_url, who, unit_id, monkeypatch):
