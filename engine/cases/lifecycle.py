@@ -22,7 +22,7 @@ from engine.households.overlaps import DECISIONS, FLAG, CaseFacts, flag_househol
 from engine.workdays import add_months
 from engine.households.registry import (DECLARATION_SOURCE, DECLARATION_VALID_MONTHS, check_duplicates,
                                         declared_incomes, link_household, members_of, record_economic_status,
-                                        refuse_withheld, subject_key)
+                                        lodging_fields, refuse_withheld, subject_key)
 from engine.people.accounts import Principal
 from engine.clock import Clock, to_local_date
 from engine.cases.documents import issue_documents
@@ -37,7 +37,7 @@ from engine.catalogue.forms import household_signature_problems
 from engine.errors import Conflict, Forbidden, FormInvalid, NotFound, RouteFailed
 from engine.store.models import Case, Unit, case_state
 from engine.people.places import Place, place_of_village, unit_names
-from engine.catalogue.rules import appeal_of, assistance_type_of, case_parameters, process_for
+from engine.catalogue.rules import appeal_of, assistance_type_of, benefit_of, case_parameters, process_for
 from engine.people.scope import case_scope, task_scope
 from engine.catalogue.versions import get_version, latest_version_id
 from engine.workdays import WorkingCalendar, add_workdays_due
@@ -103,7 +103,10 @@ def _start(session: Session, actor: Principal | None, clock: Clock, process_id: 
     assistance_type = assistance_type_of(process_id)
     members = members_of(data, declared.applicant) if place.village_id is not None else []
     check_duplicates(session, assistance_type, members)  # first: a privacy case's refusal names no case either
-    refuse_withheld(session, actor, [m.id_number for m in members])
+    # An application of a benefit lists nobody recorded as dead; a review (no benefit of its own) of a household
+    # whose applicant died must still start.
+    refuse_withheld(session, actor, [m.id_number for m in members],
+                    lodging_fields(members, data, declared.applicant) if benefit_of(assistance_type) else None)
     number = number or numbering.next_case_number(session, place, today)
     applicant_name, applicant_id_number = declared.applicant_of(data)
     case_id = session.execute(insert(CASE).values(new_case_row(

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, aliased
 from engine.catalogue.declarations import OverallLimit, RouteDeclarations
 from engine.clock import to_local_date
 from engine.errors import Conflict
-from engine.households.register import apply_outcome
+from engine.households.register import apply_outcome, release_review
 from engine.people.places import Place
 from engine.runtime.workflow import SERIALIZER_VERSION, ReadyTask, Workflow
 from engine.store.bulk import insert_rows, update_matching
@@ -270,6 +270,10 @@ def record_completion(session, case_id, workflow: Workflow, now, actor_id, decla
         if outcome is not None:
             apply_outcome(session, case_id, outcome, workflow.data, to_local_date(now), now,
                           declared.payment_of(workflow.data))
+        elif workflow.data.get("recipient_case_number"):
+            # A review (复核: its start form names the benefit) ending where the route declares no effect on the
+            # register leaves the benefit under no review, as a termination does; an application costs nothing.
+            release_review(session, case_id, now)
         write_event(session, case_id, now, actor_id, "case_completed", end_id, end_name, declared.summary_of(workflow.data))
 
 
@@ -481,7 +485,9 @@ def shift_due_dates(session: Session, case_id: int, workdays: int, calendar: Wor
 
 
 def write_termination(session: Session, case_id: int, revision: int, state: str, label: str, now: datetime) -> None:
-    """End a case by decision (终止): its open tasks withdrawn, its timers gone, its subject free to apply again."""
+    """End a case without finishing its route (终止, a death that makes it moot): its open tasks withdrawn, its
+    timers gone, its subject free to apply again, and a benefit it was reviewing (复核) under no review again
+    (``release_review``: due as before, so the next sweep reviews it). Every termination comes through here."""
     session.execute(update(TASK).where(TASK.c.case_id == case_id, TASK.c.status == "open").values(
         status="withdrawn", completed_at=now))
     summary = session.execute(select(CASE.c.summary).where(CASE.c.id == case_id)).scalar_one() or {}
@@ -491,6 +497,7 @@ def write_termination(session: Session, case_id: int, revision: int, state: str,
         summary={**summary, "outcome_label": label}))
     if result.rowcount != 1:
         raise Conflict("case changed concurrently")
+    release_review(session, case_id, now)
 
 
 def insert_ignoring_duplicates(session: Session, table, rows: list[dict], key: list[str]) -> None:

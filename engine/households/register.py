@@ -136,6 +136,16 @@ def stop_benefit(session: Session, recipient_id: int, case_id: int, stopped_from
     _history(session, recipient_id, case_id, "stop", on, now)
 
 
+def release_review(session: Session, case_id: int, now: datetime) -> None:
+    """Leave the benefit the review (复核) ``case_id`` was running for under no review, when that review ends
+    without applying an outcome (``apply_outcome`` unlinks it otherwise): 终止 by the county, a death that makes
+    it moot (engine.cases.writer.write_termination), an end event that declares no ``recipient`` effect. Its
+    ``next_review_on`` stays as it was, so the benefit is due again and the next sweep starts its review
+    (engine.cases.periodic). One UPDATE, read by ``ix_recipient_review_case``; nothing when none is linked."""
+    session.execute(update(RECIPIENT).where(RECIPIENT.c.review_case_id == case_id).values(
+        review_case_id=None, updated_at=now))
+
+
 def _history(session: Session, recipient_id: int, case_id: int, effect: str, today: date, now: datetime) -> None:
     row = session.execute(select(RECIPIENT.c.monthly_amount, RECIPIENT.c.review_class, RECIPIENT.c.status)
                           .where(RECIPIENT.c.id == recipient_id)).one()

@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import func, insert, literal, select, union_all, update
+from sqlalchemy import func, insert, literal, or_, select, union_all, update
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
 from engine.catalogue.rules import benefit_of
-from engine.errors import Duplicate, Forbidden
+from engine.catalogue.forms import mask_id_number
+from engine.errors import Duplicate, Forbidden, FormInvalid
 from engine.people.accounts import Principal
-from engine.people.scope import withheld_people
+from engine.people.scope import visible_person, withheld_people, withheld_person
 from engine.store.bulk import update_rows
 from engine.store.sequences import next_value
 from engine.store.models import Case, EconomicRecord, Household, HouseholdEvent, Person, Recipient
@@ -94,17 +95,74 @@ def find_household(session: Session, id_numbers: Iterable[str]) -> int | None:
     return next((rows[n] for n in numbers if n in rows), None)
 
 
-def refuse_withheld(session: Session, principal: Principal | None, id_numbers: Iterable[str]) -> None:
+def refuse_withheld(session: Session, principal: Principal | None, id_numbers: Iterable[str],
+                    dead: Mapping[str, str] | None = None) -> None:
     """Refuse (Forbidden, nothing written) when any of these people belongs to a household whose file the
     principal may not see (``withheld_people``: a privacy household, for a village): they can neither be
     registered, attached nor added through that village. The message names neither the household nor its
-    case; it sends the applicant to the street (乡镇/街道), which holds the file. ``None``: the scheduler."""
+    case; it sends the applicant to the street (乡镇/街道), which holds the file. ``None``: the scheduler.
+
+    ``dead`` (ID number → the form field that lists them): also refuse, with FormInvalid on that field, anyone
+    among them recorded as dead (``died_on_of``): no application is lodged for them, no window registers them,
+    no list adds them to a household. Asked in the same statement, after the privacy refusal, so a withheld
+    household tells nothing of its people; the person is named (recorded name, masked ID) only when the
+    principal may see their household's file, else by the masked ID the form gave."""
     numbers = list(id_numbers)
-    if principal is None or not numbers:
+    if not numbers or (principal is None and not dead):
         return
-    if session.execute(withheld_people(principal, numbers).limit(1)).first() is not None:
-        raise Forbidden("the person's household file is withheld from the actor (privacy)",
-                        "该申请人的事项由街道（乡镇）办理，请到街道（乡镇）受理窗口申请")
+    if not dead:
+        if session.execute(withheld_people(principal, numbers).limit(1)).first() is not None:
+            raise _withheld()
+        return
+    withheld, died_on = withheld_person(principal), died_on_of(PERSON)
+    rows = session.execute(select(PERSON.c.id_number, PERSON.c.name, withheld.label("withheld"),
+                                  visible_person(principal).label("visible"), died_on.label("died_on"))
+                           .where(PERSON.c.id_number.in_(numbers), or_(withheld, died_on.is_not(None)))).all()
+    if any(r.withheld for r in rows):
+        raise _withheld()
+    order = {n: i for i, n in enumerate(numbers)}
+    for r in sorted(rows, key=lambda r: order.get(r.id_number, len(order))):
+        field = dead.get(r.id_number)
+        if field is not None:
+            raise _refuse_dead(field, r.name if r.visible else None, r.id_number, r.died_on)
+
+
+def _withheld() -> Forbidden:
+    return Forbidden("the person's household file is withheld from the actor (privacy)",
+                     "该申请人的事项由街道（乡镇）办理，请到街道（乡镇）受理窗口申请")
+
+
+def died_on_of(person):
+    """SQL: the date of the death recorded for the ``person`` row (household event ``died``, written by
+    engine.cases.deaths.record_death once per person), or NULL; read by ``ix_household_event_died``."""
+    return (select(EVENT.c.on).where(EVENT.c.person_id == person.c.id, EVENT.c.kind == "died")
+            .limit(1).scalar_subquery())
+
+
+def _refuse_dead(field: str, name: str | None, id_number: str, died_on) -> FormInvalid:
+    who_zh = f"{name}（身份证号 {mask_id_number(id_number)}）" if name else f"身份证号 {mask_id_number(id_number)} 的人员"
+    who_en = f"{name} (ID {mask_id_number(id_number)})" if name else f"The person with ID {mask_id_number(id_number)}"
+    on = f"于 {died_on.isoformat()} " if died_on else ""
+    on_en = f" on {died_on.isoformat()}" if died_on else ""
+    refused = FormInvalid(
+        {field: f"{who_zh}已{on}登记死亡，不能为其申请救助，也不能将其登记或列为家庭成员"},
+        {field: f"{who_en} is recorded as dead{on_en}: no application can be lodged or registered for them, "
+                "and they cannot be listed as a household member"})
+    refused.message_zh = refused.errors[field]
+    return refused
+
+
+def lodging_fields(members: list[Member], data: Mapping[str, Any], applicant: Mapping[str, str]) -> dict[str, str]:
+    """ID number → the field of the application that lists them (``applicant.id_number``, else their row of
+    the ``applicant.members`` list: ``members.2.id_number``), for ``refuse_withheld``'s ``dead``."""
+    fields: dict[str, str] = {}
+    listed = data.get(applicant.get("members", "")) if applicant.get("members") else None
+    for i, row in enumerate(listed if isinstance(listed, list) else ()):
+        if isinstance(row, Mapping) and row.get("id_number"):
+            fields.setdefault(str(row["id_number"]), f"{applicant['members']}.{i}.id_number")
+    if members and applicant.get("id_number"):
+        fields[members[0].id_number] = applicant["id_number"]
+    return {m.id_number: fields.get(m.id_number, applicant.get("id_number") or "_form") for m in members}
 
 
 def check_duplicates(session: Session, assistance_type: str | None, members: list[Member]) -> None:

@@ -23,6 +23,7 @@ from engine.catalogue.rules import catalog
 from engine.catalogue.versions import get_version
 from engine.errors import NotFound
 from engine.households.overlaps import flags_of
+from engine.households.registry import died_on_of
 from engine.people.accounts import Principal
 from engine.people.places import unit_names
 from engine.people.reveals import allowed_counties, record_reveal
@@ -241,7 +242,7 @@ def _members(session, household_id: int, head_id: int | None) -> list[Any]:
 _HOUSEHOLD_ROW = select(HOUSEHOLD).where(HOUSEHOLD.c.id == bindparam("household_id"))
 _ECONOMIC_ROWS = (select(ECONOMIC).where(ECONOMIC.c.household_id == bindparam("household_id"))
                   .order_by(ECONOMIC.c.checked_on.desc(), ECONOMIC.c.id.desc()).limit(MAX_ROWS))
-_MEMBERS = (select(PERSON).where(PERSON.c.household_id == bindparam("household_id"))
+_MEMBERS = (select(PERSON, died_on_of(PERSON).label("died_on")).where(PERSON.c.household_id == bindparam("household_id"))
             .order_by((PERSON.c.id == bindparam("head_id")).desc(), PERSON.c.id))
 
 
@@ -356,13 +357,14 @@ def application_defaults(session: Session, principal: Principal, household_id: i
                          now: datetime, today: date, address: str | None = None) -> dict[str, str]:
     """A new application of any type for a known household starts from the registry: the head as the
     applicant, the address and phone, and — where the start form has a member list — every member with
-    the income of the household's latest valid economic-status record. Returned as the HTML form's
+    the income of the household's latest valid economic-status record, the members recorded as dead left out. Returned as the HTML form's
     fields (``members-0-name`` …); the household must be in the actor's place."""
     found = session.execute(select(HOUSEHOLD).where(HOUSEHOLD.c.id == household_id, household_scope(principal))).first()
     if found is None:
         raise NotFound(f"household {household_id}")
     properties = (schema or {}).get("properties") or {}
-    people = _members(session, household_id, found.head_id)
+    # nobody recorded as dead is listed again (the lodging would refuse them): a dead head leaves the next member
+    people = [p for p in _members(session, household_id, found.head_id) if p.died_on is None]
     record = session.execute(select(ECONOMIC.c.incomes).where(ECONOMIC.c.household_id == household_id,
                                                               ECONOMIC.c.valid_until >= today)
                              .order_by(ECONOMIC.c.checked_on.desc(), ECONOMIC.c.id.desc())).first()

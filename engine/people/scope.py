@@ -109,9 +109,24 @@ def withheld_people(principal: Principal, id_numbers):
     """The people among ``id_numbers`` whose household's file the principal may not see: a privacy household
     (``hidden_from_village``) outside their ``household_scope``. A village cannot reach such a household through
     the window or a lodging either (register, find, attach or add its people); the street and county still can."""
-    return (select(PERSON.c.id).join(PRIVATE_HOUSEHOLD, PRIVATE_HOUSEHOLD.c.id == PERSON.c.household_id)
-            .where(PERSON.c.id_number.in_(list(id_numbers)), PRIVATE_HOUSEHOLD.c.privacy.is_(True),
-                   ~PRIVATE_HOUSEHOLD.c.id.in_(select(HOUSEHOLD.c.id).where(household_scope(principal)))))
+    return select(PERSON.c.id).where(PERSON.c.id_number.in_(list(id_numbers)), withheld_person(principal))
+
+
+def withheld_person(principal: Principal | None):
+    """The clause on ``person`` of ``withheld_people``: in a privacy household outside the principal's
+    ``household_scope`` (false for ``None``, the scheduler)."""
+    if principal is None:
+        return false()
+    return PERSON.c.household_id.in_(select(PRIVATE_HOUSEHOLD.c.id).where(
+        PRIVATE_HOUSEHOLD.c.privacy.is_(True),
+        ~PRIVATE_HOUSEHOLD.c.id.in_(select(HOUSEHOLD.c.id).where(household_scope(principal)))))
+
+
+def visible_person(principal: Principal | None):
+    """The clause on ``person``: in a household whose file the principal may see (``household_scope``)."""
+    if principal is None:
+        return false()
+    return PERSON.c.household_id.in_(select(HOUSEHOLD.c.id).where(household_scope(principal)))
 
 
 def supervised_counties(principal: Principal) -> tuple[int, ...]:

@@ -454,6 +454,9 @@ class Recipient(Base):
               sqlite_where=text("status = 'active'")),
         Index("ix_recipient_county_type", "county_id", "assistance_type", "status"),
         Index("ix_recipient_county_review", "county_id", "status", "next_review_on", "review_case_id"),
+        # The benefit a review is running for (apply_outcome, release_review): only linked rows are indexed.
+        Index("ix_recipient_review_case", "review_case_id", postgresql_where=text("review_case_id IS NOT NULL"),
+              sqlite_where=text("review_case_id IS NOT NULL")),
     )
 
 
@@ -532,14 +535,19 @@ class HouseholdEvent(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     household_id: Mapped[int] = mapped_column(BigId, ForeignKey("household.id", ondelete="CASCADE"))
     person_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("person.id"))
-    kind: Mapped[str] = mapped_column(String(20))  # created | joined | left | changed
+    kind: Mapped[str] = mapped_column(String(20))  # created | joined | left | changed | died | archived
     on: Mapped[date] = mapped_column(Date)
     case_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("case.id"))
     actor_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime())
     detail: Mapped[dict[str, Any]] = mapped_column(JsonType)
 
-    __table_args__ = (Index("ix_household_event_household", "household_id", "id"),)
+    __table_args__ = (
+        Index("ix_household_event_household", "household_id", "id"),
+        # Whether a person is recorded as dead (registry.died_on_of): lodgings and the window refuse them.
+        Index("ix_household_event_died", "person_id", postgresql_where=text("kind = 'died'"),
+              sqlite_where=text("kind = 'died'")),
+    )
 
 
 class EconomicRecord(Base):

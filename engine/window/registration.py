@@ -120,7 +120,8 @@ def register(session: Session, actor: Principal, clock: Clock, village_id: int, 
                           applicant.phone.strip(), applicant.monthly_income, applicant.authorises_check)
     if errors := _problems(applicant, difficulty, items, known, today):
         raise FormInvalid(errors)
-    refuse_withheld(session, actor, [applicant.id_number])
+    # nobody recorded as dead is registered: the items' applications would be refused one by one otherwise
+    refuse_withheld(session, actor, [applicant.id_number], {applicant.id_number: "applicant_id_number"})
     names = unit_names(session, [place.county_id, place.township_id, village_id])
     county, township = names[place.county_id], names[place.township_id]
     year = now.astimezone(CHINA_TZ).year

@@ -39,3 +39,28 @@ def test_a_death_recorded_on_the_household_file_ends_the_review(db, clock, who, 
         assert "终止办理" in page.locator("dd.status").inner_text()
         page.screenshot(path=str(tmp_path / "death-review-case-1280.png"), full_page=True)
         keep(tmp_path, "death-review-case-1280.png")
+
+
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_death_form_says_what_recording_a_death_does(db, clock, who, household, tmp_path, width):
+    """The form's hint names the 低保 review within the county's months and the person's own benefits stopped
+    from the next month, with their reviews and applications ended; it fits a phone's width."""
+    skip_unless_browser(db)
+    from webapp import create_app
+    household_id, _members = household(personal=("extreme_poverty",))
+    app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test",
+                      "ATTACHMENTS_DIR": str(tmp_path / "attachments")})
+    with browser_page(app, tmp_path, locale="zh-CN", viewport={"width": width, "height": 900}) as (base, page):
+        log_in(page, base, "township_xs")
+        page.goto(f"{base}/households/{household_id}")
+        form = page.locator("form.death-report")
+        hint = form.locator("p.hint").all_inner_texts()
+        assert any("低保复核" in h and "本县规定的月数" in h for h in hint)
+        assert any("特困人员救助供养、残疾人两项补贴、尊老金" in h and "次月起停发" in h for h in hint)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        form.scroll_into_view_if_needed()
+        name = f"death-form-{width}.png"
+        form.screenshot(path=str(tmp_path / name))
+        page.screenshot(path=str(tmp_path / f"death-household-file-{width}.png"), full_page=True)
+        keep(tmp_path, name)
+        keep(tmp_path, f"death-household-file-{width}.png")

@@ -45,6 +45,16 @@ def reviews(db) -> dict[str, tuple]:
                 for r in s.execute(select(Recipient)).scalars()}
 
 
+def to_the_end(walk) -> None:
+    """Do each open step of a review in turn until it ends."""
+    for _ in range(8):
+        names = walk.open_names()
+        if not names:
+            break
+        walk.do(names[0])
+    assert walk.case().status == "completed"
+
+
 def test_reviews_start_when_due_in_batches_once(register, db, clock):
     result = review_sweep(db, clock, batch_size=2)
     assert result == {"started": 4, "batches": 2, "failed": 0}
@@ -88,12 +98,7 @@ def test_review_outcomes_update_the_register(register, db, clock, who, outcome):
     if outcome != "unchanged":
         steps["check"] = {**steps["check"], **PROPOSALS[outcome][0]}
     walk = Walk(db, clock, who, case_id, number, SHUANGYUAN[:9], steps)
-    for _ in range(8):
-        names = walk.open_names()
-        if not names:
-            break
-        walk.do(names[0])
-    assert walk.case().status == "completed"
+    to_the_end(walk)
     review_case_id, status, amount, next_review_on = reviews(db)["户主0"]
     assert review_case_id is None
     if outcome == "unchanged":

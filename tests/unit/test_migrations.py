@@ -73,3 +73,42 @@ def test_migration_0026_a_recompresses_states_and_bodies_and_the_downgrade_resto
     assert read(again) == read(current)
     if not db.is_postgres:
         assert all(v[1] & 0x20 for v in again) and sum(map(len, again)) < sum(map(len, old)) / 1.5
+
+
+def test_migration_0027_a_unlinks_benefits_from_reviews_that_ended_and_keeps_running_ones(db, clock, who, unit_id):
+    """A benefit linked to a finished review (a 终止 written before the fix) is unlinked, due as it was; a benefit
+    whose review still runs keeps its link."""
+    from datetime import date, datetime, timezone
+
+    from alembic import command
+    from sqlalchemy import insert, select, update
+
+    from engine import terminate_case
+    from engine.store.migrations import alembic_config, upgrade
+    from engine.store.models import Recipient
+    from tests.factories import fresh_id_number, start
+
+    ended, running = start(db, clock, who, unit_id), start(db, clock, who, unit_id)
+    with db.unit_of_work(write=True) as uow:
+        terminate_case(uow.session, who("county_mz"), clock, ended.case_id, "复核对象已另案处理")
+        uow.commit()
+    with db.unit_of_work(write=True) as uow:
+        s = uow.session
+        for walk in (ended, running):
+            case = walk.case()
+            s.execute(insert(Recipient).values(
+                assistance_type="minimum_living", case_id=case.id, county_id=case.county_id,
+                township_id=case.township_id, village_id=case.village_id, applicant_name=case.applicant_name,
+                applicant_id_number=fresh_id_number(), household_size=3, monthly_amount=1840.0,
+                payment_from=date(2026, 1, 1), stopped_from=None, review_class="A", next_review_on=date(2026, 9, 1),
+                review_case_id=case.id, status="active", updated_at=datetime.now(timezone.utc)))
+        uow.commit()
+    cfg = alembic_config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0026_a")
+    upgrade(db.engine)
+    with db.unit_of_work() as uow:
+        links = dict(uow.session.execute(select(Recipient.case_id, Recipient.review_case_id)).all())
+        due = set(uow.session.execute(select(Recipient.next_review_on)).scalars())
+    assert links == {ended.case_id: None, running.case_id: running.case_id} and due == {date(2026, 9, 1)}
