@@ -124,6 +124,11 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
     return DeathRecorded(True, tuple(started), tuple(hastened), due_on, stopped, terminated)
 
 
+def personal_types() -> list[str]:
+    """The assistance types whose benefit is the person's own (the catalogue's ``subject = "person"``)."""
+    return [t for t in catalog() if (benefit_of(t) or {}).get("subject") == "person"]
+
+
 def stop_personal_benefits(session: Session, principal: Principal, now, person_id: int, name: str,
                            died_on: date) -> tuple[str, ...]:
     """Stop every active benefit the person receives themself (a personal benefit: 特困, 两项补贴, 尊老金 …;
@@ -139,7 +144,7 @@ def stop_personal_benefits(session: Session, principal: Principal, now, person_i
         .join(CASE, CASE.c.id == RECIPIENT.c.case_id)
         .where(RECIPIENT.c.person_id == person_id, RECIPIENT.c.status == "active")
         .order_by(RECIPIENT.c.id).with_for_update(of=RECIPIENT)).all()
-    personal = [r for r in rows if (benefit_of(r.assistance_type) or {}).get("subject") == "person"]
+    personal = [r for r in rows if r.assistance_type in personal_types()]
     for r in personal:
         stop_benefit(session, r.id, r.case_id, stopped_from, died_on, now)
         title = f"受助人{name}于{died_on.isoformat()}死亡：自{stopped_from:%Y年%m月}起停发"
@@ -162,7 +167,7 @@ def end_moot_cases(session: Session, principal: Principal, now, household_id: in
     and who recorded the death, and a notice to the units that held its open tasks and to the county's
     supervisor. One SELECT finds the cases (locked), one their open tasks' units. A household benefit's
     application (低保) goes on. Returns the case numbers."""
-    personal = [t for t, entry in catalog().items() if (entry.get("benefit") or {}).get("subject") == "person"]
+    personal = personal_types()
     reviews = select(RECIPIENT.c.review_case_id).where(
         RECIPIENT.c.person_id == person_id, RECIPIENT.c.status == "active",
         RECIPIENT.c.assistance_type.in_(personal), RECIPIENT.c.review_case_id.is_not(None))
