@@ -327,6 +327,34 @@ def _wal_mb_since(database: Database, lsn: str) -> float:
                                     (lsn,)).scalar()) / 1e6
 
 
+def _wal_breakdown(database: Database, span: tuple[str, str], say: Callable[[str], None]) -> None:
+    """Informational: the last sample's WAL by resource manager (pg_walinspect, when the server has it):
+    records by kind, their own bytes and the full-page images (the first change of a page after a checkpoint)."""
+    time.sleep(1)  # the sweep commits asynchronously: pg_walinspect reads only WAL already flushed
+    try:
+        with database.engine.begin() as conn:
+            conn.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS pg_walinspect")
+            conn.exec_driver_sql("SELECT pg_switch_wal()")
+            rows = conn.exec_driver_sql(
+                'SELECT "resource_manager/record_type" AS kind, count, record_size, fpi_size FROM pg_get_wal_stats('
+                "%s::pg_lsn, %s::pg_lsn, true) WHERE count > 0 ORDER BY combined_size DESC", span).all()
+    except Exception as exc:  # an older server or no contrib package: nothing to add
+        say(f"[sweep] WAL by resource manager: not available ({type(exc).__name__}: {str(exc).splitlines()[0]})")
+        return
+    with database.engine.begin() as conn:
+            dbg = conn.exec_driver_sql(
+                "SELECT record_type, substring(block_ref from 'rel [0-9]+/[0-9]+/([0-9]+)')::oid AS fn, count(*), "
+                "sum(fpi_length) FROM pg_get_wal_records_info(%s::pg_lsn, %s::pg_lsn) WHERE resource_manager IN "
+                "('Heap', 'Btree') GROUP BY 1, 2 ORDER BY 4 DESC LIMIT 25", span).all()
+            names = dict(conn.exec_driver_sql("SELECT relfilenode, relname FROM pg_class").all())
+    for r in dbg:
+            say(f"[sweep-dbg] {r[0]:<14} {names.get(r[1], r[1])!s:<36} {r[2] / N_DUE:6.2f}  {(r[3] or 0) / N_DUE / 1e3:6.2f} KB")
+    say(f"[sweep] WAL of the last sample by resource manager, per fired case (pg_walinspect):")
+    for r in rows[:8]:
+        say(f"[sweep]     {r.kind:<24} {r.count / N_DUE:6.2f} records {r.record_size / N_DUE / 1e3:6.2f} KB"
+            f" + page images {r.fpi_size / N_DUE / 1e3:6.2f} KB")
+
+
 # --- statements and their time ------------------------------------------------------------------
 class _SqlProbe:
     """The statements an engine sends and the wall time spent inside each cursor.execute.
@@ -433,6 +461,7 @@ def measure_sweep(target: Any = None, say: Callable[[str], None] = print, profil
                 result = sweep(database, clock, **SWEEP_BATCH)
                 elapsed, cpu = time.perf_counter() - t, time.process_time() - c
             wal_mb = _wal_mb_since(database, wal_before)
+            wal_span = (wal_before, _wal_lsn(database))
             fixture.check_moved_on(result)
             samples.append(elapsed * 1000)
             details.append({"ms": elapsed * 1000, "cpu_ms": cpu * 1000, "sql_ms": probe.seconds * 1000,
@@ -445,6 +474,7 @@ def measure_sweep(target: Any = None, say: Callable[[str], None] = print, profil
                 f"fired case (fired {result.fired}, {result.batches} batches, {probe.n:,} SQL statements, "
                 f"{probe.seconds * 1000:.0f} ms inside cursor.execute; process CPU {cpu * 1000:.0f} ms; "
                 f"WAL {wal_mb:.1f} MB; load {_load()})")
+        _wal_breakdown(database, wal_span, say)
         median = statistics.median(samples)
         fired_total = N_DUE * SWEEPS
         per_case = {k: kinds[(k, "n")] / fired_total for k, part in kinds if part == "n"}

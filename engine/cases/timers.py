@@ -126,9 +126,9 @@ def fire_due_timers_for_case(session: Session, clock: Clock, case_id: int) -> bo
 # both are written by the same UPDATE; outcomes that need the workflow itself (the case ends, or a 公示 is
 # excluded from the time limit) get no plan and take the full path. The plan keeps its facts and the
 # successor state apart (writer.plan_facts_sql): the sweep reads the facts only. Applying a plan sets
-# case.state to '' (PLAN_APPLIED) and keeps the plan: its tail is from then on the case's state
+# case.plan_applied and keeps the plan: its tail is from then on the case's state
 # (Case.state / case_state, read the same way everywhere), so no state crosses the connection, and none
-# is compressed or written (issue 14). The empty state also marks the plan as applied: its facts read as
+# is compressed or written (issue 14); the old state stays as it is. The mark also makes its facts read as
 # NULL, and the next timer (if any) takes the full path, which writes a state and a new plan.
 
 

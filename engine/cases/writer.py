@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any
 
-from sqlalchemy import bindparam, case as sql_case, func, insert, null, select, update
+from sqlalchemy import bindparam, case as sql_case, func, insert, null, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
@@ -28,7 +28,7 @@ from engine.people.places import Place
 from engine.runtime.workflow import SERIALIZER_VERSION, ReadyTask, Workflow
 from engine.store.bulk import insert_rows, update_matching
 from engine.store.models import (
-    PLAN_APPLIED_SQL, PLAN_SEPARATOR, STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Incident, Notification, User,
+    PLAN_SEPARATOR, STATE_SCHEMA_VERSION, Case, CaseEvent, HumanTask, Incident, Notification, User,
     plan_separator_at,
 )
 from engine.workdays import CalendarYearMissing, Due, WorkingCalendar, add_workdays_due, due, parse_period
@@ -187,11 +187,17 @@ def limit_workdays_of(calendar: WorkingCalendar, limit_workdays: int | None, acc
     return calendar.workdays_between(accepted_on, due_on)
 
 
+def state_columns(state: str) -> dict[str, Any]:
+    """The columns every write of a case's state sets: the state, and the mark that its timer plan was applied
+    cleared (the state written is the case's state from then on; see models.current_state_sql)."""
+    return {"state": state, "plan_applied": False}
+
+
 def state_values(workflow: Workflow, now: datetime, declared: RouteDeclarations) -> dict[str, Any]:
     """The case columns that follow from the workflow's state (the summary as the route declares it)."""
     ready = workflow.ready_user_tasks()
     values: dict[str, Any] = {
-        "state": workflow.dump(), "updated_at": now, "next_due_at": workflow.next_timer_due(),
+        **state_columns(workflow.dump()), "updated_at": now, "next_due_at": workflow.next_timer_due(),
         "current_step": "、".join(dict.fromkeys(t.title for t in ready))[:200] or None,
         "summary": declared.summary_of(workflow.data), "status": "running", "outcome": None, "completed_at": None,
     }
@@ -306,11 +312,11 @@ def plan_next_timer(workflow: Workflow, due: datetime, declared: RouteDeclaratio
 def plan_facts_sql():
     """SQL of the facts of a case's timer plan, without the ~15 KB state after them: the database cuts the
     text at the separator, so the sweep reads the facts alone. NULL when there is no plan to apply: none, a
-    plan stored before this layout (one JSON object), or a plan already applied (``case.state`` is PLAN_APPLIED:
-    the plan's tail is the case's state)."""
+    plan stored before this layout (one JSON object), or a plan already applied (``case.plan_applied``: the
+    plan's tail is the case's state)."""
     plan = CASE.c.timer_plan
     at = plan_separator_at(plan)
-    return sql_case((CASE.c.state == PLAN_APPLIED_SQL, null()), (at > 0, func.substr(plan, 1, at - 1)), else_=null())
+    return sql_case((CASE.c.plan_applied, null()), (at > 0, func.substr(plan, 1, at - 1)), else_=null())
 
 
 def write_firings(session: Session, firings: list, now: datetime, today) -> None:
@@ -327,9 +333,10 @@ def write_firings(session: Session, firings: list, now: datetime, today) -> None
         insert_rows(session, TASK, new_tasks)
         numbers = {f.case_id: f.number for f in firings}
         notify_new_tasks(session, new_tasks, numbers.__getitem__, now)
-    # Cases fired from their timer plan carry no state: the UPDATE sets case.state to '' (PLAN_APPLIED) and
-    # keeps the plan, whose tail is then the case's state (models.current_state_sql). No state is copied,
-    # compressed or written: the row keeps its TOAST pointer to the plan as it is.
+    # Cases fired from their timer plan carry no state: the UPDATE sets case.plan_applied and keeps the plan,
+    # whose tail is then the case's state (models.current_state_sql). No state is copied, compressed or
+    # written, and the old one is left where it is: the row keeps its TOAST pointers to both as they are,
+    # so on PostgreSQL the firing frees no TOAST chunks (their page images were most of its WAL).
     for group in ([f for f in firings if "state" in f.values], [f for f in firings if "state" not in f.values]):
         if not group:
             continue
@@ -337,7 +344,7 @@ def write_firings(session: Session, firings: list, now: datetime, today) -> None
         planned = "state" not in columns
         # PostgreSQL: one UPDATE … FROM unnest(…) for the batch (the cases are locked by the sweep's SELECT).
         changed = update_matching(session, CASE, "id", "revision", [(f.case_id, f.revision, f.values) for f in group],
-                                  {"state": "''"} if planned else None)
+                                  {"plan_applied": "true"} if planned else None)
         if changed is None:
             stmt = _update_fired(tuple(columns), planned)
             params = [{"b_id": f.case_id, "b_revision": f.revision, **{f"v_{c}": f.values[c] for c in columns}}
@@ -354,10 +361,10 @@ def write_firings(session: Session, firings: list, now: datetime, today) -> None
 @cache
 def _update_fired(columns: tuple[str, ...], planned_state: bool):
     """The UPDATE of fired cases under their revisions, built once per shape; ``planned_state``: the new
-    state is the tail of the case's timer plan (state PLAN_APPLIED, the plan kept)."""
+    state is the tail of the case's timer plan (``plan_applied``, the plan kept)."""
     values = {c: bindparam(f"v_{c}") for c in columns}
     if planned_state:
-        values["state"] = PLAN_APPLIED_SQL
+        values["plan_applied"] = true()
     return (update(CASE).where(CASE.c.id == bindparam("b_id"), CASE.c.revision == bindparam("b_revision"))
             .values(values))
 
@@ -366,7 +373,7 @@ def write_migration(session: Session, case_id: int, revision: int, version_id: i
                     actor_id: int, data: dict[str, Any]) -> None:
     """Move a case onto another version of its route (its state restored there), with the audit event."""
     result = session.execute(update(CASE).where(CASE.c.id == case_id, CASE.c.revision == revision).values(
-        process_version_id=version_id, state=state, timer_plan=None, revision=revision + 1, updated_at=now))
+        process_version_id=version_id, **state_columns(state), timer_plan=None, revision=revision + 1, updated_at=now))
     if result.rowcount != 1:
         raise Conflict("case changed concurrently")
     write_event(session, case_id, now, actor_id, "migrated", None, "迁移到新版本", data)
@@ -492,7 +499,7 @@ def write_termination(session: Session, case_id: int, revision: int, state: str,
         status="withdrawn", completed_at=now))
     summary = session.execute(select(CASE.c.summary).where(CASE.c.id == case_id)).scalar_one() or {}
     result = session.execute(update(CASE).where(CASE.c.id == case_id, CASE.c.revision == revision).values(
-        state=state, status="completed", outcome="terminated", completed_at=now, updated_at=now, next_due_at=None,
+        **state_columns(state), status="completed", outcome="terminated", completed_at=now, updated_at=now, next_due_at=None,
         timer_plan=None, current_step=None, open_key=None, suspended_at=None, revision=revision + 1,
         summary={**summary, "outcome_label": label}))
     if result.rowcount != 1:

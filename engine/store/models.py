@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 from sqlalchemy import (
     JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, Numeric, String, Text,
-    TypeDecorator, UniqueConstraint, literal_column, text,
+    TypeDecorator, UniqueConstraint, case as sql_case, text, type_coerce,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.compiler import compiles
@@ -29,11 +29,6 @@ NAMING_CONVENTION = {
 STATE_SCHEMA_VERSION = 1
 # case.timer_plan: the facts of the firing as JSON, this separator, then the state after it.
 PLAN_SEPARATOR = "\n"
-# case.state once a timer fired from the plan: the state is the plan's tail (no state is the empty text).
-PLAN_APPLIED = ""
-# The same in SQL, written inline as text: a bound value would take the column's type, which on SQLite
-# compresses it (CompressedText), and a compressed state is a BLOB, never equal to it.
-PLAN_APPLIED_SQL = literal_column("''", Text())
 
 
 class _Position(FunctionElement):
@@ -194,10 +189,10 @@ class ProcessDraft(Base):
 
 
 def current_state_sql(table):
-    """SQL of a case's current state: its stored state, or else its timer plan's tail (a fired plan)."""
+    """SQL of a case's current state: its stored state, or its timer plan's tail once the plan was applied."""
     plan = table.c.timer_plan
-    return func.coalesce(func.nullif(table.c.state, PLAN_APPLIED_SQL), func.substr(plan, plan_separator_at(plan) + 1),
-                         type_=CompressedText("workflow"))
+    return type_coerce(sql_case((table.c.plan_applied, func.substr(plan, plan_separator_at(plan) + 1)),
+                                else_=table.c.state), CompressedText("workflow"))
 
 
 @functools.cache
@@ -209,8 +204,9 @@ def _current_state_label(table):
 def case_state(row) -> str:
     """A case's current state from a case row (ORM object or a row of ``select(CASE)``): the stored state,
     or, after a timer fired from the plan, the plan's tail."""
-    state = row.stored_state if isinstance(row, Case) else row.state
-    return state if state != PLAN_APPLIED else row.timer_plan.split(PLAN_SEPARATOR, 1)[1]
+    if row.plan_applied:
+        return row.timer_plan.split(PLAN_SEPARATOR, 1)[1]
+    return row.stored_state if isinstance(row, Case) else row.state
 
 
 class Case(Base):
@@ -231,14 +227,17 @@ class Case(Base):
     outcome: Mapped[Optional[str]] = mapped_column(String(60))
     current_step: Mapped[Optional[str]] = mapped_column(String(200))
     summary: Mapped[dict[str, Any]] = mapped_column(JsonType)
-    # The workflow state as written; '' (PLAN_APPLIED) once a timer fired from the case's plan: the state
-    # is then the plan's tail (the successor state stored with it), never copied. Read it through
+    # The workflow state as written. Once a timer fired from the case's plan (``plan_applied``) the state is
+    # the plan's tail (the successor state stored with it), never copied; this column then keeps the state
+    # before the firing, untouched, so the firing neither rewrites nor frees its TOAST chunks. Read it through
     # ``Case.state`` (the SQL expression, or the attribute of an ORM object) or ``case_state(row)`` for a
     # row of ``select(CASE)``.
     stored_state: Mapped[str] = mapped_column("state", CompressedText("workflow"))
     # The writes that firing the next timer will call for, worked out when the timer was set (same state):
     # facts JSON, PLAN_SEPARATOR, the state after the firing. Kept after it fired, while state is ''.
     timer_plan: Mapped[Optional[str]] = mapped_column(Text)
+    # True from the firing of the plan until the next write of a state (writer.state_columns clears it).
+    plan_applied: Mapped[bool] = mapped_column(default=False, server_default="0")
 
     @hybrid_property
     def state(self) -> str:
@@ -247,7 +246,7 @@ class Case(Base):
 
     @state.inplace.setter
     def _state_setter(self, value: str) -> None:
-        self.stored_state = value
+        self.stored_state, self.plan_applied = value, False
 
     @state.inplace.expression
     @classmethod
@@ -257,7 +256,7 @@ class Case(Base):
     @state.inplace.update_expression
     @classmethod
     def _state_update(cls, value):
-        return [(cls.stored_state, value)]
+        return [(cls.stored_state, value), (cls.plan_applied, False)]
     serializer_version: Mapped[str] = mapped_column(String(10))
     schema_version: Mapped[int] = mapped_column(Integer)
     revision: Mapped[int] = mapped_column(Integer)

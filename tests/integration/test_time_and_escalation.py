@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text, update
 
 from engine.cases.lifecycle import extend_deadline
 from engine.errors import FormInvalid
-from engine.store.models import PLAN_APPLIED, Case, HumanTask, Incident, Notification, SupervisionItem, case_state
+from engine.store.models import Case, HumanTask, Incident, Notification, SupervisionItem, case_state
 from engine.catalogue.versions import get_version
 from engine.cases.timers import due_rows
 from engine.jobs import MAX_ATTEMPTS, escalation_sweep, sweep
@@ -204,7 +204,7 @@ def test_a_timer_plan_fires_exactly_as_the_full_path(walk, db, clock):
     assert (a.current_step, a.next_due_at, a.status, a.revision) == (b.current_step, b.next_due_at, b.status, b.revision)
     assert {k: v for k, v in a.summary.items()} == {k: v for k, v in b.summary.items()}
     # The plan is kept and its tail is now the case's state (no state written); the full path wrote one.
-    assert (a.stored_state, b.timer_plan) == (PLAN_APPLIED, None)
+    assert (a.plan_applied, b.timer_plan) == (True, None)
     assert a.state == a.timer_plan.split("\n", 1)[1] and b.state == b.stored_state
     _same_workflow(db, a, b, waiting)
     assert [(e.kind, e.title) for e in planned.events()] == [(e.kind, e.title) for e in full.events()]
@@ -245,7 +245,7 @@ def test_a_fired_plan_is_not_applied_twice(walk, db, clock):
     clock.advance(days=7, minutes=1)
     assert w.fire_timers() and w.open_names() == ["confirmation"]
     fired = w.case()
-    assert fired.stored_state == PLAN_APPLIED
+    assert fired.plan_applied
     with db.unit_of_work(write=True) as uow:
         s = uow.session
         (row,) = due_rows(s, Case.id == w.case_id)
@@ -255,12 +255,12 @@ def test_a_fired_plan_is_not_applied_twice(walk, db, clock):
     assert not w.fire_timers()  # nothing is due in the workflow: nothing moves, nothing is fired twice
     case = w.case()
     assert w.open_names() == ["confirmation"] and [e.kind for e in w.events()].count("timer_fired") == 1
-    assert case.stored_state not in (PLAN_APPLIED, None) and case.timer_plan is None and case.next_due_at is None
+    assert not case.plan_applied and case.stored_state and case.timer_plan is None and case.next_due_at is None
     with db.unit_of_work() as uow:
         spec = get_version(uow.session, case.process_version_id).spec
     assert Workflow.restore(spec, case.state).data == Workflow.restore(spec, fired.state).data
     w.do("confirmation")
-    assert w.case().summary["monthly_amount"] == 1840.0 and w.case().stored_state != PLAN_APPLIED
+    assert w.case().summary["monthly_amount"] == 1840.0 and not w.case().plan_applied
 
 
 def test_a_plan_stored_in_the_old_layout_takes_the_full_path(walk, db, clock):
@@ -293,14 +293,15 @@ def test_migration_0025_a_downgrade_writes_fired_plans_back_into_the_state(walk,
     clock.advance(days=7, minutes=1)
     assert w.fire_timers()
     fired = w.case()
-    assert fired.stored_state == PLAN_APPLIED
+    assert fired.plan_applied
     cfg = alembic_config()
     with db.engine.begin() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0024_e")
     try:
-        case = w.case()
-        assert (case.stored_state, case.timer_plan) == (fired.timer_plan.split("\n", 1)[1], None)
+        with db.unit_of_work() as uow:  # only the columns of that revision (the model has later ones)
+            row = uow.session.execute(select(Case.stored_state, Case.timer_plan).where(Case.id == w.case_id)).one()
+        assert tuple(row) == (fired.timer_plan.split("\n", 1)[1], None)
     finally:
         upgrade(db.engine)
     assert w.case().state == fired.state
@@ -353,3 +354,31 @@ def test_only_the_sweep_commits_asynchronously(walk, db, clock):
     for _ in range(3):  # whichever pooled connection comes next
         with db.unit_of_work(write=True) as uow:
             assert uow.session.execute(text("SHOW synchronous_commit")).scalar_one() == "on"
+
+
+def test_migration_0028_a_keeps_a_fired_plan_applied_across_downgrade_and_upgrade(walk, db, clock):
+    """0028_a marks a fired plan with ``plan_applied`` instead of an empty state: downgrading writes the empty
+    state back (as 0025_a … 0027_a read it), upgrading marks it again, and the case's state is the plan's tail
+    throughout; the next step writes a state of its own and clears the mark."""
+    from alembic import command
+
+    from engine.store.migrations import alembic_config, upgrade
+    w = walk()
+    w.drive_to("publicity")
+    clock.advance(days=7, minutes=1)
+    assert w.fire_timers()
+    fired = w.case()
+    assert fired.plan_applied and fired.stored_state != fired.state
+    cfg = alembic_config()
+    with db.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0027_a")
+    try:
+        with db.unit_of_work() as uow:
+            assert uow.session.execute(text(f'SELECT state FROM "case" WHERE id = {w.case_id}')).scalar_one() == ""
+    finally:
+        upgrade(db.engine)
+    case = w.case()
+    assert case.plan_applied and case.state == fired.state
+    w.do("confirmation")
+    assert not w.case().plan_applied and w.case().summary["monthly_amount"] == 1840.0
