@@ -17,10 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import and_, insert, or_, select
 from sqlalchemy.orm import Session
 
-from engine.catalogue.rules import benefit_of, catalog, death_review_months, rules_in_force
+from engine.catalogue.rules import death_review_months, personal_types, rules_in_force
 from engine.cases.operations import cancel_running_case
 from engine.cases.periodic import review_start_data, start_reviews
 from engine.cases.writer import TASK, locked, write_event, write_event_limit, write_notifications
@@ -37,6 +37,7 @@ CASE, HOUSEHOLD, PERSON = Case.__table__, Household.__table__, Person.__table__
 H_EVENT, RECIPIENT = HouseholdEvent.__table__, Recipient.__table__
 NOTE = Notification.__table__
 ENDED_BY_DEATH = "受助人死亡，终止办理"
+CHANGE_TYPE = "benefit_change"  # the catalogue's 变更 (增发、减发、停发、终止) of a benefit
 
 
 @dataclass(frozen=True)
@@ -124,11 +125,6 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
     return DeathRecorded(True, tuple(started), tuple(hastened), due_on, stopped, terminated)
 
 
-def personal_types() -> list[str]:
-    """The assistance types whose benefit is the person's own (the catalogue's ``subject = "person"``)."""
-    return [t for t in catalog() if (benefit_of(t) or {}).get("subject") == "person"]
-
-
 def stop_personal_benefits(session: Session, principal: Principal, now, person_id: int, name: str,
                            died_on: date) -> tuple[str, ...]:
     """Stop every active benefit the person receives themself (a personal benefit: 特困, 两项补贴, 尊老金 …;
@@ -165,15 +161,21 @@ def end_moot_cases(session: Session, principal: Principal, now, household_id: in
     one (``cancel_running_case``: its open tasks withdrawn from every inbox, under its revision: Conflict when
     someone changed it first), but by the system and without the written notice, with an event that says why
     and who recorded the death, and a notice to the units that held its open tasks and to the county's
-    supervisor. One SELECT finds the cases (locked), one their open tasks' units. A household benefit's
-    application (低保) goes on. Returns the case numbers."""
+    supervisor. A change (变更) of a personal benefit of theirs that is still running ends too (it names them;
+    not linked to the benefit, it would otherwise decide on a benefit the death stopped). One SELECT finds the
+    cases (locked), one their open tasks' units. A household benefit's application (低保) and changes go on.
+    Returns the case numbers."""
     personal = personal_types()
     reviews = select(RECIPIENT.c.review_case_id).where(
         RECIPIENT.c.person_id == person_id, RECIPIENT.c.status == "active",
         RECIPIENT.c.assistance_type.in_(personal), RECIPIENT.c.review_case_id.is_not(None))
-    cases = session.execute(locked(session, select(CASE).where(
+    # A change (变更) is not linked to the benefit: one naming the person, kept when it is about a household benefit.
+    changes = and_(CASE.c.assistance_type == CHANGE_TYPE, CASE.c.applicant_id_number == select(
+        PERSON.c.id_number).where(PERSON.c.id == person_id).scalar_subquery())
+    cases = [c for c in session.execute(locked(session, select(CASE).where(
         or_(CASE.c.open_key.in_([subject_key(t, household_id, person_id) for t in personal]),
-            CASE.c.id.in_(reviews)), CASE.c.status == "running").order_by(CASE.c.id))).all()
+            CASE.c.id.in_(reviews), changes), CASE.c.status == "running").order_by(CASE.c.id))).all()
+             if c.assistance_type != CHANGE_TYPE or (c.summary or {}).get("assistance_type") in personal]
     if not cases:
         return ()
     holders = session.execute(select(TASK.c.case_id, TASK.c.role, TASK.c.unit_id).distinct().where(

@@ -57,6 +57,12 @@ def apply_outcome(session: Session, case_id: int, outcome: Outcome, data: dict[s
     target = _recipient_for(session, case_id, value("recipient_case_number"))
     if target is None:
         return
+    if target.status != "active":
+        # Decided on a benefit already stopped (by a death, by an earlier decision): its stop date and amount stay,
+        # so no later 停发/终止 pays it on past an earlier stop; only a review still linked to this case is released.
+        session.execute(update(RECIPIENT).where(RECIPIENT.c.id == target.id, RECIPIENT.c.review_case_id == case_id)
+                        .values(review_case_id=None, updated_at=now))
+        return
     values: dict[str, Any] = {"review_case_id": None, "updated_at": now}
     review_class = value("review_class") or target.review_class
     if outcome.effect in ("update", "continue"):
