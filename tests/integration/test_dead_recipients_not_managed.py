@@ -140,3 +140,24 @@ def test_a_later_stop_does_not_move_an_earlier_stop_date(db, clock, who, unit_id
     after = benefit(db, household_id, "extreme_poverty")[0]
     assert (after.status, after.stopped_from, after.monthly_amount) == ("stopped", date(2026, 10, 1),
                                                                        before.monthly_amount)
+
+
+def test_the_last_living_member_s_death_stops_the_household_s_benefit_and_ends_its_review(db, clock, who,
+                                                                                          household):
+    """Nobody is left to support: the 低保 stops from the month after the last death, its review (started by an
+    earlier death) ends, and no new review is started (the payment roll pays a benefit only before its stop)."""
+    household_id, members = household()
+    first = _record(db, who, clock, household_id, members[0], date(2026, 9, 1))
+    assert len(first.started) == 1 and not first.stopped, "a member left alive: reviewed, not stopped"
+    assert not _record(db, who, clock, household_id, members[1], date(2026, 9, 5)).stopped
+    before = counts(db)
+    last = _record(db, who, clock, household_id, members[2], DIED_ON)
+    assert first.started[0] in last.terminated and not last.started and len(last.stopped) == 1
+    r, _number = benefit(db, household_id, "minimum_living")
+    assert (r.status, r.stopped_from, r.review_case_id, r.active_key) == ("stopped", date(2026, 10, 1), None, None)
+    with db.unit_of_work() as uow:
+        s = uow.session
+        assert s.execute(select(RecipientChange.effect).where(RecipientChange.recipient_id == r.id)
+                         .order_by(RecipientChange.id.desc())).scalars().first() == "stop"
+        assert s.execute(select(Case.outcome).where(Case.number == first.started[0])).scalar_one() == "terminated"
+    assert counts(db)["Case"] == before["Case"], "no review started"
