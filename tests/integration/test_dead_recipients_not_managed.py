@@ -77,10 +77,11 @@ def test_the_web_answers_422_in_chinese(db, clock, who, unit_id, household, app)
     _record(db, who, clock, household_id, members[0], DIED_ON)
     with pytest.raises(Refused) as refused:
         lodge_change(db, clock, who, unit_id, change_data(benefit(db, household_id, "extreme_poverty")))
-    with app.test_request_context("/", headers={"Accept": "application/json"}):
-        response = app.handle_user_exception(refused.value)
-        status = response[1] if isinstance(response, tuple) else response.status_code
-    assert status == 422
+    with app.test_request_context("/api/tasks", headers={"Accept": "application/json"}):
+        response = app.make_response(app.handle_user_exception(refused.value))
+    body = response.get_json()
+    assert response.status_code == 422 and "登记死亡" in body["errors"]["applicant_id_number"]
+    assert "**" in body["errors"]["applicant_id_number"], "the ID number masked"
 
 
 def test_the_scheduler_starts_no_review_of_a_dead_person_s_own_benefit(db, clock, who, household):
