@@ -30,7 +30,8 @@ from engine.catalogue.versions import get_version, latest_version_id
 from engine.clock import Clock
 from engine.errors import RouteFailed
 from engine.households.overlaps import CaseFacts, flag_household_cases_batch, raise_flags
-from engine.households.registry import declared_incomes, known_households, members_of, relink_known_applicants
+from engine.households.registry import (declared_incomes, known_households, lodging_fields, members_of,
+                                        relink_known_applicants)
 from engine.people.places import Place, places_of_villages
 from engine.runtime.workflow import StartTemplate, Workflow
 
@@ -105,13 +106,16 @@ def start_cases(session: Session, clock: Clock, starts: list[PlannedStart], plac
         if member.id_number not in known:
             alone.append(s)  # a household to create or join: link_household's full path
             continue
+        person_id, household_id, died_on = known[member.id_number]
+        if died_on is not None and lodging_fields(assistance_type, [member], data, declared.applicant):
+            alone.append(s)  # recorded as dead: start_case refuses it (the one rule), this case only
+            continue
         try:
             workflow = _start_workflow(version, {**data, **rule_values}, now)
         except RouteFailed as exc:  # as start_case raises it
             exc.process_id = s.process_id
             failed[s.key] = exc
             continue
-        person_id, household_id = known[member.id_number]
         row = new_case_row(version, s.process_id, assistance_type, place, "", declared.applicant_of(data), workflow,
                            now, None, household_id=household_id)
         ready.append(_Prepared(s, NewCase(row, place, workflow.ready_user_tasks(), version.name, data), workflow,

@@ -15,26 +15,20 @@ from datetime import date, timedelta
 from sqlalchemy import String, cast, exists, literal, select
 from sqlalchemy.orm import Session
 
-from engine.cases.periodic import ReviewBatch, review_start_data, start_reviews
+from engine.cases.periodic import ReviewBatch, adult_orphan_notes, review_start_data, start_reviews
 from engine.cases.writer import write_event_limit
 from engine.catalogue.rules import rules_in_force
 from engine.errors import NotFound
+from engine.households.register import ADULT_MONTHS, CAME_OF_AGE, ORPHAN, eighteenth_birthday
 from engine.people.places import places_of_villages
 from engine.store.models import Case, Person, Recipient, Sequence
 from engine.store.sequences import claim
 from engine.workdays import add_months, due_by
 
 CASE, PERSON, RECIPIENT, SEQUENCE = Case.__table__, Person.__table__, Recipient.__table__, Sequence.__table__
-ORPHAN = "孤儿"
-ADULT_MONTHS = 18 * 12
 KEY = "came_of_age:"
 LEAD = "orphan_review_lead_days"
 MAX_LEAD_DAYS = 365  # the county value's upper bound (engine.catalogue.rules.AMOUNT_SCHEMAS)
-
-
-def eighteenth_birthday(birth_date: date) -> date:
-    """The day a person turns 18 (born on 29 February: the 28th in a common year)."""
-    return add_months(birth_date, ADULT_MONTHS)
 
 
 def _lead_days(session: Session, place, today: date) -> tuple[int | None, bool]:
@@ -79,9 +73,8 @@ def start_coming_of_age_reviews(session: Session, clock, limit: int = 100) -> Re
     birthdays = {r.id: eighteenth_birthday(r.birth_date) for r in due}
 
     def start_data(r):
-        return {**review_start_data(r), "start_reason": "came_of_age",
-                "start_notes": f"孤儿{r.person_name}于{birthdays[r.id].isoformat()}年满18周岁：在校就读（义务教育、高中、"
-                               "中职、高等教育）的继续供养，否则终止（《特困人员认定办法》第二十四条）。" + leads[r.id]}
+        return {**review_start_data(r), "start_reason": CAME_OF_AGE,
+                "start_notes": adult_orphan_notes(r.person_name, birthdays[r.id]) + leads[r.id]}
     batch = start_reviews(session, clock, due, start_data)
     for recipient_id, review in batch.cases.items():
         claim(session, f"{KEY}{recipient_id}")

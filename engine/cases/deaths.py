@@ -9,23 +9,25 @@ of the same person's death is refused by the database (a once-only key), so it s
 A recipient's own death ends the benefits that are theirs alone (特困, 两项补贴, 尊老金: the catalogue's personal
 benefits) from the month after it, in the same transaction; a household benefit (低保) is reviewed instead. The
 cases the death makes moot end with them, terminated by the system (no 终止办理通知书: nobody decided it): a
-review (复核) still running for a benefit it stopped, and an application of a personal benefit for the person.
-A household benefit's application goes on.
+review (复核) still running for a benefit it stopped, a change (变更) of such a benefit, and an application of a
+personal benefit for the person. A household benefit's application goes on — unless the dead person was the
+household's last living member: then nobody is left to support, and the household's benefits stop and its cases
+end the same way (no review is started for them).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import insert, or_, select
+from sqlalchemy import and_, exists, insert, or_, select
 from sqlalchemy.orm import Session
 
-from engine.catalogue.rules import benefit_of, catalog, death_review_months, rules_in_force
+from engine.catalogue.rules import benefit_types, death_review_months, personal_types, rules_in_force
 from engine.cases.operations import cancel_running_case
 from engine.cases.periodic import review_start_data, start_reviews
 from engine.cases.writer import TASK, locked, write_event, write_event_limit, write_notifications
 from engine.households.register import stop_benefit
-from engine.households.registry import subject_key
+from engine.households.registry import died_on_of, subject_key
 from engine.errors import FormInvalid, NotFound
 from engine.people.accounts import Principal
 from engine.people.scope import household_scope
@@ -37,6 +39,7 @@ CASE, HOUSEHOLD, PERSON = Case.__table__, Household.__table__, Person.__table__
 H_EVENT, RECIPIENT = HouseholdEvent.__table__, Recipient.__table__
 NOTE = Notification.__table__
 ENDED_BY_DEATH = "受助人死亡，终止办理"
+CHANGE_TYPE = "benefit_change"  # the catalogue's 变更 (增发、减发、停发、终止) of a benefit
 
 
 @dataclass(frozen=True)
@@ -66,11 +69,15 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
     (``death_review_months_by_type``, engine.catalogue.rules; 低保 3 where the entry does not say). A review
     already running for the benefit is not doubled: its limit is brought forward when the death's is earlier.
     The person's own benefits stop (``stop_personal_benefits``) and the cases the death makes moot end
-    (``end_moot_cases``). The caller commits."""
+    (``end_moot_cases``); when they were the household's last living member, so do the household's benefits
+    (低保 …: nobody is left to support) and its cases, and no review is started. The caller commits."""
     county, township = Unit.__table__.alias("county"), Unit.__table__.alias("township")
+    others = PERSON.alias("others")  # a member still alive: else the household's own benefits end with this death
+    alive = exists().where(others.c.household_id == household_id, others.c.id != person_id,
+                           died_on_of(others).is_(None))
     member = session.execute(
         select(PERSON.c.id, PERSON.c.name, PERSON.c.birth_date, county.c.code.label("county_code"),
-               township.c.code.label("township_code"))
+               township.c.code.label("township_code"), (~alive).label("last"))
         .join(HOUSEHOLD, HOUSEHOLD.c.id == PERSON.c.household_id)
         .join(county, county.c.id == HOUSEHOLD.c.county_id).join(township, township.c.id == HOUSEHOLD.c.township_id)
         .where(PERSON.c.id == person_id, HOUSEHOLD.c.id == household_id,
@@ -89,8 +96,10 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
                                            case_id=None, actor_id=principal.user_id, at=now,
                                            detail={"died_on": died_on.isoformat()}))
     # The cases first, then the benefits: the order a review's completion locks them in (case, then register).
-    terminated = end_moot_cases(session, principal, now, household_id, person_id, member.name, died_on)
-    stopped = stop_personal_benefits(session, principal, now, person_id, member.name, died_on)
+    last = bool(member.last)
+    terminated = end_moot_cases(session, principal, now, household_id, person_id, member.name, died_on, last)
+    stopped = stop_personal_benefits(session, principal, now, person_id, member.name, died_on,
+                                     household_id if last else None)
     benefits = session.execute(
         select(RECIPIENT, CASE.c.number).join(CASE, CASE.c.id == RECIPIENT.c.case_id)
         .where(RECIPIENT.c.household_id == household_id, RECIPIENT.c.status == "active",
@@ -124,30 +133,29 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
     return DeathRecorded(True, tuple(started), tuple(hastened), due_on, stopped, terminated)
 
 
-def personal_types() -> list[str]:
-    """The assistance types whose benefit is the person's own (the catalogue's ``subject = "person"``)."""
-    return [t for t in catalog() if (benefit_of(t) or {}).get("subject") == "person"]
-
-
 def stop_personal_benefits(session: Session, principal: Principal, now, person_id: int, name: str,
-                           died_on: date) -> tuple[str, ...]:
+                           died_on: date, household_id: int | None = None) -> tuple[str, ...]:
     """Stop every active benefit the person receives themself (a personal benefit: 特困, 两项补贴, 尊老金 …;
     the catalogue's ``subject = "person"``) from the month after the death (终止 effective next month:
     《特困人员认定办法》第二十四—二十六条; the payment roll pays a benefit only before its ``stopped_from``).
     Each stop is in the benefit's history, an event on its granting case, and a notice to the county's
     supervisor; a review that was running for it is no longer linked (``end_moot_cases`` ended it). Returns the
-    granting cases' numbers. A household benefit (低保) is not stopped: the death starts its review instead."""
+    granting cases' numbers. A household benefit (低保) is not stopped: the death starts its review instead —
+    unless ``household_id`` is given (the person was its last living member), when the household's active
+    benefits stop the same way."""
     stopped_from = first_of_next_month(died_on)
     rows = session.execute(
         select(RECIPIENT.c.id, RECIPIENT.c.case_id, RECIPIENT.c.assistance_type, RECIPIENT.c.county_id,
                CASE.c.number)
         .join(CASE, CASE.c.id == RECIPIENT.c.case_id)
-        .where(RECIPIENT.c.person_id == person_id, RECIPIENT.c.status == "active")
+        .where(or_(RECIPIENT.c.person_id == person_id, RECIPIENT.c.household_id == household_id)
+               if household_id is not None else RECIPIENT.c.person_id == person_id, RECIPIENT.c.status == "active")
         .order_by(RECIPIENT.c.id).with_for_update(of=RECIPIENT)).all()
-    personal = [r for r in rows if r.assistance_type in personal_types()]
+    personal = [r for r in rows if r.assistance_type in personal_types() or household_id is not None]
     for r in personal:
         stop_benefit(session, r.id, r.case_id, stopped_from, died_on, now)
-        title = f"受助人{name}于{died_on.isoformat()}死亡：自{stopped_from:%Y年%m月}起停发"
+        who = "受助人" if r.assistance_type in personal_types() else "家庭最后一名在世成员"
+        title = f"{who}{name}于{died_on.isoformat()}死亡：自{stopped_from:%Y年%m月}起停发"
         write_event(session, r.case_id, now, principal.user_id, "benefit_stopped", None, title,
                     {"reason": "death", "person_id": person_id, "died_on": died_on.isoformat(),
                      "stopped_from": stopped_from.isoformat()})
@@ -158,22 +166,31 @@ def stop_personal_benefits(session: Session, principal: Principal, now, person_i
 
 
 def end_moot_cases(session: Session, principal: Principal, now, household_id: int, person_id: int, name: str,
-                   died_on: date) -> tuple[str, ...]:
+                   died_on: date, last: bool = False) -> tuple[str, ...]:
     """End the running cases a person's death makes moot: the review (复核) linked to each active personal
     benefit of theirs (which ``stop_personal_benefits`` stops) and every application of a personal benefit
     for them (its ``open_key`` names them: ``subject_key``), suspended or not. Each is cancelled as 终止 cancels
     one (``cancel_running_case``: its open tasks withdrawn from every inbox, under its revision: Conflict when
     someone changed it first), but by the system and without the written notice, with an event that says why
     and who recorded the death, and a notice to the units that held its open tasks and to the county's
-    supervisor. One SELECT finds the cases (locked), one their open tasks' units. A household benefit's
-    application (低保) goes on. Returns the case numbers."""
+    supervisor. A change (变更) of a personal benefit of theirs that is still running ends too (it names them;
+    not linked to the benefit, it would otherwise decide on a benefit the death stopped). One SELECT finds the
+    cases (locked), one their open tasks' units. A household benefit's application (低保) and changes go on,
+    unless ``last`` (the household's last living member died): then every benefit's. Returns the case numbers."""
     personal = personal_types()
+    # ``last``: the household's last living member — its own benefits, reviews and applications end too.
+    types = [b["type"] for b in benefit_types()] if last else personal
     reviews = select(RECIPIENT.c.review_case_id).where(
-        RECIPIENT.c.person_id == person_id, RECIPIENT.c.status == "active",
-        RECIPIENT.c.assistance_type.in_(personal), RECIPIENT.c.review_case_id.is_not(None))
-    cases = session.execute(locked(session, select(CASE).where(
-        or_(CASE.c.open_key.in_([subject_key(t, household_id, person_id) for t in personal]),
-            CASE.c.id.in_(reviews)), CASE.c.status == "running").order_by(CASE.c.id))).all()
+        or_(RECIPIENT.c.person_id == person_id, RECIPIENT.c.household_id == household_id) if last
+        else RECIPIENT.c.person_id == person_id, RECIPIENT.c.status == "active",
+        RECIPIENT.c.assistance_type.in_(types), RECIPIENT.c.review_case_id.is_not(None))
+    # A change (变更) is not linked to the benefit: one naming the person, kept when it is about a household benefit.
+    changes = and_(CASE.c.assistance_type == CHANGE_TYPE, CASE.c.applicant_id_number == select(
+        PERSON.c.id_number).where(PERSON.c.id == person_id).scalar_subquery())
+    cases = [c for c in session.execute(locked(session, select(CASE).where(
+        or_(CASE.c.open_key.in_([subject_key(t, household_id, person_id) for t in types]),
+            CASE.c.id.in_(reviews), changes), CASE.c.status == "running").order_by(CASE.c.id))).all()
+             if c.assistance_type != CHANGE_TYPE or last or (c.summary or {}).get("assistance_type") in personal]
     if not cases:
         return ()
     holders = session.execute(select(TASK.c.case_id, TASK.c.role, TASK.c.unit_id).distinct().where(

@@ -22,7 +22,8 @@ from engine.households.overlaps import DECISIONS, FLAG, CaseFacts, flag_househol
 from engine.workdays import add_months
 from engine.households.registry import (DECLARATION_SOURCE, DECLARATION_VALID_MONTHS, check_duplicates,
                                         declared_incomes, link_household, members_of, record_economic_status,
-                                        lodging_fields, refuse_withheld, subject_key)
+                                        lodging_fields, managed_personal_benefit, refuse_withheld,
+                                        subject_key)
 from engine.people.accounts import Principal
 from engine.clock import Clock, to_local_date
 from engine.cases.documents import issue_documents
@@ -103,10 +104,11 @@ def _start(session: Session, actor: Principal | None, clock: Clock, process_id: 
     assistance_type = assistance_type_of(process_id)
     members = members_of(data, declared.applicant) if place.village_id is not None else []
     check_duplicates(session, assistance_type, members)  # first: a privacy case's refusal names no case either
-    # An application of a benefit lists nobody recorded as dead; a review (no benefit of its own) of a household
-    # whose applicant died must still start.
+    # Nobody recorded as dead is applied for, nor a personal benefit of theirs reviewed or changed; a review of a
+    # household whose applicant died still starts (lodging_fields: the one rule).
     refuse_withheld(session, actor, [m.id_number for m in members],
-                    lodging_fields(members, data, declared.applicant) if benefit_of(assistance_type) else None)
+                    lodging_fields(assistance_type, members, data, declared.applicant),
+                    managing=managed_personal_benefit(assistance_type, data))
     number = number or numbering.next_case_number(session, place, today)
     applicant_name, applicant_id_number = declared.applicant_of(data)
     case_id = session.execute(insert(CASE).values(new_case_row(

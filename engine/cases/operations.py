@@ -458,8 +458,9 @@ def cancel_running_case(session: Session, case, now) -> None:
     and the cases a person's death ends (engine.cases.deaths); the caller writes the event that says why."""
     version = get_version(session, case.process_version_id)
     workflow = Workflow.restore(version.spec, case_state(case))
+    data = workflow.data  # the case's facts (its county values, why it started), which cancelling leaves behind
     workflow.cancel()
-    write_termination(session, case.id, case.revision, workflow.dump(), TERMINATED_LABEL, now)
+    write_termination(session, case.id, case.revision, workflow.dump(), TERMINATED_LABEL, now, data)
 
 
 def urge_task(session: Session, actor: Principal, clock: Clock, task_id: str, message: Any) -> int:

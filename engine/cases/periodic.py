@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
@@ -12,13 +13,14 @@ from sqlalchemy.orm import Session
 from engine.cases.batch_start import PlannedStart, start_cases
 from engine.cases.lifecycle import start_township_case
 from engine.errors import NotFound
+from engine.households.register import CAME_OF_AGE, ORPHAN, eighteenth_birthday
 from engine.people.places import places_of_villages
 from engine.store.bulk import update_rows
-from engine.store.models import Case, Recipient, Unit
+from engine.store.models import Case, Person, Recipient, Unit
 from engine.store.sequences import claim
 from engine.catalogue.rules import catalog, follow_up_process_for, model_in_force, rule_book, variant_for
 
-CASE, RECIPIENT = Case.__table__, Recipient.__table__
+CASE, RECIPIENT, PERSON = Case.__table__, Recipient.__table__, Person.__table__
 
 
 @dataclass
@@ -49,7 +51,9 @@ def start_due_reviews(session: Session, clock, limit: int = 100, skip: Collectio
     stays due.
     """
     today = clock.today()
-    stmt = (select(RECIPIENT, CASE.c.number).join(CASE, CASE.c.id == RECIPIENT.c.case_id)
+    # The beneficiary's birth date: a review of an adult orphan says why (review_start_data).
+    stmt = (select(RECIPIENT, CASE.c.number, PERSON.c.birth_date).join(CASE, CASE.c.id == RECIPIENT.c.case_id)
+            .outerjoin(PERSON, PERSON.c.id == RECIPIENT.c.person_id)
             .where(RECIPIENT.c.status == "active", RECIPIENT.c.next_review_on <= today,
                    RECIPIENT.c.review_case_id.is_(None))
             .order_by(RECIPIENT.c.next_review_on, RECIPIENT.c.id).limit(limit))
@@ -58,7 +62,7 @@ def start_due_reviews(session: Session, clock, limit: int = 100, skip: Collectio
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True, of=RECIPIENT)
     due = session.execute(stmt).all()
-    return start_reviews(session, clock, due, review_start_data)
+    return start_reviews(session, clock, due, lambda r: review_start_data(r, today))
 
 
 def start_reviews(session: Session, clock, due, start_data) -> ReviewBatch:
@@ -95,14 +99,26 @@ def start_reviews(session: Session, clock, due, start_data) -> ReviewBatch:
     return batch
 
 
-def review_start_data(r) -> dict[str, Any]:
-    """The start form of a periodic review, filled from the register."""
-    return {"assistance_type": r.assistance_type, "recipient_case_number": r.number,
+def review_start_data(r, today: date | None = None) -> dict[str, Any]:
+    """The start form of a periodic review, filled from the register. With ``today`` (the periodic sweep): the
+    review of a 特困（孤儿） benefit whose beneficiary is 18 by then is started for that reason, with the rule
+    (《特困人员认定办法》第二十四条) in its notes — a coming-of-age review ended without a decision (终止) leaves
+    the question to the next regular review (engine.households.register.release_review), which asks it."""
+    data = {"assistance_type": r.assistance_type, "recipient_case_number": r.number,
             "applicant_name": r.applicant_name, "applicant_id_number": r.applicant_id_number,
             "household_size": r.household_size, "current_monthly_amount": float(r.monthly_amount),
             "review_class": r.review_class, "start_reason": "periodic"}
+    born = getattr(r, "birth_date", None)
+    birthday = eighteenth_birthday(born) if born and r.assistance_type == "extreme_poverty" and r.category == ORPHAN else None
+    if today is not None and birthday is not None and birthday <= today:
+        data.update(start_reason=CAME_OF_AGE, start_notes=adult_orphan_notes(r.applicant_name, birthday))
+    return data
 
 
+def adult_orphan_notes(name: str, birthday: date) -> str:
+    """What a review of an orphan at 18 asks (the start notes of every such review)."""
+    return (f"孤儿{name}于{birthday.isoformat()}年满18周岁：在校就读（义务教育、高中、中职、高等教育）的继续供养，"
+            "否则终止（《特困人员认定办法》第二十四条）。")
 
 
 def open_monthly_cutoffs(session: Session, clock) -> int:

@@ -279,7 +279,7 @@ def record_completion(session, case_id, workflow: Workflow, now, actor_id, decla
         elif workflow.data.get("recipient_case_number"):
             # A review (复核: its start form names the benefit) ending where the route declares no effect on the
             # register leaves the benefit under no review, as a termination does; an application costs nothing.
-            release_review(session, case_id, now)
+            release_review(session, case_id, workflow.data, to_local_date(now), now)
         write_event(session, case_id, now, actor_id, "case_completed", end_id, end_name, declared.summary_of(workflow.data))
 
 
@@ -491,10 +491,12 @@ def shift_due_dates(session: Session, case_id: int, workdays: int, calendar: Wor
             limit_workdays=case.limit_workdays + workdays if case.limit_workdays is not None else None))
 
 
-def write_termination(session: Session, case_id: int, revision: int, state: str, label: str, now: datetime) -> None:
+def write_termination(session: Session, case_id: int, revision: int, state: str, label: str, now: datetime,
+                      data: dict[str, Any]) -> None:
     """End a case without finishing its route (终止, a death that makes it moot): its open tasks withdrawn, its
     timers gone, its subject free to apply again, and a benefit it was reviewing (复核) under no review again
-    (``release_review``: due as before, so the next sweep reviews it). Every termination comes through here."""
+    (``release_review``, from the case's ``data``: due at its next regular cycle, not at once, so the next sweep
+    does not restart the review just ended). Every termination comes through here."""
     session.execute(update(TASK).where(TASK.c.case_id == case_id, TASK.c.status == "open").values(
         status="withdrawn", completed_at=now))
     summary = session.execute(select(CASE.c.summary).where(CASE.c.id == case_id)).scalar_one() or {}
@@ -504,7 +506,7 @@ def write_termination(session: Session, case_id: int, revision: int, state: str,
         summary={**summary, "outcome_label": label}))
     if result.rowcount != 1:
         raise Conflict("case changed concurrently")
-    release_review(session, case_id, now)
+    release_review(session, case_id, data, to_local_date(now), now)
 
 
 def insert_ignoring_duplicates(session: Session, table, rows: list[dict], key: list[str]) -> None:

@@ -12,6 +12,8 @@ on the process (select the pool in Camunda Modeler)
     ``applicant.name``, ``applicant.id_number``   the start-form fields naming the applicant
     ``applicant.members``, ``applicant.address``, ``applicant.phone``, ``applicant.assets``  (optional)
                           the start-form fields the household registry (一户一档) takes
+    ``applicant.proxy_id_number``  (optional) the start-form field with the ID number of the person entrusted
+                          to apply (受委托人): nobody recorded as dead may be (engine.households.registry)
 on a user task
     ``starts_clock``      ``True``, ``field == 'value'`` or ``field in ('a', 'b')`` over the
                           task's own form: completing the task this way starts the overall limit
@@ -59,7 +61,7 @@ DEFAULT_VALID_MONTHS = 6
 APPLICANT_FIELDS = ("name", "id_number")
 # Optional start-form fields for the household registry: the member list (items: id_number, name,
 # relation, monthly_income, disability_level), the address and phone, the declared assets.
-APPLICANT_OPTIONAL = ("members", "address", "phone", "assets", "payment_account", "account_keeper")
+APPLICANT_OPTIONAL = ("members", "address", "phone", "assets", "payment_account", "account_keeper", "proxy_id_number")
 # The declarations' property names, as the checks below read them (designer_checks' known lists use these).
 TASK_DECLARATIONS = ("starts_clock", "privacy", *(ECONOMIC_PREFIX + part for part in ("source", *ECONOMIC_FIELDS, "valid_months")))
 PROCESS_DECLARATIONS = ("overall_limit", "summary", *(f"applicant.{part}" for part in APPLICANT_FIELDS + APPLICANT_OPTIONAL))

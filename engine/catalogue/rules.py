@@ -460,3 +460,9 @@ def benefit_of(assistance_type: str | None) -> dict[str, str] | None:
     """Whom a benefit of this type belongs to and how it is paid ({subject, payment}), or None for a
     type that grants no benefit of its own (reviews, changes, the monthly cut-off)."""
     return catalog().get(assistance_type or "", {}).get("benefit")
+
+
+def personal_types() -> list[str]:
+    """The assistance types whose benefit is the person's own (the catalogue's ``subject = "person"``: 特困,
+    两项补贴, 尊老金): a death stops them (engine.cases.deaths), and nothing is lodged about them for the dead."""
+    return [t for t in catalog() if (benefit_of(t) or {}).get("subject") == "person"]

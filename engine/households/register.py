@@ -22,6 +22,10 @@ from engine.store.models import Case, Person, Recipient, RecipientChange
 
 CASE, RECIPIENT, PERSON, CHANGE = Case.__table__, Recipient.__table__, Person.__table__, RecipientChange.__table__
 DEFAULT_CLASS = "B"
+REVIEW_ENDED = "review_ended"  # the history entry of a review ended without a decision (release_review)
+CAME_OF_AGE = "came_of_age"    # the start reason of an orphan's review at 18 (engine.cases.coming_of_age)
+ADULT_MONTHS = 18 * 12
+ORPHAN = "孤儿"                # the 特困 category of an orphan (特困（孤儿）)
 
 
 def next_review(day: date, review_class: str, data: dict[str, Any], assistance_type: str | None = None) -> date:
@@ -52,6 +56,12 @@ def apply_outcome(session: Session, case_id: int, outcome: Outcome, data: dict[s
         return
     target = _recipient_for(session, case_id, value("recipient_case_number"))
     if target is None:
+        return
+    if target.status != "active":
+        # Decided on a benefit already stopped (by a death, by an earlier decision): its stop date and amount stay,
+        # so no later 停发/终止 pays it on past an earlier stop; only a review still linked to this case is released.
+        session.execute(update(RECIPIENT).where(RECIPIENT.c.id == target.id, RECIPIENT.c.review_case_id == case_id)
+                        .values(review_case_id=None, updated_at=now))
         return
     values: dict[str, Any] = {"review_case_id": None, "updated_at": now}
     review_class = value("review_class") or target.review_class
@@ -136,14 +146,44 @@ def stop_benefit(session: Session, recipient_id: int, case_id: int, stopped_from
     _history(session, recipient_id, case_id, "stop", on, now)
 
 
-def release_review(session: Session, case_id: int, now: datetime) -> None:
+def release_review(session: Session, case_id: int, data: dict[str, Any], today: date, now: datetime) -> None:
     """Leave the benefit the review (复核) ``case_id`` was running for under no review, when that review ends
     without applying an outcome (``apply_outcome`` unlinks it otherwise): 终止 by the county, a death that makes
-    it moot (engine.cases.writer.write_termination), an end event that declares no ``recipient`` effect. Its
-    ``next_review_on`` stays as it was, so the benefit is due again and the next sweep starts its review
-    (engine.cases.periodic). One UPDATE, read by ``ix_recipient_review_case``; nothing when none is linked."""
-    session.execute(update(RECIPIENT).where(RECIPIENT.c.review_case_id == case_id).values(
-        review_case_id=None, updated_at=now))
+    it moot (engine.cases.writer.write_termination), an end event that declares no ``recipient`` effect.
+
+    A benefit still active is not left due (the next sweep would restart the review just ended): it is due at
+    its next regular cycle counted from ``today``, the day the review ended, by the rule a completed review uses
+    (``next_review``: the type's own cadence, else its class interval, from the county values in ``data``, the
+    review's own case data) — unless it was not due yet (a self-care re-assessment, a death's review started
+    before the cycle), when it keeps its date. A coming-of-age review (``start_reason`` came_of_age) ended
+    before the 18th birthday leaves the benefit due on the birthday if that comes first, so the age rule is
+    still asked then (engine.cases.periodic.review_start_data: a review of an adult orphan says why), and is
+    never restarted by the coming-of-age sweep (its once-only key stays). The benefit's history records it
+    (``review_ended``). A benefit no longer active (a death stopped it) is only unlinked. Nothing when none is
+    linked (read by ``ix_recipient_review_case``)."""
+    row = session.execute(select(RECIPIENT.c.id, RECIPIENT.c.status, RECIPIENT.c.review_class,
+                                 RECIPIENT.c.assistance_type, RECIPIENT.c.next_review_on, PERSON.c.birth_date)
+                          .outerjoin(PERSON, PERSON.c.id == RECIPIENT.c.person_id)
+                          .where(RECIPIENT.c.review_case_id == case_id)).first()
+    if row is None:
+        return
+    values: dict[str, Any] = {"review_case_id": None, "updated_at": now}
+    active = row.status == "active"
+    if active:
+        due = row.next_review_on if row.next_review_on and row.next_review_on > today else next_review(
+            today, row.review_class or DEFAULT_CLASS, data, row.assistance_type)
+        birthday = eighteenth_birthday(row.birth_date) if row.birth_date else None
+        if data.get("start_reason") == CAME_OF_AGE and birthday is not None and today < birthday < due:
+            due = birthday  # ended before the birthday: the age rule is asked on it, by the periodic sweep
+        values["next_review_on"] = due
+    session.execute(update(RECIPIENT).where(RECIPIENT.c.id == row.id).values(**values))
+    if active:
+        _history(session, row.id, case_id, REVIEW_ENDED, today, now)
+
+
+def eighteenth_birthday(birth_date: date) -> date:
+    """The day a person turns 18 (born on 29 February: the 28th in a common year)."""
+    return add_months(birth_date, ADULT_MONTHS)
 
 
 def _history(session: Session, recipient_id: int, case_id: int, effect: str, today: date, now: datetime) -> None:

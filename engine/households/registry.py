@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, literal, or_, select, union_all, update
 from sqlalchemy.orm import Session
 from stdnum.cn import ric
 
-from engine.catalogue.rules import benefit_of
+from engine.catalogue.rules import benefit_of, personal_types
 from engine.catalogue.forms import mask_id_number
 from engine.errors import Duplicate, Forbidden, FormInvalid
 from engine.people.accounts import Principal
@@ -96,7 +96,7 @@ def find_household(session: Session, id_numbers: Iterable[str]) -> int | None:
 
 
 def refuse_withheld(session: Session, principal: Principal | None, id_numbers: Iterable[str],
-                    dead: Mapping[str, str] | None = None) -> None:
+                    dead: Mapping[str, str] | None = None, managing: bool = False) -> None:
     """Refuse (Forbidden, nothing written) when any of these people belongs to a household whose file the
     principal may not see (``withheld_people``: a privacy household, for a village): they can neither be
     registered, attached nor added through that village. The message names neither the household nor its
@@ -106,7 +106,10 @@ def refuse_withheld(session: Session, principal: Principal | None, id_numbers: I
     among them recorded as dead (``died_on_of``): no application is lodged for them, no window registers them,
     no list adds them to a household. Asked in the same statement, after the privacy refusal, so a withheld
     household tells nothing of its people; the person is named (recorded name, masked ID) only when the
-    principal may see their household's file, else by the masked ID the form gave."""
+    principal may see their household's file, else by the masked ID the form gave. ``managing``: the case is
+    about the person's own benefit (``lodging_fields``), which the message says the death stopped. ``dead`` may
+    name someone beyond ``id_numbers``: the person entrusted to apply (受委托人), refused as such (nobody lodges
+    through a dead proxy) and never with the privacy refusal — nothing is lodged for them."""
     numbers = list(id_numbers)
     if not numbers or (principal is None and not dead):
         return
@@ -115,16 +118,19 @@ def refuse_withheld(session: Session, principal: Principal | None, id_numbers: I
             raise _withheld()
         return
     withheld, died_on = withheld_person(principal), died_on_of(PERSON)
+    listed = set(numbers)
     rows = session.execute(select(PERSON.c.id_number, PERSON.c.name, withheld.label("withheld"),
                                   visible_person(principal).label("visible"), died_on.label("died_on"))
-                           .where(PERSON.c.id_number.in_(numbers), or_(withheld, died_on.is_not(None)))).all()
-    if any(r.withheld for r in rows):
+                           .where(PERSON.c.id_number.in_(numbers + [n for n in dead if n not in listed]),
+                                  or_(withheld, died_on.is_not(None)))).all()
+    if any(r.withheld and r.id_number in listed for r in rows):
         raise _withheld()
     order = {n: i for i, n in enumerate(numbers)}
     for r in sorted(rows, key=lambda r: order.get(r.id_number, len(order))):
         field = dead.get(r.id_number)
         if field is not None:
-            raise _refuse_dead(field, r.name if r.visible else None, r.id_number, r.died_on)
+            raise _refuse_dead(field, r.name if r.visible else None, r.id_number, r.died_on,
+                               "managed" if managing else "listed" if r.id_number in listed else "proxy")
 
 
 def _withheld() -> Forbidden:
@@ -139,22 +145,53 @@ def died_on_of(person):
             .limit(1).scalar_subquery())
 
 
-def _refuse_dead(field: str, name: str | None, id_number: str, died_on) -> FormInvalid:
+def _refuse_dead(field: str, name: str | None, id_number: str, died_on, why: str = "listed") -> FormInvalid:
     who_zh = f"{name}（身份证号 {mask_id_number(id_number)}）" if name else f"身份证号 {mask_id_number(id_number)} 的人员"
     who_en = f"{name} (ID {mask_id_number(id_number)})" if name else f"The person with ID {mask_id_number(id_number)}"
     on = f"于 {died_on.isoformat()} " if died_on else ""
     on_en = f" on {died_on.isoformat()}" if died_on else ""
-    refused = FormInvalid(
-        {field: f"{who_zh}已{on}登记死亡，不能为其申请救助，也不能将其登记或列为家庭成员"},
-        {field: f"{who_en} is recorded as dead{on_en}: no application can be lodged or registered for them, "
-                "and they cannot be listed as a household member"})
-    refused.message_zh = refused.errors[field]
+    if why == "proxy":
+        zh = f"受委托人{who_zh}已{on}登记死亡，不能受托代为申请，请由申请人本人或另行委托的人员办理"
+        en = (f"The entrusted person, {who_en[0].lower()}{who_en[1:]}, is recorded as dead{on_en}: they cannot apply "
+              "on the applicant's behalf; the applicant or another entrusted person must")
+    elif why == "managed":
+        zh = f"{who_zh}已{on}登记死亡，其本人享受的救助已自死亡次月起停发，不能再为其发起复核、变更或复评"
+        en = (f"{who_en} is recorded as dead{on_en}: their own benefit stopped from the month after the death, so no "
+              "review, change or re-assessment can be started for them")
+    else:
+        zh = f"{who_zh}已{on}登记死亡，不能为其申请救助，也不能将其登记或列为家庭成员"
+        en = (f"{who_en} is recorded as dead{on_en}: no application can be lodged or registered for them, "
+              "and they cannot be listed as a household member")
+    refused = FormInvalid({field: zh}, {field: en})
+    refused.message_zh = zh
     return refused
 
 
-def lodging_fields(members: list[Member], data: Mapping[str, Any], applicant: Mapping[str, str]) -> dict[str, str]:
-    """ID number → the field of the application that lists them (``applicant.id_number``, else their row of
-    the ``applicant.members`` list: ``members.2.id_number``), for ``refuse_withheld``'s ``dead``."""
+def managed_personal_benefit(assistance_type: str | None, data: Mapping[str, Any]) -> bool:
+    """Whether a case is a dynamic-management case (复核, 变更, 自理能力复评: of a type granting no benefit of its
+    own, its start form naming a benefit's granting case and type) about a personal benefit (``personal_types``)."""
+    return (benefit_of(assistance_type) is None and bool(data.get("recipient_case_number"))
+            and data.get("assistance_type") in personal_types())
+
+
+def lodging_fields(assistance_type: str | None, members: list[Member], data: Mapping[str, Any],
+                   applicant: Mapping[str, str]) -> dict[str, str] | None:
+    """The people a case may not be lodged for when recorded as dead — ID number → the field of the form that
+    lists them (``applicant.id_number``, else their row of the ``applicant.members`` list: ``members.2.id_number``),
+    for ``refuse_withheld``'s ``dead`` — or None: nobody. One rule for every way a case starts (a form, the
+    window, the scheduler's reviews: engine.cases.lifecycle, engine.cases.batch_start):
+
+    - an application of a benefit: everyone it lists, and the person entrusted to lodge it (受委托人: the
+      route's ``applicant.proxy_id_number``);
+    - a dynamic-management case about a personal benefit (``managed_personal_benefit``: 特困, 两项补贴, 尊老金):
+      the person it names, whatever its reason — their death stopped that benefit and ended its review
+      (engine.cases.deaths.record_death is the path that records the stop), so a review, change or
+      re-assessment of it has nothing left to decide;
+    - a dynamic-management case about a household benefit (低保 …): nobody — the household goes on after its
+      applicant's death, and the review the death starts, later periodic reviews and a change after a member's
+      death (减发) still name the applicant the register holds."""
+    if benefit_of(assistance_type) is None and not managed_personal_benefit(assistance_type, data):
+        return None
     fields: dict[str, str] = {}
     listed = data.get(applicant.get("members", "")) if applicant.get("members") else None
     for i, row in enumerate(listed if isinstance(listed, list) else ()):
@@ -162,7 +199,9 @@ def lodging_fields(members: list[Member], data: Mapping[str, Any], applicant: Ma
             fields.setdefault(str(row["id_number"]), f"{applicant['members']}.{i}.id_number")
     if members and applicant.get("id_number"):
         fields[members[0].id_number] = applicant["id_number"]
-    return {m.id_number: fields.get(m.id_number, applicant.get("id_number") or "_form") for m in members}
+    listed = {m.id_number: fields.get(m.id_number, applicant.get("id_number") or "_form") for m in members}
+    proxy = str(data.get(applicant.get("proxy_id_number", "")) or "") if applicant.get("proxy_id_number") else ""
+    return {proxy: applicant["proxy_id_number"], **listed} if proxy else listed
 
 
 def check_duplicates(session: Session, assistance_type: str | None, members: list[Member]) -> None:
@@ -230,13 +269,14 @@ def link_household(session: Session, place, members: list[Member], contact: Mapp
     return HouseholdLink(household_id, applicant_id)
 
 
-def known_households(session: Session, id_numbers: Iterable[str]) -> dict[str, tuple[int, int]]:
-    """ID number → (person id, household id) of those of these people who are in a household (one statement)."""
+def known_households(session: Session, id_numbers: Iterable[str]) -> dict[str, tuple[int, int, date | None]]:
+    """ID number → (person id, household id, the date of their recorded death or None: ``died_on_of``) of those
+    of these people who are in a household (one statement)."""
     numbers = list(id_numbers)
     if not numbers:
         return {}
-    return {r.id_number: (r.id, r.household_id) for r in session.execute(
-        select(PERSON.c.id_number, PERSON.c.id, PERSON.c.household_id)
+    return {r.id_number: (r.id, r.household_id, r.died_on) for r in session.execute(
+        select(PERSON.c.id_number, PERSON.c.id, PERSON.c.household_id, died_on_of(PERSON).label("died_on"))
         .where(PERSON.c.id_number.in_(numbers), PERSON.c.household_id.is_not(None)))}
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import and_, case as when, delete, exists, func, insert, literal
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
+from engine.households.register import REVIEW_ENDED
 from engine.store.models import (Case, DashBacklog, DashCaseMonth, DashRefresh, DashStepTime, DashTownship,
                                  HumanTask, Recipient, RecipientChange, SupervisionItem, Unit)
 
@@ -141,7 +142,7 @@ def _townships(session: Session, today: date, backlog: list[dict]) -> list[dict]
         .group_by(RECIPIENT.c.township_id))}
     done = dict(session.execute(
         select(RECIPIENT.c.township_id, func.count()).join(CHANGE, CHANGE.c.recipient_id == RECIPIENT.c.id)
-        .where(CHANGE.c.effect != "register", CHANGE.c.on >= date(today.year, 1, 1))
+        .where(CHANGE.c.effect.not_in(("register", REVIEW_ENDED)), CHANGE.c.on >= date(today.year, 1, 1))
         .group_by(RECIPIENT.c.township_id)).all())
     return [{"township_id": t.id, "county_id": t.parent_id, "overdue_tasks": overdue.get(t.id, 0),
              "supervision_open": items.get(t.id, 0),

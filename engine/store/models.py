@@ -466,7 +466,7 @@ class RecipientChange(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     recipient_id: Mapped[int] = mapped_column(BigId, ForeignKey("recipient.id", ondelete="CASCADE"), index=True)
     case_id: Mapped[Optional[int]] = mapped_column(BigId, ForeignKey("case.id"))
-    effect: Mapped[str] = mapped_column(String(20))  # register | update | continue | stop
+    effect: Mapped[str] = mapped_column(String(20))  # register | update | continue | stop | review_ended
     on: Mapped[date] = mapped_column(Date)
     monthly_amount: Mapped[Optional[float]] = mapped_column(Numeric(12, 2, asdecimal=False))
     review_class: Mapped[Optional[str]] = mapped_column(String(1))

@@ -72,3 +72,35 @@ def test_the_supervisor_reads_the_assumption_on_the_review(db, clock, orphans, l
         review_id = uow.session.get(Recipient, ids["孙小雨"]).review_case_id
     page = login("supervisor").get(f"/cases/{review_id}").text
     assert "孤儿年满18周岁" in page and "设计假设" in page and "2026-09-30" in page
+
+
+def test_a_terminated_coming_of_age_review_is_asked_again_on_the_birthday_then_at_the_next_cycle(
+        db, clock, who, orphans):
+    """终止 before the birthday: not restarted by either sweep until the birthday, when the periodic sweep starts
+    the benefit's review for the age rule (reason came_of_age); that one ended too, the benefit is due at its next
+    regular cycle (特困 yearly) — never in a loop, never left unreviewed past 18 (engine.households.register)."""
+    from engine import terminate_case
+    from engine.jobs import review_sweep
+    from tests.integration.test_task_operations import run
+    ids = orphans({"孙小雨": (date(2008, 10, 1), "孤儿")})
+    assert coming_of_age_sweep(db, clock)["started"] == 1
+
+    def benefit():
+        with db.unit_of_work() as uow:
+            r = uow.session.get(Recipient, ids["孙小雨"])
+            return r.review_case_id, r.next_review_on
+    first = benefit()[0]
+    run(db, terminate_case, who("county_mz"), clock, first, "发起有误，另行处理")
+    assert benefit() == (None, date(2026, 10, 1)), "due on the 18th birthday, before its yearly date (2027-06-01)"
+    assert coming_of_age_sweep(db, clock)["started"] == 0 and review_sweep(db, clock)["started"] == 0
+    clock.set(datetime(2026, 10, 1, 2, 0, tzinfo=timezone.utc))
+    assert coming_of_age_sweep(db, clock)["started"] == 0, "its once-only key stays"
+    assert review_sweep(db, clock)["started"] == 1
+    second = benefit()[0]
+    with db.unit_of_work() as uow:
+        started = uow.session.execute(select(CaseEvent.data).where(CaseEvent.case_id == second,
+                                                                   CaseEvent.kind == "case_started")).scalar_one()
+    assert started["start_reason"] == "came_of_age" and "第二十四条" in started["start_notes"]
+    run(db, terminate_case, who("county_mz"), clock, second, "另行处理")
+    assert benefit() == (None, date(2027, 10, 1)), "after the birthday: the next yearly cycle from the day it ended"
+    assert review_sweep(db, clock)["started"] == 0 and coming_of_age_sweep(db, clock)["started"] == 0

@@ -75,6 +75,21 @@ def test_an_application_for_a_dead_applicant_is_refused(db, clock, who, unit_id,
     assert counts(db) == before
 
 
+def test_an_application_entrusted_to_a_dead_proxy_is_refused_naming_them(db, clock, who, unit_id, dead):
+    """受委托人: the one entrusted to apply (``applicant.proxy_id_number``) may not be recorded as dead either."""
+    _household_id, died = dead
+    data = {**sample_application("赵大勇", fresh_id_number(), [300, 0]), "channel": "entrusted",
+            "proxy_name": died.name, "proxy_id_number": died.id_number, "power_of_attorney_checked": True}
+    before = counts(db)
+    with pytest.raises(FormInvalid) as refused:
+        lodge(db, clock, who, unit_id, data)
+    message = refused.value.errors["proxy_id_number"]
+    assert message.startswith("受委托人") and died.name in message and mask_id_number(died.id_number) in message
+    assert "不能受托代为申请" in message and died.id_number not in message
+    assert "cannot apply on the applicant's behalf" in refused.value.errors_en["proxy_id_number"]
+    assert counts(db) == before
+
+
 def test_the_window_refuses_to_register_a_dead_person(db, clock, who, unit_id, dead):
     _household_id, died = dead
     before = counts(db)
