@@ -242,7 +242,7 @@ class _Fixture:
             uow.commit()
         load_s = time.perf_counter() - t1
         with self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            for table in ('"case"', "human_task", "case_event"):
+            for table in ('"case"', "case_timer", "human_task", "case_event"):
                 conn.exec_driver_sql(f"ALTER TABLE {table} SET (autovacuum_enabled = false)")
         t2 = time.perf_counter()
         self.vacuum()
@@ -251,10 +251,11 @@ class _Fixture:
             n_cases = s.execute(select(func.count()).select_from(CASE)).scalar()
             n_waiting = s.execute(select(func.count()).where(CASE.c.next_due_at.is_not(None))).scalar()
             n_due = s.execute(select(func.count()).where(CASE.c.next_due_at <= self.sweep_clock.now())).scalar()
+            timers = s.execute(text("SELECT count(*) FROM case_timer")).scalar()  # the triggers' copy of them
             n_open = s.execute(select(func.count()).where(TASK.c.status == "open")).scalar()
             size = s.execute(text("""SELECT pg_size_pretty(pg_total_relation_size('"case"'))""")).scalar()
-        assert (n_cases, n_waiting, n_due, n_open) == (N_CASES, N_CASES, N_DUE, N_DUE), \
-            (n_cases, n_waiting, n_due, n_open)
+        assert (n_cases, n_waiting, timers, n_due, n_open) == (N_CASES, N_CASES, N_CASES, N_DUE, N_DUE), \
+            (n_cases, n_waiting, timers, n_due, n_open)
         self.say(f"[sweep] {N_DUE:,} real 公示 workflows made in memory in {gen_s:.1f} s "
                  f"(state {len(self.case_rows[0]['state']):,} chars each, timer due {self.due_at.isoformat()}); "
                  f"{n_cases:,} waiting cases ({n_due:,} due at the sweep clock "
@@ -270,7 +271,7 @@ class _Fixture:
         """VACUUM (ANALYZE) the touched tables, then CHECKPOINT (when allowed) so that the background
         writes of our own bulk changes do not land inside the next sample."""
         with self.db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql('VACUUM (ANALYZE) "case", human_task, case_event')
+            conn.exec_driver_sql('VACUUM (ANALYZE) "case", case_timer, human_task, case_event')
             if self.checkpoint:
                 try:
                     conn.exec_driver_sql("CHECKPOINT")
@@ -575,7 +576,7 @@ def _lookup_statement(database: Database, clock: FrozenClock) -> dict:
     captured: list[tuple[str, Any]] = []
 
     def listener(conn, cursor, statement, parameters, context, executemany):
-        if "next_due_at" in statement and "FOR UPDATE" in statement and not captured:
+        if "case_timer" in statement and "FOR UPDATE" in statement and not captured:
             captured.append((statement, parameters))
             raise _Captured()
 

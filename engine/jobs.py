@@ -121,8 +121,7 @@ def _sweep_batches(db: Database, clock: Clock, batch_size: int, batches: _Batche
             if db.is_postgres:
                 session.execute(_ASYNC_COMMIT)
             now, today = clock.now(), clock.today()
-            rows = timers.due_rows(session, CASE.c.next_due_at <= now, order_by=CASE.c.next_due_at,
-                                   limit=batch_size, lock=db.is_postgres)
+            rows = timers.due_now(session, now, batch_size, lock=db.is_postgres)
             if not rows:
                 break
             states = timers.states_of(session, rows, now)  # one statement, for the cases without a plan
@@ -161,6 +160,7 @@ def _apply_batch(session, firings, now, today, failures) -> int:
             done += 1
         except Exception as exc:
             savepoint.rollback()
+            log.warning("timer of case %s could not be written", firing.case_id, exc_info=True)
             failures.append((firing.case_id, exc))
     return done
 

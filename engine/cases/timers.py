@@ -16,10 +16,11 @@ from engine.cases.writer import CASE, PLAN_MARGIN, plan_facts_sql, state_values,
 from engine.clock import Clock
 from engine.catalogue.declarations import RouteDeclarations
 from engine.people.places import Place
-from engine.store.models import Case
+from engine.store.models import Case, CaseTimer
 from engine.catalogue.versions import get_version
 from engine.runtime.workflow import ReadyTask, Workflow
 
+TIMER = CaseTimer.__table__
 # What the sweep reads of each due case, together with its lock: not the state (~15 KB a case), which a
 # case with a timer plan never needs; the plan without its successor state (written server-side).
 _DUE_COLUMNS = (CASE.c.id, CASE.c.number, CASE.c.process_version_id, CASE.c.revision, CASE.c.county_id, CASE.c.township_id,
@@ -33,20 +34,26 @@ def due_columns() -> tuple:
     return (*_DUE_COLUMNS, plan_facts_sql().label("plan_facts"))
 
 
-def due_rows(session: Session, where, *, limit: int | None = None, order_by=None, lock: bool = False) -> list:
-    """The cases matching ``where``, as the sweep reads them (see ``due_columns``); ``lock``: FOR UPDATE
-    SKIP LOCKED (PostgreSQL), so concurrent schedulers take other cases. Locked, the cases are claimed by their
-    ids first and their plans read after: the database then cuts (decompresses) only the plans of the cases
-    this sweep got, not those of the cases another thread holds and the scan skips."""
-    stmt = select(*((CASE.c.id,) if lock else due_columns())).where(where)
-    if order_by is not None:
-        stmt = stmt.order_by(order_by)
-    if limit is not None:
-        stmt = stmt.limit(limit)
+def due_rows(session: Session, where) -> list:
+    """The cases matching ``where``, as the sweep reads them (see ``due_columns``)."""
+    return session.execute(select(*due_columns()).where(where)).all()
+
+
+def due_now(session: Session, now: datetime, limit: int, *, lock: bool = False) -> list:
+    """The cases whose next timer is due by ``now``, earliest first, at most ``limit``, as the sweep reads
+    them; found by time in case_timer (ix_case_timer_due_at). ``lock``: FOR UPDATE SKIP LOCKED on the cases
+    (PostgreSQL), so concurrent sweeps take other cases. The cases are claimed by their ids first and their
+    plans read after: the database then cuts (decompresses) only the plans of the cases this sweep got, not
+    those of the cases another thread holds and the scan skips."""
+    # The case's own next_due_at is asked too: a case another sweep fired since this statement's snapshot is
+    # still in case_timer as the snapshot saw it, but locking re-reads the case row (its newest version) and
+    # re-checks the conditions on it, so only a case still due is returned, never one fired twice.
+    claim = (select(CASE.c.id).join_from(TIMER, CASE, CASE.c.id == TIMER.c.case_id)
+             .where(TIMER.c.due_at <= now, CASE.c.next_due_at <= now).order_by(TIMER.c.due_at).limit(limit))
     if lock:
-        claimed = stmt.with_for_update(skip_locked=True, of=CASE).cte("claimed")
-        stmt = select(*due_columns()).join_from(CASE, claimed, claimed.c.id == CASE.c.id)
-    return session.execute(stmt).all()
+        claim = claim.with_for_update(skip_locked=True, of=CASE)
+    claimed = claim.cte("claimed")
+    return session.execute(select(*due_columns()).join_from(CASE, claimed, claimed.c.id == CASE.c.id)).all()
 
 
 def uses_plan(row, now: datetime) -> bool:

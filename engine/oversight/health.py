@@ -8,7 +8,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from engine.store.models import Case, DashStepTime, HumanTask, Incident, SchedulerRun, SupervisionItem
+from engine.store.models import CaseTimer, DashStepTime, HumanTask, Incident, SchedulerRun, SupervisionItem
 
 JOBS = ("timers", "escalation", "reviews", "dashboard")
 
@@ -23,7 +23,7 @@ def record_job_run(session: Session, job: str, finished_at: datetime, duration_m
 
 def timer_lag_seconds(session: Session, now: datetime) -> float:
     """How long the oldest due timer has waited past its time (0 when none is due): the scheduler's lag."""
-    oldest = session.execute(select(func.min(Case.next_due_at)).where(Case.next_due_at <= now)).scalar()
+    oldest = session.execute(select(func.min(CaseTimer.due_at)).where(CaseTimer.due_at <= now)).scalar()
     return max(0.0, (now - oldest).total_seconds()) if oldest else 0.0
 
 
@@ -42,8 +42,8 @@ def queue_sizes(session: Session, now: datetime) -> dict[str, int]:
     return {
         "open_tasks": session.execute(select(func.count()).select_from(HumanTask)
                                       .where(HumanTask.status == "open")).scalar_one(),
-        "due_timers": session.execute(select(func.count()).select_from(Case)
-                                      .where(Case.next_due_at <= now)).scalar_one(),
+        "due_timers": session.execute(select(func.count()).select_from(CaseTimer)
+                                      .where(CaseTimer.due_at <= now)).scalar_one(),
         "open_incidents": session.execute(select(func.count()).select_from(Incident)
                                           .where(Incident.resolved_at.is_(None))).scalar_one(),
         "open_supervision_items": session.execute(select(func.count()).select_from(SupervisionItem)
