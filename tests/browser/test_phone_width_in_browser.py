@@ -49,6 +49,11 @@ def check(page, tmp_path, name: str, width: int, action: str, problems: list) ->
             .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
             .slice(0, 3).map(e => e.tagName + '.' + e.className)""")
         problems.append(f"{name}: {overflow}px wider than the window ({widest})")
+    squeezed = page.evaluate("""() => [...document.querySelectorAll('main table th')].filter(th => {
+            const r = th.getBoundingClientRect(), line = parseFloat(getComputedStyle(th).lineHeight) || 22;
+            return r.height > 0 && r.height > 2.5 * line + 16; }).map(th => th.textContent.trim()).slice(0, 5)""")
+    if squeezed:  # a column so narrow that its name breaks into three lines or more
+        problems.append(f"{name}: squeezed columns {squeezed}")
     target = page.locator(action).first
     if not target.is_visible():
         problems.append(f"{name}: {action} not visible")
