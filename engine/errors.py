@@ -42,6 +42,19 @@ class Conflict(JiuzhuError):
         super().__init__(message or "task already completed", zh)
 
 
+class CaseFinished(Conflict):
+    """The case is finished (办结: completed, or terminated 终止): nothing more is done on it (HTTP 409).
+    ``action`` names what was refused (engine.case_status.ACTIONS_ZH), ``terminated`` how the case ended."""
+
+    def __init__(self, action: str, action_zh: str, terminated: bool) -> None:
+        self.action, self.action_zh, self.terminated = action, action_zh, terminated
+        super().__init__(f"case finished ({'terminated' if terminated else 'completed'}): no {action}")
+        self.message_zh = f"案件已办结（{'已终止' if terminated else '已完成'}），不能再{action_zh}"
+
+    def __reduce__(self):
+        return type(self), (self.action, self.action_zh, self.terminated)
+
+
 class FormInvalid(JiuzhuError):
     """Submitted form data failed validation; ``errors`` maps field path → Chinese message."""
 

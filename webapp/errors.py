@@ -1,22 +1,42 @@
 """Error pages and JSON errors that say what is wrong, in Chinese first."""
 from __future__ import annotations
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import Conflict, DeployRefused, Duplicate, Forbidden, FormInvalid, NotFound, RouteFailed
+from engine.errors import CaseFinished, Conflict, DeployRefused, Duplicate, Forbidden, FormInvalid, NotFound, RouteFailed
 
 from .i18n import select_locale
 from .limits import InputRefused
 
 
-def _respond(status: int, message_zh: str, message_en: str, **extra):
+# What a finished case refuses, in the page's language (the engine's Chinese is engine.case_status.ACTIONS_ZH).
+_FINISHED_ACTIONS = {
+    "upload": lambda: _("filing a scan"), "suspend": lambda: _("suspending it"), "resume": lambda: _("resuming it"),
+    "terminate": lambda: _("terminating it"), "extend": lambda: _("extending its time limit"),
+    "urge": lambda: _("urging its steps"), "withdraw": lambda: _("withdrawing a completion"),
+    "complaint": lambda: _("registering a complaint or report"), "work": lambda: _("working on its steps"),
+}
+
+
+def _respond(status: int, message_zh: str, message_en: str, back: tuple[str, str] | None = None, **extra):
+    """The error page (``back``: a link (label, url) beside the way home) or, under /api/, its JSON."""
     message = message_zh if select_locale() == "zh_CN" else message_en
     if request.path.startswith("/api/"):
         return {"error": extra.pop("code", "error"), "message": message, "message_zh": message_zh, **extra}, status
-    return render_template("error.html", status=status, message=message), status
+    return render_template("error.html", status=status, message=message, back=back), status
+
+
+def _back_to_case():
+    """A link back to the case (or step) the refused form was on."""
+    args = request.view_args or {}
+    if "case_id" in args:
+        return _("Back to the case"), url_for("cases.case", case_id=args["case_id"])
+    if "task_id" in args:
+        return _("Back to the step"), url_for("inbox.task", task_id=args["task_id"])
+    return None
 
 
 def init_app(app: Flask) -> None:
@@ -38,6 +58,15 @@ def init_app(app: Flask) -> None:
               "Already completed." if said in ("task already completed", "Conflict") else said[:1].upper() + said[1:] + ".")
         return _respond(409, exc.message_zh, en, code="conflict", completed_by=exc.by,
                         completed_at=exc.at.isoformat() if exc.at else None)
+
+    @app.errorhandler(CaseFinished)
+    def case_finished(exc):
+        # Before the page's form reached the server the case was finished (by someone else, or long ago).
+        action = _FINISHED_ACTIONS.get(exc.action, _FINISHED_ACTIONS["work"])()
+        en = (_("This case is finished (terminated): %(action)s is no longer possible.", action=action)
+              if exc.terminated else _("This case is finished (completed): %(action)s is no longer possible.",
+                                       action=action))
+        return _respond(409, exc.message_zh, en, _back_to_case(), code="case_finished", action=exc.action)
 
     @app.errorhandler(Duplicate)
     def duplicate(exc):

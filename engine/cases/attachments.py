@@ -8,6 +8,7 @@ from __future__ import annotations
 from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session
 
+from engine.case_status import refuse_if_finished
 from engine.cases.writer import TASK, write_event
 from engine.catalogue.materials import materials
 from engine.clock import Clock
@@ -24,15 +25,18 @@ def store_attachment(session: Session, actor: Principal, clock: Clock, blobs: Bl
     """File a scan on a case (``task_name``: one of its steps) or on a household; returns its id.
 
     The actor must work on cases where the case or household is (role × place, in SQL; NotFound
-    otherwise, as for a case that does not exist). The material is one the case's type lists (or any, for a
+    otherwise, as for a case that does not exist), and the case must still be running (CaseFinished, 409,
+    on a finished one: engine.case_status). The material is one the case's type lists (or any, for a
     household); the content must be a PDF, JPEG or PNG that opens (FormInvalid naming ``material`` and
     ``file`` otherwise, nothing stored). The same bytes are stored once however often they are filed.
     """
     if (case_id is None) == (household_id is None):
         raise ValueError("file an attachment on a case or on a household")
     if case_id is not None:
-        target = case_place(session, actor, case_id, TASK_ROLES)
+        target = case_place(session, actor, case_id, TASK_ROLES, lock=True)
         assistance_type = target.assistance_type if target else None
+        if target is not None:
+            refuse_if_finished(target.status, target.outcome, "upload")
     else:
         target, assistance_type = household_place(session, actor, household_id, TASK_ROLES), None
     if target is None:

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import exists, insert, select
 from sqlalchemy.orm import Session
 
+from engine.case_status import refuse_if_finished
 from engine.cases.lifecycle import start_township_case
 from engine.cases.operations import refused, required_reason
 from engine.cases.writer import locked, write_event
@@ -163,21 +164,22 @@ def register_complaint(session: Session, actor: Principal, clock: Clock, case_id
     from the case's own steps: a 公示 step of its route (property ``publicity``) has been reached. While the
     visit is open the case's township and county steps wait for its result (``engine.cases.holds``).
     """
-    if kind not in COMPLAINT_KINDS:
-        raise FormInvalid({"kind": "请选择投诉或举报"})
-    content = required_reason(content, "complaint")
     stmt = select(CASE).where(CASE.c.id == case_id, case_scope(actor, ("township", "county")))
     case = session.execute(locked(session, stmt)).first()
     if case is None:
         raise NotFound(f"case {case_id} not found for user {actor.username}")
     if not (case.township_id in actor.units_for("township") or case.county_id in actor.units_for("county")):
         raise Forbidden("only the township or the county registers a complaint", "只有乡镇（街道）或县（区）民政局可以登记投诉、举报")
-    if case.status != "running" or case.suspended_at is not None:
-        raise refused("case not running", "案件已办结或已挂起，不能登记投诉、举报")
+    refuse_if_finished(case.status, case.outcome, "complaint")
+    if case.suspended_at is not None:
+        raise refused("case suspended", "案件已挂起，不能登记投诉、举报")
     if case.process_id == REVIEW_PROCESS:
         raise refused("a review case", "监督复核案件不登记投诉、举报")
     if not in_publicity_phase(session, case):
         raise refused("not in 公示 or 审核确认", "只有公示或审核确认阶段的案件可以登记投诉、举报；其他情况请启动动态管理")
+    if kind not in COMPLAINT_KINDS:
+        raise FormInvalid({"kind": "请选择投诉或举报"})
+    content = required_reason(content, "complaint")
     now = clock.now()
     review_id = _start_review(session, clock, case, case.county_id, "complaint", actor.user_id,
                               complaint_kind=kind, complaint=content)

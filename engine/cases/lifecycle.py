@@ -16,6 +16,7 @@ from sqlalchemy import bindparam, exists, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from engine.case_status import refuse_if_finished
 from engine.cases import numbering
 from engine.households.attachments import missing_materials
 from engine.households.overlaps import DECISIONS, FLAG, CaseFacts, flag_household_cases, raise_flags
@@ -256,6 +257,7 @@ def _completion_row_statement(actor: Principal, lock_rows: bool):
     built once per actor, the task id bound at execution."""
     stmt = (select(TASK.c.case_id, TASK.c.status, TASK.c.form_key, TASK.c.task_name, TASK.c.title,
                    TASK.c.completed_at, TASK.c.completed_by_id, TASK.c.claimed_by_id, CASE.c.suspended_at,
+                   CASE.c.status.label("case_status"), CASE.c.outcome.label("case_outcome"),
                    TASK.c.role, TASK.c.unit_id, TASK.c.delegated_to_id, *signoff_counts(TASK.c.id),
                    CASE.c.process_version_id, Case.state,
                    CASE.c.revision, CASE.c.county_id, CASE.c.township_id, CASE.c.village_id, CASE.c.accepted_on,
@@ -343,12 +345,13 @@ def extend_deadline(session: Session, actor: Principal, clock: Clock, case_id: i
     case = session.execute(locked(session, select(CASE).where(CASE.c.id == case_id, case_scope(actor)))).first()
     if case is None:
         raise NotFound(f"case {case_id}")
+    refuse_if_finished(case.status, case.outcome, "extend")
     reason = (reason or "").strip()
     if len(reason) < 4:
         raise FormInvalid({"reason": "延期必须说明理由（至少 4 个字）"})
     if len(reason) > EXTENSION_REASON_MAX:  # the column's size
         raise FormInvalid({"reason": f"延期理由不能超过 {EXTENSION_REASON_MAX} 个字"})
-    if case.accepted_on is None or case.status != "running":
+    if case.accepted_on is None:
         raise FormInvalid({"_form": "只有已受理、办理中的案件可以延期"})
     version = get_version(session, case.process_version_id)
     data = Workflow.restore(version.spec, case_state(case)).data

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, exists, select
 from sqlalchemy.orm import Session
 
+from engine.case_status import ACTIONS_ZH, finished_refusal, is_finished, refuse_if_finished
 from engine.cases.documents import KINDS, issue_document
 from engine.cases.voiding import void_undone
 from engine.cases.writer import (CASE, EVENT, TASK, locked, reopen_tasks, shift_due_dates, write_event,
@@ -45,7 +46,7 @@ TASK_COLUMNS = (TASK.c.id, TASK.c.case_id, TASK.c.status, TASK.c.task_name, TASK
                  TASK.c.unit_id, TASK.c.claimed_by_id, TASK.c.completed_at, TASK.c.completed_by_id,
                  TASK.c.delegated_to_id, TASK.c.delegated_by_id, TASK.c.form_key,
                  CASE.c.process_version_id, Case.state, CASE.c.revision, CASE.c.status.label("case_status"),
-                 CASE.c.suspended_at, CASE.c.county_id, CASE.c.township_id, CASE.c.village_id, CASE.c.number,
+                 CASE.c.outcome.label("case_outcome"), CASE.c.suspended_at, CASE.c.county_id, CASE.c.township_id, CASE.c.village_id, CASE.c.number,
                  CASE.c.assistance_type)
 CORRECTION_ROLES = ("township", "county")
 
@@ -123,10 +124,12 @@ def proxy_for(session: Session, row, user_id: int, today: date) -> bool:
 
 
 def task_closed(session: Session, row) -> Conflict:
-    """The Conflict of a task that is no longer open: completed by whom and when, or taken back/sent back."""
+    """The Conflict of a task that is no longer open: completed by whom and when (the race lost, even when that
+    completion finished the case), withdrawn with its case finished (CaseFinished), or taken back/sent back."""
     if row.status == "completed":
         return Conflict("task already completed", user_name(session, row.completed_by_id), row.completed_at)
-    return refused("task withdrawn", "此步骤已撤回或退回，不再办理；请回到待办事项查看")
+    return finished_refusal(row.case_status, row.case_outcome, "work") or refused(
+        "task withdrawn", "此步骤已撤回或退回，不再办理；请回到待办事项查看")
 
 
 def holder_refusal(session: Session, actor: Principal, row) -> Conflict | None:
@@ -344,7 +347,7 @@ def withdrawable(session: Session, actor: Principal, case_id: int):
         .where(TASK.c.case_id == case_id, TASK.c.task_name == last.task_name, TASK.c.status == "completed",
                TASK.c.completed_by_id == actor.user_id, task_scope(actor), case_scope(actor))
         .order_by(TASK.c.completed_at.desc()).limit(1)).first()
-    if moved is not None or done is None or done.case_status != "running" or done.suspended_at is not None:
+    if moved is not None or done is None or is_finished(done.case_status) or done.suspended_at is not None:
         return None
     claimed = session.execute(select(TASK.c.id).where(TASK.c.case_id == case_id, TASK.c.status == "open",
                                                       TASK.c.claimed_by_id.is_not(None)).limit(1)).first()
@@ -362,6 +365,7 @@ def withdraw(session: Session, actor: Principal, clock: Clock, task_id: str) -> 
         raise NotFound(f"task {task_id}")
     if row.status != "completed" or row.completed_by_id != actor.user_id:
         raise Forbidden("only one's own completion", "只能撤回自己办理完成的步骤")
+    refuse_if_finished(row.case_status, row.case_outcome, "withdraw")
     # Locks in the order a completion takes them (its task, then the case): the next steps' rows first, so
     # the next person completing or claiming waits for this, or this for them, and neither deadlocks.
     next_rows = session.execute(locked(session, select(TASK.c.id).where(
@@ -381,22 +385,22 @@ def withdraw(session: Session, actor: Principal, clock: Clock, task_id: str) -> 
 
 
 # --- 挂起 / 恢复 / 终止 / 催办 -------------------------------------------------------
-def _running_case(session: Session, actor: Principal, case_id: int, roles: tuple[str, ...], what_zh: str):
-    """A running case in a place where the actor holds one of ``roles``, locked."""
+def _running_case(session: Session, actor: Principal, case_id: int, roles: tuple[str, ...], action: str):
+    """A running case in a place where the actor holds one of ``roles``, locked; ``action`` (a key of
+    case_status.ACTIONS_ZH) names what is refused otherwise."""
     if not any(actor.has_role(r) for r in roles):
-        raise Forbidden(f"{roles} only", f"您的岗位不能{what_zh}")
+        raise Forbidden(f"{roles} only", f"您的岗位不能{ACTIONS_ZH[action]}")
     case = session.execute(locked(session, select(CASE).where(CASE.c.id == case_id, case_scope(actor, roles)))).first()
     if case is None:
         raise NotFound(f"case {case_id}")
-    if case.status != "running":
-        raise refused("case not running", f"案件已办结，不能{what_zh}")
+    refuse_if_finished(case.status, case.outcome, action)
     return case
 
 
 def suspend_case(session: Session, actor: Principal, clock: Clock, case_id: int, reason: Any) -> None:
     """挂起: stop a running case with a reason (township of its township, county of its county); nothing can be
     done on it, its timers do not fire and its time limits stand still until it is resumed."""
-    case = _running_case(session, actor, case_id, SUSPEND_ROLES, "挂起")
+    case = _running_case(session, actor, case_id, SUSPEND_ROLES, "suspend")
     if case.suspended_at is not None:
         raise refused("already suspended", "案件已处于挂起状态")
     reason = required_reason(reason)
@@ -409,7 +413,7 @@ def suspend_case(session: Session, actor: Principal, clock: Clock, case_id: int,
 def resume_case(session: Session, actor: Principal, clock: Clock, case_id: int, reason: Any) -> int:
     """恢复: resume a suspended case; the due dates of its open tasks and its overall limit move on by the
     working days it was suspended (returned)."""
-    case = _running_case(session, actor, case_id, SUSPEND_ROLES, "恢复办理")
+    case = _running_case(session, actor, case_id, SUSPEND_ROLES, "resume")
     if case.suspended_at is None:
         raise refused("not suspended", "案件未被挂起")
     reason = required_reason(reason)
@@ -432,7 +436,7 @@ def resume_case(session: Session, actor: Principal, clock: Clock, case_id: int, 
 def terminate_case(session: Session, actor: Principal, clock: Clock, case_id: int, reason: Any) -> str:
     """终止: end a running case by the county's decision with a reason and the written notice (终止办理通知书);
     returns the notice's number."""
-    case = _running_case(session, actor, case_id, TERMINATE_ROLES, "终止办理")
+    case = _running_case(session, actor, case_id, TERMINATE_ROLES, "terminate")
     reason = required_reason(reason)
     now = clock.now()
     cancel_running_case(session, case, now)
@@ -463,15 +467,19 @@ def cancel_running_case(session: Session, case, now) -> None:
     write_termination(session, case.id, case.revision, workflow.dump(), TERMINATED_LABEL, now, data)
 
 
-def urge_task(session: Session, actor: Principal, clock: Clock, task_id: str, message: Any) -> int:
-    """催办: the county (or a county supervisor, read-only otherwise) presses the unit of an open task: a
-    notification to it and an entry on the case. Returns the case id."""
+def urge_task(session: Session, actor: Principal, clock: Clock, task_id: str, message: Any,
+              case_id: int | None = None) -> int:
+    """催办: the county (or a county supervisor, read-only otherwise) presses the unit of an open task (of case
+    ``case_id`` when given: NotFound for another's): a notification to it and an entry on the case. Returns the
+    case id."""
     if not any(actor.has_role(r) for r in URGE_ROLES):
         raise Forbidden("county or supervisor only", "只有县（区）民政局或监督人员可以催办")
+    of_case = () if case_id is None else (TASK.c.case_id == case_id,)
     row = session.execute(select(*TASK_COLUMNS).join(CASE, CASE.c.id == TASK.c.case_id).where(
-        TASK.c.id == task_id, case_scope(actor, URGE_ROLES))).first()
+        TASK.c.id == task_id, case_scope(actor, URGE_ROLES), *of_case)).first()
     if row is None:
         raise NotFound(f"task {task_id}")
+    refuse_if_finished(row.case_status, row.case_outcome, "urge")
     if row.status != "open":
         raise task_closed(session, row)
     text = required_reason(message, "message")

@@ -26,6 +26,7 @@ from pypdf import PdfReader
 from sqlalchemy import and_, bindparam, exists, func, or_, select
 from sqlalchemy.orm import Session
 
+from engine.case_status import is_finished
 from engine.catalogue.materials import Material, materials
 from engine.errors import FormInvalid, NotFound
 from engine.people.accounts import Principal
@@ -168,7 +169,8 @@ class ChecklistItem:
 @dataclass(frozen=True)
 class AttachmentPanel:
     """What a case or household page shows of its scans: the list, the checklist (a case's), the
-    materials a scan may be filed under, and whether the reader may add one."""
+    materials a scan may be filed under, whether the reader may add one, and whether the case is finished
+    (no scan is filed on a finished case: engine.case_status)."""
 
     case_id: int | None
     household_id: int | None
@@ -176,6 +178,7 @@ class AttachmentPanel:
     checklist: list[ChecklistItem]
     choices: list[Material]
     may_upload: bool
+    finished: bool = False
 
     @property
     def missing(self) -> list[Material]:
@@ -199,11 +202,14 @@ def _of_case_bound(with_household: bool):
     return or_(own, and_(ATTACHMENT.c.household_id == bindparam("household_id"), ATTACHMENT.c.case_id.is_(None)))
 
 
-def case_place(session: Session, actor: Principal, case_id: int, roles=STAFF_ROLES):
-    """The case's household, type and place, if the actor holds one of ``roles`` where it is."""
-    return session.execute(select(CASE.c.id, CASE.c.household_id, CASE.c.assistance_type, CASE.c.county_id,
-                                  CASE.c.township_id, CASE.c.village_id)
-                           .where(CASE.c.id == case_id, case_scope(actor, roles))).first()
+def case_place(session: Session, actor: Principal, case_id: int, roles=STAFF_ROLES, lock: bool = False):
+    """The case's household, type, place and status, if the actor holds one of ``roles`` where it is;
+    ``lock``: its row locked (PostgreSQL), so it cannot finish while a scan is filed on it."""
+    stmt = select(CASE.c.id, CASE.c.household_id, CASE.c.assistance_type, CASE.c.county_id, CASE.c.township_id,
+                  CASE.c.village_id, CASE.c.status, CASE.c.outcome).where(CASE.c.id == case_id, case_scope(actor, roles))
+    if lock and session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return session.execute(stmt).first()
 
 
 def household_place(session: Session, actor: Principal, household_id: int, roles=STAFF_ROLES):
@@ -304,16 +310,17 @@ def attachment_panel(session: Session, actor: Principal, *, case_id: int | None 
     case = session.execute(_panel_case_statement(actor), {"case_id": case_id}).first()
     if case is None:
         raise NotFound(f"case {case_id}")
-    may_upload = case.household_id is not None and bool(case.in_task_place)
+    finished = is_finished(case.status)
+    may_upload = case.household_id is not None and bool(case.in_task_place) and not finished
     return AttachmentPanel(case_id, case.household_id, _listed(session, actor, *_of_case(case_id, case.household_id)),
                            _checklist_of(session, case_id, case), materials().choices(case.assistance_type),
-                           may_upload)
+                           may_upload, finished)
 
 
 @lru_cache(maxsize=1024)
 def _panel_case_statement(actor: Principal):
-    return (select(CASE.c.household_id, CASE.c.assistance_type, case_scope(actor, TASK_ROLES).label("in_task_place"),
-                   _disabled_member())
+    return (select(CASE.c.household_id, CASE.c.assistance_type, CASE.c.status,
+                   case_scope(actor, TASK_ROLES).label("in_task_place"), _disabled_member())
             .where(CASE.c.id == bindparam("case_id"), case_scope(actor)))
 
 

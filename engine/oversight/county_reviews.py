@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session, aliased
 
+from engine.case_status import is_finished
 from engine.cases.county_review import (COMPLAINT_KINDS, REVIEW_PROCESS, TEMPORARY_TYPES, in_publicity_phase,
                                         month_bounds, township_decided)
 from engine.cases.holds import awaiting_visit
@@ -113,7 +114,7 @@ def case_supervision(session: Session, principal: Principal, case_id: int) -> Ca
         month = date(day.year, day.month, 1)
         if any(f.id == case_id for f in township_decided(session, case.county_id, month, (case.assistance_type,))):
             filed = f"{month:%Y-%m}"
-    may_register = (case.status == "running" and case.suspended_at is None and case.process_id != REVIEW_PROCESS
+    may_register = (not is_finished(case.status) and case.suspended_at is None and case.process_id != REVIEW_PROCESS
                     and (case.township_id in principal.units_for("township")
                          or case.county_id in principal.units_for("county"))
                     and in_publicity_phase(session, case))

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
+from engine.case_status import is_finished
 from engine.clock import start_of_local_day
 from engine.people.accounts import Principal
 from engine.errors import NotFound
@@ -74,6 +75,11 @@ class CaseView:
     documents: list
     timeline: list  # the events with each step's values and what changed (oversight.timeline.Entry)
     workflow: Any = None  # the state restored (read it, do not change it: the page's other parts read it too)
+
+    @property
+    def finished(self) -> bool:
+        """The case is finished (办结): the page offers no form that acts on it (engine.case_status)."""
+        return is_finished(self.case.status)
 
 
 # Made once, not per call: building an alias costs more than the query (it proxies every column).

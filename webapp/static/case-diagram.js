@@ -14,10 +14,35 @@
     for (var i = 0; i < BANDS.length; i++) { if (hours < BANDS[i]) { return 'heat-' + i; } }
     return 'heat-' + BANDS.length;
   }
+  // On a phone a whole route fitted to 390 px is a strip of unreadable boxes: when the diagram sits in a
+  // sideways-scrolling box (.diagram-scroll) that is narrower than the route drawn at a readable scale, the
+  // diagram is widened to that scale and the box scrolled to the current step; the finger scrolls the rest.
+  var MIN_SCALE = 0.55;
+  function readableOnPhone(canvas) {
+    var box = container.parentNode;
+    if (!box || !box.classList || !box.classList.contains('diagram-scroll')) { return; }
+    if (!window.matchMedia || !window.matchMedia('(max-width: 640px)').matches) { return; }  // app.css's phone
+    var inner = canvas.viewbox().inner;
+    if (!inner.width || !inner.height) { return; }
+    var scale = Math.min(1, Math.max(MIN_SCALE, (container.clientHeight - 20) / inner.height));
+    var width = Math.ceil(inner.width * scale) + 40;
+    if (canvas.viewbox().scale >= MIN_SCALE || width <= box.clientWidth) { return; }
+    container.style.width = width + 'px';
+    canvas.resized();
+    canvas.zoom('fit-viewport');
+    var active = Object.keys(states).filter(function (id) { return states[id] === 'active'; })[0];
+    var element = active && viewer.get('elementRegistry').get(active);
+    if (element) {
+      var view = canvas.viewbox();
+      var x = (element.x + element.width / 2 - view.x) * view.scale;
+      box.scrollLeft = Math.max(0, x - box.clientWidth / 2);
+    }
+  }
   var viewer = new BpmnJS({ container: container });
   viewer.importXML(xml).then(function () {
     var canvas = viewer.get('canvas');
     canvas.zoom('fit-viewport');
+    readableOnPhone(canvas);
     Object.keys(states).forEach(function (id) {
       try { canvas.addMarker(id, states[id] === 'active' ? 'step-active' : 'step-done'); } catch (e) { /* element not drawn */ }
     });
