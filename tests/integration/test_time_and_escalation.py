@@ -285,19 +285,14 @@ def test_a_plan_stored_in_the_old_layout_takes_the_full_path(walk, db, clock):
 def test_migration_0025_a_downgrade_writes_fired_plans_back_into_the_state(walk, db, clock):
     """Downgrading below 0025_a gives a case fired from its plan its state back (the plan's tail) and no plan,
     as the code before it expects; upgrading again changes nothing."""
-    from alembic import command
-
-    from engine.store.migrations import alembic_config, upgrade
+    from engine.store.migrations import downgrade, upgrade
     w = walk()
     w.drive_to("publicity")
     clock.advance(days=7, minutes=1)
     assert w.fire_timers()
     fired = w.case()
     assert fired.plan_applied
-    cfg = alembic_config()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0024_e")
+    downgrade(db.engine, "0024_e")
     try:
         with db.unit_of_work() as uow:  # only the columns of that revision (the model has later ones)
             row = uow.session.execute(select(Case.stored_state, Case.timer_plan).where(Case.id == w.case_id)).one()
@@ -360,19 +355,14 @@ def test_migration_0028_a_keeps_a_fired_plan_applied_across_downgrade_and_upgrad
     """0028_a marks a fired plan with ``plan_applied`` instead of an empty state: downgrading writes the empty
     state back (as 0025_a … 0027_a read it), upgrading marks it again, and the case's state is the plan's tail
     throughout; the next step writes a state of its own and clears the mark."""
-    from alembic import command
-
-    from engine.store.migrations import alembic_config, upgrade
+    from engine.store.migrations import downgrade, upgrade
     w = walk()
     w.drive_to("publicity")
     clock.advance(days=7, minutes=1)
     assert w.fire_timers()
     fired = w.case()
     assert fired.plan_applied and fired.stored_state != fired.state
-    cfg = alembic_config()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0027_a")
+    downgrade(db.engine, "0027_a")
     try:
         with db.unit_of_work() as uow:
             assert uow.session.execute(text(f'SELECT state FROM "case" WHERE id = {w.case_id}')).scalar_one() == ""

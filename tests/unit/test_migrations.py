@@ -34,11 +34,10 @@ def test_migration_0026_a_recompresses_states_and_bodies_and_the_downgrade_resto
     reads the same throughout."""
     import zlib
 
-    from alembic import command
     from sqlalchemy import text
 
     from engine.store.compression import decompress
-    from engine.store.migrations import alembic_config, upgrade
+    from engine.store.migrations import downgrade, upgrade
     from tests.factories import start
 
     walk = start(db, clock, who, unit_id)
@@ -55,10 +54,7 @@ def test_migration_0026_a_recompresses_states_and_bodies_and_the_downgrade_resto
 
     current = stored()
     assert len(current) >= 2
-    cfg = alembic_config()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0025_a")
+    downgrade(db.engine, "0025_a")
     try:
         old = stored()
         assert read(old) == read(current)
@@ -80,11 +76,10 @@ def test_migration_0027_a_unlinks_benefits_from_reviews_that_ended_and_keeps_run
     whose review still runs keeps its link."""
     from datetime import date, datetime, timezone
 
-    from alembic import command
     from sqlalchemy import insert, select, update
 
     from engine import terminate_case
-    from engine.store.migrations import alembic_config, upgrade
+    from engine.store.migrations import downgrade, upgrade
     from engine.store.models import Recipient
     from tests.factories import fresh_id_number, start
 
@@ -103,10 +98,7 @@ def test_migration_0027_a_unlinks_benefits_from_reviews_that_ended_and_keeps_run
                 payment_from=date(2026, 1, 1), stopped_from=None, review_class="A", next_review_on=date(2026, 9, 1),
                 review_case_id=case.id, status="active", updated_at=datetime.now(timezone.utc)))
         uow.commit()
-    cfg = alembic_config()
-    with db.engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0026_a")
+    downgrade(db.engine, "0026_a")
     upgrade(db.engine)
     with db.unit_of_work() as uow:
         links = dict(uow.session.execute(select(Recipient.case_id, Recipient.review_case_id)).all())
