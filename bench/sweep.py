@@ -342,18 +342,20 @@ def _wal_breakdown(database: Database, span: tuple[str, str], say: Callable[[str
     except Exception as exc:  # an older server or no contrib package: nothing to add
         say(f"[sweep] WAL by resource manager: not available ({type(exc).__name__}: {str(exc).splitlines()[0]})")
         return
-    with database.engine.begin() as conn:
-            dbg = conn.exec_driver_sql(
-                "SELECT record_type, substring(block_ref from 'rel [0-9]+/[0-9]+/([0-9]+)')::oid AS fn, count(*), "
-                "sum(fpi_length) FROM pg_get_wal_records_info(%s::pg_lsn, %s::pg_lsn) WHERE resource_manager IN "
-                "('Heap', 'Btree') GROUP BY 1, 2 ORDER BY 4 DESC LIMIT 25", span).all()
-            names = dict(conn.exec_driver_sql("SELECT relfilenode, relname FROM pg_class").all())
-    for r in dbg:
-            say(f"[sweep-dbg] {r[0]:<14} {names.get(r[1], r[1])!s:<36} {r[2] / N_DUE:6.2f}  {(r[3] or 0) / N_DUE / 1e3:6.2f} KB")
-    say(f"[sweep] WAL of the last sample by resource manager, per fired case (pg_walinspect):")
+    say("[sweep] WAL of the last sample by resource manager, per fired case (pg_walinspect):")
     for r in rows[:8]:
         say(f"[sweep]     {r.kind:<24} {r.count / N_DUE:6.2f} records {r.record_size / N_DUE / 1e3:6.2f} KB"
             f" + page images {r.fpi_size / N_DUE / 1e3:6.2f} KB")
+    with database.engine.begin() as conn:  # the same records by relation: which table or index wrote them
+        by_relation = conn.exec_driver_sql(
+            "SELECT record_type, substring(block_ref from 'rel [0-9]+/[0-9]+/([0-9]+)')::oid AS relfilenode, "
+            "count(*) AS n, coalesce(sum(fpi_length), 0) AS fpi FROM pg_get_wal_records_info(%s::pg_lsn, %s::pg_lsn) "
+            "WHERE resource_manager IN ('Heap', 'Btree') GROUP BY 1, 2 ORDER BY 4 DESC LIMIT 12", span).all()
+        names = dict(conn.exec_driver_sql("SELECT relfilenode, relname FROM pg_class").all())
+    say("[sweep] heap and B-tree records of the last sample by relation, per fired case:")
+    for r in by_relation:
+        say(f"[sweep]     {r.record_type:<14} {names.get(r.relfilenode, r.relfilenode)!s:<36} {r.n / N_DUE:6.2f} records"
+            f" + page images {r.fpi / N_DUE / 1e3:6.2f} KB")
 
 
 # --- statements and their time ------------------------------------------------------------------
