@@ -14,6 +14,7 @@ from engine import Database
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Create the web app. ``config`` overrides environment-derived settings."""
     app = Flask(__name__, instance_relative_config=True)
+    _use_localised_templates(app)
     _init_logging()
     _configure(app, config or {})
     _init_proxy(app)
@@ -24,6 +25,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     _register_errors(app)
     _register_cli(app)
+    _compile_templates_per_locale(app)
     return app
 
 
@@ -93,6 +95,17 @@ def _init_limits(app: Flask) -> None:
 def _init_database(app: Flask) -> None:
     db = app.config.get("DATABASE") or Database(app.config["DATABASE_URL"])
     app.extensions["jiuzhu.db"] = db
+
+
+def _use_localised_templates(app: Flask) -> None:
+    from .template_i18n import LocalisedEnvironment
+    app.jinja_environment = LocalisedEnvironment
+
+
+def _compile_templates_per_locale(app: Flask) -> None:
+    # Last: the overlays share the globals and filters, but take the extensions present when they are made.
+    from .i18n import add_template_locales
+    add_template_locales(app)
 
 
 def _init_i18n(app: Flask) -> None:

@@ -6,8 +6,11 @@ from pathlib import Path
 from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from babel.support import Translations
 from flask import Flask, g, request, session
 from flask_babel import Babel, get_translations
+
+from .template_i18n import LiteralTranslations, format_translated
 
 TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 LOCALES = ("zh_CN", "en")
@@ -62,7 +65,16 @@ def init_app(app: Flask) -> None:
         pgettext=lambda c, s: request_translations().upgettext(c, s),
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
         newstyle=True)
+    app.jinja_env.add_extension(LiteralTranslations)
+    app.jinja_env.globals["_fmt"] = format_translated
 
     @app.context_processor
     def inject_locale():
         return {"current_locale": select_locale(), "is_zh": select_locale() == "zh_CN", "request_path": request.path}
+
+
+def add_template_locales(app: Flask) -> None:
+    """One compiled copy of the templates per language, their literal ``_("…")`` translated (template_i18n)."""
+    for name in LOCALES:
+        locale = str(_PARSED[name])
+        app.jinja_env.add_locale(locale, Translations.load(str(TRANSLATIONS), [locale], domain="messages"))
