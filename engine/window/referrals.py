@@ -189,10 +189,13 @@ def end_referrals_of_the_dead(session: Session, now, today: date, household_id: 
         params = {"number": registration.number, "transfer": row.transfer_number or "", "item": row.item_name,
                   "name": name, "died_on": died_on.isoformat()}
         message = f"转办单 {row.transfer_number}「{row.item_name}」：{reason}"[:500]
+        # one notification per (task_id, kind): the window's under the item, the liaison's under its department
         session.execute(insert(NOTE), [
-            {"role": role, "unit_id": unit, "case_id": None, "task_id": f"window-item-{row.id}",
-             "kind": "window_ended", "params": params, "message": message, "created_at": now}
-            for role, unit in (window, (rules.role_of(row.department), row.county_id)) if role])
+            {"role": role, "unit_id": unit, "case_id": None, "task_id": task, "kind": "window_ended",
+             "params": params, "message": message, "created_at": now}
+            for role, unit, task in ((*window, f"window-item-{row.id}"),
+                                     (rules.role_of(row.department), row.county_id, f"window-item-{row.id}-dept"))
+            if role])
         ended.append(row.transfer_number or str(row.id))
     return tuple(ended)
 
