@@ -66,6 +66,7 @@ class DeathRecorded:
     referrals_ended: tuple[str, ...] = ()   # the window's 转办单 numbers the death ended
     new_head: str | None = None             # the household's new head (户主变更), when the head died
     holders_changed: tuple[str, ...] = ()   # granting cases of the household benefits passed to the new head
+    holder: str | None = None               # who holds them now (the new head, or the living head)
 
 
 def review_due_after_death(died_on: date, months: int) -> Due:
@@ -120,7 +121,7 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
     ended = end_referrals_of_the_dead(session, now, today, household_id, member.id_number, member.name, died_on, last)
     holders = pass_on_benefits(session, principal, now, today, household_id, member, died_on, successor)
     end_collections(session, principal, now, today, member, died_on)
-    after = {"referrals_ended": ended, "holders_changed": holders,
+    after = {"referrals_ended": ended, "holders_changed": holders, "holder": successor.name if holders else None,
              "new_head": successor.name if successor is not None and successor.becomes_head else None}
     benefits = session.execute(
         select(RECIPIENT, CASE.c.number).join(CASE, CASE.c.id == RECIPIENT.c.case_id)
