@@ -191,8 +191,9 @@ def lodging_fields(assistance_type: str | None, members: list[Member], data: Map
     for ``refuse_withheld``'s ``dead`` — or None: nobody. One rule for every way a case starts (a form, the
     window, the scheduler's reviews: engine.cases.lifecycle, engine.cases.batch_start):
 
-    - an application of a benefit: everyone it lists, and the person entrusted to lodge it (受委托人: the
-      route's ``applicant.proxy_id_number``);
+    - an application of a benefit: everyone it lists, the person entrusted to lodge it (受委托人: the
+      route's ``applicant.proxy_id_number``) and the person named to collect it (代领人: the route's
+      ``applicant.collector_id_number``, refused as such);
     - a dynamic-management case about a personal benefit (``managed_personal_benefit``: 特困, 两项补贴, 尊老金):
       the person it names, whatever its reason — their death stopped that benefit and ended its review
       (engine.cases.deaths.record_death is the path that records the stop), so a review, change or
@@ -211,7 +212,10 @@ def lodging_fields(assistance_type: str | None, members: list[Member], data: Map
         fields[members[0].id_number] = applicant["id_number"]
     listed = {m.id_number: fields.get(m.id_number, applicant.get("id_number") or "_form") for m in members}
     proxy = str(data.get(applicant.get("proxy_id_number", "")) or "") if applicant.get("proxy_id_number") else ""
-    return {proxy: applicant["proxy_id_number"], **listed} if proxy else listed
+    collector = (str(data.get(applicant.get("collector_id_number", "")) or "")
+                 if applicant.get("collector_id_number") else "")
+    return {**({collector: (applicant["collector_id_number"], "collector")} if collector else {}),
+            **({proxy: applicant["proxy_id_number"]} if proxy else {}), **listed}
 
 
 def check_duplicates(session: Session, assistance_type: str | None, members: list[Member]) -> None:
