@@ -15,7 +15,8 @@ household's last living member: then nobody is left to support, and the househol
 end the same way (no review is started for them).
 
 The death also closes what it leaves without a subject or a payee: the window's open referrals (转办) for the
-person alone end (engine.window.referrals.end_referrals_of_the_dead); when the head of household (户主) dies and
+person alone end (engine.window.referrals.end_referrals_of_the_dead, called by engine.deaths.record_death, the
+public entry point, in the same transaction: the window depends on the cases, not the reverse); when the head of household (户主) dies and
 the household goes on, the household names a new head (户主变更: the member the recording clerk picks, else by
 ``successor_rule``) and every household benefit the dead person held passes to them (``change_holder``: the
 payee of the payment roll), in the benefit's history, an event on its granting case and the household's
@@ -41,7 +42,6 @@ from engine.people.accounts import Principal
 from engine.people.scope import household_scope
 from engine.store.models import Case, Household, HouseholdEvent, Notification, Person, Recipient, Unit
 from engine.store.sequences import claim
-from engine.window.referrals import end_referrals_of_the_dead
 from engine.workdays import Due, add_months, due_by, first_of_next_month
 
 CASE, HOUSEHOLD, PERSON = Case.__table__, Household.__table__, Person.__table__
@@ -63,7 +63,7 @@ class DeathRecorded:
     due_on: date | None = None
     stopped: tuple[str, ...] = ()
     terminated: tuple[str, ...] = ()
-    referrals_ended: tuple[str, ...] = ()   # the window's 转办单 numbers the death ended
+    referrals_ended: tuple[str, ...] = ()   # the window's 转办单 numbers the death ended (engine.deaths)
     new_head: str | None = None             # the household's new head (户主变更), when the head died
     holders_changed: tuple[str, ...] = ()   # granting cases of the household benefits passed to the new head
     holder: str | None = None               # who holds them now (the new head, or the living head)
@@ -83,8 +83,7 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
     already running for the benefit is not doubled: its limit is brought forward when the death's is earlier.
     The person's own benefits stop (``stop_personal_benefits``) and the cases the death makes moot end
     (``end_moot_cases``); when they were the household's last living member, so do the household's benefits
-    (低保 …: nobody is left to support) and its cases, and no review is started. The window's referrals for the
-    person alone end. When the person heads the household (户主) and others live on, ``new_head_id`` names the
+    (低保 …: nobody is left to support) and its cases, and no review is started. When the person heads the household (户主) and others live on, ``new_head_id`` names the
     new head, a living member of the household (an adult if any is: FormInvalid otherwise, nothing written);
     None: ``successor_rule``. The caller commits."""
     county, township = Unit.__table__.alias("county"), Unit.__table__.alias("township")
@@ -118,10 +117,9 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
     terminated = end_moot_cases(session, principal, now, household_id, person_id, member.name, died_on, last)
     stopped = stop_personal_benefits(session, principal, now, person_id, member.name, died_on,
                                      household_id if last else None)
-    ended = end_referrals_of_the_dead(session, now, today, household_id, member.id_number, member.name, died_on, last)
     holders = pass_on_benefits(session, principal, now, today, household_id, member, died_on, successor)
     end_collections(session, principal, now, today, member, died_on)
-    after = {"referrals_ended": ended, "holders_changed": holders, "holder": successor.name if holders else None,
+    after = {"holders_changed": holders, "holder": successor.name if holders else None,
              "new_head": successor.name if successor is not None and successor.becomes_head else None}
     benefits = session.execute(
         select(RECIPIENT, CASE.c.number).join(CASE, CASE.c.id == RECIPIENT.c.case_id)

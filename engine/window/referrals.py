@@ -17,7 +17,8 @@ from engine.clock import Clock
 from engine.errors import Conflict, FormInvalid, NotFound
 from engine.people.accounts import DEPARTMENT_ROLES, Principal
 from engine.people.scope import place_scope
-from engine.store.models import Notification, Unit, WindowItem, WindowRegistration, WindowSupervisionItem
+from engine.households.registry import died_on_of
+from engine.store.models import Notification, Person, Unit, WindowItem, WindowRegistration, WindowSupervisionItem
 from engine.window.items import window_rules
 from engine.window.registration import OPEN_REFERRAL, TEXT_MAX
 from engine.workdays import WorkingCalendar, add_workdays_due
@@ -149,8 +150,8 @@ def escalate_referrals(session: Session, clock: Clock) -> dict[str, int]:
     return {"referrals_escalated": raised, "referrals_resolved": resolved}
 
 
-def end_referrals_of_the_dead(session: Session, now, today: date, household_id: int, id_number: str, name: str,
-                              died_on: date, last: bool) -> tuple[str, ...]:
+def end_referrals_of_the_dead(session: Session, now, today: date, household_id: int, person_id: int,
+                              died_on: date) -> tuple[str, ...]:
     """End the open referrals (转办) a person's death leaves without a subject, in the transaction that records
     it (engine.cases.deaths.record_death): those registered for them of an item for the person alone (window
     item ``subject = "person"``: 就业援助, 医疗救助, 法律援助 …) and, when they were the household's last living
@@ -158,7 +159,12 @@ def end_referrals_of_the_dead(session: Session, now, today: date, household_id: 
     受灾, 教育 …) registered by them stays open for the living members. Each ended referral is ``ended`` on the day
     with its reason (``end_reason``, on the window's registration page and ledger), its deadline and 督办 item
     closed, and a notification to the department's liaison and to the window that registered it. Returns the
-    ended referrals' 转办单 numbers."""
+    ended referrals' 转办单 numbers. Asked after the death is recorded: ``last`` is read from the registry."""
+    person, others = Person.__table__, Person.__table__.alias("others")
+    name, id_number, last = session.execute(
+        select(person.c.name, person.c.id_number, ~exists().where(
+            others.c.household_id == household_id, others.c.id != person_id, died_on_of(others).is_(None)))
+        .where(person.c.id == person_id)).one()
     rules = window_rules()
     county = Unit.__table__.alias("county")
     rows = session.execute(
