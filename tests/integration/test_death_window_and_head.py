@@ -16,7 +16,7 @@ from engine.errors import Conflict, FormInvalid
 from engine.oversight.files import household_file
 from engine.oversight.reports import payment_roll
 from engine.store.models import (Case, CaseEvent, Household, HouseholdEvent, Notification, Person, Recipient,
-                                 RecipientChange, WindowCharityReferral, WindowItem, WindowSupervisionItem)
+                                 RecipientChange, WindowCharityReferral, WindowSupervisionItem)
 from engine.jobs import escalation_sweep
 from engine.window.charities import refer_to_charity
 from engine.window.ledger import ledger, ledger_report, registration_view
@@ -25,6 +25,7 @@ from engine.window.referrals import answer_referral
 from engine.window.registration import Applicant, RequestedItem, register
 from tests.factories import SHUANGYUAN
 from tests.integration.test_death_review import _record, household  # noqa: F401  (the fixture)
+from tests.integration.test_window import _items
 
 DIED_ON = date(2026, 9, 10)
 
@@ -42,12 +43,6 @@ def _register(db, clock, who, unit_id, person, codes):
                        [RequestedItem(c) for c in codes])
         uow.commit()
     return rid
-
-
-def _items(db, rid):
-    with db.unit_of_work() as uow:
-        return {r.item_code: r for r in uow.session.execute(
-            select(WindowItem).where(WindowItem.registration_id == rid)).scalars()}
 
 
 def test_a_death_ends_the_person_s_own_referrals_and_keeps_the_household_s(db, clock, who, unit_id, household):
