@@ -16,8 +16,8 @@ end the same way (no review is started for them).
 
 The death also closes what it leaves without a subject or a payee: the window's open referrals (转办) for the
 person alone end (engine.window.referrals.end_referrals_of_the_dead, called by engine.deaths.record_death, the
-public entry point, in the same transaction: the window depends on the cases, not the reverse); when the head of household (户主) dies and
-the household goes on, the household names a new head (户主变更: the member the recording clerk picks, else by
+public entry point, in the same transaction: the window depends on the cases, not the reverse); when the head of
+household (户主) dies and the household goes on, the household names a new head (户主变更: the member the recording clerk picks, else by
 ``successor_rule``) and every household benefit the dead person held passes to them (``change_holder``: the
 payee of the payment roll), in the benefit's history, an event on its granting case and the household's
 history; a benefit collected by the dead person on someone's behalf (代领人) is no longer (``end_collector``).
@@ -83,9 +83,11 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
     already running for the benefit is not doubled: its limit is brought forward when the death's is earlier.
     The person's own benefits stop (``stop_personal_benefits``) and the cases the death makes moot end
     (``end_moot_cases``); when they were the household's last living member, so do the household's benefits
-    (低保 …: nobody is left to support) and its cases, and no review is started. When the person heads the household (户主) and others live on, ``new_head_id`` names the
-    new head, a living member of the household (an adult if any is: FormInvalid otherwise, nothing written);
-    None: ``successor_rule``. The caller commits."""
+    (低保 …: nobody is left to support) and its cases, and no review is started. When the person heads the
+    household (户主) and others live on, ``new_head_id`` names the new head, a living member of the household (an
+    adult if any is: FormInvalid otherwise, nothing written); None: ``successor_rule``. The household benefits
+    they held pass to the head (``pass_on_benefits``); those they collected for others no longer are
+    (``end_collections``). The caller commits."""
     county, township = Unit.__table__.alias("county"), Unit.__table__.alias("township")
     others = PERSON.alias("others")  # a member still alive: else the household's own benefits end with this death
     alive = exists().where(others.c.household_id == household_id, others.c.id != person_id,
