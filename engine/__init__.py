@@ -53,7 +53,8 @@ from engine.oversight.saved_filters import (EXPORT_MAX, case_list_report, delete
 from engine.oversight.county_rules import SOURCE as COUNTY_RULES_SOURCE, county_rules
 from engine.oversight.county_reviews import COMPLAINT_KINDS, VERDICTS, case_supervision, supervision_month
 from engine.cases.county_review import register_complaint
-from engine.cases.deaths import DeathRecorded, record_death
+from engine.cases.deaths import DeathRecorded
+from engine.deaths import record_death
 from engine.cases.self_care import REPORTERS as SELF_CARE_REPORTERS, report_self_care_change
 from engine.rule_changes import (APPEAL_FIELDS, APPEAL_REQUIRED, MAX_NOTE_CHARS as MAX_RULE_NOTE_CHARS, add_appeal_entry, add_rule_entry,
                                  appeal_edit_form, counties_without_rules, field_name as rule_field_name,

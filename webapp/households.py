@@ -8,9 +8,11 @@ from flask_babel import gettext as _
 
 from engine import (SELF_CARE_REPORTERS, age_on, household_archive, household_file, household_registrations, record_death,
                     report_self_care_change)
+from engine.errors import FormInvalid
 from .attachments import blobs
 from .auth import current_principal
 from .db import clock, db
+from .pages import is_zh
 
 bp = Blueprint("households", __name__)
 
@@ -46,12 +48,20 @@ def report_death(household_id: int):
     try:
         person_id = int(request.form.get("person_id", ""))
         died_on = date.fromisoformat(request.form.get("died_on", ""))
+        new_head = request.form.get("new_head_id", "").strip()
+        new_head_id = int(new_head) if new_head else None   # blank: the documented rule names the new head
     except ValueError:
         flash(_("Choose the member and enter the date of death (YYYY-MM-DD)."), "error")
         return _dossier_page(household_id), 400
-    with db().unit_of_work(write=True) as uow:
-        done = record_death(uow.session, current_principal(), clock(), household_id, person_id, died_on)
-        uow.commit()
+    try:
+        with db().unit_of_work(write=True) as uow:
+            done = record_death(uow.session, current_principal(), clock(), household_id, person_id, died_on,
+                                new_head_id)
+            uow.commit()
+    except FormInvalid as refused:   # the new head picked is not a living (adult) member: nothing recorded
+        for message in refused.errors_in(is_zh()).values():
+            flash(message, "error")
+        return _dossier_page(household_id), 422
     if not done.recorded:
         flash(_("This death was already recorded; nothing new was started."), "info")
     elif done.started or done.hastened:
@@ -65,6 +75,14 @@ def report_death(household_id: int):
     if done.terminated:
         flash(_("The death ends cases %(cases)s of the person: terminated, their open tasks withdrawn.",
                 cases="、".join(done.terminated)), "success")
+    if done.referrals_ended:
+        flash(_("The death ends the window's referrals %(numbers)s for the person.",
+                numbers="、".join(done.referrals_ended)), "success")
+    if done.new_head:
+        flash(_("%(name)s is the household's new head.", name=done.new_head), "success")
+    if done.holders_changed:
+        flash(_("The household's benefits (cases %(cases)s) are now paid to %(name)s.",
+                cases="、".join(done.holders_changed), name=done.holder), "success")
     return redirect(url_for("households.dossier", household_id=household_id))
 
 

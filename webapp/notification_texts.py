@@ -28,6 +28,7 @@ TEXTS = {
     "window_not_eligible": "Registration %(number)s (%(applicant)s) “%(item)s”: the department answered not eligible",
     "window_eligible": "Registration %(number)s (%(applicant)s) “%(item)s”: the department reported its first check and what it is doing",
     "window_finished": "Registration %(number)s (%(applicant)s) “%(item)s”: the department has finished",
+    "window_ended": "Referral %(transfer)s “%(item)s” (registration %(number)s): %(name)s died on %(died_on)s; the referral is ended",
     "ended_by_death": "Case %(number)s: the recipient %(name)s died on %(died_on)s; the case is terminated and its open tasks withdrawn",
 }
 STEPS = ("step", "to_step")
@@ -40,7 +41,7 @@ KIND_NAMES = {
     "delegation_returned": "Delegation returned", "delegation_recalled": "Delegation recalled",
     "proxy_named": "Named as proxy", "cosign_requested": "Co-signing requested", "cosigned": "Co-signed",
     "window_not_eligible": "Referral: not eligible", "window_eligible": "Referral: in hand",
-    "window_finished": "Referral: finished", "ended_by_death": "Ended by a death",
+    "window_finished": "Referral: finished", "window_ended": "Referral ended by a death", "ended_by_death": "Ended by a death",
 }
 
 

@@ -15,7 +15,8 @@ ITEM_STATUS = {
     "application_needed": _l("Application form to be completed"),
     "materials_missing": _l("Materials missing, told at once"), "explained": _l("Not eligible, policy explained"),
     "referred": _l("Referred, awaiting the department's answer"), "handling": _l("Being handled by the department"),
-    "not_eligible": _l("Department's answer: not eligible"), "finished": _l("Finished by the department")}
+    "not_eligible": _l("Department's answer: not eligible"), "finished": _l("Finished by the department"),
+    "ended": _l("Ended (the applicant died)")}
 PROJECT_STATUS = {
     "submitted": _l("Awaiting initial review"), "returned": _l("Returned at initial review"),
     "passed": _l("Passed initial review, awaiting the joint review"), "approved": _l("Approved by the joint review"),

@@ -13,6 +13,14 @@ review (复核) still running for a benefit it stopped, a change (变更) of suc
 personal benefit for the person. A household benefit's application goes on — unless the dead person was the
 household's last living member: then nobody is left to support, and the household's benefits stop and its cases
 end the same way (no review is started for them).
+
+The death also closes what it leaves without a subject or a payee: the window's open referrals (转办) for the
+person alone end (engine.window.referrals.end_referrals_of_the_dead, called by engine.deaths.record_death, the
+public entry point, in the same transaction: the window depends on the cases, not the reverse); when the head of
+household (户主) dies and the household goes on, the household names a new head (户主变更: the member the recording clerk picks, else by
+``successor_rule``) and every household benefit the dead person held passes to them (``change_holder``: the
+payee of the payment roll), in the benefit's history, an event on its granting case and the household's
+history; a benefit collected by the dead person on someone's behalf (代领人) is no longer (``end_collector``).
 """
 from __future__ import annotations
 
@@ -26,7 +34,8 @@ from engine.catalogue.rules import benefit_types, death_review_months, personal_
 from engine.cases.operations import cancel_running_case
 from engine.cases.periodic import review_start_data, start_reviews
 from engine.cases.writer import TASK, locked, write_event, write_event_limit, write_notifications
-from engine.households.register import stop_benefit
+from engine.catalogue.forms import age_on, mask_id_number
+from engine.households.register import change_holder, end_collector, stop_benefit
 from engine.households.registry import died_on_of, subject_key
 from engine.errors import FormInvalid, NotFound
 from engine.people.accounts import Principal
@@ -54,6 +63,10 @@ class DeathRecorded:
     due_on: date | None = None
     stopped: tuple[str, ...] = ()
     terminated: tuple[str, ...] = ()
+    referrals_ended: tuple[str, ...] = ()   # the window's 转办单 numbers the death ended (engine.deaths)
+    new_head: str | None = None             # the household's new head (户主变更), when the head died
+    holders_changed: tuple[str, ...] = ()   # granting cases of the household benefits passed to the new head
+    holder: str | None = None               # who holds them now (the new head, or the living head)
 
 
 def review_due_after_death(died_on: date, months: int) -> Due:
@@ -62,7 +75,7 @@ def review_due_after_death(died_on: date, months: int) -> Due:
 
 
 def record_death(session: Session, principal: Principal, clock, household_id: int, person_id: int,
-                 died_on: date) -> DeathRecorded:
+                 died_on: date, new_head_id: int | None = None) -> DeathRecorded:
     """Record that a member of a household in the township's place died on ``died_on`` (a household event
     by the acting user) and start the review of each benefit of the household that a death puts under
     review, due that many months after the death: the county's rule in force on the day of the death
@@ -70,13 +83,18 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
     already running for the benefit is not doubled: its limit is brought forward when the death's is earlier.
     The person's own benefits stop (``stop_personal_benefits``) and the cases the death makes moot end
     (``end_moot_cases``); when they were the household's last living member, so do the household's benefits
-    (低保 …: nobody is left to support) and its cases, and no review is started. The caller commits."""
+    (低保 …: nobody is left to support) and its cases, and no review is started. When the person heads the
+    household (户主) and others live on, ``new_head_id`` names the new head, a living member of the household (an
+    adult if any is: FormInvalid otherwise, nothing written); None: ``successor_rule``. The household benefits
+    they held pass to the head (``pass_on_benefits``); those they collected for others no longer are
+    (``end_collections``). The caller commits."""
     county, township = Unit.__table__.alias("county"), Unit.__table__.alias("township")
     others = PERSON.alias("others")  # a member still alive: else the household's own benefits end with this death
     alive = exists().where(others.c.household_id == household_id, others.c.id != person_id,
                            died_on_of(others).is_(None))
     member = session.execute(
-        select(PERSON.c.id, PERSON.c.name, PERSON.c.birth_date, county.c.code.label("county_code"),
+        select(PERSON.c.id, PERSON.c.name, PERSON.c.birth_date, PERSON.c.id_number, HOUSEHOLD.c.head_id,
+               county.c.code.label("county_code"),
                township.c.code.label("township_code"), (~alive).label("last"))
         .join(HOUSEHOLD, HOUSEHOLD.c.id == PERSON.c.household_id)
         .join(county, county.c.id == HOUSEHOLD.c.county_id).join(township, township.c.id == HOUSEHOLD.c.township_id)
@@ -90,23 +108,28 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
     if member.birth_date and died_on < member.birth_date:
         raise FormInvalid({"died_on": "死亡日期不能早于出生日期"}, {"died_on": "The date of death is before the birth date"})
     review_months = death_review_months(rules_in_force(member.county_code, died_on, member.township_code, session))
+    last = bool(member.last)
+    successor = _successor(session, household_id, member, died_on, new_head_id, last)
     if not claim(session, f"died:{person_id}"):
         return DeathRecorded(False)
     session.execute(insert(H_EVENT).values(household_id=household_id, person_id=person_id, kind="died", on=died_on,
                                            case_id=None, actor_id=principal.user_id, at=now,
                                            detail={"died_on": died_on.isoformat()}))
     # The cases first, then the benefits: the order a review's completion locks them in (case, then register).
-    last = bool(member.last)
     terminated = end_moot_cases(session, principal, now, household_id, person_id, member.name, died_on, last)
     stopped = stop_personal_benefits(session, principal, now, person_id, member.name, died_on,
                                      household_id if last else None)
+    holders = pass_on_benefits(session, principal, now, today, household_id, member, died_on, successor)
+    end_collections(session, principal, now, today, member, died_on)
+    after = {"holders_changed": holders, "holder": successor.name if holders else None,
+             "new_head": successor.name if successor is not None and successor.becomes_head else None}
     benefits = session.execute(
         select(RECIPIENT, CASE.c.number).join(CASE, CASE.c.id == RECIPIENT.c.case_id)
         .where(RECIPIENT.c.household_id == household_id, RECIPIENT.c.status == "active",
                RECIPIENT.c.assistance_type.in_(list(review_months)))
         .order_by(RECIPIENT.c.id)).all()
     if not benefits:
-        return DeathRecorded(True, stopped=stopped, terminated=terminated)
+        return DeathRecorded(True, stopped=stopped, terminated=terminated, **after)
     notes = f"家庭成员{member.name}于{died_on.isoformat()}死亡，应于死亡后{{months}}个月内完成复核（2022年通知）。"
     started, hastened, due_on = [], [], None
     for months in sorted({review_months[b.assistance_type] for b in benefits}):
@@ -130,7 +153,108 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
                 write_event_limit(session, case_id, due, now, f"家庭成员死亡：{months}个月内完成复核",
                                   {**detail, "from": was.isoformat() if was else None})
                 hastened.append(number)
-    return DeathRecorded(True, tuple(started), tuple(hastened), due_on, stopped, terminated)
+    return DeathRecorded(True, tuple(started), tuple(hastened), due_on, stopped, terminated, **after)
+
+
+@dataclass(frozen=True)
+class Successor:
+    """Who holds the household's benefits after a death: a living member, and whether they become its head."""
+
+    id: int
+    name: str
+    id_number: str
+    chosen: bool          # named by the clerk (else by successor_rule, or the head already living)
+    becomes_head: bool    # the dead person headed the household (or it had no head): 户主变更
+
+
+def successor_rule(living: list, died_on: date):
+    """The new head when the clerk names none (the household's usual choice, an assumption in docs/rules.md): the
+    dead head's spouse if an adult, else the oldest adult member, else the oldest member (a household of minors:
+    their guardian acts for the head). ``living``: the rows of the members alive after the death."""
+    adults = [p for p in living if (age_on(p.birth_date, died_on) or 0) >= 18]
+    spouse = [p for p in adults if p.relation == "spouse"]
+    pool = spouse or adults or living
+    return min(pool, key=lambda p: (p.birth_date or date.max, p.id))
+
+
+def _successor(session: Session, household_id: int, member, died_on: date, new_head_id: int | None,
+               last: bool) -> Successor | None:
+    """Who the dead person's household benefits pass to, checked before anything is written: FormInvalid on
+    ``new_head_id`` when it names no living member of the household (an adult, if any member is), or names one
+    while the dead person did not head it (the head lives on: their benefits pass to that head)."""
+    if last:
+        if new_head_id is not None:
+            raise FormInvalid({"new_head_id": "该户已无其他在世成员，不能选择新户主"},
+                              {"new_head_id": "No other member of the household is alive to head it"})
+        return None
+    living = session.execute(
+        select(PERSON.c.id, PERSON.c.name, PERSON.c.id_number, PERSON.c.birth_date, PERSON.c.relation)
+        .where(PERSON.c.household_id == household_id, PERSON.c.id != member.id, died_on_of(PERSON).is_(None))
+        .order_by(PERSON.c.id)).all()
+    head_dies = member.head_id in (None, member.id) or member.head_id not in {p.id for p in living}
+    if not head_dies:
+        if new_head_id is not None and new_head_id != member.head_id:
+            raise FormInvalid({"new_head_id": "死亡成员不是户主，户主不变，无需选择新户主"},
+                              {"new_head_id": "The member who died did not head the household: its head stays"})
+        head = next(p for p in living if p.id == member.head_id)
+        return Successor(head.id, head.name, head.id_number, False, False)
+    if new_head_id is None:
+        found = successor_rule(living, died_on)
+        return Successor(found.id, found.name, found.id_number, False, True)
+    chosen = next((p for p in living if p.id == new_head_id), None)
+    if chosen is None:
+        raise FormInvalid({"new_head_id": "新户主须为该户的在世成员"},
+                          {"new_head_id": "The new head must be a living member of this household"})
+    if (age_on(chosen.birth_date, died_on) or 0) < 18 and any((age_on(p.birth_date, died_on) or 0) >= 18
+                                                               for p in living):
+        raise FormInvalid({"new_head_id": "该户有成年在世成员，新户主须年满十八周岁"},
+                          {"new_head_id": "The household has living adults: the new head must be one of them"})
+    return Successor(chosen.id, chosen.name, chosen.id_number, True, True)
+
+
+def pass_on_benefits(session: Session, principal: Principal, now, today: date, household_id: int, member,
+                     died_on: date, successor: Successor | None) -> tuple[str, ...]:
+    """户主变更: the household's new head (``successor.becomes_head``: in the household's history), and every
+    active household benefit the dead person held passes to ``successor`` — its holder and payee on the payment
+    roll (``change_holder``), in its history, and an event on its granting case with both names (ID numbers
+    masked). Returns the granting cases' numbers."""
+    if successor is None:
+        return ()
+    if successor.becomes_head:
+        session.execute(HOUSEHOLD.update().where(HOUSEHOLD.c.id == household_id).values(head_id=successor.id,
+                                                                                        updated_at=now))
+        session.execute(insert(H_EVENT).values(
+            household_id=household_id, person_id=successor.id, kind="head_changed", on=died_on, case_id=None,
+            actor_id=principal.user_id, at=now,
+            detail={"reason": "death", "from_person_id": member.id, "from_name": member.name,
+                    "chosen": successor.chosen}))
+    rows = session.execute(
+        select(RECIPIENT.c.id, RECIPIENT.c.case_id, CASE.c.number).join(CASE, CASE.c.id == RECIPIENT.c.case_id)
+        .where(RECIPIENT.c.household_id == household_id, RECIPIENT.c.status == "active",
+               RECIPIENT.c.applicant_id_number == member.id_number,
+               RECIPIENT.c.assistance_type.not_in(list(personal_types())))
+        .order_by(RECIPIENT.c.id).with_for_update(of=RECIPIENT)).all()
+    title = f"户主{member.name}于{died_on.isoformat()}死亡，户主变更为{successor.name}，救助金由其领取"
+    for r in rows:
+        change_holder(session, r.id, r.case_id, successor.name, successor.id_number, successor.id, today, now)
+        write_event(session, r.case_id, now, principal.user_id, "holder_changed", None, title,
+                    {"reason": "death", "died_on": died_on.isoformat(), "from_person_id": member.id,
+                     "from": f"{member.name}（{mask_id_number(member.id_number)}）", "to_person_id": successor.id,
+                     "to": f"{successor.name}（{mask_id_number(successor.id_number)}）", "chosen": successor.chosen})
+    return tuple(r.number for r in rows)
+
+
+def end_collections(session: Session, principal: Principal, now, today: date, member, died_on: date) -> None:
+    """Every active benefit the dead person collected on another's behalf (代领人) is no longer collected by them:
+    the collector cleared (``end_collector``), in its history and an event on its granting case."""
+    rows = session.execute(select(RECIPIENT.c.id, RECIPIENT.c.case_id).where(
+        RECIPIENT.c.collector_id_number == member.id_number, RECIPIENT.c.status == "active")
+        .order_by(RECIPIENT.c.id).with_for_update()).all()
+    for r in rows:
+        end_collector(session, r.id, r.case_id, today, now)
+        write_event(session, r.case_id, now, principal.user_id, "collector_ended", None,
+                    f"代领人{member.name}于{died_on.isoformat()}死亡，不再代领",
+                    {"reason": "death", "died_on": died_on.isoformat(), "person_id": member.id})
 
 
 def stop_personal_benefits(session: Session, principal: Principal, now, person_id: int, name: str,

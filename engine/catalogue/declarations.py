@@ -14,6 +14,10 @@ on the process (select the pool in Camunda Modeler)
                           the start-form fields the household registry (一户一档) takes
     ``applicant.proxy_id_number``  (optional) the start-form field with the ID number of the person entrusted
                           to apply (受委托人): nobody recorded as dead may be (engine.households.registry)
+    ``applicant.collector_name``, ``applicant.collector_id_number``  (optional) the start-form fields naming
+                          who collects the benefit on the recipient's behalf (代领人): kept on the benefit
+                          with its account; nobody recorded as dead may be. A version deployed before
+                          declares neither: its cases register no collector
 on a user task
     ``starts_clock``      ``True``, ``field == 'value'`` or ``field in ('a', 'b')`` over the
                           task's own form: completing the task this way starts the overall limit
@@ -61,7 +65,8 @@ DEFAULT_VALID_MONTHS = 6
 APPLICANT_FIELDS = ("name", "id_number")
 # Optional start-form fields for the household registry: the member list (items: id_number, name,
 # relation, monthly_income, disability_level), the address and phone, the declared assets.
-APPLICANT_OPTIONAL = ("members", "address", "phone", "assets", "payment_account", "account_keeper", "proxy_id_number")
+APPLICANT_OPTIONAL = ("members", "address", "phone", "assets", "payment_account", "account_keeper", "proxy_id_number",
+                      "collector_name", "collector_id_number")
 # The declarations' property names, as the checks below read them (designer_checks' known lists use these).
 TASK_DECLARATIONS = ("starts_clock", "privacy", *(ECONOMIC_PREFIX + part for part in ("source", *ECONOMIC_FIELDS, "valid_months")))
 PROCESS_DECLARATIONS = ("overall_limit", "summary", *(f"applicant.{part}" for part in APPLICANT_FIELDS + APPLICANT_OPTIONAL))
@@ -189,9 +194,11 @@ class RouteDeclarations:
         return {name: "self"} if name and not data.get(name) else {}
 
     def payment_of(self, data: Mapping[str, Any]) -> dict[str, str | None]:
-        """The account a benefit is paid into and who keeps it, where the route declares them."""
-        return {part: (str(data[self.applicant[part]])[:40] if self.applicant.get(part) and data.get(self.applicant[part])
-                       else None) for part in ("payment_account", "account_keeper")}
+        """The account a benefit is paid into, who keeps it and who collects it on the recipient's behalf (代领人:
+        name and ID number), where the route declares them (an older version, or a case lodged before, has none)."""
+        return {part: (str(data[self.applicant[part]])[:size] if self.applicant.get(part) and data.get(self.applicant[part])
+                       else None) for part, size in (("payment_account", 40), ("account_keeper", 40),
+                                                     ("collector_name", 50), ("collector_id_number", 18))}
 
     def assets_of(self, data: Mapping[str, Any]) -> dict[str, Any]:
         """The assets the application declares (as the start form holds them)."""

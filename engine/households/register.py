@@ -123,7 +123,8 @@ def _register(session: Session, case_id: int, value, data: dict[str, Any], today
                 household_id=case.household_id, person_id=person_id, payment=benefit["payment"],
                 care_level=value("care_level"), category=value("category"), active_key=key,
                 payment_account=payment.get("payment_account"),
-                account_keeper=payment.get("account_keeper")).returning(RECIPIENT.c.id)).scalar_one()
+                account_keeper=payment.get("account_keeper"), collector_name=payment.get("collector_name"),
+                collector_id_number=payment.get("collector_id_number")).returning(RECIPIENT.c.id)).scalar_one()
     except IntegrityError:
         other = session.execute(select(CASE.c.id, CASE.c.number).join(RECIPIENT, RECIPIENT.c.case_id == CASE.c.id)
                                 .where(RECIPIENT.c.active_key == key)).first()
@@ -144,6 +145,26 @@ def stop_benefit(session: Session, recipient_id: int, case_id: int, stopped_from
     session.execute(update(RECIPIENT).where(RECIPIENT.c.id == recipient_id).values(
         status="stopped", stopped_from=stopped_from, active_key=None, review_case_id=None, updated_at=now))
     _history(session, recipient_id, case_id, "stop", on, now)
+
+
+HOLDER_CHANGED = "holder_changed"        # a household benefit passed to the new head (户主变更) after a death
+COLLECTOR_ENDED = "collector_ended"      # the 代领人 died: the benefit is no longer collected by them
+
+
+def change_holder(session: Session, recipient_id: int, case_id: int, name: str, id_number: str, person_id: int,
+                  on: date, now: datetime) -> None:
+    """A household benefit's holder (户主, the payee on the roll) is now this member (户主变更 after the head's
+    death: engine.cases.deaths), with its history entry dated ``on``; the caller holds the row's lock."""
+    session.execute(update(RECIPIENT).where(RECIPIENT.c.id == recipient_id).values(
+        applicant_name=name, applicant_id_number=id_number, person_id=person_id, updated_at=now))
+    _history(session, recipient_id, case_id, HOLDER_CHANGED, on, now)
+
+
+def end_collector(session: Session, recipient_id: int, case_id: int, on: date, now: datetime) -> None:
+    """The benefit's 代领人 died: nobody collects it on the recipient's behalf any more (history dated ``on``)."""
+    session.execute(update(RECIPIENT).where(RECIPIENT.c.id == recipient_id).values(
+        collector_name=None, collector_id_number=None, updated_at=now))
+    _history(session, recipient_id, case_id, COLLECTOR_ENDED, on, now)
 
 
 def release_review(session: Session, case_id: int, data: dict[str, Any], today: date, now: datetime) -> None:

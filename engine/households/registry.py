@@ -96,7 +96,7 @@ def find_household(session: Session, id_numbers: Iterable[str]) -> int | None:
 
 
 def refuse_withheld(session: Session, principal: Principal | None, id_numbers: Iterable[str],
-                    dead: Mapping[str, str] | None = None, managing: bool = False) -> None:
+                    dead: Mapping[str, str | tuple[str, str]] | None = None, managing: bool = False) -> None:
     """Refuse (Forbidden, nothing written) when any of these people belongs to a household whose file the
     principal may not see (``withheld_people``: a privacy household, for a village): they can neither be
     registered, attached nor added through that village. The message names neither the household nor its
@@ -109,7 +109,9 @@ def refuse_withheld(session: Session, principal: Principal | None, id_numbers: I
     principal may see their household's file, else by the masked ID the form gave. ``managing``: the case is
     about the person's own benefit (``lodging_fields``), which the message says the death stopped. ``dead`` may
     name someone beyond ``id_numbers``: the person entrusted to apply (受委托人), refused as such (nobody lodges
-    through a dead proxy) and never with the privacy refusal — nothing is lodged for them."""
+    through a dead proxy) and never with the privacy refusal — nothing is lodged for them. A ``dead`` entry may be
+    (field, why) to say the person's part: ``collector`` (代领人: nobody collects a benefit for the recipient once
+    dead), ``referral`` (the window refers no dead applicant: 转办, 转介)."""
     numbers = list(id_numbers)
     if not numbers or (principal is None and not dead):
         return
@@ -127,10 +129,11 @@ def refuse_withheld(session: Session, principal: Principal | None, id_numbers: I
         raise _withheld()
     order = {n: i for i, n in enumerate(numbers)}
     for r in sorted(rows, key=lambda r: order.get(r.id_number, len(order))):
-        field = dead.get(r.id_number)
-        if field is not None:
-            raise _refuse_dead(field, r.name if r.visible else None, r.id_number, r.died_on,
-                               "managed" if managing else "listed" if r.id_number in listed else "proxy")
+        entry = dead.get(r.id_number)
+        if entry is not None:
+            field, why = entry if isinstance(entry, tuple) else (
+                entry, "managed" if managing else "listed" if r.id_number in listed else "proxy")
+            raise _refuse_dead(field, r.name if r.visible else None, r.id_number, r.died_on, why)
 
 
 def _withheld() -> Forbidden:
@@ -154,6 +157,13 @@ def _refuse_dead(field: str, name: str | None, id_number: str, died_on, why: str
         zh = f"受委托人{who_zh}已{on}登记死亡，不能受托代为申请，请由申请人本人或另行委托的人员办理"
         en = (f"The entrusted person, {who_en[0].lower()}{who_en[1:]}, is recorded as dead{on_en}: they cannot apply "
               "on the applicant's behalf; the applicant or another entrusted person must")
+    elif why == "collector":
+        zh = f"代领人{who_zh}已{on}登记死亡，不能代为领取救助金，请填写其他代领人或由受助人本人领取"
+        en = (f"The person named to collect the payment, {who_en[0].lower()}{who_en[1:]}, is recorded as dead{on_en}: "
+              "name another collector, or the recipient collects it")
+    elif why == "referral":
+        zh = f"申请人{who_zh}已{on}登记死亡，不能再为其转办或转介"
+        en = f"The applicant, {who_en[0].lower()}{who_en[1:]}, is recorded as dead{on_en}: nothing more is referred for them"
     elif why == "managed":
         zh = f"{who_zh}已{on}登记死亡，其本人享受的救助已自死亡次月起停发，不能再为其发起复核、变更或复评"
         en = (f"{who_en} is recorded as dead{on_en}: their own benefit stopped from the month after the death, so no "
@@ -181,8 +191,9 @@ def lodging_fields(assistance_type: str | None, members: list[Member], data: Map
     for ``refuse_withheld``'s ``dead`` — or None: nobody. One rule for every way a case starts (a form, the
     window, the scheduler's reviews: engine.cases.lifecycle, engine.cases.batch_start):
 
-    - an application of a benefit: everyone it lists, and the person entrusted to lodge it (受委托人: the
-      route's ``applicant.proxy_id_number``);
+    - an application of a benefit: everyone it lists, the person entrusted to lodge it (受委托人: the
+      route's ``applicant.proxy_id_number``) and the person named to collect it (代领人: the route's
+      ``applicant.collector_id_number``, refused as such);
     - a dynamic-management case about a personal benefit (``managed_personal_benefit``: 特困, 两项补贴, 尊老金):
       the person it names, whatever its reason — their death stopped that benefit and ended its review
       (engine.cases.deaths.record_death is the path that records the stop), so a review, change or
@@ -201,7 +212,10 @@ def lodging_fields(assistance_type: str | None, members: list[Member], data: Map
         fields[members[0].id_number] = applicant["id_number"]
     listed = {m.id_number: fields.get(m.id_number, applicant.get("id_number") or "_form") for m in members}
     proxy = str(data.get(applicant.get("proxy_id_number", "")) or "") if applicant.get("proxy_id_number") else ""
-    return {proxy: applicant["proxy_id_number"], **listed} if proxy else listed
+    collector = (str(data.get(applicant.get("collector_id_number", "")) or "")
+                 if applicant.get("collector_id_number") else "")
+    return {**({collector: (applicant["collector_id_number"], "collector")} if collector else {}),
+            **({proxy: applicant["proxy_id_number"]} if proxy else {}), **listed}
 
 
 def check_duplicates(session: Session, assistance_type: str | None, members: list[Member]) -> None:

@@ -209,8 +209,10 @@ def household_file(session: Session, principal: Principal, household_id: int) ->
     return HouseholdFile(facts, history, cases, benefits, documents, attachments, timeline)
 
 
-_EVENT_ZH = {"created": "建档", "joined": "成员加入", "left": "成员迁出", "changed": "信息变更", "died": "成员死亡"}
-_EFFECT_ZH = {"register": "纳入", "update": "变更", "continue": "继续享受", "stop": "停发"}
+_EVENT_ZH = {"created": "建档", "joined": "成员加入", "left": "成员迁出", "changed": "信息变更", "died": "成员死亡",
+             "head_changed": "户主变更"}
+_EFFECT_ZH = {"register": "纳入", "update": "变更", "continue": "继续享受", "stop": "停发",
+              "holder_changed": "户主变更，改由新户主领取", "collector_ended": "代领人死亡，不再代领"}
 
 
 def _household_facts(session, household_id: int, reveal: bool, row: Any = None) -> HouseholdFacts:
@@ -222,7 +224,7 @@ def _household_facts(session, household_id: int, reveal: bool, row: Any = None) 
         members.append({"id": p.id, "name": p.name, "id_number": p.id_number if reveal else mask_id_number(p.id_number),
                         "sex": {"M": "男", "F": "女"}.get(p.sex or "", ""), "birth_date": p.birth_date,
                         "relation": RELATIONS_ZH.get(p.relation or "", p.relation or ""),
-                        "disability_level": p.disability_level})
+                        "disability_level": p.disability_level, "head": p.id == h.head_id})
     economic = []
     for r in session.execute(_ECONOMIC_ROWS, {"household_id": household_id}).mappings():
         incomes = [{**i, "id_number": i.get("id_number") if reveal else mask_id_number(i.get("id_number"))}
@@ -339,7 +341,8 @@ def _benefits(session, household_id: int | None, with_history: bool = False) -> 
         return []
     rows = session.execute(_BENEFITS, {"household_id": household_id}).mappings().all()
     out = [{**dict(r), "type_name": _type_name(r["assistance_type"]), "status_zh": STATUS_ZH.get(r["status"], r["status"]),
-            "applicant_id_number": mask_id_number(r["applicant_id_number"]), "history": []} for r in rows]
+            "applicant_id_number": mask_id_number(r["applicant_id_number"]),
+            "collector_id_number": mask_id_number(r["collector_id_number"]), "history": []} for r in rows]
     if with_history and out:
         by_id = {b["id"]: b for b in out}
         for ch in session.execute(select(CHANGE).where(CHANGE.c.recipient_id.in_(list(by_id)))

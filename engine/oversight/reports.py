@@ -176,7 +176,8 @@ def _payment_roll(session: Session, place, month: date, assistance_type: str, ty
         select(RECIPIENT.c.county_id, township.name, village.name, RECIPIENT.c.applicant_name,
                RECIPIENT.c.applicant_id_number, RECIPIENT.c.household_size, RECIPIENT.c.monthly_amount,
                RECIPIENT.c.assistance_type, RECIPIENT.c.payment, RECIPIENT.c.payment_from,
-               RECIPIENT.c.payment_account, RECIPIENT.c.account_keeper)
+               RECIPIENT.c.payment_account, RECIPIENT.c.account_keeper, RECIPIENT.c.collector_name,
+               RECIPIENT.c.collector_id_number)
         .join(township, township.id == RECIPIENT.c.township_id).join(village, village.id == RECIPIENT.c.village_id)
         .where(*_on_roll(place, month, types))
         .order_by(RECIPIENT.c.county_id, township.code, village.code,
@@ -185,18 +186,25 @@ def _payment_roll(session: Session, place, month: date, assistance_type: str, ty
 
     def lines() -> Iterator[list]:
         for (county_id, township_name, village_name, name, id_number, size, amount, kind, payment, paid_from,
-             account, keeper) in session.connection().execution_options(yield_per=ROLL_BATCH).execute(statement):
+             account, keeper, collector, collector_id) in session.connection().execution_options(yield_per=ROLL_BATCH).execute(statement):
             shown = county_id in revealed
             yield [township_name, village_name, name, id_number if shown else mask_id_number(id_number), size,
                    round(float(amount), 2), names[kind], f"一次性（{paid_from:%Y-%m-%d}）" if payment == "once" else "按月",
-                   (account or "") if shown else mask_account(account), KEEPERS.get(keeper or "", "")]
+                   (account or "") if shown else mask_account(account), KEEPERS.get(keeper or "", ""),
+                   collected_by(collector, collector_id)]
 
     return Report(_title(month, assistance_type, "发放名册"), list(ROLL_HEADER), lines() if stream else list(lines()),
                   month)
 
 
 ROLL_HEADER = ("乡镇（街道）", "村（社区）", "户主（本人）", "公民身份号码", "保障人数", "发放金额（元）", "救助类别",
-               "发放方式", "发放账户（社会保障卡）", "账户保管")
+               "发放方式", "发放账户（社会保障卡）", "账户保管", "代领人")
+
+
+def collected_by(name: str | None, id_number: str | None) -> str:
+    """The roll's 代领人 cell: who collects the payment on the recipient's behalf, their ID number masked on every
+    copy (the bank's too: the bank pays the account; the township checks the collector's card at the counter)."""
+    return f"{name}（{mask_id_number(id_number)}）" if name else ""
 ROLL_BATCH = 5000  # rows of the payment roll fetched at a time
 
 

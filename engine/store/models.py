@@ -504,6 +504,10 @@ class Recipient(Base):
     # staff (代管, which needs a written agreement filed with the county, 第二十六条).
     payment_account: Mapped[Optional[str]] = mapped_column(String(40))
     account_keeper: Mapped[Optional[str]] = mapped_column(String(20))
+    # 代领人: who collects the benefit on the recipient's behalf, when the application names one (ID masked
+    # wherever shown; nobody recorded as dead).
+    collector_name: Mapped[Optional[str]] = mapped_column(String(50))
+    collector_id_number: Mapped[Optional[str]] = mapped_column(String(18))
     # "<h|p><id>:<type>" while the benefit is active: one active benefit of a type per subject, in the database.
     active_key: Mapped[Optional[str]] = mapped_column(String(80), unique=True)
 
@@ -965,6 +969,9 @@ class WindowItem(Base):
     due_on: Mapped[Optional[date]] = mapped_column(Date)           # the open referral's current deadline
     due_provisional: Mapped[bool] = mapped_column(Boolean, default=False)
     answered_by_id: Mapped[Optional[int]] = mapped_column(ForeignKey("app_user.id"))
+    # An open referral ended without the department's answer: its only subject died (engine.cases.deaths).
+    ended_on: Mapped[Optional[date]] = mapped_column(Date)
+    end_reason: Mapped[Optional[str]] = mapped_column(Text)
 
     __table_args__ = (Index("ix_window_item_department", "department", "county_id", "status"),
                       Index("ix_window_item_due", "status", "due_on"))

@@ -14,6 +14,7 @@ from engine.catalogue.datafiles import DataFile
 from engine.catalogue.deployment import PROCESSES_DIR
 from engine.clock import Clock
 from engine.errors import DataFileInvalid, FormInvalid, NotFound
+from engine.households.registry import refuse_withheld
 from engine.people.accounts import Principal
 from engine.store.models import Unit, WindowCharityReferral, WindowRegistration
 from engine.window.referrals import window_scope
@@ -76,7 +77,7 @@ def projects_for(county_code: str, day: date) -> list[dict]:
 
 def _registration(session: Session, actor: Principal, registration_id: int):
     found = session.execute(select(REGISTRATION.c.id, REGISTRATION.c.county_id, REGISTRATION.c.township_id,
-                                   REGISTRATION.c.village_id)
+                                   REGISTRATION.c.village_id, REGISTRATION.c.applicant_id_number)
                             .where(REGISTRATION.c.id == registration_id, window_scope(actor))).first()
     if found is None or not (found.township_id in actor.units_for("township")
                              or found.village_id in actor.units_for("village")):
@@ -86,8 +87,10 @@ def _registration(session: Session, actor: Principal, registration_id: int):
 
 def refer_to_charity(session: Session, actor: Principal, clock: Clock, registration_id: int, choice: str,
                      note: str) -> int:
-    """转介 the registration's applicant to a project (``choice`` = "organisation:project") of the county's list."""
+    """转介 the registration's applicant to a project (``choice`` = "organisation:project") of the county's list;
+    an applicant recorded as dead since is refused (FormInvalid, nothing written), as the window's registration is."""
     found = _registration(session, actor, registration_id)
+    refuse_withheld(session, actor, [found.applicant_id_number], {found.applicant_id_number: ("project", "referral")})
     county_code = session.execute(select(Unit.code).where(Unit.id == found.county_id)).scalar_one()
     projects = {f"{p['organisation']}:{p['project']}": p for p in projects_for(county_code, clock.today())}
     note = (note or "").strip()

@@ -27,6 +27,7 @@ _ITEM = {
                    "department": _CODE, "assistance_type": _CODE, "limit_wd": {"type": "integer", "minimum": 1,
                                                                                 "maximum": 120},
                    "note": {"type": "string"}, "source": {"type": "string"},
+                   "subject": {"enum": ["person", "household"]},
                    "effective_from": {"type": "string", "format": "date"},
                    "retired_from": {"type": "string", "format": "date"}},
 }
@@ -67,6 +68,9 @@ class Item:
     note: str | None = None
     effective_from: date | None = None
     retired_from: date | None = None
+    # Whom a referral is for: the registered applicant alone (person, the default), or their household (住房,
+    # 受灾: still valid for the living members after the applicant's death; engine.window.referrals).
+    subject: str = "person"
 
     @property
     def referred(self) -> bool:
@@ -126,7 +130,7 @@ def _item(raw: dict[str, Any], departments: dict) -> Item:
     department = departments[raw["department"]]
     return Item(raw["code"], raw["name_zh"], raw["department"], department["name_zh"], raw["name_en"],
                 department["name_en"], raw.get("assistance_type"), raw.get("limit_wd"), raw.get("note"),
-                raw.get("effective_from"), raw.get("retired_from"))
+                raw.get("effective_from"), raw.get("retired_from"), raw.get("subject", "person"))
 
 
 def _item_problems(source: DataFile, where: tuple, raw: dict, departments: dict, types: dict) -> list:

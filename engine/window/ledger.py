@@ -26,7 +26,8 @@ COLUMNS = (("registration_number", "受理单号"), ("registered_on", "登记日
            ("department_zh", "承办部门"), ("status_zh", "办理状态"), ("transfer_number", "转办单号"),
            ("referred_on", "转办日期"), ("initial_due_on", "反馈期限"), ("answered_on", "部门答复日期"), ("answer_note", "部门答复"),
            ("finish_due_on", "办结期限"), ("finished_on", "办结日期"), ("result", "办理结果"),
-           ("fed_back_on", "反馈日期"), ("note", "说明"), ("clerk", "首问负责人"))
+           ("fed_back_on", "反馈日期"), ("note", "说明"), ("ended_on", "终止日期"), ("end_reason", "终止原因"),
+           ("clerk", "首问负责人"))
 
 
 def _rows(session: Session, query, today: date) -> list[dict]:
@@ -116,7 +117,7 @@ def overview(session: Session, principal: Principal, today: date) -> dict[str, l
                 late = is_late(row, today)
                 g["late"] += late
                 g["overdue"] += late and row.status in ("referred", "handling")
-                g["closed"] += row.status in ("not_eligible", "finished")
+                g["closed"] += row.status in ("not_eligible", "finished", "ended")
         return [{"name": k, "registrations": len(v["registrations"]), "referrals": v["referrals"],
                  "overdue": v["overdue"],
                  "on_time_rate": (round(100 * (v["referrals"] - v["late"]) / v["referrals"]) if v["referrals"]

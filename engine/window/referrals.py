@@ -17,7 +17,8 @@ from engine.clock import Clock
 from engine.errors import Conflict, FormInvalid, NotFound
 from engine.people.accounts import DEPARTMENT_ROLES, Principal
 from engine.people.scope import place_scope
-from engine.store.models import Notification, Unit, WindowItem, WindowRegistration, WindowSupervisionItem
+from engine.households.registry import died_on_of
+from engine.store.models import Notification, Person, Unit, WindowItem, WindowRegistration, WindowSupervisionItem
 from engine.window.items import window_rules
 from engine.window.registration import OPEN_REFERRAL, TEXT_MAX
 from engine.workdays import WorkingCalendar, add_workdays_due
@@ -147,6 +148,62 @@ def escalate_referrals(session: Session, clock: Clock) -> dict[str, int]:
         SUPERVISION.c.resolved_at.is_(None),
         ~exists().where(ITEM.c.id == SUPERVISION.c.window_item_id, stage_open)).values(resolved_at=now)).rowcount
     return {"referrals_escalated": raised, "referrals_resolved": resolved}
+
+
+def end_referrals_of_the_dead(session: Session, now, today: date, household_id: int, person_id: int,
+                              died_on: date) -> tuple[str, ...]:
+    """End the open referrals (转办) a person's death leaves without a subject, in the transaction that records
+    it (engine.cases.deaths.record_death): those registered for them of an item for the person alone (window
+    item ``subject = "person"``: 就业援助, 医疗救助, 法律援助 …) and, when they were the household's last living
+    member (``last``), every open referral of the household. A household item (``subject = "household"``: 住房,
+    受灾, 教育 …) registered by them stays open for the living members. Each ended referral is ``ended`` on the day
+    with its reason (``end_reason``, on the window's registration page and ledger), its deadline and 督办 item
+    closed, and a notification to the department's liaison and to the window that registered it. Returns the
+    ended referrals' 转办单 numbers. Asked after the death is recorded: ``last`` is read from the registry."""
+    person, others = Person.__table__, Person.__table__.alias("others")
+    name, id_number, last = session.execute(
+        select(person.c.name, person.c.id_number, ~exists().where(
+            others.c.household_id == household_id, others.c.id != person_id, died_on_of(others).is_(None)))
+        .where(person.c.id == person_id)).one()
+    rules = window_rules()
+    county = Unit.__table__.alias("county")
+    rows = session.execute(
+        select(ITEM.c.id, ITEM.c.item_code, ITEM.c.item_name, ITEM.c.department, ITEM.c.county_id,
+               ITEM.c.township_id, ITEM.c.transfer_number, ITEM.c.registration_id, ITEM.c.status,
+               REGISTRATION.c.applicant_id_number, county.c.code.label("county_code"))
+        .join(REGISTRATION, REGISTRATION.c.id == ITEM.c.registration_id)
+        .join(county, county.c.id == ITEM.c.county_id)
+        .where(ITEM.c.status.in_(OPEN_REFERRAL),
+               or_(REGISTRATION.c.applicant_id_number == id_number, REGISTRATION.c.household_id == household_id))
+        .order_by(ITEM.c.id).with_for_update(of=ITEM)).all()
+    ended = []
+    for row in rows:
+        item = rules.item(row.county_code, row.item_code)
+        own = row.applicant_id_number == id_number and (item is None or item.subject == "person")
+        if not (own or last):
+            continue
+        reason = (f"申请人{name}于{died_on.isoformat()}死亡，本事项为其本人事项，转办终止" if own else
+                  f"家庭最后一名在世成员{name}于{died_on.isoformat()}死亡，转办终止")
+        session.execute(update(ITEM).where(ITEM.c.id == row.id).values(
+            status="ended", ended_on=today, end_reason=reason, due_on=None))
+        session.execute(update(SUPERVISION).where(SUPERVISION.c.window_item_id == row.id,
+                                                  SUPERVISION.c.resolved_at.is_(None)).values(resolved_at=now))
+        registration = session.execute(select(REGISTRATION.c.point, REGISTRATION.c.village_id, REGISTRATION.c.number)
+                                       .where(REGISTRATION.c.id == row.registration_id)).one()
+        window = (("village", registration.village_id) if registration.point == "village_point"
+                  else ("township", row.township_id))
+        params = {"number": registration.number, "transfer": row.transfer_number or "", "item": row.item_name,
+                  "name": name, "died_on": died_on.isoformat()}
+        message = f"转办单 {row.transfer_number}「{row.item_name}」：{reason}"[:500]
+        # one notification per (task_id, kind): the window's under the item, the liaison's under its department
+        session.execute(insert(NOTE), [
+            {"role": role, "unit_id": unit, "case_id": None, "task_id": task, "kind": "window_ended",
+             "params": params, "message": message, "created_at": now}
+            for role, unit, task in ((*window, f"window-item-{row.id}"),
+                                     (rules.role_of(row.department), row.county_id, f"window-item-{row.id}-dept"))
+            if role])
+        ended.append(row.transfer_number or str(row.id))
+    return tuple(ended)
 
 
 def is_late(row, today: date) -> bool:

@@ -39,7 +39,7 @@ STATUS_ZH = {
     "case_started": "已启动审批", "duplicate": "重复申请，未受理", "application_needed": "待补全申请表",
     "materials_missing": "材料不全，已一次性告知", "explained": "不符合条件，已政策解释",
     "referred": "已转办，待部门答复", "handling": "部门办理中", "not_eligible": "部门答复：不符合条件",
-    "finished": "部门已办结",
+    "finished": "部门已办结", "ended": "已终止（申请人死亡）",
 }
 OPEN_REFERRAL = ("referred", "handling")
 # What the registration itself fills in a 民政 route's application form; the rest of that form (特困's age and

@@ -128,7 +128,8 @@ def test_someone_outside_the_user_s_place_is_refused_by_masked_id_only(db, who, 
 
 
 def test_reviews_of_a_household_whose_applicant_died_still_start(db, clock, who, household):
-    """The death's own review, and (once that one is ended) the next periodic review: neither is an application."""
+    """The death's own review, and (once that one is ended) the next periodic review: neither is an application;
+    both name the household's new head, who holds its benefit since the death."""
     household_id, members = household()
     done = _record(db, who, clock, household_id, members[0], DIED_ON)
     assert len(done.started) == 1
@@ -145,8 +146,11 @@ def test_reviews_of_a_household_whose_applicant_died_still_start(db, clock, who,
         s = uow.session
         linked = s.execute(select(Recipient.review_case_id).where(Recipient.household_id == household_id)).scalar_one()
         assert linked not in (None, review_id)
+        # the household's new head (户主变更 at the death) holds the benefit now, and the review names them
+        head = s.execute(select(Household.head_id).where(Household.id == household_id)).scalar_one()
+        assert head != members[0] and done.new_head == person(db, head).name
         assert s.execute(select(Case.applicant_id_number).where(Case.id == linked)).scalar_one() == person(
-            db, members[0]).id_number
+            db, head).id_number
 
 
 def test_the_application_form_from_the_file_leaves_the_dead_out(db, clock, who, dead):

@@ -212,7 +212,8 @@ def test_a_recipient_s_own_death_stops_their_personal_benefits_from_the_next_mon
         assert not notifications_for(s, who("township_xs"), kind="benefit_stopped")
 
         def paid(month):
+            # the personal benefits under the dead person's name, the 低保 under the new head's (户主变更)
             return sorted(line[6] for line in payment_roll(s, who("township_xs"), month, "all").rows
-                          if line[3] and line[2] == rows["minimum_living"].applicant_name)
+                          if line[3] and line[2] in (rows["extreme_poverty"].applicant_name, done.new_head))
         september, october = paid(date(2026, 9, 1)), paid(date(2026, 10, 1))
     assert len(september) == 4 and len(october) == 1

@@ -141,7 +141,8 @@ def test_the_deployed_version_carries_its_declarations(db):
     assert declared.applicant == {"name": "applicant_name", "id_number": "applicant_id_number", "members": "members",
                                   "address": "address", "phone": "phone", "assets": "assets",
                                   "payment_account": "payment_account", "account_keeper": "account_keeper",
-                                  "proxy_id_number": "proxy_id_number"}
+                                  "proxy_id_number": "proxy_id_number", "collector_name": "collector_name",
+                                  "collector_id_number": "collector_id_number"}
     assert declared.summary[:3] == ("household_size", "per_capita_income", "monthly_amount")
     assert declared.outcomes == {"end_confirmed": Outcome("register", {
         "monthly_amount": "monthly_amount", "payment_from": "payment_from", "household_size": "household_size",

@@ -17,10 +17,10 @@ from openpyxl import load_workbook
 from engine.oversight.reports import ROLL_HEADER, Report, to_csv, to_xlsx
 
 ROWS = [["响水镇", "城东社区", "=HYPERLINK(\"http://x\")", "032092119700101123", 3, 1961.64, "最低生活保障", "按月",
-         "6217000000001234", "本人"],
-        ["A&B <c>", "-2+3", "@SUM(A1)", "1.5E+3", 0, 650.0, "+1", "\r=1", "007", "\x01控制\x1f字符"],
+         "6217000000001234", "本人", ""],
+        ["A&B <c>", "-2+3", "@SUM(A1)", "1.5E+3", 0, 650.0, "+1", "\r=1", "007", "\x01控制\x1f字符", ""],
         ["", None, "  空格  ", "320921197001011236", 10 ** 12, Decimal("12.50"), True, date(2026, 9, 1),
-         datetime(2026, 9, 1, 8, 30), "]]>"]]
+         datetime(2026, 9, 1, 8, 30), "]]>", "李四（320921********1236）"]]
 
 
 def _report() -> Report:
@@ -31,13 +31,13 @@ def test_cells_keep_their_types_and_text_stays_inert_as_in_the_csv():
     sheet = load_workbook(io.BytesIO(to_xlsx(_report()))).active
     assert sheet.title == "报表"
     values = list(sheet.iter_rows(values_only=True))
-    assert values[0] == ("2026年09月社会救助发放名册",) + (None,) * 9
+    assert values[0] == ("2026年09月社会救助发放名册",) + (None,) * 10
     assert values[1] == ROLL_HEADER
     assert values[2] == ("响水镇", "城东社区", "'=HYPERLINK(\"http://x\")", "032092119700101123", 3, 1961.64,
-                         "最低生活保障", "按月", "6217000000001234", "本人")
-    assert values[3] == ("A&B <c>", "'-2+3", "'@SUM(A1)", "1.5E+3", 0, 650.0, "'+1", "'\r=1", "007", "控制字符")
+                         "最低生活保障", "按月", "6217000000001234", "本人", "")
+    assert values[3] == ("A&B <c>", "'-2+3", "'@SUM(A1)", "1.5E+3", 0, 650.0, "'+1", "'\r=1", "007", "控制字符", "")
     assert values[4][2:] == ("  空格  ", "320921197001011236", 10 ** 12, 12.5, True, datetime(2026, 9, 1),
-                             datetime(2026, 9, 1, 8, 30), "]]>")
+                             datetime(2026, 9, 1, 8, 30), "]]>", "李四（320921********1236）")
     cells = [cell for row in sheet.iter_rows() for cell in row if cell.value is not None]
     assert all(cell.data_type != "f" for cell in cells)
     for cell in cells:
