@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -331,9 +332,42 @@ def test_a_designer_simulates_the_unsaved_draft_in_the_modeler(db, clock, tmp_pa
             page.click("#wb-simulate")
         page.wait_for_selector("#simulation[data-ready=true][data-draft=true]")
         assert page.is_visible("#sim-draft")
+        assert page.inner_text("#sim-draft").startswith("正在模拟建模器中未保存的草稿 · 已按部署时的规则校验")
         page.click("#sim-lodge")
         page.wait_for_selector("#simulation[data-steps='0']")
         assert "受理审查（草稿）" in page.inner_text('.sim-step[data-task="acceptance"]')
+        page.screenshot(path=str(Path(os.environ.get("JIUZHU_SCREENSHOTS") or tmp_path)
+                                 / "designer-simulation-draft.png"), full_page=True)
     with db.unit_of_work() as uow:
         assert [uow.session.execute(select(func.count()).select_from(t)).scalar()
                 for t in (Case, ProcessDraft, ProcessVersion)] == before
+
+
+def test_the_simulation_reads_in_english(db, clock, tmp_path):
+    """In the English UI the simulation names its steps, lanes, documents and outcome in English (the places'
+    names and the documents' numbers are data and stay as they are)."""
+    if db.is_postgres:
+        pytest.skip("the browser test runs on the SQLite store only")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or `make chromium`)")
+    shots = Path(os.environ.get("JIUZHU_SCREENSHOTS") or tmp_path)
+    from webapp import create_app
+    app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test"})
+    with browser_page(app, tmp_path, locale="en-GB", viewport={"width": 1366, "height": 900}) as (base, page):
+        log_in(page, base, "designer")
+        with page.expect_navigation():
+            page.click("header >> text=English")
+        page.goto(f"{base}/designer/processes/{ROUTE}/simulate")
+        page.wait_for_selector("#simulation[data-ready=true]")
+        page.click("#sim-lodge")
+        page.wait_for_selector("#simulation[data-steps='0']")
+        page.locator(".sim-step .sim-complete").first.click()
+        page.wait_for_selector("#simulation[data-steps='1']")
+        taken = page.inner_text('#sim-taken tr[data-task="acceptance"]')
+        assert "Township / street" in taken and "响水镇" in taken, taken
+        shown = " ".join([taken.replace("响水镇", ""), page.inner_text("#sim-outcome"), page.inner_text("#wb-status"),
+                          page.inner_text("#sim-open").replace("响水镇", "").replace("响水县", "")])
+        shown = re.sub(r"\S+〔\d{4}〕\d+号", "", shown)  # a document's number (文号) is Chinese in both languages
+        assert not re.search(r"[\u4e00-\u9fff]", shown), shown
+        assert "still running (simulated)" in page.inner_text("#sim-outcome")
+        page.screenshot(path=str(shots / "designer-simulation-en.png"), full_page=True)
