@@ -79,7 +79,7 @@ def areas_report(figures: dict) -> Report:
     province = figures["level"] == "county"
     header = [_("County") if province else _("Township"), _("Running"), _("Completed"), _("On-time rate"),
               _("Approved"), _("Refused"), _("Approval rate"), _("Mean days to decision"), _("Outlier"),
-              _("Overdue tasks"), _("督办"), _("Reviews due"), _("Reviews done")]
+              _("Overdue tasks"), _("Supervision (督办)"), _("Reviews due"), _("Reviews done")]
     rows = [[a["area"], a["running"], a["completed"], a["on_time_rate"], a["approved"], a["refused"],
              a["approval_rate"], a["mean_days"], " ".join(a["outlier"]), a["overdue_tasks"], a["supervision_open"],
              a["reviews_due"], a["reviews_done"]] for a in figures["areas"]]

@@ -6,19 +6,20 @@ fetch(), sending the CSRF token as the X-CSRFToken header (Flask-WTF reads it th
 """
 from __future__ import annotations
 
-from engine import (MAX_MIGRATION_BATCH, MAX_NOTE_CHARS, ROLE_NAMES_ZH, decision_source, deploy_draft,
+from engine import (MAX_MIGRATION_BATCH, MAX_NOTE_CHARS, decision_source, deploy_draft,
                     deployed_versions, discard_draft, form_problems, installed_decisions, installed_form,
                     migrate_cases, migration_preview, route_decision_ids, route_history, save_decision, save_draft,
                     SimulatedDraft, demo_walk, simulate, simulation_start, validate_draft, version_bpmn,
                     workbench_choices, workbench_source)
 from engine.errors import DeployRefused, FormInvalid, JiuzhuError, NotFound
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from .auth import current_principal, requires_role
 from .db import clock, db
 from .i18n import select_locale
 from .limits import InputRefused, int_arg
+from .pages import role_names, step_en
 
 bp = Blueprint("designer", __name__)
 
@@ -80,7 +81,8 @@ def source(process_id: str):
     if found["draft"]:
         found["draft"] = {**found["draft"], "saved_at": found["draft"]["saved_at"].isoformat()}
     choices = dict(workbench_choices())
-    choices["roles"] = [{**role, "name": ROLE_NAMES_ZH.get(role["code"], role["code"])} for role in choices["roles"]]
+    names = role_names()
+    choices["roles"] = [{**role, "name": names.get(role["code"], role["code"])} for role in choices["roles"]]
     return jsonify(source=found, choices=choices)
 
 
@@ -294,4 +296,26 @@ def simulation_run(process_id: str):
             errors = exc.errors if isinstance(exc, FormInvalid) else {}
             return jsonify(ok=False, step=getattr(exc, "step", None), errors=errors,
                            message=_message(exc.message_zh, str(exc) or "Refused")), 422
-    return jsonify(ok=True, **report)
+    return jsonify(ok=True, **_in_page_language(report))
+
+
+# How the simulation names where a walk stopped (a case's status: running | completed), as the case pages do.
+_CASE_STATUS = {"running": _l("In progress"), "completed": _l("Completed")}
+
+
+def _in_page_language(report: dict) -> dict:
+    """The simulation's report as the page shows it: steps, documents and roles by their names in the page's
+    language (English names in the English UI, as the case pages show them), and the case's status by name."""
+    names = role_names()
+
+    def step(row: dict) -> dict:
+        return {**row, "title": step_en(row["title"]), "role_name": names.get(row["role"], row["role"]),
+                **({"documents": [document(d) for d in row["documents"]]} if "documents" in row else {})}
+
+    def document(d: dict) -> dict:
+        return {**d, "title": step_en(d["title"])}
+
+    label = _CASE_STATUS.get(report["status"])
+    return {**report, "taken": [step(r) for r in report["taken"]], "open": [step(r) for r in report["open"]],
+            "documents": [document(d) for d in report["documents"]],
+            "status_name": str(label) if label is not None else report["status"]}

@@ -1,6 +1,8 @@
 """Flask-Babel wiring: Chinese first, English switchable; catalogs compiled on first start."""
 from __future__ import annotations
 
+import os
+from io import BytesIO
 from pathlib import Path
 
 from babel import Locale
@@ -16,18 +18,28 @@ TRANSLATIONS = Path(__file__).resolve().parent / "translations"
 LOCALES = ("zh_CN", "en")
 # Parsed once: Flask-Babel would otherwise parse the locale name on every request.
 _PARSED = {name: Locale.parse(name) for name in LOCALES}
+_COMPILED: set[Path] = set()  # the directories compile_catalogs has checked in this process
 
 
 def compile_catalogs(directory: Path = TRANSLATIONS) -> None:
-    """Compile every messages.po whose .mo is missing or older (pure Python, no make step needed)."""
+    """Compile every messages.po into the messages.mo beside it unless that .mo already holds exactly it (pure
+    Python, no make step needed). Compared by content, once per process: by modification time, a checkout or a
+    restored .po older than its last compile would leave the old catalogue served. Written to a temporary file
+    and renamed, so an app starting meanwhile in another process never reads half a catalogue."""
+    if directory in _COMPILED:
+        return
     for po_path in directory.glob("*/LC_MESSAGES/messages.po"):
-        mo_path = po_path.with_suffix(".mo")
-        if mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
-            continue
         with po_path.open("rb") as fh:
             catalog = read_po(fh)
-        with mo_path.open("wb") as fh:
-            write_mo(fh, catalog)
+        compiled = BytesIO()
+        write_mo(compiled, catalog)
+        mo_path = po_path.with_suffix(".mo")
+        if mo_path.exists() and mo_path.read_bytes() == compiled.getvalue():
+            continue
+        partial = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
+        partial.write_bytes(compiled.getvalue())
+        os.replace(partial, mo_path)
+    _COMPILED.add(directory)
 
 
 def select_locale() -> str:

@@ -98,9 +98,33 @@ EVENT_KIND_NAMES = {
 }
 
 
+# Each role's name in the English UI: English msgids whose Chinese is exactly the engine's ROLE_NAMES_ZH (which the
+# Chinese UI shows as it is; tests/webapp/test_role_names.py checks that both agree and that no role lacks one).
+ROLE_NAMES_EN = {
+    "village": _l("Village committee"), "township": _l("Township / street"),
+    "county": _l("County (district) civil affairs bureau"), "county_supervisor": _l("County supervision"),
+    "province_supervisor": _l("Provincial civil affairs supervision"), "designer": _l("Process design"),
+    "admin": _l("System administration"), "review_panel": _l("Review panel"),
+    "disability_federation": _l("County (district) disabled persons' federation"),
+    "district_center": _l("District social assistance centre"),
+    "dept_hrss": _l("Human resources and social security liaison"), "dept_housing": _l("Housing and construction liaison"),
+    "dept_education": _l("Education and sports liaison"), "dept_justice": _l("Justice bureau liaison"),
+    "dept_health": _l("Health commission liaison"), "dept_medical_insurance": _l("Medical insurance liaison"),
+    "dept_emergency": _l("Emergency management liaison"), "dept_union": _l("Trade union liaison"),
+    "dept_disability": _l("Disabled persons' federation liaison"), "dept_women": _l("Women's federation liaison"),
+}
+
+
+def role_names() -> dict[str, str]:
+    """Every role's name in the page's language (role code → name)."""
+    if is_zh():
+        return ROLE_NAMES_ZH
+    return {code: str(ROLE_NAMES_EN.get(code, name)) for code, name in ROLE_NAMES_ZH.items()}
+
+
 def inject_helpers():
     principal = current_principal()
-    return {"principal": principal, "role_names": ROLE_NAMES_ZH, "remaining_workdays": remaining_workdays,
+    return {"principal": principal, "role_names": role_names(), "remaining_workdays": remaining_workdays,
             "text_max": DEFAULT_MAX_LENGTH,  # the server's bound on a text field whose schema sets none
             "html_row_layout": html_row_layout, "header_unread": header_unread, "event_kind_names": EVENT_KIND_NAMES,
             "calendar_missing_year": (missing_notice(WorkingCalendar.load(), clock().today())

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from engine.store.models import Case, ProcessDraft, ProcessVersion
-from tests.browser.test_application_in_browser import CHROMIUM, browser_page, log_in
+from tests.browser.test_application_in_browser import browser_page, log_in, skip_unless_browser
 from tests.factories import start
 
 pytestmark = pytest.mark.browser
@@ -26,6 +27,12 @@ NEW_STEP = "邻里访问"
 # The flow from 民主评议 down to the gateway after it (processes/minimum_living/xiangshui.bpmn): dropping a task
 # on its part in the village lane (diagram x 2370, y 205) inserts the task into the flow.
 DROP = (2370, 205)
+
+
+def workbench_app(db, clock):
+    """The app on the test store, as the workbench's browser tests open it."""
+    from webapp import create_app
+    return create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test"})
 
 
 def _drop_point(page) -> dict:
@@ -51,16 +58,12 @@ def _wait_status(page) -> str:
 
 
 def test_a_designer_adds_a_step_validates_and_deploys_it(db, clock, who, unit_id, tmp_path, forget_new_versions):
-    if db.is_postgres:
-        pytest.skip("the browser test runs on the SQLite store only")
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or `make chromium`)")
+    skip_unless_browser(db)
     shots = Path(os.environ.get("JIUZHU_SCREENSHOTS") or tmp_path)
     running = start(db, clock, who, unit_id)  # lodged before the deploy: stays on its version until migrated
     with db.unit_of_work() as uow:
         old_version = uow.session.get(Case, running.case_id).process_version_id
-    from webapp import create_app
-    app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test"})
+    app = workbench_app(db, clock)
     with browser_page(app, tmp_path, locale="zh-CN", viewport={"width": 1366, "height": 900}) as (base, page):
         log_in(page, base, "designer")
         page.goto(f"{base}/designer/processes/{ROUTE}")
@@ -193,13 +196,9 @@ def _edit_cell(page, element_id: str, text: str) -> None:
 
 
 def test_a_designer_edits_a_decision_table_and_the_server_validates_it(db, clock, tmp_path, forget_new_versions):
-    if db.is_postgres:
-        pytest.skip("the browser test runs on the SQLite store only")
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or `make chromium`)")
+    skip_unless_browser(db)
     shots = Path(os.environ.get("JIUZHU_SCREENSHOTS") or tmp_path)
-    from webapp import create_app
-    app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test"})
+    app = workbench_app(db, clock)
     with browser_page(app, tmp_path, locale="zh-CN", viewport={"width": 1366, "height": 900}) as (base, page):
         log_in(page, base, "designer")
         # From the business rule task's Jiuzhu group to the table's page.
@@ -234,15 +233,11 @@ def test_a_designer_edits_a_decision_table_and_the_server_validates_it(db, clock
 
 
 def test_a_designer_simulates_the_near_relative_branch_down_to_the_county_home_visit(db, clock, tmp_path):
-    if db.is_postgres:
-        pytest.skip("the browser test runs on the SQLite store only")
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or `make chromium`)")
+    skip_unless_browser(db)
     shots = Path(os.environ.get("JIUZHU_SCREENSHOTS") or tmp_path)
     with db.unit_of_work() as uow:
         cases_before = uow.session.execute(select(func.count()).select_from(Case)).scalar()
-    from webapp import create_app
-    app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test"})
+    app = workbench_app(db, clock)
     with browser_page(app, tmp_path, locale="zh-CN", viewport={"width": 1366, "height": 900}) as (base, page):
         log_in(page, base, "designer")
         page.goto(f"{base}/designer/processes/{ROUTE}")
@@ -275,14 +270,10 @@ def _lint(page) -> list[str]:
 
 
 def test_the_lint_mirrors_deploy_on_lanes_gateway_branches_and_property_names(db, clock, tmp_path):
-    if db.is_postgres:
-        pytest.skip("the browser test runs on the SQLite store only")
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or `make chromium`)")
+    skip_unless_browser(db)
     with db.unit_of_work() as uow:
         routes = sorted(set(uow.session.execute(select(ProcessVersion.process_id)).scalars()))
-    from webapp import create_app
-    app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test"})
+    app = workbench_app(db, clock)
     with browser_page(app, tmp_path, locale="zh-CN", viewport={"width": 1366, "height": 900}) as (base, page):
         log_in(page, base, "designer")
         for route in routes:   # every shipped route deploys, so the advice finds nothing in any
@@ -312,15 +303,11 @@ def test_the_lint_mirrors_deploy_on_lanes_gateway_branches_and_property_names(db
 def test_a_designer_simulates_the_unsaved_draft_in_the_modeler(db, clock, tmp_path):
     """The modeler's diagram, changed and not saved, walked on the scratch store: the step shows its new name;
     nothing is saved as a draft or deployed."""
-    if db.is_postgres:
-        pytest.skip("the browser test runs on the SQLite store only")
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or `make chromium`)")
+    skip_unless_browser(db)
     with db.unit_of_work() as uow:
         before = [uow.session.execute(select(func.count()).select_from(t)).scalar()
                   for t in (Case, ProcessDraft, ProcessVersion)]
-    from webapp import create_app
-    app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test"})
+    app = workbench_app(db, clock)
     with browser_page(app, tmp_path, locale="zh-CN", viewport={"width": 1366, "height": 900}) as (base, page):
         log_in(page, base, "designer")
         page.goto(f"{base}/designer/processes/{ROUTE}")
@@ -331,9 +318,38 @@ def test_a_designer_simulates_the_unsaved_draft_in_the_modeler(db, clock, tmp_pa
             page.click("#wb-simulate")
         page.wait_for_selector("#simulation[data-ready=true][data-draft=true]")
         assert page.is_visible("#sim-draft")
+        assert page.inner_text("#sim-draft").startswith("正在模拟建模器中未保存的草稿 · 已按部署时的规则校验")
         page.click("#sim-lodge")
         page.wait_for_selector("#simulation[data-steps='0']")
         assert "受理审查（草稿）" in page.inner_text('.sim-step[data-task="acceptance"]')
+        page.screenshot(path=str(Path(os.environ.get("JIUZHU_SCREENSHOTS") or tmp_path) / "designer-simulation-draft.png"),
+                        full_page=True)
     with db.unit_of_work() as uow:
         assert [uow.session.execute(select(func.count()).select_from(t)).scalar()
                 for t in (Case, ProcessDraft, ProcessVersion)] == before
+
+
+def test_the_simulation_reads_in_english(db, clock, tmp_path):
+    """In the English UI the simulation names its steps, lanes, documents and outcome in English (the places'
+    names and the documents' numbers are data and stay as they are)."""
+    skip_unless_browser(db)
+    shots = Path(os.environ.get("JIUZHU_SCREENSHOTS") or tmp_path)
+    app = workbench_app(db, clock)
+    with browser_page(app, tmp_path, locale="en-GB", viewport={"width": 1366, "height": 900}) as (base, page):
+        log_in(page, base, "designer")
+        with page.expect_navigation():
+            page.click("header >> text=English")
+        page.goto(f"{base}/designer/processes/{ROUTE}/simulate")
+        page.wait_for_selector("#simulation[data-ready=true]")
+        page.click("#sim-lodge")
+        page.wait_for_selector("#simulation[data-steps='0']")
+        page.locator(".sim-step .sim-complete").first.click()
+        page.wait_for_selector("#simulation[data-steps='1']")
+        taken = page.inner_text('#sim-taken tr[data-task="acceptance"]')
+        assert "Township / street" in taken and "响水镇" in taken, taken
+        shown = " ".join([taken.replace("响水镇", ""), page.inner_text("#sim-outcome"), page.inner_text("#wb-status"),
+                          page.inner_text("#sim-open").replace("响水镇", "").replace("响水县", "")])
+        shown = re.sub(r"\S+〔\d{4}〕\d+号", "", shown)  # a document's number (文号) is Chinese in both languages
+        assert not re.search(r"[\u4e00-\u9fff]", shown), shown
+        assert "still running (simulated)" in page.inner_text("#sim-outcome")
+        page.screenshot(path=str(shots / "designer-simulation-en.png"), full_page=True)

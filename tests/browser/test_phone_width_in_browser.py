@@ -2,19 +2,20 @@
 (a wide table scrolls in its own box, the menu wraps, forms fit), and each page's main action is in view.
 
 Screenshots of every page are left in the test's temporary folder (``--basetemp=/tmp/shots-ui`` keeps them
-findable; SCREENSHOTS=folder copies them there too).
+findable; JIUZHU_SCREENSHOTS=folder copies them there too).
 """
 from __future__ import annotations
 
 import pytest
 
-from engine import dashboard_sweep
+from engine import claim_task, dashboard_sweep, save_filter
 from tests.browser.test_application_in_browser import browser_page, log_in, log_out, skip_unless_browser
 from tests.browser.test_household_file_in_browser import keep
-from tests.factories import LANE_USERS, sample_scan, start
+from tests.factories import LANE_USERS, SHUANGYUAN, sample_scan, start
 
 pytestmark = pytest.mark.browser
 
+DAHE = "320921100202"  # 大河村, the other village of 响水镇
 # What a page must not be wider than: the window, give or take a rounding pixel.
 OVERFLOW = "document.documentElement.scrollWidth - window.innerWidth"
 
@@ -32,6 +33,19 @@ def seed(db, clock, who, unit_id):
         uow.commit()
     for i in range(3):
         start(db, clock, who, unit_id, applicant_name=f"王小{i}")
+    # A clerk's real inbox: tasks at several of the township's steps, in both villages, one of them claimed, and
+    # saved filters — the filters' card is as tall as it is on a working day.
+    for i, step in enumerate(("economic_check", "home_investigation", "preliminary_opinion")):
+        start(db, clock, who, unit_id, village=DAHE if i % 2 else SHUANGYUAN, applicant_name=f"李大{i}",
+              username=None if i % 2 == 0 else "township_xs").drive_to(step)  # 大河村 has no village user
+    claimed = start(db, clock, who, unit_id, village=DAHE, username="township_xs", applicant_name="赵小雨")
+    with db.unit_of_work(write=True) as uow:
+        [task] = claimed.open_tasks()
+        claim_task(uow.session, who(LANE_USERS[claimed.township][task.role]), clock, task.id)
+        clerk = who(LANE_USERS[claimed.township][task.role])
+        save_filter(uow.session, clerk, clock.now(), "大河村待办", {"village": str(unit_id(DAHE))}, False, "inbox")
+        save_filter(uow.session, clerk, clock.now(), "我已认领", {"held": "mine"}, True, "inbox")
+        uow.commit()
     dashboard_sweep(db, clock)
     return running, ended
 
@@ -64,6 +78,49 @@ def check(page, tmp_path, name: str, width: int, action: str, problems: list) ->
         problems.append(f"{name}: {action} outside the window ({box})")
 
 
+def first_row_in_view(page, name: str, problems: list) -> None:
+    """The first task of the list is on the first screen, as the page opens (not scrolled)."""
+    page.evaluate("window.scrollTo(0, 0)")
+    box = page.locator("table.inbox tbody tr").first.bounding_box()
+    screen = page.evaluate("window.innerHeight")
+    if box is None or box["y"] + box["height"] > screen:
+        problems.append(f"{name}: the first task ends at {box and box['y'] + box['height']}px, below the first "
+                        f"screen ({screen}px)")
+
+
+def inbox_filters(page, tmp_path, base: str, width: int, problems: list) -> None:
+    """On a phone the filters are folded under one line and the first task is on the first screen; unfolded,
+    every filter and saved filter is there and works (the page it opens is folded again, naming the choice).
+    At a desktop width the filters are unfolded from the start."""
+    facet = page.locator(".facet-village a").first
+    first_row_in_view(page, f"inbox-{width}", problems)
+    if width >= 640:
+        if not facet.is_visible() or page.locator(".filter-panel > summary").is_visible():
+            problems.append("inbox: the filters are folded at a desktop width")
+        return
+    summary = page.locator(".filter-panel > summary")
+    if facet.is_visible() or not summary.is_visible():
+        problems.append(f"inbox-{width}: the filters are not folded on a phone")
+        return
+    assert summary.inner_text() == "筛选条件：全部（已保存 2 个）", summary.inner_text()
+    summary.click()
+    assert facet.is_visible() and page.locator(".due-range-details summary").is_visible()
+    page.screenshot(path=str(tmp_path / f"inbox-filters-open-{width}.png"), full_page=True)
+    keep(tmp_path, f"inbox-filters-open-{width}.png")
+    with page.expect_navigation():
+        page.locator(".facet-village a", has_text="大河村").click()
+    assert "village=" in page.url and not page.locator(".facet-village a").first.is_visible()
+    assert page.locator(".filter-panel > summary .filter-chosen").inner_text() == "村（社区）：大河村"
+    assert {t.strip() for t in page.locator("table.inbox td[data-label='村（社区）']").all_inner_texts()} == {"大河村"}
+    first_row_in_view(page, f"inbox-{width} (filtered)", problems)
+    page.locator(".filter-panel > summary").click()
+    with page.expect_navigation():
+        page.locator(".saved-list a", has_text="我已认领").click()
+    assert "held=mine" in page.url and page.locator("table.inbox tbody tr").count() == 1
+    assert page.locator(".filter-panel > summary .filter-chosen").inner_text().startswith("认领人：")
+    page.goto(f"{base}/inbox")
+
+
 @pytest.mark.parametrize("width", [390, 1366])
 def test_the_clerks_pages_fit_the_window(db, clock, who, unit_id, tmp_path, width):
     skip_unless_browser(db)
@@ -88,6 +145,7 @@ def test_the_clerks_pages_fit_the_window(db, clock, who, unit_id, tmp_path, widt
         log_in(page, base, LANE_USERS[running.township][task.role])  # the clerk of the open step (响水镇)
         page.goto(f"{base}/inbox")
         check(page, tmp_path, "inbox", width, "table.inbox tbody tr a", problems)
+        inbox_filters(page, tmp_path, base, width, problems)
         page.goto(f"{base}/tasks/{task.id}")
         check(page, tmp_path, "task", width, "form.task-form button[name=submit]", problems)
         page.goto(f"{base}/cases/{running.case_id}")

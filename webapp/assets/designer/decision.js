@@ -18,7 +18,8 @@ function say(text, kind = 'info') {
 function showProblems(problems) {
   problemsList.replaceChildren(...problems.map((problem) => {
     const item = document.createElement('li');
-    const where = problem.element_id ? `${problem.element_id}${problem.line ? `（第 ${problem.line} 行）` : ''}` : problem.file;
+    const line = problem.line ? t(`（第 ${problem.line} 行）`, ` (line ${problem.line})`) : '';
+    const where = problem.element_id ? `${problem.element_id}${line}` : problem.file;
     item.textContent = `${where}：${problem.message}`;
     return item;
   }));

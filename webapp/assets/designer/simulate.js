@@ -53,7 +53,8 @@ function mark(report) {
 
 // A voided document (文书作废) is named as voided, with why, never passed off as valid.
 function documentLabel(d) {
-  return d.voided ? `${d.title} ${d.number}（${t('已作废', 'voided')}：${d.voided_reason || ''}）` : `${d.title} ${d.number}`;
+  return d.voided ? `${d.title} ${d.number}${t(`（已作废：${d.voided_reason || ''}）`, ` (voided: ${d.voided_reason || ''})`)}`
+    : `${d.title} ${d.number}`;
 }
 
 function showTaken(report) {
@@ -62,12 +63,12 @@ function showTaken(report) {
     const tr = document.createElement('tr');
     tr.dataset.task = step.task;
     tr.append(cell(String(i + 1)), cell(step.title), cell(step.role_name), cell(step.unit), cell(step.deadline),
-      cell(step.due_on), cell(step.documents.map(documentLabel).join('、')));
+      cell(step.due_on), cell(step.documents.map(documentLabel).join(t('、', '; '))));
     return tr;
   }));
   document.getElementById('sim-outcome').textContent = report.status === 'running'
     ? t(`案件 ${report.number} 仍在办理中（模拟）`, `Case ${report.number} still running (simulated)`)
-    : t(`流程已结束：${report.status}`, `The route ended: ${report.status}`);
+    : t(`流程已结束：${report.status_name}`, `The route ended: ${report.status_name}`);
 }
 
 function showOpen(report) {
@@ -121,12 +122,14 @@ async function run(next) {
   if (draft) body.draft = { bpmn: draft.bpmn, forms: draft.forms };
   const { ok, data } = await postJson(root.dataset.runUrl, body);
   if (!ok) {
+    const [colon, semicolon] = [t('：', ': '), t('；', '; ')];
     if (data.problems && data.problems.length) {
-      say(`${data.message || ''}：${data.problems.map((p) => `${p.element_id || p.file}：${p.message}`).join('；')}`, 'error');
+      say(`${data.message || ''}${colon}${data.problems.map((p) => `${p.element_id || p.file}${colon}${p.message}`)
+        .join(semicolon)}`, 'error');
       return;
     }
-    const errors = Object.entries(data.errors || {}).map(([k, v]) => `${k}：${v}`).join('；');
-    say(`${data.message || ''}${errors ? `（${errors}）` : ''}`, 'error');
+    const errors = Object.entries(data.errors || {}).map(([k, v]) => `${k}${colon}${v}`).join(semicolon);
+    say(`${data.message || ''}${errors ? t(`（${errors}）`, ` (${errors})`) : ''}`, 'error');
     return;
   }
   steps = next;
