@@ -186,7 +186,8 @@ def _payment_roll(session: Session, place, month: date, assistance_type: str, ty
 
     def lines() -> Iterator[list]:
         for (county_id, township_name, village_name, name, id_number, size, amount, kind, payment, paid_from,
-             account, keeper, collector, collector_id) in session.connection().execution_options(yield_per=ROLL_BATCH).execute(statement):
+             account, keeper, collector, collector_id) in session.connection().execute(
+                 statement.execution_options(yield_per=ROLL_BATCH)):
             shown = county_id in revealed
             yield [township_name, village_name, name, id_number if shown else mask_id_number(id_number), size,
                    round(float(amount), 2), names[kind], f"一次性（{paid_from:%Y-%m-%d}）" if payment == "once" else "按月",

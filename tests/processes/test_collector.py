@@ -40,10 +40,13 @@ def test_the_collector_is_on_the_benefit_and_masked_on_every_roll_and_never_logg
         assert (benefit.collector_name, benefit.collector_id_number) == (COLLECTOR, collector_id)
     shown = f"{COLLECTOR}（{mask_id_number(collector_id)}）"
     november = date(2026, 11, 1)
-    # one roll per transaction, streamed as the export streams it (its rows read on the session's connection)
+    # one roll per transaction, streamed as the export streams it (its rows read on the session's connection), and
+    # as a list: the bank's copy then still writes its ID-reveal audit on the same connection (a batch size set on
+    # the connection itself, not on the statement, broke every later statement there on PostgreSQL)
     for make in (lambda s: payment_roll(s, who("county_mz"), november, "all", stream=True),
                  lambda s: payment_roll_with_id_numbers(s, who("county_mz"), clock.now(), november, "minimum_living",
-                                                        stream=True)):
+                                                        stream=True),
+                 lambda s: payment_roll_with_id_numbers(s, who("county_mz"), clock.now(), november, "minimum_living")):
         with db.unit_of_work(write=True) as uow:
             roll = make(uow.session)
             [line] = [r for r in roll.rows if r[2] == name]
