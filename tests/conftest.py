@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import make_url
 
@@ -17,8 +18,13 @@ from engine.clock import FrozenClock
 from engine.store.database import Database, normalise_url
 from tests.factories import DEMO_PASSWORD
 from engine.installation import prepare_store
-from engine.people.accounts import principal_of as principal
+from engine.people.accounts import principal_of as principal, use_password_hasher
 from engine.store.models import Base, Unit
+
+# argon2id at its lowest cost for the suite's users and log-ins (the production cost is tested once, in
+# tests/webapp/test_password_hashing.py); set before any store's demo users are hashed.
+TEST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+use_password_hasher(TEST_HASHER)
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 STORES = ["sqlite"] + (["postgres"] if PG_URL else [])

@@ -32,9 +32,22 @@ DEPARTMENT_ROLES = {
 ROLE_NAMES_ZH.update(DEPARTMENT_ROLES)
 # The longest name of a unit or display name of a user (their columns' width).
 NAME_MAX = 100
-_HASHER = PasswordHasher()
+# argon2id at argon2-cffi's defaults (RFC 9106's low-memory profile: t=3, m=64 MiB, p=4).
+PRODUCTION_HASHER = PasswordHasher()
+_HASHER = PRODUCTION_HASHER
 # Verifying against a fixed hash when the user is unknown keeps timing uniform.
 _DUMMY_HASH = _HASHER.hash("jiuzhu-no-such-user")
+
+
+def use_password_hasher(hasher: PasswordHasher) -> PasswordHasher:
+    """The test suite's hook (tests/conftest.py), never called by the product: hash new passwords (and the
+    unknown user's dummy) with ``hasher``; returns the hasher used until now. A hash carries its own parameters,
+    so verifying works for hashes made either way; the suite's hundreds of log-ins then do not each spend the
+    production cost, which tests/webapp/test_password_hashing.py still tests end to end."""
+    global _HASHER, _DUMMY_HASH
+    previous, _HASHER = _HASHER, hasher
+    _DUMMY_HASH = hasher.hash("jiuzhu-no-such-user")
+    return previous
 
 
 def hash_password(password: str) -> str:

@@ -17,7 +17,8 @@ from sqlalchemy import delete, select
 
 from engine.store.models import Base, RoleAssignment, Unit
 from tests.conftest import KEPT_TABLES
-from tests.browser.test_application_in_browser import CHROMIUM, CHROMIUM_ARGS, log_in, serve
+from tests.browser.chromium import shared_browser
+from tests.browser.test_application_in_browser import CHROMIUM, log_in, serve
 from engine.workdays import CALENDAR_DIR_ENV
 from tests.factories import start
 from tests.integration.test_provisional_calendar import TEST_NOTICE_2027
@@ -31,11 +32,10 @@ PASSWORD = "township-clerk-2026"
 @contextmanager
 def two_browsers(app, tmp_path):
     """(base URL, the admin's page, the clerk's page): two browser contexts, two cookie jars."""
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    with serve(app) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        pages = [browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 900}).new_page()
-                 for _ in range(2)]
+    with serve(app) as base:
+        contexts = [shared_browser().new_context(locale="zh-CN", viewport={"width": 1366, "height": 900})
+                    for _ in range(2)]
+        pages = [context.new_page() for context in contexts]
         for page in pages:
             page.set_default_timeout(10_000)
         try:
@@ -48,7 +48,8 @@ def two_browsers(app, tmp_path):
                     pass
             raise
         finally:
-            browser.close()
+            for context in contexts:
+                context.close()
 
 
 def shoot(page, tmp_path: Path, name: str) -> None:

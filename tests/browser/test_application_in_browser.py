@@ -14,14 +14,12 @@ from contextlib import contextmanager
 
 import pytest
 
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS, shared_browser  # noqa: F401 (the tests import them from here)
 from tests.factories import DEMO_PASSWORD
 from engine.catalogue.forms import id_number_checksum_ok, mask_id_number
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VENDOR_VIEWER = os.path.join(os.path.dirname(__file__), "..", "..", "webapp", "static", "vendor", "bpmn-js",
                              "bpmn-navigated-viewer.production.min.js")
 
@@ -57,11 +55,11 @@ def serve(app):
 
 @contextmanager
 def browser_page(app, tmp_path, **page_options):
-    """(base URL, page) of Chromium on the app served locally; a failure leaves tmp_path/failure.png."""
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    with serve(app) as base, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(**page_options)
+    """(base URL, page) of Chromium on the app served locally, in a browser context of its own (its own cookies,
+    storage and cache); a failure leaves tmp_path/failure.png."""
+    with serve(app) as base:
+        context = shared_browser().new_context(**page_options)
+        page = context.new_page()
         page.set_default_timeout(10_000)
         try:
             yield base, page
@@ -72,7 +70,7 @@ def browser_page(app, tmp_path, **page_options):
                 pass
             raise
         finally:
-            browser.close()
+            context.close()
 
 
 def log_in(page, base, username):
