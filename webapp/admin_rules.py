@@ -16,7 +16,7 @@ from .admin import bp
 from .auth import current_principal, requires_role
 from .db import clock, db
 from .limits import date_arg
-from .pages import is_zh
+from .pages import invalid_message, is_zh
 
 
 def _rules_page(status: int = 200, errors: dict | None = None):
@@ -65,7 +65,7 @@ def rule_edit():
         with db().unit_of_work() as uow:
             form = rule_edit_form(uow.session, clock().today(), county, township, kind, on)
     except FormInvalid as exc:
-        flash("；".join(exc.errors.values()), "error")
+        flash(invalid_message(exc), "error")
         return _rules_page(422)
     if request.method == "GET":
         form["values"]["effective_from"] = (on or clock().today()).isoformat()
@@ -92,7 +92,7 @@ def appeal_edit():
         with db().unit_of_work() as uow:
             form = appeal_edit_form(uow.session, clock().today(), county)
     except FormInvalid as exc:
-        flash("；".join(exc.errors.values()), "error")
+        flash(invalid_message(exc), "error")
         return _rules_page(422)
     if request.method == "POST":
         try:
@@ -155,7 +155,7 @@ def rule_retire(entry_id: int):
                               request.form.get("retired_from"), request.form.get("note"))
             uow.commit()
     except FormInvalid as exc:
-        flash(_("Not retired: %(why)s", why="；".join(exc.errors.values())), "error")
+        flash(_("Not retired: %(why)s", why=invalid_message(exc)), "error")
         return _rules_page(422, {entry_id: exc.errors})
     flash(_("The entry is retired from %(date)s.", date=request.form.get("retired_from", "").strip()), "success")
     return redirect(url_for("admin.county_rules_page"))

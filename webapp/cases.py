@@ -22,7 +22,7 @@ from .db import clock, db
 from .limits import InputRefused, int_arg
 
 
-from .pages import FORM_CONTROL_FIELDS, ROWS_CONTROL, bound_view, is_zh, render_rows_changed
+from .pages import FORM_CONTROL_FIELDS, ROWS_CONTROL, bound_view, invalid_message, is_zh, render_rows_changed
 
 bp = Blueprint("cases", __name__)
 # The new-application form's one-time token (see new_case); what secrets.token_urlsafe(24) gives.
@@ -149,7 +149,7 @@ def extend(case_id: int):
                                       request.form.get("extra_workdays", 0, type=int), request.form.get("reason", ""))
             uow.commit()
     except FormInvalid as exc:
-        flash("；".join(exc.errors.values()), "error")
+        flash(invalid_message(exc), "error")
         with db().unit_of_work() as uow:
             return _case_page(uow.session, case_id, 422)
     flash(_("Time limit extended to %(day)s.", day=new_due.isoformat()), "success")
@@ -170,7 +170,7 @@ def case_operation(case_id: int, operation: str):
             use_case(uow.session, current_principal(), clock(), case_id, request.form.get("reason", ""))
             uow.commit()
     except FormInvalid as exc:
-        flash("；".join(exc.errors.values()), "error")
+        flash(invalid_message(exc), "error")
         with db().unit_of_work() as uow:
             return _case_page(uow.session, case_id, 422)
     flash(done(), "success")
@@ -191,7 +191,7 @@ def urge(case_id: int):
                       request.form.get("message", ""), case_id=case_id)
             uow.commit()
     except FormInvalid as exc:
-        flash("；".join(exc.errors.values()), "error")
+        flash(invalid_message(exc), "error")
         with db().unit_of_work() as uow:
             return _case_page(uow.session, case_id, 422)
     flash(_("Urged: the step's unit has been notified."), "success")

@@ -14,7 +14,7 @@ from engine.errors import FormInvalid
 from .auth import current_principal, requires_role
 from .db import clock, db
 from .limits import InputRefused
-from .pages import is_zh
+from .pages import invalid_message, is_zh
 
 bp = Blueprint("county_reviews", __name__)
 MONTH = re.compile(r"^(20[0-9]{2})-(0[1-9]|1[0-2])$")
@@ -55,7 +55,7 @@ def complaint(case_id: int):
                                request.form.get("complaint", ""))
             uow.commit()
     except FormInvalid as exc:
-        flash("；".join(exc.errors.values()), "error")
+        flash(invalid_message(exc), "error")
         from .cases import _case_page
         with db().unit_of_work() as uow:
             return _case_page(uow.session, case_id, 422)

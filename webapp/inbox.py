@@ -23,7 +23,7 @@ from .limits import InputRefused, int_arg, page_arg
 from .notification_texts import KIND_NAMES
 
 
-from .pages import (FORM_CONTROL_FIELDS, ROWS_CONTROL, bound_view, delete_list_filter, is_zh, note_unread,
+from .pages import (FORM_CONTROL_FIELDS, ROWS_CONTROL, bound_view, delete_list_filter, invalid_message, is_zh, note_unread,
                     render_rows_changed, save_list_filter)
 
 bp = Blueprint("inbox", __name__)
@@ -167,7 +167,7 @@ def decide_flag_view(task_id: str, flag_id: int):
                         request.form.get("decision_note", ""), case_id=task.case_id)
             uow.commit()
     except FormInvalid as exc:
-        flash("；".join(exc.errors.values()) if is_zh() else _("Choose a decision and give a reason."), "error")
+        flash(invalid_message(exc) if is_zh() else _("Choose a decision and give a reason."), "error")
         with db().unit_of_work() as uow:
             ctx = _task_context(uow.session, task_id)
         return render_template("inbox/task.html", **ctx), 422
@@ -217,7 +217,7 @@ def task_operation(task_id: str, operation: str):
             case_id = use_case(uow.session, current_principal(), clock(), task_id, *args)
             uow.commit()
     except FormInvalid as exc:
-        flash("；".join(exc.errors.values()), "error")
+        flash(invalid_message(exc), "error")
         with db().unit_of_work() as uow:
             ctx = _task_context(uow.session, task_id)
         return render_template("inbox/task.html", **ctx), 422
@@ -269,8 +269,8 @@ def panel():
                                              request.form.get("attendees", ""))
                 uow.commit()
         except FormInvalid as exc:  # leaving the unit of work rolled back the whole meeting
-            errors = exc.errors
-            flash("；".join(dict.fromkeys(errors.values())), "error")
+            errors = exc.errors_in(is_zh())
+            flash(invalid_message(exc), "error")
         else:
             flash(_("Meeting %(number)s recorded.", number=number), "success")
             return redirect(url_for("inbox.panel"))
@@ -302,7 +302,7 @@ def handover():
                 uow.commit()
             except FormInvalid as exc:
                 errors = exc.errors
-                flash("；".join(exc.errors.values()), "error")
+                flash(invalid_message(exc), "error")
         people = holders(s, principal)
         selection = held_by(s, principal, from_user) if from_user is not None and results is None else []
         targets = [] if from_user is None else _colleagues_for(s, principal, from_user)

@@ -12,6 +12,7 @@ from engine.errors import FormInvalid
 from .auth import current_principal
 from .db import clock, db
 from .limits import int_arg
+from .pages import invalid_message
 
 bp = Blueprint("operations", __name__)
 
@@ -30,7 +31,7 @@ def proxy():
                 uow.commit()
         except FormInvalid as exc:
             errors = exc.errors
-            flash("；".join(exc.errors.values()), "error")
+            flash(invalid_message(exc), "error")
         else:
             flash(_("Proxy named."), "success")
             return redirect(url_for("operations.proxy"), 303)
@@ -65,7 +66,7 @@ def batch():
         query = BatchQuery.parse(source)
     except FormInvalid as exc:
         query, errors = BatchQuery(), exc.errors
-        flash("；".join(exc.errors.values()), "error")
+        flash(invalid_message(exc), "error")
     with db().unit_of_work(write=request.method == "POST") as uow:
         s = uow.session
         if request.method == "POST" and not errors:
@@ -77,7 +78,7 @@ def batch():
                 uow.commit()
             except FormInvalid as exc:
                 errors = exc.errors
-                flash("；".join(exc.errors.values()), "error")
+                flash(invalid_message(exc), "error")
         if results is None:
             selection = select_tasks(s, principal, operation, query)
         targets = colleagues(s, principal, selection[0].task_id) if selection and operation == "reassign" else []

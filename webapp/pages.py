@@ -157,6 +157,19 @@ def is_zh() -> bool:
     return select_locale() == "zh_CN"
 
 
+def invalid_message(exc: FormInvalid) -> str:
+    """A refused form's messages as one flash line, in the page's language: each field's English message where
+    the engine gives one, else its Chinese one (the English UI then says the details are in Chinese)."""
+    zh = is_zh()
+    messages = list(dict.fromkeys(exc.errors_in(zh).values()))
+    if zh:
+        return "；".join(messages)
+    line = "; ".join(messages)
+    if any(message in exc.errors.values() and message not in exc.errors_en.values() for message in messages):
+        return _("The form was not accepted (details in Chinese): %(details)s", details=line)
+    return line
+
+
 def bound_view(view, **fixed):
     """``view`` with some arguments fixed, as a named function (CSRF exemption checks and url_for need the
     view's module and name): one rule per operation, so every operation has its own endpoint and URL."""

@@ -18,7 +18,7 @@ from .auth import current_principal, requires_role
 from .db import clock, db
 from .limits import InputRefused, date_arg, int_arg
 from . import window_labels
-from .pages import ROWS_CONTROL
+from .pages import ROWS_CONTROL, invalid_message
 
 bp = Blueprint("window", __name__)
 bp.app_context_processor(window_labels.helpers)  # the window's labels, on the dossier's items too
@@ -148,7 +148,7 @@ def _charity_write(registration_id: int, write, done: str):
             write(uow.session)
             uow.commit()
     except FormInvalid as exc:
-        flash("；".join(exc.errors.values()), "error")
+        flash(invalid_message(exc), "error")
         with db().unit_of_work() as uow:
             view = registration_view(uow.session, current_principal(), registration_id, clock().today())
         return render_template("window/registration.html", view=view, today=clock().today()), 422

@@ -15,6 +15,7 @@ from .auth import current_principal, requires_role
 from .db import clock, db
 from .limits import InputRefused, int_arg
 from .window import LIAISON_ROLES, bp
+from .pages import invalid_message, is_zh
 from .window_labels import department_name
 
 OFFICE = "county"
@@ -89,7 +90,7 @@ def initial_review(project_id: int):
                            request.form.get("note", ""))
             uow.commit()
     except FormInvalid as exc:  # nothing written: the list again with what is missing
-        flash("；".join(exc.errors.values()), "error")
+        flash(invalid_message(exc), "error")
         return _joint_review_page(_year(), 422)
     except Conflict:
         flash(_("This project has been reviewed already."), "error")
@@ -126,8 +127,8 @@ def joint_review_meeting_page():
                                                request.form.get("attendees", ""), present, decisions)
                 uow.commit()
         except FormInvalid as exc:  # leaving the unit of work rolled the whole meeting back
-            errors = exc.errors
-            flash("；".join(dict.fromkeys(errors.values())), "error")
+            errors = exc.errors_in(is_zh())
+            flash(invalid_message(exc), "error")
         except Conflict:
             errors = {"_form": _("A project on the agenda was decided meanwhile; the agenda is shown again.")}
             flash(errors["_form"], "error")
