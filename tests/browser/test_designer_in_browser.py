@@ -243,6 +243,7 @@ def test_a_designer_simulates_the_near_relative_branch_down_to_the_county_home_v
         page.goto(f"{base}/designer/processes/{ROUTE}")
         page.click("nav.wb-tabs >> text=模拟运行")
         page.wait_for_selector("#simulation[data-ready=true]")
+        assert page.is_visible("#sim-drawn-version") and not page.is_visible("#sim-drawn-draft")
         start = json.loads(page.input_value("#sim-start"))
         page.fill("#sim-start", json.dumps({**start, "near_relative": True}, ensure_ascii=False))
         page.click("#sim-lodge")
@@ -336,6 +337,8 @@ def test_a_designer_simulates_the_unsaved_draft_in_the_modeler(db, clock, tmp_pa
         page.wait_for_selector("#simulation[data-ready=true][data-draft=true]")
         assert page.is_visible("#sim-draft")
         assert page.inner_text("#sim-draft").startswith("正在模拟建模器中未保存的草稿 · 已按部署时的规则校验")
+        assert page.is_visible("#sim-drawn-draft") and not page.is_visible("#sim-drawn-version")
+        assert page.inner_text("#sim-drawn-draft") == "路径画在此草稿上。"
         page.click("#sim-lodge")
         page.wait_for_selector("#simulation[data-steps='0']")
         assert "受理审查（草稿）" in page.inner_text('.sim-step[data-task="acceptance"]')

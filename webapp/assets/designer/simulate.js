@@ -145,6 +145,8 @@ async function main() {
   if (draft) {
     root.dataset.draft = 'true';
     document.getElementById('sim-draft').hidden = false;
+    document.getElementById('sim-drawn-version').hidden = true;
+    document.getElementById('sim-drawn-draft').hidden = false;
   }
   viewer.get('canvas').zoom('fit-viewport');
   document.getElementById('sim-start').value = JSON.stringify(setup.start, null, 2);
