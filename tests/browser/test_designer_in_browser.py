@@ -260,6 +260,8 @@ def test_a_designer_simulates_the_near_relative_branch_down_to_the_county_home_v
             .hasMarker('county_home_visit', 'sim-open')""")
         page.screenshot(path=str(shots / "designer-simulation.png"), full_page=True)
         page.set_viewport_size({"width": 390, "height": 844})
+        # at phone width the page keeps the screen's width: the steps taken scroll inside their pane
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
         page.screenshot(path=str(shots / "designer-simulation-390.png"), full_page=True)
     with db.unit_of_work() as uow:
         assert uow.session.execute(select(func.count()).select_from(Case)).scalar() == cases_before
