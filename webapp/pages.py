@@ -165,7 +165,7 @@ def invalid_message(exc: FormInvalid) -> str:
     if zh:
         return "；".join(messages)
     line = "; ".join(messages)
-    if any(message in exc.errors.values() and message not in exc.errors_en.values() for message in messages):
+    if any(field not in exc.errors_en for field in exc.errors):
         return _("The form was not accepted (details in Chinese): %(details)s", details=line)
     return line
 

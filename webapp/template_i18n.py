@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from babel.support import NullTranslations, Translations
-from flask import g, has_request_context
+from flask import has_request_context
 from flask.templating import Environment
 from flask_babel import get_locale
 from jinja2.ext import Extension
@@ -104,17 +104,10 @@ class LocalisedEnvironment(Environment):
         self.jiuzhu_overlays[name] = overlay
 
     def _current(self) -> Environment:
-        overlays = self.jiuzhu_overlays
-        if not overlays or not has_request_context():
-            return self if self.jiuzhu_translations is None else self.linked_to
-        held = g.get("_jiuzhu_locale_env")
-        locale = get_locale()
-        if held is not None and held[0] is locale:
-            return held[1]
         base = self if self.jiuzhu_translations is None else self.linked_to
-        env = overlays.get(str(locale), base)
-        g._jiuzhu_locale_env = (locale, env)
-        return env
+        if not self.jiuzhu_overlays or not has_request_context():
+            return base
+        return self.jiuzhu_overlays.get(str(get_locale()), base)
 
     def get_template(self, name, parent=None, globals=None):
         env = self._current()

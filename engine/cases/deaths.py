@@ -34,7 +34,7 @@ from engine.catalogue.rules import benefit_types, death_review_months, personal_
 from engine.cases.operations import cancel_running_case
 from engine.cases.periodic import review_start_data, start_reviews
 from engine.cases.writer import TASK, locked, write_event, write_event_limit, write_notifications
-from engine.catalogue.forms import age_on, mask_id_number
+from engine.catalogue.forms import ADULT_AGE, age_on, mask_id_number
 from engine.households.register import change_holder, end_collector, stop_benefit
 from engine.households.registry import died_on_of, subject_key
 from engine.errors import FormInvalid, NotFound
@@ -167,11 +167,16 @@ class Successor:
     becomes_head: bool    # the dead person headed the household (or it had no head): 户主变更
 
 
+def _adult(person, on: date) -> bool:
+    """Whether a member (a row with ``birth_date``) is of age on ``on``; an unknown birth date counts as a minor."""
+    return (age_on(person.birth_date, on) or 0) >= ADULT_AGE
+
+
 def successor_rule(living: list, died_on: date):
     """The new head when the clerk names none (the household's usual choice, an assumption in docs/rules.md): the
     dead head's spouse if an adult, else the oldest adult member, else the oldest member (a household of minors:
     their guardian acts for the head). ``living``: the rows of the members alive after the death."""
-    adults = [p for p in living if (age_on(p.birth_date, died_on) or 0) >= 18]
+    adults = [p for p in living if _adult(p, died_on)]
     spouse = [p for p in adults if p.relation == "spouse"]
     pool = spouse or adults or living
     return min(pool, key=lambda p: (p.birth_date or date.max, p.id))
@@ -205,8 +210,7 @@ def _successor(session: Session, household_id: int, member, died_on: date, new_h
     if chosen is None:
         raise FormInvalid({"new_head_id": "新户主须为该户的在世成员"},
                           {"new_head_id": "The new head must be a living member of this household"})
-    if (age_on(chosen.birth_date, died_on) or 0) < 18 and any((age_on(p.birth_date, died_on) or 0) >= 18
-                                                               for p in living):
+    if not _adult(chosen, died_on) and any(_adult(p, died_on) for p in living):
         raise FormInvalid({"new_head_id": "该户有成年在世成员，新户主须年满十八周岁"},
                           {"new_head_id": "The household has living adults: the new head must be one of them"})
     return Successor(chosen.id, chosen.name, chosen.id_number, True, True)
