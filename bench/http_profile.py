@@ -8,6 +8,11 @@ process (median), then the totals per instance. BENCH_HTTP_PROFILE=1 adds a cPro
 instances (top functions by cumulative and by own time; BENCH_HTTP_PROFILE_ONLY="GET  /inbox" profiles only
 the requests whose label holds that text), BENCH_HTTP_SQL=1 the statements of each kind of request. Knobs: BENCH_HTTP_CASES (40), BENCH_HTTP_WARMUP
 (10), BENCH_HTTP_PROFILE_DUMP=<file> writes the cProfile's stats to a file, BENCH_POSTGRES=1 for PostgreSQL (a database of its own, dropped after) instead of SQLite.
+
+BENCH_HTTP_INSTRUCTIONS=1 runs the same under valgrind's callgrind, instrumenting only the measured instances
+(``callgrind_control -i on/off`` around them), and prints ``instructions_per_instance``: the CPU instructions
+this process executed per instance (the database's included, SQLite being in-process). Unlike CPU time it
+does not move with the machine's load, so two commits can be compared on a shared machine (a few minutes).
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ import os
 import pstats
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -98,10 +104,15 @@ def profile_store(database_url: str) -> None:
     for i in range(WARMUP):
         _instance(users, i, today)
     tally.on = True
+    counting = os.environ.get("BENCH_HTTP_CALLGRIND_OUT")
+    if counting:
+        subprocess.run(["callgrind_control", "-i", "on", str(os.getpid())], check=True, capture_output=True)
     cpu0 = time.process_time()
     for i in range(WARMUP, WARMUP + CASES):
         _instance(users, i, today)
     cpu = time.process_time() - cpu0
+    if counting:
+        subprocess.run(["callgrind_control", "-i", "off", str(os.getpid())], check=True, capture_output=True)
     total_statements = 0
     print(f"{'request':40} {'SQL':>5} {'CPU ms (median)':>16}")
     for label, samples in tally.per_label.items():
@@ -125,7 +136,24 @@ def profile_store(database_url: str) -> None:
     app.extensions["jiuzhu.db"].dispose()
 
 
+def count_instructions() -> int:
+    """Run this bench under callgrind (instrumented only while the instances are measured) and print the
+    instructions per instance."""
+    with tempfile.TemporaryDirectory() as folder:
+        out = f"{folder}/callgrind.out"
+        env = {**os.environ, "BENCH_HTTP_INSTRUCTIONS": "0", "BENCH_HTTP_CALLGRIND_OUT": out}
+        subprocess.run(["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
+                        sys.executable, "-m", "bench.http_profile"], env=env, check=True)
+        with open(out) as dump:
+            totals = [line for line in dump if line.startswith(("summary:", "totals:"))]
+    instructions = int(totals[-1].split()[1])
+    print(f"instructions_per_instance={instructions / CASES:.0f}  (callgrind, {CASES} instances after {WARMUP})")
+    return 0
+
+
 def main() -> int:
+    if os.environ.get("BENCH_HTTP_INSTRUCTIONS") == "1":
+        return count_instructions()
     if os.environ.get("BENCH_POSTGRES") == "1":
         server = PgServer(os.environ.get("BENCH_DATABASE_URL") or DEFAULT_PG, f"jiuzhu_httpprof_{os.getpid()}")
         server.create()

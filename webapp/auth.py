@@ -68,9 +68,8 @@ def init_app(app: Flask) -> None:
 
 def _live_principal(token: str) -> Principal | None:
     now = clock().now()
-    with db().unit_of_work() as uow:
-        s = uow.session
-        live = load_session(s, token, now, session_policy())
+    with db().reading() as connection:
+        live = load_session(connection, token, now, session_policy())
     if live is None:
         return None
     if live.needs_touch:

@@ -1,9 +1,10 @@
 """Shared by every page: template filters, the helpers templates see, the fields a form's page adds."""
 from __future__ import annotations
 
+from functools import lru_cache
 
 from flask import flash, g, redirect, render_template, request, url_for
-from flask_babel import gettext as _, lazy_gettext as _l
+from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
 from engine import ROLE_NAMES_ZH, delete_filter, english_name, save_filter, unread_notifications
 from engine import DEFAULT_MAX_LENGTH, change_html_rows, html_row_layout
@@ -119,6 +120,12 @@ def role_names() -> dict[str, str]:
     """Every role's name in the page's language (role code → name)."""
     if is_zh():
         return ROLE_NAMES_ZH
+    return _role_names_in(str(get_locale()))
+
+
+@lru_cache(maxsize=8)
+def _role_names_in(_locale: str) -> dict[str, str]:
+    # Translated once per locale (the argument is the cache's key), not at every page a template renders.
     return {code: str(ROLE_NAMES_EN.get(code, name)) for code, name in ROLE_NAMES_ZH.items()}
 
 

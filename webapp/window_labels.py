@@ -4,7 +4,9 @@ Flask-Babel, English msgids whose Chinese is exactly the engine's text (the engi
 documents and exports, which are Chinese documents; tests/webapp/test_window_english.py checks both agree)."""
 from __future__ import annotations
 
-from flask_babel import force_locale, lazy_gettext as _l
+from functools import lru_cache
+
+from flask_babel import force_locale, get_locale, lazy_gettext as _l
 
 from engine import charity_lists, window_rules
 
@@ -98,10 +100,17 @@ def charity_name(stored: str) -> str:
     return stored
 
 
+@lru_cache(maxsize=8)
+def _label_tables(_locale: str) -> dict:
+    # Translated once per locale (the argument is the cache's key), not at every page a template renders.
+    return {"opinion_names": {k: str(v) for k, v in OPINIONS.items()},
+            "decision_names": {k: str(v) for k, v in DECISIONS.items()},
+            "item_statuses": {k: str(v) for k, v in ITEM_STATUS.items()}}
+
+
 def helpers() -> dict:
     """The labels the window's and the joint review's templates use."""
     return {"item_status": item_status, "project_status": project_status, "opinion_name": opinion_name,
             "decision_name": decision_name, "charity_kind": charity_kind, "item_name": item_name,
-            "department_name": department_name, "named": named, "charity_name": charity_name, "opinion_names": {k: str(v) for k, v in OPINIONS.items()},
-            "decision_names": {k: str(v) for k, v in DECISIONS.items()},
-            "item_statuses": {k: str(v) for k, v in ITEM_STATUS.items()}}
+            "department_name": department_name, "named": named, "charity_name": charity_name,
+            **_label_tables(str(get_locale()))}

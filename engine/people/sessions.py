@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, delete, insert, or_, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from engine.people.accounts import Principal
@@ -63,8 +64,9 @@ def open_session(session: Session, principal: Principal, now: datetime, policy: 
     return token
 
 
-def load_session(session: Session, token: str, now: datetime, policy: SessionPolicy) -> LiveSession | None:
-    """The live session of a cookie token; None when unknown, revoked, past its lifetime or idle too long."""
+def load_session(session: Session | Connection, token: str, now: datetime, policy: SessionPolicy) -> LiveSession | None:
+    """The live session of a cookie token; None when unknown, revoked, past its lifetime or idle too long.
+    One Core statement: a Session or a bare Connection (the web app's, at every request) runs it."""
     key = session_key(token)
     row = session.execute(_LOAD, {"key": key}).first()
     if row is None or row.revoked_at is not None:

@@ -16,10 +16,11 @@ from typing import Iterator
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.store.memo import watch_sessions
+from engine.store.sessions import UnitSession
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = PROJECT_ROOT / "instance" / "jiuzhu.sqlite3"
@@ -164,9 +165,10 @@ class Database:
         self.engine = make_engine(url, **engine_kwargs)
         watch_sessions()
         writing, reading = ({}, {"postgresql_readonly": True}) if self.is_postgres else ({"sqlite_immediate": True}, {})
-        factory = partial(sessionmaker, expire_on_commit=False, autoflush=False)
+        factory = partial(sessionmaker, class_=UnitSession, expire_on_commit=False, autoflush=False)
         self._writers = factory(self.engine.execution_options(**writing))
-        self._readers = factory(self.engine.execution_options(**reading))
+        self._reading_engine = self.engine.execution_options(**reading)
+        self._readers = factory(self._reading_engine)
 
     @property
     def is_postgres(self) -> bool:
@@ -186,6 +188,14 @@ class Database:
             # close() rolls back whatever was not committed; unlike rollback() it
             # leaves loaded objects readable (detached, not expired).
             session.close()
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A Core connection in a reading transaction (as a reading unit of work's), for one lone read that
+        loads no ORM object — the log-in session row at every request — without building a Session; the
+        transaction is rolled back at the end."""
+        with self._reading_engine.connect() as connection:
+            yield connection
 
     def dispose(self) -> None:
         """Close every pooled connection."""
