@@ -17,6 +17,9 @@ TERMINATED = "terminated"
 # The action refused, as the Chinese message names it (the web app's English names are in its catalogue).
 ACTIONS_ZH = {"upload": "上传申请材料", "suspend": "挂起", "resume": "恢复办理", "terminate": "终止办理",
               "extend": "延期", "urge": "催办", "withdraw": "撤回", "complaint": "登记投诉、举报", "work": "办理"}
+ACTIONS_EN = {"upload": "file application documents", "suspend": "suspend a case", "resume": "resume a case",
+              "terminate": "terminate a case", "extend": "extend a time limit", "urge": "urge steps",
+              "withdraw": "withdraw a completion", "complaint": "register a complaint or report", "work": "work on it"}
 
 
 def is_finished(status: str | None) -> bool:

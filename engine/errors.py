@@ -1,19 +1,36 @@
-"""Errors a person can act on; each carries a Chinese message for the UI."""
+"""Errors a person can act on; each carries a Chinese message for the UI, and an English one for the English UI."""
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
+
+
+class Message(NamedTuple):
+    """One message a person reads, in both of the UI's languages: a refusal gives both or neither."""
+
+    zh: str
+    en: str
 
 
 class JiuzhuError(Exception):
-    """Base of domain errors; ``message_zh`` is shown to people, str() is for logs."""
+    """Base of domain errors; ``message_zh`` is shown to people, str() is for logs. ``message_en``, when a
+    raise site gives one, is the English UI's message (else the web layer's generic English line)."""
 
     message_zh = "操作失败"
+    message_en: str | None = None
 
-    def __init__(self, message: str = "", message_zh: str | None = None) -> None:
+    def __init__(self, message: str = "", message_zh: str | None = None, *, message_en: str | None = None) -> None:
         super().__init__(message or self.__class__.__name__)
         if message_zh:
             self.message_zh = message_zh
+        if message_en:
+            self.message_en = message_en
+
+    def message_in(self, zh: bool, generic_en: str) -> str:
+        """The message in the page's language: Chinese, or the specific English one, else ``generic_en``."""
+        return self.message_zh if zh else self.message_en or generic_en
 
 
 class NotFound(JiuzhuError):
@@ -56,14 +73,33 @@ class CaseFinished(Conflict):
 
 
 class FormInvalid(JiuzhuError):
-    """Submitted form data failed validation; ``errors`` maps field path → Chinese message."""
+    """Submitted form data failed validation; ``errors`` maps field path → Chinese message, ``errors_en`` the
+    same fields → English. Raise sites build it with ``FormInvalid.of`` (a Message per field), so no site
+    can give one language without the other."""
 
     message_zh = "表单填写有误，请按提示修改"
 
     def __init__(self, errors: dict[str, str], errors_en: dict[str, str] | None = None) -> None:
         super().__init__(f"invalid form: {sorted(errors)}")
         self.errors = errors
-        self.errors_en = errors_en or {}  # English messages of some fields, for the English UI
+        self.errors_en = errors_en or {}  # English messages of the fields, for the English UI
+
+    @classmethod
+    def of(cls, fields: Mapping[str, Message], summary: Message | None = None) -> FormInvalid:
+        """The refusal of ``fields``, each with its Message; ``summary`` (when given) replaces the generic
+        "the form has errors" line in both languages. A message that is not a (Chinese, English) pair is a
+        programming error (TypeError), never a half-English page."""
+        for field, message in fields.items():
+            if not (isinstance(message, tuple) and len(message) == 2 and all(isinstance(m, str) and m for m in message)):
+                raise TypeError(f"FormInvalid.of: the message of {field!r} is not a Message(zh, en): {message!r}")
+        refused = cls({k: m[0] for k, m in fields.items()}, {k: m[1] for k, m in fields.items()})
+        if summary is not None:
+            refused.message_zh, refused.message_en = summary
+        return refused
+
+    def messages(self) -> dict[str, Message]:
+        """Each field's Message (the Chinese standing in where a field has no English one)."""
+        return {k: Message(v, self.errors_en.get(k, v)) for k, v in self.errors.items()}
 
     def errors_in(self, zh: bool) -> dict[str, str]:
         """The messages in the page's language: Chinese, or English where there is an English one."""
@@ -135,6 +171,7 @@ class Duplicate(JiuzhuError):
 
     message_zh = "该家庭（人员）已有同类申请或已在享受该救助"
 
-    def __init__(self, message: str, message_zh: str, case_id: int | None = None, case_number: str | None = None) -> None:
-        super().__init__(message, message_zh)
+    def __init__(self, message: str, message_zh: str, case_id: int | None = None, case_number: str | None = None,
+                 *, message_en: str | None = None) -> None:
+        super().__init__(message, message_zh, message_en=message_en)
         self.case_id, self.case_number = case_id, case_number

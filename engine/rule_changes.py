@@ -26,7 +26,7 @@ from engine.catalogue.deployment import NS
 from engine.catalogue.rules import (APPEAL, BOOK_LISTS, ENTRY_KINDS, MONTHLY_BY_TYPE, appeal_of, appeal_schema, catalog,
                                     entry_problems, entry_schema, in_force_among, model_among, rule_book,
                                     rule_entries_of, stored_entry)
-from engine.errors import FormInvalid, NotFound
+from engine.errors import FormInvalid, Message, NotFound
 from engine.people.accounts import Principal
 from engine.people.security_events import record_event
 from engine.people.users import require_admin
@@ -165,14 +165,17 @@ def _place(session: Session, county_code: str, township_code: str,
         session.execute(select(Unit.id).where(Unit.code == county_code, Unit.level == "county").with_for_update())
     county = rule_book(session, county_code).get(county_code)
     if county is None:
-        raise FormInvalid({"county": f"县（区）{county_code} 还没有救助规则：请先在「县（区）救助规则」页为其设立规则"})
+        raise FormInvalid.of({"county": Message(f"县（区）{county_code} 还没有救助规则：请先在「县（区）救助规则」页为其设立规则",
+                                                f"County (district) {county_code} has no assistance rules yet: set "
+                                                "them up first on the “County rules” page")})
     if not township_code:
         return county, None
     parent = select(Unit.id).where(Unit.code == county_code, Unit.level == "county").scalar_subquery()
     found = session.execute(select(Unit.id).where(Unit.code == township_code, Unit.level == "township",
                                                   Unit.parent_id == parent)).first()
     if found is None:
-        raise FormInvalid({"township": f"乡镇（街道）{township_code} 不是 {county['name']} 的乡镇（街道）"})
+        raise FormInvalid.of({"township": Message(f"乡镇（街道）{township_code} 不是 {county['name']} 的乡镇（街道）",
+                                                  f"Township (street) {township_code} is not one of {county['name']}")})
     return county, township_code
 
 
@@ -188,7 +191,7 @@ def rule_edit_form(session: Session, today: date, county_code: str, township_cod
     """What the edit form opens with: the place, and the entry in force there on ``on`` (today when None),
     whose values and notes fill the form."""
     if kind not in ENTRY_KINDS:
-        raise NotFound(f"no kind of entry {kind!r}", "没有这一类规则")
+        raise NotFound(f"no kind of entry {kind!r}", "没有这一类规则", message_en="No such kind of rule")
     county, township = _place(session, county_code, township_code)
     base = entry_in_force(county, kind, township, on or today)
     townships = session.execute(select(Unit.code, Unit.name).where(
@@ -258,35 +261,37 @@ def entry_from_form(kind: str, form: Mapping[str, str]) -> dict[str, Any]:
     return entry
 
 
-def _schema_message(error) -> str:
-    """A Chinese message for a schema error of one value."""
+_WHAT = {"integer": ("整数", "a whole number"), "number": ("数字", "a number"), "boolean": ("是或否", "yes or no"),
+         "string": ("文字", "text"), "object": ("按类别的取值", "values by type")}
+
+
+def _schema_message(error, label: str) -> Message:
+    """The message of a schema error of the value named ``label``."""
     schema, kind = error.schema, error.validator
+    zh, en = f"「{field_name(label)}」", f"“{field_name(label, zh=False)}”"
     if kind == "required":
         missing = error.message.split("'")[1] if "'" in error.message else ""
-        return f"请填写「{field_name(missing)}」"
+        return Message(f"{zh}请填写「{field_name(missing)}」", f"{en}: enter “{field_name(missing, zh=False)}”")
     if kind == "enum":
-        return "只能选择：" + "、".join(str(v) for v in schema["enum"])
+        return Message(f"{zh}只能选择：" + "、".join(str(v) for v in schema["enum"]),
+                       f"{en} can only be one of: " + ", ".join(str(v) for v in schema["enum"]))
     if kind == "additionalProperties":
-        return "含有不认识的取值"
-    bounds = []
-    if "minimum" in schema:
-        bounds.append(f"不小于 {schema['minimum']}")
-    if "exclusiveMinimum" in schema:
-        bounds.append(f"大于 {schema['exclusiveMinimum']}")
-    if "maximum" in schema:
-        bounds.append(f"不大于 {schema['maximum']}")
-    what = {"integer": "整数", "number": "数字", "boolean": "是或否", "string": "文字", "object": "按类别的取值"}.get(
-        schema.get("type"), "有效取值")
+        return Message(f"{zh}含有不认识的取值", f"{en} has values that are not known")
     if kind == "maxLength":
-        return f"不能超过 {schema['maxLength']} 字"
+        return Message(f"{zh}不能超过 {schema['maxLength']} 字", f"{en} may have at most {schema['maxLength']} characters")
     if kind == "minLength":
-        return "不能为空"
-    return f"应为{what}" + (f"（{'，'.join(bounds)}）" if bounds else "")
+        return Message(f"{zh}不能为空", f"{en} cannot be empty")
+    bounds = [(f"{word_zh} {schema[key]}", f"{word_en} {schema[key]}") for key, word_zh, word_en in (
+        ("minimum", "不小于", "at least"), ("exclusiveMinimum", "大于", "more than"), ("maximum", "不大于", "at most"))
+        if key in schema]
+    what = _WHAT.get(schema.get("type"), ("有效取值", "a valid value"))
+    return Message(f"{zh}应为{what[0]}" + (f"（{'，'.join(b[0] for b in bounds)}）" if bounds else ""),
+                   f"{en} must be {what[1]}" + (f" ({', '.join(b[1] for b in bounds)})" if bounds else ""))
 
 
-def _check(kind: str, county_code: str, entry: dict[str, Any]) -> dict[str, str]:
-    """The file's checks of an entry (schema, then ``entry_problems``): field name → Chinese message."""
-    errors: dict[str, str] = {}
+def _check(kind: str, county_code: str, entry: dict[str, Any]) -> dict[str, Message]:
+    """The file's checks of an entry (schema, then ``entry_problems``): field name → message."""
+    errors: dict[str, Message] = {}
     plain = {**entry, "effective_from": entry["effective_from"].isoformat()}
     for error in Draft202012Validator(entry_schema(kind)).iter_errors(plain):
         path = [str(p) for p in error.absolute_path]
@@ -296,29 +301,36 @@ def _check(kind: str, county_code: str, entry: dict[str, Any]) -> dict[str, str]
             name, label = f"source.{'.'.join(path[1:2])}", ".".join(path[1:2])
         else:
             name = label = ".".join(path[:2]) or "entry"
-        errors.setdefault(name, f"「{field_name(label)}」{_schema_message(error)}")
+        errors.setdefault(name, _schema_message(error, label))
     if not errors:
-        for path, _message, message_zh in entry_problems(kind, county_code, entry):
-            errors.setdefault(".".join(map(str, path)), message_zh)
+        for path, message, message_zh in entry_problems(kind, county_code, entry):
+            errors.setdefault(".".join(map(str, path)), Message(message_zh, message[:1].upper() + message[1:]))
     return errors
 
 
-def _notes_problems(entry: dict[str, Any], base: dict[str, Any] | None, kind: str) -> dict[str, str]:
+def _notes_problems(entry: dict[str, Any], base: dict[str, Any] | None, kind: str) -> dict[str, Message]:
     """Every value changed from the entry it supersedes must say where it comes from, in words of its own."""
-    errors = {}
+    errors: dict[str, Message] = {}
     for name in note_names(entry, kind):
         if base is not None and _value_of(base, name) == _value_of(entry, name):
             continue
         given = _note_of(entry, name)[1]
         if not given:
-            errors[f"source.{name}"] = (f"「{field_name(name)}」已修改：请填写依据（文件名称及文号），"
-                                        f"或写明所作假设及其理由")
+            errors[f"source.{name}"] = Message(
+                f"「{field_name(name)}」已修改：请填写依据（文件名称及文号），或写明所作假设及其理由",
+                f"“{field_name(name, zh=False)}” was changed: give its source (the document's title and number), "
+                "or the assumption made and why")
         elif base is not None and given == _note_of(base, name)[1]:
-            errors[f"source.{name}"] = f"「{field_name(name)}」已修改：依据仍是原取值的依据，请写明新取值的依据或假设"
+            errors[f"source.{name}"] = Message(
+                f"「{field_name(name)}」已修改：依据仍是原取值的依据，请写明新取值的依据或假设",
+                f"“{field_name(name, zh=False)}” was changed but its source is still that of the old value: give the "
+                "new value's source or assumption")
     for notes in NOTES:
         for name, text in (entry.get(notes) or {}).items():
             if len(text) > MAX_SOURCE_CHARS:
-                errors[f"source.{name}"] = f"「{field_name(name)}」的依据不能超过 {MAX_SOURCE_CHARS} 字"
+                errors[f"source.{name}"] = Message(
+                    f"「{field_name(name)}」的依据不能超过 {MAX_SOURCE_CHARS} 字",
+                    f"The source of “{field_name(name, zh=False)}” may have at most {MAX_SOURCE_CHARS} characters")
     return errors
 
 
@@ -326,29 +338,36 @@ def _checked_date(raw: Any, today: date, field: str) -> date:
     try:
         value = date.fromisoformat(str(raw or "").strip())
     except ValueError:
-        raise FormInvalid({field: f"「{field_name(field)}」应为日期，格式如 2027-01-01"}) from None
+        raise FormInvalid.of({field: Message(f"「{field_name(field)}」应为日期，格式如 2027-01-01",
+                                             f"“{field_name(field, zh=False)}” must be a date, written like 2027-01-01"
+                                             )}) from None
     if value < today:
-        raise FormInvalid({field: f"「{field_name(field)}」不能早于今天（{today}）：已受理的案件沿用受理当日的规则，"
-                                  f"规则只能从今天或以后生效"})
+        raise FormInvalid.of({field: Message(
+            f"「{field_name(field)}」不能早于今天（{today}）：已受理的案件沿用受理当日的规则，规则只能从今天或以后生效",
+            f"“{field_name(field, zh=False)}” cannot be before today ({today}): an accepted case keeps the rules of the "
+            "day it was accepted, so rules take effect from today or later")})
     if value > today + timedelta(days=366 * MAX_YEARS_AHEAD):
-        raise FormInvalid({field: f"「{field_name(field)}」不能晚于 {MAX_YEARS_AHEAD} 年以后"})
+        raise FormInvalid.of({field: Message(f"「{field_name(field)}」不能晚于 {MAX_YEARS_AHEAD} 年以后",
+                                             f"“{field_name(field, zh=False)}” cannot be more than {MAX_YEARS_AHEAD} "
+                                             "years ahead")})
     return value
 
 
 def _checked_note(raw: Any, field: str = "note") -> str:
     note = raw.strip() if isinstance(raw, str) else ""
     if not note:
-        raise FormInvalid({field: "请填写变更说明（为什么修改）"})
+        raise FormInvalid.of({field: Message("请填写变更说明（为什么修改）", "Give a note on the change (why it is made)")})
     if len(note) > MAX_NOTE_CHARS:
-        raise FormInvalid({field: f"变更说明不能超过 {MAX_NOTE_CHARS} 字"})
+        raise FormInvalid.of({field: Message(f"变更说明不能超过 {MAX_NOTE_CHARS} 字",
+                                             f"The note may have at most {MAX_NOTE_CHARS} characters")})
     return note
 
 
-def _budget_problems(session: Session, book: dict[str, dict]) -> list[str]:
+def _budget_problems(session: Session, book: dict[str, dict]) -> list[Message]:
     """The newest version of every deployed route whose time budget ``book`` breaks, each naming the route
     and its longest ordinary path (``budgets.check_budget``, as deploy runs it)."""
     newest = select(func.max(ProcessVersion.id)).group_by(ProcessVersion.process_id)
-    found: list[str] = []
+    found: list[Message] = []
     for name, process_id, xml in session.execute(select(ProcessVersion.name, ProcessVersion.process_id,
                                                         ProcessVersion.bpmn_xml)
                                                  .where(ProcessVersion.id.in_(newest))
@@ -357,12 +376,12 @@ def _budget_problems(session: Session, book: dict[str, dict]) -> list[str]:
         for process in root.iterfind("bpmn:process", NS):
             if process.get("id") != process_id:
                 continue
-            check_budget(process, lambda node, _m, message_zh, line=None, n=name, p=process_id:
-                         found.append(f"流程「{n}」（{p}）：{message_zh}"), book)
+            check_budget(process, lambda node, message, message_zh, line=None, n=name, p=process_id:
+                         found.append(Message(f"流程「{n}」（{p}）：{message_zh}", f"Route “{n}” ({p}): {message}")), book)
     return found
 
 
-def _gaps(county: dict[str, Any], today: date) -> list[str]:
+def _gaps(county: dict[str, Any], today: date) -> list[Message]:
     """Places of the county that would have no model or no rules on some day from today."""
     entries = county["models"] + county["rules"]
     # from today, or from the first rules of a county set up here (before them it had none, and runs no case)
@@ -374,7 +393,9 @@ def _gaps(county: dict[str, Any], today: date) -> list[str]:
             for kind in ENTRY_KINDS:
                 if entry_in_force(county, kind, township, on) is None:
                     where = (county.get("township_names") or {}).get(township, township) or county["name"]
-                    gaps.append(f"{where} 自 {on} 起将没有生效的{'审批模式' if kind == 'models' else '规则'}")
+                    gaps.append(Message(f"{where} 自 {on} 起将没有生效的{'审批模式' if kind == 'models' else '规则'}",
+                                        f"{where} would have no {'approval model' if kind == 'models' else 'rules'} "
+                                        f"in force from {on}"))
                     break
             else:
                 continue
@@ -388,13 +409,15 @@ def _refuse_if_unsafe(session: Session, county: dict[str, Any], today: date) -> 
     parent = select(Unit.id).where(Unit.code == county["code"], Unit.level == "county").scalar_subquery()
     county["township_names"] = dict(session.execute(select(Unit.code, Unit.name).where(
         Unit.level == "township", Unit.parent_id == parent)).all())
-    errors = {}
+    errors: dict[str, Message] = {}
     if gaps := _gaps(county, today):
-        errors["coverage"] = "；".join(gaps)
+        errors["coverage"] = Message("；".join(g.zh for g in gaps), "; ".join(g.en for g in gaps))
     if over := _budget_problems(session, {county["code"]: county}):
-        errors["budget"] = "办结时限与已部署的流程不符，未保存：" + "；".join(over)
+        errors["budget"] = Message("办结时限与已部署的流程不符，未保存：" + "；".join(o.zh for o in over),
+                                   "The time limits do not fit the deployed routes; nothing was saved: "
+                                   + "; ".join(o.en for o in over))
     if errors:
-        raise FormInvalid(errors)
+        raise FormInvalid.of(errors)
 
 
 def _plain(entry: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -412,7 +435,8 @@ def add_rule_entry(session: Session, actor: Principal | None, now: datetime, tod
     require_admin(actor)
     kind = form.get("kind") or ""
     if kind not in ENTRY_KINDS:
-        raise FormInvalid({"kind": "请选择要修改的是审批模式还是规则参数"})
+        raise FormInvalid.of({"kind": Message("请选择要修改的是审批模式还是规则参数",
+                                              "Choose whether to change the approval model or the rule values")})
     county, township = _place(session, (form.get("county") or "").strip(), (form.get("township") or "").strip(),
                               lock=True)
     effective_from = _checked_date(form.get("effective_from"), today, "effective_from")
@@ -424,7 +448,7 @@ def add_rule_entry(session: Session, actor: Principal | None, now: datetime, tod
     if not errors:
         errors = _notes_problems(entry, base, kind)
     if errors:
-        raise FormInvalid(errors)
+        raise FormInvalid.of(errors)
     county[kind].append(candidate)
     _refuse_if_unsafe(session, county, today)
     return _store_entry(session, actor, now, county["code"], township, kind, effective_from, entry, note,
@@ -454,10 +478,11 @@ def retire_rule_entry(session: Session, actor: Principal | None, now: datetime, 
     row = session.execute(select(CountyRuleEntry).where(CountyRuleEntry.id == entry_id)
                           .with_for_update()).scalar_one_or_none()
     if row is None:
-        raise NotFound(f"rule entry {entry_id}", "没有这条规则")
+        raise NotFound(f"rule entry {entry_id}", "没有这条规则", message_en="No such rule")
     _place(session, row.county_code, "", lock=True)
     if row.retired_from is not None:
-        raise FormInvalid({"retired_from": f"这条规则已自 {row.retired_from} 起停止生效"})
+        raise FormInvalid.of({"retired_from": Message(f"这条规则已自 {row.retired_from} 起停止生效",
+                                                      f"This rule was already retired from {row.retired_from}")})
     when = _checked_date(retired_from, today, "retired_from")
     note = _checked_note(note)
     county = rule_book(session, row.county_code)[row.county_code]
@@ -481,15 +506,15 @@ def appeal_edit_form(session: Session, today: date, county_code: str) -> dict[st
             "fields": APPEAL_FIELDS, "required": APPEAL_REQUIRED}
 
 
-def _appeal_from_form(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+def _appeal_from_form(form: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, Message]]:
     """The posted 复议/诉讼 data as the file writes ``[county.appeal]``, and what its schema finds wrong."""
     properties = appeal_schema()["properties"]
     entry = {name: _typed(form[name], properties[name]) for name in APPEAL_FIELDS if (form.get(name) or "").strip()}
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     for error in Draft202012Validator(appeal_schema()).iter_errors(entry):
         name = error.message.split("'")[1] if error.validator == "required" else ".".join(
             map(str, error.absolute_path)) or "entry"
-        errors.setdefault(name, f"「{field_name(name)}」{_schema_message(error)}")
+        errors.setdefault(name, _schema_message(error, name))
     return entry, errors
 
 
@@ -510,29 +535,36 @@ def set_up_county(session: Session, actor: Principal | None, now: datetime, toda
     require_admin(actor)
     code, template_code = (form.get("county") or "").strip(), (form.get("template") or "").strip()
     if session.execute(select(Unit.id).where(Unit.code == code, Unit.level == "county").with_for_update()).first() is None:
-        raise FormInvalid({"county": f"没有代码为 {code or '（空）'} 的县（区）：请先在「区划管理」中添加"})
+        raise FormInvalid.of({"county": Message(f"没有代码为 {code or '（空）'} 的县（区）：请先在「区划管理」中添加",
+                                                f"There is no county (district) with the code {code or '(empty)'}: "
+                                                "add it first under “Places”")})
     if code in rule_book(session, code):
-        raise FormInvalid({"county": f"县（区）{code} 已有救助规则：请在规则页修改"})
+        raise FormInvalid.of({"county": Message(f"县（区）{code} 已有救助规则：请在规则页修改",
+                                                f"County (district) {code} already has assistance rules: change them "
+                                                "on its rules page")})
     template = rule_book(session, template_code).get(template_code)
     if template is None:
-        raise FormInvalid({"template": "请选择沿用哪个县（区）的规则"})
+        raise FormInvalid.of({"template": Message("请选择沿用哪个县（区）的规则",
+                                                  "Choose the county (district) whose rules to copy")})
     effective_from = _checked_date(form.get("effective_from"), today, "effective_from")
     note = _checked_note(form.get("note"))
     appeal, errors = _appeal_from_form(form)
     if errors:
-        raise FormInvalid(errors)
+        raise FormInvalid.of(errors)
     copied = []
     for kind in ENTRY_KINDS:
         base = entry_in_force(template, kind, None, effective_from)
         if base is None:
-            raise FormInvalid({"template": f"{template['name']} 自 {effective_from} 起没有生效的规则，不能沿用"})
+            raise FormInvalid.of({"template": Message(f"{template['name']} 自 {effective_from} 起没有生效的规则，不能沿用",
+                                                      f"{template['name']} has no rules in force from "
+                                                      f"{effective_from}: they cannot be copied")})
         entry = {field: base[field] for field in value_fields(kind) if base.get(field) not in (None, {})}
         why = (f"沿用{template['name']}自 {base['effective_from']} 起的取值（{template_code}），"
                f"待本县（区）文件确定后以新条目替换")
         entry["assumptions"] = {name: why for name in note_names(entry, kind)}
         problems = _check(kind, code, {**entry, "effective_from": effective_from})
         if problems:
-            raise FormInvalid(problems)
+            raise FormInvalid.of(problems)
         copied.append((kind, entry))
     _store_entry(session, actor, now, code, None, APPEAL, effective_from, appeal, note, None, appeal)
     for kind, entry in copied:
@@ -554,9 +586,10 @@ def add_appeal_entry(session: Session, actor: Principal | None, now: datetime, t
     entry, errors = _appeal_from_form(form)
     before = appeal_of(county["code"], session, effective_from)
     if not errors and entry.get("source") == before.get("source") and entry != before:
-        errors["source"] = "已修改：依据仍是原来的依据，请写明新取值的依据"
+        errors["source"] = Message("已修改：依据仍是原来的依据，请写明新取值的依据",
+                                   "Changed, but the source is still the old one: give the source of the new values")
     if errors:
-        raise FormInvalid(errors)
+        raise FormInvalid.of(errors)
     return _store_entry(session, actor, now, county["code"], None, APPEAL, effective_from, entry, note, before, entry)
 
 

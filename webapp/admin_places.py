@@ -17,6 +17,7 @@ from .admin import bp, uploaded_text
 from .auth import current_principal, requires_role
 from .db import clock, db
 from .limits import int_arg
+from .pages import is_zh
 
 CHILD_LEVEL = {None: "county", "province": "county", "county": "township", "township": "village"}
 
@@ -59,7 +60,7 @@ def add_place_view():
             add_place(uow.session, current_principal(), clock().now(), parent_id, code, name)
             uow.commit()
     except FormInvalid as exc:
-        return _tree_page(parent_id, exc.errors, {"code": code, "name": name}, 422)
+        return _tree_page(parent_id, exc.errors_in(is_zh()), {"code": code, "name": name}, 422)
     flash(_("Added %(name)s (%(code)s).", name=name.strip(), code=code.strip()), "success")
     return redirect(url_for("admin.place", unit_id=parent_id) if parent_id else url_for("admin.places"))
 
@@ -74,7 +75,7 @@ def move_county_view(unit_id: int):
             changed = move_county(uow.session, current_principal(), clock().now(), unit_id, province_id)
             uow.commit()
     except FormInvalid as exc:
-        return _tree_page(unit_id, exc.errors, None, 422)
+        return _tree_page(unit_id, exc.errors_in(is_zh()), None, 422)
     flash(_("The county's province is changed.") if changed else _("The county's province is unchanged."),
           "success" if changed else "info")
     return redirect(url_for("admin.place", unit_id=unit_id))
@@ -90,7 +91,7 @@ def rename_place_view(unit_id: int):
             changed = rename_place(uow.session, current_principal(), clock().now(), unit_id, name)
             uow.commit()
     except FormInvalid as exc:
-        return _tree_page(unit_id, {f"rename_{k}": v for k, v in exc.errors.items()}, {"rename": name}, 422)
+        return _tree_page(unit_id, {f"rename_{k}": v for k, v in exc.errors_in(is_zh()).items()}, {"rename": name}, 422)
     flash(_("Renamed to %(name)s.", name=name.strip()) if changed else _("The name is unchanged."),
           "success" if changed else "info")
     return redirect(url_for("admin.place", unit_id=unit_id))

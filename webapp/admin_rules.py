@@ -75,7 +75,7 @@ def rule_edit():
             add_rule_entry(uow.session, current_principal(), clock().now(), clock().today(), request.form)
             uow.commit()
     except FormInvalid as exc:
-        return _edit_page(form, request.form, exc.errors, 422)
+        return _edit_page(form, request.form, exc.errors_in(is_zh()), 422)
     when = request.form.get("effective_from", "").strip()
     flash(_("The entry is saved: from %(date)s new cases take it; running cases keep the rules they started with.",
             date=when), "success")
@@ -100,7 +100,7 @@ def appeal_edit():
                 add_appeal_entry(uow.session, current_principal(), clock().now(), clock().today(), request.form)
                 uow.commit()
         except FormInvalid as exc:
-            return render_template("admin/appeal_edit.html", form=form, values=request.form, errors=exc.errors,
+            return render_template("admin/appeal_edit.html", form=form, values=request.form, errors=exc.errors_in(is_zh()),
                                    today=clock().today(), max_note=MAX_RULE_NOTE_CHARS, label=_label), 422
         when = request.form.get("effective_from", "").strip()
         flash(_("Saved: refusal notices issued from %(date)s name it; notices issued before keep what they said.",
@@ -133,7 +133,7 @@ def county_setup():
                 set_up_county(uow.session, current_principal(), clock().now(), clock().today(), request.form)
                 uow.commit()
         except FormInvalid as exc:
-            errors, status = exc.errors, 422
+            errors, status = exc.errors_in(is_zh()), 422
         else:
             flash(_("The county's rules are set up: from %(date)s its cases run under them; each value taken over "
                     "is marked as an assumption until an entry of its own replaces it.",
@@ -156,6 +156,6 @@ def rule_retire(entry_id: int):
             uow.commit()
     except FormInvalid as exc:
         flash(_("Not retired: %(why)s", why=invalid_message(exc)), "error")
-        return _rules_page(422, {entry_id: exc.errors})
+        return _rules_page(422, {entry_id: exc.errors_in(is_zh())})
     flash(_("The entry is retired from %(date)s.", date=request.form.get("retired_from", "").strip()), "success")
     return redirect(url_for("admin.county_rules_page"))

@@ -17,6 +17,7 @@ from .admin import bp
 from .auth import current_principal, requires_role
 from .db import clock, db
 from .limits import MAX_PAGE, InputRefused, int_arg
+from .pages import is_zh
 
 UNIT_CODE = re.compile(r"[0-9]{6}([0-9]{3}([0-9]{3})?)?")
 ACTIVE = {"": None, "yes": True, "no": False}
@@ -70,7 +71,7 @@ def new_user():
                                   form["display_name"], password or generated, [(form["role"], form["unit"])])
             uow.commit()
     except FormInvalid as exc:
-        return _new_user_page(form, exc.errors, 422)
+        return _new_user_page(form, exc.errors_in(is_zh()), 422)
     flash(_("Created %(username)s.", username=form["username"]), "success")
     if generated:  # shown on this response only, never kept in the cookie or a log
         return _user_page(user_id, generated=generated)
@@ -104,7 +105,7 @@ def _change(user_id: int, action, *args, values: dict | None = None):
             result = action(uow.session, current_principal(), clock().now(), username, *args)
             uow.commit()
     except FormInvalid as exc:
-        return None, _user_page(user_id, exc.errors, values, status=422)
+        return None, _user_page(user_id, exc.errors_in(is_zh()), values, status=422)
     return username, result
 
 

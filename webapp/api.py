@@ -71,7 +71,8 @@ class ErrorSchema(Schema):
     error = fields.String(required=True)
     message = fields.String(required=True)
     message_zh = fields.String()
-    errors = fields.Dict(keys=fields.String(), values=fields.String())
+    errors = fields.Dict(keys=fields.String(), values=fields.String())     # field → message, in the page's language
+    errors_zh = fields.Dict(keys=fields.String(), values=fields.String())  # the same fields → Chinese
     completed_by = fields.String(allow_none=True)
     completed_at = fields.String(allow_none=True)
 

@@ -13,7 +13,7 @@ from engine import (BATCH_OPERATIONS, MAX_BATCH, BatchQuery, add_cosigner, cance
                     release_task, remove_cosigner, request_correction, resume_case, return_delegation, run_batch,
                     select_tasks, send_back, set_proxy, sign_off, suspend_case, task_operations, terminate_case,
                     urge_task, withdraw)
-from engine.errors import FormInvalid
+from engine.errors import FormInvalid, Message
 
 from .auth import current_principal
 from .db import clock, db
@@ -152,7 +152,8 @@ class HandOverSchema(Schema):
 
 
 class BatchItemSchema(Schema):
-    """One task of a batch: listed by the dry run; after the run, ``ok`` and the refusal's ``message``."""
+    """One task of a batch: listed by the dry run; after the run, ``ok`` and the refusal's ``message`` (Chinese)
+    and ``message_en``."""
 
     task_id = fields.String()
     case_id = fields.Integer()
@@ -160,6 +161,7 @@ class BatchItemSchema(Schema):
     title = fields.String()
     ok = fields.Boolean(allow_none=True)
     message = fields.String(allow_none=True)
+    message_en = fields.String(allow_none=True)
 
 
 class BatchSchema(Schema):
@@ -264,7 +266,8 @@ def json_body(schema: Schema) -> dict:
     try:
         return schema.load(body or {})
     except ValidationError as exc:
-        raise FormInvalid({k: "请求格式有误" for k in exc.messages}) from exc
+        raise FormInvalid.of({k: Message("请求格式有误",
+                                         "The request is not in the right form") for k in exc.messages}) from exc
 
 
 # task operation → (use case, body schema, the body's fields in the use case's order)

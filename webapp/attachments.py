@@ -24,14 +24,6 @@ DIRECTORY_ENV = "JIUZHU_ATTACHMENTS_DIR"
 SERVED_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store",
                   "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"}
 
-# Field messages in the English UI (the engine's are Chinese).
-ENGLISH_ERRORS = {
-    "file": f"Choose a PDF, JPEG or PNG scan of at most {MAX_ATTACHMENT_BYTES // 1024 // 1024} MB that opens "
-            "(the type is read from the content, not the file name).",
-    "material": "Choose the material from the checklist.",
-    "task_name": "That step is not one of this case's.",
-}
-
 
 def init_app(app: Flask) -> None:
     """The store of scans: ``ATTACHMENTS_DIR`` (or $JIUZHU_ATTACHMENTS_DIR, else instance/attachments),
@@ -89,8 +81,8 @@ def _upload(where: dict):
                 content=upload.read() if upload else b"")
             uow.commit()
     except FormInvalid as exc:  # leaving the unit of work without commit() wrote nothing
-        flash(exc.message_zh if is_zh() else _("The scan was not filed; see the form below."), "error")
-        errors = exc.errors if is_zh() else {field: ENGLISH_ERRORS.get(field, exc.errors[field]) for field in exc.errors}
+        flash(exc.message_in(is_zh(), _("The scan was not filed; see the form below.")), "error")
+        errors = exc.errors_in(is_zh())
         return _page(where, errors, 422)
     flash(_("Scan filed (no. %(id)s).", id=attachment_id), "success")
     if task is not None:

@@ -81,13 +81,13 @@ def new_case():
                 started = start_application(s, principal, clock(), assistance_type, village_id, data, token)
             except FormInvalid as exc:  # leaving the unit of work without commit() rolls it back
                 ctx["errors"] = errors_for_html_form(schema or {}, request.form, exc.errors_in(is_zh()))
-                flash(exc.message_zh if is_zh() else _("The form has errors; please correct them."), "error")
+                flash(exc.message_in(is_zh(), _("The form has errors; please correct them.")), "error")
                 return render_template("cases/new_case.html", **ctx), 422
             except Duplicate as exc:  # an open application or a benefit of the type: nothing lodged
                 ctx["duplicate"] = exc
-                flash(exc.message_zh if is_zh() else _("Refused: this household or person already has an open "
-                                                      "application of this type or receives the benefit (case "
-                                                      "%(number)s).", number=exc.case_number), "error")
+                flash(exc.message_in(is_zh(), _("Refused: this household or person already has an open "
+                                                "application of this type or receives the benefit (case "
+                                                "%(number)s).", number=exc.case_number)), "error")
                 return render_template("cases/new_case.html", **ctx), 409
             uow.commit()
     except IntegrityError:

@@ -195,7 +195,7 @@ def diff(process_id: str):
     older = rows[1]["id"] if len(rows) > 1 else rows[0]["id"]
     chosen = int_arg(request.args, "from", older), int_arg(request.args, "to", rows[0]["id"])
     if any(v not in by_id for v in chosen):
-        raise NotFound("no such version of the route", "该流程没有这个版本")
+        raise NotFound("no such version of the route", "该流程没有这个版本", message_en="The route has no such version")
     return render_template("designer/diff.html", process_id=process_id, rows=rows,
                            old=by_id[chosen[0]], new=by_id[chosen[1]])
 
@@ -212,7 +212,7 @@ def migrate(process_id: str):
         rows = route_history(s, process_id)
         target = int_arg(source, "to", rows[0]["id"], 1)
         if target not in {r["id"] for r in rows}:
-            raise NotFound("no such version of the route", "该流程没有这个版本")
+            raise NotFound("no such version of the route", "该流程没有这个版本", message_en="The route has no such version")
         if request.method == "POST":
             chosen = request.form.getlist("case_id")
             if not chosen or len(chosen) > MAX_MIGRATION_BATCH:
@@ -293,9 +293,10 @@ def simulation_run(process_id: str):
         except JiuzhuError as exc:
             # On the scratch store a refused step or a failing route is the designer's finding, not an
             # incident of the installation: answered here, recorded nowhere.
-            errors = exc.errors if isinstance(exc, FormInvalid) else {}
+            zh = select_locale() == "zh_CN"
+            errors = exc.errors_in(zh) if isinstance(exc, FormInvalid) else {}
             return jsonify(ok=False, step=getattr(exc, "step", None), errors=errors,
-                           message=_message(exc.message_zh, str(exc) or "Refused")), 422
+                           message=exc.message_in(zh, str(exc) or "Refused")), 422
     return jsonify(ok=True, **_in_page_language(report))
 
 

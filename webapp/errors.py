@@ -44,18 +44,19 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(NotFound)
     def not_found(exc):
-        return _respond(404, exc.message_zh, "Not found, or outside your area.", code="not_found")
+        return _respond(404, exc.message_zh, exc.message_en or "Not found, or outside your area.", code="not_found")
 
     @app.errorhandler(Forbidden)
     def forbidden(exc):
-        return _respond(403, exc.message_zh, "You are not allowed to do this.", code="forbidden")
+        return _respond(403, exc.message_zh, exc.message_en or "You are not allowed to do this.", code="forbidden")
 
     @app.errorhandler(Conflict)
     def conflict(exc):
-        # A lost race names who won; any other conflict (claimed, suspended, withdrawn ...) says what stands in the way.
+        # A lost race names who won; any other conflict (claimed, suspended, withdrawn ...) says what stands in the
+        # way: the raise site's English, else its log message.
         said = str(exc)
-        en = (f"Already completed by {exc.by} at {exc.at:%Y-%m-%d %H:%M:%S}" if exc.at else
-              "Already completed." if said in ("task already completed", "Conflict") else said[:1].upper() + said[1:] + ".")
+        en = (f"Already completed by {exc.by} at {exc.at:%Y-%m-%d %H:%M:%S}" if exc.at else exc.message_en or
+              ("Already completed." if said in ("task already completed", "Conflict") else said[:1].upper() + said[1:] + "."))
         return _respond(409, exc.message_zh, en, code="conflict", completed_by=exc.by,
                         completed_at=exc.at.isoformat() if exc.at else None)
 
@@ -71,12 +72,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(Duplicate)
     def duplicate(exc):
         see = f" — see case {exc.case_number}" if exc.case_number else ""
-        return _respond(409, exc.message_zh, f"Refused: {exc}{see}.", code="duplicate",
+        return _respond(409, exc.message_zh, exc.message_en or f"Refused: {exc}{see}.", code="duplicate",
                         case_number=exc.case_number, case_id=exc.case_id)
 
     @app.errorhandler(FormInvalid)
     def invalid(exc):
-        return _respond(422, exc.message_zh, "The form has errors.", code="invalid", errors=exc.errors)
+        zh = select_locale() == "zh_CN"
+        return _respond(422, exc.message_zh, exc.message_in(zh, "The form has errors."), code="invalid",
+                        errors=exc.errors_in(zh), errors_zh=exc.errors)
 
     @app.errorhandler(RouteFailed)
     def route_failed(exc):

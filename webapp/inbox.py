@@ -143,8 +143,8 @@ def _form_refused(task_id: str, exc: FormInvalid):
         ctx = _task_context(uow.session, task_id, request.form)
     ctx["errors"] = errors_for_html_form(ctx["schema"] or {}, request.form, exc.errors_in(is_zh()))
     if "_flags" in exc.errors:  # the benefit cannot register while a flag awaits the decision
-        flash(exc.errors["_flags"] if is_zh() else _("Decide on every duplicate and overlap check first."), "error")
-    flash(exc.message_zh if is_zh() else _("The form has errors; please correct them."), "error")
+        flash(exc.errors_in(is_zh())["_flags"], "error")
+    flash(exc.message_in(is_zh(), _("The form has errors; please correct them.")), "error")
     return render_template("inbox/task.html", **ctx), 422
 
 
@@ -301,7 +301,7 @@ def handover():
                                     request.form.get("reason", ""), request.form.getlist("task_id")[:MAX_BATCH])
                 uow.commit()
             except FormInvalid as exc:
-                errors = exc.errors
+                errors = exc.errors_in(is_zh())
                 flash(invalid_message(exc), "error")
         people = holders(s, principal)
         selection = held_by(s, principal, from_user) if from_user is not None and results is None else []

@@ -12,7 +12,7 @@ from engine.errors import FormInvalid
 from .auth import current_principal
 from .db import clock, db
 from .limits import int_arg
-from .pages import invalid_message
+from .pages import invalid_message, is_zh
 
 bp = Blueprint("operations", __name__)
 
@@ -30,7 +30,7 @@ def proxy():
                           request.form.get("reason", ""))
                 uow.commit()
         except FormInvalid as exc:
-            errors = exc.errors
+            errors = exc.errors_in(is_zh())
             flash(invalid_message(exc), "error")
         else:
             flash(_("Proxy named."), "success")
@@ -65,7 +65,7 @@ def batch():
     try:
         query = BatchQuery.parse(source)
     except FormInvalid as exc:
-        query, errors = BatchQuery(), exc.errors
+        query, errors = BatchQuery(), exc.errors_in(is_zh())
         flash(invalid_message(exc), "error")
     with db().unit_of_work(write=request.method == "POST") as uow:
         s = uow.session
@@ -77,7 +77,7 @@ def batch():
                                     request.form.getlist("task_id")[:MAX_BATCH], params)
                 uow.commit()
             except FormInvalid as exc:
-                errors = exc.errors
+                errors = exc.errors_in(is_zh())
                 flash(invalid_message(exc), "error")
         if results is None:
             selection = select_tasks(s, principal, operation, query)

@@ -144,7 +144,7 @@ def render_rows_changed(template: str, ctx: dict, schema):
     try:
         ctx["values"] = change_html_rows(schema or {}, request.form, request.form[ROWS_CONTROL])
     except FormInvalid as exc:  # a full list, or a button no page shows
-        ctx["errors"] = exc.errors
+        ctx["errors"] = exc.errors_in(is_zh())
         return render_template(template, **ctx), 422
     return render_template(template, **ctx)
 
@@ -199,7 +199,7 @@ def save_list_filter(kind: str, keys: tuple[str, ...], parse, list_view, list_en
                         request.form.get("shared") == "1", kind)
             uow.commit()
     except FormInvalid as exc:
-        flash(" ".join(exc.errors.values()) if is_zh() else _("The filter was not saved: check its name."), "error")
+        flash(" ".join(exc.errors_in(is_zh()).values()), "error")
         return list_view(), 422
     flash(_("Filter saved."), "ok")
     return redirect(url_for(list_endpoint, **parse(query).to_query()), 303)

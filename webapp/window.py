@@ -18,7 +18,7 @@ from .auth import current_principal, requires_role
 from .db import clock, db
 from .limits import InputRefused, date_arg, int_arg
 from . import window_labels
-from .pages import ROWS_CONTROL, invalid_message
+from .pages import ROWS_CONTROL, invalid_message, is_zh
 
 bp = Blueprint("window", __name__)
 bp.app_context_processor(window_labels.helpers)  # the window's labels, on the dossier's items too
@@ -79,7 +79,7 @@ def new_registration():
             try:
                 changed = change_html_rows(combined, form, form[ROWS_CONTROL])
             except FormInvalid as exc:
-                return _form_page(s, principal, form, exc.errors, 422)
+                return _form_page(s, principal, form, exc.errors_in(is_zh()), 422)
             return _form_page(s, principal, MultiDict([*changed.items(), *(("items", c) for c in codes)]), {})
         schemas = _item_schemas(s, village_id) if village_id else {}
         requested = [RequestedItem(code, form.get(f"outcome-{code}", "accept"), form.get(f"note-{code}", ""),
@@ -96,7 +96,7 @@ def new_registration():
                                        requested)
         except FormInvalid as exc:
             flash(_("The form has errors; please correct them."), "error")
-            return _form_page(s, principal, form, exc.errors, 422)
+            return _form_page(s, principal, form, exc.errors_in(is_zh()), 422)
         uow.commit()
     flash(_("Request registered."), "success")
     return redirect(url_for("window.registration", registration_id=registration_id), 303)
@@ -202,7 +202,7 @@ def referral(item_id: int):
             flash(_("Answer recorded and sent to the window."), "success")
             return redirect(url_for("window.referrals"), 303)
         except FormInvalid as exc:
-            errors = exc.errors
+            errors = exc.errors_in(is_zh())
         except Conflict:
             flash(_("This referral has already been answered."), "error")
             errors = {"answer": _("This referral has already been answered.")}

@@ -42,7 +42,7 @@ def projects():
                 submit_project(uow.session, principal, clock(), fields, editing)
                 uow.commit()
         except FormInvalid as exc:
-            errors, status = exc.errors, 422
+            errors, status = exc.errors_in(is_zh()), 422
             flash(_("The form has errors; please correct them."), "error")
         except Conflict:
             errors, status = {"_form": _("This project has been reviewed already and can no longer be changed.")}, 409

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.catalogue.designer_checks import AT_MOST as PREFIX
 from engine.catalogue.rules import case_parameters
-from engine.errors import FormInvalid
+from engine.errors import FormInvalid, Message
 
 # How a refusal names a cap, in both languages (a name without a label is shown as it is).
 LABELS = {"small_temporary_limit": ("小额临时救助审批额度（当地低保标准 × 倍数）",
@@ -37,16 +37,16 @@ def check_amount_caps(session: Session, properties: Mapping[str, str], data: Map
     if not given:
         return
     rules = case_parameters(session, county_id, township_id, process_id, today)
-    errors, errors_en = {}, {}
+    errors: dict[str, Message] = {}
     for field, amount in given.items():
         name = caps[field]
         limit = rules[name]
         if amount > limit:
             zh, en = LABELS.get(name, (name, name))
             since = rules["rules_effective_from"]
-            errors[field] = (f"金额 {amount:g} 元超过{zh} {limit:g} 元（{since} 起执行），本级不能批准；"
-                             f"超过额度的须报县（区）民政局审批")
-            errors_en[field] = (f"{amount:g} yuan is above {en}, {limit:g} yuan (in force from {since}); it cannot "
-                                f"be approved here: an amount above the limit is for the county (district) bureau")
+            errors[field] = Message(
+                f"金额 {amount:g} 元超过{zh} {limit:g} 元（{since} 起执行），本级不能批准；超过额度的须报县（区）民政局审批",
+                f"{amount:g} yuan is above {en}, {limit:g} yuan (in force from {since}); it cannot be approved here: "
+                f"an amount above the limit is for the county (district) bureau")
     if errors:
-        raise FormInvalid(errors, errors_en)
+        raise FormInvalid.of(errors)

@@ -12,7 +12,7 @@ from engine.case_status import refuse_if_finished
 from engine.cases.writer import TASK, write_event
 from engine.catalogue.materials import materials
 from engine.clock import Clock
-from engine.errors import FormInvalid, NotFound
+from engine.errors import FormInvalid, Message, NotFound
 from engine.households.attachments import (ATTACHMENT, BlobStore, case_place, check_content, clean_filename,
                                            household_place)
 from engine.people.accounts import Principal
@@ -41,23 +41,24 @@ def store_attachment(session: Session, actor: Principal, clock: Clock, blobs: Bl
         target, assistance_type = household_place(session, actor, household_id, TASK_ROLES), None
     if target is None:
         raise NotFound(f"case {case_id}" if case_id is not None else f"household {household_id}")
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     if target.household_id is None:
-        errors["file"] = "该案件不涉及具体家庭，不能上传申请材料"
+        errors["file"] = Message("该案件不涉及具体家庭，不能上传申请材料",
+                                 "This case concerns no particular household: no application document is filed on it")
     chosen = next((m for m in materials().choices(assistance_type) if m.key == material), None)
     if chosen is None:
-        errors["material"] = "请从申请材料清单中选择材料类别"
+        errors["material"] = Message("请从申请材料清单中选择材料类别",
+                                     "Choose the kind of document from the list of application documents")
     if task_name is not None and not session.execute(
             select(exists().where(TASK.c.case_id == case_id, TASK.c.task_name == task_name))).scalar():
-        errors["task_name"] = "该办理环节不属于本案件"
+        errors["task_name"] = Message("该办理环节不属于本案件", "That step is not one of this case")
     try:
         media_type = check_content(content)
     except FormInvalid as exc:
-        errors.update(exc.errors)
+        errors.update(exc.messages())
     if errors:
-        refused = FormInvalid(errors)
-        refused.message_zh = "；".join(dict.fromkeys(errors.values()))
-        raise refused
+        raise FormInvalid.of(errors, Message("；".join(dict.fromkeys(m.zh for m in errors.values())),
+                                             "; ".join(dict.fromkeys(m.en for m in errors.values()))))
     name = clean_filename(filename, media_type)
     sha256 = blobs.put(content)
     now = clock.now()

@@ -21,7 +21,7 @@ from engine.cases.operations import (SUSPEND_ROLES, URGE_ROLES, reassign_task, r
                                      suspend_case, urge_task)
 from engine.cases.writer import CASE, TASK
 from engine.clock import Clock
-from engine.errors import FormInvalid, JiuzhuError
+from engine.errors import FormInvalid, JiuzhuError, Message
 from engine.people.accounts import Principal
 from engine.people.scope import case_scope, task_scope
 from engine.store.models import User
@@ -34,7 +34,8 @@ _SCOPES = {"reassign": task_scope, "release": task_scope,
 
 @dataclass(frozen=True)
 class BatchItem:
-    """One task of a selection, and after a run what became of it (``ok``; ``message`` when refused)."""
+    """One task of a selection, and after a run what became of it (``ok``; ``message`` when refused, in Chinese,
+    ``message_en`` in English)."""
 
     task_id: str
     case_id: int
@@ -42,6 +43,7 @@ class BatchItem:
     title: str
     ok: bool | None = None
     message: str | None = None
+    message_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -66,18 +68,18 @@ class Query:
                 if text.isdigit() and int(text) < 2 ** 31:
                     values[name] = int(text)
                 else:
-                    errors[name] = "请选择列表中的一项"
+                    errors[name] = Message("请选择列表中的一项", "Choose one of the list")
         text = str(raw.get("due_before") or "").strip()
         if text:
             try:
                 values["due_before"] = date.fromisoformat(text)
             except ValueError:
-                errors["due_before"] = "请填写有效日期（年-月-日）"
+                errors["due_before"] = Message("请填写有效日期（年-月-日）", "Enter a valid date (YYYY-MM-DD)")
         step = str(raw.get("step") or "").strip()
         if len(step) > 100:
-            errors["step"] = "步骤名称过长"
+            errors["step"] = Message("步骤名称过长", "The step name is too long")
         if errors:
-            raise FormInvalid(errors)
+            raise FormInvalid.of(errors)
         return cls(unclaimed=str(raw.get("unclaimed") or "") in ("1", "true", "True"), step=step or None, **values)
 
     def empty(self) -> bool:
@@ -108,7 +110,7 @@ def select_tasks(session: Session, actor: Principal, operation: str, query: Quer
     """The dry run: the open tasks ``query`` selects that the actor may ``operation`` (SQL), most urgent
     first (at most MAX_BATCH). An empty query selects nothing."""
     if operation not in OPERATIONS:
-        raise FormInvalid({"operation": "请选择批量操作"})
+        raise FormInvalid.of({"operation": Message("请选择批量操作", "Choose a batch operation")})
     if query.empty():
         return []
     stmt = (select(TASK.c.id, TASK.c.case_id, TASK.c.title, CASE.c.number).join(CASE, CASE.c.id == TASK.c.case_id)
@@ -160,14 +162,18 @@ def run_batch(session: Session, actor: Principal, clock: Clock, operation: str, 
     for task_id in dict.fromkeys(task_ids[:MAX_BATCH]):
         item = selection.get(task_id)
         if item is None:
-            results.append(BatchItem(str(task_id), 0, "", "", False, "已不在所选范围内（已办理、已转办或不在您的办理范围）"))
+            results.append(BatchItem(str(task_id), 0, "", "", False, "已不在所选范围内（已办理、已转办或不在您的办理范围）",
+                                     "No longer in the selection (done, handed over, or outside your area)"))
             continue
         try:
             with session.begin_nested():
                 _apply(session, actor, clock, operation, item, params, done_cases)
         except JiuzhuError as exc:
-            message = "；".join(exc.errors.values()) if hasattr(exc, "errors") else exc.message_zh
-            results.append(BatchItem(item.task_id, item.case_id, item.number, item.title, False, message))
+            if isinstance(exc, FormInvalid):
+                message, message_en = "；".join(exc.errors.values()), "; ".join(exc.errors_in(False).values())
+            else:
+                message, message_en = exc.message_zh, exc.message_en or str(exc)
+            results.append(BatchItem(item.task_id, item.case_id, item.number, item.title, False, message, message_en))
         else:
             results.append(BatchItem(item.task_id, item.case_id, item.number, item.title, True))
     return results

@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from engine.cases.operations import _still_holds, open_task, refused, required_reason, user_name
+from engine.cases.operations import (ANOTHER_COLLEAGUE, _still_holds, open_task, refused, required_reason,
+                                     task_changed, user_name)
 from engine.cases.writer import write_event, write_holder, write_notifications
 from engine.clock import Clock
-from engine.errors import Forbidden, FormInvalid
+from engine.errors import Forbidden, FormInvalid, Message
 from engine.people.accounts import Principal
 from engine.store.models import TaskCosigner, User
 
@@ -62,10 +63,13 @@ def check_cosigned(session: Session, task_id: str, row, properties: dict) -> Non
     has not signed, or while it has fewer sign-offs than the route's 会签 requires."""
     if row.cosign_unsigned:
         pending = [r.display_name for r in cosigners(session, task_id) if r.signed_at is None]
-        raise refused("a co-signer has not signed off yet", f"尚有加签人未签署意见：{'、'.join(pending)}")
+        raise refused("a co-signer has not signed off yet", f"尚有加签人未签署意见：{'、'.join(pending)}",
+                      message_en=f"Co-signers have not signed off yet: {', '.join(pending)}")
     needed = required_signoffs(properties) - row.cosign_signed
     if needed > 0:
-        raise refused("the route requires co-signers' sign-offs on this step", f"此步骤须会签：还需 {needed} 位同事签署意见（在“操作”中加签）")
+        raise refused("the route requires co-signers' sign-offs on this step", f"此步骤须会签：还需 {needed} 位同事签署意见（在“操作”中加签）",
+                      message_en=f"This step needs co-signing: {needed} more colleague(s) must sign off (add "
+                                 "co-signers under “Actions”)")
 
 
 def _names(session: Session, task_id: str) -> list[str]:
@@ -79,12 +83,13 @@ def add_cosigner(session: Session, actor: Principal, clock: Clock, task_id: str,
     reason = required_reason(reason)
     if not isinstance(user_id, int) or user_id == actor.user_id or not session.execute(
             select(_still_holds(user_id, row.role, row.unit_id))).scalar():
-        raise FormInvalid({"user_id": "请选择本单位同一岗位的另一位工作人员"})
+        raise FormInvalid.of({"user_id": ANOTHER_COLLEAGUE})
     if user_id in {r.user_id for r in cosigners(session, task_id)}:
-        raise refused("already a co-signer of this step", "该同事已是此步骤的加签人")
+        raise refused("already a co-signer of this step", "该同事已是此步骤的加签人",
+                      message_en="This colleague is already a co-signer of this step")
     before, now = _names(session, task_id), clock.now()
     if row.claimed_by_id is None and not write_holder(session, task_id, actor.user_id, None, now):
-        raise refused("task changed", "此事项刚被他人处理，请刷新后重试")
+        raise task_changed()
     session.execute(insert(COSIGNER).values(task_id=task_id, case_id=row.case_id, user_id=user_id,
                                             added_by_id=actor.user_id, added_at=now))
     write_event(session, row.case_id, now, actor.user_id, "task_cosigner_added", row.task_name, row.title,
@@ -103,9 +108,10 @@ def remove_cosigner(session: Session, actor: Principal, clock: Clock, task_id: s
     row = open_task(session, actor, task_id, holder=True, clock=clock)
     entry = next((r for r in cosigners(session, task_id) if r.user_id == user_id), None)
     if entry is None:
-        raise FormInvalid({"user_id": "请选择此步骤的一位加签人"})
+        raise FormInvalid.of({"user_id": Message("请选择此步骤的一位加签人", "Choose one of this step's co-signers")})
     if entry.signed_at is not None:
-        raise refused("this co-signer has signed: no longer removable", f"{entry.display_name} 已签署意见，不能减签")
+        raise refused("this co-signer has signed: no longer removable", f"{entry.display_name} 已签署意见，不能减签",
+                      message_en=f"{entry.display_name} has signed off and can no longer be removed")
     before = _names(session, task_id)
     session.execute(delete(COSIGNER).where(COSIGNER.c.task_id == task_id, COSIGNER.c.user_id == user_id,
                                            COSIGNER.c.signed_at.is_(None)))
@@ -122,13 +128,13 @@ def sign_off(session: Session, actor: Principal, clock: Clock, task_id: str, opi
     text = required_reason(opinion, "opinion")
     entry = next((r for r in cosigners(session, task_id) if r.user_id == actor.user_id), None)
     if entry is None:
-        raise Forbidden("not a co-signer", "您不是此步骤的加签人")
+        raise Forbidden("not a co-signer", "您不是此步骤的加签人", message_en="You are not a co-signer of this step")
     now = clock.now()
     result = session.execute(update(COSIGNER).where(
         COSIGNER.c.task_id == task_id, COSIGNER.c.user_id == actor.user_id, COSIGNER.c.signed_at.is_(None))
         .values(signed_at=now, opinion=text))
     if result.rowcount != 1:
-        raise refused("you have signed off already", "您已签署意见")
+        raise refused("you have signed off already", "您已签署意见", message_en="You have signed off already")
     write_event(session, row.case_id, now, actor.user_id, "task_cosigned", row.task_name, row.title,
                 {"task_id": task_id, "opinion": text, "before": {"signed": False}, "after": {"signed": True}})
     write_notifications(session, [{

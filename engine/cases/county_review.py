@@ -22,7 +22,7 @@ from engine.cases.writer import locked, write_event
 from engine.catalogue.rules import rule_book, rules_in_force
 from engine.catalogue.versions import get_version
 from engine.clock import Clock, start_of_local_day
-from engine.errors import Forbidden, FormInvalid, NotFound
+from engine.errors import Forbidden, FormInvalid, Message, NotFound
 from engine.people.accounts import Principal
 from engine.people.scope import case_scope
 from engine.store.models import Case, HumanTask, Recipient, SamplingRun, SupervisionReview, Unit
@@ -169,16 +169,22 @@ def register_complaint(session: Session, actor: Principal, clock: Clock, case_id
     if case is None:
         raise NotFound(f"case {case_id} not found for user {actor.username}")
     if not (case.township_id in actor.units_for("township") or case.county_id in actor.units_for("county")):
-        raise Forbidden("only the township or the county registers a complaint", "只有乡镇（街道）或县（区）民政局可以登记投诉、举报")
+        raise Forbidden("only the township or the county registers a complaint", "只有乡镇（街道）或县（区）民政局可以登记投诉、举报",
+                        message_en="Only the township (street) or the county (district) civil affairs bureau "
+                                   "registers a complaint or report")
     refuse_if_finished(case.status, case.outcome, "complaint")
     if case.suspended_at is not None:
-        raise refused("case suspended", "案件已挂起，不能登记投诉、举报")
+        raise refused("case suspended", "案件已挂起，不能登记投诉、举报",
+                      message_en="The case is suspended: no complaint or report can be registered")
     if case.process_id == REVIEW_PROCESS:
-        raise refused("a review case", "监督复核案件不登记投诉、举报")
+        raise refused("a review case", "监督复核案件不登记投诉、举报",
+                      message_en="A supervision review case takes no complaint or report")
     if not in_publicity_phase(session, case):
-        raise refused("not in 公示 or 审核确认", "只有公示或审核确认阶段的案件可以登记投诉、举报；其他情况请启动动态管理")
+        raise refused("not in 公示 or 审核确认", "只有公示或审核确认阶段的案件可以登记投诉、举报；其他情况请启动动态管理",
+                      message_en="Only a case in its public notice (公示) or confirmation (审核确认) phase takes a "
+                                 "complaint or report; otherwise start a dynamic-management review")
     if kind not in COMPLAINT_KINDS:
-        raise FormInvalid({"kind": "请选择投诉或举报"})
+        raise FormInvalid.of({"kind": Message("请选择投诉或举报", "Choose a complaint or a report")})
     content = required_reason(content, "complaint")
     now = clock.now()
     review_id = _start_review(session, clock, case, case.county_id, "complaint", actor.user_id,

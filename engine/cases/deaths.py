@@ -37,7 +37,7 @@ from engine.cases.writer import TASK, locked, write_event, write_event_limit, wr
 from engine.catalogue.forms import ADULT_AGE, age_on, mask_id_number
 from engine.households.register import change_holder, end_collector, stop_benefit
 from engine.households.registry import died_on_of, subject_key
-from engine.errors import FormInvalid, NotFound
+from engine.errors import FormInvalid, Message, NotFound
 from engine.people.accounts import Principal
 from engine.people.scope import household_scope
 from engine.store.models import Case, Household, HouseholdEvent, Notification, Person, Recipient, Unit
@@ -101,12 +101,13 @@ def record_death(session: Session, principal: Principal, clock, household_id: in
         .where(PERSON.c.id == person_id, HOUSEHOLD.c.id == household_id,
                household_scope(principal, ("township",)))).first()
     if member is None:
-        raise NotFound(f"member {person_id} of household {household_id}", "该户没有这名成员，或不在您的辖区")
+        raise NotFound(f"member {person_id} of household {household_id}", "该户没有这名成员，或不在您的辖区",
+                       message_en="This household has no such member, or it is outside your area")
     today, now = clock.today(), clock.now()
     if died_on > today:
-        raise FormInvalid({"died_on": "死亡日期不能晚于今天"}, {"died_on": "The date of death cannot be in the future"})
+        raise FormInvalid.of({"died_on": Message("死亡日期不能晚于今天", "The date of death cannot be in the future")})
     if member.birth_date and died_on < member.birth_date:
-        raise FormInvalid({"died_on": "死亡日期不能早于出生日期"}, {"died_on": "The date of death is before the birth date"})
+        raise FormInvalid.of({"died_on": Message("死亡日期不能早于出生日期", "The date of death is before the birth date")})
     review_months = death_review_months(rules_in_force(member.county_code, died_on, member.township_code, session))
     last = bool(member.last)
     successor = _successor(session, household_id, member, died_on, new_head_id, last)
@@ -189,8 +190,8 @@ def _successor(session: Session, household_id: int, member, died_on: date, new_h
     while the dead person did not head it (the head lives on: their benefits pass to that head)."""
     if last:
         if new_head_id is not None:
-            raise FormInvalid({"new_head_id": "该户已无其他在世成员，不能选择新户主"},
-                              {"new_head_id": "No other member of the household is alive to head it"})
+            raise FormInvalid.of({"new_head_id": Message("该户已无其他在世成员，不能选择新户主",
+                                                         "No other member of the household is alive to head it")})
         return None
     living = session.execute(
         select(PERSON.c.id, PERSON.c.name, PERSON.c.id_number, PERSON.c.birth_date, PERSON.c.relation)
@@ -199,8 +200,8 @@ def _successor(session: Session, household_id: int, member, died_on: date, new_h
     head_dies = member.head_id in (None, member.id) or member.head_id not in {p.id for p in living}
     if not head_dies:
         if new_head_id is not None and new_head_id != member.head_id:
-            raise FormInvalid({"new_head_id": "死亡成员不是户主，户主不变，无需选择新户主"},
-                              {"new_head_id": "The member who died did not head the household: its head stays"})
+            raise FormInvalid.of({"new_head_id": Message("死亡成员不是户主，户主不变，无需选择新户主",
+                                                         "The member who died did not head the household: its head stays")})
         head = next(p for p in living if p.id == member.head_id)
         return Successor(head.id, head.name, head.id_number, False, False)
     if new_head_id is None:
@@ -208,11 +209,11 @@ def _successor(session: Session, household_id: int, member, died_on: date, new_h
         return Successor(found.id, found.name, found.id_number, False, True)
     chosen = next((p for p in living if p.id == new_head_id), None)
     if chosen is None:
-        raise FormInvalid({"new_head_id": "新户主须为该户的在世成员"},
-                          {"new_head_id": "The new head must be a living member of this household"})
+        raise FormInvalid.of({"new_head_id": Message("新户主须为该户的在世成员",
+                                                     "The new head must be a living member of this household")})
     if not _adult(chosen, died_on) and any(_adult(p, died_on) for p in living):
-        raise FormInvalid({"new_head_id": "该户有成年在世成员，新户主须年满十八周岁"},
-                          {"new_head_id": "The household has living adults: the new head must be one of them"})
+        raise FormInvalid.of({"new_head_id": Message("该户有成年在世成员，新户主须年满十八周岁",
+                                                     "The household has living adults: the new head must be one of them")})
     return Successor(chosen.id, chosen.name, chosen.id_number, True, True)
 
 

@@ -19,11 +19,12 @@ from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.cases.lifecycle import step_data
-from engine.cases.operations import (_still_holds, open_task, refused, required_reason, user_name)
+from engine.cases.operations import (ANOTHER_COLLEAGUE, _still_holds, open_task, refused, required_reason,
+                                     task_changed, user_name)
 from engine.cases.writer import CASE, EVENT, TASK, recent_events, write_event, write_notifications
 from engine.catalogue.versions import get_version
 from engine.clock import Clock
-from engine.errors import Forbidden, FormInvalid, NotFound
+from engine.errors import Forbidden, FormInvalid, Message, NotFound
 from engine.people.accounts import Principal
 from engine.people.scope import TASK_ROLES, task_scope
 from engine.store.models import RoleAssignment, SecurityEvent, StandingProxy, User
@@ -36,7 +37,7 @@ def _colleague(session: Session, row, user_id: Any, actor: Principal) -> int:
     """``user_id`` if an active colleague of the task's role and unit other than the actor, else FormInvalid."""
     if not isinstance(user_id, int) or user_id == actor.user_id or not session.execute(
             select(_still_holds(user_id, row.role, row.unit_id))).scalar():
-        raise FormInvalid({"to_user_id": "请选择本单位同一岗位的另一位工作人员"})
+        raise FormInvalid.of({"to_user_id": ANOTHER_COLLEAGUE})
     return user_id
 
 
@@ -56,7 +57,7 @@ def delegate_task(session: Session, actor: Principal, clock: Clock, task_id: str
         .values(delegated_to_id=to_user_id, delegated_by_id=actor.user_id, claimed_by_id=holder,
                 claimed_at=now if row.claimed_by_id is None else TASK.c.claimed_at))
     if result.rowcount != 1:
-        raise refused("task changed", "此事项刚被他人处理，请刷新后重试")
+        raise task_changed()
     before, after = {"delegated_to": None}, {"delegated_to": user_name(session, to_user_id)}
     if row.claimed_by_id is None:  # taken out of the queue by delegating it
         before, after = {"claimed_by": None, **before}, {"claimed_by": user_name(session, holder), **after}
@@ -77,14 +78,14 @@ def return_delegation(session: Session, actor: Principal, clock: Clock, task_id:
     be); it is the delegator's again, who is notified and decides. Returns the case id."""
     row = open_task(session, actor, task_id, delegated=True)
     if row.delegated_to_id != actor.user_id:
-        raise Forbidden("only the delegate returns", "只有受委派人可以交回")
+        raise Forbidden("only the delegate returns", "只有受委派人可以交回", message_en="Only the delegate can return it")
     version = get_version(session, row.process_version_id)
     data = step_data(version, row.form_key, form_data, coerce, clock.today())
     now = clock.now()
     result = session.execute(update(TASK).where(TASK.c.id == task_id, TASK.c.delegated_to_id == actor.user_id)
                              .values(delegated_to_id=None, delegated_by_id=None))
     if result.rowcount != 1:
-        raise refused("task changed", "此事项刚被他人处理，请刷新后重试")
+        raise task_changed()
     delegator = row.delegated_by_id
     write_event(session, row.case_id, now, actor.user_id, "task_delegation_returned", row.task_name, row.title,
                 {"task_id": task_id, "data": data, "before": {"delegated_to": user_name(session, actor.user_id)},
@@ -101,9 +102,9 @@ def recall_delegation(session: Session, actor: Principal, clock: Clock, task_id:
     """收回: the delegator takes a delegated task back before it is returned; the delegate is told."""
     row = open_task(session, actor, task_id, delegated=True)
     if row.delegated_to_id is None:
-        raise refused("the task is not delegated", "此事项未委派")
+        raise refused("the task is not delegated", "此事项未委派", message_en="This step is not delegated")
     if row.delegated_by_id != actor.user_id:
-        raise Forbidden("only the delegator recalls", "只有委派人可以收回")
+        raise Forbidden("only the delegator recalls", "只有委派人可以收回", message_en="Only whoever delegated it can recall it")
     now = clock.now()
     session.execute(update(TASK).where(TASK.c.id == task_id, TASK.c.delegated_by_id == actor.user_id)
                     .values(delegated_to_id=None, delegated_by_id=None))
@@ -138,7 +139,7 @@ def _date(value: Any, field: str) -> date:
     try:
         return value if isinstance(value, date) else date.fromisoformat(str(value))
     except ValueError:
-        raise FormInvalid({field: "请填写有效日期（年-月-日）"}) from None
+        raise FormInvalid.of({field: Message("请填写有效日期（年-月-日）", "Enter a valid date (YYYY-MM-DD)")}) from None
 
 
 def set_proxy(session: Session, actor: Principal, clock: Clock, proxy_id: Any, starts_on: Any, ends_on: Any,
@@ -150,17 +151,20 @@ def set_proxy(session: Session, actor: Principal, clock: Clock, proxy_id: Any, s
     start, end = _date(starts_on, "starts_on"), _date(ends_on, "ends_on")
     today = clock.today()
     if end < start or end < today or (end - start).days >= MAX_PROXY_DAYS:
-        raise FormInvalid({"ends_on": f"结束日期须不早于开始日期和今天，期间不超过 {MAX_PROXY_DAYS} 天"})
+        raise FormInvalid.of({"ends_on": Message(
+            f"结束日期须不早于开始日期和今天，期间不超过 {MAX_PROXY_DAYS} 天",
+            f"The end date must be on or after the start date and today, for at most {MAX_PROXY_DAYS} days")})
     pairs = [(r, u) for r, u in actor.roles if r in TASK_ROLES]
     shared = [] if not isinstance(proxy_id, int) or proxy_id == actor.user_id else [
         (r, u) for r, u in pairs if session.execute(select(_still_holds(proxy_id, r, u))).scalar()]
     if not shared:
-        raise FormInvalid({"proxy_id": "请选择本单位同一岗位的另一位工作人员"})
+        raise FormInvalid.of({"proxy_id": ANOTHER_COLLEAGUE})
     overlapping = session.execute(select(exists().where(
         StandingProxy.user_id == actor.user_id, StandingProxy.cancelled_at.is_(None),
         StandingProxy.starts_on <= end, StandingProxy.ends_on >= start))).scalar()
     if overlapping:
-        raise refused("a proxy is already named for these dates", "该期间已指定代理人，请先取消原来的代理")
+        raise refused("a proxy is already named for these dates", "该期间已指定代理人，请先取消原来的代理",
+                      message_en="A proxy is already named for these dates: cancel that proxy first")
     now = clock.now()
     for role, unit in shared:
         session.add(StandingProxy(user_id=actor.user_id, proxy_id=proxy_id, role=role, unit_id=unit, starts_on=start,
@@ -185,7 +189,7 @@ def cancel_proxy(session: Session, actor: Principal, clock: Clock, proxy_row_id:
     if row is None:
         raise NotFound(f"proxy {proxy_row_id}")
     if row.cancelled_at is not None:
-        raise refused("this proxy is cancelled already", "此代理已取消")
+        raise refused("this proxy is cancelled already", "此代理已取消", message_en="This proxy is cancelled already")
     now = clock.now()
     row.cancelled_at = now
     _audit(session, actor, now, "proxy_cancelled", {

@@ -43,4 +43,6 @@ def check_not_awaiting_visit(row) -> None:
     """Refuse (409) a township, panel or county step of a case whose complaint visit is still open (``row``: the
     task's row read with ``awaiting_visit_column``)."""
     if row.awaiting_visit and row.role not in NOT_HELD_ROLES:
-        raise refused("awaiting the county's home visit", "收到投诉、举报，正在等待县（区）民政局入户调查结果，暂不能办理此步骤")
+        raise refused("awaiting the county's home visit", "收到投诉、举报，正在等待县（区）民政局入户调查结果，暂不能办理此步骤",
+                      message_en="A complaint or report was received: this step waits for the county (district) "
+                                 "bureau's home visit")

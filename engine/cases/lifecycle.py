@@ -36,7 +36,7 @@ from engine.cases.privacy import restrict_to_street_and_county
 from engine.cases.voiding import void_superseded
 from engine.catalogue.documents import kinds_for
 from engine.catalogue.forms import household_signature_problems
-from engine.errors import Conflict, Forbidden, FormInvalid, NotFound, RouteFailed
+from engine.errors import Conflict, Forbidden, FormInvalid, Message, NotFound, RouteFailed
 from engine.store.models import Case, Unit, case_state
 from engine.people.places import Place, place_of_village, unit_names
 from engine.catalogue.rules import appeal_of, assistance_type_of, benefit_of, case_parameters, process_for
@@ -280,9 +280,10 @@ def step_data(version, form_key: str | None, form_data: Any, coerce: Callable[[d
         return version.validator(form_key).validate(data, today)
     if data:
         # A step without a form takes no data: anything submitted would overwrite case facts.
-        refused = FormInvalid({str(k): "此步骤没有表单，不接受提交的数据" for k in data})
-        refused.message_zh = f"此步骤没有表单，不接受提交的数据（{'、'.join(map(str, data))}）"
-        raise refused
+        no_form = Message("此步骤没有表单，不接受提交的数据", "This step has no form: it takes no submitted data")
+        raise FormInvalid.of({str(k): no_form for k in data},
+                             Message(f"{no_form.zh}（{'、'.join(map(str, data))}）",
+                                     f"{no_form.en} ({', '.join(map(str, data))})"))
     return {}
 
 
@@ -304,10 +305,11 @@ def decide_flag(session: Session, actor: Principal, clock: Clock, flag_id: int, 
     """The deciding official's decision on a flag, with a reason; the actor must hold an open task of the
     case (in scope, in SQL). Recorded on the flag and in the case's audit trail; returns the case id."""
     if decision not in DECISIONS:
-        raise FormInvalid({"decision": "请选择处理决定"})
+        raise FormInvalid.of({"decision": Message("请选择处理决定", "Choose a decision")})
     note = (note or "").strip()
     if not 2 <= len(note) <= FLAG_NOTE_MAX:
-        raise FormInvalid({"decision_note": f"请填写理由（2 至 {FLAG_NOTE_MAX} 字）"})
+        raise FormInvalid.of({"decision_note": Message(f"请填写理由（2 至 {FLAG_NOTE_MAX} 字）",
+                                                         f"Give a reason (2 to {FLAG_NOTE_MAX} characters)")})
     same_case = FLAG.c.case_id == case_id if case_id is not None else true()
     row = session.execute(select(FLAG.c.case_id, FLAG.c.decision, FLAG.c.decision_note, FLAG.c.message)
                           .where(FLAG.c.id == flag_id, same_case, exists().where(
@@ -348,24 +350,32 @@ def extend_deadline(session: Session, actor: Principal, clock: Clock, case_id: i
     refuse_if_finished(case.status, case.outcome, "extend")
     reason = (reason or "").strip()
     if len(reason) < 4:
-        raise FormInvalid({"reason": "延期必须说明理由（至少 4 个字）"})
+        raise FormInvalid.of({"reason": Message("延期必须说明理由（至少 4 个字）",
+                                                "An extension needs a reason (at least 4 characters)")})
     if len(reason) > EXTENSION_REASON_MAX:  # the column's size
-        raise FormInvalid({"reason": f"延期理由不能超过 {EXTENSION_REASON_MAX} 个字"})
+        raise FormInvalid.of({"reason": Message(f"延期理由不能超过 {EXTENSION_REASON_MAX} 个字",
+                                                  f"The reason may have at most {EXTENSION_REASON_MAX} characters")})
     if case.accepted_on is None:
-        raise FormInvalid({"_form": "只有已受理、办理中的案件可以延期"})
+        raise FormInvalid.of({"_form": Message("只有已受理、办理中的案件可以延期",
+                                                 "Only an accepted case that is being handled can be extended")})
     version = get_version(session, case.process_version_id)
     data = Workflow.restore(version.spec, case_state(case)).data
     maximum = int(data.get("extension_limit_wd") or 45)
     calendar = WorkingCalendar.load()
     current = case.due_on or overall_due_on(case.accepted_on, data, version.declarations.overall_limit)
     if current is None:
-        raise FormInvalid({"_form": "该案件没有办结时限，无需延期"})
+        raise FormInvalid.of({"_form": Message("该案件没有办结时限，无需延期",
+                                               "This case has no time limit: there is nothing to extend")})
     # Checked before any arithmetic: a negative or enormous count is refused, never computed.
     if not isinstance(extra_workdays, int) or not 1 <= extra_workdays <= maximum:
-        raise FormInvalid({"extra_workdays": f"延长的工作日数应为 1 至 {maximum} 之间的整数"})
+        raise FormInvalid.of({"extra_workdays": Message(f"延长的工作日数应为 1 至 {maximum} 之间的整数",
+                                                          "The extra working days must be a whole number from 1 to "
+                                                          f"{maximum}")})
     limit = limit_workdays_of(calendar, case.limit_workdays, case.accepted_on, current) + extra_workdays
     if limit > maximum:
-        raise FormInvalid({"extra_workdays": f"延期后总时限不能超过 {maximum} 个工作日"})
+        raise FormInvalid.of({"extra_workdays": Message(f"延期后总时限不能超过 {maximum} 个工作日",
+                                                          f"With the extension the time limit would be over {maximum} "
+                                                          "working days")})
     new_due = add_workdays_due(calendar, case.accepted_on, limit)
     now = clock.now()
     write_extension(session, case_id, case.revision, new_due, limit, reason, now)

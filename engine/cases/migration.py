@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine.cases.writer import locked, write_migration
 from engine.catalogue.rules import case_parameters, parameter_names
-from engine.catalogue.versions import get_version
+from engine.catalogue.versions import get_version, no_such_version
 from engine.clock import to_local_date
 from engine.errors import Conflict, NotFound
 from engine.people.accounts import Principal
@@ -46,7 +46,7 @@ class CaseVerdict:
 def _target(session: Session, process_id: str, version_id: int) -> ProcessVersion:
     target = session.get(ProcessVersion, version_id)
     if target is None or target.process_id != process_id:
-        raise NotFound(f"version {version_id} of {process_id}", "该流程没有这个版本")
+        raise no_such_version(process_id, version_id)
     return target
 
 
@@ -104,7 +104,8 @@ def migrate_cases(session: Session, principal: Principal, now: datetime, process
             Case.id == case_id, Case.process_id == process_id, Case.status == "running",
             case_scope(principal, ROLES)))).scalar_one_or_none()
         if case is None:
-            raise NotFound(f"running case {case_id} of {process_id}", "未找到该在办案件，或不在您的范围内")
+            raise NotFound(f"running case {case_id} of {process_id}", "未找到该在办案件，或不在您的范围内",
+                           message_en="No such running case, or it is outside your area")
         verdict = _verdict(session, case, version_id)
         if case.process_version_id == version_id:
             results.append(replace(verdict, result="already"))

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, exists, select
 from sqlalchemy.orm import Session
 
-from engine.case_status import ACTIONS_ZH, finished_refusal, is_finished, refuse_if_finished
+from engine.case_status import ACTIONS_EN, ACTIONS_ZH, finished_refusal, is_finished, refuse_if_finished
 from engine.cases.documents import KINDS, issue_document
 from engine.cases.voiding import void_undone
 from engine.cases.writer import (CASE, EVENT, TASK, locked, reopen_tasks, shift_due_dates, write_event,
@@ -27,7 +27,7 @@ from engine.catalogue.rules import appeal_of
 from engine.households.attachments import missing_materials
 from engine.catalogue.versions import get_version
 from engine.clock import Clock, to_local_date
-from engine.errors import Conflict, Forbidden, FormInvalid, NotFound
+from engine.errors import Conflict, Forbidden, FormInvalid, Message, NotFound
 from engine.people.accounts import Principal
 from engine.people.places import Place, unit_names
 from engine.people.scope import case_scope, task_scope
@@ -49,20 +49,29 @@ TASK_COLUMNS = (TASK.c.id, TASK.c.case_id, TASK.c.status, TASK.c.task_name, TASK
                  CASE.c.outcome.label("case_outcome"), CASE.c.suspended_at, CASE.c.county_id, CASE.c.township_id, CASE.c.village_id, CASE.c.number,
                  CASE.c.assistance_type)
 CORRECTION_ROLES = ("township", "county")
+# The refusal of a colleague who is not another holder of the task's role in its unit (hand over, delegate, co-sign).
+ANOTHER_COLLEAGUE = Message("请选择本单位同一岗位的另一位工作人员", "Choose another member of staff in the same post of your unit")
 
 
-def refused(message: str, message_zh: str) -> Conflict:
-    """A Conflict (HTTP 409) that says in Chinese what stands in the way."""
+def refused(message: str, message_zh: str, *, message_en: str) -> Conflict:
+    """A Conflict (HTTP 409) that says what stands in the way, in Chinese and in English (``message`` is for logs)."""
     exc = Conflict(message)
-    exc.message_zh = message_zh
+    exc.message_zh, exc.message_en = message_zh, message_en
     return exc
+
+
+def task_changed() -> Conflict:
+    """Someone else acted on the task between the page and this request (a lost race): reload and retry."""
+    return refused("task changed", "此事项刚被他人处理，请刷新后重试",
+                   message_en="Someone else has just acted on this step: reload the page and try again")
 
 
 def required_reason(reason: Any, field: str = "reason") -> str:
     """The reason given, stripped, or FormInvalid naming ``field`` when it is missing or too long."""
     text = (reason if isinstance(reason, str) else "").strip()
     if not REASON_MIN <= len(text) <= REASON_MAX:
-        raise FormInvalid({field: f"请填写理由（{REASON_MIN} 至 {REASON_MAX} 字）"})
+        raise FormInvalid.of({field: Message(f"请填写理由（{REASON_MIN} 至 {REASON_MAX} 字）",
+                                             f"Give a reason ({REASON_MIN} to {REASON_MAX} characters)")})
     return text
 
 
@@ -101,10 +110,14 @@ def check_workable(session: Session, actor: Principal, task_id: str, row, holder
     if row.status != "open":
         raise task_closed(session, row)
     if row.suspended_at is not None:
-        raise refused("case suspended", "案件已挂起，恢复办理后才能办理")
+        raise refused("case suspended", "案件已挂起，恢复办理后才能办理",
+                      message_en="The case is suspended: it can be worked on once it is resumed")
     if not delegated and row.delegated_to_id is not None:
-        raise refused("task delegated: only the delegate acts on it until it is returned or recalled", f"此事项已委派给 {user_name(session, row.delegated_to_id)} 填写，"
-                                        "交回或收回委派后才能办理")
+        delegate = user_name(session, row.delegated_to_id)
+        raise refused("task delegated: only the delegate acts on it until it is returned or recalled",
+                      f"此事项已委派给 {delegate} 填写，交回或收回委派后才能办理",
+                      message_en=f"This step is delegated to {delegate}: it can be worked on once the delegation is "
+                                 "returned or recalled")
     if holder and (held := holder_refusal(session, actor, row)) is not None:
         if clock is None or not proxy_for(session, row, actor.user_id, clock.today()):
             raise held
@@ -129,14 +142,16 @@ def task_closed(session: Session, row) -> Conflict:
     if row.status == "completed":
         return Conflict("task already completed", user_name(session, row.completed_by_id), row.completed_at)
     return finished_refusal(row.case_status, row.case_outcome, "work") or refused(
-        "task withdrawn", "此步骤已撤回或退回，不再办理；请回到待办事项查看")
+        "task withdrawn", "此步骤已撤回或退回，不再办理；请回到待办事项查看",
+        message_en="This step was withdrawn or sent back and is no longer worked on: see your inbox")
 
 
 def holder_refusal(session: Session, actor: Principal, row) -> Conflict | None:
     """A task held by someone else (认领) may be completed only by them: the Conflict saying who holds it."""
     if row.claimed_by_id is not None and row.claimed_by_id != actor.user_id:
-        return refused("task claimed by someone else", f"此事项已由 {user_name(session, row.claimed_by_id)} 认领，"
-                                                       "只有认领人可以办理")
+        holder = user_name(session, row.claimed_by_id)
+        return refused("task claimed by someone else", f"此事项已由 {holder} 认领，只有认领人可以办理",
+                       message_en=f"This step is claimed by {holder}: only they can work on it")
     return None
 
 
@@ -153,8 +168,7 @@ def claim_task(session: Session, actor: Principal, clock: Clock, task_id: str) -
     if row.claimed_by_id == actor.user_id:
         return row.case_id
     if row.claimed_by_id is not None or not write_holder(session, task_id, actor.user_id, None, clock.now()):
-        raise holder_refusal(session, actor, open_task(session, actor, task_id, lock=False)) or refused(
-            "task changed", "此事项刚被他人处理，请刷新后重试")
+        raise holder_refusal(session, actor, open_task(session, actor, task_id, lock=False)) or task_changed()
     write_event(session, row.case_id, clock.now(), actor.user_id, "task_claimed", row.task_name, row.title,
                 {"task_id": task_id, "before": {"claimed_by": None},
                  "after": {"claimed_by": user_name(session, actor.user_id)}})
@@ -166,12 +180,14 @@ def release_task(session: Session, actor: Principal, clock: Clock, task_id: str)
     unit when the holder no longer holds that role there (left, deactivated)."""
     row = open_task(session, actor, task_id)
     if row.claimed_by_id is None:
-        raise refused("task not claimed", "此事项未被认领")
+        raise refused("task not claimed", "此事项未被认领", message_en="This step is not claimed")
     if row.claimed_by_id != actor.user_id and not holder_gone(session, row):
-        raise Forbidden("only the holder releases", f"此事项由 {user_name(session, row.claimed_by_id)} 认领，只有认领人可以释放")
+        raise Forbidden("only the holder releases", f"此事项由 {user_name(session, row.claimed_by_id)} 认领，只有认领人可以释放",
+                        message_en=f"This step is claimed by {user_name(session, row.claimed_by_id)}: only they can "
+                                   "release it")
     before = user_name(session, row.claimed_by_id)
     if not write_holder(session, task_id, None, row.claimed_by_id, clock.now()):
-        raise refused("task changed", "此事项刚被他人处理，请刷新后重试")
+        raise task_changed()
     write_event(session, row.case_id, clock.now(), actor.user_id, "task_released", row.task_name, row.title,
                 {"task_id": task_id, "before": {"claimed_by": before}, "after": {"claimed_by": None}})
     return row.case_id
@@ -215,11 +231,11 @@ def reassign_task(session: Session, actor: Principal, clock: Clock, task_id: str
     reason = required_reason(reason)
     if not isinstance(to_user_id, int) or to_user_id == actor.user_id or not session.execute(
             select(_still_holds(to_user_id, row.role, row.unit_id))).scalar():
-        raise FormInvalid({"to_user_id": "请选择本单位同一岗位的另一位工作人员"})
+        raise FormInvalid.of({"to_user_id": ANOTHER_COLLEAGUE})
     now = clock.now()
     before, after = user_name(session, row.claimed_by_id) if row.claimed_by_id else None, user_name(session, to_user_id)
     if not write_holder(session, task_id, to_user_id, row.claimed_by_id, now):
-        raise refused("task changed", "此事项刚被他人处理，请刷新后重试")
+        raise task_changed()
     write_event(session, row.case_id, now, actor.user_id, "task_reassigned", row.task_name, row.title,
                 {"task_id": task_id, "reason": reason, "before": {"claimed_by": before},
                  "after": {"claimed_by": after}})
@@ -256,7 +272,8 @@ def send_back(session: Session, actor: Principal, clock: Clock, task_id: str, ta
     workflow = Workflow.restore(version.spec, row.state)
     targets = {t.id: t for t in workflow.steps_before(task_id)}
     if target_task_id not in targets:
-        raise FormInvalid({"target_task_id": "请从列表中选择要退回到的步骤"})
+        raise FormInvalid.of({"target_task_id": Message("请从列表中选择要退回到的步骤",
+                                                        "Choose from the list the step to send it back to")})
     target = targets[target_task_id]
     reopened = _reset(session, row, version, workflow, target.id, clock, actor, f"退回至「{target.title}」：{reason}")
     place = Place(row.county_id, row.township_id, row.village_id)
@@ -279,7 +296,9 @@ def request_correction(session: Session, actor: Principal, clock: Clock, task_id
     village is told, to help the applicant. Returns the case id (the notice's number is in the event)."""
     row = open_task(session, actor, task_id, holder=True, clock=clock)
     if row.role not in CORRECTION_ROLES:
-        raise Forbidden("only a township or county step may be sent back to the applicant", "只有乡镇（街道）或县级的办理步骤可以退回申请人补正")
+        raise Forbidden("only a township or county step may be sent back to the applicant", "只有乡镇（街道）或县级的办理步骤可以退回申请人补正",
+                        message_en="Only a township (street) or county step can be sent back to the applicant for "
+                                   "missing documents")
     text = required_reason(missing, "missing_materials")
     note = (reason if isinstance(reason, str) else "").strip()[:REASON_MAX]
     now = clock.now()
@@ -317,7 +336,8 @@ def _reset(session, row, version, workflow: Workflow, target_id: str, clock: Clo
     try:
         workflow.reset_to(target_id, now)
     except WorkflowError as exc:  # a task the route cannot reopen (inside a multi-instance or subprocess)
-        raise refused(f"cannot reopen {target_id}: {exc}", "该步骤无法重新打开，请选择其他步骤") from exc
+        raise refused(f"cannot reopen {target_id}: {exc}", "该步骤无法重新打开，请选择其他步骤",
+                      message_en="That step cannot be reopened: choose another step") from exc
     reopen_tasks(session, row.case_id, Place(row.county_id, row.township_id, row.village_id), workflow, now, today,
                  open_before)
     # a reopened step is signed afresh (加签): the sign-offs of its last round stay in the audit trail
@@ -364,7 +384,8 @@ def withdraw(session: Session, actor: Principal, clock: Clock, task_id: str) -> 
     if row is None:
         raise NotFound(f"task {task_id}")
     if row.status != "completed" or row.completed_by_id != actor.user_id:
-        raise Forbidden("only one's own completion", "只能撤回自己办理完成的步骤")
+        raise Forbidden("only one's own completion", "只能撤回自己办理完成的步骤",
+                        message_en="You can only withdraw a step you completed yourself")
     refuse_if_finished(row.case_status, row.case_outcome, "withdraw")
     # Locks in the order a completion takes them (its task, then the case): the next steps' rows first, so
     # the next person completing or claiming waits for this, or this for them, and neither deadlocks.
@@ -373,11 +394,12 @@ def withdraw(session: Session, actor: Principal, clock: Clock, task_id: str) -> 
     row = session.execute(locked(session, found)).one()
     current = withdrawable(session, actor, row.case_id)
     if current is None or current.id != task_id:
-        raise refused("next step started", "下一步骤已开始办理（已认领或已办理），不能撤回")
+        raise refused("next step started", "下一步骤已开始办理（已认领或已办理），不能撤回",
+                      message_en="The next step has started (claimed or worked on): it cannot be withdrawn")
     version = get_version(session, row.process_version_id)
     workflow = Workflow.restore(version.spec, row.state)
     if not workflow.follows(task_id):
-        raise refused("the case moved on", "案件已进入后续环节，不能撤回")
+        raise refused("the case moved on", "案件已进入后续环节，不能撤回", message_en="The case has moved on: it cannot be withdrawn")
     _reset(session, row, version, workflow, task_id, clock, actor, f"撤回「{row.title}」")
     write_event(session, row.case_id, clock.now(), actor.user_id, "task_withdrawn", row.task_name, row.title,
                 {"task_id": task_id, "withdrawn_tasks": [r.id for r in next_rows]})
@@ -389,7 +411,8 @@ def _running_case(session: Session, actor: Principal, case_id: int, roles: tuple
     """A running case in a place where the actor holds one of ``roles``, locked; ``action`` (a key of
     case_status.ACTIONS_ZH) names what is refused otherwise."""
     if not any(actor.has_role(r) for r in roles):
-        raise Forbidden(f"{roles} only", f"您的岗位不能{ACTIONS_ZH[action]}")
+        raise Forbidden(f"{roles} only", f"您的岗位不能{ACTIONS_ZH[action]}",
+                        message_en=f"Your post cannot {ACTIONS_EN[action]}")
     case = session.execute(locked(session, select(CASE).where(CASE.c.id == case_id, case_scope(actor, roles)))).first()
     if case is None:
         raise NotFound(f"case {case_id}")
@@ -402,7 +425,7 @@ def suspend_case(session: Session, actor: Principal, clock: Clock, case_id: int,
     done on it, its timers do not fire and its time limits stand still until it is resumed."""
     case = _running_case(session, actor, case_id, SUSPEND_ROLES, "suspend")
     if case.suspended_at is not None:
-        raise refused("already suspended", "案件已处于挂起状态")
+        raise refused("already suspended", "案件已处于挂起状态", message_en="The case is suspended already")
     reason = required_reason(reason)
     now = clock.now()
     write_suspension(session, case_id, case.revision, now, reason, None, now)
@@ -415,7 +438,7 @@ def resume_case(session: Session, actor: Principal, clock: Clock, case_id: int, 
     working days it was suspended (returned)."""
     case = _running_case(session, actor, case_id, SUSPEND_ROLES, "resume")
     if case.suspended_at is None:
-        raise refused("not suspended", "案件未被挂起")
+        raise refused("not suspended", "案件未被挂起", message_en="The case is not suspended")
     reason = required_reason(reason)
     now, today = clock.now(), clock.today()
     calendar = WorkingCalendar.load()
@@ -473,7 +496,8 @@ def urge_task(session: Session, actor: Principal, clock: Clock, task_id: str, me
     ``case_id`` when given: NotFound for another's): a notification to it and an entry on the case. Returns the
     case id."""
     if not any(actor.has_role(r) for r in URGE_ROLES):
-        raise Forbidden("county or supervisor only", "只有县（区）民政局或监督人员可以催办")
+        raise Forbidden("county or supervisor only", "只有县（区）民政局或监督人员可以催办",
+                        message_en="Only the county (district) civil affairs bureau or supervisors urge steps")
     of_case = () if case_id is None else (TASK.c.case_id == case_id,)
     row = session.execute(select(*TASK_COLUMNS).join(CASE, CASE.c.id == TASK.c.case_id).where(
         TASK.c.id == task_id, case_scope(actor, URGE_ROLES), *of_case)).first()

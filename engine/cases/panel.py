@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.people.accounts import Principal
 from engine.clock import CHINA_TZ, Clock
-from engine.errors import FormInvalid, Forbidden, NotFound
+from engine.errors import Forbidden, FormInvalid, Message, NotFound
 from engine.store.models import Case, HumanTask, PanelMeeting, Unit
 from engine.store.sequences import next_number
 from engine.cases.lifecycle import complete_task
@@ -46,33 +46,34 @@ def hold_meeting(session: Session, chair: Principal, clock: Clock, decisions: di
     if not units:
         raise Forbidden("only a review panel member chairs a meeting")
     if not decisions:
-        raise FormInvalid({"_form": "请至少对一个案件作出评审决定"})
+        raise FormInvalid.of({"_form": Message("请至少对一个案件作出评审决定", "Decide on at least one case")})
     attendees = (attendees or "").strip()
     if len(attendees) < 2:
-        raise FormInvalid({"attendees": "请填写参会人员"})
+        raise FormInvalid.of({"attendees": Message("请填写参会人员", "Enter who attended")})
     if len(attendees) > ATTENDEES_MAX:  # the column's size
-        raise FormInvalid({"attendees": f"参会人员不能超过 {ATTENDEES_MAX} 个字"})
+        raise FormInvalid.of({"attendees": Message(f"参会人员不能超过 {ATTENDEES_MAX} 个字",
+                                                      f"Attendees may have at most {ATTENDEES_MAX} characters")})
     unit_id = units[0]
     now = clock.now()
     year = now.astimezone(CHINA_TZ).year
     unit_name = session.execute(select(Unit.name).where(Unit.id == unit_id)).scalar_one()
     number = next_number(session, f"{unit_name}评审", year)
     record = []
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     for task_id, data in decisions.items():
         case_number = session.execute(select(CASE.c.number).join(TASK, TASK.c.case_id == CASE.c.id)
                                       .where(TASK.c.id == task_id)).scalar()
         try:
             complete_task(session, chair, clock, task_id, {**data, "meeting_number": number})
         except FormInvalid as exc:
-            errors.update({f"{task_id}.{k}": v for k, v in exc.errors.items()})
+            errors.update({f"{task_id}.{k}": v for k, v in exc.messages().items()})
             continue
         except NotFound:
-            errors[task_id] = "该案件不在本评审小组的议程中"
+            errors[task_id] = Message("该案件不在本评审小组的议程中", "This case is not on the review panel's agenda")
             continue
         record.append({"task_id": task_id, "case_number": case_number, **data})
     if errors:
-        raise FormInvalid(errors)
+        raise FormInvalid.of(errors)
     content = json.dumps({"number": number, "chair": chair.user_id, "held_at": now.isoformat(),
                           "attendees": attendees, "record": record}, ensure_ascii=False, sort_keys=True)
     session.execute(insert(PanelMeeting.__table__).values(

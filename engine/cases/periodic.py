@@ -81,7 +81,8 @@ def start_reviews(session: Session, clock, due, start_data) -> ReviewBatch:
         place = places.get(r.village_id)
         try:
             if place is None:
-                raise NotFound(f"village {r.village_id}", "所选村（社区）不存在")
+                raise NotFound(f"village {r.village_id}", "所选村（社区）不存在",
+                               message_en="The chosen village (community) does not exist")
             key = (r.assistance_type, place.county_code, place.township_code)
             if key not in routes:
                 routes[key] = follow_up_process_for("periodic_review", r.assistance_type, place.county_code,

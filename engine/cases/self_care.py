@@ -16,9 +16,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.cases.lifecycle import StartedCase, start_case
+from engine.cases.operations import refused
 from engine.catalogue.rules import catalog, process_for
 from engine.catalogue.versions import get_version, latest_version_id
-from engine.errors import Conflict, NotFound
+from engine.errors import NotFound
 from engine.people.accounts import Principal
 from engine.people.places import place_of_village
 from engine.people.scope import place_scope
@@ -39,7 +40,8 @@ def self_care_route_for(session: Session, county_code: str, township_code: str |
         if _lane_of(session, variant["process_id"], REASSESSMENT_STEP) == role:
             return variant["process_id"]
     raise NotFound(f"no self_care_review route with its re-assessment in the {role} lane",
-                   "没有与本地特困人员认定流程评估主体一致的生活自理能力复评流程")
+                   "没有与本地特困人员认定流程评估主体一致的生活自理能力复评流程",
+                   message_en="No self-care re-assessment route has the assessor of the local extreme-poverty route")
 
 
 def _lane_of(session: Session, process_id: str, task_name: str) -> str | None:
@@ -59,11 +61,11 @@ def report_self_care_change(session: Session, principal: Principal, clock, recip
                *([RECIPIENT.c.household_id == household_id] if household_id is not None else []))
         .with_for_update()).first()  # two reports at once: the second waits, then finds the first's review
     if row is None:
-        raise NotFound(f"extreme-poverty recipient {recipient_id}", "没有这名在保特困人员，或不在您的辖区")
+        raise NotFound(f"extreme-poverty recipient {recipient_id}", "没有这名在保特困人员，或不在您的辖区",
+                       message_en="No such extreme-poverty recipient, or outside your area")
     if row.review_case_id is not None:
-        running = Conflict("a review of this benefit is running")
-        running.message_zh = "该救助对象正在复核中，请在复核中记录变化情况"
-        raise running
+        raise refused("a review of this benefit is running", "该救助对象正在复核中，请在复核中记录变化情况",
+                      message_en="A review of this recipient is running: record the change in that review")
     place = place_of_village(session, row.village_id)
     process_id = self_care_route_for(session, place.county_code, place.township_code, clock.today())
     started = start_case(session, principal, clock, process_id, row.village_id,

@@ -85,7 +85,8 @@ def _county_units(session: Session, village_code: Any) -> tuple[int, list]:
     village = session.execute(select(Unit.id, Unit.parent_id).where(
         Unit.code == str(village_code), Unit.level == "village")).one_or_none()
     if village is None:
-        raise NotFound(f"village {village_code!r}", "所选村（社区）不存在")
+        raise NotFound(f"village {village_code!r}", "所选村（社区）不存在",
+                       message_en="The chosen village (community) does not exist")
     county_id = session.execute(select(Unit.parent_id).where(Unit.id == village.parent_id)).scalar_one()
     townships = select(Unit.id).where(Unit.parent_id == county_id)
     units = session.execute(select(Unit.id, Unit.code, Unit.name, Unit.level, Unit.parent_id).where(
@@ -155,7 +156,8 @@ def simulate(session: Session, now: datetime, process_id: str, village_code: Any
     unsaved BPMN instead of the newest version, refused (DeployRefused, every problem) unless deploy would
     take it."""
     if not isinstance(steps, list) or len(steps) > MAX_STEPS:
-        raise JiuzhuError("steps must be a list", f"步骤应为列表（最多 {MAX_STEPS} 步）")
+        raise JiuzhuError("steps must be a list", f"步骤应为列表（最多 {MAX_STEPS} 步）",
+                          message_en=f"The steps must be a list (at most {MAX_STEPS} steps)")
     village, units = _county_units(session, village_code)
     scratch, principal, scratch_version = _scratch_store(session, now, process_id, units, draft)
     clock = FrozenClock(now)
@@ -168,7 +170,8 @@ def simulate(session: Session, now: datetime, process_id: str, village_code: Any
                 task_id = s.execute(select(HumanTask.id).where(HumanTask.case_id == case.id,
                                     HumanTask.status == "open", HumanTask.task_name == name)).scalar_one_or_none()
                 if task_id is None:
-                    raise NotFound(f"step {i + 1}: no open step {name!r}", f"第 {i + 1} 步：没有待办的步骤「{name}」")
+                    raise NotFound(f"step {i + 1}: no open step {name!r}", f"第 {i + 1} 步：没有待办的步骤「{name}」",
+                                   message_en=f"Step {i + 1}: there is no open step “{name}”")
                 clock.advance(hours=1)  # each step after the one before, so the path reads in order
                 try:
                     _cosign(s, principal, clock, task_id, now)

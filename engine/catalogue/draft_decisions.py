@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from engine.catalogue.deployment import DMN_NS, PROCESSES_DIR, validate_decision
 from engine.catalogue.draft_text import SAFE_XML, checked_document, refused
+from engine.catalogue.versions import not_deployed
 from engine.errors import DeployRefused, NotFound
 from engine.store.models import ProcessDraft, ProcessVersion
 
@@ -38,7 +39,7 @@ def decision_path(decision_id: str) -> Path:
     """Where the table lies in processes/ (a scratch tree lays an edited table at the same place)."""
     path = installed_decisions().get(decision_id)
     if path is None:
-        raise NotFound(f"decision table {decision_id!r}", "决策表不存在")
+        raise NotFound(f"decision table {decision_id!r}", "决策表不存在", message_en="No such decision table")
     return path
 
 
@@ -75,7 +76,7 @@ def decision_source(session: Session, author_id: int, process_id: str, decision_
     latest = session.execute(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
                              .order_by(ProcessVersion.id.desc()).limit(1)).scalar_one_or_none()
     if latest is None:
-        raise NotFound(f"process {process_id} is not deployed", "该流程尚未部署")
+        raise not_deployed(process_id)
     draft = session.execute(select(ProcessDraft.decisions).where(
         ProcessDraft.process_id == process_id, ProcessDraft.author_id == author_id)).scalar_one_or_none() or {}
     if decision_id in draft:
@@ -100,7 +101,7 @@ def save_decision(session: Session, now: datetime, author_id: int, process_id: s
         latest = session.execute(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
                                  .order_by(ProcessVersion.id.desc()).limit(1)).scalar_one_or_none()
         if latest is None:
-            raise NotFound(f"process {process_id} is not deployed", "该流程尚未部署")
+            raise not_deployed(process_id)
         draft = ProcessDraft(process_id=process_id, author_id=author_id, bpmn_xml=latest.bpmn_xml, forms={},
                              based_on_version_id=latest.id)
         session.add(draft)

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from engine.catalogue.draft_decisions import scratch_decisions
 from engine.catalogue.draft_text import checked_document, refused, storable
+from engine.catalogue.versions import no_such_version, not_deployed
 from engine.catalogue.deployment import BPMN, FORMS_DIR, PROCESSES_DIR, DeployReport, deploy, validate_tree
 from engine.catalogue.rules import rule_book
 from engine.catalogue.forms import check_form_schema
@@ -71,7 +72,7 @@ def _latest(session: Session, process_id: str) -> ProcessVersion:
     version = session.execute(select(ProcessVersion).where(ProcessVersion.process_id == process_id)
                               .order_by(ProcessVersion.id.desc()).limit(1)).scalar_one_or_none()
     if version is None:
-        raise NotFound(f"process {process_id} is not deployed", "该流程尚未部署")
+        raise not_deployed(process_id)
     return version
 
 
@@ -235,7 +236,7 @@ def route_history(session: Session, process_id: str) -> list[dict[str, Any]]:
         .outerjoin(running, running.c.process_version_id == ProcessVersion.id)
         .where(ProcessVersion.process_id == process_id).order_by(ProcessVersion.id.desc())).all()
     if not rows:
-        raise NotFound(f"process {process_id} is not deployed", "该流程尚未部署")
+        raise not_deployed(process_id)
     return [{"id": r[0], "name": r[1], "content_hash": r[2], "deployed_at": r[3], "note": r[4], "source_path": r[5],
              "deployed_by": r[6], "running_cases": r[7], "number": len(rows) - i} for i, r in enumerate(rows)]
 
@@ -245,17 +246,17 @@ def version_bpmn(session: Session, process_id: str, version_id: int) -> tuple[st
     row = session.execute(select(ProcessVersion.source_path, ProcessVersion.bpmn_xml, ProcessVersion.content_hash)
                           .where(ProcessVersion.id == version_id, ProcessVersion.process_id == process_id)).first()
     if row is None:
-        raise NotFound(f"version {version_id} of {process_id}", "该流程没有这个版本")
+        raise no_such_version(process_id, version_id)
     return f"{Path(row[0]).stem}-{process_id}-{row[2][:12]}.bpmn", row[1]
 
 
 def installed_form(form_key: str) -> dict[str, Any]:
     """The JSON Schema of a form in forms/ (the one the modeler starts from when editing it)."""
     if not isinstance(form_key, str) or not FORM_KEY.fullmatch(form_key):
-        raise NotFound(f"form {form_key!r}", "表单不存在")
+        raise NotFound(f"form {form_key!r}", "表单不存在", message_en="No such form")
     path = FORMS_DIR / f"{form_key}.json"
     if not path.is_file():
-        raise NotFound(f"form {form_key!r}", "表单不存在")
+        raise NotFound(f"form {form_key!r}", "表单不存在", message_en="No such form")
     return json.loads(path.read_text(encoding="utf-8"))
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any, Callable, Mapping
 
+from engine.errors import Message
+
 HINT = "x-sums"
 MAX_RULES = 8
 MAX_TERMS = 6
@@ -45,23 +47,30 @@ def check_sum_hint(schema: Mapping[str, Any], problem: Callable[[str, str, str],
                     f"'of': 字段}}，且只能引用本表单的整数字段")
 
 
-def sum_problems(schema: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, str]:
+def sum_problems(schema: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Message]:
     """Field → message for each ``x-sums`` rule the submitted counts break (fields left out are not judged)."""
-    found: dict[str, str] = {}
-    titles = {k: (v.get("title") or k) for k, v in (schema.get("properties") or {}).items() if isinstance(v, Mapping)}
+    found: dict[str, Message] = {}
+    props = {k: v for k, v in (schema.get("properties") or {}).items() if isinstance(v, Mapping)}
+    titles = {k: (v.get("title") or k) for k, v in props.items()}
+    titles_en = {k: (v.get("x-title-en") or v.get("title") or k) for k, v in props.items()}
     for rule in schema.get(HINT) or []:
         values = [data.get(t) for t in rule["sum"]]
         bound = data.get(rule.get("at_most") or rule.get("of"))
         if not all(isinstance(v, int) for v in values + [bound]):
             continue
         total, names = sum(values), "与".join(titles[t] for t in rule["sum"])
+        names_en = " and ".join(f"“{titles_en[t]}”" for t in rule["sum"])
         if "at_most" in rule and total > bound:
-            found.setdefault(rule["sum"][-1], f"{names}{'之和' if len(values) > 1 else ''}（{total}）不能超过"
-                                              f"{titles[rule['at_most']]}（{bound}）")
+            found.setdefault(rule["sum"][-1], Message(
+                f"{names}{'之和' if len(values) > 1 else ''}（{total}）不能超过{titles[rule['at_most']]}（{bound}）",
+                f"{'The sum of ' if len(values) > 1 else ''}{names_en} ({total}) cannot be more than "
+                f"“{titles_en[rule['at_most']]}” ({bound})"))
         elif "at_least" in rule and total < _share(rule["at_least"]) * bound:
             share = _share(rule["at_least"])
-            found.setdefault(rule["sum"][-1], f"{names}（{total}）应不少于{titles[rule['of']]}（{bound}）的 "
-                                              f"{share.numerator}/{share.denominator}")
+            found.setdefault(rule["sum"][-1], Message(
+                f"{names}（{total}）应不少于{titles[rule['of']]}（{bound}）的 {share.numerator}/{share.denominator}",
+                f"{names_en} ({total}) must be at least {share.numerator}/{share.denominator} of "
+                f"“{titles_en[rule['of']]}” ({bound})"))
     return found
 
 

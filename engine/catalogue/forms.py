@@ -38,7 +38,7 @@ from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as NumberInvalid
 
 from engine.catalogue.form_sums import HINT as SUM_HINT, check_sum_hint, sum_problems
-from engine.errors import DeployRefused, FormInvalid, Problem
+from engine.errors import DeployRefused, FormInvalid, Message, Problem
 from engine.store.models import Case
 
 FORMS_DIR = Path(__file__).resolve().parents[2] / "forms"
@@ -66,6 +66,8 @@ DATE_WINDOWS: dict[str, tuple[int, int]] = {
     "birth": (130 * 366, 0),
 }
 DATE_WINDOW_ZH = {"near": "应在今天前后一年以内", "past": "不能晚于今天，且应在一年以内", "birth": "不能晚于今天"}
+DATE_WINDOW_EN = {"near": "must be within a year of today",
+                  "past": "cannot be after today, and must be within the last year", "birth": "cannot be after today"}
 ID_BIRTH_WINDOW = DATE_WINDOWS["birth"]
 # A C0 control character other than tab and newlines, or a UTF-16 surrogate left alone by a JSON "\ud800".
 _BAD_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -97,20 +99,20 @@ def region_code_known(code: str) -> bool:
     return any("county" in props for _part, props in numdb.get("cn/loc").info(code))
 
 
-def id_number_problem(value: str, today: date | None) -> str | None:
-    """What is wrong with a well-formed 18-character ID number, in Chinese, or None when it is valid."""
+def id_number_problem(value: str, today: date | None) -> Message | None:
+    """What is wrong with a well-formed 18-character ID number (never quoting it), or None when it is valid."""
     if not id_number_checksum_ok(value):
-        return "公民身份号码校验位不正确"
+        return Message("公民身份号码校验位不正确", "The ID number's check digit is wrong")
     # The region table of python-stdnum, without its check that the county existed in the birth
     # year: a code is that of the place of registration when the number was issued, often later.
     if not region_code_known(value[:6]):
-        return "公民身份号码的地区代码不存在"
+        return Message("公民身份号码的地区代码不存在", "The ID number's region code does not exist")
     try:
         born = ric.get_birth_date(value)
     except NumberInvalid:
-        return "公民身份号码中的出生日期不是有效日期"
+        return Message("公民身份号码中的出生日期不是有效日期", "The birth date in the ID number is not a valid date")
     if today is not None and not today - timedelta(days=ID_BIRTH_WINDOW[0]) <= born <= today:
-        return "公民身份号码中的出生日期不合理"
+        return Message("公民身份号码中的出生日期不合理", "The birth date in the ID number is not plausible")
     return None
 
 
@@ -375,11 +377,10 @@ class FormValidator:
         ``today`` (the clock's) bounds dates to their plausible window; every caller taking
         input passes it.
         """
-        errors: dict[str, str] = {}
-        errors_en: dict[str, str] = {}
+        errors: dict[str, Message] = {}
         _check_values(data, "", self.schema, errors)
         if errors:  # unstorable text or a NaN: the schema's own messages would only add noise
-            raise FormInvalid(errors)
+            raise FormInvalid.of(errors)
         # One message per field, the most basic first (a wrong type before a value out of range),
         # whatever order the stored schema's keys come in (PostgreSQL's JSONB reorders them).
         schema_errors = () if self._surely_valid is not None and self._surely_valid(data) else self._validator.iter_errors(data)
@@ -387,13 +388,12 @@ class FormValidator:
             path = ".".join(str(p) for p in error.absolute_path)
             field, message = _message_zh(error, path, self.schema)
             if (field or "_form") not in errors:
-                errors[field or "_form"] = message
-                errors_en[field or "_form"] = message_en(error, field, self.schema)
+                errors[field or "_form"] = Message(message, message_en(error, field, self.schema))
         _check_fields(data, "", self.schema, errors, today)
         if not errors and isinstance(data, Mapping):
             errors.update(sum_problems(self.schema, data))
         if errors:
-            raise FormInvalid(errors, errors_en)
+            raise FormInvalid.of(errors)
         return dict(data)
 
 
@@ -458,22 +458,24 @@ def plain_object_check(schema: Mapping[str, Any]):
     return check
 
 
-def _check_values(value: Any, path: str, schema, errors: dict[str, str], depth: int = 0) -> None:
+def _check_values(value: Any, path: str, schema, errors: dict[str, Message], depth: int = 0) -> None:
     """Whatever the schema says: text a store can keep, finite numbers, bounded nesting."""
+    zh, en = f"「{_title(schema, path)}」", f"“{_title(schema, path, 'x-title-en')}”"
     if depth > MAX_SCHEMA_DEPTH:
-        errors.setdefault(path or "_form", "数据嵌套过深")
+        errors.setdefault(path or "_form", Message("数据嵌套过深", "The data is nested too deeply"))
     elif isinstance(value, str):
         if _BAD_TEXT.search(value):
-            errors.setdefault(path or "_form", f"「{_title(schema, path)}」含有不允许的控制字符或无效字符")
+            errors.setdefault(path or "_form", Message(f"{zh}含有不允许的控制字符或无效字符",
+                                                       f"{en} has control characters or invalid characters"))
         elif len(value) > MAX_LENGTH_LIMIT:
-            errors.setdefault(path or "_form", f"「{_title(schema, path)}」过长")
+            errors.setdefault(path or "_form", Message(f"{zh}过长", f"{en} is too long"))
     elif isinstance(value, float) and not math.isfinite(value):
-        errors.setdefault(path or "_form", f"「{_title(schema, path)}」应为有效的数字")
+        errors.setdefault(path or "_form", Message(f"{zh}应为有效的数字", f"{en} must be a valid number"))
     elif isinstance(value, Mapping):
         for key, item in value.items():
             sub = f"{path}.{key}" if path else str(key)
             if not isinstance(key, str) or _BAD_TEXT.search(key) or len(key) > MAX_HINT_TEXT:
-                errors.setdefault("_form", "包含无效的字段名")
+                errors.setdefault("_form", Message("包含无效的字段名", "There are invalid field names"))
                 continue
             _check_values(item, sub, schema, errors, depth + 1)
     elif isinstance(value, (list, tuple)):
@@ -502,7 +504,7 @@ def _check_fields(data, prefix, schema, errors, today: date | None) -> None:
                 _check_authorisations(value, path, errors, today)
 
 
-def _check_authorisations(members: list, path: str, errors: dict[str, str], today: date | None) -> None:
+def _check_authorisations(members: list, path: str, errors: dict[str, Message], today: date | None) -> None:
     """Every member signs the authorisation to check (57号 Art. 9); a minor's guardian signs for them."""
     for i, member in enumerate(members):
         number = member.get("id_number") if isinstance(member, Mapping) else None
@@ -510,11 +512,13 @@ def _check_authorisations(members: list, path: str, errors: dict[str, str], toda
                 or not isinstance(number, str) or id_number_problem(number, today)):
             continue
         if age_on(ric.get_birth_date(number), today) < ADULT_AGE:
-            errors.setdefault(f"{path}.{i}.{AUTHORISATION}", "未满十八周岁的成员，核对授权书由其监护人代签")
+            errors.setdefault(f"{path}.{i}.{AUTHORISATION}", Message(
+                "未满十八周岁的成员，核对授权书由其监护人代签",
+                "A member under eighteen does not sign the authorisation: their guardian signs it for them"))
 
 
 def _check_members(members: list, path: str, form: Mapping[str, Any], prefix: str, hint: Mapping[str, str],
-                   errors: dict[str, str]) -> None:
+                   errors: dict[str, Message]) -> None:
     """A household list: each ID number once, one 本人, and that 本人 is the applicant."""
     rows = [(i, m) for i, m in enumerate(members) if isinstance(m, Mapping)]
     by_number: dict[str, list[int]] = {}
@@ -523,23 +527,29 @@ def _check_members(members: list, path: str, form: Mapping[str, Any], prefix: st
             by_number.setdefault(member["id_number"], []).append(i)
     for numbers in by_number.values():
         for i in numbers[1:]:
-            errors.setdefault(f"{path}.{i}.id_number", "公民身份号码与前面一名成员相同：每人只能登记一次")
+            errors.setdefault(f"{path}.{i}.id_number", Message(
+                "公民身份号码与前面一名成员相同：每人只能登记一次",
+                "The ID number is that of a member above: each person is listed only once"))
     selves = [i for i, member in rows if member.get("relation") == SELF]
     if not selves:
         if not any(key.startswith(f"{path}.") and key.endswith(".relation") for key in errors):
-            errors.setdefault(path, "家庭成员中须有申请人本人：请将申请人列为成员，与申请人关系选「本人」")
+            errors.setdefault(path, Message(
+                "家庭成员中须有申请人本人：请将申请人列为成员，与申请人关系选「本人」",
+                "The applicant must be one of the household members: list them with the relation “self”"))
         return
     for i in selves[1:]:
-        errors.setdefault(f"{path}.{i}.relation", "只能有一名成员的与申请人关系为「本人」")
-    applicant, checks = members[selves[0]], (("id_number", "applicant_id_number", "公民身份号码"),
-                                             ("name", "applicant_name", "姓名"))
-    for field, hint_key, label in checks:
+        errors.setdefault(f"{path}.{i}.relation", Message("只能有一名成员的与申请人关系为「本人」",
+                                                          "Only one member can have the relation “self”"))
+    applicant, checks = members[selves[0]], (("id_number", "applicant_id_number", "公民身份号码", "ID number"),
+                                             ("name", "applicant_name", "姓名", "name"))
+    for field, hint_key, label, label_en in checks:
         wanted = form.get(hint[hint_key])
         if f"{prefix}{hint[hint_key]}" not in errors and isinstance(wanted, str) and applicant.get(field) != wanted:
-            errors.setdefault(f"{path}.{selves[0]}.{field}", f"「本人」的{label}应与申请人{label}一致")
+            errors.setdefault(f"{path}.{selves[0]}.{field}", Message(
+                f"「本人」的{label}应与申请人{label}一致", f"The {label_en} of “self” must be the applicant's {label_en}"))
 
 
-def _date_problem(prop: Mapping[str, Any], value: str, today: date) -> str | None:
+def _date_problem(prop: Mapping[str, Any], value: str, today: date) -> Message | None:
     try:
         day = date.fromisoformat(value)
     except ValueError:
@@ -548,7 +558,9 @@ def _date_problem(prop: Mapping[str, Any], value: str, today: date) -> str | Non
     before, after = DATE_WINDOWS[window]
     if today - timedelta(days=before) <= day <= today + timedelta(days=after):
         return None
-    return f"「{prop.get('title', '日期')}」{DATE_WINDOW_ZH[window]}（{day.isoformat()} 不合理）"
+    return Message(f"「{prop.get('title', '日期')}」{DATE_WINDOW_ZH[window]}（{day.isoformat()} 不合理）",
+                   f"“{prop.get('x-title-en', prop.get('title', 'The date'))}” {DATE_WINDOW_EN[window]} "
+                   f"({day.isoformat()} is not plausible)")
 
 
 _TYPE_ZH = {"string": "文字", "number": "数字", "integer": "整数", "boolean": "是/否", "array": "列表", "object": "对象"}
@@ -648,8 +660,7 @@ def household_signature_problems(schema: Mapping[str, Any], data: Mapping[str, A
     household (the application's ``members``, by name), as the 核对授权书 is signed by members (57号 Art. 16);
     None when they all are (or the case has no member list)."""
     names = {m.get("name") for m in members if isinstance(m, Mapping)} if isinstance(members, list) else None
-    errors: dict[str, str] = {}
-    errors_en: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     for field, prop in (schema.get("properties") or {}).items():
         rows = data.get(field)
         if not names or not isinstance(prop, Mapping) or prop.get(SIGNATURES_HINT) is not True \
@@ -657,9 +668,10 @@ def household_signature_problems(schema: Mapping[str, Any], data: Mapping[str, A
             continue
         for i, row in enumerate(rows):
             if isinstance(row, Mapping) and row.get("name") not in names:
-                errors[f"{field}.{i}.name"] = f"「{row.get('name')}」不是申请登记的共同生活家庭成员"
-                errors_en[f"{field}.{i}.name"] = f"“{row.get('name')}” is not a household member of the application"
-    return FormInvalid(errors, errors_en) if errors else None
+                name = row.get("name")
+                errors[f"{field}.{i}.name"] = Message(f"「{name}」不是申请登记的共同生活家庭成员",
+                                                      f"“{name}” is not a household member of the application")
+    return FormInvalid.of(errors) if errors else None
 
 
 # --- HTML forms → JSON -------------------------------------------------------
@@ -735,7 +747,7 @@ def _row_cell(key: str) -> tuple[str, int, str] | None:
     return parts[0], int(parts[1]), parts[2]
 
 
-_BROKEN_FORM = "表单已损坏，请刷新页面后重新填写"
+_BROKEN_FORM = Message("表单已损坏，请刷新页面后重新填写", "The form is damaged: reload the page and fill it in again")
 
 
 class HtmlRows(NamedTuple):
@@ -765,18 +777,20 @@ def change_html_rows(schema: Mapping[str, Any], form: Mapping[str, str], action:
     name, _, index = rest.partition(":")
     layout = html_row_layout(schema, form)
     if name not in layout:
-        raise FormInvalid({"_form": _BROKEN_FORM})
+        raise FormInvalid.of({"_form": _BROKEN_FORM})
     shown, most = layout[name]
     fields = list((schema["properties"][name].get("items") or {}).get("properties") or {})
     rows = [{field: form.get(f"{name}-{i}-{field}", "") for field in fields} for i in range(shown)]
     if verb == "add" and not index:
         if shown >= most:
-            raise FormInvalid({name: f"「{_title(schema, name)}」最多 {most} 项"})
+            raise FormInvalid.of({name: Message(f"「{_title(schema, name)}」最多 {most} 项",
+                                                f"“{_title(schema, name, 'x-title-en')}” may have at most {most} "
+                                                "rows")})
         rows.append(dict.fromkeys(fields, ""))
     elif verb == "remove" and index.isascii() and index.isdigit() and len(index) <= 4 and int(index) < shown:
         del rows[int(index)]
     else:
-        raise FormInvalid({"_form": _BROKEN_FORM})
+        raise FormInvalid.of({"_form": _BROKEN_FORM})
     out = {key: value for key, value in form.items() if (_row_cell(key) or ("",))[0] != name}  # the other fields
     out.update({f"{name}-{i}-{field}": value for i, row in enumerate(rows or [dict.fromkeys(fields, "")])
                 for field, value in row.items()})

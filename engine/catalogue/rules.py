@@ -313,7 +313,8 @@ def _entries_statement(of_one_county: bool):
 def _county(code: str, session: Session | None = None) -> dict[str, Any]:
     county = (rule_book(session, code) if session is not None else counties()).get(code)
     if county is None:
-        raise NotFound(f"no rules for county {code}", "该县（区）尚未配置救助规则")
+        raise NotFound(f"no rules for county {code}", "该县（区）尚未配置救助规则",
+                       message_en="This county (district) has no assistance rules yet")
     return county
 
 
@@ -336,7 +337,8 @@ def rules_in_force(county_code: str, on: date, township_code: str | None = None,
     admins added count too (``rule_book``)."""
     entry = in_force_among(rule_entries_of(_county(county_code, session), township_code), on)
     if entry is None:
-        raise NotFound(f"no rules in force for {county_code} on {on}", "该日期没有生效的救助规则")
+        raise NotFound(f"no rules in force for {county_code} on {on}", "该日期没有生效的救助规则",
+                       message_en="No assistance rules are in force on that date")
     return entry
 
 
@@ -362,7 +364,8 @@ def model_in_force(county_code: str, township_code: str | None, on: date,
     ``session``, the entries admins added count too."""
     entry = model_among(_county(county_code, session).get("models", []), township_code, on)
     if entry is None:
-        raise NotFound(f"no model in force for {county_code} on {on}", "该日期没有生效的审批模式")
+        raise NotFound(f"no model in force for {county_code} on {on}", "该日期没有生效的审批模式",
+                       message_en="No approval model is in force on that date")
     return entry
 
 
@@ -378,11 +381,12 @@ def process_for(assistance_type: str, county_code: str, township_code: str | Non
     """The process id a new case of this type runs in this township on this date (with ``session``, under
     the entries admins added too)."""
     if assistance_type not in catalog():
-        raise NotFound(f"unknown assistance type {assistance_type}", "未知的救助类别")
+        raise NotFound(f"unknown assistance type {assistance_type}", "未知的救助类别", message_en="Unknown assistance type")
     variant = variant_for(assistance_type, model_in_force(county_code, township_code, on, session))
     variants = catalog()[assistance_type]["variants"]
     if variant not in variants:
-        raise NotFound(f"{assistance_type} has no {variant} route", "该救助类别没有适用的审批流程")
+        raise NotFound(f"{assistance_type} has no {variant} route", "该救助类别没有适用的审批流程",
+                       message_en="This assistance type has no route for the place")
     return variants[variant]["process_id"]
 
 

@@ -89,6 +89,16 @@ def _in_diagram_order(tasks: dict[str, Any], bpmn_xml: str) -> dict[str, Any]:
     return ordered
 
 
+def not_deployed(process_id: str) -> NotFound:
+    """The refusal of a route that has no deployed version."""
+    return NotFound(f"process {process_id} is not deployed", "该流程尚未部署", message_en="The route is not deployed yet")
+
+
+def no_such_version(process_id: str, version_id) -> NotFound:
+    """The refusal of a version the route does not have."""
+    return NotFound(f"version {version_id} of {process_id}", "该流程没有这个版本", message_en="The route has no such version")
+
+
 _LATEST_VERSION = select(func.max(ProcessVersion.id)).where(ProcessVersion.process_id == bindparam("process_id"))
 
 
@@ -97,5 +107,5 @@ def latest_version_id(session: Session, process_id: str) -> int:
     version_id = remembered(session, ("latest_version_id", process_id), lambda: session.execute(
         _LATEST_VERSION, {"process_id": process_id}).scalar())
     if version_id is None:
-        raise NotFound(f"process {process_id} is not deployed", "该流程尚未部署")
+        raise not_deployed(process_id)
     return version_id

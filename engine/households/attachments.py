@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from engine.case_status import is_finished
 from engine.catalogue.materials import Material, materials
-from engine.errors import FormInvalid, NotFound
+from engine.errors import FormInvalid, Message, NotFound
 from engine.people.accounts import Principal
 from engine.people.reveals import record_reveal
 from engine.people.scope import STAFF_ROLES, TASK_ROLES, case_scope, household_scope, place_scope
@@ -83,24 +83,27 @@ class BlobStore:
         return self.path_of(sha256).read_bytes()
 
 
-def _refuse(message_zh: str) -> FormInvalid:
-    refused = FormInvalid({"file": message_zh})
-    refused.message_zh = message_zh
-    return refused
+def _refuse(message: Message) -> FormInvalid:
+    return FormInvalid.of({"file": message}, message)
 
 
 def check_content(content: bytes) -> str:
     """The media type of a scan, from its bytes, once it has decoded; FormInvalid (on ``file``) otherwise."""
     if not content:
-        raise _refuse("文件为空，请重新选择扫描件")
+        raise _refuse(Message("文件为空，请重新选择扫描件", "The file is empty: choose the scan again"))
     if len(content) > MAX_ATTACHMENT_BYTES:
-        raise _refuse(f"文件过大（{len(content) / 1024 / 1024:.1f} MB），每个文件不能超过 "
-                      f"{MAX_ATTACHMENT_BYTES // 1024 // 1024} MB，请降低扫描分辨率或分页上传")
+        size, most = f"{len(content) / 1024 / 1024:.1f}", MAX_ATTACHMENT_BYTES // 1024 // 1024
+        raise _refuse(Message(f"文件过大（{size} MB），每个文件不能超过 {most} MB，请降低扫描分辨率或分页上传",
+                              f"The file is too large ({size} MB): a file may have at most {most} MB; scan at a "
+                              "lower resolution or upload the pages separately"))
     media_type = _sniff(content)
     if media_type is None:
-        raise _refuse("只接受 PDF、JPG、PNG 格式的扫描件（按文件内容识别，与扩展名无关）")
+        raise _refuse(Message("只接受 PDF、JPG、PNG 格式的扫描件（按文件内容识别，与扩展名无关）",
+                              "Only PDF, JPG and PNG scans are accepted (judged by the content, whatever the "
+                              "extension)"))
     if not (_pdf_parses(content) if media_type == "application/pdf" else _image_decodes(content, media_type)):
-        raise _refuse("文件已损坏或不完整，无法打开，请重新扫描后上传")
+        raise _refuse(Message("文件已损坏或不完整，无法打开，请重新扫描后上传",
+                              "The file is damaged or incomplete and cannot be opened: scan it again and upload it"))
     return media_type
 
 

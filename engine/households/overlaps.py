@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from engine.catalogue.datafiles import DataFile
 from engine.catalogue.rules import PROCESSES_DIR, catalog
-from engine.errors import DataFileInvalid, FormInvalid
+from engine.errors import DataFileInvalid, FormInvalid, Message
 from engine.store.models import Case, CaseFlag, Recipient, Unit, User
 from engine.workdays import add_months
 
@@ -208,17 +208,28 @@ def require_decided(session: Session, case_id: int, today: date, now: datetime) 
     while any flag is undecided (the approver records the decision on the case's task page) or refused."""
     raise_flags(session, case_id, today, now)
     standing = session.execute(_standing_flags_statement(), {"case_id": case_id}).all()
-    pending = [r.message for r in standing if r.decision is None]
+    pending = [r for r in standing if r.decision is None]
     if pending:
-        raise FormInvalid({"_flags": "请先对案件提示作出处理决定：" + "；".join(pending)})
-    refused = next((r.message for r in standing if r.decision == "refuse"), None)
+        raise FormInvalid.of({"_flags": Message("请先对案件提示作出处理决定：" + "；".join(r.message for r in pending),
+                                                "Decide first on the case's flags: " + "; ".join(map(_flag_en, pending)))})
+    refused = next((r for r in standing if r.decision == "refuse"), None)
     if refused:
-        raise FormInvalid({"_flags": f"案件提示已决定不予纳入（{refused}），不能登记救助"})
+        raise FormInvalid.of({"_flags": Message(f"案件提示已决定不予纳入（{refused.message}），不能登记救助",
+                                                f"A flag was decided as not to be granted ({_flag_en(refused)}): "
+                                                "no benefit can be registered")})
+
+
+def _flag_en(flag) -> str:
+    """A stored flag's message in English: its rule's English message and the other case (the row keeps Chinese)."""
+    rule = next((r for r in rules() if r["key"] == flag.rule), None)
+    message = rule["message_en"] if rule else flag.message
+    return f"{message} (case {flag.other_number})" if flag.other_number else message
 
 
 @cache
 def _standing_flags_statement():
-    return select(FLAG.c.message, FLAG.c.decision).where(
+    return select(FLAG.c.message, FLAG.c.decision, FLAG.c.rule, _OTHER_CASE.c.number.label("other_number")).outerjoin(
+        _OTHER_CASE, _OTHER_CASE.c.id == FLAG.c.other_case_id).where(
         FLAG.c.case_id == bindparam("case_id"), or_(FLAG.c.decision.is_(None), FLAG.c.decision == "refuse")
     ).order_by(FLAG.c.id)
 

@@ -128,10 +128,13 @@ def _register(session: Session, case_id: int, value, data: dict[str, Any], today
     except IntegrityError:
         other = session.execute(select(CASE.c.id, CASE.c.number).join(RECIPIENT, RECIPIENT.c.case_id == CASE.c.id)
                                 .where(RECIPIENT.c.active_key == key)).first()
-        raise Duplicate(f"already receiving {assistance_type} (case {other.number if other else '?'})",
+        number = other.number if other else "?"
+        raise Duplicate(f"already receiving {assistance_type} (case {number})",
                         f"该{'家庭' if benefit['subject'] == 'household' else '申请人'}已在享受该救助"
-                        f"（案件 {other.number if other else '?'}），不能重复登记", other.id if other else None,
-                        other.number if other else None) from None
+                        f"（案件 {number}），不能重复登记", other.id if other else None, other.number if other else None,
+                        message_en=f"This {benefit['subject'] if benefit['subject'] == 'household' else 'applicant'} "
+                                   f"already receives this assistance (case {number}): it cannot be registered "
+                                   "twice") from None
     _history(session, recipient_id, case_id, "register", today, now)
     flag_household_cases(session, case.household_id, case_id, today, now)
 

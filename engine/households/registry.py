@@ -20,7 +20,7 @@ from stdnum.cn import ric
 
 from engine.catalogue.rules import benefit_of, personal_types
 from engine.catalogue.forms import mask_id_number
-from engine.errors import Duplicate, Forbidden, FormInvalid
+from engine.errors import Duplicate, Forbidden, FormInvalid, Message
 from engine.people.accounts import Principal
 from engine.people.scope import visible_person, withheld_people, withheld_person
 from engine.store.bulk import update_rows
@@ -138,7 +138,8 @@ def refuse_withheld(session: Session, principal: Principal | None, id_numbers: I
 
 def _withheld() -> Forbidden:
     return Forbidden("the person's household file is withheld from the actor (privacy)",
-                     "该申请人的事项由街道（乡镇）办理，请到街道（乡镇）受理窗口申请")
+                     "该申请人的事项由街道（乡镇）办理，请到街道（乡镇）受理窗口申请",
+                     message_en="This applicant's matters are handled by the street (township): apply at its window")
 
 
 def died_on_of(person):
@@ -172,9 +173,7 @@ def _refuse_dead(field: str, name: str | None, id_number: str, died_on, why: str
         zh = f"{who_zh}已{on}登记死亡，不能为其申请救助，也不能将其登记或列为家庭成员"
         en = (f"{who_en} is recorded as dead{on_en}: no application can be lodged or registered for them, "
               "and they cannot be listed as a household member")
-    refused = FormInvalid({field: zh}, {field: en})
-    refused.message_zh = zh
-    return refused
+    return FormInvalid.of({field: Message(zh, en)}, Message(zh, en))
 
 
 def managed_personal_benefit(assistance_type: str | None, data: Mapping[str, Any]) -> bool:
@@ -243,18 +242,28 @@ def check_duplicates(session: Session, assistance_type: str | None, members: lis
         # Still refused (no benefit twice), but a privacy case (R59) is never named: whoever lodges, usually the
         # village that may no longer see it, learns only that the street holds the matter.
         raise Duplicate(f"a case of {assistance_type} is already held by the street",
-                        f"该{_subject_zh(benefit)}的同类事项已由街道（乡镇）办理，不能重复申请，请向街道（乡镇）咨询")
+                        f"该{_subject_zh(benefit)}的同类事项已由街道（乡镇）办理，不能重复申请，请向街道（乡镇）咨询",
+                        message_en="The street (township) already handles such a matter of this "
+                                   f"{_subject_en(benefit)}: it cannot be applied for again; ask the street (township)")
     if hit.why == "open":
         raise Duplicate(f"open application {hit.number} of {assistance_type}",
                         f"该{_subject_zh(benefit)}已有一件办理中的同类申请（案件 {hit.number}），不能重复申请",
-                        hit.id, hit.number)
+                        hit.id, hit.number,
+                        message_en=f"This {_subject_en(benefit)} already has an open application of this type (case "
+                                   f"{hit.number}): it cannot be applied for again")
     raise Duplicate(f"already receiving {assistance_type} (case {hit.number})",
                     f"该{_subject_zh(benefit)}已在享受该救助（案件 {hit.number}），变更或复核请走动态管理",
-                    hit.id, hit.number)
+                    hit.id, hit.number,
+                    message_en=f"This {_subject_en(benefit)} already receives this assistance (case {hit.number}): a "
+                               "change or review goes through dynamic management")
 
 
 def _subject_zh(benefit: Mapping[str, str]) -> str:
     return "家庭" if benefit["subject"] == "household" else "申请人"
+
+
+def _subject_en(benefit: Mapping[str, str]) -> str:
+    return "household" if benefit["subject"] == "household" else "applicant"
 
 
 def household_number(session: Session, place) -> str:

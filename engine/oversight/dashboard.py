@@ -109,7 +109,8 @@ def dashboard_counties(principal: Principal, filters: DashboardFilters) -> tuple
         raise NotFound("not a county supervisor")
     if filters.county_id is not None:
         if filters.county_id not in counties:
-            raise NotFound(f"county {filters.county_id}", "您不监督该县（区）")
+            raise NotFound(f"county {filters.county_id}", "您不监督该县（区）",
+                           message_en="You do not supervise this county (district)")
         return (filters.county_id,)
     return counties
 

@@ -17,7 +17,7 @@ from sqlalchemy import case, exists, func, select, true
 from sqlalchemy.orm import Session, aliased
 
 from engine.catalogue.rules import assistance_types
-from engine.errors import FormInvalid
+from engine.errors import FormInvalid, Message
 from engine.people.accounts import Principal
 from engine.people.places import unit_names
 from engine.people.scope import task_scope
@@ -63,58 +63,60 @@ class InboxFilters:
         return {k: v for k, v in query.items() if v}
 
 
-def date_range(query: Mapping[str, str], first: str, last: str, errors: dict[str, str]) -> tuple[date | None, date | None]:
+def date_range(query: Mapping[str, str], first: str, last: str, errors: dict[str, Message]) -> tuple[date | None, date | None]:
     """Two dates of a list's query (ISO, either may be empty): a wrong one, or a range ending before it
     begins, adds the field's Chinese message to ``errors``."""
     start = _optional_date((query.get(first) or "").strip(), first, errors)
     end = _optional_date((query.get(last) or "").strip(), last, errors)
     if start and end and start > end:
-        errors[last] = "截止日期不能早于起始日期"
+        errors[last] = Message("截止日期不能早于起始日期", "The end date cannot be before the start date")
     return start, end
 
 
-def _optional_date(raw: str, field: str, errors: dict[str, str]) -> date | None:
+def _optional_date(raw: str, field: str, errors: dict[str, Message]) -> date | None:
     if not raw:
         return None
     try:
         return date.fromisoformat(raw)
     except ValueError:
-        errors[field] = "日期格式应为 2026-09-15"
+        errors[field] = Message("日期格式应为 2026-09-15", "A date is written like 2026-09-15")
         return None
 
 
-def filters_refused(errors: dict[str, str]) -> FormInvalid:
+def filters_refused(errors: dict[str, Message]) -> FormInvalid:
     """A list's wrong filters as FormInvalid whose message names each (a list has no form to mark them on)."""
-    refused = FormInvalid(errors)
-    refused.message_zh = "筛选条件有误：" + "；".join(errors.values())
-    return refused
+    return FormInvalid.of(errors, Message("筛选条件有误：" + "；".join(m.zh for m in errors.values()),
+                                          "Wrong filters: " + "; ".join(m.en for m in errors.values())))
 
 
 def parse_inbox_filters(query: Mapping[str, str]) -> InboxFilters:
     """The inbox's filters from its query parameters; FormInvalid (field → Chinese message) when one is wrong."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     text = {key: (query.get(key) or "").strip() for key in
             ("held", "type", "step", "village", "due", "within", "due_from", "due_to")}
     if text["held"] and text["held"] not in HELD:
-        errors["held"] = "办理人应为“我认领的”“本单位待认领”或“同事认领的”"
+        errors["held"] = Message("办理人应为“我认领的”“本单位待认领”或“同事认领的”",
+                                 "Held by must be “claimed by me”, “unclaimed in my unit” or “claimed by a colleague”")
     if text["type"] and text["type"] not in {t["type"] for t in assistance_types()}:
-        errors["type"] = "救助类型应为列表中的一项"
+        errors["type"] = Message("救助类型应为列表中的一项", "The assistance type must be one of the list")
     if len(text["step"]) > STEP_MAX:
-        errors["step"] = f"办理环节最多 {STEP_MAX} 个字"
+        errors["step"] = Message(f"办理环节最多 {STEP_MAX} 个字", f"The step may have at most {STEP_MAX} characters")
     village = None
     if text["village"]:
         if text["village"].isascii() and text["village"].isdigit() and len(text["village"]) <= 18:
             village = int(text["village"])
         else:
-            errors["village"] = "村（社区）应为列表中的一项"
+            errors["village"] = Message("村（社区）应为列表中的一项", "The village (community) must be one of the list")
     if text["due"] and text["due"] not in DUE:
-        errors["due"] = "办理期限应为“已超期”“即将到期”“以后到期”或“无期限”"
+        errors["due"] = Message("办理期限应为“已超期”“即将到期”“以后到期”或“无期限”",
+                                "The due date must be “overdue”, “due soon”, “due later” or “no time limit”")
     within = WITHIN_DEFAULT
     if text["within"]:
         if text["within"].isascii() and text["within"].isdigit() and 1 <= int(text["within"]) <= WITHIN_MAX:
             within = int(text["within"])
         else:
-            errors["within"] = f"工作日数应为 1 至 {WITHIN_MAX} 之间的整数"
+            errors["within"] = Message(f"工作日数应为 1 至 {WITHIN_MAX} 之间的整数",
+                                       f"The working days must be a whole number from 1 to {WITHIN_MAX}")
     due_from, due_to = date_range(query, "due_from", "due_to", errors)
     if errors:
         raise filters_refused(errors)

@@ -49,7 +49,8 @@ def _types(assistance_type: str) -> tuple[str, ...]:
     if assistance_type == ALL_TYPES:
         return granting
     if assistance_type not in granting:
-        raise NotFound(f"no register of {assistance_type!r}", "没有这一救助类别的报表")
+        raise NotFound(f"no register of {assistance_type!r}", "没有这一救助类别的报表",
+                       message_en="There is no report of this assistance type")
     return (assistance_type,)
 
 
@@ -91,7 +92,7 @@ def report_place(session: Session, principal: Principal, county_id: int | None =
     if counties:
         if county_id is not None:
             if county_id not in counties:
-                raise Forbidden("not a county of this user", "不是本县（区）")
+                raise Forbidden("not a county of this user", "不是本县（区）", message_en="Not your county (district)")
             counties = (county_id,)
         clause = RECIPIENT.c.county_id.in_(counties)
         return Place(clause if township_id is None else and_(clause, RECIPIENT.c.township_id == township_id), counties)
@@ -100,7 +101,8 @@ def report_place(session: Session, principal: Principal, county_id: int | None =
         raise Forbidden("reports are for county staff, supervisors and township staff")
     townships = dict(reach.by_level)["township"]
     if county_id is not None or (township_id is not None and township_id not in townships):
-        raise Forbidden("a township's report is of its own township", "只能查看本乡镇（街道）的报表和发放名册")
+        raise Forbidden("a township's report is of its own township", "只能查看本乡镇（街道）的报表和发放名册",
+                        message_en="You can see only your own township's (street's) reports and payment rolls")
     clause = reach.clause(RECIPIENT)
     if township_id is not None:
         townships = (township_id,)
@@ -259,7 +261,9 @@ def payment_roll_with_id_numbers(session: Session, principal: Principal, now: da
         paid = {t: kinds for t, kinds in township_paid_types(session, place.townships, month, types).items() if kinds}
         if not paid:
             raise Forbidden("the township decides none of these benefits; the county's bank copy pays them",
-                            "本乡镇（街道）不审核确认这一救助类别，银行用名册由县（区）民政局出具")
+                            "本乡镇（街道）不审核确认这一救助类别，银行用名册由县（区）民政局出具",
+                            message_en="Your township (street) does not confirm this assistance type: the county "
+                                       "(district) bureau issues its bank roll")
         clause = and_(clause, or_(*(and_(RECIPIENT.c.township_id == t, RECIPIENT.c.assistance_type.in_(kinds))
                                     for t, kinds in sorted(paid.items()))))
         revealed = frozenset(place.counties)
@@ -286,7 +290,8 @@ def township_roll(session: Session, principal: Principal, month: date, assistanc
     first ROLL_PREVIEW lines (masked) and the types of which the township may take the bank's copy."""
     place = report_place(session, principal, None, township_id)
     if not place.townships:
-        raise Forbidden("the township's roll page is for township staff", "本页面供乡镇（街道）经办人员使用")
+        raise Forbidden("the township's roll page is for township staff", "本页面供乡镇（街道）经办人员使用",
+                        message_en="This page is for township (street) staff")
     report = monthly_report(session, principal, month, assistance_type, township_id=township_id)
     paid = township_paid_types(session, place.townships, month, _types(assistance_type))
     names = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(place.townships))).all())

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, aliased
 
 from engine.catalogue.forms import mask_id_number
 from engine.clock import to_local_date
-from engine.errors import FormInvalid, NotFound
+from engine.errors import FormInvalid, Message, NotFound
 from engine.oversight.inbox import count_inbox, date_range, parse_inbox_filters
 from engine.oversight.queries import SupervisorFilters, count_supervisor_cases, select_supervisor_cases
 from engine.oversight.reports import Report
@@ -28,23 +28,23 @@ STEP_MAX = 100
 
 def parse_filters(query: Mapping[str, str]) -> SupervisorFilters:
     """The list's filters from its query parameters; FormInvalid (field → Chinese message) when one is wrong."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     township_raw = (query.get("township") or "").strip()
     township = None
     if township_raw:
         if township_raw.isascii() and township_raw.isdigit() and len(township_raw) <= 18:
             township = int(township_raw)
         else:
-            errors["township"] = "乡镇（街道）应为列表中的一项"
+            errors["township"] = Message("乡镇（街道）应为列表中的一项", "The township (street) must be one of the list")
     status = (query.get("status") or "").strip() or None
     if status is not None and status not in STATUSES:
-        errors["status"] = "状态应为“办理中”或“已办结”"
+        errors["status"] = Message("状态应为“办理中”或“已办结”", "The status must be “running” or “finished”")
     step = (query.get("step") or "").strip() or None
     if step is not None and len(step) > STEP_MAX:
-        errors["step"] = f"办理环节最多 {STEP_MAX} 个字"
+        errors["step"] = Message(f"办理环节最多 {STEP_MAX} 个字", f"The step may have at most {STEP_MAX} characters")
     lodged_from, lodged_to = date_range(query, "from", "to", errors)
     if errors:
-        raise FormInvalid(errors)
+        raise FormInvalid.of(errors)
     return SupervisorFilters(township_id=township, status=status, step=step, overdue=query.get("overdue") == "1",
                              by_urgency=query.get("sort", "urgency") != "newest",
                              lodged_from=lodged_from, lodged_to=lodged_to)
@@ -106,11 +106,13 @@ def save_filter(session: Session, principal: Principal, now: datetime, name: str
         raise NotFound(f"no {kind} list")
     name = (name or "").strip()
     if not name or len(name) > NAME_MAX:
-        raise FormInvalid({"name": f"请填写名称（最多 {NAME_MAX} 个字）"})
+        raise FormInvalid.of({"name": Message(f"请填写名称（最多 {NAME_MAX} 个字）",
+                                              f"Enter a name (at most {NAME_MAX} characters)")})
     stored = saved_list.parse(query).to_query()
     if session.execute(select(SavedFilter.id).where(SavedFilter.owner_id == principal.user_id,
                                                     SavedFilter.name == name)).first():
-        raise FormInvalid({"name": f"您已有名为“{name}”的筛选条件，请换一个名称"})
+        raise FormInvalid.of({"name": Message(f"您已有名为“{name}”的筛选条件，请换一个名称",
+                                              f"You already have a filter named “{name}”: choose another name")})
     row = SavedFilter(owner_id=principal.user_id, county_id=home[0], unit_id=home[1], kind=kind, name=name,
                       query=stored, shared=shared, created_at=now)
     session.add(row)

@@ -69,8 +69,8 @@ class SearchRefused(FormInvalid):
     Chinese, ``errors`` names the parameter."""
 
     def __init__(self, parameter: str, message: str, message_zh: str) -> None:
-        super().__init__({parameter: message_zh})
-        self.message, self.message_zh = message, message_zh
+        super().__init__({parameter: message_zh}, {parameter: message})
+        self.message, self.message_zh, self.message_en = message, message_zh, message
 
 
 @dataclass(frozen=True)

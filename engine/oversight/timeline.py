@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from engine.clock import start_of_local_day
-from engine.errors import NotFound
+from engine.errors import Message, NotFound
 from engine.oversight.files import Field, render_fields
 from engine.oversight.inbox import date_range, filters_refused
 from engine.people.accounts import Principal
@@ -105,13 +105,14 @@ class LogFilters:
 
 def parse_log_filters(query: Mapping[str, str]) -> LogFilters:
     """The log's filters from its query; FormInvalid (field → Chinese message) when one is wrong."""
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     person = (query.get("person") or "").strip() or None
     if person is not None and len(person) > PERSON_MAX:
-        errors["person"] = f"人员姓名最多 {PERSON_MAX} 个字"
+        errors["person"] = Message(f"人员姓名最多 {PERSON_MAX} 个字",
+                                   f"The person's name may have at most {PERSON_MAX} characters")
     kind = (query.get("kind") or "").strip() or None
     if kind is not None and kind not in EVENT_KINDS:
-        errors["kind"] = "事件类别应为列表中的一项"
+        errors["kind"] = Message("事件类别应为列表中的一项", "The kind of event must be one of the list")
     date_from, date_to = date_range(query, "from", "to", errors)
     if errors:
         raise filters_refused(errors)

@@ -240,8 +240,8 @@ def load_users(session: Session, source: DataFile, now: datetime) -> LoadReport:
             user.active = active
             report.updated.append(user.username)
         except FormInvalid as exc:
-            problems += [source.problem(("user", i), f"{entry['username']}: {message}", message)
-                         for message in exc.errors.values()]
+            problems += [source.problem(("user", i), f"{entry['username']}: {message.en}", message.zh)
+                         for message in exc.messages().values()]
     if problems:
         raise DataFileInvalid(problems)
     session.flush()

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.catalogue.datafiles import DataFile
-from engine.errors import FormInvalid, NotFound
+from engine.errors import FormInvalid, Message, NotFound
 from engine.people.accounts import NAME_MAX, PROVINCE_ROLE, Principal
 from engine.people.directory import CODE_DIGITS, LEVEL_BELOW, LoadReport, code_problem, load_places
 from engine.people.places import forget_unit_names
@@ -63,18 +63,18 @@ def place_path(session: Session, unit_id: int) -> list[Unit]:
     path: list[Unit] = []
     unit = session.get(Unit, unit_id)
     if unit is None:
-        raise NotFound(f"unit {unit_id}", "该区划不存在")
+        raise NotFound(f"unit {unit_id}", "该区划不存在", message_en="No such place")
     while unit is not None:
         path.insert(0, unit)
         unit = session.get(Unit, unit.parent_id) if unit.parent_id is not None else None
     return path
 
 
-def _name_problem(name: str) -> str | None:
+def _name_problem(name: str) -> Message | None:
     if not name:
-        return "请填写名称"
+        return Message("请填写名称", "Enter a name")
     if len(name) > NAME_MAX:
-        return f"名称不能超过 {NAME_MAX} 个字"
+        return Message(f"名称不能超过 {NAME_MAX} 个字", f"The name may have at most {NAME_MAX} characters")
     return None
 
 
@@ -89,22 +89,22 @@ def add_place(session: Session, actor: Principal | None, now: datetime, parent_i
     if parent_id is not None:
         parent = session.get(Unit, parent_id)
         if parent is None:
-            raise NotFound(f"unit {parent_id}", "上级区划不存在")
+            raise NotFound(f"unit {parent_id}", "上级区划不存在", message_en="The parent place does not exist")
     code, name = (code or "").strip(), (name or "").strip()
     level = LEVEL_BELOW.get(parent.level if parent else None)
     if parent is None and len(code) == CODE_DIGITS["province"]:
         level = "province"
     if level is None:
-        raise FormInvalid({"code": "村（社区）之下不能再设区划"})
-    errors = {}
+        raise FormInvalid.of({"code": Message("村（社区）之下不能再设区划", "No place can be set up below a village (community)")})
+    errors: dict[str, Message] = {}
     if wrong := code_problem(code, level, parent.code if parent else ""):
-        errors["code"] = wrong[1]
+        errors["code"] = Message(wrong[1], wrong[0])
     elif (taken := session.execute(select(Unit.name).where(Unit.code == code)).scalar_one_or_none()) is not None:
-        errors["code"] = f"代码 {code} 已由「{taken}」使用"
+        errors["code"] = Message(f"代码 {code} 已由「{taken}」使用", f"The code {code} is used by “{taken}”")
     if wrong_name := _name_problem(name):
         errors["name"] = wrong_name
     if errors:
-        raise FormInvalid(errors)
+        raise FormInvalid.of(errors)
     unit = Unit(code=code, name=name, level=level, parent_id=parent.id if parent else None)
     session.add(unit)
     session.flush()
@@ -140,14 +140,14 @@ def move_county(session: Session, actor: Principal | None, now: datetime, county
     require_admin(actor)
     county = session.execute(select(Unit).where(Unit.id == county_id).with_for_update()).scalar_one_or_none()
     if county is None or county.level != "county":
-        raise NotFound(f"county {county_id}", "该县（区）不存在")
+        raise NotFound(f"county {county_id}", "该县（区）不存在", message_en="No such county (district)")
     province = None
     if province_id is not None:
         province = session.get(Unit, province_id)
         if province is None or province.level != "province":
-            raise FormInvalid({"province": "所选省份不存在"})
+            raise FormInvalid.of({"province": Message("所选省份不存在", "The chosen province does not exist")})
         if wrong := code_problem(county.code, "county", province.code):
-            raise FormInvalid({"province": wrong[1]})
+            raise FormInvalid.of({"province": Message(wrong[1], wrong[0])})
     if county.parent_id == province_id:
         return False
     before, county.parent_id = county.parent_id, province_id
@@ -164,10 +164,10 @@ def rename_place(session: Session, actor: Principal | None, now: datetime, unit_
     require_admin(actor)
     unit = session.execute(select(Unit).where(Unit.id == unit_id).with_for_update()).scalar_one_or_none()
     if unit is None:
-        raise NotFound(f"unit {unit_id}", "该区划不存在")
+        raise NotFound(f"unit {unit_id}", "该区划不存在", message_en="No such place")
     name = (name or "").strip()
     if wrong := _name_problem(name):
-        raise FormInvalid({"name": wrong})
+        raise FormInvalid.of({"name": wrong})
     if name == unit.name:
         return False
     before, unit.name = unit.name, name

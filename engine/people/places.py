@@ -40,7 +40,8 @@ def place_of_village(session: Session, village_id: int) -> Place:
     place = remembered(session, ("place_of_village", village_id),
                        lambda: places_of_villages(session, (village_id,)).get(village_id))
     if place is None:
-        raise NotFound(f"village {village_id}", "所选村（社区）不存在")
+        raise NotFound(f"village {village_id}", "所选村（社区）不存在",
+                       message_en="The chosen village (community) does not exist")
     return place
 
 

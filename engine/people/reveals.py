@@ -24,7 +24,9 @@ def refuse_unless_allowed(principal: Principal, county_ids) -> None:
     """Forbidden unless the principal may see full ID numbers of every one of ``county_ids``."""
     if set(county_ids) - allowed_counties(principal):
         raise Forbidden("full ID numbers are for county staff of that county",
-                        "完整公民身份号码仅限本县（区）民政局经办人员查看")
+                        "完整公民身份号码仅限本县（区）民政局经办人员查看",
+                        message_en="Full ID numbers are for the staff of this county's (district's) civil affairs "
+                                   "bureau only")
 
 
 def record_reveal(session: Session, principal: Principal, now: datetime, county_id: int, kind: str,

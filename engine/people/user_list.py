@@ -73,7 +73,7 @@ def user_detail(session: Session, user_id: int, events: int = 20) -> tuple[UserR
     user = session.execute(select(User.id, User.username, User.display_name, User.active)
                            .where(User.id == user_id)).first()
     if user is None:
-        raise NotFound(f"user {user_id}", "该用户不存在")
+        raise NotFound(f"user {user_id}", "该用户不存在", message_en="No such user")
     trail = recent_events(session, events, username=user.username) if events else []
     return UserRow(user.id, user.username, user.display_name, user.active,
                    tuple(_roles_of(session, [user.id]).get(user.id, ()))), trail

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from engine.people.accounts import DEPARTMENT_ROLES, NAME_MAX, ROLES, STAFF_ROLES, Principal, hash_password
-from engine.errors import Forbidden, FormInvalid, NotFound
+from engine.errors import Forbidden, FormInvalid, Message, NotFound
 from engine.store.models import RoleAssignment, Unit, User
 from engine.people.security_events import record_event
 from engine.people.sessions import revoke_user_sessions
@@ -29,6 +29,8 @@ ROLE_LEVELS = {"village": "village", "township": "township", "review_panel": "to
                "county_supervisor": "county", "province_supervisor": "province", "disability_federation": "county", "district_center": "county",
                **{role: "county" for role in DEPARTMENT_ROLES}}
 LEVEL_NAMES_ZH = {"village": "村（社区）", "township": "乡镇（街道）", "county": "县（区）", "province": "省（自治区、直辖市）"}
+LEVEL_NAMES_EN = {"village": "village (community)", "township": "township (street)", "county": "county (district)",
+                  "province": "province"}
 
 
 def require_admin(actor: Principal | None) -> None:
@@ -40,21 +42,24 @@ def require_admin(actor: Principal | None) -> None:
 def _user(session: Session, username: str) -> User:
     user = session.execute(select(User).where(User.username == username).with_for_update()).scalar_one_or_none()
     if user is None:
-        raise NotFound(f"no user {username!r}", f"没有用户名为 {username} 的用户")
+        raise NotFound(f"no user {username!r}", f"没有用户名为 {username} 的用户",
+                       message_en=f"There is no user named {username}")
     return user
 
 
-def _password_problem(password: str) -> str | None:
+def _password_problem(password: str) -> Message | None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        return f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符"
+        return Message(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符",
+                       f"A password needs at least {MIN_PASSWORD_LENGTH} characters")
     if len(password) > MAX_PASSWORD_LENGTH:
-        return f"密码不能超过 {MAX_PASSWORD_LENGTH} 个字符"
+        return Message(f"密码不能超过 {MAX_PASSWORD_LENGTH} 个字符",
+                       f"A password may have at most {MAX_PASSWORD_LENGTH} characters")
     return None
 
 
 def _check_password(password: str) -> None:
     if wrong := _password_problem(password):
-        raise FormInvalid({"password": wrong})
+        raise FormInvalid.of({"password": wrong})
 
 
 def generate_password() -> str:
@@ -62,24 +67,27 @@ def generate_password() -> str:
     return secrets.token_urlsafe(12)
 
 
-def _role_problems(session: Session, wanted: list[tuple[str, str]]) -> tuple[dict[str, Unit], dict[str, str]]:
+def _role_problems(session: Session, wanted: list[tuple[str, str]]) -> tuple[dict[str, Unit], dict[str, Message]]:
     """The units of (role, unit code) pairs by code, and what is wrong: unknown roles, unknown units, a role
     at the wrong level. Errors are keyed ``role``/``unit`` for one pair (a form), else ``role:code``."""
     codes = {code for _role, code in wanted}
     units = {u.code: u for u in session.execute(select(Unit).where(Unit.code.in_(codes))).scalars()}
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
 
-    def add(field: str, role: str, code: str, message: str) -> None:
+    def add(field: str, role: str, code: str, message: Message) -> None:
         key = field if len(wanted) == 1 else f"{role}:{code}"
-        errors[key] = f"{errors[key]}；{message}" if key in errors else message
+        errors[key] = Message(f"{errors[key].zh}；{message.zh}",
+                              f"{errors[key].en}; {message.en}") if key in errors else message
 
     for role, code in wanted:
         if role not in ASSIGNABLE_ROLES:
-            add("role", role, code, f"未知角色 {role}")
+            add("role", role, code, Message(f"未知角色 {role}", f"Unknown role {role}"))
         if code not in units:
-            add("unit", role, code, f"未知单位代码 {code}")
+            add("unit", role, code, Message(f"未知单位代码 {code}", f"Unknown unit code {code}"))
         elif role in ASSIGNABLE_ROLES and ROLE_LEVELS.get(role, units[code].level) != units[code].level:
-            add("role", role, code, f"角色 {role} 应设在{LEVEL_NAMES_ZH[ROLE_LEVELS[role]]}一级")
+            add("role", role, code, Message(f"角色 {role} 应设在{LEVEL_NAMES_ZH[ROLE_LEVELS[role]]}一级",
+                                           f"Role {role} belongs at the level of a "
+                                           f"{LEVEL_NAMES_EN[ROLE_LEVELS[role]]}"))
     return units, errors
 
 
@@ -88,7 +96,7 @@ def _resolve_roles(session: Session, roles: Iterable[tuple[str, str]]) -> list[t
     wanted = list(dict.fromkeys(roles))
     units, errors = _role_problems(session, wanted)
     if errors:
-        raise FormInvalid(errors)
+        raise FormInvalid.of(errors)
     return [(role, units[code]) for role, code in wanted]
 
 
@@ -98,19 +106,19 @@ def create_user(session: Session, actor: Principal | None, now: datetime, userna
     pairs; returns the new user's id."""
     require_admin(actor)
     username, display_name = username.strip(), display_name.strip()
-    errors = {}
+    errors: dict[str, Message] = {}
     if not re.fullmatch(USERNAME_PATTERN, username):
-        errors["username"] = "用户名须为 3 至 64 个字母、数字或 _ . -"
+        errors["username"] = Message("用户名须为 3 至 64 个字母、数字或 _ . -", "A user name is 3 to 64 letters, digits or _ . -")
     elif session.execute(select(User.id).where(User.username == username)).first():
-        errors["username"] = f"用户名 {username} 已被使用"
+        errors["username"] = Message(f"用户名 {username} 已被使用", f"The user name {username} is taken")
     if len(display_name) > NAME_MAX:
-        errors["display_name"] = f"姓名不能超过 {NAME_MAX} 个字"
+        errors["display_name"] = Message(f"姓名不能超过 {NAME_MAX} 个字", f"The name may have at most {NAME_MAX} characters")
     if password_hash is None and (wrong := _password_problem(password or "")):
         errors["password"] = wrong
     wanted = list(dict.fromkeys(roles))
     units, role_errors = _role_problems(session, wanted)
     if errors or role_errors:
-        raise FormInvalid({**errors, **role_errors})
+        raise FormInvalid.of({**errors, **role_errors})
     password_hash = password_hash or hash_password(password)
     resolved = [(role, units[code]) for role, code in wanted]
     user = User(username=username, display_name=display_name or username,
@@ -128,7 +136,7 @@ def deactivate_user(session: Session, actor: Principal | None, now: datetime, us
     require_admin(actor)
     user = _user(session, username)
     if actor is not None and actor.user_id == user.id:
-        raise FormInvalid({"active": "不能停用自己的账号"})
+        raise FormInvalid.of({"active": Message("不能停用自己的账号", "You cannot deactivate your own account")})
     user.active = False
     ended = revoke_user_sessions(session, user.id, now, "deactivated")
     record_event(session, now, "user_deactivated", actor=actor, username=username, sessions_ended=ended)
@@ -187,7 +195,7 @@ def add_role(session: Session, actor: Principal | None, now: datetime, username:
     held = _held(_user(session, username))
     _resolve_roles(session, [(role, unit_code)])  # the new pair's problems, under the form's fields
     if (role, unit_code) in held:
-        raise FormInvalid({"role": "该用户已在此单位担任这一角色"})
+        raise FormInvalid.of({"role": Message("该用户已在此单位担任这一角色", "This user already holds this role in this unit")})
     return change_roles(session, actor, now, username, held + [(role, unit_code)])
 
 
@@ -199,8 +207,8 @@ def remove_role(session: Session, actor: Principal | None, now: datetime, userna
     user = _user(session, username)
     held = _held(user)
     if (role, unit_code) not in held:
-        raise FormInvalid({"role": "该用户没有这一角色"})
+        raise FormInvalid.of({"role": Message("该用户没有这一角色", "This user does not hold this role")})
     rest = [pair for pair in held if pair != (role, unit_code)]
     if actor is not None and actor.user_id == user.id and role == "admin" and not any(r == "admin" for r, _c in rest):
-        raise FormInvalid({"role": "不能取消自己唯一的系统管理角色"})
+        raise FormInvalid.of({"role": Message("不能取消自己唯一的系统管理角色", "You cannot remove your only administrator role")})
     return change_roles(session, actor, now, username, rest)

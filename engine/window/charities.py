@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from engine.catalogue.datafiles import DataFile
 from engine.catalogue.deployment import PROCESSES_DIR
 from engine.clock import Clock
-from engine.errors import DataFileInvalid, FormInvalid, NotFound
+from engine.errors import DataFileInvalid, FormInvalid, Message, NotFound
 from engine.households.registry import refuse_withheld
 from engine.people.accounts import Principal
 from engine.store.models import Unit, WindowCharityReferral, WindowRegistration
@@ -94,13 +94,14 @@ def refer_to_charity(session: Session, actor: Principal, clock: Clock, registrat
     county_code = session.execute(select(Unit.code).where(Unit.id == found.county_id)).scalar_one()
     projects = {f"{p['organisation']}:{p['project']}": p for p in projects_for(county_code, clock.today())}
     note = (note or "").strip()
-    errors = {}
+    errors: dict[str, Message] = {}
     if choice not in projects:
-        errors["project"] = "请选择本县（区）名录中的机构和项目"
+        errors["project"] = Message("请选择本县（区）名录中的机构和项目",
+                                    "Choose an organisation and project from the county (district) directory")
     if len(note) > TEXT_MAX:
-        errors["note"] = f"说明不超过{TEXT_MAX}字"
+        errors["note"] = Message(f"说明不超过{TEXT_MAX}字", f"The note may have at most {TEXT_MAX} characters")
     if errors:
-        raise FormInvalid(errors)
+        raise FormInvalid.of(errors)
     project = projects[choice]
     return session.execute(insert(CHARITY).values(
         registration_id=registration_id, county_id=found.county_id, township_id=found.township_id,
@@ -119,7 +120,9 @@ def record_charity_feedback(session: Session, actor: Principal, clock: Clock, ch
     _registration(session, actor, row.registration_id)
     feedback = (feedback or "").strip()
     if not feedback or len(feedback) > TEXT_MAX:
-        raise FormInvalid({"feedback": f"请填写机构反馈（不超过{TEXT_MAX}字）"})
+        raise FormInvalid.of({"feedback": Message(f"请填写机构反馈（不超过{TEXT_MAX}字）",
+                                                  f"Enter the organisation's feedback (at most {TEXT_MAX} "
+                                                  "characters)")})
     session.execute(update(CHARITY).where(CHARITY.c.id == charity_referral_id)
                     .values(feedback=feedback, fed_back_on=clock.today()))
 

@@ -24,7 +24,7 @@ from engine.catalogue.datafiles import DataFile
 from engine.catalogue.deployment import PROCESSES_DIR
 from engine.catalogue.documents import KINDS, render
 from engine.clock import CHINA_TZ, Clock
-from engine.errors import Conflict, DataFileInvalid, Forbidden, FormInvalid, NotFound
+from engine.errors import Conflict, DataFileInvalid, Forbidden, FormInvalid, Message, NotFound
 from engine.people.accounts import DEPARTMENT_ROLES, Principal
 from engine.people.scope import supervised_counties
 from engine.store.models import JointReviewEvent, JointReviewMeeting, JointReviewProject, Unit, User
@@ -138,7 +138,7 @@ def _event(session, clock: Clock, actor: Principal, county_id: int, action: str,
                                          actor_id=actor.user_id, at=clock.now(), action=action, detail=detail))
 
 
-def _text(errors: dict, key: str, value: str, low: int, high: int, message: str) -> str:
+def _text(errors: dict, key: str, value: str, low: int, high: int, message: Message) -> str:
     value = (value or "").strip()
     if not low <= len(value) <= high:
         errors[key] = message
@@ -149,10 +149,10 @@ def _budget(errors: dict, key: str, raw: Any) -> float | None:
     try:
         value = round(float(raw), 2)
     except (TypeError, ValueError):
-        errors[key] = "预算应为金额（元）"
+        errors[key] = Message("预算应为金额（元）", "The budget must be an amount (yuan)")
         return None
     if not 0 < value <= BUDGET_MAX:
-        errors[key] = "预算应大于0且不超过一百亿元"
+        errors[key] = Message("预算应大于0且不超过一百亿元", "The budget must be more than 0 and at most ten billion yuan")
         return None
     return value
 
@@ -164,21 +164,24 @@ def submit_project(session: Session, actor: Principal, clock: Clock, fields: dic
     places = submitting_places(actor)
     if not places:
         raise Forbidden("only a department's liaison or the 联席会议办公室 submits projects")
-    errors: dict[str, str] = {}
+    errors: dict[str, Message] = {}
     this_year = clock.now().astimezone(CHINA_TZ).year
     department = fields.get("department") or places[0][0]
     county = next((c for d, c in places if d == department), None)
     if county is None:
-        errors["department"] = "只能申报本部门的项目"
+        errors["department"] = Message("只能申报本部门的项目", "You can submit only your own department's projects")
     try:
         year = int(fields.get("year") or this_year)
     except (TypeError, ValueError):
         year = 0
     if year not in (this_year, this_year + 1):
-        errors["year"] = f"年度应为{this_year}或{this_year + 1}"
-    name = _text(errors, "name", fields.get("name", ""), 2, NAME_MAX, f"请填写项目名称（2–{NAME_MAX}字）")
+        errors["year"] = Message(f"年度应为{this_year}或{this_year + 1}", f"The year must be {this_year} or {this_year + 1}")
+    name = _text(errors, "name", fields.get("name", ""), 2, NAME_MAX,
+                 Message(f"请填写项目名称（2–{NAME_MAX}字）", f"Enter the project's name (2–{NAME_MAX} characters)"))
     description = _text(errors, "description", fields.get("description", ""), 2, TEXT_MAX,
-                        f"请填写项目内容、对象和标准（不超过{TEXT_MAX}字）")
+                        Message(f"请填写项目内容、对象和标准（不超过{TEXT_MAX}字）",
+                                f"Describe the project, whom it helps and its standards (at most {TEXT_MAX} "
+                                "characters)"))
     budget = _budget(errors, "budget", fields.get("budget"))
     beneficiaries = fields.get("beneficiaries")
     if beneficiaries not in (None, ""):
@@ -187,11 +190,13 @@ def submit_project(session: Session, actor: Principal, clock: Clock, fields: dic
         except (TypeError, ValueError):
             beneficiaries = -1
         if not 0 <= beneficiaries <= 10_000_000:
-            errors["beneficiaries"] = "计划救助人数应为0至一千万之间的整数"
+            errors["beneficiaries"] = Message("计划救助人数应为0至一千万之间的整数",
+                                              "The planned number of people helped must be a whole number from 0 to "
+                                              "ten million")
     else:
         beneficiaries = None
     if errors:
-        raise FormInvalid(errors)
+        raise FormInvalid.of(errors)
     values = {"year": year, "name": name, "description": description, "budget": budget,
               "beneficiaries": beneficiaries, "status": "submitted", "submitted_by_id": actor.user_id,
               "submitted_at": clock.now(), "reviewed_by_id": None}
@@ -237,9 +242,10 @@ def initial_review(session: Session, actor: Principal, clock: Clock, project_id:
         raise NotFound(f"project {project_id}")
     note = (note or "").strip()
     if decision not in ("pass", "return"):
-        raise FormInvalid({"decision": "请选择初审意见"})
+        raise FormInvalid.of({"decision": Message("请选择初审意见", "Choose the first review's decision")})
     if (decision == "return" and len(note) < 2) or len(note) > TEXT_MAX:
-        raise FormInvalid({"note": f"退回须写明需修改之处（不超过{TEXT_MAX}字）"})
+        raise FormInvalid.of({"note": Message(f"退回须写明需修改之处（不超过{TEXT_MAX}字）",
+                                              f"A return must say what to change (at most {TEXT_MAX} characters)")})
     if row.status != "submitted":
         raise Conflict(f"project {project_id} is {row.status}")
     status = "passed" if decision == "pass" else "returned"
@@ -268,13 +274,15 @@ def hold_joint_review(session: Session, chair: Principal, clock: Clock, year: in
     county_id = counties[0]
     county_name, county_code = session.execute(select(Unit.name, Unit.code).where(Unit.id == county_id)).one()
     members = {m.code: m for m in members_for(county_code)}
-    errors: dict[str, str] = {}
-    attendees = _text(errors, "attendees", attendees, 2, ATTENDEES_MAX, f"请填写参会人员（不超过{ATTENDEES_MAX}字）")
+    errors: dict[str, Message] = {}
+    attendees = _text(errors, "attendees", attendees, 2, ATTENDEES_MAX,
+                      Message(f"请填写参会人员（不超过{ATTENDEES_MAX}字）", f"Enter who attended (at most {ATTENDEES_MAX} characters)"))
     present = [code for code in members if code in set(present)]
     if not len(present) * 2 > len(members):
-        errors["present"] = f"出席的成员单位须过半数（共{len(members)}家）"
+        errors["present"] = Message(f"出席的成员单位须过半数（共{len(members)}家）",
+                                    f"More than half of the member units must be present (of {len(members)})")
     if not decisions:
-        errors["_form"] = "请至少对一个项目作出会审决定"
+        errors["_form"] = Message("请至少对一个项目作出会审决定", "Decide on at least one project")
     rows = {r.id: r for r in session.execute(select(PROJECT).where(
         PROJECT.c.id.in_(list(decisions)), PROJECT.c.county_id == county_id, PROJECT.c.year == year)
         .with_for_update()).all()}
@@ -282,13 +290,13 @@ def hold_joint_review(session: Session, chair: Principal, clock: Clock, year: in
     for project_id, data in decisions.items():
         row = rows.get(project_id)
         if row is None:
-            errors[f"{project_id}"] = "该项目不在本次会审议程中"
+            errors[f"{project_id}"] = Message("该项目不在本次会审议程中", "This project is not on this meeting's agenda")
             continue
         if row.status != "passed":
             raise Conflict(f"project {project_id} is {row.status}")
         record.append(_decided(errors, row, data, present, members))
     if errors:
-        raise FormInvalid(errors)
+        raise FormInvalid.of(errors)
     now = clock.now()
     number = next_number(session, f"{county_name[:1]}救会", year)
     report_number = next_number(session, f"{county_name[:1]}民{KINDS['joint_review_report'][1]}", year)
@@ -320,24 +328,29 @@ def _decided(errors: dict, row, data: dict[str, Any], present: list[str], member
     opinions = {code: (data.get("opinions") or {}).get(code, "") for code in present}
     for code, opinion in opinions.items():
         if opinion not in OPINIONS_ZH:
-            errors[f"{key}.opinion.{code}"] = f"请记录{members[code].name_zh}对该项目的意见"
+            errors[f"{key}.opinion.{code}"] = Message(f"请记录{members[code].name_zh}对该项目的意见",
+                                                      "Record the opinion of "
+                                                      f"{members[code].name_en or members[code].name_zh} on this project")
     decision, note = data.get("decision", ""), (data.get("note") or "").strip()
     approved_budget = None
     if decision not in DECISIONS_ZH:
-        errors[f"{key}.decision"] = "请选择会审决定"
+        errors[f"{key}.decision"] = Message("请选择会审决定", "Choose the meeting's decision")
     elif decision == "adjusted":
         approved_budget = _budget(errors, f"{key}.approved_budget", data.get("approved_budget"))
         if approved_budget is not None and approved_budget >= row.budget:
-            errors[f"{key}.approved_budget"] = "调整后的预算应少于申报预算"
+            errors[f"{key}.approved_budget"] = Message("调整后的预算应少于申报预算",
+                                                       "The adjusted budget must be less than the budget asked for")
         if not note:
-            errors[f"{key}.note"] = "调整预算须写明理由"
+            errors[f"{key}.note"] = Message("调整预算须写明理由", "An adjusted budget needs a reason")
     elif decision == "approved":
         approved_budget = row.budget
     agree = sum(1 for o in opinions.values() if o == "agree")
     if decision in ("approved", "adjusted") and not agree * 2 > len(present):
-        errors[f"{key}.decision"] = "出席成员单位过半数同意，项目方可通过"
+        errors[f"{key}.decision"] = Message("出席成员单位过半数同意，项目方可通过",
+                                            "A project is approved only when more than half of the member units "
+                                            "present agree")
     if len(note) > TEXT_MAX:
-        errors[f"{key}.note"] = f"说明不超过{TEXT_MAX}字"
+        errors[f"{key}.note"] = Message(f"说明不超过{TEXT_MAX}字", f"The note may have at most {TEXT_MAX} characters")
     return {"project_id": row.id, "department": row.department, "name": row.name, "budget": row.budget,
             "opinions": opinions, "decision": decision, "approved_budget": approved_budget, "note": note}
 

@@ -14,7 +14,7 @@ from sqlalchemy import and_, exists, false, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from engine.clock import Clock
-from engine.errors import Conflict, FormInvalid, NotFound
+from engine.errors import Conflict, FormInvalid, Message, NotFound
 from engine.people.accounts import DEPARTMENT_ROLES, Principal
 from engine.people.scope import place_scope
 from engine.households.registry import died_on_of
@@ -77,13 +77,13 @@ def answer_referral(session: Session, actor: Principal, clock: Clock, item_id: i
     if row is None:
         raise NotFound(f"referral {item_id}")
     note = (note or "").strip()
-    errors = {}
+    errors: dict[str, Message] = {}
     if answer not in ANSWERS:
-        errors["answer"] = "请选择答复类型"
+        errors["answer"] = Message("请选择答复类型", "Choose the kind of answer")
     if not note or len(note) > TEXT_MAX:
-        errors["note"] = f"请填写答复内容（不超过{TEXT_MAX}字）"
+        errors["note"] = Message(f"请填写答复内容（不超过{TEXT_MAX}字）", f"Enter the answer (at most {TEXT_MAX} characters)")
     if errors:
-        raise FormInvalid(errors)
+        raise FormInvalid.of(errors)
     allowed = {"referred": ("not_eligible", "eligible", "finished"), "handling": ("finished",)}.get(row.status, ())
     if answer not in allowed:
         raise Conflict(f"referral {item_id} is {row.status}")

@@ -22,7 +22,7 @@ from engine.catalogue.forms import id_number_problem
 from engine.catalogue.rules import appeal_of, process_for
 from engine.catalogue.versions import get_version, latest_version_id
 from engine.clock import CHINA_TZ, Clock
-from engine.errors import Duplicate, FormInvalid, NotFound, RouteFailed
+from engine.errors import Duplicate, FormInvalid, Message, NotFound, RouteFailed
 from engine.households.registry import find_household, refuse_withheld
 from engine.people.accounts import Principal
 from engine.people.places import place_of_village, unit_names
@@ -72,33 +72,36 @@ class Applicant:
 
 
 def _problems(applicant: Applicant, difficulty: str, items: list[RequestedItem], known: dict[str, Item],
-              today: date) -> dict[str, str]:
-    errors = {}
+              today: date) -> dict[str, Message]:
+    errors: dict[str, Message] = {}
     if not applicant.name.strip() or len(applicant.name) > 100:
-        errors["applicant_name"] = "请填写申请人姓名（不超过100字）"
+        errors["applicant_name"] = Message("请填写申请人姓名（不超过100字）", "Enter the applicant's name (at most 100 characters)")
     if wrong := id_number_problem(applicant.id_number, today):
         errors["applicant_id_number"] = wrong
     if not applicant.address.strip() or len(applicant.address) > 200:
-        errors["address"] = "请填写住址（不超过200字）"
+        errors["address"] = Message("请填写住址（不超过200字）", "Enter the address (at most 200 characters)")
     if len(applicant.phone) > 40:
-        errors["phone"] = "联系电话不超过40字"
+        errors["phone"] = Message("联系电话不超过40字", "The phone number may have at most 40 characters")
     if not difficulty.strip() or len(difficulty) > TEXT_MAX:
-        errors["difficulty"] = f"请填写遭遇困难情况（不超过{TEXT_MAX}字）"
+        errors["difficulty"] = Message(f"请填写遭遇困难情况（不超过{TEXT_MAX}字）",
+                                       f"Describe the difficulty met (at most {TEXT_MAX} characters)")
     if not items:
-        errors["items"] = "请至少选择一项救助事项"
+        errors["items"] = Message("请至少选择一项救助事项", "Choose at least one kind of assistance")
     codes = [i.code for i in items]
     if len(set(codes)) != len(codes):
-        errors["items"] = "同一事项只能登记一次"
+        errors["items"] = Message("同一事项只能登记一次", "Each kind of assistance can be registered only once")
     for i in items:
         if i.code not in known:
-            errors["items"] = f"未知或已停用的事项 {i.code}"
+            errors["items"] = Message(f"未知或已停用的事项 {i.code}", f"Unknown or retired kind of assistance {i.code}")
         elif i.outcome not in OUTCOMES:
-            errors[f"outcome-{i.code}"] = "请选择受理结果"
+            errors[f"outcome-{i.code}"] = Message("请选择受理结果", "Choose how the request was received")
         elif i.outcome != "accept" and not i.note.strip():
-            errors[f"note-{i.code}"] = ("请记录一次性告知的缺少材料" if i.outcome == "materials_missing"
-                                        else "请记录向申请人所作的政策解释")
+            errors[f"note-{i.code}"] = (
+                Message("请记录一次性告知的缺少材料", "Record the missing documents the applicant was told of, all at once")
+                if i.outcome == "materials_missing" else
+                Message("请记录向申请人所作的政策解释", "Record the policy explained to the applicant"))
         elif len(i.note) > TEXT_MAX:
-            errors[f"note-{i.code}"] = f"说明不超过{TEXT_MAX}字"
+            errors[f"note-{i.code}"] = Message(f"说明不超过{TEXT_MAX}字", f"The note may have at most {TEXT_MAX} characters")
     return errors
 
 
@@ -119,7 +122,7 @@ def register(session: Session, actor: Principal, clock: Clock, village_id: int, 
     applicant = Applicant(applicant.name.strip(), applicant.id_number.strip().upper(), applicant.address.strip(),
                           applicant.phone.strip(), applicant.monthly_income, applicant.authorises_check)
     if errors := _problems(applicant, difficulty, items, known, today):
-        raise FormInvalid(errors)
+        raise FormInvalid.of(errors)
     # nobody recorded as dead is registered: the items' applications would be refused one by one otherwise
     refuse_withheld(session, actor, [applicant.id_number], {applicant.id_number: "applicant_id_number"})
     names = unit_names(session, [place.county_id, place.township_id, village_id])
@@ -194,7 +197,7 @@ def _start_case(session, actor, clock, item: Item, requested: RequestedItem, pla
         return {"status": "duplicate", "case_id": exc.case_id, "note": exc.message_zh}
     except FormInvalid as exc:
         if own:  # the clerk filled the item's part: what is wrong is theirs to correct, the registration waits
-            raise FormInvalid({f"{item.code}{ITEM_FIELD_SEPARATOR}{k}": v for k, v in exc.errors.items()}) from exc
+            raise FormInvalid.of({f"{item.code}{ITEM_FIELD_SEPARATOR}{k}": v for k, v in exc.messages().items()}) from exc
         return _application_needed(item)
     except RouteFailed:
         return _application_needed(item)

@@ -164,4 +164,5 @@ def test_the_panel_reads_in_english(walk, login):
     assert "Application materials" in page.text and "Household register (hukou booklet)" in page.text
     assert "missing" in page.text and "PDF, JPEG or PNG, at most 10 MB each." in page.text
     response = upload(user, f"/cases/{walk.case_id}/attachments", b"plain text", "a.jpg")
-    assert response.status_code == 422 and "the type is read from the content" in response.text
+    assert response.status_code == 422 and "Only PDF, JPG and PNG scans are accepted (judged by the content" in response.text
+    assert "details in Chinese" not in response.text

@@ -34,7 +34,8 @@ def test_delegate_on_the_page_the_delegate_returns_the_delegator_completes(walk,
     english = login("township_xs")
     english.post_form("/lang/en", {"next": "/inbox"})
     in_english = english.post_form(f"/tasks/{task.id}", ACCEPT)
-    assert in_english.status_code == 409 and "only the delegate acts" in in_english.text
+    assert in_english.status_code == 409 and "it can be worked on once the delegation is returned or recalled" in in_english.text
+    assert "This step is delegated to" in in_english.text
     assert "Delegated to" in english.get(f"/tasks/{task.id}").text
     mine = helper.get(f"/tasks/{task.id}").text
     assert "交回 响水镇 张干事" in mine and "委派您填写此步骤" in mine
