@@ -67,7 +67,8 @@ def _page(level: str):
         "decisions": [[t["area"], t["approved"], t["refused"], bool(t["outlier"])] for t in areas],
         "labels": {"running": _("Running"), "completed": _("Completed"), "on_time": _("On-time rate (%)"),
                    "lodged": _("Cases lodged"), "open": _("Open tasks"), "overdue": _("Overdue"),
-                   "approved": _("Approved"), "refused": _("Refused"), "outlier": _("Outlier")},
+                   "approved": _("Approved"), "refused": _("Refused"), "outlier": _("Outlier"),
+                   "no_data": _("Nothing to show for these filters yet")},
     }
     query = {k: v for k, v in request.args.items() if k in ("from", "to", "type", "county") and v}
     return render_template("supervision/dashboard.html", f=figures, filters=filters, types=types, query=query,

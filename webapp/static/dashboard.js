@@ -7,10 +7,21 @@
   var L = d.labels;
   var charts = [];
   function col(rows, i) { return rows.map(function (r) { return r[i]; }); }
+  // A chart with no figure above zero says so, instead of an empty grid or a pie split evenly between zeros.
+  function hasData(option) {
+    return option.series.some(function (s) {
+      return s.data.some(function (v) { var n = (v !== null && typeof v === 'object') ? v.value : v; return n > 0; });
+    });
+  }
   function draw(id, option) {
     var el = document.getElementById(id);
     if (!el) { return; }
     var chart = echarts.init(el, null, { renderer: 'svg' });
+    if (!hasData(option)) {
+      option = { title: { text: L.no_data, left: 'center', top: 'middle',
+        textStyle: { color: '#6b7280', fontSize: 14, fontWeight: 'normal' } } };
+      el.setAttribute('data-empty', 'true');
+    }
     chart.setOption(Object.assign({ animation: false, tooltip: { trigger: 'axis' },
       grid: { left: 48, right: 16, top: 36, bottom: 64, containLabel: true } }, option));
     charts.push(chart);
