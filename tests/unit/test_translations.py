@@ -18,7 +18,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.checkers import python_format
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
@@ -31,13 +31,19 @@ PO = TRANSLATIONS / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
+# What marks a message besides Babel's own keywords: Flask-Babel's lazy_gettext, imported as _l (the labels of
+# module-level tables, translated when shown). `pybabel extract -k _l -k lazy_gettext` in babel.cfg's command.
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+
+
 def extracted(directory: Path = WEBAPP) -> Catalog:
-    """The messages of ``directory`` as `pybabel extract -F babel.cfg -o … webapp` finds them, in memory."""
+    """The messages of ``directory`` as `pybabel extract -F babel.cfg -k _l -k lazy_gettext -o … webapp` finds
+    them, in memory."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as fh:
         method_map, options_map = parse_mapping_cfg(fh)
     catalog = Catalog()
     for filename, lineno, message, comments, context in extract_from_dir(
-            str(directory), method_map, options_map, comment_tags=("TRANSLATORS:",)):
+            str(directory), method_map, options_map, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)):
         catalog.add(message, None, [(f"webapp/{filename}", lineno)], auto_comments=comments, context=context)
     return catalog
 
