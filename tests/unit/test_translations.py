@@ -154,3 +154,24 @@ def test_templates_write_no_text_outside_the_catalogue():
                 if (CJK.search(word) or re.search(r"[A-Za-z]", word)) and word not in UNTRANSLATED_TOKENS:
                     found.append(f"{path.relative_to(ROOT)}: {word}")
     assert found == []
+
+
+def _code_strings() -> set[str]:
+    """Every string literal of the engine's and the web app's Python: the English labels the engine hands the
+    web app (translated there with gettext(label)) and the tables a view translates entry by entry."""
+    import ast
+    found = set()
+    for path in [*(ROOT / "engine").rglob("*.py"), *WEBAPP.rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.add(node.value)
+    return found
+
+
+def test_the_catalogue_keeps_no_obsolete_or_dead_entry():
+    """What `pybabel update` would mark obsolete (#~) is dropped from the .po, never kept: an entry is either a
+    message the extraction finds or a label the code writes (gettext of a variable), nothing else."""
+    catalogue = chinese_catalogue()
+    assert not catalogue.obsolete
+    used, code = {m.id for m in extracted() if m.id}, _code_strings()
+    assert sorted(str(m.id) for m in catalogue if m.id and m.id not in used and m.id not in code) == []
