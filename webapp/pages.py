@@ -76,8 +76,11 @@ def type_names() -> dict[str, str]:
 
 
 def type_name(assistance_type):
-    """An assistance type's name in the page's language (its key when the catalogue has none)."""
-    return type_names().get(assistance_type, assistance_type)
+    """An assistance type's name in the page's language, from its key or from its Chinese name (as the engine's
+    lists and notes write it); what the catalogue does not know is shown as it is."""
+    types = assistance_types() + benefit_types()
+    by_chinese = {t["name_zh"]: t["type"] for t in types}
+    return type_names().get(by_chinese.get(assistance_type, assistance_type), assistance_type)
 
 
 def local_dt(value):

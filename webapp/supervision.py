@@ -17,7 +17,7 @@ from engine import (EVENT_KINDS, operation_log, parse_log_filters, ALL_REPORT_TY
 from .auth import current_principal, requires_role
 from .db import clock, db
 from .limits import int_arg, month_arg, page_arg
-from .pages import delete_list_filter, is_zh, save_list_filter
+from .pages import delete_list_filter, is_zh, save_list_filter, type_name
 
 
 
@@ -124,23 +124,21 @@ ONCE = re.compile(r"一次性（(\d{4}-\d{2}-\d{2})）")
 
 def _roll_in_english(page: dict, month, assistance_type: str) -> dict:
     """The township roll page's title, column names and labels in English (names and places stay as they are)."""
-    names = {t["name_zh"]: t["name_en"] for t in benefit_types()}
-
     def word(cell):
         if not isinstance(cell, str):
             return cell
         once = ONCE.fullmatch(cell)
         if once:
             return _("once (%(day)s)", day=once[1])
-        return str(REPORT_WORDS[cell]) if cell in REPORT_WORDS else names.get(cell, cell)
+        return str(REPORT_WORDS[cell]) if cell in REPORT_WORDS else type_name(cell)
 
-    kind = next((t["name_en"] for t in benefit_types() if t["type"] == assistance_type), _("Social assistance"))
+    kind = _("Social assistance") if assistance_type == ALL_REPORT_TYPES else type_name(assistance_type)
     report = page["report"]  # its rows are a list (the totals), not a stream
     return {**page, "title": _("%(kind)s payment roll, %(month)s", kind=kind, month=month.strftime("%Y-%m")),
             "header": [word(h) for h in page["header"]], "preview": [[word(c) for c in r] for r in page["preview"]],
             "report": replace(report, header=[word(h) for h in report.header],
                               rows=[[word(c) for c in r] for r in report.rows]),
-            "bank_types": [names.get(t, t) for t in page["bank_types"]]}
+            "bank_types": [type_name(t) for t in page["bank_types"]]}
 
 
 def _streamed(build, export_format: str, write: bool = False):

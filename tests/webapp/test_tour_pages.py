@@ -118,3 +118,17 @@ def test_a_labels_punctuation_follows_the_language(login, db, clock, who, unit_i
     assert not re.search("[：，（）]", tree.xpath("string(//p[@class='case-due'])"))
     route = tree.xpath("string(//dt[.='Route']/following-sibling::dd[1])")
     assert route.startswith("Minimum living allowance (") and not CJK.search(route)
+
+
+def test_a_refused_proxy_says_what_is_wrong_beside_the_field(login):
+    clerk = login("township_xs")
+    refused = clerk.post_form("/proxy", {"proxy_id": "", "starts_on": "2026-09-15", "ends_on": "2026-09-20",
+                                         "reason": ""})
+    assert refused.status_code == 422
+    tree = lxml_html.fromstring(refused.text)
+    [error] = tree.xpath("//form[contains(@class,'set-proxy')]//div[@class='field-error'][@data-field='reason']")
+    assert "理由" in error.text_content()
+    assert tree.xpath("string(//textarea[@name='reason']/ancestor::label/following-sibling::*[1]/@data-field)") == "reason"
+    late = clerk.post_form("/proxy", {"proxy_id": "", "starts_on": "2026-09-15", "ends_on": "2026-09-01",
+                                      "reason": "休假"})
+    assert lxml_html.fromstring(late.text).xpath("//div[@class='field-error'][@data-field='ends_on']")
