@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from engine import (OUTLIER_Z, DashboardFilters, Report, dashboard as dashboard_figures,
@@ -12,7 +12,7 @@ from engine import (OUTLIER_Z, DashboardFilters, Report, dashboard as dashboard_
 
 from .auth import current_principal, requires_role
 from .db import clock, db
-from .limits import InputRefused, int_arg, month_arg
+from .limits import InputRefused, choice_arg, int_arg, month_arg
 from .pages import type_names
 from .supervision import download_report
 
@@ -33,9 +33,7 @@ def _page(level: str):
     XLSX with ``?format=``."""
     types = type_names()
     filters = _filters(types)
-    export_format = request.args.get("format")
-    if export_format not in (None, "csv", "xlsx"):
-        abort(400)
+    export_format = choice_arg(request.args, "format", ("csv", "xlsx"))
     with db().unit_of_work() as uow:
         figures = dashboard_figures(uow.session, current_principal(), clock().now(), filters, level)
     if export_format:

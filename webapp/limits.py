@@ -96,6 +96,17 @@ def date_arg(source, name: str) -> date | None:
         raise InputRefused(f"{name} must be a date", "日期格式应为 YYYY-MM-DD") from None
 
 
+def choice_arg(source, name: str, choices: tuple[str, ...], default: str | None = None) -> str | None:
+    """One of ``choices`` from ``request.args`` / ``request.form``: ``default`` when absent or empty,
+    InputRefused (HTTP 400) naming the choices when it is another value."""
+    raw = (source.get(name) or "").strip()
+    if not raw:
+        return default
+    if raw not in choices:
+        raise InputRefused(f"{name} must be one of {', '.join(choices)}", f"参数「{name}」应为 {'、'.join(choices)} 之一")
+    return raw
+
+
 MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
 
 

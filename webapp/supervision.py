@@ -16,7 +16,7 @@ from engine import (EVENT_KINDS, operation_log, parse_log_filters, ALL_REPORT_TY
 
 from .auth import current_principal, requires_role
 from .db import clock, db
-from .limits import int_arg, month_arg, page_arg
+from .limits import choice_arg, int_arg, month_arg, page_arg
 from .pages import delete_list_filter, is_zh, save_list_filter, type_name
 
 
@@ -67,9 +67,8 @@ def report(kind: str):
     month = month_arg(request.args, "month", clock().today().replace(day=1))
     if kind not in ("monthly", "payment-roll"):
         abort(404)
-    export_format = request.args.get("format", "csv")
-    if export_format not in REPORT_FORMATS or (export_format == "bank" and kind != "payment-roll"):
-        abort(400)
+    export_format = choice_arg(request.args, "format", ("csv", "xlsx", "bank") if kind == "payment-roll" else
+                               ("csv", "xlsx"), "csv")
     assistance_type = request.args.get("type", "minimum_living")
     county_id = int_arg(request.args, "county")
     township_id = int_arg(request.args, "township")
@@ -175,9 +174,7 @@ def _attachment(body, title: str, export_format: str):
 @requires_role("county_supervisor", "county")
 def export_cases():
     """The filtered case list as CSV or XLSX (ID numbers masked; at most EXPORT_MAX rows)."""
-    export_format = request.args.get("format", "csv")
-    if export_format not in ("csv", "xlsx"):
-        abort(400)
+    export_format = choice_arg(request.args, "format", ("csv", "xlsx"), "csv")
     filters = list_filters(request.args)
     with db().unit_of_work() as uow:
         table = case_list_report(uow.session, current_principal(), clock().today(), filters)

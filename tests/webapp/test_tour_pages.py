@@ -132,3 +132,21 @@ def test_a_refused_proxy_says_what_is_wrong_beside_the_field(login):
     late = clerk.post_form("/proxy", {"proxy_id": "", "starts_on": "2026-09-15", "ends_on": "2026-09-01",
                                       "reason": "休假"})
     assert lxml_html.fromstring(late.text).xpath("//div[@class='field-error'][@data-field='ends_on']")
+
+
+def error_message(response) -> str:
+    return " ".join(lxml_html.fromstring(response.text).xpath("string(//p[@class='error-message'])").split())
+
+
+def test_a_wrong_file_format_is_named_and_the_english_errors_say_what_is_wrong(login):
+    supervisor = login("supervisor")
+    for url in ("/supervisor/export?format=pdf", "/reports/monthly?format=bank", "/supervisor/dashboard?format=pdf"):
+        refused = supervisor.get(url)
+        assert refused.status_code == 400 and "参数「format」应为 csv、xlsx 之一" in error_message(refused), url
+    assert supervisor.get("/reports/payment-roll?format=bank").status_code in (200, 403)  # the roll has a bank copy
+    english(supervisor)
+    assert error_message(supervisor.get("/supervisor/export?format=pdf")) == "format must be one of csv, xlsx"
+    missing = supervisor.get("/reports/nothing")
+    assert missing.status_code == 404 and error_message(missing) == "Page not found."
+    filters = supervisor.get("/operation-log?kind=nothing")
+    assert filters.status_code == 422 and error_message(filters) != "The form has errors."
