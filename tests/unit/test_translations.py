@@ -175,3 +175,16 @@ def test_the_catalogue_keeps_no_obsolete_or_dead_entry():
     assert not catalogue.obsolete
     used, code = {m.id for m in extracted() if m.id}, _code_strings()
     assert sorted(str(m.id) for m in catalogue if m.id and m.id not in used and m.id not in code) == []
+
+
+def test_templates_write_their_punctuation_in_the_pages_language():
+    """Between a label and its data a template writes {{ punct.colon }}, {{ punct.open }}…{{ punct.close }} and
+    the like (webapp/pages.Punctuation), never a bare “：” or “（…）” the English UI would show, nor a bare “(”
+    or “: ” the Chinese UI would show. Examples of file formats (<pre>) and scripts are left out."""
+    found = []
+    for path in sorted((WEBAPP / "templates").rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(r"\{#.*?#\}|<(script|style|pre|code)\b.*?</\1>", " ", text, flags=re.S)
+        text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|<[^>]*>", "\x00", text, flags=re.S)
+        found += [f"{path.relative_to(ROOT)}: {m.group(0)!r}" for m in re.finditer(r".?[：，；（）()、]|: ", text)]
+    assert found == []
