@@ -72,15 +72,24 @@ def step_en(name):
 
 def type_names() -> dict[str, str]:
     """Every assistance type's name in the page's language (type key → name, from processes/catalog.toml)."""
-    return {t["type"]: t["name_zh"] if is_zh() else t["name_en"] for t in assistance_types() + benefit_types()}
+    return _type_names_in(is_zh())
+
+
+@lru_cache(maxsize=2)
+def _type_names_in(zh: bool) -> dict[str, str]:
+    # Read once per language (the catalogue is fixed while the app runs), not at every name a template shows.
+    return {t["type"]: t["name_zh"] if zh else t["name_en"] for t in assistance_types() + benefit_types()}
+
+
+@lru_cache(maxsize=1)
+def _type_keys_by_chinese_name() -> dict[str, str]:
+    return {t["name_zh"]: t["type"] for t in assistance_types() + benefit_types()}
 
 
 def type_name(assistance_type):
     """An assistance type's name in the page's language, from its key or from its Chinese name (as the engine's
     lists and notes write it); what the catalogue does not know is shown as it is."""
-    types = assistance_types() + benefit_types()
-    by_chinese = {t["name_zh"]: t["type"] for t in types}
-    return type_names().get(by_chinese.get(assistance_type, assistance_type), assistance_type)
+    return type_names().get(_type_keys_by_chinese_name().get(assistance_type, assistance_type), assistance_type)
 
 
 def local_dt(value):
