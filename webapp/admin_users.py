@@ -19,13 +19,14 @@ from .db import clock, db
 from .limits import MAX_PAGE, InputRefused, int_arg
 from .pages import is_zh
 
-UNIT_CODE = re.compile(r"[0-9]{6}([0-9]{3}([0-9]{3})?)?")
+# A province (2 digits), county (6), township (9) or village (12): the codes the places page links to.
+UNIT_CODE = re.compile(r"[0-9]{2}([0-9]{4}([0-9]{3}([0-9]{3})?)?)?")
 ACTIVE = {"": None, "yes": True, "no": False}
 
 
 def _unit_filter(raw: str) -> str:
     if raw and not UNIT_CODE.fullmatch(raw):
-        raise InputRefused(f"unit {raw[:20]!r} is not a unit code", "单位代码应为 6、9 或 12 位数字")
+        raise InputRefused(f"unit {raw[:20]!r} is not a unit code", "单位代码应为 2、6、9 或 12 位数字")
     return raw
 
 
@@ -60,7 +61,7 @@ def new_user():
         unit = _unit_filter((request.args.get("unit") or "").strip())
         role = request.args.get("role") or ""
         if role not in ASSIGNABLE_ROLES:  # the staff role of the unit's level, by the length of its code
-            role = {6: "county", 9: "township", 12: "village"}.get(len(unit), "")
+            role = {2: "province_supervisor", 6: "county", 9: "township", 12: "village"}.get(len(unit), "")
         return _new_user_page({"unit": unit, "role": role})
     form = {k: (request.form.get(k) or "").strip() for k in ("username", "display_name", "role", "unit")}
     password = request.form.get("password") or ""

@@ -9,7 +9,8 @@ from pathlib import Path
 from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 
-from engine import MAX_ATTACHMENT_BYTES, BlobStore, attachment_panel, fetch_attachment, store_attachment, task_for
+from engine import (MAX_ATTACHMENT_BYTES, BlobStore, attachment_panel, case_view, fetch_attachment, household_file,
+                    store_attachment, task_for)
 from engine.errors import FormInvalid, NotFound
 
 from .auth import current_principal
@@ -58,9 +59,13 @@ def for_household(household_id: int):
 
 
 def _page(where: dict, errors: dict | None = None, status: int = 200):
+    principal = current_principal()
     with db().unit_of_work() as uow:
-        panel = attachment_panel(uow.session, current_principal(), **where)
-    return render_template("attachments/page.html", panel=panel, errors=errors or {},
+        panel = attachment_panel(uow.session, principal, **where)
+        # The page's heading names whose scans they are: the case's number, else the household's.
+        number = (case_view(uow.session, principal, panel.case_id).case.number if panel.case_id is not None
+                  else household_file(uow.session, principal, panel.household_id).household.number)
+    return render_template("attachments/page.html", panel=panel, errors=errors or {}, number=number,
                            task_id=request.form.get("task_id")), status
 
 

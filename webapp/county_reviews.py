@@ -2,33 +2,20 @@
 home visits and the 备案 list of the month; and the 投诉/举报 a township or county user registers on a case."""
 from __future__ import annotations
 
-import re
 from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from engine import benefit_types, register_complaint, supervision_month
+from engine import register_complaint, supervision_month
 from engine.errors import FormInvalid
 
 from .auth import current_principal, requires_role
 from .db import clock, db
-from .limits import InputRefused
-from .pages import invalid_message, is_zh
+from .limits import month_arg
+from .pages import invalid_message, type_names
 
 bp = Blueprint("county_reviews", __name__)
-MONTH = re.compile(r"^(20[0-9]{2})-(0[1-9]|1[0-2])$")
-
-
-def month_arg(default: date) -> date:
-    """The ``month`` query parameter (YYYY-MM), else ``default``; InputRefused (400) when malformed."""
-    raw = (request.args.get("month") or "").strip()
-    if not raw:
-        return default
-    match = MONTH.fullmatch(raw)
-    if not match:
-        raise InputRefused("month must be YYYY-MM", "参数「month」应为「年-月」，例如 2026-11")
-    return date(int(match[1]), int(match[2]), 1)
 
 
 @bp.route("/supervision/reviews")
@@ -38,10 +25,10 @@ def reviews():
     its 备案 list; by default last month, the one the scheduler drew at the start of this one."""
     today = clock().today()
     default = date(today.year - (today.month == 1), (today.month - 2) % 12 + 1, 1)
-    month = month_arg(default)
+    month = month_arg(request.args, "month", default)
     with db().unit_of_work() as uow:
         counties = supervision_month(uow.session, current_principal(), month)
-    types = {t["type"]: t["name_zh"] if is_zh() else t["name_en"] for t in benefit_types()}
+    types = type_names()
     return render_template("supervision/reviews.html", counties=counties, month=month, types=types)
 
 

@@ -3,37 +3,20 @@ CSV/XLSX) and the heatmap of a route's steps."""
 from __future__ import annotations
 
 import json
-import re
-from datetime import date
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
-from engine import (OUTLIER_Z, DashboardFilters, Report, assistance_types, benefit_types, dashboard as dashboard_figures,
+from engine import (OUTLIER_Z, DashboardFilters, Report, dashboard as dashboard_figures,
                     version_heat)
 
 from .auth import current_principal, requires_role
 from .db import clock, db
-from .limits import InputRefused, int_arg
-from .pages import is_zh
+from .limits import InputRefused, choice_arg, int_arg, month_arg
+from .pages import type_names
 from .supervision import download_report
 
 bp = Blueprint("dashboard", __name__)
-MONTH = re.compile(r"\d{4}-(0[1-9]|1[0-2])")
-
-
-def month_arg(name: str) -> date | None:
-    """A ``YYYY-MM`` query parameter as the first day of that month; HTTP 400 when malformed."""
-    raw = (request.args.get(name) or "").strip()
-    if not raw:
-        return None
-    if not MONTH.fullmatch(raw):
-        raise InputRefused(f"{name} must be a month as YYYY-MM", f"参数「{name}」应为年月，如 2026-09")
-    return date.fromisoformat(raw + "-01")
-
-
-def _types() -> dict[str, str]:
-    return {t["type"]: t["name_zh"] if is_zh() else t["name_en"] for t in assistance_types() + benefit_types()}
 
 
 def _filters(types: dict[str, str]) -> DashboardFilters:
@@ -41,17 +24,16 @@ def _filters(types: dict[str, str]) -> DashboardFilters:
     assistance_type = request.args.get("type") or None
     if assistance_type is not None and assistance_type not in types:
         raise InputRefused("unknown assistance type", "未知的救助类型")
-    return DashboardFilters(month_arg("from"), month_arg("to"), assistance_type, int_arg(request.args, "county", None))
+    return DashboardFilters(month_arg(request.args, "from"), month_arg(request.args, "to"), assistance_type,
+                            int_arg(request.args, "county", None))
 
 
 def _page(level: str):
     """The dashboard page (``level`` township: a county's; county: a province's), or its areas' table as CSV or
     XLSX with ``?format=``."""
-    types = _types()
+    types = type_names()
     filters = _filters(types)
-    export_format = request.args.get("format")
-    if export_format not in (None, "csv", "xlsx"):
-        abort(400)
+    export_format = choice_arg(request.args, "format", ("csv", "xlsx"))
     with db().unit_of_work() as uow:
         figures = dashboard_figures(uow.session, current_principal(), clock().now(), filters, level)
     if export_format:

@@ -77,9 +77,11 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(FormInvalid)
     def invalid(exc):
+        # A list's filters refused from the query string: the page says which, as a refused form's flash does.
+        from .pages import invalid_message
         zh = select_locale() == "zh_CN"
-        return _respond(422, exc.message_zh, exc.message_in(zh, "The form has errors."), code="invalid",
-                        errors=exc.errors_in(zh), errors_zh=exc.errors)
+        message_en = invalid_message(exc) if exc.errors else exc.message_in(False, "The form has errors.")
+        return _respond(422, exc.message_zh, message_en, code="invalid", errors=exc.errors_in(zh), errors_zh=exc.errors)
 
     @app.errorhandler(RouteFailed)
     def route_failed(exc):
@@ -116,4 +118,9 @@ def init_app(app: Flask) -> None:
     def http_error(exc):
         zh = {404: "页面不存在", 405: "不支持该请求方式", 400: "请求有误，请检查后重试",
               413: "提交的内容过大", 415: "请求内容类型不受支持，请以 JSON 提交"}.get(exc.code, "请求无法处理")
-        return _respond(exc.code or 500, zh, exc.description or exc.name, code="http")
+        # werkzeug's own descriptions are long and speak of "the server"; a view's abort(…, description) is kept.
+        en = {404: "Page not found.", 405: "This page does not take that kind of request.",
+              400: "The request is not valid; check it and try again.", 413: "What was sent is too large.",
+              415: "Unsupported content type: send JSON."}.get(exc.code)
+        default = exc.description == type(exc).description
+        return _respond(exc.code or 500, zh, (en if default and en else exc.description or exc.name), code="http")

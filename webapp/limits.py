@@ -96,6 +96,32 @@ def date_arg(source, name: str) -> date | None:
         raise InputRefused(f"{name} must be a date", "日期格式应为 YYYY-MM-DD") from None
 
 
+def choice_arg(source, name: str, choices: tuple[str, ...], default: str | None = None) -> str | None:
+    """One of ``choices`` from ``request.args`` / ``request.form``: ``default`` when absent or empty,
+    InputRefused (HTTP 400) naming the choices when it is another value."""
+    raw = (source.get(name) or "").strip()
+    if not raw:
+        return default
+    if raw not in choices:
+        raise InputRefused(f"{name} must be one of {', '.join(choices)}", f"参数「{name}」应为 {'、'.join(choices)} 之一")
+    return raw
+
+
+MONTH = re.compile(r"(\d{4})-(0[1-9]|1[0-2])")
+
+
+def month_arg(source, name: str = "month", default: date | None = None) -> date | None:
+    """A month (YYYY-MM) from ``request.args`` / ``request.form`` as its first day: ``default`` when absent or
+    empty, InputRefused (HTTP 400) when it is not a month of the years 1900 to 2999."""
+    raw = (source.get(name) or "").strip()
+    if not raw:
+        return default
+    match = MONTH.fullmatch(raw)
+    if not match or not 1900 <= int(match[1]) <= 2999:
+        raise InputRefused(f"{name} must be a month as YYYY-MM", f"参数「{name}」应为年月，如 2026-09")
+    return date(int(match[1]), int(match[2]), 1)
+
+
 def page_arg(name: str = "page") -> int:
     """A page-number query parameter (``page`` unless named; 1 … MAX_PAGE)."""
     return int_arg(request.args, name, 1, 1, MAX_PAGE)

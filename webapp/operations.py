@@ -2,6 +2,8 @@
 (an operation over a selection by query, dry run first)."""
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -30,7 +32,7 @@ def proxy():
                           request.form.get("reason", ""))
                 uow.commit()
         except FormInvalid as exc:
-            errors = exc.errors_in(is_zh())
+            errors = _period_errors(exc.errors_in(is_zh()), request.form)
             flash(invalid_message(exc), "error")
         else:
             flash(_("Proxy named."), "success")
@@ -42,6 +44,16 @@ def proxy():
     return render_template("operations/proxy.html", proxies=mine, covered=covered, errors=errors,
                            values=request.form, today=today.isoformat(), reason_max=REASON_MAX), \
         (422 if errors else 200)
+
+
+def _period_errors(errors: dict, form) -> dict:
+    """Both dates given, the engine's message on ``ends_on`` is about the period (no earlier than the start and
+    today, at most a year long): the start may be what is wrong, so it is shown beside both dates."""
+    try:
+        date.fromisoformat(form.get("starts_on", "")), date.fromisoformat(form.get("ends_on", ""))
+    except ValueError:
+        return errors
+    return {"starts_on": errors["ends_on"], **errors} if "ends_on" in errors else errors
 
 
 @bp.route("/proxy/<int:proxy_id>/cancel", methods=["POST"])

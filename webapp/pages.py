@@ -6,7 +6,8 @@ from functools import lru_cache
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
-from engine import ROLE_NAMES_ZH, delete_filter, english_name, save_filter, unread_notifications
+from engine import (ROLE_NAMES_ZH, assistance_types, benefit_types, delete_filter, english_name, save_filter,
+                    unread_notifications)
 from engine import DEFAULT_MAX_LENGTH, change_html_rows, html_row_layout
 from engine import CalendarYearMissing, WorkingCalendar, missing_notice
 from engine.errors import FormInvalid
@@ -26,11 +27,32 @@ def init_app(app) -> None:
     app.add_template_filter(mask_id_filter, "mask_id")
     app.add_template_filter(local_dt, "local_dt")
     app.add_template_filter(step_en, "step_en")
+    app.add_template_filter(type_name, "type_name")
     from .notification_texts import KIND_NAMES, notification_text  # it renders step names with step_en
     app.add_template_filter(notification_text, "note_text")
     app.jinja_env.globals["notification_kind_names"] = KIND_NAMES
+    app.jinja_env.globals["punct"] = PUNCTUATION
     app.context_processor(inject_helpers)
 
+
+
+class Punctuation:
+    """The marks templates write between their messages and data: full-width in the Chinese UI (“状态：办理中”),
+    the English ones in the English UI (“Status: In progress”). A global, so macros imported without context
+    have it too: ``{{ punct.colon }}``, ``{{ punct.open }}…{{ punct.close }}``, ``join(punct.enum)``."""
+
+    MARKS = {"colon": ("：", ": "), "comma": ("，", ", "), "semicolon": ("；", "; "), "enum": ("、", ", "),
+             "open": ("（", " ("), "close": ("）", ")")}
+
+    def __getattr__(self, name: str) -> str:
+        try:
+            chinese, english = self.MARKS[name]
+        except KeyError:
+            raise AttributeError(name) from None
+        return chinese if is_zh() else english
+
+
+PUNCTUATION = Punctuation()
 
 
 def mask_id_filter(value):
@@ -46,6 +68,28 @@ def step_en(name):
         return name
     whole = english_name(name)  # a step's own name may hold "、" (入户调查、邻里访问)
     return whole or "; ".join(english_name(part) or part for part in str(name).split("、"))  # at two steps: "A、B"
+
+
+def type_names() -> dict[str, str]:
+    """Every assistance type's name in the page's language (type key → name, from processes/catalog.toml)."""
+    return _type_names_in(is_zh())
+
+
+@lru_cache(maxsize=2)
+def _type_names_in(zh: bool) -> dict[str, str]:
+    # Read once per language (the catalogue is fixed while the app runs), not at every name a template shows.
+    return {t["type"]: t["name_zh"] if zh else t["name_en"] for t in assistance_types() + benefit_types()}
+
+
+@lru_cache(maxsize=1)
+def _type_keys_by_chinese_name() -> dict[str, str]:
+    return {t["name_zh"]: t["type"] for t in assistance_types() + benefit_types()}
+
+
+def type_name(assistance_type):
+    """An assistance type's name in the page's language, from its key or from its Chinese name (as the engine's
+    lists and notes write it); what the catalogue does not know is shown as it is."""
+    return type_names().get(_type_keys_by_chinese_name().get(assistance_type, assistance_type), assistance_type)
 
 
 def local_dt(value):

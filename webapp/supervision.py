@@ -2,9 +2,12 @@
 and the township's own payment roll (its page and its files, the bank's 代发 file among them)."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+import re
+from dataclasses import replace
+from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, render_template, request, stream_with_context
+from flask_babel import gettext as _, lazy_gettext as _l
 
 from engine import (EVENT_KINDS, operation_log, parse_log_filters, ALL_REPORT_TYPES, COUNT_CAP, EXPORT_MAX, PAGE_SIZE, benefit_types, case_list_report,
                     monthly_report, overdue_by_township, parse_filters, payment_roll, payment_roll_with_id_numbers,
@@ -13,8 +16,8 @@ from engine import (EVENT_KINDS, operation_log, parse_log_filters, ALL_REPORT_TY
 
 from .auth import current_principal, requires_role
 from .db import clock, db
-from .limits import int_arg, page_arg
-from .pages import delete_list_filter, save_list_filter
+from .limits import choice_arg, int_arg, month_arg, page_arg
+from .pages import delete_list_filter, is_zh, save_list_filter, type_name
 
 
 
@@ -61,15 +64,11 @@ def report(kind: str):
     township with ``township=<unit id>`` (township staff: their own only). The roll with full ID numbers and
     accounts (``full=1``), and the bank's 代发 file (``format=bank``, always whole), are the bank's copy: for
     county staff of that county and townships paying under delegation, recorded in the ID-reveal audit."""
-    try:
-        month = date.fromisoformat((request.args.get("month") or clock().today().strftime("%Y-%m")) + "-01")
-    except ValueError:
-        abort(400)
+    month = month_arg(request.args, "month", clock().today().replace(day=1))
     if kind not in ("monthly", "payment-roll"):
         abort(404)
-    export_format = request.args.get("format", "csv")
-    if export_format not in REPORT_FORMATS or (export_format == "bank" and kind != "payment-roll"):
-        abort(400)
+    export_format = choice_arg(request.args, "format", ("csv", "xlsx", "bank") if kind == "payment-roll" else
+                               ("csv", "xlsx"), "csv")
     assistance_type = request.args.get("type", "minimum_living")
     county_id = int_arg(request.args, "county")
     township_id = int_arg(request.args, "township")
@@ -95,17 +94,50 @@ def report(kind: str):
 def township_roll_page():
     """The township's own payment roll (发放名册) of a month: its totals, the first lines (masked) and its files
     (CSV, XLSX; the bank's copy and 代发 file of the benefits the township decides)."""
-    try:
-        month = date.fromisoformat((request.args.get("month") or clock().today().strftime("%Y-%m")) + "-01")
-    except ValueError:
-        abort(400)
+    month = month_arg(request.args, "month", clock().today().replace(day=1))
     assistance_type = request.args.get("type", ALL_REPORT_TYPES)
     township_id = int_arg(request.args, "township")
     with db().unit_of_work() as uow:
         page = township_roll(uow.session, current_principal(), month, assistance_type, township_id)
+    if not is_zh():
+        page = _roll_in_english(page, month, assistance_type)
     return render_template("supervision/township_roll.html", month=month, assistance_type=assistance_type,
                            township_id=township_id, report_types=benefit_types(),
                            all_report_types=ALL_REPORT_TYPES, **page)
+
+
+# The words of the county's reports (written in Chinese: they are the county's files) that the roll page shows
+# in English in the English UI: column names, totals, how and to whom a benefit is paid.
+REPORT_WORDS = {
+    "县（区）": _l("County (district)"), "乡镇（街道）": _l("Township (street)"), "村（社区）": _l("Village (community)"),
+    "救助类别": _l("Assistance type"), "户（人）数": _l("Households (persons)"), "人数": _l("Persons"),
+    "发放金额（元）": _l("Amount paid (yuan)"), "户主（本人）": _l("Head of household (recipient)"),
+    "公民身份号码": _l("ID number"), "保障人数": _l("Persons covered"), "发放方式": _l("Paid"),
+    "发放账户（社会保障卡）": _l("Account (social security card)"), "账户保管": _l("Account kept by"),
+    "代领人": _l("Collected by"), "合计": _l("Total"), "本乡镇（街道）合计": _l("Township total"),
+    "全县（区）合计": _l("County total"), "按月": _l("monthly"), "本人": _l("the recipient"),
+    "家庭成员": _l("a family member"), "村（居）委会代管": _l("the village committee"),
+    "乡镇（街道）代管": _l("the township (street)")}
+ONCE = re.compile(r"一次性（(\d{4}-\d{2}-\d{2})）")
+
+
+def _roll_in_english(page: dict, month, assistance_type: str) -> dict:
+    """The township roll page's title, column names and labels in English (names and places stay as they are)."""
+    def word(cell):
+        if not isinstance(cell, str):
+            return cell
+        once = ONCE.fullmatch(cell)
+        if once:
+            return _("once (%(day)s)", day=once[1])
+        return str(REPORT_WORDS[cell]) if cell in REPORT_WORDS else type_name(cell)
+
+    kind = _("Social assistance") if assistance_type == ALL_REPORT_TYPES else type_name(assistance_type)
+    report = page["report"]  # its rows are a list (the totals), not a stream
+    return {**page, "title": _("%(kind)s payment roll, %(month)s", kind=kind, month=month.strftime("%Y-%m")),
+            "header": [word(h) for h in page["header"]], "preview": [[word(c) for c in r] for r in page["preview"]],
+            "report": replace(report, header=[word(h) for h in report.header],
+                              rows=[[word(c) for c in r] for r in report.rows]),
+            "bank_types": [type_name(t) for t in page["bank_types"]]}
 
 
 def _streamed(build, export_format: str, write: bool = False):
@@ -142,9 +174,7 @@ def _attachment(body, title: str, export_format: str):
 @requires_role("county_supervisor", "county")
 def export_cases():
     """The filtered case list as CSV or XLSX (ID numbers masked; at most EXPORT_MAX rows)."""
-    export_format = request.args.get("format", "csv")
-    if export_format not in ("csv", "xlsx"):
-        abort(400)
+    export_format = choice_arg(request.args, "format", ("csv", "xlsx"), "csv")
     filters = list_filters(request.args)
     with db().unit_of_work() as uow:
         table = case_list_report(uow.session, current_principal(), clock().today(), filters)

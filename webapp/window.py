@@ -162,7 +162,9 @@ def receipt(registration_id: int):
     """The printable 社会救助申请受理单."""
     with db().unit_of_work() as uow:
         view = registration_view(uow.session, current_principal(), registration_id, clock().today())
-    return render_template("window/document.html", body=view["registration"].receipt,
+    registration = view["registration"]
+    return render_template("window/document.html", body=registration.receipt, title=_("Acceptance slip"),
+                           number=registration.number,
                            back=url_for("window.registration", registration_id=registration_id))
 
 
@@ -172,7 +174,12 @@ def transfer(item_id: int):
     """The printable 社会救助申请转办单 of a referral (its liaison or the window)."""
     with db().unit_of_work() as uow:
         row = referral_for(uow.session, current_principal(), item_id)
-    return render_template("window/document.html", body=row.transfer, back=None)
+    # The liaison goes back to the referral's answer form, the window to its registration.
+    liaison = any(current_principal().has_role(role) for role in LIAISON_ROLES)
+    back = (url_for("window.referral", item_id=item_id) if liaison
+            else url_for("window.registration", registration_id=row.registration_id))
+    return render_template("window/document.html", body=row.transfer, title=_("Transfer slip"),
+                           number=row.transfer_number, back=back)
 
 
 @bp.route("/window/referrals")

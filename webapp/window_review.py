@@ -148,5 +148,5 @@ def joint_review_report(meeting_id: int):
     """The printable report to the government (专题汇报) of one joint review."""
     with db().unit_of_work() as uow:
         meeting = joint_review_meeting(uow.session, current_principal(), meeting_id)
-    return render_template("window/document.html", body=meeting.report, back=url_for("window.joint_review",
-                                                                                      year=meeting.year))
+    return render_template("window/document.html", body=meeting.report, title=_("Report to the government"),
+                           number=meeting.report_number, back=url_for("window.joint_review", year=meeting.year))

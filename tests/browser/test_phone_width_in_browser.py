@@ -50,14 +50,19 @@ def seed(db, clock, who, unit_id):
     return running, ended
 
 
+def shot_overflow(page, tmp_path, file: str) -> float:
+    """Once the page has settled, a full-page screenshot (kept, see ``keep``) and how many pixels the page is
+    wider than the window."""
+    page.wait_for_load_state("networkidle")
+    page.screenshot(path=str(tmp_path / file), full_page=True)
+    keep(tmp_path, file)
+    return page.evaluate(OVERFLOW)
+
+
 def check(page, tmp_path, name: str, width: int, action: str, problems: list) -> None:
     """Screenshot the page, then note whether it is wider than the window and whether ``action`` (a selector of
     its main action) is visible within the window's width."""
-    page.wait_for_load_state("networkidle")
-    file = f"{name}-{width}.png"
-    page.screenshot(path=str(tmp_path / file), full_page=True)
-    keep(tmp_path, file)
-    overflow = page.evaluate(OVERFLOW)
+    overflow = shot_overflow(page, tmp_path, f"{name}-{width}.png")
     if overflow > 1:
         widest = page.evaluate("""() => [...document.querySelectorAll('main *')]
             .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)

@@ -114,7 +114,7 @@ def test_the_county_samples_its_share_of_township_approvals_reproducibly_once_an
     assert "月度抽查" in case_page and "（2026-09）" in case_page and upheld.number in case_page
     assert login("township_xs").get("/supervision/reviews").status_code == 403
     bad = county.get("/supervision/reviews?month=2026-13")
-    assert bad.status_code == 400 and "2026-11" in bad.text
+    assert bad.status_code == 400 and "参数「month」应为年月" in bad.text
 
     # A second draw of the month (its claim gone and its run moved aside, as after a restore of an older copy)
     # never takes a sampled case again.

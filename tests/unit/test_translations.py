@@ -18,7 +18,7 @@ from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.checkers import python_format
-from babel.messages.extract import extract_from_dir
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
@@ -31,13 +31,19 @@ PO = TRANSLATIONS / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
 CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 
 
+# What marks a message besides Babel's own keywords: Flask-Babel's lazy_gettext, imported as _l (the labels of
+# module-level tables, translated when shown). `pybabel extract -k _l -k lazy_gettext` in babel.cfg's command.
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+
+
 def extracted(directory: Path = WEBAPP) -> Catalog:
-    """The messages of ``directory`` as `pybabel extract -F babel.cfg -o … webapp` finds them, in memory."""
+    """The messages of ``directory`` as `pybabel extract -F babel.cfg -k _l -k lazy_gettext -o … webapp` finds
+    them, in memory."""
     with (ROOT / "babel.cfg").open(encoding="utf-8") as fh:
         method_map, options_map = parse_mapping_cfg(fh)
     catalog = Catalog()
     for filename, lineno, message, comments, context in extract_from_dir(
-            str(directory), method_map, options_map, comment_tags=("TRANSLATORS:",)):
+            str(directory), method_map, options_map, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",)):
         catalog.add(message, None, [(f"webapp/{filename}", lineno)], auto_comments=comments, context=context)
     return catalog
 
@@ -147,4 +153,38 @@ def test_templates_write_no_text_outside_the_catalogue():
             for word in re.findall(r"[^\s\d·:：–<>≥&;()（）—,.|/-]+/?", chunk):
                 if (CJK.search(word) or re.search(r"[A-Za-z]", word)) and word not in UNTRANSLATED_TOKENS:
                     found.append(f"{path.relative_to(ROOT)}: {word}")
+    assert found == []
+
+
+def _code_strings() -> set[str]:
+    """Every string literal of the engine's and the web app's Python: the English labels the engine hands the
+    web app (translated there with gettext(label)) and the tables a view translates entry by entry."""
+    import ast
+    found = set()
+    for path in [*(ROOT / "engine").rglob("*.py"), *WEBAPP.rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                found.add(node.value)
+    return found
+
+
+def test_the_catalogue_keeps_no_obsolete_or_dead_entry():
+    """What `pybabel update` would mark obsolete (#~) is dropped from the .po, never kept: an entry is either a
+    message the extraction finds or a label the code writes (gettext of a variable), nothing else."""
+    catalogue = chinese_catalogue()
+    assert not catalogue.obsolete
+    used, code = {m.id for m in extracted() if m.id}, _code_strings()
+    assert sorted(str(m.id) for m in catalogue if m.id and m.id not in used and m.id not in code) == []
+
+
+def test_templates_write_their_punctuation_in_the_pages_language():
+    """Between a label and its data a template writes {{ punct.colon }}, {{ punct.open }}…{{ punct.close }} and
+    the like (webapp/pages.Punctuation), never a bare “：” or “（…）” the English UI would show, nor a bare “(”
+    or “: ” the Chinese UI would show. Examples of file formats (<pre>) and scripts are left out."""
+    found = []
+    for path in sorted((WEBAPP / "templates").rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        text = re.sub(r"\{#.*?#\}|<(script|style|pre|code)\b.*?</\1>", " ", text, flags=re.S)
+        text = re.sub(r"\{\{.*?\}\}|\{%.*?%\}|<[^>]*>", "\x00", text, flags=re.S)
+        found += [f"{path.relative_to(ROOT)}: {m.group(0)!r}" for m in re.finditer(r".?[：，；（）()、]|: ", text)]
     assert found == []

@@ -158,7 +158,8 @@ def _flatten(data: dict, prefix: str = "") -> dict[str, str]:
 # Valid values by field name, so that each submission differs from a valid one in the mutated field only.
 VALID = {**{k: v for step in FORM_DATA.values() for k, v in _flatten(step).items()},
          **_flatten(sample_application("王小明", "320921197001011236", [300, 0, 200])),
-         "reason": "公示期间收到异议，需重新调查", "attendees": "张三、李四、王五"}
+         "reason": "公示期间收到异议，需重新调查", "attendees": "张三、李四、王五",
+         "ends_on": "2026-09-20"}  # a proxy's leave: the form starts it today (the test clock's 2026-09-15)
 
 
 def bad_values(field) -> list[str]:

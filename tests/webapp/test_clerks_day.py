@@ -182,7 +182,7 @@ def test_the_timeline_shows_values_and_what_changed(db, clock, who, unit_id, log
     only = login("township_xs").get(f"/cases/{walk.case_id}?event_kind=task_sent_back").text
     only_history = only.split('<ol class="history">')[1].split("</ol>")[0]
     assert "收入证明不清晰" in only_history and "户口簿复印件" not in only_history
-    assert '<option value="task_sent_back" selected>退回 (1)</option>' in only  # the kind's name, in the page's language
+    assert '<option value="task_sent_back" selected>退回（1）</option>' in only  # the kind's name, in the page's language
     english = login("township_xs")
     english.post_form("/lang/en", {"next": "/"})
     assert '<option value="task_sent_back" selected>Sent back (1)</option>' in english.get(

@@ -95,7 +95,7 @@ def test_the_api_gives_the_fields_in_the_page_language_and_in_chinese(walk, logi
     assert response.status_code == 422
     body = response.json
     assert body["errors"] == {"reason": "Give a reason (2 to 500 characters)"}
-    assert body["errors_zh"] == {"reason": "请填写理由（2 至 500 字）"} and body["message"] == "The form has errors."
+    assert body["errors_zh"] == {"reason": "请填写理由（2 至 500 字）"} and body["message"] == "Give a reason (2 to 500 characters)"
     chinese = login("township_xs")
     body = chinese.client.post(f"/api/v1/tasks/{task.id}/reassign", json={"to_user_id": 1, "reason": "x"},
                                headers={"X-CSRFToken": chinese.csrf}).json
