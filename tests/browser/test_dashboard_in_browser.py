@@ -108,3 +108,22 @@ def test_a_filter_saved_by_one_supervisor_is_used_by_another(db, clock, who, uni
         shot(page, "dashboard-saved-filters-1366.png", tmp_path)
         page.set_viewport_size({"width": 390, "height": 900})
         shot(page, "dashboard-saved-filters-390.png", tmp_path)
+
+
+def test_a_county_with_no_cases_yet_sees_no_data_not_empty_charts(db, clock, tmp_path):
+    if db.is_postgres:
+        pytest.skip("the browser test runs on the SQLite store only")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium (or `make chromium`)")
+    dashboard_sweep(db, clock)  # figures computed, none above zero
+    from webapp import create_app
+    app = create_app({"DATABASE": db, "CLOCK": clock, "SECRET_KEY": "browser-test"})
+    with browser_page(app, tmp_path, locale="zh-CN", viewport={"width": 1366, "height": 900}) as (base, page):
+        log_in(page, base, "supervisor")
+        page.goto(f"{base}/supervisor/dashboard")
+        for chart in ("status", "types", "townships", "on-time", "trend", "backlog", "decisions"):
+            page.wait_for_selector(f"#chart-{chart}[data-rendered=true][data-empty=true] svg")
+            assert page.locator(f"#chart-{chart} svg text", has_text="当前筛选条件下暂无可显示的数据").count() == 1
+        # No pie split evenly between two zeros (its sectors were labelled "办理中: 0" and "已办结: 0").
+        assert page.locator("#chart-status svg text", has_text=": 0").count() == 0
+        shot(page, "dashboard-empty-1366.png", tmp_path)
