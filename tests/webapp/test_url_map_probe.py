@@ -128,3 +128,45 @@ def test_the_task_operations_api_is_404_outside_the_place_as_the_task_page_is(si
         response = login(username).get(task_url)
         assert response.status_code == 404 and response.json["error"] == "not_found"
     assert login("township_xs").get("/api/v1/tasks/no-such-task/operations").status_code == 404
+
+
+def test_no_list_shows_another_countys_people_for_its_place_ids_in_the_query(site, login, db, unit_id):
+    """Every GET rule without a path argument (lists, dashboards, reports, exports, the ledger), as 四平铁西's
+    staff, with 响水县's county, township and village ids in the query: a refusal, or the user's own place only
+    (none of 响水县's people)."""
+    secrets = _personal_text(db)
+    queries = [f"county={unit_id('320921')}", f"township={unit_id('320921100')}", f"village={unit_id('320921100201')}",
+               f"county={unit_id('320921')}&township={unit_id('320921100')}&format=csv",
+               f"township={unit_id('320921100')}&format=xlsx", f"township={unit_id('320921100')}&full=1"]
+    for username in ("district_tx", "supervisor_tx", "street_rx"):
+        user = login(username)
+        for rule, url in site:
+            if rule.arguments or "GET" not in rule.methods or rule.endpoint in PUBLIC_ENDPOINTS:
+                continue
+            for query in queries:
+                response = user.get(f"{url}?{query}")
+                assert response.status_code < 500, (username, url, query)
+                if response.status_code == 200:
+                    body = response.get_data()
+                    if response.mimetype.endswith("sheet"):
+                        from io import BytesIO
+                        from openpyxl import load_workbook
+                        body = "\n".join(str(c) for ws in load_workbook(BytesIO(body)) for row in ws.iter_rows(values_only=True)
+                                         for c in row if c is not None).encode()
+                    text = body.decode("utf-8", "replace")
+                    assert not [s for s in secrets if s in text], (username, url, query)
+
+
+@pytest.mark.parametrize("kind", ["monthly", "payment-roll"])
+def test_a_report_of_another_countys_township_is_refused_as_another_county_is(login, unit_id, kind):
+    """County staff and supervisors asking for a township of another county got an empty roll (200) where the
+    county itself is refused: now both are 403, and the bank's copy of it too."""
+    township = unit_id("320921100")  # 响水镇
+    for username in ("district_tx", "supervisor_tx"):
+        user = login(username)
+        assert user.get(f"/reports/{kind}?county={unit_id('320921')}").status_code == 403
+        assert user.get(f"/reports/{kind}?township={township}").status_code == 403
+        assert user.get(f"/reports/{kind}?township={unit_id('320921100201')}").status_code == 403  # a village id
+    assert login("district_tx").get(f"/reports/payment-roll?township={township}&full=1").status_code == 403
+    assert login("county_mz").get(f"/reports/{kind}?township={township}").status_code == 200
+    assert login("district_tx").get(f"/reports/{kind}?township={unit_id('220302001')}").status_code == 200
