@@ -36,7 +36,11 @@ class InputRefused(ValueError):
 
 
 class BoundedIntConverter(IntegerConverter):
-    """``<int:…>`` that matches only ids a column can hold: a larger number is a 404, not an overflow."""
+    """``<int:…>`` that matches only ids a column can hold: a larger number is a 404, not an overflow; and only
+    ASCII digits (werkzeug's ``\\d`` also matches ``٣`` or ``３``, which ``int`` reads as 3: another spelling of
+    an id would be a second URL of the same object, past any check made on its text)."""
+
+    regex = r"[0-9]+"
 
     def __init__(self, url_map, fixed_digits: int = 0, min: int | None = 0, max: int | None = ID_MAX,
                  signed: bool = False) -> None:

@@ -95,7 +95,13 @@ def report_place(session: Session, principal: Principal, county_id: int | None =
                 raise Forbidden("not a county of this user", "不是本县（区）", message_en="Not your county (district)")
             counties = (county_id,)
         clause = RECIPIENT.c.county_id.in_(counties)
-        return Place(clause if township_id is None else and_(clause, RECIPIENT.c.township_id == township_id), counties)
+        if township_id is None:
+            return Place(clause, counties)
+        # A township of another county is refused as another county is (not answered with an empty roll).
+        if session.execute(select(Unit.parent_id).where(Unit.id == township_id, Unit.level == "township")
+                           ).scalar_one_or_none() not in counties:
+            raise Forbidden("not a township of this user's counties", "不是本县（区）的乡镇（街道）")
+        return Place(and_(clause, RECIPIENT.c.township_id == township_id), counties)
     reach = township_reach(session, principal)
     if not reach.counties:
         raise Forbidden("reports are for county staff, supervisors and township staff")

@@ -13,6 +13,7 @@ from engine.cases.operations import (CORRECTION_ROLES, URGE_ROLES, TASK_COLUMNS,
                                      proxy_for, steps_back, user_name)
 from engine.cases.writer import recent_events
 from engine.catalogue.versions import get_version
+from engine.errors import NotFound
 from engine.people.accounts import Principal
 from engine.people.scope import case_scope, task_scope
 from engine.store.models import Case, HumanTask
@@ -55,11 +56,15 @@ def _operations_row_statement(actor: Principal):
 
 def task_operations(session: Session, actor: Principal, task_id: str, today=None, workflow=None) -> Operations:
     """What ``actor`` may do on the task now, by the same rules the operations check (``today``: for a
-    standing proxy; ``workflow``: the case's state as the caller restored it in this transaction)."""
+    standing proxy; ``workflow``: the case's state as the caller restored it in this transaction). A task
+    that does not exist or whose case is outside the actor's place is NotFound, as everywhere else (never an
+    empty answer that would tell the two apart from a task one may merely not work on)."""
     # Whether the actor may urge the case and works on the task (the scope clauses on the row just read),
     # in the statement that reads it.
     row = session.execute(_operations_row_statement(actor), {"task_id": task_id}).first()
-    if row is None or row.status != "open" or row.suspended_at is not None:
+    if row is None:
+        raise NotFound(f"task {task_id}")
+    if row.status != "open" or row.suspended_at is not None:
         return Operations()
     holder = user_name(session, row.claimed_by_id) if row.claimed_by_id else None
     urge = any(actor.has_role(r) for r in URGE_ROLES) and bool(row.urgeable)

@@ -426,11 +426,21 @@ class Workflow:
         data = copy.deepcopy(self.data)
         with self._engine_call(now):
             self._wf.reset_from_task_id(task.id, data=data)
+            self._forget_dropped_events()
             self._wf.last_task = task  # ``data`` reads the last task: the reopened one holds the current facts
             self._wf.refresh_timers()
             self._wf.do_engine_steps()
         if task.state != TaskState.READY:
             raise WorkflowError("the reopened task is not ready", task.task_spec.bpmn_id)
+
+    def _forget_dropped_events(self) -> None:
+        # SpiffWorkflow's reset drops the tasks after the reopened one from the tree but leaves a waiting
+        # event among them (a 公示 timer) in the event manager, whose next refresh_timers then fails on the
+        # orphan (its parent is gone): 撤回 or 退回 past a running timer raised. Forget what the tree lost.
+        manager = self._wf.event_manager  # the top workflow's holds the events of its sub-workflows too
+        for waiting in list(manager.tasks.values()):
+            if waiting.id not in waiting.workflow.tasks:
+                manager.remove_task(waiting)
 
     def cancel(self) -> None:
         """Cancel every unfinished task (the case was terminated, 终止): no step is waiting any more."""

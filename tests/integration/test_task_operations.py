@@ -275,3 +275,31 @@ def _route_of(village):
     from engine.catalogue.rules import process_for
     return process_for("minimum_living", {"340603": "340603", "220302": "220302"}[village[:6]], village[:9],
                        __import__("datetime").date(2026, 9, 15))
+
+
+def test_withdraw_and_send_back_past_a_running_publicity_timer(db, clock, who, unit_id):
+    """撤回 the 初审意见 while its 公示 (a step with a 7-day timer) waits, and 退回 from the 公示 itself:
+    SpiffWorkflow's reset left the dropped timer among the waiting events, and refreshing the timers then failed
+    on it (a route incident and HTTP 422 for a plain withdraw, found by probing the demo). The step reopens, the
+    timer is set again when the 公示 starts again, and fires once."""
+    walk = start(db, clock, who, unit_id)
+    walk.drive_to("preliminary_opinion")
+    opinion = walk.open_tasks()[0]
+    walk.do("preliminary_opinion")
+    assert walk.open_names() == ["publicity"]
+    run(db, withdraw, who("township_xs"), clock, opinion.id)
+    assert walk.open_names() == ["preliminary_opinion"] and walk.open_tasks()[0].id == opinion.id
+    walk.do("preliminary_opinion")
+    publicity = walk.open_tasks()[0]
+    with db.unit_of_work() as uow:
+        targets = send_back_targets(uow.session, who("village_sy"), publicity.id)
+    assert opinion.id in [t.id for t in targets]
+    run(db, send_back, who("village_sy"), clock, publicity.id, opinion.id, "公示材料有误，请重新出具初审意见")
+    assert walk.open_names() == ["preliminary_opinion"]
+    walk.do("preliminary_opinion")
+    assert walk.open_names() == ["publicity"]
+    clock.advance(days=7, seconds=1)
+    walk.fire_timers()
+    assert "publicity" not in walk.open_names()
+    with db.unit_of_work() as uow:
+        assert uow.session.execute(select(Case.status).where(Case.id == walk.case_id)).scalar_one() != "failed"
