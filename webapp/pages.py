@@ -33,9 +33,9 @@ def init_app(app) -> None:
     app.jinja_env.globals["notification_kind_names"] = KIND_NAMES
     app.jinja_env.globals["punct"] = PUNCTUATION
     app.jinja_env.globals["choice_titles"] = page_choice_titles
-    from .household_timeline import benefit_effect, timeline_text  # it renders names with step_en and type_name
-    app.add_template_filter(timeline_text, "timeline_text")
-    app.add_template_filter(benefit_effect, "benefit_effect")
+    from .household_texts import benefit_effect, member_relation, member_sex, timeline_text  # they use step_en
+    for text in (benefit_effect, member_relation, member_sex, timeline_text):
+        app.add_template_filter(text, text.__name__)
     app.context_processor(inject_helpers)
 
 

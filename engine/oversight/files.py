@@ -214,7 +214,7 @@ def household_file(session: Session, principal: Principal, household_id: int) ->
         .order_by(DOCUMENT.c.issued_at, DOCUMENT.c.id).limit(MAX_ROWS)).all()
     attachments = _attachments(session, place_scope(ATTACHMENT, principal), household_id=household_id)
     # Each line a kind of event and its values by name, written in the reader's language by the web layer
-    # (webapp/household_timeline.py); names, numbers and titles are data and stay as written.
+    # (webapp/household_texts.py); names, numbers and titles are data and stay as written.
     timeline = sorted(
         [{"at": h["at"], "kind": "household", "event": h["kind"], "params": {"name": h["person_name"] or ""}}
          for h in history]
@@ -238,8 +238,8 @@ def _household_facts(session, household_id: int, reveal: bool, row: Any = None) 
     members = []
     for p in _members(session, household_id, h.head_id):
         members.append({"id": p.id, "name": p.name, "id_number": p.id_number if reveal else mask_id_number(p.id_number),
-                        "sex": {"M": "男", "F": "女"}.get(p.sex or "", ""), "birth_date": p.birth_date,
-                        "relation": RELATIONS_ZH.get(p.relation or "", p.relation or ""),
+                        "sex_code": p.sex, "birth_date": p.birth_date,  # shown by the web layer, in the page's language
+                        "relation": RELATIONS_ZH.get(p.relation or "", p.relation or ""), "relation_code": p.relation,
                         "disability_level": p.disability_level, "head": p.id == h.head_id})
     economic = []
     for r in session.execute(_ECONOMIC_ROWS, {"household_id": household_id}).mappings():

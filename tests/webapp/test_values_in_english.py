@@ -69,6 +69,21 @@ def test_the_task_page_and_its_printout_show_earlier_steps_in_english(walk, logi
     assert walk.head not in page_text(county, f"/tasks/{task.id}/print")  # masked on the printout
 
 
+def test_a_step_sent_back_names_the_steps_in_english(db, clock, who, walk, login):
+    from engine.cases.operations import send_back, send_back_targets
+    from tests.integration.test_task_operations import run
+    check = next(t for t in walk.open_tasks() if t.task_name == "economic_check")
+    with db.unit_of_work() as uow:
+        (target,) = [t for t in send_back_targets(uow.session, who("county_mz"), check.id) if t.name == "acceptance"]
+    run(db, send_back, who("county_mz"), clock, check.id, target.id, "户口簿页缺失")
+    again = next(t for t in walk.open_tasks() if t.task_name == "acceptance")
+    chinese = page_text(login("township_xs"), f"/tasks/{again.id}")
+    assert "从「家庭经济状况信息核对」退回" in chinese
+    page = page_text(english(login, "township_xs"), f"/tasks/{again.id}")
+    sent_back = re.search(r"sent the case back from (.*?) at ", page).group(1)
+    assert sent_back == "Household economic status check" and "户口簿页缺失" in page  # the reason as typed
+
+
 def _dossier(db, walk):
     with db.unit_of_work() as uow:
         household_id = uow.session.execute(select(Case.household_id).where(Case.id == walk.case_id)).scalar_one()
@@ -95,6 +110,11 @@ def test_the_household_file_timeline_is_in_the_pages_language(db, walk, login):
                      f"Document Notice of acceptance {notice}"]
     assert not any(CJK.search(re.sub("王小明|王家成员", "", line.replace(notice, ""))) for line in lines)  # numbers as issued
     assert walk.head not in page  # ID numbers stay masked
+    members = page[page.index('<table class="list members">'):page.index("</table>", page.index('class="list members"'))]
+    assert "<td>Male</td>" in members and "<td>Self</td>" in members and "<td>Spouse</td>" in members
+    assert "<td>男</td>" not in members and "<td>本人</td>" not in members
+    chinese_page = page_text(login("township_xs"), f"/households/{household_id}")
+    assert "<td>男</td>" in chinese_page and "<td>本人</td>" in chinese_page and "<td>配偶</td>" in chinese_page
 
 
 ENTRIES = [
@@ -118,8 +138,23 @@ CHINESE = ["建档 王小明", "成员加入 王小红", "成员迁出 王小红
            "最低生活保障 户主变更，改由新户主领取 0.00 元", "文书 受理通知书 D-1", "文书 受理通知书 D-2（已作废）"]
 
 
+def test_the_members_labels_translate_to_the_engines_chinese(app):
+    from engine.oversight.files import RELATIONS_ZH
+    from webapp.household_texts import RELATIONS, SEXES, member_relation, member_sex
+    assert set(RELATIONS) == set(RELATIONS_ZH)
+    with app.test_request_context("/"):
+        session["lang"] = "zh_CN"
+        assert {k: member_relation({"relation_code": k}) for k in RELATIONS} == RELATIONS_ZH
+        assert [member_sex({"sex_code": c}) for c in ("M", "F", None)] == ["男", "女", ""]
+        assert member_relation({"relation_code": "cousin", "relation": "cousin"}) == "cousin"  # unknown: as stored
+    with app.test_request_context("/"):
+        session["lang"] = "en"
+        assert [member_relation({"relation_code": k}) for k in ("self", "grandchild")] == ["Self", "Grandchild"]
+        assert [str(v) for v in SEXES.values()] == ["Male", "Female"]
+
+
 def _lines(app, lang: str) -> list[str]:
-    from webapp.household_timeline import timeline_text
+    from webapp.household_texts import timeline_text
     with app.test_request_context("/"):
         session["lang"] = lang
         return [timeline_text(e) for e in ENTRIES]

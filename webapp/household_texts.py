@@ -1,8 +1,9 @@
-"""The household file's (一户一档) timeline in the reader's language: each line is a kind of event and its values
-by name, as the engine hands them over (engine.oversight.files.household_file), written here through Flask-Babel
-(English msgids, the Chinese in messages.po is the text the page always showed). Names, case and document
-numbers are data and stay as written; type names, step and document titles come in the page's language
-(``type_name``, ``step_en``)."""
+"""The household file (一户一档) in the reader's language: its members' sex and relation, the changes of its
+benefits, and its timeline, each line a kind of event and its values by name as the engine hands them over
+(engine.oversight.files.household_file), written here through Flask-Babel (English msgids; the Chinese in
+messages.po is the text the pages always showed, the engine's own). Names, case and document numbers are data
+and stay as written; type names, step and document titles come in the page's language (``type_name``,
+``step_en``)."""
 from __future__ import annotations
 
 from flask_babel import gettext, lazy_gettext as _l
@@ -18,6 +19,25 @@ BENEFIT_EFFECTS = {
     "register": _l("granted"), "update": _l("changed"), "continue": _l("continued"), "stop": _l("stopped"),
     "review_ended": _l("review ended without a decision"), "holder_changed": _l("passed to the new head of household"),
     "collector_ended": _l("its collector died")}
+
+# A member's relation to the head and sex, by the registry's codes (the relation's Chinese is files.RELATIONS_ZH,
+# which the archive's Chinese index writes)
+RELATIONS = {
+    "self": _l("Self"), "spouse": _l("Spouse"), "child": _l("Child"), "parent": _l("Parent"), "sibling": _l("Sibling"),
+    "grandparent": _l("Grandparent"), "grandchild": _l("Grandchild"), "other": _l("Other")}
+SEXES = {"M": _l("Male"), "F": _l("Female")}
+
+
+def member_relation(member: dict) -> str:
+    """A member's relation (``relation_code``) in the page's language; an unknown code as the registry has it."""
+    code = member.get("relation_code")
+    return str(RELATIONS[code]) if code in RELATIONS else (member.get("relation") or "")
+
+
+def member_sex(member: dict) -> str:
+    """A member's sex (``sex_code``: M, F) in the page's language."""
+    code = member.get("sex_code")
+    return str(SEXES[code]) if code in SEXES else ""
 
 
 def benefit_effect(effect: str | None) -> str:
