@@ -27,9 +27,9 @@ from engine.catalogue.drafts import (MAX_BPMN_BYTES, MAX_NOTE_CHARS, deploy_draf
                                      workbench_source)
 from engine.catalogue.workbench_choices import workbench_choices
 from engine.catalogue.draft_decisions import decision_source, installed_decisions, route_decision_ids, save_decision
-from engine.catalogue.forms import (DEFAULT_MAX_LENGTH, change_html_rows, coerce_html_form, errors_for_html_form,
-                                   html_row_layout, mask_id_number)
-from engine.catalogue.rules import assistance_types, benefit_types, model_name, process_for
+from engine.catalogue.forms import (DEFAULT_MAX_LENGTH, change_html_rows, choice_titles, coerce_html_form,
+                                   errors_for_html_form, html_row_layout, mask_id_number)
+from engine.catalogue.rules import assistance_types, benefit_types, model_name, process_for, type_name_of
 from engine.catalogue.versions import get_version, latest_version_id
 from engine.clock import CHINA_TZ, Clock, FrozenClock, to_local_date
 from engine.households.overlaps import raise_flags as refresh_case_flags

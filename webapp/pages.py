@@ -6,8 +6,8 @@ from functools import lru_cache
 from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _, lazy_gettext as _l
 
-from engine import (ROLE_NAMES_ZH, assistance_types, benefit_types, delete_filter, english_name, save_filter,
-                    unread_notifications)
+from engine import (ROLE_NAMES_ZH, assistance_types, benefit_types, choice_titles, delete_filter, english_name,
+                    save_filter, type_name_of, unread_notifications)
 from engine import DEFAULT_MAX_LENGTH, change_html_rows, html_row_layout
 from engine import CalendarYearMissing, WorkingCalendar, missing_notice
 from engine.errors import FormInvalid
@@ -32,6 +32,10 @@ def init_app(app) -> None:
     app.add_template_filter(notification_text, "note_text")
     app.jinja_env.globals["notification_kind_names"] = KIND_NAMES
     app.jinja_env.globals["punct"] = PUNCTUATION
+    app.jinja_env.globals["choice_titles"] = page_choice_titles
+    from .household_texts import benefit_effect, member_relation, member_sex, timeline_text  # they use step_en
+    for text in (benefit_effect, member_relation, member_sex, timeline_text):
+        app.add_template_filter(text, text.__name__)
     app.context_processor(inject_helpers)
 
 
@@ -53,6 +57,11 @@ class Punctuation:
 
 
 PUNCTUATION = Punctuation()
+
+
+def page_choice_titles(prop):
+    """A choice field's option titles in the page's language (a form's select, a list of choices)."""
+    return choice_titles(prop, not is_zh())
 
 
 def mask_id_filter(value):
@@ -89,7 +98,8 @@ def _type_keys_by_chinese_name() -> dict[str, str]:
 def type_name(assistance_type):
     """An assistance type's name in the page's language, from its key or from its Chinese name (as the engine's
     lists and notes write it); what the catalogue does not know is shown as it is."""
-    return type_names().get(_type_keys_by_chinese_name().get(assistance_type, assistance_type), assistance_type)
+    key = _type_keys_by_chinese_name().get(assistance_type, assistance_type)
+    return type_names().get(key) or type_name_of(key, is_zh())  # a follow-up route's type (定期复核) too
 
 
 def local_dt(value):

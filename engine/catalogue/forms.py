@@ -125,6 +125,14 @@ def mask_id_number(value: str | None) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
+def choice_titles(prop: Mapping[str, Any], english: bool) -> list | None:
+    """A choice field's option titles in one language, one per ``enum`` value: the English ones
+    (``x-enum-titles-en``) where the form has them, else the Chinese (``x-enum-titles``); None when it has
+    neither (the values are shown as they are)."""
+    chinese = prop.get("x-enum-titles")
+    return prop.get("x-enum-titles-en", chinese) if english else chinese
+
+
 def mask_account(value: str | None) -> str:
     """A payment account with only its last four digits: ************5678 (the bank's copy has it whole)."""
     if not value:

@@ -163,6 +163,13 @@ def model_name(model: str, zh: bool = True) -> str:
     return (names["name_zh"] if zh else names["name_en"]) if names else model
 
 
+def type_name_of(assistance_type: str | None, zh: bool = True) -> str:
+    """The name of any type of catalog.toml (an assistance type, or a follow-up route's such as 定期复核) for a
+    person; its key where the catalogue names none."""
+    names = catalog().get(assistance_type or "") or {}
+    return names.get("name_zh" if zh else "name_en") or assistance_type or ""
+
+
 @cache
 def counties(directory: Path = PROCESSES_DIR) -> dict[str, dict[str, Any]]:
     """County code → its entry in counties.toml, checked on load against the catalogue.

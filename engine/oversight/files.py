@@ -17,9 +17,9 @@ from typing import Any, Mapping
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, aliased
 
-from engine.catalogue.forms import age_on, mask_id_number
+from engine.catalogue.forms import age_on, choice_titles, mask_id_number
 from engine.catalogue.materials import materials
-from engine.catalogue.rules import catalog
+from engine.catalogue.rules import type_name_of
 from engine.catalogue.versions import get_version
 from engine.errors import NotFound
 from engine.households.overlaps import flags_of
@@ -48,6 +48,7 @@ class Field:
     label: str
     label_en: str
     value: str
+    value_en: str  # the value as the English UI shows it: choices by their English titles, Yes/No
     rows: tuple[tuple["Field", ...], ...] = ()  # an array of objects: one tuple of fields per row
 
 
@@ -57,7 +58,7 @@ class StepResult:
 
     task_name: str
     title: str
-    actor: str
+    actor: str | None  # None: the system (a timer)
     at: datetime
     fields: tuple[Field, ...]
 
@@ -103,8 +104,9 @@ class HouseholdFile:
 
 
 def render_fields(schema: Mapping[str, Any] | None, data: Mapping[str, Any], reveal: bool = False) -> tuple[Field, ...]:
-    """A step's data under its form's labels, in the form's order; choices by their titles, ID numbers
-    masked unless ``reveal``; data the form does not name is left out (it is the engine's, not the step's)."""
+    """A step's data under its form's labels, in the form's order, in Chinese and in English; choices by their
+    titles, ID numbers masked unless ``reveal``; data the form does not name is left out (it is the engine's,
+    not the step's)."""
     properties = (schema or {}).get("properties") or {}
     out = []
     for name, prop in properties.items():
@@ -119,23 +121,39 @@ def _field(prop: Mapping[str, Any], name: str, value: Any, reveal: bool) -> Fiel
     if prop.get("type") == "array" and isinstance(value, list) and isinstance(prop.get("items"), Mapping) \
             and (prop["items"].get("properties")):
         rows = tuple(render_fields(prop["items"], row, reveal) for row in value[:MAX_ROWS] if isinstance(row, Mapping))
-        return Field(label, label_en, str(len(value)), rows)
-    return Field(label, label_en, _display(prop, value, reveal))
+        return Field(label, label_en, str(len(value)), str(len(value)), rows)
+    return Field(label, label_en, _display(prop, value, reveal, _CHINESE), _display(prop, value, reveal, _ENGLISH))
 
 
-def _display(prop: Mapping[str, Any], value: Any, reveal: bool) -> str:
+@dataclass(frozen=True)
+class _Language:
+    """How a value is written in one language: yes and no, the marks between a list's items and a mapping's."""
+
+    english: bool
+    yes: str
+    no: str
+    enum: str
+    pair: str
+    semicolon: str
+
+
+_CHINESE = _Language(False, "是", "否", "、", "：", "；")
+_ENGLISH = _Language(True, "Yes", "No", ", ", ": ", "; ")
+
+
+def _display(prop: Mapping[str, Any], value: Any, reveal: bool, language: _Language) -> str:
     if isinstance(value, bool):
-        return "是" if value else "否"
-    if prop.get("enum") and value in prop["enum"] and prop.get("x-enum-titles"):
-        titles = prop["x-enum-titles"]
+        return language.yes if value else language.no
+    titles = choice_titles(prop, language.english) if prop.get("enum") and value in prop["enum"] else None
+    if titles:
         index = prop["enum"].index(value)
         return str(titles[index]) if index < len(titles) else str(value)
     if prop.get("x-id-number") and isinstance(value, str):
         return value if reveal else mask_id_number(value)
     if isinstance(value, list):
-        return "、".join(_display(prop.get("items") or {}, v, reveal) for v in value[:MAX_ROWS])
+        return language.enum.join(_display(prop.get("items") or {}, v, reveal, language) for v in value[:MAX_ROWS])
     if isinstance(value, dict):
-        return "；".join(f"{k}：{v}" for k, v in list(value.items())[:MAX_ROWS])
+        return language.semicolon.join(f"{k}{language.pair}{v}" for k, v in list(value.items())[:MAX_ROWS])
     return "" if value is None else str(value)[:MAX_VALUE_CHARS]
 
 
@@ -195,24 +213,22 @@ def household_file(session: Session, principal: Principal, household_id: int) ->
         .join(CASE, CASE.c.id == DOCUMENT.c.case_id).where(CASE.c.household_id == household_id)
         .order_by(DOCUMENT.c.issued_at, DOCUMENT.c.id).limit(MAX_ROWS)).all()
     attachments = _attachments(session, place_scope(ATTACHMENT, principal), household_id=household_id)
+    # Each line a kind of event and its values by name, written in the reader's language by the web layer
+    # (webapp/household_texts.py); names, numbers and titles are data and stay as written.
     timeline = sorted(
-        [{"at": h["at"], "kind": "household", "text": f"{_EVENT_ZH.get(h['kind'], h['kind'])} {h['person_name'] or ''}"}
+        [{"at": h["at"], "kind": "household", "event": h["kind"], "params": {"name": h["person_name"] or ""}}
          for h in history]
-        + [{"at": c.created_at, "kind": "case", "text": f"申请 {c.number}（{c.type_name}）"} for c in cases]
-        + [{"at": c.completed_at, "kind": "case", "text": f"办结 {c.number}：{c.outcome_label or ''}"}
-           for c in cases if c.completed_at]
-        + [{"at": ch["at"], "kind": "benefit", "text": f"{b['type_name']} {_EFFECT_ZH.get(ch['effect'], ch['effect'])}"
-            f" {ch['monthly_amount'] or 0:.2f} 元"} for b in benefits for ch in b["history"]]
-        + [{"at": d.issued_at, "kind": "document",
-            "text": f"文书 {d.title} {d.number}{'（已作废）' if d.voided_at else ''}"} for d in documents],
+        + [{"at": c.created_at, "kind": "case", "event": "lodged",
+            "params": {"number": c.number, "assistance_type": c.assistance_type}} for c in cases]
+        + [{"at": c.completed_at, "kind": "case", "event": "completed",
+            "params": {"number": c.number, "outcome": c.outcome_label or ""}} for c in cases if c.completed_at]
+        + [{"at": ch["at"], "kind": "benefit", "event": ch["effect"],
+            "params": {"assistance_type": b["assistance_type"], "amount": ch["monthly_amount"] or 0}}
+           for b in benefits for ch in b["history"]]
+        + [{"at": d.issued_at, "kind": "document", "event": "voided" if d.voided_at else "issued",
+            "params": {"title": d.title, "number": d.number}} for d in documents],
         key=lambda e: e["at"])
     return HouseholdFile(facts, history, cases, benefits, documents, attachments, timeline)
-
-
-_EVENT_ZH = {"created": "建档", "joined": "成员加入", "left": "成员迁出", "changed": "信息变更", "died": "成员死亡",
-             "head_changed": "户主变更"}
-_EFFECT_ZH = {"register": "纳入", "update": "变更", "continue": "继续享受", "stop": "停发",
-              "holder_changed": "户主变更，改由新户主领取", "collector_ended": "代领人死亡，不再代领"}
 
 
 def _household_facts(session, household_id: int, reveal: bool, row: Any = None) -> HouseholdFacts:
@@ -222,8 +238,8 @@ def _household_facts(session, household_id: int, reveal: bool, row: Any = None) 
     members = []
     for p in _members(session, household_id, h.head_id):
         members.append({"id": p.id, "name": p.name, "id_number": p.id_number if reveal else mask_id_number(p.id_number),
-                        "sex": {"M": "男", "F": "女"}.get(p.sex or "", ""), "birth_date": p.birth_date,
-                        "relation": RELATIONS_ZH.get(p.relation or "", p.relation or ""),
+                        "sex_code": p.sex, "birth_date": p.birth_date,  # shown by the web layer, in the page's language
+                        "relation": RELATIONS_ZH.get(p.relation or "", p.relation or ""), "relation_code": p.relation,
                         "disability_level": p.disability_level, "head": p.id == h.head_id})
     economic = []
     for r in session.execute(_ECONOMIC_ROWS, {"household_id": household_id}).mappings():
@@ -278,7 +294,7 @@ def _steps(session, case, reveal: bool, events: list | None = None) -> list[Step
                     else version.tasks.get(e.task_name or "", {})).get("form_key")
         schema = version.forms.get(form_key) if form_key else None
         title = "" if e.kind == "case_started" else e.title or ""  # the application itself, not the route's name
-        out.append(StepResult(e.task_name or "@start", title, e.actor_name or "系统", e.at,
+        out.append(StepResult(e.task_name or "@start", title, e.actor_name, e.at,
                               render_fields(schema, e.data or {}, reveal)))
     return out
 
@@ -303,16 +319,12 @@ def _attachments_statement(scope, of_case: bool):
             .where(which, scope).order_by(ATTACHMENT.c.id).limit(MAX_ROWS))
 
 
-def _type_name(assistance_type: str | None) -> str:
-    return catalog().get(assistance_type or "", {}).get("name_zh", assistance_type or "")
-
-
 def _other_cases(session, scope, household_id: int | None, except_case: int | None) -> list[Any]:
     if household_id is None:
         return []
     rows = session.execute(_other_cases_statement(scope, except_case is not None),
                            {"household_id": household_id, "except_case": except_case}).all()
-    return [_CaseRow(r, _type_name(r.assistance_type)) for r in rows]
+    return [_CaseRow(r, type_name_of(r.assistance_type)) for r in rows]
 
 
 @lru_cache(maxsize=1024)
@@ -340,7 +352,7 @@ def _benefits(session, household_id: int | None, with_history: bool = False) -> 
     if household_id is None:
         return []
     rows = session.execute(_BENEFITS, {"household_id": household_id}).mappings().all()
-    out = [{**dict(r), "type_name": _type_name(r["assistance_type"]), "status_zh": STATUS_ZH.get(r["status"], r["status"]),
+    out = [{**dict(r), "type_name": type_name_of(r["assistance_type"]), "status_zh": STATUS_ZH.get(r["status"], r["status"]),
             "applicant_id_number": mask_id_number(r["applicant_id_number"]),
             "collector_id_number": mask_id_number(r["collector_id_number"]), "history": []} for r in rows]
     if with_history and out:

@@ -99,7 +99,7 @@ def sent_back_note(session: Session, case_id: int, task_id: str, events: list | 
     for e in recent_events(session, case_id, ("task_sent_back", "task_withdrawn"), events):
         data = e.data or {}
         if data.get("to_task_id", data.get("task_id")) == task_id:
-            return {"kind": e.kind, "at": e.at, "by": e.actor_name or "系统", "reason": data.get("reason"),
+            return {"kind": e.kind, "at": e.at, "by": e.actor_name, "reason": data.get("reason"),
                     "from_step": data.get("from_step")}
     return None
 

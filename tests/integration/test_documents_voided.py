@@ -54,8 +54,10 @@ def test_send_back_voids_what_the_undone_steps_issued_only(db, clock, who, unit_
         from engine import household_file
         from engine.store.models import Case
         dossier = household_file(uow.session, who("township_xs"), uow.session.get(Case, walk.case_id).household_id)
-    assert [e["text"] for e in dossier.timeline if e["kind"] == "document"] == [
-        f"文书 {voided.title} {voided.number}（已作废）"]
+    assert [(e["event"], e["params"]) for e in dossier.timeline if e["kind"] == "document"] == [
+        ("voided", {"title": voided.title, "number": voided.number})]
+    page = login("township_xs").get(f"/households/{dossier.household.id}").text  # and writes it as it always did
+    assert f"文书 {voided.title} {voided.number}（已作废）" in page
 
 
 def test_an_objection_to_the_approval_voids_the_approval_publicity_and_the_redo_issues_a_new_one(lodge, db):
