@@ -100,7 +100,8 @@ def report_place(session: Session, principal: Principal, county_id: int | None =
         # A township of another county is refused as another county is (not answered with an empty roll).
         if session.execute(select(Unit.parent_id).where(Unit.id == township_id, Unit.level == "township")
                            ).scalar_one_or_none() not in counties:
-            raise Forbidden("not a township of this user's counties", "不是本县（区）的乡镇（街道）")
+            raise Forbidden("not a township of this user's counties", "不是本县（区）的乡镇（街道）",
+                            message_en="Not a township (street) of your county (district)")
         return Place(and_(clause, RECIPIENT.c.township_id == township_id), counties)
     reach = township_reach(session, principal)
     if not reach.counties:
