@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, aliased
 from engine.catalogue.rules import assistance_types
 from engine.errors import FormInvalid, Message
 from engine.people.accounts import Principal
-from engine.people.places import unit_names
+from engine.people.places import places_of_villages, unit_names
 from engine.people.scope import task_scope
 from engine.store.models import Case, HumanTask, StandingProxy, Unit, User
 from engine.workdays import CalendarYearMissing, WorkingCalendar
@@ -259,7 +259,7 @@ def inbox_counts(session: Session, principal: Principal, today: date,
         for n in names:  # a group counts for an option of n when it matches every other chosen filter
             if not misses or misses == [n]:
                 counts[n][getattr(g, n)] = counts[n].get(getattr(g, n), 0) + g.n
-    return {**_labelled(session, counts, titles, chosen), "total": total}
+    return {**_labelled(session, principal, counts, titles, chosen), "total": total}
 
 
 @lru_cache(maxsize=1024)
@@ -278,13 +278,15 @@ _DUE_LABELS = {"overdue": ("已超期", "Overdue"), "soon": ("即将到期", "Du
                "none": ("无期限", "No due date")}
 
 
-def _labelled(session: Session, counts: dict, titles: dict, chosen: dict) -> dict[str, list[dict]]:
+def _labelled(session: Session, principal: Principal, counts: dict, titles: dict,
+              chosen: dict) -> dict[str, list[dict]]:
     """The options of each dimension in a fixed order with their names; a chosen option stays listed at 0."""
     for n, value in chosen.items():
         if value is not None:
             counts[n].setdefault(value, 0)
     types = {t["type"]: (t["name_zh"], t["name_en"]) for t in assistance_types()}
-    villages = unit_names(session, [v for v in counts["village"] if v is not None])
+    named = [v for v, n in counts["village"].items() if v is not None and (n or _within(session, principal, v))]
+    villages = unit_names(session, named)
 
     def options(n, keys, label):
         return [{"key": k, "label_zh": label(k)[0], "label_en": label(k)[1], "count": counts[n].get(k, 0)}
@@ -298,6 +300,15 @@ def _labelled(session: Session, counts: dict, titles: dict, chosen: dict) -> dic
         "village": options("village", sorted(counts["village"], key=lambda k: villages.get(k, "")),
                            lambda k: (villages.get(k, "—"), villages.get(k, "—"))),
     }
+
+
+def _within(session: Session, principal: Principal, village_id: int) -> bool:
+    """Whether a village chosen in the query (none of the user's tasks is there) lies in the user's places:
+    only then is its name shown as the chosen option; a village of another place is listed as "—" (its name is
+    not the user's to learn from the inbox)."""
+    place = places_of_villages(session, (village_id,)).get(village_id)
+    held = {unit for _role, unit in principal.roles}
+    return place is not None and bool(held & {place.village_id, place.township_id, place.county_id})
 
 
 def without(filters: InboxFilters, dimension: str) -> InboxFilters:

@@ -66,6 +66,9 @@ def test_inbox_filters_with_counts_in_the_clerks_place_only(cases, login, unit_i
     stranger = login("township_cjg")
     theirs = stranger.get(f"/inbox?village={unit_id('320921100201')}").text
     assert shuangyuan.number not in theirs and claimed.number not in theirs
+    assert "双园村" not in theirs  # the chosen village of another township is not named to them either
+    # a village of the clerk's own township with no task there yet is named as the chosen option
+    assert "城东社区" in clerk.get(f"/inbox?village={unit_id('320921100003')}").text
     assert counts_of(stranger.get("/inbox").text, "village") == {"all": 1, str(unit_id(CHENGANG)): 1}
     assert stranger.get("/api/v1/tasks?village=%d" % unit_id(DAHE)).json["total"] == 0
     assert clerk.get("/api/v1/tasks?held=mine").json["total"] == 1
