@@ -26,3 +26,10 @@ def test_every_document_title_has_an_english_name():
 
 def test_english_names_are_english():
     assert all(not re.search(r"[\u4e00-\u9fff]", en) and en.strip() == en for en in english_names().values())
+
+
+def test_every_end_event_name_has_an_english_name():
+    # A finished case shows how it ended (its end event's name) on the case, the household file and the lists.
+    names = {end.get("name") for path in (ROOT / "processes").rglob("*.bpmn")
+             for end in ElementTree.parse(path).iter(f"{BPMN}endEvent") if end.get("name")}
+    assert names and sorted(n for n in names if english_name(n) is None) == []

@@ -169,3 +169,14 @@ def test_every_kind_of_timeline_line_in_both_languages(app):
         "Completed A-1: 终止办理", "Completed A-2: ", f"{minimum} granted 512.50 yuan",
         f"{minimum} passed to the new head of household 0.00 yuan", "Document Notice of acceptance D-1",
         "Document Notice of acceptance D-2 (voided)"]
+
+
+def test_how_a_case_ended_is_named_in_english_and_chinese_unchanged(db, clock, who, unit_id, login):
+    refused = start(db, clock, who, unit_id)
+    refused.do("acceptance", acceptance_decision="not_accepted", acceptance_reasons="不符合申请条件")
+    assert "不予受理" in page_text(login("township_xs"), f"/cases/{refused.case_id}")
+    case_page = page_text(english(login, "township_xs"), f"/cases/{refused.case_id}")
+    case_page = re.sub(r"<script.*?</script>", "", case_page, flags=re.S)  # the diagram's BPMN keeps its names
+    assert "Not accepted" in case_page and "不予受理" not in case_page
+    supervised = page_text(english(login, "supervisor"), "/supervisor?status=completed")
+    assert refused.number in supervised and "Not accepted" in supervised and "不予受理" not in supervised
