@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from engine import type_name_of
 from engine.store.models import Case, Document
-from tests.factories import fresh_id_number, sample_application, start
+from tests.factories import fresh_id_number, sample_application, start, with_check_digit
 from tests.webapp.test_refusals_in_english import english
 
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -28,6 +28,11 @@ def walk(db, clock, who, unit_id):
     w.do("acceptance")
     w.head = head
     return w
+
+
+def fresh_id_number_born(year: int) -> str:
+    """A new 响水 ID number of someone born in ``year``."""
+    return with_check_digit("320921" + str(year) + fresh_id_number()[10:14] + "456")  # fresh day, own series
 
 
 def page_text(user, url: str) -> str:
@@ -180,3 +185,22 @@ def test_how_a_case_ended_is_named_in_english_and_chinese_unchanged(db, clock, w
     assert "Not accepted" in case_page and "不予受理" not in case_page
     supervised = page_text(english(login, "supervisor"), "/supervisor?status=completed")
     assert refused.number in supervised and "Not accepted" in supervised and "不予受理" not in supervised
+
+
+def test_a_refused_allowance_shows_no_amount_and_a_granted_one_its_month(db, clock, who, unit_id, login):
+    # The 尊老金 route sets its amount before the township decides: a refusal showed it "paid from None".
+    application = {"applicant_name": "孙玉珍", "applicant_id_number": fresh_id_number_born(1940),
+                   "applied_on": clock.today().isoformat(), "address": "响水县响水镇双园村2组",
+                   "old_age_declaration_true": True}
+    shown = {}
+    for decision in ("rejected", "approved"):
+        walk = start(db, clock, who, unit_id, process_id="old_age_allowance_xiangshui",
+                     data={**application, "applicant_id_number": fresh_id_number_born(1940)})
+        walk.do("township_approval", old_age_decision=decision, old_age_decided_on=clock.today().isoformat(),
+                old_age_decision_reasons="户籍不在本县" if decision == "rejected" else "")
+        shown[decision] = (page_text(english(login, "township_xs"), f"/cases/{walk.case_id}"),
+                           page_text(login("township_xs"), f"/cases/{walk.case_id}"))
+    for page in shown["rejected"]:
+        assert "Monthly allowance" not in page and "月保障金额" not in page and "None" not in page
+    in_english, in_chinese = shown["approved"]
+    assert "yuan/month, paid from 20" in in_english and "None" not in in_english and "元/月" in in_chinese
