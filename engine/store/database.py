@@ -19,7 +19,7 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.store.memo import watch_sessions
+from engine.store.memo import watch_engines
 from engine.store.sessions import UnitSession
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -163,7 +163,7 @@ class Database:
 
     def __init__(self, url: str | None = None, **engine_kwargs) -> None:
         self.engine = make_engine(url, **engine_kwargs)
-        watch_sessions()
+        watch_engines()
         writing, reading = ({}, {"postgresql_readonly": True}) if self.is_postgres else ({"sqlite_immediate": True}, {})
         factory = partial(sessionmaker, class_=UnitSession, expire_on_commit=False, autoflush=False)
         self._writers = factory(self.engine.execution_options(**writing))

@@ -5,9 +5,9 @@ A new application asks for the place of its village, the newest version of its r
 rule entries several times over (the page, the use case, the case's parameters), in one transaction. What
 the database answered the first time is what it would answer again, unless this transaction changed it,
 so the answer is kept with the session's connection (``Connection.info``) until that connection executes
-any statement that is not a SELECT (an ORM flush's and driver SQL included), begins, commits or rolls back (to a savepoint too) —
-then the memo is empty again and the next read asks the database. Nothing is kept between transactions, so
-another worker's committed change is seen by the next request.
+any statement that is not a SELECT (an ORM flush's and driver SQL included), begins, commits or rolls back
+(to a savepoint too) — then the memo is empty again and the next read asks the database. Nothing is kept
+between transactions, so another worker's committed change is seen by the next request.
 
 The listeners are the engine's (Core connection events, on every Engine), not the session's: a session-level
 ``do_orm_execute`` listener makes the ORM build an execution state for every statement, which cost about a
@@ -55,7 +55,7 @@ _FORGETTING = (("before_cursor_execute", _forget_unless_select), ("begin", forge
                ("rollback", forget), ("rollback_savepoint", forget))
 
 
-def watch_sessions() -> None:
+def watch_engines() -> None:
     """Make every engine's connections forget their memo when they write or a transaction begins or ends
     (once per process; the Database calls it, so an engine made any other way is covered too)."""
     for name, listener in _FORGETTING:
